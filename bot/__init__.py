@@ -1,0 +1,1 @@
+"""Buurtbot: a Telegram bot for the BuurtWerkKamers in Utrecht."""

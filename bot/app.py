@@ -1,0 +1,88 @@
+"""The composition root: build the Application and register every handler in one place.
+
+Handler groups: -10 loads the person, -9 keeps the bot out of group chats, 0 holds every
+feature (first match wins, in registration order) and, last, the fallbacks that answer what
+nobody understood.
+"""
+
+from __future__ import annotations
+
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults, TypeHandler
+
+from bot import jobs
+from bot.clock import TZ, Clock
+from bot.config import Config
+from bot.context import BotContext, BuurtApplication
+from bot.handlers import (
+    account,
+    announcements,
+    calendar,
+    checkins,
+    errors,
+    fallback,
+    help_requests,
+    meals,
+    menu,
+    onboarding,
+    tally,
+    volunteers,
+)
+from bot.handlers.commands import set_default_commands
+from bot.handlers.common import guard_groups, load_person
+from bot.persistence import SqlitePersistence
+from bot.services import Services
+from bot.store.db import Database
+
+FEATURES = (onboarding, menu, account, volunteers, calendar, meals, help_requests, checkins,
+            announcements, tally)
+
+
+async def _post_init(app: BuurtApplication) -> None:
+    await set_default_commands(app)
+
+
+def build_application(
+    config: Config,
+    *,
+    clock: Clock | None = None,
+    rate_limiter: bool = True,
+    persistence_interval: float = 5,
+) -> BuurtApplication:
+    db = Database(config.database)
+    services = Services(config, db, clock or Clock())
+    builder = (
+        ApplicationBuilder()
+        .application_class(BuurtApplication, kwargs={"services": services})
+        .token(config.token)
+        .base_url(config.api_url)
+        .base_file_url(config.file_url)
+        .defaults(
+            Defaults(
+                tzinfo=TZ,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .context_types(ContextTypes(context=BotContext))
+        .persistence(SqlitePersistence(db, update_interval=persistence_interval))
+        .concurrent_updates(True)
+        .post_init(_post_init)
+    )
+    if rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    app: BuurtApplication = builder.build()  # type: ignore[assignment]
+    register_handlers(app)
+    return app
+
+
+def register_handlers(app: BuurtApplication) -> None:
+    app.add_handler(TypeHandler(Update, load_person), group=-10)
+    app.add_handler(TypeHandler(Update, guard_groups), group=-9)
+    for feature in FEATURES:
+        feature.register(app)
+    menu.register_fallbacks(app)
+    fallback.register(app)
+    errors.register(app)
+    jobs.schedule(app)

@@ -1,0 +1,113 @@
+"""``buurtbot``: run the bot, try it on the sandbox, check the settings (and more subcommands).
+
+Every failure a person can cause (a missing file, a wrong setting) ends with one clear line and
+exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+
+from bot.config import Config, ConfigError, load_config, require_token
+
+#: Feature modules add subcommands here: name → (help, add_arguments, run(args) -> int).
+EXTRA_COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None],
+                                Callable[[argparse.Namespace], int]]] = {}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="buurtbot",
+        description="Buurtbot: the Telegram bot of the BuurtWerkKamers in Utrecht.",
+    )
+    parser.add_argument(
+        "--config", help="settings file (default: $BUURTBOT_CONFIG or ./buurtbot.toml)"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("run", help="run the bot against Telegram (long polling)",
+                   description="Run the bot against the Bot API in bot.api_url (long polling).")
+    demo = sub.add_parser(
+        "demo",
+        help="run the bot on the built-in sandbox with demo data (no Telegram needed)",
+        description="Start the loopback Telegram sandbox, seed a fresh demo database and run "
+        "the bot against it.",
+    )
+    demo.add_argument("--port", type=int, help="port of the sandbox (default: demo.port)")
+    demo.add_argument("--once", action="store_true",
+                      help="play the scripted walk-through, print it and stop")
+    sub.add_parser("check-config", help="validate the settings file and exit",
+                   description="Validate the settings file without starting the bot.")
+    for name, (help_text, add_args, _run) in EXTRA_COMMANDS.items():
+        add_args(sub.add_parser(name, help=help_text, description=help_text))
+    return parser
+
+
+def _load(args: argparse.Namespace, *, demo: bool = False) -> Config:
+    if demo:
+        from bot.demo import demo_config
+
+        return demo_config(args.config)
+    return load_config(args.config)
+
+
+def main(argv: list[str] | None = None) -> int:
+    _register_extra_commands()
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("httpx", "apscheduler", "telegram.ext.Updater"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        if args.command == "check-config":
+            config = _load(args)
+            print(f"{config.source}: OK ({len(config.rooms)} rooms: "
+                  f"{', '.join(r.name for r in config.rooms.values())})")
+            if not config.token:
+                print("note: no token yet (set bot.token or BUURTBOT_TOKEN before `run`)")
+            return 0
+        if args.command == "run":
+            config = _load(args)
+            require_token(config)
+            from bot.app import build_application
+
+            app = build_application(config)
+            app.run_polling(allowed_updates=["message", "edited_message", "callback_query",
+                                             "my_chat_member"])
+            return 0
+        if args.command == "demo":
+            from bot.demo import run_demo
+
+            return run_demo(args)
+        _help, _add, run = EXTRA_COMMANDS[args.command]
+        return run(args)
+    except ConfigError as exc:
+        print(f"buurtbot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0
+
+
+def _register_extra_commands() -> None:
+    """Import feature CLIs so they can add themselves (calendar, report, backup...)."""
+    import importlib
+
+    for module in ("bot.cli_calendar", "bot.cli_report", "bot.cli_backup"):
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,293 @@
+"""Settings: a TOML file plus environment overrides, validated into frozen dataclasses.
+
+A coordinator who edits ``buurtbot.toml`` by hand must get one clear line naming the field and
+the file when something is wrong, never a traceback: :class:`ConfigError` carries that line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAYPARTS = ("morning", "afternoon", "evening")
+LANGUAGES = ("nl", "en", "ar", "tr")
+_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{10,}$")
+_ROOM_ID = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message names the field and the file."""
+
+
+@dataclass(frozen=True)
+class Partner:
+    id: str
+    name: str
+    description: str = ""
+    contact: str = ""
+
+
+@dataclass(frozen=True)
+class WeeklyMoment:
+    weekday: int  # 0 = Monday
+    at: time
+
+
+@dataclass(frozen=True)
+class Room:
+    id: str
+    name: str
+    area: str
+    address: str
+    meal_cap: int = 12
+    meal_signup_deadline: time = time(12, 0)
+    meals: tuple[WeeklyMoment, ...] = ()
+    opening_hours: tuple[tuple[int, time, time], ...] = ()
+    chat_id: int | None = None
+    weekly_post: WeeklyMoment = WeeklyMoment(6, time(17, 0))
+    belronde: WeeklyMoment = WeeklyMoment(0, time(10, 0))
+    partners: tuple[str, ...] = ()
+    targets: dict[str, int] = field(default_factory=dict)
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class Config:
+    token: str
+    api_url: str
+    file_url: str
+    database: str
+    coordinators: frozenset[int]
+    rooms: dict[str, Room]
+    partners: dict[str, Partner]
+    help_retention_days: int = 90
+    checkin_retention_weeks: int = 26
+    invite_valid_days: int = 7
+    programme_file: str | None = None
+    demo_port: int = 8765
+    source: str = "buurtbot.toml"
+
+    def room(self, room_id: str | None) -> Room | None:
+        return self.rooms.get(room_id or "")
+
+
+def _err(source: str, path: str, problem: str) -> ConfigError:
+    return ConfigError(f"{source}: {path}: {problem}")
+
+
+def _parse_time(source: str, path: str, value: Any) -> time:
+    if not isinstance(value, str) or not re.fullmatch(r"\d{1,2}:\d{2}", value):
+        raise _err(source, path, f"expected a time like \"17:30\", got {value!r}")
+    hour, minute = (int(part) for part in value.split(":"))
+    if hour > 23 or minute > 59:
+        raise _err(source, path, f"{value!r} is not a time of day")
+    return time(hour, minute)
+
+
+def _parse_weekday(source: str, path: str, value: Any) -> int:
+    if not isinstance(value, str) or value.lower()[:3] not in WEEKDAYS:
+        raise _err(source, path, f"expected a weekday (mon..sun), got {value!r}")
+    return WEEKDAYS.index(value.lower()[:3])
+
+
+def _moment(source: str, path: str, value: Any, default: WeeklyMoment) -> WeeklyMoment:
+    if value is None:
+        return default
+    if not isinstance(value, dict):
+        raise _err(source, path, 'expected a table like { day = "sun", time = "17:00" }')
+    return WeeklyMoment(
+        _parse_weekday(source, f"{path}.day", value.get("day")),
+        _parse_time(source, f"{path}.time", value.get("time")),
+    )
+
+
+def _int(source: str, path: str, value: Any, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _err(source, path, f"expected a whole number, got {value!r}")
+    if not low <= value <= high:
+        raise _err(source, path, f"must be between {low} and {high} (got {value})")
+    return value
+
+
+def _str(source: str, path: str, value: Any, required: bool = True) -> str:
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise _err(source, path, "is missing" if value is None else f"expected text, got {value!r}")
+    return value.strip()
+
+
+def _room(source: str, room_id: str, raw: Any, partners: dict[str, Partner]) -> Room:
+    path = f"rooms.{room_id}"
+    if not _ROOM_ID.match(room_id):
+        raise _err(source, path, "a room id is lowercase letters, digits, - or _")
+    if not isinstance(raw, dict):
+        raise _err(source, path, "expected a table")
+    meals = []
+    for i, slot in enumerate(raw.get("meals", [])):
+        meals.append(_moment(source, f"{path}.meals[{i}]", slot, WeeklyMoment(0, time(0))))
+    hours = []
+    for day, span in (raw.get("opening_hours") or {}).items():
+        if not isinstance(span, str) or "-" not in span:
+            raise _err(source, f"{path}.opening_hours.{day}", 'expected "10:00-16:00"')
+        start, end = span.split("-", 1)
+        weekday = _parse_weekday(source, f"{path}.opening_hours.{day}", day)
+        hours.append(
+            (
+                weekday,
+                _parse_time(source, f"{path}.opening_hours.{day}", start.strip()),
+                _parse_time(source, f"{path}.opening_hours.{day}", end.strip()),
+            )
+        )
+    room_partners = tuple(raw.get("partners", list(partners)))
+    for partner in room_partners:
+        if partner not in partners:
+            raise _err(source, f"{path}.partners", f"unknown partner {partner!r}")
+    targets = {}
+    for key, value in (raw.get("targets") or {}).items():
+        targets[key] = _int(source, f"{path}.targets.{key}", value, 0, 100_000)
+    chat_id = raw.get("chat_id")
+    if chat_id is not None and (isinstance(chat_id, bool) or not isinstance(chat_id, int)):
+        raise _err(source, f"{path}.chat_id", f"expected a Telegram chat id, got {chat_id!r}")
+    return Room(
+        id=room_id,
+        name=_str(source, f"{path}.name", raw.get("name")),
+        area=_str(source, f"{path}.area", raw.get("area"), required=False),
+        address=_str(source, f"{path}.address", raw.get("address")),
+        meal_cap=_int(source, f"{path}.meal_cap", raw.get("meal_cap", 12), 1, 40),
+        meal_signup_deadline=_parse_time(
+            source, f"{path}.meal_signup_deadline", raw.get("meal_signup_deadline", "12:00")
+        ),
+        meals=tuple(meals),
+        opening_hours=tuple(sorted(hours)),
+        chat_id=chat_id,
+        weekly_post=_moment(
+            source, f"{path}.weekly_post", raw.get("weekly_post"), WeeklyMoment(6, time(17, 0))
+        ),
+        belronde=_moment(
+            source, f"{path}.belronde", raw.get("belronde"), WeeklyMoment(0, time(10, 0))
+        ),
+        partners=room_partners,
+        targets=targets,
+        phone=_str(source, f"{path}.phone", raw.get("phone"), required=False),
+    )
+
+
+def parse_config(raw: dict[str, Any], source: str, env: dict[str, str] | None = None) -> Config:
+    """Validate a TOML document (already parsed) with environment overrides applied."""
+    env = dict(os.environ if env is None else env)
+    bot = raw.get("bot", {})
+    if not isinstance(bot, dict):
+        raise _err(source, "bot", "expected a table")
+    token = env.get("BUURTBOT_TOKEN") or bot.get("token") or ""
+    api_url = env.get("BUURTBOT_API_URL") or bot.get("api_url") or DEFAULT_API_URL
+    if not re.match(r"^https?://", api_url):
+        raise _err(source, "bot.api_url (BUURTBOT_API_URL)", f"not an http(s) URL: {api_url!r}")
+    file_url = env.get("BUURTBOT_FILE_URL") or bot.get("file_url") or derive_file_url(api_url)
+    database = env.get("BUURTBOT_DB") or bot.get("database") or "buurtbot.db"
+    coordinators_raw: Any = bot.get("coordinators", [])
+    if env.get("BUURTBOT_COORDINATORS"):
+        try:
+            coordinators_raw = [
+                int(part) for part in env["BUURTBOT_COORDINATORS"].split(",") if part.strip()
+            ]
+        except ValueError as exc:
+            raise ConfigError(
+                f"BUURTBOT_COORDINATORS: expected comma-separated Telegram user ids ({exc})"
+            ) from None
+    if not isinstance(coordinators_raw, list) or not all(
+        isinstance(c, int) and not isinstance(c, bool) for c in coordinators_raw
+    ):
+        raise _err(source, "bot.coordinators", "expected a list of Telegram user ids")
+
+    partners: dict[str, Partner] = {}
+    for i, item in enumerate(raw.get("partners", [])):
+        path = f"partners[{i}]"
+        if not isinstance(item, dict):
+            raise _err(source, path, "expected a table")
+        pid = _str(source, f"{path}.id", item.get("id"))
+        partners[pid] = Partner(
+            id=pid,
+            name=_str(source, f"{path}.name", item.get("name")),
+            description=_str(source, f"{path}.description", item.get("description"), False),
+            contact=_str(source, f"{path}.contact", item.get("contact"), False),
+        )
+
+    rooms_raw = raw.get("rooms")
+    if not isinstance(rooms_raw, dict) or not rooms_raw:
+        raise _err(source, "rooms", "at least one room is needed ([rooms.<id>])")
+    rooms = {rid: _room(source, rid, body, partners) for rid, body in rooms_raw.items()}
+
+    privacy = raw.get("privacy", {}) or {}
+    demo = raw.get("demo", {}) or {}
+    programme = bot.get("programme_file")
+    if programme is not None:
+        programme = str((Path(source).parent / programme).resolve())
+        if not Path(programme).exists():
+            raise _err(source, "bot.programme_file", f"file not found: {programme}")
+    return Config(
+        token=token,
+        api_url=api_url,
+        file_url=file_url,
+        database=database,
+        coordinators=frozenset(coordinators_raw),
+        rooms=rooms,
+        partners=partners,
+        help_retention_days=_int(
+            source, "privacy.help_retention_days", privacy.get("help_retention_days", 90), 1, 3650
+        ),
+        checkin_retention_weeks=_int(
+            source,
+            "privacy.checkin_retention_weeks",
+            privacy.get("checkin_retention_weeks", 26),
+            1,
+            520,
+        ),
+        invite_valid_days=_int(
+            source, "bot.invite_valid_days", bot.get("invite_valid_days", 7), 1, 90
+        ),
+        programme_file=programme,
+        demo_port=_int(source, "demo.port", demo.get("port", 8765), 0, 65535),
+        source=source,
+    )
+
+
+def derive_file_url(api_url: str) -> str:
+    """PTB's base_file_url that belongs to a base_url (".../bot" → ".../file/bot")."""
+    if api_url.endswith("/bot"):
+        return api_url[: -len("/bot")] + "/file/bot"
+    return api_url.rstrip("/") + "/file/bot"
+
+
+def load_config(path: str | Path | None = None, env: dict[str, str] | None = None) -> Config:
+    """Read the TOML file named by ``path``, ``BUURTBOT_CONFIG`` or ``./buurtbot.toml``."""
+    environ = os.environ if env is None else env
+    path = Path(path or environ.get("BUURTBOT_CONFIG") or "buurtbot.toml")
+    source = str(path)
+    if not path.exists():
+        raise ConfigError(
+            f"{source}: file not found (copy buurtbot.example.toml to {source}, or set "
+            "BUURTBOT_CONFIG)"
+        )
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    return parse_config(raw, source, dict(environ))
+
+
+def require_token(config: Config) -> None:
+    if not config.token:
+        raise ConfigError(f"{config.source}: bot.token (or BUURTBOT_TOKEN) is missing")
+    if not _TOKEN.match(config.token):
+        raise ConfigError(
+            f"{config.source}: bot.token (or BUURTBOT_TOKEN) does not look like a BotFather "
+            "token (123456:ABC...)"
+        )

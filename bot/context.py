@@ -1,0 +1,48 @@
+"""The typed CallbackContext every handler gets (PTB's ``contexttypesbot`` idiom).
+
+``context.services`` reaches the rules; ``context.person`` and ``context.t`` are filled in for
+each update by the loader in ``bot.handlers.common`` before any feature handler runs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.i18n import Translator, translator
+
+if TYPE_CHECKING:
+    from bot.services import Services
+    from bot.services.users import Person
+
+
+class BuurtApplication(Application):
+    """An Application that owns the services and starts/stops them with itself."""
+
+    def __init__(self, *, services: Services, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.services = services
+        #: name → tick; see :mod:`bot.jobs`.
+        self.ticks: dict[str, Any] = {}
+
+    async def initialize(self) -> None:
+        if not self._initialized:
+            await self.services.start()
+        await super().initialize()
+
+    async def shutdown(self) -> None:
+        await super().shutdown()
+        await self.services.stop()
+
+
+class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
+    def __init__(self, application: Application, chat_id: int | None = None,
+                 user_id: int | None = None) -> None:
+        super().__init__(application, chat_id, user_id)
+        self.person: Person | None = None
+        self.t: Translator = translator(None)
+
+    @property
+    def services(self) -> Services:
+        return self.application.services  # type: ignore[attr-defined]

@@ -1,0 +1,187 @@
+"""A person's own settings and data: language, room, name, privacy, see and erase my data."""
+
+from __future__ import annotations
+
+import io
+import json
+from html import escape
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.context import BotContext
+from bot.handlers.commands import set_person_commands
+from bot.handlers.common import kb, one_per_row, parse_data, reply, requires, stale_button
+from bot.handlers.menu import show_menu
+from bot.handlers.onboarding import privacy_text
+from bot.i18n import LANGUAGES, translator
+from bot.services.users import RESIDENT
+
+
+def _back(t):
+    return (t._("⬅️ Back to the menu"), "menu:main")
+
+
+@requires(RESIDENT)
+async def settings(update: Update, context: BotContext) -> None:
+    t = context.t
+    await reply(
+        update,
+        context,
+        t._("Settings and privacy. What would you like to change or see?"),
+        kb(
+            [
+                [(t._("🌐 Language"), "acc:lang"), (t._("🏠 My room"), "acc:room")],
+                [(t._("🔒 Privacy"), "acc:privacy"), (t._("📄 My data"), "acc:data")],
+                [(t._("🗑 Erase my data"), "acc:erase")],
+                [_back(t)],
+            ]
+        ),
+    )
+
+
+@requires(RESIDENT)
+async def ask_language(update: Update, context: BotContext) -> None:
+    await reply(
+        update,
+        context,
+        context.t._("Choose your language."),
+        one_per_row([(label, f"acc:setlang:{code}") for code, label in LANGUAGES.items()]),
+    )
+
+
+@requires(RESIDENT)
+async def set_language(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "acc:setlang", str)  # type: ignore[union-attr]
+    if not parsed or parsed[0] not in LANGUAGES:
+        await stale_button(update, context)
+        return
+    person = await context.services.users.update(context.person, language=parsed[0])
+    context.person, context.t = person, translator(person.language)
+    await set_person_commands(context.application, person)
+    await reply(update, context, context.t._("Done. I will now speak {language}.").format(
+        language=LANGUAGES[person.language]))
+    await show_menu(update, context, edit=False)
+
+
+@requires(RESIDENT)
+async def ask_room(update: Update, context: BotContext) -> None:
+    t = context.t
+    rooms = context.services.config.rooms.values()
+    current = context.services.config.room(context.person.room)  # type: ignore[union-attr]
+    await reply(
+        update,
+        context,
+        t._("Your BuurtWerkKamer is {room}. Which one do you want?").format(
+            room=current.name if current else "-"
+        ),
+        one_per_row([(room.name, f"acc:setroom:{room.id}") for room in rooms]),
+    )
+
+
+@requires(RESIDENT)
+async def set_room(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "acc:setroom", str)  # type: ignore[union-attr]
+    config = context.services.config
+    if not parsed or parsed[0] not in config.rooms:
+        await stale_button(update, context)
+        return
+    person = context.person
+    assert person is not None
+    if person.role == "volunteer" and person.room != parsed[0]:
+        await reply(update, context, context.t._(
+            "You are a volunteer of your room. Ask your coordinator to change your room."))
+        return
+    person = await context.services.users.update(person, room=parsed[0])
+    context.person = person
+    await reply(update, context, context.t._("Done. Your BuurtWerkKamer is now {room}.").format(
+        room=config.rooms[parsed[0]].name))
+    await show_menu(update, context, edit=False)
+
+
+@requires(RESIDENT)
+async def show_privacy(update: Update, context: BotContext) -> None:
+    t = context.t
+    await reply(update, context, privacy_text(t), kb([[_back(t)]]))
+
+
+@requires(RESIDENT)
+async def my_data(update: Update, context: BotContext) -> None:
+    """Everything stored about me: a readable summary plus the full file."""
+    person = context.person
+    assert person is not None and update.effective_chat is not None
+    t = context.t
+    data = await context.services.privacy.export(person)
+    room = context.services.config.room(person.room)
+    lines = [
+        "<b>" + t._("What we keep about you") + "</b>",
+        t._("Name: {name}").format(name=escape(person.name) if person.name else t._("(none)")),
+        t._("Language: {language}").format(language=LANGUAGES.get(person.language, "-")),
+        t._("BuurtWerkKamer: {room}").format(room=room.name if room else "-"),
+        t._("First contact: {date}").format(date=t.date(person.row.created_at, "d MMMM y")),
+    ]
+    parts = [key for key in data if key != "profile"]
+    if parts:
+        lines.append(t._("Also: {parts}. All details are in the file below.").format(
+            parts=", ".join(parts)))
+    await reply(update, context, "\n".join(lines), edit=False)
+    payload = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode()
+    await context.bot.send_document(
+        update.effective_chat.id,
+        document=io.BytesIO(payload),
+        filename="mijn-gegevens.json",
+        caption=t._("All your data, as a file."),
+    )
+
+
+@requires(RESIDENT)
+async def ask_erase(update: Update, context: BotContext) -> None:
+    t = context.t
+    await reply(
+        update,
+        context,
+        t._("Do you want me to erase all your data? Your sign-ups, requests and answers are "
+            "removed. Only anonymous counts stay. This cannot be undone."),
+        kb([[(t._("Yes, erase everything"), "acc:erase:yes")],
+            [(t._("No, keep it"), "acc:erase:no")]]),
+        edit=update.callback_query is not None,
+    )
+
+
+@requires(RESIDENT)
+async def erase(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "acc:erase", str)  # type: ignore[union-attr]
+    t = context.t
+    if not parsed or parsed[0] not in ("yes", "no"):
+        await stale_button(update, context)
+        return
+    if parsed[0] == "no":
+        await reply(update, context, t._("Good, nothing was erased."))
+        return
+    person = context.person
+    assert person is not None and update.effective_user is not None
+    await context.services.privacy.erase(person)
+    context.application.drop_user_data(update.effective_user.id)
+    context.person = None
+    await reply(
+        update,
+        context,
+        t._("All your data is erased. Goodbye! Tap /start if you ever want to come back."),
+    )
+
+
+def register(app: Application) -> None:
+    app.add_handler(CallbackQueryHandler(settings, pattern=r"^menu:settings$"))
+    app.add_handler(CommandHandler("taal", ask_language))
+    app.add_handler(CallbackQueryHandler(ask_language, pattern=r"^acc:lang$"))
+    app.add_handler(CallbackQueryHandler(set_language, pattern=r"^acc:setlang:"))
+    app.add_handler(CommandHandler("kamer", ask_room))
+    app.add_handler(CallbackQueryHandler(ask_room, pattern=r"^acc:room$"))
+    app.add_handler(CallbackQueryHandler(set_room, pattern=r"^acc:setroom:"))
+    app.add_handler(CommandHandler("privacy", show_privacy))
+    app.add_handler(CallbackQueryHandler(show_privacy, pattern=r"^acc:privacy$"))
+    app.add_handler(CommandHandler("mijngegevens", my_data))
+    app.add_handler(CallbackQueryHandler(my_data, pattern=r"^acc:data$"))
+    app.add_handler(CommandHandler("vergeetmij", ask_erase))
+    app.add_handler(CallbackQueryHandler(ask_erase, pattern=r"^acc:erase$"))
+    app.add_handler(CallbackQueryHandler(erase, pattern=r"^acc:erase:"))

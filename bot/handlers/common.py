@@ -1,0 +1,227 @@
+"""Shared handler plumbing: who is this person, role checks, replies and keyboards.
+
+Handlers stay thin: parse the update, call a service, render the reply with these helpers.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import ApplicationHandlerStop, ConversationHandler
+
+from bot.context import BotContext
+from bot.i18n import translator
+from bot.services.users import COORDINATOR, RESIDENT, VOLUNTEER
+
+log = logging.getLogger(__name__)
+
+#: Longest free text we accept in one go (a note, a description); Telegram allows 4,096.
+MAX_TEXT = 1000
+END = ConversationHandler.END
+
+Handler = Callable[[Update, BotContext], Awaitable[Any]]
+H = TypeVar("H", bound=Handler)
+
+
+def kb(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    """Inline keyboard from rows of (label, callback_data)."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+def one_per_row(buttons: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
+    return kb([[button] for button in buttons])
+
+
+async def load_person(update: Update, context: BotContext) -> None:
+    """Group -10: attach the person and their translator to the context."""
+    user = update.effective_user
+    if user is None or user.is_bot:
+        return
+    person = await context.services.users.get(user.id)
+    context.person = person
+    context.t = translator(person.language if person else user.language_code)
+    if person is not None and not person.row.reachable and _is_private(update):
+        # They blocked us once and are back: reachable again.
+        await context.services.users.mark_reachable(user.id)
+
+
+def _is_private(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type == ChatType.PRIVATE
+
+
+async def guard_groups(update: Update, context: BotContext) -> None:
+    """Group -9: the bot talks to people privately only; never shows personal data in a group."""
+    chat = update.effective_chat
+    if chat is None or chat.type == ChatType.PRIVATE:
+        return
+    t = context.t
+    me = context.bot.username
+    if update.callback_query is not None:
+        await safe_answer(update.callback_query, t._("Please use this in a private chat with me."))
+    elif update.message is not None and chat.type != ChatType.CHANNEL:
+        text = update.message.text or ""
+        addressed = text.startswith("/") or (me and f"@{me}" in text)
+        if addressed:
+            await update.message.reply_text(
+                t._("I only talk in private chats, to keep your data private. Open a chat with me:")
+                + f" https://t.me/{me}",
+            )
+    raise ApplicationHandlerStop
+
+
+async def safe_answer(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
+    """Answer a button press; an old query Telegram no longer knows must not crash anything."""
+    try:
+        await query.answer(text=text, show_alert=alert)
+    except BadRequest as exc:
+        log.info("could not answer callback query: %s", exc.message)
+
+
+async def reply(
+    update: Update,
+    context: BotContext,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    edit: bool = True,
+) -> Message | None:
+    """Answer the person: edit the message a button sits on, or send a new one."""
+    text = context.t.bidi(text)
+    query = update.callback_query
+    if query is not None:
+        await safe_answer(query)
+        if edit and query.message is not None and isinstance(query.message, Message):
+            try:
+                result = await query.message.edit_text(text, reply_markup=markup)
+                return result if isinstance(result, Message) else None
+            except BadRequest as exc:
+                if "not modified" in exc.message:
+                    return query.message
+                log.info("edit failed, sending anew: %s", exc.message)
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return await context.bot.send_message(chat.id, text, reply_markup=markup)
+
+
+def role_name(t: Any, role: str) -> str:
+    return {
+        RESIDENT: t._("resident"),
+        VOLUNTEER: t._("volunteer"),
+        COORDINATOR: t._("coordinator"),
+    }[role]
+
+
+def requires(role: str) -> Callable[[H], H]:
+    """Check the role on the server side before the handler runs.
+
+    ``requires(RESIDENT)`` means: has finished onboarding. A wrong role gets a friendly answer
+    and changes nothing.
+    """
+
+    def decorate(func: H) -> H:
+        @functools.wraps(func)
+        async def wrapper(update: Update, context: BotContext) -> Any:
+            person = context.person
+            t = context.t
+            if person is None:
+                await _deny(update, context, t._("Welcome! Tap /start first, then I can help you."))
+                return END
+            if not person.has_role(role):
+                if role == COORDINATOR:
+                    text = t._("Only a coordinator can do this.")
+                else:
+                    text = t._("Only volunteers can do this.")
+                await _deny(update, context, text)
+                return END
+            return await func(update, context)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+async def _deny(update: Update, context: BotContext, text: str) -> None:
+    if update.callback_query is not None:
+        await safe_answer(update.callback_query, text, alert=True)
+    elif update.effective_chat is not None:
+        await context.bot.send_message(update.effective_chat.id, context.t.bidi(text))
+
+
+async def stale_button(update: Update, context: BotContext) -> int:
+    """A button from an old message or with forged data: say so, change nothing."""
+    if update.callback_query is not None:
+        await safe_answer(
+            update.callback_query,
+            context.t._("This button no longer works. Tap /menu to start again."),
+            alert=True,
+        )
+    return END
+
+
+def parse_data(data: str | None, prefix: str, *kinds: type) -> list[Any] | None:
+    """Split ``prefix:a:b`` callback data into typed parts; None if it is not well-formed."""
+    if not data or not data.startswith(prefix + ":"):
+        return None
+    parts = data[len(prefix) + 1 :].split(":")
+    if len(parts) != len(kinds):
+        return None
+    values: list[Any] = []
+    for part, kind in zip(parts, kinds, strict=True):
+        try:
+            values.append(kind(part))
+        except ValueError:
+            return None
+    return values
+
+
+def too_long(text: str, limit: int = MAX_TEXT) -> bool:
+    return len(text) > limit
+
+
+async def send_safely(
+    context_or_app: Any, telegram_id: int | None, text: str, **kwargs: Any
+) -> Message | None:
+    """Send to someone who may have blocked the bot; marks them unreachable instead of failing."""
+    if telegram_id is None:
+        return None
+    app = getattr(context_or_app, "application", context_or_app)
+    try:
+        return await app.bot.send_message(telegram_id, text, **kwargs)
+    except Forbidden:
+        await app.services.users.mark_unreachable(telegram_id)
+    except BadRequest as exc:
+        if "chat not found" in exc.message.lower():
+            await app.services.users.mark_unreachable(telegram_id)
+        else:
+            raise
+    return None
+
+
+async def notify(
+    context_or_app: Any,
+    person: Any,
+    render: Callable[[Any], str | tuple[str, InlineKeyboardMarkup | None]],
+) -> Message | None:
+    """Tell someone else something, in *their* language (``render`` gets their translator)."""
+    if person is None or person.telegram_id is None or not person.row.reachable:
+        return None
+    t = translator(person.language)
+    rendered = render(t)
+    text, markup = rendered if isinstance(rendered, tuple) else (rendered, None)
+    return await send_safely(context_or_app, person.telegram_id, t.bidi(text), reply_markup=markup)

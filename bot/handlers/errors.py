@@ -1,0 +1,59 @@
+"""One error handler: log with context (no personal data), tell the person kindly."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden, NetworkError, TelegramError
+from telegram.ext import Application
+
+from bot.context import BotContext
+
+log = logging.getLogger("bot.errors")
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    error = context.error
+    where = "job" if context.job else "update"
+    update_id = update.update_id if isinstance(update, Update) else None
+    kind = _describe(update) if isinstance(update, Update) else "-"
+    if isinstance(error, Forbidden) and isinstance(update, Update) and update.effective_user:
+        await context.services.users.mark_unreachable(update.effective_user.id)
+        log.info("user blocked the bot (update %s)", update_id)
+        return
+    if isinstance(error, NetworkError):
+        log.warning("network problem in %s %s (%s): %s", where, update_id, kind, error)
+    else:
+        log.error("error in %s %s (%s)", where, update_id, kind, exc_info=error)
+    chat = update.effective_chat if isinstance(update, Update) else None
+    if isinstance(update, Update) and chat is not None and chat.type == "private":
+        t = context.t
+        try:
+            if update.callback_query:
+                await update.callback_query.answer(
+                    t._("Sorry, something went wrong. Please try again."), show_alert=True
+                )
+            else:
+                await context.bot.send_message(
+                    chat.id,
+                    t.bidi(t._("Sorry, something went wrong. Please try again, or tap /menu.")),
+                )
+        except TelegramError:
+            log.info("could not tell the user about the error")
+
+
+def _describe(update: Update) -> str:
+    """What kind of update failed, without its content."""
+    if update.callback_query:
+        data = update.callback_query.data or ""
+        parts = [*data.split(":"), ""]
+        return f"button {parts[0]}:{parts[1]}"
+    if update.effective_message and update.effective_message.text:
+        text = update.effective_message.text
+        return "command " + text.split()[0][:32] if text.startswith("/") else "text"
+    return "other"
+
+
+def register(app: Application) -> None:
+    app.add_error_handler(on_error)

@@ -1,0 +1,52 @@
+"""Registered last: whatever no feature understood gets a kind answer and changes nothing."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, TypeHandler, filters
+
+from bot.context import BotContext
+from bot.handlers.common import stale_button
+
+log = logging.getLogger(__name__)
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    assert update.message is not None
+    t = context.t
+    hint = t._("Tap /menu to see what I can do.") if context.person else t._("Tap /start to begin.")
+    await update.message.reply_text(t.bidi(t._("I do not know that command.") + " " + hint))
+
+
+async def unexpected_text(update: Update, context: BotContext) -> None:
+    assert update.message is not None
+    t = context.t
+    if context.person is None:
+        text = t._("Hello! Tap /start to begin.")
+    else:
+        text = t._("I did not understand that. Please use the buttons. Tap /menu to see them.")
+    await update.message.reply_text(t.bidi(text))
+
+
+async def unexpected_media(update: Update, context: BotContext) -> None:
+    assert update.message is not None
+    t = context.t
+    await update.message.reply_text(
+        t.bidi(t._("I cannot do anything with this here. Tap /menu to see what I can do."))
+    )
+
+
+async def ignore(update: Update, context: BotContext) -> None:
+    """Edited messages, reactions and the like: nothing to do."""
+    log.debug("ignored update %s", update.update_id)
+
+
+def register(app: Application) -> None:
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED, ignore))
+    app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
+    app.add_handler(MessageHandler(filters.TEXT, unexpected_text))
+    app.add_handler(MessageHandler(filters.ALL, unexpected_media))
+    app.add_handler(CallbackQueryHandler(stale_button))
+    app.add_handler(TypeHandler(Update, ignore))

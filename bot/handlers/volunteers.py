@@ -1,0 +1,124 @@
+"""Coordinators invite volunteers (single-use deep links) and list or remove them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from html import escape
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.context import BotContext
+from bot.handlers.commands import set_person_commands
+from bot.handlers.common import kb, notify, one_per_row, parse_data, reply, requires, stale_button
+from bot.services.users import COORDINATOR
+
+
+def _label(t, person) -> str:  # noqa: ANN001
+    if person.name:
+        return escape(person.name)
+    return t._("volunteer {number}").format(number=person.id)
+
+
+def _room_buttons(context: BotContext, prefix: str) -> list[tuple[str, str]]:
+    return [(room.name, f"{prefix}:{room.id}") for room in context.services.config.rooms.values()]
+
+
+@requires(COORDINATOR)
+async def ask_invite_room(update: Update, context: BotContext) -> None:
+    await reply(
+        update,
+        context,
+        context.t._("For which BuurtWerkKamer is the new volunteer?"),
+        one_per_row(_room_buttons(context, "vol:invite")),
+        edit=update.callback_query is not None,
+    )
+
+
+@requires(COORDINATOR)
+async def create_invite(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "vol:invite", str)  # type: ignore[union-attr]
+    config = context.services.config
+    if not parsed or parsed[0] not in config.rooms:
+        await stale_button(update, context)
+        return
+    t = context.t
+    code = await context.services.users.create_invite(context.person, parsed[0])  # type: ignore[arg-type]
+    valid_until = context.services.clock.now().date() + timedelta(days=config.invite_valid_days)
+    link = f"https://t.me/{context.bot.username}?start=inv_{code}"
+    await reply(
+        update,
+        context,
+        t._("Send this link to the new volunteer of {room}. It works once, until {date}:").format(
+            room=config.rooms[parsed[0]].name, date=t.date(valid_until)
+        )
+        + f"\n\n{link}",
+    )
+
+
+@requires(COORDINATOR)
+async def list_volunteers(update: Update, context: BotContext) -> None:
+    t = context.t
+    person = context.person
+    assert person is not None
+    rooms = context.services.config.rooms
+    lines: list[str] = []
+    buttons: list[tuple[str, str]] = []
+    for room in rooms.values():
+        volunteers = await context.services.users.volunteers(room.id)
+        lines.append(f"<b>{room.name}</b>: " + (
+            t.ngettext("{n} volunteer", "{n} volunteers", len(volunteers)).format(
+                n=len(volunteers))))
+        for volunteer in volunteers:
+            label = _label(t, volunteer)
+            lines.append(f"• {label}")
+            buttons.append((t._("Remove {name}").format(name=label), f"vol:rm:{volunteer.id}"))
+    buttons.append((t._("➕ Invite a volunteer"), "vol:new"))
+    await reply(update, context, "\n".join(lines), one_per_row(buttons),
+                edit=update.callback_query is not None)
+
+
+@requires(COORDINATOR)
+async def confirm_remove(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "vol:rm", int)  # type: ignore[union-attr]
+    if not parsed:
+        await stale_button(update, context)
+        return
+    target = await context.services.users.by_id(parsed[0])
+    if target is None or target.role != "volunteer":
+        await stale_button(update, context)
+        return
+    t = context.t
+    label = _label(t, target)
+    await reply(
+        update,
+        context,
+        t._("Remove {name} as a volunteer? They stay a resident.").format(name=label),
+        kb([[(t._("Yes, remove"), f"vol:rmok:{target.id}")], [(t._("No"), "menu:volunteers")]]),
+    )
+
+
+@requires(COORDINATOR)
+async def remove(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "vol:rmok", int)  # type: ignore[union-attr]
+    if not parsed:
+        await stale_button(update, context)
+        return
+    removed = await context.services.users.remove_volunteer(context.person, parsed[0])  # type: ignore[arg-type]
+    if removed is None:
+        await stale_button(update, context)
+        return
+    await set_person_commands(context.application, removed)
+    await notify(context, removed, lambda t: t._("You are no longer a volunteer in the bot. "
+                                                 "Thank you for all your help!"))
+    await reply(update, context, context.t._("Done. They are no longer a volunteer."))
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("uitnodigen", ask_invite_room))
+    app.add_handler(CallbackQueryHandler(ask_invite_room, pattern=r"^vol:new$"))
+    app.add_handler(CallbackQueryHandler(create_invite, pattern=r"^vol:invite:"))
+    app.add_handler(CommandHandler("vrijwilligers", list_volunteers))
+    app.add_handler(CallbackQueryHandler(list_volunteers, pattern=r"^menu:volunteers$"))
+    app.add_handler(CallbackQueryHandler(confirm_remove, pattern=r"^vol:rm:"))
+    app.add_handler(CallbackQueryHandler(remove, pattern=r"^vol:rmok:"))

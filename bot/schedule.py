@@ -1,0 +1,25 @@
+"""What features show in the weekly programme: a small shared shape.
+
+The activity calendar owns activity series; the eettafel owns its meals. Both are shown in
+``/agenda`` and the weekly post, so each feature hands the calendar :class:`CalendarEntry` rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    room: str
+    starts_at: datetime
+    ends_at: datetime
+    title: str  # an English msgid, translated when shown
+    category: str
+    ref: str  # "meal:12", "occ:34": stable id of what this entry is
+    cancelled: bool = False
+    capacity: int | None = None
+    taken: int | None = None
+    signup_data: str | None = None  # callback data of a "sign up" button, if sign-up is possible
+    note: str | None = None  # e.g. "moved from Tuesday"

@@ -1,0 +1,55 @@
+"""Plain async services that hold the rules; none of them knows Telegram.
+
+:class:`Services` is the one object handlers and jobs reach everything through
+(``context.services`` in a handler).
+"""
+
+from __future__ import annotations
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.services.announcements import AnnouncementService
+from bot.services.calendar import CalendarService
+from bot.services.checkins import CheckinService
+from bot.services.help_requests import HelpRequestService
+from bot.services.meals import MealService
+from bot.services.participation import ParticipationService
+from bot.services.privacy import PrivacyService
+from bot.services.tally import TallyService
+from bot.services.users import UserService
+from bot.store.db import Database
+
+
+class Services:
+    def __init__(self, config: Config, db: Database, clock: Clock) -> None:
+        self.config = config
+        self.db = db
+        self.clock = clock
+        self.users = UserService(db, config, clock)
+        self.privacy = PrivacyService(db, clock)
+        self.participation = ParticipationService(db, clock)
+        self.calendar = CalendarService(self)
+        self.meals = MealService(self)
+        self.help = HelpRequestService(self)
+        self.checkins = CheckinService(self)
+        self.announcements = AnnouncementService(self)
+        self.tally = TallyService(self)
+
+    @property
+    def features(self) -> list:
+        return [
+            self.calendar,
+            self.meals,
+            self.help,
+            self.checkins,
+            self.announcements,
+            self.tally,
+        ]
+
+    async def start(self) -> None:
+        await self.db.connect()
+        for feature in self.features:
+            await feature.start()
+
+    async def stop(self) -> None:
+        await self.db.close()

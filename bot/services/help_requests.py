@@ -1,0 +1,16 @@
+"""Help requests (formulierenhulp and more): intake, queue, claim, handoff."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+
+class HelpRequestService:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def start(self) -> None:
+        """Called once the database is connected (seed data, register privacy hooks)."""

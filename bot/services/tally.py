@@ -1,0 +1,16 @@
+"""Participation tally and funder reports."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+
+class TallyService:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def start(self) -> None:
+        """Called once the database is connected (seed data, register privacy hooks)."""

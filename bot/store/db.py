@@ -1,0 +1,145 @@
+"""The SQLite database: one connection, numbered migrations, serialised transactions.
+
+Why one connection with a lock: SQLite allows one writer at a time anyway, and invariants such
+as a meal's cap or a single claim on a help request must be checked and written inside one
+transaction. ``async with db.transaction() as conn`` gives exactly that (``BEGIN IMMEDIATE``);
+concurrent handlers queue on the lock instead of interleaving statements.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+_MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+
+
+def migration_files() -> list[tuple[int, str, str]]:
+    """(number, name, sql) for every shipped migration, in order."""
+    folder = resources.files("bot.store").joinpath("migrations")
+    found = []
+    for entry in folder.iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    numbers = [n for n, _, _ in found]
+    if len(numbers) != len(set(numbers)):
+        raise RuntimeError(f"two migrations share a number: {numbers}")
+    return found
+
+
+class Database:
+    """An aiosqlite connection with WAL, foreign keys, migrations and a transaction lock."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self._conn: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    async def connect(self) -> None:
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._conn = await aiosqlite.connect(self.path, isolation_level=None)
+        self._conn.row_factory = aiosqlite.Row
+        await self._conn.execute("PRAGMA foreign_keys = ON")
+        await self._conn.execute("PRAGMA busy_timeout = 5000")
+        if self.path != ":memory:":
+            await self._conn.execute("PRAGMA journal_mode = WAL")
+            await self._conn.execute("PRAGMA synchronous = NORMAL")
+        await self.migrate()
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        if self._conn is None:
+            raise RuntimeError("database is not connected")
+        return self._conn
+
+    async def migrate(self) -> list[str]:
+        """Apply every migration not yet recorded; safe to run at every start."""
+        applied: list[str] = []
+        async with self.transaction() as conn:
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL"
+                " DEFAULT (strftime('%Y-%m-%dT%H:%M:%S+00:00','now')))"
+            )
+            rows = await (await conn.execute("SELECT number FROM schema_migrations")).fetchall()
+            done = {row[0] for row in rows}
+            for number, name, sql in migration_files():
+                if number in done:
+                    continue
+                log.info("applying migration %s", name)
+                for statement in _split_sql(sql):
+                    await conn.execute(statement)
+                await conn.execute(
+                    "INSERT INTO schema_migrations (number, name) VALUES (?, ?)", (number, name)
+                )
+                applied.append(name)
+        return applied
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction; commits on success, rolls back on any exception."""
+        async with self._lock:
+            conn = self.conn
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            else:
+                await conn.execute("COMMIT")
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        async with self._lock:
+            cursor = await self.conn.execute(sql, tuple(params))
+            return list(await cursor.fetchall())
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+        async with self._lock:
+            cursor = await self.conn.execute(sql, tuple(params))
+            return await cursor.fetchone()
+
+    async def fetchval(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """A single write statement in its own transaction; returns lastrowid."""
+        async with self.transaction() as conn:
+            cursor = await conn.execute(sql, tuple(params))
+            return cursor.lastrowid or 0
+
+
+def _split_sql(sql: str) -> list[str]:
+    """Split a migration file on ';' at line ends (our migrations hold no triggers)."""
+    statements = []
+    current: list[str] = []
+    for line in sql.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("--") or not stripped:
+            continue
+        current.append(line)
+        if stripped.endswith(";"):
+            statements.append("\n".join(current))
+            current = []
+    if current:
+        statements.append("\n".join(current))
+    return statements

@@ -1,0 +1,25 @@
+"""SQL for exactly-once periodic work: a (job, period) pair is claimed once, ever."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from bot.clock import to_db
+
+
+async def claim(conn: aiosqlite.Connection, job: str, period: str, now: datetime) -> bool:
+    """Record that ``job`` ran for ``period``; False if it already had."""
+    cursor = await conn.execute(
+        "INSERT OR IGNORE INTO job_runs (job, period, done_at) VALUES (?, ?, ?)",
+        (job, period, to_db(now)),
+    )
+    return cursor.rowcount == 1
+
+
+async def done(conn: aiosqlite.Connection, job: str, period: str) -> bool:
+    cursor = await conn.execute(
+        "SELECT 1 FROM job_runs WHERE job = ? AND period = ?", (job, period)
+    )
+    return await cursor.fetchone() is not None

@@ -1,0 +1,40 @@
+"""Fixtures: a fresh sandbox, settings, a controllable clock and the running bot per test."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.clock import FrozenClock
+from bot.sandbox import Limits, Sandbox
+from tests.auxil.harness import BOT_USERNAME, START, TOKEN, BotHarness, make_config
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(START)
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[Sandbox]:
+    box = Sandbox(token=TOKEN, bot_username=BOT_USERNAME, bot_name="Buurtbot",
+                  limits=Limits.off())
+    await box.start(host="127.0.0.1", port=0)
+    yield box
+    await box.stop()
+    assert not box.unknown_methods, f"the bot called unknown methods: {box.unknown_methods}"
+    assert not box.spec_violations, f"parameters not in the Bot API: {box.spec_violations}"
+
+
+@pytest.fixture
+def config(sandbox: Sandbox, tmp_path):
+    return make_config(sandbox, tmp_path / "buurtbot.db")
+
+
+@pytest.fixture
+async def bot(sandbox: Sandbox, config, clock: FrozenClock) -> AsyncIterator[BotHarness]:
+    harness = BotHarness(sandbox, config, clock)
+    await harness.start()
+    yield harness
+    await harness.stop()

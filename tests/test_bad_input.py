@@ -1,0 +1,102 @@
+"""Bad input gets a clear answer or is safely ignored; the bot keeps running."""
+
+from __future__ import annotations
+
+from tests.auxil.harness import BotHarness
+
+
+async def test_unknown_command(bot: BotHarness) -> None:
+    user = await bot.resident()
+    await user.send("/doesnotexist")
+    answer = await user.next_message()
+    assert "/menu" in answer.text
+
+
+async def test_unknown_command_before_onboarding(bot: BotHarness) -> None:
+    user = bot.user()
+    await user.send("/eten")
+    answer = await user.next_message()
+    assert "/start" in answer.text
+
+
+async def test_free_text_media_long_text_emoji_rtl(bot: BotHarness) -> None:
+    user = await bot.resident()
+    for send in (
+        user.send("hallo 👋🏽"),
+        user.send("مرحبا، كيف حالك؟"),
+        user.send("x" * 4096),
+        user.send_sticker(),
+        user.send_photo(size=20_000),
+        user.send_voice(duration=5, size=8_000),
+    ):
+        await send
+        answer = await user.next_message()
+        assert "/menu" in answer.text
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM users") == 1
+
+
+async def test_edited_message_is_ignored(bot: BotHarness) -> None:
+    user = await bot.resident()
+    message = await user.send("hallo")
+    await user.next_message()
+    await user.edit(message, "hallo daar")
+    await bot.settle()
+    await user.send("/menu")
+    menu = await user.next_message()
+    assert menu.buttons, "the bot still answers; the edit produced no reply"
+    assert len(user.bot_messages) == 2
+
+
+async def test_stale_and_forged_buttons(bot: BotHarness) -> None:
+    user = await bot.resident()
+    await user.send("/menu")
+    await user.next_message()
+    for data in ("nonsense", "onb:lang:xx", "acc:setroom:atlantis", "acc:setlang:fr",
+                 "vol:rm:notanumber", "x" * 64):
+        await user.press_data(data)
+        text, alert = await user.next_callback_answer()
+        assert alert and text
+    person = await bot.person(user)
+    assert person.room == "top" and person.language == "nl"
+
+
+async def test_group_chat_points_to_private_chat(bot: BotHarness) -> None:
+    user = await bot.resident(name="Fatima")
+    group = bot.sandbox.add_group(title="TOP buurtgroep")
+    bot.sandbox.add_chat_member(group, user)
+    await user.send("/mijngegevens", chat=group)
+    await bot.settle()
+    texts = [m.text for m in group.messages if m.from_bot]
+    assert len(texts) == 1 and "privé" in texts[0]
+    assert "Fatima" not in texts[0]
+    assert not [m for m in user.bot_messages]
+    await user.send("gewoon een bericht in de groep", chat=group)
+    await bot.settle()
+    assert len([m for m in group.messages if m.from_bot]) == 1, "plain chatter is ignored"
+
+
+async def test_blocked_user_is_marked_unreachable(bot: BotHarness) -> None:
+    volunteer = await bot.volunteer(name="Vera")
+    coordinator = await bot.coordinator()
+    volunteer.block()
+    await coordinator.send("/vrijwilligers")
+    await coordinator.next_message()
+    await coordinator.press("Vera verwijderen")
+    await coordinator.next_edit()
+    await coordinator.press("Ja, verwijderen")
+    await coordinator.next_edit()
+    await bot.settle()
+    person = await bot.person(volunteer)
+    assert person.row.reachable is False
+    # The bot keeps working for everyone else.
+    await coordinator.send("/menu")
+    assert (await coordinator.next_message()).buttons
+
+
+async def test_menu_parts_not_built_say_coming_soon(bot: BotHarness) -> None:
+    user = await bot.resident()
+    await user.send("/menu")
+    await user.next_message()
+    await user.press_data("menu:nothinghere")
+    text, alert = await user.next_callback_answer()
+    assert alert and text

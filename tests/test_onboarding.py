@@ -1,0 +1,137 @@
+"""Onboarding end to end through the sandbox: language, room, privacy, name, menu."""
+
+from __future__ import annotations
+
+from bot.i18n import RLM
+from tests.auxil.harness import BotHarness
+
+
+async def test_new_resident_onboards_with_buttons(bot: BotHarness) -> None:
+    user = bot.user("Fatima")
+    await user.send("/start")
+    prompt = await user.next_message()
+    assert "Kies uw taal." in prompt.text and "Choose your language." in prompt.text
+    assert [row[0] for row in prompt.buttons] == ["Nederlands", "English", "العربية", "Türkçe"]
+
+    await user.press("Nederlands")
+    rooms = await user.next_edit()
+    assert "BuurtWerkKamer" in rooms.text
+    assert any("TOP" in row[0] for row in rooms.buttons)
+
+    await user.press("TOP (Ondiep e.o.)")
+    privacy = await user.next_edit()
+    assert "/vergeetmij" in privacy.text and "/mijngegevens" in privacy.text
+    assert await bot.person(user) is None, "nothing is stored before the privacy agreement"
+
+    await user.press("✅ Ik ga akkoord")
+    ask_name = await user.next_edit()
+    assert "Overslaan" in ask_name.buttons[0][0]
+    await user.send("Fatima")
+    welcome = await user.next_message()
+    assert "TOP" in welcome.text
+    menu = await user.next_message()
+    labels = [label for row in menu.buttons for label in row]
+    assert "🍲 Samen eten" in labels and "📝 Hulp vragen" in labels
+    assert "📣 Bericht aan iedereen" not in labels, "residents do not see coordinator buttons"
+
+    person = await bot.person(user)
+    assert person is not None
+    assert (person.language, person.room, person.name, person.role) == (
+        "nl", "top", "Fatima", "resident"
+    )
+    assert person.row.privacy_accepted_at is not None
+
+
+async def test_name_is_optional(bot: BotHarness) -> None:
+    user = bot.user("Ahmed", "en")
+    await bot.onboard(user, language="English", room="Hart voor Leidsche Rijn (Leidsche Rijn)")
+    person = await bot.person(user)
+    assert person is not None and person.name is None and person.room == "hart"
+    assert person.language == "en"
+
+
+async def test_declining_privacy_stores_nothing(bot: BotHarness) -> None:
+    user = bot.user()
+    await user.send("/start")
+    await user.next_message()
+    await user.press("English")
+    await user.next_edit()
+    await user.press("TOP (Ondiep e.o.)")
+    await user.next_edit()
+    await user.press("No, thank you")
+    answer = await user.next_edit()
+    assert "/start" in answer.text
+    await bot.settle()
+    assert await bot.person(user) is None
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM users") == 0
+
+
+async def test_known_user_goes_straight_to_menu(bot: BotHarness) -> None:
+    user = await bot.resident(name="Jan")
+    await user.send("/start")
+    menu = await user.next_message()
+    assert "Jan" in menu.text
+    assert menu.buttons
+
+
+async def test_deep_link_preselects_room(bot: BotHarness) -> None:
+    user = bot.user("Noor")
+    await user.send("/start verbinding")
+    await user.next_message()
+    await user.press("Nederlands")
+    privacy = await user.next_edit()
+    assert "/vergeetmij" in privacy.text, "the room step is skipped"
+    await user.press("✅ Ik ga akkoord")
+    await user.next_edit()
+    await user.press("Overslaan")
+    await bot.settle()
+    person = await bot.person(user)
+    assert person is not None and person.room == "verbinding"
+
+
+async def test_arabic_is_right_to_left(bot: BotHarness) -> None:
+    user = bot.user("Layla", "ar")
+    await user.send("/start")
+    await user.next_message()
+    await user.press("العربية")
+    rooms = await user.next_edit()
+    assert rooms.text.startswith(RLM)
+    assert all(line.startswith(RLM) for line in rooms.text.split("\n") if line)
+
+
+async def test_unfinished_onboarding_survives_a_restart(bot: BotHarness) -> None:
+    user = bot.user("Kees")
+    await user.send("/start")
+    await user.next_message()
+    await user.press("Nederlands")
+    await user.next_edit()
+    await bot.settle()
+    await bot.restart()
+    await user.press("TOP (Ondiep e.o.)")
+    privacy = await user.next_edit()
+    assert "/vergeetmij" in privacy.text
+
+
+async def test_typing_instead_of_a_button_is_answered(bot: BotHarness) -> None:
+    user = bot.user()
+    await user.send("/start")
+    await user.next_message()
+    await user.send("hallo?")
+    answer = await user.next_message()
+    assert "knoppen" in answer.text
+    await user.send_sticker()
+    answer = await user.next_message()
+    assert "knoppen" in answer.text
+    await user.press("Nederlands", message=user.bot_messages[0])
+    rooms = await user.next_edit()
+    assert "BuurtWerkKamer" in rooms.text
+
+
+async def test_commands_are_registered_per_language(bot: BotHarness) -> None:
+    calls = [params for method, params in bot.sandbox.calls if method == "setMyCommands"]
+    languages = {params.get("language_code") for params in calls}
+    assert {None, "nl", "en", "ar", "tr"} <= languages
+    dutch = next(p for p in calls if p.get("language_code") == "nl")
+    names = [c["command"] for c in dutch["commands"]]
+    assert names[:2] == ["menu", "agenda"] and "vergeetmij" in names
+    assert "omroep" not in names

@@ -1,0 +1,47 @@
+"""The database: numbered migrations applied once, data surviving restarts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.store.db import Database, migration_files
+
+
+def test_migrations_are_numbered_without_gaps() -> None:
+    numbers = [number for number, _name, _sql in migration_files()]
+    assert numbers == list(range(1, len(numbers) + 1))
+
+
+async def test_migrations_are_safe_to_rerun(tmp_path: Path) -> None:
+    db = Database(tmp_path / "x.db")
+    await db.connect()
+    first = await db.fetchval("SELECT COUNT(*) FROM schema_migrations")
+    assert first == len(migration_files())
+    assert await db.migrate() == []
+    await db.close()
+    again = Database(tmp_path / "x.db")
+    await again.connect()
+    assert await again.fetchval("SELECT COUNT(*) FROM schema_migrations") == first
+    assert await again.fetchval("PRAGMA foreign_keys") == 1
+    assert (await again.fetchval("PRAGMA journal_mode")).lower() == "wal"
+    await again.close()
+
+
+async def test_transaction_rolls_back_on_error(tmp_path: Path) -> None:
+    db = Database(tmp_path / "x.db")
+    await db.connect()
+    try:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO job_runs (job, period, done_at) VALUES ('a','b','c')")
+            raise RuntimeError("boom")
+    except RuntimeError:
+        pass
+    assert await db.fetchval("SELECT COUNT(*) FROM job_runs") == 0
+    await db.close()
+
+
+async def test_people_survive_a_restart(bot) -> None:
+    user = await bot.resident(name="Fatima")
+    await bot.restart()
+    person = await bot.person(user)
+    assert person is not None and person.name == "Fatima"
