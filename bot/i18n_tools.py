@@ -68,8 +68,11 @@ def extract() -> dict[str, dict[str | tuple[str, str], list[str]]]:
     return found
 
 
-def update() -> None:
+def update(only: str | None = None) -> None:
+    """Refresh the catalogues (all domains, or only the domain ``only``)."""
     extracted = extract()
+    if only is not None:
+        extracted = {only: extracted.get(only, {})}
     for language in LANGUAGES:
         folder = locales_dir() / language / "LC_MESSAGES"
         folder.mkdir(parents=True, exist_ok=True)
@@ -94,7 +97,7 @@ def update() -> None:
             with po_path.open("wb") as handle:
                 write_po(handle, catalog, width=100, omit_header=False, sort_output=False)
         for po_path in folder.glob("*.po"):
-            if po_path.stem not in extracted:
+            if only is None and po_path.stem not in extracted:
                 po_path.unlink()
 
 
@@ -170,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     command = args[0] if args else "check"
     if command == "update":
-        update()
+        # python -m bot.i18n_tools update [DOMAIN]
+        update(args[1] if len(args) > 1 else None)
         return 0
     if command == "fill":
         # python -m bot.i18n_tools fill LANG DOMAIN FILE.json

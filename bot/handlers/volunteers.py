@@ -14,7 +14,7 @@ from bot.handlers.common import kb, notify, one_per_row, parse_data, reply, requ
 from bot.services.users import COORDINATOR
 
 
-def _label(t, person) -> str:  # noqa: ANN001
+def _label(t, person) -> str:
     if person.name:
         return escape(person.name)
     return t._("volunteer {number}").format(number=person.id)
