@@ -7,9 +7,12 @@ nobody understood.
 
 from __future__ import annotations
 
+import warnings
+
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults, TypeHandler
+from telegram.warnings import PTBUserWarning
 
 from bot import jobs
 from bot.clock import TZ, Clock
@@ -34,6 +37,9 @@ from bot.handlers.common import guard_groups, load_person
 from bot.persistence import SqlitePersistence
 from bot.services import Services
 from bot.store.db import Database
+
+# Our conversations are per person, not per message: this PTB hint does not apply.
+warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
 
 FEATURES = (onboarding, menu, account, volunteers, calendar, meals, help_requests, checkins,
             announcements, tally)

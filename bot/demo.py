@@ -1,0 +1,152 @@
+"""``buurtbot demo``: the real bot on the built-in sandbox, with demo people, no Telegram.
+
+Starts the loopback Telegram sandbox, a fresh demo database (never a real one: it lives in
+``demo-data/`` and is deleted at every start), the real Application against it, and demo
+people in the three rooms. ``--once`` plays a short scripted walk-through and prints it, which
+shows on any machine that everything works.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import os
+import shutil
+from pathlib import Path
+
+from bot.clock import OffsetClock
+from bot.config import Config, load_config
+
+DEMO_TOKEN = "424242:DEMO-TOKEN-buurtbot-sandbox"
+DEMO_BOT_USERNAME = "buurtbot_demo_bot"
+DEMO_COORDINATOR_ID = 7001
+DEMO_DIR = Path("demo-data")
+ROOT = Path(__file__).resolve().parent.parent
+
+#: (Telegram id, first name, language, room, role, name as given)
+PERSONAS = [
+    (DEMO_COORDINATOR_ID, "Carla", "nl", "top", "coordinator", "Carla"),
+    (7002, "Vera", "nl", "top", "volunteer", "Vera"),
+    (7003, "Fatima", "nl", "top", "resident", "Fatima"),
+    (7004, "Ahmed", "ar", "hart", "resident", "Ahmed"),
+    (7005, "Ayşe", "tr", "verbinding", "resident", "Ayşe"),
+    (7006, "John", "en", "top", "resident", None),
+]
+
+
+def demo_config(path: str | None = None) -> Config:
+    """The example settings (or the given file), pointed at a fresh demo database."""
+    source = path or os.environ.get("BUURTBOT_CONFIG")
+    if source is None or not Path(source).exists():
+        source = str(ROOT / "buurtbot.example.toml")
+    config = load_config(source, env={})
+    return dataclasses.replace(
+        config,
+        token=DEMO_TOKEN,
+        database=str(DEMO_DIR / "demo.db"),
+        coordinators=frozenset({DEMO_COORDINATOR_ID}),
+    )
+
+
+async def seed(app, sandbox) -> dict[int, object]:
+    """Demo people in the sandbox and the database."""
+    users = app.services.users
+    people = {}
+    for telegram_id, first_name, language, room, role, name in PERSONAS:
+        user = sandbox.add_user(first_name=first_name, language_code=language,
+                                user_id=telegram_id)
+        person = await users.register(telegram_id, language, room, display_name=name)
+        if role == "volunteer":
+            await users.update(person, role="volunteer")
+        people[telegram_id] = user
+    seed_features = getattr(app.services, "seed_demo", None)
+    if seed_features is not None:
+        await seed_features()
+    return people
+
+
+async def _run(args: argparse.Namespace) -> int:
+    from bot.app import build_application
+    from bot.sandbox import Limits, Sandbox
+
+    config = demo_config(args.config)
+    port = args.port if args.port is not None else config.demo_port
+    if DEMO_DIR.exists():
+        shutil.rmtree(DEMO_DIR)
+    DEMO_DIR.mkdir(parents=True)
+    sandbox = Sandbox(token=DEMO_TOKEN, bot_username=DEMO_BOT_USERNAME, bot_name="Buurtbot",
+                      limits=Limits())
+    await sandbox.start(host="127.0.0.1", port=0 if args.once else port)
+    config = dataclasses.replace(config, api_url=sandbox.api_url, file_url=sandbox.file_url)
+    clock = OffsetClock()
+    app = build_application(config, clock=clock)
+    app.bot_data["demo_clock"] = clock
+    await app.initialize()
+    if app.post_init:
+        await app.post_init(app)
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0, timeout=5)
+    await app.start()
+    try:
+        await seed(app, sandbox)
+        if args.once:
+            await walkthrough(sandbox)
+            return 0
+        page = getattr(sandbox, "page_url", None)
+        print(f"Buurtbot demo is running on the sandbox at http://127.0.0.1:{sandbox.port}/")
+        if page:
+            print(f"Open the practice chat in your browser: {page}")
+        print(f"Bot API for other clients: {sandbox.api_url}<token>  (token {DEMO_TOKEN})")
+        print("Demo people: " + ", ".join(f"{p[1]} ({p[4]}, {p[3]})" for p in PERSONAS))
+        print("Stop with Ctrl-C.")
+        await asyncio.Event().wait()
+        return 0
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        await sandbox.stop()
+
+
+async def walkthrough(sandbox) -> None:
+    """A newcomer's first minute, printed as a chat transcript."""
+    newcomer = sandbox.add_user(first_name="Noor", language_code="nl")
+
+    def show(who: str, text: str, buttons: list[list[str]] | None = None) -> None:
+        print(f"{who}: {text}")
+        for row in buttons or []:
+            print("      " + "  ".join(f"[{label}]" for label in row))
+
+    async def say(text: str) -> None:
+        show("Noor", text)
+        await newcomer.send(text)
+
+    async def press(label: str) -> None:
+        show("Noor", f"(tikt op [{label}])")
+        await newcomer.press(label)
+
+    await say("/start")
+    message = await newcomer.next_message()
+    show("Bot", message.text, message.buttons)
+    await press("Nederlands")
+    message = await newcomer.next_edit()
+    show("Bot", message.text, message.buttons)
+    await press(message.buttons[0][0])
+    message = await newcomer.next_edit()
+    show("Bot", message.text, message.buttons)
+    await press(message.buttons[0][0])
+    message = await newcomer.next_edit()
+    show("Bot", message.text, message.buttons)
+    await say("Noor")
+    for _ in range(2):
+        message = await newcomer.next_message()
+        show("Bot", message.text, message.buttons)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    try:
+        return asyncio.run(_run(args))
+    except KeyboardInterrupt:
+        print("\nDemo stopped.")
+        return 0
