@@ -72,9 +72,6 @@ async def _run(args: argparse.Namespace) -> int:
 
     config = demo_config(args.config)
     port = args.port if args.port is not None else config.demo_port
-    if DEMO_DIR.exists():
-        shutil.rmtree(DEMO_DIR)
-    DEMO_DIR.mkdir(parents=True)
     sandbox = Sandbox(token=DEMO_TOKEN, bot_username=DEMO_BOT_USERNAME, bot_name="Buurtbot",
                       limits=Limits())
     await sandbox.start(host="127.0.0.1", port=0 if args.once else port)
@@ -144,7 +141,15 @@ async def walkthrough(sandbox) -> None:
         show("Bot", message.text, message.buttons)
 
 
+def fresh_demo_dir() -> None:
+    """Never reuse old demo data (and never touch a real database)."""
+    if DEMO_DIR.exists():
+        shutil.rmtree(DEMO_DIR)
+    DEMO_DIR.mkdir(parents=True)
+
+
 def run_demo(args: argparse.Namespace) -> int:
+    fresh_demo_dir()
     try:
         return asyncio.run(_run(args))
     except KeyboardInterrupt:
