@@ -19,17 +19,17 @@ demo: $(STAMP)  ## run the bot on the built-in sandbox with demo data
 	$(BIN)/buurtbot demo
 
 test: $(STAMP)  ## install and run the whole test suite
-	$(BIN)/ruff check bot tests bench
+	$(BIN)/ruff check bot tests $(wildcard bench)
 	$(BIN)/python -m pytest -q
 
 run: $(STAMP)  ## run against real Telegram (needs buurtbot.toml or BUURTBOT_TOKEN)
 	$(BIN)/buurtbot run
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot tests bench
+	$(BIN)/ruff check bot tests $(wildcard bench)
 
 format: $(STAMP)
-	$(BIN)/ruff format bot tests bench
+	$(BIN)/ruff format bot tests $(wildcard bench)
 
 locales: $(STAMP)  ## add new strings from the code to every catalogue
 	$(BIN)/python -m bot.i18n_tools update
