@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import os
 import shutil
+from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from bot.clock import OffsetClock
 from bot.config import Config, load_config
@@ -50,7 +54,10 @@ def demo_config(path: str | None = None) -> Config:
 
 
 async def seed(app, sandbox) -> dict[int, object]:
-    """Demo people in the sandbox and the database."""
+    """Demo people in the sandbox and the database, then the features' demo data."""
+    from bot.demo_data import seed_features
+    from bot.handlers.commands import set_person_commands
+
     users = app.services.users
     people = {}
     for telegram_id, first_name, language, room, role, name in PERSONAS:
@@ -58,52 +65,85 @@ async def seed(app, sandbox) -> dict[int, object]:
                                 user_id=telegram_id)
         person = await users.register(telegram_id, language, room, display_name=name)
         if role == "volunteer":
-            await users.update(person, role="volunteer")
+            person = await users.update(person, role="volunteer")
+        await set_person_commands(app, person)
         people[telegram_id] = user
-    seed_features = getattr(app.services, "seed_demo", None)
-    if seed_features is not None:
-        await seed_features()
+    await seed_features(app, sandbox)
     return people
 
 
-async def _run(args: argparse.Namespace) -> int:
-    from bot.app import build_application
-    from bot.sandbox import Limits, Sandbox
+@dataclasses.dataclass
+class DemoSession:
+    """A running demo: the sandbox (with the practice chat page), the bot and its clock."""
 
-    config = demo_config(args.config)
-    port = args.port if args.port is not None else config.demo_port
+    app: Any
+    sandbox: Any
+    page: Any
+    clock: OffsetClock
+    people: dict[int, object]
+
+    @property
+    def url(self) -> str:
+        return self.page.url
+
+
+@contextlib.asynccontextmanager
+async def running_demo(config: Config, port: int = 0,
+                       start: datetime | None = None) -> AsyncIterator[DemoSession]:
+    """Sandbox + practice page on 127.0.0.1:``port``, the real bot, demo people and data.
+
+    ``start`` sets the bot's clock (tests use a fixed Monday); by default it is the real time.
+    """
+    from bot.app import build_application
+    from bot.demo_control import DemoControl
+    from bot.sandbox import Limits, Sandbox
+    from bot.sandbox.page import PracticePage
+
     sandbox = Sandbox(token=DEMO_TOKEN, bot_username=DEMO_BOT_USERNAME, bot_name="Buurtbot",
                       limits=Limits())
-    await sandbox.start(host="127.0.0.1", port=0 if args.once else port)
-    config = dataclasses.replace(config, api_url=sandbox.api_url, file_url=sandbox.file_url)
+    page = PracticePage(sandbox)
+    sandbox.mount(page.setup)
     clock = OffsetClock()
+    if start is not None:
+        clock.jump_to(start)
+    # Message times follow the bot's clock, so a clock jump shows in the chat too.
+    sandbox.clock = lambda: clock.now().timestamp()
+    await sandbox.start(host="127.0.0.1", port=port)
+    config = dataclasses.replace(config, api_url=sandbox.api_url, file_url=sandbox.file_url)
     app = build_application(config, clock=clock)
     app.bot_data["demo_clock"] = clock
-    await app.initialize()
-    if app.post_init:
-        await app.post_init(app)
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=5)
-    await app.start()
     try:
-        await seed(app, sandbox)
+        await app.initialize()
+        if app.post_init:
+            await app.post_init(app)
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=5)
+        await app.start()
+        try:
+            people = await seed(app, sandbox)
+            page.control = DemoControl(app, sandbox, clock, page)
+            yield DemoSession(app=app, sandbox=sandbox, page=page, clock=clock, people=people)
+        finally:
+            await app.updater.stop()
+            await app.stop()
+            await app.shutdown()
+    finally:
+        await sandbox.stop()
+
+
+async def _run(args: argparse.Namespace) -> int:
+    config = demo_config(args.config)
+    port = args.port if args.port is not None else config.demo_port
+    async with running_demo(config, port=0 if args.once else port) as session:
         if args.once:
-            await walkthrough(sandbox)
+            await walkthrough(session.sandbox)
             return 0
-        page = getattr(sandbox, "page_url", None)
-        print(f"Buurtbot demo is running on the sandbox at http://127.0.0.1:{sandbox.port}/")
-        if page:
-            print(f"Open the practice chat in your browser: {page}")
-        print(f"Bot API for other clients: {sandbox.api_url}<token>  (token {DEMO_TOKEN})")
+        print(f"Buurtbot demo is running. Open the practice chat in your browser: {session.url}")
+        print(f"Bot API for other clients: {session.sandbox.api_url}<token>  (token {DEMO_TOKEN})")
         print("Demo people: " + ", ".join(f"{p[1]} ({p[4]}, {p[3]})" for p in PERSONAS))
         print("Stop with Ctrl-C.")
         await asyncio.Event().wait()
         return 0
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-        await sandbox.stop()
 
 
 async def walkthrough(sandbox) -> None:

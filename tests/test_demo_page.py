@@ -1,0 +1,187 @@
+"""The practice chat page's JSON API and live events, without a browser."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bot.demo_control import next_moments, upcoming_moments
+from bot.sandbox.page import entities_to_html
+from tests.auxil.demo import DEMO_START, demo_session
+
+#: A 1x1 transparent PNG.
+TINY_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
+)
+
+
+async def _events(session: aiohttp.ClientSession, url: str, out: asyncio.Queue) -> None:
+    async with session.get(url + "demo/api/events") as response:
+        async for line in response.content:
+            if line.startswith(b"data: "):
+                await out.put(json.loads(line[6:]))
+
+
+async def _wait_event(queue: asyncio.Queue, predicate) -> dict[str, Any]:
+    while True:
+        event = await asyncio.wait_for(queue.get(), 5)
+        if predicate(event):
+            return event
+
+
+async def test_page_and_api_drive_the_real_bot(tmp_path: Path) -> None:
+    async with demo_session(tmp_path) as demo, aiohttp.ClientSession() as http:
+        url = demo.url
+        async with http.get(url) as response:
+            assert response.status == 200
+            assert "Buurtbot" in await response.text()
+        async with http.get(url + "demo/api/personas") as response:
+            personas = (await response.json())["personas"]
+        roles = {p["role"] for p in personas}
+        assert {"coordinator", "volunteer", "resident"} <= roles
+        assert {p["room"] for p in personas if p["role"] == "resident"} == {
+            "top", "hart", "verbinding"}
+
+        events: asyncio.Queue = asyncio.Queue()
+        reader = asyncio.create_task(_events(http, url, events))
+        try:
+            # A new resident, from scratch.
+            async with http.post(url + "demo/api/personas",
+                                 json={"first_name": "Noor", "language": "nl"}) as response:
+                noor = (await response.json())["persona"]
+            assert noor["role"] == "new"
+            await _wait_event(events, lambda e: e["type"] == "personas")
+            async with http.post(url + f"demo/api/chat/{noor['id']}/send",
+                                 json={"text": "/start"}) as response:
+                assert response.status == 200
+            event = await _wait_event(events, lambda e: e["type"] == "message"
+                                      and e["message"]["from_bot"])
+            assert event["user_id"] == noor["id"]
+            assert "Kies uw taal." in event["message"]["html"]
+            labels = [b["text"] for row in event["message"]["buttons"] for b in row]
+            assert labels == ["Nederlands", "English", "العربية", "Türkçe"]
+            message_id = event["message"]["message_id"]
+
+            # Pressing a button edits the message in place: an "edit" event for the same id.
+            async with http.post(url + f"demo/api/chat/{noor['id']}/press",
+                                 json={"message_id": message_id, "row": 0, "col": 0}) as response:
+                assert response.status == 200
+            edit = await _wait_event(events, lambda e: e["type"] == "edit")
+            assert edit["message"]["message_id"] == message_id
+            assert "Welke BuurtWerkKamer" in edit["message"]["html"]
+
+            # The whole chat, as the page loads it.
+            async with http.get(url + f"demo/api/chat/{noor['id']}") as response:
+                chat = await response.json()
+            assert [m["from_bot"] for m in chat["messages"]] == [False, True]
+            assert any(c["command"] == "eten" for c in chat["commands"])
+        finally:
+            reader.cancel()
+
+
+async def test_bad_input_changes_nothing(tmp_path: Path) -> None:
+    async with demo_session(tmp_path) as demo, aiohttp.ClientSession() as http:
+        url = demo.url
+        fatima = 7003
+        before = len(demo.sandbox.users[fatima].messages)
+        cases = [
+            ("demo/api/chat/424242/send", {"text": "hallo"}, 404),
+            ("demo/api/chat/abc/send", {"text": "hallo"}, 404),
+            (f"demo/api/chat/{fatima}/send", {"text": "   "}, 400),
+            (f"demo/api/chat/{fatima}/send", {"text": "x" * 4097}, 400),
+            (f"demo/api/chat/{fatima}/send", ["not", "an", "object"], 400),
+            (f"demo/api/chat/{fatima}/press", {"message_id": 999, "row": 0, "col": 0}, 400),
+            (f"demo/api/chat/{fatima}/press", {"message_id": "x"}, 400),
+            ("demo/api/personas", {"first_name": ""}, 400),
+            ("demo/api/personas", {"first_name": "x" * 65}, 400),
+        ]
+        for path, body, status in cases:
+            async with http.post(url + path, json=body) as response:
+                assert response.status == status, path
+                if status == 400:
+                    assert (await response.json())["error"]
+        async with http.post(url + f"demo/api/chat/{fatima}/photo", data=b"") as response:
+            assert response.status == 400
+        async with http.get(url + "demo/api/file/nope") as response:
+            assert response.status == 404
+        assert len(demo.sandbox.users[fatima].messages) == before
+        assert len(demo.sandbox.users) == 6
+
+
+async def test_photo_upload_reaches_the_bot_and_is_served_back(tmp_path: Path) -> None:
+    data = TINY_PNG
+    async with demo_session(tmp_path) as demo, aiohttp.ClientSession() as http:
+        form = aiohttp.FormData()
+        form.add_field("photo", data, filename="kapotte-lamp.png", content_type="image/png")
+        form.add_field("caption", "Mijn lamp")
+        async with http.post(demo.url + "demo/api/chat/7003/photo", data=form) as response:
+            assert response.status == 200
+        async with http.get(demo.url + "demo/api/chat/7003") as response:
+            messages = (await response.json())["messages"]
+        mine = messages[-1]
+        assert not mine["from_bot"] and "Mijn lamp" in mine["html"]
+        async with http.get(demo.url + mine["photo"].lstrip("/")) as response:
+            assert await response.read() == data
+
+
+async def test_clock_jumps_to_the_next_scheduled_moment_and_runs_ticks(tmp_path: Path) -> None:
+    ran: list[Any] = []
+    async with demo_session(tmp_path) as demo, aiohttp.ClientSession() as http:
+
+        async def spy(app, now):
+            ran.append(now)
+
+        demo.app.ticks["spy"] = spy
+        async with http.get(demo.url + "demo/api/clock") as response:
+            state = await response.json()
+        assert state["next"][0]["kind"] == "belronde" and state["next"][0]["room"] == "top"
+        async with http.post(demo.url + "demo/api/clock/jump") as response:
+            state = await response.json()
+        assert ran and ran[0].strftime("%a %H:%M") == "Mon 10:00"
+        assert demo.clock.now() >= DEMO_START.replace(hour=10)
+        assert state["ran"][0]["kind"] == "belronde"
+        # Monday's next: De Verbinding's belronde at 14:00.
+        assert state["next"][0]["room"] == "verbinding"
+        assert state["next"][0]["at"].startswith("2026-11-30T14:00")
+
+
+def test_scheduled_moments_come_from_the_config(tmp_path: Path) -> None:
+    from bot.demo import demo_config
+
+    config = demo_config(None)
+    moments = upcoming_moments(config, DEMO_START)
+    kinds = {(m.kind, m.room) for m in moments}
+    assert ("weekly_post", "top") in kinds and ("meal_deadline", "hart") in kinds
+    assert all(m.at > DEMO_START for m in moments)
+    # Sunday 17:00: the three rooms post their programme at the same moment.
+    sunday = next_moments(config, (DEMO_START + timedelta(days=6)).replace(hour=12))
+    assert {m.room for m in sunday} == {"top", "hart", "verbinding"}
+    assert {m.kind for m in sunday} == {"weekly_post"}
+    # TOP's Tuesday meal: sign-up closes Tuesday 12:00.
+    tuesday = next_moments(config, (DEMO_START + timedelta(days=1)).replace(hour=11))
+    assert [(m.kind, m.room, m.at.hour) for m in tuesday] == [("meal_deadline", "top", 12)]
+
+
+@pytest.mark.parametrize(
+    ("text", "entities", "expected"),
+    [
+        ("a <b> & c", [], "a &lt;b&gt; &amp; c"),
+        ("bold and italic", [{"type": "bold", "offset": 0, "length": 15},
+                             {"type": "italic", "offset": 9, "length": 6}],
+         "<b>bold and <i>italic</i></b>"),
+        ("🍲 Eten", [{"type": "bold", "offset": 3, "length": 4}], "🍲 <b>Eten</b>"),
+        ("klik", [{"type": "text_link", "offset": 0, "length": 4, "url": "javascript:alert(1)"}],
+         "klik"),
+        ("klik", [{"type": "text_link", "offset": 0, "length": 4, "url": "https://x.nl/?a=1&b"}],
+         '<a href="https://x.nl/?a=1&amp;b" target="_blank" rel="noopener noreferrer">klik</a>'),
+    ],
+)
+def test_entities_become_safe_html(text: str, entities: list, expected: str) -> None:
+    assert entities_to_html(text, entities) == expected
