@@ -98,12 +98,10 @@ function postJSON(path, payload) {
   });
 }
 
-function translatePage() {
-  document.documentElement.lang = LANG;
-  document.title = T.title;
-  document.querySelectorAll("[data-t]").forEach((n) => { n.textContent = T[n.dataset.t]; });
-  document.querySelectorAll("[data-t-placeholder]").forEach((n) => { n.placeholder = T[n.dataset.tPlaceholder]; });
-  document.querySelectorAll("[data-t-title]").forEach((n) => { n.title = T[n.dataset.tTitle]; n.setAttribute("aria-label", T[n.dataset.tTitle]); });
+function translate(root) {
+  root.querySelectorAll("[data-t]").forEach((n) => { n.textContent = T[n.dataset.t]; });
+  root.querySelectorAll("[data-t-placeholder]").forEach((n) => { n.placeholder = T[n.dataset.tPlaceholder]; });
+  root.querySelectorAll("[data-t-title]").forEach((n) => { n.title = T[n.dataset.tTitle]; n.setAttribute("aria-label", T[n.dataset.tTitle]); });
 }
 
 // -- personas ---------------------------------------------------------------
@@ -138,6 +136,7 @@ function fillPicker(pane) {
 function makePane(index) {
   const node = document.getElementById("pane-template").content.firstElementChild.cloneNode(true);
   node.dataset.pane = index;
+  translate(node);
   const pane = {
     index, node, userId: null, typingTimer: null, toastTimer: null,
     picker: node.querySelector(".persona"),
@@ -423,7 +422,9 @@ function connect() {
 }
 
 async function main() {
-  translatePage();
+  document.documentElement.lang = LANG;
+  document.title = T.title;
+  translate(document);
   const panesNode = document.getElementById("panes");
   state.panes = [makePane(0), makePane(1)];
   state.panes.forEach((pane) => panesNode.append(pane.node));

@@ -1,0 +1,141 @@
+"""The practice chat in a real browser: headless Chromium (Debian's), driven by Playwright.
+
+No browser is downloaded: Playwright drives the system's ``/usr/bin/chromium``. ``.ci/run``
+installs it from Debian's packages; on a machine without it this test says so and skips.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.auxil.demo import demo_session
+
+
+def _find_chromium() -> str | None:
+    wanted = os.environ.get("BUURTBOT_CHROMIUM", "/usr/bin/chromium")
+    return wanted if Path(wanted).exists() else shutil.which("chromium")
+
+
+CHROMIUM = _find_chromium()
+ROOT = Path(__file__).resolve().parent.parent
+
+playwright_api = pytest.importorskip(
+    "playwright.async_api", reason="Playwright is not installed: pip install -e '.[test]'")
+
+pytestmark = pytest.mark.timeout(180)
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[object]:
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (no /usr/bin/chromium): "
+                    "apt-get install -y chromium to run the browser test")
+    async with playwright_api.async_playwright() as p:
+        chromium = await p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+async def _open(browser, url: str, width: int, height: int):
+    page = await browser.new_page(viewport={"width": width, "height": height})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    await page.goto(url)
+    await page.wait_for_selector("body[data-ready='1']")
+    return page, errors
+
+
+async def test_new_resident_onboards_by_clicking(browser, tmp_path: Path) -> None:
+    expect = playwright_api.expect
+    async with demo_session(tmp_path) as demo:
+        page, errors = await _open(browser, demo.url, 1280, 800)
+        left = page.locator(".pane").nth(0)
+        right = page.locator(".pane").nth(1)
+        # Two panes side by side: a resident and the volunteer.
+        await expect(left.locator(".persona")).to_have_value("7003")
+        await expect(right.locator(".persona")).to_have_value("7002")
+
+        # A new resident, from scratch.
+        await left.locator(".persona").select_option("new")
+        await left.locator(".new-name").fill("Noor")
+        await left.locator(".new-lang").select_option("nl")
+        await left.get_by_role("button", name="Maak aan").click()
+        await left.get_by_role("button", name="START").click()
+        await expect(left.locator(".msg.bot").last).to_contain_text("Kies uw taal.")
+        await left.get_by_role("button", name="Nederlands").click()
+        await expect(left.locator(".msg.bot").last).to_contain_text("Welke BuurtWerkKamer")
+        # Edited in place: still one bot message.
+        await expect(left.locator(".msg.bot")).to_have_count(1)
+        await left.get_by_role("button", name="TOP (Ondiep e.o.)").click()
+        await left.get_by_role("button", name="✅ Ik ga akkoord").click()
+        await expect(left.locator(".msg.bot").last).to_contain_text("Hoe mogen we u noemen?")
+        await left.locator(".composer .text").fill("Noor")
+        await left.locator(".composer .text").press("Enter")
+        await expect(left.locator(".msg.bot").last).to_contain_text("Hallo Noor!")
+        await expect(left.locator(".chat")).to_contain_text("Welkom! Uw BuurtWerkKamer is TOP.")
+        noor = next(u.id for u in demo.sandbox.users.values() if u.first_name == "Noor")
+        person = await demo.app.services.users.get(noor)
+        assert person is not None and person.room == "top" and person.name == "Noor"
+
+        # The command menu, as set by the bot for this chat.
+        await left.get_by_role("button", name="Menu met opdrachten").click()
+        await expect(left.locator(".commands")).to_contain_text("/eten")
+
+        # The volunteer's pane shows volunteer commands.
+        await right.get_by_role("button", name="Menu met opdrachten").click()
+        await expect(right.locator(".commands")).to_contain_text("/tafel")
+        assert errors == []
+
+
+async def test_arabic_is_right_to_left_and_clock_jumps(browser, tmp_path: Path) -> None:
+    expect = playwright_api.expect
+    async with demo_session(tmp_path) as demo:
+        page, errors = await _open(browser, demo.url, 1280, 800)
+        left = page.locator(".pane").nth(0)
+        await left.locator(".persona").select_option("7004")  # Ahmed, Arabic
+        await left.locator(".composer .text").fill("/menu")
+        await left.locator(".composer .text").press("Enter")
+        bubble = left.locator(".msg.bot .bubble").last
+        await expect(bubble).to_be_visible()
+        direction = await bubble.evaluate("node => getComputedStyle(node).direction")
+        assert direction == "rtl"
+
+        await expect(page.locator("#clock-now")).to_contain_text("30 november")
+        await expect(page.locator("#clock-next")).to_contain_text("belronde TOP")
+        await page.locator("#clock-jump").click()
+        await expect(page.locator("#clock-now")).to_contain_text("10:00")
+        await expect(page.locator("#clock-next")).to_contain_text("belronde De Verbinding")
+        assert demo.clock.now().hour == 10
+        assert errors == []
+
+
+async def test_phone_width_one_pane_with_a_switcher(browser, tmp_path: Path) -> None:
+    expect = playwright_api.expect
+    async with demo_session(tmp_path) as demo:
+        page, errors = await _open(browser, demo.url, 390, 844)
+        panes = page.locator(".pane")
+        await expect(panes.nth(0)).to_be_visible()
+        await expect(panes.nth(1)).to_be_hidden()
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, "nothing sticks out sideways on a phone"
+        switcher = page.locator("#switcher button")
+        await expect(switcher.nth(1)).to_contain_text("Vera")
+        await switcher.nth(1).click()
+        await expect(panes.nth(1)).to_be_visible()
+        await expect(panes.nth(0)).to_be_hidden()
+        # The volunteer can use the bot from the phone layout too.
+        await panes.nth(1).locator(".composer .text").fill("/menu")
+        await panes.nth(1).locator(".send").click()
+        await expect(panes.nth(1).locator(".msg.bot").last).to_contain_text("Vera")
+        assert errors == []
+        del demo
