@@ -100,3 +100,32 @@ async def test_menu_parts_not_built_say_coming_soon(bot: BotHarness) -> None:
     await user.press_data("menu:nothinghere")
     text, alert = await user.next_callback_answer()
     assert alert and text
+
+
+async def test_blocking_the_bot_is_noticed_at_once(bot: BotHarness) -> None:
+    user = await bot.resident()
+    user.block()
+    await bot.settle()
+    assert (await bot.person(user)).row.reachable is False
+    await user.send("/menu")  # writing again unblocks, as in Telegram
+    await user.next_message()
+    assert (await bot.person(user)).row.reachable is True
+
+
+async def test_an_error_is_answered_kindly_and_logged_without_personal_data(
+    bot: BotHarness, caplog
+) -> None:
+    user = await bot.resident(name="Geheimenaam")
+
+    async def broken(person):
+        raise RuntimeError("database on fire")
+
+    bot.services.privacy.export = broken
+    await user.send("/mijngegevens")
+    answer = await user.next_message()
+    assert "Sorry" in answer.text
+    records = [r for r in caplog.records if r.name == "bot.errors"]
+    assert records and "command /mijngegevens" in records[0].getMessage()
+    assert all("Geheimenaam" not in r.getMessage() for r in caplog.records)
+    await user.send("/menu")
+    assert (await user.next_message()).buttons, "the bot keeps running"

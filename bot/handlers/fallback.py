@@ -5,7 +5,14 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, TypeHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
 from bot.context import BotContext
 from bot.handlers.common import stale_button
@@ -43,7 +50,20 @@ async def ignore(update: Update, context: BotContext) -> None:
     log.debug("ignored update %s", update.update_id)
 
 
+async def membership(update: Update, context: BotContext) -> None:
+    """A person blocked (or unblocked) the bot in their private chat."""
+    change = update.my_chat_member
+    if change is None or change.chat.type != "private":
+        return
+    status = change.new_chat_member.status
+    if status in ("kicked", "left"):
+        await context.services.users.mark_unreachable(change.chat.id)
+    elif status == "member":
+        await context.services.users.mark_reachable(change.chat.id)
+
+
 def register(app: Application) -> None:
+    app.add_handler(ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(MessageHandler(filters.UpdateType.EDITED, ignore))
     app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
     app.add_handler(MessageHandler(filters.TEXT, unexpected_text))

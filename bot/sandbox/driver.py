@@ -59,12 +59,20 @@ class SandboxUser:
         return out
 
     def block(self) -> None:
-        """Block the bot: sends to this user now fail with 403."""
+        """Block the bot: sends to this user now fail with 403, and (as on Telegram) the bot
+        gets a ``my_chat_member`` update with status "kicked"."""
+        if self.blocked:
+            return
         self.blocked = True
+        self.sandbox._my_chat_member(self.chat, self, "member", "kicked")
         self.sandbox._emit({"type": "blocked", "user_id": self.id, "blocked": True})
 
     def unblock(self) -> None:
+        """Unblock ("Restart"): the bot gets a ``my_chat_member`` update with status "member"."""
+        if not self.blocked:
+            return
         self.blocked = False
+        self.sandbox._my_chat_member(self.chat, self, "kicked", "member")
         self.sandbox._emit({"type": "blocked", "user_id": self.id, "blocked": False})
 
     # -- what the user sees ----------------------------------------------

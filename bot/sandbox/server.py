@@ -271,12 +271,8 @@ class Sandbox(MethodsMixin):
                 "chat": chat.chat_dict(),
                 "from": frm,
                 "date": int(self.clock()),
-                "old_chat_member": {"status": old, "user": bot},
-                "new_chat_member": (
-                    {"status": new, "user": bot, "until_date": 0}
-                    if new == "kicked"
-                    else {"status": new, "user": bot}
-                ),
+                "old_chat_member": _member(old, bot),
+                "new_chat_member": _member(new, bot),
             },
         )
 
@@ -467,6 +463,13 @@ class Sandbox(MethodsMixin):
         return web.Response(
             body=rec.content(), content_type=rec.mime_type or "application/octet-stream"
         )
+
+
+def _member(status: str, user: dict[str, Any]) -> dict[str, Any]:
+    """A ChatMember; "kicked" needs until_date (0 = for ever), as Telegram sends it."""
+    if status == "kicked":
+        return {"status": status, "user": user, "until_date": 0}
+    return {"status": status, "user": user}
 
 
 def _missing(method: str, param: str) -> ApiError:
