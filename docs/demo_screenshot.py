@@ -1,0 +1,47 @@
+"""Make docs/demo.png: the practice chat with a resident and a volunteer side by side.
+
+Run from the repository root with Debian's Chromium installed:
+    .venv/bin/python docs/demo_screenshot.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from playwright.async_api import async_playwright  # noqa: E402
+
+from bot.demo import demo_config, running_demo  # noqa: E402
+from tests.auxil.demo import DEMO_START  # noqa: E402
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        config = dataclasses.replace(demo_config(None), database=str(Path(tmp) / "demo.db"))
+        async with running_demo(config, port=0, start=DEMO_START) as demo, \
+                async_playwright() as p:
+            browser = await p.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+            page = await browser.new_page(viewport={"width": 1100, "height": 640})
+            await page.goto(demo.url)
+            await page.wait_for_selector("body[data-ready='1']")
+            left, right = page.locator(".pane").nth(0), page.locator(".pane").nth(1)
+            for pane in (left, right):
+                await pane.locator(".composer .text").fill("/menu")
+                await pane.locator(".composer .text").press("Enter")
+                await pane.locator(".msg.bot").last.wait_for()
+            await right.get_by_role("button", name="Menu met opdrachten").click()
+            await page.wait_for_timeout(300)
+            await page.screenshot(path=str(ROOT / "docs" / "demo.png"))
+            await browser.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
