@@ -92,7 +92,7 @@ OUTCOME_LABELS = {
 FOLLOWUP_LABELS = {
     "yes": N_("Yes, they helped me"),
     "partly": N_("A little"),
-    "no": N_("No"),
+    "no": N_("No, they did not"),
     "not_yet": N_("We have not spoken yet"),
 }
 
@@ -521,7 +521,7 @@ async def confirm_cancel(update: Update, context: BotContext) -> None:
     await reply(update, context, t._("Do you want to cancel request {n} ({kind})?").format(
         n=request.id, kind=kind_label(t, request.kind)),
         kb([[(t._("Yes, cancel it"), f"help:cxok:{request.id}")],
-            [(t._("No, keep it"), "help:mine")]]))
+            [(t._("No, keep my request"), "help:mine")]]))
 
 
 @requires(RESIDENT)
@@ -870,8 +870,7 @@ async def from_partner(update: Update, context: BotContext) -> None:
     except HelpError as error:
         await _refuse(update, context, error)
         return
-    await safe_answer(update.callback_query, context.t._("Noted. Thank you!"))  # type: ignore[arg-type]
-    await _show_detail(update, context, request)
+    await _show_detail(update, context, request)  # now shows "Sent to us by ..."
 
 
 # --- notes (a small persistent conversation: one text) ----------------------------------

@@ -66,9 +66,9 @@ SKILLS: dict[str, str] = {
     "formulierenbrigade": N_("Letters and forms (formulierenbrigade)"),
     "computerhulp": N_("Computer and phone help"),
     "klussendienst": N_("Odd jobs (klussendienst)"),
-    "taal": N_("Dutch language"),
-    "schulden": N_("Debts and budget"),
-    "werk": N_("Work and CV"),
+    "taal": N_("Dutch language (taal)"),
+    "schulden": N_("Debts and budget (schulden)"),
+    "werk": N_("Work and CV (werk)"),
 }
 
 URGENCIES = ("today", "week", "date", "none")
