@@ -387,3 +387,20 @@ async def test_skills_decide_who_is_told(bot: BotHarness) -> None:
     await bot.settle()
     assert "Nieuwe hulpvraag" in (await computer.next_message()).text
     assert not [m for m in forms.bot_messages if "Nieuwe hulpvraag" in (m.text or "")]
+
+
+async def test_menu_buttons_open_intake_and_queue_by_role(bot: BotHarness) -> None:
+    resident = await bot.resident()
+    volunteer = await bot.volunteer()
+    await resident.send("/menu")
+    await resident.next_message()
+    await resident.press_data("menu:help")
+    assert "Waar wilt u hulp bij?" in (await resident.next_edit()).text
+    await resident.press_data("menu:queue")
+    await bot.settle()
+    text, alert = resident.callback_answers[-1]
+    assert alert and "vrijwilligers" in (text or "")
+    await volunteer.send("/menu")
+    await volunteer.next_message()
+    await volunteer.press_data("menu:queue")
+    assert "Open vragen" in (await volunteer.next_edit()).text
