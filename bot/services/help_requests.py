@@ -1,11 +1,179 @@
-"""Help requests (formulierenhulp and more): intake, queue, claim, handoff."""
+"""Help requests (formulierenhulp and more): intake, queue, claim, handoff, escalation.
+
+The rules live here, free of Telegram: who may see or act on a request, the single claim, what
+is counted for the funders (participation records in the same transaction as the work) and
+what the scheduled job finds due. Handlers render and send; they never decide.
+
+Kinds map to funder categories (``bot/categories.py``) and to volunteer skills:
+
+==========  ====================  ==================
+kind        category              skill
+==========  ====================  ==================
+letter      formulieren           formulierenbrigade
+debts       schulden              schulden
+computer    computer              computerhulp
+odd_job     klussen               klussendienst
+language    taal                  taal
+work        werk                  werk
+other       sociale_ontmoeting    (every volunteer)
+==========  ====================  ==================
+"""
 
 from __future__ import annotations
 
+import enum
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
+
+import aiosqlite
+
+from bot.i18n import N_
+from bot.services.users import COORDINATOR, VOLUNTEER, Person
+from bot.store import help_requests as store
+from bot.store import job_runs
+from bot.store import users as user_store
+from bot.store.help_requests import ReferralRow, RequestRow
 
 if TYPE_CHECKING:
     from bot.services import Services
+
+
+@dataclass(frozen=True)
+class Kind:
+    id: str
+    category: str
+    skill: str | None
+    label: str  # msgid
+
+
+KINDS: dict[str, Kind] = {
+    k.id: k
+    for k in (
+        Kind("letter", "formulieren", "formulierenbrigade", N_("📄 A letter or form")),
+        Kind("debts", "schulden", "schulden", N_("💶 Bills and debts")),
+        Kind("computer", "computer", "computerhulp", N_("💻 Computer or phone")),
+        Kind("odd_job", "klussen", "klussendienst", N_("🔧 An odd job at home")),
+        Kind("language", "taal", "taal", N_("🗣 Dutch language")),
+        Kind("work", "werk", "werk", N_("💼 Work or CV")),
+        Kind("other", "sociale_ontmoeting", None, N_("💬 Something else")),
+    )
+}
+
+#: Skill id → label msgid, in the order volunteers see them.
+SKILLS: dict[str, str] = {
+    "formulierenbrigade": N_("Letters and forms (formulierenbrigade)"),
+    "computerhulp": N_("Computer and phone help"),
+    "klussendienst": N_("Odd jobs (klussendienst)"),
+    "taal": N_("Dutch language (taal)"),
+    "schulden": N_("Debts and budget (schulden)"),
+    "werk": N_("Work and CV (werk)"),
+}
+
+URGENCIES = ("today", "week", "date", "none")
+CONTACTS = ("visit", "call", "message")
+OUTCOMES = ("helped", "partly", "not_helped")
+FOLLOWUP_ANSWERS = ("yes", "partly", "no", "not_yet")
+FOLLOWUP_DAYS = (0, 7, 14)
+
+MAX_DESCRIPTION = 1000
+MAX_NOTE = 1000
+MAX_MEDIA = 5
+#: Telegram lets a bot download files up to 20 MB; above that a volunteer could not open it.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_VOICE_SECONDS = 5 * 60
+DOCUMENT_TYPES = ("application/pdf", "image/jpeg", "image/png", "image/heic", "image/webp")
+MAX_DAYS_AHEAD = 366
+
+UNCLAIMED_AFTER = timedelta(hours=48)
+DUE_WITHIN_DAYS = 2
+RELEASE_AFTER = timedelta(days=7)
+
+_PHONE = re.compile(r"^\+?[0-9][0-9 \-]{7,18}[0-9]$")
+
+
+class Refusal(enum.Enum):
+    """Why an action was not done; the handler turns it into a friendly sentence."""
+
+    NOT_FOUND = "not_found"          # unknown id, or not for you to see (never leak which)
+    TAKEN = "taken"                  # someone else was faster
+    NOT_OPEN = "not_open"            # closed or no longer in the state the button expected
+    NOT_HOLDER = "not_holder"
+    TOO_LONG = "too_long"
+    NO_CONSENT = "no_consent"
+    UNKNOWN_PARTNER = "unknown_partner"
+    ALREADY = "already"
+
+
+class HelpError(Exception):
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.value)
+        self.refusal = refusal
+
+
+class DateProblem(enum.Enum):
+    INVALID = "invalid"
+    PAST = "past"
+    TOO_FAR = "too_far"
+
+
+@dataclass(frozen=True)
+class Alert:
+    """Something the scheduled job found: tell ``to`` about ``request``."""
+
+    reason: str  # unclaimed, due_soon, released
+    request: RequestRow
+    to: list[Person]
+
+
+@dataclass(frozen=True)
+class Followup:
+    referral: ReferralRow
+    resident: Person
+    request: RequestRow | None
+
+
+def parse_due_date(text: str, today: date) -> date | DateProblem:
+    """A date as people type it: 15-12, 15-12-2026, 15/12/26, 2026-12-15."""
+    raw = text.strip().replace("/", "-").replace(".", "-").replace(" ", "-")
+    parts = [p for p in raw.split("-") if p]
+    try:
+        if len(parts) == 3 and len(parts[0]) == 4:
+            value = date(int(parts[0]), int(parts[1]), int(parts[2]))
+        elif len(parts) == 3:
+            year = int(parts[2])
+            year = year + 2000 if year < 100 else year
+            value = date(year, int(parts[1]), int(parts[0]))
+        elif len(parts) == 2:
+            value = date(today.year, int(parts[1]), int(parts[0]))
+            if value < today and (today - value).days > 31:
+                value = date(today.year + 1, value.month, value.day)
+        else:
+            return DateProblem.INVALID
+    except ValueError:
+        return DateProblem.INVALID
+    if value < today:
+        return DateProblem.PAST
+    if (value - today).days > MAX_DAYS_AHEAD:
+        return DateProblem.TOO_FAR
+    return value
+
+
+def clean_phone(text: str) -> str | None:
+    value = text.strip()
+    return value if _PHONE.match(value) else None
+
+
+def due_on(urgency: str, today: date, chosen: date | None) -> date | None:
+    """The effective deadline the queue sorts on."""
+    if urgency == "today":
+        return today
+    if urgency == "week":
+        return today + timedelta(days=6 - today.weekday())
+    if urgency == "date":
+        return chosen
+    return None
 
 
 class HelpRequestService:
@@ -13,4 +181,403 @@ class HelpRequestService:
         self.services = services
 
     async def start(self) -> None:
-        """Called once the database is connected (seed data, register privacy hooks)."""
+        """Register what this feature keeps about people for /mijngegevens and /vergeetmij."""
+        self.services.privacy.register("help_requests", self._export, self._erase)
+
+    async def _export(self, conn: aiosqlite.Connection, user_id: int) -> dict:
+        return await store.export(conn, user_id)
+
+    async def _erase(self, conn: aiosqlite.Connection, user_id: int) -> None:
+        await store.erase_person(conn, user_id, self.services.clock.now())
+
+    @property
+    def db(self):
+        return self.services.db
+
+    def _now(self) -> datetime:
+        return self.services.clock.now()
+
+    # --- who may do what ---------------------------------------------------------------
+
+    async def is_room_coordinator(self, person: Person, room: str) -> bool:
+        if not person.has_role(COORDINATOR):
+            return False
+        return any(c.id == person.id for c in await self.services.users.coordinators(room))
+
+    async def can_see_details(self, person: Person, request: RequestRow) -> bool:
+        """Descriptions and media: only the holding volunteer and the room's coordinator."""
+        if request.volunteer_id == person.id and request.status == store.TAKEN:
+            return True
+        return await self.is_room_coordinator(person, request.room)
+
+    async def _may_take(self, person: Person, request: RequestRow) -> bool:
+        if not person.has_role(VOLUNTEER):
+            return False
+        return request.room == person.room or await self.is_room_coordinator(person, request.room)
+
+    async def _may_act(self, person: Person, request: RequestRow) -> bool:
+        """Hold-related actions: the holder, or the room's coordinator."""
+        if request.status == store.TAKEN and request.volunteer_id == person.id:
+            return True
+        return await self.is_room_coordinator(person, request.room)
+
+    # --- reading -----------------------------------------------------------------------
+
+    async def get(self, request_id: int) -> RequestRow | None:
+        async with self.db.transaction() as conn:
+            return await store.get(conn, request_id)
+
+    async def media(self, request_id: int) -> list[store.MediaRow]:
+        async with self.db.transaction() as conn:
+            return await store.media(conn, request_id)
+
+    async def notes(self, request_id: int) -> list[store.NoteRow]:
+        async with self.db.transaction() as conn:
+            return await store.notes(conn, request_id)
+
+    async def referrals(self, request_id: int) -> list[ReferralRow]:
+        async with self.db.transaction() as conn:
+            return await store.referrals_of(conn, request_id)
+
+    async def queue(self, person: Person) -> tuple[list[RequestRow], int, list[RequestRow]]:
+        """(open requests of my room, how many in all, requests I hold)."""
+        room = person.room or ""
+        async with self.db.transaction() as conn:
+            open_rows = await store.open_in_room(conn, room, limit=10)
+            total = await store.count_open_in_room(conn, room)
+            held = await store.held_by(conn, person.id)
+        return open_rows, total, held
+
+    async def mine(self, person: Person) -> list[RequestRow]:
+        async with self.db.transaction() as conn:
+            return await store.of_resident(conn, person.id)
+
+    async def visible_request(self, person: Person, request_id: int) -> RequestRow:
+        """A request the person may open in detail, else NOT_FOUND (never say it exists)."""
+        request = await self.get(request_id)
+        if request is None or not await self.can_see_details(person, request):
+            raise HelpError(Refusal.NOT_FOUND)
+        return request
+
+    async def own_request(self, person: Person, request_id: int) -> RequestRow:
+        request = await self.get(request_id)
+        if request is None or request.resident_id != person.id:
+            raise HelpError(Refusal.NOT_FOUND)
+        return request
+
+    # --- residents ---------------------------------------------------------------------
+
+    async def create(
+        self,
+        person: Person,
+        *,
+        kind: str,
+        description: str | None,
+        media: list[tuple[str, str]],
+        urgency: str,
+        chosen_date: date | None,
+        contact: str,
+        phone: str | None,
+    ) -> tuple[RequestRow, list[Person]]:
+        """Store a finished intake; returns the request and whom to tell about it."""
+        if kind not in KINDS or urgency not in URGENCIES or contact not in CONTACTS:
+            raise ValueError("incomplete intake")
+        if description and len(description) > MAX_DESCRIPTION:
+            raise HelpError(Refusal.TOO_LONG)
+        today = self._now().date()
+        if urgency == "date" and (chosen_date is None or chosen_date < today):
+            raise ValueError("a date in the past")
+        room = person.room or next(iter(self.services.config.rooms))
+        async with self.db.transaction() as conn:
+            request_id = await store.create(
+                conn,
+                resident_id=person.id,
+                room=room,
+                kind=kind,
+                category=KINDS[kind].category,
+                description=description or None,
+                urgency=urgency,
+                due_on=due_on(urgency, today, chosen_date),
+                contact=contact,
+                phone=phone if contact == "call" else None,
+                now=self._now(),
+            )
+            for media_kind, file_id in media[:MAX_MEDIA]:
+                await store.add_media(conn, request_id, media_kind, file_id)
+            request = await store.get(conn, request_id)
+        assert request is not None
+        return request, await self.matching_helpers(request)
+
+    async def matching_helpers(self, request: RequestRow) -> list[Person]:
+        """Volunteers of the room with the matching skill (no skills set = all kinds).
+
+        Nobody matching: the room's coordinators, so a request is never told to no one.
+        """
+        skill = KINDS[request.kind].skill
+        volunteers = await self.services.users.volunteers(request.room)
+        matched = []
+        async with self.db.transaction() as conn:
+            for volunteer in volunteers:
+                own = await store.skills(conn, volunteer.id)
+                if skill is None or not own or skill in own:
+                    matched.append(volunteer)
+        return matched or await self.services.users.coordinators(request.room)
+
+    async def cancel(self, person: Person, request_id: int) -> tuple[RequestRow, Person | None]:
+        """The resident withdraws their own request; returns it and the volunteer to tell."""
+        request = await self.own_request(person, request_id)
+        async with self.db.transaction() as conn:
+            if not await store.close(conn, request_id, store.CANCELLED, "cancelled", self._now()):
+                raise HelpError(Refusal.NOT_OPEN)
+            updated = await store.get(conn, request_id)
+        assert updated is not None
+        holder = None
+        if request.status == store.TAKEN and request.volunteer_id:
+            holder = await self.services.users.by_id(request.volunteer_id)
+        return updated, holder
+
+    # --- volunteers --------------------------------------------------------------------
+
+    async def skills(self, person: Person) -> set[str]:
+        async with self.db.transaction() as conn:
+            return await store.skills(conn, person.id)
+
+    async def toggle_skill(self, person: Person, skill: str) -> bool:
+        if skill not in SKILLS or not person.has_role(VOLUNTEER):
+            raise HelpError(Refusal.NOT_FOUND)
+        async with self.db.transaction() as conn:
+            return await store.toggle_skill(conn, person.id, skill)
+
+    async def _record_help(self, conn: aiosqlite.Connection, request: RequestRow,
+                           volunteer: Person) -> None:
+        participation = self.services.participation
+        if request.resident_id is not None:
+            resident = await user_store.by_id(conn, request.resident_id)
+            if resident is not None:
+                await participation.record(
+                    conn, person_key=resident.anon_key, room=request.room,
+                    category=request.category, source="help", source_id=request.id,
+                )
+        await participation.record(
+            conn, person_key=volunteer.row.anon_key, room=request.room, category="volunteer",
+            source="volunteer", source_id=f"help:{request.id}",
+        )
+
+    async def take(self, person: Person, request_id: int) -> tuple[RequestRow, Person | None]:
+        """Exactly one volunteer wins: checked and written in one transaction."""
+        async with self.db.transaction() as conn:
+            request = await store.get(conn, request_id)
+            if request is None or not await self._may_take(person, request):
+                raise HelpError(Refusal.NOT_FOUND)
+            if request.status == store.TAKEN:
+                raise HelpError(Refusal.ALREADY if request.volunteer_id == person.id
+                                else Refusal.TAKEN)
+            if not await store.take(conn, request_id, person.id, self._now()):
+                raise HelpError(Refusal.NOT_OPEN)
+            request = await store.get(conn, request_id)
+            assert request is not None
+            await self._record_help(conn, request, person)
+        resident = (await self.services.users.by_id(request.resident_id)
+                    if request.resident_id else None)
+        return request, resident
+
+    async def _holder_request(self, person: Person, request_id: int) -> RequestRow:
+        request = await self.get(request_id)
+        if request is None or not await self.can_see_details(person, request):
+            raise HelpError(Refusal.NOT_FOUND)
+        if not request.active:
+            raise HelpError(Refusal.NOT_OPEN)
+        if not await self._may_act(person, request):
+            raise HelpError(Refusal.NOT_HOLDER)
+        return request
+
+    async def add_note(self, person: Person, request_id: int, text: str) -> RequestRow:
+        text = text.strip()
+        if len(text) > MAX_NOTE:
+            raise HelpError(Refusal.TOO_LONG)
+        request = await self._holder_request(person, request_id)
+        async with self.db.transaction() as conn:
+            await store.add_note(conn, request.id, person.id, text, self._now())
+            if request.volunteer_id == person.id:
+                await store.touch(conn, request.id, self._now())
+        return request
+
+    async def hand_back(self, person: Person, request_id: int
+                        ) -> tuple[RequestRow, Person | None]:
+        request = await self._holder_request(person, request_id)
+        if request.status != store.TAKEN or request.volunteer_id is None:
+            raise HelpError(Refusal.NOT_OPEN)
+        async with self.db.transaction() as conn:
+            if not await store.requeue(conn, request.id, request.volunteer_id, self._now()):
+                raise HelpError(Refusal.NOT_OPEN)
+            updated = await store.get(conn, request.id)
+        assert updated is not None
+        resident = (await self.services.users.by_id(updated.resident_id)
+                    if updated.resident_id else None)
+        return updated, resident
+
+    async def done(self, person: Person, request_id: int, outcome: str
+                   ) -> tuple[RequestRow, Person | None]:
+        if outcome not in OUTCOMES:
+            raise HelpError(Refusal.NOT_FOUND)
+        request = await self._holder_request(person, request_id)
+        async with self.db.transaction() as conn:
+            if request.status == store.OPEN:
+                raise HelpError(Refusal.NOT_OPEN)
+            if not await store.close(conn, request.id, store.DONE, outcome, self._now()):
+                raise HelpError(Refusal.NOT_OPEN)
+            updated = await store.get(conn, request.id)
+            assert updated is not None
+            await self._record_help(conn, updated, person)
+        resident = (await self.services.users.by_id(updated.resident_id)
+                    if updated.resident_id else None)
+        return updated, resident
+
+    def partners_for(self, room: str) -> list:
+        config = self.services.config
+        room_cfg = config.room(room)
+        ids = room_cfg.partners if room_cfg else tuple(config.partners)
+        return [config.partners[p] for p in ids if p in config.partners]
+
+    async def refer(self, person: Person, request_id: int, partner: str, *, consent: bool,
+                    together: bool, followup_days: int
+                    ) -> tuple[RequestRow, ReferralRow, Person | None]:
+        """Warm handoff to a partner: closes the request as 'referred' with a follow-up."""
+        if not consent:
+            raise HelpError(Refusal.NO_CONSENT)
+        if followup_days not in FOLLOWUP_DAYS:
+            raise HelpError(Refusal.NOT_FOUND)
+        request = await self._holder_request(person, request_id)
+        if partner not in {p.id for p in self.partners_for(request.room)}:
+            raise HelpError(Refusal.UNKNOWN_PARTNER)
+        now = self._now()
+        followup_on = now.date() + timedelta(days=followup_days) if followup_days else None
+        async with self.db.transaction() as conn:
+            if not await store.close(conn, request.id, store.REFERRED, "referred", now):
+                raise HelpError(Refusal.NOT_OPEN)
+            referral_id = await store.add_referral(
+                conn, request_id=request.id, room=request.room, person_id=request.resident_id,
+                direction="to_partner", partner=partner, together=together,
+                volunteer_id=person.id,
+                followup_on=followup_on if request.resident_id else None, now=now,
+            )
+            assert referral_id is not None
+            updated = await store.get(conn, request.id)
+            assert updated is not None
+            await self._record_help(conn, updated, person)
+            await self._record_referral(conn, updated, referral_id)
+            referral = await store.referral(conn, referral_id)
+        assert referral is not None
+        resident = (await self.services.users.by_id(updated.resident_id)
+                    if updated.resident_id else None)
+        return updated, referral, resident
+
+    async def _record_referral(self, conn: aiosqlite.Connection, request: RequestRow,
+                               referral_id: int) -> None:
+        if request.resident_id is None:
+            return
+        resident = await user_store.by_id(conn, request.resident_id)
+        if resident is not None:
+            await self.services.participation.record(
+                conn, person_key=resident.anon_key, room=request.room, category="referral",
+                source="referral", source_id=referral_id,
+            )
+
+    async def referred_by_partner(self, person: Person, request_id: int, partner: str
+                                  ) -> RequestRow:
+        """A partner sent this resident to the room (counted as a referral to us)."""
+        request = await self.get(request_id)
+        if request is None or not await self.can_see_details(person, request):
+            raise HelpError(Refusal.NOT_FOUND)
+        if partner not in {p.id for p in self.partners_for(request.room)}:
+            raise HelpError(Refusal.UNKNOWN_PARTNER)
+        now = self._now()
+        async with self.db.transaction() as conn:
+            referral_id = await store.add_referral(
+                conn, request_id=request.id, room=request.room, person_id=request.resident_id,
+                direction="from_partner", partner=partner, together=False,
+                volunteer_id=person.id, followup_on=None, now=now,
+            )
+            if referral_id is None:
+                raise HelpError(Refusal.ALREADY)
+            await self._record_referral(conn, request, referral_id)
+            if request.volunteer_id == person.id:
+                await store.touch(conn, request.id, now)
+        return request
+
+    async def answer_followup(self, person: Person, referral_id: int, answer: str
+                              ) -> tuple[ReferralRow, Person | None]:
+        """The resident's answer goes back to the volunteer who referred them."""
+        if answer not in FOLLOWUP_ANSWERS:
+            raise HelpError(Refusal.NOT_FOUND)
+        async with self.db.transaction() as conn:
+            referral = await store.referral(conn, referral_id)
+            if referral is None or referral.person_id != person.id:
+                raise HelpError(Refusal.NOT_FOUND)
+            if not await store.answer_followup(conn, referral_id, person.id, answer,
+                                               self._now()):
+                raise HelpError(Refusal.ALREADY)
+            referral = await store.referral(conn, referral_id)
+        assert referral is not None
+        volunteer = (await self.services.users.by_id(referral.volunteer_id)
+                     if referral.volunteer_id else None)
+        return referral, volunteer
+
+    # --- scheduled work ----------------------------------------------------------------
+
+    async def escalations(self, now: datetime) -> list[Alert]:
+        """Unclaimed for 48 h, or due within 2 days and not done: the room's coordinator.
+
+        Each alert is claimed in ``job_runs`` so it goes out once, across restarts. A request
+        that goes back to the queue may be alerted again (the period holds when it queued).
+        """
+        alerts: list[Alert] = []
+        async with self.db.transaction() as conn:
+            found: list[tuple[str, RequestRow]] = []
+            for request in await store.unclaimed_since(conn, now - UNCLAIMED_AFTER):
+                period = f"{request.id}:{request.queued_at.isoformat()}"
+                if await job_runs.claim(conn, "help:unclaimed", period, now):
+                    found.append(("unclaimed", request))
+            for request in await store.due_by(conn, now.date() + timedelta(days=DUE_WITHIN_DAYS)):
+                if await job_runs.claim(conn, "help:due_soon", str(request.id), now):
+                    found.append(("due_soon", request))
+        for reason, request in found:
+            alerts.append(Alert(reason, request, await self.services.users.coordinators(
+                request.room)))
+        return alerts
+
+    async def release_stale(self, now: datetime) -> list[Alert]:
+        """Held but untouched for 7 days: back to the queue; the volunteer is told."""
+        released: list[Alert] = []
+        async with self.db.transaction() as conn:
+            pairs = []
+            for request in await store.untouched_since(conn, now - RELEASE_AFTER):
+                assert request.volunteer_id is not None
+                if await store.requeue(conn, request.id, request.volunteer_id, now):
+                    pairs.append((request, request.volunteer_id))
+        for request, volunteer_id in pairs:
+            volunteer = await self.services.users.by_id(volunteer_id)
+            released.append(Alert("released", request, [volunteer] if volunteer else []))
+        return released
+
+    async def due_followups(self, now: datetime) -> list[Followup]:
+        """Follow-up questions due today; each is marked sent before it is sent (once)."""
+        claimed: list[tuple[ReferralRow, RequestRow | None]] = []
+        async with self.db.transaction() as conn:
+            for referral in await store.followups_due(conn, now.date()):
+                if await store.mark_followup_sent(conn, referral.id, now):
+                    request = (await store.get(conn, referral.request_id)
+                               if referral.request_id else None)
+                    claimed.append((referral, request))
+        out = []
+        for referral, request in claimed:
+            resident = await self.services.users.by_id(referral.person_id or 0)
+            if resident is not None and resident.row.erased_at is None:
+                out.append(Followup(referral, resident, request))
+        return out
+
+    async def erase_expired_text(self, now: datetime) -> int:
+        """Retention: free text of requests closed longer ago than the configured days."""
+        days = self.services.config.help_retention_days
+        async with self.db.transaction() as conn:
+            return await store.erase_text_closed_before(conn, now - timedelta(days=days), now)

@@ -1,0 +1,32 @@
+"""Helpers for help-request tests: a resident walks the real intake with buttons."""
+
+from __future__ import annotations
+
+from bot.sandbox import SandboxUser
+from tests.auxil.harness import BotHarness
+
+
+async def ask_help(bot: BotHarness, user: SandboxUser, *, kind: str = "letter",
+                   text: str | None = "Brief van de Belastingdienst", photo: bool = False,
+                   urgency: str = "week", contact: str = "message") -> int:
+    """Walk /hulp to the end; returns the new request's id."""
+    await user.send("/hulp")
+    await user.next_message()
+    await user.press_data(f"help:k:{kind}")
+    await user.next_edit()
+    if text:
+        await user.send(text)
+        await user.next_message()
+    if photo:
+        await user.send_photo(size=300_000)
+        await user.next_message()
+    await user.press_data("help:next")
+    await bot.settle()
+    await user.press_data(f"help:w:{urgency}")
+    await bot.settle()
+    await user.press_data(f"help:c:{contact}")
+    await bot.settle()
+    await user.press_data("help:send")
+    await bot.settle()
+    user.chat.skip_pending()
+    return int(await bot.db.fetchval("SELECT MAX(id) FROM help_requests"))
