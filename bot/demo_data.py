@@ -12,6 +12,9 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
+# Demo people (see bot.demo.PERSONAS).
+VERA, FATIMA, AHMED, AYSE, JOHN = 7002, 7003, 7004, 7005, 7006
+
 
 async def seed_features(app: Any, sandbox: Any) -> None:
     """Fill the demo database: meals with sign-ups and a waitlist, help, belronde."""
@@ -32,7 +35,23 @@ async def _seed_meals(app: Any, sandbox: Any) -> None:
 
 
 async def _seed_help(app: Any, sandbox: Any) -> None:
-    """An open help request for the volunteers (needs help requests)."""
+    """An open help request in TOP, so Vera finds it under /vragen (needs help requests)."""
+    help_service = getattr(app.services, "help", None)
+    create = getattr(help_service, "create", None)
+    john = await app.services.users.get(JOHN)
+    if create is None or john is None:
+        return
+    await create(
+        john,
+        kind="letter",
+        description="A letter from the Belastingdienst about toeslagen. I do not understand "
+                    "what I have to do before the deadline.",
+        media=[],
+        urgency="week",
+        chosen_date=None,
+        contact="visit",
+        phone=None,
+    )
 
 
 async def _seed_checkins(app: Any, sandbox: Any) -> None:

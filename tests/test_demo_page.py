@@ -185,3 +185,14 @@ def test_scheduled_moments_come_from_the_config(tmp_path: Path) -> None:
 )
 def test_entities_become_safe_html(text: str, entities: list, expected: str) -> None:
     assert entities_to_html(text, entities) == expected
+
+
+async def test_demo_data_has_an_open_help_request(tmp_path: Path) -> None:
+    async with demo_session(tmp_path) as demo:
+        if getattr(demo.app.services.help, "create", None) is None:
+            pytest.skip("help requests are not in this build")
+        vera = demo.sandbox.users[7002]
+        await vera.send("/vragen")
+        message = await vera.next_message()
+        assert "Open vragen" in (message.text or "")
+        assert "📄 Een brief of formulier" in (message.text or "")
