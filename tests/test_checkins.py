@@ -591,3 +591,39 @@ async def test_dst_keeps_local_time(bot: BotHarness) -> None:
             "SELECT c.due_at FROM checkins c JOIN users u ON u.id = c.user_id"
             " WHERE u.telegram_id = ?", (user.id,))
         assert due.startswith(f"{sunday.date().isoformat()}T{utc_hour}:00")
+
+
+async def test_joining_or_moving_after_this_weeks_moment_waits_for_next_week(
+    bot: BotHarness,
+) -> None:
+    bot.clock.set(datetime(2026, 12, 2, 11, 0, tzinfo=TZ))  # Wednesday, after Monday 10:00
+    late = await bot.resident("Laat")
+    await opt_in(bot, late)
+    mover = await bot.resident("Verhuis")
+    await opt_in(bot, mover, weekday=4)  # Friday
+    await bot.tick(at=datetime(2026, 12, 2, 11, 1, tzinfo=TZ))
+    await bot.settle()
+    assert checkins_of(late) == [] and checkins_of(mover) == []
+    # Moving Friday to Tuesday on Thursday: Tuesday has passed, so not this week.
+    bot.clock.set(datetime(2026, 12, 3, 12, 0, tzinfo=TZ))
+    await bot.services.checkins.set_weekday(await bot.person(mover), 1)
+    await bot.tick(at=datetime(2026, 12, 4, 12, 0, tzinfo=TZ))
+    await bot.settle()
+    assert checkins_of(mover) == []
+    await bot.tick(at=datetime(2026, 12, 7, 10, 0, tzinfo=TZ))
+    await late.next_message()
+    await bot.tick(at=datetime(2026, 12, 8, 10, 0, tzinfo=TZ))
+    await mover.next_message()
+    assert len(checkins_of(late)) == 1 and len(checkins_of(mover)) == 1
+
+
+async def test_check_in_in_arabic_reads_right_to_left(bot: BotHarness) -> None:
+    user = await bot.resident("Amal", language="ar", name="Amal")
+    await opt_in(bot, user)
+    await bot.tick(at=MONDAY_10)
+    message = await user.next_message()
+    assert message.text.startswith("\u200f") and "كيف حالك هذا الأسبوع؟" in message.text
+    assert message.buttons[0] == ["بخير 😊"]
+    await user.press("اتصلوا بي من فضلكم 📞")
+    answered = await user.next_edit()
+    assert "سيتصل بك متطوع اليوم" in answered.text

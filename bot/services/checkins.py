@@ -163,12 +163,13 @@ class CheckinService:
     async def set_weekday(self, person: Person, weekday: int | None) -> Subscription | None:
         if weekday is not None and not 0 <= weekday <= 6:
             return None
-        return await self._update(person, weekday=weekday)
+        # A new moment counts from now: moving to a day already past this week waits a week.
+        return await self._update(person, weekday=weekday, starts_at=to_db(self.clock.now()))
 
     async def set_daypart(self, person: Person, daypart: str | None) -> Subscription | None:
         if daypart is not None and daypart not in DAYPARTS:
             return None
-        return await self._update(person, daypart=daypart)
+        return await self._update(person, daypart=daypart, starts_at=to_db(self.clock.now()))
 
     def pause_choices(self) -> list[date]:
         """The Sundays that end the next 1, 2, 3, 4, 6 and 8 weeks: "pause until ..."."""

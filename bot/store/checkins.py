@@ -121,7 +121,7 @@ async def subscribe(conn: aiosqlite.Connection, user_id: int, now: datetime) -> 
     )
 
 
-_SUB_FIELDS = {"active", "weekday", "daypart", "paused_until", "extra_attention"}
+_SUB_FIELDS = {"active", "weekday", "daypart", "paused_until", "extra_attention", "starts_at"}
 
 
 async def update_subscription(
