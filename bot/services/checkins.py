@@ -1,16 +1,515 @@
-"""Belronde: the weekly check-in and its follow-ups."""
+"""Belronde: the weekly "how are you?" check-in and the follow-up by a volunteer.
+
+Rules only, no Telegram: the handlers' tick asks :meth:`CheckinService.due` who should get a
+check-in now, claims each resident's week with :meth:`claim` (a unique row, inserted *before*
+sending, so a restart or a crash mid-run never sends twice) and reports back whether Telegram
+delivered it. Wellbeing answers are health data: only the room's volunteers and the coordinator
+see them, and they are folded into anonymous counts after ``checkin_retention_weeks``.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+import aiosqlite
+
+from bot.clock import TZ, to_db
+from bot.store import checkins as store
+from bot.store import job_runs
+from bot.store import users as user_store
+from bot.store.checkins import ANSWERS, Checkin, Followup, Subscription
 
 if TYPE_CHECKING:
     from bot.services import Services
+    from bot.services.users import Person
+
+#: The day parts a resident can choose, at these local times.
+DAYPARTS: dict[str, time] = {
+    "morning": time(10, 0),
+    "afternoon": time(14, 0),
+    "evening": time(19, 0),
+}
+#: No messages to residents at night: only from QUIET_END until QUIET_START (local time).
+QUIET_START = time(21, 0)
+QUIET_END = time(8, 0)
+#: "Extra aandacht": no answer within this long → a volunteer calls.
+NO_ANSWER_AFTER = timedelta(days=2)
+#: A follow-up nobody took within this long goes to the coordinator.
+ESCALATE_AFTER = timedelta(days=1)
+#: How far ahead a pause may reach.
+MAX_PAUSE = timedelta(weeks=26)
+MAX_NOTE = 500
+#: Answers that need a volunteer's call.
+NEEDS_CALL = ("bad", "call")
+_PHONE = re.compile(r"^\+?[0-9]{9,15}$")
+
+
+def iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def week_monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def is_quiet(now: datetime) -> bool:
+    """Night time, when we never message residents."""
+    local = now.astimezone(TZ).time()
+    return local >= QUIET_START or local < QUIET_END
+
+
+def normalise_phone(text: str) -> str | None:
+    """A Dutch or international number as typed ("06-1234 5678", "+31 6 ..."), else None."""
+    cleaned = re.sub(r"[\s\-().]", "", text.strip())
+    if cleaned.startswith("00"):
+        cleaned = "+" + cleaned[2:]
+    return cleaned if _PHONE.match(cleaned) else None
+
+
+class AnswerResult(Enum):
+    OK = "ok"
+    NOT_YOURS = "not_yours"  # forged or someone else's button
+    OLD_WEEK = "old_week"  # an answer to an earlier week's message
+    ALREADY = "already"  # answered before
+    STOPPED = "stopped"  # tapped after stopping
+
+
+class TakeResult(Enum):
+    OK = "ok"
+    TAKEN = "taken"  # someone else was first
+    DONE = "done"
+    UNKNOWN = "unknown"  # no such follow-up, or not of this volunteer's room
+
+
+@dataclass(frozen=True)
+class Due:
+    """A resident whose check-in is due now."""
+
+    user_id: int
+    telegram_id: int | None
+    room: str
+    week: str
+    due_at: datetime
+    reachable: bool
+
+
+@dataclass(frozen=True)
+class FollowupView:
+    """A follow-up as a volunteer sees it."""
+
+    followup: Followup
+    name: str | None
+    phone: str | None
+    resident_id: int
+    answer: str | None
+    taken_by_name: str | None
+    reachable: bool
+
+
+@dataclass(frozen=True)
+class Answered:
+    result: AnswerResult
+    checkin: Checkin | None = None
+    followup_id: int | None = None
 
 
 class CheckinService:
     def __init__(self, services: Services) -> None:
         self.services = services
 
+    @property
+    def db(self):
+        return self.services.db
+
+    @property
+    def clock(self):
+        return self.services.clock
+
     async def start(self) -> None:
-        """Called once the database is connected (seed data, register privacy hooks)."""
+        """Called once the database is connected: register what we keep about people."""
+        self.services.privacy.register("checkins", self._export, self._erase)
+
+    # --- the resident's own settings -------------------------------------------------
+
+    async def subscription(self, person: Person) -> Subscription | None:
+        async with self.db.transaction() as conn:
+            return await store.subscription(conn, person.id)
+
+    async def opt_in(self, person: Person) -> Subscription:
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            await store.subscribe(conn, person.id, now)
+            sub = await store.subscription(conn, person.id)
+        assert sub is not None
+        return sub
+
+    async def _update(self, person: Person, **fields: Any) -> Subscription | None:
+        async with self.db.transaction() as conn:
+            sub = await store.subscription(conn, person.id)
+            if sub is None or not sub.active:
+                return None
+            await store.update_subscription(conn, person.id, self.clock.now(), **fields)
+            return await store.subscription(conn, person.id)
+
+    async def stop(self, person: Person) -> bool:
+        """Stop at any time; True if there was something to stop."""
+        return await self._update(person, active=0) is not None
+
+    async def set_weekday(self, person: Person, weekday: int | None) -> Subscription | None:
+        if weekday is not None and not 0 <= weekday <= 6:
+            return None
+        # A new moment counts from now: moving to a day already past this week waits a week.
+        return await self._update(person, weekday=weekday, starts_at=to_db(self.clock.now()))
+
+    async def set_daypart(self, person: Person, daypart: str | None) -> Subscription | None:
+        if daypart is not None and daypart not in DAYPARTS:
+            return None
+        return await self._update(person, daypart=daypart, starts_at=to_db(self.clock.now()))
+
+    def pause_choices(self) -> list[date]:
+        """The Sundays that end the next 1, 2, 3, 4, 6 and 8 weeks: "pause until ..."."""
+        sunday = week_monday(self.clock.now().date()) + timedelta(days=6)
+        return [sunday + timedelta(weeks=n) for n in (1, 2, 3, 4, 6, 8)]
+
+    def valid_pause(self, until: date) -> bool:
+        today = self.clock.now().date()
+        return today <= until <= today + MAX_PAUSE
+
+    async def pause(self, person: Person, until: date) -> Subscription | None:
+        if not self.valid_pause(until):
+            return None
+        return await self._update(person, paused_until=until.isoformat())
+
+    async def resume(self, person: Person) -> Subscription | None:
+        return await self._update(person, paused_until=None)
+
+    def moment(self, room_id: str | None, sub: Subscription | None) -> tuple[int, time]:
+        """The resident's weekday and local time: their own choice, else the room's default."""
+        room = self.services.config.room(room_id)
+        default_day = room.belronde.weekday if room else 0
+        default_at = room.belronde.at if room else DAYPARTS["morning"]
+        weekday = sub.weekday if sub and sub.weekday is not None else default_day
+        at = DAYPARTS[sub.daypart] if sub and sub.daypart else default_at
+        return weekday, at
+
+    def is_paused(self, sub: Subscription | None) -> bool:
+        return bool(sub and sub.paused_until and sub.paused_until >= self.clock.now().date())
+
+    async def set_phone(self, person: Person, text: str) -> str | None:
+        """Store the number the resident shared so a volunteer can call; None if not a number."""
+        phone = normalise_phone(text)
+        if phone is None:
+            return None
+        async with self.db.transaction() as conn:
+            await user_store.update(conn, person.id, phone=phone)
+        return phone
+
+    async def forget_phone(self, person: Person) -> None:
+        async with self.db.transaction() as conn:
+            await user_store.update(conn, person.id, phone=None)
+
+    # --- the weekly send -------------------------------------------------------------
+
+    def _due_moment(self, now: datetime, weekday: int, at: time) -> datetime:
+        """This ISO week's moment in local wall time (so DST never shifts it)."""
+        day = week_monday(now.astimezone(TZ).date()) + timedelta(days=weekday)
+        return datetime.combine(day, at, tzinfo=TZ)
+
+    async def due(self, now: datetime) -> list[Due]:
+        """Residents whose moment this week has come and who have no row for this week.
+
+        A moment missed while the bot was down is still due until the week's window closes
+        (Sunday evening), so it is sent once on the next tick; never at night.
+        """
+        if is_quiet(now):
+            return []
+        local = now.astimezone(TZ)
+        week = iso_week(local.date())
+        async with self.db.transaction() as conn:
+            rows = await store.active_subscribers(conn)
+            cursor = await conn.execute("SELECT user_id FROM checkins WHERE week = ?", (week,))
+            done = {row[0] for row in await cursor.fetchall()}
+        result = []
+        for row in rows:
+            if row["user_id"] in done or row["room"] not in self.services.config.rooms:
+                continue
+            sub = store._sub(row)
+            assert sub is not None
+            weekday, at = self.moment(row["room"], sub)
+            due_at = self._due_moment(local, weekday, at)
+            if due_at > local or due_at < sub.starts_at:
+                continue
+            if sub.paused_until and due_at.date() <= sub.paused_until:
+                continue
+            result.append(Due(row["user_id"], row["telegram_id"], row["room"], week, due_at,
+                              bool(row["reachable"]) and row["telegram_id"] is not None))
+        return result
+
+    async def claim(self, due: Due) -> tuple[int | None, int | None]:
+        """Insert the resident's row for the week before anything is sent.
+
+        Returns (check-in id to send, follow-up id) — the check-in id is None when the week
+        was already claimed (another tick, or before a restart). Someone who blocked the bot
+        gets no message but a follow-up "to call".
+        """
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            status = "sending" if due.reachable else "unreachable"
+            checkin_id = await store.claim(conn, due.user_id, due.room, due.week, due.due_at,
+                                           status)
+            if checkin_id is None:
+                return None, None
+            if due.reachable:
+                return checkin_id, None
+            followup_id = await store.create_followup(conn, checkin_id, due.room,
+                                                      "unreachable", now)
+            return None, followup_id
+
+    async def delivered(self, checkin_id: int) -> None:
+        async with self.db.transaction() as conn:
+            await store.mark_sent(conn, checkin_id, self.clock.now())
+
+    async def blocked(self, checkin_id: int) -> int | None:
+        """Telegram said 403: the person blocked us. Mark them, and ask a volunteer to call."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            checkin = await store.get(conn, checkin_id)
+            if checkin is None:
+                return None
+            await store.set_status(conn, checkin_id, "unreachable")
+            await user_store.update(conn, checkin.user_id, reachable=0)
+            return await store.create_followup(conn, checkin_id, checkin.room, "unreachable",
+                                               now)
+
+    async def not_delivered(self, checkin_id: int) -> None:
+        """Telegram refused it for a passing reason: free the week so the next tick retries."""
+        async with self.db.transaction() as conn:
+            await store.unclaim(conn, checkin_id)
+
+    # --- answers ---------------------------------------------------------------------
+
+    async def answer(self, person: Person, checkin_id: int, value: str) -> Answered:
+        """Record the resident's one-tap answer, its participation and maybe a follow-up."""
+        if value not in ANSWERS:
+            return Answered(AnswerResult.NOT_YOURS)
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            checkin = await store.get(conn, checkin_id)
+            if checkin is None or checkin.user_id != person.id:
+                return Answered(AnswerResult.NOT_YOURS)
+            sub = await store.subscription(conn, person.id)
+            if sub is None or not sub.active:
+                return Answered(AnswerResult.STOPPED, checkin)
+            if checkin.answer is not None:
+                return Answered(AnswerResult.ALREADY, checkin)
+            if checkin.week != iso_week(now.date()) or checkin.status not in ("sent", "sending"):
+                return Answered(AnswerResult.OLD_WEEK, checkin)
+            if not await store.answer(conn, checkin_id, value, now):
+                return Answered(AnswerResult.ALREADY, checkin)
+            await self.services.participation.record(
+                conn, person_key=person.row.anon_key, room=checkin.room, category="contact",
+                source="checkin", source_id=checkin.id,
+            )
+            followup_id = None
+            if value in NEEDS_CALL:
+                followup_id = await store.create_followup(conn, checkin.id, checkin.room, value,
+                                                          now)
+            return Answered(AnswerResult.OK, await store.get(conn, checkin_id), followup_id)
+
+    # --- volunteers: follow-ups and extra attention -----------------------------------
+
+    def can_see(self, person: Person, room: str) -> bool:
+        """Only the room's volunteers and the coordinators see individual answers."""
+        from bot.services.users import COORDINATOR, VOLUNTEER
+
+        return person.has_role(COORDINATOR) or (person.has_role(VOLUNTEER)
+                                                and person.room == room)
+
+    async def _view(self, conn: aiosqlite.Connection, followup: Followup) -> FollowupView:
+        resident = await user_store.by_id(conn, followup.user_id)
+        checkin = await store.get(conn, followup.checkin_id)
+        taker = await user_store.by_id(conn, followup.taken_by) if followup.taken_by else None
+        return FollowupView(
+            followup=followup,
+            name=resident.display_name if resident else None,
+            phone=resident.phone if resident else None,
+            resident_id=followup.user_id,
+            answer=checkin.answer if checkin else None,
+            taken_by_name=(taker.display_name or "") if taker else None,
+            reachable=bool(resident and resident.reachable),
+        )
+
+    async def open_followups(self, volunteer: Person, room: str | None = None
+                             ) -> list[FollowupView]:
+        room = room or volunteer.room
+        if room is None or not self.can_see(volunteer, room):
+            return []
+        async with self.db.transaction() as conn:
+            return [await self._view(conn, f) for f in await store.open_followups(conn, room)]
+
+    async def followup(self, volunteer: Person, followup_id: int) -> FollowupView | None:
+        async with self.db.transaction() as conn:
+            found = await store.followup(conn, followup_id)
+            if found is None or not self.can_see(volunteer, found.room):
+                return None
+            return await self._view(conn, found)
+
+    async def take(self, volunteer: Person, followup_id: int) -> tuple[TakeResult,
+                                                                       FollowupView | None]:
+        """Exactly one volunteer takes a follow-up: checked and written in one transaction."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            found = await store.followup(conn, followup_id)
+            if found is None or not self.can_see(volunteer, found.room):
+                return TakeResult.UNKNOWN, None
+            if found.done_at is not None:
+                return TakeResult.DONE, await self._view(conn, found)
+            if found.taken_by is not None:
+                result = TakeResult.OK if found.taken_by == volunteer.id else TakeResult.TAKEN
+                return result, await self._view(conn, found)
+            await store.take(conn, followup_id, volunteer.id, now)
+            await self._record_volunteer(conn, volunteer, found)
+            found = await store.followup(conn, followup_id)
+            assert found is not None
+            return TakeResult.OK, await self._view(conn, found)
+
+    async def finish(self, volunteer: Person, followup_id: int, note: str | None
+                     ) -> tuple[TakeResult, FollowupView | None]:
+        """Mark done with a short note; only the volunteer who took it."""
+        note = " ".join(note.split())[:MAX_NOTE] if note else None
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            found = await store.followup(conn, followup_id)
+            if found is None or not self.can_see(volunteer, found.room):
+                return TakeResult.UNKNOWN, None
+            if found.done_at is not None:
+                return TakeResult.DONE, await self._view(conn, found)
+            if found.taken_by != volunteer.id:
+                return TakeResult.TAKEN, await self._view(conn, found)
+            await store.finish(conn, followup_id, volunteer.id, note or None, now)
+            await self._record_volunteer(conn, volunteer, found)
+            found = await store.followup(conn, followup_id)
+            assert found is not None
+            return TakeResult.OK, await self._view(conn, found)
+
+    async def _record_volunteer(self, conn: aiosqlite.Connection, volunteer: Person,
+                                followup: Followup) -> None:
+        await self.services.participation.record(
+            conn, person_key=volunteer.row.anon_key, room=followup.room, category="volunteer",
+            source="volunteer", source_id=f"checkin:{followup.checkin_id}",
+        )
+
+    async def participants(self, volunteer: Person) -> list[aiosqlite.Row]:
+        """The room's residents in the belronde (for marking "extra aandacht")."""
+        if volunteer.room is None or not self.can_see(volunteer, volunteer.room):
+            return []
+        async with self.db.transaction() as conn:
+            return await store.room_subscribers(conn, volunteer.room)
+
+    async def toggle_extra_attention(self, volunteer: Person, user_id: int) -> bool | None:
+        """Flip "extra aandacht" for a resident of the volunteer's room; None if not allowed."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            resident = await user_store.by_id(conn, user_id)
+            sub = await store.subscription(conn, user_id)
+            if (resident is None or resident.erased_at is not None or sub is None
+                    or not sub.active or resident.room is None
+                    or not self.can_see(volunteer, resident.room)):
+                return None
+            value = not sub.extra_attention
+            await store.update_subscription(conn, user_id, now, extra_attention=int(value))
+            return value
+
+    # --- scheduled: escalation, summaries, retention ----------------------------------
+
+    async def escalate_no_answer(self, now: datetime) -> list[int]:
+        """"Extra aandacht" residents who did not answer within two days → follow-ups."""
+        created = []
+        async with self.db.transaction() as conn:
+            for checkin in await store.unanswered_extra_attention(conn, now - NO_ANSWER_AFTER):
+                followup_id = await store.create_followup(conn, checkin.id, checkin.room,
+                                                          "no_answer", now)
+                if followup_id is not None:
+                    created.append(followup_id)
+        return created
+
+    async def escalate_untaken(self, now: datetime) -> list[Followup]:
+        """Follow-ups nobody took within a day: each goes to the coordinator once."""
+        async with self.db.transaction() as conn:
+            result = []
+            for followup in await store.untaken_since(conn, now - ESCALATE_AFTER):
+                if await store.mark_escalated(conn, followup.id, now):
+                    result.append(followup)
+            return result
+
+    async def followup_by_id(self, followup_id: int) -> Followup | None:
+        async with self.db.transaction() as conn:
+            return await store.followup(conn, followup_id)
+
+    async def weekly_summaries(self, now: datetime) -> list[tuple[str, str, dict[str, int]]]:
+        """Last week's counts per room, each claimed once (sent from Monday morning)."""
+        if is_quiet(now):
+            return []
+        last_week = iso_week(now.astimezone(TZ).date() - timedelta(days=7))
+        result = []
+        async with self.db.transaction() as conn:
+            for room in self.services.config.rooms:
+                counts = await store.week_counts(conn, room, last_week)
+                if counts["sent"] == 0 and counts["followups"] == 0:
+                    continue
+                if await job_runs.claim(conn, "checkins_summary", f"{room}:{last_week}", now):
+                    result.append((room, last_week, counts))
+        return result
+
+    async def erase_expired(self, now: datetime) -> int:
+        """Answers older than the retention period become anonymous counts."""
+        weeks = self.services.config.checkin_retention_weeks
+        cutoff = to_db(now - timedelta(weeks=weeks))
+        async with self.db.transaction() as conn:
+            return await store.fold_and_delete(conn, "c.due_at < ?", (cutoff,))
+
+    # --- privacy ----------------------------------------------------------------------
+
+    async def _export(self, conn: aiosqlite.Connection, user_id: int) -> dict[str, Any] | None:
+        sub = await store.subscription(conn, user_id)
+        checkins = await store.for_user(conn, user_id)
+        taken = await store.followups_taken_by(conn, user_id)
+        if sub is None and not checkins and not taken:
+            return None
+        data: dict[str, Any] = {}
+        if sub is not None:
+            data["subscription"] = {
+                "active": sub.active,
+                "weekday": sub.weekday,
+                "daypart": sub.daypart,
+                "paused_until": sub.paused_until.isoformat() if sub.paused_until else None,
+                "extra_attention": sub.extra_attention,
+            }
+        data["weeks"] = [
+            {"week": c.week, "status": c.status, "answer": c.answer,
+             "answered_at": to_db(c.answered_at) if c.answered_at else None}
+            for c in checkins
+        ]
+        if taken:
+            data["followups_you_took"] = [
+                {"week": f.week, "done": f.done_at is not None, "note": f.note} for f in taken
+            ]
+        return data
+
+    async def _erase(self, conn: aiosqlite.Connection, user_id: int) -> None:
+        await store.fold_and_delete(conn, "c.user_id = ?", (user_id,))
+        await conn.execute("DELETE FROM checkin_subscriptions WHERE user_id = ?", (user_id,))
+        # A volunteer who leaves: their follow-ups become open again, their notes go.
+        await conn.execute(
+            "UPDATE checkin_followups SET taken_by = NULL, taken_at = NULL, note = NULL"
+            " WHERE taken_by = ? AND done_at IS NULL", (user_id,),
+        )
+        await conn.execute(
+            "UPDATE checkin_followups SET taken_by = NULL, note = NULL WHERE taken_by = ?",
+            (user_id,),
+        )

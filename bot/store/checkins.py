@@ -1,0 +1,372 @@
+"""SQL for the belronde: subscriptions, weekly check-ins, follow-ups and anonymous week counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import aiosqlite
+
+from bot.clock import from_db, to_db
+
+ANSWERS = ("good", "okay", "bad", "call", "visit")
+
+
+@dataclass(frozen=True)
+class Subscription:
+    user_id: int
+    active: bool
+    weekday: int | None
+    daypart: str | None
+    paused_until: date | None
+    extra_attention: bool
+    starts_at: datetime
+
+
+@dataclass(frozen=True)
+class Checkin:
+    id: int
+    user_id: int
+    room: str
+    week: str
+    due_at: datetime
+    status: str
+    sent_at: datetime | None
+    answer: str | None
+    answered_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Followup:
+    id: int
+    checkin_id: int
+    room: str
+    reason: str
+    created_at: datetime
+    taken_by: int | None
+    taken_at: datetime | None
+    done_at: datetime | None
+    note: str | None
+    escalated_at: datetime | None
+    user_id: int
+    week: str
+
+
+def _sub(row: aiosqlite.Row | None) -> Subscription | None:
+    if row is None:
+        return None
+    return Subscription(
+        user_id=row["user_id"],
+        active=bool(row["active"]),
+        weekday=row["weekday"],
+        daypart=row["daypart"],
+        paused_until=date.fromisoformat(row["paused_until"]) if row["paused_until"] else None,
+        extra_attention=bool(row["extra_attention"]),
+        starts_at=from_db(row["starts_at"]),  # type: ignore[arg-type]
+    )
+
+
+def _checkin(row: aiosqlite.Row | None) -> Checkin | None:
+    if row is None:
+        return None
+    return Checkin(
+        id=row["id"],
+        user_id=row["user_id"],
+        room=row["room"],
+        week=row["week"],
+        due_at=from_db(row["due_at"]),  # type: ignore[arg-type]
+        status=row["status"],
+        sent_at=from_db(row["sent_at"]),
+        answer=row["answer"],
+        answered_at=from_db(row["answered_at"]),
+    )
+
+
+def _followup(row: aiosqlite.Row | None) -> Followup | None:
+    if row is None:
+        return None
+    return Followup(
+        id=row["id"],
+        checkin_id=row["checkin_id"],
+        room=row["room"],
+        reason=row["reason"],
+        created_at=from_db(row["created_at"]),  # type: ignore[arg-type]
+        taken_by=row["taken_by"],
+        taken_at=from_db(row["taken_at"]),
+        done_at=from_db(row["done_at"]),
+        note=row["note"],
+        escalated_at=from_db(row["escalated_at"]),
+        user_id=row["user_id"],
+        week=row["week"],
+    )
+
+
+# --- subscriptions -----------------------------------------------------------------------
+
+
+async def subscription(conn: aiosqlite.Connection, user_id: int) -> Subscription | None:
+    cursor = await conn.execute(
+        "SELECT * FROM checkin_subscriptions WHERE user_id = ?", (user_id,)
+    )
+    return _sub(await cursor.fetchone())
+
+
+async def subscribe(conn: aiosqlite.Connection, user_id: int, now: datetime) -> None:
+    """Opt in (again): keeps earlier choices of day and day part, clears a pause."""
+    await conn.execute(
+        "INSERT INTO checkin_subscriptions (user_id, active, starts_at, updated_at)"
+        " VALUES (?, 1, ?, ?) ON CONFLICT (user_id) DO UPDATE SET active = 1,"
+        " paused_until = NULL, starts_at = excluded.starts_at, updated_at = excluded.updated_at",
+        (user_id, to_db(now), to_db(now)),
+    )
+
+
+_SUB_FIELDS = {"active", "weekday", "daypart", "paused_until", "extra_attention", "starts_at"}
+
+
+async def update_subscription(
+    conn: aiosqlite.Connection, user_id: int, now: datetime, **fields: object
+) -> None:
+    unknown = set(fields) - _SUB_FIELDS
+    if unknown:
+        raise ValueError(f"not updatable: {unknown}")
+    assignments = ", ".join(f"{name} = ?" for name in fields)
+    await conn.execute(
+        f"UPDATE checkin_subscriptions SET {assignments}, updated_at = ? WHERE user_id = ?",
+        (*fields.values(), to_db(now), user_id),
+    )
+
+
+async def active_subscribers(conn: aiosqlite.Connection) -> list[aiosqlite.Row]:
+    """Active subscriptions of people who still exist, with their room and reachability."""
+    cursor = await conn.execute(
+        "SELECT s.*, u.room AS room, u.reachable AS reachable, u.telegram_id AS telegram_id"
+        " FROM checkin_subscriptions s JOIN users u ON u.id = s.user_id"
+        " WHERE s.active = 1 AND u.erased_at IS NULL AND u.room IS NOT NULL ORDER BY s.user_id"
+    )
+    return list(await cursor.fetchall())
+
+
+async def room_subscribers(conn: aiosqlite.Connection, room: str) -> list[aiosqlite.Row]:
+    cursor = await conn.execute(
+        "SELECT s.*, u.display_name AS display_name, u.reachable AS reachable"
+        " FROM checkin_subscriptions s JOIN users u ON u.id = s.user_id"
+        " WHERE s.active = 1 AND u.erased_at IS NULL AND u.room = ? ORDER BY s.user_id",
+        (room,),
+    )
+    return list(await cursor.fetchall())
+
+
+# --- check-ins ---------------------------------------------------------------------------
+
+
+async def claim(
+    conn: aiosqlite.Connection, user_id: int, room: str, week: str, due_at: datetime,
+    status: str,
+) -> int | None:
+    """Insert this week's row for the resident; None if there already is one."""
+    cursor = await conn.execute(
+        "INSERT OR IGNORE INTO checkins (user_id, room, week, due_at, status)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (user_id, room, week, to_db(due_at), status),
+    )
+    return cursor.lastrowid if cursor.rowcount == 1 else None
+
+
+async def mark_sent(conn: aiosqlite.Connection, checkin_id: int, now: datetime) -> None:
+    await conn.execute(
+        "UPDATE checkins SET status = 'sent', sent_at = ? WHERE id = ? AND status = 'sending'",
+        (to_db(now), checkin_id),
+    )
+
+
+async def set_status(conn: aiosqlite.Connection, checkin_id: int, status: str) -> None:
+    await conn.execute("UPDATE checkins SET status = ? WHERE id = ?", (status, checkin_id))
+
+
+async def unclaim(conn: aiosqlite.Connection, checkin_id: int) -> None:
+    """Telegram certainly did not deliver it: let the next tick try again."""
+    await conn.execute("DELETE FROM checkins WHERE id = ? AND status = 'sending'", (checkin_id,))
+
+
+async def get(conn: aiosqlite.Connection, checkin_id: int) -> Checkin | None:
+    cursor = await conn.execute("SELECT * FROM checkins WHERE id = ?", (checkin_id,))
+    return _checkin(await cursor.fetchone())
+
+
+async def answer(
+    conn: aiosqlite.Connection, checkin_id: int, value: str, now: datetime
+) -> bool:
+    cursor = await conn.execute(
+        "UPDATE checkins SET status = 'answered', answer = ?, answered_at = ?"
+        " WHERE id = ? AND status IN ('sent', 'sending') AND answer IS NULL",
+        (value, to_db(now), checkin_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def unanswered_extra_attention(
+    conn: aiosqlite.Connection, sent_before: datetime
+) -> list[Checkin]:
+    """Check-ins of "extra aandacht" residents, sent long enough ago, with no answer yet."""
+    cursor = await conn.execute(
+        "SELECT c.* FROM checkins c JOIN checkin_subscriptions s ON s.user_id = c.user_id"
+        " WHERE c.status = 'sent' AND c.sent_at <= ? AND s.extra_attention = 1"
+        " AND NOT EXISTS (SELECT 1 FROM checkin_followups f WHERE f.checkin_id = c.id)",
+        (to_db(sent_before),),
+    )
+    return [c for c in map(_checkin, await cursor.fetchall()) if c is not None]
+
+
+async def for_user(conn: aiosqlite.Connection, user_id: int) -> list[Checkin]:
+    cursor = await conn.execute(
+        "SELECT * FROM checkins WHERE user_id = ? ORDER BY week", (user_id,)
+    )
+    return [c for c in map(_checkin, await cursor.fetchall()) if c is not None]
+
+
+async def week_counts(conn: aiosqlite.Connection, room: str, week: str) -> dict[str, int]:
+    """Counts of a room's week: live rows plus what was folded in after erasure."""
+    cursor = await conn.execute(
+        "SELECT COUNT(*) AS sent, COUNT(c.answer) AS answered,"
+        " SUM(c.answer = 'good') AS good, SUM(c.answer = 'okay') AS okay,"
+        " SUM(c.answer = 'bad') AS bad, SUM(c.answer = 'call') AS call_me,"
+        " SUM(c.answer = 'visit') AS visit, COUNT(f.id) AS followups,"
+        " COUNT(f.done_at) AS followups_done"
+        " FROM checkins c LEFT JOIN checkin_followups f ON f.checkin_id = c.id"
+        " WHERE c.room = ? AND c.week = ? AND c.status != 'unreachable'",
+        (room, week),
+    )
+    live = dict(await cursor.fetchone())  # type: ignore[arg-type]
+    cursor = await conn.execute(
+        "SELECT * FROM checkin_week_counts WHERE room = ? AND week = ?", (room, week)
+    )
+    folded = await cursor.fetchone()
+    result = {key: int(value or 0) for key, value in live.items()}
+    if folded is not None:
+        for key in result:
+            result[key] += int(folded[key])
+    # Follow-ups for unreachable residents count as opened follow-ups too.
+    cursor = await conn.execute(
+        "SELECT COUNT(f.id), COUNT(f.done_at) FROM checkin_followups f"
+        " JOIN checkins c ON c.id = f.checkin_id"
+        " WHERE c.room = ? AND c.week = ? AND c.status = 'unreachable'",
+        (room, week),
+    )
+    extra = await cursor.fetchone()
+    assert extra is not None
+    result["followups"] += extra[0]
+    result["followups_done"] += extra[1]
+    return result
+
+
+async def fold_and_delete(conn: aiosqlite.Connection, where: str, params: tuple) -> int:
+    """Move matching check-ins into anonymous week counts, then delete them and their notes.
+
+    ``where`` filters ``checkins c``; used by retention (old weeks) and by /vergeetmij.
+    """
+    cursor = await conn.execute(
+        "SELECT c.room, c.week, SUM(c.status != 'unreachable') AS sent,"
+        " COUNT(c.answer) AS answered,"
+        " SUM(c.answer = 'good') AS good, SUM(c.answer = 'okay') AS okay,"
+        " SUM(c.answer = 'bad') AS bad, SUM(c.answer = 'call') AS call_me,"
+        " SUM(c.answer = 'visit') AS visit, COUNT(f.id) AS followups,"
+        " COUNT(f.done_at) AS followups_done"
+        " FROM checkins c LEFT JOIN checkin_followups f ON f.checkin_id = c.id"
+        f" WHERE {where} GROUP BY c.room, c.week",
+        params,
+    )
+    groups = list(await cursor.fetchall())
+    columns = ("sent", "answered", "good", "okay", "bad", "call_me", "visit", "followups",
+               "followups_done")
+    for group in groups:
+        values = [int(group[col] or 0) for col in columns]
+        await conn.execute(
+            f"INSERT INTO checkin_week_counts (room, week, {', '.join(columns)})"
+            f" VALUES (?, ?, {', '.join('?' for _ in columns)})"
+            " ON CONFLICT (room, week) DO UPDATE SET "
+            + ", ".join(f"{col} = {col} + excluded.{col}" for col in columns),
+            (group["room"], group["week"], *values),
+        )
+    await conn.execute(
+        "DELETE FROM checkin_followups WHERE checkin_id IN"
+        f" (SELECT c.id FROM checkins c WHERE {where})",
+        params,
+    )
+    cursor = await conn.execute(f"DELETE FROM checkins WHERE id IN (SELECT c.id FROM checkins c"
+                                f" WHERE {where})", params)
+    return cursor.rowcount
+
+
+# --- follow-ups --------------------------------------------------------------------------
+
+_FOLLOWUP_SELECT = (
+    "SELECT f.*, c.user_id AS user_id, c.week AS week FROM checkin_followups f"
+    " JOIN checkins c ON c.id = f.checkin_id"
+)
+
+
+async def create_followup(
+    conn: aiosqlite.Connection, checkin_id: int, room: str, reason: str, now: datetime
+) -> int | None:
+    cursor = await conn.execute(
+        "INSERT OR IGNORE INTO checkin_followups (checkin_id, room, reason, created_at)"
+        " VALUES (?, ?, ?, ?)",
+        (checkin_id, room, reason, to_db(now)),
+    )
+    return cursor.lastrowid if cursor.rowcount == 1 else None
+
+
+async def followup(conn: aiosqlite.Connection, followup_id: int) -> Followup | None:
+    cursor = await conn.execute(_FOLLOWUP_SELECT + " WHERE f.id = ?", (followup_id,))
+    return _followup(await cursor.fetchone())
+
+
+async def open_followups(conn: aiosqlite.Connection, room: str) -> list[Followup]:
+    cursor = await conn.execute(
+        _FOLLOWUP_SELECT + " WHERE f.room = ? AND f.done_at IS NULL ORDER BY f.created_at, f.id",
+        (room,),
+    )
+    return [f for f in map(_followup, await cursor.fetchall()) if f is not None]
+
+
+async def take(conn: aiosqlite.Connection, followup_id: int, user_id: int, now: datetime) -> bool:
+    cursor = await conn.execute(
+        "UPDATE checkin_followups SET taken_by = ?, taken_at = ?"
+        " WHERE id = ? AND taken_by IS NULL AND done_at IS NULL",
+        (user_id, to_db(now), followup_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def finish(
+    conn: aiosqlite.Connection, followup_id: int, user_id: int, note: str | None, now: datetime
+) -> bool:
+    cursor = await conn.execute(
+        "UPDATE checkin_followups SET done_at = ?, note = ?"
+        " WHERE id = ? AND taken_by = ? AND done_at IS NULL",
+        (to_db(now), note, followup_id, user_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def untaken_since(conn: aiosqlite.Connection, created_before: datetime) -> list[Followup]:
+    cursor = await conn.execute(
+        _FOLLOWUP_SELECT + " WHERE f.taken_by IS NULL AND f.done_at IS NULL"
+        " AND f.escalated_at IS NULL AND f.created_at <= ?",
+        (to_db(created_before),),
+    )
+    return [f for f in map(_followup, await cursor.fetchall()) if f is not None]
+
+
+async def mark_escalated(conn: aiosqlite.Connection, followup_id: int, now: datetime) -> bool:
+    cursor = await conn.execute(
+        "UPDATE checkin_followups SET escalated_at = ? WHERE id = ? AND escalated_at IS NULL",
+        (to_db(now), followup_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def followups_taken_by(conn: aiosqlite.Connection, user_id: int) -> list[Followup]:
+    cursor = await conn.execute(_FOLLOWUP_SELECT + " WHERE f.taken_by = ?", (user_id,))
+    return [f for f in map(_followup, await cursor.fetchall()) if f is not None]

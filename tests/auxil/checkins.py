@@ -1,0 +1,43 @@
+"""Helpers for belronde tests: opt people in quickly and find their weekly message."""
+
+from __future__ import annotations
+
+from bot.sandbox import SandboxUser
+from bot.sandbox.state import SandboxMessage
+from tests.auxil.harness import BotHarness
+
+QUESTION = "Hoe gaat het deze week met u?"
+ANSWERS = ["Goed 😊", "Gaat wel 😐", "Niet zo goed 😟", "Bel me even 📞", "Ik kom langs 🚶"]
+
+
+async def opt_in(bot: BotHarness, user: SandboxUser, **fields: object) -> None:
+    """Join the belronde through the service (fast), optionally with settings."""
+    service = bot.services.checkins
+    person = await bot.person(user)
+    assert person is not None
+    await service.opt_in(person)
+    if "weekday" in fields:
+        await service.set_weekday(person, fields["weekday"])  # type: ignore[arg-type]
+    if "daypart" in fields:
+        await service.set_daypart(person, fields["daypart"])  # type: ignore[arg-type]
+    if fields.get("extra_attention"):
+        async with bot.db.transaction() as conn:
+            await conn.execute("UPDATE checkin_subscriptions SET extra_attention = 1"
+                               " WHERE user_id = ?", (person.id,))
+
+
+def checkins_of(user: SandboxUser) -> list[SandboxMessage]:
+    """Every weekly check-in message this person received."""
+    return [m for m in user.bot_messages if m.text and QUESTION in m.text]
+
+
+async def count_rows(bot: BotHarness, table: str, where: str = "1", params: tuple = ()) -> int:
+    return await bot.db.fetchval(f"SELECT COUNT(*) FROM {table} WHERE {where}", params)
+
+
+async def last_answer(bot: BotHarness, user: SandboxUser) -> tuple[str | None, bool]:
+    """The latest answer to this person's button press (earlier, silent ones skipped)."""
+    await bot.settle()
+    assert user.callback_answers, "no button press was answered"
+    user._answer_cursor = len(user.callback_answers)
+    return user.callback_answers[-1]
