@@ -55,4 +55,36 @@ async def _seed_help(app: Any, sandbox: Any) -> None:
 
 
 async def _seed_checkins(app: Any, sandbox: Any) -> None:
-    """A belronde follow-up for the volunteers (needs the belronde)."""
+    """Belronde: three residents take part, and Fatima asked to be called this week.
+
+    Fatima's check-in of this week is claimed, delivered and answered "call me" through the
+    service, which creates the follow-up Vera sees under /belronde. Ahmed and Ayşe only opt
+    in: the clock control's jump to their room's belronde moment shows their weekly question.
+    """
+    from bot.services import checkins
+
+    service = getattr(app.services, "checkins", None)
+    if service is None or not all(
+        hasattr(service, name) for name in ("opt_in", "claim", "delivered", "answer")
+    ):
+        return
+    users = app.services.users
+    for telegram_id in (AHMED, AYSE):
+        person = await users.get(telegram_id)
+        if person is not None:
+            await service.opt_in(person)
+    fatima = await users.get(FATIMA)
+    if fatima is None:
+        return
+    await service.opt_in(fatima)
+    if hasattr(service, "set_phone"):
+        await service.set_phone(fatima, "0612345678")  # a made-up number
+        fatima = await users.get(FATIMA)
+    now = app.services.clock.now()
+    due = checkins.Due(fatima.id, fatima.telegram_id, fatima.room, checkins.iso_week(now.date()),
+                       now, True)
+    checkin_id, _ = await service.claim(due)
+    if checkin_id is None:
+        return
+    await service.delivered(checkin_id)
+    await service.answer(fatima, checkin_id, "call")

@@ -196,3 +196,14 @@ async def test_demo_data_has_an_open_help_request(tmp_path: Path) -> None:
         message = await vera.next_message()
         assert "Open vragen" in (message.text or "")
         assert "📄 Een brief of formulier" in (message.text or "")
+
+
+async def test_demo_data_has_a_belronde_followup(tmp_path: Path) -> None:
+    async with demo_session(tmp_path) as demo:
+        service = getattr(demo.app.services, "checkins", None)
+        if not hasattr(service, "open_followups"):
+            pytest.skip("the belronde is not in this build")
+        vera = await demo.app.services.users.get(7002)
+        followups = await service.open_followups(vera)
+        assert len(followups) == 1
+        assert followups[0].name == "Fatima"
