@@ -317,3 +317,36 @@ async def test_tally_contract_occurrences_on(bot: BotHarness) -> None:
     assert all(e.ref.startswith("occ:") for e in today)
     again = await bot.services.calendar.occurrences_on("top", MON)
     assert [e.ref for e in again] == [e.ref for e in today]
+
+
+async def test_menu_buttons_open_agenda_and_programme(bot: BotHarness) -> None:
+    carla = await bot.coordinator()
+    await carla.send("/menu")
+    await carla.next_message()
+    await carla.press_data("menu:programme")
+    programme = await carla.next_edit()
+    assert "Programma van TOP" in programme.text
+    fatima = await bot.resident("Fatima")
+    await fatima.send("/menu")
+    await fatima.next_message()
+    await fatima.press_data("menu:agenda")
+    agenda = await fatima.next_edit()
+    assert "week 49" in agenda.text
+    answer, alert = await press_answer(fatima, "menu:programme")
+    assert alert and "coördinator" in answer
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM activity_series WHERE seed_key IS NULL"
+                                 ) == 0
+
+
+async def test_my_data_and_erasure_cover_signups_and_subscriptions(bot: BotHarness) -> None:
+    occ = await occurrence_id(bot, "top", "Dutch lessons", TUE)
+    fatima = await bot.resident("Fatima")
+    person = await bot.person(fatima)
+    await bot.services.calendar.sign_up(person, occ)
+    await bot.services.calendar.set_subscribed(person, "top", True)
+    data = await bot.services.privacy.export(person)
+    assert data["calendar"]["signups"][0]["activity"] == "Dutch lessons"
+    assert data["calendar"]["weekly_programme_subscriptions"] == ["top"]
+    await bot.services.privacy.erase(person)
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM activity_signups") == 0
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM calendar_subscriptions") == 0
