@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 
+from bot.services.calendar import SignupResult
 from tests.auxil.calendar import at, events, occurrence_id, parse_ics, press_answer
 from tests.auxil.harness import BotHarness
 
@@ -350,3 +352,24 @@ async def test_my_data_and_erasure_cover_signups_and_subscriptions(bot: BotHarne
     await bot.services.privacy.erase(person)
     assert await bot.db.fetchval("SELECT COUNT(*) FROM activity_signups") == 0
     assert await bot.db.fetchval("SELECT COUNT(*) FROM calendar_subscriptions") == 0
+
+
+async def test_capacity_holds_under_concurrent_sign_ups(bot: BotHarness) -> None:
+    occ = await occurrence_id(bot, "top", "Odd-jobs service", MON + timedelta(days=4))
+    people = [await bot.person(await bot.resident(f"P{i}")) for i in range(7)]
+    results = await asyncio.gather(*(bot.services.calendar.sign_up(p, occ) for p in people))
+    outcomes = [r for r, _ in results]
+    assert outcomes.count(SignupResult.OK) == 4 and outcomes.count(SignupResult.FULL) == 3
+    assert await bot.db.fetchval(
+        "SELECT COUNT(*) FROM activity_signups WHERE occurrence_id = ?", (occ,)) == 4
+
+
+async def test_adding_survives_a_restart_midway(bot: BotHarness) -> None:
+    carla = await _start_adding(bot, "➕ Nieuwe eenmalige activiteit")
+    await carla.send("Kerstlunch")
+    await carla.next_message()
+    await bot.settle()
+    await bot.restart()
+    await carla.press_data("cal:f:cat:sociale_ontmoeting", message=carla.last)
+    asked = await carla.next_edit()
+    assert "Op welke datum" in asked.text

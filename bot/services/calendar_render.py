@@ -107,7 +107,10 @@ def ics(t: Translator, room: Room, entries: list[CalendarEntry], now: datetime) 
         if entry.note:
             event.add("description", t._(entry.note))
         cal.add_component(event)
-    cal.add_missing_timezones()
+    # A compact VTIMEZONE covering the events (not 1970-2038): small files for cheap phones.
+    days = [e.starts_at.date() for e in entries] or [now.date()]
+    cal.add_missing_timezones(first_date=min(days) - timedelta(days=366),
+                              last_date=max(days) + timedelta(days=366))
     return cal.to_ical()
 
 
