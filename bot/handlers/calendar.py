@@ -97,7 +97,7 @@ async def _agenda(update: Update, context: BotContext, room_id: str, offset: int
     for entry in shown:
         if buttons >= MAX_SIGNUP_BUTTONS or entry.starts_at <= now or entry.cancelled:
             continue
-        when = f"{t.weekday(entry.starts_at.weekday(), 'abbreviated')} {t.time(entry.starts_at)}"
+        when = f"{t.date(entry.starts_at, 'EEE d MMM')} {t.time(entry.starts_at)}"
         occ = _occ_id(entry.ref)
         if entry.ref in mine and occ is not None:
             label = t._("↩️ Sign off: {title}, {when}")
@@ -335,7 +335,7 @@ async def programme_series(update: Update, context: BotContext) -> None:
                  n=series.duration_min),
              t._(CATEGORIES[series.category]) if series.category in CATEGORIES else "",
              "", t._("Next dates:")]
-    lines += [entry_line(t, calendar.entry(row)) + f" · {t.date(row.starts_at, 'EEE d MMM')}"
+    lines += [f"{t.date(row.starts_at, 'EEE d MMM')} · " + entry_line(t, calendar.entry(row))
               for row in upcoming]
     buttons = [(f"{t.date(row.starts_at, 'EEE d MMM')} {t.time(row.starts_at)}",
                 f"cal:po:{row.id}") for row in upcoming if not row.cancelled]
@@ -666,6 +666,7 @@ async def got_signup(update: Update, context: BotContext) -> str | int:
     return CONFIRM
 
 
+@requires(COORDINATOR)
 async def save(update: Update, context: BotContext) -> int:
     draft = _draft(context)
     t = context.t
@@ -711,6 +712,7 @@ async def move_start(update: Update, context: BotContext) -> str | int:
     return MOVE
 
 
+@requires(COORDINATOR)
 async def got_move(update: Update, context: BotContext) -> str | int:
     assert update.message is not None
     t = context.t
