@@ -1,16 +1,460 @@
-"""The weekly programme: activity series, occurrences, the weekly post, iCal."""
+"""The weekly programme: activity series, occurrences, sign-ups, the weekly post's timing.
+
+Why occurrences are stored rows and not computed on the fly: one occurrence can be cancelled or
+moved without touching its series, people sign up for one occurrence, and the tally refers to
+it by a stable ``occ:<id>``. Rows are generated ahead from each series for ``horizon_weeks``
+(and further on demand, e.g. for an .ics of more weeks). Times are stored as UTC moments but
+generated from the series' *local* wall time, so the 17:30 activity stays 17:30 across DST.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from dateutil.rrule import rrulestr
+
+from bot.categories import is_category
+from bot.clock import TZ
+from bot.i18n import N_
+from bot.schedule import CalendarEntry
+from bot.services.calendar_programme import (
+    MAX_TITLE,
+    Programme,
+    check_rrule,
+    load_programme,
+    weekly_rule,
+)
+from bot.services.calendar_titles import SHIPPED_TITLES
+from bot.store import activities as store
+from bot.store import job_runs
+from bot.store.activities import OccurrenceRow, SeriesRow
 
 if TYPE_CHECKING:
+    import aiosqlite
+
     from bot.services import Services
+    from bot.services.users import Person
+
+log = logging.getLogger(__name__)
+
+MOVED_NOTE = N_("Moved to this time")
+POST_JOB = "calendar_post"
+
+
+class CalendarError(Exception):
+    """A coordinator's change that cannot be made; ``code`` says why (for a friendly text)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class SignupResult(Enum):
+    OK = "ok"
+    ALREADY = "already"
+    FULL = "full"
+    CLOSED = "closed"  # cancelled, started, or no sign-up for this activity
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a cancel/move/end did, and whom to tell."""
+
+    occurrences: list[OccurrenceRow]
+    notify_user_ids: dict[int, list[OccurrenceRow]]
+
+
+def week_start(day: date) -> date:
+    """The Monday of ``day``'s week."""
+    return day - timedelta(days=day.weekday())
+
+
+def local_moment(day: date, at: time) -> datetime:
+    """Wall time in Amsterdam on ``day`` (fold=0 on the autumn night: the first 02:30)."""
+    return datetime.combine(day, at, tzinfo=TZ)
+
+
+def expand(rule: str, starts_on: date, at: time, first: date, last: date) -> list[date]:
+    """The dates in [first, last] on which a series with ``rule`` takes place."""
+    if last < first:
+        return []
+    start = datetime.combine(starts_on, at)
+    recurrence = rrulestr(rule, dtstart=start, ignoretz=True)
+    lo = datetime.combine(max(first, starts_on), time(0))
+    hi = datetime.combine(last, time(23, 59, 59))
+    return [moment.date() for moment in recurrence.between(lo, hi, inc=True)]
 
 
 class CalendarService:
     def __init__(self, services: Services) -> None:
         self.services = services
+        self._programme: Programme | None = None
+        self._generated: dict[str, date] = {}
+
+    # --- set-up ---------------------------------------------------------------------------
+
+    @property
+    def programme(self) -> Programme:
+        if self._programme is None:
+            self._programme = load_programme(self.services.config.programme_file,
+                                             set(self.services.config.rooms))
+        return self._programme
+
+    @property
+    def horizon_weeks(self) -> int:
+        return self.programme.horizon_weeks
 
     async def start(self) -> None:
-        """Called once the database is connected (seed data, register privacy hooks)."""
+        """Seed the programme file's activities once (by key), register privacy hooks."""
+        self.services.privacy.register("calendar", self._export, self._erase)
+        self._generated.clear()
+        today = self.services.clock.today()
+        async with self.services.db.transaction() as conn:
+            for activity in self.programme.activities:
+                await store.insert_series(
+                    conn, room=activity.room, title=activity.title,
+                    translatable=activity.title in SHIPPED_TITLES, category=activity.category,
+                    rrule=activity.rrule, start_time=activity.start_time,
+                    duration_min=activity.duration_min, starts_on=week_start(today),
+                    capacity=activity.capacity, signup=activity.signup, leader=activity.leader,
+                    seed_key=activity.key, now=self.services.clock.now(),
+                )
+
+    async def _export(self, conn: aiosqlite.Connection, user_id: int) -> dict[str, Any] | None:
+        signups = await store.signups_of(conn, user_id)
+        subscriptions = await store.subscriptions_of(conn, user_id)
+        if not signups and not subscriptions:
+            return None
+        return {
+            "signups": [{"activity": row["title"], "room": row["room"],
+                         "starts_at": row["starts_at"], "signed_up_at": row["created_at"]}
+                        for row in signups],
+            "weekly_programme_subscriptions": subscriptions,
+        }
+
+    async def _erase(self, conn: aiosqlite.Connection, user_id: int) -> None:
+        await store.erase_user(conn, user_id)
+
+    # --- occurrences ------------------------------------------------------------------------
+
+    async def _generate(self, conn: aiosqlite.Connection, room: str, until: date) -> None:
+        """Make sure every series of ``room`` has its occurrence rows up to ``until``."""
+        today = self.services.clock.today()
+        until = max(until, today + timedelta(weeks=self.horizon_weeks))
+        done = self._generated.get(room)
+        if done is not None and done >= until:
+            return
+        first = week_start(today) - timedelta(days=7)
+        for series in await store.active_series(conn, room, first):
+            await self._generate_series(conn, series, first, until)
+        self._generated[room] = until
+
+    async def _generate_series(self, conn: aiosqlite.Connection, series: SeriesRow,
+                               first: date, until: date) -> None:
+        last = min(until, series.ends_on) if series.ends_on else until
+        for day in expand(series.rrule, series.starts_on, series.start_time, first, last):
+            starts = local_moment(day, series.start_time)
+            await store.insert_occurrence(
+                conn, series_id=series.id, original_date=day, room=series.room,
+                title=series.title, translatable=series.translatable, category=series.category,
+                starts_at=starts, ends_at=starts + timedelta(minutes=series.duration_min),
+                capacity=series.capacity, signup=series.signup,
+            )
+
+    async def generate_all(self) -> None:
+        """Generate ahead for every room (the tick calls this; cheap when already done)."""
+        async with self.services.db.transaction() as conn:
+            for room in self.services.config.rooms:
+                await self._generate(conn, room, self.services.clock.today())
+
+    async def occurrence_rows(self, room: str, start: datetime, end: datetime
+                              ) -> list[OccurrenceRow]:
+        async with self.services.db.transaction() as conn:
+            await self._generate(conn, room, end.astimezone(TZ).date())
+            return await store.occurrences(conn, room, start, end)
+
+    @staticmethod
+    def entry(row: OccurrenceRow) -> CalendarEntry:
+        open_for_signup = row.signup and not row.cancelled
+        return CalendarEntry(
+            room=row.room, starts_at=row.starts_at, ends_at=row.ends_at, title=row.title,
+            category=row.category, ref=f"occ:{row.id}", cancelled=row.cancelled,
+            capacity=row.capacity if row.signup else None,
+            taken=row.taken if row.signup else None,
+            signup_data=f"cal:su:{row.id}" if open_for_signup else None,
+            note=MOVED_NOTE if row.moved_from is not None else None,
+        )
+
+    async def entries(self, room: str, start: datetime, end: datetime) -> list[CalendarEntry]:
+        """Everything on ``room``'s programme in [start, end): activities and meals."""
+        rows = await self.occurrence_rows(room, start, end)
+        found = [self.entry(row) for row in rows]
+        found.extend(await self.services.meals.calendar_entries(room, start, end))
+        return sorted(found, key=lambda e: (e.starts_at, e.ends_at, e.ref))
+
+    async def occurrences_on(self, room: str, day: date) -> list[CalendarEntry]:
+        """Today's (or ``day``'s) activities of ``room``, without the meals."""
+        start = local_moment(day, time(0))
+        rows = await self.occurrence_rows(room, start, local_moment(day + timedelta(days=1),
+                                                                    time(0)))
+        return [self.entry(row) for row in rows]
+
+    async def week(self, room: str, monday: date) -> list[CalendarEntry]:
+        return await self.entries(room, local_moment(monday, time(0)),
+                                  local_moment(monday + timedelta(days=7), time(0)))
+
+    async def get_occurrence(self, occurrence_id: int) -> OccurrenceRow | None:
+        async with self.services.db.transaction() as conn:
+            return await store.occurrence(conn, occurrence_id)
+
+    async def get_series(self, series_id: int) -> SeriesRow | None:
+        async with self.services.db.transaction() as conn:
+            return await store.series(conn, series_id)
+
+    async def series_of(self, room: str) -> list[SeriesRow]:
+        async with self.services.db.transaction() as conn:
+            return await store.active_series(conn, room, self.services.clock.today())
+
+    async def upcoming_of_series(self, series_id: int, limit: int = 6) -> list[OccurrenceRow]:
+        async with self.services.db.transaction() as conn:
+            series = await store.series(conn, series_id)
+            if series is None:
+                return []
+            now = self.services.clock.now()
+            await self._generate(conn, series.room, now.date())
+            rows = await store.occurrences(conn, series.room, now,
+                                           now + timedelta(weeks=self.horizon_weeks),
+                                           series_id=series_id)
+            return rows[:limit]
+
+    # --- residents ----------------------------------------------------------------------------
+
+    async def sign_up(self, person: Person, occurrence_id: int) -> tuple[SignupResult,
+                                                                       OccurrenceRow | None]:
+        """Sign up for one occurrence; the cap is checked and written in one transaction."""
+        now = self.services.clock.now()
+        async with self.services.db.transaction() as conn:
+            row = await store.occurrence(conn, occurrence_id)
+            if row is None:
+                return SignupResult.UNKNOWN, None
+            if not row.signup or row.cancelled or row.starts_at <= now:
+                return SignupResult.CLOSED, row
+            if occurrence_id in await store.user_signed_up(conn, person.id, row.room):
+                return SignupResult.ALREADY, row
+            if row.capacity is not None and row.taken >= row.capacity:
+                return SignupResult.FULL, row
+            await store.sign_up(conn, occurrence_id, person.id, now)
+            return SignupResult.OK, await store.occurrence(conn, occurrence_id)
+
+    async def sign_off(self, person: Person, occurrence_id: int) -> OccurrenceRow | None:
+        """Undo a sign-up; None if there was none."""
+        async with self.services.db.transaction() as conn:
+            if not await store.sign_off(conn, occurrence_id, person.id):
+                return None
+            return await store.occurrence(conn, occurrence_id)
+
+    async def signed_up(self, person: Person, room: str) -> set[int]:
+        async with self.services.db.transaction() as conn:
+            return await store.user_signed_up(conn, person.id, room)
+
+    async def is_subscribed(self, person: Person, room: str) -> bool:
+        async with self.services.db.transaction() as conn:
+            return room in await store.subscriptions_of(conn, person.id)
+
+    async def set_subscribed(self, person: Person, room: str, on: bool) -> None:
+        if room not in self.services.config.rooms:
+            raise CalendarError("room")
+        async with self.services.db.transaction() as conn:
+            if on:
+                await store.subscribe(conn, person.id, room, self.services.clock.now())
+            else:
+                await store.unsubscribe(conn, person.id, room)
+
+    async def subscribers(self, room: str) -> list[int]:
+        async with self.services.db.transaction() as conn:
+            return await store.subscribers(conn, room)
+
+    # --- coordinators ---------------------------------------------------------------------
+
+    def _check_common(self, room: str, title: str, category: str, duration_min: int,
+                      capacity: int | None) -> str:
+        if room not in self.services.config.rooms:
+            raise CalendarError("room")
+        title = " ".join(title.split())
+        if not title:
+            raise CalendarError("title_empty")
+        if len(title) > MAX_TITLE:
+            raise CalendarError("title_long")
+        if not is_category(category):
+            raise CalendarError("category")
+        if not 5 <= duration_min <= 720:
+            raise CalendarError("duration")
+        if capacity is not None and not 1 <= capacity <= 500:
+            raise CalendarError("capacity")
+        return title
+
+    async def add_series(self, *, room: str, title: str, category: str, days: list[int] | None,
+                         start_time: time, duration_min: int, signup: bool,
+                         capacity: int | None, starts_on: date, rrule: str | None = None,
+                         leader: str | None = None) -> int:
+        """A new weekly activity from ``starts_on`` (not in the past)."""
+        title = self._check_common(room, title, category, duration_min, capacity)
+        if starts_on < self.services.clock.today():
+            raise CalendarError("past")
+        if rrule is None:
+            if not days or not all(0 <= d <= 6 for d in days):
+                raise CalendarError("days")
+            rrule = weekly_rule(days)
+        elif not check_rrule(rrule):
+            raise CalendarError("rrule")
+        async with self.services.db.transaction() as conn:
+            series_id = await store.insert_series(
+                conn, room=room, title=title, translatable=False, category=category,
+                rrule=rrule, start_time=start_time, duration_min=duration_min,
+                starts_on=starts_on, capacity=capacity, signup=signup, leader=leader,
+                seed_key=None, now=self.services.clock.now())
+            assert series_id is not None
+            series = await store.series(conn, series_id)
+            assert series is not None
+            today = self.services.clock.today()
+            await self._generate_series(conn, series, week_start(today) - timedelta(days=7),
+                                        self._generated.get(room, today + timedelta(
+                                            weeks=self.horizon_weeks)))
+        return series_id
+
+    async def add_one_off(self, *, room: str, title: str, category: str, starts_at: datetime,
+                          duration_min: int, signup: bool, capacity: int | None) -> int:
+        title = self._check_common(room, title, category, duration_min, capacity)
+        if starts_at <= self.services.clock.now():
+            raise CalendarError("past")
+        async with self.services.db.transaction() as conn:
+            occurrence_id = await store.insert_occurrence(
+                conn, series_id=None, original_date=None, room=room, title=title,
+                translatable=False, category=category, starts_at=starts_at,
+                ends_at=starts_at + timedelta(minutes=duration_min), capacity=capacity,
+                signup=signup)
+        assert occurrence_id is not None
+        return occurrence_id
+
+    async def overlapping(self, room: str, starts_at: datetime, duration_min: int,
+                          exclude: int | None = None) -> list[CalendarEntry]:
+        """Entries that overlap a planned time (allowed, but the coordinator is shown them)."""
+        ends_at = starts_at + timedelta(minutes=duration_min)
+        day_entries = await self.entries(room, starts_at - timedelta(hours=12), ends_at)
+        return [e for e in day_entries if e.starts_at < ends_at and e.ends_at > starts_at
+                and not e.cancelled and e.ref != f"occ:{exclude}"]
+
+    async def overlapping_series(self, room: str, days: list[int], at: time,
+                                 duration_min: int, starts_on: date) -> list[CalendarEntry]:
+        """Overlaps in the first week of a planned series."""
+        found: list[CalendarEntry] = []
+        for offset in range(7):
+            day = starts_on + timedelta(days=offset)
+            if day.weekday() in days:
+                found.extend(await self.overlapping(room, local_moment(day, at), duration_min))
+        return found
+
+    async def cancel(self, occurrence_id: int) -> Change:
+        now = self.services.clock.now()
+        async with self.services.db.transaction() as conn:
+            row = await store.occurrence(conn, occurrence_id)
+            if row is None:
+                raise CalendarError("unknown")
+            if row.cancelled:
+                raise CalendarError("already_cancelled")
+            if row.starts_at <= now:
+                raise CalendarError("started")
+            await store.cancel(conn, occurrence_id)
+            users = await store.signed_up_users(conn, occurrence_id)
+            return Change([row], {user: [row] for user in users})
+
+    async def move(self, occurrence_id: int, new_start: datetime) -> tuple[Change,
+                                                                          OccurrenceRow]:
+        """Move one occurrence to another (future) moment; returns the old and the new row."""
+        now = self.services.clock.now()
+        if new_start <= now:
+            raise CalendarError("past")
+        async with self.services.db.transaction() as conn:
+            row = await store.occurrence(conn, occurrence_id)
+            if row is None:
+                raise CalendarError("unknown")
+            if row.cancelled:
+                raise CalendarError("already_cancelled")
+            if row.starts_at <= now:
+                raise CalendarError("started")
+            await store.move(conn, occurrence_id, new_start,
+                             new_start + (row.ends_at - row.starts_at), row.starts_at)
+            users = await store.signed_up_users(conn, occurrence_id)
+            moved = await store.occurrence(conn, occurrence_id)
+            assert moved is not None
+            return Change([row], {user: [row] for user in users}), moved
+
+    async def end_series(self, series_id: int) -> Change:
+        """Stop a series: its occurrences that have not started yet are removed."""
+        now = self.services.clock.now()
+        today = now.date()
+        async with self.services.db.transaction() as conn:
+            series = await store.series(conn, series_id)
+            if series is None:
+                raise CalendarError("unknown")
+            if series.ends_on is not None and series.ends_on < today:
+                raise CalendarError("ended")
+            todays = [r for r in await store.future_of_series(conn, series_id,
+                                                              today - timedelta(days=1))
+                      if r.original_date == today]
+            started_today = any(r.starts_at <= now for r in todays)
+            last_day = today if started_today else today - timedelta(days=1)
+            await store.end_series(conn, series_id, last_day)
+            removed = await store.future_of_series(conn, series_id, last_day)
+            notify: dict[int, list[OccurrenceRow]] = {}
+            for row in removed:
+                if row.starts_at <= now:
+                    continue
+                for user in await store.signed_up_users(conn, row.id):
+                    if not row.cancelled:
+                        notify.setdefault(user, []).append(row)
+                await store.delete_occurrence(conn, row.id)
+            return Change(removed, notify)
+
+    # --- the weekly post ----------------------------------------------------------------------
+
+    def post_due(self, room_id: str, now: datetime) -> date | None:
+        """The Monday of the week whose programme should be posted now, else None.
+
+        The post moment is the room's ``weekly_post`` in the current week; it is due from then
+        until the programme's week starts (so a post missed while the bot was down still goes
+        out once, if that week has not begun).
+        """
+        room = self.services.config.rooms[room_id]
+        now = now.astimezone(TZ)
+        monday = week_start(now.date())
+        moment = local_moment(monday + timedelta(days=room.weekly_post.weekday),
+                              room.weekly_post.at)
+        target = monday + timedelta(days=7)
+        if moment <= now < local_moment(target, time(0)):
+            return target
+        return None
+
+    @staticmethod
+    def post_period(room: str, monday: date) -> str:
+        year, week, _ = monday.isocalendar()
+        return f"{room}:{year}-W{week:02d}"
+
+    async def post_done(self, room: str, monday: date) -> bool:
+        async with self.services.db.transaction() as conn:
+            return await job_runs.done(conn, POST_JOB, self.post_period(room, monday))
+
+    async def claim(self, job: str, period: str) -> bool:
+        """Claim one piece of once-only work (a recipient of a post, a warning)."""
+        async with self.services.db.transaction() as conn:
+            return await job_runs.claim(conn, job, period, self.services.clock.now())
+
+    async def mark_post_done(self, room: str, monday: date) -> None:
+        await self.claim(POST_JOB, self.post_period(room, monday))
+
+

@@ -1,0 +1,234 @@
+"""SQL for the activity calendar: series, occurrences, sign-ups, weekly-post subscribers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+import aiosqlite
+
+from bot.clock import from_db, to_db
+
+
+@dataclass(frozen=True)
+class SeriesRow:
+    id: int
+    room: str
+    title: str
+    translatable: bool
+    category: str
+    rrule: str
+    start_time: time
+    duration_min: int
+    starts_on: date
+    ends_on: date | None
+    capacity: int | None
+    signup: bool
+    leader: str | None
+
+
+@dataclass(frozen=True)
+class OccurrenceRow:
+    id: int
+    series_id: int | None
+    original_date: date | None
+    room: str
+    title: str
+    translatable: bool
+    category: str
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int | None
+    signup: bool
+    cancelled: bool
+    moved_from: datetime | None
+    taken: int = 0
+
+
+def _series(row: aiosqlite.Row) -> SeriesRow:
+    return SeriesRow(
+        id=row["id"], room=row["room"], title=row["title"],
+        translatable=bool(row["translatable"]), category=row["category"], rrule=row["rrule"],
+        start_time=time.fromisoformat(row["start_time"]), duration_min=row["duration_min"],
+        starts_on=date.fromisoformat(row["starts_on"]),
+        ends_on=date.fromisoformat(row["ends_on"]) if row["ends_on"] else None,
+        capacity=row["capacity"], signup=bool(row["signup"]), leader=row["leader"],
+    )
+
+
+def _occurrence(row: aiosqlite.Row) -> OccurrenceRow:
+    return OccurrenceRow(
+        id=row["id"], series_id=row["series_id"],
+        original_date=date.fromisoformat(row["original_date"]) if row["original_date"] else None,
+        room=row["room"], title=row["title"], translatable=bool(row["translatable"]),
+        category=row["category"], starts_at=from_db(row["starts_at"]),  # type: ignore[arg-type]
+        ends_at=from_db(row["ends_at"]),  # type: ignore[arg-type]
+        capacity=row["capacity"], signup=bool(row["signup"]), cancelled=bool(row["cancelled"]),
+        moved_from=from_db(row["moved_from"]), taken=row["taken"],
+    )
+
+
+_OCC = ("SELECT o.*, (SELECT COUNT(*) FROM activity_signups s WHERE s.occurrence_id = o.id)"
+        " AS taken FROM activity_occurrences o")
+
+
+async def insert_series(conn: aiosqlite.Connection, *, room: str, title: str,
+                        translatable: bool, category: str, rrule: str, start_time: time,
+                        duration_min: int, starts_on: date, capacity: int | None,
+                        signup: bool, leader: str | None, seed_key: str | None,
+                        now: datetime) -> int | None:
+    """A new series; None when ``seed_key`` was seeded before."""
+    cursor = await conn.execute(
+        "INSERT OR IGNORE INTO activity_series (room, title, translatable, category, rrule,"
+        " start_time, duration_min, starts_on, capacity, signup, leader, seed_key, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (room, title, int(translatable), category, rrule, start_time.strftime("%H:%M"),
+         duration_min, starts_on.isoformat(), capacity, int(signup), leader, seed_key,
+         to_db(now)),
+    )
+    return cursor.lastrowid if cursor.rowcount == 1 else None
+
+
+async def series(conn: aiosqlite.Connection, series_id: int) -> SeriesRow | None:
+    cursor = await conn.execute("SELECT * FROM activity_series WHERE id = ?", (series_id,))
+    row = await cursor.fetchone()
+    return _series(row) if row else None
+
+
+async def active_series(conn: aiosqlite.Connection, room: str | None, on: date
+                        ) -> list[SeriesRow]:
+    """Series of ``room`` (all rooms if None) that have not ended before ``on``."""
+    sql = "SELECT * FROM activity_series WHERE (ends_on IS NULL OR ends_on >= ?)"
+    params: list[object] = [on.isoformat()]
+    if room is not None:
+        sql += " AND room = ?"
+        params.append(room)
+    cursor = await conn.execute(sql + " ORDER BY start_time, id", params)
+    return [_series(row) for row in await cursor.fetchall()]
+
+
+async def end_series(conn: aiosqlite.Connection, series_id: int, last_day: date) -> None:
+    await conn.execute("UPDATE activity_series SET ends_on = ? WHERE id = ?",
+                       (last_day.isoformat(), series_id))
+
+
+async def insert_occurrence(conn: aiosqlite.Connection, *, series_id: int | None,
+                            original_date: date | None, room: str, title: str,
+                            translatable: bool, category: str, starts_at: datetime,
+                            ends_at: datetime, capacity: int | None, signup: bool) -> int | None:
+    cursor = await conn.execute(
+        "INSERT OR IGNORE INTO activity_occurrences (series_id, original_date, room, title,"
+        " translatable, category, starts_at, ends_at, capacity, signup)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (series_id, original_date.isoformat() if original_date else None, room, title,
+         int(translatable), category, to_db(starts_at), to_db(ends_at), capacity, int(signup)),
+    )
+    return cursor.lastrowid if cursor.rowcount == 1 else None
+
+
+async def occurrence(conn: aiosqlite.Connection, occurrence_id: int) -> OccurrenceRow | None:
+    cursor = await conn.execute(_OCC + " WHERE o.id = ?", (occurrence_id,))
+    row = await cursor.fetchone()
+    return _occurrence(row) if row else None
+
+
+async def occurrences(conn: aiosqlite.Connection, room: str, start: datetime, end: datetime,
+                      series_id: int | None = None) -> list[OccurrenceRow]:
+    sql = _OCC + " WHERE o.room = ? AND o.starts_at >= ? AND o.starts_at < ?"
+    params: list[object] = [room, to_db(start), to_db(end)]
+    if series_id is not None:
+        sql += " AND o.series_id = ?"
+        params.append(series_id)
+    cursor = await conn.execute(sql + " ORDER BY o.starts_at, o.id", params)
+    return [_occurrence(row) for row in await cursor.fetchall()]
+
+
+async def future_of_series(conn: aiosqlite.Connection, series_id: int, after: date
+                           ) -> list[OccurrenceRow]:
+    cursor = await conn.execute(_OCC + " WHERE o.series_id = ? AND o.original_date > ?"
+                                " ORDER BY o.starts_at", (series_id, after.isoformat()))
+    return [_occurrence(row) for row in await cursor.fetchall()]
+
+
+async def delete_occurrence(conn: aiosqlite.Connection, occurrence_id: int) -> None:
+    await conn.execute("DELETE FROM activity_signups WHERE occurrence_id = ?", (occurrence_id,))
+    await conn.execute("DELETE FROM activity_occurrences WHERE id = ?", (occurrence_id,))
+
+
+async def cancel(conn: aiosqlite.Connection, occurrence_id: int) -> None:
+    await conn.execute("UPDATE activity_occurrences SET cancelled = 1 WHERE id = ?",
+                       (occurrence_id,))
+
+
+async def move(conn: aiosqlite.Connection, occurrence_id: int, starts_at: datetime,
+               ends_at: datetime, moved_from: datetime) -> None:
+    await conn.execute(
+        "UPDATE activity_occurrences SET starts_at = ?, ends_at = ?,"
+        " moved_from = COALESCE(moved_from, ?) WHERE id = ?",
+        (to_db(starts_at), to_db(ends_at), to_db(moved_from), occurrence_id),
+    )
+
+
+async def signed_up_users(conn: aiosqlite.Connection, occurrence_id: int) -> list[int]:
+    cursor = await conn.execute(
+        "SELECT user_id FROM activity_signups WHERE occurrence_id = ? ORDER BY created_at",
+        (occurrence_id,))
+    return [row[0] for row in await cursor.fetchall()]
+
+
+async def sign_up(conn: aiosqlite.Connection, occurrence_id: int, user_id: int,
+                  now: datetime) -> bool:
+    cursor = await conn.execute(
+        "INSERT OR IGNORE INTO activity_signups (occurrence_id, user_id, created_at)"
+        " VALUES (?, ?, ?)", (occurrence_id, user_id, to_db(now)))
+    return cursor.rowcount == 1
+
+
+async def sign_off(conn: aiosqlite.Connection, occurrence_id: int, user_id: int) -> bool:
+    cursor = await conn.execute(
+        "DELETE FROM activity_signups WHERE occurrence_id = ? AND user_id = ?",
+        (occurrence_id, user_id))
+    return cursor.rowcount == 1
+
+
+async def signups_of(conn: aiosqlite.Connection, user_id: int) -> list[aiosqlite.Row]:
+    cursor = await conn.execute(
+        "SELECT o.id, o.room, o.title, o.starts_at, s.created_at FROM activity_signups s"
+        " JOIN activity_occurrences o ON o.id = s.occurrence_id WHERE s.user_id = ?"
+        " ORDER BY o.starts_at", (user_id,))
+    return list(await cursor.fetchall())
+
+
+async def user_signed_up(conn: aiosqlite.Connection, user_id: int, room: str) -> set[int]:
+    cursor = await conn.execute(
+        "SELECT s.occurrence_id FROM activity_signups s JOIN activity_occurrences o"
+        " ON o.id = s.occurrence_id WHERE s.user_id = ? AND o.room = ?", (user_id, room))
+    return {row[0] for row in await cursor.fetchall()}
+
+
+async def subscribe(conn: aiosqlite.Connection, user_id: int, room: str, now: datetime) -> None:
+    await conn.execute("INSERT OR IGNORE INTO calendar_subscriptions (user_id, room, created_at)"
+                       " VALUES (?, ?, ?)", (user_id, room, to_db(now)))
+
+
+async def unsubscribe(conn: aiosqlite.Connection, user_id: int, room: str) -> None:
+    await conn.execute("DELETE FROM calendar_subscriptions WHERE user_id = ? AND room = ?",
+                       (user_id, room))
+
+
+async def subscriptions_of(conn: aiosqlite.Connection, user_id: int) -> list[str]:
+    cursor = await conn.execute(
+        "SELECT room FROM calendar_subscriptions WHERE user_id = ? ORDER BY room", (user_id,))
+    return [row[0] for row in await cursor.fetchall()]
+
+
+async def subscribers(conn: aiosqlite.Connection, room: str) -> list[int]:
+    cursor = await conn.execute(
+        "SELECT s.user_id FROM calendar_subscriptions s JOIN users u ON u.id = s.user_id"
+        " WHERE s.room = ? AND u.erased_at IS NULL ORDER BY s.user_id", (room,))
+    return [row[0] for row in await cursor.fetchall()]
+
+
+async def erase_user(conn: aiosqlite.Connection, user_id: int) -> None:
+    await conn.execute("DELETE FROM activity_signups WHERE user_id = ?", (user_id,))
+    await conn.execute("DELETE FROM calendar_subscriptions WHERE user_id = ?", (user_id,))

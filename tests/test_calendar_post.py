@@ -1,0 +1,118 @@
+"""The weekly post: once per room per week, across restarts, catch-up, no chat, lost chat."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.auxil.calendar import at, press_answer, with_chat
+from tests.auxil.harness import COORDINATOR_ID, BotHarness, make_config
+
+GROUP_ID = -1001234567890
+SUN = date(2026, 12, 6)  # the weekly post moment is Sunday 17:00 by default
+
+
+@pytest.fixture
+def config(sandbox, tmp_path):
+    return with_chat(make_config(sandbox, tmp_path / "buurtbot.db"), "top", GROUP_ID)
+
+
+async def _subscribe(bot: BotHarness, name: str = "Fatima", room: str = "top"):
+    user = await bot.resident(name, room=room)
+    await user.send("/agenda")
+    await user.next_message()
+    answer, _ = await press_answer(user, f"cal:sub:{room}:1")
+    assert "elke week" in answer
+    return user
+
+
+def _posts(messages) -> list:
+    return [m for m in messages if "Volgende week in" in (m.text or "")]
+
+
+async def test_posted_once_to_group_and_subscribers_across_restart(bot: BotHarness) -> None:
+    group = bot.sandbox.add_group("BuurtWerkKamer TOP", chat_id=GROUP_ID)
+    fatima = await _subscribe(bot)
+    await bot.tick(at=at(SUN, 16, 59))
+    assert not _posts(group.messages) and not _posts(fatima.bot_messages)
+    await bot.tick(at=at(SUN, 17, 0))
+    posts = _posts(group.messages)
+    assert len(posts) == 1
+    assert "week 50: 7 december tot en met 13 december" in posts[0].text
+    assert "Maandag 7 december" in posts[0].text and "Koffie en praatje (inloop)" in posts[0].text
+    assert len(_posts(fatima.bot_messages)) == 1
+    await bot.tick(at=at(SUN, 17, 1))
+    await bot.restart()
+    await bot.tick(at=at(SUN, 18, 0))
+    await bot.settle()
+    assert len(_posts(group.messages)) == 1 and len(_posts(fatima.bot_messages)) == 1
+    # Next week's post goes out a week later.
+    await bot.tick(at=at(date(2026, 12, 13), 17, 5))
+    assert len(_posts(group.messages)) == 2
+    assert "week 51" in _posts(group.messages)[1].text
+
+
+async def test_missed_post_goes_out_once_if_the_week_has_not_started(bot: BotHarness) -> None:
+    group = bot.sandbox.add_group("BuurtWerkKamer TOP", chat_id=GROUP_ID)
+    fatima = await _subscribe(bot)
+    await bot.stop()  # down over the post moment
+    bot.clock.set(at(SUN, 23, 30))
+    await bot.start()
+    await bot.tick()
+    await bot.tick()
+    assert len(_posts(group.messages)) == 1 and len(_posts(fatima.bot_messages)) == 1
+    # Down all of the next Sunday: on Monday that week has started, so nothing is sent late.
+    await bot.tick(at=at(date(2026, 12, 14), 8, 0))
+    assert len(_posts(group.messages)) == 1
+
+
+async def test_unsubscribed_residents_get_nothing(bot: BotHarness) -> None:
+    bot.sandbox.add_group("BuurtWerkKamer TOP", chat_id=GROUP_ID)
+    fatima = await _subscribe(bot)
+    await press_answer(fatima, "cal:sub:top:0")
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM calendar_subscriptions") == 0
+    await bot.tick(at=at(SUN, 17, 0))
+    assert not _posts(fatima.bot_messages)
+
+
+async def test_room_without_chat_posts_to_subscribers_and_tells_coordinator_once(
+        bot: BotHarness) -> None:
+    bot.sandbox.add_group("BuurtWerkKamer TOP", chat_id=GROUP_ID)
+    carla = await bot.coordinator(room="hart")
+    anna = await _subscribe(bot, "Anna", room="hart")
+    await bot.tick(at=at(SUN, 17, 0))
+    posts = _posts(anna.bot_messages)
+    assert len(posts) == 1 and "Hart voor Leidsche Rijn" in posts[0].text
+    warnings = [m for m in carla.bot_messages if "rooms.hart.chat_id" in (m.text or "")]
+    assert len(warnings) == 1 and "geen groepschat" in warnings[0].text
+    await bot.tick(at=at(date(2026, 12, 13), 17, 0))
+    assert len(_posts(anna.bot_messages)) == 2
+    assert len([m for m in carla.bot_messages if "rooms.hart.chat_id" in (m.text or "")]) == 1
+
+
+async def test_group_that_removed_the_bot_tells_coordinator_and_loses_nothing(
+        bot: BotHarness) -> None:
+    group = bot.sandbox.add_group("BuurtWerkKamer TOP", chat_id=GROUP_ID)
+    carla = await bot.coordinator(room="top")
+    fatima = await _subscribe(bot)
+    bot.sandbox.remove_bot_from(group)
+    await bot.settle()
+    await bot.tick(at=at(SUN, 17, 0))
+    assert not _posts(group.messages)
+    assert len(_posts(fatima.bot_messages)) == 1
+    lost = [m for m in carla.bot_messages if "groepschat van TOP" in (m.text or "")]
+    assert len(lost) == 1
+    await bot.tick(at=at(SUN, 17, 30))
+    assert len([m for m in carla.bot_messages if "groepschat van TOP" in (m.text or "")]) == 1
+    assert carla.id == COORDINATOR_ID
+
+
+async def test_subscriber_who_blocked_the_bot_does_not_stop_the_post(bot: BotHarness) -> None:
+    group = bot.sandbox.add_group("BuurtWerkKamer TOP", chat_id=GROUP_ID)
+    gone = await _subscribe(bot, "Gone")
+    fatima = await _subscribe(bot, "Fatima")
+    gone.block()
+    await bot.tick(at=at(SUN, 17, 0))
+    assert len(_posts(group.messages)) == 1 and len(_posts(fatima.bot_messages)) == 1
+    assert not (await bot.person(gone)).row.reachable
