@@ -141,6 +141,13 @@ def problems() -> list[str]:
                             f"{language}: placeholders differ in {key!r}: "
                             f"{sorted(wanted)} vs {sorted(got)} ({po_path.name})"
                         )
+                earlier = translated.get(key)
+                if earlier is not None and earlier.string != message.string:
+                    found.append(
+                        f"{language}: {key!r} is translated differently in two domains "
+                        f"({po_path.name}); all domains share one catalogue at run time, "
+                        "so use a distinct msgid or the same translation"
+                    )
                 translated[key] = message
         for domain, messages in extracted.items():
             for key in messages:

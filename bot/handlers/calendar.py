@@ -376,7 +376,7 @@ async def ask_cancel(update: Update, context: BotContext) -> None:
     await reply(update, context, t._("Cancel {title} on {when}? Everyone who signed up is "
                                      "told.").format(title=escape(t._(row.title)),
                                                      when=t.datetime(row.starts_at)),
-                kb([[(t._("Yes, cancel it"), f"cal:pcy:{row.id}"),
+                kb([[(t._("Yes, call it off"), f"cal:pcy:{row.id}"),
                      (t._("No"), f"cal:po:{row.id}")]]))
 
 

@@ -34,7 +34,7 @@ def entry_line(t: Translator, entry: CalendarEntry, mine: bool = False) -> str:
     """One line of the programme: time, title, places, and what changed."""
     line = f"{_span(t, entry)}  {title_of(t, entry)}"
     if entry.cancelled:
-        return f"<s>{line}</s>  ❌ " + t._("cancelled")
+        return f"<s>{line}</s>  ❌ " + t._("does not take place")
     extras = []
     if entry.note:
         extras.append("🔁 " + escape(t._(entry.note)))
@@ -153,7 +153,7 @@ def print_section(t: Translator, room: Room, monday: date,
             cls = ' class="cancelled"' if entry.cancelled else ""
             extra = ""
             if entry.cancelled:
-                label = t._("cancelled")
+                label = t._("does not take place")
                 extra = f' <span class="note">({escape(label)})</span>'
             elif entry.note:
                 extra = f' <span class="note">({escape(t._(entry.note))})</span>'
