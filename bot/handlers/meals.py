@@ -218,7 +218,7 @@ def table_markup(t: Translator, table: Table, person: Person, now: datetime
                      (t._("🚫 Cancel this meal"), f"meal:cx:{mid}")])
     if person.role == COORDINATOR:
         rows.append([(t._("🔢 Seats for all meals"), "meal:rcap")])
-    rows.append([(t._("🔄 Refresh"), f"meal:t:{mid}"), (t._("⬅️ Back to the menu"), "menu:main")])
+    rows.append([(t._("🔄 Refresh"), f"meal:t:{mid}"), (t._("⬅️ Menu"), "menu:main")])
     return kb(rows)
 
 
@@ -305,7 +305,7 @@ async def meals_list(update: Update, context: BotContext) -> None:
     room = services.config.room(person.room)
     if room is None or not room.meals:
         await reply(update, context, t._("Your BuurtWerkKamer has no shared dinner at the "
-                                         "moment."), kb([[(t._("⬅️ Back to the menu"),
+                                         "moment."), kb([[(t._("⬅️ Menu"),
                                                            "menu:main")]]),
                     edit=update.callback_query is not None)
         return
@@ -338,7 +338,7 @@ async def meals_list(update: Update, context: BotContext) -> None:
     lines.append("")
     lines.append(t._("Sign up before {time} on the day of the meal.").format(
         time=t.time(room.meal_signup_deadline)))
-    rows.append([(t._("⬅️ Back to the menu"), "menu:main")])
+    rows.append([(t._("⬅️ Menu"), "menu:main")])
     await reply(update, context, "\n".join(lines), kb(rows),
                 edit=update.callback_query is not None)
 
@@ -404,7 +404,7 @@ async def ask_cancel(update: Update, context: BotContext, meal_id: int) -> None:
         return
     await reply(update, context, t._("Do you want to cancel your sign-up for {when}?").format(
         when=when(t, result.view)), kb([[(t._("Yes, cancel"), f"meal:xy:{meal_id}")],
-                                        [(t._("No, keep it"), f"meal:me:{meal_id}")]]))
+                                        [(t._("No, keep my sign-up"), f"meal:me:{meal_id}")]]))
 
 
 async def cancel(update: Update, context: BotContext, meal_id: int) -> None:
@@ -441,7 +441,7 @@ async def _show_table(update: Update, context: BotContext, meal_id: int | None) 
         view = await services.meals.next_meal(person.room or "")
         if view is None:
             await reply(update, context, t._("There is no meal planned for your room."),
-                        kb([[(t._("⬅️ Back to the menu"), "menu:main")]]),
+                        kb([[(t._("⬅️ Menu"), "menu:main")]]),
                         edit=update.callback_query is not None)
             return
         meal_id = view.meal.id
@@ -471,7 +471,7 @@ async def other_meals(update: Update, context: BotContext) -> None:
     rows = [[(f"{t.date(v.meal.starts_at, 'EEE d MMM')} {t.time(v.meal.starts_at)} · "
               f"{v.taken}/{v.cap}" + (" ✖️" if v.meal.cancelled else ""), f"meal:t:{v.meal.id}")]
             for v in views]
-    rows.append([(t._("⬅️ Back to the menu"), "menu:main")])
+    rows.append([(t._("⬅️ Menu"), "menu:main")])
     await reply(update, context, t._("Which meal?"), kb(rows))
 
 
@@ -553,7 +553,7 @@ async def ask_cancel_meal(update: Update, context: BotContext, meal_id: int) -> 
     await reply(update, context, t._("Cancel the shared dinner on {when}? Everyone who signed "
                                      "up gets a message.").format(when=when(t, view)),
                 kb([[(t._("Yes, cancel the meal"), f"meal:cxy:{meal_id}")],
-                    [(t._("No, keep it"), f"meal:t:{meal_id}")]]))
+                    [(t._("No, keep the meal"), f"meal:t:{meal_id}")]]))
 
 
 async def cancel_meal(update: Update, context: BotContext, meal_id: int) -> None:
@@ -621,7 +621,7 @@ async def got_text(update: Update, context: BotContext) -> int:
     if prompt is None or person is None or services.clock.now() - datetime.fromisoformat(
             prompt["at"]) > timedelta(minutes=PROMPT_MINUTES):
         await update.message.reply_text(t.bidi(t._(
-            "I did not understand that. Please use the buttons. Tap /menu to see them.")))
+            "I was not waiting for a message. Please use the buttons, or tap /menu.")))
         return END
     kind, target = prompt["kind"], prompt["id"]
     if kind == "note":
@@ -680,7 +680,7 @@ async def got_text(update: Update, context: BotContext) -> int:
 async def stop_text(update: Update, context: BotContext) -> int:
     context.user_data.pop("meal_prompt", None)  # type: ignore[union-attr]
     await reply(update, context, context.t._("Stopped. Nothing was changed."),
-                kb([[(context.t._("⬅️ Back to the menu"), "menu:main")]]))
+                kb([[(context.t._("⬅️ Menu"), "menu:main")]]))
     return END
 
 
