@@ -438,3 +438,85 @@ async def test_menu_buttons_and_privacy(bot: BotHarness) -> None:
     assert data["meals"][0]["status"] == "pending"
     await bot.services.privacy.erase(await bot.person(fatima))
     assert await bot.db.fetchval("SELECT status FROM meal_signups") == "cancelled"
+
+
+async def test_two_volunteers_confirming_at_once_confirm_once(bot: BotHarness) -> None:
+    vera, wim = await bot.volunteer("Vera"), await bot.volunteer("Wim", name="Wim")
+    meal = (await first_meal(bot)).meal
+    fatima = await bot.resident("Fatima", name="Fatima")
+    await sign_up(fatima, meal.id)
+    signup_id = await bot.db.fetchval("SELECT id FROM meal_signups")
+    for volunteer in (vera, wim):
+        await volunteer.send("/tafel")
+        await volunteer.next_message()
+    await asyncio.gather(vera.press_data(f"meal:ok:{signup_id}"),
+                         wim.press_data(f"meal:ok:{signup_id}"))
+    await bot.settle()
+    told = [m for m in fatima.bot_messages if "bevestigd" in m.text]
+    assert len(told) == 1
+    assert await bot.db.fetchval(
+        "SELECT COUNT(*) FROM participation WHERE category = 'volunteer'") == 1
+
+
+async def test_cancellations_racing_promotions_keep_the_cap(bot: BotHarness) -> None:
+    carla = await bot.coordinator()
+    meal = (await first_meal(bot)).meal
+    await set_cap(bot, meal.id, 3)
+    people = [await bot.resident(f"P{i}") for i in range(8)]
+    for person in people:
+        await sign_up(person, meal.id)
+    # The three seated cancel while the coordinator lowers the cap and others sign up again.
+    for person in people[:3]:
+        await person.press("❌ Aanmelding afzeggen")
+        await person.next_edit()
+    await carla.send("/tafel")
+    await carla.next_message()
+    await carla.press("🔢 Plekken voor deze maaltijd")
+    await carla.next_edit()
+    await asyncio.gather(*(p.press("Ja, afzeggen") for p in people[:3]), carla.send("2"))
+    await bot.settle()
+    assert await seats(bot, meal.id) <= 2
+    offered = await bot.db.fetchval(
+        "SELECT COUNT(*) FROM meal_signups WHERE status = 'offered'")
+    assert offered == 2
+    # Accepting both offers still fits.
+    for person in people[3:5]:
+        await person.press_data(f"meal:acc:{meal.id}", message=person.bot_messages[-1])
+    await bot.settle()
+    assert await seats(bot, meal.id) == 2
+
+
+async def test_restart_between_steps_is_repaired_by_the_tick(bot: BotHarness) -> None:
+    meal = (await first_meal(bot)).meal
+    await set_cap(bot, meal.id, 1)
+    anna, bram = await bot.resident("Anna"), await bot.resident("Bram")
+    await sign_up(anna, meal.id)
+    await sign_up(bram, meal.id)
+    # As if the bot stopped right after a seat freed up, before anyone was offered it.
+    await bot.db.execute("UPDATE meal_signups SET status = 'cancelled' WHERE user_id ="
+                         " (SELECT id FROM users WHERE telegram_id = ?)", (anna.id,))
+    await bot.restart()
+    await bot.tick()
+    assert "plek vrij" in (await bram.next_message()).text
+    assert await status(bot, bram, meal.id) == "offered"
+    await bot.tick()
+    await bot.settle()
+    assert len([m for m in bram.bot_messages if "Goed nieuws" in m.text]) == 1
+
+
+async def test_a_photo_where_text_was_asked_and_stop(bot: BotHarness) -> None:
+    vera = await bot.volunteer("Vera")
+    meal = (await first_meal(bot)).meal
+    await vera.send("/tafel")
+    await vera.next_message()
+    await vera.press("➕ Iemand zonder Telegram toevoegen")
+    await vera.next_edit()
+    await vera.send_sticker()
+    assert "Typ uw antwoord" in (await vera.next_message()).text
+    await vera.press("Stoppen")
+    assert "niets veranderd" in (await vera.next_edit()).text
+    await vera.send("Zomaar tekst")
+    await bot.settle()
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM meal_signups WHERE meal_id = ?",
+                                 (meal.id,)) == 0
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM users WHERE telegram_id IS NULL") == 0
