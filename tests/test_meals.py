@@ -240,6 +240,10 @@ async def test_volunteer_list_confirm_decline_and_notices(bot: BotHarness) -> No
     told = await jan.next_message()
     assert "U woont niet in deze wijk" in told.text
     assert await status(bot, jan, meal.id) == "declined"
+    # Signing up again shows the decision instead of queueing again.
+    card = await sign_up(jan, meal.id)
+    assert "U woont niet in deze wijk" in card
+    assert await status(bot, jan, meal.id) == "declined"
     await vera.press_data(f"meal:oka:{meal.id}")
     await bot.settle()
     assert await status(bot, anon, meal.id) == "confirmed"

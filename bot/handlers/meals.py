@@ -153,7 +153,7 @@ def card(t: Translator, result: Result) -> tuple[str, InlineKeyboardMarkup]:
             if "allergy" in row.diet:
                 rows.append([(t._("✏️ Write what you are allergic to"), f"meal:note:{mid}")])
             rows.append([(t._("❌ Cancel my sign-up"), f"meal:x:{mid}")])
-    elif not view.meal.cancelled:
+    elif not view.meal.cancelled and (row is None or row.status != "declined"):
         rows.append([(t._("✍️ Sign up"), f"meal:su:{mid}")])
     rows.append([(t._("⬅️ All meals"), "meal:list")])
     return "\n".join(lines), kb(rows)

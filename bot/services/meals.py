@@ -9,7 +9,7 @@ those after the transaction committed. Nothing here knows Telegram.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +21,6 @@ from bot.schedule import CalendarEntry
 from bot.store import meals as store
 from bot.store import participation as participation_store
 from bot.store.meals import SEATED, MealRow, SignupRow
-from bot.store.users import by_id as user_by_id
 from bot.store.users import create as create_user
 
 if TYPE_CHECKING:
@@ -101,6 +100,7 @@ class Table:
 class MealService:
     def __init__(self, services: Services) -> None:
         self.services = services
+        self._scheduled_on: date | None = None  # the day ensure_schedule last ran
 
     @property
     def db(self):
@@ -120,6 +120,8 @@ class MealService:
         """Create meal rows for the next three weeks from each room's weekly slots."""
         now = local(now or self.now())
         today = now.date()
+        if self._scheduled_on == today:
+            return  # rooms and slots only change with a restart; once a day is enough
         async with self.db.transaction() as conn:
             for room in self.services.config.rooms.values():
                 for offset in range(SCHEDULE_AHEAD.days + 1):
@@ -133,6 +135,7 @@ class MealService:
                         deadline_time = min(room.meal_signup_deadline, slot.at)
                         deadline = datetime.combine(day, deadline_time, TZ)
                         await store.ensure_meal(conn, room.id, starts, deadline, now)
+        self._scheduled_on = today
 
     async def _cap(self, conn: aiosqlite.Connection, meal: MealRow) -> int:
         if meal.cap is not None:
@@ -234,7 +237,8 @@ class MealService:
         added_by: int | None = None,
     ) -> Result:
         existing = await store.signup_of(conn, meal.id, user_id)
-        if existing is not None and existing.status in store.ACTIVE:
+        if existing is not None and existing.status in (*store.ACTIVE, "declined"):
+            # A double tap, or a volunteer already said no (the card shows the reason).
             return await self._result(conn, meal, existing.id, Outcome.ALREADY)
         view = await self._view(conn, meal)
         # Seats go to the waitlist first: nobody jumps the queue.
@@ -770,11 +774,6 @@ class MealService:
             " (SELECT id FROM meals WHERE starts_at > ?)",
             (to_db(now), user_id, to_db(now)),
         )
-
-    async def person(self, user_id: int) -> Person | None:
-        async with self.db.transaction() as conn:
-            row = await user_by_id(conn, user_id)
-        return self.services.users._person(row)
 
 
 def signup_data(meal_id: int) -> str:
