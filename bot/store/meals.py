@@ -1,0 +1,289 @@
+"""SQL for meals and their sign-ups (the eettafel). Functions take a connection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.clock import from_db, to_db
+
+#: Statuses that hold seats against the cap.
+SEATED = ("pending", "confirmed", "offered")
+ACTIVE = (*SEATED, "waiting")
+
+
+@dataclass(frozen=True)
+class MealRow:
+    id: int
+    room: str
+    starts_at: datetime
+    deadline_at: datetime
+    cap: int | None
+    cancelled: bool
+    reminder_sent: bool
+    list_sent: bool
+
+
+@dataclass(frozen=True)
+class SignupRow:
+    id: int
+    meal_id: int
+    user_id: int
+    status: str
+    guests: int
+    diet: tuple[str, ...]
+    diet_note: str | None
+    position: int | None
+    offer_expires_at: datetime | None
+    reason: str | None
+    attended: bool | None
+    added_by: int | None
+    created_at: datetime
+    name: str | None = None
+    telegram_id: int | None = None
+    anon_key: str | None = None
+
+    @property
+    def seats(self) -> int:
+        return 1 + self.guests
+
+
+def _meal(row: aiosqlite.Row | None) -> MealRow | None:
+    if row is None:
+        return None
+    return MealRow(
+        id=row["id"],
+        room=row["room"],
+        starts_at=from_db(row["starts_at"]),  # type: ignore[arg-type]
+        deadline_at=from_db(row["deadline_at"]),  # type: ignore[arg-type]
+        cap=row["cap"],
+        cancelled=row["cancelled_at"] is not None,
+        reminder_sent=row["reminder_sent_at"] is not None,
+        list_sent=row["list_sent_at"] is not None,
+    )
+
+
+def _signup(row: aiosqlite.Row) -> SignupRow:
+    keys = row.keys()
+    return SignupRow(
+        id=row["id"],
+        meal_id=row["meal_id"],
+        user_id=row["user_id"],
+        status=row["status"],
+        guests=row["guests"],
+        diet=tuple(code for code in row["diet"].split(",") if code),
+        diet_note=row["diet_note"],
+        position=row["position"],
+        offer_expires_at=from_db(row["offer_expires_at"]),
+        reason=row["reason"],
+        attended=None if row["attended"] is None else bool(row["attended"]),
+        added_by=row["added_by"],
+        created_at=from_db(row["created_at"]),  # type: ignore[arg-type]
+        name=row["display_name"] if "display_name" in keys else None,
+        telegram_id=row["telegram_id"] if "telegram_id" in keys else None,
+        anon_key=row["anon_key"] if "anon_key" in keys else None,
+    )
+
+
+# --- meals ---------------------------------------------------------------------------------
+
+
+async def ensure_meal(
+    conn: aiosqlite.Connection, room: str, starts_at: datetime, deadline_at: datetime,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        "INSERT OR IGNORE INTO meals (room, starts_at, deadline_at, created_at)"
+        " VALUES (?, ?, ?, ?)",
+        (room, to_db(starts_at), to_db(deadline_at), to_db(now)),
+    )
+
+
+async def get_meal(conn: aiosqlite.Connection, meal_id: int) -> MealRow | None:
+    cursor = await conn.execute("SELECT * FROM meals WHERE id = ?", (meal_id,))
+    return _meal(await cursor.fetchone())
+
+
+async def meals_between(
+    conn: aiosqlite.Connection, room: str | None, start: datetime, end: datetime
+) -> list[MealRow]:
+    sql = "SELECT * FROM meals WHERE starts_at >= ? AND starts_at < ?"
+    params: list[object] = [to_db(start), to_db(end)]
+    if room is not None:
+        sql += " AND room = ?"
+        params.append(room)
+    cursor = await conn.execute(sql + " ORDER BY starts_at, id", params)
+    return [m for m in map(_meal, await cursor.fetchall()) if m is not None]
+
+
+async def set_meal_cap(conn: aiosqlite.Connection, meal_id: int, cap: int | None) -> None:
+    await conn.execute("UPDATE meals SET cap = ? WHERE id = ?", (cap, meal_id))
+
+
+async def cancel_meal(conn: aiosqlite.Connection, meal_id: int, now: datetime) -> bool:
+    cursor = await conn.execute(
+        "UPDATE meals SET cancelled_at = ? WHERE id = ? AND cancelled_at IS NULL",
+        (to_db(now), meal_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def claim_meal_flag(
+    conn: aiosqlite.Connection, meal_id: int, column: str, now: datetime
+) -> bool:
+    """Set ``reminder_sent_at`` or ``list_sent_at`` once; False if it was already set."""
+    if column not in ("reminder_sent_at", "list_sent_at"):
+        raise ValueError(column)
+    cursor = await conn.execute(
+        f"UPDATE meals SET {column} = ? WHERE id = ? AND {column} IS NULL",
+        (to_db(now), meal_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def room_cap(conn: aiosqlite.Connection, room: str) -> int | None:
+    cursor = await conn.execute("SELECT cap FROM meal_room_caps WHERE room = ?", (room,))
+    row = await cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
+async def set_room_cap(conn: aiosqlite.Connection, room: str, cap: int) -> None:
+    await conn.execute(
+        "INSERT INTO meal_room_caps (room, cap) VALUES (?, ?)"
+        " ON CONFLICT (room) DO UPDATE SET cap = excluded.cap",
+        (room, cap),
+    )
+
+
+# --- sign-ups ------------------------------------------------------------------------------
+
+_WITH_USER = (
+    "SELECT s.*, u.display_name, u.telegram_id, u.anon_key FROM meal_signups s"
+    " JOIN users u ON u.id = s.user_id"
+)
+
+
+async def signups(conn: aiosqlite.Connection, meal_id: int) -> list[SignupRow]:
+    """Every sign-up of a meal: seated first by arrival, then the waitlist in order."""
+    cursor = await conn.execute(
+        _WITH_USER + " WHERE s.meal_id = ? ORDER BY"
+        " CASE WHEN s.status = 'waiting' THEN 1 ELSE 0 END, s.position, s.id",
+        (meal_id,),
+    )
+    return [_signup(row) for row in await cursor.fetchall()]
+
+
+async def signup(conn: aiosqlite.Connection, signup_id: int) -> SignupRow | None:
+    cursor = await conn.execute(_WITH_USER + " WHERE s.id = ?", (signup_id,))
+    row = await cursor.fetchone()
+    return None if row is None else _signup(row)
+
+
+async def signup_of(conn: aiosqlite.Connection, meal_id: int, user_id: int) -> SignupRow | None:
+    cursor = await conn.execute(
+        _WITH_USER + " WHERE s.meal_id = ? AND s.user_id = ?", (meal_id, user_id)
+    )
+    row = await cursor.fetchone()
+    return None if row is None else _signup(row)
+
+
+async def seats_taken(conn: aiosqlite.Connection, meal_id: int) -> int:
+    cursor = await conn.execute(
+        "SELECT COALESCE(SUM(1 + guests), 0) FROM meal_signups"
+        " WHERE meal_id = ? AND status IN ('pending', 'confirmed', 'offered')",
+        (meal_id,),
+    )
+    row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def seats_taken_many(
+    conn: aiosqlite.Connection, meal_ids: list[int]
+) -> dict[int, tuple[int, int]]:
+    """meal id → (seats held, people waiting)."""
+    if not meal_ids:
+        return {}
+    marks = ",".join("?" for _ in meal_ids)
+    cursor = await conn.execute(
+        "SELECT meal_id,"
+        " COALESCE(SUM(CASE WHEN status IN ('pending', 'confirmed', 'offered')"
+        " THEN 1 + guests ELSE 0 END), 0),"
+        " SUM(CASE WHEN status = 'waiting' THEN 1 ELSE 0 END)"
+        f" FROM meal_signups WHERE meal_id IN ({marks}) GROUP BY meal_id",
+        meal_ids,
+    )
+    return {row[0]: (int(row[1]), int(row[2] or 0)) for row in await cursor.fetchall()}
+
+
+async def next_position(conn: aiosqlite.Connection, meal_id: int, top: bool = False) -> int:
+    func = "MIN(position) - 1" if top else "MAX(position) + 1"
+    cursor = await conn.execute(
+        f"SELECT COALESCE({func}, 1) FROM meal_signups WHERE meal_id = ? AND status = 'waiting'",
+        (meal_id,),
+    )
+    row = await cursor.fetchone()
+    return int(row[0]) if row else 1
+
+
+async def insert_signup(
+    conn: aiosqlite.Connection, meal_id: int, user_id: int, status: str, position: int | None,
+    now: datetime, added_by: int | None = None,
+) -> int:
+    cursor = await conn.execute(
+        "INSERT INTO meal_signups (meal_id, user_id, status, position, added_by, created_at,"
+        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (meal_id, user_id, status, position, added_by, to_db(now), to_db(now)),
+    )
+    return cursor.lastrowid or 0
+
+
+async def reopen_signup(
+    conn: aiosqlite.Connection, signup_id: int, status: str, position: int | None, now: datetime
+) -> None:
+    """A person who cancelled (or was declined) signs up again: a fresh place in the queue."""
+    await conn.execute(
+        "UPDATE meal_signups SET status = ?, position = ?, guests = 0, offer_expires_at = NULL,"
+        " reason = NULL, attended = NULL, created_at = ?, updated_at = ? WHERE id = ?",
+        (status, position, to_db(now), to_db(now), signup_id),
+    )
+
+
+_FIELDS = {"status", "guests", "diet", "diet_note", "position", "offer_expires_at", "reason",
+           "attended", "reminded_at"}
+
+
+async def update_signup(
+    conn: aiosqlite.Connection, signup_id: int, now: datetime, **fields: object
+) -> None:
+    unknown = set(fields) - _FIELDS
+    if unknown:
+        raise ValueError(f"not updatable: {unknown}")
+    values = [to_db(v) if isinstance(v, datetime) else v for v in fields.values()]
+    assignments = ", ".join(f"{name} = ?" for name in fields)
+    await conn.execute(
+        f"UPDATE meal_signups SET {assignments}, updated_at = ? WHERE id = ?",
+        (*values, to_db(now), signup_id),
+    )
+
+
+async def expired_offers(conn: aiosqlite.Connection, now: datetime) -> list[SignupRow]:
+    cursor = await conn.execute(
+        _WITH_USER + " WHERE s.status = 'offered' AND s.offer_expires_at <= ? ORDER BY s.id",
+        (to_db(now),),
+    )
+    return [_signup(row) for row in await cursor.fetchall()]
+
+
+async def of_user(conn: aiosqlite.Connection, user_id: int) -> list[tuple[MealRow, SignupRow]]:
+    cursor = await conn.execute(
+        _WITH_USER + " WHERE s.user_id = ? ORDER BY s.id", (user_id,)
+    )
+    out = []
+    for row in await cursor.fetchall():
+        signup_row = _signup(row)
+        meal = await get_meal(conn, signup_row.meal_id)
+        if meal is not None:
+            out.append((meal, signup_row))
+    return out
