@@ -90,43 +90,41 @@ async def new_people(
     """People whose first contact falls in the period: per room, and over all the given rooms.
 
     First contact is the first participation record (a volunteer's own work aside) or
-    registering (``users.created_at``), whichever shows them first.
+    registering (``users.created_at``), whichever shows them first. Per room it is the first
+    contact with that room; over all rooms the first contact anywhere.
     """
     clause, params = _rooms_clause(rooms)
+    cursor = await conn.execute(
+        "SELECT p.room, p.person_key,"
+        " EXISTS (SELECT 1 FROM participation q WHERE q.person_key = p.person_key"
+        "  AND q.room = p.room AND q.occurred_on < ? AND q.category != 'volunteer'),"
+        " EXISTS (SELECT 1 FROM participation q WHERE q.person_key = p.person_key"
+        "  AND q.occurred_on < ? AND q.category != 'volunteer')"
+        " FROM (SELECT DISTINCT room, person_key FROM participation"
+        f"  WHERE occurred_on BETWEEN ? AND ? AND {clause}"
+        "  AND person_key IS NOT NULL AND category != 'volunteer') p",
+        [start.isoformat(), start.isoformat(), start.isoformat(), end.isoformat(), *params],
+    )
+    per_room: dict[str, set[str]] = {room: set() for room in rooms}
+    overall: set[str] = set()
+    for room, key, here_before, anywhere_before in await cursor.fetchall():
+        if not here_before:
+            per_room[room].add(key)
+        if not anywhere_before:
+            overall.add(key)
     marks = ",".join("?" for _ in exclude_telegram_ids)
     not_coordinator = (
         f" AND (telegram_id IS NULL OR telegram_id NOT IN ({marks}))" if marks else ""
     )
-    span = [start.isoformat(), end.isoformat()]
-    registered_sql = (
+    cursor = await conn.execute(
         "SELECT room, anon_key FROM users WHERE created_at >= ? AND created_at < ?"
-        f" AND role = 'resident' AND {clause}{not_coordinator}"
+        f" AND role = 'resident' AND {clause}{not_coordinator}",
+        [created_from, created_before, *params, *exclude_telegram_ids],
     )
-    registered_args = [created_from, created_before, *params, *exclude_telegram_ids]
-    per_room: dict[str, int] = {}
-    cursor = await conn.execute(
-        "SELECT room, COUNT(*) FROM ("
-        " SELECT DISTINCT p.room, p.person_key FROM participation p"
-        f" WHERE p.occurred_on BETWEEN ? AND ? AND p.{clause}"
-        " AND p.person_key IS NOT NULL AND p.category != 'volunteer'"
-        " AND NOT EXISTS (SELECT 1 FROM participation q WHERE q.person_key = p.person_key"
-        " AND q.room = p.room AND q.occurred_on < ? AND q.category != 'volunteer')"
-        f" UNION {registered_sql}) GROUP BY room",
-        [*span, *params, start.isoformat(), *registered_args],
-    )
-    per_room = {r[0]: r[1] for r in await cursor.fetchall()}
-    cursor = await conn.execute(
-        "SELECT COUNT(*) FROM ("
-        " SELECT DISTINCT p.person_key FROM participation p"
-        f" WHERE p.occurred_on BETWEEN ? AND ? AND p.{clause}"
-        " AND p.person_key IS NOT NULL AND p.category != 'volunteer'"
-        " AND NOT EXISTS (SELECT 1 FROM participation q WHERE q.person_key = p.person_key"
-        " AND q.occurred_on < ? AND q.category != 'volunteer')"
-        f" UNION SELECT anon_key FROM ({registered_sql}))",
-        [*span, *params, start.isoformat(), *registered_args],
-    )
-    row = await cursor.fetchone()
-    return per_room, (row[0] if row else 0)
+    for room, key in await cursor.fetchall():
+        per_room[room].add(key)
+        overall.add(key)
+    return {room: len(keys) for room, keys in per_room.items()}, len(overall)
 
 
 async def has_records(
