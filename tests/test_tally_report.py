@@ -132,3 +132,21 @@ async def test_bad_periods_and_rooms_are_refused(bot: BotHarness) -> None:
     # The running year is counted up to today.
     now = await tally.report(Period.year(2026), allow_empty=True)
     assert now.period.end == bot.clock.now().date()
+
+
+async def test_weekly_chart_is_a_png_with_the_bars(bot: BotHarness) -> None:
+    import io
+
+    from PIL import Image
+
+    from bot.services.tally_chart import HEIGHT, WIDTH, chart_png
+
+    await seed_2021(bot)
+    report = await bot.services.tally.report(Period.year(2021), "top")
+    for language in ("nl", "ar", "tr"):
+        png = chart_png(translator(language), "TOP", report.rooms[0], 0.5)
+        image = Image.open(io.BytesIO(png))
+        assert image.format == "PNG" and image.size == (WIDTH, HEIGHT)
+        # Some green or orange bar pixels are drawn.
+        colours = {c for _n, c in image.convert("RGB").getcolors(maxcolors=1 << 16)}
+        assert (46, 125, 50) in colours or (239, 108, 0) in colours
