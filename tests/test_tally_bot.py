@@ -196,9 +196,9 @@ async def test_weekly_summary_once_per_week_across_restarts(bot: BotHarness) -> 
     await record(bot, key, "top", "sociale_ontmoeting", "meal", "meal:1", TODAY)
     await record(bot, None, "top", "klussen", "activity", "klussen:x", TODAY, quantity=2)
     before = len(coordinator.bot_messages)
-    await bot.tick(at=datetime(2026, 12, 6, 17, 59, tzinfo=TZ))  # not yet
+    await bot.tick(only="tally", at=datetime(2026, 12, 6, 17, 59, tzinfo=TZ))  # not yet
     assert len(coordinator.bot_messages) == before
-    await bot.tick(at=datetime(2026, 12, 6, 18, 5, tzinfo=TZ))
+    await bot.tick(only="tally", at=datetime(2026, 12, 6, 18, 5, tzinfo=TZ))
     text = await coordinator.next_message()
     assert "Weektelling: TOP" in text.text
     assert "Ontmoeting: 1 van 200 (0%) (deze week 1)" in text.text
@@ -207,17 +207,17 @@ async def test_weekly_summary_once_per_week_across_restarts(bot: BotHarness) -> 
     assert chart.photo
     sent = len(coordinator.bot_messages)
     assert sent == before + 2  # Hart and De Verbinding had nothing this week: no message
-    await bot.tick(at=datetime(2026, 12, 6, 20, 0, tzinfo=TZ))
+    await bot.tick(only="tally", at=datetime(2026, 12, 6, 20, 0, tzinfo=TZ))
     await bot.restart()
-    await bot.tick(at=datetime(2026, 12, 7, 9, 0, tzinfo=TZ))  # caught up already: nothing
+    await bot.tick(only="tally", at=datetime(2026, 12, 7, 9, 0, tzinfo=TZ))  # caught up: nothing
     assert len(coordinator.bot_messages) == sent
     # A quiet week sends nothing; the next week with records sends once more.
-    await bot.tick(at=datetime(2026, 12, 13, 18, 30, tzinfo=TZ))
+    await bot.tick(only="tally", at=datetime(2026, 12, 13, 18, 30, tzinfo=TZ))
     assert len(coordinator.bot_messages) == sent
     await record(bot, key, "top", "sociale_ontmoeting", "meal", "meal:2", date(2026, 12, 15))
     await bot.restart()
-    await bot.tick(at=datetime(2026, 12, 21, 8, 0, tzinfo=TZ))  # down on Sunday: caught up
+    await bot.tick(only="tally", at=datetime(2026, 12, 21, 8, 0, tzinfo=TZ))  # was down: caught up
     assert "Weektelling" in (await coordinator.next_message()).text
     await coordinator.next_message()
-    await bot.tick(at=datetime(2026, 12, 21, 9, 0, tzinfo=TZ))
+    await bot.tick(only="tally", at=datetime(2026, 12, 21, 9, 0, tzinfo=TZ))
     assert len(coordinator.bot_messages) == sent + 2

@@ -78,7 +78,7 @@ def when(t: Translator, view: MealView) -> str:
 
 def seats_line(t: Translator, view: MealView) -> str:
     if view.meal.cancelled:
-        return t._("cancelled")
+        return t._("does not take place")
     if view.free == 0:
         return t.ngettext("full, {n} waiting", "full, {n} waiting", view.waiting).format(
             n=view.waiting) if view.waiting else t._("full")
