@@ -25,6 +25,7 @@ from bot.handlers import (
     checkins,
     errors,
     fallback,
+    flows,
     help_requests,
     meals,
     menu,
@@ -86,6 +87,7 @@ def build_application(
 def register_handlers(app: BuurtApplication) -> None:
     app.add_handler(TypeHandler(Update, load_person), group=-10)
     app.add_handler(TypeHandler(Update, guard_groups), group=-9)
+    flows.register(app)
     for feature in FEATURES:
         feature.register(app)
     menu.register_fallbacks(app)
