@@ -6,7 +6,9 @@ database and :class:`~bot.clock.OffsetClock`, and answers with plain JSON-able d
 The clock control jumps to the next *scheduled moment* computed from the config (each room's
 weekly programme post, its belronde, and its meals' sign-up deadlines), then runs every
 feature's tick at that moment, exactly as the repeating job would, so the scheduled messages
-appear in the chats straight away.
+appear in the chats straight away. When the eettafel is in the build, the meal deadlines are
+the meals' own stored ``deadline_at`` (the moment its tick sends the cook's final list), so a
+cancelled meal is skipped and the demo never disagrees with the feature.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.clock import TZ, OffsetClock
+from bot.clock import TZ, OffsetClock, local
 from bot.config import Config, WeeklyMoment
 from bot.i18n import LANGUAGES
 from bot.jobs import run_ticks
@@ -67,9 +69,11 @@ def upcoming_moments(config: Config, after: datetime) -> list[Moment]:
     return sorted(out, key=lambda m: (m.at, KINDS.index(m.kind), m.room))
 
 
-def next_moments(config: Config, after: datetime) -> list[Moment]:
+def next_moments(config: Config, after: datetime,
+                 moments: list[Moment] | None = None) -> list[Moment]:
     """All moments that share the soonest time (e.g. three rooms' Sunday posts)."""
-    moments = upcoming_moments(config, after)
+    if moments is None:
+        moments = upcoming_moments(config, after)
     if not moments:
         return []
     first = moments[0].at
@@ -117,9 +121,22 @@ class DemoControl:
             self.page.broadcast({"type": "personas"})
         return persona
 
+    async def upcoming(self, now: datetime) -> list[Moment]:
+        """The coming moments; meal deadlines as the eettafel stored them, if it is here."""
+        moments = upcoming_moments(self.config, now)
+        meals = getattr(self.app.services, "meals", None)
+        if meals is None or not hasattr(meals, "upcoming"):
+            return moments
+        moments = [m for m in moments if m.kind != "meal_deadline"]
+        for room in self.config.rooms.values():
+            for view in await meals.upcoming(room.id):
+                if not view.meal.cancelled and view.meal.deadline_at > now:
+                    moments.append(Moment(local(view.meal.deadline_at), "meal_deadline", room.id))
+        return sorted(moments, key=lambda m: (m.at, KINDS.index(m.kind), m.room))
+
     async def clock_state(self) -> dict[str, Any]:
         now = self.clock.now()
-        upcoming = next_moments(self.config, now)
+        upcoming = next_moments(self.config, now, await self.upcoming(now))
         return {
             "now": now.isoformat(),
             "next": [
@@ -132,7 +149,8 @@ class DemoControl:
     async def jump(self) -> dict[str, Any]:
         """Move the bot's clock to the next scheduled moment and run what is due there."""
         async with self._jump_lock:
-            upcoming = next_moments(self.config, self.clock.now())
+            now = self.clock.now()
+            upcoming = next_moments(self.config, now, await self.upcoming(now))
             if upcoming:
                 self.clock.jump_to(upcoming[0].at)
                 await run_ticks(self.app)

@@ -13,7 +13,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 # Demo people (see bot.demo.PERSONAS).
-VERA, FATIMA, AHMED, AYSE, JOHN = 7002, 7003, 7004, 7005, 7006
+CARLA, VERA, FATIMA, AHMED, AYSE, JOHN = 7001, 7002, 7003, 7004, 7005, 7006
 
 
 async def seed_features(app: Any, sandbox: Any) -> None:
@@ -30,8 +30,62 @@ async def seed_features(app: Any, sandbox: Any) -> None:
             log.exception("demo data: %s failed", part.__name__)
 
 
+#: People without Telegram whom Vera put on the list after a phone call or a visit.
+#: Made-up names; they exist only in the demo database.
+BY_PHONE_NEXT = ("Mevrouw Jansen", "Henk de Vries")
+BY_PHONE_FULL = ("Gerda", "Mohamed El Amrani", "Joke Bakker", "Kees", "Truus van Dam",
+                 "Sandra")
+#: Seats at TOP's second meal (a coordinator lowered it: only one cook that evening).
+FULL_CAP = len(BY_PHONE_FULL)
+
+
 async def _seed_meals(app: Any, sandbox: Any) -> None:
-    """Some residents signed up for the next meal, and a waitlist (needs the eettafel)."""
+    """Sign-ups for TOP's next two open meals, a waitlist, and one sign-up in each other room.
+
+    - TOP's next meal: John (confirmed by Vera), two people Vera added by phone, and Fatima,
+      still *pending*, so Vera can confirm her under /tafel and Fatima sees it happen.
+    - TOP's meal after that: Carla set it to six seats, six people by phone fill it, and John
+      is first on its waiting list (residents see "⏳ Waiting list" under /eten).
+    - Ahmed (Hart) and Ayşe (De Verbinding) are signed up for their room's next meal.
+
+    "Next" means the first meal whose sign-up is still open at the demo's start time, so the
+    data fits whatever day the demo is started.
+    """
+    meals = getattr(app.services, "meals", None)
+    needed = ("upcoming", "sign_up", "confirm", "add_offline", "set_meal_cap")
+    if meals is None or not all(hasattr(meals, name) for name in needed):
+        return
+    users = app.services.users
+    vera, carla = await users.get(VERA), await users.get(CARLA)
+    fatima, john = await users.get(FATIMA), await users.get(JOHN)
+    if vera is None or carla is None or fatima is None or john is None:
+        return
+    now = app.services.clock.now()
+    top = [v for v in await meals.upcoming("top")
+           if not v.meal.cancelled and v.meal.deadline_at > now]
+    if not top:
+        return
+    first = top[0].meal.id
+    signed = await meals.sign_up(john, first)
+    if signed.signup is not None:
+        await meals.confirm(vera, signed.signup.id)
+    for name in BY_PHONE_NEXT:
+        await meals.add_offline(vera, first, name)
+    await meals.sign_up(fatima, first)  # pending: Vera confirms it in the walk-through
+
+    if len(top) > 1:
+        full = top[1].meal.id
+        await meals.set_meal_cap(carla, full, FULL_CAP)
+        for name in BY_PHONE_FULL:
+            await meals.add_offline(vera, full, name)
+        await meals.sign_up(john, full)  # the meal is full: John waits, place 1
+
+    for telegram_id, room in ((AHMED, "hart"), (AYSE, "verbinding")):
+        person = await users.get(telegram_id)
+        coming = [v for v in await meals.upcoming(room)
+                  if not v.meal.cancelled and v.meal.deadline_at > now]
+        if person is not None and coming:
+            await meals.sign_up(person, coming[0].meal.id)
 
 
 async def _seed_help(app: Any, sandbox: Any) -> None:

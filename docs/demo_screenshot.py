@@ -1,5 +1,8 @@
 """Make docs/demo.png: the practice chat with a resident and a volunteer side by side.
 
+Fatima (left) opens her dinner sign-up, still waiting for a volunteer; Vera (right) opens the
+dinner list and confirms her with one tap; Fatima's chat shows the confirmation as it arrives.
+
 Run from the repository root with Debian's Chromium installed:
     .venv/bin/python docs/demo_screenshot.py
 """
@@ -29,15 +32,19 @@ async def main() -> None:
             browser = await p.chromium.launch(
                 executable_path="/usr/bin/chromium",
                 args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
-            page = await browser.new_page(viewport={"width": 1100, "height": 640})
+            page = await browser.new_page(viewport={"width": 1100, "height": 720})
             await page.goto(demo.url)
             await page.wait_for_selector("body[data-ready='1']")
             left, right = page.locator(".pane").nth(0), page.locator(".pane").nth(1)
-            for pane in (left, right):
-                await pane.locator(".composer .text").fill("/menu")
-                await pane.locator(".composer .text").press("Enter")
-                await pane.locator(".msg.bot").last.wait_for()
-            await right.get_by_role("button", name="Menu met opdrachten").click()
+            await left.locator(".composer .text").fill("/eten")
+            await left.locator(".composer .text").press("Enter")
+            await left.locator(".kb button", has_text="mijn aanmelding").first.click()
+            await left.locator(".msg.bot", has_text="Een vrijwilliger bevestigt").wait_for()
+            await right.locator(".composer .text").fill("/tafel")
+            await right.locator(".composer .text").press("Enter")
+            await right.locator(".kb button", has_text="✅ Fatima").click()
+            await left.locator(".msg.bot", has_text="is bevestigd").wait_for()
+            await right.locator(".kb button", has_text="✅ Fatima").wait_for(state="detached")
             await page.wait_for_timeout(300)
             await page.screenshot(path=str(ROOT / "docs" / "demo.png"))
             await browser.close()

@@ -97,6 +97,80 @@ async def test_new_resident_onboards_by_clicking(browser, tmp_path: Path) -> Non
         assert errors == []
 
 
+async def _onboard(pane, name: str) -> None:
+    """A new resident in ``pane``: /start, then language, room and consent by clicking."""
+    expect = playwright_api.expect
+    await pane.locator(".persona").select_option("new")
+    await pane.locator(".new-name").fill(name)
+    await pane.locator(".new-lang").select_option("nl")
+    await pane.get_by_role("button", name="Maak aan").click()
+    await pane.get_by_role("button", name="START").click()
+    await pane.get_by_role("button", name="Nederlands").click()
+    await pane.get_by_role("button", name="TOP (Ondiep e.o.)").click()
+    await pane.get_by_role("button", name="✅ Ik ga akkoord").click()
+    await expect(pane.locator(".msg.bot").last).to_contain_text("Hoe mogen we u noemen?")
+    await pane.locator(".composer .text").fill(name)
+    await pane.locator(".composer .text").press("Enter")
+    await expect(pane.locator(".chat")).to_contain_text(f"Hallo {name}!")
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (390, 844)],
+                         ids=["desktop", "phone"])
+async def test_resident_signs_up_for_a_meal_and_the_volunteer_confirms(
+        browser, tmp_path: Path, width: int, height: int) -> None:
+    """The issue's walk-through: onboard, sign up for dinner, Vera confirms, Noor sees it."""
+    expect = playwright_api.expect
+    phone = width < 700
+    async with demo_session(tmp_path) as demo:
+        page, errors = await _open(browser, demo.url, width, height)
+        left, right = page.locator(".pane").nth(0), page.locator(".pane").nth(1)
+        switcher = page.locator("#switcher button")
+        await _onboard(left, "Noor")
+        noor_id = next(u.id for u in demo.sandbox.users.values() if u.first_name == "Noor")
+        meal = (await demo.app.services.meals.upcoming("top"))[0]
+
+        # 🍲 Samen eten → sign up for the first meal: a card says a volunteer will confirm.
+        # (The menu came with the welcome; the bot edits that message in place.)
+        await left.locator(".kb button", has_text="🍲 Samen eten").last.click()
+        meals = left.locator(".msg.bot", has_text="Samen eten in TOP")
+        await expect(meals).to_have_count(1)
+        await meals.locator(".kb button", has_text="✍️ Aanmelden").first.click()
+        await expect(meals).to_have_count(0)
+        card = left.locator(".msg.bot", has_text="Uw aanmelding is ontvangen.")
+        await expect(card).to_contain_text("Een vrijwilliger bevestigt die.")
+        noor = await demo.app.services.users.get(noor_id)
+        assert noor is not None
+        signups = await demo.app.services.meals.my_signups(noor)
+        assert signups[meal.meal.id].status == "pending"
+
+        # Vera (the volunteer pane) opens the dinner list and confirms Noor with one tap.
+        if phone:
+            await switcher.nth(1).click()
+            await expect(left).to_be_hidden()
+        await expect(right.locator(".persona")).to_have_value("7002")
+        await right.locator(".composer .text").fill("/tafel")
+        await right.locator(".composer .text").press("Enter")
+        table = right.locator(".msg.bot").last
+        await expect(table).to_contain_text("⏳ Noor")
+        await right.locator(".kb button", has_text="✅ Noor").click()
+        await expect(right.locator(".msg.bot").last).to_contain_text("✅ Noor")
+        await expect(right.locator(".kb button", has_text="✅ Noor")).to_have_count(0)
+
+        # The live update: Noor's pane shows the confirmation, without reloading.
+        if phone:
+            await switcher.nth(0).click()
+            await expect(left).to_be_visible()
+        await expect(left.locator(".msg.bot").last).to_contain_text(
+            "Uw plek bij samen eten op")
+        await expect(left.locator(".msg.bot").last).to_contain_text("is bevestigd. Tot dan!")
+        signups = await demo.app.services.meals.my_signups(noor)
+        assert signups[meal.meal.id].status == "confirmed"
+        if phone:
+            width_now = await page.evaluate("document.documentElement.scrollWidth")
+            assert width_now <= width, "nothing sticks out sideways on a phone"
+        assert errors == []
+
+
 async def test_arabic_is_right_to_left_and_clock_jumps(browser, tmp_path: Path) -> None:
     expect = playwright_api.expect
     async with demo_session(tmp_path) as demo:

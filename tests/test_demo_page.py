@@ -207,3 +207,84 @@ async def test_demo_data_has_a_belronde_followup(tmp_path: Path) -> None:
         followups = await service.open_followups(vera)
         assert len(followups) == 1
         assert followups[0].name == "Fatima"
+
+
+async def _open_meals(demo, room: str) -> list:
+    now = demo.clock.now()
+    return [v for v in await demo.app.services.meals.upcoming(room)
+            if not v.meal.cancelled and v.meal.deadline_at > now]
+
+
+async def test_demo_data_has_meal_signups_and_a_waitlist(tmp_path: Path) -> None:
+    async with demo_session(tmp_path) as demo:
+        if not hasattr(demo.app.services, "meals"):
+            pytest.skip("the eettafel is not in this build")
+        first, full = (await _open_meals(demo, "top"))[:2]
+        db = demo.app.services.db
+        rows = await db.fetchall(
+            "SELECT u.telegram_id, u.display_name, s.status FROM meal_signups s"
+            " JOIN users u ON u.id = s.user_id WHERE s.meal_id = ? ORDER BY s.id",
+            (first.meal.id,))
+        statuses = {(r[0], r[1]): r[2] for r in rows}
+        assert statuses[(7003, "Fatima")] == "pending"  # Vera confirms her in the walk-through
+        assert statuses[(7006, None)] == "confirmed"
+        assert statuses[(None, "Mevrouw Jansen")] == "confirmed"
+        # The meal after it is full, with John first on the waiting list.
+        view = await demo.app.services.meals.view(full.meal.id)
+        assert view is not None and view.free == 0 and view.waiting == 1
+        john = await db.fetchval(
+            "SELECT s.status FROM meal_signups s JOIN users u ON u.id = s.user_id"
+            " WHERE s.meal_id = ? AND u.telegram_id = 7006", (full.meal.id,))
+        assert john == "waiting"
+
+        # What Vera and Fatima see.
+        vera, fatima = demo.sandbox.users[7002], demo.sandbox.users[7003]
+        await vera.send("/tafel")
+        table = await vera.next_message()
+        assert "⏳ Fatima" in table.text and "Mevrouw Jansen" in table.text
+        assert ["✅ Fatima", "✖️ Fatima"] in table.buttons
+        await fatima.send("/eten")
+        listing = await fatima.next_message()
+        assert "u bent aangemeld" in listing.text and "vol, 1 wacht" in listing.text
+        assert any(label.startswith("⏳ Wachtlijst") for row in listing.buttons
+                   for label in row)
+        # Every resident persona has a meal in their own room.
+        for telegram_id in (7004, 7005):
+            person = await demo.app.services.users.get(telegram_id)
+            assert any(row.status == "pending"
+                       for row in (await demo.app.services.meals.my_signups(person)).values())
+
+
+async def test_meal_deadline_moment_is_the_meals_own_and_sends_the_cooks_list(
+        tmp_path: Path) -> None:
+    async with demo_session(tmp_path) as demo:
+        if not hasattr(demo.app.services, "meals"):
+            pytest.skip("the eettafel is not in this build")
+        control = demo.page.control
+        now = demo.clock.now()
+        stored = []
+        for room in demo.app.services.config.rooms:
+            stored += [(v.meal.deadline_at, room) for v in await _open_meals(demo, room)]
+        stored.sort()
+        moments = [(m.at, m.room) for m in await control.upcoming(now)
+                   if m.kind == "meal_deadline"]
+        assert moments == stored
+        # The config-only fallback agrees with the feature's stored deadlines (this week).
+        from_config = sorted((m.at, m.room) for m in upcoming_moments(demo.app.services.config,
+                                                                       now)
+                             if m.kind == "meal_deadline")
+        assert from_config == [s for s in stored if s[0] < now + timedelta(days=7)]
+
+        # Jump moment by moment until TOP's first deadline: Tuesday 12:00.
+        vera = demo.sandbox.users[7002]
+        before = len(vera.messages)
+        for _ in range(10):
+            state = await control.jump()
+            if {"kind": "meal_deadline", "room": "top", "room_name": "TOP"} in state["ran"]:
+                break
+        else:
+            raise AssertionError("never reached TOP's meal deadline")
+        assert demo.clock.now().strftime("%a %H:%M") == "Tue 12:00"
+        final = [m for m in vera.messages[before:] if "Definitieve lijst" in (m.text or "")]
+        assert len(final) == 1
+        assert "⏳ Fatima" in final[0].text and "4 van 12 plekken bezet" in final[0].text
