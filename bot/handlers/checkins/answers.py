@@ -57,7 +57,10 @@ async def answer(update: Update, context: BotContext) -> None:
         if room is not None:
             lines.append(escape(room.address))
     else:
-        lines.append(t._("Thank you for telling us. A volunteer will call you today."))
+        if context.services.checkins.calls_today(person.room, context.services.clock.now()):
+            lines.append(t._("Thank you for telling us. A volunteer will call you today."))
+        else:
+            lines.append(t._("Thank you for telling us. A volunteer will call you tomorrow."))
         if not person.row.phone:
             lines.append(t._("We do not have your phone number yet. Share it, so we can call "
                              "you."))

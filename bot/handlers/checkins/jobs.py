@@ -11,7 +11,7 @@ from bot.handlers.checkins.notices import announce_followup, summary, tell
 from bot.handlers.checkins.texts import checkin_markup, checkin_text
 from bot.handlers.common import notify
 from bot.i18n import translator
-from bot.services.checkins import Due
+from bot.services.checkins import Due, is_quiet
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +45,9 @@ async def _send_checkin(app: BuurtApplication, due: Due, checkin_id: int) -> Non
             await services.checkins.not_delivered(checkin_id)
         return
     except TimedOut:
-        # It may have arrived: never risk a second message this week.
-        log.warning("check-in %s timed out; not resent", checkin_id)
-        return
+        # It most likely arrived: never risk a second message this week. Count it as sent,
+        # so its buttons work, the summary counts it and "extra aandacht" still escalates.
+        log.warning("check-in %s timed out; counted as sent, not resent", checkin_id)
     except TelegramError as exc:
         log.warning("check-in %s not sent, retrying next tick: %s", checkin_id, exc)
         await services.checkins.not_delivered(checkin_id)
@@ -65,7 +65,7 @@ async def tick(app: BuurtApplication, now) -> None:
             await _send_checkin(app, due, checkin_id)
         elif followup_id is not None:
             await announce_followup(app, followup_id)
-    if now.hour < 8 or now.hour >= 21:
+    if is_quiet(now):
         return
     for followup_id in await service.escalate_no_answer(now):
         await announce_followup(app, followup_id)

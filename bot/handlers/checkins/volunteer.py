@@ -24,7 +24,7 @@ from bot.i18n import Translator
 from bot.services.checkins import MAX_NOTE, FollowupView, TakeResult
 from bot.services.users import VOLUNTEER, Person
 
-NOTE = "note"
+NOTE, OUTCOME = "note", "outcome"
 
 async def belronde_command(update: Update, context: BotContext) -> None:
     person = context.person
@@ -131,21 +131,64 @@ async def ask_note(update: Update, context: BotContext) -> str | int:
                           alert=True)
         return END
     context.user_data["chk_note"] = view.followup.id  # type: ignore[index]
+    context.user_data.pop("chk_stop", None)  # type: ignore[union-attr]
+    if view.followup.reason == "unreachable":
+        # We cannot message this resident: the volunteer decides whether the belronde goes on
+        # by phone (a new "to call" entry next week) or ends (moved away, does not want it).
+        label = resident_label(t, view.name, view.resident_id)
+        await reply(update, context,
+                    t._("We cannot send {name} messages. Should the room keep calling them "
+                        "every week?").format(name=f"<b>{escape(label)}</b>"),
+                    kb([[(t._("📞 Yes, keep calling every week"), "chk:out:keep")],
+                        [(t._("🛑 No, take them off the belronde"), "chk:out:stop")]]))
+        return OUTCOME
+    await _ask_note_text(update, context)
+    return NOTE
+
+
+async def _ask_note_text(update: Update, context: BotContext) -> None:
+    t = context.t
     await reply(update, context,
                 t._("How did it go? Write a short note for the room (at most {n} letters), or "
                     "tap No note. Write no medical details.").format(n=MAX_NOTE),
                 kb([[(t._("No note"), "chk:nonote")]]))
+
+
+async def outcome(update: Update, context: BotContext) -> str | int:
+    """The volunteer's choice for a resident we cannot reach; then the usual note."""
+    query = update.callback_query
+    assert query is not None
+    parsed = parse_data(query.data, "chk:out", str)
+    if not parsed or parsed[0] not in ("keep", "stop") or "chk_note" not in (
+            context.user_data or {}):
+        await stale_button(update, context)
+        return END
+    context.user_data["chk_stop"] = parsed[0] == "stop"  # type: ignore[index]
+    await _ask_note_text(update, context)
     return NOTE
+
+
+async def outcome_other(update: Update, context: BotContext) -> str:
+    assert update.effective_message is not None
+    t = context.t
+    await update.effective_message.reply_text(t.bidi(t._("Please tap one of the two buttons "
+                                                         "above.")))
+    return OUTCOME
 
 
 async def _finish(update: Update, context: BotContext, note: str | None) -> int:
     t = context.t
     followup_id = (context.user_data or {}).pop("chk_note", None)
+    stop_checkin = bool((context.user_data or {}).pop("chk_stop", False))
     if followup_id is None or context.person is None:
         await stale_button(update, context)
         return END
-    result, _view = await context.services.checkins.finish(context.person, followup_id, note)
-    if result is TakeResult.OK:
+    result, view = await context.services.checkins.finish(context.person, followup_id, note,
+                                                          stop_checkin=stop_checkin)
+    if result is TakeResult.OK and stop_checkin and view is not None:
+        text = t._("Done. {name} is off the belronde: no more calls from the list.").format(
+            name=f"<b>{escape(resident_label(t, view.name, view.resident_id))}</b>")
+    elif result is TakeResult.OK:
         text = t._("Done. Thank you for calling!")
     elif result is TakeResult.DONE:
         text = t._("This call is already done.")
@@ -224,6 +267,10 @@ def build_note_conversation() -> ConversationHandler:
     return ConversationHandler(
         entry_points=[CallbackQueryHandler(ask_note, pattern=r"^chk:done:")],
         states={
+            OUTCOME: [
+                CallbackQueryHandler(outcome, pattern=r"^chk:out:"),
+                MessageHandler(~filters.COMMAND & ~filters.UpdateType.EDITED, outcome_other),
+            ],
             NOTE: [
                 MessageHandler(filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED,
                                note_text),
