@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from telegram.error import TimedOut
+from telegram.error import NetworkError, TimedOut
 
 from bot.clock import TZ
 from tests.auxil.checkins import checkins_of, count_rows, last_answer, opt_in
@@ -242,3 +242,48 @@ async def test_outcome_button_outside_the_flow_or_for_an_answer_changes_nothing(
     fatima_id = (await bot.person(user)).id
     assert await bot.db.fetchval(
         "SELECT active FROM checkin_subscriptions WHERE user_id = ?", (fatima_id,)) == 1
+
+
+async def test_list_says_when_a_blocked_resident_can_get_messages_again(bot: BotHarness) -> None:
+    vera = await bot.volunteer("Vera", name="Vera")
+    kees = await bot.resident("Kees", name="Kees")
+    await opt_in(bot, kees)
+    kees.block()
+    await bot.tick(at=MONDAY_10)
+    await vera.next_message()
+    kees.unblock()
+    await bot.settle()
+    await vera.send("/belronde")
+    listing = await vera.next_message()
+    assert "Kees" in listing.text and "kan weer berichten van ons krijgen" in listing.text
+    # The next week's message reaches him again; the open entry stays for a volunteer.
+    await bot.tick(at=MONDAY_10 + timedelta(days=7))
+    await kees.next_message()
+    assert len(checkins_of(kees)) == 1
+
+
+async def test_one_failing_volunteer_chat_does_not_stop_the_others_hearing(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    vera = await bot.volunteer("Vera", name="Vera")
+    piet = await bot.volunteer("Piet", name="Piet")
+    user = await bot.resident("Fatima", name="Fatima")
+    await opt_in(bot, user)
+    await bot.tick(at=MONDAY_10)
+    await user.next_message()
+    bot_class = type(bot.app.bot)  # type: ignore[union-attr]
+    original = bot_class.send_message
+    first, second = sorted([vera, piet], key=lambda u: u.id)
+
+    async def flaky(self: Any, chat_id: Any, *args: Any, **kwargs: Any) -> Any:
+        if chat_id == first.id:
+            raise NetworkError("connection reset")
+        return await original(self, chat_id, *args, **kwargs)
+
+    monkeypatch.setattr(bot_class, "send_message", flaky)
+    await user.press("Niet zo goed 😟")
+    answered = await user.next_edit()
+    assert "Een vrijwilliger belt u" in answered.text
+    notice = await second.next_message()
+    assert "Fatima" in notice.text
+    assert await count_rows(bot, "checkin_followups") == 1

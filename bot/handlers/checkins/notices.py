@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from html import escape
+
+from telegram.error import TelegramError
 
 from bot.context import BuurtApplication
 from bot.handlers.checkins.texts import ANSWER_LABELS, REASON_LABELS, resident_label
@@ -11,7 +14,7 @@ from bot.i18n import Translator
 from bot.services.checkins import FollowupView
 from bot.services.users import Person
 
-# --- telling volunteers and coordinators ----------------------------------------------
+log = logging.getLogger(__name__)
 
 
 def _followup_notice(view: FollowupView, room_name: str, *, escalated: bool):
@@ -48,8 +51,13 @@ async def tell(app: BuurtApplication, people: list[Person], followup_id: int,
         view = await services.checkins.followup(person, followup_id)
         if view is None:
             continue
-        await notify(app, person, _followup_notice(view, room.name if room else "-",
-                                                   escalated=escalated))
+        try:
+            await notify(app, person, _followup_notice(view, room.name if room else "-",
+                                                       escalated=escalated))
+        except TelegramError as exc:
+            # One volunteer's failing chat must not keep the others from hearing about it;
+            # the follow-up is on everyone's /belronde list anyway.
+            log.warning("follow-up %s: could not tell %s: %s", followup_id, person.id, exc)
 
 
 def summary(room_name: str, week: str, counts: dict[str, int]):

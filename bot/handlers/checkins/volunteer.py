@@ -42,6 +42,8 @@ def _followup_line(t: Translator, view: FollowupView, me: Person) -> str:
     name = escape(resident_label(t, view.name, view.resident_id))
     reason = t._(REASON_LABELS[view.followup.reason])
     parts = [f"<b>{name}</b>: {reason}"]
+    if view.followup.reason == "unreachable" and view.reachable:
+        parts.append(t._("can get our messages again"))
     parts.append(t._("phone: {phone}").format(phone=escape(view.phone)) if view.phone
                  else t._("no phone number"))
     if view.followup.taken_by == me.id:
