@@ -53,6 +53,7 @@ class Room:
     chat_id: int | None = None
     weekly_post: WeeklyMoment = WeeklyMoment(6, time(17, 0))
     belronde: WeeklyMoment = WeeklyMoment(0, time(10, 0))
+    belronde_calls_until: time = time(20, 0)
     partners: tuple[str, ...] = ()
     targets: dict[str, int] = field(default_factory=dict)
     phone: str = ""
@@ -173,6 +174,9 @@ def _room(source: str, room_id: str, raw: Any, partners: dict[str, Partner]) -> 
         ),
         belronde=_moment(
             source, f"{path}.belronde", raw.get("belronde"), WeeklyMoment(0, time(10, 0))
+        ),
+        belronde_calls_until=_parse_time(
+            source, f"{path}.belronde_calls_until", raw.get("belronde_calls_until", "20:00")
         ),
         partners=room_partners,
         targets=targets,

@@ -412,7 +412,11 @@ async def test_blocked_resident_is_marked_unreachable_and_listed_to_call(bot: Bo
     sends_after = sum(1 for m, p in bot.sandbox.calls
                       if m == "sendMessage" and p.get("chat_id") == user.id)
     assert sends_after == sends_before
-    assert await count_rows(bot, "checkin_followups", "reason = 'unreachable'") == 2
+    # Still one open "to call" entry, not a new one every week; the volunteers are not told
+    # again.
+    assert await count_rows(bot, "checkin_followups", "reason = 'unreachable'") == 1
+    assert sum("iemand wil graag gebeld worden" in (m.text or "")
+               for m in vera.bot_messages) == 1
 
 
 async def test_weekly_summary_to_the_coordinator_once(bot: BotHarness) -> None:

@@ -266,9 +266,16 @@ class CheckinService:
                 return None, None
             if due.reachable:
                 return checkin_id, None
-            followup_id = await store.create_followup(conn, checkin_id, due.room,
-                                                      "unreachable", now)
-            return None, followup_id
+            return None, await self._to_call(conn, due.user_id, checkin_id, due.room, now)
+
+    def calls_today(self, room_id: str | None, now: datetime) -> bool:
+        """Can a volunteer still call today? After the room's last calling hour: tomorrow.
+
+        Before the night ends (say 02:00) "today" is still true: the call comes in the daytime.
+        """
+        room = self.services.config.room(room_id)
+        until = room.belronde_calls_until if room else time(20, 0)
+        return now.astimezone(TZ).time() < until
 
     async def delivered(self, checkin_id: int) -> None:
         async with self.db.transaction() as conn:
@@ -283,8 +290,19 @@ class CheckinService:
                 return None
             await store.set_status(conn, checkin_id, "unreachable")
             await user_store.update(conn, checkin.user_id, reachable=0)
-            return await store.create_followup(conn, checkin_id, checkin.room, "unreachable",
-                                               now)
+            return await self._to_call(conn, checkin.user_id, checkin_id, checkin.room, now)
+
+    async def _to_call(self, conn: aiosqlite.Connection, user_id: int, checkin_id: int,
+                       room: str, now: datetime) -> int | None:
+        """One open "to call" entry per unreachable resident, not a new one every week.
+
+        While a volunteer has not closed the last one, this week adds nothing; once it is
+        closed ("reached by phone"), the next week's moment opens a new one, so the belronde
+        goes on by phone until a volunteer takes the resident off it.
+        """
+        if await store.has_open_unreachable(conn, user_id):
+            return None
+        return await store.create_followup(conn, checkin_id, room, "unreachable", now)
 
     async def not_delivered(self, checkin_id: int) -> None:
         """Telegram refused it for a passing reason: free the week so the next tick retries."""
@@ -378,9 +396,13 @@ class CheckinService:
             assert found is not None
             return TakeResult.OK, await self._view(conn, found)
 
-    async def finish(self, volunteer: Person, followup_id: int, note: str | None
-                     ) -> tuple[TakeResult, FollowupView | None]:
-        """Mark done with a short note; only the volunteer who took it."""
+    async def finish(self, volunteer: Person, followup_id: int, note: str | None,
+                     *, stop_checkin: bool = False) -> tuple[TakeResult, FollowupView | None]:
+        """Mark done with a short note; only the volunteer who took it.
+
+        ``stop_checkin`` (only for a resident we cannot reach: moved away, does not want it
+        any more) takes them off the belronde, so no new "to call" entry comes next week.
+        """
         note = " ".join(note.split())[:MAX_NOTE] if note else None
         now = self.clock.now()
         async with self.db.transaction() as conn:
@@ -392,6 +414,8 @@ class CheckinService:
             if found.taken_by != volunteer.id:
                 return TakeResult.TAKEN, await self._view(conn, found)
             await store.finish(conn, followup_id, volunteer.id, note or None, now)
+            if stop_checkin and found.reason == "unreachable":
+                await store.update_subscription(conn, found.user_id, now, active=0)
             await self._record_volunteer(conn, volunteer, found)
             found = await store.followup(conn, followup_id)
             assert found is not None

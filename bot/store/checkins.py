@@ -208,10 +208,15 @@ async def answer(
 async def unanswered_extra_attention(
     conn: aiosqlite.Connection, sent_before: datetime
 ) -> list[Checkin]:
-    """Check-ins of "extra aandacht" residents, sent long enough ago, with no answer yet."""
+    """Check-ins of "extra aandacht" residents, sent long enough ago, with no answer yet.
+
+    A row still ``sending`` (the send timed out, or the process died right after it) most likely
+    arrived; counting it from its due moment makes sure such a resident is not forgotten.
+    """
     cursor = await conn.execute(
         "SELECT c.* FROM checkins c JOIN checkin_subscriptions s ON s.user_id = c.user_id"
-        " WHERE c.status = 'sent' AND c.sent_at <= ? AND s.extra_attention = 1"
+        " WHERE c.status IN ('sent', 'sending') AND COALESCE(c.sent_at, c.due_at) <= ?"
+        " AND s.extra_attention = 1"
         " AND NOT EXISTS (SELECT 1 FROM checkin_followups f WHERE f.checkin_id = c.id)",
         (to_db(sent_before),),
     )
@@ -315,6 +320,16 @@ async def create_followup(
         (checkin_id, room, reason, to_db(now)),
     )
     return cursor.lastrowid if cursor.rowcount == 1 else None
+
+
+async def has_open_unreachable(conn: aiosqlite.Connection, user_id: int) -> bool:
+    """Is this resident already on the list "to call" because we cannot reach them?"""
+    cursor = await conn.execute(
+        "SELECT 1 FROM checkin_followups f JOIN checkins c ON c.id = f.checkin_id"
+        " WHERE c.user_id = ? AND f.reason = 'unreachable' AND f.done_at IS NULL LIMIT 1",
+        (user_id,),
+    )
+    return await cursor.fetchone() is not None
 
 
 async def followup(conn: aiosqlite.Connection, followup_id: int) -> Followup | None:

@@ -1,0 +1,79 @@
+"""Telling volunteers and coordinators: a new follow-up, an escalation, the weekly summary."""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+
+from telegram.error import TelegramError
+
+from bot.context import BuurtApplication
+from bot.handlers.checkins.texts import ANSWER_LABELS, REASON_LABELS, resident_label
+from bot.handlers.common import kb, notify
+from bot.i18n import Translator
+from bot.services.checkins import FollowupView
+from bot.services.users import Person
+
+log = logging.getLogger(__name__)
+
+
+def _followup_notice(view: FollowupView, room_name: str, *, escalated: bool):
+    def render(t: Translator):
+        label = resident_label(t, view.name, view.resident_id)
+        head = (t._("⏰ Nobody has called this person for a day. Can you call?") if escalated
+                else t._("📞 Belronde {room}: someone would like a call.").format(
+                    room=escape(room_name)))
+        lines = [head, f"<b>{escape(label)}</b>: {t._(REASON_LABELS[view.followup.reason])}"]
+        if view.phone:
+            lines.append(t._("Phone: {phone}").format(phone=escape(view.phone)))
+        return "\n".join(lines), kb([[(t._("📞 I will call {name}").format(name=label),
+                                       f"chk:take:{view.followup.id}")]])
+    return render
+
+
+async def announce_followup(app: BuurtApplication, followup_id: int) -> None:
+    """A new follow-up: tell the room's volunteers at once (the coordinator if there are none)."""
+    services = app.services
+    followup = await services.checkins.followup_by_id(followup_id)
+    if followup is None:
+        return
+    people = await services.users.volunteers(followup.room)
+    if not people:
+        people = await services.users.coordinators(followup.room)
+    await tell(app, people, followup_id, escalated=False)
+
+
+async def tell(app: BuurtApplication, people: list[Person], followup_id: int,
+                *, escalated: bool) -> None:
+    services = app.services
+    room = services.config.room((await services.checkins.followup_by_id(followup_id)).room)  # type: ignore[union-attr]
+    for person in people:
+        view = await services.checkins.followup(person, followup_id)
+        if view is None:
+            continue
+        try:
+            await notify(app, person, _followup_notice(view, room.name if room else "-",
+                                                       escalated=escalated))
+        except TelegramError as exc:
+            # One volunteer's failing chat must not keep the others from hearing about it;
+            # the follow-up is on everyone's /belronde list anyway.
+            log.warning("follow-up %s: could not tell %s: %s", followup_id, person.id, exc)
+
+
+def summary(room_name: str, week: str, counts: dict[str, int]):
+    def render(t: Translator) -> str:
+        return "\n".join([
+            "<b>" + t._("Belronde {room}, week {week}").format(
+                room=escape(room_name), week=week.split("-W")[-1].lstrip("0")) + "</b>",
+            t._("Sent: {sent}. Answered: {answered}.").format(
+                sent=t.number(counts["sent"]), answered=t.number(counts["answered"])),
+            ", ".join(f"{t._(label)} {t.number(counts[key])}" for key, label in (
+                ("good", ANSWER_LABELS["good"]), ("okay", ANSWER_LABELS["okay"]),
+                ("bad", ANSWER_LABELS["bad"]), ("call_me", ANSWER_LABELS["call"]),
+                ("visit", ANSWER_LABELS["visit"]))),
+            t._("Follow-ups: {opened} opened, {done} done.").format(
+                opened=t.number(counts["followups"]), done=t.number(counts["followups_done"])),
+        ])
+    return render
+
+

@@ -1,0 +1,104 @@
+"""The phone number a volunteer may call: Telegram's contact button, typed, or removed."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
+
+from bot.context import BotContext
+from bot.handlers.common import END, requires, safe_answer
+from bot.services.users import RESIDENT
+
+PHONE = "phone"
+
+# --- the phone number (Telegram contact button or typed) -------------------------------
+
+
+@requires(RESIDENT)
+async def ask_phone(update: Update, context: BotContext) -> str:
+    t = context.t
+    assert update.effective_chat is not None
+    await safe_answer(update.callback_query)  # type: ignore[arg-type]
+    rows = [[KeyboardButton(t._("📞 Share my phone number"), request_contact=True)]]
+    if context.person and context.person.row.phone:
+        rows.append([KeyboardButton(t._("Remove my number"))])
+    rows.append([KeyboardButton(t._("Not now"))])
+    await context.bot.send_message(
+        update.effective_chat.id,
+        t.bidi(t._("Tap the button below to share your phone number, or type it (for example "
+                   "06 12345678). Only the volunteers of the belronde and the coordinator see "
+                   "it.")),
+        reply_markup=ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True),
+    )
+    return PHONE
+
+
+async def _phone_done(update: Update, context: BotContext, text: str) -> int:
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(context.t.bidi(text),
+                                              reply_markup=ReplyKeyboardRemove())
+    return END
+
+
+async def phone_contact(update: Update, context: BotContext) -> int:
+    t = context.t
+    message = update.effective_message
+    assert message is not None and message.contact is not None and context.person is not None
+    if message.contact.user_id not in (None, context.person.telegram_id):
+        return await _phone_done(update, context, t._(
+            "Please share your own number, not someone else's. Nothing was saved."))
+    phone = await context.services.checkins.set_phone(context.person, message.contact.phone_number)
+    if phone is None:
+        return await _phone_done(update, context, t._("I could not read that number. Nothing "
+                                                      "was saved."))
+    return await _phone_done(update, context, t._("Thank you. A volunteer can now call you on "
+                                                  "{phone}.").format(phone=escape(phone)))
+
+
+async def phone_text(update: Update, context: BotContext) -> int:
+    t = context.t
+    message = update.effective_message
+    assert message is not None and context.person is not None
+    text = (message.text or "").strip()
+    if text == t._("Not now"):
+        return await _phone_done(update, context, t._("Fine. Nothing was saved."))
+    if text == t._("Remove my number"):
+        await context.services.checkins.forget_phone(context.person)
+        return await _phone_done(update, context, t._("Your phone number is removed."))
+    phone = await context.services.checkins.set_phone(context.person, text[:40])
+    if phone is None:
+        return await _phone_done(update, context, t._(
+            "That does not look like a phone number, so nothing was saved. Tap /belronde and "
+            "then 📞 My phone number to try again."))
+    return await _phone_done(update, context, t._("Thank you. A volunteer can now call you on "
+                                                  "{phone}.").format(phone=escape(phone)))
+
+
+async def phone_other(update: Update, context: BotContext) -> str:
+    assert update.effective_message is not None
+    t = context.t
+    await update.effective_message.reply_text(t.bidi(t._(
+        "Please type your phone number, tap the button below, or tap Not now.")))
+    return PHONE
+
+
+def build_phone_conversation() -> ConversationHandler:
+    return ConversationHandler(
+        entry_points=[CallbackQueryHandler(ask_phone, pattern=r"^chk:phone$")],
+        states={
+            PHONE: [
+                MessageHandler(filters.CONTACT, phone_contact),
+                MessageHandler(filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED,
+                               phone_text),
+                MessageHandler(~filters.COMMAND & ~filters.UpdateType.EDITED, phone_other),
+            ],
+        },
+        fallbacks=[CallbackQueryHandler(ask_phone, pattern=r"^chk:phone$")],
+        name="checkins_phone",
+        persistent=True,
+        allow_reentry=True,
+    )
+
+

@@ -1,0 +1,196 @@
+"""The resident's part: join, choose day and time of day, pause, resume and stop."""
+
+from __future__ import annotations
+
+from datetime import date
+from html import escape
+
+from telegram import Update
+
+from bot.context import BotContext
+from bot.handlers.checkins.texts import DAYPART_LABELS, back_button
+from bot.handlers.common import kb, parse_data, reply, requires, safe_answer, stale_button
+from bot.services.checkins import DAYPARTS
+from bot.services.users import RESIDENT
+
+# --- the resident's part ---------------------------------------------------------------
+
+
+async def resident_view(update: Update, context: BotContext, *, edit: bool = True) -> None:
+    t = context.t
+    person = context.person
+    assert person is not None
+    service = context.services.checkins
+    sub = await service.subscription(person)
+    if sub is None or not sub.active:
+        text = "\n\n".join([
+            "<b>" + t._("The weekly check-in") + "</b>",
+            t._("Once a week we send you a short message: how are you? You answer with one "
+                "tap. If you are not doing well, or want to talk, a volunteer calls you."),
+            t._("Would you like that?"),
+        ])
+        await reply(update, context, text,
+                    kb([[(t._("✅ Yes, please"), "chk:on")], [back_button(t)]]), edit=edit)
+        return
+    weekday, at = service.moment(person.room, sub)
+    lines = [
+        "<b>" + t._("The weekly check-in") + "</b>",
+        t._("You get our message every {weekday} at {time}.").format(
+            weekday=t.weekday(weekday), time=t.time(at)),
+    ]
+    if service.is_paused(sub):
+        lines.append(t._("Paused until {date}.").format(date=t.date(sub.paused_until)))
+    if person.row.phone:
+        lines.append(t._("Your phone number for a call: {phone}").format(
+            phone=escape(person.row.phone)))
+    pause_row = ((t._("▶️ Resume now"), "chk:resume") if service.is_paused(sub)
+                 else (t._("🏖 Pause"), "chk:pauses"))
+    await reply(update, context, "\n".join(lines), kb([
+        [(t._("📅 Day"), "chk:days"), (t._("🕐 Time of day"), "chk:parts")],
+        [pause_row, (t._("📞 My phone number"), "chk:phone")],
+        [(t._("🛑 Stop the check-in"), "chk:stop")],
+        [back_button(t)],
+    ]), edit=edit)
+
+
+async def offer_after_onboarding(update: Update, context: BotContext) -> None:
+    """Onboarding's small hook: one extra message inviting the new resident to join."""
+    t = context.t
+    await reply(
+        update, context,
+        t._("Would you like a weekly check-in? Once a week we ask how you are, and a volunteer "
+            "calls you if you want."),
+        kb([[(t._("✅ Yes, please"), "chk:on")], [(t._("No, thanks"), "chk:no")]]),
+        edit=False,
+    )
+
+
+@requires(RESIDENT)
+@requires(RESIDENT)
+async def resident_menu(update: Update, context: BotContext) -> None:
+    await resident_view(update, context)
+
+
+@requires(RESIDENT)
+async def opt_in(update: Update, context: BotContext) -> None:
+    assert context.person is not None
+    await context.services.checkins.opt_in(context.person)
+    await safe_answer(update.callback_query,  # type: ignore[arg-type]
+                      context.t._("Thank you! You are in the weekly check-in."))
+    await resident_view(update, context)
+
+
+@requires(RESIDENT)
+async def no_thanks(update: Update, context: BotContext) -> None:
+    t = context.t
+    await reply(update, context, t._("That is fine. You can always start it with /belronde."))
+
+
+async def needs_subscription(update: Update, context: BotContext) -> None:
+    t = context.t
+    await safe_answer(update.callback_query,  # type: ignore[arg-type]
+                      t._("You are not in the weekly check-in. Tap /belronde to join."),
+                      alert=True)
+
+
+@requires(RESIDENT)
+async def stop(update: Update, context: BotContext) -> None:
+    assert context.person is not None
+    t = context.t
+    if not await context.services.checkins.stop(context.person):
+        await needs_subscription(update, context)
+        return
+    await reply(update, context,
+                t._("Stopped. You will not get the weekly check-in any more. You are always "
+                    "welcome in the BuurtWerkKamer."),
+                kb([[(t._("Start again"), "chk:on")], [back_button(t)]]))
+
+
+@requires(RESIDENT)
+async def ask_day(update: Update, context: BotContext) -> None:
+    t = context.t
+    room = context.services.config.room(context.person.room)  # type: ignore[union-attr]
+    buttons = [(t.weekday(i).capitalize(), f"chk:day:{i}") for i in range(7)]
+    rows = [buttons[i : i + 2] for i in range(0, 7, 2)]
+    if room is not None:
+        rows.append([(t._("The room's day ({weekday})").format(
+            weekday=t.weekday(room.belronde.weekday)), "chk:day:d")])
+    await reply(update, context, t._("On which day would you like our message?"), kb(rows))
+
+
+@requires(RESIDENT)
+async def set_day(update: Update, context: BotContext) -> None:
+    data = update.callback_query.data  # type: ignore[union-attr]
+    parsed = parse_data(data, "chk:day", str)
+    if not parsed or (parsed[0] != "d" and parsed[0] not in {str(i) for i in range(7)}):
+        await stale_button(update, context)
+        return
+    weekday = None if parsed[0] == "d" else int(parsed[0])
+    if await context.services.checkins.set_weekday(context.person, weekday) is None:  # type: ignore[arg-type]
+        await needs_subscription(update, context)
+        return
+    await resident_view(update, context)
+
+
+@requires(RESIDENT)
+async def ask_part(update: Update, context: BotContext) -> None:
+    t = context.t
+    room = context.services.config.room(context.person.room)  # type: ignore[union-attr]
+    rows = [[(f"{t._(DAYPART_LABELS[part])} ({t.time(at)})", f"chk:part:{part}")]
+            for part, at in DAYPARTS.items()]
+    if room is not None:
+        rows.append([(t._("The room's time ({time})").format(time=t.time(room.belronde.at)),
+                      "chk:part:d")])
+    await reply(update, context, t._("At what time of day?"), kb(rows))
+
+
+@requires(RESIDENT)
+async def set_part(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "chk:part", str)  # type: ignore[union-attr]
+    if not parsed or (parsed[0] != "d" and parsed[0] not in DAYPARTS):
+        await stale_button(update, context)
+        return
+    daypart = None if parsed[0] == "d" else parsed[0]
+    if await context.services.checkins.set_daypart(context.person, daypart) is None:  # type: ignore[arg-type]
+        await needs_subscription(update, context)
+        return
+    await resident_view(update, context)
+
+
+@requires(RESIDENT)
+async def ask_pause(update: Update, context: BotContext) -> None:
+    t = context.t
+    choices = context.services.checkins.pause_choices()
+    await reply(
+        update, context,
+        t._("Going away? Until when should we pause the check-in? You get no message until "
+            "then."),
+        kb([*([(t._("Until {date}").format(date=t.date(day)), f"chk:pause:{day.isoformat()}")]
+              for day in choices), [back_button(t)]]),
+    )
+
+
+@requires(RESIDENT)
+async def set_pause(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "chk:pause", date.fromisoformat)  # type: ignore[union-attr]
+    service = context.services.checkins
+    t = context.t
+    if not parsed or not service.valid_pause(parsed[0]):
+        await safe_answer(update.callback_query,  # type: ignore[arg-type]
+                          t._("That date cannot be chosen. Please pick one of the buttons."),
+                          alert=True)
+        return
+    if await service.pause(context.person, parsed[0]) is None:  # type: ignore[arg-type]
+        await needs_subscription(update, context)
+        return
+    await resident_view(update, context)
+
+
+@requires(RESIDENT)
+async def resume(update: Update, context: BotContext) -> None:
+    if await context.services.checkins.resume(context.person) is None:  # type: ignore[arg-type]
+        await needs_subscription(update, context)
+        return
+    await resident_view(update, context)
+
+

@@ -1,0 +1,289 @@
+"""Volunteers: the list of whom to call, taking a call, finishing it, "extra aandacht"."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
+
+from bot.context import BotContext
+from bot.handlers.checkins.resident import resident_view
+from bot.handlers.checkins.texts import REASON_LABELS, back_button, resident_label
+from bot.handlers.common import (
+    END,
+    kb,
+    one_per_row,
+    parse_data,
+    reply,
+    requires,
+    safe_answer,
+    stale_button,
+)
+from bot.i18n import Translator
+from bot.services.checkins import MAX_NOTE, FollowupView, TakeResult
+from bot.services.users import VOLUNTEER, Person
+
+NOTE, OUTCOME = "note", "outcome"
+
+async def belronde_command(update: Update, context: BotContext) -> None:
+    person = context.person
+    assert person is not None
+    if person.has_role(VOLUNTEER):
+        await volunteer_view(update, context, edit=False)
+    else:
+        await resident_view(update, context, edit=False)
+
+
+# --- volunteers ------------------------------------------------------------------------
+
+
+def _followup_line(t: Translator, view: FollowupView, me: Person) -> str:
+    name = escape(resident_label(t, view.name, view.resident_id))
+    reason = t._(REASON_LABELS[view.followup.reason])
+    parts = [f"<b>{name}</b>: {reason}"]
+    if view.followup.reason == "unreachable" and view.reachable:
+        parts.append(t._("can get our messages again"))
+    parts.append(t._("phone: {phone}").format(phone=escape(view.phone)) if view.phone
+                 else t._("no phone number"))
+    if view.followup.taken_by == me.id:
+        parts.append(t._("you call"))
+    elif view.followup.taken_by is not None:
+        parts.append(t._("{name} calls").format(
+            name=escape(view.taken_by_name or t._("a volunteer"))))
+    return " · ".join(parts)
+
+
+async def volunteer_view(update: Update, context: BotContext, *, edit: bool = True) -> None:
+    t = context.t
+    me = context.person
+    assert me is not None
+    views = await context.services.checkins.open_followups(me)
+    lines = ["<b>" + t._("Belronde: who to call") + "</b>"]
+    rows: list[list[tuple[str, str]]] = []
+    if not views:
+        lines.append(t._("Nobody to call right now. Thank you!"))
+    for view in views[:30]:
+        lines.append("• " + _followup_line(t, view, me))
+        label = resident_label(t, view.name, view.resident_id)
+        if view.followup.taken_by is None:
+            rows.append([(t._("📞 I will call {name}").format(name=label),
+                          f"chk:take:{view.followup.id}")])
+        elif view.followup.taken_by == me.id:
+            rows.append([(t._("✅ Done: {name}").format(name=label),
+                          f"chk:done:{view.followup.id}")])
+    rows.append([(t._("⭐ Extra attention"), "chk:people"),
+                 (t._("🙋 My own check-in"), "chk:me")])
+    rows.append([back_button(t)])
+    await reply(update, context, "\n".join(lines), kb(rows), edit=edit)
+
+
+@requires(VOLUNTEER)
+async def followups_menu(update: Update, context: BotContext) -> None:
+    await volunteer_view(update, context)
+
+
+@requires(VOLUNTEER)
+async def take(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None and context.person is not None
+    t = context.t
+    parsed = parse_data(query.data, "chk:take", int)
+    if not parsed:
+        await stale_button(update, context)
+        return
+    result, view = await context.services.checkins.take(context.person, parsed[0])
+    if result is TakeResult.UNKNOWN or view is None:
+        await stale_button(update, context)
+        return
+    if result is TakeResult.TAKEN:
+        await safe_answer(query, t._("{name} is already calling this person. Thank you!").format(
+            name=view.taken_by_name or t._("Another volunteer")), alert=True)
+        return
+    if result is TakeResult.DONE:
+        await safe_answer(query, t._("This call is already done."), alert=True)
+        return
+    label = resident_label(t, view.name, view.resident_id)
+    lines = [t._("You call {name}. Thank you!").format(name=f"<b>{escape(label)}</b>"),
+             t._(REASON_LABELS[view.followup.reason])]
+    lines.append(t._("Phone: {phone}").format(phone=escape(view.phone)) if view.phone
+                 else t._("We have no phone number. Maybe the room knows them, or drop by."))
+    lines.append(t._("Tap Done when you have called."))
+    await reply(update, context, "\n".join(lines), kb([
+        [(t._("✅ Done: {name}").format(name=label), f"chk:done:{view.followup.id}")],
+        [(t._("⬅️ Back to the list"), "menu:followups")],
+    ]))
+
+
+@requires(VOLUNTEER)
+async def ask_note(update: Update, context: BotContext) -> str | int:
+    query = update.callback_query
+    assert query is not None and context.person is not None
+    t = context.t
+    parsed = parse_data(query.data, "chk:done", int)
+    view = await context.services.checkins.followup(context.person, parsed[0]) if parsed else None
+    if view is None:
+        await stale_button(update, context)
+        return END
+    if view.followup.done_at is not None:
+        await safe_answer(query, t._("This call is already done."), alert=True)
+        return END
+    if view.followup.taken_by != context.person.id:
+        await safe_answer(query, t._("Only the volunteer who took this call can finish it."),
+                          alert=True)
+        return END
+    context.user_data["chk_note"] = view.followup.id  # type: ignore[index]
+    context.user_data.pop("chk_stop", None)  # type: ignore[union-attr]
+    if view.followup.reason == "unreachable":
+        # We cannot message this resident: the volunteer decides whether the belronde goes on
+        # by phone (a new "to call" entry next week) or ends (moved away, does not want it).
+        label = resident_label(t, view.name, view.resident_id)
+        await reply(update, context,
+                    t._("We cannot send {name} messages. Should the room keep calling them "
+                        "every week?").format(name=f"<b>{escape(label)}</b>"),
+                    kb([[(t._("📞 Yes, keep calling every week"), "chk:out:keep")],
+                        [(t._("🛑 No, take them off the belronde"), "chk:out:stop")]]))
+        return OUTCOME
+    await _ask_note_text(update, context)
+    return NOTE
+
+
+async def _ask_note_text(update: Update, context: BotContext) -> None:
+    t = context.t
+    await reply(update, context,
+                t._("How did it go? Write a short note for the room (at most {n} letters), or "
+                    "tap No note. Write no medical details.").format(n=MAX_NOTE),
+                kb([[(t._("No note"), "chk:nonote")]]))
+
+
+async def outcome(update: Update, context: BotContext) -> str | int:
+    """The volunteer's choice for a resident we cannot reach; then the usual note."""
+    query = update.callback_query
+    assert query is not None
+    parsed = parse_data(query.data, "chk:out", str)
+    if not parsed or parsed[0] not in ("keep", "stop") or "chk_note" not in (
+            context.user_data or {}):
+        await stale_button(update, context)
+        return END
+    context.user_data["chk_stop"] = parsed[0] == "stop"  # type: ignore[index]
+    await _ask_note_text(update, context)
+    return NOTE
+
+
+async def outcome_other(update: Update, context: BotContext) -> str:
+    assert update.effective_message is not None
+    t = context.t
+    await update.effective_message.reply_text(t.bidi(t._("Please tap one of the two buttons "
+                                                         "above.")))
+    return OUTCOME
+
+
+async def _finish(update: Update, context: BotContext, note: str | None) -> int:
+    t = context.t
+    followup_id = (context.user_data or {}).pop("chk_note", None)
+    stop_checkin = bool((context.user_data or {}).pop("chk_stop", False))
+    if followup_id is None or context.person is None:
+        await stale_button(update, context)
+        return END
+    result, view = await context.services.checkins.finish(context.person, followup_id, note,
+                                                          stop_checkin=stop_checkin)
+    if result is TakeResult.OK and stop_checkin and view is not None:
+        text = t._("Done. {name} is off the belronde: no more calls from the list.").format(
+            name=f"<b>{escape(resident_label(t, view.name, view.resident_id))}</b>")
+    elif result is TakeResult.OK:
+        text = t._("Done. Thank you for calling!")
+    elif result is TakeResult.DONE:
+        text = t._("This call is already done.")
+    else:
+        text = t._("Only the volunteer who took this call can finish it.")
+    await reply(update, context, text, kb([[(t._("⬅️ Back to the list"), "menu:followups")]]),
+                edit=update.callback_query is not None)
+    return END
+
+
+async def note_text(update: Update, context: BotContext) -> str | int:
+    assert update.effective_message is not None
+    t = context.t
+    text = (update.effective_message.text or "").strip()
+    if len(text) > MAX_NOTE:
+        await update.effective_message.reply_text(t.bidi(t._(
+            "Please keep it short: at most {n} letters.").format(n=MAX_NOTE)))
+        return NOTE
+    return await _finish(update, context, text)
+
+
+async def note_skip(update: Update, context: BotContext) -> int:
+    return await _finish(update, context, None)
+
+
+async def note_other(update: Update, context: BotContext) -> str:
+    assert update.effective_message is not None
+    t = context.t
+    await update.effective_message.reply_text(t.bidi(t._("Please type a short note, or tap "
+                                                         "No note.")))
+    return NOTE
+
+
+@requires(VOLUNTEER)
+async def people(update: Update, context: BotContext) -> None:
+    t = context.t
+    assert context.person is not None
+    rows = await context.services.checkins.participants(context.person)
+    lines = ["<b>" + t._("Extra attention") + "</b>",
+             t._("Residents with ⭐ who do not answer within two days get a call. Tap a name "
+                 "to switch it on or off.")]
+    if not rows:
+        lines.append(t._("Nobody of your room is in the weekly check-in yet."))
+    buttons = []
+    for row in rows[:40]:
+        star = "⭐ " if row["extra_attention"] else ""
+        buttons.append((star + resident_label(t, row["display_name"], row["user_id"]),
+                        f"chk:xa:{row['user_id']}"))
+    markup = one_per_row([*buttons, (t._("⬅️ Back to the list"), "menu:followups")])
+    await reply(update, context, "\n".join(lines), markup)
+
+
+@requires(VOLUNTEER)
+async def toggle_attention(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "chk:xa", int)  # type: ignore[union-attr]
+    if not parsed:
+        await stale_button(update, context)
+        return
+    value = await context.services.checkins.toggle_extra_attention(context.person, parsed[0])  # type: ignore[arg-type]
+    if value is None:
+        await stale_button(update, context)
+        return
+    await people(update, context)
+
+
+@requires(VOLUNTEER)
+async def own_checkin(update: Update, context: BotContext) -> None:
+    await resident_view(update, context)
+
+
+async def unknown_chk(update: Update, context: BotContext) -> None:
+    await stale_button(update, context)
+
+
+def build_note_conversation() -> ConversationHandler:
+    return ConversationHandler(
+        entry_points=[CallbackQueryHandler(ask_note, pattern=r"^chk:done:")],
+        states={
+            OUTCOME: [
+                CallbackQueryHandler(outcome, pattern=r"^chk:out:"),
+                MessageHandler(~filters.COMMAND & ~filters.UpdateType.EDITED, outcome_other),
+            ],
+            NOTE: [
+                MessageHandler(filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED,
+                               note_text),
+                CallbackQueryHandler(note_skip, pattern=r"^chk:nonote$"),
+                MessageHandler(~filters.COMMAND & ~filters.UpdateType.EDITED, note_other),
+            ],
+        },
+        fallbacks=[CallbackQueryHandler(ask_note, pattern=r"^chk:done:")],
+        name="checkins_note",
+        persistent=True,
+        allow_reentry=True,
+    )
+
+
