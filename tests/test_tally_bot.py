@@ -201,7 +201,7 @@ async def test_weekly_summary_once_per_week_across_restarts(bot: BotHarness) -> 
     await bot.tick(only="tally", at=datetime(2026, 12, 6, 18, 5, tzinfo=TZ))
     text = await coordinator.next_message()
     assert "Weektelling: TOP" in text.text
-    assert "Ontmoeting: 1 van 200 (0%) (deze week 1)" in text.text
+    assert "Ontmoeting: 1 van 200 (1%) (deze week 1)"  # 0.5% rounds up in text.text
     assert "Anna" not in text.text
     chart = await coordinator.next_message()
     assert chart.photo
