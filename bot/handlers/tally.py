@@ -548,7 +548,9 @@ def summary_text(t: Translator, summary: WeeklySummary, room_name: str) -> str:
     week, ytd = summary.this_week, summary.ytd
     lines = [
         "<b>" + t._("Weekly tally: {room}").format(room=escape(room_name)) + "</b>",
-        t._("This week ({start} to {end}): {n} residents took part, {new} of them new.").format(
+        t.ngettext("This week ({start} to {end}): {n} resident took part, {new} of them new.",
+                   "This week ({start} to {end}): {n} residents took part, {new} of them new.",
+                   week.total_unique).format(
             start=t.date(summary.week.start, "d MMMM"), end=t.date(summary.week.end, "d MMMM"),
             n=t.number(week.total_unique), new=t.number(week.new_residents)),
         "",
