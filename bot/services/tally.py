@@ -421,9 +421,12 @@ class TallyService:
                 return activity
         raise TurfError(TurfError.NOT_HERE)
 
+    async def _regulars(self, conn, room: str) -> list[store.Regular]:
+        return await store.regulars(conn, room, sorted(self.services.config.coordinators))
+
     async def attendance(self, activity: Activity) -> Attendance:
         async with self.services.db.transaction() as conn:
-            regulars = await store.regulars(conn, activity.room)
+            regulars = await self._regulars(conn, activity.room)
             keys, anonymous = await store.attendance(conn, activity.room, activity.source_id)
         prefix = walkin_key(activity.room, "")
         walkins = sorted(k[len(prefix):] for k in keys if k.startswith(prefix))
@@ -445,7 +448,7 @@ class TallyService:
     async def toggle(self, activity: Activity, user_id: int, volunteer: Person) -> bool:
         """Mark a regular as present, or take the mark back; True if now present."""
         async with self.services.db.transaction() as conn:
-            regulars = {r.user_id: r for r in await store.regulars(conn, activity.room)}
+            regulars = {r.user_id: r for r in await self._regulars(conn, activity.room)}
             regular = regulars.get(user_id)
             if regular is None:
                 raise TurfError(TurfError.UNKNOWN_PERSON)

@@ -47,7 +47,8 @@ class Row:
     def percent(self) -> int | None:
         if not self.target:
             return None
-        return round(100 * self.measured / self.target)
+        # Half up, as people read percentages (Python's round() would make 0.5% into 0%).
+        return (200 * self.measured + self.target) // (2 * self.target)
 
 
 def room_name(t: Translator, room: RoomReport) -> str:

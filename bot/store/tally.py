@@ -150,15 +150,26 @@ class Regular:
     display_name: str | None
 
 
-async def regulars(conn: aiosqlite.Connection, room: str) -> list[Regular]:
-    """Residents of the room, the most recently active first (then the newest)."""
+async def regulars(
+    conn: aiosqlite.Connection, room: str, exclude_telegram_ids: Sequence[int] = ()
+) -> list[Regular]:
+    """Residents of the room, the most recently active first (then the newest).
+
+    Coordinators are residents in the database (their role comes from the settings), so their
+    Telegram ids are passed in to leave them out: they are staff, not participants.
+    """
+    marks = ",".join("?" for _ in exclude_telegram_ids)
+    not_staff = (
+        f" AND (u.telegram_id IS NULL OR u.telegram_id NOT IN ({marks}))" if marks else ""
+    )
     cursor = await conn.execute(
         "SELECT u.id, u.anon_key, u.display_name,"
         " (SELECT MAX(p.occurred_on) FROM participation p WHERE p.person_key = u.anon_key"
         "  AND p.category != 'volunteer') AS last_seen"
         " FROM users u WHERE u.room = ? AND u.erased_at IS NULL AND u.role = 'resident'"
+        f"{not_staff}"
         " ORDER BY last_seen IS NULL, last_seen DESC, u.created_at DESC, u.id DESC",
-        (room,),
+        (room, *exclude_telegram_ids),
     )
     return [Regular(r[0], r[1], r[2]) for r in await cursor.fetchall()]
 

@@ -1,0 +1,92 @@
+"""``/turf`` (volunteers register who came), ``/rapport`` (coordinators) and the weekly summary.
+
+    /turf ──► today's activity (or another activity → category) ──► tap who came
+                                    ├─ ➕ walk-in code ──► CODE (text) ──┐
+                                    └─ 🔢 count only   ──► COUNT (text) ─┴─► back to the list
+    /rapport ──► period buttons ──► summary + XLSX (+ CSV on request)
+                  └─ other period ──► PERIOD (text)
+
+Button data carries the activity (``occ.12`` or ``c.taal``) and the day, so an old list or a
+forged button is checked again by the service (today's? this room's?) before anything changes.
+"""
+
+from __future__ import annotations
+
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.handlers.common import stale_button
+from bot.handlers.tally.helpers import CODE, COUNT, PERIOD, not_text
+from bot.handlers.tally.report import ask_period, got_period, rapport, report_csv, report_period
+from bot.handlers.tally.turf import (
+    ask_code,
+    ask_count,
+    choose_activity,
+    done,
+    got_code,
+    got_count,
+    other_activity,
+    page,
+    remove_walkin,
+    toggle,
+    turf,
+)
+from bot.handlers.tally.weekly import tick
+from bot.jobs import add_tick
+
+
+def register(app: Application) -> None:
+    text_input = filters.TEXT & ~filters.COMMAND
+    other_input = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL
+    conversation = ConversationHandler(
+        name="tally",
+        persistent=True,
+        allow_reentry=True,
+        entry_points=[
+            CallbackQueryHandler(ask_code, pattern=r"^tal:code:"),
+            CallbackQueryHandler(ask_count, pattern=r"^tal:cnt:"),
+            CallbackQueryHandler(ask_period, pattern=r"^tal:rc$"),
+        ],
+        states={
+            CODE: [MessageHandler(text_input, got_code), MessageHandler(other_input, not_text)],
+            COUNT: [MessageHandler(text_input, got_count), MessageHandler(other_input, not_text)],
+            PERIOD: [MessageHandler(text_input, got_period),
+                     MessageHandler(other_input, not_text)],
+        },
+        fallbacks=[
+            CommandHandler("turf", turf),
+            CommandHandler("rapport", rapport),
+            CallbackQueryHandler(turf, pattern=r"^menu:turf$"),
+            CallbackQueryHandler(rapport, pattern=r"^menu:report$"),
+            CallbackQueryHandler(choose_activity, pattern=r"^tal:a:"),
+            CallbackQueryHandler(other_activity, pattern=r"^tal:o:"),
+            CallbackQueryHandler(page, pattern=r"^tal:p:"),
+            CallbackQueryHandler(toggle, pattern=r"^tal:t:"),
+            CallbackQueryHandler(remove_walkin, pattern=r"^tal:w:"),
+            CallbackQueryHandler(done, pattern=r"^tal:done:"),
+            CallbackQueryHandler(report_period, pattern=r"^tal:r:"),
+            CallbackQueryHandler(report_csv, pattern=r"^tal:csv:"),
+            CallbackQueryHandler(stale_button, pattern=r"^tal:"),
+        ],
+    )
+    app.add_handler(conversation)
+    app.add_handler(CommandHandler("turf", turf))
+    app.add_handler(CommandHandler("rapport", rapport))
+    app.add_handler(CallbackQueryHandler(turf, pattern=r"^menu:turf$"))
+    app.add_handler(CallbackQueryHandler(rapport, pattern=r"^menu:report$"))
+    app.add_handler(CallbackQueryHandler(choose_activity, pattern=r"^tal:a:"))
+    app.add_handler(CallbackQueryHandler(other_activity, pattern=r"^tal:o:"))
+    app.add_handler(CallbackQueryHandler(page, pattern=r"^tal:p:"))
+    app.add_handler(CallbackQueryHandler(toggle, pattern=r"^tal:t:"))
+    app.add_handler(CallbackQueryHandler(remove_walkin, pattern=r"^tal:w:"))
+    app.add_handler(CallbackQueryHandler(done, pattern=r"^tal:done:"))
+    app.add_handler(CallbackQueryHandler(report_period, pattern=r"^tal:r:"))
+    app.add_handler(CallbackQueryHandler(report_csv, pattern=r"^tal:csv:"))
+    app.add_handler(CallbackQueryHandler(stale_button, pattern=r"^tal:"))
+    add_tick(app, "tally", tick)
