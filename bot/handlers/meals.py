@@ -41,6 +41,7 @@ from bot.services.meals import (
     MAX_GUESTS,
     MAX_NOTE,
     MealView,
+    NewSignups,
     Notice,
     Outcome,
     Result,
@@ -211,13 +212,15 @@ def table_markup(t: Translator, table: Table, person: Person, now: datetime
         rows.append([(t._("✅ Confirm everyone"), f"meal:oka:{mid}")])
     if not table.view.meal.cancelled:
         rows.append([(t._("➕ Add someone without Telegram"), f"meal:add:{mid}")])
+    room = table.view.meal.room
     rows.append([(t._("🙋 Who came?"), f"meal:att:{mid}"),
-                 (t._("📅 Other meals"), "meal:tl")])
+                 (t._("📅 Other meals"), f"meal:tlr:{room}")])
     if person.role == COORDINATOR and not table.view.meal.cancelled and not started:
         rows.append([(t._("🔢 Seats for this meal"), f"meal:cap:{mid}"),
                      (t._("🚫 Cancel this meal"), f"meal:cx:{mid}")])
     if person.role == COORDINATOR:
-        rows.append([(t._("🔢 Seats for all meals"), "meal:rcap")])
+        rows.append([(t._("🔢 Seats for all meals"), f"meal:rcap:{room}"),
+                     (t._("🏠 Other room"), "meal:rooms")])
     rows.append([(t._("🔄 Refresh"), f"meal:t:{mid}"), (t._("⬅️ Menu"), "menu:main")])
     return kb(rows)
 
@@ -433,12 +436,13 @@ async def answer_offer(update: Update, context: BotContext, meal_id: int, accept
 # --- volunteers ----------------------------------------------------------------------------
 
 
-async def _show_table(update: Update, context: BotContext, meal_id: int | None) -> None:
+async def _show_table(update: Update, context: BotContext, meal_id: int | None,
+                      room: str | None = None) -> None:
     person, t = context.person, context.t
     assert person is not None
     services = context.services
     if meal_id is None:
-        view = await services.meals.next_meal(person.room or "")
+        view = await services.meals.next_meal(room or person.room or "")
         if view is None:
             await reply(update, context, t._("There is no meal planned for your room."),
                         kb([[(t._("⬅️ Menu"), "menu:main")]]),
@@ -465,18 +469,60 @@ async def table_of(update: Update, context: BotContext, meal_id: int) -> None:
 
 @requires(VOLUNTEER)
 async def other_meals(update: Update, context: BotContext) -> None:
+    assert context.person is not None
+    await other_meals_of(update, context, context.person.room or "")
+
+
+def _managed_room(context: BotContext, room: str) -> Outcome:
+    """A room id from a button: it must exist and be one this person may manage."""
+    assert context.person is not None
+    if context.services.config.room(room) is None:
+        return Outcome.NOT_FOUND
+    if not context.services.meals.may_manage(context.person, room):
+        return Outcome.FORBIDDEN
+    return Outcome.OK
+
+
+async def other_meals_of(update: Update, context: BotContext, room: str) -> None:
+    """The last week's and coming meals of a room (a volunteer's own; any for coordinators)."""
     person, t = context.person, context.t
     assert person is not None
-    views = await context.services.meals.recent_meals(person.room or "")
+    outcome = _managed_room(context, room)
+    if outcome is not Outcome.OK:
+        await _refuse(update, context, outcome)
+        return
+    views = await context.services.meals.recent_meals(room)
     rows = [[(f"{t.date(v.meal.starts_at, 'EEE d MMM')} {t.time(v.meal.starts_at)} · "
               f"{v.taken}/{v.cap}" + (" ✖️" if v.meal.cancelled else ""), f"meal:t:{v.meal.id}")]
             for v in views]
     rows.append([(t._("⬅️ Menu"), "menu:main")])
-    await reply(update, context, t._("Which meal?"), kb(rows))
+    config_room = context.services.config.room(room)
+    title = t._("Which meal?")
+    if config_room is not None and room != person.room:
+        title = t._("Which meal in {room}?").format(room=escape(config_room.name))
+    await reply(update, context, title, kb(rows))
+
+
+async def pick_room(update: Update, context: BotContext) -> None:
+    """Coordinators look after every room: choose whose list to open."""
+    t = context.t
+    rooms = context.services.config.rooms.values()
+    rows = [[(room.name, f"meal:tr:{room.id}")] for room in rooms]
+    rows.append([(t._("⬅️ Menu"), "menu:main")])
+    await reply(update, context, t._("Which BuurtWerkKamer?"), kb(rows))
+
+
+async def room_table(update: Update, context: BotContext, room: str) -> None:
+    """The next meal's list of a chosen room."""
+    outcome = _managed_room(context, room)
+    if outcome is not Outcome.OK:
+        await _refuse(update, context, outcome)
+        return
+    await _show_table(update, context, None, room)
 
 
 async def _volunteer_done(update: Update, context: BotContext, result: Result,
-                          meal_id: int | None) -> None:
+                          meal_id: int | None, room: str | None = None) -> None:
     if result.outcome not in (Outcome.OK, Outcome.ALREADY):
         await _refuse(update, context, result.outcome)
         return
@@ -485,7 +531,7 @@ async def _volunteer_done(update: Update, context: BotContext, result: Result,
     await send_notices(context.application, context.services, result.notices)
     target = meal_id if meal_id is not None else (
         result.view.meal.id if result.view is not None else None)
-    await _show_table(update, context, target)
+    await _show_table(update, context, target, room)
 
 
 async def confirm(update: Update, context: BotContext, signup_id: int) -> None:
@@ -585,10 +631,13 @@ async def ask_text(update: Update, context: BotContext) -> int:
     needed = {"note": RESIDENT, "no": VOLUNTEER, "add": VOLUNTEER, "cap": COORDINATOR,
               "rcap": COORDINATOR}.get(kind)
     if needed is None or (kind != "rcap" and not target.isdigit()) or (
-            kind == "rcap" and target):
+            kind == "rcap" and target and context.services.config.room(target) is None):
         return await stale_button(update, context)
     if person is None or not person.has_role(needed):
         return await requires(needed)(_noop)(update, context)
+    room = target if kind == "rcap" else ""
+    if kind == "rcap" and not room:  # a button from before rooms were in the data
+        room = person.room or ""
     if kind == "note":
         result = await context.services.meals.my_signup(person, int(target))
         if result.signup is None or result.signup.status not in (
@@ -597,14 +646,19 @@ async def ask_text(update: Update, context: BotContext) -> int:
                           else Outcome.NOT_SIGNED_UP)
             return END
     context.user_data["meal_prompt"] = {  # type: ignore[index]
-        "kind": kind, "id": int(target) if target else 0,
+        "kind": kind, "id": int(target) if target.isdigit() else 0, "room": room,
         "at": context.services.clock.now().isoformat()}
     rows: list[list[tuple[str, str]]] = []
     if kind == "no":
         rows = [[(t._(reason), f"meal:nr:{target}:{i}")] for i, reason in
                 enumerate(DECLINE_REASONS)]
     rows.append([(t._("Stop"), "meal:stop")])
-    await reply(update, context, t._(PROMPTS[kind]).format(n=MAX_NOTE), kb(rows))
+    question = t._(PROMPTS[kind]).format(n=MAX_NOTE)
+    config_room = context.services.config.room(room)
+    if kind == "rcap" and config_room is not None and room != person.room:
+        question = t._("How many seats for all coming meals of {room}? Type a number from 1 "
+                       "to 40.").format(room=escape(config_room.name))
+    await reply(update, context, question, kb(rows))
     return TEXT
 
 
@@ -669,11 +723,16 @@ async def got_text(update: Update, context: BotContext) -> int:
         result = await services.meals.set_meal_cap(person, target, int(number))
         await _volunteer_done(update, context, result, target)
     else:
-        result = await services.meals.set_room_cap(person, person.room or "", int(number))
-        if result.outcome is Outcome.OK:
-            await update.message.reply_text(t.bidi(t._(
-                "Done: the coming meals of your room have {n} seats.").format(n=int(number))))
-        await _volunteer_done(update, context, result, None)
+        room = prompt.get("room") or person.room or ""
+        result = await services.meals.set_room_cap(person, room, int(number))
+        config_room = services.config.room(room)
+        if result.outcome is Outcome.OK and config_room is not None:
+            text = t._("Done: the coming meals of your room have {n} seats.").format(
+                n=int(number)) if room == person.room else t._(
+                "Done: the coming meals of {room} have {n} seats.").format(
+                    room=escape(config_room.name), n=int(number))
+            await update.message.reply_text(t.bidi(text))
+        await _volunteer_done(update, context, result, None, room)
     return END
 
 
@@ -708,6 +767,9 @@ ROUTES: dict[str, tuple[Action, str, tuple[type, ...]]] = {
     "rej": (lambda u, c, m: answer_offer(u, c, m, False), RESIDENT, (int,)),
     "t": (table_of, VOLUNTEER, (int,)),
     "tl": (other_meals, VOLUNTEER, ()),
+    "tlr": (other_meals_of, VOLUNTEER, (str,)),
+    "rooms": (pick_room, COORDINATOR, ()),
+    "tr": (room_table, VOLUNTEER, (str,)),
     "ok": (confirm, VOLUNTEER, (int,)),
     "oka": (confirm_all, VOLUNTEER, (int,)),
     "nr": (decline_preset, VOLUNTEER, (int, int)),
@@ -781,11 +843,46 @@ def build_conversation() -> ConversationHandler:
 # --- scheduled work ------------------------------------------------------------------------
 
 
+MAX_DIGEST_NAMES = 8
+
+
+def digest_text(t: Translator, digest: NewSignups) -> tuple[str, InlineKeyboardMarkup]:
+    """New sign-ups waiting for a volunteer: one calm message for a batch of taps."""
+    count = sum(len(rows) for _view, rows in digest.meals)
+    lines = ["🔔 " + t.ngettext("{n} new sign-up for the shared dinner is waiting for your "
+                               "confirmation.",
+                               "{n} new sign-ups for the shared dinner are waiting for your "
+                               "confirmation.", count).format(n=count)]
+    buttons = []
+    for view, rows in digest.meals:
+        names = [person_label(t, row) for row in rows[:MAX_DIGEST_NAMES]]
+        if len(rows) > MAX_DIGEST_NAMES:
+            more = len(rows) - MAX_DIGEST_NAMES
+            names.append(t.ngettext("{n} more", "{n} more", more).format(n=more))
+        lines.append("")
+        lines.append("<b>" + when(t, view) + "</b>: " + ", ".join(names))
+        lines.append(t._("{taken} of {cap} seats taken, {free} left.").format(
+            taken=view.taken, cap=view.cap, free=view.free))
+        buttons.append([(t._("📋 Open the list of {date}").format(
+            date=t.date(view.meal.starts_at, "EEE d MMM")), f"meal:t:{view.meal.id}")])
+    return "\n".join(lines), kb(buttons)
+
+
 async def tick(app: Any, now: datetime) -> None:
-    """Expired offers move on, the morning reminder, the cook's final list at the deadline."""
+    """Expired offers move on, the morning reminder, the cook's final list at the deadline,
+    and a batched heads-up to the kookgroep about sign-ups waiting for confirmation."""
     services = app.services
-    notices, lists = await services.meals.tick(now)
+    notices, lists, digests = await services.meals.tick(now)
     await send_notices(app, services, notices)
+    for digest in digests:
+        people = await services.users.volunteers(digest.room)
+        if not people:
+            people = await services.users.coordinators(digest.room)
+        for person in people:
+            try:
+                await notify(app, person, lambda t, d=digest: digest_text(t, d))
+            except Exception:  # one failing message never stops the others
+                log.exception("could not send the new sign-ups digest")
     for meal_id in lists:
         table = await services.meals.table_for(meal_id)
         if table is None:
