@@ -136,3 +136,29 @@ async def test_volunteers_cannot_open_other_rooms(bot: BotHarness) -> None:
     assert vera.bot_messages[-1].text == table.text  # nothing new was shown to Vera
     assert await status(bot, hanna, hart_meal.id) == "pending"
     assert await bot.db.fetchval("SELECT COUNT(*) FROM meal_room_caps") == 0
+
+
+async def test_food_wish_after_the_final_list_reaches_the_cook(bot: BotHarness) -> None:
+    vera = await bot.volunteer("Vera")
+    meal = (await first_meal(bot)).meal
+    fatima = await bot.resident("Fatima", name="Fatima")
+    await sign_up(fatima, meal.id)
+    await fatima.press("halal")  # before the list: it is on the list, no extra message
+    await fatima.next_edit()
+    await bot.tick(at=datetime(2026, 12, 1, 12, 0, tzinfo=TZ))
+    await bot.settle()
+    final = [m for m in vera.bot_messages if "Definitieve lijst" in m.text]
+    assert len(final) == 1 and "halal" in final[0].text
+    count = len(vera.bot_messages)
+    bot.clock.set(datetime(2026, 12, 1, 15, 0, tzinfo=TZ))
+    await fatima.press("allergie")
+    await fatima.next_edit()
+    await fatima.press("✏️ Schrijf waar u allergisch voor bent")
+    await fatima.next_edit()
+    await fatima.send("pinda's & <noten>")
+    await fatima.next_message()
+    await bot.settle()
+    late = vera.bot_messages[count:]
+    assert len(late) == 2  # the allergy tap and the note
+    assert "Fatima" in late[-1].text and "pinda's & <noten>" in late[-1].text
+    assert "halal" in late[-1].text

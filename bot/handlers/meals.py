@@ -48,7 +48,7 @@ from bot.services.meals import (
     Table,
 )
 from bot.services.users import COORDINATOR, RESIDENT, VOLUNTEER, Person
-from bot.store.meals import SignupRow
+from bot.store.meals import SEATED, SignupRow
 
 log = logging.getLogger(__name__)
 
@@ -395,8 +395,37 @@ async def set_guests(update: Update, context: BotContext, meal_id: int, guests: 
 
 
 async def toggle_diet(update: Update, context: BotContext, meal_id: int, code: str) -> None:
-    await _after(update, context,
-                 await context.services.meals.toggle_diet(context.person, meal_id, code))
+    result = await context.services.meals.toggle_diet(context.person, meal_id, code)
+    await _after(update, context, result)
+    await tell_cook_late_diet(context, result)
+
+
+async def tell_cook_late_diet(context: BotContext, result: Result) -> None:
+    """Food wishes changed after the cook's final list went out: the kookgroep must know.
+
+    An allergy typed at 15:00 is useless if the cook only reads the 12:00 list.
+    """
+    view, row = result.view, result.signup
+    if (result.outcome is not Outcome.OK or view is None or row is None
+            or not view.meal.list_sent or row.status not in SEATED):
+        return
+    services = context.services
+    people = await services.users.volunteers(view.meal.room)
+    if not people:
+        people = await services.users.coordinators(view.meal.room)
+
+    def render(t: Translator) -> tuple[str, InlineKeyboardMarkup]:
+        diet = diet_text(t, row) or t._("no food wishes")
+        return t._("Change after the final list for the shared dinner on {when}: {name} now "
+                   "has these food wishes: {diet}.").format(
+                       when=when(t, view), name=person_label(t, row), diet=diet), kb(
+                           [[(t._("📋 Open the list"), f"meal:t:{view.meal.id}")]])
+
+    for person in people:
+        try:
+            await notify(context.application, person, render)
+        except Exception:  # one failing message never stops the others
+            log.exception("could not tell the kookgroep about a late food wish")
 
 
 async def ask_cancel(update: Update, context: BotContext, meal_id: int) -> None:
@@ -687,6 +716,7 @@ async def got_text(update: Update, context: BotContext) -> int:
             return TEXT
         result = await services.meals.set_note(person, target, text)
         await _after(update, context, result)
+        await tell_cook_late_diet(context, result)
         return END
     if kind == "no":
         if len(text) > MAX_NOTE * 2:
