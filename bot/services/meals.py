@@ -18,6 +18,7 @@ import aiosqlite
 from bot.clock import TZ, local, to_db
 from bot.i18n import N_
 from bot.schedule import CalendarEntry
+from bot.store import job_runs
 from bot.store import meals as store
 from bot.store import participation as participation_store
 from bot.store.meals import SEATED, MealRow, SignupRow
@@ -37,6 +38,10 @@ MAX_GUESTS = 2
 MAX_NOTE = 100
 CAP_RANGE = (1, 40)
 REMINDER_HOUR = 9
+#: New sign-ups are told to the kookgroep in batches: once the oldest waits this long...
+NEW_SIGNUP_BATCH = timedelta(minutes=30)
+#: ...and only in the daytime (local hours [start, end)), never at night.
+NOTIFY_HOURS = (8, 21)
 DIETS = ("halal", "vega", "nopork", "allergy")
 
 
@@ -95,6 +100,14 @@ class Table:
     seated: list[SignupRow]
     waiting: list[SignupRow]
     diets: dict[str, int]
+
+
+@dataclass(frozen=True)
+class NewSignups:
+    """Sign-ups of one room waiting for a volunteer's confirmation, per meal (a digest)."""
+
+    room: str
+    meals: list[tuple[MealView, list[SignupRow]]]
 
 
 class MealService:
@@ -699,12 +712,12 @@ class MealService:
 
     # --- scheduled work ----------------------------------------------------------------
 
-    async def tick(self, now: datetime) -> tuple[list[Notice], list[int]]:
+    async def tick(self, now: datetime) -> tuple[list[Notice], list[int], list[NewSignups]]:
         """Expire offers and move them on, send morning reminders, hand out cook lists.
 
-        Returns notices to send and meal ids whose final list goes to the room's volunteers.
-        Each reminder and each list is claimed in the database once, so a restart never
-        repeats them.
+        Returns notices to send, meal ids whose final list goes to the room's volunteers, and
+        digests of new sign-ups for them to confirm. Each reminder, list and announced sign-up
+        is claimed in the database once, so a restart never repeats them.
         """
         await self.ensure_schedule(now)
         notices: list[Notice] = []
@@ -742,7 +755,39 @@ class MealService:
                     await store.claim_meal_flag(conn, meal.id, "list_sent_at", now)
                 ):
                     lists.append(meal.id)
-        return notices, lists
+            digests = await self._new_signups(conn, now)
+        return notices, lists, digests
+
+    async def _new_signups(self, conn: aiosqlite.Connection, now: datetime) -> list[NewSignups]:
+        """Batch the sign-ups volunteers have not heard of yet, per room (inside the tick's tx).
+
+        A volunteer gets at most one message per batch, in the daytime, once the oldest new
+        sign-up has waited ``NEW_SIGNUP_BATCH`` — not a message per tap. Each sign-up is
+        claimed in ``job_runs``, so it is announced once, also across a restart.
+        """
+        if not NOTIFY_HOURS[0] <= local(now).hour < NOTIFY_HOURS[1]:
+            return []
+        by_room: dict[str, dict[int, list[SignupRow]]] = {}
+        meals: dict[int, MealRow] = {}
+        for row in await store.unannounced_pending(conn, now):
+            meal = meals.get(row.meal_id) or await store.get_meal(conn, row.meal_id)
+            if meal is None:
+                continue
+            meals[meal.id] = meal
+            by_room.setdefault(meal.room, {}).setdefault(meal.id, []).append(row)
+        digests = []
+        for room, per_meal in by_room.items():
+            oldest = min(r.created_at for rows in per_meal.values() for r in rows)
+            if now - oldest < NEW_SIGNUP_BATCH:
+                continue  # wait a little: more may come, one message for all of them
+            for rows in per_meal.values():
+                for row in rows:
+                    await job_runs.claim(conn, store.ANNOUNCED_JOB, store.announce_key(row), now)
+            digests.append(NewSignups(room, [
+                (await self._view(conn, meals[meal_id]), rows)
+                for meal_id, rows in per_meal.items()
+            ]))
+        return digests
 
     # --- privacy -----------------------------------------------------------------------
 

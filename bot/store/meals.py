@@ -287,3 +287,24 @@ async def of_user(conn: aiosqlite.Connection, user_id: int) -> list[tuple[MealRo
         if meal is not None:
             out.append((meal, signup_row))
     return out
+
+
+#: job_runs job name for "volunteers were told about this pending sign-up".
+ANNOUNCED_JOB = "meals:new"
+
+
+def announce_key(row: SignupRow) -> str:
+    """One key per sign-up *round*: signing up again after a cancel is news again."""
+    return f"{row.id}@{to_db(row.created_at)}"
+
+
+async def unannounced_pending(conn: aiosqlite.Connection, now: datetime) -> list[SignupRow]:
+    """Pending sign-ups of coming meals the room's volunteers have not been told about."""
+    cursor = await conn.execute(
+        _WITH_USER + " JOIN meals m ON m.id = s.meal_id"
+        " WHERE s.status = 'pending' AND s.added_by IS NULL AND m.cancelled_at IS NULL"
+        " AND m.starts_at > ? AND NOT EXISTS (SELECT 1 FROM job_runs j WHERE j.job = ?"
+        " AND j.period = s.id || '@' || s.created_at) ORDER BY m.starts_at, s.id",
+        (to_db(now), ANNOUNCED_JOB),
+    )
+    return [_signup(row) for row in await cursor.fetchall()]

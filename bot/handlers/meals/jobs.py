@@ -1,0 +1,79 @@
+"""Eettafel scheduled work: offers that expire, the morning reminder, the cook's final list,
+and the batched heads-up about sign-ups waiting for confirmation.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from telegram import InlineKeyboardMarkup
+
+from bot.handlers.common import (
+    kb,
+    notify,
+)
+from bot.handlers.meals.render import person_label, send_notices, table_text, when
+from bot.i18n import Translator
+from bot.services.meals import (
+    NewSignups,
+)
+
+log = logging.getLogger(__name__)
+
+
+# --- scheduled work ------------------------------------------------------------------------
+
+
+MAX_DIGEST_NAMES = 8
+
+
+def digest_text(t: Translator, digest: NewSignups) -> tuple[str, InlineKeyboardMarkup]:
+    """New sign-ups waiting for a volunteer: one calm message for a batch of taps."""
+    count = sum(len(rows) for _view, rows in digest.meals)
+    lines = ["🔔 " + t.ngettext("{n} new sign-up for the shared dinner is waiting for your "
+                               "confirmation.",
+                               "{n} new sign-ups for the shared dinner are waiting for your "
+                               "confirmation.", count).format(n=count)]
+    buttons = []
+    for view, rows in digest.meals:
+        names = [person_label(t, row) for row in rows[:MAX_DIGEST_NAMES]]
+        if len(rows) > MAX_DIGEST_NAMES:
+            more = len(rows) - MAX_DIGEST_NAMES
+            names.append(t.ngettext("{n} more", "{n} more", more).format(n=more))
+        lines.append("")
+        lines.append("<b>" + when(t, view) + "</b>: " + ", ".join(names))
+        lines.append(t._("{taken} of {cap} seats taken, {free} left.").format(
+            taken=view.taken, cap=view.cap, free=view.free))
+        buttons.append([(t._("📋 Open the list of {date}").format(
+            date=t.date(view.meal.starts_at, "EEE d MMM")), f"meal:t:{view.meal.id}")])
+    return "\n".join(lines), kb(buttons)
+
+
+async def tick(app: Any, now: datetime) -> None:
+    """Expired offers move on, the morning reminder, the cook's final list at the deadline,
+    and a batched heads-up to the kookgroep about sign-ups waiting for confirmation."""
+    services = app.services
+    notices, lists, digests = await services.meals.tick(now)
+    await send_notices(app, services, notices)
+    for digest in digests:
+        people = await services.users.volunteers(digest.room)
+        if not people:
+            people = await services.users.coordinators(digest.room)
+        for person in people:
+            try:
+                await notify(app, person, lambda t, d=digest: digest_text(t, d))
+            except Exception:  # one failing message never stops the others
+                log.exception("could not send the new sign-ups digest")
+    for meal_id in lists:
+        table = await services.meals.table_for(meal_id)
+        if table is None:
+            continue
+        people = await services.users.volunteers(table.view.meal.room)
+        if not people:
+            people = await services.users.coordinators(table.view.meal.room)
+        for person in people:
+            await notify(app, person, lambda t, tb=table: (
+                table_text(t, tb, final=True),
+                kb([[(t._("📋 Open the list"), f"meal:t:{tb.view.meal.id}")]])))

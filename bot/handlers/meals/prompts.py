@@ -1,0 +1,177 @@
+"""Eettafel questions answered by typing: an allergy note, a decline reason, a walk-in's name,
+a cap. Asked in a small persistent conversation, so a restart in between does not lose the
+question.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from html import escape
+
+from telegram import Update
+
+from bot.context import BotContext
+from bot.handlers.common import (
+    END,
+    kb,
+    reply,
+    requires,
+    stale_button,
+)
+from bot.handlers.meals.render import DECLINE_REASONS, PROMPT_MINUTES, TEXT, refuse
+from bot.handlers.meals.resident import after, tell_cook_late_diet
+from bot.handlers.meals.volunteer import show_table, volunteer_done
+from bot.i18n import N_
+from bot.services.meals import (
+    MAX_NOTE,
+    Outcome,
+)
+from bot.services.users import COORDINATOR, RESIDENT, VOLUNTEER
+
+log = logging.getLogger(__name__)
+
+
+# --- free text: allergy note, decline reason, walk-in name, caps ----------------------------
+
+
+PROMPTS = {
+    "note": N_("What are you allergic to? Write it in a few words (at most {n} characters)."),
+    "no": N_("Why can this person not come? Choose a reason or type your own. "
+             "The person will read it."),
+    "add": N_("Type the name or initials of the person without Telegram."),
+    "cap": N_("How many seats for this meal? Type a number from 1 to 40."),
+    "rcap": N_("How many seats for all coming meals of your room? Type a number from 1 to 40."),
+}
+
+
+async def ask_text(update: Update, context: BotContext) -> int:
+    """Entry: ``meal:<kind>:<id>`` buttons that need a typed answer."""
+    query = update.callback_query
+    assert query is not None
+    parts = (query.data or "").split(":")
+    kind = parts[1] if len(parts) > 1 else ""
+    target = parts[2] if len(parts) > 2 else ""
+    person, t = context.person, context.t
+    needed = {"note": RESIDENT, "no": VOLUNTEER, "add": VOLUNTEER, "cap": COORDINATOR,
+              "rcap": COORDINATOR}.get(kind)
+    if needed is None or (kind != "rcap" and not target.isdigit()) or (
+            kind == "rcap" and target and context.services.config.room(target) is None):
+        return await stale_button(update, context)
+    if person is None or not person.has_role(needed):
+        return await requires(needed)(_noop)(update, context)
+    room = target if kind == "rcap" else ""
+    if kind == "rcap" and not room:  # a button from before rooms were in the data
+        room = person.room or ""
+    if kind == "note":
+        result = await context.services.meals.my_signup(person, int(target))
+        if result.signup is None or result.signup.status not in (
+                "pending", "confirmed", "waiting", "offered"):
+            await refuse(update, context, result.outcome if result.signup is None
+                          else Outcome.NOT_SIGNED_UP)
+            return END
+    context.user_data["meal_prompt"] = {  # type: ignore[index]
+        "kind": kind, "id": int(target) if target.isdigit() else 0, "room": room,
+        "at": context.services.clock.now().isoformat()}
+    rows: list[list[tuple[str, str]]] = []
+    if kind == "no":
+        rows = [[(t._(reason), f"meal:nr:{target}:{i}")] for i, reason in
+                enumerate(DECLINE_REASONS)]
+    rows.append([(t._("Stop"), "meal:stop")])
+    question = t._(PROMPTS[kind]).format(n=MAX_NOTE)
+    config_room = context.services.config.room(room)
+    if kind == "rcap" and config_room is not None and room != person.room:
+        question = t._("How many seats for all coming meals of {room}? Type a number from 1 "
+                       "to 40.").format(room=escape(config_room.name))
+    await reply(update, context, question, kb(rows))
+    return TEXT
+
+
+async def _noop(update: Update, context: BotContext) -> int:
+    return END
+
+
+async def got_text(update: Update, context: BotContext) -> int:
+    assert update.message is not None and update.message.text is not None
+    prompt = context.user_data.pop("meal_prompt", None)  # type: ignore[union-attr]
+    person, t = context.person, context.t
+    services = context.services
+    text = update.message.text
+    if prompt is None or person is None or services.clock.now() - datetime.fromisoformat(
+            prompt["at"]) > timedelta(minutes=PROMPT_MINUTES):
+        await update.message.reply_text(t.bidi(t._(
+            "I was not waiting for a message. Please use the buttons, or tap /menu.")))
+        return END
+    kind, target = prompt["kind"], prompt["id"]
+    if kind == "note":
+        if len(text) > MAX_NOTE:
+            context.user_data["meal_prompt"] = prompt  # type: ignore[index]
+            await update.message.reply_text(t.bidi(t._(
+                "That is too long. Please write it in at most {n} characters.").format(
+                    n=MAX_NOTE)))
+            return TEXT
+        result = await services.meals.set_note(person, target, text)
+        await after(update, context, result)
+        await tell_cook_late_diet(context, result)
+        return END
+    if kind == "no":
+        if len(text) > MAX_NOTE * 2:
+            context.user_data["meal_prompt"] = prompt  # type: ignore[index]
+            await update.message.reply_text(t.bidi(t._(
+                "That is too long. Please write it in at most {n} characters.").format(
+                    n=MAX_NOTE * 2)))
+            return TEXT
+        result = await services.meals.decline(person, target, text)
+        await volunteer_done(update, context, result, None)
+        return END
+    if kind == "add":
+        if len(text) > 64:
+            context.user_data["meal_prompt"] = prompt  # type: ignore[index]
+            await update.message.reply_text(t.bidi(t._(
+                "That is too long. Please write it in at most {n} characters.").format(n=64)))
+            return TEXT
+        result = await services.meals.add_offline(person, target, text)
+        if result.outcome is Outcome.WAITLISTED:
+            await update.message.reply_text(t.bidi(t._(
+                "The meal is full: {name} is on the waiting list, place {place}.").format(
+                    name=escape(" ".join(text.split())), place=result.place)))
+            await show_table(update, context, target)
+            return END
+        await volunteer_done(update, context, result, target)
+        return END
+    # caps
+    number = text.strip()
+    if not number.isdigit() or not 1 <= int(number) <= 40:
+        context.user_data["meal_prompt"] = prompt  # type: ignore[index]
+        await update.message.reply_text(t.bidi(t._("Please type a number from 1 to 40.")))
+        return TEXT
+    if kind == "cap":
+        result = await services.meals.set_meal_cap(person, target, int(number))
+        await volunteer_done(update, context, result, target)
+    else:
+        room = prompt.get("room") or person.room or ""
+        result = await services.meals.set_room_cap(person, room, int(number))
+        config_room = services.config.room(room)
+        if result.outcome is Outcome.OK and config_room is not None:
+            text = t._("Done: the coming meals of your room have {n} seats.").format(
+                n=int(number)) if room == person.room else t._(
+                "Done: the coming meals of {room} have {n} seats.").format(
+                    room=escape(config_room.name), n=int(number))
+            await update.message.reply_text(t.bidi(text))
+        await volunteer_done(update, context, result, None, room)
+    return END
+
+
+async def stop_text(update: Update, context: BotContext) -> int:
+    context.user_data.pop("meal_prompt", None)  # type: ignore[union-attr]
+    await reply(update, context, context.t._("Stopped. Nothing was changed."),
+                kb([[(context.t._("⬅️ Menu"), "menu:main")]]))
+    return END
+
+
+async def text_expected(update: Update, context: BotContext) -> int:
+    """A photo or sticker where we asked for words."""
+    assert update.message is not None
+    await update.message.reply_text(context.t.bidi(context.t._(
+        "Please type your answer, or tap Stop.")))
+    return TEXT

@@ -1,0 +1,188 @@
+"""Eettafel for residents (/eten): the coming meals, sign up, guests, food wishes, cancel,
+answer a seat offer.
+"""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+
+from telegram import InlineKeyboardMarkup, Update
+
+from bot.context import BotContext
+from bot.handlers.common import (
+    kb,
+    notify,
+    reply,
+    requires,
+    safe_answer,
+)
+from bot.handlers.meals.render import (
+    diet_text,
+    outcome_text,
+    person_label,
+    refuse,
+    seats_line,
+    send_notices,
+    show_card,
+    when,
+)
+from bot.i18n import Translator
+from bot.services.meals import (
+    Outcome,
+    Result,
+)
+from bot.services.users import RESIDENT
+from bot.store.meals import SEATED
+
+log = logging.getLogger(__name__)
+
+
+# --- residents -----------------------------------------------------------------------------
+
+
+@requires(RESIDENT)
+async def meals_list(update: Update, context: BotContext) -> None:
+    person, t = context.person, context.t
+    assert person is not None
+    services = context.services
+    room = services.config.room(person.room)
+    if room is None or not room.meals:
+        await reply(update, context, t._("Your BuurtWerkKamer has no shared dinner at the "
+                                         "moment."), kb([[(t._("⬅️ Menu"),
+                                                           "menu:main")]]),
+                    edit=update.callback_query is not None)
+        return
+    views = await services.meals.upcoming(room.id)
+    mine = await services.meals.my_signups(person)
+    now = services.clock.now()
+    lines = ["🍲 <b>" + t._("Shared dinner in {room}").format(room=escape(room.name)) + "</b>"]
+    rows: list[list[tuple[str, str]]] = []
+    for view in views:
+        short = t.date(view.meal.starts_at, "EEE d MMM")
+        status = ""
+        row = mine.get(view.meal.id)
+        if row is not None and row.status in ("pending", "confirmed", "offered", "waiting"):
+            status = " — " + {
+                "pending": t._("you are signed up"),
+                "confirmed": t._("your seat is confirmed"),
+                "offered": t._("a seat is offered to you"),
+                "waiting": t._("you are on the waiting list"),
+            }[row.status]
+            rows.append([(t._("📋 {date}: my sign-up").format(date=short),
+                          f"meal:me:{view.meal.id}")])
+        elif not view.meal.cancelled and view.meal.deadline_at > now:
+            label = t._("✍️ Sign up {date}") if view.free else t._("⏳ Waiting list {date}")
+            rows.append([(label.format(date=short), f"meal:su:{view.meal.id}")])
+        elif not view.meal.cancelled:
+            status = " — " + t._("sign-up closed")
+        lines.append(f"• {when(t, view)}: {seats_line(t, view)}{status}")
+    if not views:
+        lines.append(t._("No meals planned in the coming two weeks."))
+    lines.append("")
+    lines.append(t._("Sign up before {time} on the day of the meal.").format(
+        time=t.time(room.meal_signup_deadline)))
+    rows.append([(t._("⬅️ Menu"), "menu:main")])
+    await reply(update, context, "\n".join(lines), kb(rows),
+                edit=update.callback_query is not None)
+
+
+
+
+async def after(update: Update, context: BotContext, result: Result) -> None:
+    """Show the resident's card (or refuse) and tell others what changed."""
+    if result.outcome in (Outcome.OK, Outcome.WAITLISTED, Outcome.ALREADY, Outcome.NO_SEATS,
+                          Outcome.CANCELLED) and result.view is not None:
+        if result.outcome is Outcome.NO_SEATS and update.callback_query is not None:
+            await safe_answer(update.callback_query, outcome_text(context.t, result.outcome),
+                              alert=True)
+        await show_card(update, context, result)
+    else:
+        await refuse(update, context, result.outcome)
+    if result.notices:
+        await send_notices(context.application, context.services, result.notices)
+
+
+async def sign_up(update: Update, context: BotContext, meal_id: int) -> None:
+    await after(update, context, await context.services.meals.sign_up(context.person, meal_id))
+
+
+async def my_signup(update: Update, context: BotContext, meal_id: int) -> None:
+    result = await context.services.meals.my_signup(context.person, meal_id)
+    if result.outcome is Outcome.NOT_FOUND:
+        await refuse(update, context, result.outcome)
+        return
+    await show_card(update, context, result)
+
+
+async def set_guests(update: Update, context: BotContext, meal_id: int, guests: int) -> None:
+    await after(update, context,
+                 await context.services.meals.set_guests(context.person, meal_id, guests))
+
+
+async def toggle_diet(update: Update, context: BotContext, meal_id: int, code: str) -> None:
+    result = await context.services.meals.toggle_diet(context.person, meal_id, code)
+    await after(update, context, result)
+    await tell_cook_late_diet(context, result)
+
+
+async def tell_cook_late_diet(context: BotContext, result: Result) -> None:
+    """Food wishes changed after the cook's final list went out: the kookgroep must know.
+
+    An allergy typed at 15:00 is useless if the cook only reads the 12:00 list.
+    """
+    view, row = result.view, result.signup
+    if (result.outcome is not Outcome.OK or view is None or row is None
+            or not view.meal.list_sent or row.status not in SEATED):
+        return
+    services = context.services
+    people = await services.users.volunteers(view.meal.room)
+    if not people:
+        people = await services.users.coordinators(view.meal.room)
+
+    def render(t: Translator) -> tuple[str, InlineKeyboardMarkup]:
+        diet = diet_text(t, row) or t._("no food wishes")
+        return t._("Change after the final list for the shared dinner on {when}: {name} now "
+                   "has these food wishes: {diet}.").format(
+                       when=when(t, view), name=person_label(t, row), diet=diet), kb(
+                           [[(t._("📋 Open the list"), f"meal:t:{view.meal.id}")]])
+
+    for person in people:
+        try:
+            await notify(context.application, person, render)
+        except Exception:  # one failing message never stops the others
+            log.exception("could not tell the kookgroep about a late food wish")
+
+
+async def ask_cancel(update: Update, context: BotContext, meal_id: int) -> None:
+    t = context.t
+    result = await context.services.meals.my_signup(context.person, meal_id)
+    if result.view is None or result.signup is None:
+        await refuse(update, context, result.outcome)
+        return
+    await reply(update, context, t._("Do you want to cancel your sign-up for {when}?").format(
+        when=when(t, result.view)), kb([[(t._("Yes, cancel"), f"meal:xy:{meal_id}")],
+                                        [(t._("No, keep my sign-up"), f"meal:me:{meal_id}")]]))
+
+
+async def cancel(update: Update, context: BotContext, meal_id: int) -> None:
+    t = context.t
+    result = await context.services.meals.cancel(context.person, meal_id)
+    if result.outcome is Outcome.OK and result.view is not None:
+        await reply(update, context, t._("Your sign-up for {when} is cancelled. Thank you for "
+                                         "letting us know!").format(when=when(t, result.view)),
+                    kb([[(t._("⬅️ All meals"), "meal:list")]]))
+        await send_notices(context.application, context.services, result.notices)
+    else:
+        await refuse(update, context, result.outcome)
+
+
+async def answer_offer(update: Update, context: BotContext, meal_id: int, accept: bool) -> None:
+    t = context.t
+    result = await context.services.meals.answer_offer(context.person, meal_id, accept)
+    if result.outcome is Outcome.CANCELLED and result.view is not None:
+        await reply(update, context, t._("Thank you. The seat goes to the next person."),
+                    kb([[(t._("⬅️ All meals"), "meal:list")]]))
+        await send_notices(context.application, context.services, result.notices)
+        return
+    await after(update, context, result)
