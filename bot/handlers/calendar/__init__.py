@@ -34,7 +34,7 @@ from bot.handlers.calendar.resident import (
     sign_up,
     subscribe,
 )
-from bot.handlers.calendar.weekly_post import tick
+from bot.handlers.calendar.weekly_post import register_membership, tick
 
 
 def register(app: Application) -> None:
@@ -58,6 +58,7 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(do_cancel, pattern=r"^cal:pcy:"))
     app.add_handler(CallbackQueryHandler(ask_end, pattern=r"^cal:pe:"))
     app.add_handler(CallbackQueryHandler(do_end, pattern=r"^cal:pey:"))
+    register_membership(app)  # type: ignore[arg-type]
     jobs.add_tick(app, "calendar", tick)  # type: ignore[arg-type]
 
 
