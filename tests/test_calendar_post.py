@@ -42,6 +42,7 @@ async def test_posted_once_to_group_and_subscribers_across_restart(bot: BotHarne
     assert len(posts) == 1
     assert "week 50: 7 december tot en met 13 december" in posts[0].text
     assert "Maandag 7 december" in posts[0].text and "Koffie en praatje (inloop)" in posts[0].text
+    assert "17:30–19:30  Eettafel" in posts[0].text  # the eettafel's meals are in the post
     assert len(_posts(fatima.bot_messages)) == 1
     await bot.tick(at=at(SUN, 17, 1))
     await bot.restart()

@@ -30,7 +30,8 @@ def _span(t: Translator, entry: CalendarEntry) -> str:
     return f"{t.time(entry.starts_at)}–{t.time(entry.ends_at)}"
 
 
-def entry_line(t: Translator, entry: CalendarEntry, mine: bool = False) -> str:
+def entry_line(t: Translator, entry: CalendarEntry, mine: bool = False,
+               waiting: bool = False) -> str:
     """One line of the programme: time, title, places, and what changed."""
     line = f"{_span(t, entry)}  {title_of(t, entry)}"
     if entry.cancelled:
@@ -46,6 +47,8 @@ def entry_line(t: Translator, entry: CalendarEntry, mine: bool = False) -> str:
             extras.append(t.ngettext("{n} place left", "{n} places left", left).format(n=left))
     if mine:
         extras.append("✅ " + t._("you are signed up"))
+    elif waiting:
+        extras.append("⏳ " + t._("you are on the waiting list"))
     if extras:
         line += "  (" + "; ".join(extras) + ")"
     return line
@@ -66,7 +69,7 @@ def by_day(entries: Iterable[CalendarEntry]) -> dict[date, list[CalendarEntry]]:
 
 
 def week_text(t: Translator, room: Room, monday: date, entries: list[CalendarEntry],
-              mine: set[str] | None = None) -> str:
+              mine: set[str] | None = None, waiting: set[str] | None = None) -> str:
     """A week of the programme, grouped by day, for a Telegram message (HTML)."""
     lines = [f"<b>{escape(room.name)}</b> · " + week_label(t, monday)]
     days = by_day(entries)
@@ -75,7 +78,8 @@ def week_text(t: Translator, room: Room, monday: date, entries: list[CalendarEnt
     for day in sorted(days):
         lines.append("")
         lines.append(f"<b>{t.date(day).capitalize()}</b>")
-        lines.extend(entry_line(t, entry, entry.ref in (mine or set())) for entry in days[day])
+        lines.extend(entry_line(t, entry, entry.ref in (mine or set()),
+                                entry.ref in (waiting or set())) for entry in days[day])
     return "\n".join(lines)
 
 

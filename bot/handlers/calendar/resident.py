@@ -41,6 +41,25 @@ def _occ_id(ref: str) -> int | None:
     return int(ref.split(":", 1)[1]) if ref.startswith("occ:") else None
 
 
+MAX_TEXT_LEN = 3900
+ACTIVE_MEAL = ("pending", "confirmed", "offered")
+
+
+def _fit(parts: list[str]) -> str:
+    """Both weeks if they fit in one message, else the first week cut at a whole line (a cut
+    inside an HTML tag would make Telegram refuse the message)."""
+    text = "\n\n".join(parts)
+    if len(text) <= MAX_TEXT_LEN:
+        return text
+    kept: list[str] = []
+    for line in parts[0].split("\n"):
+        if sum(len(k) + 1 for k in kept) + len(line) > MAX_TEXT_LEN - 2:
+            kept.append("…")
+            break
+        kept.append(line)
+    return "\n".join(kept)
+
+
 async def _agenda(update: Update, context: BotContext, room_id: str, offset: int,
                   edit: bool = True) -> None:
     services = context.services
@@ -51,16 +70,21 @@ async def _agenda(update: Update, context: BotContext, room_id: str, offset: int
     this_monday = week_start(services.clock.today())
     mine_ids = await calendar.signed_up(person, room_id)
     mine = {f"occ:{i}" for i in mine_ids}
+    # The eettafel's own sign-ups: shown as "signed up" / "waiting list", with a button to the
+    # person's sign-up card instead of a second "sign up".
+    my_meals = {f"meal:{meal_id}": row.status
+                for meal_id, row in (await services.meals.my_signups(person)).items()
+                if row.status in (*ACTIVE_MEAL, "waiting")}
+    mine |= {ref for ref, status in my_meals.items() if status in ACTIVE_MEAL}
+    waiting = {ref for ref, status in my_meals.items() if status == "waiting"}
     parts: list[str] = []
     shown = []
     for week in (offset, offset + 1):
         monday = this_monday + timedelta(weeks=week)
         entries = await calendar.week(room_id, monday)
         shown.extend(entries)
-        parts.append(week_text(t, room, monday, entries, mine))
-    text = "\n\n".join(parts)
-    if len(text) > 3900:  # a very full programme: one week per message
-        text = parts[0][:3900]
+        parts.append(week_text(t, room, monday, entries, mine, waiting))
+    text = _fit(parts)
     now = services.clock.now()
     rows: list[list[tuple[str, str]]] = []
     buttons = 0
@@ -72,6 +96,11 @@ async def _agenda(update: Update, context: BotContext, room_id: str, offset: int
         if entry.ref in mine and occ is not None:
             label = t._("↩️ Sign off: {title}, {when}")
             data = f"cal:so:{occ}"
+        elif entry.ref in my_meals:
+            label = t._("🍲 My sign-up: {title}, {when}")
+            data = f"meal:me:{entry.ref.split(':', 1)[1]}"
+        elif entry.ref.startswith("meal:") and room_id != person.room:
+            continue  # the eettafel is for the room's own residents
         elif entry.signup_data:
             label = t._("✍️ Sign up: {title}, {when}")
             data = entry.signup_data
