@@ -429,3 +429,42 @@ def test_a_very_full_week_is_cut_at_a_whole_line() -> None:
     assert len(text) <= MAX_TEXT_LEN and text.endswith("\n…")
     assert text.count("<s>") == text.count("</s>")
     assert _fit(["a", "b"]) == "a\n\nb"
+
+
+async def test_coordinator_sets_who_leads_a_weekly_activity(bot: BotHarness) -> None:
+    carla = await _start_adding(bot)
+    await carla.send("Schaakclub")
+    await carla.next_message()
+    await carla.press_data("cal:f:cat:sociale_ontmoeting")
+    await carla.next_edit()
+    await carla.press("woensdag")
+    await carla.next_edit()
+    await carla.press("Verder ▶️")
+    await carla.next_edit()
+    await carla.send("15:00")
+    await carla.next_message()
+    await carla.press("60 minuten")
+    await carla.next_edit()
+    await carla.press("Aanmelden is niet nodig")
+    await carla.next_edit()
+    await carla.press("👤 Wie begeleidt het?")
+    assert "Wie begeleidt het?" in (await carla.next_edit()).text
+    await carla.send("y" * 41)
+    assert "te lang" in (await carla.next_message()).text
+    await carla.send("Ans <de Vries>")
+    summary = await carla.next_message()
+    assert "Begeleiding: Ans &lt;de Vries&gt;" in summary.html
+    await carla.press("💾 Opslaan")
+    assert "Opgeslagen" in (await carla.next_edit()).text
+    assert await bot.db.fetchval("SELECT leader FROM activity_series WHERE title = 'Schaakclub'"
+                                 ) == "Ans <de Vries>"
+    fatima = await bot.resident("Fatima")
+    await fatima.send("/agenda")
+    agenda = await fatima.next_message()
+    assert "15:00–16:00  Schaakclub  (met Ans &lt;de Vries&gt;)" in agenda.html
+    # The leaders of the shipped programme are shown too, and in the .ics.
+    assert "(met Taalhuis" in agenda.text
+    await fatima.press("📲 In de agenda van mijn telefoon")
+    cal = parse_ics(bot.sandbox.document_bytes(await fatima.next_message()))
+    chess = [e for e in events(cal) if str(e["summary"]) == "Schaakclub"]
+    assert chess and str(chess[0]["description"]) == "met Ans <de Vries>"

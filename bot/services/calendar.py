@@ -22,6 +22,7 @@ from bot.clock import TZ
 from bot.i18n import N_
 from bot.schedule import CalendarEntry
 from bot.services.calendar_programme import (
+    MAX_LEADER,
     MAX_TITLE,
     Programme,
     check_rrule,
@@ -189,7 +190,7 @@ class CalendarService:
             capacity=row.capacity if row.signup else None,
             taken=row.taken if row.signup else None,
             signup_data=f"cal:su:{row.id}" if open_for_signup else None,
-            note=MOVED_NOTE if row.moved_from is not None else None,
+            note=MOVED_NOTE if row.moved_from is not None else None, leader=row.leader,
         )
 
     async def entries(self, room: str, start: datetime, end: datetime) -> list[CalendarEntry]:
@@ -306,6 +307,9 @@ class CalendarService:
                          leader: str | None = None) -> int:
         """A new weekly activity from ``starts_on`` (not in the past)."""
         title = self._check_common(room, title, category, duration_min, capacity)
+        leader = " ".join((leader or "").split()) or None
+        if leader is not None and len(leader) > MAX_LEADER:
+            raise CalendarError("leader_long")
         if starts_on < self.services.clock.today():
             raise CalendarError("past")
         if rrule is None:

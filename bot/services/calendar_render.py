@@ -37,6 +37,8 @@ def entry_line(t: Translator, entry: CalendarEntry, mine: bool = False,
     if entry.cancelled:
         return f"<s>{line}</s>  ❌ " + t._("does not take place")
     extras = []
+    if entry.leader:
+        extras.append(t._("with {name}").format(name=escape(entry.leader)))
     if entry.note:
         extras.append("🔁 " + escape(t._(entry.note)))
     if entry.capacity is not None and entry.taken is not None:
@@ -108,8 +110,11 @@ def ics(t: Translator, room: Room, entries: list[CalendarEntry], now: datetime) 
             event.add("status", "CANCELLED")
         else:
             event.add("status", "CONFIRMED")
+        about = [t._("with {name}").format(name=entry.leader)] if entry.leader else []
         if entry.note:
-            event.add("description", t._(entry.note))
+            about.append(t._(entry.note))
+        if about:
+            event.add("description", "\n".join(about))
         cal.add_component(event)
     # A compact VTIMEZONE covering the events (not 1970-2038): small files for cheap phones.
     days = [e.starts_at.date() for e in entries] or [now.date()]
@@ -164,6 +169,9 @@ def print_section(t: Translator, room: Room, monday: date,
             elif entry.signup_data:
                 label = t._("sign up")
                 extra = f' <span class="note">({escape(label)})</span>'
+            if entry.leader and not entry.cancelled:
+                led = t._("with {name}").format(name=entry.leader)
+                extra = f' <span class="note">({escape(led)})</span>' + extra
             parts.append(f'<tr{cls}><td class="time">{_span(t, entry)}</td>'
                          f"<td>{title_of(t, entry)}{extra}</td></tr>")
         parts.append("</table>")

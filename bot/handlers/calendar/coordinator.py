@@ -26,7 +26,7 @@ from bot.services.calendar import (
     CalendarError,
     Change,
 )
-from bot.services.calendar_programme import MAX_TITLE
+from bot.services.calendar_programme import MAX_LEADER, MAX_TITLE
 from bot.services.calendar_render import entry_line, title_of
 from bot.services.users import COORDINATOR
 from bot.store.activities import OccurrenceRow
@@ -41,6 +41,8 @@ def _error_text(t: Translator, code: str) -> str:
         "title_empty": t._("Please type a title."),
         "title_long": t._("That title is too long. Please use at most {n} characters.").format(
             n=MAX_TITLE),
+        "leader_long": t._("That name is too long. Please use at most {n} characters.").format(
+            n=MAX_LEADER),
         "past": t._("That moment has already passed. Please choose a moment in the future."),
         "already_cancelled": t._("This activity was already cancelled."),
         "started": t._("This activity has already started; it cannot be changed any more."),
@@ -120,6 +122,8 @@ async def programme_series(update: Update, context: BotContext) -> None:
              + t.ngettext("{n} minute", "{n} minutes", series.duration_min).format(
                  n=series.duration_min),
              t._(CATEGORIES[series.category]) if series.category in CATEGORIES else "",
+             *([t._("Led by: {name}").format(name=escape(series.leader))] if series.leader
+               else []),
              "", t._("Next dates:")]
     lines += [f"{t.date(row.starts_at, 'EEE d MMM')} · " + entry_line(t, calendar.entry(row))
               for row in upcoming]

@@ -34,15 +34,16 @@ from bot.services.calendar import (
     CalendarError,
     local_moment,
 )
-from bot.services.calendar_programme import MAX_TITLE, parse_time_text
+from bot.services.calendar_programme import MAX_LEADER, MAX_TITLE, parse_time_text
 from bot.services.calendar_render import entry_line
 from bot.services.users import COORDINATOR
 from bot.store.activities import OccurrenceRow
 
 log = logging.getLogger(__name__)
 
-TITLE, CATEGORY, DAYS, DATE, TIME, DURATION, SIGNUP, CONFIRM, MOVE = (
-    "title", "category", "days", "date", "time", "duration", "signup", "confirm", "move")
+TITLE, CATEGORY, DAYS, DATE, TIME, DURATION, SIGNUP, CONFIRM, MOVE, LEADER = (
+    "title", "category", "days", "date", "time", "duration", "signup", "confirm", "move",
+    "leader")
 DRAFT = "cal_draft"
 DURATIONS = (60, 90, 120, 180)
 CAPACITIES = (4, 6, 8, 10, 12, 15, 20)
@@ -215,6 +216,14 @@ async def got_signup(update: Update, context: BotContext) -> str | int:
         return await stale_button(update, context)
     draft["signup"] = parsed[0] >= 0
     draft["capacity"] = parsed[0] if parsed[0] > 0 else None
+    text, markup = await _summary(context)
+    await reply(update, context, text, markup)
+    return CONFIRM
+
+
+async def _summary(context: BotContext):
+    """The draft to check before saving: text and buttons (overlaps shown, allowed)."""
+    draft = _draft(context)
     t = context.t
     services = context.services
     at = time.fromisoformat(draft["time"])
@@ -244,6 +253,8 @@ async def got_signup(update: Update, context: BotContext) -> str | int:
         lines.append(t._("Sign-up, max {n}").format(n=draft["capacity"]))
     else:
         lines.append(t._("Sign-up, no maximum"))
+    if draft.get("leader"):
+        lines.append(t._("Led by: {name}").format(name=escape(draft["leader"])))
     if overlaps:
         lines.append("")
         lines.append("⚠️ " + t._("At the same time (that is allowed):"))
@@ -252,8 +263,34 @@ async def got_signup(update: Update, context: BotContext) -> str | int:
             if entry.ref not in seen:
                 seen.add(entry.ref)
                 lines.append(f"• {t.date(entry.starts_at, 'EEE')} " + entry_line(t, entry))
-    await reply(update, context, "\n".join(lines),
-                kb([[(t._("💾 Save"), "cal:f:save")], _stop_row(t)]))
+    rows = [[(t._("💾 Save"), "cal:f:save")]]
+    if draft["kind"] == "w":
+        rows.append([(t._("👤 Who leads it?"), "cal:f:lead")])
+    return "\n".join(lines), kb([*rows, _stop_row(t)])
+
+
+async def ask_leader(update: Update, context: BotContext) -> str | int:
+    draft = _draft(context)
+    if draft.get("kind") != "w" or "signup" not in draft:
+        return await stale_button(update, context)
+    t = context.t
+    await reply(update, context, t._("Who leads it? Type a name (at most {n} characters), for "
+                                     "example: Ans or Taalhuis.").format(n=MAX_LEADER),
+                kb([_stop_row(t)]))
+    return LEADER
+
+
+async def got_leader(update: Update, context: BotContext) -> str:
+    assert update.message is not None
+    t = context.t
+    name = " ".join((update.message.text or "").split())
+    if len(name) > MAX_LEADER:
+        await update.message.reply_text(t.bidi(_error_text(t, "leader_long")),
+                                        reply_markup=kb([_stop_row(t)]))
+        return LEADER
+    _draft(context)["leader"] = name
+    text, markup = await _summary(context)
+    await update.message.reply_text(t.bidi(text), reply_markup=markup)
     return CONFIRM
 
 
@@ -271,7 +308,7 @@ async def save(update: Update, context: BotContext) -> int:
                 room=draft["room"], title=draft["title"], category=draft["category"],
                 days=draft["days"], start_time=at, duration_min=draft["duration"],
                 signup=draft["signup"], capacity=draft["capacity"],
-                starts_on=date.fromisoformat(draft["starts_on"]))
+                starts_on=date.fromisoformat(draft["starts_on"]), leader=draft.get("leader"))
         else:
             await calendar.add_one_off(
                 room=draft["room"], title=draft["title"], category=draft["category"],
@@ -375,7 +412,8 @@ def build_conversation() -> ConversationHandler:
                CallbackQueryHandler(days_done, pattern=r"^cal:f:days$")],
         DURATION: [CallbackQueryHandler(got_duration, pattern=r"^cal:f:dur:")],
         SIGNUP: [CallbackQueryHandler(got_signup, pattern=r"^cal:f:cap:")],
-        CONFIRM: [CallbackQueryHandler(save, pattern=r"^cal:f:save$")],
+        CONFIRM: [CallbackQueryHandler(save, pattern=r"^cal:f:save$"),
+                  CallbackQueryHandler(ask_leader, pattern=r"^cal:f:lead$")],
     }
     states = {name: [*handlers, MessageHandler(not_text, use_buttons)]
               for name, handlers in button_states.items()}
@@ -383,6 +421,7 @@ def build_conversation() -> ConversationHandler:
     states[DATE] = [MessageHandler(text, got_date), MessageHandler(not_text, use_buttons)]
     states[TIME] = [MessageHandler(text, got_time), MessageHandler(not_text, use_buttons)]
     states[MOVE] = [MessageHandler(text, got_move), MessageHandler(not_text, use_buttons)]
+    states[LEADER] = [MessageHandler(text, got_leader), MessageHandler(not_text, use_buttons)]
     return ConversationHandler(
         entry_points=[CallbackQueryHandler(new_start, pattern=r"^cal:new:"),
                       CallbackQueryHandler(move_start, pattern=r"^cal:pm:")],
