@@ -23,3 +23,4 @@ class CalendarEntry:
     taken: int | None = None
     signup_data: str | None = None  # callback data of a "sign up" button, if sign-up is possible
     note: str | None = None  # e.g. "moved from Tuesday"
+    leader: str | None = None  # who leads it, as typed (escape when shown)

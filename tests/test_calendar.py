@@ -373,3 +373,98 @@ async def test_adding_survives_a_restart_midway(bot: BotHarness) -> None:
     await carla.press_data("cal:f:cat:sociale_ontmoeting", message=carla.last)
     asked = await carla.next_edit()
     assert "Op welke datum" in asked.text
+
+
+async def test_agenda_shows_meals_with_a_working_sign_up_button(bot: BotHarness) -> None:
+    meal = (await bot.services.meals.upcoming("top"))[0].meal  # Tuesday 1 December 17:30
+    fatima = await bot.resident("Fatima")
+    await fatima.send("/agenda")
+    shown = await fatima.next_message()
+    assert "17:30–19:30  Eettafel" in shown.text
+    label = "✍️ Aanmelden: Eettafel, di 1 dec 17:30"
+    assert any(label in b for row in shown.buttons for b in row)
+    await fatima.press(label)
+    assert "ontvangen" in (await fatima.next_edit()).text  # the eettafel's own sign-up card
+    assert await bot.db.fetchval("SELECT status FROM meal_signups WHERE meal_id = ?",
+                                 (meal.id,)) == "pending"
+    # Back in /agenda: marked as signed up, and the button opens the sign-up, not a second one.
+    await fatima.send("/agenda")
+    again = await fatima.next_message()
+    line = next(x for x in again.text.split("\n") if "Eettafel" in x)
+    assert "u bent aangemeld" in line
+    buttons = [b for row in again.buttons for b in row]
+    assert not any(b.startswith("✍️ Aanmelden: Eettafel, di 1 dec ") for b in buttons)
+    await fatima.press("🍲 Mijn aanmelding: Eettafel, di 1 dec 17:30")
+    assert "ontvangen" in (await fatima.next_edit()).text
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM meal_signups") == 1
+
+
+async def test_agenda_of_another_room_shows_its_meals_without_sign_up(bot: BotHarness) -> None:
+    fatima = await bot.resident("Fatima")  # lives near TOP
+    await fatima.send("/agenda")
+    await fatima.next_message()
+    await fatima.press_data("cal:w:hart:0")
+    hart = await fatima.next_edit()
+    assert "Eettafel" in hart.text
+    assert not any("Eettafel" in b for row in hart.buttons for b in row)
+
+
+async def test_ics_from_agenda_includes_meals(bot: BotHarness) -> None:
+    fatima = await bot.resident("Fatima")
+    await fatima.send("/agenda")
+    await fatima.next_message()
+    await fatima.press("📲 In de agenda van mijn telefoon")
+    doc = await fatima.next_message()
+    cal = parse_ics(bot.sandbox.document_bytes(doc))
+    meals = [e for e in events(cal) if str(e["summary"]) == "Eettafel"]
+    assert meals and all(str(e["location"]) for e in meals)
+    assert meals[0].decoded("dtstart") == at(TUE, 17, 30)
+
+
+def test_a_very_full_week_is_cut_at_a_whole_line() -> None:
+    from bot.handlers.calendar.resident import MAX_TEXT_LEN, _fit
+
+    week = "\n".join(["<b>TOP</b>"] + [f"<s>10:00–12:00  Activiteit {i}</s>" for i in range(300)])
+    text = _fit([week, week])
+    assert len(text) <= MAX_TEXT_LEN and text.endswith("\n…")
+    assert text.count("<s>") == text.count("</s>")
+    assert _fit(["a", "b"]) == "a\n\nb"
+
+
+async def test_coordinator_sets_who_leads_a_weekly_activity(bot: BotHarness) -> None:
+    carla = await _start_adding(bot)
+    await carla.send("Schaakclub")
+    await carla.next_message()
+    await carla.press_data("cal:f:cat:sociale_ontmoeting")
+    await carla.next_edit()
+    await carla.press("woensdag")
+    await carla.next_edit()
+    await carla.press("Verder ▶️")
+    await carla.next_edit()
+    await carla.send("15:00")
+    await carla.next_message()
+    await carla.press("60 minuten")
+    await carla.next_edit()
+    await carla.press("Aanmelden is niet nodig")
+    await carla.next_edit()
+    await carla.press("👤 Wie begeleidt het?")
+    assert "Wie begeleidt het?" in (await carla.next_edit()).text
+    await carla.send("y" * 41)
+    assert "te lang" in (await carla.next_message()).text
+    await carla.send("Ans <de Vries>")
+    summary = await carla.next_message()
+    assert "Begeleiding: Ans &lt;de Vries&gt;" in summary.html
+    await carla.press("💾 Opslaan")
+    assert "Opgeslagen" in (await carla.next_edit()).text
+    assert await bot.db.fetchval("SELECT leader FROM activity_series WHERE title = 'Schaakclub'"
+                                 ) == "Ans <de Vries>"
+    fatima = await bot.resident("Fatima")
+    await fatima.send("/agenda")
+    agenda = await fatima.next_message()
+    assert "15:00–16:00  Schaakclub  (met Ans &lt;de Vries&gt;)" in agenda.html
+    # The leaders of the shipped programme are shown too, and in the .ics.
+    assert "(met Taalhuis" in agenda.text
+    await fatima.press("📲 In de agenda van mijn telefoon")
+    cal = parse_ics(bot.sandbox.document_bytes(await fatima.next_message()))
+    chess = [e for e in events(cal) if str(e["summary"]) == "Schaakclub"]
+    assert chess and str(chess[0]["description"]) == "met Ans <de Vries>"

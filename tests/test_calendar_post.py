@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from bot.sandbox.state import ApiError
 from tests.auxil.calendar import at, press_answer, with_chat
 from tests.auxil.harness import COORDINATOR_ID, BotHarness, make_config
 
@@ -41,6 +42,7 @@ async def test_posted_once_to_group_and_subscribers_across_restart(bot: BotHarne
     assert len(posts) == 1
     assert "week 50: 7 december tot en met 13 december" in posts[0].text
     assert "Maandag 7 december" in posts[0].text and "Koffie en praatje (inloop)" in posts[0].text
+    assert "17:30–19:30  Eettafel" in posts[0].text  # the eettafel's meals are in the post
     assert len(_posts(fatima.bot_messages)) == 1
     await bot.tick(at=at(SUN, 17, 1))
     await bot.restart()
@@ -116,3 +118,83 @@ async def test_subscriber_who_blocked_the_bot_does_not_stop_the_post(bot: BotHar
     await bot.tick(at=at(SUN, 17, 0))
     assert len(_posts(group.messages)) == 1 and len(_posts(fatima.bot_messages)) == 1
     assert not (await bot.person(gone)).row.reachable
+
+
+def _said(user, words: str) -> list:
+    return [m for m in user.bot_messages if words in (m.text or "")]
+
+
+async def _wait_for(bot: BotHarness, ready) -> None:
+    await bot.sandbox.changed.wait_for(ready, 5.0)
+
+
+async def test_group_removing_the_bot_tells_coordinator_at_once_and_re_adding_posts_the_week(
+        bot: BotHarness) -> None:
+    group = bot.sandbox.add_group("BuurtWerkKamer TOP", chat_id=GROUP_ID)
+    carla = await bot.coordinator(room="top")
+    fatima = await _subscribe(bot)
+    bot.clock.set(at(date(2026, 12, 5), 11, 0))  # Saturday, before the post
+    bot.sandbox.remove_bot_from(group)
+    # Told at once, not only when the post fails on Sunday.
+    await _wait_for(bot, lambda: _said(carla, "verwijderd uit de groepschat van TOP"))
+    await bot.tick(at=at(SUN, 17, 0))
+    await bot.tick(at=at(SUN, 17, 1))
+    assert not _posts(group.messages) and len(_posts(fatima.bot_messages)) == 1
+    assert len(_said(carla, "groepschat van TOP")) == 1  # the failed post does not repeat it
+    # Added back before the week starts: the group still gets this week's post, once.
+    bot.clock.set(at(SUN, 20, 0))
+    group.bot_present = True
+    bot.sandbox._my_chat_member(group, carla, "left", "member")
+    await _wait_for(bot, lambda: _posts(group.messages))
+    assert "week 50" in _posts(group.messages)[0].text
+    assert len(_said(carla, "weer in de groepschat van TOP")) == 1
+    await bot.tick(at=at(SUN, 20, 5))
+    await bot.restart()
+    await bot.tick(at=at(SUN, 21, 0))
+    assert len(_posts(group.messages)) == 1 and len(_posts(fatima.bot_messages)) == 1
+    # The next week goes to the group as usual.
+    await bot.tick(at=at(date(2026, 12, 13), 17, 0))
+    assert len(_posts(group.messages)) == 2
+
+
+async def test_group_removing_the_bot_after_the_week_started_posts_nothing_late(
+        bot: BotHarness) -> None:
+    group = bot.sandbox.add_group("BuurtWerkKamer TOP", chat_id=GROUP_ID)
+    carla = await bot.coordinator(room="top")
+    bot.sandbox.remove_bot_from(group)
+    await _wait_for(bot, lambda: _said(carla, "groepschat van TOP"))
+    await bot.tick(at=at(SUN, 17, 0))
+    bot.clock.set(at(date(2026, 12, 8), 10, 0))  # Tuesday: the week has begun
+    group.bot_present = True
+    bot.sandbox._my_chat_member(group, carla, "left", "member")
+    await _wait_for(bot, lambda: _said(carla, "weer in de groepschat"))
+    await bot.settle()
+    assert not _posts(group.messages)
+
+
+async def test_group_post_failing_for_a_moment_is_retried_and_posted_once(
+        bot: BotHarness, monkeypatch) -> None:
+    group = bot.sandbox.add_group("BuurtWerkKamer TOP", chat_id=GROUP_ID)
+    carla = await bot.coordinator(room="top")
+    fatima = await _subscribe(bot)
+    real = type(bot.sandbox)._api_sendMessage
+    failures = {"left": 2}
+
+    async def flaky(self, params):
+        if int(params.get("chat_id", 0)) == GROUP_ID and failures["left"]:
+            failures["left"] -= 1
+            raise ApiError(502, "Bad Gateway")
+        return await real(self, params)
+
+    monkeypatch.setattr(type(bot.sandbox), "_api_sendMessage", flaky)
+    await bot.tick(at=at(SUN, 17, 0))
+    assert not _posts(group.messages) and len(_posts(fatima.bot_messages)) == 1
+    await bot.tick(at=at(SUN, 17, 1))
+    assert not _posts(group.messages)
+    await bot.tick(at=at(SUN, 17, 2))
+    assert len(_posts(group.messages)) == 1
+    await bot.tick(at=at(SUN, 17, 3))
+    await bot.restart()
+    await bot.tick(at=at(SUN, 18, 0))
+    assert len(_posts(group.messages)) == 1 and len(_posts(fatima.bot_messages)) == 1
+    assert not _said(carla, "groepschat van TOP")  # a hiccup is not the coordinator's problem

@@ -22,6 +22,7 @@ from bot.clock import TZ
 from bot.i18n import N_
 from bot.schedule import CalendarEntry
 from bot.services.calendar_programme import (
+    MAX_LEADER,
     MAX_TITLE,
     Programme,
     check_rrule,
@@ -43,6 +44,8 @@ log = logging.getLogger(__name__)
 
 MOVED_NOTE = N_("Moved to this time")
 POST_JOB = "calendar_post"
+CHAT_POST_JOB = "calendar_post_chat"  # period: the week; claimed = posted in the group
+CHAT_GONE_JOB = "calendar_chat_gone"  # period: the room; present = the bot cannot post there
 
 
 class CalendarError(Exception):
@@ -187,7 +190,7 @@ class CalendarService:
             capacity=row.capacity if row.signup else None,
             taken=row.taken if row.signup else None,
             signup_data=f"cal:su:{row.id}" if open_for_signup else None,
-            note=MOVED_NOTE if row.moved_from is not None else None,
+            note=MOVED_NOTE if row.moved_from is not None else None, leader=row.leader,
         )
 
     async def entries(self, room: str, start: datetime, end: datetime) -> list[CalendarEntry]:
@@ -304,6 +307,9 @@ class CalendarService:
                          leader: str | None = None) -> int:
         """A new weekly activity from ``starts_on`` (not in the past)."""
         title = self._check_common(room, title, category, duration_min, capacity)
+        leader = " ".join((leader or "").split()) or None
+        if leader is not None and len(leader) > MAX_LEADER:
+            raise CalendarError("leader_long")
         if starts_on < self.services.clock.today():
             raise CalendarError("past")
         if rrule is None:
@@ -456,5 +462,27 @@ class CalendarService:
 
     async def mark_post_done(self, room: str, monday: date) -> None:
         await self.claim(POST_JOB, self.post_period(room, monday))
+
+    async def release(self, job: str, period: str) -> None:
+        """Give a claim back: the work failed for a short-lived reason and is tried again."""
+        async with self.services.db.transaction() as conn:
+            await job_runs.release(conn, job, period)
+
+    def room_of_chat(self, chat_id: int) -> str | None:
+        """The room whose group or channel is ``chat_id``, if any."""
+        return next((room.id for room in self.services.config.rooms.values()
+                     if room.chat_id == chat_id), None)
+
+    async def chat_gone(self, room: str) -> bool:
+        """True while the bot was removed from (or may not write in) the room's group."""
+        async with self.services.db.transaction() as conn:
+            return await job_runs.done(conn, CHAT_GONE_JOB, room)
+
+    async def set_chat_gone(self, room: str, gone: bool) -> bool:
+        """Record that the bot left or came back to the room's group; True if that is news."""
+        async with self.services.db.transaction() as conn:
+            if gone:
+                return await job_runs.claim(conn, CHAT_GONE_JOB, room, self.services.clock.now())
+            return await job_runs.release(conn, CHAT_GONE_JOB, room)
 
 

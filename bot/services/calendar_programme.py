@@ -20,6 +20,7 @@ from bot.config import WEEKDAYS
 
 RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 MAX_TITLE = 80
+MAX_LEADER = 40
 DEFAULT_HORIZON_WEEKS = 8
 
 
@@ -146,7 +147,7 @@ def _activity(source: str, i: int, item: Any, rooms: set[str] | None) -> Activit
                                  or not 1 <= capacity <= 500):
         raise fail("capacity", f"expected 1..500, got {capacity!r}")
     leader = item.get("leader")
-    if leader is not None and not isinstance(leader, str):
-        raise fail("leader", "expected text")
+    if leader is not None and (not isinstance(leader, str) or len(leader) > MAX_LEADER):
+        raise fail("leader", f"expected text of at most {MAX_LEADER} characters")
     return ActivityDef(room, key.strip(), title.strip(), category, rule, start, duration,
                        signup, capacity, leader or None)

@@ -30,12 +30,15 @@ def _span(t: Translator, entry: CalendarEntry) -> str:
     return f"{t.time(entry.starts_at)}–{t.time(entry.ends_at)}"
 
 
-def entry_line(t: Translator, entry: CalendarEntry, mine: bool = False) -> str:
+def entry_line(t: Translator, entry: CalendarEntry, mine: bool = False,
+               waiting: bool = False) -> str:
     """One line of the programme: time, title, places, and what changed."""
     line = f"{_span(t, entry)}  {title_of(t, entry)}"
     if entry.cancelled:
         return f"<s>{line}</s>  ❌ " + t._("does not take place")
     extras = []
+    if entry.leader:
+        extras.append(t._("with {name}").format(name=escape(entry.leader)))
     if entry.note:
         extras.append("🔁 " + escape(t._(entry.note)))
     if entry.capacity is not None and entry.taken is not None:
@@ -46,6 +49,8 @@ def entry_line(t: Translator, entry: CalendarEntry, mine: bool = False) -> str:
             extras.append(t.ngettext("{n} place left", "{n} places left", left).format(n=left))
     if mine:
         extras.append("✅ " + t._("you are signed up"))
+    elif waiting:
+        extras.append("⏳ " + t._("you are on the waiting list"))
     if extras:
         line += "  (" + "; ".join(extras) + ")"
     return line
@@ -66,7 +71,7 @@ def by_day(entries: Iterable[CalendarEntry]) -> dict[date, list[CalendarEntry]]:
 
 
 def week_text(t: Translator, room: Room, monday: date, entries: list[CalendarEntry],
-              mine: set[str] | None = None) -> str:
+              mine: set[str] | None = None, waiting: set[str] | None = None) -> str:
     """A week of the programme, grouped by day, for a Telegram message (HTML)."""
     lines = [f"<b>{escape(room.name)}</b> · " + week_label(t, monday)]
     days = by_day(entries)
@@ -75,7 +80,8 @@ def week_text(t: Translator, room: Room, monday: date, entries: list[CalendarEnt
     for day in sorted(days):
         lines.append("")
         lines.append(f"<b>{t.date(day).capitalize()}</b>")
-        lines.extend(entry_line(t, entry, entry.ref in (mine or set())) for entry in days[day])
+        lines.extend(entry_line(t, entry, entry.ref in (mine or set()),
+                                entry.ref in (waiting or set())) for entry in days[day])
     return "\n".join(lines)
 
 
@@ -104,8 +110,11 @@ def ics(t: Translator, room: Room, entries: list[CalendarEntry], now: datetime) 
             event.add("status", "CANCELLED")
         else:
             event.add("status", "CONFIRMED")
+        about = [t._("with {name}").format(name=entry.leader)] if entry.leader else []
         if entry.note:
-            event.add("description", t._(entry.note))
+            about.append(t._(entry.note))
+        if about:
+            event.add("description", "\n".join(about))
         cal.add_component(event)
     # A compact VTIMEZONE covering the events (not 1970-2038): small files for cheap phones.
     days = [e.starts_at.date() for e in entries] or [now.date()]
@@ -160,6 +169,9 @@ def print_section(t: Translator, room: Room, monday: date,
             elif entry.signup_data:
                 label = t._("sign up")
                 extra = f' <span class="note">({escape(label)})</span>'
+            if entry.leader and not entry.cancelled:
+                led = t._("with {name}").format(name=entry.leader)
+                extra = f' <span class="note">({escape(led)})</span>' + extra
             parts.append(f'<tr{cls}><td class="time">{_span(t, entry)}</td>'
                          f"<td>{title_of(t, entry)}{extra}</td></tr>")
         parts.append("</table>")

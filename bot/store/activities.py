@@ -43,6 +43,7 @@ class OccurrenceRow:
     cancelled: bool
     moved_from: datetime | None
     taken: int = 0
+    leader: str | None = None  # the series' leader (one-offs have none)
 
 
 def _series(row: aiosqlite.Row) -> SeriesRow:
@@ -64,12 +65,13 @@ def _occurrence(row: aiosqlite.Row) -> OccurrenceRow:
         category=row["category"], starts_at=from_db(row["starts_at"]),  # type: ignore[arg-type]
         ends_at=from_db(row["ends_at"]),  # type: ignore[arg-type]
         capacity=row["capacity"], signup=bool(row["signup"]), cancelled=bool(row["cancelled"]),
-        moved_from=from_db(row["moved_from"]), taken=row["taken"],
+        moved_from=from_db(row["moved_from"]), taken=row["taken"], leader=row["leader"],
     )
 
 
 _OCC = ("SELECT o.*, (SELECT COUNT(*) FROM activity_signups s WHERE s.occurrence_id = o.id)"
-        " AS taken FROM activity_occurrences o")
+        " AS taken, (SELECT se.leader FROM activity_series se WHERE se.id = o.series_id)"
+        " AS leader FROM activity_occurrences o")
 
 
 async def insert_series(conn: aiosqlite.Connection, *, room: str, title: str,

@@ -23,3 +23,9 @@ async def done(conn: aiosqlite.Connection, job: str, period: str) -> bool:
         "SELECT 1 FROM job_runs WHERE job = ? AND period = ?", (job, period)
     )
     return await cursor.fetchone() is not None
+
+
+async def release(conn: aiosqlite.Connection, job: str, period: str) -> bool:
+    """Undo a claim (the work could not be done for a short-lived reason); False if none."""
+    cursor = await conn.execute("DELETE FROM job_runs WHERE job = ? AND period = ?", (job, period))
+    return cursor.rowcount == 1

@@ -1,0 +1,249 @@
+"""/programma for coordinators: a room's series and one-offs; cancel or move one date, end a
+series (people who signed up are told).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from html import escape
+
+from telegram import Update
+
+from bot.categories import CATEGORIES
+from bot.context import BotContext
+from bot.handlers.common import (
+    kb,
+    notify,
+    one_per_row,
+    parse_data,
+    reply,
+    requires,
+    stale_button,
+)
+from bot.i18n import Translator
+from bot.services.calendar import (
+    CalendarError,
+    Change,
+)
+from bot.services.calendar_programme import MAX_LEADER, MAX_TITLE
+from bot.services.calendar_render import entry_line, title_of
+from bot.services.users import COORDINATOR
+from bot.store.activities import OccurrenceRow
+
+log = logging.getLogger(__name__)
+
+# --- /programma (coordinators) ---------------------------------------------------------------
+
+
+def _error_text(t: Translator, code: str) -> str:
+    return {
+        "title_empty": t._("Please type a title."),
+        "title_long": t._("That title is too long. Please use at most {n} characters.").format(
+            n=MAX_TITLE),
+        "leader_long": t._("That name is too long. Please use at most {n} characters.").format(
+            n=MAX_LEADER),
+        "past": t._("That moment has already passed. Please choose a moment in the future."),
+        "already_cancelled": t._("This activity was already cancelled."),
+        "started": t._("This activity has already started; it cannot be changed any more."),
+        "ended": t._("This series has already ended."),
+    }.get(code, t._("This did not work. Tap /programma to start again."))
+
+
+def _days_text(t: Translator, rrule: str) -> str:
+    names = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+    if rrule.startswith("FREQ=WEEKLY;BYDAY="):
+        days = rrule.split("=", 2)[2].split(",")
+        if all(d in names for d in days):
+            return ", ".join(t.weekday(names.index(d), "abbreviated") for d in days)
+    return t._("special rhythm")
+
+
+async def _programme_room(update: Update, context: BotContext, room_id: str) -> None:
+    t = context.t
+    services = context.services
+    room = services.config.rooms[room_id]
+    series = await services.calendar.series_of(room_id)
+    now = services.clock.now()
+    upcoming = await services.calendar.occurrence_rows(
+        room_id, now, now + timedelta(weeks=services.calendar.horizon_weeks))
+    one_offs = [row for row in upcoming if row.series_id is None][:8]
+    buttons = [(f"{t._(s.title)[:28]} · {_days_text(t, s.rrule)} {s.start_time:%H:%M}",
+                f"cal:ps:{s.id}") for s in series]
+    buttons += [(f"{t._(o.title)[:28]} · {t.date(o.starts_at, 'd MMM')} {t.time(o.starts_at)}",
+                 f"cal:po:{o.id}") for o in one_offs]
+    buttons += [(t._("➕ New weekly activity"), f"cal:new:w:{room_id}"),
+                (t._("➕ New one-off activity"), f"cal:new:o:{room_id}"),
+                (t._("🏠 Other room"), "cal:prooms"),
+                (t._("⬅️ Back to the menu"), "menu:main")]
+    text = t._("<b>Programme of {room}</b>\nTap an activity to cancel or move one date, or to "
+               "end it.").format(room=escape(room.name))
+    await reply(update, context, text, one_per_row(buttons),
+                edit=update.callback_query is not None)
+
+
+@requires(COORDINATOR)
+async def programme_command(update: Update, context: BotContext) -> None:
+    person = context.person
+    assert person is not None
+    rooms = context.services.config.rooms
+    await _programme_room(update, context, person.room if person.room in rooms else next(
+        iter(rooms)))
+
+
+@requires(COORDINATOR)
+async def programme_rooms(update: Update, context: BotContext) -> None:
+    rooms = context.services.config.rooms.values()
+    await reply(update, context, context.t._("Which BuurtWerkKamer?"),
+                one_per_row([(room.name, f"cal:p:{room.id}") for room in rooms]))
+
+
+@requires(COORDINATOR)
+async def programme_room(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "cal:p", str)  # type: ignore[union-attr]
+    if not parsed or parsed[0] not in context.services.config.rooms:
+        await stale_button(update, context)
+        return
+    await _programme_room(update, context, parsed[0])
+
+
+@requires(COORDINATOR)
+async def programme_series(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "cal:ps", int)  # type: ignore[union-attr]
+    calendar = context.services.calendar
+    series = await calendar.get_series(parsed[0]) if parsed else None
+    if series is None:
+        await stale_button(update, context)
+        return
+    t = context.t
+    upcoming = await calendar.upcoming_of_series(series.id)
+    lines = [f"<b>{escape(t._(series.title))}</b>",
+             f"{_days_text(t, series.rrule)} {series.start_time:%H:%M}, "
+             + t.ngettext("{n} minute", "{n} minutes", series.duration_min).format(
+                 n=series.duration_min),
+             t._(CATEGORIES[series.category]) if series.category in CATEGORIES else "",
+             *([t._("Led by: {name}").format(name=escape(series.leader))] if series.leader
+               else []),
+             "", t._("Next dates:")]
+    lines += [f"{t.date(row.starts_at, 'EEE d MMM')} · " + entry_line(t, calendar.entry(row))
+              for row in upcoming]
+    buttons = [(f"{t.date(row.starts_at, 'EEE d MMM')} {t.time(row.starts_at)}",
+                f"cal:po:{row.id}") for row in upcoming if not row.cancelled]
+    buttons += [(t._("⛔ End this activity"), f"cal:pe:{series.id}"),
+                (t._("⬅️ Back"), f"cal:p:{series.room}")]
+    await reply(update, context, "\n".join(lines), one_per_row(buttons))
+
+
+@requires(COORDINATOR)
+async def programme_occurrence(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "cal:po", int)  # type: ignore[union-attr]
+    row = await context.services.calendar.get_occurrence(parsed[0]) if parsed else None
+    if row is None:
+        await stale_button(update, context)
+        return
+    t = context.t
+    entry = context.services.calendar.entry(row)
+    text = (f"<b>{title_of(t, entry)}</b>\n{t.datetime(row.starts_at).capitalize()}\n"
+            + t.ngettext("{n} person signed up", "{n} people signed up", row.taken).format(
+                n=row.taken))
+    back = f"cal:ps:{row.series_id}" if row.series_id else f"cal:p:{row.room}"
+    buttons = []
+    if not row.cancelled and row.starts_at > context.services.clock.now():
+        buttons += [(t._("❌ Cancel this date"), f"cal:pc:{row.id}"),
+                    (t._("🕒 Move this date"), f"cal:pm:{row.id}")]
+    buttons.append((t._("⬅️ Back"), back))
+    await reply(update, context, text, one_per_row(buttons))
+
+
+@requires(COORDINATOR)
+async def ask_cancel(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "cal:pc", int)  # type: ignore[union-attr]
+    row = await context.services.calendar.get_occurrence(parsed[0]) if parsed else None
+    if row is None:
+        await stale_button(update, context)
+        return
+    t = context.t
+    await reply(update, context, t._("Cancel {title} on {when}? Everyone who signed up is "
+                                     "told.").format(title=escape(t._(row.title)),
+                                                     when=t.datetime(row.starts_at)),
+                kb([[(t._("Yes, call it off"), f"cal:pcy:{row.id}"),
+                     (t._("No"), f"cal:po:{row.id}")]]))
+
+
+async def _tell_signed_up(context: BotContext, change: Change, render) -> int:
+    told = 0
+    for user_id, rows in change.notify_user_ids.items():
+        person = await context.services.users.by_id(user_id)
+        for row in rows:
+            if await notify(context, person, lambda t, row=row: render(t, row)) is not None:
+                told += 1
+    return told
+
+
+@requires(COORDINATOR)
+async def do_cancel(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "cal:pcy", int)  # type: ignore[union-attr]
+    if not parsed:
+        await stale_button(update, context)
+        return
+    t = context.t
+    try:
+        change = await context.services.calendar.cancel(parsed[0])
+    except CalendarError as exc:
+        if exc.code == "unknown":
+            await stale_button(update, context)
+        else:
+            await reply(update, context, _error_text(t, exc.code))
+        return
+
+    def render(rt: Translator, row: OccurrenceRow) -> str:
+        return rt._("❌ {title} on {when} is cancelled. We are sorry! See /agenda for the "
+                    "programme.").format(title=escape(rt._(row.title)),
+                                         when=rt.datetime(row.starts_at))
+
+    told = await _tell_signed_up(context, change, render)
+    row = change.occurrences[0]
+    await reply(update, context, t._("Cancelled: {title} on {when}.").format(
+        title=escape(t._(row.title)), when=t.datetime(row.starts_at)) + " " + t.ngettext(
+        "{n} person was told.", "{n} people were told.", told).format(n=told),
+        kb([[(t._("⬅️ Back"), f"cal:p:{row.room}")]]))
+
+
+@requires(COORDINATOR)
+async def ask_end(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "cal:pe", int)  # type: ignore[union-attr]
+    series = await context.services.calendar.get_series(parsed[0]) if parsed else None
+    if series is None:
+        await stale_button(update, context)
+        return
+    t = context.t
+    await reply(update, context, t._("End {title}? All its future dates are removed from the "
+                                     "programme, and everyone who signed up is told.").format(
+        title=escape(t._(series.title))),
+        kb([[(t._("Yes, end it"), f"cal:pey:{series.id}"), (t._("No"), f"cal:ps:{series.id}")]]))
+
+
+@requires(COORDINATOR)
+async def do_end(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "cal:pey", int)  # type: ignore[union-attr]
+    series = await context.services.calendar.get_series(parsed[0]) if parsed else None
+    if series is None:
+        await stale_button(update, context)
+        return
+    t = context.t
+    try:
+        change = await context.services.calendar.end_series(series.id)
+    except CalendarError as exc:
+        await reply(update, context, _error_text(t, exc.code))
+        return
+
+    def render(rt: Translator, row: OccurrenceRow) -> str:
+        return rt._("❌ {title} on {when} will not take place: this activity has stopped. "
+                    "See /agenda for the programme.").format(
+            title=escape(rt._(row.title)), when=rt.datetime(row.starts_at))
+
+    told = await _tell_signed_up(context, change, render)
+    await reply(update, context, t._("Ended: {title}.").format(title=escape(t._(series.title)))
+                + " " + t.ngettext("{n} person was told.", "{n} people were told.", told).format(
+                    n=told), kb([[(t._("⬅️ Back"), f"cal:p:{series.room}")]]))
+

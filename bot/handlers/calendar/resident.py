@@ -1,0 +1,247 @@
+"""/agenda for everyone: two weeks of a room's programme, sign-up, the .ics file, the weekly
+post on/off.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from datetime import datetime, time, timedelta
+from html import escape
+
+from telegram import Update
+
+from bot.clock import TZ
+from bot.context import BotContext
+from bot.handlers.common import (
+    kb,
+    one_per_row,
+    parse_data,
+    reply,
+    requires,
+    safe_answer,
+    stale_button,
+)
+from bot.services.calendar import (
+    SignupResult,
+    local_moment,
+    week_start,
+)
+from bot.services.calendar_render import ics, week_text
+from bot.services.users import RESIDENT
+
+log = logging.getLogger(__name__)
+
+MAX_SIGNUP_BUTTONS = 6
+
+# --- /agenda ---------------------------------------------------------------------------------
+
+
+def _occ_id(ref: str) -> int | None:
+    return int(ref.split(":", 1)[1]) if ref.startswith("occ:") else None
+
+
+MAX_TEXT_LEN = 3900
+ACTIVE_MEAL = ("pending", "confirmed", "offered")
+
+
+def _fit(parts: list[str]) -> str:
+    """Both weeks if they fit in one message, else the first week cut at a whole line (a cut
+    inside an HTML tag would make Telegram refuse the message)."""
+    text = "\n\n".join(parts)
+    if len(text) <= MAX_TEXT_LEN:
+        return text
+    kept: list[str] = []
+    for line in parts[0].split("\n"):
+        if sum(len(k) + 1 for k in kept) + len(line) > MAX_TEXT_LEN - 2:
+            kept.append("…")
+            break
+        kept.append(line)
+    return "\n".join(kept)
+
+
+async def _agenda(update: Update, context: BotContext, room_id: str, offset: int,
+                  edit: bool = True) -> None:
+    services = context.services
+    person, t = context.person, context.t
+    assert person is not None
+    room = services.config.rooms[room_id]
+    calendar = services.calendar
+    this_monday = week_start(services.clock.today())
+    mine_ids = await calendar.signed_up(person, room_id)
+    mine = {f"occ:{i}" for i in mine_ids}
+    # The eettafel's own sign-ups: shown as "signed up" / "waiting list", with a button to the
+    # person's sign-up card instead of a second "sign up".
+    my_meals = {f"meal:{meal_id}": row.status
+                for meal_id, row in (await services.meals.my_signups(person)).items()
+                if row.status in (*ACTIVE_MEAL, "waiting")}
+    mine |= {ref for ref, status in my_meals.items() if status in ACTIVE_MEAL}
+    waiting = {ref for ref, status in my_meals.items() if status == "waiting"}
+    parts: list[str] = []
+    shown = []
+    for week in (offset, offset + 1):
+        monday = this_monday + timedelta(weeks=week)
+        entries = await calendar.week(room_id, monday)
+        shown.extend(entries)
+        parts.append(week_text(t, room, monday, entries, mine, waiting))
+    text = _fit(parts)
+    now = services.clock.now()
+    rows: list[list[tuple[str, str]]] = []
+    buttons = 0
+    for entry in shown:
+        if buttons >= MAX_SIGNUP_BUTTONS or entry.starts_at <= now or entry.cancelled:
+            continue
+        when = f"{t.date(entry.starts_at, 'EEE d MMM')} {t.time(entry.starts_at)}"
+        occ = _occ_id(entry.ref)
+        if entry.ref in mine and occ is not None:
+            label = t._("↩️ Sign off: {title}, {when}")
+            data = f"cal:so:{occ}"
+        elif entry.ref in my_meals:
+            label = t._("🍲 My sign-up: {title}, {when}")
+            data = f"meal:me:{entry.ref.split(':', 1)[1]}"
+        elif entry.ref.startswith("meal:") and room_id != person.room:
+            continue  # the eettafel is for the room's own residents
+        elif entry.signup_data:
+            label = t._("✍️ Sign up: {title}, {when}")
+            data = entry.signup_data
+        else:
+            continue
+        rows.append([(label.format(title=t._(entry.title)[:30], when=when), data)])
+        buttons += 1
+    nav = []
+    if offset > 0:
+        nav.append((t._("◀️ Earlier"), f"cal:w:{room_id}:{offset - 1}"))
+    if offset + 2 < calendar.horizon_weeks:
+        nav.append((t._("Later ▶️"), f"cal:w:{room_id}:{offset + 1}"))
+    if nav:
+        rows.append(nav)
+    rows.append([(t._("🏠 Other room"), f"cal:rooms:{offset}"),
+                 (t._("📲 In my phone's calendar"), f"cal:ics:{room_id}")])
+    if await calendar.is_subscribed(person, room_id):
+        rows.append([(t._("🔕 Stop the weekly programme"), f"cal:sub:{room_id}:0")])
+    else:
+        rows.append([(t._("🔔 Send me this every week"), f"cal:sub:{room_id}:1")])
+    rows.append([(t._("⬅️ Back to the menu"), "menu:main")])
+    await reply(update, context, text, kb(rows), edit=edit)
+
+
+@requires(RESIDENT)
+async def agenda_command(update: Update, context: BotContext) -> None:
+    person = context.person
+    assert person is not None
+    room = person.room if person.room in context.services.config.rooms else next(
+        iter(context.services.config.rooms))
+    await _agenda(update, context, room, 0, edit=update.callback_query is not None)
+
+
+@requires(RESIDENT)
+async def agenda_week(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "cal:w", str, int)  # type: ignore[union-attr]
+    calendar = context.services.calendar
+    if (not parsed or parsed[0] not in context.services.config.rooms
+            or not 0 <= parsed[1] <= calendar.horizon_weeks - 2):
+        await stale_button(update, context)
+        return
+    await _agenda(update, context, parsed[0], parsed[1])
+
+
+@requires(RESIDENT)
+async def agenda_rooms(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "cal:rooms", int)  # type: ignore[union-attr]
+    if not parsed or parsed[0] < 0:
+        await stale_button(update, context)
+        return
+    offset = min(parsed[0], max(0, context.services.calendar.horizon_weeks - 2))
+    rooms = context.services.config.rooms.values()
+    await reply(update, context, context.t._("Which BuurtWerkKamer?"),
+                one_per_row([(room.name, f"cal:w:{room.id}:{offset}") for room in rooms]))
+
+
+def _offset_of(context: BotContext, moment: datetime) -> int:
+    this_monday = week_start(context.services.clock.today())
+    weeks = (week_start(moment.astimezone(TZ).date()) - this_monday).days // 7
+    return max(0, min(weeks, context.services.calendar.horizon_weeks - 2))
+
+
+@requires(RESIDENT)
+async def sign_up(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    parsed = parse_data(query.data, "cal:su", int)
+    if not parsed:
+        await stale_button(update, context)
+        return
+    t = context.t
+    result, row = await context.services.calendar.sign_up(context.person, parsed[0])  # type: ignore[arg-type]
+    if row is None:
+        await stale_button(update, context)
+        return
+    when = t.datetime(row.starts_at)
+    title = t._(row.title)
+    text = {
+        SignupResult.OK: t._("You are signed up for {title} on {when}. See you then!"),
+        SignupResult.ALREADY: t._("You were already signed up for {title} on {when}."),
+        SignupResult.FULL: t._("Sorry, {title} on {when} is full."),
+        SignupResult.CLOSED: t._("You cannot sign up for {title} on {when} (any more)."),
+    }.get(result, "")
+    await safe_answer(query, text.format(title=title, when=when), alert=True)
+    await _agenda(update, context, row.room, _offset_of(context, row.starts_at))
+
+
+@requires(RESIDENT)
+async def sign_off(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    parsed = parse_data(query.data, "cal:so", int)
+    row = await context.services.calendar.sign_off(context.person, parsed[0]) if parsed else None  # type: ignore[arg-type]
+    if row is None:
+        await stale_button(update, context)
+        return
+    t = context.t
+    await safe_answer(query, t._("You are no longer signed up for {title} on {when}.").format(
+        title=t._(row.title), when=t.datetime(row.starts_at)), alert=True)
+    await _agenda(update, context, row.room, _offset_of(context, row.starts_at))
+
+
+@requires(RESIDENT)
+async def subscribe(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    parsed = parse_data(query.data, "cal:sub", str, int)
+    rooms = context.services.config.rooms
+    if not parsed or parsed[0] not in rooms or parsed[1] not in (0, 1):
+        await stale_button(update, context)
+        return
+    room_id, on = parsed[0], bool(parsed[1])
+    await context.services.calendar.set_subscribed(context.person, room_id, on)  # type: ignore[arg-type]
+    t = context.t
+    text = (t._("Done. Every week I will send you the programme of {room}.") if on
+            else t._("Done. I will no longer send you the programme of {room}."))
+    await safe_answer(query, text.format(room=rooms[room_id].name), alert=True)
+    await _agenda(update, context, room_id, 0)
+
+
+@requires(RESIDENT)
+async def send_ics(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None and update.effective_chat is not None
+    parsed = parse_data(query.data, "cal:ics", str)
+    rooms = context.services.config.rooms
+    if not parsed or parsed[0] not in rooms:
+        await stale_button(update, context)
+        return
+    await safe_answer(query)
+    room = rooms[parsed[0]]
+    services = context.services
+    t = context.t
+    start = local_moment(week_start(services.clock.today()), time(0))
+    entries = await services.calendar.entries(
+        room.id, start, start + timedelta(weeks=services.calendar.horizon_weeks))
+    payload = ics(t, room, entries, services.clock.now())
+    await context.bot.send_document(
+        update.effective_chat.id, document=io.BytesIO(payload),
+        filename=f"programma-{room.id}.ics",
+        caption=t.bidi(t._("The programme of {room}. Open this file to add it to your phone's "
+                           "calendar.").format(room=escape(room.name))),
+    )
+
