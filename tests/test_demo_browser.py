@@ -28,6 +28,8 @@ playwright_api = pytest.importorskip(
     "playwright.async_api", reason="Playwright is not installed: pip install -e '.[test]'")
 
 pytestmark = pytest.mark.timeout(180)
+# A loaded CI machine (2 cores) can be slow to paint; wait for outcomes, never sleep.
+playwright_api.expect.set_options(timeout=20_000)
 
 
 @pytest.fixture
@@ -48,6 +50,7 @@ async def browser() -> AsyncIterator[object]:
 
 async def _open(browser, url: str, width: int, height: int):
     page = await browser.new_page(viewport={"width": width, "height": height})
+    page.set_default_timeout(30_000)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     await page.goto(url)
