@@ -25,6 +25,7 @@ async def test_coordinator_sends_to_their_room_and_gets_a_report(bot: BotHarness
     assert announcements_of(other_room) == []
     assert await bot.db.fetchval(
         "SELECT COUNT(*) FROM broadcast_outbox WHERE state = 'sent'") == 2
+    await bot.services.announcements.stop_sender()  # let it finish its bookkeeping
     assert await bot.db.fetchval("SELECT status FROM broadcasts") == "done"
     # The progress message was edited into the final numbers.
     texts = [m.text for m in coordinator.bot_messages]
