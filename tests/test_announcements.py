@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.auxil.announcements import announcements_of, compose, report, send_now
 from tests.auxil.harness import BotHarness
+
+
+@pytest.fixture(autouse=True)
+def quick_pacing(bot: BotHarness) -> None:
+    """Flood limits are off here unless a test switches them on: pace fast, not at 30/s."""
+    bot.services.announcements.set_speed(scale=20)
 
 
 async def test_coordinator_sends_to_their_room_and_gets_a_report(bot: BotHarness) -> None:

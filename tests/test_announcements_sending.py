@@ -18,6 +18,12 @@ from tests.auxil.announcements import announcements_of, report, send_now
 from tests.auxil.harness import START, BotHarness
 
 
+@pytest.fixture(autouse=True)
+def quick_pacing(bot: BotHarness) -> None:
+    """Flood limits are off here unless a test switches them on: pace fast, not at 30/s."""
+    bot.services.announcements.set_speed(scale=20)
+
+
 def limit(bot: BotHarness, scale: float = 1.0) -> None:
     """Switch on Telegram's flood limits in this test's sandbox (off for most tests)."""
     bot.sandbox.limits = Limits(scale=scale)
@@ -60,7 +66,7 @@ async def test_within_limits_there_are_no_429s(bot: BotHarness) -> None:
     people = await residents(bot, 150)
     final = await send_now(bot, coordinator, "Rustig aan.", wait=30)
     assert "Afgeleverd: 150" in final.text
-    assert bot.sandbox.stats["429"] == 0
+    assert bot.sandbox.stats["429"] == 0, list(bot.sandbox.errors)
     assert all(len(announcements_of(p)) == 1 for p in people)
 
 

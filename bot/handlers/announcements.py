@@ -225,7 +225,7 @@ async def tick(app: BuurtApplication, now: datetime) -> None:
 async def keep_room_for_answers(update: Update, context: BotContext) -> None:
     """Group -8: someone wrote the bot; the broadcast leaves a slot free for the answer."""
     service = context.services.announcements
-    if service.running and update.message is not None:
+    if update.message is not None or update.callback_query is not None:
         service.pacer.reserve()
 
 

@@ -82,7 +82,7 @@ class AnnouncementService:
     #: Edit the progress message at most this often (seconds).
     progress_every = 3.0
     #: Sends in flight at once (each to a different person).
-    max_in_flight = 4
+    max_in_flight = 8
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -97,6 +97,8 @@ class AnnouncementService:
         self._not_before: dict[int, float] = {}
         self._cache: dict[int, BroadcastRow] = {}
         self._last_progress: dict[int, float] = {}
+        self._results: list[tuple[OutboxRow, Outcome]] = []
+        self._flush_lock = asyncio.Lock()
 
     async def start(self) -> None:
         """Called once the database is connected."""
@@ -292,6 +294,11 @@ class AnnouncementService:
             await asyncio.gather(self._task, return_exceptions=True)
 
     async def _run(self, should_run: Callable[[], bool]) -> None:
+        """Pace sends from a queue that a producer keeps filled with claimed outbox rows.
+
+        Claiming (reading and marking rows 'sending') happens in its own task, so waiting for
+        the database never costs a sending slot.
+        """
         alive = lambda: should_run() and not self._stopping  # noqa: E731
         async with self.services.db.transaction() as conn:
             requeued = await store.requeue_in_flight(conn)
@@ -300,39 +307,62 @@ class AnnouncementService:
                         requeued)
         slots = asyncio.Semaphore(self.max_in_flight)
         tasks: set[asyncio.Task[None]] = set()
+        batch = max(4, min(50, int(self.pacer.rate / 5)))
+        queue: asyncio.Queue[OutboxRow] = asyncio.Queue()
+        room = asyncio.Event()
+        producer = asyncio.create_task(self._produce(queue, room, alive, batch))
         try:
-            while alive():
-                self._kick.clear()
-                await self.promote_due()
-                now = time.monotonic()
-                waiting = [i for i, t in self._not_before.items() if t > now]
-                rows = await self._pending(limit=200, exclude=waiting)
-                if not rows:
-                    await self._progress_all(final_check=not tasks)
-                    timeout = 0.2 if (tasks or waiting) else 1.0
-                    try:
-                        await asyncio.wait_for(self._kick.wait(), timeout)
-                    except TimeoutError:
-                        pass
+            while alive() and not producer.done():
+                try:
+                    row = await asyncio.wait_for(queue.get(), 0.2)
+                    room.set()
+                except TimeoutError:
+                    await self._flush()
+                    await self._progress_all(final_check=True)
                     continue
-                for row in rows:
-                    if not alive():
-                        break
-                    stamp = await self.pacer.acquire(row.chat_id)
-                    await slots.acquire()
-                    async with self.services.db.transaction() as conn:
-                        await store.mark(conn, row.id, "sending")
-                    task = asyncio.create_task(self._deliver(row, stamp, slots))
-                    tasks.add(task)
-                    task.add_done_callback(tasks.discard)
-                    await self._progress_all(final_check=False)
+                stamp = await self.pacer.acquire(row.chat_id)
+                await slots.acquire()
+                task = asyncio.create_task(self._deliver(row, stamp, slots))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+                await self._progress_all(final_check=False)
         finally:
+            producer.cancel()
+            await asyncio.gather(producer, return_exceptions=True)
+            leftover = []
+            while not queue.empty():
+                leftover.append(queue.get_nowait().id)
             if tasks:
                 await asyncio.gather(*tasks, return_exceptions=True)
+            await self._flush()
+            if leftover:  # claimed but never sent: give them back untouched
+                async with self.services.db.transaction() as conn:
+                    await store.mark_many(conn, leftover, "pending")
 
-    async def _pending(self, limit: int, exclude: list[int]) -> list[OutboxRow]:
-        async with self.services.db.transaction() as conn:
-            return await store.pending(conn, limit, exclude)
+    async def _produce(self, queue: asyncio.Queue[OutboxRow], room: asyncio.Event,
+                       alive: Callable[[], bool], batch: int) -> None:
+        # Rows are claimed and queued without an await in between, so stopping this task never
+        # strands a claimed row outside the queue.
+        while alive():
+            if queue.qsize() >= batch:
+                room.clear()
+                await room.wait()
+                continue
+            self._kick.clear()
+            await self.promote_due()
+            now = time.monotonic()
+            waiting = [i for i, t in self._not_before.items() if t > now]
+            async with self.services.db.transaction() as conn:
+                rows = await store.pending(conn, batch, waiting)
+                await store.mark_many(conn, [r.id for r in rows], "sending")
+            if not rows:
+                try:
+                    await asyncio.wait_for(self._kick.wait(), 0.2 if waiting else 1.0)
+                except TimeoutError:
+                    pass
+                continue
+            for row in rows:
+                queue.put_nowait(row)
 
     async def _broadcast(self, broadcast_id: int) -> BroadcastRow:
         cached = self._cache.get(broadcast_id)
@@ -342,7 +372,7 @@ class AnnouncementService:
             self._cache[broadcast_id] = cached = fetched
         return cached
 
-    async def _deliver(self, row: OutboxRow, stamp: float, slots: asyncio.Semaphore) -> None:
+    async def _deliver(self, row: OutboxRow, stamp: int, slots: asyncio.Semaphore) -> None:
         try:
             assert self.transport is not None
             try:
@@ -350,37 +380,53 @@ class AnnouncementService:
             except Exception as exc:  # a bug or network trouble: retry like any failure
                 log.exception("announcement send failed")
                 outcome = Outcome("failed", error=type(exc).__name__)
-            await self._record(row, stamp, outcome)
+            if outcome.kind in ("blocked", "retry_after"):
+                self.pacer.refund(stamp)
+            else:
+                self.pacer.done(stamp)
+            if outcome.kind == "retry_after":
+                self.pacer.pause(outcome.retry_after)
+            self._results.append((row, outcome))
+            await self._flush()
         finally:
             slots.release()
             self.kick()
 
-    async def _record(self, row: OutboxRow, stamp: float, outcome: Outcome) -> None:
-        now = self.services.clock.now()
-        db = self.services.db
+    async def _flush(self) -> None:
+        """Write every outcome collected so far in one transaction.
+
+        Sends finishing together share one commit; a crash before it leaves those rows
+        'sending', so they are sent again on start (the in-flight duplicates we accept).
+        """
+        async with self._flush_lock:
+            batch, self._results = self._results, []
+            if not batch:
+                return
+            now = self.services.clock.now()
+            unreachable: list[int] = []
+            async with self.services.db.transaction() as conn:
+                for row, outcome in batch:
+                    await self._record(conn, row, outcome, now)
+                    if outcome.kind == "blocked" and row.chat_id is not None:
+                        unreachable.append(row.chat_id)
+            for chat_id in unreachable:
+                await self.services.users.mark_unreachable(chat_id)
+
+    async def _record(self, conn: Any, row: OutboxRow, outcome: Outcome, now: datetime) -> None:
         if outcome.kind == "sent":
-            async with db.transaction() as conn:
-                await store.mark(conn, row.id, "sent", now=now, attempt=True)
+            await store.mark(conn, row.id, "sent", now=now, attempt=True)
             self._not_before.pop(row.id, None)
         elif outcome.kind == "blocked":
-            self.pacer.refund(stamp)
-            async with db.transaction() as conn:
-                await store.mark(conn, row.id, "blocked", now=now, error=outcome.error,
-                                 attempt=True)
-            if row.chat_id is not None:
-                await self.services.users.mark_unreachable(row.chat_id)
+            await store.mark(conn, row.id, "blocked", now=now, error=outcome.error, attempt=True)
             self._not_before.pop(row.id, None)
         elif outcome.kind == "retry_after":
-            self.pacer.pause(outcome.retry_after)
-            async with db.transaction() as conn:
-                await store.mark(conn, row.id, "pending")
-                await store.add_throttled(conn, row.broadcast_id)
+            await store.mark(conn, row.id, "pending")
+            await store.add_throttled(conn, row.broadcast_id)
         else:
             attempts = row.attempts + 1
             final = outcome.permanent or attempts >= self.max_attempts
-            async with db.transaction() as conn:
-                await store.mark(conn, row.id, "failed" if final else "pending", now=now,
-                                 error=outcome.error, attempt=True)
+            await store.mark(conn, row.id, "failed" if final else "pending", now=now,
+                             error=outcome.error, attempt=True)
             if final:
                 self._not_before.pop(row.id, None)
             else:
@@ -423,10 +469,14 @@ class AnnouncementService:
     async def _call_progress(self, broadcast: BroadcastRow, counts: dict[str, int],
                              final: bool) -> None:
         assert self.transport is not None
+        # The progress edit and the report are messages too: they take a slot like any other.
+        token = await self.pacer.acquire(broadcast.coordinator_chat)
         try:
             await self.transport.progress(broadcast, counts, final)
         except Exception:
             log.exception("announcement progress update failed")
+        finally:
+            self.pacer.done(token)
 
     # --- privacy ---------------------------------------------------------------------------
 

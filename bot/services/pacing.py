@@ -11,13 +11,21 @@ with it at the same time (:meth:`reserve`).
 from __future__ import annotations
 
 import asyncio
+import itertools
+import math
 import time
 from collections import deque
 from collections.abc import Callable
 
 
 class Pacer:
-    """Waits until the next send is allowed; ``scale`` speeds every limit up (benchmarks)."""
+    """Waits until the next send is allowed; ``scale`` speeds every limit up (benchmarks).
+
+    The overall window is counted conservatively: a send occupies it from the moment it is
+    started until one window after its answer came back. Telegram counts it somewhere in
+    between, so however the requests bunch up on the way, Telegram never sees more than
+    ``per_second`` of ours in any window.
+    """
 
     def __init__(
         self,
@@ -30,13 +38,18 @@ class Pacer:
         self.per_second = per_second
         self.scale = scale
         self.window = 1.0 / scale
-        self.capacity = max(1, int(per_second))
+        self.capacity = max(1, math.ceil(per_second))
         self.interval = self.window / per_second
         self.private_gap = 1.0 / scale
         self.group_per_window = group_per_minute
         self.group_window = 60.0 / scale
         self.clock = clock
-        self._sent: deque[float] = deque()
+        self._done: deque[float] = deque()  # completion moments, ascending
+        self._replies: deque[float] = deque()  # answers to people chatting, expected soon
+        self._last_update = -1e9
+        self.limit = self.capacity + 1  # Telegram's own limit: one slot is kept for answers
+        self._in_flight: set[int] = set()
+        self._tokens = itertools.count(1)
         self._next = 0.0
         self._paused_until = 0.0
         self._chat_last: dict[int, float] = {}
@@ -50,10 +63,19 @@ class Pacer:
 
     def _wait(self, chat_id: int | None, now: float) -> float:
         waits = [self._paused_until - now, self._next - now]
-        while self._sent and self._sent[0] <= now - self.window:
-            self._sent.popleft()
-        if len(self._sent) >= self.capacity:
-            waits.append(self._sent[0] + self.window - now)
+        while self._done and self._done[0] <= now - self.window:
+            self._done.popleft()
+        while self._replies and self._replies[0] <= now - self.window:
+            self._replies.popleft()
+        ours = len(self._done) + len(self._in_flight)
+        if ours == 0:
+            # Starting from quiet: the bot may just have sent a few answers we did not count
+            # (a preview, a menu). Let them leave Telegram's window first.
+            waits.append(self._last_update + self.window * 1.1 - now)
+        if ours >= self.capacity or ours + len(self._replies) >= self.limit:
+            # Someone must finish or age out first; look again shortly.
+            oldest = [q[0] + self.window - now for q in (self._done, self._replies) if q]
+            waits.append(min(oldest) if oldest else self.interval)
         if chat_id is not None:
             if chat_id > 0:
                 last = self._chat_last.get(chat_id)
@@ -67,17 +89,20 @@ class Pacer:
                     waits.append(group[0] + self.group_window - now)
         return max(waits)
 
-    async def acquire(self, chat_id: int | None) -> float:
-        """Wait for a slot for ``chat_id``; returns a stamp that :meth:`refund` accepts."""
+    async def acquire(self, chat_id: int | None) -> int:
+        """Wait for a slot for ``chat_id``; returns a token for :meth:`done` or :meth:`refund`."""
         async with self._lock:
             while True:
                 now = self.clock()
                 wait = self._wait(chat_id, now)
                 if wait <= 0:
                     break
-                await asyncio.sleep(wait)
-            self._sent.append(now)
-            self._next = now + self.interval
+                await asyncio.sleep(max(wait, 0.0005))
+            token = next(self._tokens)
+            self._in_flight.add(token)
+            # Keep to the ideal schedule: a late wake-up (a busy event loop) is made up by the
+            # next send instead of slowing everything down, never more than two at once.
+            self._next = max(self._next, now - self.window / 4) + self.interval
             if chat_id is not None:
                 if chat_id > 0:
                     self._chat_last[chat_id] = now
@@ -86,20 +111,28 @@ class Pacer:
                         self._chat_last = {c: t for c, t in self._chat_last.items() if t > cutoff}
                 else:
                     self._groups[chat_id].append(now)
-            return now
+            return token
+
+    def done(self, token: int) -> None:
+        """The send came back (delivered or failed): it counts until a window from now."""
+        if token in self._in_flight:
+            self._in_flight.discard(token)
+            self._done.append(self.clock())
+
+    def refund(self, token: int) -> None:
+        """A send Telegram refused before counting it (403, 429) gives its slot back."""
+        if token in self._in_flight:
+            self._in_flight.discard(token)
+            self._next = max(self.clock(), self._next - self.interval)
 
     def reserve(self) -> None:
-        """Someone wrote the bot: keep a slot free for its answer."""
-        now = self.clock()
-        self._sent.append(now)
-        self._next = max(self._next, now) + self.interval
+        """Someone wrote the bot: its answer goes out shortly and needs a slot too.
 
-    def refund(self, stamp: float) -> None:
-        """A send that Telegram refused before counting it (403) gives its slot back."""
-        try:
-            self._sent.remove(stamp)
-        except ValueError:
-            pass
+        One answer per window fits in the slot kept free; more slow the broadcast down.
+        """
+        now = self.clock()
+        self._last_update = now
+        self._replies.append(now + self.window / 10)
 
     def pause(self, seconds: float) -> None:
         """A 429: nothing goes out until ``retry_after`` has passed."""

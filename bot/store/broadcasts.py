@@ -227,6 +227,12 @@ async def mark(
     )
 
 
+async def mark_many(conn: aiosqlite.Connection, outbox_ids: list[int], state: str) -> None:
+    """Claim ('sending') or give back ('pending') several rows at once."""
+    await conn.executemany("UPDATE broadcast_outbox SET state = ? WHERE id = ?",
+                           [(state, i) for i in outbox_ids])
+
+
 async def counts(conn: aiosqlite.Connection, broadcast_id: int) -> dict[str, int]:
     cursor = await conn.execute(
         "SELECT state, COUNT(*) FROM broadcast_outbox WHERE broadcast_id = ? GROUP BY state",
