@@ -6,9 +6,12 @@ same factor for a quicker run; what counts is the ratio to the enforced limit. 3
 recipients have blocked the bot. While the broadcast runs, a few residents keep asking the bot
 something (``/berichten``) and we time the answers.
 
-Prints per size: delivered, blocked, 429s met, effective rate as a ratio of the enforced limit
-(target >= 0.95) and the median answer time for a resident during the broadcast (target
-< 0.5 s). Not a test: run it by hand, ``.venv/bin/python bench/bench_broadcast.py``.
+Prints per size: delivered, blocked, 429s met, the effective rate (every message the bot sent
+while the broadcast ran: the broadcast plus its answers to residents, who share Telegram's
+limit) as a ratio of the enforced limit (target >= 0.95), the broadcast's own share, and the
+median answer time for a resident during the broadcast (target < 0.5 s).
+
+Not a test: run it by hand, ``.venv/bin/python bench/bench_broadcast.py``.
 """
 
 from __future__ import annotations
@@ -47,10 +50,10 @@ async def run_one(size: int, scale: float, blocked: float, probe_interval: float
     try:
         service = app.services.announcements
         service.set_speed(scale=scale)
-        recipients = await populate(app, sandbox, size, blocked)
-        chatters = await populate(app, sandbox, 8, 0.0, opted_out=True, first_name="Prater")
         coordinator = sandbox.add_user(first_name="Carla", user_id=COORDINATOR_ID)
         author = await app.services.users.register(COORDINATOR_ID, "nl", "top", "Carla")
+        recipients = await populate(app, sandbox, size, blocked)
+        chatters = await populate(app, sandbox, 8, 0.0, opted_out=True, first_name="Prater")
         clock = SendClock({u.id for u in recipients})
         unsubscribe = sandbox.subscribe(clock)
         stop = asyncio.Event()
@@ -79,7 +82,9 @@ async def run_one(size: int, scale: float, blocked: float, probe_interval: float
             "429s": sandbox.stats["429"],
             "seconds": elapsed,
             "rate": clock.rate,
-            "ratio": clock.rate / enforced,
+            "broadcast_ratio": clock.rate / enforced,
+            "total_rate": clock.total_rate,
+            "ratio": clock.total_rate / enforced,
             "median": probe.median,
             "probes": len(probe.latencies),
             "probe_timeouts": probe.timeouts,
@@ -93,8 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1100,10000",
                         help="comma-separated numbers of recipients (default: 1100,10000)")
-    parser.add_argument("--scale", type=float, default=4.0,
-                        help="speed up Telegram's limits by this factor (default: 4; 1 = real)")
+    parser.add_argument("--scale", type=float, default=3.0,
+                        help="speed up Telegram's limits by this factor (default: 3; 1 = real)")
     parser.add_argument("--blocked", type=float, default=0.03,
                         help="share of recipients who blocked the bot (default: 0.03)")
     parser.add_argument("--probe-interval", type=float, default=None,
@@ -115,11 +120,14 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"{result['size']:>6} recipients: delivered {result['delivered']}, "
                 f"blocked {result['blocked']}, failed {result['failed']}, "
-                f"429s {result['429s']}, {result['seconds']:.1f} s, "
-                f"rate {result['rate']:.1f}/s = {result['ratio']:.3f} of the limit "
-                f"(target >= {TARGET_RATIO}), resident answer median "
-                f"{result['median'] * 1000:.0f} ms over {result['probes']} questions "
-                f"(target < {TARGET_MEDIAN * 1000:.0f} ms) {'OK' if good else 'MISSED'}",
+                f"429s {result['429s']}, {result['seconds']:.1f} s\n"
+                f"        effective rate {result['total_rate']:.1f} msg/s = "
+                f"{result['ratio']:.3f} of the enforced limit (target >= {TARGET_RATIO}); "
+                f"of which the broadcast {result['rate']:.1f} msg/s = "
+                f"{result['broadcast_ratio']:.3f}\n"
+                f"        resident answer median {result['median'] * 1000:.0f} ms over "
+                f"{result['probes']} questions, {result['probe_timeouts']} unanswered "
+                f"(target < {TARGET_MEDIAN * 1000:.0f} ms) -> {'OK' if good else 'MISSED'}",
                 flush=True,
             )
     return 0 if ok else 1

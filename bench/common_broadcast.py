@@ -113,24 +113,41 @@ class Probe:
 
 @dataclass
 class SendClock:
-    """First and last moment a broadcast message reached one of the recipients."""
+    """When broadcast messages reached recipients, and every message the bot sent meanwhile."""
 
     recipients: set[int]
     first: float | None = None
     last: float | None = None
     count: int = 0
+    others: list[float] = field(default_factory=list)
 
     def __call__(self, event: dict) -> None:
-        if event.get("type") != "message" or event.get("chat_id") not in self.recipients:
+        if event.get("type") != "message" or not event["message"].get("from_bot"):
             return
         now = time.monotonic()
+        if event.get("chat_id") not in self.recipients:
+            self.others.append(now)  # answers to residents, the coordinator's report
+            return
         if self.first is None:
             self.first = now
         self.last = now
         self.count += 1
 
     @property
-    def rate(self) -> float:
-        if self.first is None or self.last is None or self.count < 2:
+    def span(self) -> float:
+        if self.first is None or self.last is None:
             return 0.0
-        return (self.count - 1) / max(self.last - self.first, 1e-9)
+        return self.last - self.first
+
+    @property
+    def rate(self) -> float:
+        """Broadcast messages per second."""
+        return (self.count - 1) / self.span if self.count > 1 and self.span > 0 else 0.0
+
+    @property
+    def total_rate(self) -> float:
+        """Every message the bot sent per second while the broadcast ran."""
+        if self.first is None or self.last is None or self.span <= 0:
+            return 0.0
+        during = sum(1 for t in self.others if self.first <= t <= self.last)
+        return (self.count - 1 + during) / self.span

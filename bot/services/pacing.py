@@ -47,6 +47,7 @@ class Pacer:
         self._done: deque[float] = deque()  # completion moments, ascending
         self._replies: deque[float] = deque()  # answers to people chatting, expected soon
         self._last_update = -1e9
+        self._hold_until: float | None = None
         self.limit = self.capacity + 1  # Telegram's own limit: one slot is kept for answers
         self._in_flight: set[int] = set()
         self._tokens = itertools.count(1)
@@ -70,8 +71,11 @@ class Pacer:
         ours = len(self._done) + len(self._in_flight)
         if ours == 0:
             # Starting from quiet: the bot may just have sent a few answers we did not count
-            # (a preview, a menu). Let them leave Telegram's window first.
-            waits.append(self._last_update + self.window * 1.1 - now)
+            # (a preview, a menu). Let those leave Telegram's window first (answers to later
+            # messages are counted by reserve(), so this is decided once, not chased).
+            if self._hold_until is None:
+                self._hold_until = self._last_update + self.window * 1.1
+            waits.append(self._hold_until - now)
         if ours >= self.capacity or ours + len(self._replies) >= self.limit:
             # Someone must finish or age out first; look again shortly.
             oldest = [q[0] + self.window - now for q in (self._done, self._replies) if q]
@@ -99,6 +103,7 @@ class Pacer:
                     break
                 await asyncio.sleep(max(wait, 0.0005))
             token = next(self._tokens)
+            self._hold_until = None
             self._in_flight.add(token)
             # Keep to the ideal schedule: a late wake-up (a busy event loop) is made up by the
             # next send instead of slowing everything down, never more than two at once.
