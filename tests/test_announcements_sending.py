@@ -139,8 +139,10 @@ async def test_stopping_mid_broadcast_resumes_without_skips_or_doubles(bot: BotH
     left = await db.fetchval("SELECT COUNT(*) FROM broadcast_outbox WHERE state = 'pending'")
     in_flight = await db.fetchval(
         "SELECT COUNT(*) FROM broadcast_outbox WHERE state = 'sending'")
+    states = await db.fetchall("SELECT state, COUNT(*) FROM broadcast_outbox GROUP BY state")
     await db.close()
-    assert left == 60 - delivered and in_flight == 0
+    print([tuple(r) for r in states])
+    assert left == 60 - delivered and in_flight == 0, [tuple(r) for r in states]
     await bot.start()
     limit(bot)
     final = await report(coordinator, wait=30)

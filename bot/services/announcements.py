@@ -327,7 +327,11 @@ class AnnouncementService:
                 task.add_done_callback(tasks.discard)
                 await self._progress_all(final_check=False)
         finally:
-            producer.cancel()
+            # Never cancel the producer: a cancelled database call can leave a transaction
+            # open. It stops by itself once woken (alive() is false now).
+            self._stopping = True
+            room.set()
+            self.kick()
             await asyncio.gather(producer, return_exceptions=True)
             leftover = []
             while not queue.empty():
@@ -346,7 +350,8 @@ class AnnouncementService:
         while alive():
             if queue.qsize() >= batch:
                 room.clear()
-                await room.wait()
+                if queue.qsize() >= batch:
+                    await room.wait()
                 continue
             self._kick.clear()
             await self.promote_due()
