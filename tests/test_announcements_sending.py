@@ -141,7 +141,6 @@ async def test_stopping_mid_broadcast_resumes_without_skips_or_doubles(bot: BotH
         "SELECT COUNT(*) FROM broadcast_outbox WHERE state = 'sending'")
     states = await db.fetchall("SELECT state, COUNT(*) FROM broadcast_outbox GROUP BY state")
     await db.close()
-    print([tuple(r) for r in states])
     assert left == 60 - delivered and in_flight == 0, [tuple(r) for r in states]
     await bot.start()
     limit(bot)
