@@ -10,6 +10,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
+from bot.handlers.announcements import settings_button as announcements_button
 from bot.handlers.commands import set_person_commands
 from bot.handlers.common import kb, one_per_row, parse_data, reply, requires, stale_button
 from bot.handlers.menu import show_menu
@@ -34,6 +35,7 @@ async def settings(update: Update, context: BotContext) -> None:
                 [(t._("🌐 Language"), "acc:lang"), (t._("🏠 My room"), "acc:room")],
                 [(t._("🔒 Privacy"), "acc:privacy"), (t._("📄 My data"), "acc:data")],
                 [(t._("🗑 Erase my data"), "acc:erase")],
+                [announcements_button(t, context.person)],
                 [_back(t)],
             ]
         ),

@@ -1,0 +1,137 @@
+"""Benchmark: an announcement to 1,100 and 10,000 residents within Telegram's limits.
+
+Runs the real bot against an in-process sandbox that enforces Telegram's flood limits (about
+30 messages per second overall, 1 per second per chat). ``--scale`` speeds every limit up by the
+same factor for a quicker run; what counts is the ratio to the enforced limit. 3% of the
+recipients have blocked the bot. While the broadcast runs, a few residents keep asking the bot
+something (``/berichten``) and we time the answers.
+
+Prints per size: delivered, blocked, 429s met, the effective rate (every message the bot sent
+while the broadcast ran: the broadcast plus its answers to residents, who share Telegram's
+limit) as a ratio of the enforced limit (target >= 0.95), the broadcast's own share, and the
+median answer time for a resident during the broadcast (target < 0.5 s).
+
+Not a test: run it by hand, ``.venv/bin/python bench/bench_broadcast.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common_broadcast import (
+    COORDINATOR_ID,
+    Probe,
+    SendClock,
+    populate,
+    start_bot,
+    start_sandbox,
+    stop_bot,
+)
+from bot.handlers.announcements import ensure_sender
+from bot.services.announcements import Audience
+
+TARGET_RATIO = 0.95
+TARGET_MEDIAN = 0.5
+
+
+async def run_one(size: int, scale: float, blocked: float, probe_interval: float,
+                  workdir: Path) -> dict[str, float]:
+    sandbox = await start_sandbox(scale)
+    app = await start_bot(sandbox, workdir / f"bench-{size}.db")
+    try:
+        service = app.services.announcements
+        service.set_speed(scale=scale)
+        coordinator = sandbox.add_user(first_name="Carla", user_id=COORDINATOR_ID)
+        author = await app.services.users.register(COORDINATOR_ID, "nl", "top", "Carla")
+        recipients = await populate(app, sandbox, size, blocked)
+        chatters = await populate(app, sandbox, 8, 0.0, opted_out=True, first_name="Prater")
+        clock = SendClock({u.id for u in recipients})
+        unsubscribe = sandbox.subscribe(clock)
+        stop = asyncio.Event()
+        probe = Probe(chatters, interval=probe_interval)
+        probing = asyncio.create_task(probe.run(stop))
+        started = time.monotonic()
+        broadcast, _ = await service.create(
+            author, draft_key=f"bench-{size}", chat_id=coordinator.id, audience=Audience("all"),
+            text="De BuurtWerkKamer is morgen dicht. Tot overmorgen!")
+        ensure_sender(app)
+        while True:
+            counts = await service.counts(broadcast.id)
+            if counts["pending"] + counts["sending"] == 0:
+                break
+            await asyncio.sleep(0.2)
+        elapsed = time.monotonic() - started
+        stop.set()
+        await probing
+        unsubscribe()
+        enforced = sandbox.limits.global_per_second * scale
+        return {
+            "size": size,
+            "delivered": counts["sent"],
+            "blocked": counts["blocked"],
+            "failed": counts["failed"],
+            "429s": sandbox.stats["429"],
+            "seconds": elapsed,
+            "rate": clock.rate,
+            "broadcast_ratio": clock.rate / enforced,
+            "total_rate": clock.total_rate,
+            "ratio": clock.total_rate / enforced,
+            "median": probe.median,
+            "probes": len(probe.latencies),
+            "probe_timeouts": probe.timeouts,
+        }
+    finally:
+        await stop_bot(app)
+        await sandbox.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1100,10000",
+                        help="comma-separated numbers of recipients (default: 1100,10000)")
+    parser.add_argument("--scale", type=float, default=3.0,
+                        help="speed up Telegram's limits by this factor (default: 3; 1 = real)")
+    parser.add_argument("--blocked", type=float, default=0.03,
+                        help="share of recipients who blocked the bot (default: 0.03)")
+    parser.add_argument("--probe-interval", type=float, default=None,
+                        help="seconds between residents' questions during the broadcast "
+                             "(default: 1 / scale, one question per second at real speed)")
+    parser.add_argument("--verbose", action="store_true", help="show the bot's log")
+    args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore", module="bot.handlers")
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR)
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in sizes:
+            interval = args.probe_interval or 1.0 / args.scale
+            result = asyncio.run(run_one(size, args.scale, args.blocked, interval, Path(tmp)))
+            good = result["ratio"] >= TARGET_RATIO and result["median"] < TARGET_MEDIAN
+            ok = ok and good
+            print(
+                f"{result['size']:>6} recipients: delivered {result['delivered']}, "
+                f"blocked {result['blocked']}, failed {result['failed']}, "
+                f"429s {result['429s']}, {result['seconds']:.1f} s\n"
+                f"        effective rate {result['total_rate']:.1f} msg/s = "
+                f"{result['ratio']:.3f} of the enforced limit (target >= {TARGET_RATIO}); "
+                f"of which the broadcast {result['rate']:.1f} msg/s = "
+                f"{result['broadcast_ratio']:.3f}\n"
+                f"        resident answer median {result['median'] * 1000:.0f} ms over "
+                f"{result['probes']} questions, {result['probe_timeouts']} unanswered "
+                f"(target < {TARGET_MEDIAN * 1000:.0f} ms) -> {'OK' if good else 'MISSED'}",
+                flush=True,
+            )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,43 @@
+"""Helpers for announcement tests: compose through the real buttons, wait for the report."""
+
+from __future__ import annotations
+
+from bot.sandbox import SandboxUser
+from bot.sandbox.state import SandboxMessage
+from tests.auxil.harness import BotHarness
+
+
+async def compose(coordinator: SandboxUser, text: str, audience: str = "🏠 Iedereen in mijn kamer",
+                  language: str | None = None) -> SandboxMessage:
+    """/omroep → text → audience → the preview question (returned)."""
+    await coordinator.send("/omroep")
+    await coordinator.next_message()
+    await coordinator.send(text)
+    await coordinator.next_message()  # who?
+    await coordinator.press(audience)
+    if language is not None:
+        await coordinator.next_edit()
+        await coordinator.press(language)
+    await coordinator.next_edit()  # "Preview: ..."
+    await coordinator.next_message()  # the preview itself
+    return await coordinator.next_message()  # recipients + buttons
+
+
+async def send_now(bot: BotHarness, coordinator: SandboxUser, text: str,
+                   audience: str = "🏠 Iedereen in mijn kamer", language: str | None = None,
+                   wait: float = 20.0) -> SandboxMessage:
+    """Compose, confirm, and return the final report message."""
+    await compose(coordinator, text, audience, language)
+    await coordinator.press("✅ Nu versturen")
+    return await report(coordinator, wait)
+
+
+async def report(coordinator: SandboxUser, wait: float = 20.0) -> SandboxMessage:
+    while True:
+        message = await coordinator.next_message(timeout=wait)
+        if "Verslag" in (message.text or ""):
+            return message
+
+
+def announcements_of(user: SandboxUser) -> list[SandboxMessage]:
+    return [m for m in user.bot_messages if "📣" in (m.text or m.caption or "")]
