@@ -47,3 +47,33 @@ async def test_people_survive_a_restart(bot) -> None:
     await bot.restart()
     person = await bot.person(user)
     assert person is not None and person.name == "Fatima"
+
+
+async def test_a_cancelled_task_never_leaves_a_transaction_open(tmp_path: Path) -> None:
+    import asyncio
+
+    db = Database(tmp_path / "x.db")
+    await db.connect()
+    started = asyncio.Event()
+
+    async def slow_writer() -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO job_runs (job, period, done_at) VALUES ('a','1','x')")
+            started.set()
+            await asyncio.Event().wait()  # cancelled here, mid-transaction
+
+    task = asyncio.create_task(slow_writer())
+    await started.wait()
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    # Also cancel one while it waits for BEGIN.
+    for _ in range(20):
+        waiting = asyncio.create_task(db.execute(
+            "INSERT INTO job_runs (job, period, done_at) VALUES ('b','1','x')"))
+        await asyncio.sleep(0)
+        waiting.cancel()
+        await asyncio.gather(waiting, return_exceptions=True)
+    await db.execute("INSERT INTO job_runs (job, period, done_at) VALUES ('c','1','x')")
+    jobs = {row[0] for row in await db.fetchall("SELECT job FROM job_runs")}
+    assert "a" not in jobs and "c" in jobs
+    await db.close()

@@ -4,7 +4,7 @@ Every feature has its own ConversationHandler (onboarding, help intake, meals' q
 programme editor...). When someone leaves one half-way — a question is open — and starts
 something else with a command or another button, the old one must end: otherwise it would
 swallow the next text they type ("De kraan lekt" filed as an allergy note). This guard runs
-before the features (group -8) and ends every open conversation that would not itself handle
+before the features (group -7) and ends every open conversation that would not itself handle
 the new command or button.
 
 It uses ConversationHandler internals (``_get_key``, ``_conversations``, ``_update_state``),
@@ -49,4 +49,4 @@ async def end_other_conversations(update: Update, context: BotContext) -> None:
 
 
 def register(app: Application) -> None:
-    app.add_handler(TypeHandler(Update, end_other_conversations), group=-8)
+    app.add_handler(TypeHandler(Update, end_other_conversations), group=-7)

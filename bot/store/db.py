@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -98,14 +99,14 @@ class Database:
         """One write transaction; commits on success, rolls back on any exception."""
         async with self._lock:
             conn = self.conn
-            await conn.execute("BEGIN IMMEDIATE")
             try:
+                await conn.execute("BEGIN IMMEDIATE")
                 yield conn
             except BaseException:
-                await conn.execute("ROLLBACK")
+                await _finish(conn, "ROLLBACK")
                 raise
             else:
-                await conn.execute("COMMIT")
+                await _finish(conn, "COMMIT")
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         async with self._lock:
@@ -126,6 +127,20 @@ class Database:
         async with self.transaction() as conn:
             cursor = await conn.execute(sql, tuple(params))
             return cursor.lastrowid or 0
+
+
+async def _finish(conn: aiosqlite.Connection, statement: str) -> None:
+    """COMMIT or ROLLBACK even when the calling task is being cancelled.
+
+    aiosqlite runs statements in order on one thread, so a shielded ROLLBACK also undoes a
+    BEGIN whose await was cancelled but which still ran. Without this, a cancelled task could
+    release the lock with a transaction left open, and every later BEGIN would fail.
+    """
+    try:
+        await asyncio.shield(conn.execute(statement))
+    except sqlite3.OperationalError as exc:
+        if "no transaction is active" not in str(exc):
+            raise
 
 
 def _split_sql(sql: str) -> list[str]:
