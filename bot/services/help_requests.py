@@ -125,6 +125,8 @@ class Alert:
     reason: str  # unclaimed, due_soon, released
     request: RequestRow
     to: list[Person]
+    #: Released requests: the resident, so they know it waits for someone new.
+    resident: Person | None = None
 
 
 @dataclass(frozen=True)
@@ -278,8 +280,14 @@ class HelpRequestService:
         chosen_date: date | None,
         contact: str,
         phone: str | None,
+        save_phone: bool = False,
     ) -> tuple[RequestRow, list[Person]]:
-        """Store a finished intake; returns the request and whom to tell about it."""
+        """Store a finished intake; returns the request and whom to tell about it.
+
+        ``save_phone``: the number typed for "call me" also becomes the profile's number (the
+        resident is told; /mijngegevens shows it, /vergeetmij erases it), in the same
+        transaction as the request, so neither is stored without the other.
+        """
         if kind not in KINDS or urgency not in URGENCIES or contact not in CONTACTS:
             raise ValueError("incomplete intake")
         if description and len(description) > MAX_DESCRIPTION:
@@ -304,6 +312,8 @@ class HelpRequestService:
             )
             for media_kind, file_id in media[:MAX_MEDIA]:
                 await store.add_media(conn, request_id, media_kind, file_id)
+            if save_phone and phone and contact == "call":
+                await user_store.update(conn, person.id, phone=phone)
             request = await store.get(conn, request_id)
         assert request is not None
         return request, await self.matching_helpers(request)
@@ -325,8 +335,10 @@ class HelpRequestService:
 
     async def cancel(self, person: Person, request_id: int) -> tuple[RequestRow, Person | None]:
         """The resident withdraws their own request; returns it and the volunteer to tell."""
-        request = await self.own_request(person, request_id)
         async with self.db.transaction() as conn:
+            request = await store.get(conn, request_id)
+            if request is None or request.resident_id != person.id:
+                raise HelpError(Refusal.NOT_FOUND)
             if not await store.close(conn, request_id, store.CANCELLED, "cancelled", self._now()):
                 raise HelpError(Refusal.NOT_OPEN)
             updated = await store.get(conn, request_id)
@@ -547,7 +559,8 @@ class HelpRequestService:
         return alerts
 
     async def release_stale(self, now: datetime) -> list[Alert]:
-        """Held but untouched for 7 days: back to the queue; the volunteer is told."""
+        """Held but untouched for 7 days: back to the queue; the volunteer and the resident
+        are told (the resident would otherwise think someone is still on it)."""
         released: list[Alert] = []
         async with self.db.transaction() as conn:
             pairs = []
@@ -557,7 +570,10 @@ class HelpRequestService:
                     pairs.append((request, request.volunteer_id))
         for request, volunteer_id in pairs:
             volunteer = await self.services.users.by_id(volunteer_id)
-            released.append(Alert("released", request, [volunteer] if volunteer else []))
+            resident = (await self.services.users.by_id(request.resident_id)
+                        if request.resident_id else None)
+            released.append(Alert("released", request, [volunteer] if volunteer else [],
+                                  resident))
         return released
 
     async def due_followups(self, now: datetime) -> list[Followup]:

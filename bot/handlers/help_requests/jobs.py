@@ -8,20 +8,10 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram.ext import (
-    Application,
-)
+from telegram.ext import Application
 
-from bot.handlers.common import (
-    kb,
-    notify,
-    one_per_row,
-)
-from bot.handlers.help_requests.render import (
-    FOLLOWUP_LABELS,
-    due_text,
-    kind_label,
-)
+from bot.handlers.common import kb, notify, one_per_row
+from bot.handlers.help_requests.render import FOLLOWUP_LABELS, due_text, kind_label
 
 
 async def tick(app: Application, now) -> None:
@@ -42,6 +32,9 @@ async def tick(app: Application, now) -> None:
                 t._("Request {n} was untouched for 7 days, so it went back to the queue. If you "
                     "are still helping, take it on again.").format(n=r.id),
                 kb([[(t._("✋ Take on {n}").format(n=r.id), f"help:take:{r.id}")]])))
+        await notify(app, alert.resident, lambda t, r=alert.request: t._(
+            "Your request {n} is waiting for another volunteer. We have not forgotten you."
+        ).format(n=r.id))
     for followup in await service.due_followups(now):
         partner = app.services.config.partners.get(followup.referral.partner)  # type: ignore[attr-defined]
         pname = escape(partner.name) if partner else followup.referral.partner

@@ -8,7 +8,7 @@ The intake is a persistent ConversationHandler, so a restart between steps resum
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from html import escape
 
 from telegram import InlineKeyboardMarkup, Update
@@ -168,6 +168,9 @@ async def details_media(update: Update, context: BotContext) -> str:
         combined = (draft.get("description", "") + "\n" + caption).strip()
         if len(combined) <= MAX_DESCRIPTION:
             draft["description"] = combined
+        else:  # never drop someone's words without saying so
+            said += " " + t._("The words with it were too long, so I did not keep them. "
+                              "Please write at most {n} characters.").format(n=MAX_DESCRIPTION)
     return await _ack(update, context, said + " " + t._("Anything else? Or tap Next."))
 
 
@@ -201,8 +204,9 @@ async def choose_when(update: Update, context: BotContext) -> str | int:
 
 
 def _example_date(context: BotContext) -> str:
-    today = context.services.clock.now().date()
-    return f"{today.day + 1 if today.day < 28 else 1}-{today.month}"
+    """A week from today as day-month: an example the parser accepts (never in the past)."""
+    example = context.services.clock.now().date() + timedelta(days=7)
+    return f"{example.day}-{example.month}"
 
 
 async def date_text(update: Update, context: BotContext) -> str:
@@ -244,14 +248,31 @@ async def choose_contact(update: Update, context: BotContext) -> str | int:
         return await stale_button(update, context)
     draft["contact"] = parsed[0]
     draft.pop("phone", None)
+    draft.pop("save_phone", None)
     if parsed[0] == "call":
+        t = context.t
         person = context.person
         if person is not None and person.row.phone:
-            draft["phone"] = person.row.phone
+            # A number we know may be old: show it and let them type another one.
+            await reply(update, context, t._(
+                "Shall we call you on <b>{phone}</b>? Tap the button, or type another "
+                "number.").format(phone=escape(person.row.phone)),
+                kb([[(t._("✅ Yes, on this number"), "help:ph:keep")],
+                    [(t._("Stop"), "help:stop")]]))
         else:
-            await reply(update, context, context.t._(
+            await reply(update, context, t._(
                 "On which phone number can we call you? Type it, for example 06 12345678."))
-            return PHONE
+        return PHONE
+    return await _confirm(update, context)
+
+
+async def keep_phone(update: Update, context: BotContext) -> str | int:
+    """The resident confirmed the number on their profile."""
+    draft = _draft(context)
+    person = context.person
+    if draft.get("contact") != "call" or person is None or not person.row.phone:
+        return await stale_button(update, context)
+    draft["phone"] = person.row.phone
     return await _confirm(update, context)
 
 
@@ -264,7 +285,10 @@ async def phone_text(update: Update, context: BotContext) -> str:
             "That does not look like a phone number. Please type only the number, for "
             "example 06 12345678.")))
         return PHONE
-    _draft(context)["phone"] = phone
+    draft = _draft(context)
+    draft["phone"] = phone
+    person = context.person
+    draft["save_phone"] = person is None or person.row.phone != phone
     return await _confirm(update, context)
 
 
@@ -312,8 +336,8 @@ async def send_request(update: Update, context: BotContext) -> int:
         await reply(update, context, t._("That date has already passed. Please type a date "
                                          "from today on."))
         return DATE
-    if draft.get("phone") and draft["contact"] == "call" and not person.row.phone:
-        context.person = await context.services.users.update(person, phone=draft["phone"])
+    saved_phone = bool(draft.get("save_phone") and draft["contact"] == "call"
+                       and draft.get("phone"))
     request, helpers = await context.services.help.create(
         person,
         kind=draft["kind"],
@@ -323,15 +347,17 @@ async def send_request(update: Update, context: BotContext) -> int:
         chosen_date=chosen,
         contact=draft["contact"],
         phone=draft.get("phone"),
+        save_phone=saved_phone,
     )
     draft.clear()
-    await reply(
-        update,
-        context,
-        t._("Thank you! Your request has number <b>{n}</b>.").format(n=request.id) + "\n"
-        + t._("I will let you know as soon as a volunteer takes it on. See it under "
-              "📋 My requests in /hulp."),
-    )
+    text = (t._("Thank you! Your request has number <b>{n}</b>.").format(n=request.id) + "\n"
+            + t._("I will let you know as soon as a volunteer takes it on. See it under "
+                  "📋 My requests in /hulp."))
+    if saved_phone:
+        text += "\n\n" + t._(
+            "I keep your phone number with your details, so you do not have to type it next "
+            "time. You can see it with /mijngegevens; /vergeetmij erases it.")
+    await reply(update, context, text)
     for helper in helpers:
         await notify(context, helper, lambda ht, r=request: (
             ht._("New help request <b>{n}</b>: {kind}, {due}.").format(
@@ -356,6 +382,12 @@ async def press_a_button(update: Update, context: BotContext) -> None:
         t.bidi(t._("Please tap one of the buttons above. Or tap /hulp to start again.")))
 
 
+async def old_button(update: Update, context: BotContext) -> None:
+    """A button of an earlier step: say it no longer works, but keep the intake where it is,
+    so a stray tap never throws away what the resident already told us."""
+    await stale_button(update, context)
+
+
 def build_intake() -> ConversationHandler:
     text = filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED
     media = (filters.PHOTO | filters.VOICE | filters.Document.ALL | filters.AUDIO
@@ -377,7 +409,8 @@ def build_intake() -> ConversationHandler:
             WHEN: [CallbackQueryHandler(choose_when, pattern=r"^help:w:")],
             DATE: [MessageHandler(text, date_text)],
             CONTACT: [CallbackQueryHandler(choose_contact, pattern=r"^help:c:")],
-            PHONE: [MessageHandler(text, phone_text)],
+            PHONE: [MessageHandler(text, phone_text),
+                    CallbackQueryHandler(keep_phone, pattern=r"^help:ph:keep$")],
             CONFIRM: [CallbackQueryHandler(send_request, pattern=r"^help:send$")],
         },
         fallbacks=[
@@ -385,7 +418,7 @@ def build_intake() -> ConversationHandler:
             CallbackQueryHandler(intake_start, pattern=r"^(menu:help|help:new)$"),
             CallbackQueryHandler(stop_intake, pattern=r"^help:stop$"),
             CallbackQueryHandler(my_requests_end, pattern=r"^help:mine$"),
-            CallbackQueryHandler(stale_button, pattern=r"^help:(k:|w:|c:|next$|send$)"),
+            CallbackQueryHandler(old_button, pattern=r"^help:(k:|w:|c:|ph:|next$|send$)"),
             MessageHandler(not_command, press_a_button),
         ],
         name="help_intake",

@@ -12,12 +12,7 @@ from html import escape
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
-from telegram.ext import (
-    CallbackQueryHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
 
 from bot.context import BotContext
 from bot.handlers.common import (
@@ -40,12 +35,7 @@ from bot.handlers.help_requests.render import (
     refuse,
 )
 from bot.i18n import Translator
-from bot.services.help_requests import (
-    OUTCOMES,
-    SKILLS,
-    HelpError,
-    Refusal,
-)
+from bot.services.help_requests import OUTCOMES, SKILLS, HelpError, Refusal
 from bot.services.users import VOLUNTEER
 from bot.store.help_requests import RequestRow
 
