@@ -512,3 +512,39 @@ async def test_forged_keep_phone_button_without_a_number_changes_nothing(bot: Bo
     await resident.press_data("help:next")  # the intake goes on where it was
     assert "Wanneer" in (await resident.next_edit()).text
     assert await bot.db.fetchval("SELECT COUNT(*) FROM help_requests") == 0
+
+
+async def test_coordinator_acting_on_a_held_request_tells_the_volunteer(bot: BotHarness) -> None:
+    coordinator = await bot.coordinator()
+    volunteer = await bot.volunteer()
+    resident = await bot.resident()
+    first = await ask_help(bot, resident)
+    second = await ask_help(bot, resident, kind="debts")
+    for request_id in (first, second):
+        await volunteer.press_data(f"help:take:{request_id}")
+        await bot.settle()
+    volunteer.chat.skip_pending()
+    coordinator.chat.skip_pending()
+    await coordinator.send("/vragen")
+    await coordinator.next_message()
+    # Giving back someone else's request: the holder hears it is no longer theirs.
+    await coordinator.press_data(f"help:hb:{first}")
+    assert "wachtrij" in (await coordinator.next_edit()).text
+    told = await volunteer.next_message()
+    assert f"vraag {first}" in told.text and "coördinator" in told.text
+    # Handing it over to a partner: the same.
+    await coordinator.press_data(f"help:rf:{second}:buurtteam:0:0")
+    assert "overgedragen" in (await coordinator.next_edit()).text
+    told = await volunteer.next_message()
+    assert f"vraag {second}" in told.text and "Buurtteam Sociaal" in told.text
+    # Acting on your own request does not message yourself.
+    await bot.settle()
+    resident.chat.skip_pending()
+    third = await ask_help(bot, resident, kind="work")
+    await volunteer.press_data(f"help:take:{third}")
+    await bot.settle()
+    volunteer.chat.skip_pending()
+    await volunteer.press_data(f"help:dn:{third}:helped")
+    await bot.settle()
+    assert not [m for m in volunteer.bot_messages if "coördinator" in (m.text or "")
+                and f"vraag {third}" in m.text]

@@ -393,6 +393,14 @@ class HelpRequestService:
                     if request.resident_id else None)
         return request, resident
 
+    async def _displaced(self, person: Person, request: RequestRow) -> Person | None:
+        """The volunteer holding ``request`` when someone else (the coordinator) acts on it:
+        they must hear that it is no longer theirs."""
+        if (request.status == store.TAKEN and request.volunteer_id is not None
+                and request.volunteer_id != person.id):
+            return await self.services.users.by_id(request.volunteer_id)
+        return None
+
     async def _holder_request(self, person: Person, request_id: int) -> RequestRow:
         request = await self.get(request_id)
         if request is None or not await self.can_see_details(person, request):
@@ -415,7 +423,8 @@ class HelpRequestService:
         return request
 
     async def hand_back(self, person: Person, request_id: int
-                        ) -> tuple[RequestRow, Person | None]:
+                        ) -> tuple[RequestRow, Person | None, Person | None]:
+        """Back to the queue; returns it, the resident and the displaced holder (if any)."""
         request = await self._holder_request(person, request_id)
         if request.status != store.TAKEN or request.volunteer_id is None:
             raise HelpError(Refusal.NOT_OPEN)
@@ -426,10 +435,11 @@ class HelpRequestService:
         assert updated is not None
         resident = (await self.services.users.by_id(updated.resident_id)
                     if updated.resident_id else None)
-        return updated, resident
+        return updated, resident, await self._displaced(person, request)
 
     async def done(self, person: Person, request_id: int, outcome: str
-                   ) -> tuple[RequestRow, Person | None]:
+                   ) -> tuple[RequestRow, Person | None, Person | None]:
+        """Close with an outcome; returns it, the resident and the displaced holder (if any)."""
         if outcome not in OUTCOMES:
             raise HelpError(Refusal.NOT_FOUND)
         request = await self._holder_request(person, request_id)
@@ -443,7 +453,7 @@ class HelpRequestService:
             await self._record_help(conn, updated, person)
         resident = (await self.services.users.by_id(updated.resident_id)
                     if updated.resident_id else None)
-        return updated, resident
+        return updated, resident, await self._displaced(person, request)
 
     def partners_for(self, room: str) -> list:
         config = self.services.config
@@ -453,8 +463,11 @@ class HelpRequestService:
 
     async def refer(self, person: Person, request_id: int, partner: str, *, consent: bool,
                     together: bool, followup_days: int
-                    ) -> tuple[RequestRow, ReferralRow, Person | None]:
-        """Warm handoff to a partner: closes the request as 'referred' with a follow-up."""
+                    ) -> tuple[RequestRow, ReferralRow, Person | None, Person | None]:
+        """Warm handoff to a partner: closes the request as 'referred' with a follow-up.
+
+        Returns the request, the referral, the resident and the displaced holder (if any).
+        """
         if not consent:
             raise HelpError(Refusal.NO_CONSENT)
         if followup_days not in FOLLOWUP_DAYS:
@@ -482,7 +495,7 @@ class HelpRequestService:
         assert referral is not None
         resident = (await self.services.users.by_id(updated.resident_id)
                     if updated.resident_id else None)
-        return updated, referral, resident
+        return updated, referral, resident, await self._displaced(person, request)
 
     async def _record_referral(self, conn: aiosqlite.Connection, request: RequestRow,
                                referral_id: int) -> None:

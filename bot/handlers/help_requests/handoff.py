@@ -100,7 +100,7 @@ async def refer(update: Update, context: BotContext) -> None:
         return
     rid, pid, together, days = parsed
     try:
-        request, referral, resident = await context.services.help.refer(
+        request, referral, resident, holder = await context.services.help.refer(
             context.person, rid, pid, consent=True, together=bool(together),  # type: ignore[arg-type]
             followup_days=days)
     except HelpError as error:
@@ -124,6 +124,9 @@ async def refer(update: Update, context: BotContext) -> None:
         return text
 
     await notify(context, resident, render)
+    await notify(context, holder, lambda rt: rt._(
+        "The coordinator handed request {n} over to {partner}. You do not need to do anything "
+        "more for it.").format(n=request.id, partner=escape(partner.name)))
 
 
 @requires(VOLUNTEER)

@@ -201,7 +201,8 @@ async def hand_back(update: Update, context: BotContext) -> None:
         await stale_button(update, context)
         return
     try:
-        request, resident = await context.services.help.hand_back(context.person, parsed[0])  # type: ignore[arg-type]
+        request, resident, holder = await context.services.help.hand_back(
+            context.person, parsed[0])  # type: ignore[arg-type]
     except HelpError as error:
         await refuse(update, context, error)
         return
@@ -211,6 +212,9 @@ async def hand_back(update: Update, context: BotContext) -> None:
     await notify(context, resident, lambda t: t._(
         "Your request {n} is waiting for another volunteer. We have not forgotten you.").format(
             n=request.id))
+    await notify(context, holder, lambda t: t._(
+        "The coordinator gave request {n} back to the queue. You do not need to do anything "
+        "more for it.").format(n=request.id))
 
 
 @requires(VOLUNTEER)
@@ -232,7 +236,7 @@ async def mark_done(update: Update, context: BotContext) -> None:
         await stale_button(update, context)
         return
     try:
-        request, resident = await context.services.help.done(context.person, *parsed)  # type: ignore[arg-type]
+        request, resident, holder = await context.services.help.done(context.person, *parsed)  # type: ignore[arg-type]
     except HelpError as error:
         await refuse(update, context, error)
         return
@@ -241,6 +245,9 @@ async def mark_done(update: Update, context: BotContext) -> None:
     await notify(context, resident, lambda t: t._(
         "Your request {n} is done. We hope it went well! Tap /hulp whenever you need help "
         "again.").format(n=request.id))
+    await notify(context, holder, lambda t: t._(
+        "The coordinator closed request {n}. You do not need to do anything more for it.")
+        .format(n=request.id))
 
 
 # --- notes (a small persistent conversation: one text) ----------------------------------
