@@ -14,7 +14,8 @@ from bot.handlers.common import kb, notify, one_per_row, parse_data, reply, requ
 from bot.handlers.help_requests.render import FOLLOWUP_LABELS, first_name, refusal_text, refuse
 from bot.handlers.help_requests.volunteer import show_detail, visible
 from bot.i18n import Translator
-from bot.services.help_requests import FOLLOWUP_DAYS, HelpError, Refusal
+from bot.services.help_requests import HelpError, Refusal
+from bot.services.help_requests_rules import FOLLOWUP_DAYS
 from bot.services.users import RESIDENT, VOLUNTEER
 from bot.store.help_requests import RequestRow
 

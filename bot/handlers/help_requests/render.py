@@ -13,7 +13,8 @@ from telegram import Update
 from bot.context import BotContext
 from bot.handlers.common import END, safe_answer
 from bot.i18n import N_, Translator
-from bot.services.help_requests import KINDS, MAX_NOTE, HelpError, Refusal
+from bot.services.help_requests import HelpError, Refusal
+from bot.services.help_requests_rules import KINDS, MAX_NOTE
 from bot.services.users import Person
 from bot.store.help_requests import RequestRow
 

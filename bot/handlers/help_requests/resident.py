@@ -40,7 +40,8 @@ from bot.handlers.help_requests.render import (
     refuse,
 )
 from bot.i18n import Translator
-from bot.services.help_requests import (
+from bot.services.help_requests import HelpError
+from bot.services.help_requests_rules import (
     DOCUMENT_TYPES,
     KINDS,
     MAX_DESCRIPTION,
@@ -48,7 +49,6 @@ from bot.services.help_requests import (
     MAX_MEDIA,
     MAX_VOICE_SECONDS,
     DateProblem,
-    HelpError,
     clean_phone,
     parse_due_date,
 )
@@ -56,6 +56,7 @@ from bot.services.users import RESIDENT
 
 KIND, DETAILS, WHEN, DATE, CONTACT, PHONE, CONFIRM = (
     "kind", "details", "when", "date", "contact", "phone", "confirm")
+
 
 def _draft(context: BotContext) -> dict:
     return context.user_data.setdefault("help", {})  # type: ignore[union-attr]

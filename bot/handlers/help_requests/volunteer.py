@@ -35,7 +35,8 @@ from bot.handlers.help_requests.render import (
     refuse,
 )
 from bot.i18n import Translator
-from bot.services.help_requests import OUTCOMES, SKILLS, HelpError, Refusal
+from bot.services.help_requests import HelpError, Refusal
+from bot.services.help_requests_rules import OUTCOMES, SKILLS
 from bot.services.users import VOLUNTEER
 from bot.store.help_requests import RequestRow
 
