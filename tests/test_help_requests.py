@@ -4,9 +4,11 @@ follow-up, escalation, release, retention, privacy and bad input."""
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import datetime, timedelta
 
 from bot.clock import TZ
+from bot.sandbox import SandboxUser
 from tests.auxil.harness import BotHarness
 from tests.auxil.help_requests import ask_help
 
@@ -320,6 +322,9 @@ async def test_escalation_release_once_across_restarts(bot: BotHarness) -> None:
     await bot.tick(only="help")
     await bot.settle()
     assert len([m for m in volunteer.bot_messages if "7 dagen" in (m.text or "")]) == 1
+    # The resident is told too (once), so they do not think someone is still on it.
+    assert len([m for m in resident.bot_messages
+                if f"vraag {held}" in (m.text or "") and "andere vrijwilliger" in m.text]) == 1
     row = await bot.db.fetchone("SELECT status, volunteer_id FROM help_requests WHERE id = ?",
                                 (held,))
     assert (row["status"], row["volunteer_id"]) == ("open", None)
@@ -404,3 +409,142 @@ async def test_menu_buttons_open_intake_and_queue_by_role(bot: BotHarness) -> No
     await volunteer.next_message()
     await volunteer.press_data("menu:queue")
     assert "Open vragen" in (await volunteer.next_edit()).text
+
+
+async def test_the_example_date_we_show_is_accepted(bot: BotHarness) -> None:
+    """On 30 November the example used to be "1-11": in the past, refused by the same bot."""
+    resident = await bot.resident()
+    await resident.send("/hulp")
+    await resident.next_message()
+    await resident.press_data("help:k:letter")
+    await resident.next_edit()
+    await resident.press_data("help:next")
+    await resident.next_edit()
+    await resident.press("Een datum op de brief")
+    ask = await resident.next_edit()
+    example = ask.text.rsplit(" ", 1)[-1]
+    assert example == "7-12"
+    await resident.send(example)
+    assert "bereiken" in (await resident.next_message()).text
+
+
+async def test_too_long_caption_is_not_dropped_silently(bot: BotHarness) -> None:
+    resident = await bot.resident()
+    await resident.send("/hulp")
+    await resident.next_message()
+    await resident.press_data("help:k:letter")
+    await resident.next_edit()
+    await resident.send_photo(caption="w" * 1500)
+    answer = (await resident.next_message()).text
+    assert "foto ontvangen" in answer and "te lang" in answer
+    await bot.settle()
+    assert "w" * 100 not in (await bot.db.fetchval("SELECT data FROM ptb_user_data") or "")
+
+
+async def _call_me(bot: BotHarness, resident: SandboxUser, *, keep: bool | None,
+                   number: str | None = None) -> tuple[str, str, str]:
+    """Walk /hulp with "call me"; returns the texts of the question, summary and thanks."""
+    await resident.send("/hulp")
+    await resident.next_message()
+    await resident.press_data("help:k:computer")
+    await resident.next_edit()
+    await resident.press_data("help:next")
+    await resident.next_edit()
+    await resident.press("Geen haast")
+    await resident.next_edit()
+    await resident.press("Bel mij")
+    ask = (await resident.next_edit()).text  # texts now: the bot edits these messages later
+    if keep:
+        await resident.press("✅ Ja, op dit nummer")
+        summary = (await resident.next_edit()).text
+    else:
+        await resident.send(number or "")
+        summary = (await resident.next_message()).text
+    await resident.press("✅ Versturen")
+    done = (await resident.next_edit()).text
+    return ask, summary, done
+
+
+async def test_call_me_number_is_shown_changeable_and_private(bot: BotHarness) -> None:
+    resident = await bot.resident()
+    ask, summary, done = await _call_me(bot, resident, keep=None, number="06 12345678")
+    assert "Op welk telefoonnummer" in ask
+    assert "06 12345678" in summary
+    assert "/mijngegevens" in done  # told that the number is kept, and where to see it
+    person = await bot.person(resident)
+    assert person is not None and person.row.phone == "06 12345678"
+    # Next time the known number is offered, not used blindly; keeping it says nothing new.
+    ask, summary, done = await _call_me(bot, resident, keep=True)
+    assert "06 12345678" in ask and "ander nummer" in ask
+    assert "06 12345678" in summary and "/mijngegevens" not in done
+    # A new number replaces the old one, on the request and on the profile.
+    ask, summary, done = await _call_me(bot, resident, keep=False, number="06 87654321")
+    assert "06 87654321" in summary and "/mijngegevens" in done
+    phones = [r[0] for r in await bot.db.fetchall("SELECT phone FROM help_requests ORDER BY id")]
+    assert phones == ["06 12345678", "06 12345678", "06 87654321"]
+    person = await bot.person(resident)
+    assert person is not None and person.row.phone == "06 87654321"
+    # /mijngegevens shows it, /vergeetmij erases it everywhere.
+    data = await bot.services.privacy.export(person)
+    assert data["profile"]["phone"] == "06 87654321"
+    assert data["help_requests"]["requests"][0]["phone"] == "06 12345678"
+    await resident.send("/mijngegevens")
+    await resident.next_message()
+    document = await resident.next_message()
+    shown = json.loads(bot.sandbox.document_bytes(document))
+    assert shown["profile"]["phone"] == "06 87654321"
+    await bot.services.privacy.erase(person)
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM users WHERE phone IS NOT NULL") == 0
+    assert await bot.db.fetchval(
+        "SELECT COUNT(*) FROM help_requests WHERE phone IS NOT NULL") == 0
+
+
+async def test_forged_keep_phone_button_without_a_number_changes_nothing(bot: BotHarness) -> None:
+    resident = await bot.resident()
+    await resident.send("/hulp")
+    await resident.next_message()
+    await resident.press_data("help:k:letter")
+    await resident.next_edit()
+    await resident.press_data("help:ph:keep")
+    await bot.settle()
+    text, alert = resident.callback_answers[-1]
+    assert alert and "werkt niet meer" in (text or "")
+    await resident.press_data("help:next")  # the intake goes on where it was
+    assert "Wanneer" in (await resident.next_edit()).text
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM help_requests") == 0
+
+
+async def test_coordinator_acting_on_a_held_request_tells_the_volunteer(bot: BotHarness) -> None:
+    coordinator = await bot.coordinator()
+    volunteer = await bot.volunteer()
+    resident = await bot.resident()
+    first = await ask_help(bot, resident)
+    second = await ask_help(bot, resident, kind="debts")
+    for request_id in (first, second):
+        await volunteer.press_data(f"help:take:{request_id}")
+        await bot.settle()
+    volunteer.chat.skip_pending()
+    coordinator.chat.skip_pending()
+    await coordinator.send("/vragen")
+    await coordinator.next_message()
+    # Giving back someone else's request: the holder hears it is no longer theirs.
+    await coordinator.press_data(f"help:hb:{first}")
+    assert "wachtrij" in (await coordinator.next_edit()).text
+    told = await volunteer.next_message()
+    assert f"vraag {first}" in told.text and "coördinator" in told.text
+    # Handing it over to a partner: the same.
+    await coordinator.press_data(f"help:rf:{second}:buurtteam:0:0")
+    assert "overgedragen" in (await coordinator.next_edit()).text
+    told = await volunteer.next_message()
+    assert f"vraag {second}" in told.text and "Buurtteam Sociaal" in told.text
+    # Acting on your own request does not message yourself.
+    await bot.settle()
+    resident.chat.skip_pending()
+    third = await ask_help(bot, resident, kind="work")
+    await volunteer.press_data(f"help:take:{third}")
+    await bot.settle()
+    volunteer.chat.skip_pending()
+    await volunteer.press_data(f"help:dn:{third}:helped")
+    await bot.settle()
+    assert not [m for m in volunteer.bot_messages if "coördinator" in (m.text or "")
+                and f"vraag {third}" in m.text]

@@ -2,34 +2,33 @@
 
 The rules live here, free of Telegram: who may see or act on a request, the single claim, what
 is counted for the funders (participation records in the same transaction as the work) and
-what the scheduled job finds due. Handlers render and send; they never decide.
-
-Kinds map to funder categories (``bot/categories.py``) and to volunteer skills:
-
-==========  ====================  ==================
-kind        category              skill
-==========  ====================  ==================
-letter      formulieren           formulierenbrigade
-debts       schulden              schulden
-computer    computer              computerhulp
-odd_job     klussen               klussendienst
-language    taal                  taal
-work        werk                  werk
-other       sociale_ontmoeting    (every volunteer)
-==========  ====================  ==================
+what the scheduled job finds due. Handlers render and send; they never decide. What can be
+asked (kinds, skills, limits) and how typed dates and numbers are read is in
+``help_requests_rules.py``.
 """
 
 from __future__ import annotations
 
 import enum
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import aiosqlite
 
-from bot.i18n import N_
+from bot.services.help_requests_rules import (
+    CONTACTS,
+    FOLLOWUP_ANSWERS,
+    FOLLOWUP_DAYS,
+    KINDS,
+    MAX_DESCRIPTION,
+    MAX_MEDIA,
+    MAX_NOTE,
+    OUTCOMES,
+    SKILLS,
+    URGENCIES,
+    due_on,
+)
 from bot.services.users import COORDINATOR, VOLUNTEER, Person
 from bot.store import help_requests as store
 from bot.store import job_runs
@@ -40,57 +39,9 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 
-@dataclass(frozen=True)
-class Kind:
-    id: str
-    category: str
-    skill: str | None
-    label: str  # msgid
-
-
-KINDS: dict[str, Kind] = {
-    k.id: k
-    for k in (
-        Kind("letter", "formulieren", "formulierenbrigade", N_("📄 A letter or form")),
-        Kind("debts", "schulden", "schulden", N_("💶 Bills and debts")),
-        Kind("computer", "computer", "computerhulp", N_("💻 Computer or phone")),
-        Kind("odd_job", "klussen", "klussendienst", N_("🔧 An odd job at home")),
-        Kind("language", "taal", "taal", N_("🗣 Dutch language")),
-        Kind("work", "werk", "werk", N_("💼 Work or CV")),
-        Kind("other", "sociale_ontmoeting", None, N_("💬 Something else")),
-    )
-}
-
-#: Skill id → label msgid, in the order volunteers see them.
-SKILLS: dict[str, str] = {
-    "formulierenbrigade": N_("Letters and forms (formulierenbrigade)"),
-    "computerhulp": N_("Computer and phone help"),
-    "klussendienst": N_("Odd jobs (klussendienst)"),
-    "taal": N_("Dutch language (taal)"),
-    "schulden": N_("Debts and budget (schulden)"),
-    "werk": N_("Work and CV (werk)"),
-}
-
-URGENCIES = ("today", "week", "date", "none")
-CONTACTS = ("visit", "call", "message")
-OUTCOMES = ("helped", "partly", "not_helped")
-FOLLOWUP_ANSWERS = ("yes", "partly", "no", "not_yet")
-FOLLOWUP_DAYS = (0, 7, 14)
-
-MAX_DESCRIPTION = 1000
-MAX_NOTE = 1000
-MAX_MEDIA = 5
-#: Telegram lets a bot download files up to 20 MB; above that a volunteer could not open it.
-MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_VOICE_SECONDS = 5 * 60
-DOCUMENT_TYPES = ("application/pdf", "image/jpeg", "image/png", "image/heic", "image/webp")
-MAX_DAYS_AHEAD = 366
-
 UNCLAIMED_AFTER = timedelta(hours=48)
 DUE_WITHIN_DAYS = 2
 RELEASE_AFTER = timedelta(days=7)
-
-_PHONE = re.compile(r"^\+?[0-9][0-9 \-]{7,18}[0-9]$")
 
 
 class Refusal(enum.Enum):
@@ -112,12 +63,6 @@ class HelpError(Exception):
         self.refusal = refusal
 
 
-class DateProblem(enum.Enum):
-    INVALID = "invalid"
-    PAST = "past"
-    TOO_FAR = "too_far"
-
-
 @dataclass(frozen=True)
 class Alert:
     """Something the scheduled job found: tell ``to`` about ``request``."""
@@ -125,6 +70,8 @@ class Alert:
     reason: str  # unclaimed, due_soon, released
     request: RequestRow
     to: list[Person]
+    #: Released requests: the resident, so they know it waits for someone new.
+    resident: Person | None = None
 
 
 @dataclass(frozen=True)
@@ -132,48 +79,6 @@ class Followup:
     referral: ReferralRow
     resident: Person
     request: RequestRow | None
-
-
-def parse_due_date(text: str, today: date) -> date | DateProblem:
-    """A date as people type it: 15-12, 15-12-2026, 15/12/26, 2026-12-15."""
-    raw = text.strip().replace("/", "-").replace(".", "-").replace(" ", "-")
-    parts = [p for p in raw.split("-") if p]
-    try:
-        if len(parts) == 3 and len(parts[0]) == 4:
-            value = date(int(parts[0]), int(parts[1]), int(parts[2]))
-        elif len(parts) == 3:
-            year = int(parts[2])
-            year = year + 2000 if year < 100 else year
-            value = date(year, int(parts[1]), int(parts[0]))
-        elif len(parts) == 2:
-            value = date(today.year, int(parts[1]), int(parts[0]))
-            if value < today and (today - value).days > 31:
-                value = date(today.year + 1, value.month, value.day)
-        else:
-            return DateProblem.INVALID
-    except ValueError:
-        return DateProblem.INVALID
-    if value < today:
-        return DateProblem.PAST
-    if (value - today).days > MAX_DAYS_AHEAD:
-        return DateProblem.TOO_FAR
-    return value
-
-
-def clean_phone(text: str) -> str | None:
-    value = text.strip()
-    return value if _PHONE.match(value) else None
-
-
-def due_on(urgency: str, today: date, chosen: date | None) -> date | None:
-    """The effective deadline the queue sorts on."""
-    if urgency == "today":
-        return today
-    if urgency == "week":
-        return today + timedelta(days=6 - today.weekday())
-    if urgency == "date":
-        return chosen
-    return None
 
 
 class HelpRequestService:
@@ -278,8 +183,14 @@ class HelpRequestService:
         chosen_date: date | None,
         contact: str,
         phone: str | None,
+        save_phone: bool = False,
     ) -> tuple[RequestRow, list[Person]]:
-        """Store a finished intake; returns the request and whom to tell about it."""
+        """Store a finished intake; returns the request and whom to tell about it.
+
+        ``save_phone``: the number typed for "call me" also becomes the profile's number (the
+        resident is told; /mijngegevens shows it, /vergeetmij erases it), in the same
+        transaction as the request, so neither is stored without the other.
+        """
         if kind not in KINDS or urgency not in URGENCIES or contact not in CONTACTS:
             raise ValueError("incomplete intake")
         if description and len(description) > MAX_DESCRIPTION:
@@ -304,6 +215,8 @@ class HelpRequestService:
             )
             for media_kind, file_id in media[:MAX_MEDIA]:
                 await store.add_media(conn, request_id, media_kind, file_id)
+            if save_phone and phone and contact == "call":
+                await user_store.update(conn, person.id, phone=phone)
             request = await store.get(conn, request_id)
         assert request is not None
         return request, await self.matching_helpers(request)
@@ -325,8 +238,10 @@ class HelpRequestService:
 
     async def cancel(self, person: Person, request_id: int) -> tuple[RequestRow, Person | None]:
         """The resident withdraws their own request; returns it and the volunteer to tell."""
-        request = await self.own_request(person, request_id)
         async with self.db.transaction() as conn:
+            request = await store.get(conn, request_id)
+            if request is None or request.resident_id != person.id:
+                raise HelpError(Refusal.NOT_FOUND)
             if not await store.close(conn, request_id, store.CANCELLED, "cancelled", self._now()):
                 raise HelpError(Refusal.NOT_OPEN)
             updated = await store.get(conn, request_id)
@@ -381,6 +296,14 @@ class HelpRequestService:
                     if request.resident_id else None)
         return request, resident
 
+    async def _displaced(self, person: Person, request: RequestRow) -> Person | None:
+        """The volunteer holding ``request`` when someone else (the coordinator) acts on it:
+        they must hear that it is no longer theirs."""
+        if (request.status == store.TAKEN and request.volunteer_id is not None
+                and request.volunteer_id != person.id):
+            return await self.services.users.by_id(request.volunteer_id)
+        return None
+
     async def _holder_request(self, person: Person, request_id: int) -> RequestRow:
         request = await self.get(request_id)
         if request is None or not await self.can_see_details(person, request):
@@ -403,7 +326,8 @@ class HelpRequestService:
         return request
 
     async def hand_back(self, person: Person, request_id: int
-                        ) -> tuple[RequestRow, Person | None]:
+                        ) -> tuple[RequestRow, Person | None, Person | None]:
+        """Back to the queue; returns it, the resident and the displaced holder (if any)."""
         request = await self._holder_request(person, request_id)
         if request.status != store.TAKEN or request.volunteer_id is None:
             raise HelpError(Refusal.NOT_OPEN)
@@ -414,10 +338,11 @@ class HelpRequestService:
         assert updated is not None
         resident = (await self.services.users.by_id(updated.resident_id)
                     if updated.resident_id else None)
-        return updated, resident
+        return updated, resident, await self._displaced(person, request)
 
     async def done(self, person: Person, request_id: int, outcome: str
-                   ) -> tuple[RequestRow, Person | None]:
+                   ) -> tuple[RequestRow, Person | None, Person | None]:
+        """Close with an outcome; returns it, the resident and the displaced holder (if any)."""
         if outcome not in OUTCOMES:
             raise HelpError(Refusal.NOT_FOUND)
         request = await self._holder_request(person, request_id)
@@ -431,7 +356,7 @@ class HelpRequestService:
             await self._record_help(conn, updated, person)
         resident = (await self.services.users.by_id(updated.resident_id)
                     if updated.resident_id else None)
-        return updated, resident
+        return updated, resident, await self._displaced(person, request)
 
     def partners_for(self, room: str) -> list:
         config = self.services.config
@@ -441,8 +366,11 @@ class HelpRequestService:
 
     async def refer(self, person: Person, request_id: int, partner: str, *, consent: bool,
                     together: bool, followup_days: int
-                    ) -> tuple[RequestRow, ReferralRow, Person | None]:
-        """Warm handoff to a partner: closes the request as 'referred' with a follow-up."""
+                    ) -> tuple[RequestRow, ReferralRow, Person | None, Person | None]:
+        """Warm handoff to a partner: closes the request as 'referred' with a follow-up.
+
+        Returns the request, the referral, the resident and the displaced holder (if any).
+        """
         if not consent:
             raise HelpError(Refusal.NO_CONSENT)
         if followup_days not in FOLLOWUP_DAYS:
@@ -470,7 +398,7 @@ class HelpRequestService:
         assert referral is not None
         resident = (await self.services.users.by_id(updated.resident_id)
                     if updated.resident_id else None)
-        return updated, referral, resident
+        return updated, referral, resident, await self._displaced(person, request)
 
     async def _record_referral(self, conn: aiosqlite.Connection, request: RequestRow,
                                referral_id: int) -> None:
@@ -547,7 +475,8 @@ class HelpRequestService:
         return alerts
 
     async def release_stale(self, now: datetime) -> list[Alert]:
-        """Held but untouched for 7 days: back to the queue; the volunteer is told."""
+        """Held but untouched for 7 days: back to the queue; the volunteer and the resident
+        are told (the resident would otherwise think someone is still on it)."""
         released: list[Alert] = []
         async with self.db.transaction() as conn:
             pairs = []
@@ -557,7 +486,10 @@ class HelpRequestService:
                     pairs.append((request, request.volunteer_id))
         for request, volunteer_id in pairs:
             volunteer = await self.services.users.by_id(volunteer_id)
-            released.append(Alert("released", request, [volunteer] if volunteer else []))
+            resident = (await self.services.users.by_id(request.resident_id)
+                        if request.resident_id else None)
+            released.append(Alert("released", request, [volunteer] if volunteer else [],
+                                  resident))
         return released
 
     async def due_followups(self, now: datetime) -> list[Followup]:

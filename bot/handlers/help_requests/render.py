@@ -1,0 +1,91 @@
+"""Labels and small renderers shared by the help-request handlers.
+
+Everything here is presentation: msgids for the buttons and statuses, and the friendly
+sentence for each refusal the service can give.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import Update
+
+from bot.context import BotContext
+from bot.handlers.common import END, safe_answer
+from bot.i18n import N_, Translator
+from bot.services.help_requests import HelpError, Refusal
+from bot.services.help_requests_rules import KINDS, MAX_NOTE
+from bot.services.users import Person
+from bot.store.help_requests import RequestRow
+
+URGENCY_LABELS = {
+    "today": N_("Today"),
+    "week": N_("This week"),
+    "date": N_("A date on the letter"),
+    "none": N_("No hurry"),
+}
+CONTACT_LABELS = {
+    "visit": N_("I come by during opening hours"),
+    "call": N_("Call me"),
+    "message": N_("Send me a message here"),
+}
+STATUS_LABELS = {
+    "open": N_("waiting for a volunteer"),
+    "taken": N_("a volunteer is helping you"),
+    "done": N_("done"),
+    "referred": N_("handed over to a partner organisation"),
+    "cancelled": N_("cancelled"),
+}
+OUTCOME_LABELS = {
+    "helped": N_("✅ Helped"),
+    "partly": N_("🌓 Partly helped"),
+    "not_helped": N_("❌ Could not help"),
+}
+FOLLOWUP_LABELS = {
+    "yes": N_("Yes, they helped me"),
+    "partly": N_("A little"),
+    "no": N_("No, they did not"),
+    "not_yet": N_("We have not spoken yet"),
+}
+
+
+# --- small renderers ---------------------------------------------------------------------
+
+
+def kind_label(t: Translator, kind: str) -> str:
+    return t._(KINDS[kind].label) if kind in KINDS else kind
+
+
+def due_text(t: Translator, request: RequestRow) -> str:
+    if request.due_on is None:
+        return t._("no hurry")
+    return t._("before {date}").format(date=t.date(request.due_on))
+
+
+def first_name(t: Translator, person: Person | None) -> str:
+    if person is not None and person.name:
+        return escape(person.name.split()[0])
+    return t._("a volunteer")
+
+
+def refusal_text(t: Translator, refusal: Refusal) -> str:
+    return {
+        Refusal.NOT_FOUND: t._("I cannot find that request, or it is not yours to open."),
+        Refusal.TAKEN: t._("Another volunteer has just taken this request on. Thank you anyway!"),
+        Refusal.NOT_OPEN: t._("This request is no longer open, so nothing was changed."),
+        Refusal.NOT_HOLDER: t._("Only the volunteer who took this request on can do that."),
+        Refusal.TOO_LONG: t._("That is too long, so nothing was saved. "
+                              "Please keep it under {n} characters.").format(n=MAX_NOTE),
+        Refusal.NO_CONSENT: t._("Without the resident's agreement we do not hand over."),
+        Refusal.UNKNOWN_PARTNER: t._("I do not know that partner organisation."),
+        Refusal.ALREADY: t._("That was already done."),
+    }[refusal]
+
+
+async def refuse(update: Update, context: BotContext, error: HelpError) -> int:
+    text = refusal_text(context.t, error.refusal)
+    if update.callback_query is not None:
+        await safe_answer(update.callback_query, text, alert=True)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text(context.t.bidi(text))
+    return END

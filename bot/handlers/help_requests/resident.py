@@ -1,0 +1,493 @@
+"""The resident's side: the /hulp intake and "My requests" (list, cancel).
+
+The intake is a persistent ConversationHandler, so a restart between steps resumes:
+
+    /hulp ──► KIND ──► DETAILS (text, photo, voice, file; "Next") ──► WHEN ──► [DATE]
+          ──► CONTACT ──► [PHONE] ──► CONFIRM ──► request stored, volunteers told
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from html import escape
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.context import BotContext
+from bot.handlers.common import (
+    END,
+    kb,
+    notify,
+    one_per_row,
+    parse_data,
+    reply,
+    requires,
+    stale_button,
+)
+from bot.handlers.help_requests.render import (
+    CONTACT_LABELS,
+    STATUS_LABELS,
+    URGENCY_LABELS,
+    due_text,
+    kind_label,
+    refuse,
+)
+from bot.i18n import Translator
+from bot.services.help_requests import HelpError
+from bot.services.help_requests_rules import (
+    DOCUMENT_TYPES,
+    KINDS,
+    MAX_DESCRIPTION,
+    MAX_FILE_BYTES,
+    MAX_MEDIA,
+    MAX_VOICE_SECONDS,
+    DateProblem,
+    clean_phone,
+    parse_due_date,
+)
+from bot.services.users import RESIDENT
+
+KIND, DETAILS, WHEN, DATE, CONTACT, PHONE, CONFIRM = (
+    "kind", "details", "when", "date", "contact", "phone", "confirm")
+
+
+def _draft(context: BotContext) -> dict:
+    return context.user_data.setdefault("help", {})  # type: ignore[union-attr]
+
+
+def _next_markup(t: Translator) -> InlineKeyboardMarkup:
+    return kb([[(t._("Next ➡️"), "help:next")], [(t._("Stop"), "help:stop")]])
+
+
+# --- resident intake ---------------------------------------------------------------------
+
+
+@requires(RESIDENT)
+async def intake_start(update: Update, context: BotContext) -> str:
+    t = context.t
+    _draft(context).clear()
+    buttons = [(t._(kind.label), f"help:k:{kind.id}") for kind in KINDS.values()]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([(t._("📋 My requests"), "help:mine")])
+    await reply(update, context, t._("What do you need help with?"), kb(rows),
+                edit=update.callback_query is not None)
+    return KIND
+
+
+async def choose_kind(update: Update, context: BotContext) -> str | int:
+    parsed = parse_data(update.callback_query.data, "help:k", str)  # type: ignore[union-attr]
+    if not parsed or parsed[0] not in KINDS:
+        return await stale_button(update, context)
+    draft = _draft(context)
+    draft.clear()
+    draft.update(kind=parsed[0], description="", media=[])
+    t = context.t
+    await reply(
+        update,
+        context,
+        t._("Tell us briefly what it is about. You can type a few words, send a photo of the "
+            "letter, or record a voice message. This is not needed.")
+        + "\n\n" + t._("Tap Next when you are ready."),
+        _next_markup(t),
+    )
+    return DETAILS
+
+
+async def _ack(update: Update, context: BotContext, text: str) -> str:
+    assert update.effective_message is not None
+    t = context.t
+    await update.effective_message.reply_text(t.bidi(text), reply_markup=_next_markup(t))
+    return DETAILS
+
+
+async def details_text(update: Update, context: BotContext) -> str:
+    assert update.message is not None
+    t = context.t
+    draft = _draft(context)
+    text = (update.message.text or "").strip()
+    combined = (draft.get("description", "") + "\n" + text).strip()
+    if len(combined) > MAX_DESCRIPTION:
+        return await _ack(update, context, t._(
+            "That is too long, so I did not keep it. Please write at most {n} characters, or "
+            "send a photo or a voice message instead.").format(n=MAX_DESCRIPTION))
+    draft["description"] = combined
+    return await _ack(update, context, t._("Thank you, I wrote that down. Anything else? "
+                                           "Or tap Next."))
+
+
+async def details_media(update: Update, context: BotContext) -> str:
+    message = update.message
+    assert message is not None
+    t = context.t
+    draft = _draft(context)
+    media: list = draft.setdefault("media", [])
+    if len(media) >= MAX_MEDIA:
+        return await _ack(update, context, t._(
+            "That is enough photos and messages, thank you ({n} at most). Tap Next.").format(
+                n=MAX_MEDIA))
+    too_big = t._("This file is too big (more than 20 MB), so I cannot pass it on. Please "
+                  "take a photo of the letter instead, or bring it to the BuurtWerkKamer.")
+    if message.photo:
+        photo = message.photo[-1]
+        if (photo.file_size or 0) > MAX_FILE_BYTES:
+            return await _ack(update, context, too_big)
+        entry = ["photo", photo.file_id]
+        said = t._("Thank you, I received the photo.")
+    elif message.voice:
+        voice = message.voice
+        if voice.duration > MAX_VOICE_SECONDS:
+            return await _ack(update, context, t._(
+                "This voice message is too long. Please keep it under {n} minutes, or come by "
+                "the BuurtWerkKamer to tell us.").format(n=MAX_VOICE_SECONDS // 60))
+        if (voice.file_size or 0) > MAX_FILE_BYTES:
+            return await _ack(update, context, too_big)
+        entry = ["voice", voice.file_id]
+        said = t._("Thank you, I received your voice message.")
+    elif message.document:
+        document = message.document
+        if (document.mime_type or "") not in DOCUMENT_TYPES:
+            return await _ack(update, context, t._(
+                "I cannot pass on this kind of file. Please send a photo or a PDF."))
+        if (document.file_size or 0) > MAX_FILE_BYTES:
+            return await _ack(update, context, too_big)
+        entry = ["document", document.file_id]
+        said = t._("Thank you, I received the file.")
+    else:
+        return await _ack(update, context, t._(
+            "I cannot pass this on. Please type a few words, or send a photo or a voice "
+            "message."))
+    media.append(entry)
+    caption = (message.caption or "").strip()
+    if caption:
+        combined = (draft.get("description", "") + "\n" + caption).strip()
+        if len(combined) <= MAX_DESCRIPTION:
+            draft["description"] = combined
+        else:  # never drop someone's words without saying so
+            said += " " + t._("The words with it were too long, so I did not keep them. "
+                              "Please write at most {n} characters.").format(n=MAX_DESCRIPTION)
+    return await _ack(update, context, said + " " + t._("Anything else? Or tap Next."))
+
+
+async def details_next(update: Update, context: BotContext) -> str | int:
+    if "kind" not in _draft(context):
+        return await stale_button(update, context)
+    t = context.t
+    await reply(
+        update,
+        context,
+        t._("When does it need to be done?"),
+        one_per_row([(t._(label), f"help:w:{key}") for key, label in URGENCY_LABELS.items()]),
+    )
+    return WHEN
+
+
+async def choose_when(update: Update, context: BotContext) -> str | int:
+    parsed = parse_data(update.callback_query.data, "help:w", str)  # type: ignore[union-attr]
+    draft = _draft(context)
+    if not parsed or parsed[0] not in URGENCY_LABELS or "kind" not in draft:
+        return await stale_button(update, context)
+    draft["urgency"] = parsed[0]
+    draft.pop("date", None)
+    t = context.t
+    if parsed[0] == "date":
+        await reply(update, context, t._(
+            "Which date is on the letter? Type it like this: {example}").format(
+                example=_example_date(context)))
+        return DATE
+    return await _ask_contact(update, context)
+
+
+def _example_date(context: BotContext) -> str:
+    """A week from today as day-month: an example the parser accepts (never in the past)."""
+    example = context.services.clock.now().date() + timedelta(days=7)
+    return f"{example.day}-{example.month}"
+
+
+async def date_text(update: Update, context: BotContext) -> str:
+    assert update.message is not None
+    t = context.t
+    today = context.services.clock.now().date()
+    value = parse_due_date(update.message.text or "", today)
+    if value is DateProblem.PAST:
+        text = t._("That date has already passed. Please type a date from today on, or tap "
+                   "/hulp to start again.")
+    elif value is DateProblem.TOO_FAR:
+        text = t._("That date is more than a year away. Please check it and type it again.")
+    elif isinstance(value, DateProblem):
+        text = t._("I did not understand that date. Please type it like this: {example}").format(
+            example=_example_date(context))
+    else:
+        _draft(context)["date"] = value.isoformat()
+        return await _ask_contact(update, context)
+    await update.message.reply_text(t.bidi(text))
+    return DATE
+
+
+async def _ask_contact(update: Update, context: BotContext) -> str:
+    t = context.t
+    await reply(
+        update,
+        context,
+        t._("How can we reach you?"),
+        one_per_row([(t._(label), f"help:c:{key}") for key, label in CONTACT_LABELS.items()]),
+        edit=update.callback_query is not None,
+    )
+    return CONTACT
+
+
+async def choose_contact(update: Update, context: BotContext) -> str | int:
+    parsed = parse_data(update.callback_query.data, "help:c", str)  # type: ignore[union-attr]
+    draft = _draft(context)
+    if not parsed or parsed[0] not in CONTACT_LABELS or "urgency" not in draft:
+        return await stale_button(update, context)
+    draft["contact"] = parsed[0]
+    draft.pop("phone", None)
+    draft.pop("save_phone", None)
+    if parsed[0] == "call":
+        t = context.t
+        person = context.person
+        if person is not None and person.row.phone:
+            # A number we know may be old: show it and let them type another one.
+            await reply(update, context, t._(
+                "Shall we call you on <b>{phone}</b>? Tap the button, or type another "
+                "number.").format(phone=escape(person.row.phone)),
+                kb([[(t._("✅ Yes, on this number"), "help:ph:keep")],
+                    [(t._("Stop"), "help:stop")]]))
+        else:
+            await reply(update, context, t._(
+                "On which phone number can we call you? Type it, for example 06 12345678."))
+        return PHONE
+    return await _confirm(update, context)
+
+
+async def keep_phone(update: Update, context: BotContext) -> str | int:
+    """The resident confirmed the number on their profile."""
+    draft = _draft(context)
+    person = context.person
+    if draft.get("contact") != "call" or person is None or not person.row.phone:
+        return await stale_button(update, context)
+    draft["phone"] = person.row.phone
+    return await _confirm(update, context)
+
+
+async def phone_text(update: Update, context: BotContext) -> str:
+    assert update.message is not None
+    phone = clean_phone(update.message.text or "")
+    if phone is None:
+        t = context.t
+        await update.message.reply_text(t.bidi(t._(
+            "That does not look like a phone number. Please type only the number, for "
+            "example 06 12345678.")))
+        return PHONE
+    draft = _draft(context)
+    draft["phone"] = phone
+    person = context.person
+    draft["save_phone"] = person is None or person.row.phone != phone
+    return await _confirm(update, context)
+
+
+def _summary(t: Translator, draft: dict) -> str:
+    lines = ["<b>" + t._("Your request") + "</b>",
+             t._("About: {kind}").format(kind=kind_label(t, draft["kind"]))]
+    if draft.get("description"):
+        lines.append(t._("Your words: {text}").format(text=escape(draft["description"])))
+    if draft.get("media"):
+        lines.append(t.ngettext("{n} photo or message attached", "{n} photos or messages attached",
+                                len(draft["media"])).format(n=len(draft["media"])))
+    when = t._(URGENCY_LABELS[draft["urgency"]])
+    if draft.get("date"):
+        when = t.date(date.fromisoformat(draft["date"]))
+    lines.append(t._("When: {when}").format(when=when))
+    contact = t._(CONTACT_LABELS[draft["contact"]])
+    if draft.get("phone"):
+        contact += f" ({escape(draft['phone'])})"
+    lines.append(t._("Contact: {how}").format(how=contact))
+    return "\n".join(lines)
+
+
+async def _confirm(update: Update, context: BotContext) -> str:
+    t = context.t
+    await reply(
+        update,
+        context,
+        _summary(t, _draft(context)) + "\n\n" + t._("Shall I send this to the volunteers?"),
+        kb([[(t._("✅ Send"), "help:send")], [(t._("Stop"), "help:stop")]]),
+        edit=update.callback_query is not None,
+    )
+    return CONFIRM
+
+
+async def send_request(update: Update, context: BotContext) -> int:
+    draft = _draft(context)
+    person = context.person
+    if person is None or not {"kind", "urgency", "contact"} <= set(draft):
+        return await stale_button(update, context)
+    t = context.t
+    chosen = date.fromisoformat(draft["date"]) if draft.get("date") else None
+    if draft["urgency"] == "date" and (chosen is None
+                                       or chosen < context.services.clock.now().date()):
+        draft.pop("date", None)
+        await reply(update, context, t._("That date has already passed. Please type a date "
+                                         "from today on."))
+        return DATE
+    saved_phone = bool(draft.get("save_phone") and draft["contact"] == "call"
+                       and draft.get("phone"))
+    request, helpers = await context.services.help.create(
+        person,
+        kind=draft["kind"],
+        description=draft.get("description") or None,
+        media=[(m[0], m[1]) for m in draft.get("media", [])],
+        urgency=draft["urgency"],
+        chosen_date=chosen,
+        contact=draft["contact"],
+        phone=draft.get("phone"),
+        save_phone=saved_phone,
+    )
+    draft.clear()
+    text = (t._("Thank you! Your request has number <b>{n}</b>.").format(n=request.id) + "\n"
+            + t._("I will let you know as soon as a volunteer takes it on. See it under "
+                  "📋 My requests in /hulp."))
+    if saved_phone:
+        text += "\n\n" + t._(
+            "I keep your phone number with your details, so you do not have to type it next "
+            "time. You can see it with /mijngegevens; /vergeetmij erases it.")
+    await reply(update, context, text)
+    for helper in helpers:
+        await notify(context, helper, lambda ht, r=request: (
+            ht._("New help request <b>{n}</b>: {kind}, {due}.").format(
+                n=r.id, kind=kind_label(ht, r.kind), due=due_text(ht, r)),
+            kb([[(ht._("✋ I will take it"), f"help:take:{r.id}")],
+                [(ht._("📋 All open requests"), "help:queue")]]),
+        ))
+    return END
+
+
+async def stop_intake(update: Update, context: BotContext) -> int:
+    _draft(context).clear()
+    await reply(update, context, context.t._("Stopped. Nothing was sent. Tap /hulp to start "
+                                             "again."))
+    return END
+
+
+async def press_a_button(update: Update, context: BotContext) -> None:
+    assert update.effective_message is not None
+    t = context.t
+    await update.effective_message.reply_text(
+        t.bidi(t._("Please tap one of the buttons above. Or tap /hulp to start again.")))
+
+
+async def old_button(update: Update, context: BotContext) -> None:
+    """A button of an earlier step: say it no longer works, but keep the intake where it is,
+    so a stray tap never throws away what the resident already told us."""
+    await stale_button(update, context)
+
+
+def build_intake() -> ConversationHandler:
+    text = filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED
+    media = (filters.PHOTO | filters.VOICE | filters.Document.ALL | filters.AUDIO
+             | filters.VIDEO | filters.VIDEO_NOTE | filters.Sticker.ALL | filters.ANIMATION
+             | filters.LOCATION | filters.CONTACT) & ~filters.UpdateType.EDITED
+    not_command = ~filters.COMMAND & ~filters.UpdateType.EDITED
+    return ConversationHandler(
+        entry_points=[
+            CommandHandler("hulp", intake_start),
+            CallbackQueryHandler(intake_start, pattern=r"^(menu:help|help:new)$"),
+        ],
+        states={
+            KIND: [CallbackQueryHandler(choose_kind, pattern=r"^help:k:")],
+            DETAILS: [
+                MessageHandler(text, details_text),
+                MessageHandler(media, details_media),
+                CallbackQueryHandler(details_next, pattern=r"^help:next$"),
+            ],
+            WHEN: [CallbackQueryHandler(choose_when, pattern=r"^help:w:")],
+            DATE: [MessageHandler(text, date_text)],
+            CONTACT: [CallbackQueryHandler(choose_contact, pattern=r"^help:c:")],
+            PHONE: [MessageHandler(text, phone_text),
+                    CallbackQueryHandler(keep_phone, pattern=r"^help:ph:keep$")],
+            CONFIRM: [CallbackQueryHandler(send_request, pattern=r"^help:send$")],
+        },
+        fallbacks=[
+            CommandHandler("hulp", intake_start),
+            CallbackQueryHandler(intake_start, pattern=r"^(menu:help|help:new)$"),
+            CallbackQueryHandler(stop_intake, pattern=r"^help:stop$"),
+            CallbackQueryHandler(my_requests_end, pattern=r"^help:mine$"),
+            CallbackQueryHandler(old_button, pattern=r"^help:(k:|w:|c:|ph:|next$|send$)"),
+            MessageHandler(not_command, press_a_button),
+        ],
+        name="help_intake",
+        persistent=True,
+        allow_reentry=True,
+    )
+
+
+# --- resident: my requests ---------------------------------------------------------------
+
+
+@requires(RESIDENT)
+async def my_requests(update: Update, context: BotContext) -> int:
+    t = context.t
+    person = context.person
+    assert person is not None
+    requests = await context.services.help.mine(person)
+    if not requests:
+        text = t._("You have no help requests yet.")
+    else:
+        lines = ["<b>" + t._("Your help requests") + "</b>"]
+        for r in requests:
+            lines.append(t._("{n}. {kind}: {status}").format(
+                n=r.id, kind=kind_label(t, r.kind), status=t._(STATUS_LABELS[r.status])))
+        text = "\n".join(lines)
+    buttons = [(t._("❌ Cancel request {n}").format(n=r.id), f"help:cx:{r.id}")
+               for r in requests if r.active]
+    buttons.append((t._("📝 New request"), "help:new"))
+    await reply(update, context, text, one_per_row(buttons),
+                edit=update.callback_query is not None)
+    return END
+
+
+async def my_requests_end(update: Update, context: BotContext) -> int:
+    _draft(context).clear()
+    return await my_requests(update, context)
+
+
+@requires(RESIDENT)
+async def confirm_cancel(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "help:cx", int)  # type: ignore[union-attr]
+    if not parsed:
+        await stale_button(update, context)
+        return
+    try:
+        request = await context.services.help.own_request(context.person, parsed[0])  # type: ignore[arg-type]
+    except HelpError as error:
+        await refuse(update, context, error)
+        return
+    t = context.t
+    await reply(update, context, t._("Do you want to cancel request {n} ({kind})?").format(
+        n=request.id, kind=kind_label(t, request.kind)),
+        kb([[(t._("Yes, cancel it"), f"help:cxok:{request.id}")],
+            [(t._("No, keep my request"), "help:mine")]]))
+
+
+@requires(RESIDENT)
+async def cancel_request(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "help:cxok", int)  # type: ignore[union-attr]
+    if not parsed:
+        await stale_button(update, context)
+        return
+    try:
+        request, holder = await context.services.help.cancel(context.person, parsed[0])  # type: ignore[arg-type]
+    except HelpError as error:
+        await refuse(update, context, error)
+        return
+    await reply(update, context, context.t._("Request {n} is cancelled.").format(n=request.id))
+    await notify(context, holder, lambda t: t._(
+        "The resident has cancelled request {n}. You do not need to do anything more.").format(
+            n=request.id))

@@ -1,0 +1,338 @@
+"""The volunteer's side: the /vragen queue, taking on, the detail view, notes, giving
+back, marking done, and the skills that decide which new requests they hear about.
+
+Every button is checked again by the service: who may see or act on a request is decided
+there, never by what the button says.
+"""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
+from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
+
+from bot.context import BotContext
+from bot.handlers.common import (
+    END,
+    kb,
+    notify,
+    one_per_row,
+    parse_data,
+    reply,
+    requires,
+    safe_answer,
+    stale_button,
+)
+from bot.handlers.help_requests.render import (
+    CONTACT_LABELS,
+    OUTCOME_LABELS,
+    STATUS_LABELS,
+    due_text,
+    kind_label,
+    refuse,
+)
+from bot.i18n import Translator
+from bot.services.help_requests import HelpError, Refusal
+from bot.services.help_requests_rules import OUTCOMES, SKILLS
+from bot.services.users import VOLUNTEER
+from bot.store.help_requests import RequestRow
+
+log = logging.getLogger(__name__)
+
+NOTE = "note"
+
+
+# --- volunteers: queue, take, detail -----------------------------------------------------
+
+
+@requires(VOLUNTEER)
+async def show_queue(update: Update, context: BotContext) -> None:
+    t = context.t
+    person = context.person
+    assert person is not None
+    open_rows, total, held = await context.services.help.queue(person)
+    lines = []
+    if held:
+        lines.append("<b>" + t._("You are helping with") + "</b>")
+        lines += [f"• {r.id}. {kind_label(t, r.kind)}, {due_text(t, r)}" for r in held]
+        lines.append("")
+    lines.append("<b>" + t._("Open requests") + "</b>")
+    if not open_rows:
+        lines.append(t._("There are no open requests. Thank you for checking!"))
+    lines += [f"• {r.id}. {kind_label(t, r.kind)}, {due_text(t, r)}" for r in open_rows]
+    if total > len(open_rows):
+        lines.append(t._("…and {n} more.").format(n=total - len(open_rows)))
+    buttons = [(t._("Open {n}").format(n=r.id), f"help:view:{r.id}") for r in held]
+    buttons += [(t._("✋ Take on {n}").format(n=r.id), f"help:take:{r.id}") for r in open_rows]
+    buttons.append((t._("🧰 What I help with"), "help:skills"))
+    await reply(update, context, "\n".join(lines), one_per_row(buttons),
+                edit=update.callback_query is not None)
+
+
+@requires(VOLUNTEER)
+async def take(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "help:take", int)  # type: ignore[union-attr]
+    if not parsed:
+        await stale_button(update, context)
+        return
+    person = context.person
+    assert person is not None
+    try:
+        request, resident = await context.services.help.take(person, parsed[0])
+    except HelpError as error:
+        await refuse(update, context, error)
+        return
+    name = person.name.split()[0] if person.name else None
+    await notify(context, resident, lambda t: t._(
+        "Good news: {name} has taken on your request {n}. They will contact you soon.").format(
+            name=escape(name) if name else t._("a volunteer"), n=request.id))
+    await show_detail(update, context, request, send_media=True)
+
+
+async def _detail_text(context: BotContext, request: RequestRow) -> str:
+    t = context.t
+    services = context.services
+    resident = await services.users.by_id(request.resident_id) if request.resident_id else None
+    lines = [
+        "<b>" + t._("Request {n}").format(n=request.id) + "</b> · " + kind_label(t, request.kind),
+        t._("Status: {status}").format(status=t._(STATUS_LABELS[request.status])),
+        t._("When: {due}").format(due=due_text(t, request)),
+    ]
+    if resident is not None and resident.row.erased_at is None:
+        lines.append(t._("Resident: {name}").format(
+            name=escape(resident.name) if resident.name else t._("(no name given)")))
+    contact = t._(CONTACT_LABELS.get(request.contact, request.contact))
+    if request.phone:
+        contact += f": {escape(request.phone)}"
+    lines.append(t._("Contact: {how}").format(how=contact))
+    if request.description:
+        lines.append("")
+        lines.append(t._("In their words: {text}").format(text=escape(request.description)))
+    notes = await services.help.notes(request.id)
+    if notes:
+        lines.append("")
+        lines.append("<b>" + t._("Notes") + "</b>")
+        lines += [f"• {t.date(n.created_at, 'd MMM')}: {escape(n.text)}" for n in notes]
+    for ref in await services.help.referrals(request.id):
+        partner = services.config.partners.get(ref.partner)
+        pname = escape(partner.name) if partner else ref.partner
+        if ref.direction == "from_partner":
+            lines.append(t._("Sent to us by {partner}.").format(partner=pname))
+        else:
+            lines.append(t._("Handed over to {partner}.").format(partner=pname))
+    return "\n".join(lines)
+
+
+def _detail_markup(t: Translator, request: RequestRow, has_media: bool) -> InlineKeyboardMarkup:
+    rows: list[list[tuple[str, str]]] = []
+    if request.status == "open":
+        rows.append([(t._("✋ Take on"), f"help:take:{request.id}")])
+    if request.status == "taken":
+        rows.append([(t._("✍️ Add a note"), f"help:note:{request.id}"),
+                     (t._("✅ Done"), f"help:done:{request.id}")])
+        rows.append([(t._("🤝 Hand over to a partner"), f"help:ref:{request.id}")])
+        rows.append([(t._("↩️ Give back to the queue"), f"help:hb:{request.id}")])
+    if request.active:
+        rows.append([(t._("📥 Came via a partner"), f"help:fp:{request.id}")])
+    if has_media:
+        rows.append([(t._("🖼 Show photos and messages again"), f"help:media:{request.id}")])
+    rows.append([(t._("📋 All open requests"), "help:queue")])
+    return kb(rows)
+
+
+async def show_detail(update: Update, context: BotContext, request: RequestRow, *,
+                       send_media: bool = False) -> None:
+    media = await context.services.help.media(request.id)
+    await reply(update, context, await _detail_text(context, request),
+                _detail_markup(context.t, request, bool(media)))
+    if send_media:
+        await _send_media(update, context, media)
+
+
+async def _send_media(update: Update, context: BotContext, media: list) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    for item in media:
+        try:
+            if item.kind == "photo":
+                await context.bot.send_photo(chat.id, photo=item.file_id)
+            elif item.kind == "voice":
+                await context.bot.send_voice(chat.id, voice=item.file_id)
+            else:
+                await context.bot.send_document(chat.id, document=item.file_id)
+        except TelegramError as exc:  # an expired file id must not break the detail view
+            log.info("could not pass on a help request attachment: %s", exc)
+
+
+async def visible(update: Update, context: BotContext, prefix: str) -> RequestRow | None:
+    parsed = parse_data(update.callback_query.data, prefix, int)  # type: ignore[union-attr]
+    if not parsed:
+        await stale_button(update, context)
+        return None
+    try:
+        return await context.services.help.visible_request(context.person, parsed[0])  # type: ignore[arg-type]
+    except HelpError as error:
+        await refuse(update, context, error)
+        return None
+
+
+@requires(VOLUNTEER)
+async def view(update: Update, context: BotContext) -> None:
+    request = await visible(update, context, "help:view")
+    if request is not None:
+        await show_detail(update, context, request)
+
+
+@requires(VOLUNTEER)
+async def resend_media(update: Update, context: BotContext) -> None:
+    request = await visible(update, context, "help:media")
+    if request is None:
+        return
+    await safe_answer(update.callback_query)  # type: ignore[arg-type]
+    await _send_media(update, context, await context.services.help.media(request.id))
+
+
+@requires(VOLUNTEER)
+async def hand_back(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "help:hb", int)  # type: ignore[union-attr]
+    if not parsed:
+        await stale_button(update, context)
+        return
+    try:
+        request, resident, holder = await context.services.help.hand_back(
+            context.person, parsed[0])  # type: ignore[arg-type]
+    except HelpError as error:
+        await refuse(update, context, error)
+        return
+    await reply(update, context, context.t._(
+        "Request {n} is back in the queue. Thank you for letting us know.").format(n=request.id),
+        kb([[(context.t._("📋 All open requests"), "help:queue")]]))
+    await notify(context, resident, lambda t: t._(
+        "Your request {n} is waiting for another volunteer. We have not forgotten you.").format(
+            n=request.id))
+    await notify(context, holder, lambda t: t._(
+        "The coordinator gave request {n} back to the queue. You do not need to do anything "
+        "more for it.").format(n=request.id))
+
+
+@requires(VOLUNTEER)
+async def ask_outcome(update: Update, context: BotContext) -> None:
+    request = await visible(update, context, "help:done")
+    if request is None:
+        return
+    t = context.t
+    rows = [[(t._(OUTCOME_LABELS[o]), f"help:dn:{request.id}:{o}")] for o in OUTCOMES]
+    rows.append([(t._("⬅️ Back"), f"help:view:{request.id}")])
+    await reply(update, context, t._("How did it go with request {n}?").format(n=request.id),
+                kb(rows))
+
+
+@requires(VOLUNTEER)
+async def mark_done(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "help:dn", int, str)  # type: ignore[union-attr]
+    if not parsed:
+        await stale_button(update, context)
+        return
+    try:
+        request, resident, holder = await context.services.help.done(context.person, *parsed)  # type: ignore[arg-type]
+    except HelpError as error:
+        await refuse(update, context, error)
+        return
+    await reply(update, context, context.t._("Request {n} is done. Thank you for your help!")
+                .format(n=request.id), kb([[(context.t._("📋 All open requests"), "help:queue")]]))
+    await notify(context, resident, lambda t: t._(
+        "Your request {n} is done. We hope it went well! Tap /hulp whenever you need help "
+        "again.").format(n=request.id))
+    await notify(context, holder, lambda t: t._(
+        "The coordinator closed request {n}. You do not need to do anything more for it.")
+        .format(n=request.id))
+
+
+# --- notes (a small persistent conversation: one text) ----------------------------------
+
+
+@requires(VOLUNTEER)
+async def ask_note(update: Update, context: BotContext) -> str | int:
+    request = await visible(update, context, "help:note")
+    if request is None:
+        return END
+    context.user_data["help_note"] = request.id  # type: ignore[index]
+    t = context.t
+    await reply(update, context, t._(
+        "Type your note for request {n}. Only you and the coordinator can read it.").format(
+            n=request.id), kb([[(t._("Stop"), "help:nostop")]]))
+    return NOTE
+
+
+async def note_text(update: Update, context: BotContext) -> str | int:
+    assert update.message is not None and context.person is not None
+    t = context.t
+    request_id = context.user_data.get("help_note")  # type: ignore[union-attr]
+    if request_id is None:
+        return END
+    try:
+        request = await context.services.help.add_note(context.person, request_id,
+                                                       update.message.text or "")
+    except HelpError as error:
+        await refuse(update, context, error)
+        return NOTE if error.refusal is Refusal.TOO_LONG else END
+    context.user_data.pop("help_note", None)  # type: ignore[union-attr]
+    await update.message.reply_text(t.bidi(t._("Note saved.")),
+                                    reply_markup=kb([[(t._("Open request {n}").format(
+                                        n=request.id), f"help:view:{request.id}")]]))
+    return END
+
+
+async def note_stop(update: Update, context: BotContext) -> int:
+    context.user_data.pop("help_note", None)  # type: ignore[union-attr]
+    await reply(update, context, context.t._("No note was saved."))
+    return END
+
+
+async def note_other(update: Update, context: BotContext) -> str:
+    assert update.effective_message is not None
+    t = context.t
+    await update.effective_message.reply_text(t.bidi(t._("Please type your note as text.")))
+    return NOTE
+
+
+def build_note_conversation() -> ConversationHandler:
+    text = filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED
+    return ConversationHandler(
+        entry_points=[CallbackQueryHandler(ask_note, pattern=r"^help:note:")],
+        states={NOTE: [MessageHandler(text, note_text),
+                       MessageHandler(~filters.COMMAND & ~filters.UpdateType.EDITED,
+                                      note_other)]},
+        fallbacks=[CallbackQueryHandler(note_stop, pattern=r"^help:nostop$")],
+        name="help_note",
+        persistent=True,
+        allow_reentry=True,
+    )
+
+
+# --- skills and follow-up answers ------------------------------------------------------
+
+
+@requires(VOLUNTEER)
+async def show_skills(update: Update, context: BotContext) -> None:
+    t = context.t
+    own = await context.services.help.skills(context.person)  # type: ignore[arg-type]
+    buttons = [(("✅ " if skill in own else "▫️ ") + t._(label), f"help:sk:{skill}")
+               for skill, label in SKILLS.items()]
+    buttons.append((t._("📋 All open requests"), "help:queue"))
+    await reply(update, context, t._(
+        "Which requests do you want to hear about? Tap to switch on or off. With nothing "
+        "switched on, you hear about all of them."), one_per_row(buttons))
+
+
+@requires(VOLUNTEER)
+async def toggle_skill(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "help:sk", str)  # type: ignore[union-attr]
+    if not parsed or parsed[0] not in SKILLS:
+        await stale_button(update, context)
+        return
+    await context.services.help.toggle_skill(context.person, parsed[0])  # type: ignore[arg-type]
+    await show_skills(update, context)
