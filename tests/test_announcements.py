@@ -105,8 +105,10 @@ async def test_blocked_and_offline_people_are_reported_by_name(bot: BotHarness) 
     ok = await bot.resident("Fatima", name="Fatima")
     blocked_named = await bot.resident("Joop", name="Joop")
     blocked_anon = await bot.resident("Anon")
-    blocked_named.block()
-    blocked_anon.block()
+    # They blocked the bot while it was down: it never saw Telegram's my_chat_member update,
+    # so it learns of it only from the 403 when sending.
+    blocked_named.blocked = True
+    blocked_anon.blocked = True
     offline = await bot.services.users.add_offline("top", "Mevrouw Jansen")
     question = await compose(coordinator, "Kerstdiner 20 december!")
     assert "3 personen krijgen" in question.text
@@ -223,3 +225,19 @@ async def test_photo_with_caption_is_sent_as_photo(bot: BotHarness) -> None:
     await report(coordinator)
     [got] = [m for m in fatima.bot_messages if m.photo]
     assert "Nieuws van TOP" in got.caption and "nieuwe kamer" in got.caption
+
+
+async def test_a_block_noticed_at_once_is_counted_before_sending(bot: BotHarness) -> None:
+    coordinator = await bot.coordinator()
+    ok = await bot.resident("Fatima", name="Fatima")
+    gone = await bot.resident("Joop", name="Joop")
+    gone.block()  # Telegram tells the bot at once (my_chat_member "kicked")
+    await bot.settle()
+    question = await compose(coordinator, "Kerstdiner 20 december!")
+    assert "1 persoon krijgt" in question.text
+    assert "Nog 1 persoon is niet bereikbaar" in question.text
+    await coordinator.press("✅ Nu versturen")
+    final = await report(coordinator)
+    assert "Afgeleverd: 1" in final.text
+    assert "al eerder onbereikbaar: 1" in final.text
+    assert len(announcements_of(ok)) == 1 and announcements_of(gone) == []
