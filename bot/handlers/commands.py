@@ -26,6 +26,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("belronde", N_("Weekly check-in"), RESIDENT),
     ("taal", N_("Change language"), RESIDENT),
     ("kamer", N_("Change your BuurtWerkKamer"), RESIDENT),
+    ("berichten", N_("Announcements on or off"), RESIDENT),
     ("privacy", N_("What we store about you"), RESIDENT),
     ("mijngegevens", N_("See all your data"), RESIDENT),
     ("vergeetmij", N_("Erase all your data"), RESIDENT),
