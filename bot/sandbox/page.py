@@ -71,6 +71,9 @@ class PracticePage:
         self.sandbox = sandbox
         self.control = control
         self._streams: set[asyncio.Queue[dict[str, Any] | None]] = set()
+        #: Every event gets the next number; a chat snapshot says which number it includes,
+        #: so the page can replay what arrived while it was loading (no lost messages).
+        self._seq = 0
         self._unsubscribe: Callable[[], None] | None = None
 
     # -- wiring ------------------------------------------------------------
@@ -99,13 +102,13 @@ class PracticePage:
 
     def broadcast(self, event: dict[str, Any]) -> None:
         """Send an event to every open page (the control uses it for clock/persona changes)."""
+        self._seq += 1
+        event = {**event, "seq": self._seq}
         for queue in list(self._streams):
             queue.put_nowait(event)
 
     # -- events --------------------------------------------------------------
     def _on_sandbox_event(self, event: dict[str, Any]) -> None:
-        if not self._streams:
-            return
         out = self._page_event(event)
         if out is not None:
             self.broadcast(out)
@@ -219,6 +222,7 @@ class PracticePage:
         user = self._user(request)
         return self._ok({
             "user_id": user.id,
+            "seq": self._seq,
             "messages": [message_view(m.to_dict()) for m in user.chat.messages],
             "reply_keyboard": reply_keyboard(user.chat),
             "commands": chat_commands(self.sandbox, user),

@@ -153,6 +153,7 @@ function makePane(index) {
   };
   pane.picker.addEventListener("change", () => {
     if (pane.picker.value === "new") {
+      pane.startBar.hidden = true;  // START belongs to the new resident, once created
       pane.newForm.hidden = false;
       pane.newForm.querySelector(".new-name").focus();
       return;
@@ -175,6 +176,7 @@ function makePane(index) {
   pane.newForm.querySelector(".cancel").addEventListener("click", () => {
     pane.newForm.hidden = true;
     fillPicker(pane);
+    loadChat(pane);
   });
   pane.form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -220,12 +222,32 @@ async function select(pane, userId) {
 
 async function loadChat(pane) {
   if (!pane.userId) return;
-  const data = await api(`/demo/api/chat/${pane.userId}`);
+  // Events for this chat that arrive while the snapshot loads are kept and replayed after
+  // it, if the snapshot does not already include them (its seq says up to which event).
+  const userId = pane.userId;
+  pane.pending = [];
+  pane.startBar.hidden = true;  // shown again only if this chat turns out to be empty
+  const data = await api(`/demo/api/chat/${userId}`);
+  if (pane.userId !== userId) return;
+  const missed = (pane.pending || []).filter((event) => event.seq > data.seq);
+  pane.pending = null;
   pane.chat.replaceChildren(...data.messages.map((m) => renderMessage(pane, m)));
   renderReplyKeyboard(pane, data.reply_keyboard);
   renderCommands(pane, data.commands);
   pane.startBar.hidden = data.messages.length > 0;
+  missed.forEach((event) => applyChatEvent(pane, event));
   scrollDown(pane);
+}
+
+function applyChatEvent(pane, event) {
+  if (event.type === "delete") {
+    const node = pane.chat.querySelector(`.msg[data-id="${event.message_id}"]`);
+    if (node) node.remove();
+    return;
+  }
+  upsertMessage(pane, event.message);
+  renderReplyKeyboard(pane, event.reply_keyboard);
+  if (event.message.from_bot) pane.status.textContent = "";
 }
 
 function renderMessage(pane, m) {
@@ -361,18 +383,11 @@ function onEvent(event) {
   switch (event.type) {
     case "message":
     case "edit":
-      for (const pane of state.panes) {
-        if (pane.userId !== event.user_id) continue;
-        upsertMessage(pane, event.message);
-        renderReplyKeyboard(pane, event.reply_keyboard);
-        if (event.message.from_bot) pane.status.textContent = "";
-      }
-      break;
     case "delete":
       for (const pane of state.panes) {
         if (pane.userId !== event.user_id) continue;
-        const node = pane.chat.querySelector(`.msg[data-id="${event.message_id}"]`);
-        if (node) node.remove();
+        if (pane.pending) pane.pending.push(event);  // a snapshot is loading
+        else applyChatEvent(pane, event);
       }
       break;
     case "toast":
