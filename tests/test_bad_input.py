@@ -129,3 +129,56 @@ async def test_an_error_is_answered_kindly_and_logged_without_personal_data(
     assert all("Geheimenaam" not in r.getMessage() for r in caplog.records)
     await user.send("/menu")
     assert (await user.next_message()).buttons, "the bot keeps running"
+
+
+async def _at_the_name_question(bot: BotHarness, user) -> None:
+    await user.send("/start")
+    await user.next_message()
+    await user.press("Nederlands")
+    await user.next_edit()
+    await user.press("TOP (Ondiep e.o.)")
+    await user.next_edit()
+    await user.press("✅ Ik ga akkoord")
+    await user.next_edit()
+
+
+async def test_five_thousand_characters_change_nothing(bot: BotHarness) -> None:
+    """The issue's 5,000 characters: at the menu and where a short answer is expected."""
+    user = await bot.resident()
+    await user.send("a" * 5000)
+    assert "/menu" in (await user.next_message()).text
+    newcomer = bot.user("Kees")
+    await _at_the_name_question(bot, newcomer)
+    await newcomer.send("Kees " * 1000)
+    answer = await newcomer.next_message()
+    assert "Houd het kort" in answer.text
+    assert (await bot.person(newcomer)).name is None, "nothing half-stored"
+    await newcomer.send("Kees")
+    assert "TOP" in (await newcomer.next_message()).text
+    assert (await bot.person(newcomer)).name == "Kees"
+
+
+async def test_emoji_rtl_and_markup_in_a_name_are_kept_and_escaped(bot: BotHarness) -> None:
+    user = bot.user("Amira", "ar")
+    await _at_the_name_question(bot, user)
+    await user.send("<b>أميرة</b> 🌷 & co")
+    await user.next_message()
+    await user.next_message()  # the menu
+    assert (await bot.person(user)).name == "<b>أميرة</b> 🌷 & co"
+    user.chat.skip_pending()
+    await user.send("/mijngegevens")
+    summary = await user.next_message()
+    assert "<b>أميرة</b> 🌷 & co" in summary.text, "shown as typed, not as markup"
+
+
+async def test_a_volunteer_command_in_a_group_shows_nothing_personal(bot: BotHarness) -> None:
+    volunteer = await bot.volunteer(name="Vera")
+    await bot.resident("Fatima", name="Fatima")
+    group = bot.sandbox.add_group(title="TOP buurtgroep")
+    bot.sandbox.add_chat_member(group, volunteer)
+    for command in ("/tafel", "/vragen", "/vrijwilligers", "/start", "/menu"):
+        await volunteer.send(command, chat=group)
+    await bot.settle()
+    said = [m.text for m in group.messages if m.from_bot]
+    assert said and all("privé" in text for text in said)
+    assert not any(name in text for text in said for name in ("Fatima", "Vera"))
