@@ -116,9 +116,13 @@ async def test_an_error_is_answered_kindly_and_logged_without_personal_data(
     bot: BotHarness, caplog
 ) -> None:
     user = await bot.resident(name="Geheimenaam")
+    await bot.services.users.update(await bot.person(user), phone="06 12345678")
 
     async def broken(person):
-        raise RuntimeError("database on fire")
+        try:
+            raise ValueError(f"bad phone for {person.name}: {person.row.phone}")
+        except ValueError as exc:
+            raise RuntimeError(f"could not export {person.name}") from exc
 
     bot.services.privacy.export = broken
     await user.send("/mijngegevens")
@@ -126,7 +130,9 @@ async def test_an_error_is_answered_kindly_and_logged_without_personal_data(
     assert "Sorry" in answer.text
     records = [r for r in caplog.records if r.name == "bot.errors"]
     assert records and "command /mijngegevens" in records[0].getMessage()
-    assert all("Geheimenaam" not in r.getMessage() for r in caplog.records)
+    logged = "\n".join(r.getMessage() for r in caplog.records) + caplog.text
+    assert "Geheimenaam" not in logged and "06 12345678" not in logged
+    assert "RuntimeError" in logged and "ValueError" in logged and "broken" in logged
     await user.send("/menu")
     assert (await user.next_message()).buttons, "the bot keeps running"
 
@@ -182,3 +188,17 @@ async def test_a_volunteer_command_in_a_group_shows_nothing_personal(bot: BotHar
     said = [m.text for m in group.messages if m.from_bot]
     assert said and all("privé" in text for text in said)
     assert not any(name in text for text in said for name in ("Fatima", "Vera"))
+
+
+async def test_a_failing_tick_is_logged_without_personal_data(bot: BotHarness, caplog) -> None:
+    user = await bot.resident(name="Geheimenaam")
+    person = await bot.person(user)
+
+    async def broken(app, now):
+        raise RuntimeError(f"could not remind {person.name}")
+
+    bot.app.ticks["broken"] = broken
+    await bot.tick()
+    logged = caplog.text
+    assert "tick broken failed" in logged and "RuntimeError" in logged
+    assert "Geheimenaam" not in logged
