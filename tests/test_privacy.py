@@ -179,3 +179,14 @@ async def test_an_erased_volunteer_loses_the_volunteer_command_menu(bot: BotHarn
     await volunteer.next_edit()
     await bot.settle()
     assert key not in bot.sandbox.commands
+
+
+async def test_erasing_leaves_other_peoples_unfinished_forms_alone(bot: BotHarness) -> None:
+    """PTB's drafts are keyed by Telegram id; an internal id that happens to match is not ours."""
+    user = await bot.resident(name="Fatima")
+    person = await bot.person(user)
+    await bot.db.execute("INSERT INTO ptb_user_data (user_id, data) VALUES (?, ?)",
+                         (person.id, '{"onboarding": {"language": "tr"}}'))
+    await bot.services.privacy.erase(person)
+    assert await bot.db.fetchval(
+        "SELECT COUNT(*) FROM ptb_user_data WHERE user_id = ?", (person.id,)) == 1
