@@ -70,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "check-config":
             config = _load(args)
+            if config.token:
+                require_token(config)  # a mistyped token is found now, not at `run`
             print(f"{config.source}: OK ({len(config.rooms)} rooms: "
                   f"{', '.join(r.name for r in config.rooms.values())})")
             if not config.token:

@@ -132,10 +132,10 @@ def _room(source: str, room_id: str, raw: Any, partners: dict[str, Partner]) -> 
     if not isinstance(raw, dict):
         raise _err(source, path, "expected a table")
     meals = []
-    for i, slot in enumerate(raw.get("meals", [])):
+    for i, slot in enumerate(_list(source, f"{path}.meals", raw.get("meals", []))):
         meals.append(_moment(source, f"{path}.meals[{i}]", slot, WeeklyMoment(0, time(0))))
     hours = []
-    for day, span in (raw.get("opening_hours") or {}).items():
+    for day, span in _table(source, f"{path}.opening_hours", raw.get("opening_hours")).items():
         if not isinstance(span, str) or "-" not in span:
             raise _err(source, f"{path}.opening_hours.{day}", 'expected "10:00-16:00"')
         start, end = span.split("-", 1)
@@ -147,12 +147,12 @@ def _room(source: str, room_id: str, raw: Any, partners: dict[str, Partner]) -> 
                 _parse_time(source, f"{path}.opening_hours.{day}", end.strip()),
             )
         )
-    room_partners = tuple(raw.get("partners", list(partners)))
+    room_partners = tuple(_list(source, f"{path}.partners", raw.get("partners", list(partners))))
     for partner in room_partners:
         if partner not in partners:
             raise _err(source, f"{path}.partners", f"unknown partner {partner!r}")
     targets = {}
-    for key, value in (raw.get("targets") or {}).items():
+    for key, value in _table(source, f"{path}.targets", raw.get("targets")).items():
         targets[key] = _int(source, f"{path}.targets.{key}", value, 0, 100_000)
     chat_id = raw.get("chat_id")
     if chat_id is not None and (isinstance(chat_id, bool) or not isinstance(chat_id, int)):
@@ -184,18 +184,45 @@ def _room(source: str, room_id: str, raw: Any, partners: dict[str, Partner]) -> 
     )
 
 
+def _list(source: str, path: str, value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise _err(source, path, f"expected a list like [...], got {value!r}")
+    return value
+
+
+def _table(source: str, path: str, value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _err(source, path, f"expected a table like {{ key = ... }}, got {value!r}")
+    return value
+
+
+def _setting(env: dict[str, str], var: str, source: str, path: str, value: Any, default: str
+             ) -> str:
+    """An environment variable wins over the file; the file's value must be text."""
+    if env.get(var):
+        return env[var]
+    if value is None or value == "":
+        return default
+    if not isinstance(value, str):
+        raise _err(source, path, f"expected text in quotes, got {value!r}")
+    return value.strip()
+
+
 def parse_config(raw: dict[str, Any], source: str, env: dict[str, str] | None = None) -> Config:
     """Validate a TOML document (already parsed) with environment overrides applied."""
     env = dict(os.environ if env is None else env)
-    bot = raw.get("bot", {})
-    if not isinstance(bot, dict):
-        raise _err(source, "bot", "expected a table")
-    token = env.get("BUURTBOT_TOKEN") or bot.get("token") or ""
-    api_url = env.get("BUURTBOT_API_URL") or bot.get("api_url") or DEFAULT_API_URL
+    bot = _table(source, "bot", raw.get("bot"))
+    token = _setting(env, "BUURTBOT_TOKEN", source, "bot.token", bot.get("token"), "")
+    api_url = _setting(env, "BUURTBOT_API_URL", source, "bot.api_url", bot.get("api_url"),
+                       DEFAULT_API_URL)
     if not re.match(r"^https?://", api_url):
         raise _err(source, "bot.api_url (BUURTBOT_API_URL)", f"not an http(s) URL: {api_url!r}")
-    file_url = env.get("BUURTBOT_FILE_URL") or bot.get("file_url") or derive_file_url(api_url)
-    database = env.get("BUURTBOT_DB") or bot.get("database") or "buurtbot.db"
+    file_url = _setting(env, "BUURTBOT_FILE_URL", source, "bot.file_url", bot.get("file_url"),
+                        derive_file_url(api_url))
+    database = _setting(env, "BUURTBOT_DB", source, "bot.database", bot.get("database"),
+                        "buurtbot.db")
     coordinators_raw: Any = bot.get("coordinators", [])
     if env.get("BUURTBOT_COORDINATORS"):
         try:
@@ -212,7 +239,7 @@ def parse_config(raw: dict[str, Any], source: str, env: dict[str, str] | None = 
         raise _err(source, "bot.coordinators", "expected a list of Telegram user ids")
 
     partners: dict[str, Partner] = {}
-    for i, item in enumerate(raw.get("partners", [])):
+    for i, item in enumerate(_list(source, "partners", raw.get("partners", []))):
         path = f"partners[{i}]"
         if not isinstance(item, dict):
             raise _err(source, path, "expected a table")
@@ -229,10 +256,12 @@ def parse_config(raw: dict[str, Any], source: str, env: dict[str, str] | None = 
         raise _err(source, "rooms", "at least one room is needed ([rooms.<id>])")
     rooms = {rid: _room(source, rid, body, partners) for rid, body in rooms_raw.items()}
 
-    privacy = raw.get("privacy", {}) or {}
-    demo = raw.get("demo", {}) or {}
+    privacy = _table(source, "privacy", raw.get("privacy"))
+    demo = _table(source, "demo", raw.get("demo"))
     programme = bot.get("programme_file")
     if programme is not None:
+        if not isinstance(programme, str) or not programme.strip():
+            raise _err(source, "bot.programme_file", f"expected a file name, got {programme!r}")
         programme = str((Path(source).parent / programme).resolve())
         if not Path(programme).exists():
             raise _err(source, "bot.programme_file", f"file not found: {programme}")

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 from telegram.ext import ContextTypes
 
+from bot.log_safe import without_data
+
 if TYPE_CHECKING:
     from bot.context import BuurtApplication
 
@@ -38,8 +40,8 @@ async def run_ticks(app: BuurtApplication, only: str | None = None) -> None:
             continue
         try:
             await tick(app, now)
-        except Exception:
-            log.exception("tick %s failed", name)
+        except Exception as exc:
+            log.error("tick %s failed: %s", name, without_data(exc))
 
 
 async def _tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -116,9 +116,13 @@ async def test_an_error_is_answered_kindly_and_logged_without_personal_data(
     bot: BotHarness, caplog
 ) -> None:
     user = await bot.resident(name="Geheimenaam")
+    await bot.services.users.update(await bot.person(user), phone="06 12345678")
 
     async def broken(person):
-        raise RuntimeError("database on fire")
+        try:
+            raise ValueError(f"bad phone for {person.name}: {person.row.phone}")
+        except ValueError as exc:
+            raise RuntimeError(f"could not export {person.name}") from exc
 
     bot.services.privacy.export = broken
     await user.send("/mijngegevens")
@@ -126,6 +130,75 @@ async def test_an_error_is_answered_kindly_and_logged_without_personal_data(
     assert "Sorry" in answer.text
     records = [r for r in caplog.records if r.name == "bot.errors"]
     assert records and "command /mijngegevens" in records[0].getMessage()
-    assert all("Geheimenaam" not in r.getMessage() for r in caplog.records)
+    logged = "\n".join(r.getMessage() for r in caplog.records) + caplog.text
+    assert "Geheimenaam" not in logged and "06 12345678" not in logged
+    assert "RuntimeError" in logged and "ValueError" in logged and "broken" in logged
     await user.send("/menu")
     assert (await user.next_message()).buttons, "the bot keeps running"
+
+
+async def _at_the_name_question(bot: BotHarness, user) -> None:
+    await user.send("/start")
+    await user.next_message()
+    await user.press("Nederlands")
+    await user.next_edit()
+    await user.press("TOP (Ondiep e.o.)")
+    await user.next_edit()
+    await user.press("✅ Ik ga akkoord")
+    await user.next_edit()
+
+
+async def test_five_thousand_characters_change_nothing(bot: BotHarness) -> None:
+    """The issue's 5,000 characters: at the menu and where a short answer is expected."""
+    user = await bot.resident()
+    await user.send("a" * 5000)
+    assert "/menu" in (await user.next_message()).text
+    newcomer = bot.user("Kees")
+    await _at_the_name_question(bot, newcomer)
+    await newcomer.send("Kees " * 1000)
+    answer = await newcomer.next_message()
+    assert "Houd het kort" in answer.text
+    assert (await bot.person(newcomer)).name is None, "nothing half-stored"
+    await newcomer.send("Kees")
+    assert "TOP" in (await newcomer.next_message()).text
+    assert (await bot.person(newcomer)).name == "Kees"
+
+
+async def test_emoji_rtl_and_markup_in_a_name_are_kept_and_escaped(bot: BotHarness) -> None:
+    user = bot.user("Amira", "ar")
+    await _at_the_name_question(bot, user)
+    await user.send("<b>أميرة</b> 🌷 & co")
+    await user.next_message()
+    await user.next_message()  # the menu
+    assert (await bot.person(user)).name == "<b>أميرة</b> 🌷 & co"
+    user.chat.skip_pending()
+    await user.send("/mijngegevens")
+    summary = await user.next_message()
+    assert "<b>أميرة</b> 🌷 & co" in summary.text, "shown as typed, not as markup"
+
+
+async def test_a_volunteer_command_in_a_group_shows_nothing_personal(bot: BotHarness) -> None:
+    volunteer = await bot.volunteer(name="Vera")
+    await bot.resident("Fatima", name="Fatima")
+    group = bot.sandbox.add_group(title="TOP buurtgroep")
+    bot.sandbox.add_chat_member(group, volunteer)
+    for command in ("/tafel", "/vragen", "/vrijwilligers", "/start", "/menu"):
+        await volunteer.send(command, chat=group)
+    await bot.settle()
+    said = [m.text for m in group.messages if m.from_bot]
+    assert said and all("privé" in text for text in said)
+    assert not any(name in text for text in said for name in ("Fatima", "Vera"))
+
+
+async def test_a_failing_tick_is_logged_without_personal_data(bot: BotHarness, caplog) -> None:
+    user = await bot.resident(name="Geheimenaam")
+    person = await bot.person(user)
+
+    async def broken(app, now):
+        raise RuntimeError(f"could not remind {person.name}")
+
+    bot.app.ticks["broken"] = broken
+    await bot.tick()
+    logged = caplog.text
+    assert "tick broken failed" in logged and "RuntimeError" in logged
+    assert "Geheimenaam" not in logged

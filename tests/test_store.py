@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from telegram.ext import ConversationHandler
+
 from bot.store.db import Database, migration_files
 
 
@@ -75,3 +77,31 @@ async def test_a_cancelled_task_never_leaves_a_transaction_open(tmp_path: Path) 
     jobs = {row[0] for row in await db.fetchall("SELECT job FROM job_runs")}
     assert "a" not in jobs and "c" in jobs
     await db.close()
+
+
+def _conversations(app) -> list[ConversationHandler]:
+    return [h for handlers in app.handlers.values() for h in handlers
+            if isinstance(h, ConversationHandler)]
+
+
+async def test_every_open_conversation_survives_a_restart(bot) -> None:
+    """Each feature's half-done conversation, in every one of its states, comes back."""
+    conversations = _conversations(bot.app)
+    assert {"onboarding", "meals", "help_intake", "cal_programme"} <= {
+        c.name for c in conversations}
+    expected: dict[str, dict[tuple, object]] = {}
+    for number, handler in enumerate(conversations):
+        assert handler.persistent and handler.name, f"{handler.name}: persistent=True, a name"
+        assert not handler.per_message
+        states = expected.setdefault(handler.name, {})
+        for offset, state in enumerate(handler.states):
+            person = 70_000 + number * 100 + offset
+            key = tuple(x for x, on in ((person, handler.per_chat), (person, handler.per_user))
+                        if on)
+            handler._update_state(state, key)
+            states[key] = state
+    await bot.app.update_persistence()
+    await bot.restart()
+    for handler in _conversations(bot.app):
+        for key, state in expected[handler.name].items():
+            assert handler._conversations.get(key) == state, (handler.name, key)

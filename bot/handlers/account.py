@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import io
 import json
-from html import escape
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
 from bot.handlers.announcements import settings_button as announcements_button
-from bot.handlers.commands import set_person_commands
+from bot.handlers.commands import clear_person_commands, set_person_commands
 from bot.handlers.common import kb, one_per_row, parse_data, reply, requires, stale_button
 from bot.handlers.menu import show_menu
+from bot.handlers.my_data import summary
 from bot.handlers.onboarding import privacy_text
 from bot.i18n import LANGUAGES, translator
 from bot.services.users import RESIDENT
@@ -114,19 +114,8 @@ async def my_data(update: Update, context: BotContext) -> None:
     assert person is not None and update.effective_chat is not None
     t = context.t
     data = await context.services.privacy.export(person)
-    room = context.services.config.room(person.room)
-    lines = [
-        "<b>" + t._("What we keep about you") + "</b>",
-        t._("Name: {name}").format(name=escape(person.name) if person.name else t._("(none)")),
-        t._("Language: {language}").format(language=LANGUAGES.get(person.language, "-")),
-        t._("BuurtWerkKamer: {room}").format(room=room.name if room else "-"),
-        t._("First contact: {date}").format(date=t.date(person.row.created_at, "d MMMM y")),
-    ]
-    parts = [key for key in data if key != "profile"]
-    if parts:
-        lines.append(t._("Also: {parts}. All details are in the file below.").format(
-            parts=", ".join(parts)))
-    await reply(update, context, "\n".join(lines), edit=False)
+    text = summary(t, context.services.config, person, data)
+    await reply(update, context, text, edit=False)
     payload = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode()
     await context.bot.send_document(
         update.effective_chat.id,
@@ -164,6 +153,8 @@ async def erase(update: Update, context: BotContext) -> None:
     assert person is not None and update.effective_user is not None
     await context.services.privacy.erase(person)
     context.application.drop_user_data(update.effective_user.id)
+    context.application.drop_chat_data(update.effective_user.id)  # the private chat
+    await clear_person_commands(context.application, update.effective_user.id)
     context.person = None
     await reply(
         update,

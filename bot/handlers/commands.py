@@ -75,3 +75,11 @@ async def set_person_commands(app: Application, person: Person) -> None:
         )
     except TelegramError as exc:  # a command menu is nice to have, never worth a failure
         log.info("could not set commands for a chat: %s", exc)
+
+
+async def clear_person_commands(app: Application, telegram_id: int) -> None:
+    """After /vergeetmij: drop the chat-scoped list, so an erased volunteer sees the default."""
+    try:
+        await app.bot.delete_my_commands(scope=BotCommandScopeChat(telegram_id))
+    except TelegramError as exc:
+        log.info("could not clear commands for a chat: %s", exc)

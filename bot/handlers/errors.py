@@ -9,6 +9,7 @@ from telegram.error import Forbidden, NetworkError, TelegramError
 from telegram.ext import Application
 
 from bot.context import BotContext
+from bot.log_safe import without_data
 
 log = logging.getLogger("bot.errors")
 
@@ -25,7 +26,7 @@ async def on_error(update: object, context: BotContext) -> None:
     if isinstance(error, NetworkError):
         log.warning("network problem in %s %s (%s): %s", where, update_id, kind, error)
     else:
-        log.error("error in %s %s (%s)", where, update_id, kind, exc_info=error)
+        log.error("error in %s %s (%s): %s", where, update_id, kind, without_data(error))
     chat = update.effective_chat if isinstance(update, Update) else None
     if isinstance(update, Update) and chat is not None and chat.type == "private":
         t = context.t

@@ -69,10 +69,10 @@ class PrivacyService:
         async with self.db.transaction() as conn:
             for eraser in self.erasers.values():
                 await eraser(conn, person.id)
-            await conn.execute(
-                "DELETE FROM ptb_user_data WHERE user_id = ?", (person.telegram_id,)
-            )
+            # PTB's tables are keyed by Telegram id (a private chat's id is the user's id).
             tid = person.telegram_id
+            await conn.execute("DELETE FROM ptb_user_data WHERE user_id = ?", (tid,))
+            await conn.execute("DELETE FROM ptb_chat_data WHERE chat_id = ?", (tid,))
             await conn.execute(
                 "DELETE FROM ptb_conversations WHERE key IN (?, ?)",
                 (json.dumps([tid, tid]), json.dumps([tid])),

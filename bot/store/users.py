@@ -137,4 +137,3 @@ async def erase(conn: aiosqlite.Connection, user_id: int, now: datetime) -> None
         " erased_at = ? WHERE id = ?",
         (to_db(now), user_id),
     )
-    await conn.execute("DELETE FROM ptb_user_data WHERE user_id = ?", (user_id,))
