@@ -3,6 +3,7 @@ they cannot eat, cancel, and answer a seat offered from the waitlist."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -153,40 +154,44 @@ class MealResidents(MealWaitlist):
             return await self._result(conn, meal, row.id, Outcome.OK, notices)
 
     async def toggle_diet(self, person: Person, meal_id: int, code: str) -> Result:
-        """Diets can change until the meal starts (the cook reads them on the day)."""
+        """Tick a diet on or off; without "allergy" the allergy note goes too."""
         if code not in DIETS:
             return Result(Outcome.INVALID)
-        now = self.now()
-        async with self.db.transaction() as conn:
-            outcome, meal, row = await self._own_signup(conn, person, meal_id, deadline=False)
-            if meal is None or row is None:
-                return Result(outcome)
+
+        def change(row: SignupRow) -> tuple[set[str], str | None]:
             diet = set(row.diet) ^ {code}
-            note = row.diet_note if "allergy" in diet else None
-            return await self._write_diet(conn, meal, row, now, diet, note)
+            return diet, row.diet_note if "allergy" in diet else None
+
+        return await self._change_diet(person, meal_id, change)
 
     async def set_note(self, person: Person, meal_id: int, note: str) -> Result:
         """A short allergy note (the cook reads it); too long is refused, not cut."""
         note = " ".join(note.split())
         if not note or len(note) > MAX_NOTE:
             return Result(Outcome.INVALID)
+        return await self._change_diet(
+            person, meal_id, lambda row: (set(row.diet) | {"allergy"}, note)
+        )
+
+    async def _change_diet(
+        self, person: Person, meal_id: int,
+        change: Callable[[SignupRow], tuple[set[str], str | None]],
+    ) -> Result:
+        """Apply ``change`` (my sign-up → diets, allergy note) to my sign-up and store it.
+
+        Diets can change after the sign-up deadline, until the meal starts (the cook reads
+        them on the day); they are stored in the order of ``DIETS``, so every list reads alike.
+        """
         now = self.now()
         async with self.db.transaction() as conn:
             outcome, meal, row = await self._own_signup(conn, person, meal_id, deadline=False)
             if meal is None or row is None:
                 return Result(outcome)
-            diet = set(row.diet) | {"allergy"}
-            return await self._write_diet(conn, meal, row, now, diet, note)
-
-    async def _write_diet(
-        self, conn: aiosqlite.Connection, meal: MealRow, row: SignupRow, now: datetime,
-        diet: set[str], note: str | None,
-    ) -> Result:
-        """Store diets in their fixed order (the cook's list reads the same for everyone)."""
-        await store.update_signup(
-            conn, row.id, now, diet=",".join(c for c in DIETS if c in diet), diet_note=note
-        )
-        return await self._result(conn, meal, row.id, Outcome.OK)
+            diet, note = change(row)
+            await store.update_signup(
+                conn, row.id, now, diet=",".join(c for c in DIETS if c in diet), diet_note=note
+            )
+            return await self._result(conn, meal, row.id, Outcome.OK)
 
     async def cancel(self, person: Person, meal_id: int) -> Result:
         """Cancel myself up to the deadline (the waitlist may leave any time before the meal)."""
