@@ -6,10 +6,12 @@ import asyncio
 from datetime import datetime, timedelta
 
 from bot.clock import TZ
+from bot.services.meals import Outcome
 from tests.auxil.harness import BotHarness
 from tests.auxil.meals import (
     first_meal,
     last_answer,
+    one_seat_and_a_waiter,
     open_list,
     seats,
     set_cap,
@@ -84,6 +86,41 @@ async def test_guests_and_food_wishes(bot: BotHarness) -> None:
     assert await seats(bot, meal.id) == 3
 
 
+async def test_diets_keep_the_note_until_allergy_is_ticked_off(bot: BotHarness) -> None:
+    meal = (await first_meal(bot)).meal
+    fatima, bram = await bot.resident("Fatima"), await bot.resident("Bram")
+    await sign_up(fatima, meal.id)
+    person, meals = await bot.person(fatima), bot.services.meals
+
+    async def stored() -> tuple[str, str | None]:
+        row = await bot.db.fetchone(
+            "SELECT diet, diet_note FROM meal_signups WHERE meal_id = ?", (meal.id,))
+        return row[0], row[1]
+
+    # A note ticks "allergy" too; other diets keep it and are stored in a fixed order.
+    assert (await meals.set_note(person, meal.id, " pinda's \n en noten ")).outcome is Outcome.OK
+    assert await stored() == ("allergy", "pinda's en noten")
+    await meals.toggle_diet(person, meal.id, "vega")
+    await meals.toggle_diet(person, meal.id, "halal")
+    assert await stored() == ("halal,vega,allergy", "pinda's en noten")
+    # Ticking "allergy" off forgets the note.
+    await meals.toggle_diet(person, meal.id, "allergy")
+    assert await stored() == ("halal,vega", None)
+    # Refusals change nothing.
+    assert (await meals.toggle_diet(person, meal.id, "gluten")).outcome is Outcome.INVALID
+    assert (await meals.set_note(person, meal.id, "x" * 101)).outcome is Outcome.INVALID
+    stranger = await bot.person(bram)
+    assert (await meals.toggle_diet(stranger, meal.id, "vega")).outcome is Outcome.NOT_SIGNED_UP
+    assert (await meals.set_note(stranger, meal.id, "noten")).outcome is Outcome.NOT_SIGNED_UP
+    assert await stored() == ("halal,vega", None)
+    # After the sign-up deadline diets can still change; once the meal started, no more.
+    bot.clock.set(meal.deadline_at)
+    assert (await meals.toggle_diet(person, meal.id, "vega")).outcome is Outcome.OK
+    bot.clock.set(meal.starts_at)
+    assert (await meals.set_note(person, meal.id, "noten")).outcome is Outcome.PAST
+    assert await stored() == ("halal", None)
+
+
 async def test_guest_beyond_free_seats_is_refused(bot: BotHarness) -> None:
     meal = (await first_meal(bot)).meal
     await set_cap(bot, meal.id, 2)
@@ -156,11 +193,7 @@ async def test_waitlist_offer_times_out_and_moves_on(bot: BotHarness) -> None:
 
 
 async def test_offer_window_is_shorter_close_to_the_meal(bot: BotHarness) -> None:
-    meal = (await first_meal(bot)).meal
-    await set_cap(bot, meal.id, 1)
-    anna, bram = await bot.resident("Anna"), await bot.resident("Bram")
-    await sign_up(anna, meal.id)
-    await sign_up(bram, meal.id)
+    meal, anna, bram = await one_seat_and_a_waiter(bot)
     bot.clock.set(datetime(2026, 12, 1, 11, 30, tzinfo=TZ))
     await anna.press("❌ Aanmelding afzeggen")
     await anna.next_edit()
@@ -491,11 +524,7 @@ async def test_cancellations_racing_promotions_keep_the_cap(bot: BotHarness) -> 
 
 
 async def test_restart_between_steps_is_repaired_by_the_tick(bot: BotHarness) -> None:
-    meal = (await first_meal(bot)).meal
-    await set_cap(bot, meal.id, 1)
-    anna, bram = await bot.resident("Anna"), await bot.resident("Bram")
-    await sign_up(anna, meal.id)
-    await sign_up(bram, meal.id)
+    meal, anna, bram = await one_seat_and_a_waiter(bot)
     # As if the bot stopped right after a seat freed up, before anyone was offered it.
     await bot.db.execute("UPDATE meal_signups SET status = 'cancelled' WHERE user_id ="
                          " (SELECT id FROM users WHERE telegram_id = ?)", (anna.id,))

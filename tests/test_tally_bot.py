@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from bot.clock import TZ
 from bot.schedule import CalendarEntry
 from tests.auxil.harness import START, BotHarness
-from tests.auxil.tally import record, seed_2021
+from tests.auxil.tally import press_for_answer, record, seed_2021
 
 TODAY = START.date()  # Monday 30 November 2026
 
@@ -174,10 +174,7 @@ async def test_rapport_for_coordinators_only(bot: BotHarness) -> None:
     csv_msg = await coordinator.next_message()
     assert csv_msg.document["file_name"] == "buurtbot-rapport-2021.csv"
     assert "Anna" not in str(csv_msg.raw)
-    await bot.settle()
-    coordinator._answer_cursor = len(coordinator.callback_answers)  # skip earlier answers
-    await coordinator.press_data("tal:r:2021-Q9")
-    text, alert = await coordinator.next_callback_answer()
+    text, alert = await press_for_answer(bot, coordinator, "tal:r:2021-Q9")
     assert alert and "werkt niet meer" in text
 
 
@@ -223,3 +220,45 @@ async def test_weekly_summary_once_per_week_across_restarts(bot: BotHarness) -> 
     await coordinator.next_message()
     await bot.tick(only="tally", at=datetime(2026, 12, 21, 9, 0, tzinfo=TZ))
     assert len(coordinator.bot_messages) == sent + 2
+
+
+async def test_turf_pages_through_regulars_and_takes_back_a_walkin(bot: BotHarness) -> None:
+    fake_calendar(bot)
+    for n in range(1, 11):
+        await bot.resident(f"R{n:02}", name=f"R{n:02}")
+    volunteer = await bot.volunteer()
+    day = TODAY.strftime("%Y%m%d")
+    await volunteer.send("/turf")
+    choose = await volunteer.next_message()
+    await volunteer.press(choose.buttons[0][0])  # the coffee morning
+    first = await volunteer.next_edit()
+    first_names = {b for row in first.buttons for b in row if b.startswith("R")}
+    assert len(first_names) == 8 and "1/2" in [b for row in first.buttons for b in row]
+    await volunteer.press("▶️")
+    second = await volunteer.next_edit()
+    second_names = {b for row in second.buttons for b in row if b.startswith("R")}
+    assert len(second_names) == 2 and not first_names & second_names
+    last = sorted(second_names)[-1]
+    await volunteer.press(last)
+    marked = await volunteer.next_edit()  # the list stays on page 2
+    assert "2/2" in [b for row in marked.buttons for b in row]
+    sid = f"occ:12:{TODAY.isoformat()}"
+    assert len(await rows_for(bot, sid)) == 1
+    text, alert = await press_for_answer(bot, volunteer, f"tal:p:occ.12:{day}:two")
+    assert alert and "werkt niet meer" in text
+    # A walk-in code typed by mistake is taken back with one tap.
+    await volunteer.press("➕ Code binnenloper", message=marked)
+    await volunteer.next_edit()
+    await volunteer.send("XY34")
+    listing = await volunteer.next_message()
+    assert "✅ XY34" in [b for row in listing.buttons for b in row]
+    assert len(await rows_for(bot, sid)) == 2
+    await volunteer.press("✅ XY34")
+    listing = await volunteer.next_edit()
+    assert "✅ XY34" not in [b for row in listing.buttons for b in row]
+    assert "walkin:top:XY34" not in [key for key, *_ in await rows_for(bot, sid)]
+    assert len(await rows_for(bot, sid)) == 1
+    # Not a code: forged.
+    text, alert = await press_for_answer(bot, volunteer, f"tal:w:occ.12:{day}:Fatima")
+    assert alert and "werkt niet meer" in text
+    assert len(await rows_for(bot, sid)) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.sandbox import SandboxUser
 from bot.services.meals import MealView
+from bot.store.meals import MealRow
 from tests.auxil.harness import BotHarness
 
 
@@ -42,6 +43,18 @@ async def seats(bot: BotHarness, meal_id: int) -> int:
 
 async def set_cap(bot: BotHarness, meal_id: int, cap: int) -> None:
     await bot.db.execute("UPDATE meals SET cap = ? WHERE id = ?", (cap, meal_id))
+
+
+async def one_seat_and_a_waiter(
+    bot: BotHarness,
+) -> tuple[MealRow, SandboxUser, SandboxUser]:
+    """The first meal capped at one seat: Anna has it, Bram is first on the waitlist."""
+    meal = (await first_meal(bot)).meal
+    await set_cap(bot, meal.id, 1)
+    anna, bram = await bot.resident("Anna"), await bot.resident("Bram")
+    await sign_up(anna, meal.id)
+    await sign_up(bram, meal.id)
+    return meal, anna, bram
 
 
 async def last_answer(bot: BotHarness, user: SandboxUser) -> tuple[str, bool]:

@@ -10,7 +10,21 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from bot.clock import TZ
+from bot.sandbox import SandboxUser
 from tests.auxil.harness import BotHarness
+
+
+async def press_for_answer(
+    bot: BotHarness, user: SandboxUser, data: str
+) -> tuple[str | None, bool]:
+    """Press button ``data`` and return the callback answer to *that* press (text, alert).
+
+    Earlier presses may have left answers unread; they are skipped, not mistaken for this one.
+    """
+    await bot.settle()
+    user._answer_cursor = len(user.callback_answers)
+    await user.press_data(data)
+    return await user.next_callback_answer()
 
 
 async def record(bot: BotHarness, key: str | None, room: str, category: str, source: str,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from telegram.ext import (
     Application,
+    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -41,6 +42,29 @@ from bot.handlers.tally.weekly import tick
 from bot.jobs import add_tick
 
 
+def _routes() -> list[BaseHandler]:
+    """The commands and buttons of /turf and /rapport, in the order they are tried.
+
+    The same routes serve twice: as the conversation's fallbacks (a tap or command while a
+    code, count or period is awaited leaves that question) and on their own outside it.
+    """
+    return [
+        CommandHandler("turf", turf),
+        CommandHandler("rapport", rapport),
+        CallbackQueryHandler(turf, pattern=r"^menu:turf$"),
+        CallbackQueryHandler(rapport, pattern=r"^menu:report$"),
+        CallbackQueryHandler(choose_activity, pattern=r"^tal:a:"),
+        CallbackQueryHandler(other_activity, pattern=r"^tal:o:"),
+        CallbackQueryHandler(page, pattern=r"^tal:p:"),
+        CallbackQueryHandler(toggle, pattern=r"^tal:t:"),
+        CallbackQueryHandler(remove_walkin, pattern=r"^tal:w:"),
+        CallbackQueryHandler(done, pattern=r"^tal:done:"),
+        CallbackQueryHandler(report_period, pattern=r"^tal:r:"),
+        CallbackQueryHandler(report_csv, pattern=r"^tal:csv:"),
+        CallbackQueryHandler(stale_button, pattern=r"^tal:"),
+    ]
+
+
 def register(app: Application) -> None:
     text_input = filters.TEXT & ~filters.COMMAND
     other_input = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL
@@ -59,34 +83,8 @@ def register(app: Application) -> None:
             PERIOD: [MessageHandler(text_input, got_period),
                      MessageHandler(other_input, not_text)],
         },
-        fallbacks=[
-            CommandHandler("turf", turf),
-            CommandHandler("rapport", rapport),
-            CallbackQueryHandler(turf, pattern=r"^menu:turf$"),
-            CallbackQueryHandler(rapport, pattern=r"^menu:report$"),
-            CallbackQueryHandler(choose_activity, pattern=r"^tal:a:"),
-            CallbackQueryHandler(other_activity, pattern=r"^tal:o:"),
-            CallbackQueryHandler(page, pattern=r"^tal:p:"),
-            CallbackQueryHandler(toggle, pattern=r"^tal:t:"),
-            CallbackQueryHandler(remove_walkin, pattern=r"^tal:w:"),
-            CallbackQueryHandler(done, pattern=r"^tal:done:"),
-            CallbackQueryHandler(report_period, pattern=r"^tal:r:"),
-            CallbackQueryHandler(report_csv, pattern=r"^tal:csv:"),
-            CallbackQueryHandler(stale_button, pattern=r"^tal:"),
-        ],
+        fallbacks=_routes(),
     )
     app.add_handler(conversation)
-    app.add_handler(CommandHandler("turf", turf))
-    app.add_handler(CommandHandler("rapport", rapport))
-    app.add_handler(CallbackQueryHandler(turf, pattern=r"^menu:turf$"))
-    app.add_handler(CallbackQueryHandler(rapport, pattern=r"^menu:report$"))
-    app.add_handler(CallbackQueryHandler(choose_activity, pattern=r"^tal:a:"))
-    app.add_handler(CallbackQueryHandler(other_activity, pattern=r"^tal:o:"))
-    app.add_handler(CallbackQueryHandler(page, pattern=r"^tal:p:"))
-    app.add_handler(CallbackQueryHandler(toggle, pattern=r"^tal:t:"))
-    app.add_handler(CallbackQueryHandler(remove_walkin, pattern=r"^tal:w:"))
-    app.add_handler(CallbackQueryHandler(done, pattern=r"^tal:done:"))
-    app.add_handler(CallbackQueryHandler(report_period, pattern=r"^tal:r:"))
-    app.add_handler(CallbackQueryHandler(report_csv, pattern=r"^tal:csv:"))
-    app.add_handler(CallbackQueryHandler(stale_button, pattern=r"^tal:"))
+    app.add_handlers(_routes())
     add_tick(app, "tally", tick)

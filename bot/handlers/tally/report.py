@@ -56,6 +56,12 @@ def _period_from_key(key: str) -> Period | None:
         return None
 
 
+def _button_period(update: Update, prefix: str) -> Period | None:
+    """The period of a ``prefix:<key>`` button; None for malformed or forged data."""
+    parts = split_data(update.callback_query.data, prefix, 1)  # type: ignore[union-attr]
+    return _period_from_key(parts[0]) if parts else None
+
+
 def _report_error_text(t: Translator, error: ReportError) -> str:
     return {
         ReportError.FUTURE: t._("That period has not started yet, so there is nothing to "
@@ -108,8 +114,7 @@ async def _send_report(update: Update, context: BotContext, period: Period) -> N
 
 @requires(COORDINATOR)
 async def report_period(update: Update, context: BotContext) -> object:
-    parts = split_data(update.callback_query.data, "tal:r", 1)  # type: ignore[union-attr]
-    period = _period_from_key(parts[0]) if parts else None
+    period = _button_period(update, "tal:r")
     if period is None:
         return await stale_button(update, context)
     await _send_report(update, context, period)
@@ -118,8 +123,7 @@ async def report_period(update: Update, context: BotContext) -> object:
 
 @requires(COORDINATOR)
 async def report_csv(update: Update, context: BotContext) -> object:
-    parts = split_data(update.callback_query.data, "tal:csv", 1)  # type: ignore[union-attr]
-    period = _period_from_key(parts[0]) if parts else None
+    period = _button_period(update, "tal:csv")
     if period is None:
         return await stale_button(update, context)
     t = context.t

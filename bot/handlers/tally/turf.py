@@ -6,6 +6,8 @@ forged button is checked again by the service (today's? this room's?) before any
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from telegram import Update
 
 from bot.categories import CATEGORIES
@@ -23,7 +25,7 @@ from bot.handlers.tally.helpers import (
 )
 from bot.i18n import Translator
 from bot.services.tally import Activity, Attendance, TurfError
-from bot.services.users import VOLUNTEER
+from bot.services.users import VOLUNTEER, Person
 
 PAGE_SIZE = 8
 
@@ -138,55 +140,59 @@ async def _show(update: Update, context: BotContext, activity: Activity, page: i
     await reply(update, context, text, markup, edit=edit)
 
 
+async def _from_button(update: Update, context: BotContext, prefix: str, extra: int = 0, *,
+                       numeric: bool = False) -> tuple[Activity, list[str]] | None:
+    """The activity of a ``prefix:<token>:<day>[:extra...]`` button and its extra parts.
+
+    None after telling the volunteer why not: malformed data (or ``numeric`` extras that are
+    not numbers) is a stale button; a day or activity the service refuses gets its reason.
+    """
+    parts = split_data(update.callback_query.data, prefix, 2 + extra)  # type: ignore[union-attr]
+    if parts is None or (numeric and not all(p.isdigit() for p in parts[2:])):
+        await stale_button(update, context)
+        return None
+    activity = await _resolve(update, context, parts[0], parts[1])
+    return None if activity is None else (activity, parts[2:])
+
+
 @requires(VOLUNTEER)
 async def choose_activity(update: Update, context: BotContext) -> object:
-    parts = split_data(update.callback_query.data, "tal:a", 2)  # type: ignore[union-attr]
-    if parts is None:
-        return await stale_button(update, context)
-    activity = await _resolve(update, context, *parts)
-    if activity is not None:
-        await _show(update, context, activity)
+    if found := await _from_button(update, context, "tal:a"):
+        await _show(update, context, found[0])
     return END
 
 
 @requires(VOLUNTEER)
 async def page(update: Update, context: BotContext) -> object:
-    parts = split_data(update.callback_query.data, "tal:p", 3)  # type: ignore[union-attr]
-    if parts is None or not parts[2].isdigit():
-        return await stale_button(update, context)
-    activity = await _resolve(update, context, parts[0], parts[1])
-    if activity is not None:
-        await _show(update, context, activity, int(parts[2]))
+    if found := await _from_button(update, context, "tal:p", 1, numeric=True):
+        activity, (page_no,) = found
+        await _show(update, context, activity, int(page_no))
     return END
 
 
 @requires(VOLUNTEER)
 async def toggle(update: Update, context: BotContext) -> object:
-    parts = split_data(update.callback_query.data, "tal:t", 4)  # type: ignore[union-attr]
-    if parts is None or not parts[2].isdigit() or not parts[3].isdigit():
-        return await stale_button(update, context)
-    activity = await _resolve(update, context, parts[0], parts[1])
-    if activity is None:
+    found = await _from_button(update, context, "tal:t", 2, numeric=True)
+    if found is None:
         return END
+    activity, (page_no, user_id) = found
     try:
-        await context.services.tally.toggle(activity, int(parts[3]), context.person)
+        await context.services.tally.toggle(activity, int(user_id), context.person)
     except TurfError as exc:
         await _tell(update, context, turf_error_text(context.t, exc))
         return END
-    await _show(update, context, activity, int(parts[2]))
+    await _show(update, context, activity, int(page_no))
     return END
 
 
 @requires(VOLUNTEER)
 async def remove_walkin(update: Update, context: BotContext) -> object:
-    parts = split_data(update.callback_query.data, "tal:w", 3)  # type: ignore[union-attr]
-    if parts is None:
-        return await stale_button(update, context)
-    activity = await _resolve(update, context, parts[0], parts[1])
-    if activity is None:
+    found = await _from_button(update, context, "tal:w", 1)
+    if found is None:
         return END
+    activity, (code,) = found
     try:
-        await context.services.tally.remove_walkin(activity, parts[2])
+        await context.services.tally.remove_walkin(activity, code)
     except TurfError:
         return await stale_button(update, context)
     await _show(update, context, activity)
@@ -195,12 +201,10 @@ async def remove_walkin(update: Update, context: BotContext) -> object:
 
 @requires(VOLUNTEER)
 async def done(update: Update, context: BotContext) -> object:
-    parts = split_data(update.callback_query.data, "tal:done", 2)  # type: ignore[union-attr]
-    if parts is None:
-        return await stale_button(update, context)
-    activity = await _resolve(update, context, *parts)
-    if activity is None:
+    found = await _from_button(update, context, "tal:done")
+    if found is None:
         return END
+    activity = found[0]
     t = context.t
     att = await context.services.tally.attendance(activity)
     text = t._("Saved: {activity}, {date}. {people}.").format(
@@ -211,15 +215,23 @@ async def done(update: Update, context: BotContext) -> object:
     return END
 
 
+# --- typed input: a walk-in code or a count --------------------------------------------------
+
+
+async def _start_draft(update: Update, context: BotContext, prefix: str) -> Activity | None:
+    """Remember which list a typed code or count is for (the draft survives a restart)."""
+    found = await _from_button(update, context, prefix)
+    if found is None:
+        return None
+    activity = found[0]
+    context.user_data["tal"] = {"act": activity.token, "day": day_str(activity.day)}
+    return activity
+
+
 @requires(VOLUNTEER)
 async def ask_code(update: Update, context: BotContext) -> object:
-    parts = split_data(update.callback_query.data, "tal:code", 2)  # type: ignore[union-attr]
-    if parts is None:
-        return await stale_button(update, context)
-    activity = await _resolve(update, context, *parts)
-    if activity is None:
+    if await _start_draft(update, context, "tal:code") is None:
         return END
-    context.user_data["tal"] = {"act": activity.token, "day": day_str(activity.day)}
     await reply(update, context, context.t._(
         "Type the walk-in's short code, for example AB12. Use the same code each time they "
         "come. Never a name or phone number."))
@@ -228,13 +240,9 @@ async def ask_code(update: Update, context: BotContext) -> object:
 
 @requires(VOLUNTEER)
 async def ask_count(update: Update, context: BotContext) -> object:
-    parts = split_data(update.callback_query.data, "tal:cnt", 2)  # type: ignore[union-attr]
-    if parts is None:
-        return await stale_button(update, context)
-    activity = await _resolve(update, context, *parts)
+    activity = await _start_draft(update, context, "tal:cnt")
     if activity is None:
         return END
-    context.user_data["tal"] = {"act": activity.token, "day": day_str(activity.day)}
     att = await context.services.tally.attendance(activity)
     await reply(update, context, context.t._(
         "How many people came who did not want to be registered? Type a number. It replaces "
@@ -250,35 +258,33 @@ async def _draft_activity(update: Update, context: BotContext) -> Activity | Non
     return await _resolve(update, context, draft["act"], draft["day"])
 
 
-@requires(VOLUNTEER)
-async def got_code(update: Update, context: BotContext) -> object:
+async def _got_text(update: Update, context: BotContext,
+                    save: Callable[[Activity, str, Person], Awaitable[object]],
+                    state: str) -> object:
+    """Save what was typed for the draft's list and show the list again.
+
+    Refused input is explained and asked for again (the conversation stays in ``state``).
+    """
     activity = await _draft_activity(update, context)
     if activity is None:
         return END
     text = update.message.text or ""  # type: ignore[union-attr]
+    assert context.person is not None
     try:
-        await context.services.tally.add_walkin(activity, text[:MAX_TEXT], context.person)
+        await save(activity, text[:MAX_TEXT], context.person)
     except TurfError as exc:
         await reply(update, context, turf_error_text(context.t, exc))
-        return CODE
+        return state
     context.user_data.pop("tal", None)
     await _show(update, context, activity, edit=False)
     return END
+
+
+@requires(VOLUNTEER)
+async def got_code(update: Update, context: BotContext) -> object:
+    return await _got_text(update, context, context.services.tally.add_walkin, CODE)
 
 
 @requires(VOLUNTEER)
 async def got_count(update: Update, context: BotContext) -> object:
-    activity = await _draft_activity(update, context)
-    if activity is None:
-        return END
-    text = update.message.text or ""  # type: ignore[union-attr]
-    try:
-        await context.services.tally.set_count(activity, text[:MAX_TEXT], context.person)
-    except TurfError as exc:
-        await reply(update, context, turf_error_text(context.t, exc))
-        return COUNT
-    context.user_data.pop("tal", None)
-    await _show(update, context, activity, edit=False)
-    return END
-
-
+    return await _got_text(update, context, context.services.tally.set_count, COUNT)

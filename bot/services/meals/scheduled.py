@@ -1,0 +1,101 @@
+"""Scheduled work for the eettafel: expired offers move on, morning reminders, cook lists and
+batched news of sign-ups for the kookgroep. Each is claimed in the database once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import aiosqlite
+
+from bot.clock import TZ, local
+from bot.services.meals.model import (
+    MEAL_LENGTH,
+    NEW_SIGNUP_BATCH,
+    NOTIFY_HOURS,
+    REMINDER_HOUR,
+    NewSignups,
+    Notice,
+)
+from bot.services.meals.waitlist import MealWaitlist
+from bot.store import job_runs
+from bot.store import meals as store
+from bot.store.meals import MealRow, SignupRow
+
+
+class MealSchedule(MealWaitlist):
+    async def tick(self, now: datetime) -> tuple[list[Notice], list[int], list[NewSignups]]:
+        """Expire offers and move them on, send morning reminders, hand out cook lists.
+
+        Returns notices to send, meal ids whose final list goes to the room's volunteers, and
+        digests of new sign-ups for them to confirm. Each reminder, list and announced sign-up
+        is claimed in the database once, so a restart never repeats them.
+        """
+        await self.ensure_schedule(now)
+        notices: list[Notice] = []
+        lists: list[int] = []
+        async with self.db.transaction() as conn:
+            touched: set[int] = set()
+            for row in await store.expired_offers(conn, now):
+                await store.update_signup(conn, row.id, now, status="cancelled",
+                                          offer_expires_at=None)
+                notices.append(Notice(row.user_id, "offer_expired", row.meal_id))
+                touched.add(row.meal_id)
+            meals = await store.meals_between(conn, None, now - timedelta(days=1),
+                                              now + timedelta(days=2))
+            known = {meal.id for meal in meals}
+            for meal_id in sorted(touched - known):
+                found = await store.get_meal(conn, meal_id)
+                if found is not None:
+                    meals.append(found)
+            for meal in meals:
+                if meal.cancelled:
+                    continue
+                # Also repairs a promotion lost to a restart between two steps.
+                if meal.id in touched or meal.starts_at > now:
+                    notices += await self._promote(conn, meal, now)
+                local_start = local(meal.starts_at)
+                morning = datetime.combine(local_start.date(), datetime.min.time(), TZ).replace(
+                    hour=REMINDER_HOUR)
+                if morning <= now < meal.starts_at and await store.claim_meal_flag(
+                    conn, meal.id, "reminder_sent_at", now
+                ):
+                    for row in await store.signups(conn, meal.id):
+                        if row.status in ("pending", "confirmed"):
+                            notices.append(Notice(row.user_id, "reminder", meal.id))
+                if meal.deadline_at <= now < meal.starts_at + MEAL_LENGTH and (
+                    await store.claim_meal_flag(conn, meal.id, "list_sent_at", now)
+                ):
+                    lists.append(meal.id)
+            digests = await self._new_signups(conn, now)
+        return notices, lists, digests
+
+    async def _new_signups(self, conn: aiosqlite.Connection, now: datetime) -> list[NewSignups]:
+        """Batch the sign-ups volunteers have not heard of yet, per room (inside the tick's tx).
+
+        A volunteer gets at most one message per batch, in the daytime, once the oldest new
+        sign-up has waited ``NEW_SIGNUP_BATCH`` — not a message per tap. Each sign-up is
+        claimed in ``job_runs``, so it is announced once, also across a restart.
+        """
+        if not NOTIFY_HOURS[0] <= local(now).hour < NOTIFY_HOURS[1]:
+            return []
+        by_room: dict[str, dict[int, list[SignupRow]]] = {}
+        meals: dict[int, MealRow] = {}
+        for row in await store.unannounced_pending(conn, now):
+            meal = meals.get(row.meal_id) or await store.get_meal(conn, row.meal_id)
+            if meal is None:
+                continue
+            meals[meal.id] = meal
+            by_room.setdefault(meal.room, {}).setdefault(meal.id, []).append(row)
+        digests = []
+        for room, per_meal in by_room.items():
+            oldest = min(r.created_at for rows in per_meal.values() for r in rows)
+            if now - oldest < NEW_SIGNUP_BATCH:
+                continue  # wait a little: more may come, one message for all of them
+            for rows in per_meal.values():
+                for row in rows:
+                    await job_runs.claim(conn, store.ANNOUNCED_JOB, store.announce_key(row), now)
+            digests.append(NewSignups(room, [
+                (await self._view(conn, meals[meal_id]), rows)
+                for meal_id, rows in per_meal.items()
+            ]))
+        return digests
