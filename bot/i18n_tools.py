@@ -8,8 +8,9 @@ msgid itself), obsolete ones are dropped, existing translations are kept.
 ``python -m bot.i18n_tools fill LANG DOMAIN FILE.json`` sets translations from a JSON mapping
 msgid → msgstr (a list of strings for plural forms).
 
-A file's domain is the feature it belongs to: ``bot/handlers/meals.py`` and
-``bot/services/meals.py`` both go to ``meals.po``; everything else goes to ``core.po``.
+A file's domain is the feature it belongs to, by its stem prefix or its folder:
+``bot/handlers/meals/…`` and ``bot/services/meals/…`` go to ``meals.po``,
+``bot/services/help_requests_rules.py`` to ``help_requests.po``; everything else to ``core.po``.
 """
 
 from __future__ import annotations
