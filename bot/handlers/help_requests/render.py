@@ -59,7 +59,7 @@ def kind_label(t: Translator, kind: str) -> str:
 def due_text(t: Translator, request: RequestRow) -> str:
     if request.due_on is None:
         return t._("no hurry")
-    return t._("before {date}").format(date=t.date(request.due_on))
+    return t._("by {date}").format(date=t.date(request.due_on))
 
 
 def first_name(t: Translator, person: Person | None) -> str:
