@@ -185,8 +185,6 @@ async def test_programme_buttons_do_not_cut_titles_mid_word(bot: BotHarness) -> 
     assert all(t.endswith("…") or not t.endswith(("ap", "kin")) for t in titles), titles
 
 
-@pytest.mark.xfail(strict=True, reason="QA: /mijngegevens shows internal feature keys "
-                   "('checkins', 'meals', 'help_requests') to residents")
 @pytest.mark.parametrize("language", ["tr", "ar"])
 async def test_my_data_summary_names_parts_in_the_residents_language(
     bot: BotHarness, language: str
