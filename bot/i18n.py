@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gettext
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import cache
@@ -24,6 +25,7 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -47,6 +49,25 @@ RLM = "\u200f"
 def N_(message: str) -> str:
     """Mark a string for extraction without translating it now."""
     return message
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters, cut after a whole word and ending in "…".
+
+    Button labels are cut off by Telegram at about 30 characters on a small phone, and a
+    title cut mid-word ("Huiswerkbegeleiding voor kin") reads like a typo. Whitespace is
+    collapsed first (typed titles may hold line breaks). A single word longer than the room
+    left is cut inside the word, still with "…", so the result never exceeds ``width``.
+    """
+    plain = " ".join(text.split())
+    if len(plain) <= width:
+        return plain
+    if width <= 1:
+        return "…"[:max(width, 0)]
+    cut = plain[: width - 1]
+    if plain[width - 1] != " " and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,.;:·-–") + "…"
 
 
 def locales_dir() -> Path:
@@ -123,6 +144,16 @@ class Translator:
         """Monday = 0, as in Python."""
         # babel's day names are keyed Monday=0 too.
         return self.locale.days["format"][width][index]
+
+    def join(self, items: Iterable[str]) -> str:
+        """A list as people write it in this language: "ma, di en do", "Mon, Tue, and Thu",
+        "الاثنين والثلاثاء والخميس", "Pzt, Sal ve Per" (CLDR list patterns via babel).
+
+        Use this, not ``", ".join``, for any list a person reads: Arabic does not use the
+        Latin comma (it joins with "و" and the Arabic comma "،"), and every language has its
+        own word for "and".
+        """
+        return format_list(list(items), locale=self.language)
 
     def bidi(self, text: str) -> str:
         """Start each line with a right-to-left mark in RTL languages.

@@ -26,7 +26,11 @@ async def test_agenda_shows_this_week_and_next_by_day_in_dutch(bot: BotHarness) 
     # Bingo every other Tuesday: 1 December, not 8 December.
     week49, week50 = text.split("week 50")
     assert "Bingo" in week49 and "Bingo" not in week50
-    assert any("Aanmelden: Nederlandse taalles" in b for row in shown.buttons for b in row)
+    labels = [b for row in shown.buttons for b in row]
+    # Numbered lines with a button; the buttons: number, day and time first, then the title.
+    assert "1️⃣ 13:30–15:00  Nederlandse taalles" in text
+    assert "✍️ 1️⃣ di 13:30 Nederlandse…" in labels, labels
+    assert "✍️ = aanmelden" in text
 
 
 async def test_agenda_in_arabic_is_translated(bot: BotHarness) -> None:
@@ -290,7 +294,7 @@ async def test_ics_button_sends_a_valid_calendar(bot: BotHarness) -> None:
     fatima = await bot.resident("Fatima")
     await fatima.send("/agenda")
     await fatima.next_message()
-    await fatima.press("📲 In de agenda van mijn telefoon")
+    await fatima.press("📲 In mijn telefoonagenda")
     document = await fatima.next_message()
     assert document.document["file_name"] == "programma-top.ics"
     cal = parse_ics(bot.sandbox.document_bytes(document))
@@ -304,7 +308,7 @@ async def test_ics_button_sends_a_valid_calendar(bot: BotHarness) -> None:
     uids = {str(e["UID"]) for e in found}
     assert len(uids) == len(found)
     # Stable UIDs: the same file again gives the same ids.
-    await fatima.press("📲 In de agenda van mijn telefoon")
+    await fatima.press("📲 In mijn telefoonagenda")
     again = parse_ics(bot.sandbox.document_bytes(await fatima.next_message()))
     assert {str(e["UID"]) for e in events(again)} == uids
 
@@ -381,7 +385,7 @@ async def test_agenda_shows_meals_with_a_working_sign_up_button(bot: BotHarness)
     await fatima.send("/agenda")
     shown = await fatima.next_message()
     assert "17:30–19:30  Eettafel" in shown.text
-    label = "✍️ Aanmelden: Eettafel, di 1 dec 17:30"
+    label = "✍️ 2️⃣ di 17:30 Eettafel"
     assert any(label in b for row in shown.buttons for b in row)
     await fatima.press(label)
     assert "ontvangen" in (await fatima.next_edit()).text  # the eettafel's own sign-up card
@@ -393,8 +397,9 @@ async def test_agenda_shows_meals_with_a_working_sign_up_button(bot: BotHarness)
     line = next(x for x in again.text.split("\n") if "Eettafel" in x)
     assert "u bent aangemeld" in line
     buttons = [b for row in again.buttons for b in row]
-    assert not any(b.startswith("✍️ Aanmelden: Eettafel, di 1 dec ") for b in buttons)
-    await fatima.press("🍲 Mijn aanmelding: Eettafel, di 1 dec 17:30")
+    assert label not in buttons
+    assert "🍲 = uw aanmelding voor de eettafel" in again.text
+    await fatima.press("🍲 2️⃣ di 17:30 Eettafel")
     assert "ontvangen" in (await fatima.next_edit()).text
     assert await bot.db.fetchval("SELECT COUNT(*) FROM meal_signups") == 1
 
@@ -413,7 +418,7 @@ async def test_ics_from_agenda_includes_meals(bot: BotHarness) -> None:
     fatima = await bot.resident("Fatima")
     await fatima.send("/agenda")
     await fatima.next_message()
-    await fatima.press("📲 In de agenda van mijn telefoon")
+    await fatima.press("📲 In mijn telefoonagenda")
     doc = await fatima.next_message()
     cal = parse_ics(bot.sandbox.document_bytes(doc))
     meals = [e for e in events(cal) if str(e["summary"]) == "Eettafel"]
@@ -464,7 +469,7 @@ async def test_coordinator_sets_who_leads_a_weekly_activity(bot: BotHarness) -> 
     assert "15:00–16:00  Schaakclub  (met Ans &lt;de Vries&gt;)" in agenda.html
     # The leaders of the shipped programme are shown too, and in the .ics.
     assert "(met Taalhuis" in agenda.text
-    await fatima.press("📲 In de agenda van mijn telefoon")
+    await fatima.press("📲 In mijn telefoonagenda")
     cal = parse_ics(bot.sandbox.document_bytes(await fatima.next_message()))
     chess = [e for e in events(cal) if str(e["summary"]) == "Schaakclub"]
     assert chess and str(chess[0]["description"]) == "met Ans <de Vries>"

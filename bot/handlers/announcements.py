@@ -41,7 +41,7 @@ from bot.handlers.common import (
     safe_answer,
     stale_button,
 )
-from bot.i18n import LANGUAGES, N_, Translator, translator
+from bot.i18n import LANGUAGES, N_, Translator, shorten, translator
 from bot.services.announcements import (
     MAX_CAPTION,
     MAX_TEXT,
@@ -265,8 +265,8 @@ async def start_compose(update: Update, context: BotContext) -> int:
 
 
 def _snippet(text: str, size: int = 40) -> str:
-    plain = " ".join(text.split())
-    return plain if len(plain) <= size else plain[: size - 1] + "…"
+    """The start of an announcement on one line, cut at a word (see :func:`shorten`)."""
+    return shorten(text, size)
 
 
 @requires(COORDINATOR)

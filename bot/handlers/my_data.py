@@ -61,7 +61,7 @@ def _special(t: Translator, config: Config, feature: str, part: str | None, valu
     if (feature, part) == ("calendar", "weekly_programme_subscriptions"):
         names = [config.rooms[r].name if r in config.rooms else str(r) for r in value]
         return t._("Weekly programme by message: {rooms}").format(
-            rooms=escape(", ".join(names)))
+            rooms=escape(t.join(names)))
     if feature == "unfinished_forms":
         return t._("A form you started but did not finish yet")
     return None

@@ -26,14 +26,28 @@ def title_of(t: Translator, entry: CalendarEntry) -> str:
     return escape(t._(entry.title))
 
 
+def keycap(number: int) -> str:
+    """1 -> "1️⃣": the number that ties a line of /agenda to its button.
+
+    A keycap emoji is easy to match by sight for someone who reads with difficulty, and the
+    button and the line look the same. Numbers above 10 stay plain digits.
+    """
+    if 1 <= number <= 9:
+        return f"{number}\ufe0f\u20e3"
+    return "🔟" if number == 10 else str(number)
+
+
 def _span(t: Translator, entry: CalendarEntry) -> str:
     return f"{t.time(entry.starts_at)}–{t.time(entry.ends_at)}"
 
 
 def entry_line(t: Translator, entry: CalendarEntry, mine: bool = False,
-               waiting: bool = False) -> str:
-    """One line of the programme: time, title, places, and what changed."""
+               waiting: bool = False, number: int | None = None) -> str:
+    """One line of the programme: time, title, places, and what changed; ``number`` (a keycap,
+    see :func:`keycap`) when the line has a button under the message."""
     line = f"{_span(t, entry)}  {title_of(t, entry)}"
+    if number is not None:
+        line = f"{keycap(number)} {line}"
     if entry.cancelled:
         return f"<s>{line}</s>  ❌ " + t._("does not take place")
     extras = []
@@ -71,8 +85,10 @@ def by_day(entries: Iterable[CalendarEntry]) -> dict[date, list[CalendarEntry]]:
 
 
 def week_text(t: Translator, room: Room, monday: date, entries: list[CalendarEntry],
-              mine: set[str] | None = None, waiting: set[str] | None = None) -> str:
-    """A week of the programme, grouped by day, for a Telegram message (HTML)."""
+              mine: set[str] | None = None, waiting: set[str] | None = None,
+              numbers: dict[str, int] | None = None) -> str:
+    """A week of the programme, grouped by day, for a Telegram message (HTML); ``numbers``
+    (entry ref -> number) marks the lines that have a button."""
     lines = [f"<b>{escape(room.name)}</b> · " + week_label(t, monday)]
     days = by_day(entries)
     if not days:
@@ -81,7 +97,8 @@ def week_text(t: Translator, room: Room, monday: date, entries: list[CalendarEnt
         lines.append("")
         lines.append(f"<b>{t.date(day).capitalize()}</b>")
         lines.extend(entry_line(t, entry, entry.ref in (mine or set()),
-                                entry.ref in (waiting or set())) for entry in days[day])
+                                entry.ref in (waiting or set()),
+                                (numbers or {}).get(entry.ref)) for entry in days[day])
     return "\n".join(lines)
 
 

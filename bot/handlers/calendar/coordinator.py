@@ -21,7 +21,7 @@ from bot.handlers.common import (
     requires,
     stale_button,
 )
-from bot.i18n import Translator
+from bot.i18n import Translator, shorten
 from bot.services.calendar import (
     CalendarError,
     Change,
@@ -55,8 +55,21 @@ def _days_text(t: Translator, rrule: str) -> str:
     if rrule.startswith("FREQ=WEEKLY;BYDAY="):
         days = rrule.split("=", 2)[2].split(",")
         if all(d in names for d in days):
-            return ", ".join(t.weekday(names.index(d), "abbreviated") for d in days)
+            return t.join(t.weekday(names.index(d), "abbreviated") for d in days)
     return t._("special rhythm")
+
+
+#: Telegram cuts a button label at about this many characters on a small phone.
+MAX_LABEL = 30
+#: Room kept for the title even when the days are long (Arabic weekday names are).
+MIN_TITLE = 10
+
+
+def _programme_label(t: Translator, when: str, title: str) -> str:
+    """"ma en do 09:30 · Koffie en…": when first (it tells two activities with the same
+    title apart), then the title cut at a whole word."""
+    room = max(MIN_TITLE, MAX_LABEL - len(when) - 3)
+    return f"{when} · {shorten(t._(title), room)}"
 
 
 async def _programme_room(update: Update, context: BotContext, room_id: str) -> None:
@@ -68,9 +81,10 @@ async def _programme_room(update: Update, context: BotContext, room_id: str) -> 
     upcoming = await services.calendar.occurrence_rows(
         room_id, now, now + timedelta(weeks=services.calendar.horizon_weeks))
     one_offs = [row for row in upcoming if row.series_id is None][:8]
-    buttons = [(f"{t._(s.title)[:28]} · {_days_text(t, s.rrule)} {s.start_time:%H:%M}",
+    buttons = [(_programme_label(t, f"{_days_text(t, s.rrule)} {s.start_time:%H:%M}", s.title),
                 f"cal:ps:{s.id}") for s in series]
-    buttons += [(f"{t._(o.title)[:28]} · {t.date(o.starts_at, 'd MMM')} {t.time(o.starts_at)}",
+    buttons += [(_programme_label(t, f"{t.date(o.starts_at, 'EEE d MMM')} "
+                                     f"{t.time(o.starts_at)}", o.title),
                  f"cal:po:{o.id}") for o in one_offs]
     buttons += [(t._("➕ New weekly activity"), f"cal:new:w:{room_id}"),
                 (t._("➕ New one-off activity"), f"cal:new:o:{room_id}"),

@@ -234,7 +234,7 @@ async def _summary(context: BotContext):
         draft["starts_on"] = starts_on.isoformat()
         overlaps = await services.calendar.overlapping_series(
             draft["room"], draft["days"], at, draft["duration"], starts_on)
-        when = ", ".join(t.weekday(d) for d in draft["days"]) + f" {draft['time']}"
+        when = t.join(t.weekday(d) for d in draft["days"]) + f" {draft['time']}"
     else:
         start = local_moment(date.fromisoformat(draft["date"]), at)
         overlaps = await services.calendar.overlapping(draft["room"], start, draft["duration"])

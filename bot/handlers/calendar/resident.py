@@ -22,17 +22,46 @@ from bot.handlers.common import (
     safe_answer,
     stale_button,
 )
+from bot.i18n import N_, Translator, shorten
+from bot.schedule import CalendarEntry
 from bot.services.calendar import (
     SignupResult,
     local_moment,
     week_start,
 )
-from bot.services.calendar_render import ics, week_text
+from bot.services.calendar_render import ics, keycap, week_text
 from bot.services.users import RESIDENT
 
 log = logging.getLogger(__name__)
 
 MAX_SIGNUP_BUTTONS = 6
+#: Telegram cuts a button label at about this many characters on a small phone.
+MAX_LABEL = 30
+#: Fewer characters than this for the title: leave it out rather than show "D…".
+MIN_TITLE = 4
+#: What a button under /agenda does; its emoji starts the label, the legend explains it.
+SIGN_UP, SIGN_OFF, MY_MEAL = "su", "so", "meal"
+ACTION_ORDER = (SIGN_UP, SIGN_OFF, MY_MEAL)
+ACTION_EMOJI = {SIGN_UP: "✍️", SIGN_OFF: "↩️", MY_MEAL: "🍲"}
+LEGEND = {
+    SIGN_UP: N_("✍️ = sign up"),
+    SIGN_OFF: N_("↩️ = sign off"),
+    MY_MEAL: N_("🍲 = your meal sign-up"),
+}
+
+
+def action_label(t: Translator, kind: str, number: int, entry: CalendarEntry) -> str:
+    """"✍️ 1️⃣ di 13:30 Nederlandse…": what the button does, its number in the text, then the
+    day and time, then as much of the title as fits.
+
+    The distinguishing part comes first, so two "Nederlandse taalles" (Tuesday and Thursday)
+    still differ when Telegram cuts the label on a small phone; the title is cut at a word.
+    """
+    head = (f"{ACTION_EMOJI[kind]} {keycap(number)} "
+            f"{t.date(entry.starts_at, 'EEE')} {t.time(entry.starts_at)}")
+    room = MAX_LABEL - len(head) - 1
+    return f"{head} {shorten(t._(entry.title), room)}" if room >= MIN_TITLE else head
+
 
 # --- /agenda ---------------------------------------------------------------------------------
 
@@ -77,37 +106,34 @@ async def _agenda(update: Update, context: BotContext, room_id: str, offset: int
                 if row.status in (*ACTIVE_MEAL, "waiting")}
     mine |= {ref for ref, status in my_meals.items() if status in ACTIVE_MEAL}
     waiting = {ref for ref, status in my_meals.items() if status == "waiting"}
-    parts: list[str] = []
-    shown = []
+    weeks = []
     for week in (offset, offset + 1):
         monday = this_monday + timedelta(weeks=week)
-        entries = await calendar.week(room_id, monday)
-        shown.extend(entries)
-        parts.append(week_text(t, room, monday, entries, mine, waiting))
-    text = _fit(parts)
+        weeks.append((monday, await calendar.week(room_id, monday)))
+    # Decide the buttons first: each gets a number, shown on its line of the text too.
     now = services.clock.now()
-    rows: list[list[tuple[str, str]]] = []
-    buttons = 0
-    for entry in shown:
-        if buttons >= MAX_SIGNUP_BUTTONS or entry.starts_at <= now or entry.cancelled:
+    actions: list[tuple[CalendarEntry, str, str]] = []
+    for entry in (entry for _, entries in weeks for entry in entries):
+        if len(actions) >= MAX_SIGNUP_BUTTONS or entry.starts_at <= now or entry.cancelled:
             continue
-        when = f"{t.date(entry.starts_at, 'EEE d MMM')} {t.time(entry.starts_at)}"
         occ = _occ_id(entry.ref)
         if entry.ref in mine and occ is not None:
-            label = t._("↩️ Sign off: {title}, {when}")
-            data = f"cal:so:{occ}"
+            actions.append((entry, SIGN_OFF, f"cal:so:{occ}"))
         elif entry.ref in my_meals:
-            label = t._("🍲 My sign-up: {title}, {when}")
-            data = f"meal:me:{entry.ref.split(':', 1)[1]}"
+            actions.append((entry, MY_MEAL, f"meal:me:{entry.ref.split(':', 1)[1]}"))
         elif entry.ref.startswith("meal:") and room_id != person.room:
             continue  # the eettafel is for the room's own residents
         elif entry.signup_data:
-            label = t._("✍️ Sign up: {title}, {when}")
-            data = entry.signup_data
-        else:
-            continue
-        rows.append([(label.format(title=t._(entry.title)[:30], when=when), data)])
-        buttons += 1
+            actions.append((entry, SIGN_UP, entry.signup_data))
+    numbers = {entry.ref: i for i, (entry, _, _) in enumerate(actions, start=1)}
+    text = _fit([week_text(t, room, monday, entries, mine, waiting, numbers)
+                 for monday, entries in weeks])
+    if actions:
+        kinds = {kind for _, kind, _ in actions}
+        text += "\n\n" + " · ".join(t._(LEGEND[kind]) for kind in ACTION_ORDER if kind in kinds)
+    rows: list[list[tuple[str, str]]] = [
+        [(action_label(t, kind, numbers[entry.ref], entry), data)]
+        for entry, kind, data in actions]
     nav = []
     if offset > 0:
         nav.append((t._("◀️ Earlier"), f"cal:w:{room_id}:{offset - 1}"))

@@ -67,7 +67,7 @@ def summary(room_name: str, week: str, counts: dict[str, int]):
                 room=escape(room_name), week=week.split("-W")[-1].lstrip("0")) + "</b>",
             t._("Sent: {sent}. Answered: {answered}.").format(
                 sent=t.number(counts["sent"]), answered=t.number(counts["answered"])),
-            ", ".join(f"{t._(label)} {t.number(counts[key])}" for key, label in (
+            t.join(f"{t._(label)} {t.number(counts[key])}" for key, label in (
                 ("good", ANSWER_LABELS["good"]), ("okay", ANSWER_LABELS["okay"]),
                 ("bad", ANSWER_LABELS["bad"]), ("call_me", ANSWER_LABELS["call"]),
                 ("visit", ANSWER_LABELS["visit"]))),

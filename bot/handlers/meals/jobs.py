@@ -43,7 +43,7 @@ def digest_text(t: Translator, digest: NewSignups) -> tuple[str, InlineKeyboardM
             more = len(rows) - MAX_DIGEST_NAMES
             names.append(t.ngettext("{n} more", "{n} more", more).format(n=more))
         lines.append("")
-        lines.append("<b>" + when(t, view) + "</b>: " + ", ".join(names))
+        lines.append("<b>" + when(t, view) + "</b>: " + t.join(names))
         lines.append(t._("{taken} of {cap} seats taken, {free} left.").format(
             taken=view.taken, cap=view.cap, free=view.free))
         buttons.append([(t._("📋 Open the list of {date}").format(

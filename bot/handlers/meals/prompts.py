@@ -75,11 +75,14 @@ async def ask_text(update: Update, context: BotContext) -> int:
         "at": context.services.clock.now().isoformat()}
     rows: list[list[tuple[str, str]]] = []
     if kind == "no":
-        rows = [[(t._(reason), f"meal:nr:{target}:{i}")] for i, reason in
+        rows = [[(t._(label), f"meal:nr:{target}:{i}")] for i, (label, _) in
                 enumerate(DECLINE_REASONS)]
     rows.append([(t._("Stop"), "meal:stop")])
     question = t._(PROMPTS[kind]).format(n=MAX_NOTE)
     config_room = context.services.config.room(room)
+    if kind == "no":  # the buttons are short: say here what each one sends
+        question += "\n\n" + "\n".join(
+            f"{t._(label)}: “{t._(sentence)}”" for label, sentence in DECLINE_REASONS)
     if kind == "rcap" and config_room is not None and room != person.room:
         question = t._("How many seats for all coming meals of {room}? Type a number from 1 "
                        "to 40.").format(room=escape(config_room.name))

@@ -45,10 +45,15 @@ DIET_LABELS = {
     "nopork": N_("no pork"),
     "allergy": N_("allergy"),
 }
-DECLINE_REASONS = (
-    N_("The meal is for residents of this neighbourhood."),
-    N_("You already signed up under another name."),
-    N_("Please call the room first, so we can get to know you."),
+#: Preset reasons to decline a sign-up: (short button label for the volunteer, the full
+#: sentence the resident reads). The sentence is stored as its English msgid and translated
+#: when shown, so the resident reads it in their own language, not the volunteer's; a reason
+#: a volunteer typed is shown as typed.
+DECLINE_REASONS: tuple[tuple[str, str], ...] = (
+    (N_("🏘 Not from this area"), N_("The meal is for residents of this neighbourhood.")),
+    (N_("👥 Signed up twice"), N_("You already signed up under another name.")),
+    (N_("📞 Please call first"),
+     N_("Please call the room first, so we can get to know you.")),
 )
 
 
@@ -74,7 +79,7 @@ def diet_text(t: Translator, row: SignupRow) -> str:
     parts = [t._(DIET_LABELS[code]) for code in row.diet if code in DIET_LABELS]
     if row.diet_note:
         parts.append(f"“{escape(row.diet_note)}”")
-    return ", ".join(parts)
+    return t.join(parts)
 
 
 def person_label(t: Translator, row: SignupRow) -> str:
@@ -100,7 +105,7 @@ def status_text(t: Translator, result: Result) -> str:
             time=t.time(expires) if expires else "-")
     if row.status == "declined":
         return t._("A volunteer could not give you a seat. Reason: {reason}").format(
-            reason=escape(row.reason or "-"))
+            reason=escape(t._(row.reason) if row.reason else "-"))
     return t._("You are not signed up for this meal.")
 
 
@@ -154,7 +159,7 @@ def table_text(t: Translator, table: Table, *, final: bool = False) -> str:
     lines.append(t._("{taken} of {cap} seats taken, {free} left.").format(
         taken=view.taken, cap=view.cap, free=view.free))
     if table.diets:
-        lines.append(t._("Food: {counts}").format(counts=", ".join(
+        lines.append(t._("Food: {counts}").format(counts=t.join(
             f"{n} {t._(DIET_LABELS[code])}" for code, n in table.diets.items())))
     lines.append("")
     if not table.seated:
@@ -242,7 +247,8 @@ def notice_text(t: Translator, notice: Notice, view: MealView) -> tuple[str, Inl
                    "See you then!").format(when=meal), open_card
     if notice.kind == "declined":
         return t._("A volunteer could not give you a seat at the shared dinner on {when}. "
-                   "Reason: {reason}").format(when=meal, reason=escape(notice.data["reason"])), \
+                   "Reason: {reason}").format(
+                       when=meal, reason=escape(t._(notice.data["reason"]))), \
             kb([[(t._("⬅️ All meals"), "meal:list")]])
     if notice.kind == "offer":
         return t._("Good news: a seat is free for you at the shared dinner on {when}. "

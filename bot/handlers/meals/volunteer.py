@@ -135,7 +135,7 @@ async def decline_preset(update: Update, context: BotContext, signup_id: int, in
     if not 0 <= index < len(DECLINE_REASONS):
         return await stale_button(update, context)
     context.user_data.pop("meal_prompt", None)  # type: ignore[union-attr]
-    reason = context.t._(DECLINE_REASONS[index])
+    reason = DECLINE_REASONS[index][1]  # the msgid: shown in the resident's own language
     result = await context.services.meals.decline(context.person, signup_id, reason)
     await volunteer_done(update, context, result, None)
     return END
