@@ -63,7 +63,7 @@ def shorten(text: str, width: int) -> str:
     if len(plain) <= width:
         return plain
     if width <= 1:
-        return "…"[:max(width, 0)]
+        return "…" if width == 1 else ""
     cut = plain[: width - 1]
     if plain[width - 1] != " " and " " in cut:
         cut = cut.rsplit(" ", 1)[0]
