@@ -310,3 +310,18 @@ async def test_a_long_429_wait_or_a_hanging_send_never_keeps_the_bot_from_stoppi
     final = await report(coordinator, wait=30)
     assert "Afgeleverd: 5" in final.text
     assert [len(announcements_of(p)) for p in people] == [1] * 5
+
+
+async def test_planned_list_shows_formatted_texts_safely(bot: BotHarness) -> None:
+    """A planned text with bold and '&' is listed as plain text, never half an HTML tag."""
+    coordinator = await bot.coordinator()
+    author = await bot.person(coordinator)
+    await bot.services.announcements.create(
+        author, draft_key="k2", chat_id=coordinator.id, audience=Audience("room", "top"),
+        text="Koffie &amp; thee: <b>de hele week gratis in de BuurtWerkKamer</b>, kom langs!",
+        send_at=datetime(2026, 12, 1, 10, 0, tzinfo=TZ))
+    await coordinator.send("/omroep")
+    intro = await coordinator.next_message()
+    assert "Geplande berichten" in intro.text
+    assert "Koffie & thee: de hele week" in intro.text and "<b>" not in intro.text
+    assert not list(bot.sandbox.errors), list(bot.sandbox.errors)
