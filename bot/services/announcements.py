@@ -40,6 +40,15 @@ MAX_CAPTION = 900
 MAX_AHEAD = timedelta(days=365)
 
 
+def text_length(text: str) -> int:
+    """Length as Telegram counts it: in UTF-16 units, so an emoji counts as two.
+
+    Counting Python characters instead lets a text full of emoji pass our check and then be
+    refused by Telegram for every single recipient.
+    """
+    return len(text.encode("utf-16-le")) // 2
+
+
 @dataclass(frozen=True)
 class Audience:
     kind: str
@@ -116,10 +125,10 @@ class AnnouncementService:
     # --- composing -------------------------------------------------------------------------
 
     def check_text(self, text: str, *, caption: bool = False) -> str | None:
-        """None if fine, else the problem: 'empty' or 'too_long'."""
+        """None if fine, else the problem: 'empty' or 'too_long' (counted as Telegram does)."""
         if not caption and not text.strip():
             return "empty"
-        if len(text) > (MAX_CAPTION if caption else MAX_TEXT):
+        if text_length(text) > (MAX_CAPTION if caption else MAX_TEXT):
             return "too_long"
         return None
 

@@ -29,6 +29,7 @@ from bot.services.announcements import (
     AnnouncementError,
     Audience,
     parse_moment,
+    text_length,
 )
 from bot.services.users import COORDINATOR, Person
 
@@ -83,6 +84,17 @@ async def got_text(update: Update, context: BotContext) -> int:
     if draft is None:
         return await start_compose(update, context)
     problem = context.services.announcements.check_text(message.text)
+    sent_at = message.date.timestamp()
+    refused_at = draft.get("too_long_at")
+    if problem is None and isinstance(refused_at, float) and 0 <= sent_at - refused_at <= 1:
+        # The Telegram app splits a pasted text over 4,096 characters into several messages
+        # that arrive together: this is the tail of the one just refused, not a new text.
+        draft["too_long_at"] = sent_at
+        await reply(update, context, t._(
+            "This is the rest of your long message: Telegram cut it into parts. An "
+            "announcement can have at most {max} characters. Please send one shorter text.")
+            .format(max=t.number(MAX_TEXT)))
+        return TEXT
     if problem == "empty":
         await reply(update, context, t._("Your message is empty. Please write a text."))
         return TEXT
@@ -90,8 +102,10 @@ async def got_text(update: Update, context: BotContext) -> int:
         await reply(update, context, t._(
             "Your message has {n} characters; an announcement can have at most {max}. "
             "Please make it shorter, or send it as two announcements.").format(
-                n=t.number(len(message.text)), max=t.number(MAX_TEXT)))
+                n=t.number(text_length(message.text)), max=t.number(MAX_TEXT)))
+        draft["too_long_at"] = sent_at
         return TEXT
+    draft.pop("too_long_at", None)
     draft.update(text=message.text_html, photo=None)
     return await ask_audience(update, context)
 
@@ -105,11 +119,11 @@ async def got_photo(update: Update, context: BotContext) -> int:
     if draft is None:
         return await start_compose(update, context)
     caption = message.caption or ""
-    if len(caption) > MAX_CAPTION:
+    if context.services.announcements.check_text(caption, caption=True):
         await reply(update, context, t._(
             "The text under a photo can have at most {max} characters; yours has {n}. Send the "
             "photo with a shorter text, or send the text without a photo.").format(
-                n=t.number(len(caption)), max=t.number(MAX_CAPTION)))
+                n=t.number(text_length(caption)), max=t.number(MAX_CAPTION)))
         return TEXT
     draft.update(text=message.caption_html if caption else "",
                  photo=message.photo[-1].file_id)
