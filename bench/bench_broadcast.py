@@ -6,10 +6,13 @@ same factor for a quicker run; what counts is the ratio to the enforced limit. 3
 recipients have blocked the bot. While the broadcast runs, a few residents keep asking the bot
 something (``/berichten``) and we time the answers.
 
-Prints per size: delivered, blocked, 429s met, the effective rate (every message the bot sent
-while the broadcast ran: the broadcast plus its answers to residents, who share Telegram's
-limit) as a ratio of the enforced limit (target >= 0.95), the broadcast's own share, and the
-median answer time for a resident during the broadcast (target < 0.5 s).
+Prints per size: delivered, blocked, 429s met, and two figures held against targets, each on
+its own line marked RATE and ANSWER: the effective rate (every message the bot sent while the
+broadcast ran: the broadcast plus its answers to residents, who share Telegram's limit) as a
+ratio of the enforced limit (target >= 0.95, with no 429s), and the median answer time for a
+resident during the broadcast (target < 0.5 s). The broadcast's own share is shown for
+information. The machine's load average is printed too: the bot and the sandbox share one
+process, so on a machine busy with other work the round trips grow and the rate drops.
 
 Not a test: run it by hand, ``.venv/bin/python bench/bench_broadcast.py``.
 """
@@ -19,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -94,6 +98,27 @@ async def run_one(size: int, scale: float, blocked: float, probe_interval: float
         await sandbox.stop()
 
 
+def report(result: dict[str, float], rate_ok: bool, answer_ok: bool) -> str:
+    """The figures, saying plainly which one is held against which target."""
+    verdict = {True: "OK", False: "MISSED"}
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return "\n".join([
+        f"{result['size']:>6} recipients: delivered {result['delivered']}, "
+        f"blocked {result['blocked']}, failed {result['failed']}, "
+        f"429s met {result['429s']}, {result['seconds']:.1f} s (machine load {load})",
+        f"  RATE   (compared with the target) {result['ratio']:.3f} of the enforced limit: "
+        f"every message the bot sent while the broadcast ran (broadcast + answers to "
+        f"residents, which share Telegram's limit), {result['total_rate']:.1f} msg/s; "
+        f"target >= {TARGET_RATIO} with no 429s -> {verdict[rate_ok]}",
+        f"         (for information: the broadcast alone {result['broadcast_ratio']:.3f}, "
+        f"{result['rate']:.1f} msg/s)",
+        f"  ANSWER (compared with the target) median {result['median'] * 1000:.0f} ms for a "
+        f"resident's /berichten during the broadcast, over {result['probes']} questions, "
+        f"{result['probe_timeouts']} unanswered; target < {TARGET_MEDIAN * 1000:.0f} ms -> "
+        f"{verdict[answer_ok]}",
+    ])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1100,10000",
@@ -115,21 +140,10 @@ def main(argv: list[str] | None = None) -> int:
         for size in sizes:
             interval = args.probe_interval or 1.0 / args.scale
             result = asyncio.run(run_one(size, args.scale, args.blocked, interval, Path(tmp)))
-            good = result["ratio"] >= TARGET_RATIO and result["median"] < TARGET_MEDIAN
-            ok = ok and good
-            print(
-                f"{result['size']:>6} recipients: delivered {result['delivered']}, "
-                f"blocked {result['blocked']}, failed {result['failed']}, "
-                f"429s {result['429s']}, {result['seconds']:.1f} s\n"
-                f"        effective rate {result['total_rate']:.1f} msg/s = "
-                f"{result['ratio']:.3f} of the enforced limit (target >= {TARGET_RATIO}); "
-                f"of which the broadcast {result['rate']:.1f} msg/s = "
-                f"{result['broadcast_ratio']:.3f}\n"
-                f"        resident answer median {result['median'] * 1000:.0f} ms over "
-                f"{result['probes']} questions, {result['probe_timeouts']} unanswered "
-                f"(target < {TARGET_MEDIAN * 1000:.0f} ms) -> {'OK' if good else 'MISSED'}",
-                flush=True,
-            )
+            rate_ok = result["ratio"] >= TARGET_RATIO and result["429s"] == 0
+            answer_ok = result["median"] < TARGET_MEDIAN
+            ok = ok and rate_ok and answer_ok
+            print(report(result, rate_ok, answer_ok), flush=True)
     return 0 if ok else 1
 
 

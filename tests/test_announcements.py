@@ -189,6 +189,10 @@ async def test_too_long_text_and_non_photos_are_refused(bot: BotHarness) -> None
     await coordinator.send("woord " * 800)
     answer = await coordinator.next_message()
     assert "4.800 tekens" in answer.text and "maximaal 3.800" in answer.text
+    # Telegram counts an emoji as two: 2,000 of them are 4,000, too many with the header.
+    await coordinator.send("🎉" * 2000)
+    answer = await coordinator.next_message()
+    assert "4.000 tekens" in answer.text and "maximaal 3.800" in answer.text
     await coordinator.send_document("brief.pdf", "application/pdf")
     answer = await coordinator.next_message()
     assert "Dit is geen foto" in answer.text
@@ -241,3 +245,23 @@ async def test_a_block_noticed_at_once_is_counted_before_sending(bot: BotHarness
     assert "Afgeleverd: 1" in final.text
     assert "al eerder onbereikbaar: 1" in final.text
     assert len(announcements_of(ok)) == 1 and announcements_of(gone) == []
+
+
+async def test_the_tail_of_a_split_long_paste_is_not_taken_as_the_text(bot: BotHarness) -> None:
+    """Telegram cuts a pasted text over 4,096 characters in parts that arrive together."""
+    coordinator = await bot.coordinator()
+    await bot.resident("Fatima")
+    moment = 1_800_000_000.0
+    bot.sandbox.clock = lambda: moment
+    await coordinator.send("/omroep")
+    await coordinator.next_message()
+    await coordinator.send("lang " * 819 + "x")  # the first part: 4,096 characters
+    assert "maximaal 3.800" in (await coordinator.next_message()).text
+    await coordinator.send("en dan nog het einde van de tekst.")  # the second part
+    answer = await coordinator.next_message()
+    assert "rest van uw lange bericht" in answer.text and "maximaal 3.800" in answer.text
+    moment += 90  # a minute and a half later: a new, shorter text
+    await coordinator.send("Morgen is de kamer dicht.")
+    assert "Wie moet het bericht krijgen" in (await coordinator.next_message()).text
+    await bot.settle()
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM broadcasts") == 0

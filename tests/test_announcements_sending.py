@@ -271,3 +271,57 @@ def test_parse_moment(typed: str, expected: datetime) -> None:
 @pytest.mark.parametrize("typed", ["", "morgen", "31-02 10:00", "12-12 25:00", "17", "12-13 9:00"])
 def test_parse_moment_refuses_nonsense(typed: str) -> None:
     assert parse_moment(typed, START) is None
+
+
+async def test_a_long_429_wait_or_a_hanging_send_never_keeps_the_bot_from_stopping(
+        bot: BotHarness) -> None:
+    """Ctrl-C during a broadcast: the sender gives up its waits; nobody is lost or doubled."""
+    import asyncio
+
+    service = bot.services.announcements
+    coordinator = await bot.coordinator()
+    people = await residents(bot, 5)
+    real = service.transport.deliver
+    hang, two = asyncio.Event(), asyncio.Event()
+    calls: list[int] = []
+
+    async def deliver(broadcast, row):  # type: ignore[no-untyped-def]
+        calls.append(row.chat_id)
+        if len(calls) >= 2:
+            two.set()
+        if len(calls) == 1:
+            await hang.wait()  # a request that never comes back
+        if len(calls) == 2:
+            return Outcome("retry_after", retry_after=600)  # Telegram: wait ten minutes
+        return await real(broadcast, row)
+
+    service.transport.deliver = deliver  # type: ignore[method-assign]
+    await start_sending(coordinator, "Even geduld.")
+    await asyncio.wait_for(two.wait(), 10)
+    await bot.settle()
+    await asyncio.wait_for(bot.stop(), 10)  # without the fix: ten minutes
+    db = Database(bot.config.database)
+    await db.connect()
+    waiting = await db.fetchval(
+        "SELECT COUNT(*) FROM broadcast_outbox WHERE state IN ('pending', 'sending')")
+    await db.close()
+    assert waiting == 5 and all(announcements_of(p) == [] for p in people)
+    await bot.start()
+    final = await report(coordinator, wait=30)
+    assert "Afgeleverd: 5" in final.text
+    assert [len(announcements_of(p)) for p in people] == [1] * 5
+
+
+async def test_planned_list_shows_formatted_texts_safely(bot: BotHarness) -> None:
+    """A planned text with bold and '&' is listed as plain text, never half an HTML tag."""
+    coordinator = await bot.coordinator()
+    author = await bot.person(coordinator)
+    await bot.services.announcements.create(
+        author, draft_key="k2", chat_id=coordinator.id, audience=Audience("room", "top"),
+        text="Koffie &amp; thee: <b>de hele week gratis in de BuurtWerkKamer</b>, kom langs!",
+        send_at=datetime(2026, 12, 1, 10, 0, tzinfo=TZ))
+    await coordinator.send("/omroep")
+    intro = await coordinator.next_message()
+    assert "Geplande berichten" in intro.text
+    assert "Koffie & thee: de hele week" in intro.text and "<b>" not in intro.text
+    assert not list(bot.sandbox.errors), list(bot.sandbox.errors)

@@ -13,13 +13,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from bot.services.announcements_rules import (
+    AUDIENCES,
+    MAX_AHEAD,
+    MAX_CAPTION,
+    MAX_TEXT,
+    parse_moment,
+    text_length,
+)
 from bot.services.pacing import Pacer
 from bot.services.users import COORDINATOR, Person
 from bot.store import broadcasts as store
@@ -29,14 +36,10 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
-AUDIENCES = ("room", "all", "vol_room", "vol_all", "lang")
-#: Longest announcement text; Telegram allows 4,096 and we add a short header and footer.
-MAX_TEXT = 3800
-#: Longest caption under a photo; Telegram allows 1,024.
-MAX_CAPTION = 900
-#: How far ahead one can schedule.
-MAX_AHEAD = timedelta(days=365)
+__all__ = ["AUDIENCES", "MAX_AHEAD", "MAX_CAPTION", "MAX_TEXT", "AnnouncementService",
+           "Audience", "Outcome", "parse_moment", "text_length"]
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,9 @@ class AnnouncementService:
     progress_every = 3.0
     #: Sends in flight at once (each to a different person).
     max_in_flight = 8
+    #: On stop, how long sends already in flight may take to come back (seconds). Longer
+    #: ones are abandoned: their rows stay 'sending' and go out again on the next start.
+    stop_grace = 2.0
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -94,6 +100,7 @@ class AnnouncementService:
         self._task: asyncio.Task[None] | None = None
         self._kick = asyncio.Event()
         self._stopping = False
+        self._stopped = asyncio.Event()
         self._not_before: dict[int, float] = {}
         self._cache: dict[int, BroadcastRow] = {}
         self._last_progress: dict[int, float] = {}
@@ -111,10 +118,10 @@ class AnnouncementService:
     # --- composing -------------------------------------------------------------------------
 
     def check_text(self, text: str, *, caption: bool = False) -> str | None:
-        """None if fine, else the problem: 'empty' or 'too_long'."""
+        """None if fine, else the problem: 'empty' or 'too_long' (counted as Telegram does)."""
         if not caption and not text.strip():
             return "empty"
-        if len(text) > (MAX_CAPTION if caption else MAX_TEXT):
+        if text_length(text) > (MAX_CAPTION if caption else MAX_TEXT):
             return "too_long"
         return None
 
@@ -284,11 +291,13 @@ class AnnouncementService:
             self.kick()
             return
         self._stopping = False
+        self._stopped = asyncio.Event()
         self._task = spawn(self._run(should_run))
 
     async def stop_sender(self) -> None:
         """Let in-flight sends finish, then stop (rows not yet begun stay 'pending')."""
         self._stopping = True
+        self._stopped.set()
         self.kick()
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)
@@ -300,6 +309,7 @@ class AnnouncementService:
         the database never costs a sending slot.
         """
         alive = lambda: should_run() and not self._stopping  # noqa: E731
+        watcher = asyncio.create_task(self._watch(alive))
         async with self.services.db.transaction() as conn:
             requeued = await store.requeue_in_flight(conn)
         if requeued:
@@ -320,28 +330,69 @@ class AnnouncementService:
                     await self._flush()
                     await self._progress_all(final_check=True)
                     continue
-                stamp = await self.pacer.acquire(row.chat_id)
-                await slots.acquire()
+                # Waiting for a slot can take long (a 429 may ask for minutes): a stop ends it.
+                stamp = await self._unless_stopped(self.pacer.acquire(row.chat_id))
+                if stamp is None:
+                    queue.put_nowait(row)
+                    break
+                if await self._unless_stopped(slots.acquire()) is None:
+                    self.pacer.refund(stamp)
+                    queue.put_nowait(row)
+                    break
                 task = asyncio.create_task(self._deliver(row, stamp, slots))
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)
                 await self._progress_all(final_check=False)
         finally:
-            # Never cancel the producer: a cancelled database call can leave a transaction
-            # open. It stops by itself once woken (alive() is false now).
+            # The producer stops by itself once woken (alive() is false now); it never waits
+            # long, so it finishes its database work instead of being cancelled mid-way.
             self._stopping = True
+            self._stopped.set()
             room.set()
             self.kick()
             await asyncio.gather(producer, return_exceptions=True)
+            watcher.cancel()
             leftover = []
             while not queue.empty():
                 leftover.append(queue.get_nowait().id)
             if tasks:
+                # Sends in flight get a short grace; one that hangs must not keep the bot
+                # from stopping. Its row stays 'sending' and is sent again on the next start.
+                _done, hanging = await asyncio.wait(set(tasks), timeout=self.stop_grace)
+                for task in hanging:
+                    task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
             await self._flush()
             if leftover:  # claimed but never sent: give them back untouched
                 async with self.services.db.transaction() as conn:
                     await store.mark_many(conn, leftover, "pending")
+
+    async def _watch(self, alive: Callable[[], bool]) -> None:
+        """Notice a stop (the application stopping) even while the sender is waiting."""
+        while alive():
+            try:
+                await asyncio.wait_for(self._stopped.wait(), 0.1)
+            except TimeoutError:
+                continue
+        self._stopping = True
+        self._stopped.set()
+        self.kick()
+
+    async def _unless_stopped(self, waiting: Coroutine[Any, Any, _T]) -> _T | None:
+        """Await ``waiting``, or give up (None) as soon as the sender is told to stop."""
+        task = asyncio.ensure_future(waiting)
+        stop = asyncio.ensure_future(self._stopped.wait())
+        try:
+            await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+        if task.done():
+            return task.result()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        if task.cancelled() or task.exception() is not None:
+            return None
+        return task.result()  # it finished just as it was cancelled: keep what it got
 
     async def _produce(self, queue: asyncio.Queue[OutboxRow], room: asyncio.Event,
                        alive: Callable[[], bool], batch: int) -> None:
@@ -464,7 +515,8 @@ class AnnouncementService:
     async def _report(self, broadcast: BroadcastRow, counts: dict[str, int]) -> None:
         # Report first, then mark done: a crash in between repeats the report (an edit of the
         # same message), never loses it.
-        await self._call_progress(await self._broadcast(broadcast.id), counts, final=True)
+        if not await self._call_progress(await self._broadcast(broadcast.id), counts, final=True):
+            return  # stopping: the report goes out on the next start
         async with self.services.db.transaction() as conn:
             await store.set_status(conn, broadcast.id, "done", expect="sending",
                                    now=self.services.clock.now())
@@ -472,16 +524,20 @@ class AnnouncementService:
         self._cache.pop(broadcast.id, None)
 
     async def _call_progress(self, broadcast: BroadcastRow, counts: dict[str, int],
-                             final: bool) -> None:
+                             final: bool) -> bool:
+        """False if the sender stopped before it could (the report then waits for a restart)."""
         assert self.transport is not None
         # The progress edit and the report are messages too: they take a slot like any other.
-        token = await self.pacer.acquire(broadcast.coordinator_chat)
+        token = await self._unless_stopped(self.pacer.acquire(broadcast.coordinator_chat))
+        if token is None:
+            return False
         try:
             await self.transport.progress(broadcast, counts, final)
         except Exception:
             log.exception("announcement progress update failed")
         finally:
             self.pacer.done(token)
+        return True
 
     # --- privacy ---------------------------------------------------------------------------
 
@@ -497,44 +553,3 @@ class AnnouncementService:
             "'scheduled'", (user_id,))
         await conn.execute("UPDATE broadcasts SET created_by = NULL WHERE created_by = ?",
                            (user_id,))
-
-
-_MOMENT = re.compile(
-    r"^\s*(?:(?P<day>\d{1,2})\s*[-/.]\s*(?P<month>\d{1,2})(?:\s*[-/.]\s*(?P<year>\d{2,4}))?)?"
-    r"\s*(?:om\s+|at\s+|,\s*)?(?P<hour>\d{1,2})(?:\s*[:.hu]\s*(?P<minute>\d{2}))?\s*(?:uur)?\s*$",
-    re.IGNORECASE,
-)
-
-
-def parse_moment(text: str, now: datetime) -> datetime | None:
-    """A typed moment like '12-12 17:00', '12/12/2026 9.30', '17:00' (today); None if unclear.
-
-    Without a year the next such date is meant ('05-01' typed in December is next January);
-    the caller refuses moments in the past.
-    """
-    match = _MOMENT.match(text)
-    if not match:
-        return None
-    hour = int(match["hour"])
-    minute = int(match["minute"] or 0)
-    if match["minute"] is None and match["day"] is None:
-        return None  # a bare number is too ambiguous
-    try:
-        if match["day"] is None:
-            moment = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
-        else:
-            day, month = int(match["day"]), int(match["month"])
-            year = match["year"]
-            if year is None:
-                moment = now.replace(month=month, day=day, hour=hour, minute=minute, second=0,
-                                     microsecond=0)
-                if moment.date() < now.date():
-                    moment = moment.replace(year=now.year + 1)
-            else:
-                full = int(year) + (2000 if len(year) == 2 else 0)
-                moment = now.replace(year=full, month=month, day=day, hour=hour,
-                                     minute=minute, second=0, microsecond=0)
-    except ValueError:
-        return None
-    # Re-attach the zone so summer/winter time is right for that date.
-    return moment.replace(tzinfo=None).replace(tzinfo=now.tzinfo)

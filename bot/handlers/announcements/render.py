@@ -1,0 +1,84 @@
+"""What people see: the announcement itself, the coordinator's report, short snippets."""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from typing import Any
+
+from telegram import InlineKeyboardMarkup
+
+from bot.handlers.common import (
+    kb,
+)
+from bot.i18n import N_, Translator, shorten
+from bot.store.broadcasts import BroadcastRow
+
+log = logging.getLogger(__name__)
+
+
+AUDIENCE_LABELS = {
+    "room": N_("🏠 Everyone in my room"),
+    "all": N_("🏘 Everyone in all rooms"),
+    "vol_room": N_("🙋 Volunteers of my room"),
+    "vol_all": N_("🙋 All volunteers"),
+    "lang": N_("🌐 People who speak one language"),
+}
+
+
+# --- what recipients see -----------------------------------------------------------------
+
+
+def render_announcement(t: Translator, broadcast: BroadcastRow | dict[str, Any],
+                        rooms: dict[str, Any]) -> str:
+    """The announcement in the recipient's language: a header, the text, how to opt out."""
+    get = broadcast.get if isinstance(broadcast, dict) else broadcast.__getattribute__
+    audience, room_id, text = get("audience"), get("room"), get("text")
+    if audience in ("vol_room", "vol_all"):
+        header = t._("📣 For volunteers")
+        footer = ""
+    else:
+        room = rooms.get(room_id or "")
+        if audience == "room" and room is not None:
+            header = t._("📣 News from {room}").format(room=html.escape(room.name))
+        else:
+            header = t._("📣 News from the BuurtWerkKamers")
+        footer = t._("No more announcements? Tap /berichten.")
+    parts = [f"<b>{header}</b>"]
+    if text:
+        parts.append(text)
+    if footer:
+        parts.append(f"<i>{footer}</i>")
+    return t.bidi("\n\n".join(parts))
+
+
+
+def render_report(t: Translator, broadcast: BroadcastRow, counts: dict[str, int]
+                  ) -> tuple[str, InlineKeyboardMarkup | None]:
+    lines = [
+        "<b>" + t._("Report of your announcement") + "</b>",
+        t._("✅ Delivered: {n}").format(n=t.number(counts["sent"])),
+        t._("🚫 Blocked the bot: {n}").format(n=t.number(counts["blocked"])),
+        t._("📵 Not on Telegram or unreachable before: {n}").format(
+            n=t.number(counts["unreachable"])),
+        t._("⚠️ Failed for another reason: {n}").format(n=t.number(counts["failed"])),
+    ]
+    missed = counts["blocked"] + counts["unreachable"] + counts["failed"]
+    if not missed:
+        return "\n".join(lines), None
+    lines.append(t._("Please reach these people another way: call them or put a note on the "
+                     "board."))
+    return "\n".join(lines), kb([[(t._("👥 Who was not reached"), f"ann:who:{broadcast.id}")]])
+
+
+def snippet(text: str, size: int = 40) -> str:
+    """A short plain-text taste of an (HTML) announcement, safe to put in an HTML message.
+
+    Cutting the stored HTML itself could leave half a tag and make Telegram refuse the whole
+    message, so tags go first and the cut text is escaped again.
+    """
+    return html.escape(shorten(html.unescape(_TAG.sub("", text)), size), quote=False)
+
+
+_TAG = re.compile(r"<[^>]*>")

@@ -1,0 +1,65 @@
+"""Residents switch announcements on or off (/berichten, or the settings)."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from bot.context import BotContext
+from bot.handlers.common import (
+    kb,
+    parse_data,
+    reply,
+    requires,
+    stale_button,
+)
+from bot.i18n import Translator
+from bot.services.users import RESIDENT, Person
+
+log = logging.getLogger(__name__)
+
+
+# --- residents: on or off ----------------------------------------------------------------------
+
+
+def settings_button(t: Translator, person: Person | None) -> tuple[str, str]:
+    """The row for the settings keyboard in ``account.py``."""
+    on = person is None or person.row.announcements
+    label = t._("📣 Announcements: on") if on else t._("📣 Announcements: off")
+    return label, "ann:prefs"
+
+
+@requires(RESIDENT)
+async def show_subscription(update: Update, context: BotContext) -> None:
+    person = context.person
+    assert person is not None
+    t = context.t
+    if person.row.announcements:
+        text = t._("You receive announcements from the BuurtWerkKamer, such as a changed "
+                   "opening time. Do you want to stop them? Answers to your own questions "
+                   "still reach you.")
+        button = (t._("🔕 Stop announcements"), "ann:sub:0")
+    else:
+        text = t._("You do not receive announcements now. Answers to your own questions still "
+                   "reach you. Do you want announcements again?")
+        button = (t._("🔔 Receive announcements"), "ann:sub:1")
+    await reply(update, context, text, kb([[button], [(t._("⬅️ Back to the menu"),
+                                                       "menu:main")]]))
+
+
+@requires(RESIDENT)
+async def set_subscription(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "ann:sub", int)  # type: ignore[union-attr]
+    if not parsed or parsed[0] not in (0, 1):
+        await stale_button(update, context)
+        return
+    person = context.person
+    assert person is not None
+    person = await context.services.announcements.set_subscribed(person, bool(parsed[0]))
+    context.person = person
+    t = context.t
+    text = (t._("Done. You will receive announcements again.") if parsed[0]
+            else t._("Done. You will not receive announcements anymore. Tap /berichten to "
+                     "switch them on again."))
+    await reply(update, context, text, kb([[(t._("⬅️ Back to the menu"), "menu:main")]]))

@@ -1,0 +1,97 @@
+"""The sender's way to Telegram: one outbox row becomes one API call and an Outcome.
+
+It has its own Bot without PTB's rate limiter: the sender paces itself and waits out a 429
+without stalling everyone else's answers.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import (
+    ExtBot,
+)
+from telegram.request import HTTPXRequest
+
+from bot.context import BuurtApplication
+from bot.handlers.announcements.render import render_announcement, render_report
+from bot.i18n import translator
+from bot.services.announcements import (
+    Outcome,
+)
+from bot.store.broadcasts import BroadcastRow, OutboxRow
+
+log = logging.getLogger(__name__)
+
+
+class TelegramTransport:
+    """Turns an outbox row into one API call; maps Telegram's answers to an :class:`Outcome`."""
+
+    def __init__(self, app: BuurtApplication) -> None:
+        self.app = app
+        config = app.services.config
+        self.bot = ExtBot(
+            token=config.token,
+            base_url=config.api_url,
+            base_file_url=config.file_url,
+            defaults=app.bot.defaults,
+            request=HTTPXRequest(connection_pool_size=16),
+        )
+
+    async def deliver(self, broadcast: BroadcastRow, row: OutboxRow) -> Outcome:
+        if row.chat_id is None:
+            return Outcome("blocked", error="no chat")
+        t = translator(row.language)
+        text = render_announcement(t, broadcast, self.app.services.config.rooms)
+        try:
+            if broadcast.photo_file_id:
+                await self.bot.send_photo(row.chat_id, broadcast.photo_file_id, caption=text)
+            else:
+                await self.bot.send_message(row.chat_id, text)
+        except Forbidden as exc:
+            return Outcome("blocked", error=exc.message[:200])
+        except RetryAfter as exc:
+            wait = getattr(exc, "_retry_after", None)
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else 1.0
+            return Outcome("retry_after", retry_after=seconds)
+        except BadRequest as exc:
+            if "chat not found" in exc.message.lower():
+                return Outcome("blocked", error=exc.message[:200])
+            return Outcome("failed", error=exc.message[:200], permanent=True)
+        except (NetworkError, TelegramError) as exc:
+            return Outcome("failed", error=str(exc)[:200])
+        return Outcome("sent")
+
+    async def progress(self, broadcast: BroadcastRow, counts: dict[str, int],
+                       final: bool) -> None:
+        t = translator(broadcast.coordinator_language)
+        done = counts["sent"] + counts["blocked"] + counts["unreachable"] + counts["failed"]
+        total = broadcast.total
+        if final:
+            text = t._("📣 Your announcement is done: {done} of {total} handled.").format(
+                done=t.number(done), total=t.number(total))
+        else:
+            text = t._("📣 Sending your announcement… sent {done} of {total}.").format(
+                done=t.number(done), total=t.number(total))
+        await self._edit_or_send(broadcast, t.bidi(text))
+        if final:
+            report, markup = render_report(t, broadcast, counts)
+            await self.bot.send_message(broadcast.coordinator_chat, t.bidi(report),
+                                        reply_markup=markup)
+
+    async def _edit_or_send(self, broadcast: BroadcastRow, text: str) -> None:
+        services = self.app.services
+        if broadcast.progress_message_id is not None:
+            try:
+                await self.bot.edit_message_text(
+                    text, chat_id=broadcast.coordinator_chat,
+                    message_id=broadcast.progress_message_id)
+                return
+            except BadRequest as exc:
+                if "not modified" in exc.message:
+                    return
+                log.info("progress message gone, sending a new one: %s", exc.message)
+        message = await self.bot.send_message(broadcast.coordinator_chat, text)
+        await services.announcements.set_progress_message(broadcast.id, message.message_id)
