@@ -6,6 +6,7 @@ the file when something is wrong, never a traceback: :class:`ConfigError` carrie
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
@@ -14,12 +15,31 @@ from datetime import time
 from pathlib import Path
 from typing import Any
 
+from bot.categories import CATEGORIES
+
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAYPARTS = ("morning", "afternoon", "evening")
 LANGUAGES = ("nl", "en", "ar", "tr")
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{10,}$")
 _ROOM_ID = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+
+# The keys each table may hold. A key outside its set is refused (with a "did you mean"), so a
+# typo such as ``meal_cpa = 10`` fails loudly instead of silently leaving the default in place.
+# A branch adding a setting adds its key here, next to the code that reads it.
+_TOP_KEYS = ("bot", "privacy", "demo", "partners", "rooms")
+_BOT_KEYS = ("token", "api_url", "file_url", "database", "coordinators", "invite_valid_days",
+             "programme_file")
+_PRIVACY_KEYS = ("help_retention_days", "checkin_retention_weeks")
+_DEMO_KEYS = ("port",)
+_PARTNER_KEYS = ("id", "name", "description", "contact")
+_ROOM_KEYS = ("name", "area", "address", "phone", "meal_cap", "meal_signup_deadline", "meals",
+              "opening_hours", "chat_id", "weekly_post", "belronde", "belronde_calls_until",
+              "partners", "targets")
+_MOMENT_KEYS = ("day", "time")
+_DAY_KEYS = (*WEEKDAYS, "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+             "sunday")
+_TARGET_KEYS = ("total", *CATEGORIES)
 
 
 class ConfigError(Exception):
@@ -83,6 +103,17 @@ def _err(source: str, path: str, problem: str) -> ConfigError:
     return ConfigError(f"{source}: {path}: {problem}")
 
 
+def _known(source: str, path: str, table: dict[str, Any], known: tuple[str, ...]) -> None:
+    """Refuse the first key of ``table`` that is not in ``known``, suggesting the closest one."""
+    for key in table:
+        if key in known:
+            continue
+        full = f"{path}.{key}" if path else key
+        match = difflib.get_close_matches(key.lower(), known, n=1, cutoff=0.6)
+        hint = f"did you mean {match[0]!r}?" if match else f"known: {', '.join(known)}"
+        raise _err(source, full, f"unknown setting; {hint}")
+
+
 def _parse_time(source: str, path: str, value: Any) -> time:
     if not isinstance(value, str) or not re.fullmatch(r"\d{1,2}:\d{2}", value):
         raise _err(source, path, f"expected a time like \"17:30\", got {value!r}")
@@ -103,6 +134,7 @@ def _moment(source: str, path: str, value: Any, default: WeeklyMoment) -> Weekly
         return default
     if not isinstance(value, dict):
         raise _err(source, path, 'expected a table like { day = "sun", time = "17:00" }')
+    _known(source, path, value, _MOMENT_KEYS)
     return WeeklyMoment(
         _parse_weekday(source, f"{path}.day", value.get("day")),
         _parse_time(source, f"{path}.time", value.get("time")),
@@ -131,15 +163,20 @@ def _room(source: str, room_id: str, raw: Any, partners: dict[str, Partner]) -> 
         raise _err(source, path, "a room id is lowercase letters, digits, - or _")
     if not isinstance(raw, dict):
         raise _err(source, path, "expected a table")
+    _known(source, path, raw, _ROOM_KEYS)
     meals = []
     for i, slot in enumerate(_list(source, f"{path}.meals", raw.get("meals", []))):
         meals.append(_moment(source, f"{path}.meals[{i}]", slot, WeeklyMoment(0, time(0))))
     hours = []
-    for day, span in _table(source, f"{path}.opening_hours", raw.get("opening_hours")).items():
+    opening = _table(source, f"{path}.opening_hours", raw.get("opening_hours"))
+    _known(source, f"{path}.opening_hours", opening, _DAY_KEYS)
+    for day, span in opening.items():
         if not isinstance(span, str) or "-" not in span:
             raise _err(source, f"{path}.opening_hours.{day}", 'expected "10:00-16:00"')
         start, end = span.split("-", 1)
         weekday = _parse_weekday(source, f"{path}.opening_hours.{day}", day)
+        if any(seen == weekday for seen, _start, _end in hours):
+            raise _err(source, f"{path}.opening_hours.{day}", "this day is given twice")
         hours.append(
             (
                 weekday,
@@ -152,7 +189,9 @@ def _room(source: str, room_id: str, raw: Any, partners: dict[str, Partner]) -> 
         if partner not in partners:
             raise _err(source, f"{path}.partners", f"unknown partner {partner!r}")
     targets = {}
-    for key, value in _table(source, f"{path}.targets", raw.get("targets")).items():
+    targets_raw = _table(source, f"{path}.targets", raw.get("targets"))
+    _known(source, f"{path}.targets", targets_raw, _TARGET_KEYS)
+    for key, value in targets_raw.items():
         targets[key] = _int(source, f"{path}.targets.{key}", value, 0, 100_000)
     chat_id = raw.get("chat_id")
     if chat_id is not None and (isinstance(chat_id, bool) or not isinstance(chat_id, int)):
@@ -213,7 +252,9 @@ def _setting(env: dict[str, str], var: str, source: str, path: str, value: Any, 
 def parse_config(raw: dict[str, Any], source: str, env: dict[str, str] | None = None) -> Config:
     """Validate a TOML document (already parsed) with environment overrides applied."""
     env = dict(os.environ if env is None else env)
+    _known(source, "", raw, _TOP_KEYS)
     bot = _table(source, "bot", raw.get("bot"))
+    _known(source, "bot", bot, _BOT_KEYS)
     token = _setting(env, "BUURTBOT_TOKEN", source, "bot.token", bot.get("token"), "")
     api_url = _setting(env, "BUURTBOT_API_URL", source, "bot.api_url", bot.get("api_url"),
                        DEFAULT_API_URL)
@@ -243,6 +284,7 @@ def parse_config(raw: dict[str, Any], source: str, env: dict[str, str] | None = 
         path = f"partners[{i}]"
         if not isinstance(item, dict):
             raise _err(source, path, "expected a table")
+        _known(source, path, item, _PARTNER_KEYS)
         pid = _str(source, f"{path}.id", item.get("id"))
         partners[pid] = Partner(
             id=pid,
@@ -257,7 +299,9 @@ def parse_config(raw: dict[str, Any], source: str, env: dict[str, str] | None = 
     rooms = {rid: _room(source, rid, body, partners) for rid, body in rooms_raw.items()}
 
     privacy = _table(source, "privacy", raw.get("privacy"))
+    _known(source, "privacy", privacy, _PRIVACY_KEYS)
     demo = _table(source, "demo", raw.get("demo"))
+    _known(source, "demo", demo, _DEMO_KEYS)
     programme = bot.get("programme_file")
     if programme is not None:
         if not isinstance(programme, str) or not programme.strip():

@@ -113,7 +113,7 @@ FIELD_ERRORS = [
     ("[rooms.top]", "[rooms.Top]", "rooms.Top"),
     ('name = "TOP"', 'name = ""', "rooms.top.name"),
     ('area = "Ondiep e.o."', "area = 5", "rooms.top.area"),
-    ('address = "Amsterdamsestraatweg', 'address = 5\nx = "', "rooms.top.address"),
+    ('address = "Amsterdamsestraatweg', 'address = 5  # "', "rooms.top.address"),
     ("meal_cap = 12", "meal_cap = 0", "rooms.top.meal_cap"),
     ("meal_cap = 12", 'meal_cap = "12"', "rooms.top.meal_cap"),
     ('meal_signup_deadline = "12:00"', 'meal_signup_deadline = "noon"',
