@@ -583,6 +583,12 @@ async def test_forget_me_tells_the_holding_volunteer_once_in_their_language(
     assert len(other.chat.bot_log) == other_seen, "a volunteer who did not hold it is not told"
     row = await bot.db.fetchone("SELECT status, resident_id, description FROM help_requests")
     assert (row["status"], row["resident_id"], row["description"]) == ("cancelled", None, None)
+    # The holder's old "done" button now gets a friendly refusal and changes nothing.
+    await holder.press_data(f"help:done:{request_id}")
+    await bot.settle()
+    answer, alert = holder.callback_answers[-1]
+    assert alert and "bulamıyorum" in (answer or "")
+    assert await bot.db.fetchval("SELECT status FROM help_requests") == "cancelled"
 
 
 async def test_forget_me_tells_nobody_when_no_volunteer_holds_a_request(bot: BotHarness) -> None:
