@@ -548,3 +548,72 @@ async def test_coordinator_acting_on_a_held_request_tells_the_volunteer(bot: Bot
     await bot.settle()
     assert not [m for m in volunteer.bot_messages if "coördinator" in (m.text or "")
                 and f"vraag {third}" in m.text]
+
+
+async def _forget_me(bot: BotHarness, user: SandboxUser) -> None:
+    """The resident uses /vergeetmij and confirms; waits until everything is sent."""
+    await user.send("/vergeetmij")
+    await user.next_message()
+    await user.press("Ja, wis alles")
+    assert "gewist" in (await user.next_edit()).text
+    await bot.settle()
+
+
+async def test_forget_me_tells_the_holding_volunteer_once_in_their_language(
+    bot: BotHarness,
+) -> None:
+    holder = await bot.volunteer("Ayse", language="tr", name="Ayşe")
+    other = await bot.volunteer("Wim", name="Wim")
+    resident = await bot.resident("Fatima", name="Fatima Yilmaz")
+    request_id = await ask_help(bot, resident, text="Brief van de Belastingdienst")
+    await holder.press_data(f"help:take:{request_id}")
+    await bot.settle()
+    assert await bot.db.fetchval("SELECT status FROM help_requests") == "taken"
+    for user in (holder, other, resident):
+        user.chat.skip_pending()
+    holder_seen, other_seen = len(holder.chat.bot_log), len(other.chat.bot_log)
+
+    await _forget_me(bot, resident)
+
+    told = await holder.next_message()
+    assert f"{request_id} numaralı talep geri çekildi" in told.text
+    assert "Fatima" not in told.text and "Yilmaz" not in told.text
+    assert "Belastingdienst" not in told.text
+    assert len(holder.chat.bot_log) == holder_seen + 1, "told exactly once"
+    assert len(other.chat.bot_log) == other_seen, "a volunteer who did not hold it is not told"
+    row = await bot.db.fetchone("SELECT status, resident_id, description FROM help_requests")
+    assert (row["status"], row["resident_id"], row["description"]) == ("cancelled", None, None)
+    # The holder's old "done" button now gets a friendly refusal and changes nothing.
+    await holder.press_data(f"help:done:{request_id}")
+    await bot.settle()
+    answer, alert = holder.callback_answers[-1]
+    assert alert and "bulamıyorum" in (answer or "")
+    assert await bot.db.fetchval("SELECT status FROM help_requests") == "cancelled"
+
+
+async def test_forget_me_tells_nobody_when_no_volunteer_holds_a_request(bot: BotHarness) -> None:
+    volunteer = await bot.volunteer("Vera", name="Vera")
+    resident = await bot.resident("Fatima", name="Fatima")
+    # One request that was held but is already done, one that still waits in the queue.
+    done_id = await ask_help(bot, resident, text="Eerste brief")
+    await volunteer.press_data(f"help:take:{done_id}")
+    await bot.settle()
+    await volunteer.press_data(f"help:done:{done_id}")
+    await bot.settle()
+    await volunteer.press("✅ Geholpen")
+    await bot.settle()
+    assert await bot.db.fetchval("SELECT status FROM help_requests WHERE id = ?",
+                                 (done_id,)) == "done"
+    resident.chat.skip_pending()
+    open_id = await ask_help(bot, resident, text="Tweede brief")
+    assert await bot.db.fetchval("SELECT status FROM help_requests WHERE id = ?",
+                                 (open_id,)) == "open"
+    volunteer.chat.skip_pending()
+    seen = len(volunteer.chat.bot_log)
+
+    await _forget_me(bot, resident)
+
+    assert len(volunteer.chat.bot_log) == seen
+    statuses = [r[0] for r in await bot.db.fetchall(
+        "SELECT status FROM help_requests ORDER BY id")]
+    assert statuses == ["done", "cancelled"]

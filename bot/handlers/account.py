@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.context import BotContext
 from bot.handlers.announcements import settings_button as announcements_button
 from bot.handlers.commands import clear_person_commands, set_person_commands
-from bot.handlers.common import kb, one_per_row, parse_data, reply, requires, stale_button
+from bot.handlers.common import kb, notify, one_per_row, parse_data, reply, requires, stale_button
 from bot.handlers.menu import show_menu
 from bot.handlers.my_data import summary
 from bot.handlers.onboarding import privacy_text
@@ -151,7 +151,7 @@ async def erase(update: Update, context: BotContext) -> None:
         return
     person = context.person
     assert person is not None and update.effective_user is not None
-    await context.services.privacy.erase(person)
+    notices = await context.services.privacy.erase(person)
     context.application.drop_user_data(update.effective_user.id)
     context.application.drop_chat_data(update.effective_user.id)  # the private chat
     await clear_person_commands(context.application, update.effective_user.id)
@@ -161,6 +161,10 @@ async def erase(update: Update, context: BotContext) -> None:
         context,
         t._("All your data is erased. Goodbye! Tap /start if you ever want to come back."),
     )
+    # Only now, with the erasure committed: tell others what it changed for them, each in
+    # their own language (e.g. the volunteer who held a help request of this resident).
+    for notice in notices:
+        await notify(context, await context.services.users.by_id(notice.user_id), notice.render)
 
 
 def register(app: Application) -> None:

@@ -10,12 +10,14 @@ asked (kinds, skills, limits) and how typed dates and numbers are read is in
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import aiosqlite
 
+from bot.i18n import Translator
 from bot.services.help_requests_rules import (
     CONTACTS,
     FOLLOWUP_ANSWERS,
@@ -29,6 +31,7 @@ from bot.services.help_requests_rules import (
     URGENCIES,
     due_on,
 )
+from bot.services.privacy import AfterEraseNotice
 from bot.services.users import COORDINATOR, VOLUNTEER, Person
 from bot.store import help_requests as store
 from bot.store import job_runs
@@ -81,6 +84,14 @@ class Followup:
     request: RequestRow | None
 
 
+def _withdrawn_render(request_id: int) -> Callable[[Translator], str]:
+    """What the holding volunteer reads after the resident erased their data (no details)."""
+    def render(t: Translator) -> str:
+        return t._("Request {n} was withdrawn: the resident erased their data. You do not "
+                   "need to do anything more.").format(n=request_id)
+    return render
+
+
 class HelpRequestService:
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -92,8 +103,14 @@ class HelpRequestService:
     async def _export(self, conn: aiosqlite.Connection, user_id: int) -> dict:
         return await store.export(conn, user_id)
 
-    async def _erase(self, conn: aiosqlite.Connection, user_id: int) -> None:
-        await store.erase_person(conn, user_id, self.services.clock.now())
+    async def _erase(self, conn: aiosqlite.Connection, user_id: int) -> list[AfterEraseNotice]:
+        """Erase; the volunteer holding a request of the erased resident is told it is gone.
+
+        The notice names only the request number: the resident's name and words are erased.
+        """
+        withdrawn = await store.erase_person(conn, user_id, self.services.clock.now())
+        return [AfterEraseNotice(volunteer_id, _withdrawn_render(request_id))
+                for request_id, volunteer_id in withdrawn]
 
     @property
     def db(self):

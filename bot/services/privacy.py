@@ -2,25 +2,46 @@
 
 Each feature registers an exporter (what it holds about a person) and an eraser (remove it,
 keeping only anonymous counts). Erasure runs all erasers in one transaction, so it is never half
-done.
+done. Erasers cannot send messages from inside that transaction (and must not: a message about an
+erasure that is then rolled back would be a lie), so an eraser that has to tell someone else (a
+volunteer whose request was withdrawn) returns :class:`AfterEraseNotice` items instead; ``erase``
+hands them back only after the transaction committed, and the handler sends them.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiosqlite
 
 from bot.clock import Clock, to_db
+from bot.i18n import Translator
 from bot.services.users import Person
 from bot.store import users as user_store
 from bot.store.db import Database
 
 Exporter = Callable[[aiosqlite.Connection, int], Awaitable[dict[str, Any] | list[Any] | None]]
-Eraser = Callable[[aiosqlite.Connection, int], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class AfterEraseNotice:
+    """A message for someone else, to send once an erasure has committed.
+
+    ``user_id`` is the recipient's internal ``users.id``; ``render`` gets *their* translator, so
+    the text arrives in their language. It must not contain the erased person's details.
+    """
+
+    user_id: int
+    render: Callable[[Translator], str]
+
+
+# An eraser may return notices to send after the erasure committed; None means "nothing to tell".
+Eraser = Callable[
+    [aiosqlite.Connection, int], Awaitable[Sequence[AfterEraseNotice] | None]
+]
 
 
 @dataclass
@@ -65,10 +86,16 @@ class PrivacyService:
                 data["unfinished_forms"] = json.loads(draft[0])
         return data
 
-    async def erase(self, person: Person) -> None:
+    async def erase(self, person: Person) -> list[AfterEraseNotice]:
+        """Erase everything about ``person``; returns the notices to send now it is committed.
+
+        Notices addressed to the erased person themselves are dropped (they have just been told
+        everything is gone and no longer have an account to address).
+        """
+        notices: list[AfterEraseNotice] = []
         async with self.db.transaction() as conn:
             for eraser in self.erasers.values():
-                await eraser(conn, person.id)
+                notices.extend(await eraser(conn, person.id) or ())
             # PTB's tables are keyed by Telegram id (a private chat's id is the user's id).
             tid = person.telegram_id
             await conn.execute("DELETE FROM ptb_user_data WHERE user_id = ?", (tid,))
@@ -78,3 +105,4 @@ class PrivacyService:
                 (json.dumps([tid, tid]), json.dumps([tid])),
             )
             await user_store.erase(conn, person.id, self.clock.now())
+        return [notice for notice in notices if notice.user_id != person.id]

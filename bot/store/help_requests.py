@@ -452,17 +452,24 @@ async def export(conn: aiosqlite.Connection, user_id: int) -> dict:
     return out
 
 
-async def erase_person(conn: aiosqlite.Connection, user_id: int, now: datetime) -> None:
+async def erase_person(conn: aiosqlite.Connection, user_id: int, now: datetime
+                       ) -> list[tuple[int, int]]:
     """As a resident: their requests lose all text and media and are closed; counts stay.
 
     As a volunteer: requests they hold go back to the queue; their notes stay with the request
     without an author; their skills go.
+
+    Returns ``(request_id, volunteer_id)`` for each of the resident's requests that a volunteer
+    held when it was closed here, so that volunteer can be told once the erasure committed.
     """
-    rows = await _all(conn, "SELECT id, status FROM help_requests WHERE resident_id = ?",
-                      (user_id,))
+    rows = await _all(conn, "SELECT id, status, volunteer_id FROM help_requests"
+                            " WHERE resident_id = ?", (user_id,))
+    withdrawn: list[tuple[int, int]] = []
     for row in rows:
         if row["status"] in ACTIVE:
             await close(conn, row["id"], CANCELLED, "cancelled", now)
+            if row["status"] == TAKEN and row["volunteer_id"] is not None:
+                withdrawn.append((row["id"], row["volunteer_id"]))
         await erase_text(conn, row["id"], now)
     await conn.execute("UPDATE help_requests SET resident_id = NULL WHERE resident_id = ?",
                        (user_id,))
@@ -479,3 +486,4 @@ async def erase_person(conn: aiosqlite.Connection, user_id: int, now: datetime) 
                        (user_id,))
     await conn.execute("UPDATE help_notes SET author_id = NULL WHERE author_id = ?", (user_id,))
     await conn.execute("DELETE FROM help_skills WHERE user_id = ?", (user_id,))
+    return withdrawn
