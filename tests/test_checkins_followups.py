@@ -40,6 +40,7 @@ async def test_call_me_late_in_the_evening_says_tomorrow(bot: BotHarness) -> Non
     await early.press("Bel me even 📞")
     answered = await early.next_edit()
     assert "Een vrijwilliger belt u vandaag." in answered.text
+    await bot.settle()  # Vera is told at once, before the clock moves on
 
     # After the room's last calling hour (20:00 by default) nobody calls today.
     bot.clock.set(MONDAY_10.replace(hour=22, minute=30))
@@ -47,10 +48,15 @@ async def test_call_me_late_in_the_evening_says_tomorrow(bot: BotHarness) -> Non
     answered = await late.next_edit()
     assert "Een vrijwilliger belt u morgen." in answered.text
     assert "vandaag" not in answered.text
-    # The follow-up is made all the same.
+    # The follow-up is made all the same; Vera hears about it in the morning, not at night
+    # (tests/test_checkins_night.py).
     await bot.settle()
     assert await count_rows(bot, "checkin_followups", "reason IN ('call', 'bad')") == 2
-    assert any("Bram" in (m.text or "") for m in vera.bot_messages)
+    assert any("Anna" in (m.text or "") for m in vera.bot_messages)
+    assert not any("Bram" in (m.text or "") for m in vera.bot_messages)
+    await bot.tick(at=MONDAY_10.replace(day=1, month=12, hour=8))
+    await bot.settle()
+    assert sum("Bram" in (m.text or "") for m in vera.bot_messages) == 1
 
 
 async def test_room_calling_hour_is_a_setting(bot: BotHarness) -> None:

@@ -463,13 +463,48 @@ class CheckinService:
         return created
 
     async def escalate_untaken(self, now: datetime) -> list[Followup]:
-        """Follow-ups nobody took within a day: each goes to the coordinator once."""
+        """Follow-ups nobody took within a day of the notice: each goes to the coordinator once."""
         async with self.db.transaction() as conn:
             result = []
             for followup in await store.untaken_since(conn, now - ESCALATE_AFTER):
                 if await store.mark_escalated(conn, followup.id, now):
                     result.append(followup)
             return result
+
+    # --- telling volunteers: at once in the daytime, at 08:00 for the night -----------
+
+    async def claim_notice(self, followup_id: int, now: datetime) -> Followup | None:
+        """Claim telling the volunteers about a new follow-up now, or None.
+
+        None at night (volunteers are volunteers: the morning tick tells them at 08:00; the
+        follow-up is on their ``/belronde`` list at once) and when someone already claimed it.
+        The claim is written before anything is sent, so a notice goes out at most once, also
+        when a restart comes between.
+        """
+        if is_quiet(now):
+            return None
+        async with self.db.transaction() as conn:
+            found = await store.followup(conn, followup_id)
+            if found is None or not await store.claim_announcement(conn, followup_id, now):
+                return None
+            return found
+
+    async def pending_notices(self, now: datetime) -> list[Followup]:
+        """In the morning: the follow-ups made during the night, each claimed once.
+
+        One a volunteer already took or finished from the list needs no notice any more: it is
+        claimed without being returned, so nobody is asked to call someone already called.
+        """
+        if is_quiet(now):
+            return []
+        result = []
+        async with self.db.transaction() as conn:
+            for found in await store.unannounced(conn):
+                if not await store.claim_announcement(conn, found.id, now):
+                    continue
+                if found.taken_by is None and found.done_at is None:
+                    result.append(found)
+        return result
 
     async def followup_by_id(self, followup_id: int) -> Followup | None:
         async with self.db.transaction() as conn:

@@ -50,6 +50,7 @@ class Followup:
     escalated_at: datetime | None
     user_id: int
     week: str
+    announced_at: datetime | None = None
 
 
 def _sub(row: aiosqlite.Row | None) -> Subscription | None:
@@ -98,6 +99,7 @@ def _followup(row: aiosqlite.Row | None) -> Followup | None:
         escalated_at=from_db(row["escalated_at"]),
         user_id=row["user_id"],
         week=row["week"],
+        announced_at=from_db(row["announced_at"]),
     )
 
 
@@ -366,10 +368,34 @@ async def finish(
 
 
 async def untaken_since(conn: aiosqlite.Connection, created_before: datetime) -> list[Followup]:
+    """Open follow-ups nobody took, counted from when the volunteers were told.
+
+    One made at night is announced at 08:00; the volunteers get a whole day from then, and one
+    not announced yet is never escalated past them.
+    """
     cursor = await conn.execute(
         _FOLLOWUP_SELECT + " WHERE f.taken_by IS NULL AND f.done_at IS NULL"
-        " AND f.escalated_at IS NULL AND f.created_at <= ?",
+        " AND f.escalated_at IS NULL AND f.announced_at IS NOT NULL AND f.announced_at <= ?",
         (to_db(created_before),),
+    )
+    return [f for f in map(_followup, await cursor.fetchall()) if f is not None]
+
+
+async def claim_announcement(
+    conn: aiosqlite.Connection, followup_id: int, now: datetime
+) -> bool:
+    """Claim telling the volunteers about a follow-up: True only for the one caller that does."""
+    cursor = await conn.execute(
+        "UPDATE checkin_followups SET announced_at = ? WHERE id = ? AND announced_at IS NULL",
+        (to_db(now), followup_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def unannounced(conn: aiosqlite.Connection) -> list[Followup]:
+    """Follow-ups the volunteers were not told about yet (made at night, or a crash)."""
+    cursor = await conn.execute(
+        _FOLLOWUP_SELECT + " WHERE f.announced_at IS NULL ORDER BY f.created_at, f.id"
     )
     return [f for f in map(_followup, await cursor.fetchall()) if f is not None]
 

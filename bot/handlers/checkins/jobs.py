@@ -7,7 +7,7 @@ import logging
 from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 
 from bot.context import BuurtApplication
-from bot.handlers.checkins.notices import announce_followup, summary, tell
+from bot.handlers.checkins.notices import announce_followup, announce_pending, summary, tell
 from bot.handlers.checkins.texts import checkin_markup, checkin_text
 from bot.handlers.common import notify
 from bot.i18n import translator
@@ -56,7 +56,8 @@ async def _send_checkin(app: BuurtApplication, due: Due, checkin_id: int) -> Non
 
 
 async def tick(app: BuurtApplication, now) -> None:
-    """Retention, the weekly send, escalations and the weekly summary; each exactly once."""
+    """Retention, the weekly send, the night's follow-up notices, escalations and the weekly
+    summary; each exactly once."""
     service = app.services.checkins
     await service.erase_expired(now)
     for due in await service.due(now):
@@ -67,6 +68,8 @@ async def tick(app: BuurtApplication, now) -> None:
             await announce_followup(app, followup_id)
     if is_quiet(now):
         return
+    # Follow-ups made at night (or whose notice a crash interrupted), before escalating any.
+    await announce_pending(app, now)
     for followup_id in await service.escalate_no_answer(now):
         await announce_followup(app, followup_id)
     for followup in await service.escalate_untaken(now):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from html import escape
 
 from telegram.error import TelegramError
@@ -11,19 +12,24 @@ from bot.context import BuurtApplication
 from bot.handlers.checkins.texts import ANSWER_LABELS, REASON_LABELS, resident_label
 from bot.handlers.common import kb, notify
 from bot.i18n import Translator
-from bot.services.checkins import FollowupView
+from bot.services.checkins import FollowupView, is_quiet
 from bot.services.users import Person
+from bot.store.checkins import Followup
 
 log = logging.getLogger(__name__)
 
 
-def _followup_notice(view: FollowupView, room_name: str, *, escalated: bool):
+def _followup_notice(view: FollowupView, room_name: str, *, escalated: bool,
+                     since: datetime | None = None):
     def render(t: Translator):
         label = resident_label(t, view.name, view.resident_id)
         head = (t._("⏰ Nobody has called this person for a day. Can you call?") if escalated
                 else t._("📞 Belronde {room}: someone would like a call.").format(
                     room=escape(room_name)))
         lines = [head, f"<b>{escape(label)}</b>: {t._(REASON_LABELS[view.followup.reason])}"]
+        if since is not None:
+            lines.append(t._("Asked on {moment}. We waited until the morning so nobody was woken "
+                             "up.").format(moment=t.datetime(since)))
         if view.phone:
             lines.append(t._("Phone: {phone}").format(phone=escape(view.phone)))
         return "\n".join(lines), kb([[(t._("📞 I will call {name}").format(name=label),
@@ -32,19 +38,33 @@ def _followup_notice(view: FollowupView, room_name: str, *, escalated: bool):
 
 
 async def announce_followup(app: BuurtApplication, followup_id: int) -> None:
-    """A new follow-up: tell the room's volunteers at once (the coordinator if there are none)."""
-    services = app.services
-    followup = await services.checkins.followup_by_id(followup_id)
-    if followup is None:
-        return
-    people = await services.users.volunteers(followup.room)
+    """A new follow-up: tell the room's volunteers at once (the coordinator if there are none).
+
+    At night nothing is sent: the follow-up waits for the morning tick (:func:`announce_pending`)
+    and is on the volunteers' ``/belronde`` list meanwhile.
+    """
+    followup = await app.services.checkins.claim_notice(followup_id, app.services.clock.now())
+    if followup is not None:
+        await _announce(app, followup, since=None)
+
+
+async def announce_pending(app: BuurtApplication, now: datetime) -> None:
+    """The morning tick: tell the volunteers about the follow-ups made during the night, once."""
+    for followup in await app.services.checkins.pending_notices(now):
+        # Made at night: say when, so the volunteer knows why the notice comes only now.
+        since = followup.created_at if is_quiet(followup.created_at) else None
+        await _announce(app, followup, since=since)
+
+
+async def _announce(app: BuurtApplication, followup: Followup, *, since: datetime | None) -> None:
+    people = await app.services.users.volunteers(followup.room)
     if not people:
-        people = await services.users.coordinators(followup.room)
-    await tell(app, people, followup_id, escalated=False)
+        people = await app.services.users.coordinators(followup.room)
+    await tell(app, people, followup.id, escalated=False, since=since)
 
 
 async def tell(app: BuurtApplication, people: list[Person], followup_id: int,
-                *, escalated: bool) -> None:
+                *, escalated: bool, since: datetime | None = None) -> None:
     services = app.services
     room = services.config.room((await services.checkins.followup_by_id(followup_id)).room)  # type: ignore[union-attr]
     for person in people:
@@ -53,7 +73,7 @@ async def tell(app: BuurtApplication, people: list[Person], followup_id: int,
             continue
         try:
             await notify(app, person, _followup_notice(view, room.name if room else "-",
-                                                       escalated=escalated))
+                                                       escalated=escalated, since=since))
         except TelegramError as exc:
             # One volunteer's failing chat must not keep the others from hearing about it;
             # the follow-up is on everyone's /belronde list anyway.
