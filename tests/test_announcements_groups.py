@@ -197,3 +197,39 @@ async def test_scheduled_announcement_posts_in_the_group_when_it_goes_out(
     final = await report(coordinator)
     assert "Geplaatst in de groep van TOP" in final.text
     assert len(posts(group)) == 1
+
+
+async def test_migration_008_keeps_an_existing_outbox(tmp_path, monkeypatch) -> None:
+    """An outbox written before 008 (mid-send at the upgrade) survives the table rebuild."""
+    from bot.store import db as dbmod
+
+    every = dbmod.migration_files()
+    monkeypatch.setattr(dbmod, "migration_files", lambda: [m for m in every if m[0] < 8])
+    path = tmp_path / "old.db"
+    old = Database(path)
+    await old.connect()
+    async with old.transaction() as conn:
+        await conn.execute("INSERT INTO users (id, telegram_id, anon_key, created_at)"
+                           " VALUES (1, 501, 'a', '2026-11-01T10:00:00+00:00')")
+        await conn.execute(
+            "INSERT INTO broadcasts (id, draft_key, created_by, coordinator_chat, audience,"
+            " text, status, send_at, created_at) VALUES (1, 'k', 1, 501, 'room', 'Oud.',"
+            " 'sending', '2026-11-01T10:00:00+00:00', '2026-11-01T10:00:00+00:00')")
+        await conn.execute("INSERT INTO broadcast_outbox (broadcast_id, user_id, chat_id, state,"
+                           " attempts) VALUES (1, 1, 501, 'sending', 2)")
+    await old.close()
+    monkeypatch.setattr(dbmod, "migration_files", lambda: every)
+    new = Database(path)
+    await new.connect()
+    try:
+        rows = await (await new.conn.execute(
+            "SELECT broadcast_id, user_id, room, chat_id, state, attempts FROM broadcast_outbox"
+        )).fetchall()
+        assert [tuple(r) for r in rows] == [(1, 1, None, 501, "sending", 2)]
+        async with new.transaction() as conn:
+            assert (await store.get(conn, 1)).post_groups is False  # type: ignore[union-attr]
+            await store.add_group_posts(conn, 1, [("top", GROUP_ID), ("top", GROUP_ID)])
+            assert (await store.counts(conn, 1))["groups_busy"] == 1
+            assert len(await store.pending(conn, 10)) == 1  # the group row ('sending' waits)
+    finally:
+        await new.close()
