@@ -131,6 +131,23 @@ class AnnouncementService:
         reachable = sum(1 for _uid, chat, state in rows if state == "pending" and chat)
         return reachable, len(rows) - reachable
 
+    def groups(self, audience: Audience) -> list[tuple[str, int]]:
+        """(room id, group chat id) of the groups this audience may also be posted in.
+
+        Only announcements for everyone in a room (or in all rooms) go to the groups: a group
+        is public to its members, so what is meant for volunteers or for one language stays
+        out. Rooms without a configured ``chat_id`` have no group.
+        """
+        rooms = self.services.config.rooms
+        if audience.kind == "room":
+            room = rooms.get(audience.room or "")
+            chosen = [room] if room is not None else []
+        elif audience.kind == "all":
+            chosen = list(rooms.values())
+        else:
+            chosen = []
+        return [(room.id, room.chat_id) for room in chosen if room.chat_id is not None]
+
     async def _resolve(self, audience: Audience, author: Person
                        ) -> list[tuple[int, int | None, str]]:
         if audience.kind not in AUDIENCES:
@@ -168,6 +185,7 @@ class AnnouncementService:
         text: str,
         photo_file_id: str | None = None,
         send_at: datetime | None = None,
+        post_groups: bool = False,
     ) -> tuple[BroadcastRow, bool]:
         """Confirm a draft: (broadcast, created). A second confirm of one draft returns the first.
 
@@ -183,6 +201,7 @@ class AnnouncementService:
         if problem:
             raise AnnouncementError(problem)
         recipients = await self._resolve(audience, author) if send_at is None else []
+        post_groups = post_groups and bool(self.groups(audience))
         async with self.services.db.transaction() as conn:
             existing = await store.by_draft_key(conn, draft_key)
             if existing is not None:
@@ -193,18 +212,26 @@ class AnnouncementService:
                 room=audience.room, language=audience.language, text=text,
                 photo_file_id=photo_file_id,
                 status="scheduled" if send_at is not None else "sending",
-                send_at=send_at or now, now=now,
+                send_at=send_at or now, now=now, post_groups=post_groups,
             )
             if send_at is None:
-                await self._fill(conn, row.id, recipients, now)
+                await self._fill(conn, row, recipients, now)
             row = await store.get(conn, row.id)
         assert row is not None
         self.kick()
         return row, True
 
-    async def _fill(self, conn: Any, broadcast_id: int,
+    async def _fill(self, conn: Any, broadcast: BroadcastRow,
                     recipients: list[tuple[int, int | None, str]], now: datetime) -> None:
+        """Write every outbox row (people, and the groups if asked) in the caller's transaction.
+
+        A scheduled broadcast takes the groups configured when it goes out.
+        """
+        broadcast_id = broadcast.id
         await store.add_recipients(conn, broadcast_id, recipients, now)
+        if broadcast.post_groups:
+            audience = Audience(broadcast.audience, broadcast.room, broadcast.language)
+            await store.add_group_posts(conn, broadcast_id, self.groups(audience))
         await store.set_total(conn, broadcast_id, len(recipients))
         await store.set_status(conn, broadcast_id, "sending", expect="sending", now=now)
 
@@ -224,7 +251,7 @@ class AnnouncementService:
                 if not await store.set_status(conn, broadcast.id, "sending", expect="scheduled",
                                               now=now):
                     continue  # cancelled or started meanwhile
-                await self._fill(conn, broadcast.id, recipients, now)
+                await self._fill(conn, broadcast, recipients, now)
                 fresh = await store.get(conn, broadcast.id)
             if fresh is not None:
                 started.append(fresh)
@@ -254,6 +281,11 @@ class AnnouncementService:
     async def counts(self, broadcast_id: int) -> dict[str, int]:
         async with self.services.db.transaction() as conn:
             return await store.counts(conn, broadcast_id)
+
+    async def group_posts(self, broadcast_id: int) -> list[Any]:
+        """Each group post of a broadcast (room, state, error), for the report."""
+        async with self.services.db.transaction() as conn:
+            return await store.group_posts(conn, broadcast_id)
 
     async def not_reached(self, coordinator: Person, broadcast_id: int) -> list[Any]:
         if not coordinator.has_role(COORDINATOR):
@@ -463,7 +495,9 @@ class AnnouncementService:
             async with self.services.db.transaction() as conn:
                 for row, outcome in batch:
                     await self._record(conn, row, outcome, now)
-                    if outcome.kind == "blocked" and row.chat_id is not None:
+                    # A group that removed the bot is reported; no person is unreachable.
+                    if outcome.kind == "blocked" and row.chat_id is not None \
+                            and not row.is_group:
                         unreachable.append(row.chat_id)
             for chat_id in unreachable:
                 await self.services.users.mark_unreachable(chat_id)
@@ -500,7 +534,7 @@ class AnnouncementService:
             running = await store.with_status(conn, "sending")
         for broadcast in running:
             counts = await self.counts(broadcast.id)
-            busy = counts["pending"] + counts["sending"]
+            busy = counts["pending"] + counts["sending"] + counts["groups_busy"]
             if busy == 0:
                 if not final_check:
                     continue

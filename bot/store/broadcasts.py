@@ -34,17 +34,24 @@ class BroadcastRow:
     total: int
     throttled: int
     progress_message_id: int | None
+    #: Also post it in the Telegram group of the room(s) it is for.
+    post_groups: bool = False
 
 
 @dataclass(frozen=True)
 class OutboxRow:
     id: int
     broadcast_id: int
-    user_id: int
+    user_id: int | None  # None: a post in a room's group
     chat_id: int | None
     state: str
     attempts: int
     language: str
+    room: str | None = None  # set for a group post: whose group
+
+    @property
+    def is_group(self) -> bool:
+        return self.user_id is None
 
 
 def _broadcast(row: aiosqlite.Row | None) -> BroadcastRow | None:
@@ -69,6 +76,7 @@ def _broadcast(row: aiosqlite.Row | None) -> BroadcastRow | None:
         total=row["total"],
         throttled=row["throttled"],
         progress_message_id=row["progress_message_id"],
+        post_groups=bool(row["post_groups"]),
     )
 
 
@@ -87,13 +95,14 @@ async def create(
     status: str,
     send_at: datetime,
     now: datetime,
+    post_groups: bool = False,
 ) -> BroadcastRow:
     cursor = await conn.execute(
         "INSERT INTO broadcasts (draft_key, created_by, coordinator_chat, coordinator_language,"
-        " audience, room, language, text, photo_file_id, status, send_at, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " audience, room, language, text, photo_file_id, status, send_at, created_at,"
+        " post_groups) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (draft_key, created_by, coordinator_chat, coordinator_language, audience, room, language,
-         text, photo_file_id, status, to_db(send_at), to_db(now)),
+         text, photo_file_id, status, to_db(send_at), to_db(now), 1 if post_groups else 0),
     )
     row = await get(conn, cursor.lastrowid or 0)
     assert row is not None
@@ -180,6 +189,28 @@ async def add_recipients(
     return len(rows)
 
 
+async def add_group_posts(
+    conn: aiosqlite.Connection, broadcast_id: int, groups: Iterable[tuple[str, int]]
+) -> int:
+    """(room id, group chat id) per group to post in; written with the recipients."""
+    rows = [(broadcast_id, room, chat) for room, chat in groups]
+    await conn.executemany(
+        "INSERT OR IGNORE INTO broadcast_outbox (broadcast_id, room, chat_id) VALUES (?, ?, ?)",
+        rows,
+    )
+    return len(rows)
+
+
+async def group_posts(conn: aiosqlite.Connection, broadcast_id: int) -> list[aiosqlite.Row]:
+    """The group posts of a broadcast: room, state and (for a failure) Telegram's reason."""
+    cursor = await conn.execute(
+        "SELECT room, state, error FROM broadcast_outbox"
+        " WHERE broadcast_id = ? AND user_id IS NULL ORDER BY id",
+        (broadcast_id,),
+    )
+    return list(await cursor.fetchall())
+
+
 async def requeue_in_flight(conn: aiosqlite.Connection) -> int:
     """After a crash: rows marked 'sending' may or may not have gone out; send them again."""
     cursor = await conn.execute(
@@ -189,23 +220,28 @@ async def requeue_in_flight(conn: aiosqlite.Connection) -> int:
 
 
 async def pending(
-    conn: aiosqlite.Connection, limit: int, exclude: Iterable[int] = ()
+    conn: aiosqlite.Connection, limit: int, exclude: Iterable[int] = (),
+    group_language: str = "nl",
 ) -> list[OutboxRow]:
-    """Next rows to send, oldest broadcast first, with each recipient's language."""
+    """Next rows to send, oldest broadcast first, with each recipient's language.
+
+    A group post has no person; it is written in ``group_language`` (the rooms' shared one).
+    """
     skip = list(exclude)
     marks = ",".join("?" for _ in skip)
     where = f" AND o.id NOT IN ({marks})" if skip else ""
     cursor = await conn.execute(
-        "SELECT o.id, o.broadcast_id, o.user_id, o.chat_id, o.state, o.attempts, u.language"
-        " FROM broadcast_outbox o JOIN users u ON u.id = o.user_id"
+        "SELECT o.id, o.broadcast_id, o.user_id, o.chat_id, o.state, o.attempts, o.room,"
+        " COALESCE(u.language, ?) AS language"
+        " FROM broadcast_outbox o LEFT JOIN users u ON u.id = o.user_id"
         " JOIN broadcasts b ON b.id = o.broadcast_id"
         f" WHERE o.state = 'pending' AND b.status = 'sending'{where}"
         " ORDER BY o.broadcast_id, o.id LIMIT ?",
-        (*skip, limit),
+        (group_language, *skip, limit),
     )
     return [
         OutboxRow(r["id"], r["broadcast_id"], r["user_id"], r["chat_id"], r["state"],
-                  r["attempts"], r["language"])
+                  r["attempts"], r["language"], r["room"])
         for r in await cursor.fetchall()
     ]
 
@@ -234,13 +270,22 @@ async def mark_many(conn: aiosqlite.Connection, outbox_ids: list[int], state: st
 
 
 async def counts(conn: aiosqlite.Connection, broadcast_id: int) -> dict[str, int]:
+    """People per outbox state; group posts apart as groups_busy/groups_sent/groups_failed."""
     cursor = await conn.execute(
-        "SELECT state, COUNT(*) FROM broadcast_outbox WHERE broadcast_id = ? GROUP BY state",
+        "SELECT user_id IS NULL, state, COUNT(*) FROM broadcast_outbox WHERE broadcast_id = ?"
+        " GROUP BY user_id IS NULL, state",
         (broadcast_id,),
     )
-    found = {row[0]: row[1] for row in await cursor.fetchall()}
-    return {state: found.get(state, 0)
-            for state in ("pending", "sending", "sent", "blocked", "unreachable", "failed")}
+    people: dict[str, int] = {}
+    groups: dict[str, int] = {}
+    for is_group, state, n in await cursor.fetchall():
+        (groups if is_group else people)[state] = n
+    result = {state: people.get(state, 0)
+              for state in ("pending", "sending", "sent", "blocked", "unreachable", "failed")}
+    result["groups_busy"] = groups.get("pending", 0) + groups.get("sending", 0)
+    result["groups_sent"] = groups.get("sent", 0)
+    result["groups_failed"] = sum(groups.get(s, 0) for s in ("blocked", "unreachable", "failed"))
+    return result
 
 
 async def not_reached(conn: aiosqlite.Connection, broadcast_id: int) -> list[aiosqlite.Row]:

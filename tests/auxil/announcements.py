@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+from bot.config import Config
 from bot.sandbox import SandboxUser
 from bot.sandbox.state import SandboxMessage
 from tests.auxil.harness import BotHarness
@@ -41,3 +44,10 @@ async def report(coordinator: SandboxUser, wait: float = 20.0) -> SandboxMessage
 
 def announcements_of(user: SandboxUser) -> list[SandboxMessage]:
     return [m for m in user.bot_messages if "📣" in (m.text or m.caption or "")]
+
+
+def with_group(config: Config, room: str, chat_id: int | None) -> Config:
+    """The config with ``rooms.<room>.chat_id`` set: that room has a Telegram group."""
+    rooms = dict(config.rooms)
+    rooms[room] = dataclasses.replace(rooms[room], chat_id=chat_id)
+    return dataclasses.replace(config, rooms=rooms)

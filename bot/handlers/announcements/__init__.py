@@ -46,6 +46,7 @@ from bot.handlers.announcements.compose import (
     press_a_button,
     start_compose,
     stop,
+    toggle_groups,
 )
 from bot.handlers.announcements.coordinator import unschedule, who_not_reached
 from bot.handlers.announcements.jobs import (
@@ -89,6 +90,7 @@ def build_conversation() -> ConversationHandler:
                 CallbackQueryHandler(confirm, pattern=r"^ann:go:"),
                 CallbackQueryHandler(ask_when, pattern=r"^ann:later$"),
                 CallbackQueryHandler(back_to_audience, pattern=r"^ann:back$"),
+                CallbackQueryHandler(toggle_groups, pattern=r"^ann:grp$"),
             ],
             WHEN: [MessageHandler(text, got_when)],
         },

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import secrets
 from datetime import timedelta
@@ -216,6 +217,18 @@ async def show_preview(update: Update, context: BotContext) -> int:
         await context.bot.send_photo(update.effective_chat.id, draft["photo"], caption=preview)
     else:
         await context.bot.send_message(update.effective_chat.id, preview)
+    groups = services.announcements.groups(audience)
+    draft["groups"] = bool(groups)  # offered only where a group exists, and then on
+    text, markup = _question(t, draft, services.config.rooms, groups, reachable, unreachable)
+    draft["send_at"] = None
+    await context.bot.send_message(update.effective_chat.id, t.bidi(text), reply_markup=markup)
+    return PREVIEW
+
+
+def _question(t: Translator, draft: dict[str, Any], rooms: dict[str, Any],
+              groups: list[tuple[str, int]], reachable: int, unreachable: int
+              ) -> tuple[str, Any]:
+    """The preview's question: who gets it, the group toggle (if any), send or not."""
     lines = [t.ngettext("To: {audience}. {n} person will receive it.",
                         "To: {audience}. {n} people will receive it.", reachable).format(
         audience=_audience_name(t, draft), n=t.number(reachable))]
@@ -225,16 +238,51 @@ async def show_preview(update: Update, context: BotContext) -> int:
             "{n} more people cannot be reached on Telegram; the report will name them.",
             unreachable).format(n=t.number(unreachable)))
     rows: list[list[tuple[str, str]]] = []
-    if reachable:
+    if groups:
+        names = t.join(html.escape(rooms[room_id].name) for room_id, _chat in groups)
+        if draft.get("groups"):
+            lines.append(t.ngettext("It is also posted in the group of {rooms}.",
+                                    "It is also posted in the groups of {rooms}.",
+                                    len(groups)).format(rooms=names))
+            label = t.ngettext("☑️ Also in the group of {rooms}",
+                               "☑️ Also in the groups of {rooms}", len(groups))
+        else:
+            lines.append(t.ngettext("It is not posted in the group of {rooms}.",
+                                    "It is not posted in the groups of {rooms}.",
+                                    len(groups)).format(rooms=names))
+            label = t.ngettext("⬜ Also in the group of {rooms}",
+                               "⬜ Also in the groups of {rooms}", len(groups))
+        rows.append([(label.format(rooms=names), "ann:grp")])
+    if reachable or (groups and draft.get("groups")):
         rows.append([(t._("✅ Send now"), f"ann:go:{draft['key']}")])
         rows.append([(t._("🕒 Send later"), "ann:later")])
     else:
         lines.append(t._("Nobody would receive it. Choose other people."))
     rows.append([(t._("👥 Other people"), "ann:back")])
     rows.append(_cancel_row(t))
-    draft["send_at"] = None
-    await context.bot.send_message(update.effective_chat.id, t.bidi("\n".join(lines)),
-                                   reply_markup=kb(rows))
+    return "\n".join(lines), kb(rows)
+
+
+@requires(COORDINATOR)
+async def toggle_groups(update: Update, context: BotContext) -> int:
+    """Switch 'also post in the group' on or off; only the question message changes."""
+    draft = _draft(context)
+    person = context.person
+    if draft is None or "audience" not in draft or person is None \
+            or draft.get("send_at") is not None:
+        return await stale_button(update, context)
+    services = context.services
+    audience = _audience(draft, person)
+    groups = services.announcements.groups(audience)
+    if not groups:  # forged: these people have no group; the draft stays as it is
+        await safe_answer(update.callback_query,  # type: ignore[arg-type]
+                          context.t._("These people have no Telegram group."), alert=True)
+        return PREVIEW
+    draft["groups"] = not draft.get("groups")
+    reachable, unreachable = await services.announcements.recipients(audience, person)
+    text, markup = _question(context.t, draft, services.config.rooms, groups, reachable,
+                             unreachable)
+    await reply(update, context, text, markup, edit=True)
     return PREVIEW
 
 
@@ -311,7 +359,8 @@ async def confirm(update: Update, context: BotContext) -> int:
         broadcast, created = await services.announcements.create(
             person, draft_key=draft["key"], chat_id=update.effective_chat.id,
             audience=_audience(draft, person), text=draft["text"],
-            photo_file_id=draft.get("photo"), send_at=send_at)
+            photo_file_id=draft.get("photo"), send_at=send_at,
+            post_groups=bool(draft.get("groups")))
     except AnnouncementError as exc:
         if exc.code == "past":
             await reply(update, context, t._("That moment has passed meanwhile. Tap /omroep to "

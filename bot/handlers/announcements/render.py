@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from telegram import InlineKeyboardMarkup
@@ -31,8 +32,11 @@ AUDIENCE_LABELS = {
 
 
 def render_announcement(t: Translator, broadcast: BroadcastRow | dict[str, Any],
-                        rooms: dict[str, Any]) -> str:
-    """The announcement in the recipient's language: a header, the text, how to opt out."""
+                        rooms: dict[str, Any], *, footer: bool = True) -> str:
+    """The announcement in the recipient's language: a header, the text, how to opt out.
+
+    ``footer=False`` for a room's group: opting out is a person's choice, not a group's.
+    """
     get = broadcast.get if isinstance(broadcast, dict) else broadcast.__getattribute__
     audience, room_id, text = get("audience"), get("room"), get("text")
     if audience in ("vol_room", "vol_all"):
@@ -44,7 +48,7 @@ def render_announcement(t: Translator, broadcast: BroadcastRow | dict[str, Any],
             header = t._("📣 News from {room}").format(room=html.escape(room.name))
         else:
             header = t._("📣 News from the BuurtWerkKamers")
-        footer = t._("No more announcements? Tap /berichten.")
+        footer = t._("No more announcements? Tap /berichten.") if footer else ""
     parts = [f"<b>{header}</b>"]
     if text:
         parts.append(text)
@@ -54,7 +58,8 @@ def render_announcement(t: Translator, broadcast: BroadcastRow | dict[str, Any],
 
 
 
-def render_report(t: Translator, broadcast: BroadcastRow, counts: dict[str, int]
+def render_report(t: Translator, broadcast: BroadcastRow, counts: dict[str, int],
+                  groups: Sequence[Any] = (), rooms: dict[str, Any] | None = None,
                   ) -> tuple[str, InlineKeyboardMarkup | None]:
     lines = [
         "<b>" + t._("Report of your announcement") + "</b>",
@@ -64,12 +69,33 @@ def render_report(t: Translator, broadcast: BroadcastRow, counts: dict[str, int]
             n=t.number(counts["unreachable"])),
         t._("⚠️ Failed for another reason: {n}").format(n=t.number(counts["failed"])),
     ]
+    lines += _group_lines(t, groups, rooms or {})
     missed = counts["blocked"] + counts["unreachable"] + counts["failed"]
     if not missed:
         return "\n".join(lines), None
     lines.append(t._("Please reach these people another way: call them or put a note on the "
                      "board."))
     return "\n".join(lines), kb([[(t._("👥 Who was not reached"), f"ann:who:{broadcast.id}")]])
+
+
+def _group_lines(t: Translator, groups: Sequence[Any], rooms: dict[str, Any]) -> list[str]:
+    """One line per room group, apart from the people: a group is not a person."""
+    lines = []
+    for post in groups:
+        room = rooms.get(post["room"])
+        name = html.escape(room.name if room is not None else post["room"])
+        if post["state"] == "sent":
+            lines.append(t._("📢 Posted in the group of {room}.").format(room=name))
+        elif post["state"] == "blocked":
+            lines.append(t._(
+                "⚠️ Not posted in the group of {room}: the bot is no longer in that group. "
+                "Ask a group admin to add the bot again, or post the message there yourself."
+            ).format(room=name))
+        else:
+            lines.append(t._(
+                "⚠️ Not posted in the group of {room}: Telegram refused it. Please post the "
+                "message there yourself.").format(room=name))
+    return lines
 
 
 def snippet(text: str, size: int = 40) -> str:

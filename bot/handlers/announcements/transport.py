@@ -44,7 +44,9 @@ class TelegramTransport:
         if row.chat_id is None:
             return Outcome("blocked", error="no chat")
         t = translator(row.language)
-        text = render_announcement(t, broadcast, self.app.services.config.rooms)
+        # In a group there is nobody to opt out: no /berichten footer there.
+        text = render_announcement(t, broadcast, self.app.services.config.rooms,
+                                   footer=not row.is_group)
         try:
             if broadcast.photo_file_id:
                 await self.bot.send_photo(row.chat_id, broadcast.photo_file_id, caption=text)
@@ -77,7 +79,9 @@ class TelegramTransport:
                 done=t.number(done), total=t.number(total))
         await self._edit_or_send(broadcast, t.bidi(text))
         if final:
-            report, markup = render_report(t, broadcast, counts)
+            groups = await self.app.services.announcements.group_posts(broadcast.id)
+            report, markup = render_report(t, broadcast, counts, groups,
+                                           self.app.services.config.rooms)
             await self.bot.send_message(broadcast.coordinator_chat, t.bidi(report),
                                         reply_markup=markup)
 
