@@ -1,4 +1,4 @@
-"""Exploratory QA journeys (see docs/qa-report.md).
+"""Exploratory QA journeys (see docs/reviews/qa-report.md).
 
 Passing tests are coverage of whole journeys; ``xfail(strict=True)`` tests are open findings:
 fix the finding, then remove the mark.
