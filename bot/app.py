@@ -90,7 +90,6 @@ def register_handlers(app: BuurtApplication) -> None:
     flows.register(app)
     for feature in FEATURES:
         feature.register(app)
-    menu.register_fallbacks(app)
     fallback.register(app)
     errors.register(app)
     jobs.schedule(app)

@@ -93,7 +93,7 @@ async def test_blocked_user_is_marked_unreachable(bot: BotHarness) -> None:
     assert (await coordinator.next_message()).buttons
 
 
-async def test_menu_parts_not_built_say_coming_soon(bot: BotHarness) -> None:
+async def test_unknown_menu_button_is_answered_as_stale(bot: BotHarness) -> None:
     user = await bot.resident()
     await user.send("/menu")
     await user.next_message()

@@ -1,4 +1,4 @@
-"""The main menu: big buttons per role, and the "coming soon" answer for unbuilt parts."""
+"""The main menu: big buttons per role; each feature answers its own ``menu:<x>`` button."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
-from bot.handlers.common import kb, reply, requires, safe_answer
+from bot.handlers.common import kb, reply, requires
 from bot.i18n import N_, Translator
 from bot.services.users import COORDINATOR, RESIDENT, VOLUNTEER, Person
 
@@ -61,30 +61,6 @@ async def menu_button(update: Update, context: BotContext) -> None:
     await show_menu(update, context)
 
 
-@requires(RESIDENT)
-async def coming_soon(update: Update, context: BotContext) -> None:
-    """A menu part that is not built yet: say so kindly, keep the menu."""
-    assert update.callback_query is not None
-    needed = next((role for _l, data, role in MENU if data == update.callback_query.data),
-                  RESIDENT)
-    if needed != RESIDENT:
-        await requires(needed)(_noop)(update, context)
-        return
-    await safe_answer(
-        update.callback_query, context.t._("This part is coming soon."), alert=True
-    )
-
-
-async def _noop(update: Update, context: BotContext) -> None:
-    await safe_answer(update.callback_query, context.t._("This part is coming soon."),  # type: ignore[arg-type]
-                      alert=True)
-
-
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("menu", menu_command))
     app.add_handler(CallbackQueryHandler(menu_button, pattern=r"^menu:main$"))
-
-
-def register_fallbacks(app: Application) -> None:
-    """After every feature: any ``menu:*`` nobody answered is coming soon."""
-    app.add_handler(CallbackQueryHandler(coming_soon, pattern=r"^menu:[a-z]+$"))
