@@ -10,13 +10,19 @@ Usage in code (the extractor finds ``_``, ``ngettext`` and ``N_``)::
     t = translator(user.language)
     t._("Welcome!")
     t.ngettext("{n} seat left", "{n} seats left", n).format(n=n)
-    LABEL = N_("Eettafel")   # marked at import time, translated later with t._(LABEL)
+    LABEL = N_("Shared dinner")   # marked at import time, translated later with t._(LABEL)
+
+Adding a language: add it to ``LANGUAGES`` below (and to ``RTL_LANGUAGES`` if it is written
+right to left), copy ``locales/en`` to ``locales/<code>``, set each file's ``Language`` and
+``Plural-Forms`` header (``python -m bot.i18n_tools update`` writes babel's CLDR plural forms)
+and translate. Nothing else in the code lists the languages.
 """
 
 from __future__ import annotations
 
 import gettext
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -44,6 +50,18 @@ LANGUAGES: dict[str, str] = {
 }
 RTL_LANGUAGES = frozenset({"ar"})
 RLM = "\u200f"
+#: Unicode "first strong isolate" and "pop directional isolate": text between them is laid out
+#: on its own, so "/hulp", "+31 6 12345678" or "1-12" keep their order inside Arabic text.
+FSI = "\u2068"
+PDI = "\u2069"
+LRI = "\u2066"
+#: Day-name-first patterns the code asks for, per language where the order differs. Turkish
+#: writes "1 Aralık Salı" (day of the month, month, weekday).
+_DATE_ORDER = re.compile(r"^(E{3,4}) (d M{3,4}(?: y)?)(.*)$")
+_DAY_FIRST_LAST = frozenset({"tr"})
+
+
+_MIRROR = str.maketrans({"⬅": "➡", "➡": "⬅", "◀": "▶", "▶": "◀", "←": "→", "→": "←"})
 
 
 def N_(message: str) -> str:
@@ -123,22 +141,59 @@ class Translator:
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return _catalogue(self.language).ngettext(singular, plural, n)
 
+    def isolate(self, text: str) -> str:
+        """``text`` wrapped in Unicode isolates for right-to-left readers, unchanged otherwise.
+
+        A right-to-left mark at the start of a line is not enough: inside Arabic text
+        "/belronde" shows as "belronde/", "+31612345678" as "31612345678+" and "06 12345678"
+        as "12345678 06". Between FSI and PDI such a run keeps its own order.
+        """
+        if not self.rtl or not text or text.startswith(FSI):
+            return text
+        return FSI + text + PDI
+
+    def pattern(self, fmt: str) -> str:
+        """A date pattern in this language's order ("EEEE d MMMM" → "d MMMM EEEE" in Turkish)."""
+        if self.language in _DAY_FIRST_LAST:
+            match = _DATE_ORDER.match(fmt)
+            if match:
+                return f"{match.group(2)} {match.group(1)}{match.group(3)}"
+        return fmt
+
     def date(self, value: date | datetime, fmt: str = "EEEE d MMMM") -> str:
-        """``dinsdag 1 december`` in Dutch; the user's own language elsewhere."""
+        """``dinsdag 1 december`` in Dutch, ``1 Aralık Salı`` in Turkish; isolated for RTL."""
         if isinstance(value, datetime):
             value = value.astimezone(TZ).date()
-        return format_date(value, fmt, locale=self.language)
+        return self.isolate(format_date(value, self.pattern(fmt), locale=self.language))
+
+    def day_heading(self, value: date | datetime, fmt: str = "EEEE d MMMM") -> str:
+        """A date as a heading: first letter capital, the rest as the language writes it.
+
+        ``str.capitalize()`` lowercases the month ("Monday 30 november"); this does not.
+        """
+        text = self.date(value, fmt)
+        start = 1 if text.startswith(FSI) else 0
+        return text[:start] + text[start : start + 1].upper() + text[start + 1 :]
 
     def time(self, value: time | datetime) -> str:
         if isinstance(value, datetime):
             value = value.astimezone(TZ)
-        return format_time(value, "HH:mm", locale=self.language)
+        return self.isolate(format_time(value, "HH:mm", locale=self.language))
 
     def datetime(self, value: datetime, fmt: str = "EEEE d MMMM, HH:mm") -> str:
-        return format_datetime(value.astimezone(TZ), fmt, tzinfo=TZ, locale=self.language)
+        return self.isolate(format_datetime(
+            value.astimezone(TZ), self.pattern(fmt), tzinfo=TZ, locale=self.language))
 
     def number(self, value: float) -> str:
-        return format_decimal(value, locale=self.language)
+        return self.isolate(format_decimal(value, locale=self.language))
+
+    def plural(self, singular: str, plural: str, n: int, **values: object) -> str:
+        """``ngettext`` and ``format`` in one: the count is always inside the plural form.
+
+        ``n`` is shown with ``t.number`` (isolated for right-to-left readers); a form may
+        leave ``{n}`` out where the language writes the number as a word ("مقعد واحد").
+        """
+        return self.ngettext(singular, plural, n).format(n=self.number(n), **values)
 
     def weekday(self, index: int, width: str = "wide") -> str:
         """Monday = 0, as in Python."""
@@ -154,6 +209,12 @@ class Translator:
         own word for "and".
         """
         return format_list(list(items), locale=self.language)
+
+    def arrow(self, arrow: str) -> str:
+        """⬅️/➡️ mirrored for right-to-left readers (the "next" arrow points left there)."""
+        if not self.rtl:
+            return arrow
+        return arrow.translate(_MIRROR)
 
     def bidi(self, text: str) -> str:
         """Start each line with a right-to-left mark in RTL languages.
