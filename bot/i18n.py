@@ -23,6 +23,7 @@ from __future__ import annotations
 import gettext
 import io
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -50,6 +51,10 @@ LANGUAGES: dict[str, str] = {
 }
 RTL_LANGUAGES = frozenset({"ar"})
 RLM = "\u200f"
+LRM = "\u200e"
+#: Invisible direction controls, for comparing what a person reads (tests, button labels).
+BIDI_CONTROLS = str.maketrans("", "", "\u200e\u200f\u2066\u2067\u2068\u2069\u202a\u202b\u202c")
+_TAG = re.compile(r"<[^>]*>")
 #: Unicode "first strong isolate" and "pop directional isolate": text between them is laid out
 #: on its own, so "/hulp", "+31 6 12345678" or "1-12" keep their order inside Arabic text.
 FSI = "\u2068"
@@ -62,6 +67,49 @@ _DAY_FIRST_LAST = frozenset({"tr"})
 
 
 _MIRROR = str.maketrans({"⬅": "➡", "➡": "⬅", "◀": "▶", "▶": "◀", "←": "→", "→": "←"})
+
+
+def plain(text: str) -> str:
+    """``text`` without invisible direction marks and isolates (what a person reads)."""
+    return text.translate(BIDI_CONTROLS)
+
+
+def _first_strong(text: str) -> str | None:
+    """"L", "R" (right to left) or None: the direction of the first strong letter of ``text``."""
+    for char in _TAG.sub("", text):
+        kind = unicodedata.bidirectional(char)
+        if kind == "L":
+            return "L"
+        if kind in ("R", "AL"):
+            return "R"
+    return None
+
+
+def own_direction(text: str) -> str:
+    """Mark each line with the direction of its own first letter (LRM or RLM).
+
+    For text that is not in the reader's language: a coordinator's typed Dutch announcement
+    read by an Arabic resident, the language question written in every language. ``bidi()``
+    leaves a line that carries a mark alone, so "Hallo allemaal!" does not become
+    "!Hallo allemaal".
+    """
+    lines = []
+    for line in text.split("\n"):
+        direction = _first_strong(line)
+        if line[:1] in (LRM, RLM) or direction is None:
+            lines.append(line)
+        else:
+            lines.append((LRM if direction == "L" else RLM) + line)
+    return "\n".join(lines)
+
+
+def mark_rtl(text: str) -> str:
+    """A short text (button label, pop-up) starts with an RLM when its first letter is
+    right to left: Telegram lays out a label or pop-up like a paragraph, so "⬅️ رجوع" or
+    "١٢:٠٠ العشاء" would otherwise take the direction of the emoji or digits around it."""
+    if text and text[:1] != RLM and _first_strong(text) == "R":
+        return RLM + text
+    return text
 
 
 def N_(message: str) -> str:
@@ -221,11 +269,17 @@ class Translator:
 
         Telegram picks a paragraph's direction from its first strong character; a line that
         starts with a digit, emoji or Latin name would otherwise be laid out left to right and
-        its punctuation would jump to the wrong side.
+        its punctuation would jump to the wrong side. A line that already starts with a
+        direction mark (``own_direction``: typed text, the language question) is left alone.
+        Numbers, commands and dates inside a line are isolated by the catalogue and by
+        ``date``/``time``/``number``/``isolate``, not here.
         """
         if not self.rtl:
             return text
-        return "\n".join(RLM + line if line else line for line in text.split("\n"))
+        return "\n".join(
+            RLM + line if line and line[:1] not in (LRM, RLM) else line
+            for line in text.split("\n")
+        )
 
 
 def translator(language: str | None) -> Translator:

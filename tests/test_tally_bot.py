@@ -49,7 +49,7 @@ async def test_turf_registers_regulars_walkins_and_counts(bot: BotHarness) -> No
     choose = await volunteer.next_message()
     labels = [b for row in choose.buttons for b in row]
     assert "10:00 Koffieochtend" in labels or "10:00 Coffee morning" in labels
-    assert not any("Shared dinner" in b or "Samen eten" in b for b in labels)
+    assert not any("Shared dinner" in b or "Eettafel" in b for b in labels)
     await volunteer.press(labels[0])
     listing = await volunteer.next_edit()
     names = [b for row in listing.buttons for b in row]

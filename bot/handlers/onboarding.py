@@ -25,7 +25,7 @@ from bot.handlers.checkins import offer_after_onboarding as offer_checkin
 from bot.handlers.commands import set_person_commands
 from bot.handlers.common import END, kb, one_per_row, reply, stale_button
 from bot.handlers.menu import show_menu
-from bot.i18n import LANGUAGES, translator
+from bot.i18n import LANGUAGES, own_direction, translator
 from bot.services.users import MAX_NAME, InviteResult
 
 LANGUAGE, ROOM, PRIVACY, NAME = "language", "room", "privacy", "name"
@@ -38,7 +38,9 @@ def language_markup():
 
 def language_prompt() -> str:
     """The one text shown before we know the language: in every shipped language."""
-    return "\n".join(translator(code)._("Choose your language.") for code in LANGUAGES)
+    # Each line in its own direction: the Dutch line is not laid out right to left.
+    return "\n".join(
+        own_direction(translator(code)._("Choose your language.")) for code in LANGUAGES)
 
 
 def room_markup(context: BotContext):
