@@ -219,8 +219,14 @@ class Translator:
 
         ``str.capitalize()`` lowercases the month ("Monday 30 november"); this does not.
         """
-        text = self.date(value, fmt)
-        start = 1 if text.startswith(FSI) else 0
+        return self.capitalise(self.date(value, fmt))
+
+    @staticmethod
+    def capitalise(text: str) -> str:
+        """The first letter upper case, the rest untouched (isolates and marks skipped)."""
+        start = 0
+        while start < len(text) and text[start] in (FSI, PDI, RLM, LRM):
+            start += 1
         return text[:start] + text[start : start + 1].upper() + text[start + 1 :]
 
     def time(self, value: time | datetime) -> str:

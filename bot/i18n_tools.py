@@ -31,6 +31,7 @@ from babel.messages.pofile import read_po, write_po
 from bot.i18n import LANGUAGES, RTL_LANGUAGES, locales_dir, translator
 
 ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES_FIRST = next(iter(LANGUAGES))
 FEATURE_DOMAINS = (
     "calendar",
     "meals",
@@ -88,7 +89,9 @@ def update(only: str | None = None) -> None:
             for key, locations in messages.items():
                 msgid = key
                 previous = old.get(key if isinstance(key, str) else key[0]) if old else None
-                if previous is not None and previous.string and not previous.fuzzy:
+                same_shape = previous is not None and (
+                    isinstance(previous.string, tuple) == isinstance(key, tuple))
+                if previous is not None and same_shape and previous.string and not previous.fuzzy:
                     string = previous.string
                 elif language == "en":
                     string = key if isinstance(key, str) else (key[0], key[1])
@@ -167,6 +170,9 @@ PHONE = re.compile(r"\+\d")
 TAG = re.compile(r"</?[a-z]+(?: [^>]*)?>")
 URL = re.compile(r"https?://\S+|t\.me/\S+")
 LATIN_WORD = re.compile(r"[A-Za-zÀ-ɏ]{2,}")
+#: A count in front of a noun belongs in ``ngettext`` (Dutch "1 plekken", Arabic "{n} حرفًا").
+COUNTED = re.compile(r"\{n\} (?:unique )?(?:character|letter|seat|minute|person|people|guest|"
+                     r"participant|week|day|hour|volunteer|sign-up)s?\b")
 TURKISH_SUFFIX = re.compile(r"\}['’][^\W\d_]")
 TURKISH_BARE_TAP = re.compile(r"(?:/\w+|»|\}) dokunun")
 
@@ -318,6 +324,8 @@ def problems() -> list[str]:
         for domain, messages in extracted.items():
             for key in messages:
                 msgid = key if isinstance(key, str) else key[0]
+                if language == LANGUAGES_FIRST and isinstance(key, str) and COUNTED.search(key):
+                    found.append(f"code: a counted {{n}} outside ngettext: {key!r} ({domain})")
                 if msgid not in translated:
                     found.append(f"{language}: missing: {msgid!r} (domain {domain})")
         found += plural_problems(language)

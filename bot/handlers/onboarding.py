@@ -163,7 +163,9 @@ async def name_text(update: Update, context: BotContext) -> str | int:
     text = (update.message.text or "").strip()
     if len(text) > MAX_NAME or "\n" in text:
         await update.message.reply_text(
-            t.bidi(t._("Please keep it short: one name of at most {n} letters.").format(n=MAX_NAME))
+            t.bidi(t.ngettext("Please keep it short: one name of at most {n} letter.",
+                              "Please keep it short: one name of at most {n} letters.",
+                              MAX_NAME).format(n=MAX_NAME))
         )
         return NAME
     context.person = await context.services.users.set_name(context.person, text)

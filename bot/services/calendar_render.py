@@ -95,7 +95,7 @@ def week_text(t: Translator, room: Room, monday: date, entries: list[CalendarEnt
         lines.append(t._("Nothing is planned this week."))
     for day in sorted(days):
         lines.append("")
-        lines.append(f"<b>{t.date(day).capitalize()}</b>")
+        lines.append(f"<b>{t.day_heading(day)}</b>")
         lines.extend(entry_line(t, entry, entry.ref in (mine or set()),
                                 entry.ref in (waiting or set()),
                                 (numbers or {}).get(entry.ref)) for entry in days[day])
@@ -174,7 +174,7 @@ def print_section(t: Translator, room: Room, monday: date,
         nothing = t._("Nothing is planned this week.")
         parts.append(f"<p>{escape(nothing)}</p>")
     for day in sorted(days):
-        parts.append(f"<h2>{escape(t.date(day).capitalize())}</h2><table>")
+        parts.append(f"<h2>{escape(t.day_heading(day))}</h2><table>")
         for entry in days[day]:
             cls = ' class="cancelled"' if entry.cancelled else ""
             extra = ""

@@ -64,7 +64,8 @@ async def show_queue(update: Update, context: BotContext) -> None:
         lines.append(t._("There are no open requests. Thank you for checking!"))
     lines += [f"• {r.id}. {kind_label(t, r.kind)}, {due_text(t, r)}" for r in open_rows]
     if total > len(open_rows):
-        lines.append(t._("…and {n} more.").format(n=total - len(open_rows)))
+        more = total - len(open_rows)
+        lines.append(t.ngettext("…and {n} more.", "…and {n} more.", more).format(n=more))
     buttons = [(t._("Open {n}").format(n=r.id), f"help:view:{r.id}") for r in held]
     buttons += [(t._("✋ Take on {n}").format(n=r.id), f"help:take:{r.id}") for r in open_rows]
     buttons.append((t._("🧰 What I help with"), "help:skills"))
