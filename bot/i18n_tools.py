@@ -173,6 +173,7 @@ LATIN_WORD = re.compile(r"[A-Za-zÀ-ɏ]{2,}")
 #: A count in front of a noun belongs in ``ngettext`` (Dutch "1 plekken", Arabic "{n} حرفًا").
 COUNTED = re.compile(r"\{n\} (?:unique )?(?:character|letter|seat|minute|person|people|guest|"
                      r"participant|week|day|hour|volunteer|sign-up)s?\b")
+MIRRORED = {"⬅": "➡", "➡": "⬅"}
 TURKISH_SUFFIX = re.compile(r"\}['’][^\W\d_]")
 TURKISH_BARE_TAP = re.compile(r"(?:/\w+|»|\}) dokunun")
 
@@ -207,6 +208,11 @@ def _text_problems(language: str, key: str, string: str) -> list[str]:
             if mark in outside:
                 found.append(f"{language}: Latin {mark!r} in {key!r}; use "
                              f"{'،' if mark == ',' else '؛'}")
+    if language in RTL_LANGUAGES:
+        wanted = [a for a in key if a in "⬅➡"]
+        got = [a for a in string if a in "⬅➡"]
+        if got != [MIRRORED[a] for a in wanted]:
+            found.append(f"{language}: mirror ⬅️/➡️ for right-to-left readers in {key!r}")
     if language in NON_LATIN_LANGUAGES:
         outside = COMMAND.sub("", ISOLATED.sub("", bare))
         words = [w for w in LATIN_WORD.findall(outside) if w not in ALLOWED_LATIN]
