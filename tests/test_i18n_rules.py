@@ -114,3 +114,59 @@ def test_isolates_and_mirrored_arrows_only_for_right_to_left_readers() -> None:
     assert ar.number(12) == iso("12")
     assert ar.arrow("⬅️ Terug") == "➡️ Terug"
     assert nl.arrow("⬅️ Terug") == "⬅️ Terug"
+
+
+def _catalogue_with(tmp_path, language: str, forms: list[str]) -> None:
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    catalog = Catalog(locale=language, domain="core")
+    catalog.add(("{n} seat left", "{n} seats left"), tuple(forms))
+    folder = tmp_path / language / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    with (folder / "core.po").open("wb") as handle:
+        write_po(handle, catalog)
+
+
+@pytest.fixture
+def extra_language(tmp_path, monkeypatch):
+    """A language added the documented way: in ``LANGUAGES``, with its own catalogue."""
+    import bot.i18n as i18n
+
+    def add(language: str, forms: list[str]) -> None:
+        _catalogue_with(tmp_path, language, forms)
+        monkeypatch.setattr(i18n, "LANGUAGES", {**i18n.LANGUAGES, language: language})
+        monkeypatch.setattr(i18n, "locales_dir", lambda: tmp_path)
+        monkeypatch.setattr("bot.i18n_tools.locales_dir", lambda: tmp_path)
+        i18n._catalogue.cache_clear()
+
+    yield add
+    i18n._catalogue.cache_clear()
+
+
+def test_ukrainian_needs_three_forms_and_the_number_where_one_covers_21(extra_language) -> None:
+    # CLDR "one" in Ukrainian is 1, 21, 31…: that form must show the number.
+    extra_language("uk", ["одне місце", "{n} місця", "{n} місць"])
+    found = plural_problems("uk")
+    assert any("n=21" in line for line in found), found
+    assert any("n=101" in line for line in found), found
+
+
+def test_a_complete_ukrainian_catalogue_passes(extra_language) -> None:
+    extra_language("uk", ["{n} місце", "{n} місця", "{n} місць"])
+    assert plural_problems("uk") == []
+    t = translator("uk")
+    assert [t.ngettext("{n} seat left", "{n} seats left", n).format(n=n)
+            for n in (1, 2, 5, 21, 22, 25)] == [
+        "1 місце", "2 місця", "5 місць", "21 місце", "22 місця", "25 місць"]
+
+
+def test_too_few_plural_forms_for_polish_are_reported(extra_language) -> None:
+    extra_language("pl", ["{n} miejsce", "{n} miejsca"])
+    assert any("plural forms incomplete" in line for line in plural_problems("pl"))
+
+
+def test_the_language_list_lives_in_one_place() -> None:
+    from bot import config, i18n
+
+    assert config.LANGUAGES == tuple(i18n.LANGUAGES)
