@@ -121,7 +121,7 @@ def _read(path: Path, language: str) -> Catalog | None:
         return read_po(handle, locale=language)
 
 
-#: One word for one thing (``/work/wt/GLOSSARY.md``, mirrored in ``docs/GLOSSARY.md``): per
+#: One word for one thing (``docs/GLOSSARY.md``): per
 #: language, variants that must not appear in a msgstr, with the word to use instead.
 GLOSSARY_FORBIDDEN: dict[str, list[tuple[str, str]]] = {
     "nl": [
