@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.i18n import RLM
+import pytest
+
+from bot.i18n import LANGUAGES, RLM, plain, translator
 from tests.auxil.harness import BotHarness
 
 
@@ -11,7 +13,8 @@ async def test_new_resident_onboards_with_buttons(bot: BotHarness) -> None:
     await user.send("/start")
     prompt = await user.next_message()
     assert "Kies uw taal." in prompt.text and "Choose your language." in prompt.text
-    assert [row[0] for row in prompt.buttons] == ["Nederlands", "English", "العربية", "Türkçe"]
+    assert [plain(row[0]) for row in prompt.buttons] == list(LANGUAGES.values())
+    assert "Polski" in LANGUAGES.values()
 
     await user.press("Nederlands")
     rooms = await user.next_edit()
@@ -130,8 +133,68 @@ async def test_typing_instead_of_a_button_is_answered(bot: BotHarness) -> None:
 async def test_commands_are_registered_per_language(bot: BotHarness) -> None:
     calls = [params for method, params in bot.sandbox.calls if method == "setMyCommands"]
     languages = {params.get("language_code") for params in calls}
-    assert {None, "nl", "en", "ar", "tr"} <= languages
+    assert {None, *LANGUAGES} <= languages
     dutch = next(p for p in calls if p.get("language_code") == "nl")
     names = [c["command"] for c in dutch["commands"]]
     assert names[:2] == ["menu", "agenda"] and "vergeetmij" in names
     assert "omroep" not in names
+
+
+@pytest.mark.parametrize("code", list(LANGUAGES))
+async def test_onboarding_end_to_end_in_every_language(bot: BotHarness, code: str) -> None:
+    """/start in each shipped language: every question, button and the menu in that language
+    (compared with its own catalogue, so an untranslated step shows as English or Dutch)."""
+    def t_(text: str) -> str:
+        return plain(translator(code)._(text))
+
+    user = bot.user("Olena", code)
+    await user.send("/start")
+    prompt = await user.next_message()
+    assert t_("Choose your language.") in plain(prompt.text)
+    await user.press(LANGUAGES[code])
+    rooms = await user.next_edit()
+    assert t_("Which BuurtWerkKamer is yours?") in plain(rooms.text)
+    await user.press("TOP (Ondiep e.o.)")
+    privacy = await user.next_edit()
+    for line in (t_("Your privacy"), t_("See your data with /mijngegevens. Erase everything "
+                                         "with /vergeetmij.")):
+        assert line in plain(privacy.text), (code, privacy.text)
+    assert [plain(b) for row in privacy.buttons for b in row] == [t_("✅ I agree"),
+                                                                  t_("No, thank you")]
+    await user.press(privacy.buttons[0][0])
+    ask_name = await user.next_edit()
+    assert plain(ask_name.buttons[0][0]) == t_("Skip")
+    await user.press(ask_name.buttons[0][0])
+    await bot.settle()
+    texts = [plain(m.text or "") for m in user.bot_messages]
+    assert any(t_("Welcome! Your BuurtWerkKamer is {room}.").format(room="TOP") in text
+               for text in texts), texts
+    labels = [plain(b) for m in user.bot_messages for row in m.buttons for b in row]
+    assert t_("🍲 Shared dinner") in labels and t_("📝 Ask for help") in labels, labels
+    person = await bot.person(user)
+    assert person is not None and person.language == code
+    if code != "en":
+        assert "Skip" not in labels and "📝 Ask for help" not in labels
+
+
+async def test_polish_onboarding_explains_the_rooms_own_words(bot: BotHarness) -> None:
+    """The BuurtWerkKamer, the eettafel and the belronde are named once, with their Polish
+    words, so a Polish resident understands what the volunteers call them."""
+    user = bot.user("Kasia", "pl")
+    await user.send("/start")
+    await user.next_message()
+    await user.press("Polski")
+    rooms = await user.next_edit()
+    assert "BuurtWerkKamer to dom sąsiedzki" in rooms.text
+    await user.press("TOP (Ondiep e.o.)")
+    privacy = await user.next_edit()
+    assert "Twoja prywatność" in privacy.text and "/vergeetmij" in privacy.text
+    await user.press("✅ Zgadzam się")
+    await user.next_edit()
+    await user.send("Kasia")
+    await bot.settle()
+    welcome = next(m.text for m in user.bot_messages if "Witaj" in (m.text or ""))
+    assert "„eettafel” to wspólna kolacja" in welcome
+    assert "„belronde” to cotygodniowa rozmowa" in welcome
+    labels = [b for m in user.bot_messages for row in m.buttons for b in row]
+    assert "🍲 Wspólna kolacja" in labels and "☎️ Cotygodniowa rozmowa" in labels
