@@ -38,7 +38,7 @@ def keycap(number: int) -> str:
 
 
 def _span(t: Translator, entry: CalendarEntry) -> str:
-    return f"{t.time(entry.starts_at)}–{t.time(entry.ends_at)}"
+    return t.span(t.time(entry.starts_at), t.time(entry.ends_at))
 
 
 def entry_line(t: Translator, entry: CalendarEntry, mine: bool = False,
