@@ -189,6 +189,15 @@ class Translator:
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return _catalogue(self.language).ngettext(singular, plural, n)
 
+    @property
+    def comma(self) -> str:
+        """", " between parts of a line; Arabic writes "، " (no Latin comma in Arabic text)."""
+        return "، " if self.language == "ar" else ", "
+
+    @property
+    def semicolon(self) -> str:
+        return "؛ " if self.language == "ar" else "; "
+
     def isolate(self, text: str) -> str:
         """``text`` wrapped in Unicode isolates for right-to-left readers, unchanged otherwise.
 

@@ -66,7 +66,7 @@ def entry_line(t: Translator, entry: CalendarEntry, mine: bool = False,
     elif waiting:
         extras.append("⏳ " + t._("you are on the waiting list"))
     if extras:
-        line += "  (" + "; ".join(extras) + ")"
+        line += "  (" + t.semicolon.join(extras) + ")"
     return line
 
 
