@@ -170,3 +170,11 @@ def test_the_language_list_lives_in_one_place() -> None:
     from bot import config, i18n
 
     assert config.LANGUAGES == tuple(i18n.LANGUAGES)
+
+
+def test_a_time_range_is_one_isolate_for_arabic_readers() -> None:
+    ar = translator("ar")
+    span = ar.span("17:30", "19:30")
+    assert span == iso("17:30–19:30")
+    assert ar.isolate(span) == span
+    assert translator("nl").span("17:30", "19:30") == "17:30–19:30"
