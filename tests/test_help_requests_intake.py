@@ -202,9 +202,36 @@ async def test_volunteer_sending_a_photo_hears_where_it_belongs(bot: BotHarness)
     answer = await volunteer.next_message()
     assert "/hulp" in answer.text and "bewoner" in answer.text
     assert "📝 Ik wil zelf hulp hierbij" in [b for row in answer.buttons for b in row]
+    await volunteer.press("📝 Ik wil zelf hulp hierbij")
+    assert "Waar wilt u hulp bij?" in (await volunteer.next_edit()).text
     coordinator = await bot.coordinator()
     await coordinator.send_document(filename="brief.pdf")
     assert "/hulp" in (await coordinator.next_message()).text
     stranger = bot.user("Nieuw")
     await stranger.send_photo()
     assert "/start" in (await stranger.next_message()).text
+
+
+async def test_an_album_of_photos_gets_one_question(bot: BotHarness) -> None:
+    resident = await bot.resident()
+    sandbox = bot.sandbox
+    for _ in range(3):  # Telegram delivers an album as messages sharing a media_group_id
+        rec = sandbox.files.add("photos", "jpg", size=100_000, mime_type=None)
+        await sandbox._user_message(resident, resident.chat, {
+            "photo": [sandbox.files.photo_size(rec, 1280, 960)], "media_group_id": "album-1"})
+    await bot.settle()
+    questions = [m for m in resident.bot_messages if "Wilt u hulp" in (m.text or "")]
+    assert len(questions) == 1
+    await resident.press("✅ Ja, hulp vragen")
+    await resident.next_edit()
+    await resident.press("📄 Een brief of formulier")
+    await resident.next_edit()
+    await resident.press("Verder ➡️")
+    await resident.next_edit()
+    await resident.press("Geen haast")
+    await resident.next_edit()
+    await resident.press("Ik kom langs tijdens de openingstijden")
+    assert "3 foto" in (await resident.next_edit()).text
+    await press_send(resident)
+    await bot.settle()
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM help_media") == 3

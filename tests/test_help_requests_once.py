@@ -189,3 +189,18 @@ async def test_double_taps_on_take_hand_back_done_refer_and_cancel(bot: BotHarne
     assert answers == ["Deze hulpvraag is al geannuleerd."]
     assert await bot.db.fetchval("SELECT status FROM help_requests WHERE id = ?",
                                  (third,)) == "cancelled"
+
+
+async def test_service_makes_one_request_for_one_key_under_concurrency(bot: BotHarness) -> None:
+    """The rule itself, without Telegram: the same draft key sent three times at once."""
+    resident = await bot.resident()
+    person = await bot.person(resident)
+    results = await asyncio.gather(*[
+        bot.services.help.create(person, kind="letter", description="Brief", media=[],
+                                 urgency="none", chosen_date=None, contact="visit",
+                                 phone=None, submit_key="draft-key-1")
+        for _ in range(3)])
+    assert sorted(r.created for r in results) == [False, False, True]
+    assert len({r.request.id for r in results}) == 1
+    assert all(not r.helpers for r in results if not r.created)
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM help_requests") == 1
