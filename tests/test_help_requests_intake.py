@@ -11,6 +11,7 @@ import pytest
 from bot.clock import TZ
 from bot.digits import ascii_digits, whole_number
 from bot.handlers.calendar.flow import parse_date_text
+from bot.i18n import translator
 from bot.services.announcements_rules import parse_moment
 from bot.services.calendar_programme import parse_time_text
 from bot.services.checkins import normalise_phone
@@ -38,6 +39,12 @@ def test_due_dates_as_people_type_them(typed: str) -> None:
 ])
 def test_due_dates_we_cannot_use(typed: str, expected: DateProblem) -> None:
     assert parse_due_date(typed, TODAY) is expected
+
+
+@pytest.mark.parametrize("language", ["nl", "en", "ar", "tr"])
+def test_the_example_we_show_is_accepted_in_every_language(language: str) -> None:
+    example = translator(language).date(date(2026, 12, 7), "d MMMM")
+    assert parse_due_date(example, TODAY) == date(2026, 12, 7)
 
 
 def test_one_digit_normalisation_for_every_typed_number() -> None:
