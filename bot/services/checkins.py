@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import aiosqlite
 
 from bot.clock import TZ, to_db
+from bot.digits import ascii_digits
 from bot.store import checkins as store
 from bot.store import job_runs
 from bot.store import users as user_store
@@ -65,7 +66,7 @@ def is_quiet(now: datetime) -> bool:
 
 def normalise_phone(text: str) -> str | None:
     """A Dutch or international number as typed ("06-1234 5678", "+31 6 ..."), else None."""
-    cleaned = re.sub(r"[\s\-().]", "", text.strip())
+    cleaned = re.sub(r"[\s\-().]", "", ascii_digits(text).strip())
     if cleaned.startswith("00"):
         cleaned = "+" + cleaned[2:]
     return cleaned if _PHONE.match(cleaned) else None

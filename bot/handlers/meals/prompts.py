@@ -12,6 +12,7 @@ from html import escape
 from telegram import Update
 
 from bot.context import BotContext
+from bot.digits import whole_number
 from bot.handlers.common import (
     END,
     kb,
@@ -143,8 +144,9 @@ async def got_text(update: Update, context: BotContext) -> int:
         await volunteer_done(update, context, result, target)
         return END
     # caps
-    number = text.strip()
-    if not number.isdigit() or not 1 <= int(number) <= 40:
+    typed = whole_number(text)
+    number = str(typed) if typed is not None else ""
+    if typed is None or not 1 <= typed <= 40:
         context.user_data["meal_prompt"] = prompt  # type: ignore[index]
         await update.message.reply_text(t.bidi(t._("Please type a number from 1 to 40.")))
         return TEXT
