@@ -145,6 +145,16 @@ class Translator:
         # babel's day names are keyed Monday=0 too.
         return self.locale.days["format"][width][index]
 
+    def language_name(self, code: str) -> str:
+        """The name of language ``code`` in the reader's language ("Arabisch" for a Dutch
+        reader, "العربية" for an Arabic one), from babel's CLDR data.
+
+        A volunteer about to call a resident must know which language to expect; an unknown
+        code comes back unchanged rather than failing a card.
+        """
+        base = (code or "").split("-")[0].split("_")[0].lower()
+        return self.locale.languages.get(base, code)
+
     def join(self, items: Iterable[str]) -> str:
         """A list as people write it in this language: "ma, di en do", "Mon, Tue, and Thu",
         "الاثنين والثلاثاء والخميس", "Pzt, Sal ve Per" (CLDR list patterns via babel).

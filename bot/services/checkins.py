@@ -109,6 +109,8 @@ class FollowupView:
     answer: str | None
     taken_by_name: str | None
     reachable: bool
+    #: The resident's language code ("ar"): the volunteer who calls must know it.
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -360,7 +362,17 @@ class CheckinService:
             answer=checkin.answer if checkin else None,
             taken_by_name=(taker.display_name or "") if taker else None,
             reachable=bool(resident and resident.reachable),
+            language=resident.language if resident else None,
         )
+
+    async def _current(self, conn: aiosqlite.Connection, followup_id: int) -> Followup | None:
+        """The follow-up, or the newer one that superseded it (an old button still works)."""
+        found = await store.followup(conn, followup_id)
+        for _ in range(100):  # a chain of weeks; bounded so bad data cannot loop
+            if found is None or found.superseded_by is None:
+                return found
+            found = await store.followup(conn, found.superseded_by)
+        return found
 
     async def open_followups(self, volunteer: Person, room: str | None = None
                              ) -> list[FollowupView]:
@@ -372,7 +384,7 @@ class CheckinService:
 
     async def followup(self, volunteer: Person, followup_id: int) -> FollowupView | None:
         async with self.db.transaction() as conn:
-            found = await store.followup(conn, followup_id)
+            found = await self._current(conn, followup_id)
             if found is None or not self.can_see(volunteer, found.room):
                 return None
             return await self._view(conn, found)
@@ -382,7 +394,7 @@ class CheckinService:
         """Exactly one volunteer takes a follow-up: checked and written in one transaction."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            found = await store.followup(conn, followup_id)
+            found = await self._current(conn, followup_id)
             if found is None or not self.can_see(volunteer, found.room):
                 return TakeResult.UNKNOWN, None
             if found.done_at is not None:
@@ -390,9 +402,9 @@ class CheckinService:
             if found.taken_by is not None:
                 result = TakeResult.OK if found.taken_by == volunteer.id else TakeResult.TAKEN
                 return result, await self._view(conn, found)
-            await store.take(conn, followup_id, volunteer.id, now)
+            await store.take(conn, found.id, volunteer.id, now)
             await self._record_volunteer(conn, volunteer, found)
-            found = await store.followup(conn, followup_id)
+            found = await store.followup(conn, found.id)
             assert found is not None
             return TakeResult.OK, await self._view(conn, found)
 
@@ -406,18 +418,18 @@ class CheckinService:
         note = " ".join(note.split())[:MAX_NOTE] if note else None
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            found = await store.followup(conn, followup_id)
+            found = await self._current(conn, followup_id)
             if found is None or not self.can_see(volunteer, found.room):
                 return TakeResult.UNKNOWN, None
             if found.done_at is not None:
                 return TakeResult.DONE, await self._view(conn, found)
             if found.taken_by != volunteer.id:
                 return TakeResult.TAKEN, await self._view(conn, found)
-            await store.finish(conn, followup_id, volunteer.id, note or None, now)
+            await store.finish(conn, found.id, volunteer.id, note or None, now)
             if stop_checkin and found.reason == "unreachable":
                 await store.update_subscription(conn, found.user_id, now, active=0)
             await self._record_volunteer(conn, volunteer, found)
-            found = await store.followup(conn, followup_id)
+            found = await store.followup(conn, found.id)
             assert found is not None
             return TakeResult.OK, await self._view(conn, found)
 
