@@ -74,6 +74,10 @@ async def tell(app: BuurtApplication, people: list[Person], followup_id: int,
         view = await services.checkins.followup(person, followup_id)
         if view is None:
             continue
+        if view.followup.taken_by is not None and view.followup.taken_by != person.id:
+            # Carried over from last week's entry that this volunteer already took: only
+            # they hear about the new answer; nobody else is asked to call too.
+            continue
         try:
             await notify(app, person, _followup_notice(view, room.name if room else "-",
                                                        escalated=escalated, since=since))
