@@ -247,7 +247,8 @@ async def test_not_so_good_goes_to_a_volunteer_who_takes_and_finishes(bot: BotHa
     assert await count_rows(bot, "checkin_followups", "reason = 'bad'") == 1
 
     # Both press at the same moment: exactly one gets it.
-    await asyncio.gather(vera.press("📞 Ik bel Fatima · ma 30 nov"), piet.press("📞 Ik bel Fatima · ma 30 nov"))
+    label = "📞 Ik bel Fatima · ma 30 nov"
+    await asyncio.gather(vera.press(label), piet.press(label))
     await bot.settle()
     taker_id = await bot.db.fetchval("SELECT taken_by FROM checkin_followups")
     vera_person, piet_person = await bot.person(vera), await bot.person(piet)

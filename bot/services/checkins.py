@@ -63,6 +63,16 @@ def is_quiet(now: datetime) -> bool:
     return local >= QUIET_START or local < QUIET_END
 
 
+def _awake(moment: datetime) -> datetime:
+    """``moment``, or the end of that night (08:00) if it falls in the quiet hours: the tick
+    does nothing for people at night."""
+    if not is_quiet(moment):
+        return moment
+    local = moment.astimezone(TZ)
+    day = local.date() if local.time() < QUIET_END else local.date() + timedelta(days=1)
+    return datetime.combine(day, QUIET_END, tzinfo=TZ)
+
+
 def normalise_phone(text: str) -> str | None:
     """A Dutch or international number as typed ("06-1234 5678", "+31 6 ..."), else None."""
     cleaned = re.sub(r"[\s\-().]", "", text.strip())
@@ -251,6 +261,51 @@ class CheckinService:
             result.append(Due(row["user_id"], row["telegram_id"], row["room"], week, due_at,
                               bool(row["reachable"]) and row["telegram_id"] is not None))
         return result
+
+    async def upcoming(self, after: datetime) -> list[tuple[datetime, str, str | None]]:
+        """When the tick will next have belronde work: (moment, kind, room) after ``after``.
+
+        Each resident's own next moment (their day and day part, else the room's; a pause, a
+        later start or a week already sent moves it on), the escalations ("extra aandacht" with
+        no answer, a follow-up nobody took) and the morning notices of night-time follow-ups.
+        Mirrors :meth:`due` and the escalation rules; used by the practice chat's clock.
+        """
+        local = after.astimezone(TZ)
+        this_monday = week_monday(local.date())
+        out: list[tuple[datetime, str, str | None]] = []
+        async with self.db.transaction() as conn:
+            rows = await store.active_subscribers(conn)
+            cursor = await conn.execute("SELECT user_id, week FROM checkins WHERE week >= ?",
+                                        (iso_week(this_monday),))
+            claimed = {(row[0], row[1]) for row in await cursor.fetchall()}
+            no_answer = await store.unanswered_extra_attention(conn, after + timedelta(days=400))
+            untaken = await store.untaken_since(conn, after + timedelta(days=400))
+            unannounced = await store.unannounced(conn)
+        for row in rows:
+            if row["room"] not in self.services.config.rooms:
+                continue
+            sub = store._sub(row)
+            assert sub is not None
+            weekday, at = self.moment(row["room"], sub)
+            for weeks in range(0, 60):
+                day = this_monday + timedelta(weeks=weeks, days=weekday)
+                due_at = datetime.combine(day, at, tzinfo=TZ)
+                if (due_at <= local or (row["user_id"], iso_week(day)) in claimed
+                        or due_at < sub.starts_at
+                        or (sub.paused_until is not None and day <= sub.paused_until)):
+                    continue
+                out.append((_awake(due_at), "belronde", row["room"]))
+                break
+        for checkin in no_answer:
+            moment = (checkin.sent_at or checkin.due_at) + NO_ANSWER_AFTER
+            out.append((_awake(moment), "belronde_escalation", checkin.room))
+        for followup in untaken:
+            assert followup.announced_at is not None
+            out.append((_awake(followup.announced_at + ESCALATE_AFTER), "belronde_escalation",
+                        followup.room))
+        if is_quiet(after):
+            out += [(_awake(after), "belronde_notice", f.room) for f in unannounced]
+        return [(moment, kind, room) for moment, kind, room in out if moment > after]
 
     async def claim(self, due: Due) -> tuple[int | None, int | None]:
         """Insert the resident's row for the week before anything is sent.
