@@ -207,7 +207,7 @@ async def test_commands_in_bot_messages_are_tappable_and_contact_sharing_works(
         await left.locator(".composer .text").fill("/belronde")
         await left.locator(".composer .text").press("Enter")
         # Her belronde card; she asks to share her number (the inline button).
-        await left.locator(".kb button", has_text="📞 Mijn nummer").first.click()
+        await left.locator(".kb button", has_text="📞 Mijn telefoonnummer").first.click()
         share = left.locator(".reply-kb button.reply-contact")
         await expect(share).to_be_visible()
         await share.click()
@@ -219,9 +219,11 @@ async def test_commands_in_bot_messages_are_tappable_and_contact_sharing_works(
         assert person is not None and person.row.phone == fatima.phone_number
 
         # A /command inside a bot message is a link: tapping it sends the command.
-        before = len(fatima.messages)
-        link = left.locator(".msg.bot a.cmd").first
+        await left.locator(".composer .text").fill("/bestaatniet")
+        await left.locator(".composer .text").press("Enter")  # "... Tik op /menu ..."
+        link = left.locator(".msg.bot a.cmd").last
         await expect(link).to_be_visible()
+        before = len(fatima.messages)
         command = await link.get_attribute("data-command")
         await link.click()
         await expect(left.locator(".msg.me").last).to_contain_text(command)
