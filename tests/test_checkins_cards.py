@@ -106,6 +106,7 @@ async def test_arabic_volunteer_reads_a_dutch_residents_card_in_arabic(bot: BotH
     assert sentence in notice.text
     # The resident's language, named in the volunteer's language; no Dutch fragment anywhere.
     assert AR._("Speaks {language}.").format(language="الهولندية") in notice.text
+    assert "\u2068الهولندية\u2069" in notice.text
     assert "niet zo goed" not in notice.text.lower() and "Niet zo goed" not in notice.text
     assert "\u2068+31612345678\u2069" in notice.text
     assert buttons_of(notice) == [AR._("📞 I will call {name} · {date}").format(
