@@ -25,6 +25,8 @@ class BuurtApplication(Application):
         self.services = services
         #: name → tick; see :mod:`bot.jobs`.
         self.ticks: dict[str, Any] = {}
+        #: Per feature: when its tick will next have something to do (``bot.jobs.Upcoming``).
+        self.upcoming: dict[str, Any] = {}
 
     async def initialize(self) -> None:
         if not self._initialized:

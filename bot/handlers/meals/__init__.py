@@ -41,6 +41,7 @@ from bot.handlers.meals.resident import (
     sign_up,
     toggle_diet,
 )
+from bot.handlers.meals.upcoming import upcoming
 from bot.handlers.meals.volunteer import (
     attendance,
     confirm,
@@ -158,4 +159,4 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(table_command, pattern=r"^menu:table$"))
     app.add_handler(CallbackQueryHandler(stop_text, pattern=r"^meal:stop$"))
     app.add_handler(CallbackQueryHandler(route, pattern=r"^meal:"))
-    add_tick(app, "meals", tick)  # type: ignore[arg-type]
+    add_tick(app, "meals", tick, upcoming=upcoming)  # type: ignore[arg-type]
