@@ -95,7 +95,7 @@ async def test_long_list_is_paged_and_confirming_still_works(
 
 
 async def test_cooks_final_list_is_split_not_refused(bot: BotHarness) -> None:
-    await _big_meal(bot)  # = await _big_meal(bot)
+    await _big_meal(bot)
     vera = await bot.volunteer("Vera")
     ahmed = await bot.volunteer("Ahmed", language="ar", name="Ahmed")
     await bot.tick(at=datetime(2026, 12, 1, 12, 0, tzinfo=TZ))
