@@ -13,6 +13,8 @@ import pytest
 
 from bot.clock import TZ
 from bot.config import ConfigError, load_config
+from bot.handlers.meals.render import card
+from bot.i18n import translator
 from tests.auxil.harness import ROOT, BotHarness
 from tests.auxil.meals import first_meal, last_answer, set_cap, sign_up
 
@@ -108,8 +110,6 @@ async def test_card_after_the_deadline_shows_what_still_works_and_the_phone(
     await fatima.send("/eten")
     await fatima.next_message()
     result = await bot.services.meals.my_signup(await bot.person(fatima), meal.id)
-    from bot.handlers.meals.render import card
-    from bot.i18n import translator
     text, markup = card(translator("nl"), result, bot.clock.now(), PHONE)
     assert [b.callback_data for row in markup.inline_keyboard for b in row] == ["meal:list"]
 
@@ -172,3 +172,19 @@ async def test_without_a_phone_the_card_says_call_or_visit(bot: BotHarness) -> N
     await bot.tick(at=datetime(2026, 12, 1, 12, 0, tzinfo=TZ))
     await bot.settle()
     assert "kom langs" in card.text and PHONE not in card.text
+
+
+async def test_card_is_updated_after_a_restart_and_when_the_meal_is_cancelled(
+        bot: BotHarness) -> None:
+    carla = await bot.coordinator()
+    meal = (await first_meal(bot)).meal
+    fatima = await bot.resident("Fatima", name="Fatima")
+    await sign_up(fatima, meal.id)
+    card_message = fatima.bot_messages[-1]
+    await bot.restart()  # which message is her card is kept in the database
+    await carla.send("/tafel")
+    await carla.next_message()
+    await carla.press_data(f"meal:cxy:{meal.id}")
+    await bot.settle()
+    assert "afgelast" in card_message.text or "gaat niet door" in card_message.text
+    assert _actions(card_message) == {"list"}

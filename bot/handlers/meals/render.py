@@ -154,7 +154,7 @@ def card(t: Translator, result: Result, now: datetime, phone: str = ""
     started = meal.starts_at <= now
     lines = [
         "🍲 <b>" + t._("Shared dinner, {when}").format(when=when(t, view)) + "</b>",
-        status_text(t, result),
+        t._("This meal is cancelled.") if meal.cancelled else status_text(t, result),
     ]
     rows: list[list[tuple[str, str]]] = []
     if row is not None and row.status in ("pending", "confirmed", "waiting", "offered"):
