@@ -52,6 +52,7 @@ async def test_card_follows_confirm_decline_and_offer(bot: BotHarness) -> None:
     await bot.settle()
     # Fatima's old card now says her seat is confirmed (no more "received").
     assert "bevestigd" in fatima_card.text and "ontvangen" not in fatima_card.text
+    assert "<b>" not in fatima_card.text  # sent as HTML, like every card
     assert {"g", "d", "x"} <= _actions(fatima_card)
     # Jan is declined: his card says so and keeps no buttons that would refuse.
     await vera.press("✖️ Jan")
