@@ -68,6 +68,13 @@ async def test_card_follows_confirm_decline_and_offer(bot: BotHarness) -> None:
     # Cem's waiting-list card became the offer, with its buttons.
     assert "plek vrij" in cem_card.text
     assert {"acc", "rej"} <= _actions(cem_card)
+    # Cem says yes under the offer message: the older card follows too.
+    offer = cem.bot_messages[-1]
+    assert offer is not cem_card and "plek vrij" in offer.text
+    await cem.press_data(f"meal:acc:{meal.id}", message=offer)
+    await bot.settle()
+    assert "ontvangen" in offer.text and "ontvangen" in cem_card.text
+    assert "acc" not in _actions(cem_card)
     # A card the resident left for the list of meals is not overwritten.
     await fatima.press_data("meal:list", message=fatima_card)
     await bot.settle()

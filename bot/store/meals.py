@@ -320,19 +320,25 @@ class CardRow:
     message_id: int
 
 
+#: Cards kept per sign-up: the newest few messages showing it (older ones are left as they are).
+CARDS_PER_SIGNUP = 3
+
+
 async def track_card(
     conn: aiosqlite.Connection, signup_id: int, chat_id: int, message_id: int, now: datetime
 ) -> None:
     """``message_id`` now shows this sign-up's card (and no other card)."""
     await conn.execute(
-        "DELETE FROM meal_cards WHERE chat_id = ? AND message_id = ? AND signup_id != ?",
-        (chat_id, message_id, signup_id),
+        "INSERT INTO meal_cards (chat_id, message_id, signup_id, updated_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (chat_id, message_id) DO UPDATE SET signup_id = excluded.signup_id,"
+        " updated_at = excluded.updated_at",
+        (chat_id, message_id, signup_id, to_db(now)),
     )
     await conn.execute(
-        "INSERT INTO meal_cards (signup_id, chat_id, message_id, updated_at) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (signup_id) DO UPDATE SET chat_id = excluded.chat_id,"
-        " message_id = excluded.message_id, updated_at = excluded.updated_at",
-        (signup_id, chat_id, message_id, to_db(now)),
+        "DELETE FROM meal_cards WHERE signup_id = ? AND (chat_id, message_id) NOT IN"
+        " (SELECT chat_id, message_id FROM meal_cards WHERE signup_id = ?"
+        " ORDER BY updated_at DESC, message_id DESC LIMIT ?)",
+        (signup_id, signup_id, CARDS_PER_SIGNUP),
     )
 
 
@@ -349,7 +355,7 @@ async def cards(conn: aiosqlite.Connection, signup_ids: list[int]) -> list[CardR
     marks = ",".join("?" for _ in signup_ids)
     cursor = await conn.execute(
         f"SELECT signup_id, chat_id, message_id FROM meal_cards WHERE signup_id IN ({marks})"
-        " ORDER BY signup_id",
+        " ORDER BY signup_id, message_id",
         signup_ids,
     )
     return [CardRow(row[0], row[1], row[2]) for row in await cursor.fetchall()]

@@ -468,11 +468,15 @@ async def _current_reminder(services: Any, person: Person, notice: Notice) -> No
 
 
 async def refresh_cards(app: Any, services: Any, pairs: list[tuple[int, int]],
-                        now: datetime | None = None) -> None:
-    """Edit each (user id, meal id)'s remembered card to what is true ``now``."""
+                        now: datetime | None = None, skip: tuple[int, int] | None = None
+                        ) -> None:
+    """Edit each (user id, meal id)'s remembered cards to what is true ``now`` (except the
+    message ``skip`` = (chat id, message id), which the caller has just drawn)."""
     seen: set[tuple[int, int]] = set()
     unique = [p for p in pairs if not (p in seen or seen.add(p))]
     for found, user_id, meal_id in await services.meals.cards_of(unique):
+        if skip == (found.chat_id, found.message_id):
+            continue
         person = await services.users.by_id(user_id)
         if person is None or person.telegram_id is None:
             continue
@@ -507,6 +511,11 @@ async def show_card(update: Update, context: BotContext, result: Result) -> None
     if message is not None and result.signup is not None:
         await context.services.meals.track_card(result.signup.id, message.chat_id,
                                                 message.message_id)
+        if result.outcome is not Outcome.ALREADY and context.person is not None:
+            # Their older cards of this meal (an offer accepted from the message below it).
+            await refresh_cards(context.application, context.services,
+                                [(context.person.id, result.view.meal.id)],
+                                skip=(message.chat_id, message.message_id))
 
 
 async def leave_card(update: Update, context: BotContext) -> None:

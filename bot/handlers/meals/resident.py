@@ -22,6 +22,7 @@ from bot.handlers.meals.render import (
     leave_card,
     outcome_text,
     person_label,
+    refresh_cards,
     refuse,
     seats_line,
     send_notices,
@@ -189,6 +190,8 @@ async def cancel(update: Update, context: BotContext, meal_id: int) -> None:
                                          "letting us know!").format(when=when(t, result.view)),
                     kb([[(t._("⬅️ All meals"), "meal:list")]]))
         await send_notices(context.application, context.services, result.notices)
+        await refresh_cards(context.application, context.services,
+                            [(context.person.id, meal_id)])  # older cards of this sign-up
     else:
         await refuse(update, context, result.outcome)
 
@@ -203,6 +206,8 @@ async def answer_offer(update: Update, context: BotContext, meal_id: int, accept
         await reply(update, context, t._("Thank you. The seat goes to the next person."),
                     kb([[(t._("⬅️ All meals"), "meal:list")]]))
         await send_notices(context.application, context.services, result.notices)
+        await refresh_cards(context.application, context.services,
+                            [(context.person.id, meal_id)])  # older cards of this sign-up
         return
     await after(update, context, result,
                 already=t._("You already said yes: the seat is yours."))

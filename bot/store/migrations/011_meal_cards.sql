@@ -1,12 +1,13 @@
--- Eettafel: the resident's own sign-up card (the last message that shows their sign-up with its
--- buttons) is remembered, so every change made by someone else (a volunteer confirms, declines
--- or cancels, a seat is offered, the sign-up deadline passes) edits that card in place instead
--- of leaving old text and buttons that no longer work. One card per sign-up; a message shows
--- at most one card.
+-- Eettafel: the resident's own sign-up cards (messages that show their sign-up with its
+-- buttons) are remembered, so every change made by someone else (a volunteer confirms,
+-- declines or cancels, a seat is offered, the sign-up deadline passes) edits those cards in
+-- place instead of leaving old text and buttons that no longer work. A message shows at most
+-- one card; the store keeps the last few cards of each sign-up.
 CREATE TABLE meal_cards (
-    signup_id INTEGER PRIMARY KEY REFERENCES meal_signups (id),
     chat_id INTEGER NOT NULL,
     message_id INTEGER NOT NULL,
+    signup_id INTEGER NOT NULL REFERENCES meal_signups (id),
     updated_at TEXT NOT NULL,
-    UNIQUE (chat_id, message_id)
+    PRIMARY KEY (chat_id, message_id)
 );
+CREATE INDEX meal_cards_signup ON meal_cards (signup_id, updated_at);
