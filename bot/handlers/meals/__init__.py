@@ -44,14 +44,18 @@ from bot.handlers.meals.resident import (
 from bot.handlers.meals.upcoming import upcoming
 from bot.handlers.meals.volunteer import (
     attendance,
+    cancel_signup,
     confirm,
     confirm_all,
     decline_preset,
     mark,
     other_meals,
     other_meals_of,
+    pick_reason,
+    pick_signup,
     table_command,
     table_of,
+    table_page,
 )
 from bot.jobs import add_tick
 from bot.services.users import COORDINATOR, RESIDENT, VOLUNTEER
@@ -74,6 +78,10 @@ ROUTES: dict[str, tuple[Action, str, tuple[type, ...]]] = {
     "acc": (lambda u, c, m: answer_offer(u, c, m, True), RESIDENT, (int,)),
     "rej": (lambda u, c, m: answer_offer(u, c, m, False), RESIDENT, (int,)),
     "t": (table_of, VOLUNTEER, (int,)),
+    "tp": (table_page, VOLUNTEER, (int, int)),
+    "vxl": (pick_signup, VOLUNTEER, (int, int)),
+    "vx": (pick_reason, VOLUNTEER, (int,)),
+    "vxr": (cancel_signup, VOLUNTEER, (int, int)),
     "tl": (other_meals, VOLUNTEER, ()),
     "tlr": (other_meals_of, VOLUNTEER, (str,)),
     "rooms": (pick_room, COORDINATOR, ()),
@@ -146,8 +154,6 @@ def build_conversation() -> ConversationHandler:
         persistent=True,
         allow_reentry=True,
     )
-
-
 
 
 def register(app: Application) -> None:

@@ -14,10 +14,17 @@ from bot.handlers.common import (
     kb,
     notify,
 )
-from bot.handlers.meals.render import person_label, send_notices, table_text, when
-from bot.i18n import Translator
+from bot.handlers.meals.render import (
+    person_label,
+    refresh_cards,
+    send_notices,
+    table_pages,
+    when,
+)
+from bot.i18n import Translator, translator
 from bot.services.meals import (
     NewSignups,
+    Table,
 )
 
 log = logging.getLogger(__name__)
@@ -74,6 +81,25 @@ async def tick(app: Any, now: datetime) -> None:
         if not people:
             people = await services.users.coordinators(table.view.meal.room)
         for person in people:
-            await notify(app, person, lambda t, tb=table: (
-                table_text(t, tb, final=True),
-                kb([[(t._("📋 Open the list"), f"meal:t:{tb.view.meal.id}")]])))
+            await send_final_list(app, person, table)
+        # The deadline passed: residents' cards lose the buttons that no longer work.
+        await refresh_cards(app, services, [
+            (user_id, meal_id) for user_id in await services.meals.active_people(meal_id)], now)
+
+
+async def send_final_list(app: Any, person: Any, table: Table) -> None:
+    """The cook's final list, in as many messages as it needs (never refused for length);
+    the button to the live list sits under the last one."""
+    language_pages = {}
+
+    def page(t: Translator, number: int) -> tuple[str, InlineKeyboardMarkup | None]:
+        if t.language not in language_pages:
+            language_pages[t.language] = table_pages(t, table, final=True)
+        pages = language_pages[t.language]
+        last = number == len(pages) - 1
+        return pages[number], kb([[(t._("📋 Open the list"), f"meal:t:{table.view.meal.id}")]]
+                                 ) if last else None
+
+    count = len(table_pages(translator(person.language), table, final=True))
+    for number in range(count):
+        await notify(app, person, lambda t, n=number: page(t, n))
