@@ -36,6 +36,7 @@ from bot.handlers import (
 from bot.handlers.commands import set_default_commands
 from bot.handlers.common import guard_groups, load_person
 from bot.persistence import SqlitePersistence
+from bot.request import ObservedRequest
 from bot.services import Services
 from bot.store.db import Database
 
@@ -63,6 +64,7 @@ def build_application(
         ApplicationBuilder()
         .application_class(BuurtApplication, kwargs={"services": services})
         .token(config.token)
+        .request(ObservedRequest(connection_pool_size=256))
         .base_url(config.api_url)
         .base_file_url(config.file_url)
         .defaults(

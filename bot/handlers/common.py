@@ -141,14 +141,14 @@ def requires(role: str) -> Callable[[H], H]:
             t = context.t
             if person is None:
                 await _deny(update, context, t._("Welcome! Tap /start first, then I can help you."))
-                return END
+                return None
             if not person.has_role(role):
                 if role == COORDINATOR:
                     text = t._("Only a coordinator can do this.")
                 else:
                     text = t._("Only volunteers can do this.")
                 await _deny(update, context, text)
-                return END
+                return None  # in a conversation: stay on the current step
             return await func(update, context)
 
         return wrapper  # type: ignore[return-value]
@@ -163,15 +163,18 @@ async def _deny(update: Update, context: BotContext, text: str) -> None:
         await context.bot.send_message(update.effective_chat.id, context.t.bidi(text))
 
 
-async def stale_button(update: Update, context: BotContext) -> int:
-    """A button from an old message or with forged data: say so, change nothing."""
+async def stale_button(update: Update, context: BotContext) -> None:
+    """A button from an old message or with forged data: say so, change nothing.
+
+    Returns None, which a ConversationHandler reads as "stay in the current state": an old
+    button pressed mid-conversation must not end the step the person is on.
+    """
     if update.callback_query is not None:
         await safe_answer(
             update.callback_query,
             context.t._("This button no longer works. Tap /menu to start again."),
             alert=True,
         )
-    return END
 
 
 def parse_data(data: str | None, prefix: str, *kinds: type) -> list[Any] | None:

@@ -4,8 +4,15 @@ Every feature has its own ConversationHandler (onboarding, help intake, meals' q
 programme editor...). When someone leaves one half-way — a question is open — and starts
 something else with a command or another button, the old one must end: otherwise it would
 swallow the next text they type ("De kraan lekt" filed as an allergy note). This guard runs
-before the features (group -7) and ends every open conversation that would not itself handle
-the new command or button.
+before the features (group -7) and notes every open conversation that would not itself handle
+the new command or button; after the features (group 1) it ends them, but only if the new
+command or button *did* something the person can see (a message sent, edited or deleted).
+
+Why not end them at once: an old button higher up in the chat (the onboarding "Skip", an old
+eettafel card) is refused with a pop-up ("This button no longer works") and changes nothing.
+Ending the open question there would throw away the step the person is on: its state, its
+draft, its buttons. A refusal is recognised by what went out (:mod:`bot.request`): only an
+answer to the button press, no message.
 
 It uses ConversationHandler internals (``_get_key``, ``_conversations``, ``_update_state``),
 which is why pyproject pins python-telegram-bot below 23; ``tests/test_flows.py`` guards it.
@@ -18,6 +25,7 @@ import logging
 from telegram import Update
 from telegram.ext import Application, ConversationHandler, TypeHandler
 
+from bot import request
 from bot.context import BotContext
 
 log = logging.getLogger(__name__)
@@ -30,7 +38,9 @@ def _starts_something(update: Update) -> bool:
     return update.callback_query is not None
 
 
-async def end_other_conversations(update: Update, context: BotContext) -> None:
+async def note_other_conversations(update: Update, context: BotContext) -> None:
+    """Group -7: which open conversations will not handle this command or button."""
+    activity = request.watch()
     if not _starts_something(update):
         return
     for handler in context.application.handlers.get(0, []):
@@ -44,9 +54,30 @@ async def end_other_conversations(update: Update, context: BotContext) -> None:
             continue
         if handler.check_update(update):
             continue  # the open conversation handles this itself
-        log.debug("ending open conversation %s", handler.name)
-        handler._update_state(ConversationHandler.END, key)
+        activity.open_elsewhere.append((handler, key))
+
+
+def nothing_visible_yet() -> bool:
+    """True while handling this update has sent, edited or deleted no message (only pop-ups).
+
+    A conversation's own fallback uses it to tell a refused old button (keep the step) from a
+    button that moved on (end the step).
+    """
+    activity = request.current()
+    return activity is not None and not activity.visible
+
+
+async def end_other_conversations(update: Update, context: BotContext) -> None:
+    """Group 1: the new command or button did something visible, so the old question ends."""
+    activity = request.current()
+    if activity is None or not activity.open_elsewhere or not activity.visible:
+        return
+    for handler, key in activity.open_elsewhere:
+        if key in handler._conversations:
+            log.debug("ending open conversation %s", handler.name)
+            handler._update_state(ConversationHandler.END, key)
 
 
 def register(app: Application) -> None:
-    app.add_handler(TypeHandler(Update, end_other_conversations), group=-7)
+    app.add_handler(TypeHandler(Update, note_other_conversations), group=-7)
+    app.add_handler(TypeHandler(Update, end_other_conversations), group=1)
