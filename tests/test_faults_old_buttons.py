@@ -28,7 +28,8 @@ async def _assert_stale(bot: BotHarness, user: SandboxUser) -> None:
 
 async def test_old_onboarding_button_keeps_the_help_intake(bot: BotHarness) -> None:
     fatima = bot.user()
-    await bot.onboard(fatima, room="TOP (Ondiep e.o.)", name="Fatima")  # the "Skip" button stays in the chat
+    # The name is typed, so the "Skip" button stays in the chat.
+    await bot.onboard(fatima, room="TOP (Ondiep e.o.)", name="Fatima")
     onboarding_card = _with_button(fatima, "onb:")
     await fatima.send("/hulp")
     await fatima.next_message()

@@ -87,6 +87,26 @@ class BotHarness:
         await self.stop()
         return await self.start()
 
+    async def crash(self) -> BuurtApplication:
+        """A stand-in for ``kill -9``, then a fresh start.
+
+        A clean stop writes PTB's persistence one last time (conversation states and drafts);
+        a killed process does not. So everything the persistence would write from now on is
+        dropped before the bot stops: only what was already in the database survives.
+        """
+        assert self.app is not None and self.app.persistence is not None
+        persistence = self.app.persistence
+
+        async def dropped(*_args: Any, **_kwargs: Any) -> None:
+            return None
+
+        for name in ("update_user_data", "update_chat_data", "update_bot_data",
+                     "update_conversation", "update_callback_data", "drop_user_data",
+                     "drop_chat_data", "flush"):
+            setattr(persistence, name, dropped)
+        await self.stop()
+        return await self.start()
+
     async def settle(self) -> None:
         """Every update so far fetched by the bot and fully handled."""
         assert self.app is not None
