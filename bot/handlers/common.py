@@ -187,10 +187,39 @@ def parse_data(data: str | None, prefix: str, *kinds: type) -> list[Any] | None:
     values: list[Any] = []
     for part, kind in zip(parts, kinds, strict=True):
         try:
-            values.append(kind(part))
+            values.append(convert(part, kind))
         except ValueError:
             return None
     return values
+
+
+#: SQLite stores integers in 64 bits; a larger number from a forged button would raise
+#: OverflowError where it reaches the database. Real ids are far below.
+MAX_ID = 2**63 - 1
+
+
+def button_int(part: str) -> int:
+    """A number from button data; ValueError (a stale button) when it is not a plain integer
+    or does not fit in SQLite's 64 bits."""
+    if not part or len(part) > 19:
+        raise ValueError(part)
+    value = int(part)
+    if not -MAX_ID <= value <= MAX_ID:
+        raise ValueError(part)
+    return value
+
+
+def is_button_int(part: str) -> bool:
+    try:
+        button_int(part)
+    except ValueError:
+        return False
+    return True
+
+
+def convert(part: str, kind: type) -> Any:
+    """One part of button data as ``kind``; int goes through :func:`button_int`."""
+    return button_int(part) if kind is int else kind(part)
 
 
 def too_long(text: str, limit: int = MAX_TEXT) -> bool:

@@ -26,7 +26,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from bot.handlers.common import END, requires, stale_button
+from bot.handlers.common import END, convert, requires, stale_button
 from bot.handlers.flows import nothing_visible_yet
 from bot.handlers.meals.coordinator import ask_cancel_meal, cancel_meal, pick_room, room_table
 from bot.handlers.meals.jobs import tick
@@ -100,7 +100,7 @@ async def route(update: Update, context: BotContext) -> int:
     args = []
     for raw, kind in zip(parts[2:], kinds, strict=True):
         try:
-            args.append(kind(raw))
+            args.append(convert(raw, kind))
         except ValueError:
             return await stale_button(update, context)
 
