@@ -23,6 +23,7 @@ from bot.handlers import (
     announcements,
     calendar,
     checkins,
+    delivery,
     errors,
     fallback,
     flows,
@@ -92,6 +93,7 @@ def register_handlers(app: BuurtApplication) -> None:
     flows.register(app)
     for feature in FEATURES:
         feature.register(app)
+    delivery.register(app)
     fallback.register(app)
     errors.register(app)
     jobs.schedule(app)

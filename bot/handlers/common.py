@@ -18,10 +18,11 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop, ConversationHandler
 
 from bot.context import BotContext
+from bot.handlers.delivery import Delivery, Retry, classify, keep_for_retry
 from bot.i18n import translator
 from bot.services.users import COORDINATOR, RESIDENT, VOLUNTEER
 
@@ -227,9 +228,15 @@ def too_long(text: str, limit: int = MAX_TEXT) -> bool:
 
 
 async def send_safely(
-    context_or_app: Any, telegram_id: int | None, text: str, **kwargs: Any
+    context_or_app: Any, telegram_id: int | None, text: str, *, retry: Retry | None = None,
+    **kwargs: Any,
 ) -> Message | None:
-    """Send to someone who may have blocked the bot; marks them unreachable instead of failing."""
+    """Send to someone who may have blocked the bot; marks them unreachable instead of failing.
+
+    With ``retry`` (every scheduled message): a short-lived failure (5xx, 429, no connection)
+    keeps the message to be sent again on a later tick, and a request that left without an
+    answer counts as sent (never twice); both return None instead of raising.
+    """
     if telegram_id is None:
         return None
     app = getattr(context_or_app, "application", context_or_app)
@@ -242,6 +249,15 @@ async def send_safely(
             await app.services.users.mark_unreachable(telegram_id)
         else:
             raise
+    except TelegramError as exc:
+        verdict = classify(exc)
+        if retry is None or not (verdict is Delivery.RETRY or verdict.counts_as_sent):
+            raise
+        if verdict is Delivery.RETRY:
+            await keep_for_retry(app, retry, telegram_id, text, kwargs.get("reply_markup"), exc)
+        else:
+            log.warning("%s %s timed out after it left; counted as sent, not resent",
+                        retry.kind, retry.ref)
     return None
 
 
@@ -249,11 +265,16 @@ async def notify(
     context_or_app: Any,
     person: Any,
     render: Callable[[Any], str | tuple[str, InlineKeyboardMarkup | None]],
+    *,
+    retry: Retry | None = None,
 ) -> Message | None:
-    """Tell someone else something, in *their* language (``render`` gets their translator)."""
+    """Tell someone else something, in *their* language (``render`` gets their translator).
+
+    Scheduled messages pass ``retry`` (see :func:`send_safely`)."""
     if person is None or person.telegram_id is None or not person.row.reachable:
         return None
     t = translator(person.language)
     rendered = render(t)
     text, markup = rendered if isinstance(rendered, tuple) else (rendered, None)
-    return await send_safely(context_or_app, person.telegram_id, t.bidi(text), reply_markup=markup)
+    return await send_safely(context_or_app, person.telegram_id, t.bidi(text), retry=retry,
+                             reply_markup=markup)

@@ -11,6 +11,7 @@ from telegram.error import TelegramError
 from bot.context import BuurtApplication
 from bot.handlers.checkins.texts import ANSWER_LABELS, REASON_LABELS, resident_label
 from bot.handlers.common import kb, notify
+from bot.handlers.delivery import Retry
 from bot.i18n import Translator
 from bot.services.checkins import FollowupView, is_quiet
 from bot.services.users import Person
@@ -73,7 +74,9 @@ async def tell(app: BuurtApplication, people: list[Person], followup_id: int,
             continue
         try:
             await notify(app, person, _followup_notice(view, room.name if room else "-",
-                                                       escalated=escalated, since=since))
+                                                       escalated=escalated, since=since),
+                         retry=Retry("checkin:escalated" if escalated else "checkin:followup",
+                                     followup_id))
         except TelegramError as exc:
             # One volunteer's failing chat must not keep the others from hearing about it;
             # the follow-up is on everyone's /belronde list anyway.

@@ -14,6 +14,7 @@ from bot.handlers.common import (
     kb,
     notify,
 )
+from bot.handlers.delivery import Retry
 from bot.handlers.meals.render import person_label, send_notices, table_text, when
 from bot.i18n import Translator
 from bot.services.meals import (
@@ -62,8 +63,10 @@ async def tick(app: Any, now: datetime) -> None:
         if not people:
             people = await services.users.coordinators(digest.room)
         for person in people:
+            first = min(row.id for _view, rows in digest.meals for row in rows)
             try:
-                await notify(app, person, lambda t, d=digest: digest_text(t, d))
+                await notify(app, person, lambda t, d=digest: digest_text(t, d),
+                             retry=Retry("meal:digest", f"{digest.room}:{first}"))
             except Exception:  # one failing message never stops the others
                 log.exception("could not send the new sign-ups digest")
     for meal_id in lists:
@@ -73,7 +76,12 @@ async def tick(app: Any, now: datetime) -> None:
         people = await services.users.volunteers(table.view.meal.room)
         if not people:
             people = await services.users.coordinators(table.view.meal.room)
+        retry = Retry("meal:list", meal_id, expires_at=table.view.meal.starts_at)
         for person in people:
-            await notify(app, person, lambda t, tb=table: (
-                table_text(t, tb, final=True),
-                kb([[(t._("📋 Open the list"), f"meal:t:{tb.view.meal.id}")]])))
+            try:
+                await notify(app, person, lambda t, tb=table: (
+                    table_text(t, tb, final=True),
+                    kb([[(t._("📋 Open the list"), f"meal:t:{tb.view.meal.id}")]])),
+                    retry=retry)
+            except Exception:  # one failing message never stops the others
+                log.exception("could not send the cook's final list")

@@ -1,0 +1,186 @@
+"""Scheduled messages survive a short Telegram outage, and are never sent twice (issue 12,
+points 22 and 23).
+
+The sandbox answers 500 (or drops the connection after delivering) for a while; the bot's
+ticks must send every scheduled message once Telegram is back, and count a message whose
+request left as sent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import httpx
+import pytest
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.clock import TZ
+from bot.handlers.delivery import Delivery, classify
+from tests.auxil.harness import BotHarness
+from tests.auxil.help_requests import ask_help
+from tests.auxil.meals import first_meal, sign_up
+from tests.test_tally_bot import TODAY, record
+
+MORNING = datetime(2026, 12, 1, 9, 0, tzinfo=TZ)  # the meal day's reminder moment
+DEADLINE = datetime(2026, 12, 1, 12, 0, tzinfo=TZ)  # the cook's final list
+
+
+def reminders(user) -> list:  # type: ignore[no-untyped-def]
+    return [m for m in user.bot_messages if "Herinnering" in (m.text or "")]
+
+
+def final_lists(user) -> list:  # type: ignore[no-untyped-def]
+    return [m for m in user.bot_messages if "Definitieve lijst" in (m.text or "")]
+
+
+async def test_meal_reminders_and_final_list_survive_a_500(bot: BotHarness) -> None:
+    vera = await bot.volunteer("Vera")
+    meal = (await first_meal(bot)).meal
+    diners = [await bot.resident(f"D{i}", name=f"Diner {i}") for i in range(12)]
+    for diner in diners:
+        await sign_up(diner, meal.id)
+    await bot.settle()
+    bot.sandbox.faults.error(500, methods=["sendMessage"])  # Telegram down at 09:00
+    await bot.tick(at=MORNING)
+    await bot.settle()
+    assert sum(len(reminders(d)) for d in diners) == 0
+    assert await bot.services.retries.waiting("meal:reminder") == 12
+    await bot.tick(at=MORNING + timedelta(seconds=30))  # still down, not yet due: nothing lost
+    bot.sandbox.faults.clear()  # back after a short while
+    await bot.tick(at=MORNING + timedelta(minutes=1))
+    await bot.settle()
+    assert [len(reminders(d)) for d in diners] == [1] * 12
+    await bot.tick(at=MORNING + timedelta(minutes=5))
+    await bot.settle()
+    assert [len(reminders(d)) for d in diners] == [1] * 12  # once, never twice
+    assert await bot.services.retries.waiting() == 0
+
+    bot.sandbox.faults.error(502, methods=["sendMessage"], times=1)  # the list's first try
+    await bot.tick(at=DEADLINE)
+    await bot.settle()
+    assert final_lists(vera) == []
+    await bot.restart()  # the kept message survives a restart too
+    await bot.tick(at=DEADLINE + timedelta(minutes=1))
+    await bot.settle()
+    lists = final_lists(vera)
+    assert len(lists) == 1 and "Diner 11" in lists[0].text
+    await bot.tick(at=DEADLINE + timedelta(minutes=10))
+    await bot.settle()
+    assert len(final_lists(vera)) == 1
+
+
+async def test_a_blocked_resident_is_not_retried(bot: BotHarness) -> None:
+    meal = (await first_meal(bot)).meal
+    fatima = await bot.resident("Fatima")
+    await sign_up(fatima, meal.id)
+    fatima.block()
+    await bot.tick(at=MORNING)
+    await bot.tick(at=MORNING + timedelta(minutes=1))
+    await bot.settle()
+    assert await bot.services.retries.waiting() == 0
+    assert not (await bot.person(fatima)).row.reachable
+
+
+async def test_reminder_after_the_meal_began_is_dropped(bot: BotHarness) -> None:
+    meal = (await first_meal(bot)).meal
+    fatima = await bot.resident("Fatima")
+    await sign_up(fatima, meal.id)
+    bot.sandbox.faults.error(500, methods=["sendMessage"])
+    await bot.tick(at=MORNING)
+    bot.sandbox.faults.clear()
+    await bot.tick(at=meal.starts_at + timedelta(minutes=1))  # Telegram back too late
+    await bot.settle()
+    assert reminders(fatima) == []
+    assert await bot.services.retries.waiting("meal:reminder") == 0
+
+
+async def test_dropped_after_delivery_counts_as_sent(bot: BotHarness) -> None:
+    meal = (await first_meal(bot)).meal
+    fatima = await bot.resident("Fatima")
+    await sign_up(fatima, meal.id)
+    bot.sandbox.faults.drop_after_delivery(methods=["sendMessage"])
+    await bot.tick(at=MORNING)
+    await bot.settle()
+    bot.sandbox.faults.clear()
+    await bot.tick(at=MORNING + timedelta(minutes=2))
+    await bot.settle()
+    assert len(reminders(fatima)) == 1  # delivered once, not resent
+    assert await bot.services.retries.waiting() == 0
+
+
+async def test_help_escalation_survives_a_500(bot: BotHarness) -> None:
+    coordinator = await bot.coordinator()
+    resident = await bot.resident()
+    waiting = await ask_help(bot, resident, kind="computer", urgency="none")
+    coordinator.chat.skip_pending()
+    bot.sandbox.faults.error(503, methods=["sendMessage"])
+    later = bot.clock.now() + timedelta(hours=49)
+    await bot.tick(at=later, only="help")
+    await bot.settle()
+    assert not [m for m in coordinator.bot_messages if "48 uur" in (m.text or "")]
+    bot.sandbox.faults.clear()
+    await bot.tick(at=later + timedelta(minutes=1))
+    alert = await coordinator.next_message()
+    assert f"Vraag {waiting}" in alert.text and "48 uur" in alert.text
+    assert alert.button_data  # the "Open request" button came along
+    await bot.tick(at=later + timedelta(minutes=30))
+    await bot.settle()
+    assert len([m for m in coordinator.bot_messages if "48 uur" in (m.text or "")]) == 1
+
+
+async def test_tally_weekly_summary_survives_a_500(bot: BotHarness) -> None:
+    coordinator = await bot.coordinator()
+    await record(bot, None, "top", "klussen", "activity", "klussen:x", TODAY, quantity=2)
+    sunday = datetime(2026, 12, 6, 18, 5, tzinfo=TZ)
+    bot.sandbox.faults.error(500, methods=["sendMessage", "sendPhoto"], seconds=3600)
+    await bot.tick(only="tally", at=sunday)
+    await bot.settle()
+    assert not [m for m in coordinator.bot_messages if "Weektelling" in (m.text or "")]
+    bot.sandbox.faults.clear()
+    await bot.tick(at=sunday + timedelta(minutes=1))
+    await bot.tick(at=sunday + timedelta(minutes=10))
+    await bot.settle()
+    assert len([m for m in coordinator.bot_messages if "Weektelling" in (m.text or "")]) == 1
+
+
+async def test_belronde_summary_survives_a_429(bot: BotHarness) -> None:
+    """A flood-limit answer is short-lived too (PTB's own rate limiter gives up after 3)."""
+    coordinator = await bot.coordinator()
+    retry_row = await bot.services.retries.remember(
+        kind="checkin:summary", ref="top:2026-W49", chat_id=coordinator.id, user_id=None,
+        text="Belronde deze week: 3 gebeld.", markup=None, error="RetryAfter")
+    assert retry_row
+    bot.sandbox.faults.error(429, methods=["sendMessage"], times=10)
+    await bot.tick(at=bot.clock.now() + timedelta(minutes=1), only="delivery")
+    await bot.settle()
+    assert await bot.services.retries.waiting("checkin:summary") == 1
+    bot.sandbox.faults.clear()
+    await bot.tick(at=bot.clock.now() + timedelta(minutes=3), only="delivery")
+    message = await coordinator.next_message()
+    assert "Belronde deze week" in message.text
+    assert await bot.services.retries.waiting() == 0
+
+
+def _caused(exc: Exception, cause: Exception) -> Exception:
+    exc.__cause__ = cause
+    return exc
+
+
+@pytest.mark.parametrize(("error", "verdict"), [
+    (Forbidden("Forbidden: bot was blocked by the user"), Delivery.GONE),
+    (BadRequest("Bad Request: chat not found"), Delivery.GONE),
+    (BadRequest("Bad Request: message is too long"), Delivery.FAILED),
+    (RetryAfter(3), Delivery.RETRY),
+    (NetworkError("Internal Server Error (500)"), Delivery.RETRY),
+    (NetworkError("Bad Gateway"), Delivery.RETRY),
+    (_caused(NetworkError("httpx.ConnectError: refused"), httpx.ConnectError("x")),
+     Delivery.RETRY),
+    (_caused(TimedOut(), httpx.ConnectTimeout("x")), Delivery.RETRY),
+    (_caused(TimedOut("Pool timeout"), httpx.PoolTimeout("x")), Delivery.RETRY),
+    (_caused(TimedOut(), httpx.ReadTimeout("x")), Delivery.UNCERTAIN),
+    (_caused(NetworkError("httpx.RemoteProtocolError"), httpx.RemoteProtocolError("x")),
+     Delivery.UNCERTAIN),
+    (TimedOut(), Delivery.UNCERTAIN),
+])
+def test_classify(error: Exception, verdict: Delivery) -> None:
+    assert classify(error) is verdict
