@@ -184,3 +184,76 @@ def _caused(exc: Exception, cause: Exception) -> Exception:
 ])
 def test_classify(error: Exception, verdict: Delivery) -> None:
     assert classify(error) is verdict
+
+
+# --- announcements (point 23) ---------------------------------------------------------------
+
+
+async def _compose(coordinator) -> str:  # type: ignore[no-untyped-def]
+    """/omroep up to the confirm question; returns the "✅ Nu versturen" button's data."""
+    await coordinator.send("/omroep")
+    await coordinator.next_message()
+    await coordinator.send("Zaterdag is er een buurtfeest.")
+    await coordinator.next_message()
+    await coordinator.press("🏠 Iedereen in mijn kamer")
+    await coordinator.next_edit()
+    await coordinator.next_message()
+    confirm = await coordinator.next_message()
+    return confirm.button_data["✅ Nu versturen"]
+
+
+async def test_broadcast_dropped_after_delivery_is_not_sent_twice(bot: BotHarness) -> None:
+    from collections import Counter
+
+    from tests.auxil.announcements import announcements_of, report
+
+    bot.services.announcements.set_speed(scale=20)
+    carla = await bot.coordinator()
+    people = [await bot.resident(f"R{i}") for i in range(10)]
+    data = await _compose(carla)
+    # Telegram delivers the first 6 announcements but the answers never come back.
+    bot.sandbox.faults.drop_after_delivery(methods=["sendMessage"], times=6)
+    await carla.press_data(data)
+    final = await report(carla)
+    assert "Afgeleverd: 10" in final.text
+    assert Counter(len(announcements_of(p)) for p in people) == Counter({1: 10})
+    assert bot.sandbox.stats["faults"] == 6
+
+
+async def test_broadcast_500_before_delivery_is_sent_again(bot: BotHarness) -> None:
+    from collections import Counter
+
+    from tests.auxil.announcements import announcements_of, report
+
+    bot.services.announcements.set_speed(scale=20)
+    bot.services.announcements.backoff = (0.01, 0.01, 0.01)
+    carla = await bot.coordinator()
+    people = [await bot.resident(f"R{i}") for i in range(5)]
+    data = await _compose(carla)
+    bot.sandbox.faults.error(500, methods=["sendMessage"], times=3)
+    await carla.press_data(data)
+    final = await report(carla)
+    assert "Afgeleverd: 5" in final.text
+    assert Counter(len(announcements_of(p)) for p in people) == Counter({1: 5})
+
+
+async def test_double_tap_on_send_now_makes_one_broadcast(bot: BotHarness) -> None:
+    import asyncio
+    from collections import Counter
+
+    from tests.auxil.announcements import announcements_of, report
+
+    bot.services.announcements.set_speed(scale=20)
+    carla = await bot.coordinator()
+    people = [await bot.resident(f"R{i}") for i in range(4)]
+    data = await _compose(carla)
+    message = carla.last
+    await asyncio.gather(carla.press_data(data, message=message),
+                         carla.press_data(data, message=message),
+                         carla.press_data(data, message=message))
+    await report(carla)
+    await bot.settle()
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM broadcasts") == 1
+    assert Counter(len(announcements_of(p)) for p in people) == Counter({1: 4})
+    answers = [text for text, _alert in carla.callback_answers if text]
+    assert sum("al verstuurd" in a for a in answers) == 2, answers
