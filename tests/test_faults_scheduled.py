@@ -257,3 +257,22 @@ async def test_double_tap_on_send_now_makes_one_broadcast(bot: BotHarness) -> No
     assert Counter(len(announcements_of(p)) for p in people) == Counter({1: 4})
     answers = [text for text, _alert in carla.callback_answers if text]
     assert sum("al verstuurd" in a for a in answers) == 2, answers
+
+
+async def test_faults_switched_on_over_http(bot: BotHarness) -> None:
+    """What a tester does by hand against `make demo`: 500 for a while, then clear."""
+    async with httpx.AsyncClient() as client:
+        answer = await client.post(f"{bot.sandbox.base}/sandbox/faults",
+                                   json={"mode": "error", "code": 500, "seconds": 60,
+                                         "methods": ["sendMessage"]})
+        assert answer.json() == {"ok": True, "result": 1}
+        bad = await client.post(f"{bot.sandbox.base}/sandbox/faults", json={"mode": "boom"})
+        assert bad.status_code == 400
+        fatima = await bot.resident("Fatima")
+        await fatima.send("/menu")
+        await bot.settle()
+        assert not fatima.bot_messages
+        assert ("sendMessage", 500, "Internal Server Error") in bot.sandbox.errors
+        await client.post(f"{bot.sandbox.base}/sandbox/faults", json={"clear": True})
+    await fatima.send("/menu")
+    assert (await fatima.next_message()).buttons
