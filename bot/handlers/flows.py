@@ -5,7 +5,7 @@ programme editor...). When someone leaves one half-way â€” a question is open â€
 something else with a command or another button, the old one must end: otherwise it would
 swallow the next text they type ("De kraan lekt" filed as an allergy note). This guard runs
 before the features (group -7) and notes every open conversation that would not itself handle
-the new command or button; after the features (group 1) it ends them, but only if the new
+the new command or button; after the features (group ``AFTER_FEATURES``) it ends them, but only if the new
 command or button *did* something the person can see (a message sent, edited or deleted).
 
 Why not end them at once: an old button higher up in the chat (the onboarding "Skip", an old
@@ -29,6 +29,9 @@ from bot import request
 from bot.context import BotContext
 
 log = logging.getLogger(__name__)
+
+#: The handler group that runs after every feature (group 0) has handled the update.
+AFTER_FEATURES = 100
 
 
 def _starts_something(update: Update) -> bool:
@@ -68,7 +71,7 @@ def nothing_visible_yet() -> bool:
 
 
 async def end_other_conversations(update: Update, context: BotContext) -> None:
-    """Group 1: the new command or button did something visible, so the old question ends."""
+    """After the features: the new command or button did something visible, so the old question ends."""
     activity = request.current()
     if activity is None or not activity.open_elsewhere or not activity.visible:
         return
@@ -80,4 +83,4 @@ async def end_other_conversations(update: Update, context: BotContext) -> None:
 
 def register(app: Application) -> None:
     app.add_handler(TypeHandler(Update, note_other_conversations), group=-7)
-    app.add_handler(TypeHandler(Update, end_other_conversations), group=1)
+    app.add_handler(TypeHandler(Update, end_other_conversations), group=AFTER_FEATURES)
