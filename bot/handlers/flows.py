@@ -5,8 +5,9 @@ programme editor...). When someone leaves one half-way â€” a question is open â€
 something else with a command or another button, the old one must end: otherwise it would
 swallow the next text they type ("De kraan lekt" filed as an allergy note). This guard runs
 before the features (group -7) and notes every open conversation that would not itself handle
-the new command or button; after the features (group ``AFTER_FEATURES``) it ends them, but only if the new
-command or button *did* something the person can see (a message sent, edited or deleted).
+the new command or button; after the features (group ``AFTER_FEATURES``) it ends them, but
+only if the new command or button *did* something the person can see (a message sent, edited
+or deleted).
 
 Why not end them at once: an old button higher up in the chat (the onboarding "Skip", an old
 eettafel card) is refused with a pop-up ("This button no longer works") and changes nothing.
@@ -71,7 +72,7 @@ def nothing_visible_yet() -> bool:
 
 
 async def end_other_conversations(update: Update, context: BotContext) -> None:
-    """After the features: the new command or button did something visible, so the old question ends."""
+    """After the features: the new press did something visible, so the old question ends."""
     activity = request.current()
     if activity is None or not activity.open_elsewhere or not activity.visible:
         return
