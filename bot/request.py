@@ -10,6 +10,7 @@ update is handled in its own task, and so is every tick).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,8 @@ _VISIBLE_PREFIXES = ("send", "edit", "copy", "forward", "delete", "pin", "unpin"
 class Activity:
     """What the bot did while handling one update."""
 
+    #: the person whose update this is (their drafts are written before the bot answers)
+    user_id: int | None = None
     methods: list[str] = field(default_factory=list)
     #: open conversations (handler, key) this update may end; see bot.handlers.flows
     open_elsewhere: list[tuple[Any, Any]] = field(default_factory=list)
@@ -41,9 +44,9 @@ def is_visible(method: str) -> bool:
     return method not in _INVISIBLE and method.startswith(_VISIBLE_PREFIXES)
 
 
-def watch() -> Activity:
+def watch(user_id: int | None = None) -> Activity:
     """Start recording the API calls of the current task (one update); returns the record."""
-    activity = Activity()
+    activity = Activity(user_id=user_id)
     _current.set(activity)
     return activity
 
@@ -52,13 +55,24 @@ def current() -> Activity | None:
     return _current.get()
 
 
+BeforeAnswer = Callable[[Activity], Awaitable[None]]
+
+
 class ObservedRequest(HTTPXRequest):
-    """PTB's HTTPXRequest that records the method of every call in the current :class:`Activity`."""
+    """PTB's HTTPXRequest that records the method of every call in the current :class:`Activity`,
+    and runs ``before_answer`` before each call a person will see (see ``bot.app``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.before_answer: BeforeAnswer | None = None
 
     async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any
                          ) -> tuple[int, bytes]:
-        code, body = await super().do_request(url, method, *args, **kwargs)
         activity = _current.get()
+        if activity is not None and self.before_answer is not None and is_visible(
+                url.rsplit("/", 1)[-1]):
+            await self.before_answer(activity)
+        code, body = await super().do_request(url, method, *args, **kwargs)
         if activity is not None and code == 200:  # "message is not modified" changed nothing
             activity.methods.append(url.rsplit("/", 1)[-1])
         return code, body

@@ -116,3 +116,50 @@ async def test_kill_right_after_send_now_sends_once(bot: BotHarness) -> None:
     await bot.settle()
     assert Counter(len(announcements_of(p)) for p in people) == Counter({1: 3})
     assert await bot.db.fetchval("SELECT COUNT(*) FROM broadcasts") == 1
+
+
+async def test_kill_the_moment_the_allergy_note_is_confirmed(bot: BotHarness) -> None:
+    """Killed exactly when "saved" reaches her (before the step's end is written): her next
+    message is still never taken as the allergy note."""
+    fatima = await bot.resident("Fatima")
+    meal = (await first_meal(bot)).meal
+    await sign_up(fatima, meal.id)
+    await fatima.press_data(f"meal:note:{meal.id}")
+    await fatima.next_edit()
+    await bot.settle()
+    await bot.app.update_persistence()  # she takes a while to type: the periodic write ran
+    bot.kill_when_answered(fatima)
+    await fatima.send("noten")
+    await fatima.next_message()
+    await bot.settle()
+    await bot.crash()
+    await fatima.send("Hoe laat begint het eten?")
+    answer = await fatima.next_message()
+    await bot.settle()
+    assert await bot.db.fetchval("SELECT diet_note FROM meal_signups") == "noten"
+    assert "noten" not in answer.text or "Hoe laat" not in answer.text
+
+
+async def test_kill_the_moment_a_description_is_acknowledged(bot: BotHarness) -> None:
+    """What she typed is in the database before the bot says it got it."""
+    fatima = await bot.resident("Fatima")
+    await fatima.send("/hulp")
+    await fatima.next_message()
+    await fatima.press_data("help:k:letter")
+    await fatima.next_edit()
+    await bot.settle()
+    bot.kill_when_answered(fatima)
+    await fatima.send("Aanmaning van de zorgverzekeraar")
+    await fatima.next_message()
+    await bot.settle()
+    await bot.crash()
+    await fatima.press_data("help:next")
+    await fatima.next_edit()
+    await fatima.press_data("help:w:week")
+    await fatima.next_edit()
+    await fatima.press_data("help:c:message")
+    await fatima.next_edit()
+    await fatima.press_data("help:send")
+    await bot.settle()
+    assert await bot.db.fetchval("SELECT description FROM help_requests") == (
+        "Aanmaning van de zorgverzekeraar")

@@ -44,7 +44,8 @@ def _starts_something(update: Update) -> bool:
 
 async def note_other_conversations(update: Update, context: BotContext) -> None:
     """Group -7: which open conversations will not handle this command or button."""
-    activity = request.watch()
+    user = update.effective_user
+    activity = request.watch(user.id if user is not None else None)
     if not _starts_something(update):
         return
     for handler in context.application.handlers.get(0, []):

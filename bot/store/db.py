@@ -85,6 +85,7 @@ class Database:
         self.path = str(path)
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
 
     async def connect(self) -> None:
         """Open, configure and migrate; :class:`DatabaseUnavailable` when that cannot be done
@@ -145,6 +146,7 @@ class Database:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """One write transaction; commits on success, rolls back on any exception."""
         async with self._lock:
+            self._owner = asyncio.current_task()
             conn = self.conn
             try:
                 await conn.execute("BEGIN IMMEDIATE")
@@ -154,6 +156,12 @@ class Database:
                 raise
             else:
                 await _finish(conn, "COMMIT")
+            finally:
+                self._owner = None
+
+    def held_here(self) -> bool:
+        """Is a transaction open in the running task? (Then it must not wait for another.)"""
+        return self._owner is not None and self._owner is asyncio.current_task()
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         async with self._lock:
