@@ -115,6 +115,7 @@ def register_handlers(app: BuurtApplication) -> None:
     flows.register(app)
     for feature in FEATURES:
         feature.register(app)
+    flows.adopt(app)
     delivery.register(app)
     fallback.register(app)
     errors.register(app)

@@ -28,6 +28,8 @@ class Activity:
 
     #: the person whose update this is (their drafts are written before the bot answers)
     user_id: int | None = None
+    #: the update is a button press (a refused press changes no conversation's step)
+    press: bool = False
     methods: list[str] = field(default_factory=list)
     #: open conversations (handler, key) this update may end; see bot.handlers.flows
     open_elsewhere: list[tuple[Any, Any]] = field(default_factory=list)
@@ -44,9 +46,9 @@ def is_visible(method: str) -> bool:
     return method not in _INVISIBLE and method.startswith(_VISIBLE_PREFIXES)
 
 
-def watch(user_id: int | None = None) -> Activity:
+def watch(user_id: int | None = None, press: bool = False) -> Activity:
     """Start recording the API calls of the current task (one update); returns the record."""
-    activity = Activity(user_id=user_id)
+    activity = Activity(user_id=user_id, press=press)
     _current.set(activity)
     return activity
 

@@ -31,6 +31,7 @@ async def test_old_onboarding_button_keeps_the_help_intake(bot: BotHarness) -> N
     # The name is typed, so the "Skip" button stays in the chat.
     await bot.onboard(fatima, room="TOP (Ondiep e.o.)", name="Fatima")
     onboarding_card = _with_button(fatima, "onb:")
+    fatima.chat.skip_pending()  # the welcome and the menu
     await fatima.send("/hulp")
     await fatima.next_message()
     await fatima.press_data("help:k:letter")
@@ -86,6 +87,7 @@ async def test_old_button_keeps_the_allergy_question(bot: BotHarness) -> None:
     fatima = bot.user()
     await bot.onboard(fatima, room="TOP (Ondiep e.o.)", name="Fatima")
     onboarding_card = _with_button(fatima, "onb:")
+    fatima.chat.skip_pending()
     meal = (await first_meal(bot)).meal
     await sign_up(fatima, meal.id)
     await fatima.press_data(f"meal:note:{meal.id}")
@@ -117,3 +119,17 @@ async def test_old_button_keeps_the_announcement_draft(bot: BotHarness) -> None:
     await carla.next_edit()
     preview = await carla.next_message()
     assert "De soep is op dinsdag" in preview.text
+
+
+async def test_refused_announcement_button_keeps_the_draft(bot: BotHarness) -> None:
+    """A fallback that refuses with a pop-up and returns END ("cannot be cancelled") used to
+    end the compose: a refused press now leaves the step alone, whatever it returns."""
+    carla = await bot.coordinator()
+    await carla.send("/omroep")
+    await carla.next_message()
+    await carla.press_data("ann:unsched:424242")  # an old "cancel planned announcement"
+    text, alert = await last_answer(bot, carla)
+    assert alert and "kan niet" in text.lower(), text
+    await carla.send("Morgen is de BuurtWerkKamer open.")
+    audience = await carla.next_message()
+    assert "Wie moet het bericht krijgen" in audience.text

@@ -45,7 +45,8 @@ def _starts_something(update: Update) -> bool:
 async def note_other_conversations(update: Update, context: BotContext) -> None:
     """Group -7: which open conversations will not handle this command or button."""
     user = update.effective_user
-    activity = request.watch(user.id if user is not None else None)
+    activity = request.watch(user.id if user is not None else None,
+                             press=update.callback_query is not None)
     if not _starts_something(update):
         return
     for handler in context.application.handlers.get(0, []):
@@ -60,6 +61,38 @@ async def note_other_conversations(update: Update, context: BotContext) -> None:
         if handler.check_update(update):
             continue  # the open conversation handles this itself
         activity.open_elsewhere.append((handler, key))
+
+
+class Conversation(ConversationHandler):
+    """A ConversationHandler whose step a refused button press cannot change.
+
+    A feature's fallback or state callback often answers an old or impossible button with a
+    pop-up and returns END ("This announcement was already sent", a tally refusal): that ended
+    the step the person was on. Here a press that sent, edited or deleted no message leaves
+    the conversation's state as it was, whatever the callback returned. The decision is made in
+    ``_update_state``, which PTB calls right after the callback returns, in the update's own
+    task, so a concurrent press that did something still ends or moves the step.
+    """
+
+    __slots__ = ()
+
+    def _update_state(self, new_state: object, key: object, handler: object | None = None
+                      ) -> None:
+        activity = request.current()
+        if (handler is not None and activity is not None and activity.press
+                and not activity.visible and new_state is not None):
+            log.debug("refused press: %s keeps its step", self.name)
+            return
+        super()._update_state(new_state, key, handler)  # type: ignore[arg-type]
+
+
+def adopt(app: Application) -> None:
+    """Make every feature's ConversationHandler a :class:`Conversation` (one place, so a new
+    feature cannot forget it). Same slots, so only the class changes."""
+    for handlers in app.handlers.values():
+        for handler in handlers:
+            if type(handler) is ConversationHandler:
+                handler.__class__ = Conversation
 
 
 def nothing_visible_yet() -> bool:
