@@ -276,3 +276,33 @@ async def test_faults_switched_on_over_http(bot: BotHarness) -> None:
         await client.post(f"{bot.sandbox.base}/sandbox/faults", json={"clear": True})
     await fatima.send("/menu")
     assert (await fatima.next_message()).buttons
+
+
+async def test_broadcast_slow_answer_is_not_sent_twice(bot: BotHarness) -> None:
+    """Telegram delivers but answers too late (7 s against a 5 s wait in real life; here 1 s
+    against 0.3 s): the send counts as sent and is not repeated."""
+    from collections import Counter
+
+    from telegram.ext import ExtBot
+    from telegram.request import HTTPXRequest
+
+    from tests.auxil.announcements import announcements_of, report
+
+    bot.services.announcements.set_speed(scale=20)
+    transport = bot.services.announcements.transport
+    assert transport is not None
+    impatient = ExtBot(token=bot.config.token, base_url=bot.config.api_url,
+                       base_file_url=bot.config.file_url, defaults=bot.app.bot.defaults,
+                       request=HTTPXRequest(connection_pool_size=8, read_timeout=0.3))
+    await impatient.initialize()
+    transport.bot = impatient  # type: ignore[attr-defined]
+    carla = await bot.coordinator()
+    people = [await bot.resident(f"R{i}") for i in range(4)]
+    data = await _compose(carla)
+    bot.sandbox.faults.slow(1.0, methods=["sendMessage"], times=4)
+    await carla.press_data(data)
+    final = await report(carla)
+    assert "Afgeleverd: 4" in final.text
+    await bot.settle()
+    assert Counter(len(announcements_of(p)) for p in people) == Counter({1: 4})
+    assert bot.sandbox.stats["faults"] == 4
