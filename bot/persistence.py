@@ -41,8 +41,9 @@ class SqlitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str
 
     async def update_user_data(self, user_id: int, data: dict[str, Any]) -> None:
         text = json.dumps(data, default=str)
-        if self._written.get(("user", user_id)) == text:
-            return
+        last = self._written.get(("user", user_id))
+        if last == text or (last is None and not data):
+            return  # unchanged, or nothing to keep (also: just erased by /vergeetmij)
         await self.db.execute(
             "INSERT INTO ptb_user_data (user_id, data) VALUES (?, ?)"
             " ON CONFLICT (user_id) DO UPDATE SET data = excluded.data",
@@ -66,8 +67,9 @@ class SqlitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str
 
     async def update_chat_data(self, chat_id: int, data: dict[str, Any]) -> None:
         text = json.dumps(data, default=str)
-        if self._written.get(("chat", chat_id)) == text:
-            return
+        last = self._written.get(("chat", chat_id))
+        if last == text or (last is None and not data):
+            return  # unchanged, or nothing to keep (also: just erased by /vergeetmij)
         await self.db.execute(
             "INSERT INTO ptb_chat_data (chat_id, data) VALUES (?, ?)"
             " ON CONFLICT (chat_id) DO UPDATE SET data = excluded.data",
