@@ -1,11 +1,13 @@
-"""The HTTP request object the bot talks to Telegram with: PTB's own, plus one observation.
+"""The HTTP request object the bot talks to Telegram with: PTB's own, plus an observation.
 
 Why: whether a button press *did* something a person can see (sent, edited or deleted a
-message) decides if an open conversation must end (:mod:`bot.handlers.flows`). A refused press
-only answers the callback query with a pop-up, and must leave the current step alone. PTB offers
-no hook per API call, but every call goes through ``BaseRequest.do_request`` (public API), so
-the request notes each method name for the update being handled (a context variable: every
-update is handled in its own task, and so is every tick).
+message) decides if a conversation's step may change or end (:mod:`bot.handlers.flows`). A
+refused press only answers the callback query with a pop-up, and must leave the current step
+alone. And before the bot answers, the person's drafts must be in the database (``bot.app``).
+PTB offers no hook per API call, but every call goes through ``BaseRequest.do_request``
+(public API), so the request notes each method for the update being handled: a context
+variable, set per update by ``flows`` (every update is handled in its own task; ticks set
+none, so they are not observed).
 """
 
 from __future__ import annotations
