@@ -14,6 +14,7 @@ from telegram import Update
 from bot.clock import TZ
 from bot.context import BotContext
 from bot.handlers.common import (
+    is_button_int,
     kb,
     one_per_row,
     parse_data,
@@ -61,7 +62,9 @@ def action_label(t: Translator, kind: str, number: int, entry: CalendarEntry) ->
 
 
 def _occ_id(ref: str) -> int | None:
-    return int(ref.split(":", 1)[1]) if ref.startswith("occ:") else None
+    if not ref.startswith("occ:") or not is_button_int(ref.split(":", 1)[1]):
+        return None
+    return int(ref.split(":", 1)[1])
 
 
 MAX_TEXT_LEN = 3900

@@ -16,6 +16,7 @@ from bot.handlers.checkins.texts import (
     reason_sentence,
 )
 from bot.handlers.common import kb, notify
+from bot.handlers.delivery import Retry
 from bot.i18n import Translator
 from bot.services.checkins import FollowupView, is_quiet
 from bot.services.users import Person
@@ -80,7 +81,9 @@ async def tell(app: BuurtApplication, people: list[Person], followup_id: int,
             continue
         try:
             await notify(app, person, _followup_notice(view, room.name if room else "-",
-                                                       escalated=escalated, since=since))
+                                                       escalated=escalated, since=since),
+                         retry=Retry("checkin:escalated" if escalated else "checkin:followup",
+                                     followup_id))
         except TelegramError as exc:
             # One volunteer's failing chat must not keep the others from hearing about it;
             # the follow-up is on everyone's /belronde list anyway.

@@ -26,7 +26,8 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from bot.handlers.common import END, requires, stale_button
+from bot.handlers.common import END, convert, requires, stale_button
+from bot.handlers.flows import nothing_visible_yet
 from bot.handlers.meals.coordinator import ask_cancel_meal, cancel_meal, pick_room, room_table
 from bot.handlers.meals.jobs import tick
 from bot.handlers.meals.prompts import ask_text, got_text, stop_text, text_expected
@@ -108,7 +109,7 @@ async def route(update: Update, context: BotContext) -> int:
     args = []
     for raw, kind in zip(parts[2:], kinds, strict=True):
         try:
-            args.append(kind(raw))
+            args.append(convert(raw, kind))
         except ValueError:
             return await stale_button(update, context)
 
@@ -119,10 +120,15 @@ async def route(update: Update, context: BotContext) -> int:
     return END
 
 
-async def route_and_forget(update: Update, context: BotContext) -> int:
-    """Another meal button while a question was open: the question is dropped."""
-    context.user_data.pop("meal_prompt", None)  # type: ignore[union-attr]
-    return await route(update, context)
+async def route_and_forget(update: Update, context: BotContext) -> int | None:
+    """Another meal button while a question was open: the question is dropped, unless the
+    button was refused (an old card's ➕ guest): then the question stays as it was."""
+    prompt = context.user_data.pop("meal_prompt", None)  # type: ignore[union-attr]
+    await route(update, context)
+    if prompt is not None and nothing_visible_yet():
+        context.user_data["meal_prompt"] = prompt  # type: ignore[index]
+        return None  # keep the state
+    return END
 
 
 async def command_and_forget(update: Update, context: BotContext) -> int:

@@ -15,6 +15,7 @@ from bot.context import BotContext
 from bot.digits import whole_number
 from bot.handlers.common import (
     END,
+    is_button_int,
     kb,
     reply,
     requires,
@@ -56,7 +57,7 @@ async def ask_text(update: Update, context: BotContext) -> int:
     person, t = context.person, context.t
     needed = {"note": RESIDENT, "no": VOLUNTEER, "add": VOLUNTEER, "cap": COORDINATOR,
               "rcap": COORDINATOR}.get(kind)
-    if needed is None or (kind != "rcap" and not target.isdigit()) or (
+    if needed is None or (kind != "rcap" and not (target.isdigit() and is_button_int(target))) or (
             kind == "rcap" and target and context.services.config.room(target) is None):
         return await stale_button(update, context)
     if person is None or not person.has_role(needed):

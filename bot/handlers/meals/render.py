@@ -21,6 +21,7 @@ from bot.handlers.common import (
     reply,
     safe_answer,
 )
+from bot.handlers.delivery import Retry
 from bot.i18n import N_, Translator, translator
 from bot.services.meals import (
     DIETS,
@@ -449,8 +450,11 @@ async def send_notices(app: Any, services: Any, notices: list[Notice]) -> None:
             notice = await _current_reminder(services, person, notice)
             if notice is None:
                 continue
+        # Sent on the bot's own: a short Telegram error keeps it for a later tick.
+        retry = Retry(f"meal:{notice.kind}", notice.meal_id, expires_at=view.meal.starts_at)
         try:
-            await notify(app, person, lambda t, n=notice, v=view: notice_text(t, n, v))
+            await notify(app, person, lambda t, n=notice, v=view: notice_text(t, n, v),
+                         retry=retry)
         except Exception:  # one failing message never stops the others
             log.exception("could not send a meal notice")
     await refresh_cards(app, services, [(n.user_id, n.meal_id) for n in notices
