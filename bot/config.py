@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from bot.categories import CATEGORIES
+from bot.i18n import LANGUAGES as SHIPPED_LANGUAGES
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAYPARTS = ("morning", "afternoon", "evening")
-LANGUAGES = ("nl", "en", "ar", "tr")
+#: The shipped languages: one list, in ``bot/i18n.py`` (adding a language = adding it there).
+LANGUAGES = tuple(SHIPPED_LANGUAGES)
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{10,}$")
 _ROOM_ID = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 

@@ -10,13 +10,20 @@ Usage in code (the extractor finds ``_``, ``ngettext`` and ``N_``)::
     t = translator(user.language)
     t._("Welcome!")
     t.ngettext("{n} seat left", "{n} seats left", n).format(n=n)
-    LABEL = N_("Eettafel")   # marked at import time, translated later with t._(LABEL)
+    LABEL = N_("Shared dinner")   # marked at import time, translated later with t._(LABEL)
+
+Adding a language: add it to ``LANGUAGES`` below (and to ``RTL_LANGUAGES`` if it is written
+right to left), copy ``locales/en`` to ``locales/<code>``, set each file's ``Language`` and
+``Plural-Forms`` header (``python -m bot.i18n_tools update`` writes babel's CLDR plural forms)
+and translate. Nothing else in the code lists the languages.
 """
 
 from __future__ import annotations
 
 import gettext
 import io
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -44,6 +51,65 @@ LANGUAGES: dict[str, str] = {
 }
 RTL_LANGUAGES = frozenset({"ar"})
 RLM = "\u200f"
+LRM = "\u200e"
+#: Invisible direction controls, for comparing what a person reads (tests, button labels).
+BIDI_CONTROLS = str.maketrans("", "", "\u200e\u200f\u2066\u2067\u2068\u2069\u202a\u202b\u202c")
+_TAG = re.compile(r"<[^>]*>")
+#: Unicode "first strong isolate" and "pop directional isolate": text between them is laid out
+#: on its own, so "/hulp", "+31 6 12345678" or "1-12" keep their order inside Arabic text.
+FSI = "\u2068"
+PDI = "\u2069"
+LRI = "\u2066"
+#: Day-name-first patterns the code asks for, per language where the order differs. Turkish
+#: writes "1 Aralık Salı" (day of the month, month, weekday).
+_DATE_ORDER = re.compile(r"^(E{3,4}) (d M{3,4}(?: y)?)(.*)$")
+_DAY_FIRST_LAST = frozenset({"tr"})
+
+
+_MIRROR = str.maketrans({"⬅": "➡", "➡": "⬅", "◀": "▶", "▶": "◀", "←": "→", "→": "←"})
+
+
+def plain(text: str) -> str:
+    """``text`` without invisible direction marks and isolates (what a person reads)."""
+    return text.translate(BIDI_CONTROLS)
+
+
+def _first_strong(text: str) -> str | None:
+    """"L", "R" (right to left) or None: the direction of the first strong letter of ``text``."""
+    for char in _TAG.sub("", text):
+        kind = unicodedata.bidirectional(char)
+        if kind == "L":
+            return "L"
+        if kind in ("R", "AL"):
+            return "R"
+    return None
+
+
+def own_direction(text: str) -> str:
+    """Mark each line with the direction of its own first letter (LRM or RLM).
+
+    For text that is not in the reader's language: a coordinator's typed Dutch announcement
+    read by an Arabic resident, the language question written in every language. ``bidi()``
+    leaves a line that carries a mark alone, so "Hallo allemaal!" does not become
+    "!Hallo allemaal".
+    """
+    lines = []
+    for line in text.split("\n"):
+        direction = _first_strong(line)
+        if line[:1] in (LRM, RLM) or direction is None:
+            lines.append(line)
+        else:
+            lines.append((LRM if direction == "L" else RLM) + line)
+    return "\n".join(lines)
+
+
+def mark_rtl(text: str) -> str:
+    """A short text (button label, pop-up) starts with an RLM when its first letter is
+    right to left: Telegram lays out a label or pop-up like a paragraph, so "⬅️ رجوع" or
+    "١٢:٠٠ العشاء" would otherwise take the direction of the emoji or digits around it."""
+    if text and text[:1] != RLM and _first_strong(text) == "R":
+        return RLM + text
+    return text
 
 
 def N_(message: str) -> str:
@@ -123,22 +189,81 @@ class Translator:
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return _catalogue(self.language).ngettext(singular, plural, n)
 
+    @property
+    def comma(self) -> str:
+        """", " between parts of a line; Arabic writes "، " (no Latin comma in Arabic text)."""
+        return "، " if self.language == "ar" else ", "
+
+    @property
+    def semicolon(self) -> str:
+        return "؛ " if self.language == "ar" else "; "
+
+    def isolate(self, text: str) -> str:
+        """``text`` wrapped in Unicode isolates for right-to-left readers, unchanged otherwise.
+
+        A right-to-left mark at the start of a line is not enough: inside Arabic text
+        "/belronde" shows as "belronde/", "+31612345678" as "31612345678+" and "06 12345678"
+        as "12345678 06". Between FSI and PDI such a run keeps its own order.
+        """
+        if not self.rtl or not text:
+            return text
+        if text.startswith(FSI) and text.endswith(PDI) and text.count(FSI) == 1:
+            return text  # already one isolate
+        return FSI + text + PDI
+
+    def span(self, start: str, end: str) -> str:
+        """"17:30–19:30" as one isolated run: isolating each end alone would show the range
+        reversed ("19:30–17:30") in a right-to-left sentence."""
+        return self.isolate(f"{start}–{end}")
+
+    def pattern(self, fmt: str) -> str:
+        """A date pattern in this language's order ("EEEE d MMMM" → "d MMMM EEEE" in Turkish)."""
+        if self.language in _DAY_FIRST_LAST:
+            match = _DATE_ORDER.match(fmt)
+            if match:
+                return f"{match.group(2)} {match.group(1)}{match.group(3)}"
+        return fmt
+
     def date(self, value: date | datetime, fmt: str = "EEEE d MMMM") -> str:
-        """``dinsdag 1 december`` in Dutch; the user's own language elsewhere."""
+        """``dinsdag 1 december`` in Dutch, ``1 Aralık Salı`` in Turkish; isolated for RTL."""
         if isinstance(value, datetime):
             value = value.astimezone(TZ).date()
-        return format_date(value, fmt, locale=self.language)
+        return self.isolate(format_date(value, self.pattern(fmt), locale=self.language))
+
+    def day_heading(self, value: date | datetime, fmt: str = "EEEE d MMMM") -> str:
+        """A date as a heading: first letter capital, the rest as the language writes it.
+
+        ``str.capitalize()`` lowercases the month ("Monday 30 november"); this does not.
+        """
+        return self.capitalise(self.date(value, fmt))
+
+    @staticmethod
+    def capitalise(text: str) -> str:
+        """The first letter upper case, the rest untouched (isolates and marks skipped)."""
+        start = 0
+        while start < len(text) and text[start] in (FSI, PDI, RLM, LRM):
+            start += 1
+        return text[:start] + text[start : start + 1].upper() + text[start + 1 :]
 
     def time(self, value: time | datetime) -> str:
         if isinstance(value, datetime):
             value = value.astimezone(TZ)
-        return format_time(value, "HH:mm", locale=self.language)
+        return self.isolate(format_time(value, "HH:mm", locale=self.language))
 
     def datetime(self, value: datetime, fmt: str = "EEEE d MMMM, HH:mm") -> str:
-        return format_datetime(value.astimezone(TZ), fmt, tzinfo=TZ, locale=self.language)
+        return self.isolate(format_datetime(
+            value.astimezone(TZ), self.pattern(fmt), tzinfo=TZ, locale=self.language))
 
     def number(self, value: float) -> str:
-        return format_decimal(value, locale=self.language)
+        return self.isolate(format_decimal(value, locale=self.language))
+
+    def plural(self, singular: str, plural: str, n: int, **values: object) -> str:
+        """``ngettext`` and ``format`` in one: the count is always inside the plural form.
+
+        ``n`` is shown with ``t.number`` (isolated for right-to-left readers); a form may
+        leave ``{n}`` out where the language writes the number as a word ("مقعد واحد").
+        """
+        return self.ngettext(singular, plural, n).format(n=self.number(n), **values)
 
     def weekday(self, index: int, width: str = "wide") -> str:
         """Monday = 0, as in Python."""
@@ -171,16 +296,28 @@ class Translator:
         """
         return format_list(list(items), locale=self.language)
 
+    def arrow(self, arrow: str) -> str:
+        """⬅️/➡️ mirrored for right-to-left readers (the "next" arrow points left there)."""
+        if not self.rtl:
+            return arrow
+        return arrow.translate(_MIRROR)
+
     def bidi(self, text: str) -> str:
         """Start each line with a right-to-left mark in RTL languages.
 
         Telegram picks a paragraph's direction from its first strong character; a line that
         starts with a digit, emoji or Latin name would otherwise be laid out left to right and
-        its punctuation would jump to the wrong side.
+        its punctuation would jump to the wrong side. A line that already starts with a
+        direction mark (``own_direction``: typed text, the language question) is left alone.
+        Numbers, commands and dates inside a line are isolated by the catalogue and by
+        ``date``/``time``/``number``/``isolate``, not here.
         """
         if not self.rtl:
             return text
-        return "\n".join(RLM + line if line else line for line in text.split("\n"))
+        return "\n".join(
+            RLM + line if line and line[:1] not in (LRM, RLM) else line
+            for line in text.split("\n")
+        )
 
 
 def translator(language: str | None) -> Translator:

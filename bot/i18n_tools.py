@@ -15,18 +15,23 @@ A file's domain is the feature it belongs to, by its stem prefix or its folder:
 
 from __future__ import annotations
 
+import gettext
 import re
 import sys
+import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
+from babel import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
+from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po, write_po
 
-from bot.i18n import LANGUAGES, locales_dir
+from bot.i18n import LANGUAGES, RTL_LANGUAGES, locales_dir, translator
 
 ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES_FIRST = next(iter(LANGUAGES))
 FEATURE_DOMAINS = (
     "calendar",
     "meals",
@@ -84,7 +89,9 @@ def update(only: str | None = None) -> None:
             for key, locations in messages.items():
                 msgid = key
                 previous = old.get(key if isinstance(key, str) else key[0]) if old else None
-                if previous is not None and previous.string and not previous.fuzzy:
+                same_shape = previous is not None and (
+                    isinstance(previous.string, tuple) == isinstance(key, tuple))
+                if previous is not None and same_shape and previous.string and not previous.fuzzy:
                     string = previous.string
                 elif language == "en":
                     string = key if isinstance(key, str) else (key[0], key[1])
@@ -114,8 +121,183 @@ def _read(path: Path, language: str) -> Catalog | None:
         return read_po(handle, locale=language)
 
 
+#: One word for one thing (``docs/GLOSSARY.md``): per
+#: language, variants that must not appear in a msgstr, with the word to use instead.
+GLOSSARY_FORBIDDEN: dict[str, list[tuple[str, str]]] = {
+    "nl": [
+        (r"(?i)\bkamers?\b", "BuurtWerkKamer"),
+        (r"(?i)\bsamen eten\b", "eettafel"),
+        (r"(?i)\bmaaltijd(?:en)?\b", "eettafel"),
+    ],
+    "en": [
+        (r"\bEettafel\b", "shared dinner"),
+        (r"\b(?:[Mm]y|[Yy]our|[Tt]he|[Aa]ll|[Oo]ther|[Aa]nother) rooms?\b", "BuurtWerkKamer"),
+        (r"(?i)\bsamen eten\b", "shared dinner"),
+    ],
+    "ar": [
+        (r"غرف", "مركز الحي"),
+        (r"الطعام المشترك", "العشاء المشترك"),
+        (r"وجب(?:ة|ات|تك|تي)", "العشاء المشترك"),
+        (r"(?:مكان|أماكن)", "مقعد (seat) / مركز الحي (room)"),
+        # The Latin name only once, isolated, where onboarding explains it.
+        (r"BuurtWerkKamer", "مركز الحي"),
+    ],
+    "tr": [
+        (r"\b[Oo]da(?:lar\w*|nız\w*|m\w*|yı|ya|da|sı)?\b", "BuurtWerkKamer"),
+        (r"\b[Mm]ek[âa]n\w*", "BuurtWerkKamer"),
+        (r"\b[Mm]erkez\w*", "BuurtWerkKamer"),
+        (r"\b[Kk]onuk\w*", "misafir"),
+        (r"(?i)\byardım iste(?:ğ|k)\w*", "yardım talebi"),
+        (r"(?i)\bbirlikte yemek\w*", "ortak akşam yemeği"),
+        (r"(?<![Aa]kşam )\b[Yy]eme(?:k|ğ)\w*", "akşam yemeği"),
+        (r"\b[Yy]er(?:i|iniz\w*|ler\w*|e|de)?\b", "sandalye (a seat)"),
+    ],
+}
+#: Scripts that are not Latin: a Latin word in their msgstr is a word someone forgot to
+#: translate (names below, placeholders, commands, links and markup excepted).
+NON_LATIN_LANGUAGES = frozenset({"ar", "ti", "uk"})
+ALLOWED_LATIN = frozenset({
+    "BuurtWerkKamer", "BuurtWerkKamers", "Buurtbot", "TOP", "Telegram", "WhatsApp", "QR",
+    "PDF", "Excel", "CSV", "ICS", "ics", "iCal", "Google", "Outlook", "AVG", "GDPR", "OK",
+    "Ondiep", "Leidsche", "Rijn", "Zuilen", "Utrecht", "Hart", "voor", "De", "Verbinding",
+    "Nederlands", "English", "Türkçe", "DigiD", "UWV", "CV", "SMS", "HH", "mm",
+})
+#: Numbers every plural form must render for (CLDR categories of Arabic, Ukrainian, Polish...).
+PLURAL_SAMPLES = (0, 1, 2, 3, 5, 11, 21, 22, 25, 100, 101)
+ISOLATED = re.compile("\u2068[^\u2069]*\u2069|\u2066[^\u2069]*\u2069")
+COMMAND = re.compile(r"(?<![\w<])/[a-z][a-z_]*")
+DIGITS = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]")
+PHONE = re.compile(r"\+\d")
+TAG = re.compile(r"</?[a-z]+(?: [^>]*)?>")
+URL = re.compile(r"https?://\S+|t\.me/\S+")
+LATIN_WORD = re.compile(r"[A-Za-zÀ-ɏ]{2,}")
+#: A count in front of a noun belongs in ``ngettext`` (Dutch "1 plekken", Arabic "{n} حرفًا").
+COUNTED = re.compile(r"\{n\} (?:unique )?(?:character|letter|seat|minute|person|people|guest|"
+                     r"participant|week|day|hour|volunteer|sign-up)s?\b")
+MIRRORED = {"⬅": "➡", "➡": "⬅"}
+TURKISH_SUFFIX = re.compile(r"\}['’][^\W\d_]")
+TURKISH_BARE_TAP = re.compile(r"(?:/\w+|»|\}) dokunun")
+
+
+def _strings(message: object) -> tuple[str, ...]:
+    string = message.string  # type: ignore[attr-defined]
+    return string if isinstance(string, tuple) else (string,)
+
+
+def _text_problems(language: str, key: str, string: str) -> list[str]:
+    """The term, script, direction and grammar rules for one msgstr."""
+    found: list[str] = []
+    if not unicodedata.is_normalized("NFC", string):
+        found.append(f"{language}: not NFC-normalised: {key!r}")
+    bare = PLACEHOLDER.sub("", URL.sub("", TAG.sub("", string)))
+    unisolated = COMMAND.sub("", ISOLATED.sub("", bare))
+    for pattern, instead in GLOSSARY_FORBIDDEN.get(language, []):
+        match = re.search(pattern, unisolated)
+        if match:
+            found.append(
+                f"{language}: glossary: {match.group(0)!r} in {key!r}; use {instead}")
+    if language in RTL_LANGUAGES:
+        outside = ISOLATED.sub("", bare)
+        for what, pattern in (("a /command", COMMAND), ("a phone number", PHONE),
+                              ("digits", DIGITS)):
+            match = pattern.search(outside)
+            if match:
+                found.append(f"{language}: {what} outside an isolate (FSI…PDI): "
+                             f"{match.group(0)!r} in {key!r}")
+                break
+        for mark in (",", ";"):
+            if mark in outside:
+                found.append(f"{language}: Latin {mark!r} in {key!r}; use "
+                             f"{'،' if mark == ',' else '؛'}")
+    if language in RTL_LANGUAGES:
+        wanted = [a for a in key if a in "⬅➡"]
+        got = [a for a in string if a in "⬅➡"]
+        if got != [MIRRORED[a] for a in wanted]:
+            found.append(f"{language}: mirror ⬅️/➡️ for right-to-left readers in {key!r}")
+    if language in NON_LATIN_LANGUAGES:
+        outside = COMMAND.sub("", ISOLATED.sub("", bare))
+        words = [w for w in LATIN_WORD.findall(outside) if w not in ALLOWED_LATIN]
+        if words:
+            found.append(f"{language}: Latin words {words[:3]} in {key!r} (not translated?)")
+    if language == "tr":
+        if TURKISH_SUFFIX.search(string):
+            found.append(f"tr: a suffix hangs on a placeholder in {key!r}; rephrase")
+        if TURKISH_BARE_TAP.search(string):
+            found.append(f"tr: 'dokunun' needs a case ending ('komutuna', 'düğmesine') in {key!r}")
+    return found
+
+
+def _placeholder_problems(language: str, key: str, message: object) -> list[str]:
+    ids = message.id if isinstance(message.id, tuple) else (message.id,)  # type: ignore[attr-defined]
+    wanted = set(PLACEHOLDER.findall(" ".join(ids)))
+    plural = isinstance(message.id, tuple)  # type: ignore[attr-defined]
+    found = []
+    for string in _strings(message):
+        got = set(PLACEHOLDER.findall(string))
+        # A plural form may leave {n} out ("مقعد واحد"); the run-time check makes sure the
+        # number still shows wherever the form stands for more than one number.
+        ok = (got <= wanted and wanted - {"{n}"} <= got) if plural else got == wanted
+        if not ok:
+            found.append(f"{language}: placeholders differ in {key!r}: "
+                         f"{sorted(wanted)} vs {sorted(got)}")
+        if sorted(TAG.findall(" ".join(ids[:1]))) != sorted(TAG.findall(string)):
+            found.append(f"{language}: markup differs in {key!r}")
+    return found
+
+
+def plural_problems(language: str) -> list[str]:
+    """Plural forms as CLDR defines them, and every form rendering for every sample count.
+
+    The number of forms must be babel's (CLDR) for the language; gettext's plural expression
+    must pick one form per CLDR category; and a form that leaves ``{n}`` out is only allowed
+    for a category that holds a single number (Arabic "one", "two"; not Ukrainian "one",
+    which also covers 21).
+    """
+    found: list[str] = []
+    expected = get_plural(language)
+    locale = Locale.parse(language)
+    catalogue = translator(language)
+    index = gettext.c2py(expected.plural_expr)
+    category_index: dict[str, set[int]] = defaultdict(set)
+    members: dict[str, set[int]] = defaultdict(set)
+    for n in range(0, 1000):
+        category_index[locale.plural_form(n)].add(index(n))
+        members[locale.plural_form(n)].add(n)
+    for category, indices in category_index.items():
+        if len(indices) != 1:
+            found.append(f"{language}: plural form expression splits CLDR category {category}")
+    folder = locales_dir() / language / "LC_MESSAGES"
+    for po_path in sorted(folder.glob("*.po")):
+        catalog = _read(po_path, language)
+        if catalog is None:
+            continue
+        if catalog.num_plurals != expected.num_plurals:
+            found.append(f"{language}: {po_path.name} has {catalog.num_plurals} plural forms; "
+                         f"CLDR has {expected.num_plurals} ({expected.plural_forms})")
+        for message in catalog:
+            if not message.id or not isinstance(message.id, tuple) or message.fuzzy:
+                continue
+            if len(_strings(message)) != expected.num_plurals or not all(_strings(message)):
+                found.append(f"{language}: plural forms incomplete: {message.id[0]!r} "
+                             f"({po_path.name})")
+                continue
+            names = {p[1:-1] for p in PLACEHOLDER.findall(" ".join(message.id))}
+            for n in PLURAL_SAMPLES:
+                values = {name: f"<{name}>" for name in names} | {"n": str(n)}
+                try:
+                    text = catalogue.ngettext(message.id[0], message.id[1], n).format(**values)
+                except (KeyError, IndexError, ValueError) as exc:
+                    found.append(f"{language}: plural {message.id[0]!r} fails for n={n}: {exc}")
+                    continue
+                alone = members[locale.plural_form(n)] == {n} or "{n}" not in message.id[1]
+                if not text.strip() or (not alone and str(n) not in text):
+                    found.append(f"{language}: plural {message.id[0]!r} does not show the "
+                                 f"number for n={n}: {text!r}")
+    return found
+
+
 def problems() -> list[str]:
-    """Every missing, fuzzy or placeholder-mismatched translation, one line each."""
+    """Every missing, fuzzy, inconsistent or badly formed translation, one line each."""
     extracted = extract()
     found: list[str] = []
     for language in LANGUAGES:
@@ -130,20 +312,16 @@ def problems() -> list[str]:
                 if message.fuzzy:
                     found.append(f"{language}: fuzzy: {key!r} ({po_path.name})")
                     continue
-                strings = message.string if isinstance(message.string, tuple) else (message.string,)
+                strings = _strings(message)
                 if not all(strings):
                     continue
-                ids = message.id if isinstance(message.id, tuple) else (message.id,)
-                wanted = set(PLACEHOLDER.findall(" ".join(ids)))
+                found += [f"{line} ({po_path.name})"
+                          for line in _placeholder_problems(language, key, message)]
                 for string in strings:
-                    got = set(PLACEHOLDER.findall(string))
-                    if got != wanted:
-                        found.append(
-                            f"{language}: placeholders differ in {key!r}: "
-                            f"{sorted(wanted)} vs {sorted(got)} ({po_path.name})"
-                        )
+                    found += [f"{line} ({po_path.name})"
+                              for line in _text_problems(language, key, string)]
                 earlier = translated.get(key)
-                if earlier is not None and earlier.string != message.string:
+                if earlier is not None and earlier.string != message.string:  # type: ignore[attr-defined]
                     found.append(
                         f"{language}: {key!r} is translated differently in two domains "
                         f"({po_path.name}); all domains share one catalogue at run time, "
@@ -153,8 +331,11 @@ def problems() -> list[str]:
         for domain, messages in extracted.items():
             for key in messages:
                 msgid = key if isinstance(key, str) else key[0]
+                if language == LANGUAGES_FIRST and isinstance(key, str) and COUNTED.search(key):
+                    found.append(f"code: a counted {{n}} outside ngettext: {key!r} ({domain})")
                 if msgid not in translated:
                     found.append(f"{language}: missing: {msgid!r} (domain {domain})")
+        found += plural_problems(language)
     return found
 
 

@@ -10,7 +10,7 @@ from tests.auxil.announcements import announcements_of, compose, report, send_no
 from tests.auxil.harness import START, BotHarness, make_config
 
 GROUP_ID = -1001234567890
-ALL_ROOMS = "🏘 Iedereen in alle kamers"
+ALL_ROOMS = "🏘 Iedereen in alle BuurtWerkKamers"
 
 
 @pytest.fixture
@@ -97,7 +97,7 @@ async def test_volunteers_only_is_never_posted_in_the_group(bot: BotHarness) -> 
     group = bot.sandbox.add_group("BuurtWerkKamer TOP", chat_id=GROUP_ID)
     coordinator = await bot.coordinator()
     await bot.volunteer("Vera")
-    question = await compose(coordinator, "Overleg.", "🙋 Vrijwilligers van mijn kamer")
+    question = await compose(coordinator, "Overleg.", "🙋 Vrijwilligers van mijn BuurtWerkKamer")
     assert "groep" not in question.text
     assert posts(group) == []
 

@@ -106,7 +106,7 @@ async def test_resident_chooses_day_and_day_part(bot: BotHarness) -> None:
     await user.next_message()
     await user.press("📅 Dag")
     await user.next_edit()
-    await user.press("De dag van de kamer (maandag)")
+    await user.press("De dag van de BuurtWerkKamer (maandag)")
     status = await user.next_edit()
     assert "elke maandag om 19:00" in status.text
 

@@ -18,6 +18,6 @@ def test_demo_walkthrough(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     out = capsys.readouterr().out
     assert "Kies uw taal." in out
     assert "Welkom! Uw BuurtWerkKamer is TOP." in out
-    assert "[🍲 Samen eten]" in out
+    assert "[🍲 Eettafel]" in out
     assert (tmp_path / "demo-data" / "demo.db").read_bytes()[:15] == b"SQLite format 3", (
         "the demo starts from a fresh database every time")

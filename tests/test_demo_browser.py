@@ -132,10 +132,10 @@ async def test_resident_signs_up_for_a_meal_and_the_volunteer_confirms(
         noor_id = next(u.id for u in demo.sandbox.users.values() if u.first_name == "Noor")
         meal = (await demo.app.services.meals.upcoming("top"))[0]
 
-        # 🍲 Samen eten → sign up for the first meal: a card says a volunteer will confirm.
+        # 🍲 Eettafel → sign up for the first meal: a card says a volunteer will confirm.
         # (The menu came with the welcome; the bot edits that message in place.)
-        await left.locator(".kb button", has_text="🍲 Samen eten").last.click()
-        meals = left.locator(".msg.bot", has_text="Samen eten in TOP")
+        await left.locator(".kb button", has_text="🍲 Eettafel").last.click()
+        meals = left.locator(".msg.bot", has_text="Eettafel in TOP")
         await expect(meals).to_have_count(1)
         await meals.locator(".kb button", has_text="✍️ Aanmelden").first.click()
         await expect(meals).to_have_count(0)
@@ -164,7 +164,7 @@ async def test_resident_signs_up_for_a_meal_and_the_volunteer_confirms(
             await switcher.nth(0).click()
             await expect(left).to_be_visible()
         await expect(left.locator(".msg.bot").last).to_contain_text(
-            "Uw plek bij samen eten op")
+            "Uw plek bij de eettafel van")
         await expect(left.locator(".msg.bot").last).to_contain_text("is bevestigd. Tot dan!")
         signups = await demo.app.services.meals.my_signups(noor)
         assert signups[meal.meal.id].status == "confirmed"

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
-from bot.i18n import RLM, normalise_language, translator
+from bot.clock import TZ
+from bot.config import Room
+from bot.i18n import FSI, PDI, RLM, normalise_language, translator
 from bot.i18n_tools import problems
+from bot.schedule import CalendarEntry
+from bot.services.calendar_render import week_text
 
 
 def test_every_shipped_locale_is_complete_without_fuzzy_or_placeholder_drift() -> None:
@@ -25,3 +29,26 @@ def test_default_and_unknown_languages() -> None:
     assert normalise_language("nl-BE") == "nl"
     assert normalise_language("fr") == "nl"
     assert translator("ar").bidi("1 ديسمبر\nok").split("\n")[1].startswith(RLM)
+
+
+def test_turkish_dates_put_the_weekday_last_and_headings_keep_the_month() -> None:
+    day = date(2026, 11, 30)
+    assert translator("tr").date(date(2026, 12, 1)) == "1 Aralık Salı"
+    assert translator("tr").date(date(2026, 12, 1), "EEE d MMM") == "1 Ara Sal"
+    assert translator("en").day_heading(day) == "Monday 30 November"
+    assert translator("nl").day_heading(day) == "Maandag 30 november"
+    assert translator("tr").day_heading(day) == "30 Kasım Pazartesi"
+    heading = translator("ar").day_heading(day)
+    assert heading.startswith(FSI) and heading.endswith(PDI)
+
+
+def test_agenda_day_headings_do_not_lowercase_the_month() -> None:
+    monday = date(2026, 11, 30)
+    start = datetime(2026, 11, 30, 17, 30, tzinfo=TZ)
+    entry = CalendarEntry(room="top", starts_at=start, ends_at=start + timedelta(hours=2),
+                          title="Shared dinner", category="sociale_ontmoeting", ref="meal:1")
+    room = Room(id="top", name="TOP", area="Ondiep", address="")
+    english = week_text(translator("en"), room, monday, [entry])
+    assert "<b>Monday 30 November</b>" in english and "Shared dinner" in english
+    turkish = week_text(translator("tr"), room, monday, [entry])
+    assert "<b>30 Kasım Pazartesi</b>" in turkish and "Ortak akşam yemeği" in turkish

@@ -162,9 +162,9 @@ async def test_waitlist_offer_times_out_and_moves_on(bot: BotHarness) -> None:
     anna, bram, cem = [await bot.resident(n) for n in ("Anna", "Bram", "Cem")]
     await sign_up(anna, meal.id)
     card = await sign_up(bram, meal.id)
-    assert "wachtlijst" in card and "plek 1" in card
+    assert "wachtlijst" in card and "nummer 1" in card
     card = await sign_up(cem, meal.id)
-    assert "plek 2" in card
+    assert "nummer 2" in card
     # Anna cancels: Bram gets an offer for three hours.
     await anna.press("❌ Aanmelding afzeggen")
     await anna.next_edit()
@@ -328,7 +328,7 @@ async def test_role_and_room_checks(bot: BotHarness) -> None:
     await other.next_message()
     await other.press_data(f"meal:ok:{signup_id}")
     text, alert = await last_answer(bot, other)
-    assert alert and "niet doen voor deze maaltijd" in text
+    assert alert and "niet doen voor deze eettafel" in text
     # A resident of another room signing up for Top's meal.
     hart = await bot.resident("Hanna", room="hart")
     await open_list(hart)
@@ -355,7 +355,7 @@ async def test_coordinator_lowers_cap_and_cancels_a_meal(bot: BotHarness) -> Non
         await sign_up(person, meal.id)
     await carla.send("/tafel")
     await carla.next_message()
-    await carla.press("🔢 Plekken voor deze maaltijd")
+    await carla.press("🔢 Plekken voor deze eettafel")
     await carla.next_edit()
     await carla.send("41")
     assert "1 tot 40" in (await carla.next_message()).text
@@ -365,12 +365,12 @@ async def test_coordinator_lowers_cap_and_cancels_a_meal(bot: BotHarness) -> Non
     assert [await status(bot, p, meal.id) for p in people] == [
         "pending", "pending", "waiting", "waiting"]
     told = await people[2].next_message()
-    assert "wachtlijst, plek 1" in told.text
-    assert "plek 2" in (await people[3].next_message()).text
+    assert "wachtlijst, nummer 1" in told.text
+    assert "nummer 2" in (await people[3].next_message()).text
     # Cancel the meal: everyone is told.
-    await carla.press("🚫 Deze maaltijd afzeggen")
+    await carla.press("🚫 Deze eettafel afzeggen")
     await carla.next_edit()
-    await carla.press("Ja, maaltijd afzeggen")
+    await carla.press("Ja, eettafel afzeggen")
     await carla.next_edit()
     for person in people:
         assert "gaat niet door" in (await person.next_message()).text
@@ -386,7 +386,7 @@ async def test_coordinator_sets_room_cap(bot: BotHarness) -> None:
     carla = await bot.coordinator()
     await carla.send("/tafel")
     await carla.next_message()
-    await carla.press("🔢 Plekken voor alle maaltijden")
+    await carla.press("🔢 Plekken voor alle eettafels")
     await carla.next_edit()
     await carla.send("10")
     assert "10 plekken" in (await carla.next_message()).text
@@ -455,7 +455,7 @@ async def test_calendar_entries(bot: BotHarness) -> None:
     first = entries[0]
     assert first.ref == f"meal:{meal.id}"
     assert (first.title, first.category, first.capacity, first.taken) == (
-        "Eettafel", "sociale_ontmoeting", 12, 1)
+        "Shared dinner", "sociale_ontmoeting", 12, 1)
     assert first.signup_data == f"meal:su:{meal.id}" and not first.cancelled
     assert len(entries) == 2
     # The calendar's button is answered by this feature.
@@ -470,7 +470,7 @@ async def test_menu_buttons_and_privacy(bot: BotHarness) -> None:
     meal = (await first_meal(bot)).meal
     await fatima.send("/menu")
     await fatima.next_message()
-    await fatima.press("🍲 Samen eten")
+    await fatima.press("🍲 Eettafel")
     assert "nog 12 plekken" in (await fatima.next_edit()).text
     await fatima.press_data(f"meal:su:{meal.id}")
     await fatima.next_edit()
@@ -512,7 +512,7 @@ async def test_cancellations_racing_promotions_keep_the_cap(bot: BotHarness) -> 
         await person.next_edit()
     await carla.send("/tafel")
     await carla.next_message()
-    await carla.press("🔢 Plekken voor deze maaltijd")
+    await carla.press("🔢 Plekken voor deze eettafel")
     await carla.next_edit()
     await asyncio.gather(*(p.press("Ja, afzeggen") for p in people[:3]), carla.send("2"))
     await bot.settle()

@@ -89,7 +89,7 @@ async def test_coordinator_opens_another_room_and_sets_its_cap(bot: BotHarness) 
     table = await carla.next_edit()
     hart_meal = (await bot.services.meals.upcoming("hart"))[0]
     assert "woensdag 2 december" in table.text
-    await carla.press("🔢 Plekken voor alle maaltijden")
+    await carla.press("🔢 Plekken voor alle eettafels")
     question = await carla.next_edit()
     assert "Hart voor Leidsche Rijn" in question.text
     await carla.send("8")
@@ -99,7 +99,7 @@ async def test_coordinator_opens_another_room_and_sets_its_cap(bot: BotHarness) 
     table = await carla.next_message()  # back on Hart's list, not TOP's
     assert "woensdag 2 december" in table.text and "8 plekken" in table.text
     # Other meals of that room, not of TOP.
-    await carla.press("📅 Andere maaltijden")
+    await carla.press("📅 Andere eettafels")
     other = await carla.next_edit()
     assert "Hart voor Leidsche Rijn" in other.text
     assert any(b.get("callback_data") == f"meal:t:{hart_meal.meal.id}"
@@ -121,7 +121,7 @@ async def test_volunteers_cannot_open_other_rooms(bot: BotHarness) -> None:
     for data in ("meal:tr:hart", "meal:tlr:hart"):
         await vera.press_data(data)
         text, alert = await last_answer(bot, vera)
-        assert alert and "niet doen voor deze maaltijd" in text
+        assert alert and "niet doen voor deze eettafel" in text
     await vera.press_data("meal:rcap:hart")
     text, alert = await last_answer(bot, vera)
     assert alert and "coördinator" in text

@@ -31,7 +31,7 @@ async def test_new_resident_onboards_with_buttons(bot: BotHarness) -> None:
     assert "TOP" in welcome.text
     menu = await user.next_message()
     labels = [label for row in menu.buttons for label in row]
-    assert "🍲 Samen eten" in labels and "📝 Hulp vragen" in labels
+    assert "🍲 Eettafel" in labels and "📝 Hulp vragen" in labels
     assert "📣 Bericht aan iedereen" not in labels, "residents do not see coordinator buttons"
 
     person = await bot.person(user)

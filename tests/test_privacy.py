@@ -101,7 +101,7 @@ async def test_my_data_summary_is_readable_and_translated(bot: BotHarness) -> No
     text = summary.text
     for expected in ("Naam: Fatima", "Telefoonnummer: 06 12345678", "Taal: Nederlands",
                      "BuurtWerkKamer: TOP", "Rol: bewoner", "Berichten: aan",
-                     "Samen eten: 1 aanmelding", "Hulpvragen: 1 vraag",
+                     "Eettafel: 1 aanmelding", "Hulpvragen: 1 vraag",
                      "Activiteiten: 1 aanmelding", "Weekprogramma per bericht: TOP",
                      "Belronde: aan"):
         assert expected in text, expected
@@ -167,7 +167,7 @@ async def test_forget_me_erases_every_feature_and_the_person_comes_back_fresh(
     user.chat.skip_pending()
     await user.send("/mijngegevens")
     text = (await user.next_message()).text
-    assert "Fatima" not in text and "06 12345678" not in text and "Samen eten" not in text
+    assert "Fatima" not in text and "06 12345678" not in text and "Eettafel" not in text
     data = json.loads(bot.sandbox.document_bytes(await user.next_message()))
     assert set(data) == {"profile"}
 

@@ -229,7 +229,7 @@ async def test_meal_decline_reason_buttons_fit_on_a_phone(bot: BotHarness) -> No
                 if len(label) > MAX_LABEL]
     assert not too_long, too_long
     # The question says what each short button sends.
-    assert "Niet uit de wijk: “De maaltijd is voor" in (vera.last.text or ""), vera.last.text
+    assert "Niet uit de wijk: “De eettafel is voor" in (vera.last.text or ""), vera.last.text
     await vera.press("👥 Dubbel aangemeld", message=vera.last)
     await bot.settle()
     assert await bot.db.fetchval("SELECT status FROM meal_signups") == "declined"

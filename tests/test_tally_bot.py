@@ -49,7 +49,7 @@ async def test_turf_registers_regulars_walkins_and_counts(bot: BotHarness) -> No
     choose = await volunteer.next_message()
     labels = [b for row in choose.buttons for b in row]
     assert "10:00 Koffieochtend" in labels or "10:00 Coffee morning" in labels
-    assert not any("Shared dinner" in b or "Samen eten" in b for b in labels)
+    assert not any("Shared dinner" in b or "Eettafel" in b for b in labels)
     await volunteer.press(labels[0])
     listing = await volunteer.next_edit()
     names = [b for row in listing.buttons for b in row]
@@ -67,7 +67,7 @@ async def test_turf_registers_regulars_walkins_and_counts(bot: BotHarness) -> No
     await volunteer.press("Anna")
     await volunteer.next_edit()
     # A walk-in code: a name is refused, a code is kept (upper case, per room).
-    await volunteer.press("➕ Code binnenloper")
+    await volunteer.press("➕ Code losse bezoeker")
     await volunteer.next_edit()
     await volunteer.send("Fatima")
     refused = await volunteer.next_message()
@@ -154,19 +154,19 @@ async def test_rapport_for_coordinators_only(bot: BotHarness) -> None:
     coordinator = await bot.coordinator()
     await coordinator.send("/rapport")
     await coordinator.next_message()
-    await coordinator.press("Ander tijdvak…")
+    await coordinator.press("Andere periode…")
     await coordinator.next_edit()
     await coordinator.send("zomaar iets")
     assert "niet begrepen" in (await coordinator.next_message()).text
     await coordinator.send("2030")
     future = await coordinator.next_message()
     assert "nog niet begonnen" in future.text
-    await coordinator.press("Ander tijdvak…", message=future)
+    await coordinator.press("Andere periode…", message=future)
     await coordinator.next_edit()
     await coordinator.send("2021")
     summary = await coordinator.next_message()
     assert "Deelnamerapport: 2021" in summary.text
-    assert "Totaal unieke deelnemers: 4 van 400 (1%)" in summary.text
+    assert "Totaal verschillende deelnemers: 4 van 400 (1%)" in summary.text
     assert "Anna" not in summary.text and "Bilal" not in summary.text
     sheet = await coordinator.next_message()
     assert sheet.document and sheet.document["file_name"] == "buurtbot-rapport-2021.xlsx"
@@ -247,7 +247,7 @@ async def test_turf_pages_through_regulars_and_takes_back_a_walkin(bot: BotHarne
     text, alert = await press_for_answer(bot, volunteer, f"tal:p:occ.12:{day}:two")
     assert alert and "werkt niet meer" in text
     # A walk-in code typed by mistake is taken back with one tap.
-    await volunteer.press("➕ Code binnenloper", message=marked)
+    await volunteer.press("➕ Code losse bezoeker", message=marked)
     await volunteer.next_edit()
     await volunteer.send("XY34")
     listing = await volunteer.next_message()

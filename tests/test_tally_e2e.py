@@ -80,7 +80,7 @@ async def a_real_week(bot: BotHarness):
     assert "Hanna" not in labels(listing)
     await vera.press("Fatima")
     await vera.next_edit()
-    await vera.press("➕ Code binnenloper", message=vera.last)
+    await vera.press("➕ Code losse bezoeker", message=vera.last)
     await vera.next_edit()
     await vera.send("ab12")
     await vera.next_message()
@@ -160,7 +160,7 @@ async def test_rapport_and_cli_count_real_records_and_erasure_keeps_the_past(
     # A letter read and the letters hour: one person.
     assert "Brieven en formulieren: 1 van 150 (1%)" in top
     assert "Schulden en geld: 1 van 40 (3%)" in top
-    assert "Totaal unieke deelnemers: 2 van 400 (1%)" in top
+    assert "Totaal verschillende deelnemers: 2 van 400 (1%)" in top
     for name in ("Fatima", "Vera", "Hanna", "AB12"):
         assert name not in summary.text
 
@@ -225,10 +225,11 @@ async def test_rapport_and_cli_count_real_records_and_erasure_keeps_the_past(
     await coordinator.next_message()
     await coordinator.press("Dit jaar")
     summary = await coordinator.next_edit()
-    assert "Totaal unieke deelnemers: 2 van 400" in summary.text.split("TOP")[1]
+    assert "Totaal verschillende deelnemers: 2 van 400" in summary.text.split("TOP")[1]
     sheet = await coordinator.next_message()
     data = bot.sandbox.document_bytes(sheet)
     book = openpyxl.load_workbook(io.BytesIO(data))
     table = {row[0]: row[1:] for row in book["TOP"].iter_rows(values_only=True) if row[0]}
-    assert table["Totaal unieke deelnemers"][:3] == (2, 2, 9)  # 6 + 2 + 1 contacts in activities
+    # 6 + 2 + 1 contacts in activities
+    assert table["Totaal verschillende deelnemers"][:3] == (2, 2, 9)
     assert table["Ontmoeting"][:3] == (2, 2, 6)

@@ -23,7 +23,7 @@ from telegram.ext import ApplicationHandlerStop, ConversationHandler
 
 from bot.context import BotContext
 from bot.handlers.delivery import Delivery, Retry, classify, keep_for_retry
-from bot.i18n import translator
+from bot.i18n import mark_rtl, translator
 from bot.services.users import COORDINATOR, RESIDENT, VOLUNTEER
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,8 @@ H = TypeVar("H", bound=Handler)
 def kb(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
     """Inline keyboard from rows of (label, callback_data)."""
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+        [[InlineKeyboardButton(mark_rtl(label), callback_data=data) for label, data in row]
+         for row in rows]
     )
 
 
@@ -88,7 +89,7 @@ async def guard_groups(update: Update, context: BotContext) -> None:
 async def safe_answer(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
     """Answer a button press; an old query Telegram no longer knows must not crash anything."""
     try:
-        await query.answer(text=text, show_alert=alert)
+        await query.answer(text=mark_rtl(text) if text else text, show_alert=alert)
     except BadRequest as exc:
         log.info("could not answer callback query: %s", exc.message)
 

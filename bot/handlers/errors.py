@@ -10,6 +10,7 @@ from telegram.ext import Application
 
 from bot.context import BotContext
 from bot.handlers.common import stale_button
+from bot.i18n import mark_rtl
 from bot.log_safe import without_data
 
 log = logging.getLogger("bot.errors")
@@ -40,7 +41,7 @@ async def on_error(update: object, context: BotContext) -> None:
         try:
             if update.callback_query:
                 await update.callback_query.answer(
-                    t._("Sorry, something went wrong. Please try again."), show_alert=True
+                    mark_rtl(t._("Sorry, something went wrong. Please try again.")), show_alert=True
                 )
             else:
                 await context.bot.send_message(

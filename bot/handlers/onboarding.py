@@ -27,7 +27,7 @@ from bot.handlers.checkins import offer_after_onboarding as offer_checkin
 from bot.handlers.commands import set_person_commands
 from bot.handlers.common import END, kb, notify, one_per_row, reply, stale_button
 from bot.handlers.menu import menu_markup, show_menu
-from bot.i18n import LANGUAGES, translator
+from bot.i18n import LANGUAGES, own_direction, translator
 from bot.services.users import MAX_NAME, VOLUNTEER, InviteResult, Redemption
 
 LANGUAGE, ROOM, PRIVACY, NAME = "language", "room", "privacy", "name"
@@ -40,7 +40,9 @@ def language_markup():
 
 def language_prompt() -> str:
     """The one text shown before we know the language: in every shipped language."""
-    return "\n".join(translator(code)._("Choose your language.") for code in LANGUAGES)
+    # Each line in its own direction: the Dutch line is not laid out right to left.
+    return "\n".join(
+        own_direction(translator(code)._("Choose your language.")) for code in LANGUAGES)
 
 
 def room_markup(context: BotContext):
@@ -217,7 +219,9 @@ async def name_text(update: Update, context: BotContext) -> str | int:
     text = (update.message.text or "").strip()
     if len(text) > MAX_NAME or "\n" in text:
         await update.message.reply_text(
-            t.bidi(t._("Please keep it short: one name of at most {n} letters.").format(n=MAX_NAME))
+            t.bidi(t.ngettext("Please keep it short: one name of at most {n} letter.",
+                              "Please keep it short: one name of at most {n} letters.",
+                              MAX_NAME).format(n=MAX_NAME))
         )
         return NAME
     context.person = await context.services.users.set_name(context.person, text)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.sandbox.state import SandboxChat, SandboxMessage
+from bot.sandbox.state import SandboxChat, SandboxMessage, plain
 
 if TYPE_CHECKING:
     from bot.sandbox.server import Sandbox
@@ -212,14 +212,14 @@ class SandboxUser:
         for msg in candidates:
             for row in msg.inline_keyboard:
                 for button in row:
-                    if button.get("text") == text:
+                    if plain(button.get("text", "")) == plain(text):
                         if "callback_data" not in button:
                             raise LookupError(f"button {text!r} is not a callback button")
                         return await self.press_data(button["callback_data"], message=msg)
             for row in msg.reply_keyboard:
                 for button in row:
                     label = button if isinstance(button, str) else button.get("text")
-                    if label == text:
+                    if plain(label or "") == plain(text):
                         if isinstance(button, dict) and button.get("request_contact"):
                             # Telegram asks "share your phone number?" and sends a contact.
                             return await self.share_contact(chat=self._chat_of(msg))

@@ -12,6 +12,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+#: Invisible direction marks and isolates (LRM, RLM, LRE…PDF, LRI…PDI): a person does not
+#: read them, so tests compare labels and texts without them (``plain``).
+_BIDI_CONTROLS = str.maketrans("", "", "\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                               "\u2066\u2067\u2068\u2069")
+
+
+def plain(text: str) -> str:
+    """``text`` without invisible direction marks and isolates."""
+    return text.translate(_BIDI_CONTROLS)
+
 if TYPE_CHECKING:
     from bot.sandbox.driver import SandboxUser
 
@@ -111,6 +121,12 @@ class SandboxMessage:
         return self.raw.get("text", self.raw.get("caption"))
 
     @property
+    def plain_text(self) -> str | None:
+        """``text`` without invisible direction marks and isolates: what a person reads."""
+        text = self.text
+        return None if text is None else plain(text)
+
+    @property
     def caption(self) -> str | None:
         return self.raw.get("caption")
 
@@ -148,9 +164,11 @@ class SandboxMessage:
 
     @property
     def buttons(self) -> list[list[str]]:
-        """Button texts per row (inline keyboard, or reply keyboard)."""
+        """Button texts per row (inline keyboard, or reply keyboard), as a person reads them
+        (without invisible direction marks; ``inline_keyboard`` has the raw labels)."""
         rows = self.inline_keyboard or self.reply_keyboard
-        return [[b if isinstance(b, str) else b.get("text", "") for b in row] for row in rows]
+        return [[plain(b if isinstance(b, str) else b.get("text", "")) for b in row]
+                for row in rows]
 
     @property
     def button_data(self) -> dict[str, str]:

@@ -38,7 +38,7 @@ def keycap(number: int) -> str:
 
 
 def _span(t: Translator, entry: CalendarEntry) -> str:
-    return f"{t.time(entry.starts_at)}–{t.time(entry.ends_at)}"
+    return t.span(t.time(entry.starts_at), t.time(entry.ends_at))
 
 
 def entry_line(t: Translator, entry: CalendarEntry, mine: bool = False,
@@ -66,7 +66,7 @@ def entry_line(t: Translator, entry: CalendarEntry, mine: bool = False,
     elif waiting:
         extras.append("⏳ " + t._("you are on the waiting list"))
     if extras:
-        line += "  (" + "; ".join(extras) + ")"
+        line += "  (" + t.semicolon.join(extras) + ")"
     return line
 
 
@@ -95,7 +95,7 @@ def week_text(t: Translator, room: Room, monday: date, entries: list[CalendarEnt
         lines.append(t._("Nothing is planned this week."))
     for day in sorted(days):
         lines.append("")
-        lines.append(f"<b>{t.date(day).capitalize()}</b>")
+        lines.append(f"<b>{t.day_heading(day)}</b>")
         lines.extend(entry_line(t, entry, entry.ref in (mine or set()),
                                 entry.ref in (waiting or set()),
                                 (numbers or {}).get(entry.ref)) for entry in days[day])
@@ -174,7 +174,7 @@ def print_section(t: Translator, room: Room, monday: date,
         nothing = t._("Nothing is planned this week.")
         parts.append(f"<p>{escape(nothing)}</p>")
     for day in sorted(days):
-        parts.append(f"<h2>{escape(t.date(day).capitalize())}</h2><table>")
+        parts.append(f"<h2>{escape(t.day_heading(day))}</h2><table>")
         for entry in days[day]:
             cls = ' class="cancelled"' if entry.cancelled else ""
             extra = ""

@@ -9,8 +9,10 @@ from bot.sandbox import SandboxUser
 from bot.sandbox.state import SandboxMessage
 from tests.auxil.harness import BotHarness
 
+MY_ROOM = "🏠 Iedereen in mijn BuurtWerkKamer"
 
-async def compose(coordinator: SandboxUser, text: str, audience: str = "🏠 Iedereen in mijn kamer",
+
+async def compose(coordinator: SandboxUser, text: str, audience: str = MY_ROOM,
                   language: str | None = None) -> SandboxMessage:
     """/omroep → text → audience → the preview question (returned)."""
     await coordinator.send("/omroep")
@@ -27,7 +29,7 @@ async def compose(coordinator: SandboxUser, text: str, audience: str = "🏠 Ied
 
 
 async def send_now(bot: BotHarness, coordinator: SandboxUser, text: str,
-                   audience: str = "🏠 Iedereen in mijn kamer", language: str | None = None,
+                   audience: str = MY_ROOM, language: str | None = None,
                    wait: float = 20.0) -> SandboxMessage:
     """Compose, confirm, and return the final report message."""
     await compose(coordinator, text, audience, language)

@@ -100,10 +100,13 @@ async def got_text(update: Update, context: BotContext) -> int:
         await reply(update, context, t._("Your message is empty. Please write a text."))
         return TEXT
     if problem == "too_long":
-        await reply(update, context, t._(
+        length = text_length(message.text)
+        await reply(update, context, t.ngettext(
+            "Your message has {n} character; an announcement can have at most {max}. "
+            "Please make it shorter, or send it as two announcements.",
             "Your message has {n} characters; an announcement can have at most {max}. "
-            "Please make it shorter, or send it as two announcements.").format(
-                n=t.number(text_length(message.text)), max=t.number(MAX_TEXT)))
+            "Please make it shorter, or send it as two announcements.", length).format(
+                n=t.number(length), max=t.number(MAX_TEXT)))
         draft["too_long_at"] = sent_at
         return TEXT
     draft.pop("too_long_at", None)

@@ -13,7 +13,7 @@ from telegram import InlineKeyboardMarkup
 from bot.handlers.common import (
     kb,
 )
-from bot.i18n import N_, Translator, shorten
+from bot.i18n import N_, Translator, own_direction, shorten
 from bot.store.broadcasts import BroadcastRow
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ def render_announcement(t: Translator, broadcast: BroadcastRow | dict[str, Any],
         footer = t._("No more announcements? Tap /berichten.") if footer else ""
     parts = [f"<b>{header}</b>"]
     if text:
-        parts.append(text)
+        parts.append(own_direction(text))  # the coordinator's own words keep their direction
     if footer:
         parts.append(f"<i>{footer}</i>")
     return t.bidi("\n\n".join(parts))

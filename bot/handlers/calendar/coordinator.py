@@ -39,10 +39,12 @@ log = logging.getLogger(__name__)
 def _error_text(t: Translator, code: str) -> str:
     return {
         "title_empty": t._("Please type a title."),
-        "title_long": t._("That title is too long. Please use at most {n} characters.").format(
-            n=MAX_TITLE),
-        "leader_long": t._("That name is too long. Please use at most {n} characters.").format(
-            n=MAX_LEADER),
+        "title_long": t.ngettext("That title is too long. Please use at most {n} character.",
+                                 "That title is too long. Please use at most {n} characters.",
+                                 MAX_TITLE).format(n=MAX_TITLE),
+        "leader_long": t.ngettext("That name is too long. Please use at most {n} character.",
+                                  "That name is too long. Please use at most {n} characters.",
+                                  MAX_LEADER).format(n=MAX_LEADER),
         "past": t._("That moment has already passed. Please choose a moment in the future."),
         "already_cancelled": t._("This activity was already cancelled."),
         "started": t._("This activity has already started; it cannot be changed any more."),
@@ -157,7 +159,7 @@ async def programme_occurrence(update: Update, context: BotContext) -> None:
         return
     t = context.t
     entry = context.services.calendar.entry(row)
-    text = (f"<b>{title_of(t, entry)}</b>\n{t.datetime(row.starts_at).capitalize()}\n"
+    text = (f"<b>{title_of(t, entry)}</b>\n{t.capitalise(t.datetime(row.starts_at))}\n"
             + t.ngettext("{n} person signed up", "{n} people signed up", row.taken).format(
                 n=row.taken))
     back = f"cal:ps:{row.series_id}" if row.series_id else f"cal:p:{row.room}"

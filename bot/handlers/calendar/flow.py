@@ -70,8 +70,10 @@ async def new_start(update: Update, context: BotContext) -> str | int:
         return END
     context.user_data[DRAFT] = {"kind": parsed[0], "room": parsed[1], "days": []}  # type: ignore[index]
     t = context.t
-    await reply(update, context, t._("What is the activity called? Type the title (at most {n} "
-                                     "characters).").format(n=MAX_TITLE), kb([_stop_row(t)]))
+    await reply(update, context, t.ngettext(
+        "What is the activity called? Type the title (at most {n} character).",
+        "What is the activity called? Type the title (at most {n} characters).",
+        MAX_TITLE).format(n=MAX_TITLE), kb([_stop_row(t)]))
     return TITLE
 
 
@@ -275,8 +277,10 @@ async def ask_leader(update: Update, context: BotContext) -> str | int:
     if draft.get("kind") != "w" or "signup" not in draft:
         return await stale_button(update, context)
     t = context.t
-    await reply(update, context, t._("Who leads it? Type a name (at most {n} characters), for "
-                                     "example: Ans or Taalhuis.").format(n=MAX_LEADER),
+    await reply(update, context, t.ngettext(
+        "Who leads it? Type a name (at most {n} character), for example: Ans or Taalhuis.",
+        "Who leads it? Type a name (at most {n} characters), for example: Ans or Taalhuis.",
+        MAX_LEADER).format(n=MAX_LEADER),
                 kb([_stop_row(t)]))
     return LEADER
 

@@ -160,8 +160,11 @@ async def ask_note(update: Update, context: BotContext) -> str | int:
 async def _ask_note_text(update: Update, context: BotContext) -> None:
     t = context.t
     await reply(update, context,
-                t._("How did it go? Write a short note for the room (at most {n} letters), or "
-                    "tap No note. Write no medical details.").format(n=MAX_NOTE),
+                t.ngettext("How did it go? Write a short note for the room (at most {n} letter), "
+                           "or tap No note. Write no medical details.",
+                           "How did it go? Write a short note for the room (at most {n} letters), "
+                           "or tap No note. Write no medical details.",
+                           MAX_NOTE).format(n=MAX_NOTE),
                 kb([[(t._("No note"), "chk:nonote")]]))
 
 
@@ -215,8 +218,9 @@ async def note_text(update: Update, context: BotContext) -> str | int:
     t = context.t
     text = (update.effective_message.text or "").strip()
     if len(text) > MAX_NOTE:
-        await update.effective_message.reply_text(t.bidi(t._(
-            "Please keep it short: at most {n} letters.").format(n=MAX_NOTE)))
+        await update.effective_message.reply_text(t.bidi(t.ngettext(
+            "Please keep it short: at most {n} letter.",
+            "Please keep it short: at most {n} letters.", MAX_NOTE).format(n=MAX_NOTE)))
         return NOTE
     return await _finish(update, context, text)
 

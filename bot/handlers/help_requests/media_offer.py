@@ -73,9 +73,12 @@ async def offer_help(update: Update, context: BotContext) -> None:
             "photo of the letter instead, or bring it to the BuurtWerkKamer.")))
         return
     if entry == "too_long":
-        await message.reply_text(t.bidi(t._(
-            "This voice message is too long. Please keep it under {n} minutes, or come by the "
-            "BuurtWerkKamer to tell us.").format(n=MAX_VOICE_SECONDS // 60)))
+        minutes = MAX_VOICE_SECONDS // 60
+        await message.reply_text(t.bidi(t.ngettext(
+            "This voice message is too long. Please keep it under {n} minute, or come by "
+            "the BuurtWerkKamer to tell us.",
+            "This voice message is too long. Please keep it under {n} minutes, or come by "
+            "the BuurtWerkKamer to tell us.", minutes).format(n=minutes)))
         return
     assert isinstance(entry, list)
     user_data = context.user_data

@@ -103,8 +103,10 @@ def refusal_text(t: Translator, refusal: Refusal) -> str:
         Refusal.TAKEN: t._("Another volunteer has just taken this request on. Thank you anyway!"),
         Refusal.NOT_OPEN: t._("This request is no longer open, so nothing was changed."),
         Refusal.NOT_HOLDER: t._("Only the volunteer who took this request on can do that."),
-        Refusal.TOO_LONG: t._("That is too long, so nothing was saved. "
-                              "Please keep it under {n} characters.").format(n=MAX_NOTE),
+        Refusal.TOO_LONG: t.ngettext(
+            "That is too long, so nothing was saved. Please keep it under {n} character.",
+            "That is too long, so nothing was saved. Please keep it under {n} characters.",
+            MAX_NOTE).format(n=MAX_NOTE),
         Refusal.NO_CONSENT: t._("Without the resident's agreement we do not hand over."),
         Refusal.UNKNOWN_PARTNER: t._("I do not know that partner organisation."),
         Refusal.ALREADY: t._("Thank you, this was already noted. Nothing was changed."),

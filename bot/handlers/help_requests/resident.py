@@ -165,9 +165,11 @@ async def details_text(update: Update, context: BotContext) -> str:
     text = (update.message.text or "").strip()
     combined = (draft.get("description", "") + "\n" + text).strip()
     if len(combined) > MAX_DESCRIPTION:
-        return await _ack(update, context, t._(
+        return await _ack(update, context, t.ngettext(
+            "That is too long, so I did not keep it. Please write at most {n} character, or "
+            "send a photo or a voice message instead.",
             "That is too long, so I did not keep it. Please write at most {n} characters, or "
-            "send a photo or a voice message instead.").format(n=MAX_DESCRIPTION))
+            "send a photo or a voice message instead.", MAX_DESCRIPTION).format(n=MAX_DESCRIPTION))
     draft["description"] = combined
     return await _ack(update, context, t._("Thank you, I wrote that down. Anything else? "
                                            "Or tap Next."))
@@ -180,9 +182,10 @@ async def details_media(update: Update, context: BotContext) -> str:
     draft = _draft(context)
     media: list = draft.setdefault("media", [])
     if len(media) >= MAX_MEDIA:
-        return await _ack(update, context, t._(
-            "That is enough photos and messages, thank you ({n} at most). Tap Next.").format(
-                n=MAX_MEDIA))
+        return await _ack(update, context, t.ngettext(
+            "That is enough photos and messages, thank you ({n} at most). Tap Next.",
+            "That is enough photos and messages, thank you ({n} at most). Tap Next.",
+            MAX_MEDIA).format(n=MAX_MEDIA))
     too_big = (t._("This file is too big (more than 20 MB), so I cannot pass it on. Please "
                    "take a photo of the letter instead, or bring it to the BuurtWerkKamer.")
                if draft.get("kind") in LETTER_KINDS else
@@ -197,9 +200,12 @@ async def details_media(update: Update, context: BotContext) -> str:
     elif message.voice:
         voice = message.voice
         if voice.duration > MAX_VOICE_SECONDS:
-            return await _ack(update, context, t._(
+            return await _ack(update, context, t.ngettext(
+                "This voice message is too long. Please keep it under {n} minute, or come by "
+                "the BuurtWerkKamer to tell us.",
                 "This voice message is too long. Please keep it under {n} minutes, or come by "
-                "the BuurtWerkKamer to tell us.").format(n=MAX_VOICE_SECONDS // 60))
+                "the BuurtWerkKamer to tell us.", MAX_VOICE_SECONDS // 60).format(
+                    n=MAX_VOICE_SECONDS // 60))
         if (voice.file_size or 0) > MAX_FILE_BYTES:
             return await _ack(update, context, too_big)
         entry = ["voice", voice.file_id]
@@ -224,8 +230,11 @@ async def details_media(update: Update, context: BotContext) -> str:
         if len(combined) <= MAX_DESCRIPTION:
             draft["description"] = combined
         else:  # never drop someone's words without saying so
-            said += " " + t._("The words with it were too long, so I did not keep them. "
-                              "Please write at most {n} characters.").format(n=MAX_DESCRIPTION)
+            said += " " + t.ngettext(
+                "The words with it were too long, so I did not keep them. "
+                "Please write at most {n} character.",
+                "The words with it were too long, so I did not keep them. "
+                "Please write at most {n} characters.", MAX_DESCRIPTION).format(n=MAX_DESCRIPTION)
     return await _ack(update, context, said + " " + t._("Anything else? Or tap Next."))
 
 

@@ -50,7 +50,7 @@ NOTE = "note"
 
 
 def _line(t: Translator, request: RequestRow) -> str:
-    return f"• {request.id}. {kind_label(t, request.kind)}, {due_text(t, request)}"
+    return f"• {request.id}. {kind_label(t, request.kind)}{t.comma}{due_text(t, request)}"
 
 
 @requires(VOLUNTEER)
@@ -76,7 +76,8 @@ async def show_queue(update: Update, context: BotContext) -> None:
         lines.append(t._("There are no open requests. Thank you for checking!"))
     lines += [_line(t, r) for r in queue.open]
     if queue.total > len(queue.open):
-        lines.append(t._("…and {n} more.").format(n=queue.total - len(queue.open)))
+        more = queue.total - len(queue.open)
+        lines.append(t.ngettext("…and {n} more.", "…and {n} more.", more).format(n=more))
     buttons = [(t._("Open {n}").format(n=r.id), f"help:view:{r.id}") for r in queue.mine]
     buttons += [(t._("Open {n}").format(n=r.id), f"help:view:{r.id}")
                 for r, _holder in queue.held_by_others]

@@ -24,7 +24,7 @@ from bot.handlers.common import (
 from bot.handlers.meals.render import DECLINE_REASONS, PROMPT_MINUTES, TEXT, refuse
 from bot.handlers.meals.resident import after, tell_cook_late_diet
 from bot.handlers.meals.volunteer import show_table, volunteer_done
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from bot.services.meals import (
     MAX_NOTE,
     Outcome,
@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 
 PROMPTS = {
-    "note": N_("What are you allergic to? Write it in a few words (at most {n} characters)."),
+    "note": "",  # counted: see allergy_question
     "no": N_("Why can this person not come? Choose a reason or type your own. "
              "The person will read it."),
     "add": N_("Type the name or initials of the person without Telegram."),
@@ -80,7 +80,7 @@ async def ask_text(update: Update, context: BotContext) -> int:
         rows = [[(t._(label), f"meal:nr:{target}:{i}")] for i, (label, _) in
                 enumerate(DECLINE_REASONS)]
     rows.append([(t._("Stop"), "meal:stop")])
-    question = t._(PROMPTS[kind]).format(n=MAX_NOTE)
+    question = allergy_question(t) if kind == "note" else t._(PROMPTS[kind])
     config_room = context.services.config.room(room)
     if kind == "no":  # the buttons are short: say here what each one sends
         question += "\n\n" + "\n".join(
@@ -90,6 +90,19 @@ async def ask_text(update: Update, context: BotContext) -> int:
                        "to 40.").format(room=escape(config_room.name))
     await reply(update, context, question, kb(rows))
     return TEXT
+
+
+def allergy_question(t: Translator) -> str:
+    return t.ngettext(
+        "What are you allergic to? Write it in a few words (at most {n} character).",
+        "What are you allergic to? Write it in a few words (at most {n} characters).",
+        MAX_NOTE).format(n=MAX_NOTE)
+
+
+def too_long_text(t: Translator, limit: int) -> str:
+    return t.ngettext("That is too long. Please write it in at most {n} character.",
+                      "That is too long. Please write it in at most {n} characters.",
+                      limit).format(n=limit)
 
 
 async def _noop(update: Update, context: BotContext) -> int:
@@ -111,9 +124,7 @@ async def got_text(update: Update, context: BotContext) -> int:
     if kind == "note":
         if len(text) > MAX_NOTE:
             context.user_data["meal_prompt"] = prompt  # type: ignore[index]
-            await update.message.reply_text(t.bidi(t._(
-                "That is too long. Please write it in at most {n} characters.").format(
-                    n=MAX_NOTE)))
+            await update.message.reply_text(t.bidi(too_long_text(t, MAX_NOTE)))
             return TEXT
         result = await services.meals.set_note(person, target, text)
         await after(update, context, result)
@@ -122,9 +133,7 @@ async def got_text(update: Update, context: BotContext) -> int:
     if kind == "no":
         if len(text) > MAX_NOTE * 2:
             context.user_data["meal_prompt"] = prompt  # type: ignore[index]
-            await update.message.reply_text(t.bidi(t._(
-                "That is too long. Please write it in at most {n} characters.").format(
-                    n=MAX_NOTE * 2)))
+            await update.message.reply_text(t.bidi(too_long_text(t, MAX_NOTE * 2)))
             return TEXT
         result = await services.meals.decline(person, target, text)
         await volunteer_done(update, context, result, None)
@@ -132,8 +141,7 @@ async def got_text(update: Update, context: BotContext) -> int:
     if kind == "add":
         if len(text) > 64:
             context.user_data["meal_prompt"] = prompt  # type: ignore[index]
-            await update.message.reply_text(t.bidi(t._(
-                "That is too long. Please write it in at most {n} characters.").format(n=64)))
+            await update.message.reply_text(t.bidi(too_long_text(t, 64)))
             return TEXT
         result = await services.meals.add_offline(person, target, text)
         if result.outcome is Outcome.WAITLISTED:
@@ -159,10 +167,13 @@ async def got_text(update: Update, context: BotContext) -> int:
         result = await services.meals.set_room_cap(person, room, int(number))
         config_room = services.config.room(room)
         if result.outcome is Outcome.OK and config_room is not None:
-            text = t._("Done: the coming meals of your room have {n} seats.").format(
-                n=int(number)) if room == person.room else t._(
-                "Done: the coming meals of {room} have {n} seats.").format(
-                    room=escape(config_room.name), n=int(number))
+            seats = int(number)
+            text = t.ngettext("Done: the coming meals of your room have {n} seat.",
+                              "Done: the coming meals of your room have {n} seats.",
+                              seats).format(n=seats) if room == person.room else t.ngettext(
+                "Done: the coming meals of {room} have {n} seat.",
+                "Done: the coming meals of {room} have {n} seats.", seats).format(
+                    room=escape(config_room.name), n=seats)
             await update.message.reply_text(t.bidi(text))
         await volunteer_done(update, context, result, None, room)
     return END

@@ -86,8 +86,10 @@ def _report_text(t: Translator, report: Report) -> str:
                     value=value, target=t.number(row.target), percent=row.percent)
             lines.append(f"• {escape(row.label)}: {value}")
     if len(report.rooms) > 1:
-        lines += ["", t._("All rooms together: {n} unique participants.").format(
-            n=t.number(report.overall.total_unique))]
+        unique = report.overall.total_unique
+        lines += ["", t.ngettext("All rooms together: {n} unique participant.",
+                                 "All rooms together: {n} unique participants.",
+                                 unique).format(n=t.number(unique))]
     lines += ["", t._("Numbers are unique residents; for odd jobs, the number of jobs. "
                       "The spreadsheet has all columns.")]
     return "\n".join(lines)

@@ -14,7 +14,7 @@ from typing import Any
 from bot.i18n import N_
 from bot.store.meals import MealRow, SignupRow
 
-TITLE = N_("Eettafel")
+TITLE = N_("Shared dinner")
 CATEGORY = "sociale_ontmoeting"
 MEAL_LENGTH = timedelta(hours=2)
 SCHEDULE_AHEAD = timedelta(weeks=3)
