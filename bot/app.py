@@ -30,12 +30,14 @@ from bot.handlers import (
     meals,
     menu,
     onboarding,
+    ops,
     tally,
     volunteers,
 )
 from bot.handlers.commands import set_default_commands
 from bot.handlers.common import guard_groups, load_person
 from bot.persistence import SqlitePersistence
+from bot.request import ContactRequest
 from bot.services import Services
 from bot.store.db import Database
 
@@ -43,7 +45,7 @@ from bot.store.db import Database
 warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
 
 FEATURES = (onboarding, menu, account, volunteers, calendar, meals, help_requests, checkins,
-            announcements, tally)
+            announcements, tally, ops)
 
 
 async def _post_init(app: BuurtApplication) -> None:
@@ -79,6 +81,11 @@ def build_application(
     )
     if rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    # Every answer from the Bot API is "contact with Telegram" for /healthz.
+    builder = builder.request(ContactRequest(services.ops.saw_telegram,
+                                             connection_pool_size=256))
+    builder = builder.get_updates_request(ContactRequest(services.ops.saw_telegram,
+                                                         connection_pool_size=1))
     app: BuurtApplication = builder.build()  # type: ignore[assignment]
     register_handlers(app)
     return app

@@ -13,6 +13,7 @@ from bot.services.calendar import CalendarService
 from bot.services.checkins import CheckinService
 from bot.services.help_requests import HelpRequestService
 from bot.services.meals import MealService
+from bot.services.ops import OpsService
 from bot.services.participation import ParticipationService
 from bot.services.privacy import PrivacyService
 from bot.services.tally import TallyService
@@ -34,6 +35,7 @@ class Services:
         self.checkins = CheckinService(self)
         self.announcements = AnnouncementService(self)
         self.tally = TallyService(self)
+        self.ops = OpsService(self)
 
     @property
     def features(self) -> list:
@@ -44,6 +46,7 @@ class Services:
             self.checkins,
             self.announcements,
             self.tally,
+            self.ops,
         ]
 
     async def start(self) -> None:
