@@ -53,7 +53,7 @@ async def test_run_stops_gracefully_on_sigterm_and_saves_the_conversation(
             lambda: any(name == "getUpdates" for name, _ in sandbox.calls), 60)
         # A second one is refused while the first runs: one line, exit 2.
         second = await _spawn(settings)
-        out, err = await asyncio.wait_for(second.communicate(), 60)
+        _out, err = await asyncio.wait_for(second.communicate(), 60)
         assert second.returncode == 2
         assert err.decode().strip().startswith("buurtbot: another buurtbot is already running")
         assert len(err.decode().strip().splitlines()) == 1

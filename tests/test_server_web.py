@@ -27,7 +27,7 @@ async def test_healthz_is_200_with_the_database_tick_outbox_and_telegram(
     server = await start_web(bot)
     try:
         await bot.tick()
-        status, body, headers = await get(server, "/healthz")
+        status, body, _ = await get(server, "/healthz")
         assert status == 200, body
         import json
 

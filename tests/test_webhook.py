@@ -40,7 +40,7 @@ async def test_the_bot_answers_through_the_webhook(hooked: WebhookHarness, sandb
     calls = [name for name, _ in sandbox.calls]
     assert "setWebhook" in calls and "getUpdates" not in calls
     assert hooked.server is not None
-    status, body, _ = await get(hooked.server, "/healthz")
+    _status, body, _ = await get(hooked.server, "/healthz")
     assert '"mode": "webhook"' in body
 
 
@@ -73,7 +73,7 @@ async def test_the_sandbox_refuses_http_webhooks_and_getupdates_while_set(sandbo
     from tests.auxil.harness import TOKEN
 
     async with Bot(TOKEN, base_url=sandbox.api_url) as bot:
-        with pytest.raises(BadRequest, match="(?i)https url must be provided"):
+        with pytest.raises(BadRequest, match=r"(?i)https url must be provided"):
             await bot.set_webhook("http://insecure.example/telegram")
         await bot.set_webhook(f"{PUBLIC}/x", secret_token="s3cret")
         with pytest.raises(Conflict, match="webhook is active"):
