@@ -81,3 +81,15 @@ async def test_the_sandbox_refuses_http_webhooks_and_getupdates_while_set(sandbo
         assert (await bot.get_webhook_info()).url == f"{PUBLIC}/x"
         await bot.delete_webhook()
         assert (await bot.get_webhook_info()).url == ""
+
+
+async def test_health_reports_what_telegram_says_about_a_failing_webhook(
+        hooked: WebhookHarness, sandbox) -> None:
+    await hooked.tick()
+    assert hooked.server is not None
+    assert (await get(hooked.server, "/healthz"))[0] == 200
+    sandbox.webhook_last_error = (int(sandbox.clock()), "Connection refused")
+    hooked.services.ops.last_webhook_probe = None
+    await hooked.tick()
+    status, body, _ = await get(hooked.server, "/healthz")
+    assert status == 503 and "Telegram reports: Connection refused" in body
