@@ -38,14 +38,18 @@ def pending_migrations(database: str | Path) -> list[int]:
     path = Path(database)
     if not path.exists() or path.stat().st_size == 0:
         return []
-    conn = sqlite3.connect(path)
     try:
+        conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
         try:
             done = {row[0] for row in conn.execute("SELECT number FROM schema_migrations")}
-        except sqlite3.OperationalError:
-            done = set()
-    finally:
-        conn.close()
+        finally:
+            conn.close()
+    except sqlite3.OperationalError as exc:
+        if "no such table" not in str(exc):
+            raise StartError(f"cannot read {path}: {exc}") from None
+        done = set()
+    except sqlite3.DatabaseError as exc:
+        raise StartError(f"{path} is not a database ({exc}); restore a backup") from None
     return [number for number, _name, _sql in migration_files() if number not in done]
 
 
