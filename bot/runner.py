@@ -107,10 +107,10 @@ async def serve(config: Config, *, clock: Clock | None = None,
     finally:
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
+        if server is not None:  # first: Telegram keeps webhook updates it cannot deliver
+            await server.stop()
         if app.running:
             await app.stop()
-        if server is not None:
-            await server.stop()
         await app.shutdown()
         for sig in STOP_SIGNALS:
             with contextlib.suppress(NotImplementedError, RuntimeError):
