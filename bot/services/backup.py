@@ -244,6 +244,7 @@ def prepare_restore(backup: str | Path, work_dir: str | Path, passphrase: str | 
         head = handle.read(len(MAGIC))
     plain = Path(work_dir) / (source.name + ".restoring")
     try:
+        plain.touch(mode=0o600)  # personal data: readable by the bot's user only
         if is_encrypted(head):
             plain.write_bytes(decrypt(source.read_bytes(), passphrase or ""))
         else:
