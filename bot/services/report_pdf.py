@@ -15,7 +15,11 @@ from pathlib import Path
 from bot.i18n import Translator, translator
 from bot.services.indicators import BEHIND, ON_TRACK, REACHED, ReportTable
 from bot.services.report_render import (
-    LEGEND, headers, lines, period_label, room_title,
+    LEGEND,
+    headers,
+    lines,
+    period_label,
+    room_title,
 )
 
 FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu",

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from bot.i18n import N_, Translator
 from bot.indicators_catalog import BLOCKS, MEASURES, VOLUNTEER_HOURS_YEAR
 from bot.services.indicators import (
-    ALL, BEHIND, ENTERED, ON_TRACK, REACHED, SURVEY, IndicatorRow, ReportTable, RoomTable,
+    ALL,
+    BEHIND,
+    ENTERED,
+    ON_TRACK,
+    REACHED,
+    SURVEY,
+    IndicatorRow,
+    ReportTable,
+    RoomTable,
     round_half_up,
 )
 
@@ -48,6 +56,20 @@ def period_label(t: Translator, report: ReportTable) -> str:
         return t.date(report.start, "MMMM y")
     return t._("{start} to {end}").format(start=t.date(report.start, "d MMMM y"),
                                           end=t.date(report.end, "d MMMM y"))
+
+
+def period_label_of(t: Translator, period) -> str:
+    """A :class:`bot.services.tally.Period`'s label (buttons of the enter flow)."""
+    return period.label(t)
+
+
+def value_of(t: Translator, indicator, value: float) -> str:
+    """An entered value as the coordinator typed it, in their language."""
+    if indicator.kind == "positive":
+        return t._("positive") if value else t._("negative")
+    if indicator.kind == "percent":
+        return t._("{n}%").format(n=_num(t, value))
+    return _num(t, value)
 
 
 def _num(t: Translator, value: float | int) -> str:

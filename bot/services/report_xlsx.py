@@ -14,7 +14,12 @@ import re
 from bot.i18n import Translator
 from bot.services.indicators import ReportTable, RoomTable, round_half_up
 from bot.services.report_render import (
-    LEGEND, STATUS, lines, period_label, room_title, source_text,
+    LEGEND,
+    STATUS,
+    lines,
+    period_label,
+    room_title,
+    source_text,
 )
 
 COLUMNS = (  # (header msgid key, width in characters)
