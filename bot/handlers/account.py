@@ -35,6 +35,7 @@ async def settings(update: Update, context: BotContext) -> None:
                 [(t._("🌐 Language"), "acc:lang"), (t._("🏠 My room"), "acc:room")],
                 [(t._("🔒 Privacy"), "acc:privacy"), (t._("📄 My data"), "acc:data")],
                 [(t._("🗑 Erase my data"), "acc:erase")],
+                [(t._("🌍 New in the Netherlands?"), "acc:newcomer")],
                 [announcements_button(t, context.person)],
                 [_back(t)],
             ]
