@@ -29,8 +29,8 @@ from bot.handlers import (
     help_requests,
     meals,
     menu,
-    newcomer,
     onboarding,
+    report_newcomer,
     report_outcomes,
     tally,
     volunteers,
@@ -45,7 +45,7 @@ from bot.store.db import Database
 warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
 
 FEATURES = (onboarding, menu, account, volunteers, calendar, meals, help_requests, checkins,
-            announcements, tally, newcomer, report_outcomes)
+            announcements, tally, report_newcomer, report_outcomes)
 
 
 async def _post_init(app: BuurtApplication) -> None:

@@ -12,9 +12,12 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
 from bot.handlers.common import kb, parse_data, reply, requires, stale_button
+from bot.i18n import N_
 from bot.services.users import RESIDENT
 
 MARK = "newcomer"
+#: The Settings button (shown by bot/handlers/account.py).
+SETTINGS_BUTTON = N_("🌍 New in the Netherlands?")
 
 
 def _buttons(t):
