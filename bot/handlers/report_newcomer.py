@@ -16,6 +16,17 @@ from bot.i18n import N_
 from bot.services.users import RESIDENT
 
 MARK = "newcomer"
+#: /mijngegevens: what the report counts a person as (bot/handlers/my_data.py shows it).
+MY_DATA_LINE = N_("Counted in the report (without your name) as: {what}")
+MARK_LABELS = {"newcomer": N_("new in the Netherlands"), "referred": N_("came via an agency")}
+
+
+def my_data_line(t, value) -> str:
+    marks = [m.get("mark") for m in value] if isinstance(value, list) else []
+    return t._(MY_DATA_LINE).format(what=t.join(t._(MARK_LABELS[m]) for m in marks
+                                                if m in MARK_LABELS))
+
+
 #: The Settings button (shown by bot/handlers/account.py).
 SETTINGS_BUTTON = N_("🌍 New in the Netherlands?")
 
