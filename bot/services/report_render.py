@@ -42,7 +42,7 @@ LEGEND = (
 
 
 def room_title(t: Translator, table: RoomTable) -> str:
-    return t._("All rooms") if table.room == ALL else table.name
+    return t._("All BuurtWerkKamers") if table.room == ALL else table.name
 
 
 def period_label(t: Translator, report: ReportTable) -> str:
