@@ -127,6 +127,11 @@ class ReportTable:
     rooms: tuple[RoomTable, ...]  # one per room of the report
     overall: RoomTable | None  # all rooms together (None for a one-room report)
     made_at: datetime
+    asked_end: date | None = None  # the period's own end when it was counted up to today
+
+    @property
+    def up_to_today(self) -> bool:
+        return self.asked_end is not None and self.end < self.asked_end
 
     @property
     def fraction(self) -> float:
@@ -377,6 +382,17 @@ class IndicatorService:
             next((t for t in tables if t.room == ALL), None),
             self.services.clock.now(),
         )
+
+    async def report(self, room: str | None, period) -> ReportTable:
+        """The table for a :class:`bot.services.tally.Period` as asked (a year, a quarter, ...):
+        checked (a future or reversed period is refused with ``ReportError``), counted up to
+        today, and labelled as asked ("2026", not "1 January to 30 November")."""
+        import dataclasses
+
+        checked = period.checked(self.services.clock.now().date())
+        made = await self.table(room, checked.start, checked.end)
+        return dataclasses.replace(made, period_key=period.key, kind=period.kind,
+                                   asked_end=period.end)
 
     async def _value(self, conn, indicator: Indicator, room: str, rooms: list[str],
                      entries: list[store.Entry], start: date, end: date

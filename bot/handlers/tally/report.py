@@ -114,9 +114,7 @@ def _table_text(t: Translator, table: ReportTable) -> str:
 
 
 async def _table(context: BotContext, period: Period, room: str) -> ReportTable:
-    checked = period.checked(context.services.clock.now().date())
-    return await context.services.indicators.table(None if room == ALL else room,
-                                                   checked.start, checked.end)
+    return await context.services.indicators.report(None if room == ALL else room, period)
 
 
 def _file_name(table: ReportTable, room: str, ext: str) -> str:
