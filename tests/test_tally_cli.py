@@ -39,7 +39,7 @@ async def test_csv_to_stdout_holds_the_worked_answer(seeded, capsysbinary) -> No
     out = capsysbinary.readouterr().out
     data = csv_rows(out)
     assert {r["Room"] for r in data} == {"TOP", "Hart voor Leidsche Rijn", "De Verbinding",
-                                          "All rooms"}
+                                          "All BuurtWerkKamers"}
     top = {r["Indicator key"]: r for r in data if r["Room"] == "TOP"}
     assert top["sociale_ontmoeting"]["Realised"] == "3"
     assert top["sociale_ontmoeting"]["Target (year)"] == "200"
@@ -51,7 +51,7 @@ async def test_csv_to_stdout_holds_the_worked_answer(seeded, capsysbinary) -> No
     assert top["referrals"]["Realised"] == "1"
     assert top["paying_members"]["Realised"] == "not entered yet"
     assert top["referred_residents"]["Target (year)"] == "10"
-    everyone = {r["Indicator key"]: r for r in data if r["Room"] == "All rooms"}
+    everyone = {r["Indicator key"]: r for r in data if r["Room"] == "All BuurtWerkKamers"}
     assert everyone["total"]["Realised"] == "5"
     assert everyone["total"]["Target (year)"] == "900"
     assert data[0]["Period start"] == "2021-01-01" and data[0]["Period end"] == "2021-12-31"

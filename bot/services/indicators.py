@@ -351,6 +351,7 @@ class IndicatorService:
         async with self.services.db.transaction() as conn:
             entries = await store.entries_overlapping(conn, [*rooms, ALL], start, end)
             tables = []
+            context = await _context(conn, self.services, rooms, start, end)
             targets_by_room = {r: config.rooms[r].targets for r in rooms}
             for r in [*rooms, *([ALL] if room is None else [])]:
                 if r == ALL:
@@ -372,9 +373,8 @@ class IndicatorService:
                         status_of(indicator, value, target, pro, row.too_few_answers),
                         entered_for,
                     ))
-                context = await _context(conn, self.services, r, rooms, start, end)
                 tables.append(RoomTable(r, "" if r == ALL else config.rooms[r].name,
-                                        tuple(rows), *context))
+                                        tuple(rows), *context[r]))
         key = _period_key(start, end)
         return ReportTable(
             start, end, key[0], key[1],
@@ -458,8 +458,8 @@ def _period_key(start: date, end: date) -> tuple[str, str]:
     return Period(start, end).key, "custom"
 
 
-async def _context(conn, services: Services, room: str, rooms: list[str], start: date,
-                   end: date) -> tuple[int, int]:
+async def _context(conn, services: Services, rooms: list[str], start: date, end: date
+                   ) -> dict[str, tuple[int, int]]:
     from bot.services import indicators_counted
 
-    return await indicators_counted.context_lines(conn, services, room, rooms, start, end)
+    return await indicators_counted.context_lines(conn, services, rooms, start, end)
