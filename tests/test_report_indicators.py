@@ -482,3 +482,33 @@ def test_example_config_holds_the_offers_targets() -> None:
         assert set(config.rooms[room].targets) == set(KEYS)
     assert len(KEYS) == 27
     assert OFFER_TARGETS["top"]["schulden"] == 20 and OFFER_TARGETS["hart"]["klussen"] == 10
+
+
+async def test_volunteer_marks_a_newcomer_with_consent(bot: BotHarness) -> None:
+    volunteer = await bot.volunteer()
+    other = await bot.volunteer("Olga", name="Olga")
+    resident = await bot.resident("Amal", name="Amal")
+    request = await ask_help(bot, resident)
+    text, alert = await press_for_answer(bot, other, f"rpt:nc:{request}")
+    assert alert and "werkt niet meer" in text  # nobody holds it yet: no details, no mark
+    volunteer.chat.skip_pending()
+    await volunteer.press_data(f"help:take:{request}")
+    detail = await volunteer.next_edit()  # the request's details, with its buttons
+    await volunteer.press("🌍 Nieuw in Nederland (bewoner is akkoord)", message=detail)
+    asked = await volunteer.next_edit()
+    assert "Vraag het eerst aan de bewoner" in asked.text
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM person_marks") == 0
+    resident.chat.skip_pending()
+    await volunteer.press("Ja, de bewoner is akkoord", message=asked)
+    assert "Genoteerd" in (await volunteer.next_edit()).text
+    told = await resident.next_message()
+    assert "vrijwilliger genoteerd dat u nieuw bent in Nederland" in told.text
+    await volunteer.press_data(f"rpt:ncy:{request}", message=asked)
+    assert "al genoteerd" in (await volunteer.next_edit()).text
+    assert await bot.db.fetchval(
+        "SELECT COUNT(*) FROM person_marks WHERE mark = 'newcomer' AND marked_by = 'volunteer'"
+    ) == 1
+    text, alert = await press_for_answer(bot, other, f"rpt:ncy:{request}")
+    assert alert and "werkt niet meer" in text
+    row = (await table(bot)).rooms[0].row("newcomers")
+    assert row.value.of == 1
