@@ -30,7 +30,9 @@ from bot.handlers import (
     meals,
     menu,
     onboarding,
+    surveys,
     tally,
+    volunteer_work,
     volunteers,
 )
 from bot.handlers.commands import set_default_commands
@@ -43,7 +45,7 @@ from bot.store.db import Database
 warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
 
 FEATURES = (onboarding, menu, account, volunteers, calendar, meals, help_requests, checkins,
-            announcements, tally)
+            announcements, tally, surveys, volunteer_work)
 
 
 async def _post_init(app: BuurtApplication) -> None:

@@ -35,6 +35,8 @@ FEATURE_DOMAINS = (
     "announcements",
     "tally",
     "demo",
+    "surveys",
+    "volunteer_work",
 )
 KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None}
 PLACEHOLDER = re.compile(r"\{[a-zA-Z_][a-zA-Z0-9_]*\}")

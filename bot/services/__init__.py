@@ -15,8 +15,10 @@ from bot.services.help_requests import HelpRequestService
 from bot.services.meals import MealService
 from bot.services.participation import ParticipationService
 from bot.services.privacy import PrivacyService
+from bot.services.surveys import SurveyService
 from bot.services.tally import TallyService
 from bot.services.users import UserService
+from bot.services.volunteer_work import VolunteerWorkService
 from bot.store.db import Database
 
 
@@ -34,6 +36,8 @@ class Services:
         self.checkins = CheckinService(self)
         self.announcements = AnnouncementService(self)
         self.tally = TallyService(self)
+        self.surveys = SurveyService(self)
+        self.volunteer_work = VolunteerWorkService(self)
 
     @property
     def features(self) -> list:
@@ -44,6 +48,8 @@ class Services:
             self.checkins,
             self.announcements,
             self.tally,
+            self.surveys,
+            self.volunteer_work,
         ]
 
     async def start(self) -> None:

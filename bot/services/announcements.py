@@ -235,6 +235,40 @@ class AnnouncementService:
         await store.set_total(conn, broadcast_id, len(recipients))
         await store.set_status(conn, broadcast_id, "sending", expect="sending", now=now)
 
+    async def enqueue(
+        self,
+        conn: Any,
+        *,
+        kind: str,
+        ref: int | None,
+        draft_key: str,
+        created_by: int | None,
+        coordinator_chat: int,
+        coordinator_language: str,
+        audience: str,
+        room: str | None,
+        recipients: list[tuple[int, int | None, str]],
+        text: str,
+    ) -> BroadcastRow | None:
+        """Another feature's message through this outbox, in the caller's transaction.
+
+        Why: a survey round or the weekly hours question must be as durable and as well paced
+        as an announcement, so it is a broadcast of its own ``kind`` (the transport renders it
+        with that feature's renderer). None if ``draft_key`` was used before (sent once).
+        Call :meth:`kick` after the commit.
+        """
+        if await store.by_draft_key(conn, draft_key) is not None:
+            return None
+        now = self.services.clock.now()
+        row = await store.create(
+            conn, draft_key=draft_key, created_by=created_by, coordinator_chat=coordinator_chat,
+            coordinator_language=coordinator_language, audience=audience, room=room,
+            language=None, text=text, photo_file_id=None, status="sending", send_at=now,
+            now=now, kind=kind, ref=ref,
+        )
+        await self._fill(conn, row, recipients, now)
+        return await store.get(conn, row.id)
+
     async def promote_due(self) -> list[BroadcastRow]:
         """Scheduled broadcasts whose time has come: fill their outbox, exactly once."""
         now = self.services.clock.now()

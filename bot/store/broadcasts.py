@@ -36,6 +36,10 @@ class BroadcastRow:
     progress_message_id: int | None
     #: Also post it in the Telegram group of the room(s) it is for.
     post_groups: bool = False
+    #: 'announcement', or another feature's message sent through this outbox (a survey round,
+    #: the weekly hours question); ``ref`` points at that feature's own row.
+    kind: str = "announcement"
+    ref: int | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,8 @@ def _broadcast(row: aiosqlite.Row | None) -> BroadcastRow | None:
         throttled=row["throttled"],
         progress_message_id=row["progress_message_id"],
         post_groups=bool(row["post_groups"]),
+        kind=row["kind"],
+        ref=row["ref"],
     )
 
 
@@ -84,7 +90,7 @@ async def create(
     conn: aiosqlite.Connection,
     *,
     draft_key: str,
-    created_by: int,
+    created_by: int | None,
     coordinator_chat: int,
     coordinator_language: str,
     audience: str,
@@ -96,13 +102,16 @@ async def create(
     send_at: datetime,
     now: datetime,
     post_groups: bool = False,
+    kind: str = "announcement",
+    ref: int | None = None,
 ) -> BroadcastRow:
     cursor = await conn.execute(
         "INSERT INTO broadcasts (draft_key, created_by, coordinator_chat, coordinator_language,"
         " audience, room, language, text, photo_file_id, status, send_at, created_at,"
-        " post_groups) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " post_groups, kind, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (draft_key, created_by, coordinator_chat, coordinator_language, audience, room, language,
-         text, photo_file_id, status, to_db(send_at), to_db(now), 1 if post_groups else 0),
+         text, photo_file_id, status, to_db(send_at), to_db(now), 1 if post_groups else 0,
+         kind, ref),
     )
     row = await get(conn, cursor.lastrowid or 0)
     assert row is not None
