@@ -113,7 +113,8 @@ def render_aggregate(t: Translator, kind: str, result: Aggregate) -> str:
                           result.n).format(score=t.number(round(result.value, 1)),
                                            n=t.number(result.n))
     if result.dont_know:
-        text += "; " + t._("{n} do not know").format(n=t.number(result.dont_know))
+        text += "; " + t.ngettext("{n} does not know", "{n} do not know",
+                                  result.dont_know).format(n=t.number(result.dont_know))
     return head + text
 
 
@@ -238,8 +239,11 @@ async def overview(update: Update, context: BotContext) -> None:
     for found, progress in open_rounds:
         label = round_label(t, found, rooms)
         rate = percent(t, progress["answered"] / progress["asked"]) if progress["asked"] else "0"
-        lines.append("• " + t._("{round}, since {date}: {answered} of {asked} answered "
-                                "({percent} %), {paper} on paper.").format(
+        lines.append("• " + t.ngettext(
+            "{round}, since {date}: {answered} of {asked} person answered ({percent} %), "
+            "{paper} on paper.",
+            "{round}, since {date}: {answered} of {asked} people answered ({percent} %), "
+            "{paper} on paper.", progress["asked"]).format(
             round=label, date=t.date(found.started_on), answered=t.number(progress["answered"]),
             asked=t.number(progress["asked"]), percent=rate, paper=t.number(progress["paper"])))
         if found.kind == "residents":
@@ -255,8 +259,10 @@ async def overview(update: Update, context: BotContext) -> None:
             lines.append(t._("Closed lately:"))
         for found in closed:
             label = round_label(t, found, rooms)
-            lines.append("• " + t._("{round}, {date}: {answered} of {asked} answered, "
-                                    "{paper} on paper.").format(
+            lines.append("• " + t.ngettext(
+                "{round}, {date}: {answered} of {asked} person answered, {paper} on paper.",
+                "{round}, {date}: {answered} of {asked} people answered, {paper} on paper.",
+                found.asked).format(
                 round=label, date=t.date(found.started_on), answered=t.number(found.answered),
                 asked=t.number(found.asked), paper=t.number(found.paper)))
             buttons.append((t._("📊 Results: {round}, {date}").format(
@@ -322,11 +328,14 @@ async def preview(update: Update, context: BotContext) -> None:
         context.person, kind, room)  # type: ignore[arg-type]
     rooms = context.services.config.rooms
     where = rooms[room].name if room else t._("all BuurtWerkKamers")
-    lines = [t._("The survey goes to {n} people ({where}).").format(n=t.number(reachable),
-                                                                   where=where)]
+    lines = [t.ngettext("The survey goes to {n} person ({where}).",
+                        "The survey goes to {n} people ({where}).", reachable).format(
+        n=t.number(reachable), where=where)]
     if unreachable:
-        lines.append(t._("{n} people cannot be reached in the chat: you can give them a paper "
-                         "form.").format(n=t.number(unreachable)))
+        lines.append(t.ngettext(
+            "{n} person cannot be reached in the chat: you can give them a paper form.",
+            "{n} people cannot be reached in the chat: you can give them a paper form.",
+            unreachable).format(n=t.number(unreachable)))
     lines.append(t._("This is what they see:"))
     lines.append(question_text(t, kind, 0, intro=True))
     nonce = secrets.token_hex(4)
@@ -365,8 +374,11 @@ async def go(update: Update, context: BotContext) -> None:
                     one_per_row([(t._("⬅️ Back to the surveys"), "srv:list")]))
         return
     label = round_label(t, found, context.services.config.rooms)
-    text = t._("✅ The survey round has started: {round}. It goes out now, to {n} people. "
-               "Tap /enquete to see how many answered.").format(
+    text = t.ngettext(
+        "✅ The survey round has started: {round}. It goes out now, to {n} person. "
+        "Tap /enquete to see how many answered.",
+        "✅ The survey round has started: {round}. It goes out now, to {n} people. "
+        "Tap /enquete to see how many answered.", found.asked).format(
         round=label, n=t.number(found.asked))
     if not created:
         text = t._("This survey round was already started: {round}.").format(round=label)
@@ -424,7 +436,10 @@ async def show_results(update: Update, context: BotContext, found: SurveyRound) 
     state = t._("closed") if not found.is_open else t._("still open")
     lines = [t._("📊 <b>{round}</b> ({state})").format(round=label, state=state)]
     if not found.is_open:
-        lines.append(t._("{answered} of {asked} answered in the chat, {paper} on paper.").format(
+        lines.append(t.ngettext(
+            "{answered} of {asked} person answered in the chat, {paper} on paper.",
+            "{answered} of {asked} people answered in the chat, {paper} on paper.",
+            found.asked).format(
             answered=t.number(found.answered), asked=t.number(found.asked),
             paper=t.number(found.paper)))
     for result in await context.services.surveys.results(found):
@@ -452,9 +467,12 @@ def _install_outbox(app: BuurtApplication) -> None:
         if not final or not broadcast.coordinator_chat:
             return
         t = translator(broadcast.coordinator_language)
-        text = t._("📋 The survey has gone out: {sent} of {total} people reached. Tap /enquete "
-                   "to see how many answered.").format(sent=t.number(counts["sent"]),
-                                                       total=t.number(broadcast.total))
+        text = t.ngettext(
+            "📋 The survey has gone out: {sent} of {total} person reached. Tap /enquete to "
+            "see how many answered.",
+            "📋 The survey has gone out: {sent} of {total} people reached. Tap /enquete to "
+            "see how many answered.", broadcast.total).format(
+            sent=t.number(counts["sent"]), total=t.number(broadcast.total))
         await transport.bot.send_message(broadcast.coordinator_chat, t.bidi(text))
 
     transport.kinds["survey"] = (render, progress)
