@@ -78,7 +78,7 @@ def question_text(t: Translator, kind: str, index: int, *, intro: bool = False,
 def answer_buttons(t: Translator, kind: str, index: int, prefix: str) -> InlineKeyboardMarkup:
     """The one-tap answers; ``prefix`` ends with ':' and gets '<index>:<answer>'."""
     question = QUESTIONS[kind][index]
-    dont_know = (f"🤷 {t._('I do not know')}", f"{prefix}{index}:{DONT_KNOW}")
+    dont_know = ("🤷 " + t._("I do not know"), f"{prefix}{index}:{DONT_KNOW}")
     if question.scale == "agree":
         rows = [[(f"{icon} {t._(label)}", f"{prefix}{index}:{value}")]
                 for value, (icon, label) in AGREE_SCALE.items()]
