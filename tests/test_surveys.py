@@ -11,6 +11,7 @@ from tests.auxil.surveys import (
     answer_all,
     button_data,
     close_round,
+    next_alert,
     sent_report,
     start_round,
 )
@@ -161,14 +162,12 @@ async def test_started_twice_forged_and_wrong_round_presses_change_nothing(
     await resident.send("/menu")
     await resident.next_message()
     await resident.press_data(press)
-    text, alert = await resident.next_callback_answer()
-    assert alert and "niet voor u" in text
+    assert "niet voor u" in await next_alert(resident)
     # Forged data: unknown round, unknown question, an answer off the scale.
     for forged in (f"srv:a:{round_id + 7}:0:5", f"srv:a:{round_id}:3:5",
                    f"srv:a:{round_id}:0:11", f"srv:a:{round_id}:0:x", "srv:p:1:zz:0:1"):
         await volunteers[1].press_data(forged, message=question)
-        text, alert = await volunteers[1].next_callback_answer()
-        assert alert and "werkt niet meer" in text, forged
+        assert "werkt niet meer" in await next_alert(volunteers[1]), forged
     assert await bot.db.fetchval("SELECT COUNT(*) FROM survey_answers") == 0
 
     # The same press twice counts once.

@@ -58,3 +58,12 @@ def button_data(message: SandboxMessage, text: str) -> str:
             if button.get("text") == text:
                 return button["callback_data"]
     raise LookupError(text)
+
+
+async def next_alert(user: SandboxUser) -> str:
+    """The next callback answer with a text (plain acknowledgements before it are skipped)."""
+    while True:
+        text, alert = await user.next_callback_answer()
+        if text:
+            assert alert
+            return text
