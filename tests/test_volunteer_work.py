@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from pathlib import Path
+
+import pytest
 
 from bot.clock import TZ, to_db
+from bot.config import DEFAULT_VOLUNTEER_GROUPS, ConfigError, load_config
+from bot.services.volunteer_work import HoursError, parse_hours
 from tests.auxil.harness import BotHarness
 from tests.auxil.surveys import next_alert
 
+EXAMPLE = Path(__file__).resolve().parents[1] / "buurtbot.example.toml"
 HOURS_Q = "Hoeveel uur heeft u geholpen bij de BuurtWerkKamer"
 
 
@@ -44,7 +50,8 @@ async def test_weekly_question_once_per_week_with_a_proposal_and_bad_numbers(
     person = await bot.person(vera)
     await _done_help_request(bot, person.id, datetime(2026, 11, 25, 14, 0, tzinfo=TZ))
 
-    await bot.tick(at=datetime(2026, 11, 30, 9, 30, tzinfo=TZ), only="volunteer_work")  # before Monday 10:00
+    # Before Monday 10:00: not yet.
+    await bot.tick(at=datetime(2026, 11, 30, 9, 30, tzinfo=TZ), only="volunteer_work")
     await bot.settle()
     assert not _questions(vera)
     await bot.tick(at=datetime(2026, 11, 30, 10, 0, tzinfo=TZ), only="volunteer_work")
@@ -197,3 +204,42 @@ async def test_groups_keyholders_privacy_and_the_providers(bot: BotHarness) -> N
     async with bot.db.transaction() as conn:
         assert await work.count_keyholders(conn, "top", period[1]) == 0
         assert (await work.active_volunteers(conn, "top", *period))["hours"] == 12.0
+
+
+EXAMPLE_GROUPS = ('volunteer_groups = ["kookgroep", "klussendienst", "tuingroep", '
+                  '"formulierenbrigade", "taalteam", "computerhulp", "fietsherstel"]')
+
+
+@pytest.mark.parametrize(("new", "expected"), [
+    ('volunteer_groups = ["kookgroep", "Tuin Groep"]',
+     'rooms.top.volunteer_groups[1]: expected a group id like "kookgroep"'),
+    ('volunteer_groups = ["kookgroep", "kookgroep"]',
+     "rooms.top.volunteer_groups[1]: 'kookgroep' is given twice"),
+    ('volunteer_groups = "kookgroep"', "rooms.top.volunteer_groups: expected a list"),
+    ("volunteer_groups = [1]", 'rooms.top.volunteer_groups[0]: expected a group id'),
+])
+def test_volunteer_groups_are_checked_in_the_config(tmp_path: Path, new: str,
+                                                    expected: str) -> None:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    assert EXAMPLE_GROUPS in text
+    path = tmp_path / "buurtbot.toml"
+    path.write_text(text.replace(EXAMPLE_GROUPS, new, 1), encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        load_config(path, env={})
+    assert expected in str(error.value)
+
+
+def test_rooms_without_volunteer_groups_have_the_offers_six() -> None:
+    config = load_config(EXAMPLE, env={})
+    assert config.rooms["top"].volunteer_groups[-1] == "fietsherstel"
+    assert config.rooms["hart"].volunteer_groups == DEFAULT_VOLUNTEER_GROUPS
+
+
+def test_typed_hours_are_read_as_people_type_them() -> None:
+    assert parse_hours("3") == 3.0 and parse_hours(" 2,5 uur") == 2.5
+    assert parse_hours("80") == 80.0 and parse_hours("0") == 0.0
+    for typed, code in (("-1", "negative"), ("81", "too_many"), ("twee", "not_a_number"),
+                        ("", "not_a_number"), ("3-5", "not_a_number")):
+        with pytest.raises(HoursError) as error:
+            parse_hours(typed)
+        assert error.value.code == code
