@@ -63,10 +63,10 @@ def question_text(t: Translator, kind: str, index: int, *, intro: bool = False,
         lines.append(t._("📝 Paper form. Tap the answers as the resident marked them on paper."))
     elif intro:
         if kind == "residents":
-            lines.append(t._("📋 The BuurtWerkKamer would like to know what you think. "
+            lines.append(t._("🗳 The BuurtWerkKamer would like to know what you think. "
                              "There are two short questions. Your answers are anonymous."))
         else:
-            lines.append(t._("📋 A short question for our volunteers. Your answer is "
+            lines.append(t._("🗳 A short question for our volunteers. Your answer is "
                              "anonymous."))
     if len(questions) > 1:
         lines.append(t._("Question {number} of {total}").format(
@@ -231,7 +231,7 @@ async def overview(update: Update, context: BotContext) -> None:
         return
     surveys = context.services.surveys
     rooms = context.services.config.rooms
-    lines = [t._("📋 <b>Surveys</b>")]
+    lines = [t._("🗳 <b>Surveys</b>")]
     buttons: list[tuple[str, str]] = []
     open_rounds = await surveys.open_rounds(person)
     if not open_rounds:
@@ -468,9 +468,9 @@ def _install_outbox(app: BuurtApplication) -> None:
             return
         t = translator(broadcast.coordinator_language)
         text = t.ngettext(
-            "📋 The survey has gone out: {sent} of {total} person reached. Tap /enquete to "
+            "🗳 The survey has gone out: {sent} of {total} person reached. Tap /enquete to "
             "see how many answered.",
-            "📋 The survey has gone out: {sent} of {total} people reached. Tap /enquete to "
+            "🗳 The survey has gone out: {sent} of {total} people reached. Tap /enquete to "
             "see how many answered.", broadcast.total).format(
             sent=t.number(counts["sent"]), total=t.number(broadcast.total))
         await transport.bot.send_message(broadcast.coordinator_chat, t.bidi(text))
