@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import aiosqlite
 
 from bot.i18n import N_
+from bot.services.indicators import ALL, SURVEY, IndicatorValue, Provider
 from bot.services.users import COORDINATOR, RESIDENT, VOLUNTEER, Person
 from bot.store import surveys as store
 from bot.store.surveys import SurveyRound
@@ -95,6 +96,10 @@ class Aggregate:
         return self.value is None
 
 
+def sum_scores(tallies: dict[int, int]) -> int:
+    return sum(a * k for a, k in tallies.items() if a != DONT_KNOW)
+
+
 def aggregate(question: Question, tallies: dict[int, int]) -> Aggregate:
     opinions = {a: n for a, n in tallies.items() if a != DONT_KNOW}
     n = sum(opinions.values())
@@ -123,6 +128,37 @@ class SurveyService:
 
     async def start(self) -> None:
         self.services.privacy.register("surveys", self._export, self._erase)
+        indicators = self.services.indicators
+        indicators.register("impact_confidence", self._provider("residents", "confidence"))
+        indicators.register("impact_nicer_living", self._provider("residents", "nicer_living"))
+        indicators.register("volunteer_satisfaction",
+                            self._provider("volunteers", "satisfaction"))
+
+    def _provider(self, kind: str, question: str) -> Provider:
+        """The report's value: the share agreeing in percent (0–100) or the mean score, with n.
+
+        The report hides a value with fewer than MIN_ANSWERS answers ("te weinig antwoorden");
+        with no answer at all the value is None, so a coordinator's entry could show instead.
+        """
+
+        async def provide(conn: aiosqlite.Connection, room: str, start: date, end: date
+                          ) -> IndicatorValue:
+            result = await self.period_result(conn, kind, question,
+                                              None if room == ALL else room, start, end)
+            if result.n == 0:
+                return IndicatorValue(None, SURVEY, n=0)
+            question_spec = next(q for q in QUESTIONS[kind] if q.key == question)
+            if question_spec.scale == "agree":
+                value = round(100 * result.agree / result.n, 1)
+                extra = {"agree": result.agree, "dont_know": result.dont_know}
+            else:
+                value = round(sum_scores(await store.tallies(
+                    conn, kind=kind, question=question, room=None if room == ALL else room,
+                    start=start, end=end)) / result.n, 1)
+                extra = {"dont_know": result.dont_know}
+            return IndicatorValue(value, SURVEY, n=result.n, extra=extra)
+
+        return provide
 
     # --- who is asked --------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ import aiosqlite
 from bot.clock import TZ
 from bot.i18n import N_
 from bot.services.checkins import is_quiet, iso_week, week_monday
+from bot.services.indicators import ALL, COUNTED, IndicatorValue
 from bot.services.users import COORDINATOR, VOLUNTEER, Person
 from bot.store import volunteer_work as store
 
@@ -107,6 +108,32 @@ class VolunteerWorkService:
 
     async def start(self) -> None:
         self.services.privacy.register("volunteer_work", self._export, self._erase)
+        indicators = self.services.indicators
+        indicators.register("keyholders", self._keyholders)
+        indicators.register("active_volunteers", self._active_volunteers)
+        indicators.register("volunteer_groups", self._volunteer_groups)
+
+    # --- the report's providers (room ALL: every room) ---------------------------------
+
+    async def _keyholders(self, conn: aiosqlite.Connection, room: str, start: date, end: date
+                          ) -> IndicatorValue:
+        """Keyholders at the end of the period (a stock, not a flow)."""
+        return IndicatorValue(
+            await self.count_keyholders(conn, None if room == ALL else room, end), COUNTED)
+
+    async def _active_volunteers(self, conn: aiosqlite.Connection, room: str, start: date,
+                                 end: date) -> IndicatorValue:
+        found = await self.active_volunteers(conn, None if room == ALL else room, start, end)
+        extra: dict[str, float | int] = {"hours": found["hours"],
+                                         "reporting": found["reporting"]}
+        if found["avg_hours_year"] is not None:
+            extra["avg_hours_year"] = found["avg_hours_year"]
+        return IndicatorValue(found["count"], COUNTED, extra=extra)
+
+    async def _volunteer_groups(self, conn: aiosqlite.Connection, room: str, start: date,
+                                end: date) -> IndicatorValue:
+        active = await self.active_groups(conn, None if room == ALL else room, start, end)
+        return IndicatorValue(len(active), COUNTED)
 
     # --- weeks ---------------------------------------------------------------------------
 
