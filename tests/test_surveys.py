@@ -180,3 +180,57 @@ async def test_started_twice_forged_and_wrong_round_presses_change_nothing(
         await answer_all(volunteer, score)
     result = await close_round(bot, coordinator, "Vrijwilligers · TOP")
     assert "gemiddeld 8,6 (5 antwoorden)" in result.text
+
+
+async def test_a_restart_right_after_the_start_sends_each_survey_once(bot: BotHarness) -> None:
+    coordinator = await bot.coordinator()
+    residents = [await bot.resident(f"R{i}") for i in range(6)]
+    await coordinator.send("/enquete")
+    await coordinator.next_message()
+    await coordinator.press("▶️ Een enquête starten")
+    await coordinator.next_edit()
+    await coordinator.press("🏠 Bewoners: vertrouwen en wonen in de buurt")
+    await coordinator.next_edit()
+    await coordinator.press("TOP")
+    preview = await coordinator.next_edit()
+    send = button_data(preview, "✅ Enquête versturen")
+    # The confirm arrives twice (a double tap, a retried update): one round.
+    await coordinator.press_data(send, message=preview)
+    await coordinator.press_data(send, message=preview)
+    await bot.settle()
+    await bot.restart()
+    await sent_report(coordinator)
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM survey_rounds") == 1
+    for resident in residents:
+        await resident.next_message(timeout=20)
+    await bot.settle()
+    for resident in residents:
+        asked = [m for m in resident.bot_messages if "Vraag 1 van 2" in (m.text or "")]
+        assert len(asked) == 1
+    assert await bot.db.fetchval(
+        "SELECT COUNT(*) FROM broadcast_outbox WHERE state = 'sent'") == 6
+
+    # A resident who lost the message finds the question again with /enquete.
+    await residents[0].send("/enquete")
+    again = await residents[0].next_message()
+    assert "Vraag 1 van 2" in again.text
+    await residents[0].press(AGREE, message=again)
+    await residents[0].next_edit()
+    # /vergeetmij during the round takes their answers along.
+    await residents[0].send("/vergeetmij")
+    await residents[0].next_message()
+    await residents[0].press("Ja, wis alles")
+    assert "gewist" in (await residents[0].next_edit()).text
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM survey_answers") == 0
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM survey_respondents") == 5
+
+    # Closing drops who was asked from the outbox too; only the total stays.
+    await close_round(bot, coordinator, "Bewoners · TOP")
+    assert await bot.db.fetchval(
+        "SELECT COUNT(*) FROM broadcast_outbox o JOIN broadcasts b ON b.id = o.broadcast_id"
+        " WHERE b.kind = 'survey'") == 0
+    assert await bot.db.fetchval("SELECT total FROM broadcasts WHERE kind = 'survey'") == 6
+    # A resident (or volunteer) pressing after the close: told kindly, nothing stored.
+    await residents[1].press_data(button_data(residents[1].bot_messages[-1], AGREE))
+    assert "gesloten" in (await residents[1].next_edit()).text
+    assert await bot.db.fetchval("SELECT SUM(n) FROM survey_counts") is None

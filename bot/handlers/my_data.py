@@ -48,6 +48,9 @@ COUNTED: dict[tuple[str, str | None], _Counted] = {
     ).format(n=n),
     ("volunteer_work", "groups"): lambda t, n: t.ngettext(
         "Volunteer groups: {n} group", "Volunteer groups: {n} groups", n).format(n=n),
+    ("volunteer_work", "weeks_asked"): lambda t, n: t.ngettext(
+        "Weekly question about your hours: sent {n} time",
+        "Weekly question about your hours: sent {n} times", n).format(n=n),
     ("volunteer_work", "hours"): lambda t, n: t.ngettext(
         "Volunteer hours: given for {n} week", "Volunteer hours: given for {n} weeks", n
     ).format(n=n),

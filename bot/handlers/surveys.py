@@ -89,8 +89,8 @@ def answer_buttons(t: Translator, kind: str, index: int, prefix: str) -> InlineK
 
 
 def render_first(t: Translator, found: SurveyRound) -> tuple[str, InlineKeyboardMarkup]:
-    """The message the outbox sends: the intro and the first question."""
-    return (t.bidi(question_text(t, found.kind, 0, intro=True)),
+    """The intro and the first question (the outbox sends it; ``/enquete`` shows it again)."""
+    return (question_text(t, found.kind, 0, intro=True),
             answer_buttons(t, found.kind, 0, f"srv:a:{found.id}:"))
 
 
@@ -461,7 +461,9 @@ def _install_outbox(app: BuurtApplication) -> None:
         found = await services.surveys.get(broadcast.ref or 0)
         if found is None or not found.is_open:
             return None  # closed before it went out: nothing to ask any more
-        return render_first(translator(row.language), found)
+        t = translator(row.language)
+        text, markup = render_first(t, found)
+        return t.bidi(text), markup
 
     async def progress(broadcast: BroadcastRow, counts: dict[str, int], final: bool) -> None:
         if not final or not broadcast.coordinator_chat:

@@ -338,7 +338,8 @@ class VolunteerWorkService:
         settings = await store.settings(conn, user_id)
         hours = await store.hours_of(conn, user_id)
         groups = await store.groups_of(conn, user_id)
-        if settings is None and not hours and not groups:
+        asked = await store.weeks_asked(conn, user_id)
+        if settings is None and not hours and not groups and not asked:
             return None
         return {
             "weekly_hours_question": bool(settings["ask_hours"]) if settings else True,
@@ -346,6 +347,7 @@ class VolunteerWorkService:
             "groups": [{"room": g["room"], "group": g["group_key"], "since": g["since"]}
                        for g in groups],
             "hours": [{"week": h["week"], "hours": h["hours"]} for h in hours],
+            "weeks_asked": asked,
         }
 
     async def _erase(self, conn: aiosqlite.Connection, user_id: int) -> None:

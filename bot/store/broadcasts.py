@@ -323,7 +323,8 @@ async def forget_user(conn: aiosqlite.Connection, user_id: int) -> None:
 async def received_by(conn: aiosqlite.Connection, user_id: int) -> list[aiosqlite.Row]:
     cursor = await conn.execute(
         "SELECT o.broadcast_id, o.state, o.done_at, b.text FROM broadcast_outbox o"
-        " JOIN broadcasts b ON b.id = o.broadcast_id WHERE o.user_id = ? ORDER BY o.id",
+        " JOIN broadcasts b ON b.id = o.broadcast_id WHERE o.user_id = ?"
+        " AND b.kind = 'announcement' ORDER BY o.id",
         (user_id,),
     )
     return list(await cursor.fetchall())

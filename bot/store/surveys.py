@@ -187,6 +187,10 @@ async def close(conn: aiosqlite.Connection, round_id: int, now: datetime) -> boo
         (round_id,))
     await conn.execute("DELETE FROM survey_answers WHERE round_id = ?", (round_id,))
     await conn.execute("DELETE FROM survey_respondents WHERE round_id = ?", (round_id,))
+    # The outbox rows said who was asked: they go too (the broadcast keeps only its total).
+    await conn.execute(
+        "DELETE FROM broadcast_outbox WHERE broadcast_id IN"
+        " (SELECT id FROM broadcasts WHERE kind = 'survey' AND ref = ?)", (round_id,))
     return True
 
 

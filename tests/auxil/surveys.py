@@ -47,9 +47,17 @@ async def close_round(bot: BotHarness, coordinator: SandboxUser, label: str) -> 
     await coordinator.send("/enquete")
     await coordinator.next_message()
     await coordinator.press(f"⏹ Sluiten: {label}")
-    await coordinator.next_edit()
+    await _edit_with(coordinator, "Deze enquête sluiten?")
     await coordinator.press("⏹ Ja, sluiten")
-    return await coordinator.next_edit()
+    return await _edit_with(coordinator, "📊")
+
+
+async def _edit_with(user: SandboxUser, text: str) -> SandboxMessage:
+    """The next edit that shows ``text`` (edits left over from earlier presses are skipped)."""
+    while True:
+        edit = await user.next_edit()
+        if text in (edit.text or ""):
+            return edit
 
 
 def button_data(message: SandboxMessage, text: str) -> str:
