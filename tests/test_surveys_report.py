@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.i18n import translator
+from bot.services.report_render import source_text, to_markdown, value_text
 from tests.auxil.harness import BotHarness
 from tests.auxil.surveys import VOLUNTEERS, answer_all, close_round, sent_report, start_round
 
@@ -71,3 +73,15 @@ async def test_the_report_table_holds_the_survey_and_volunteer_values(bot: BotHa
         assert set(row.value.extra) <= {"agree", "dont_know", "hours", "reporting",
                                         "avg_hours_year"}, row.key
         assert all(isinstance(v, int | float) for v in row.value.extra.values())
+
+    # The document shows them as a funder reads them (the report's own renderer).
+    t = translator("en")
+    markdown = to_markdown(t, table)
+    assert value_text(t, confidence) == "83.3%"
+    assert source_text(t, confidence, table) == "survey, n = 6"
+    assert value_text(t, hart_row) == "too few answers"
+    assert value_text(t, top.row("active_volunteers")) == \
+        "1 (on average 5 hours a year; aim 250)"
+    assert "83.3%" in markdown
+    for name in ("R0", "V0", "Carla"):
+        assert name not in markdown
