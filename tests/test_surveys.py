@@ -3,8 +3,9 @@ close (answers become anonymous counts), results only from 5 answers, bad presse
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
+from bot.clock import TZ
 from tests.auxil.harness import BotHarness
 from tests.auxil.surveys import (
     VOLUNTEERS,
@@ -234,3 +235,25 @@ async def test_a_restart_right_after_the_start_sends_each_survey_once(bot: BotHa
     await residents[1].press_data(button_data(residents[1].bot_messages[-1], AGREE))
     assert "gesloten" in (await residents[1].next_edit()).text
     assert await bot.db.fetchval("SELECT SUM(n) FROM survey_counts") is None
+
+
+async def test_a_round_started_at_night_goes_out_in_the_morning(bot: BotHarness) -> None:
+    coordinator = await bot.coordinator()
+    resident = await bot.resident()
+    bot.clock.set(datetime(2026, 11, 30, 22, 30, tzinfo=TZ))
+    started = await start_round(coordinator)
+    assert "Het is nu nacht. Daarom gaat hij om 08:00 naar 1 persoon" in started.text
+    await bot.tick(at=datetime(2026, 12, 1, 7, 59, tzinfo=TZ), only="surveys")
+    await bot.settle()
+    assert await bot.db.fetchval("SELECT status FROM broadcasts WHERE kind = 'survey'"
+                                 ) == "scheduled"
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM broadcast_outbox") == 0
+    assert not [m for m in resident.bot_messages if "Vraag 1 van 2" in (m.text or "")]
+    # Announcements' own scheduling does not touch it.
+    await bot.tick(at=datetime(2026, 12, 1, 7, 59, tzinfo=TZ), only="announcements")
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM broadcast_outbox") == 0
+    await bot.tick(at=datetime(2026, 12, 1, 8, 0, tzinfo=TZ), only="surveys")
+    assert "Vraag 1 van 2" in (await resident.next_message(timeout=20)).text
+    await bot.tick(at=datetime(2026, 12, 1, 9, 0, tzinfo=TZ), only="surveys")
+    await sent_report(coordinator)
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM broadcast_outbox") == 1

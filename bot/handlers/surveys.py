@@ -30,6 +30,7 @@ from bot.handlers.common import (
     stale_button,
 )
 from bot.i18n import Translator, translator
+from bot.jobs import add_tick
 from bot.services.surveys import (
     AGREE_SCALE,
     DONT_KNOW,
@@ -380,6 +381,14 @@ async def go(update: Update, context: BotContext) -> None:
         "✅ The survey round has started: {round}. It goes out now, to {n} people. "
         "Tap /enquete to see how many answered.", found.asked).format(
         round=label, n=t.number(found.asked))
+    held = context.services.surveys.after_night(found.started_at)
+    if held is not None:
+        text = t.ngettext(
+            "✅ The survey round has started: {round}. It is night now, so it goes out to "
+            "{n} person at {time}. Tap /enquete to see how many answered.",
+            "✅ The survey round has started: {round}. It is night now, so it goes out to "
+            "{n} people at {time}. Tap /enquete to see how many answered.", found.asked).format(
+            round=label, n=t.number(found.asked), time=t.time(held))
     if not created:
         text = t._("This survey round was already started: {round}.").format(round=label)
     await reply(update, context, text,
@@ -480,9 +489,15 @@ def _install_outbox(app: BuurtApplication) -> None:
     transport.kinds["survey"] = (render, progress)
 
 
+async def tick(app: BuurtApplication, now: Any) -> None:
+    """Rounds started at night go out in the morning."""
+    await app.services.surveys.release_held(now)
+
+
 def register(app: Application) -> None:
     private = filters.ChatType.PRIVATE
     _install_outbox(app)  # type: ignore[arg-type]
+    add_tick(app, "surveys", tick)  # type: ignore[arg-type]
     app.add_handler(CommandHandler("enquete", overview, filters=private))
     app.add_handler(CallbackQueryHandler(overview, pattern=r"^(srv:list|menu:surveys)$"))
     app.add_handler(CallbackQueryHandler(answer, pattern=r"^srv:a:"))

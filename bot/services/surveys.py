@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
+from bot.clock import TZ
 from bot.i18n import N_
+from bot.services.checkins import QUIET_END, is_quiet
 from bot.services.indicators import ALL, SURVEY, IndicatorValue, Provider
 from bot.services.users import COORDINATOR, RESIDENT, VOLUNTEER, Person
 from bot.store import surveys as store
@@ -245,7 +247,8 @@ class SurveyService:
                                    for uid, _chat, _state, r_room in asked])
             await store.set_asked(conn, created.id, len(asked))
             await self.services.announcements.enqueue(
-                conn, kind="survey", ref=created.id, draft_key=f"survey:{created.id}",
+                conn, send_at=self.after_night(now), kind="survey", ref=created.id,
+                draft_key=f"survey:{created.id}",
                 created_by=coordinator.id, coordinator_chat=chat_id,
                 coordinator_language=coordinator.language,
                 audience=("room" if room else "all") if kind == "residents"
@@ -257,6 +260,34 @@ class SurveyService:
         self.services.announcements.kick()
         assert fresh is not None
         return fresh, True
+
+    @staticmethod
+    def after_night(now: datetime) -> datetime | None:
+        """None in the daytime (send now); at night the morning's QUIET_END (never at night)."""
+        if not is_quiet(now):
+            return None
+        local = now.astimezone(TZ)
+        day = local.date() if local.time() < QUIET_END else local.date() + timedelta(days=1)
+        return datetime.combine(day, QUIET_END, tzinfo=TZ)
+
+    async def release_held(self, now: datetime) -> int:
+        """In the morning: send the rounds started at night (each exactly once)."""
+        if is_quiet(now):
+            return 0
+        announcements = self.services.announcements
+        released = 0
+        for broadcast in await announcements.held("survey"):
+            if broadcast.send_at > now:
+                continue
+            async with self.services.db.transaction() as conn:
+                found = await store.get(conn, broadcast.ref or 0)
+                recipients = await store.recipients(conn, found.id) if found and \
+                    found.is_open else []
+                if await announcements.release(conn, broadcast.id, recipients):
+                    released += 1
+        if released:
+            announcements.kick()
+        return released
 
     async def close_round(self, coordinator: Person, round_id: int) -> tuple[SurveyRound, bool]:
         """Close: (round, closed now). Closing a closed round again changes nothing."""

@@ -128,16 +128,22 @@ async def by_draft_key(conn: aiosqlite.Connection, draft_key: str) -> BroadcastR
     return _broadcast(await cursor.fetchone())
 
 
-async def with_status(conn: aiosqlite.Connection, status: str) -> list[BroadcastRow]:
-    cursor = await conn.execute(
-        "SELECT * FROM broadcasts WHERE status = ? ORDER BY send_at, id", (status,)
-    )
+async def with_status(conn: aiosqlite.Connection, status: str, kind: str | None = None
+                      ) -> list[BroadcastRow]:
+    """Broadcasts in ``status`` (of one ``kind`` only, if given)."""
+    sql = "SELECT * FROM broadcasts WHERE status = ?"
+    params: tuple[str, ...] = (status,)
+    if kind is not None:
+        sql += " AND kind = ?"
+        params = (status, kind)
+    cursor = await conn.execute(sql + " ORDER BY send_at, id", params)
     return [b for b in map(_broadcast, await cursor.fetchall()) if b is not None]
 
 
 async def due(conn: aiosqlite.Connection, now: datetime) -> list[BroadcastRow]:
     cursor = await conn.execute(
-        "SELECT * FROM broadcasts WHERE status = 'scheduled' AND send_at <= ? ORDER BY send_at, id",
+        "SELECT * FROM broadcasts WHERE status = 'scheduled' AND send_at <= ?"
+        " AND kind = 'announcement' ORDER BY send_at, id",
         (to_db(now),),
     )
     return [b for b in map(_broadcast, await cursor.fetchall()) if b is not None]

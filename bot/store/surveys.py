@@ -101,6 +101,17 @@ async def add_respondents(conn: aiosqlite.Connection, round_id: int,
     )
 
 
+async def recipients(conn: aiosqlite.Connection, round_id: int
+                     ) -> list[tuple[int, int | None, str]]:
+    """(user id, chat id, outbox state) of everyone asked in a round, as they are now."""
+    cursor = await conn.execute(
+        "SELECT u.id, u.telegram_id, u.reachable FROM survey_respondents r JOIN users u"
+        " ON u.id = r.user_id WHERE r.round_id = ? AND u.erased_at IS NULL ORDER BY u.id",
+        (round_id,))
+    return [(uid, chat, "pending" if chat is not None and reachable else "unreachable")
+            for uid, chat, reachable in await cursor.fetchall()]
+
+
 async def respondent(conn: aiosqlite.Connection, round_id: int, user_id: int
                      ) -> aiosqlite.Row | None:
     cursor = await conn.execute(
