@@ -93,6 +93,8 @@ async def test_weekly_question_once_per_week_with_a_proposal_and_bad_numbers(
     await vera.press_data("vh:h:2026-W48:p9999")
     assert "werkt niet meer" in await next_alert(vera)
     await vera.press_data("vh:h:2030-W01:0")
+    assert "deze week en de 8 weken ervoor" in await next_alert(vera)
+    await vera.press_data("vh:h:2026-W99:0")
     assert "werkt niet meer" in await next_alert(vera)
     assert await bot.db.fetchval("SELECT hours FROM volunteer_hours") == 7.5
     # A resident cannot log hours.

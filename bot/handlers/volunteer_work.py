@@ -27,7 +27,16 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext, BuurtApplication
-from bot.handlers.common import END, kb, one_per_row, parse_data, reply, requires, stale_button
+from bot.handlers.common import (
+    END,
+    kb,
+    one_per_row,
+    parse_data,
+    reply,
+    requires,
+    safe_answer,
+    stale_button,
+)
 from bot.i18n import Translator, translator
 from bot.jobs import add_tick
 from bot.services.users import COORDINATOR, VOLUNTEER, Person
@@ -135,8 +144,12 @@ async def hours_button(update: Update, context: BotContext) -> None:
         return
     try:
         await context.services.volunteer_work.record_hours(context.person, week, hours, source)  # type: ignore[arg-type]
-    except HoursError:
-        await stale_button(update, context)
+    except HoursError as exc:
+        if exc.code != "week" or week_start(week) is None:
+            await stale_button(update, context)
+            return
+        # An old question (more than 8 weeks back, or a week still to come): say why.
+        await safe_answer(update.callback_query, _refusal(context.t, "week"), alert=True)  # type: ignore[arg-type]
         return
     await _saved(update, context, week, hours)
 
