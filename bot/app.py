@@ -30,6 +30,8 @@ from bot.handlers import (
     meals,
     menu,
     onboarding,
+    report_newcomer,
+    report_outcomes,
     surveys,
     tally,
     volunteer_work,
@@ -45,7 +47,7 @@ from bot.store.db import Database
 warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
 
 FEATURES = (onboarding, menu, account, volunteers, calendar, meals, help_requests, checkins,
-            announcements, tally, surveys, volunteer_work)
+            announcements, tally, report_newcomer, report_outcomes, surveys, volunteer_work)
 
 
 async def _post_init(app: BuurtApplication) -> None:

@@ -34,6 +34,8 @@ FEATURE_DOMAINS = (
     "checkins",
     "announcements",
     "tally",
+    "report",
+    "indicators",
     "demo",
     "surveys",
     "volunteer_work",

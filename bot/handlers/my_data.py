@@ -13,6 +13,7 @@ from html import escape
 from typing import Any
 
 from bot.config import Config
+from bot.handlers import report_newcomer
 from bot.handlers.common import role_name
 from bot.i18n import LANGUAGES, Translator
 from bot.services.users import Person
@@ -54,6 +55,7 @@ COUNTED: dict[tuple[str, str | None], _Counted] = {
     ("volunteer_work", "hours"): lambda t, n: t.ngettext(
         "Volunteer hours: given for {n} week", "Volunteer hours: given for {n} weeks", n
     ).format(n=n),
+    ("report_marks", None): lambda t, n: t._(report_newcomer.MY_DATA_LINE).format(what=n),
 }
 
 
@@ -79,6 +81,8 @@ def _special(t: Translator, config: Config, feature: str, part: str | None, valu
     if (feature, part) == ("volunteer_work", "keyholder_since"):
         return t._("Keyholder since {date}").format(date=t.date(date.fromisoformat(value),
                                                                  "d MMMM y"))
+    if feature == "report_marks":
+        return report_newcomer.my_data_line(t, value)
     if feature == "unfinished_forms":
         return t._("A form you started but did not finish yet")
     return None

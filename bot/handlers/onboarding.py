@@ -21,6 +21,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
+from bot.handlers import report_newcomer
 from bot.handlers.checkins import offer_after_onboarding as offer_checkin
 from bot.handlers.commands import set_person_commands
 from bot.handlers.common import END, kb, one_per_row, reply, stale_button
@@ -194,6 +195,7 @@ async def _finish(update: Update, context: BotContext) -> int:
     )
     await show_menu(update, context, edit=False)
     await offer_checkin(update, context)
+    await report_newcomer.offer(update, context)
     return END
 
 

@@ -290,7 +290,37 @@ class IndicatorService:
         indicators_counted.register_all(self)
 
     async def start(self) -> None:
-        """Nothing to seed: entered values are the coordinators'."""
+        """Person marks (newcomer, referred) are personal data: shown and erased with the rest."""
+        self.services.privacy.register("report_marks", self._export_marks, self._erase_marks)
+
+    async def _export_marks(self, conn, user_id: int):
+        marks = await store.marks_of(conn, user_id)
+        return [{"mark": m, "since": on, "marked_by": by} for m, on, by in marks] or None
+
+    async def _erase_marks(self, conn, user_id: int) -> None:
+        await store.erase_marks(conn, user_id)
+
+    async def set_mark(self, user_id: int, mark: str, by: str) -> bool:
+        """Mark a person as newcomer (self-declared, or by a volunteer with consent) or as
+        referred at intake; True when new. Counted from today."""
+        async with self.services.db.transaction() as conn:
+            return await store.set_mark(conn, user_id, mark,
+                                        self.services.clock.now().date(), by)
+
+    async def clear_mark(self, user_id: int, mark: str) -> bool:
+        async with self.services.db.transaction() as conn:
+            return await store.clear_mark(conn, user_id, mark)
+
+    async def has_mark(self, user_id: int, mark: str) -> bool:
+        async with self.services.db.transaction() as conn:
+            return any(m == mark for m, _on, _by in await store.marks_of(conn, user_id))
+
+    async def record_paid_work(self, request_id: int, room: str) -> bool:
+        """"Found paid work" as the outcome of a help request: once per request."""
+        now = self.services.clock.now()
+        async with self.services.db.transaction() as conn:
+            return await store.add_outcome(conn, request_id, "paid_work", room, now.date(),
+                                           to_db(now))
 
     def register(self, key: str, provider: Provider) -> None:
         """Make ``provider`` the source of indicator ``key`` (one of the 27; later wins)."""

@@ -34,6 +34,7 @@ from bot.handlers.help_requests.render import (
     kind_label,
     refuse,
 )
+from bot.handlers.report_outcomes import paid_work_button
 from bot.i18n import Translator
 from bot.services.help_requests import HelpError, Refusal
 from bot.services.help_requests_rules import OUTCOMES, SKILLS
@@ -241,8 +242,10 @@ async def mark_done(update: Update, context: BotContext) -> None:
     except HelpError as error:
         await refuse(update, context, error)
         return
+    found_work = paid_work_button(context.t, request)  # the report's "found paid work"
     await reply(update, context, context.t._("Request {n} is done. Thank you for your help!")
-                .format(n=request.id), kb([[(context.t._("📋 All open requests"), "help:queue")]]))
+                .format(n=request.id), kb([*([found_work] if found_work else []),
+                                           [(context.t._("📋 All open requests"), "help:queue")]]))
     await notify(context, resident, lambda t: t._(
         "Your request {n} is done. We hope it went well! Tap /hulp whenever you need help "
         "again.").format(n=request.id))
