@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
+from pypdf import PdfReader
+
 from bot.i18n import translator
+from bot.services.report_pdf import to_pdf
 from bot.services.report_render import source_text, to_markdown, value_text
 from tests.auxil.harness import BotHarness
 from tests.auxil.surveys import VOLUNTEERS, answer_all, close_round, sent_report, start_round
@@ -85,3 +89,8 @@ async def test_the_report_table_holds_the_survey_and_volunteer_values(bot: BotHa
     assert "83.3%" in markdown
     for name in ("R0", "V0", "Carla"):
         assert name not in markdown
+
+    # The PDF a coordinator sends to a funder: TOP's page shows the share and n.
+    pdf = PdfReader(io.BytesIO(to_pdf(translator("nl"), table)))
+    top_page = next(p.extract_text() for p in pdf.pages if "TOP" in p.extract_text())
+    assert "83,3" in top_page and "n = 6" in top_page.replace("\u00a0", " ")
