@@ -304,7 +304,8 @@ class VolunteerWorkService:
         """
         hours = {k: h for k, h in (await store.hours_by_person(conn, room, start, end)).items()
                  if h > 0}
-        seen = await store.volunteer_contacts(conn, room, start, end)
+        rooms = [room] if room is not None else list(self.services.config.rooms)
+        seen = await store.volunteer_contacts(conn, rooms, start, end)
         active = set(hours) | seen
         days = (end - start).days + 1
         total = sum(hours.values())

@@ -167,25 +167,21 @@ async def help_done(conn: aiosqlite.Connection, *, room: str | None, start: date
     return n
 
 
-async def volunteer_contacts(conn: aiosqlite.Connection, room: str | None, start: date,
+async def volunteer_contacts(conn: aiosqlite.Connection, rooms: list[str], start: date,
                              end: date) -> set[str]:
-    """person_keys with a participation record as a volunteer (source 'volunteer')."""
-    sql = ("SELECT DISTINCT person_key FROM participation WHERE source = 'volunteer'"
-           " AND person_key IS NOT NULL AND occurred_on BETWEEN ? AND ?")
-    params: list[object] = [start.isoformat(), end.isoformat()]
-    if room is not None:
-        sql += " AND room = ?"
-        params.append(room)
-    cursor = await conn.execute(sql, params)
-    return {row[0] for row in await cursor.fetchall()}
+    """person_keys with a participation record as a volunteer in ``rooms`` in [start, end].
 
-
-async def weeks_asked(conn: aiosqlite.Connection, user_id: int) -> list[str]:
-    """The weeks the hours question was sent (or is about to be) to this volunteer."""
+    Filtered by room, date and category so the participation index carries it (five years of
+    records must stay fast for the yearly report).
+    """
+    if not rooms:
+        return set()
     cursor = await conn.execute(
-        "SELECT b.draft_key FROM broadcast_outbox o JOIN broadcasts b ON b.id = o.broadcast_id"
-        " WHERE b.kind = 'hours' AND o.user_id = ? ORDER BY b.id", (user_id,))
-    return [row[0].removeprefix("hours:") for row in await cursor.fetchall()]
+        "SELECT DISTINCT person_key FROM participation"
+        f" WHERE room IN ({','.join('?' for _ in rooms)}) AND occurred_on BETWEEN ? AND ?"
+        " AND category = 'volunteer' AND source = 'volunteer' AND person_key IS NOT NULL",
+        [*rooms, start.isoformat(), end.isoformat()])
+    return {row[0] for row in await cursor.fetchall()}
 
 
 # --- privacy ------------------------------------------------------------------------------
