@@ -128,6 +128,10 @@ async def test_quiet_hours_and_switching_the_question_off_and_on(bot: BotHarness
     assert "elke maandag" in (await vera.next_edit()).text
     await bot.tick(at=datetime(2026, 12, 14, 10, 0, tzinfo=TZ), only="volunteer_work")
     assert HOURS_Q in (await vera.next_message(timeout=20)).text
+    await vera.send("/mijngegevens")
+    summary = await vera.next_message()
+    assert "Wekelijkse vraag naar uw uren: 2 keer gestuurd" in summary.text
+    assert "Berichten die u kreeg" not in summary.text  # not counted as announcements
 
 
 async def test_groups_keyholders_privacy_and_the_providers(bot: BotHarness) -> None:
@@ -192,6 +196,8 @@ async def test_groups_keyholders_privacy_and_the_providers(bot: BotHarness) -> N
     assert "Sleutelbeheerder sinds 30 november 2026" in summary.text
     data = json.loads(bot.sandbox.document_bytes(await vera.next_message()))
     assert data["volunteer_work"]["hours"] == [{"week": "2026-W48", "hours": 4.0}]
+    assert data["volunteer_work"]["groups"][0]["group"] == "kookgroep"
+    assert data["volunteer_work"]["weeks_asked"] == []
     await vera.send("/vergeetmij")
     await vera.next_message()
     await vera.press("Ja, wis alles")
