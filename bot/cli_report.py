@@ -114,11 +114,10 @@ async def _make(config: Config, period: Period, room: str | None) -> ReportTable
     from bot.services import Services
 
     clock = Clock()
-    checked = period.checked(clock.now().date())
     services = Services(config, Database(config.database), clock)
     await services.start()
     try:
-        return await services.indicators.table(room, checked.start, checked.end)
+        return await services.indicators.report(room, period)
     finally:
         await services.stop()
 

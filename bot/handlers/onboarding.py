@@ -194,8 +194,8 @@ async def _finish(update: Update, context: BotContext) -> int:
         edit=False,
     )
     await show_menu(update, context, edit=False)
+    await report_newcomer.offer(update, context)  # optional, skippable (issue 15)
     await offer_checkin(update, context)
-    await report_newcomer.offer(update, context)
     return END
 
 

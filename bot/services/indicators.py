@@ -127,6 +127,11 @@ class ReportTable:
     rooms: tuple[RoomTable, ...]  # one per room of the report
     overall: RoomTable | None  # all rooms together (None for a one-room report)
     made_at: datetime
+    asked_end: date | None = None  # the period's own end when it was counted up to today
+
+    @property
+    def up_to_today(self) -> bool:
+        return self.asked_end is not None and self.end < self.asked_end
 
     @property
     def fraction(self) -> float:
@@ -346,6 +351,7 @@ class IndicatorService:
         async with self.services.db.transaction() as conn:
             entries = await store.entries_overlapping(conn, [*rooms, ALL], start, end)
             tables = []
+            context = await _context(conn, self.services, rooms, start, end)
             targets_by_room = {r: config.rooms[r].targets for r in rooms}
             for r in [*rooms, *([ALL] if room is None else [])]:
                 if r == ALL:
@@ -367,9 +373,8 @@ class IndicatorService:
                         status_of(indicator, value, target, pro, row.too_few_answers),
                         entered_for,
                     ))
-                context = await _context(conn, self.services, r, rooms, start, end)
                 tables.append(RoomTable(r, "" if r == ALL else config.rooms[r].name,
-                                        tuple(rows), *context))
+                                        tuple(rows), *context[r]))
         key = _period_key(start, end)
         return ReportTable(
             start, end, key[0], key[1],
@@ -377,6 +382,17 @@ class IndicatorService:
             next((t for t in tables if t.room == ALL), None),
             self.services.clock.now(),
         )
+
+    async def report(self, room: str | None, period) -> ReportTable:
+        """The table for a :class:`bot.services.tally.Period` as asked (a year, a quarter, ...):
+        checked (a future or reversed period is refused with ``ReportError``), counted up to
+        today, and labelled as asked ("2026", not "1 January to 30 November")."""
+        import dataclasses
+
+        checked = period.checked(self.services.clock.now().date())
+        made = await self.table(room, checked.start, checked.end)
+        return dataclasses.replace(made, period_key=period.key, kind=period.kind,
+                                   asked_end=period.end)
 
     async def _value(self, conn, indicator: Indicator, room: str, rooms: list[str],
                      entries: list[store.Entry], start: date, end: date
@@ -442,8 +458,8 @@ def _period_key(start: date, end: date) -> tuple[str, str]:
     return Period(start, end).key, "custom"
 
 
-async def _context(conn, services: Services, room: str, rooms: list[str], start: date,
-                   end: date) -> tuple[int, int]:
+async def _context(conn, services: Services, rooms: list[str], start: date, end: date
+                   ) -> dict[str, tuple[int, int]]:
     from bot.services import indicators_counted
 
-    return await indicators_counted.context_lines(conn, services, room, rooms, start, end)
+    return await indicators_counted.context_lines(conn, services, rooms, start, end)

@@ -149,20 +149,22 @@ def register_all(service: IndicatorService) -> None:
     service.register("partners", _partners(services))
 
 
-async def context_lines(conn: aiosqlite.Connection, services: Services, room: str,
-                        rooms: list[str], start: date, end: date) -> tuple[int, int]:
-    """(first contact in the period, anonymous walk-in visits) for one room or all."""
+async def context_lines(conn: aiosqlite.Connection, services: Services, rooms: list[str],
+                        start: date, end: date) -> dict[str, tuple[int, int]]:
+    """Room (and ALL) → (first contact in the period, anonymous walk-in visits), counted once
+    for every room of the report (the first-contact query is the report's heaviest)."""
     config = services.config
-    wanted = room_ids(config, room) if room != ALL else rooms
     after, before = _utc_bounds(start, end)
     per_room, overall = await tally_store.new_people(
-        conn, start, end, wanted, after, before, sorted(config.coordinators))
-    clause, params = _rooms_sql(wanted)
+        conn, start, end, rooms, after, before, sorted(config.coordinators))
+    clause, params = _rooms_sql(rooms)
     cursor = await conn.execute(
-        "SELECT COALESCE(SUM(quantity), 0) FROM participation WHERE person_key IS NULL"
-        f" AND {clause} AND occurred_on BETWEEN ? AND ? AND {tally_store.ACTIVITY_SQL}",
+        "SELECT room, COALESCE(SUM(quantity), 0) FROM participation WHERE person_key IS NULL"
+        f" AND {clause} AND occurred_on BETWEEN ? AND ? AND {tally_store.ACTIVITY_SQL}"
+        " GROUP BY room",
         [*params, start.isoformat(), end.isoformat()],
     )
-    row = await cursor.fetchone()
-    first = overall if room == ALL else per_room.get(room, 0)
-    return first, int(row[0]) if row else 0
+    visits = {r[0]: int(r[1]) for r in await cursor.fetchall()}
+    out = {room: (per_room.get(room, 0), visits.get(room, 0)) for room in rooms}
+    out[ALL] = (overall, sum(visits.values()))
+    return out

@@ -42,11 +42,19 @@ LEGEND = (
 
 
 def room_title(t: Translator, table: RoomTable) -> str:
-    return t._("All rooms") if table.room == ALL else table.name
+    return t._("All BuurtWerkKamers") if table.room == ALL else table.name
 
 
 def period_label(t: Translator, report: ReportTable) -> str:
-    """``2026``, ``kwartaal 1 van 2026``, ``maart 2026`` or ``1 maart 2026 tot 3 mei 2026``."""
+    """``2026``, ``kwartaal 1 van 2026``, ``maart 2026`` or ``1 maart 2026 tot 3 mei 2026``;
+    a period still under way says up to when it was counted."""
+    label = _period_label(t, report)
+    if report.up_to_today and report.kind != "custom":
+        label += " " + t._("(up to {date})").format(date=t.date(report.end, "d MMMM y"))
+    return label
+
+
+def _period_label(t: Translator, report: ReportTable) -> str:
     if report.kind == "year":
         return str(report.start.year)
     if report.kind == "quarter":

@@ -34,7 +34,7 @@ from bot.handlers.help_requests.render import (
     kind_label,
     refuse,
 )
-from bot.handlers.report_outcomes import paid_work_button
+from bot.handlers.report_outcomes import newcomer_button, paid_work_button
 from bot.i18n import Translator
 from bot.services.help_requests import HelpError, Refusal
 from bot.services.help_requests_rules import OUTCOMES, SKILLS
@@ -138,6 +138,8 @@ def _detail_markup(t: Translator, request: RequestRow, has_media: bool) -> Inlin
         rows.append([(t._("↩️ Give back to the queue"), f"help:hb:{request.id}")])
     if request.active:
         rows.append([(t._("📥 Came via a partner"), f"help:fp:{request.id}")])
+        if found := newcomer_button(t, request):  # the report's newcomers (with consent)
+            rows.append(found)
     if has_media:
         rows.append([(t._("🖼 Show photos and messages again"), f"help:media:{request.id}")])
     rows.append([(t._("📋 All open requests"), "help:queue")])

@@ -105,15 +105,16 @@ def _table_text(t: Translator, table: ReportTable) -> str:
             "{reached} reached, {on_track} on track, {behind} behind, {missing} without "
             "data").format(reached=counts[REACHED], on_track=counts[ON_TRACK],
                            behind=counts[BEHIND], missing=missing))
+    if not any(row.shown_value for room in table.tables for row in room.rows
+               if row.value.source == "counted"):
+        lines += ["", t._("Nothing was recorded in that period.")]
     lines += ["", t._("The PDF has the whole table, one page per room. Values the bot cannot "
                       "count: tap ✏️ Enter a value under /rapport.")]
     return "\n".join(lines)
 
 
 async def _table(context: BotContext, period: Period, room: str) -> ReportTable:
-    checked = period.checked(context.services.clock.now().date())
-    return await context.services.indicators.table(None if room == ALL else room,
-                                                   checked.start, checked.end)
+    return await context.services.indicators.report(None if room == ALL else room, period)
 
 
 def _file_name(table: ReportTable, room: str, ext: str) -> str:
@@ -148,10 +149,22 @@ async def report_period(update: Update, context: BotContext) -> object:
     period = _button_period(update, "tal:r")
     if period is None:
         return await stale_button(update, context)
+    await _ask_room(update, context, period)
+    return END
+
+
+async def _ask_room(update: Update, context: BotContext, period: Period) -> bool:
+    """Which room? Only for a period that can be reported on; else say why (False)."""
     t = context.t
+    try:
+        period.checked(context.services.clock.now().date())
+    except ReportError as exc:
+        await reply(update, context, _report_error_text(t, exc),
+                    _period_buttons(t, context.services.clock.now().date()))
+        return False
     await reply(update, context, t._("Which room?"),
                 _rooms_buttons(t, context, f"tal:rr:{period.key}"))
-    return END
+    return True
 
 
 def _period_and_room(update: Update, context: BotContext, prefix: str
@@ -243,9 +256,7 @@ async def got_period(update: Update, context: BotContext) -> object:
         await reply(update, context, _report_error_text(context.t,
                                                         ReportError(ReportError.ORDER)))
         return PERIOD
-    t = context.t
-    await reply(update, context, t._("Which room?"),
-                _rooms_buttons(t, context, f"tal:rr:{period.key}"))
+    await _ask_room(update, context, period)
     return END
 
 
