@@ -24,7 +24,7 @@ from bot.services.report_render import (
 
 FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu",
              "/usr/local/share/fonts")
-WIDTHS = (104, 22, 17, 30, 64, 40)  # mm, 277 in all (A4 landscape minus 10 mm margins)
+WIDTHS = (100, 20, 17, 30, 72, 38)  # mm, 277 in all (A4 landscape minus 10 mm margins)
 STATUS_COLOURS = {REACHED: (46, 125, 50), ON_TRACK: (21, 101, 192), BEHIND: (191, 54, 12)}
 
 
@@ -46,7 +46,7 @@ def pdf_language(language: str) -> str:
 def to_pdf(t: Translator, report: ReportTable) -> bytes:
     """One page per room and the summary; a smaller type size if a language needs more room."""
     t = translator(pdf_language(t.language))
-    for size in (6.6, 6.2, 5.8, 5.4):
+    for size in (7.6, 7.2, 6.8, 6.4, 6.0, 5.6):
         pdf = _build(t, report, size)
         if pdf.pages_count <= len(report.tables):
             break
