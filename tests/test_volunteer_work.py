@@ -16,6 +16,8 @@ from tests.auxil.harness import BotHarness
 from tests.auxil.surveys import next_alert
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "buurtbot.example.toml"
+#: People created on this day have been volunteers for a while when a test starts.
+JOINED = datetime(2026, 11, 16, 12, 0, tzinfo=TZ)
 HOURS_Q = "Hoeveel uur heeft u geholpen bij de BuurtWerkKamer"
 
 
@@ -44,6 +46,7 @@ async def _done_help_request(bot: BotHarness, volunteer_id: int, closed: datetim
 async def test_weekly_question_once_per_week_with_a_proposal_and_bad_numbers(
     bot: BotHarness,
 ) -> None:
+    bot.clock.set(JOINED)
     vera = await bot.volunteer()
     coordinator = await bot.coordinator()
     resident = await bot.resident()
@@ -103,7 +106,10 @@ async def test_weekly_question_once_per_week_with_a_proposal_and_bad_numbers(
 
 
 async def test_quiet_hours_and_switching_the_question_off_and_on(bot: BotHarness) -> None:
+    bot.clock.set(JOINED)
     vera = await bot.volunteer()
+    bot.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=TZ))
+    nina = await bot.volunteer("Nina", name="Nina")  # joined this week: not asked about last
     # Down all Monday; back at 22:00: night, so nothing until the morning.
     await bot.tick(at=datetime(2026, 11, 30, 22, 0, tzinfo=TZ), only="volunteer_work")
     await bot.settle()
@@ -111,6 +117,7 @@ async def test_quiet_hours_and_switching_the_question_off_and_on(bot: BotHarness
     await bot.tick(at=datetime(2026, 12, 1, 8, 30, tzinfo=TZ), only="volunteer_work")
     question = await vera.next_message(timeout=20)
     assert HOURS_Q in question.text
+    assert await _asked(bot, nina) == 0
 
     await vera.press("🔕 Niet elke week vragen", message=question)
     assert "vraagt het u niet meer elke week" in (await vera.next_edit()).text
@@ -120,6 +127,7 @@ async def test_quiet_hours_and_switching_the_question_off_and_on(bot: BotHarness
     assert len(vera.bot_messages) == before
     assert await bot.db.fetchval("SELECT COUNT(*) FROM broadcasts WHERE kind = 'hours'") == 2
     assert await _asked(bot, vera) == 1
+    assert HOURS_Q in (await nina.next_message(timeout=20)).text  # her first whole week
 
     await vera.send("/uren")
     menu = await vera.next_message()

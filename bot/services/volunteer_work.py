@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
-from bot.clock import TZ
+from bot.clock import TZ, to_db
 from bot.i18n import N_
 from bot.services.checkins import is_quiet, iso_week, week_monday
 from bot.services.indicators import ALL, COUNTED, IndicatorValue
@@ -117,9 +117,13 @@ class VolunteerWorkService:
 
     async def _keyholders(self, conn: aiosqlite.Connection, room: str, start: date, end: date
                           ) -> IndicatorValue:
-        """Keyholders at the end of the period (a stock, not a flow)."""
-        return IndicatorValue(
-            await self.count_keyholders(conn, None if room == ALL else room, end), COUNTED)
+        """Keyholders at the end of the period (a stock, not a flow).
+
+        None ("no data") while nobody in the room is marked: then the coordinator has not used
+        the mark yet, which a funder must not read as "zero keyholders".
+        """
+        count = await self.count_keyholders(conn, None if room == ALL else room, end)
+        return IndicatorValue(count or None, COUNTED)
 
     async def _active_volunteers(self, conn: aiosqlite.Connection, room: str, start: date,
                                  end: date) -> IndicatorValue:
@@ -171,7 +175,8 @@ class VolunteerWorkService:
         announcements = self.services.announcements
         if await announcements.by_draft_key(f"hours:{week}") is not None:
             return None
-        recipients = await self._to_ask()
+        # Nobody is asked about a week that ended before they joined the bot.
+        recipients = await self._to_ask(joined_before=datetime.combine(monday, time(0), tzinfo=TZ))
         async with self.services.db.transaction() as conn:
             row = await announcements.enqueue(
                 conn, kind="hours", ref=None, draft_key=f"hours:{week}", created_by=None,
@@ -182,7 +187,7 @@ class VolunteerWorkService:
         announcements.kick()
         return row.id
 
-    async def _to_ask(self) -> list[tuple[int, int | None, str]]:
+    async def _to_ask(self, joined_before: datetime) -> list[tuple[int, int | None, str]]:
         rooms = list(self.services.config.rooms)
         if not rooms:
             return []
@@ -192,8 +197,9 @@ class VolunteerWorkService:
             f" AND role = 'volunteer' AND room IN ({','.join('?' for _ in rooms)})"
             f" AND (telegram_id IS NULL OR telegram_id NOT IN"
             f" ({','.join('?' for _ in coordinators)})) AND id NOT IN"
-            f" (SELECT user_id FROM volunteer_settings WHERE ask_hours = 0) ORDER BY id",
-            [*rooms, *coordinators])
+            f" (SELECT user_id FROM volunteer_settings WHERE ask_hours = 0)"
+            f" AND created_at < ? ORDER BY id",
+            [*rooms, *coordinators, to_db(joined_before)])
         return [(r["id"], r["telegram_id"],
                  "pending" if r["telegram_id"] is not None and r["reachable"] else "unreachable")
                 for r in rows]
