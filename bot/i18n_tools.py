@@ -43,6 +43,8 @@ FEATURE_DOMAINS = (
     "indicators",
     "demo",
     "ops",
+    "surveys",
+    "volunteer_work",
 )
 KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None}
 PLACEHOLDER = re.compile(r"\{[a-zA-Z_][a-zA-Z0-9_]*\}")
