@@ -34,7 +34,11 @@ from bot.handlers import (
     menu,
     onboarding,
     ops,
+    report_newcomer,
+    report_outcomes,
+    surveys,
     tally,
+    volunteer_work,
     volunteers,
 )
 from bot.handlers.commands import set_default_commands
@@ -48,7 +52,8 @@ from bot.store.db import Database
 warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
 
 FEATURES = (onboarding, menu, account, volunteers, calendar, meals, help_requests, checkins,
-            announcements, tally, ops)
+            announcements, tally, ops, report_newcomer, report_outcomes, surveys,
+            volunteer_work)
 
 
 async def _post_init(app: BuurtApplication) -> None:

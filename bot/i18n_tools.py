@@ -39,8 +39,12 @@ FEATURE_DOMAINS = (
     "checkins",
     "announcements",
     "tally",
+    "report",
+    "indicators",
     "demo",
     "ops",
+    "surveys",
+    "volunteer_work",
 )
 KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None}
 PLACEHOLDER = re.compile(r"\{[a-zA-Z_][a-zA-Z0-9_]*\}")

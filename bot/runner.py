@@ -21,7 +21,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.instance_lock import AlreadyRunning, InstanceLock
 from bot.services import backup as backups
-from bot.store.db import migration_files
+from bot.store.db import DatabaseUnavailable, check_usable, migration_files
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +121,11 @@ def run(config: Config) -> int:
     """The ``run`` subcommand (after the settings were loaded and the token checked)."""
     from bot.web import WebServerError
 
+    try:
+        check_usable(config.database)
+    except DatabaseUnavailable as exc:
+        print(f"buurtbot: {exc}", file=sys.stderr)
+        return 2
     try:
         lock = InstanceLock(config.database).acquire()
     except AlreadyRunning as exc:

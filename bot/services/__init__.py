@@ -12,13 +12,16 @@ from bot.services.announcements import AnnouncementService
 from bot.services.calendar import CalendarService
 from bot.services.checkins import CheckinService
 from bot.services.help_requests import HelpRequestService
+from bot.services.indicators import IndicatorService
 from bot.services.meals import MealService
 from bot.services.ops import OpsService
 from bot.services.participation import ParticipationService
 from bot.services.privacy import PrivacyService
 from bot.services.retries import RetryService
+from bot.services.surveys import SurveyService
 from bot.services.tally import TallyService
 from bot.services.users import UserService
+from bot.services.volunteer_work import VolunteerWorkService
 from bot.store.db import Database
 
 
@@ -30,6 +33,7 @@ class Services:
         self.users = UserService(db, config, clock)
         self.privacy = PrivacyService(db, clock)
         self.participation = ParticipationService(db, clock)
+        self.indicators = IndicatorService(self)
         self.calendar = CalendarService(self)
         self.meals = MealService(self)
         self.help = HelpRequestService(self)
@@ -38,6 +42,8 @@ class Services:
         self.tally = TallyService(self)
         self.retries = RetryService(self)
         self.ops = OpsService(self)
+        self.surveys = SurveyService(self)
+        self.volunteer_work = VolunteerWorkService(self)
 
     @property
     def features(self) -> list:
@@ -50,6 +56,9 @@ class Services:
             self.tally,
             self.retries,
             self.ops,
+            self.indicators,
+            self.surveys,
+            self.volunteer_work,
         ]
 
     async def start(self) -> None:
