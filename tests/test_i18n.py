@@ -78,3 +78,13 @@ def test_polish_plural_forms_at_run_time() -> None:
     assert guests == ["+1 gość", "+2 gości", "+5 gości", "+22 gości"]
     minutes = [pl.plural("{n} minute", "{n} minutes", n) for n in (1, 3, 12, 24, 25)]
     assert minutes == ["1 minuta", "3 minuty", "12 minut", "24 minuty", "25 minut"]
+
+
+def test_volunteer_hours_take_the_plural_form_of_the_whole_number() -> None:
+    from bot.handlers.volunteer_work import _hours
+
+    pl = translator("pl")
+    assert [_hours(pl, h) for h in (1, 2, 5, 12, 22, 25, 2.5)] == [
+        "1 godzina", "2 godziny", "5 godzin", "12 godzin", "22 godziny", "25 godzin",
+        "2,5 godziny"]
+    assert _hours(translator("en"), 1) == "1 hour" and _hours(translator("en"), 0.5) == "0.5 hours"
