@@ -65,6 +65,8 @@ LRI = "\u2066"
 #: writes "1 Aralık Salı" (day of the month, month, weekday).
 _DATE_ORDER = re.compile(r"^(E{3,4}) (d M{3,4}(?: y)?)(.*)$")
 _DAY_FIRST_LAST = frozenset({"tr"})
+#: The comma in a date pattern ("EEEE d MMMM, HH:mm") as the language writes it: Ge'ez "፣".
+_DATE_COMMA = {"ti": "፣"}
 
 
 _MIRROR = str.maketrans({"⬅": "➡", "➡": "⬅", "◀": "▶", "▶": "◀", "←": "→", "→": "←"})
@@ -207,6 +209,8 @@ class Translator:
             match = _DATE_ORDER.match(fmt)
             if match:
                 return f"{match.group(2)} {match.group(1)}{match.group(3)}"
+        if self.language in _DATE_COMMA:
+            return fmt.replace(",", _DATE_COMMA[self.language])
         return fmt
 
     def date(self, value: date | datetime, fmt: str = "EEEE d MMMM") -> str:
