@@ -194,12 +194,13 @@ class Translator:
 
     @property
     def comma(self) -> str:
-        """", " between parts of a line; Arabic writes "، " (no Latin comma in Arabic text)."""
-        return "، " if self.language == "ar" else ", "
+        """", " between parts of a line; Arabic writes "، " (no Latin comma in Arabic text),
+        Tigrinya the Ethiopic comma "፣ "."""
+        return {"ar": "، ", "ti": "፣ "}.get(self.language, ", ")
 
     @property
     def semicolon(self) -> str:
-        return "؛ " if self.language == "ar" else "; "
+        return {"ar": "؛ ", "ti": "፤ "}.get(self.language, "; ")
 
     def isolate(self, text: str) -> str:
         """``text`` wrapped in Unicode isolates for right-to-left readers, unchanged otherwise.

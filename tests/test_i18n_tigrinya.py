@@ -109,6 +109,7 @@ def test_tigrinya_dates_and_numbers_come_from_babel() -> None:
     assert t.number(1234.5) == "1,234.5"
     assert t.weekday(0) == "ሰኑይ"
     assert not t.rtl and t.isolate("/hulp") == "/hulp"
+    assert (t.comma, t.semicolon) == ("፣ ", "፤ ")
 
 
 async def test_command_menu_and_announcement_frame_are_in_tigrinya(bot: BotHarness) -> None:
