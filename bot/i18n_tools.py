@@ -192,6 +192,9 @@ COUNTED = re.compile(r"\{n\} (?:unique )?(?:character|letter|seat|minute|person|
 MIRRORED = {"⬅": "➡", "➡": "⬅"}
 TURKISH_SUFFIX = re.compile(r"\}['’][^\W\d_]")
 TURKISH_BARE_TAP = re.compile(r"(?:/\w+|»|\}) dokunun")
+#: A Tigrinya prefix (ብ, ን, ካብ...) glued to a placeholder reads wrongly for a date, a number or a
+#: Latin name ("ብ{when}", "ን{title}"): put a word or a label before it ("ኣብ {when}", "ዕለት፦ {date}").
+TIGRINYA_GLUED_PREFIX = re.compile(r"[\u1200-\u137f](?:<[a-z]+>)?\{")
 
 
 def _strings(message: object) -> tuple[str, ...]:
@@ -240,6 +243,9 @@ def _text_problems(language: str, key: str, string: str) -> list[str]:
             found.append(f"tr: a suffix hangs on a placeholder in {key!r}; rephrase")
         if TURKISH_BARE_TAP.search(string):
             found.append(f"tr: 'dokunun' needs a case ending ('komutuna', 'düğmesine') in {key!r}")
+    if language == "ti" and TIGRINYA_GLUED_PREFIX.search(string):
+        found.append(f"ti: a prefix is glued to a placeholder in {key!r}; write 'ኣብ {{when}}', "
+                     f"'ናብ {{name}}' or a label ('ዕለት፦ {{date}}')")
     return found
 
 
