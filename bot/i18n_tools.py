@@ -158,6 +158,7 @@ GLOSSARY_FORBIDDEN: dict[str, list[tuple[str, str]]] = {
         (r"ሓባራዊ (?:ምግቢ|መግቢ)|ምሳሕ", "ሓባራዊ ድራር"),
         (r"ሕቶ ሓገዝ|ሕቶታት ሓገዝ", "ጠለብ ሓገዝ (help request)"),
         (r"ተወፋዪ|በጎ ፍቓደኛ", "ወለንተኛ"),
+        (r"መጻእተኛ", "በጻሒ (a walk-in visitor; መጻእተኛ also reads 'foreigner')"),
         (r"ኣስተባባሪ|ኣማሓዳሪ", "ኣወሃሃዲ"),
         (r"ኣጋይሽ", "ጋሻ (plural ጋሻታት)"),
         (r"ፕሮግራም", "መደብ"),
