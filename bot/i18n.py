@@ -49,6 +49,7 @@ LANGUAGES: dict[str, str] = {
     "ar": "العربية",
     "tr": "Türkçe",
     "ti": "ትግርኛ",
+    "pl": "Polski",
 }
 RTL_LANGUAGES = frozenset({"ar"})
 RLM = "\u200f"

@@ -126,7 +126,7 @@ def _read(path: Path, language: str) -> Catalog | None:
         return read_po(handle, locale=language)
 
 
-#: One word for one thing (``docs/GLOSSARY.md``): per
+#: One word for one thing (``docs/GLOSSARY.md``; Polish: ``locales/pl/NOTES.md``): per
 #: language, variants that must not appear in a msgstr, with the word to use instead.
 GLOSSARY_FORBIDDEN: dict[str, list[tuple[str, str]]] = {
     "nl": [
@@ -167,6 +167,20 @@ GLOSSARY_FORBIDDEN: dict[str, list[tuple[str, str]]] = {
         (r"ኣስተባባሪ|ኣማሓዳሪ", "ኣወሃሃዲ"),
         (r"ኣጋይሽ", "ጋሻ (plural ጋሻታት)"),
         (r"ፕሮግራም", "መደብ"),
+    ],
+    "pl": [
+        (r"(?i)\bpok[oó]j\w*", "BuurtWerkKamer"),
+        (r"(?i)\bświetlic\w*", "BuurtWerkKamer"),
+        (r"(?i)\bposił\w*", "wspólna kolacja"),
+        (r"(?i)\bobiad\w*", "wspólna kolacja"),
+        (r"(?i)\bochotni\w*", "wolontariusz"),
+        (r"(?i)\bzgłosze\w*", "prośba o pomoc"),
+        (r"(?i)\brejestracj\w*", "zapis"),
+        (r"(?i)\bkomunikat\w*", "ogłoszenie"),
+        (r"(?i)\blist\w* rezerwow\w*", "lista oczekujących"),
+        # Polish without its diacritics ("prosba", "wspolna", "sie") is a stripped text.
+        (r"(?i)\b(?:sie|prosb\w*|wspoln\w*|dziek\w*|moze|mozesz|jezyk\w*|wiadomosc\w*)\b",
+         "Polish diacritics (ą ć ę ł ń ó ś ź ż)"),
     ],
 }
 #: Scripts that are not Latin: a Latin word in their msgstr is a word someone forgot to

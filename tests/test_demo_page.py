@@ -270,3 +270,14 @@ async def test_meal_deadline_moment_is_the_meals_own_and_sends_the_cooks_list(
         final = [m for m in vera.messages[before:] if "Definitieve lijst" in (m.text or "")]
         assert len(final) == 1
         assert "⏳ Fatima" in final[0].text and "4 van 12 plekken bezet" in final[0].text
+
+
+def test_the_practice_page_offers_every_shipped_language() -> None:
+    """The new-resident form on the practice page lists the same languages as the bot."""
+    import re
+
+    from bot.sandbox import page
+
+    html = (Path(page.__file__).parent / "static" / "index.html").read_text(encoding="utf-8")
+    select = html.split('class="new-lang"', 1)[1].split("</select>", 1)[0]
+    assert dict(re.findall(r'<option value="(\w+)">([^<]+)</option>', select)) == LANGUAGES

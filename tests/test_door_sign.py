@@ -4,13 +4,15 @@ the week poster prints without the browser's header and footer."""
 from __future__ import annotations
 
 import io
+import itertools
+import re
 from pathlib import Path
 
 import zxingcpp
 from PIL import Image
 
 from bot import cli
-from bot.i18n import translator
+from bot.i18n import LANGUAGES, translator
 from bot.services.calendar_render import print_page
 from bot.services.ops_door_sign import SCAN_LINE, deep_link, render, scan_lines
 from tests.auxil.harness import BOT_USERNAME, BotHarness
@@ -47,7 +49,11 @@ def test_pdf_and_svg_signs(tmp_path: Path) -> None:
         assert line in svg or line.replace("'", "&#x27;") in svg
     lines = dict(scan_lines())
     assert lines["nl"] == "Scan mij en praat met de BuurtWerkKamer"
-    assert len(set(lines.values())) == 4  # translated in all four languages
+    assert len(set(lines.values())) == len(LANGUAGES)  # translated in every language
+    # Every scan line fits above the link at the bottom of the page, however many languages.
+    ys = [float(y) for y in re.findall(r'<text x="105" y="([\d.]+)" font-size="[\d.]+" '
+                                       r'text-anchor="middle" lang=', svg)]
+    assert len(ys) == len(LANGUAGES) and max(ys) <= 278
     assert lines["ar"] == translator("ar")._(SCAN_LINE)
     assert 'direction="rtl"' in svg
 
@@ -87,3 +93,22 @@ def test_the_week_poster_prints_without_browser_header_and_footer() -> None:
     page = print_page(translator("nl"), ["<section class=\"room\"></section>"])
     assert "@page { size: A4 portrait; margin: 0; }" in page
     assert "min-height: 297mm" in page
+
+
+def test_seven_languages_still_fit_on_the_sign(monkeypatch) -> None:
+    """More languages move the scan lines closer and make them smaller; none runs into the
+    link at the bottom or off the page."""
+    import bot.services.ops_door_sign as sign
+    from bot.config import load_config
+    from tests.auxil.harness import ROOT
+
+    seven = [(f"l{i}", f"Scan line {i}") for i in range(7)]
+    monkeypatch.setattr(sign, "scan_lines", lambda: seven)
+    room = load_config(ROOT / "buurtbot.example.toml", env={}).rooms["top"]
+    svg = render(room, LINK, "svg").decode()
+    found = re.findall(r'<text x="105" y="([\d.]+)" font-size="([\d.]+)" text-anchor="middle" '
+                       r'lang="l\d"', svg)
+    ys = [float(y) for y, _size in found]
+    assert len(ys) == 7 and max(ys) <= 278 and min(b - a for a, b in itertools.pairwise(ys)) >= 7
+    png = render(room, LINK, "png")
+    assert png.startswith(b"\x89PNG")

@@ -60,8 +60,11 @@ def group_label(t: Translator, group: str) -> str:
 
 
 def _hours(t: Translator, hours: float) -> str:
-    return t.ngettext("{hours} hour", "{hours} hours", 1 if hours == 1 else 2).format(
-        hours=t.number(hours))
+    """"5 uur", "5 godzin": the plural form follows the whole number (Polish and Ukrainian
+    have three forms: 2 godziny, 5 godzin, 22 godziny); a fraction ("2,5") takes the form
+    those languages use for 2 ("2,5 godziny")."""
+    count = int(hours) if hours == int(hours) else 2
+    return t.ngettext("{hours} hour", "{hours} hours", count).format(hours=t.number(hours))
 
 
 def _span(t: Translator, week: str) -> str:
