@@ -216,6 +216,17 @@ class Translator:
             return text  # already one isolate
         return FSI + text + PDI
 
+    def quote(self, text: str) -> str:
+        """Quotation marks as the reader's language writes them: “noten”, «noten».
+
+        Arabic quotes with « »; Latin “ ” are not mirrored and come out the wrong way round
+        in a right-to-left line. The quoted text (often typed by someone else, in another
+        language) is isolated for right-to-left readers, so it keeps its own order.
+        """
+        if self.rtl:
+            return "«" + self.isolate(text) + "»"
+        return "“" + text + "”"
+
     def span(self, start: str, end: str) -> str:
         """"17:30–19:30" as one isolated run: isolating each end alone would show the range
         reversed ("19:30–17:30") in a right-to-left sentence."""

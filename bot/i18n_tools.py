@@ -133,17 +133,25 @@ GLOSSARY_FORBIDDEN: dict[str, list[tuple[str, str]]] = {
         (r"(?i)\bkamers?\b", "BuurtWerkKamer"),
         (r"(?i)\bsamen eten\b", "eettafel"),
         (r"(?i)\bmaaltijd(?:en)?\b", "eettafel"),
+        # A number on the waiting list is not a seat.
+        (r"(?i)\bplek \{\}", "nummer {place}"),
     ],
     "en": [
         (r"\bEettafel\b", "shared dinner"),
         (r"\b(?:[Mm]y|[Yy]our|[Tt]he|[Aa]ll|[Oo]ther|[Aa]nother) rooms?\b", "BuurtWerkKamer"),
         (r"(?i)\bsamen eten\b", "shared dinner"),
+        (r"(?i)\bmeals?\b", "dinner"),
+        # The Dutch name of the check-in (the /belronde command itself is fine).
+        (r"(?i)\bbelronde\b", "weekly check-in"),
+        (r"(?i)\bplace \{\}", "number {place}"),
     ],
     "ar": [
         (r"غرف", "مركز الحي"),
         (r"الطعام المشترك", "العشاء المشترك"),
         (r"وجب(?:ة|ات|تك|تي)", "العشاء المشترك"),
         (r"(?:مكان|أماكن)", "مقعد (seat) / مركز الحي (room)"),
+        # مركز alone reads as "centre" (and says nothing about the neighbourhood).
+        (r"مركز(?:ك|ي|نا)?(?!\s*(?:ال)?حي)", "مركز الحي / مركز حيّك"),
         # The Latin name only once, isolated, where onboarding explains it.
         (r"BuurtWerkKamer", "مركز الحي"),
     ],
@@ -210,7 +218,8 @@ LATIN_WORD = re.compile(r"[A-Za-zÀ-ɏ]{2,}")
 COUNTED = re.compile(r"\{n\} (?:unique )?(?:character|letter|seat|minute|person|people|guest|"
                      r"participant|week|day|hour|volunteer|sign-up)s?\b")
 MIRRORED = {"⬅": "➡", "➡": "⬅"}
-TURKISH_SUFFIX = re.compile(r"\}['’][^\W\d_]")
+#: A Turkish suffix glued to a placeholder or a command ("{time}'dan", "/agenda'ya").
+TURKISH_SUFFIX = re.compile(r"(?:\}|(?<![\w<])/[a-z_]+)['’][^\W\d_]")
 TURKISH_BARE_TAP = re.compile(r"(?:/\w+|»|\}) dokunun")
 #: A Tigrinya prefix (ብ, ን, ካብ...) glued to a placeholder reads wrongly for a date, a number or a
 #: Latin name ("ብ{when}", "ን{title}"): put a word or a label before it ("ኣብ {when}", "ዕለት፦ {date}").
@@ -228,7 +237,10 @@ def _text_problems(language: str, key: str, string: str) -> list[str]:
     if not unicodedata.is_normalized("NFC", string):
         found.append(f"{language}: not NFC-normalised: {key!r}")
     bare = PLACEHOLDER.sub("", URL.sub("", TAG.sub("", string)))
-    unisolated = COMMAND.sub("", ISOLATED.sub("", bare))
+    # For the glossary a placeholder is "{}": its name is no word of the text, but a word in
+    # front of it may be ("place {place}" on the waiting list).
+    unisolated = COMMAND.sub("", ISOLATED.sub("", PLACEHOLDER.sub("{}", URL.sub("", TAG.sub(
+        "", string)))))
     for pattern, instead in GLOSSARY_FORBIDDEN.get(language, []):
         match = re.search(pattern, unisolated)
         if match:
@@ -243,10 +255,15 @@ def _text_problems(language: str, key: str, string: str) -> list[str]:
                 found.append(f"{language}: {what} outside an isolate (FSI…PDI): "
                              f"{match.group(0)!r} in {key!r}")
                 break
-        for mark in (",", ";"):
+        for mark, instead in ((",", "،"), (";", "؛"), ('"', "«…»"), ("“", "«…»")):
             if mark in outside:
-                found.append(f"{language}: Latin {mark!r} in {key!r}; use "
-                             f"{'،' if mark == ',' else '؛'}")
+                found.append(f"{language}: Latin {mark!r} in {key!r}; use {instead}")
+        # Every placeholder isolated: a Latin name, a phone number or typed text keeps its
+        # own order ("اللغة: {language}" is not enough).
+        loose = PLACEHOLDER.search(ISOLATED.sub("", TAG.sub("", string)))
+        if loose:
+            found.append(f"{language}: placeholder {loose.group(0)} outside an isolate "
+                         f"(FSI…PDI) in {key!r}")
     if language in RTL_LANGUAGES:
         wanted = [a for a in key if a in "⬅➡"]
         got = [a for a in string if a in "⬅➡"]
@@ -260,7 +277,7 @@ def _text_problems(language: str, key: str, string: str) -> list[str]:
             found.append(f"{language}: Latin words {words[:3]} in {key!r} (not translated?)")
     if language == "tr":
         if TURKISH_SUFFIX.search(string):
-            found.append(f"tr: a suffix hangs on a placeholder in {key!r}; rephrase")
+            found.append(f"tr: a suffix hangs on a placeholder or command in {key!r}; rephrase")
         if TURKISH_BARE_TAP.search(string):
             found.append(f"tr: 'dokunun' needs a case ending ('komutuna', 'düğmesine') in {key!r}")
     if language == "ti" and TIGRINYA_GLUED_PREFIX.search(string):
@@ -356,6 +373,9 @@ def problems() -> list[str]:
                     continue
                 strings = _strings(message)
                 if not all(strings):
+                    # Also where another domain translates the msgid: the file is what a
+                    # translator reads, and an empty entry there looks finished elsewhere.
+                    found.append(f"{language}: untranslated: {key!r} ({po_path.name})")
                     continue
                 found += [f"{line} ({po_path.name})"
                           for line in _placeholder_problems(language, key, message)]
