@@ -257,3 +257,37 @@ async def test_privacy_text_says_how_long_erased_data_stays_in_backups(
         assert "at most 34 days" in text
     finally:
         await bot.stop()
+
+
+def _raw_copy_from_newer_code(database: Path, copy: Path) -> Path:
+    """A file copy of the live database (WAL mode), as if made by newer code."""
+    copy.parent.mkdir()
+    copy.write_bytes(database.read_bytes())
+    conn = sqlite3.connect(copy)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.execute("INSERT INTO schema_migrations (number, name) VALUES (999, '999_future.sql')")
+    conn.commit()
+    conn.close()
+    for suffix in ("-wal", "-shm"):
+        copy.with_name(copy.name + suffix).unlink(missing_ok=True)
+    return copy
+
+
+async def test_a_refused_restore_of_a_wal_copy_leaves_nothing_beside_the_database(
+        bot: BotHarness, tmp_path: Path, capsys) -> None:
+    """A plain copy of a live database is in WAL mode: checking it must not leave
+    ``*.restoring-wal``/``-shm`` files in the data folder, and the message names the file the
+    volunteer gave."""
+    database = Path(bot.db.path)
+    await bot.stop()
+    settings = write_settings(tmp_path, database)
+    newer = _raw_copy_from_newer_code(database, tmp_path / "elsewhere" / "copy-of-live.db")
+
+    def listing() -> list[str]:  # the lock file is always there in production
+        return sorted(p.name for p in database.parent.iterdir() if p.suffix != ".lock")
+
+    before = listing()
+    assert cli.main(["--config", str(settings), "restore", str(newer), "--yes"]) == 2
+    err = capsys.readouterr().err
+    assert "copy-of-live.db has schema version 999" in err and ".restoring" not in err
+    assert listing() == before

@@ -111,34 +111,37 @@ def decrypt(blob: bytes, passphrase: str) -> bytes:
 # --- checking ----------------------------------------------------------------------------------
 
 
-def check_database(path: str | Path) -> int:
+def check_database(path: str | Path, name: str | None = None) -> int:
     """Integrity and schema version of a database file; returns its schema version.
 
     Raises :class:`BackupError` when the file is not a sound SQLite database of ours, or when
     it comes from newer code than this one (restoring it would lose what the newer code wrote).
+    ``name`` is how messages call the file (default: its own name). Only for copies nobody
+    else writes: opened immutable, so even a copy in WAL mode leaves no -wal/-shm files behind.
     """
+    name = name or Path(path).name
     try:
-        conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro&immutable=1", uri=True)
     except sqlite3.Error as exc:
         raise BackupError(f"cannot open {path}: {exc}") from None
     try:
         try:
             result = conn.execute("PRAGMA integrity_check").fetchall()
         except sqlite3.DatabaseError as exc:
-            raise BackupError(f"{Path(path).name} is not a database ({exc})") from None
+            raise BackupError(f"{name} is not a database ({exc})") from None
         if [row[0] for row in result] != ["ok"]:
-            raise BackupError(f"{Path(path).name} is damaged: {result[0][0]}")
+            raise BackupError(f"{name} is damaged: {result[0][0]}")
         try:
             version = conn.execute("SELECT MAX(number) FROM schema_migrations").fetchone()[0]
         except sqlite3.Error:
-            raise BackupError(f"{Path(path).name} is not a Buurtbot database") from None
+            raise BackupError(f"{name} is not a Buurtbot database") from None
     finally:
         conn.close()
     if version is None:
-        raise BackupError(f"{Path(path).name} is not a Buurtbot database")
+        raise BackupError(f"{name} is not a Buurtbot database")
     if version > code_schema_version():
         raise BackupError(
-            f"{Path(path).name} has schema version {version}, newer than this code "
+            f"{name} has schema version {version}, newer than this code "
             f"({code_schema_version()}): update Buurtbot first")
     return int(version)
 
@@ -249,7 +252,7 @@ def prepare_restore(backup: str | Path, work_dir: str | Path, passphrase: str | 
             plain.write_bytes(decrypt(source.read_bytes(), passphrase or ""))
         else:
             plain.write_bytes(source.read_bytes())
-        check_database(plain)
+        check_database(plain, source.name)
     except BaseException:
         with contextlib.suppress(OSError):
             plain.unlink()
