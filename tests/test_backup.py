@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import sqlite3
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -237,6 +237,18 @@ async def test_migrations_at_start_take_a_backup_first(sandbox, tmp_path: Path, 
     assert made is not None and made.parent == tmp_path / "backups"
     numbers = [n for n, _name, _sql in migration_files()]
     assert backups.check_database(made) == max(n for n in numbers if n != last)
+    assert made.name.endswith("-before-upgrade.db")
+    # The first nightly backup that same day (the catch-up right after the start) is in the
+    # new schema, which the old code cannot restore: it must not rotate the way back out.
+    today = clock.now().date()
+    await asyncio.to_thread(backups.make_backup, database, made.parent, clock.now())
+    await asyncio.to_thread(backups.make_backup, database, made.parent, clock.now())
+    assert made.exists()
+    assert backups.rotate(made.parent, daily=7, weekly=4, today=today) == []
+    assert made.exists()
+    # It goes when erased data must be gone from backups (34 days with these settings).
+    assert backups.rotate(made.parent, 7, 4, today + timedelta(days=34)) == []
+    assert made in backups.rotate(made.parent, 7, 4, today + timedelta(days=35))
     # Nothing pending: no backup.
     fresh = tmp_path / "fresh.db"
     assert backup_before_migrating(make_config(sandbox, fresh), clock) is None

@@ -31,8 +31,10 @@ MAGIC = b"BUURTBOT-BACKUP-FERNET-SCRYPT-1\n"
 SALT_BYTES = 16
 PLAIN_SUFFIX = ".db"
 ENCRYPTED_SUFFIX = ".db.enc"
-#: buurtbot-2026-11-30-0300.db(.enc): the date first, so a listing sorts by age.
-NAME = re.compile(r"^buurtbot-(\d{4}-\d{2}-\d{2})-(\d{6})\.db(\.enc)?$")
+#: buurtbot-2026-11-30-030000.db(.enc): the date first, so a listing sorts by age. The one
+#: taken before migrations carries UPGRADE_TAG: it is the way back to the old code.
+NAME = re.compile(r"^buurtbot-(\d{4}-\d{2}-\d{2})-(\d{6})(-before-upgrade)?\.db(\.enc)?$")
+UPGRADE_TAG = "-before-upgrade"
 PASSPHRASE_ENV = "BUURTBOT_BACKUP_PASSPHRASE"
 
 
@@ -45,6 +47,7 @@ class BackupFile:
     path: Path
     day: date
     stamp: str  # HHMMSS
+    before_upgrade: bool = False
 
     @property
     def encrypted(self) -> bool:
@@ -56,8 +59,8 @@ def code_schema_version() -> int:
     return max(number for number, _name, _sql in migration_files())
 
 
-def backup_name(now: datetime, encrypted: bool) -> str:
-    return (f"buurtbot-{now:%Y-%m-%d}-{now:%H%M%S}"
+def backup_name(now: datetime, encrypted: bool, before_upgrade: bool = False) -> str:
+    return (f"buurtbot-{now:%Y-%m-%d}-{now:%H%M%S}{UPGRADE_TAG if before_upgrade else ''}"
             f"{ENCRYPTED_SUFFIX if encrypted else PLAIN_SUFFIX}")
 
 
@@ -70,7 +73,8 @@ def list_backups(folder: str | Path) -> list[BackupFile]:
     for entry in path.iterdir():
         match = NAME.match(entry.name)
         if match and entry.is_file():
-            found.append(BackupFile(entry, date.fromisoformat(match.group(1)), match.group(2)))
+            found.append(BackupFile(entry, date.fromisoformat(match.group(1)), match.group(2),
+                                    bool(match.group(3))))
     return sorted(found, key=lambda b: (b.day, b.stamp, b.path.name))
 
 
@@ -164,7 +168,7 @@ def _snapshot(source: str | Path, target: Path) -> None:
 
 
 def make_backup(database: str | Path, folder: str | Path, now: datetime, *,
-                passphrase: str | None = None) -> Path:
+                passphrase: str | None = None, before_upgrade: bool = False) -> Path:
     """A verified copy of ``database`` in ``folder``; returns its path.
 
     Written under a temporary name and renamed only when complete and checked: a failure (a
@@ -178,7 +182,7 @@ def make_backup(database: str | Path, folder: str | Path, now: datetime, *,
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise BackupError(f"cannot create {out}: {exc.strerror}") from None
-    final = out / backup_name(now, bool(passphrase))
+    final = out / backup_name(now, bool(passphrase), before_upgrade)
     fd, tmp_name = tempfile.mkstemp(prefix=".buurtbot-backup-", suffix=".partial", dir=out)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -214,9 +218,17 @@ def make_backup(database: str | Path, folder: str | Path, now: datetime, *,
 
 def rotate(folder: str | Path, daily: int, weekly: int, today: date) -> list[Path]:
     """Keep the newest backup of each of the last ``daily`` days and of each of the last
-    ``weekly`` ISO weeks; remove the others. Returns what was removed."""
-    backups = list_backups(folder)
-    keep: set[Path] = set()
+    ``weekly`` ISO weeks; remove the others. Returns what was removed.
+
+    A backup taken before an upgrade is not one of these: a nightly one made minutes later
+    (already in the new schema, which the old code cannot read) must not push it out. It is
+    kept as long as erased data may stay in backups (``max(daily, weekly * 7 + 6)`` days).
+    """
+    window = max(daily, weekly * 7 + 6)
+    everything = list_backups(folder)
+    backups = [b for b in everything if not b.before_upgrade]
+    keep: set[Path] = {b.path for b in everything
+                       if b.before_upgrade and (today - b.day).days <= window}
     newest_of_day: dict[date, BackupFile] = {}
     newest_of_week: dict[tuple[int, int], BackupFile] = {}
     for backup in backups:  # oldest first: later ones overwrite
@@ -227,7 +239,7 @@ def rotate(folder: str | Path, daily: int, weekly: int, today: date) -> list[Pat
     for week in sorted(newest_of_week, reverse=True)[:weekly]:
         keep.add(newest_of_week[week].path)
     removed = []
-    for backup in backups:
+    for backup in everything:
         if backup.path not in keep and backup.day <= today:
             with contextlib.suppress(OSError):
                 backup.path.unlink()
