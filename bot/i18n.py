@@ -41,6 +41,8 @@ from babel.support import Translations
 from bot.clock import TZ
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+#: Where ``pip install .`` puts the catalogues (setup.py copies them into the package).
+PACKAGED_LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 DEFAULT_LANGUAGE = "nl"
 #: Shipped languages, in the order shown to residents, with their own name for themselves.
 LANGUAGES: dict[str, str] = {
@@ -141,8 +143,9 @@ def shorten(text: str, width: int) -> str:
 
 
 def locales_dir() -> Path:
-    """Where catalogues live: the source tree's ``locales/`` (installed editable)."""
-    return LOCALES_DIR
+    """Where catalogues live: inside the installed package, else the source tree's
+    ``locales/`` (an editable install, the tests)."""
+    return PACKAGED_LOCALES_DIR if PACKAGED_LOCALES_DIR.is_dir() else LOCALES_DIR
 
 
 @cache

@@ -65,6 +65,31 @@ def test_unknown_room_is_one_line(tmp_path: Path, capsys) -> None:
     assert "unknown room 'nowhere'" in capsys.readouterr().err
 
 
+def test_a_mistyped_username_prints_no_dead_qr_code(tmp_path: Path, capsys) -> None:
+    """A link pasted instead of the name, a space, a dash: refused with one line, no file."""
+    settings = write_settings(tmp_path, tmp_path / "buurtbot.db")
+    out = tmp_path / "door.pdf"
+    for wrong in ("t.me/buurtbot_top_bot", "buurtbot top bot", "buurtbot-top-bot", "top"):
+        assert cli.main(["--config", str(settings), "qr", "--room", "top",
+                         "--username", wrong, "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert f"--username {wrong!r} is not a bot's @username" in err
+        assert len(err.strip().splitlines()) == 1 and not out.exists()
+    assert cli.main(["--config", str(settings), "qr", "--room", "top",
+                     "--username", "@Buurtbot_Top_Bot", "--out", str(out)]) == 0
+    assert "https://t.me/Buurtbot_Top_Bot?start=top" in capsys.readouterr().out
+
+
+def test_a_mistyped_bot_username_in_the_settings_is_one_line(tmp_path: Path, capsys) -> None:
+    settings = write_settings(tmp_path, tmp_path / "buurtbot.db")
+    text = settings.read_text(encoding="utf-8").replace(
+        '# username = "buurtbot_top_bot"', 'username = "https://t.me/buurtbot_top_bot"')
+    settings.write_text(text, encoding="utf-8")
+    assert cli.main(["--config", str(settings), "check-config"]) == 2
+    err = capsys.readouterr().err
+    assert "bot.username: 'https://t.me/buurtbot_top_bot' is not a bot's @username" in err
+
+
 async def test_a_coordinator_gets_the_sign_from_the_chat(bot: BotHarness) -> None:
     carla = await bot.coordinator(language="en")
     await carla.send("/qr")
