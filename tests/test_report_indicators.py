@@ -512,3 +512,35 @@ async def test_volunteer_marks_a_newcomer_with_consent(bot: BotHarness) -> None:
     assert alert and "werkt niet meer" in text
     row = (await table(bot)).rooms[0].row("newcomers")
     assert row.value.of == 1
+
+
+async def test_spreadsheet_and_csv_keep_the_offers_of_target_and_the_hours(bot: BotHarness
+                                                                           ) -> None:
+    """A funder reads "10 op 20" and the volunteers' hours a year in every format, not only in
+    the PDF: the target's "op 20" and "gemiddeld 6 uur per jaar" were lost in XLSX and CSV."""
+    volunteer = await bot.person(await bot.volunteer())
+    await bot.services.volunteer_work.record_hours(volunteer, "2026-W48", 5.0, "typed")
+    report = await table(bot, "top")
+    nl = translator("nl")
+    book = openpyxl.load_workbook(io.BytesIO(report_xlsx.to_xlsx(nl, report)))
+    rows = {str(r[0].value): r for r in book["TOP"].iter_rows(min_row=5) if r[0].value}
+    referred = next(r for label, r in rows.items() if label.startswith("Bewoners doorverwezen"))
+    assert referred[2].value == 10 and isinstance(referred[2].value, int)
+    assert referred[2].number_format == '0" op 20"'  # shows "10 op 20", stays a number
+    assert report_xlsx._of_format(translator("en"), 10) == '0" of 10"'
+    active = next(r for label, r in rows.items() if label.startswith("Actieve vrijwilligers ("))
+    assert active[4].value == 1
+    assert "gemiddeld 6 uur per jaar; streven 250" in active[7].value
+    data = report_render.to_csv(nl, report).decode("utf-8")
+    csv_rows = {r["Indicatorcode"]: r for r in csv.DictReader(io.StringIO(data[1:]),
+                                                              delimiter=";")}
+    assert csv_rows["referred_residents"]["Doel (jaar)"] == "10"
+    assert csv_rows["referred_residents"]["Doel: op (aangemeld)"] == "20"
+    assert csv_rows["newcomers"]["Doel: op (aangemeld)"] == "10"
+    assert csv_rows["keyholders"]["Doel: op (aangemeld)"] == ""
+    assert csv_rows["active_volunteers"]["Gerealiseerd"] == "1"
+    assert "gemiddeld 6 uur per jaar" in csv_rows["active_volunteers"]["Bron"]
+    # A custom period's dates are said once under the title, not twice.
+    custom = _pdf_text(report_pdf.to_pdf(nl, report))[0].replace("\n", " ")
+    assert custom.count("1 januari 2026") == 1, custom[:300]
+    assert book["TOP"].cell(2, 1).value.count("1 januari 2026") == 1

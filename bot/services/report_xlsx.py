@@ -16,10 +16,11 @@ from bot.services.indicators import ReportTable, RoomTable, round_half_up
 from bot.services.report_render import (
     LEGEND,
     STATUS,
+    hours_text,
     lines,
-    period_label,
     room_title,
     source_text,
+    subtitle,
 )
 
 COLUMNS = (  # (header msgid key, width in characters)
@@ -34,6 +35,17 @@ def _headers(t: Translator) -> list[str]:
     return [t._("Indicator"), t._("Measure"), t._("Target (year)"),
             t._("Target for this period"), t._("Realised"), t._("Of (registered)"),
             t._("Status"), t._("Source")]
+
+
+def _of_format(t: Translator, of: int) -> str:
+    """A number format that shows x as "x of y" in the reader's language ("10 op 20")."""
+    x, _sep, rest = t._("{x} of {y}").partition("{x}")
+    rest = rest.replace("{y}", str(of))
+
+    def literal(text: str) -> str:
+        return '"' + text.replace('"', "") + '"' if text else ""
+
+    return f"{literal(x)}0{literal(rest)}"
 
 
 def _sheet_title(name: str, taken: set[str]) -> str:
@@ -67,9 +79,7 @@ def to_xlsx(t: Translator, report: ReportTable) -> bytes:
         sheet = book.create_sheet(_sheet_title(title, taken))
         sheet.cell(1, 1, t._("Performance table BuurtWerkKamer: {room}").format(
             room=room_title(t, table))).font = Font(bold=True, size=13)
-        sheet.cell(2, 1, t._("From {start} to {end}. Made on {made}.").format(
-            start=t.date(report.start, "d MMMM y"), end=t.date(report.end, "d MMMM y"),
-            made=t.date(report.made_at, "d MMMM y")) + " · " + period_label(t, report))
+        sheet.cell(2, 1, subtitle(t, report))
         for col, text in enumerate(_headers(t), start=1):
             cell = sheet.cell(HEADER_ROW, col, text)
             cell.font, cell.fill, cell.alignment = bold, head_fill, wrap
@@ -94,7 +104,9 @@ def to_xlsx(t: Translator, report: ReportTable) -> bytes:
             kind = row.indicator.kind
             target = row.target
             if kind == "of" and target is not None:
-                sheet.cell(r, 3, target[0])  # type: ignore[index]
+                # A number (the x) that reads as the offer's "10 op 20".
+                sheet.cell(r, 3, target[0]).number_format = _of_format(  # type: ignore[index]
+                    t, target[1])  # type: ignore[index]
             elif kind == "positive" and target is not None:
                 sheet.cell(r, 3, line.target)
             elif target is not None:
@@ -119,7 +131,9 @@ def to_xlsx(t: Translator, report: ReportTable) -> bytes:
                 sheet.cell(r, 6, row.value.of or 0)
             if row.status:
                 sheet.cell(r, 7, t._(STATUS[row.status]))
-            sheet.cell(r, 8, source_text(t, row, report)).alignment = wrap
+            hours = hours_text(t, row)
+            source = source_text(t, row, report)
+            sheet.cell(r, 8, f"{source} {hours}" if hours else source).alignment = wrap
             for col in range(2, 8):
                 sheet.cell(r, col).alignment = top
         r += 2
