@@ -412,7 +412,7 @@ async def test_xlsx_prints_on_a4_with_numbers_as_numbers(bot: BotHarness) -> Non
         assert int(sheet.page_setup.paperSize) == 9  # A4
         assert sheet.page_setup.orientation == "landscape"
         assert sheet.sheet_properties.pageSetUpPr.fitToPage
-        assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
+        assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 1)
         assert sheet.print_title_rows.replace("$", "") == "4:4"
         assert sheet.column_dimensions["A"].width >= 50
         assert all(sheet.column_dimensions[c].width >= 12 for c in "BCDEFG")
@@ -544,3 +544,25 @@ async def test_spreadsheet_and_csv_keep_the_offers_of_target_and_the_hours(bot: 
     custom = _pdf_text(report_pdf.to_pdf(nl, report))[0].replace("\n", " ")
     assert custom.count("1 januari 2026") == 1, custom[:300]
     assert book["TOP"].cell(2, 1).value.count("1 januari 2026") == 1
+
+
+async def test_xlsx_rows_are_as_high_as_their_wrapped_labels(bot: BotHarness) -> None:
+    """LibreOffice and Excel do not grow a row for wrapped text in a file they did not write:
+    without a height a long label ran over the next row (seen in LibreOffice's print)."""
+    book = openpyxl.load_workbook(io.BytesIO(report_xlsx.to_xlsx(
+        translator("nl"), await table(bot, None))))
+    for sheet in book.worksheets:
+        width = sheet.column_dimensions["A"].width
+        long_labels = 0
+        for r in range(report_xlsx.HEADER_ROW, sheet.max_row + 1):
+            for col in ("A", "B", "H"):
+                cell = sheet[f"{col}{r}"]
+                merged = any(cell.coordinate in m for m in sheet.merged_cells.ranges)
+                if isinstance(cell.value, str) and cell.alignment.wrap_text and not merged:
+                    lines = -(-len(cell.value) // int(sheet.column_dimensions[col].width))
+                    height = sheet.row_dimensions[r].height
+                    assert height and height >= lines * report_xlsx.LINE_HEIGHT, (
+                        sheet.title, cell.coordinate, cell.value)
+            label = sheet[f"A{r}"].value
+            long_labels += isinstance(label, str) and len(label) > width
+        assert long_labels >= 5, sheet.title  # the offer's labels do need two lines

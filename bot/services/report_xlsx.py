@@ -1,8 +1,10 @@
 """The performance table as XLSX: the same layout as the PDF, printable on A4 as it is.
 
 Each sheet (the summary for all rooms first, then one per room) is set to A4 landscape, fit to
-one page wide, with the header row repeated on every printed page; labels wrap inside their
-own cell so a label is never printed on another page than its numbers. Numbers are numbers
+one page (the table has a fixed number of rows, so it stays readable; like the PDF, one page per
+room), with the header row repeated should a printer still need a second page; labels wrap
+inside their own cell, and each row is as high as its wrapped label, so a label is never
+printed over another row or on another page than its numbers. Numbers are numbers
 (target, period target, realised, of, n), so a funder can add them up.
 """
 
@@ -35,6 +37,25 @@ def _headers(t: Translator) -> list[str]:
     return [t._("Indicator"), t._("Measure"), t._("Target (year)"),
             t._("Target for this period"), t._("Realised"), t._("Of (registered)"),
             t._("Status"), t._("Source")]
+
+
+#: Points per printed line of 11 pt text (Calibri, LibreOffice's and Excel's default row).
+LINE_HEIGHT = 15
+
+
+def _fit_height(sheet, row: int) -> None:
+    """Give a row the height its wrapped text needs. Neither LibreOffice nor Excel grows a
+    row for wrapped text in a file they did not write, so without it a long label runs into
+    the next row and its numbers seem to belong to another line."""
+    lines = 1
+    for col, (_key, width) in enumerate(COLUMNS, start=1):
+        cell = sheet.cell(row, col)
+        value = cell.value
+        if isinstance(value, str) and value and cell.alignment.wrap_text:
+            per_line = max(1, int(width))  # a width counts "0"s; most letters are narrower
+            lines = max(lines, sum(-(-max(1, len(part)) // per_line)
+                                   for part in value.split("\n")))
+    sheet.row_dimensions[row].height = lines * LINE_HEIGHT
 
 
 def _of_format(t: Translator, of: int) -> str:
@@ -93,7 +114,7 @@ def to_xlsx(t: Translator, report: ReportTable) -> bytes:
                     sheet.cell(r, col).fill = block_fill
                 continue
             sheet.cell(r, 1, line.label).alignment = wrap
-            sheet.cell(r, 2, line.measure).alignment = top
+            sheet.cell(r, 2, line.measure).alignment = wrap
             row = line.row
             if row is None:  # the context lines: a count, no target
                 value = (table.first_contact if line.context == "first_contact"
@@ -136,23 +157,27 @@ def to_xlsx(t: Translator, report: ReportTable) -> bytes:
             sheet.cell(r, 8, f"{source} {hours}" if hours else source).alignment = wrap
             for col in range(2, 8):
                 sheet.cell(r, col).alignment = top
+            sheet.cell(r, 2).alignment = wrap  # "Aantal op aangemeld" is wider than its column
+        for row_number in range(HEADER_ROW, r + 1):
+            _fit_height(sheet, row_number)
         r += 2
         for text in LEGEND:
             cell = sheet.cell(r, 1, t._(text))
             cell.alignment = wrap
             sheet.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(COLUMNS))
-            sheet.row_dimensions[r].height = 26
+            across = sum(width for _key, width in COLUMNS)  # merged over the whole table
+            sheet.row_dimensions[r].height = LINE_HEIGHT * -(-len(cell.value) // across)
             r += 1
         for col, (_key, width) in enumerate(COLUMNS, start=1):
             sheet.column_dimensions[get_column_letter(col)].width = width
         sheet.freeze_panes = sheet.cell(HEADER_ROW + 1, 2)
         sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-        sheet.print_area = f"A1:{get_column_letter(len(COLUMNS))}{r}"
+        sheet.print_area = f"A1:{get_column_letter(len(COLUMNS))}{r - 1}"
         setup = sheet.page_setup
         setup.paperSize = sheet.PAPERSIZE_A4
         setup.orientation = "landscape"
         setup.fitToWidth = 1
-        setup.fitToHeight = 0
+        setup.fitToHeight = 1
         sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
         sheet.page_margins.left = sheet.page_margins.right = 0.4
         sheet.page_margins.top = sheet.page_margins.bottom = 0.5
