@@ -528,6 +528,7 @@ async def test_spreadsheet_and_csv_keep_the_offers_of_target_and_the_hours(bot: 
     assert referred[2].value == 10 and isinstance(referred[2].value, int)
     assert referred[2].number_format == '0" op 20"'  # shows "10 op 20", stays a number
     assert report_xlsx._of_format(translator("en"), 10) == '0" of 10"'
+    assert report_xlsx._of_format(translator("tr"), 20) == '"20 içinde "0'  # "20 içinde 10"
     active = next(r for label, r in rows.items() if label.startswith("Actieve vrijwilligers ("))
     assert active[4].value == 1
     assert "gemiddeld 6 uur per jaar; streven 250" in active[7].value

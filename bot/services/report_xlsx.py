@@ -60,8 +60,7 @@ def _fit_height(sheet, row: int) -> None:
 
 def _of_format(t: Translator, of: int) -> str:
     """A number format that shows x as "x of y" in the reader's language ("10 op 20")."""
-    x, _sep, rest = t._("{x} of {y}").partition("{x}")
-    rest = rest.replace("{y}", str(of))
+    x, _sep, rest = t._("{x} of {y}").replace("{y}", str(of)).partition("{x}")
 
     def literal(text: str) -> str:
         return '"' + text.replace('"', "") + '"' if text else ""
