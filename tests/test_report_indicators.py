@@ -239,6 +239,12 @@ async def test_placements_take_a_short_anonymous_note(bot: BotHarness) -> None:
     assert "notitie" in (await coordinator.next_edit()).text
     await coordinator.send("3 " + "x" * 250)
     assert "te lang" in (await coordinator.next_message()).text
+    # A note is about the place: a phone number or an e-mail address is refused, not stored.
+    for personal in ("3 bij Jan, 06-12 34 56 78", "3 jan@example.nl"):
+        await coordinator.send(personal)
+        assert "Laat telefoonnummers en e-mailadressen uit de notitie" in (
+            await coordinator.next_message()).text
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM indicator_entries") == 0
     await coordinator.send("3 leerwerkplekken in de tuin")
     await coordinator.next_message()
     assert await bot.db.fetchval("SELECT note FROM indicator_entries") == (
@@ -272,6 +278,9 @@ async def test_report_set_on_the_command_line(bot: BotHarness, monkeypatch, caps
     assert "has not started yet" in capsys.readouterr().err
     assert await cli("set", "--room", "nowhere", "--indicator", "paying_members",
                      "--period", "2026", "--value", "1") == 2
+    assert await cli("set", "--room", "top", "--indicator", "placements", "--period", "2026",
+                     "--value", "3", "--note", "Jan de Vries +31 6 1234 5678") == 2
+    assert "phone number or e-mail address" in capsys.readouterr().err
     assert await cli("set", "--room", "top", "--indicator", "paying_members") == 2
     assert "missing --period, --value" in capsys.readouterr().err
     assert await cli("set", "--room", "top", "--indicator", "budget_deficit", "--period",
