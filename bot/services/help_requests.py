@@ -161,10 +161,13 @@ class HelpRequestService:
             return True
         return await self.is_room_coordinator(person, request.room)
 
-    async def _may_take(self, person: Person, request: RequestRow) -> bool:
+    @staticmethod
+    def _may_take(person: Person, request: RequestRow, coordinator: bool) -> bool:
+        """``coordinator``: read before the taking transaction (``_coordinates``), because
+        looking up the room's coordinators needs the database lock that transaction holds."""
         if not person.has_role(VOLUNTEER):
             return False
-        return request.room == person.room or await self.is_room_coordinator(person, request.room)
+        return request.room == person.room or coordinator
 
     # --- reading -----------------------------------------------------------------------
 
@@ -349,9 +352,10 @@ class HelpRequestService:
 
     async def take(self, person: Person, request_id: int) -> tuple[RequestRow, Person | None]:
         """Exactly one volunteer wins: checked and written in one transaction."""
+        coordinator = await self._coordinates(person, request_id)
         async with self.db.transaction() as conn:
             request = await store.get(conn, request_id)
-            if request is None or not await self._may_take(person, request):
+            if request is None or not self._may_take(person, request, coordinator):
                 raise HelpError(Refusal.NOT_FOUND)
             if request.status == store.TAKEN:
                 raise HelpError(Refusal.ALREADY_YOURS if request.volunteer_id == person.id
