@@ -84,9 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             from bot.app import build_application
 
             app = build_application(config)
-            app.run_polling(allowed_updates=["message", "edited_message", "callback_query",
-                                             "my_chat_member"])
-            return 0
+            return _run_polling(app, config)
         if args.command == "demo":
             from bot.demo import run_demo
 
@@ -98,6 +96,41 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 0
+
+
+def _run_polling(app, config: Config) -> int:
+    """Long-poll until stopped. Telegram refusing the token, or not answering at all when the
+    bot starts, is a start-up failure like a wrong setting: one line (never the token), code 2.
+    Once running, PTB itself rides out network trouble."""
+    from telegram.error import InvalidToken, NetworkError
+
+    api = config.api_url.rstrip("/")
+    ptb_log = logging.getLogger("telegram.ext")
+    ptb_log.addFilter(_no_bootstrap_traceback)
+    try:
+        app.run_polling(allowed_updates=["message", "edited_message", "callback_query",
+                                         "my_chat_member"])
+    except InvalidToken:
+        print(f"buurtbot: {config.source}: Telegram refused the token (bot.token or "
+              "BUURTBOT_TOKEN); copy it again from @BotFather", file=sys.stderr)
+        return 2
+    except NetworkError as exc:
+        print(f"buurtbot: cannot reach the Bot API at {api}... ({_reason(exc)}); check the "
+              "internet connection and bot.api_url (BUURTBOT_API_URL)", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _no_bootstrap_traceback(record: logging.LogRecord) -> bool:
+    """PTB logs a failed start with a traceback that holds the token; the line printed by
+    ``_run_polling`` replaces it."""
+    return not record.getMessage().startswith("Network Retry Loop (Bootstrap")
+
+
+def _reason(exc: Exception) -> str:
+    """The error without the request URL (which holds the token)."""
+    text = str(exc).split(": ", 1)[-1] if str(exc).startswith("httpx.") else str(exc)
+    return text.split(" for url ", 1)[0][:120]
 
 
 def _register_extra_commands() -> None:

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
+from bot.sandbox import Sandbox
 from tests.auxil.harness import BotHarness
 from tests.auxil.help_requests import ask_help
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "buurtbot.example.toml"
 
 
 async def test_coordinator_takes_on_a_request_of_a_room_without_coordinator(
@@ -56,3 +63,27 @@ async def test_a_nested_transaction_fails_at_once_instead_of_stopping_the_bot(
             async with asyncio.timeout(5), db.transaction():
                 pass
     assert await db.fetchval("SELECT 1") == 1
+
+
+def _run_bot(api_url: str, token: str, db: str) -> subprocess.CompletedProcess[str]:
+    script = Path(sys.executable).parent / "buurtbot"
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "BUURTBOT_CONFIG": str(EXAMPLE),
+           "BUURTBOT_TOKEN": token, "BUURTBOT_API_URL": api_url, "BUURTBOT_DB": db}
+    return subprocess.run([*command, "run"], env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+
+
+async def test_a_refused_token_or_no_telegram_at_start_is_one_line(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """Like a wrong setting or a bad database, a token Telegram refuses (or no Bot API at
+    all) stops `buurtbot run` with one line and code 2: no traceback, never the token."""
+    wrong = "123456:AAEabcdefghijklmnopqrstuvwxyz012345"  # well-formed, not the sandbox's
+    for url, words in ((sandbox.api_url, "refused the token"),
+                       ("http://127.0.0.1:9/bot", "cannot reach the Bot API")):
+        result = await asyncio.to_thread(_run_bot, url, wrong, str(tmp_path / "t.db"))
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr and wrong not in result.stderr
+        ours = [line for line in result.stderr.splitlines() if line.startswith("buurtbot:")]
+        assert len(ours) == 1 and words in ours[0], result.stderr
