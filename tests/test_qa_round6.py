@@ -87,3 +87,4 @@ async def test_a_refused_token_or_no_telegram_at_start_is_one_line(
         assert "Traceback" not in result.stderr and wrong not in result.stderr
         ours = [line for line in result.stderr.splitlines() if line.startswith("buurtbot:")]
         assert len(ours) == 1 and words in ours[0], result.stderr
+
