@@ -6,12 +6,14 @@ import asyncio
 import os
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from bot.clock import TZ
 from bot.sandbox import Sandbox
 from tests.auxil.harness import BotHarness
 from tests.auxil.help_requests import ask_help
+from tests.auxil.meals import first_meal, sign_up
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "buurtbot.example.toml"
 
@@ -88,3 +90,31 @@ async def test_a_refused_token_or_no_telegram_at_start_is_one_line(
         ours = [line for line in result.stderr.splitlines() if line.startswith("buurtbot:")]
         assert len(ours) == 1 and words in ours[0], result.stderr
 
+
+
+async def test_a_kill_during_the_morning_reminders_loses_none_and_repeats_none(
+    bot: BotHarness,
+) -> None:
+    """Killed while the 09:00 reminders went out, one by one: the bot had marked the meal's
+    reminders as done before sending any, so whoever was not reached yet never got one.
+    Now each sign-up is claimed just before its own reminder; the rest follow on the next
+    tick, once. Someone who signs up after the run started gets no "reminder"."""
+    people = [await bot.resident(f"R{i}", name=f"R{i}") for i in range(3)]
+    meal = await first_meal(bot)  # Tuesday 1 December 17:30
+    for user in people:
+        await sign_up(user, meal.meal.id)
+        user.chat.skip_pending()
+    bot.clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=TZ))
+    # The run begins (its transaction commits) and the process dies before sending anything.
+    await bot.services.meals.tick(bot.clock.now())
+    await bot.crash()
+    bot.clock.set(datetime(2026, 12, 1, 9, 5, tzinfo=TZ))
+    late = await bot.resident("Late", name="Late")
+    await sign_up(late, meal.meal.id)
+    for _ in range(2):
+        await bot.tick(at=bot.clock.now() + timedelta(minutes=1), only="meals")
+        await bot.settle()
+    for user in people:
+        reminders = [m for m in user.bot_messages if "Herinnering" in (m.text or "")]
+        assert len(reminders) == 1, user.first_name
+    assert not [m for m in late.bot_messages if "Herinnering" in (m.text or "")]

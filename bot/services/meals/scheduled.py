@@ -56,22 +56,28 @@ class MealSchedule(MealWaitlist):
                 local_start = local(meal.starts_at)
                 morning = datetime.combine(local_start.date(), datetime.min.time(), TZ).replace(
                     hour=REMINDER_HOUR)
-                if morning <= now < meal.starts_at and await store.claim_meal_flag(
-                    conn, meal.id, "reminder_sent_at", now
-                ):
-                    for row in await store.signups(conn, meal.id):
+                if morning <= now < meal.starts_at:
+                    # The first run fixes who is owed a reminder; each is claimed just before
+                    # it goes out (claim_reminder), so a crash mid-run leaves the rest for
+                    # the next tick instead of losing them.
+                    await store.claim_meal_flag(conn, meal.id, "reminder_sent_at", now)
+                    for row in await store.reminders_owed(conn, meal.id):
                         # Each is told where they stand: a seat nobody confirmed yet is not
                         # "see you tonight", and people waiting hear their place.
-                        if row.status in ("pending", "confirmed", "waiting"):
-                            notices.append(Notice(row.user_id, "reminder", meal.id, {
-                                "status": row.status,
-                                "place": await self._place(conn, row)}))
+                        notices.append(Notice(row.user_id, "reminder", meal.id, {
+                            "status": row.status, "signup": row.id,
+                            "place": await self._place(conn, row)}))
                 if meal.deadline_at <= now < meal.starts_at + MEAL_LENGTH and (
                     await store.claim_meal_flag(conn, meal.id, "list_sent_at", now)
                 ):
                     lists.append(meal.id)
             digests = await self._new_signups(conn, now)
         return notices, lists, digests
+
+    async def claim_reminder(self, signup_id: int) -> bool:
+        """Right before one morning reminder goes out: True once per sign-up."""
+        async with self.db.transaction() as conn:
+            return await store.claim_reminder(conn, signup_id, self.now())
 
     async def _new_signups(self, conn: aiosqlite.Connection, now: datetime) -> list[NewSignups]:
         """Batch the sign-ups volunteers have not heard of yet, per room (inside the tick's tx).
