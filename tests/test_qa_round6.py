@@ -118,3 +118,23 @@ async def test_a_kill_during_the_morning_reminders_loses_none_and_repeats_none(
         reminders = [m for m in user.bot_messages if "Herinnering" in (m.text or "")]
         assert len(reminders) == 1, user.first_name
     assert not [m for m in late.bot_messages if "Herinnering" in (m.text or "")]
+
+
+async def test_a_kill_as_the_final_list_goes_out_still_gives_every_volunteer_one(
+    bot: BotHarness,
+) -> None:
+    """The same for the cook's final list at the sign-up deadline: the meal was marked
+    "list sent" before anyone had it; a crash then meant no list for anybody."""
+    volunteers = [await bot.volunteer(f"V{i}", name=f"V{i}") for i in range(2)]
+    fatima = await bot.resident("Fatima", name="Fatima")
+    meal = await first_meal(bot)
+    await sign_up(fatima, meal.meal.id)
+    bot.clock.set(datetime(2026, 12, 1, 12, 0, tzinfo=TZ))
+    await bot.services.meals.tick(bot.clock.now())  # committed; killed before sending
+    await bot.crash()
+    for _ in range(2):
+        await bot.tick(at=bot.clock.now() + timedelta(minutes=1), only="meals")
+        await bot.settle()
+    for volunteer in volunteers:
+        lists = [m for m in volunteer.bot_messages if "Definitieve lijst" in (m.text or "")]
+        assert len(lists) == 1, volunteer.first_name
