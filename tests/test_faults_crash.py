@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from tests.auxil.announcements import announcements_of, report
+from tests.auxil.announcements import announcements_of, compose, report
 from tests.auxil.harness import BotHarness
 from tests.auxil.meals import first_meal, sign_up
 
@@ -74,14 +74,7 @@ async def test_kill_after_the_allergy_note_is_saved(bot: BotHarness) -> None:
 async def test_kill_after_the_preview_keeps_the_announcement_draft(bot: BotHarness) -> None:
     carla = await bot.coordinator()
     people = [await bot.resident(f"R{i}") for i in range(3)]
-    await carla.send("/omroep")
-    await carla.next_message()
-    await carla.send("Vrijdag is de BuurtWerkKamer dicht.")
-    await carla.next_message()
-    await carla.press("🏠 Iedereen in mijn BuurtWerkKamer")
-    await carla.next_edit()
-    await carla.next_message()
-    await carla.next_message()
+    await compose(carla, "Vrijdag is de BuurtWerkKamer dicht.")
     await bot.settle()
     await bot.crash()
     await carla.press("✅ Nu versturen")
@@ -93,14 +86,7 @@ async def test_kill_after_the_preview_keeps_the_announcement_draft(bot: BotHarne
 async def test_kill_right_after_send_now_sends_once(bot: BotHarness) -> None:
     carla = await bot.coordinator()
     people = [await bot.resident(f"R{i}") for i in range(3)]
-    await carla.send("/omroep")
-    await carla.next_message()
-    await carla.send("Vrijdag is de BuurtWerkKamer dicht.")
-    await carla.next_message()
-    await carla.press("🏠 Iedereen in mijn BuurtWerkKamer")
-    await carla.next_edit()
-    await carla.next_message()
-    confirm = await carla.next_message()
+    confirm = await compose(carla, "Vrijdag is de BuurtWerkKamer dicht.")
     send_data = confirm.button_data["✅ Nu versturen"]
     bot.services.announcements.set_speed(per_second=0.001)  # nothing goes out before the kill
     await carla.press("✅ Nu versturen")
