@@ -11,6 +11,7 @@ from collections import Counter
 
 from tests.auxil.announcements import announcements_of, compose, report
 from tests.auxil.harness import BotHarness
+from tests.auxil.help_requests import start_help
 from tests.auxil.meals import first_meal, sign_up
 
 
@@ -31,10 +32,7 @@ async def test_kill_after_an_onboarding_step(bot: BotHarness) -> None:
 
 async def test_kill_after_a_help_description(bot: BotHarness) -> None:
     fatima = await bot.resident("Fatima")
-    await fatima.send("/hulp")
-    await fatima.next_message()
-    await fatima.press_data("help:k:letter")
-    await fatima.next_edit()
+    await start_help(fatima)
     await fatima.send("Brief van het CAK over de eigen bijdrage")
     await fatima.next_message()
     await bot.settle()
@@ -130,10 +128,7 @@ async def test_kill_the_moment_the_allergy_note_is_confirmed(bot: BotHarness) ->
 async def test_kill_the_moment_a_description_is_acknowledged(bot: BotHarness) -> None:
     """What she typed is in the database before the bot says it got it."""
     fatima = await bot.resident("Fatima")
-    await fatima.send("/hulp")
-    await fatima.next_message()
-    await fatima.press_data("help:k:letter")
-    await fatima.next_edit()
+    await start_help(fatima)
     await bot.settle()
     bot.kill_when_answered(fatima)
     await fatima.send("Aanmaning van de zorgverzekeraar")
