@@ -11,7 +11,7 @@ from collections import Counter
 
 from tests.auxil.announcements import announcements_of, compose, report
 from tests.auxil.harness import BotHarness
-from tests.auxil.help_requests import start_help
+from tests.auxil.help_requests import start_help, urgency_and_contact
 from tests.auxil.meals import first_meal, sign_up
 
 
@@ -40,10 +40,7 @@ async def test_kill_after_a_help_description(bot: BotHarness) -> None:
     await fatima.press_data("help:next")
     when = await fatima.next_edit()
     assert "help:w:week" in when.button_data.values()
-    await fatima.press_data("help:w:week")
-    await fatima.next_edit()
-    await fatima.press_data("help:c:message")
-    summary = await fatima.next_edit()
+    summary = await urgency_and_contact(fatima)
     send = next(d for d in summary.button_data.values() if d.startswith("help:send:"))
     await fatima.press_data(send)
     await bot.settle()
@@ -137,10 +134,7 @@ async def test_kill_the_moment_a_description_is_acknowledged(bot: BotHarness) ->
     await bot.crash()
     await fatima.press_data("help:next")
     await fatima.next_edit()
-    await fatima.press_data("help:w:week")
-    await fatima.next_edit()
-    await fatima.press_data("help:c:message")
-    summary = await fatima.next_edit()
+    summary = await urgency_and_contact(fatima)
     send = next(d for d in summary.button_data.values() if d.startswith("help:send:"))
     await fatima.press_data(send)
     await bot.settle()

@@ -22,6 +22,16 @@ async def to_urgency(user: SandboxUser, kind: str = "letter") -> SandboxMessage:
     return await user.next_edit()
 
 
+async def urgency_and_contact(user: SandboxUser, urgency: str = "week",
+                              contact: str = "message") -> SandboxMessage:
+    """On the urgency question: press ``urgency``, then ``contact``; returns what comes next
+    (the summary, or the phone question for a call)."""
+    await user.press_data(f"help:w:{urgency}")
+    await user.next_edit()
+    await user.press_data(f"help:c:{contact}")
+    return await user.next_edit()
+
+
 async def ask_help(bot: BotHarness, user: SandboxUser, *, kind: str = "letter",
                    text: str | None = "Brief van de Belastingdienst", photo: bool = False,
                    urgency: str = "week", contact: str = "message") -> int:
