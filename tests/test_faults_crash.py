@@ -13,14 +13,12 @@ from tests.auxil.announcements import announcements_of, compose, report
 from tests.auxil.harness import BotHarness
 from tests.auxil.help_requests import start_help, urgency_and_contact
 from tests.auxil.meals import first_meal, sign_up
+from tests.auxil.onboarding import pick_language
 
 
 async def test_kill_after_an_onboarding_step(bot: BotHarness) -> None:
     user = bot.user()
-    await user.send("/start")
-    await user.next_message()
-    await user.press("Nederlands")
-    rooms = await user.next_edit()
+    rooms = await pick_language(user)
     await bot.settle()
     await bot.crash()
     await user.press("TOP (Ondiep e.o.)", message=rooms)
