@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from bot.sandbox import SandboxUser
 from tests.auxil.announcements import announcements_of, compose, report
 from tests.auxil.harness import BotHarness
 from tests.auxil.help_requests import start_help, urgency_and_contact
@@ -46,14 +47,21 @@ async def test_kill_after_a_help_description(bot: BotHarness) -> None:
         "Brief van het CAK over de eigen bijdrage")
 
 
-async def test_kill_after_the_allergy_note_is_saved(bot: BotHarness) -> None:
+async def _asked_for_the_allergy_note(bot: BotHarness) -> SandboxUser:
+    """Fatima signed up and pressed "allergy note"; the bot asks for it and the periodic
+    persistence write has run (she takes a while to type)."""
     fatima = await bot.resident("Fatima")
     meal = (await first_meal(bot)).meal
     await sign_up(fatima, meal.id)
     await fatima.press_data(f"meal:note:{meal.id}")
     await fatima.next_edit()
     await bot.settle()
-    await bot.app.update_persistence()  # she takes a while to type: the periodic write ran
+    await bot.app.update_persistence()
+    return fatima
+
+
+async def test_kill_after_the_allergy_note_is_saved(bot: BotHarness) -> None:
+    fatima = await _asked_for_the_allergy_note(bot)
     await fatima.send("noten")
     await fatima.next_message()
     await bot.settle()
@@ -101,13 +109,7 @@ async def test_kill_right_after_send_now_sends_once(bot: BotHarness) -> None:
 async def test_kill_the_moment_the_allergy_note_is_confirmed(bot: BotHarness) -> None:
     """Killed exactly when "saved" reaches her (before the step's end is written): her next
     message is still never taken as the allergy note."""
-    fatima = await bot.resident("Fatima")
-    meal = (await first_meal(bot)).meal
-    await sign_up(fatima, meal.id)
-    await fatima.press_data(f"meal:note:{meal.id}")
-    await fatima.next_edit()
-    await bot.settle()
-    await bot.app.update_persistence()  # she takes a while to type: the periodic write ran
+    fatima = await _asked_for_the_allergy_note(bot)
     bot.kill_when_answered(fatima)
     await fatima.send("noten")
     await fatima.next_message()
