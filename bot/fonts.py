@@ -68,6 +68,11 @@ def _load(candidates: tuple[str, ...], size: int) -> ImageFont.FreeTypeFont | No
     return None
 
 
+def has_geez() -> bool:
+    """True when a Ge'ez font is installed (Tigrinya can be drawn)."""
+    return _load(GEEZ, 12) is not None
+
+
 def font_for(text: str, size: int, bold: bool = False) -> Font:
     """The font that draws ``text`` at ``size`` pixels: a Ge'ez font when the text has Ethiopic
     letters, DejaVu Sans otherwise; the bold cut when asked and present, else the regular one.
