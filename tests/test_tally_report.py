@@ -188,3 +188,14 @@ async def test_a_tigrinya_chart_is_labelled_in_geez_letters(bot: BotHarness, mon
         missing = bytes(font.getmask("\U0010ffff"))
         boxes = [ch for ch in set(label) if not ch.isspace() and bytes(font.getmask(ch)) == missing]
         assert boxes == [], f"{label!r} drawn as empty boxes: {boxes}"
+    # Without a Ge'ez font the chart is labelled in Dutch rather than in empty boxes.
+    drawn.clear()
+    monkeypatch.setattr(fonts, "GEEZ", ("/nonexistent/NoGeez.ttf",))
+    fonts.draws.cache_clear()
+    try:
+        chart_png(ti, "TOP", report.rooms[0], 0.5)
+    finally:
+        fonts.draws.cache_clear()
+    texts = [t for t, _font in drawn]
+    assert translator("nl")._(N_("Total")) in texts
+    assert not any(fonts.needs_geez(t) for t in texts)
