@@ -1,0 +1,75 @@
+"""A slow answer from Telegram to the bot's own reply does not break a flow (issue 12, QA).
+
+Telegram delivers the reply but answers after 7 s, beyond PTB's 5 s wait: the handler must
+carry on as if it was sent (the step advances, no "Sorry"), as scheduled sends already do
+(``bot.handlers.delivery.classify``). The fix lives in the request layer (``bot.request``),
+so every handler is covered; these tests walk two flows a resident meets.
+"""
+
+from __future__ import annotations
+
+from bot.sandbox import SandboxUser
+from tests.auxil.harness import BotHarness
+
+SLOW = 7.0  # seconds; PTB gives up after 5
+
+
+def sorry(user: SandboxUser) -> list[str]:
+    return [m.text or "" for m in user.bot_messages if "ging iets mis" in (m.text or "")]
+
+
+async def test_a_slow_answer_mid_intake_still_advances_the_step(bot: BotHarness) -> None:
+    fatima = await bot.resident("Fatima")
+    await fatima.send("/hulp")
+    await fatima.next_message()
+    bot.sandbox.faults.slow(SLOW, methods=["editMessageText"], times=1)
+    await fatima.press_data("help:k:letter")
+    question = await fatima.next_edit()  # delivered at once; the answer comes late
+    assert question.buttons
+    await bot.settle()
+    assert bot.sandbox.stats["faults"] == 1
+    await fatima.send("Brief van de gemeente over huurtoeslag")
+    ack = await fatima.next_message()
+    assert "ging iets mis" not in (ack.text or "")
+    await fatima.press_data("help:next")
+    await bot.settle()
+    assert sorry(fatima) == []
+    assert fatima.last.buttons  # the next question (how urgent), with its buttons
+    data = [b.get("callback_data", "") for row in fatima.last.inline_keyboard for b in row]
+    assert any(d.startswith("help:w:") for d in data)
+
+
+async def test_a_slow_answer_to_a_typed_text_still_advances_the_step(bot: BotHarness) -> None:
+    fatima = await bot.resident("Fatima")
+    await fatima.send("/hulp")
+    await fatima.next_message()
+    await fatima.press_data("help:k:letter")
+    await fatima.next_edit()
+    bot.sandbox.faults.slow(SLOW, methods=["sendMessage"], times=1)
+    await fatima.send("Brief van de gemeente")
+    await fatima.next_message()
+    await bot.settle()
+    await fatima.press_data("help:next")
+    await bot.settle()
+    assert sorry(fatima) == []
+    data = [b.get("callback_data", "") for row in fatima.last.inline_keyboard for b in row]
+    assert any(d.startswith("help:w:") for d in data)
+
+
+async def test_a_slow_answer_in_onboarding_still_takes_the_name(bot: BotHarness) -> None:
+    amal = bot.user("Amal")
+    await amal.send("/start")
+    await amal.next_message()
+    await amal.press("Nederlands")
+    await amal.next_edit()
+    await amal.press(amal.last.buttons[0][0], message=amal.last)  # TOP
+    await amal.next_edit()
+    bot.sandbox.faults.slow(SLOW, methods=["editMessageText"], times=1)
+    await amal.press(amal.last.buttons[0][0])  # "I agree": the name question comes late
+    await amal.next_edit()
+    await bot.settle()
+    await amal.send("Amal")
+    await bot.settle()
+    assert sorry(amal) == []
+    person = await bot.services.users.get(amal.id)
+    assert person is not None and person.row.display_name == "Amal"
