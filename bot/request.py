@@ -23,6 +23,7 @@ timeout or a refused connection raises and is not counted.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
@@ -45,6 +46,13 @@ _INVISIBLE = {"answerCallbackQuery", "sendChatAction", "getUpdates", "getMe", "g
 _VISIBLE_PREFIXES = ("send", "edit", "copy", "forward", "delete", "pin", "unpin", "stop")
 
 
+def _running_task() -> asyncio.Task | None:
+    try:
+        return asyncio.current_task()
+    except RuntimeError:  # no event loop (a unit test building one by hand)
+        return None
+
+
 @dataclass
 class Activity:
     """What the bot did while handling one update."""
@@ -56,6 +64,9 @@ class Activity:
     methods: list[str] = field(default_factory=list)
     #: open conversations (handler, key) this update may end; see bot.handlers.flows
     open_elsewhere: list[tuple[Any, Any]] = field(default_factory=list)
+    #: the task handling the update; a task it starts (the announcement sender) inherits the
+    #: record but is no answer to this person, and keeps the delivery rules of its own
+    task: asyncio.Task | None = field(default_factory=_running_task)
 
     @property
     def visible(self) -> bool:
@@ -103,7 +114,8 @@ class ObservedRequest(HTTPXRequest):
         try:
             code, body = await super().do_request(url, method, *args, **kwargs)
         except NetworkError as exc:
-            if activity is None or not (is_visible(name) or name == "answerCallbackQuery"):
+            if (activity is None or activity.task is not asyncio.current_task()
+                    or not (is_visible(name) or name == "answerCallbackQuery")):
                 raise
             return await self._unanswered(activity, name, exc, url, method, *args, **kwargs)
         if self._on_contact is not None:

@@ -8,6 +8,8 @@ so every handler is covered; these tests walk two flows a resident meets.
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from telegram.error import NetworkError, TimedOut
@@ -163,3 +165,16 @@ async def test_a_scheduled_send_is_left_to_the_delivery_rules(flaky) -> None:  #
     _current.set(None)  # a tick: no update being handled; classify() decides in send_safely
     with pytest.raises(TimedOut):
         await request.do_request("http://x/bot1/sendMessage", "POST")
+
+
+async def test_a_task_started_by_a_handler_keeps_its_own_delivery_rules(flaky) -> None:  # type: ignore[no-untyped-def]
+    """The announcement sender starts while a coordinator's press is handled and inherits
+    its record; its sends are no answer to that press (transport.py wants a real Message)."""
+    request = flaky(_caused(TimedOut(), httpx.ReadTimeout("x")))
+    watch(user_id=1, press=True)
+
+    async def sender() -> None:
+        await request.do_request("http://x/bot1/sendMessage", "POST")
+
+    with pytest.raises(TimedOut):
+        await asyncio.create_task(sender())
