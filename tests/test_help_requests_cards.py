@@ -57,6 +57,7 @@ async def test_coordinator_sees_open_and_held_requests_with_their_holder(bot: Bo
     theirs = await wim.next_message()
     assert "Opgepakt door vrijwilligers" not in theirs.text and "Vera" not in theirs.text
     assert f"{waiting}." in theirs.text
+    assert f"✋ Pak {waiting} op" in [b for row in theirs.buttons for b in row]  # takes it on
     # Vera's own list: her request under "U helpt met".
     vera.chat.skip_pending()
     await vera.send("/vragen")
