@@ -120,6 +120,43 @@ def mark_rtl(text: str) -> str:
     return text
 
 
+def collapse_isolates(text: str) -> str:
+    """Drop an isolate pair that holds nothing but one other isolate: "⁨⁨8⁩⁩" → "⁨8⁩".
+
+    An Arabic msgstr isolates its placeholders ("⁨{n}⁩"), and ``t.number``/``t.date`` isolate
+    their value too; formatting one into the other would otherwise give two pairs around the
+    same run. Pairs that hold more ("⁨⁨a⁩–⁨b⁩⁩", "⁨noten ⁨8⁩⁩") are kept.
+    """
+    if FSI + FSI not in text:
+        return text
+    opened: list[int] = []  # positions of the FSIs not yet closed
+    pairs: dict[int, int] = {}  # FSI position -> its PDI position
+    for i, char in enumerate(text):
+        if char == FSI:
+            opened.append(i)
+        elif char == PDI and opened:
+            pairs[opened.pop()] = i
+    drop: set[int] = set()
+    for start, end in pairs.items():
+        inner = start + 1
+        if pairs.get(inner) == end - 1:  # FSI (FSI … PDI) PDI: the outer pair is redundant
+            drop.update((start, end))
+    return "".join(char for i, char in enumerate(text) if i not in drop)
+
+
+class Text(str):
+    """A translated message: ``format`` fills it without doubling isolates.
+
+    Returned by :meth:`Translator._` and :meth:`Translator.ngettext`, so the one place that
+    fills a msgstr is also the one place that keeps "⁨{n}⁩" with an isolated value single.
+    """
+
+    __slots__ = ()
+
+    def format(self, *args: object, **kwargs: object) -> str:
+        return collapse_isolates(str.format(self, *args, **kwargs))
+
+
 def N_(message: str) -> str:
     """Mark a string for extraction without translating it now."""
     return message
@@ -191,12 +228,12 @@ class Translator:
         return self.language in RTL_LANGUAGES
 
     def _(self, message: str) -> str:
-        return _catalogue(self.language).gettext(message)
+        return Text(_catalogue(self.language).gettext(message))
 
     gettext = _
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return _catalogue(self.language).ngettext(singular, plural, n)
+        return Text(_catalogue(self.language).ngettext(singular, plural, n))
 
     @property
     def comma(self) -> str:

@@ -9,6 +9,13 @@ PTB offers no hook per API call, but every call goes through ``BaseRequest.do_re
 variable, set per update by ``flows`` (every update is handled in its own task; ticks set
 none, so they are not observed).
 
+A call made while handling someone's update that gets no answer in time (Telegram slow, the
+connection dropped after the request was written) most likely arrived: the handler carries on
+as if it was sent (``result: true``; the person's step advances, no "Sorry"), and the call
+counts as seen. A call that never left (no connection, a 5xx) is tried once more; if that
+fails too the error handler tells the person kindly. :func:`bot.handlers.delivery.classify`
+decides which is which, as for scheduled sends.
+
 It also calls ``on_contact()`` whenever Telegram answered at all (also an error such as 403
 for a blocked user): that proves the network and Telegram are there, for ``/healthz``. A
 timeout or a refused connection raises and is not counted.
@@ -16,16 +23,34 @@ timeout or a refused connection raises and is not counted.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from telegram.error import NetworkError
 from telegram.request import HTTPXRequest
+
+from bot.handlers.delivery import Delivery, classify
+
+log = logging.getLogger(__name__)
+
+#: What a call that most likely arrived answers the handler: PTB reads ``true`` as "done"
+#: (``send_message`` then returns True instead of a Message; ``reply()`` returns None).
+_COUNTED_AS_SENT = (200, b'{"ok": true, "result": true}')
 
 #: Methods a person does not see as a message of the bot (a pop-up, typing..., reading).
 _INVISIBLE = {"answerCallbackQuery", "sendChatAction", "getUpdates", "getMe", "getFile"}
 _VISIBLE_PREFIXES = ("send", "edit", "copy", "forward", "delete", "pin", "unpin", "stop")
+
+
+def _running_task() -> asyncio.Task | None:
+    try:
+        return asyncio.current_task()
+    except RuntimeError:  # no event loop (a unit test building one by hand)
+        return None
 
 
 @dataclass
@@ -39,6 +64,9 @@ class Activity:
     methods: list[str] = field(default_factory=list)
     #: open conversations (handler, key) this update may end; see bot.handlers.flows
     open_elsewhere: list[tuple[Any, Any]] = field(default_factory=list)
+    #: the task handling the update; a task it starts (the announcement sender) inherits the
+    #: record but is no answer to this person, and keeps the delivery rules of its own
+    task: asyncio.Task | None = field(default_factory=_running_task)
 
     @property
     def visible(self) -> bool:
@@ -82,9 +110,40 @@ class ObservedRequest(HTTPXRequest):
         if activity is not None and self.before_answer is not None and is_visible(
                 url.rsplit("/", 1)[-1]):
             await self.before_answer(activity)
-        code, body = await super().do_request(url, method, *args, **kwargs)
+        name = url.rsplit("/", 1)[-1]
+        try:
+            code, body = await super().do_request(url, method, *args, **kwargs)
+        except NetworkError as exc:
+            if (activity is None or activity.task is not asyncio.current_task()
+                    or not (is_visible(name) or name == "answerCallbackQuery")):
+                raise
+            return await self._unanswered(activity, name, exc, url, method, *args, **kwargs)
         if self._on_contact is not None:
             self._on_contact()
         if activity is not None and code == 200:  # "message is not modified" changed nothing
-            activity.methods.append(url.rsplit("/", 1)[-1])
+            activity.methods.append(name)
         return code, body
+
+    async def _unanswered(self, activity: Activity, name: str, exc: NetworkError, url: str,
+                          method: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        """A call of a handler got no answer: carry on when it most likely arrived, else try
+        once more (see the module docstring)."""
+        verdict = classify(exc)
+        if verdict is Delivery.RETRY:
+            log.warning("%s did not reach Telegram (%s); trying once more", name, exc)
+            try:
+                code, body = await super().do_request(url, method, *args, **kwargs)
+            except NetworkError as again:
+                exc, verdict = again, classify(again)
+            else:
+                if self._on_contact is not None:
+                    self._on_contact()
+                if code == 200:
+                    activity.methods.append(name)
+                return code, body
+        if not verdict.counts_as_sent:
+            raise exc
+        log.warning("%s got no answer in time (%s); it most likely arrived: counted as sent",
+                    name, exc)
+        activity.methods.append(name)
+        return _COUNTED_AS_SENT

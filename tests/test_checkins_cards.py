@@ -105,7 +105,7 @@ async def test_arabic_volunteer_reads_a_dutch_residents_card_in_arabic(bot: BotH
     assert sentence != "{name} is not doing so well this week.".format(name="Fatima")
     assert sentence in notice.text
     # The resident's language, named in the volunteer's language; no Dutch fragment anywhere.
-    assert AR._("Speaks {language}.").format(language="الهولندية") in notice.text
+    assert AR._("Speaks {language}").format(language="الهولندية") in notice.text
     assert "\u2068الهولندية\u2069" in notice.text
     assert "niet zo goed" not in notice.text.lower() and "Niet zo goed" not in notice.text
     assert "\u2068+31612345678\u2069" in notice.text
@@ -129,11 +129,13 @@ async def test_dutch_volunteer_reads_an_arabic_residents_card_in_dutch(bot: BotH
     await bot.settle()
     notice = await vera.next_message()
     assert "أمل wil graag gebeld worden." in notice.text
-    assert "Spreekt Arabisch." in notice.text
+    # One label for one thing: the same line as on a help-request card (no full stop).
+    assert "Spreekt Arabisch" in notice.text.splitlines()
     assert AR._("Please call me 📞") not in notice.text
     await vera.press("📞 Ik bel أمل · ma 30 nov")
     taken = await vera.next_edit()
-    assert "Spreekt Arabisch." in taken.text and "We hebben geen telefoonnummer." in taken.text
+    assert "Spreekt Arabisch" in taken.text.splitlines()
+    assert "We hebben geen telefoonnummer." in taken.text
 
 
 async def test_escalation_to_the_coordinator_names_the_language(bot: BotHarness) -> None:
@@ -147,7 +149,7 @@ async def test_escalation_to_the_coordinator_names_the_language(bot: BotHarness)
     await bot.tick(at=MONDAY_10 + timedelta(days=3))
     escalation = await coordinator.next_message()
     assert "Henk gets extra attention and did not answer this week." in escalation.text
-    assert "Speaks Turkish." in escalation.text
+    assert "Speaks Turkish" in escalation.text.splitlines()
 
 
 def test_language_name_is_in_the_readers_language() -> None:

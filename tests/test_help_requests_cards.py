@@ -36,17 +36,28 @@ async def test_coordinator_sees_open_and_held_requests_with_their_holder(bot: Bo
     assert "de Vries" not in listing.text  # first names only
     assert f"{waiting}." in listing.text and "Er zijn geen open vragen" not in listing.text
     buttons = [b for row in listing.buttons for b in row]
-    assert f"Open {held}" in buttons and f"✋ Pak {waiting} op" in buttons
+    # Every request has an Open button, also an open one (README); none is taken on blind.
+    assert f"Open {held}" in buttons and f"Open {waiting}" in buttons
+    assert not any(b.startswith("✋") for b in buttons)
     await coordinator.press(f"Open {held}")
     card = await coordinator.next_edit()
     assert "Brief van de Belastingdienst" in card.text  # the coordinator may open it
     assert "Opgepakt door Vera" in card.text
+    # Opening an open request reads it without taking it on; its card has "✋ Oppakken".
+    await coordinator.press_data("help:queue", message=card)
+    listing = await coordinator.next_edit()
+    await coordinator.press(f"Open {waiting}", message=listing)
+    open_card = await coordinator.next_edit()
+    assert "Status: Open" in open_card.text and "Brief van de Belastingdienst" in open_card.text
+    assert await bot.db.fetchval("SELECT status FROM help_requests WHERE id = ?",
+                                 (waiting,)) == "open"
     # A volunteer still sees only the open ones and their own.
     wim = await bot.volunteer("Wim", name="Wim")
     await wim.send("/vragen")
     theirs = await wim.next_message()
     assert "Opgepakt door vrijwilligers" not in theirs.text and "Vera" not in theirs.text
     assert f"{waiting}." in theirs.text
+    assert f"✋ Pak {waiting} op" in [b for row in theirs.buttons for b in row]  # takes it on
     # Vera's own list: her request under "U helpt met".
     vera.chat.skip_pending()
     await vera.send("/vragen")
@@ -54,6 +65,12 @@ async def test_coordinator_sees_open_and_held_requests_with_their_holder(bot: Bo
     assert "U helpt met" in own.text and f"{held}." in own.text
     assert await bot.db.fetchval("SELECT volunteer_id FROM help_requests WHERE id = ?",
                                  (held,)) == (await bot.person(vera)).id
+    # The coordinator takes the open one on from its card.
+    await coordinator.press("✋ Oppakken", message=open_card)
+    taken = await coordinator.next_edit()
+    assert "U heeft hem opgepakt" in taken.text
+    assert await bot.db.fetchval("SELECT volunteer_id FROM help_requests WHERE id = ?",
+                                 (waiting,)) == (await bot.person(coordinator)).id
 
 
 async def test_cards_show_the_residents_language_and_a_volunteers_status(bot: BotHarness

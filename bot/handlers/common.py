@@ -118,7 +118,9 @@ async def reply(
     chat = update.effective_chat
     if chat is None:
         return None
-    return await context.bot.send_message(chat.id, text, reply_markup=markup)
+    sent = await context.bot.send_message(chat.id, text, reply_markup=markup)
+    # True: no answer came in time, it most likely arrived (bot.request); no Message to give.
+    return sent if isinstance(sent, Message) else None
 
 
 def role_name(t: Any, role: str) -> str:

@@ -95,6 +95,8 @@ class Queue:
     total: int
     mine: list[RequestRow]
     held_by_others: list[tuple[RequestRow, Person | None]]
+    #: the room's coordinator: opens each request (to read it first) rather than taking it
+    coordinator: bool = False
 
 
 @dataclass(frozen=True)
@@ -204,7 +206,7 @@ class HelpRequestService:
             holder = (await self.services.users.by_id(request.volunteer_id)
                       if request.volunteer_id else None)
             held_by_others.append((request, holder))
-        return Queue(open_rows, total, held, held_by_others)
+        return Queue(open_rows, total, held, held_by_others, coordinator)
 
     async def mine(self, person: Person) -> list[RequestRow]:
         async with self.db.transaction() as conn:

@@ -58,7 +58,7 @@ def about_lines(t: Translator, view: FollowupView) -> list[str]:
     """What the volunteer needs before calling: the resident's language and phone number."""
     lines = []
     if view.language:
-        lines.append(t._("Speaks {language}.").format(language=t.language_name(view.language)))
+        lines.append(t._("Speaks {language}").format(language=t.language_name(view.language)))
     lines.append(t._("Phone: {phone}").format(phone=f"\u2068{escape(view.phone)}\u2069")
                  if view.phone
                  else t._("We have no phone number."))

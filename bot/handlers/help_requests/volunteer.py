@@ -57,7 +57,9 @@ def _line(t: Translator, request: RequestRow) -> str:
 @requires(VOLUNTEER)
 async def show_queue(update: Update, context: BotContext) -> None:
     """The room's open requests and the ones I hold; the room's coordinator also sees every
-    request another volunteer holds, with who holds it, and can open each."""
+    request another volunteer holds, with who holds it. A volunteer takes an open request on
+    from the list; the coordinator opens every request (also an open one, without taking it
+    on) and takes it on from its card."""
     t = context.t
     person = context.person
     assert person is not None
@@ -82,7 +84,11 @@ async def show_queue(update: Update, context: BotContext) -> None:
     buttons = [(t._("Open {n}").format(n=r.id), f"help:view:{r.id}") for r in queue.mine]
     buttons += [(t._("Open {n}").format(n=r.id), f"help:view:{r.id}")
                 for r, _holder in queue.held_by_others]
-    buttons += [(t._("✋ Take on {n}").format(n=r.id), f"help:take:{r.id}") for r in queue.open]
+    if queue.coordinator:  # reads a request first; its card has "✋ Take on"
+        buttons += [(t._("Open {n}").format(n=r.id), f"help:view:{r.id}") for r in queue.open]
+    else:
+        buttons += [(t._("✋ Take on {n}").format(n=r.id), f"help:take:{r.id}")
+                    for r in queue.open]
     buttons.append((t._("🧰 What I help with"), "help:skills"))
     await reply(update, context, "\n".join(lines), one_per_row(buttons),
                 edit=update.callback_query is not None)
