@@ -48,6 +48,7 @@ LANGUAGES: dict[str, str] = {
     "en": "English",
     "ar": "العربية",
     "tr": "Türkçe",
+    "uk": "Українська",
 }
 RTL_LANGUAGES = frozenset({"ar"})
 RLM = "\u200f"
