@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.i18n import FSI, PDI, translator
+from bot.i18n import FSI, LANGUAGES, PDI, translator
 from bot.i18n_tools import _placeholder_problems, _text_problems, plural_problems
 
 
@@ -23,6 +23,12 @@ def iso(text: str) -> str:
     ("tr", "Odamdaki herkes"),
     ("tr", "Sizin için bir yer boşaldı!"),
     ("tr", "Bir konuk daha"),
+    ("uk", "Ваша кімната"),
+    ("uk", "Спільний обід"),
+    ("uk", "Ваша заявка на допомогу"),
+    ("uk", "Ви в черзі очікування"),
+    ("uk", "Натисни /start"),
+    ("uk", "Щотижнева перевірка"),
 ])
 def test_a_forbidden_glossary_variant_is_a_problem(language: str, text: str) -> None:
     assert any("glossary" in line for line in _text_problems(language, "x", text))
@@ -35,6 +41,8 @@ def test_a_forbidden_glossary_variant_is_a_problem(language: str, text: str) -> 
     ("ar", f"اكتب رقمًا من {iso('1')} إلى {iso('40')}، مثلًا {iso('06 12345678')}."),
     ("tr", "Sandalyeniz onaylandı. Ortak akşam yemeğinde görüşmek üzere!"),
     ("tr", "Yeniden başlamak için /belronde komutuna dokunun."),
+    ("uk", "BuurtWerkKamer — це сусідський центр. Натисніть /kamer, щоб вибрати."),
+    ("uk", "Спільна вечеря: ви в списку очікування, залишилося {n} місце."),
 ])
 def test_text_that_follows_the_glossary_passes(language: str, text: str) -> None:
     assert _text_problems(language, "x", text) == []
@@ -58,6 +66,13 @@ def test_arabic_has_no_latin_comma_or_semicolon(mark: str) -> None:
 def test_latin_words_in_a_non_latin_script_are_reported_except_names_and_isolates() -> None:
     assert any("Latin words" in line for line in _text_problems("ar", "x", "اضغط Done"))
     assert _text_problems("ar", "x", f"اضغط {iso('Done')} — {{room}} Telegram") == []
+
+
+def test_a_latin_letter_inside_a_cyrillic_word_is_reported() -> None:
+    assert any("Latin and Cyrillic" in line
+               for line in _text_problems("uk", "x", "Вільне мiсце"))  # a Latin "i"
+    assert any("Latin words" in line for line in _text_problems("uk", "x", "Натисніть Next"))
+    assert _text_problems("uk", "x", "Вільне місце. Натисніть /menu, BuurtWerkKamer.") == []
 
 
 def test_turkish_suffix_on_a_placeholder_and_bare_dokunun_are_reported() -> None:
@@ -90,7 +105,7 @@ def test_a_plural_form_may_leave_n_out_but_not_other_placeholders() -> None:
     assert _placeholder_problems("nl", "x", _Message("{n} left", "over"))
 
 
-@pytest.mark.parametrize("language", ["nl", "en", "ar", "tr"])
+@pytest.mark.parametrize("language", list(LANGUAGES))
 def test_plural_forms_follow_cldr_and_render_for_every_sample(language: str) -> None:
     assert plural_problems(language) == []
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from bot.i18n import RLM
+import pytest
+
+from bot.handlers.commands import COMMANDS
+from bot.i18n import LANGUAGES, RLM, translator
 from tests.auxil.harness import BotHarness
 
 
@@ -11,7 +14,7 @@ async def test_new_resident_onboards_with_buttons(bot: BotHarness) -> None:
     await user.send("/start")
     prompt = await user.next_message()
     assert "Kies uw taal." in prompt.text and "Choose your language." in prompt.text
-    assert [row[0] for row in prompt.buttons] == ["Nederlands", "English", "العربية", "Türkçe"]
+    assert [row[0] for row in prompt.buttons] == list(LANGUAGES.values())
 
     await user.press("Nederlands")
     rooms = await user.next_edit()
@@ -130,8 +133,45 @@ async def test_typing_instead_of_a_button_is_answered(bot: BotHarness) -> None:
 async def test_commands_are_registered_per_language(bot: BotHarness) -> None:
     calls = [params for method, params in bot.sandbox.calls if method == "setMyCommands"]
     languages = {params.get("language_code") for params in calls}
-    assert {None, "nl", "en", "ar", "tr"} <= languages
+    assert {None, *LANGUAGES} <= languages
     dutch = next(p for p in calls if p.get("language_code") == "nl")
     names = [c["command"] for c in dutch["commands"]]
     assert names[:2] == ["menu", "agenda"] and "vergeetmij" in names
     assert "omroep" not in names
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+async def test_onboarding_end_to_end_in_every_shipped_language(
+    bot: BotHarness, language: str
+) -> None:
+    """A newcomer taps their own language's name and is onboarded in it: the room question,
+    the privacy statement, the name question, the welcome, the menu and the command menu."""
+    t = translator(language)
+    user = bot.user("Newcomer")
+    await user.send("/start")
+    prompt = await user.next_message()
+    assert t._("Choose your language.") in prompt.text
+    await user.press(LANGUAGES[language])
+    rooms = await user.next_edit()
+    assert t._("Which BuurtWerkKamer is yours?") in rooms.text
+    await user.press("TOP (Ondiep e.o.)")
+    privacy = await user.next_edit()
+    assert t._("Your privacy") in privacy.text and "/vergeetmij" in privacy.text
+    await user.press(t._("✅ I agree"))
+    ask_name = await user.next_edit()
+    assert ask_name.buttons[0][0] == t._("Skip")
+    await user.press(t._("Skip"))
+    await bot.settle()
+    texts = "\n".join(t.bidi(m.text or "") for m in user.bot_messages)
+    assert t.bidi(t._("Welcome! Your BuurtWerkKamer is {room}.").format(room="TOP")) in texts
+    labels = [label for m in user.bot_messages for row in m.buttons for label in row]
+    assert t._("🍲 Shared dinner") in labels and t._("📝 Ask for help") in labels
+    person = await bot.person(user)
+    assert person is not None and person.language == language
+    menus = [p for method, p in bot.sandbox.calls if method == "setMyCommands"
+             and p.get("language_code") == language]
+    assert menus, f"no command menu for {language}"
+    described = {c["command"]: c["description"] for c in menus[0]["commands"]}
+    wanted = {name: t._(description) for name, description, _role in COMMANDS
+              if name in described}
+    assert described == wanted and described["menu"] == t._("Main menu")

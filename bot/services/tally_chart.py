@@ -1,8 +1,8 @@
 """The weekly summary's chart: bars per category (year to date) with target marks.
 
 Drawn with Pillow (light, no plotting stack). Labels use DejaVu Sans when the system has it
-(Latin with Turkish letters, Arabic); otherwise Pillow's bundled font, which only has basic
-Latin letters, and then the chart is labelled in Dutch. The text message that goes with the
+(Latin with Turkish letters, Arabic, Cyrillic); otherwise Pillow's bundled font, which only has
+basic Latin letters, and then the chart is labelled in Dutch. The text message that goes with the
 chart is always in the coordinator's own language.
 """
 
@@ -25,6 +25,8 @@ TARGET = (33, 33, 33)
 PACE = (120, 120, 120)
 
 
+#: Languages Pillow's bundled font can show (no Turkish, Arabic or Cyrillic letters).
+BASIC_LATIN = frozenset({"nl", "en"})
 FONT_FILES = ("DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 
@@ -58,7 +60,7 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, width: int, font) -> list[str]:
 
 def chart_png(t: Translator, title: str, ytd: RoomReport, year_fraction: float) -> bytes:
     """PNG bytes: one bar per category and the total, a target line and a pace mark each."""
-    if not _full_font() and (t.rtl or t.language == "tr"):
+    if not _full_font() and t.language not in BASIC_LATIN:
         t = translator("nl")
     items = [(t._(CATEGORIES[line.category]), line.measured, line.target) for line in ytd.lines]
     items.append((t._(N_("Total")), ytd.total_unique, ytd.total_target))
