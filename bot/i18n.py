@@ -190,6 +190,15 @@ class Translator:
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return _catalogue(self.language).ngettext(singular, plural, n)
 
+    @property
+    def comma(self) -> str:
+        """", " between parts of a line; Arabic writes "، " (no Latin comma in Arabic text)."""
+        return "، " if self.language == "ar" else ", "
+
+    @property
+    def semicolon(self) -> str:
+        return "؛ " if self.language == "ar" else "; "
+
     def isolate(self, text: str) -> str:
         """``text`` wrapped in Unicode isolates for right-to-left readers, unchanged otherwise.
 
@@ -197,9 +206,16 @@ class Translator:
         "/belronde" shows as "belronde/", "+31612345678" as "31612345678+" and "06 12345678"
         as "12345678 06". Between FSI and PDI such a run keeps its own order.
         """
-        if not self.rtl or not text or text.startswith(FSI):
+        if not self.rtl or not text:
             return text
+        if text.startswith(FSI) and text.endswith(PDI) and text.count(FSI) == 1:
+            return text  # already one isolate
         return FSI + text + PDI
+
+    def span(self, start: str, end: str) -> str:
+        """"17:30–19:30" as one isolated run: isolating each end alone would show the range
+        reversed ("19:30–17:30") in a right-to-left sentence."""
+        return self.isolate(f"{start}–{end}")
 
     def pattern(self, fmt: str) -> str:
         """A date pattern in this language's order ("EEEE d MMMM" → "d MMMM EEEE" in Turkish)."""

@@ -131,6 +131,7 @@ GLOSSARY_FORBIDDEN: dict[str, list[tuple[str, str]]] = {
     ],
     "en": [
         (r"\bEettafel\b", "shared dinner"),
+        (r"\b(?:[Mm]y|[Yy]our|[Tt]he|[Aa]ll|[Oo]ther|[Aa]nother) rooms?\b", "BuurtWerkKamer"),
         (r"(?i)\bsamen eten\b", "shared dinner"),
     ],
     "ar": [

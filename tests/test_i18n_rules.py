@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.i18n import FSI, LANGUAGES, PDI, translator
+from bot.i18n import FSI, LANGUAGES, PDI, plain, translator
 from bot.i18n_tools import _placeholder_problems, _text_problems, plural_problems
 
 
@@ -115,9 +115,9 @@ def test_a_shipped_plural_renders_the_arabic_dual_and_counted_noun() -> None:
     forms = {n: t.plural("{n} seat left", "{n} seats left", n) for n in (1, 2, 3, 11, 100)}
     assert forms[1] == "بقي مقعد واحد"
     assert forms[2] == "بقي مقعدان"
-    assert forms[3] == f"بقيت {iso('3')} مقاعد"
-    assert forms[11] == f"بقي {iso('11')} مقعدًا"
-    assert forms[100] == f"بقي {iso('100')} مقعد"
+    assert plain(forms[3]) == "بقيت 3 مقاعد" and iso("3") in forms[3]
+    assert plain(forms[11]) == "بقي 11 مقعدًا" and iso("11") in forms[11]
+    assert plain(forms[100]) == "بقي 100 مقعد" and iso("100") in forms[100]
     assert translator("nl").plural("{n} seat left", "{n} seats left", 1) == "nog 1 plek"
 
 
@@ -185,3 +185,11 @@ def test_the_language_list_lives_in_one_place() -> None:
     from bot import config, i18n
 
     assert config.LANGUAGES == tuple(i18n.LANGUAGES)
+
+
+def test_a_time_range_is_one_isolate_for_arabic_readers() -> None:
+    ar = translator("ar")
+    span = ar.span("17:30", "19:30")
+    assert span == iso("17:30–19:30")
+    assert ar.isolate(span) == span
+    assert translator("nl").span("17:30", "19:30") == "17:30–19:30"

@@ -38,7 +38,7 @@ def keycap(number: int) -> str:
 
 
 def _span(t: Translator, entry: CalendarEntry) -> str:
-    return f"{t.time(entry.starts_at)}–{t.time(entry.ends_at)}"
+    return t.span(t.time(entry.starts_at), t.time(entry.ends_at))
 
 
 def entry_line(t: Translator, entry: CalendarEntry, mine: bool = False,
@@ -66,7 +66,7 @@ def entry_line(t: Translator, entry: CalendarEntry, mine: bool = False,
     elif waiting:
         extras.append("⏳ " + t._("you are on the waiting list"))
     if extras:
-        line += "  (" + "; ".join(extras) + ")"
+        line += "  (" + t.semicolon.join(extras) + ")"
     return line
 
 

@@ -57,12 +57,12 @@ async def show_queue(update: Update, context: BotContext) -> None:
     lines = []
     if held:
         lines.append("<b>" + t._("You are helping with") + "</b>")
-        lines += [f"• {r.id}. {kind_label(t, r.kind)}, {due_text(t, r)}" for r in held]
+        lines += [f"• {r.id}. {kind_label(t, r.kind)}{t.comma}{due_text(t, r)}" for r in held]
         lines.append("")
     lines.append("<b>" + t._("Open requests") + "</b>")
     if not open_rows:
         lines.append(t._("There are no open requests. Thank you for checking!"))
-    lines += [f"• {r.id}. {kind_label(t, r.kind)}, {due_text(t, r)}" for r in open_rows]
+    lines += [f"• {r.id}. {kind_label(t, r.kind)}{t.comma}{due_text(t, r)}" for r in open_rows]
     if total > len(open_rows):
         more = total - len(open_rows)
         lines.append(t.ngettext("…and {n} more.", "…and {n} more.", more).format(n=more))
