@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 
 from bot.demo_control import next_moments, upcoming_moments
+from bot.i18n import LANGUAGES, mark_rtl
 from bot.sandbox.page import entities_to_html
 from tests.auxil.demo import DEMO_START, demo_session
 
@@ -67,7 +68,7 @@ async def test_page_and_api_drive_the_real_bot(tmp_path: Path) -> None:
             assert "Kies uw taal." in event["message"]["html"]
             labels = [b["text"] for row in event["message"]["buttons"] for b in row]
             # The Arabic label carries a right-to-left mark (invisible on the page).
-            assert labels == ["Nederlands", "English", "\u200fالعربية", "Türkçe"]
+            assert labels == [mark_rtl(name) for name in LANGUAGES.values()]
             message_id = event["message"]["message_id"]
 
             # Pressing a button edits the message in place: an "edit" event for the same id.
@@ -289,3 +290,12 @@ async def test_meal_deadline_moment_is_the_meals_own_and_sends_the_cooks_list(
         final = [m for m in vera.messages[before:] if "Definitieve lijst" in (m.text or "")]
         assert len(final) == 1
         assert "⏳ Fatima" in final[0].text and "4 van 12 plekken bezet" in final[0].text
+
+
+def test_the_new_resident_form_offers_every_shipped_language() -> None:
+    import re
+
+    page = (Path(__file__).resolve().parent.parent / "bot/sandbox/static/index.html").read_text()
+    select = page.split('<select class="new-lang"', 1)[1].split("</select>", 1)[0]
+    options = dict(re.findall(r'<option value="(\w+)">([^<]+)</option>', select))
+    assert options == LANGUAGES
