@@ -7,6 +7,8 @@ nobody understood.
 
 from __future__ import annotations
 
+import functools
+import logging
 import warnings
 
 from telegram import LinkPreviewOptions, Update
@@ -23,6 +25,7 @@ from bot.handlers import (
     announcements,
     calendar,
     checkins,
+    delivery,
     errors,
     fallback,
     flows,
@@ -36,6 +39,7 @@ from bot.handlers import (
 from bot.handlers.commands import set_default_commands
 from bot.handlers.common import guard_groups, load_person
 from bot.persistence import SqlitePersistence
+from bot.request import Activity, ObservedRequest
 from bot.services import Services
 from bot.store.db import Database
 
@@ -59,10 +63,12 @@ def build_application(
 ) -> BuurtApplication:
     db = Database(config.database)
     services = Services(config, db, clock or Clock())
+    http = ObservedRequest(connection_pool_size=256)
     builder = (
         ApplicationBuilder()
         .application_class(BuurtApplication, kwargs={"services": services})
         .token(config.token)
+        .request(http)
         .base_url(config.api_url)
         .base_file_url(config.file_url)
         .defaults(
@@ -80,8 +86,27 @@ def build_application(
     if rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     app: BuurtApplication = builder.build()  # type: ignore[assignment]
+    http.before_answer = functools.partial(_drafts_first, app)
     register_handlers(app)
     return app
+
+
+async def _drafts_first(app: BuurtApplication, activity: Activity) -> None:
+    """Before the bot answers someone, their drafts are in the database.
+
+    What they typed is then safe when the bot is killed right after answering, and a question
+    they just finished (its draft gone) cannot take their next message as its answer. The
+    conversation's new step is written once the handler returns (``process_update``).
+    A handler that answers inside a database transaction is skipped: it cannot wait for the
+    write it holds up; its drafts are written after the update.
+    """
+    if activity.user_id is None or app.persistence is None or app.services.db.held_here():
+        return
+    try:
+        app.mark_data_for_update_persistence(user_ids=activity.user_id)
+        await app.update_persistence()
+    except Exception:
+        logging.getLogger(__name__).exception("could not write drafts before answering")
 
 
 def register_handlers(app: BuurtApplication) -> None:
@@ -90,6 +115,8 @@ def register_handlers(app: BuurtApplication) -> None:
     flows.register(app)
     for feature in FEATURES:
         feature.register(app)
+    flows.adopt(app)
+    delivery.register(app)
     fallback.register(app)
     errors.register(app)
     jobs.schedule(app)

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable
 
 from bot.config import Config, ConfigError, load_config, require_token
+from bot.store.db import DatabaseUnavailable
 
 #: Feature modules add subcommands here: name → (help, add_arguments, run(args) -> int).
 EXTRA_COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None],
@@ -92,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             return run_demo(args)
         _help, _add, run = EXTRA_COMMANDS[args.command]
         return run(args)
-    except ConfigError as exc:
+    except (ConfigError, DatabaseUnavailable) as exc:
         print(f"buurtbot: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

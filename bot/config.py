@@ -159,6 +159,25 @@ def _str(source: str, path: str, value: Any, required: bool = True) -> str:
     return value.strip()
 
 
+_PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]*[0-9]$")
+
+
+def _phone(source: str, path: str, value: Any) -> str:
+    """The room's phone number, shown to residents as typed ("030 123 45 67", "+31 30 ...").
+
+    Optional (empty: residents are told to call or visit). Anything that is not a phone
+    number is refused, so a resident is never shown a wrong number to call.
+    """
+    text = _str(source, path, value, required=False)
+    if not text:
+        return ""
+    digits = sum(ch.isdigit() for ch in text)
+    if not _PHONE.match(text) or not 6 <= digits <= 15 or not text.isascii():
+        raise _err(source, path, f"expected a phone number such as \"030 123 45 67\", "
+                                 f"got {value!r}")
+    return text
+
+
 def _room(source: str, room_id: str, raw: Any, partners: dict[str, Partner]) -> Room:
     path = f"rooms.{room_id}"
     if not _ROOM_ID.match(room_id):
@@ -221,7 +240,7 @@ def _room(source: str, room_id: str, raw: Any, partners: dict[str, Partner]) -> 
         ),
         partners=room_partners,
         targets=targets,
-        phone=_str(source, f"{path}.phone", raw.get("phone"), required=False),
+        phone=_phone(source, f"{path}.phone", raw.get("phone")),
     )
 
 

@@ -6,11 +6,14 @@ each update by the loader in ``bot.handlers.common`` before any feature handler 
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.i18n import Translator, translator
+
+_log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -25,6 +28,8 @@ class BuurtApplication(Application):
         self.services = services
         #: name → tick; see :mod:`bot.jobs`.
         self.ticks: dict[str, Any] = {}
+        #: Per feature: when its tick will next have something to do (``bot.jobs.Upcoming``).
+        self.upcoming: dict[str, Any] = {}
 
     async def initialize(self) -> None:
         if not self._initialized:
@@ -34,6 +39,24 @@ class BuurtApplication(Application):
     async def shutdown(self) -> None:
         await super().shutdown()
         await self.services.stop()
+
+    async def process_update(self, update: object) -> None:
+        """Handle the update, then write its conversation state and drafts at once.
+
+        PTB writes persistence every few seconds; a kill in between made the next tap an "old
+        button" and, worse, filed the next message as the allergy note just saved. Writing after
+        every update (``update_persistence`` writes only what this update touched) leaves no
+        such window once an update is handled. Errors are logged, never raised: the person's
+        action itself already succeeded.
+        """
+        try:
+            await super().process_update(update)
+        finally:
+            if self.persistence is not None and self._initialized:
+                try:
+                    await self.update_persistence()
+                except Exception:
+                    _log.exception("could not write conversation state")
 
 
 class BotContext(CallbackContext[ExtBot, dict, dict, dict]):

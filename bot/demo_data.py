@@ -8,6 +8,9 @@ service (or method) does not exist in this build is skipped, so the demo runs on
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -40,19 +43,24 @@ FULL_CAP = len(BY_PHONE_FULL)
 
 
 async def _seed_meals(app: Any, sandbox: Any) -> None:
-    """Sign-ups for TOP's next two open meals, a waitlist, and one sign-up in each other room.
+    """Sign-ups for the meal Vera's /tafel opens, a full meal with a waitlist, other rooms.
 
-    - TOP's next meal: John (confirmed by Vera), two people Vera added by phone, and Fatima,
-      still *pending*, so Vera can confirm her under /tafel and Fatima sees it happen.
-    - TOP's meal after that: Carla set it to six seats, six people by phone fill it, and John
-      is first on its waiting list (residents see "⏳ Waiting list" under /eten).
-    - Ahmed (Hart) and Ayşe (De Verbinding) are signed up for their room's next meal.
+    - The meal Vera's ``/tafel`` opens (``MealService.next_meal``: today's meal until three
+      hours after it starts, else the next one): John (confirmed by Vera), two people Vera
+      added by phone, and Fatima, still *pending*, so Vera can confirm her under /tafel and
+      Fatima sees it happen. On a meal day after the sign-up deadline that is today's meal:
+      its sign-ups are made as they would have been that morning, before the deadline (the
+      demo clock is set back for the services and put back at once), so they obey the same
+      rules as ever.
+    - The next meal whose sign-up is still open after that one: Carla set it to six seats, six
+      people by phone fill it, and John is first on its waiting list (residents see
+      "⏳ Waiting list" under /eten).
+    - Ahmed (Hart) and Ayşe (De Verbinding) are signed up for their room's next open meal.
 
-    "Next" means the first meal whose sign-up is still open at the demo's start time, so the
-    data fits whatever day the demo is started.
+    So README's walk-through holds whatever the day and hour the demo is started.
     """
     meals = getattr(app.services, "meals", None)
-    needed = ("upcoming", "sign_up", "confirm", "add_offline", "set_meal_cap")
+    needed = ("upcoming", "sign_up", "confirm", "add_offline", "set_meal_cap", "next_meal")
     if meals is None or not all(hasattr(meals, name) for name in needed):
         return
     users = app.services.users
@@ -60,21 +68,25 @@ async def _seed_meals(app: Any, sandbox: Any) -> None:
     fatima, john = await users.get(FATIMA), await users.get(JOHN)
     if vera is None or carla is None or fatima is None or john is None:
         return
-    now = app.services.clock.now()
-    top = [v for v in await meals.upcoming("top")
-           if not v.meal.cancelled and v.meal.deadline_at > now]
-    if not top:
+    clock = app.services.clock
+    now = clock.now()
+    target = await meals.next_meal("top")
+    if target is None or target.meal.cancelled:
         return
-    first = top[0].meal.id
-    signed = await meals.sign_up(john, first)
-    if signed.signup is not None:
-        await meals.confirm(vera, signed.signup.id)
-    for name in BY_PHONE_NEXT:
-        await meals.add_offline(vera, first, name)
-    await meals.sign_up(fatima, first)  # pending: Vera confirms it in the walk-through
+    first = target.meal.id
+    with _as_of(clock, min(now, target.meal.deadline_at - SIGNED_UP_BEFORE)):
+        signed = await meals.sign_up(john, first)
+        if signed.signup is not None:
+            await meals.confirm(vera, signed.signup.id)
+        for name in BY_PHONE_NEXT:
+            await meals.add_offline(vera, first, name)
+        await meals.sign_up(fatima, first)  # pending: Vera confirms it in the walk-through
 
-    if len(top) > 1:
-        full = top[1].meal.id
+    later = [v for v in await meals.upcoming("top")
+             if not v.meal.cancelled and v.meal.deadline_at > now
+             and v.meal.starts_at > target.meal.starts_at]
+    if later:
+        full = later[0].meal.id
         await meals.set_meal_cap(carla, full, FULL_CAP)
         for name in BY_PHONE_FULL:
             await meals.add_offline(vera, full, name)
@@ -86,6 +98,28 @@ async def _seed_meals(app: Any, sandbox: Any) -> None:
                   if not v.meal.cancelled and v.meal.deadline_at > now]
         if person is not None and coming:
             await meals.sign_up(person, coming[0].meal.id)
+
+
+#: How long before the deadline the demo's sign-ups for an already closed meal were made.
+SIGNED_UP_BEFORE = timedelta(hours=3)
+
+
+@contextmanager
+def _as_of(clock: Any, moment: datetime) -> Iterator[None]:
+    """Run the services as if it were ``moment`` (earlier than now), then put the clock back.
+
+    Only the demo's :class:`bot.clock.OffsetClock` can do this; with any other clock (or a
+    moment that is not in the past) the calls simply run now.
+    """
+    saved = getattr(clock, "offset", None)
+    if saved is None or not hasattr(clock, "jump_to") or moment >= clock.now():
+        yield
+        return
+    clock.jump_to(moment)
+    try:
+        yield
+    finally:
+        clock.offset = saved
 
 
 async def _seed_help(app: Any, sandbox: Any) -> None:

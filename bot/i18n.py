@@ -30,7 +30,7 @@ from datetime import date, datetime, time
 from functools import cache
 from pathlib import Path
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime, format_time
 from babel.lists import format_list
 from babel.messages.mofile import write_mo
@@ -270,6 +270,22 @@ class Translator:
         """Monday = 0, as in Python."""
         # babel's day names are keyed Monday=0 too.
         return self.locale.days["format"][width][index]
+
+    def language_name(self, code: str | None) -> str:
+        """The name of language ``code`` in this reader's language, from CLDR via babel:
+        "Arabisch" for a Dutch reader, "Arabic" in English, "العربية", "Arapça".
+
+        For cards about a person ("speaks Arabic"): a volunteer about to call someone or to
+        help with a letter must know which language to expect. An unknown code is shown as
+        it is rather than guessed.
+        """
+        if not code:
+            return ""
+        try:
+            name = Locale.parse(code.replace("-", "_")).get_language_name(self.language)
+        except (UnknownLocaleError, ValueError, TypeError):
+            return code
+        return name or code
 
     def join(self, items: Iterable[str]) -> str:
         """A list as people write it in this language: "ma, di en do", "Mon, Tue, and Thu",

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from telegram.ext import ContextTypes
 
+from bot.clock import TZ
 from bot.log_safe import without_data
 
 if TYPE_CHECKING:
@@ -27,9 +29,50 @@ Tick = Callable[["BuurtApplication", datetime], Awaitable[None]]
 TICK_SECONDS = 60
 
 
-def add_tick(app: BuurtApplication, name: str, tick: Tick) -> None:
-    """Features call this from their ``register(app)``."""
+@dataclass(frozen=True)
+class DueMoment:
+    """A moment at which a feature's tick will do something (send, remind, escalate)."""
+
+    at: datetime
+    kind: str  # e.g. "belronde", "announcement", "meal_deadline"
+    room: str | None = None  # room id, None for something not bound to one room
+
+
+#: ``upcoming(app, after)``: the feature's coming moments strictly after ``after`` (at least
+#: the next one of each kind). Only the practice chat's clock control asks; the tick itself
+#: still decides from the clock and the database, so the two can never disagree for long.
+Upcoming = Callable[["BuurtApplication", datetime], Awaitable[list[DueMoment]]]
+
+
+def add_tick(app: BuurtApplication, name: str, tick: Tick,
+             upcoming: Upcoming | None = None) -> None:
+    """Features call this from their ``register(app)``; ``upcoming`` says when it is due next."""
     app.ticks[name] = tick
+    if upcoming is not None:
+        app.upcoming[name] = upcoming
+
+
+def next_weekly(weekday: int, at: time, after: datetime) -> datetime:
+    """The first local ``weekday`` ``at`` strictly after ``after`` (DST-correct wall time)."""
+    start = after.astimezone(TZ)
+    for days in range(8):
+        day = start.date() + timedelta(days=days)
+        if day.weekday() == weekday:
+            candidate = datetime.combine(day, at, tzinfo=TZ)
+            if candidate > start:
+                return candidate
+    raise AssertionError("a weekly moment always comes within 8 days")
+
+
+async def upcoming_moments(app: BuurtApplication, after: datetime) -> list[DueMoment]:
+    """Every feature's coming moments, soonest first; one failing feature never hides the rest."""
+    found: list[DueMoment] = []
+    for name, upcoming in list(getattr(app, "upcoming", {}).items()):
+        try:
+            found += [m for m in await upcoming(app, after) if m.at > after]
+        except Exception as exc:
+            log.error("upcoming %s failed: %s", name, without_data(exc))
+    return sorted(found, key=lambda m: (m.at, m.kind, m.room or ""))
 
 
 async def run_ticks(app: BuurtApplication, only: str | None = None) -> None:

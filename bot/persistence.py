@@ -2,6 +2,8 @@
 
 Unfinished conversations (ConversationHandler states) and their drafts (``user_data``) survive a
 restart. Only JSON goes in: service objects and other live things can never end up persisted.
+The application writes after every handled update (``BuurtApplication.process_update``), so
+what did not change is not written again: the last JSON written per user and chat is kept.
 bot_data is not persisted (the application holds services itself); callback data are plain
 strings, so there is nothing to persist for them.
 """
@@ -27,20 +29,30 @@ class SqlitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str
             update_interval=update_interval,
         )
         self.db = db
+        #: (table, id) -> the JSON last read or written, to skip writes that change nothing
+        self._written: dict[tuple[str, int], str] = {}
 
     # --- user data ----------------------------------------------------------------------
     async def get_user_data(self) -> dict[int, dict[str, Any]]:
         rows = await self.db.fetchall("SELECT user_id, data FROM ptb_user_data")
+        for row in rows:
+            self._written["user", row[0]] = row[1]
         return defaultdict(dict, {row[0]: json.loads(row[1]) for row in rows})
 
     async def update_user_data(self, user_id: int, data: dict[str, Any]) -> None:
+        text = json.dumps(data, default=str)
+        last = self._written.get(("user", user_id))
+        if last == text or (last is None and not data):
+            return  # unchanged, or nothing to keep (also: just erased by /vergeetmij)
         await self.db.execute(
             "INSERT INTO ptb_user_data (user_id, data) VALUES (?, ?)"
             " ON CONFLICT (user_id) DO UPDATE SET data = excluded.data",
-            (user_id, json.dumps(data, default=str)),
+            (user_id, text),
         )
+        self._written["user", user_id] = text
 
     async def drop_user_data(self, user_id: int) -> None:
+        self._written.pop(("user", user_id), None)
         await self.db.execute("DELETE FROM ptb_user_data WHERE user_id = ?", (user_id,))
 
     async def refresh_user_data(self, user_id: int, user_data: dict[str, Any]) -> None:
@@ -49,16 +61,24 @@ class SqlitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str
     # --- chat data ----------------------------------------------------------------------
     async def get_chat_data(self) -> dict[int, dict[str, Any]]:
         rows = await self.db.fetchall("SELECT chat_id, data FROM ptb_chat_data")
+        for row in rows:
+            self._written["chat", row[0]] = row[1]
         return defaultdict(dict, {row[0]: json.loads(row[1]) for row in rows})
 
     async def update_chat_data(self, chat_id: int, data: dict[str, Any]) -> None:
+        text = json.dumps(data, default=str)
+        last = self._written.get(("chat", chat_id))
+        if last == text or (last is None and not data):
+            return  # unchanged, or nothing to keep (also: just erased by /vergeetmij)
         await self.db.execute(
             "INSERT INTO ptb_chat_data (chat_id, data) VALUES (?, ?)"
             " ON CONFLICT (chat_id) DO UPDATE SET data = excluded.data",
-            (chat_id, json.dumps(data, default=str)),
+            (chat_id, text),
         )
+        self._written["chat", chat_id] = text
 
     async def drop_chat_data(self, chat_id: int) -> None:
+        self._written.pop(("chat", chat_id), None)
         await self.db.execute("DELETE FROM ptb_chat_data WHERE chat_id = ?", (chat_id,))
 
     async def refresh_chat_data(self, chat_id: int, chat_data: dict[str, Any]) -> None:

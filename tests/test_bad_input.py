@@ -26,13 +26,17 @@ async def test_free_text_media_long_text_emoji_rtl(bot: BotHarness) -> None:
         user.send("مرحبا، كيف حالك؟"),
         user.send("x" * 4096),
         user.send_sticker(),
-        user.send_photo(size=20_000),
-        user.send_voice(duration=5, size=8_000),
     ):
         await send
         answer = await user.next_message()
         assert "/menu" in answer.text
+    # A photo or voice note outside any flow offers a help request (issue 12.4).
+    for send in (user.send_photo(size=20_000), user.send_voice(duration=5, size=8_000)):
+        await send
+        answer = await user.next_message()
+        assert "hulp" in answer.text and answer.buttons
     assert await bot.db.fetchval("SELECT COUNT(*) FROM users") == 1
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM help_requests") == 0
 
 
 async def test_edited_message_is_ignored(bot: BotHarness) -> None:

@@ -243,11 +243,12 @@ async def test_not_so_good_goes_to_a_volunteer_who_takes_and_finishes(bot: BotHa
     for volunteer in (vera, piet):
         notice = await volunteer.next_message()
         assert "Fatima" in notice.text and "niet zo goed" in notice.text
-        assert notice.buttons == [["📞 Ik bel Fatima"]]
+        assert notice.buttons == [["📞 Ik bel Fatima · ma 30 nov"]]
     assert await count_rows(bot, "checkin_followups", "reason = 'bad'") == 1
 
     # Both press at the same moment: exactly one gets it.
-    await asyncio.gather(vera.press("📞 Ik bel Fatima"), piet.press("📞 Ik bel Fatima"))
+    label = "📞 Ik bel Fatima · ma 30 nov"
+    await asyncio.gather(vera.press(label), piet.press(label))
     await bot.settle()
     taker_id = await bot.db.fetchval("SELECT taken_by FROM checkin_followups")
     vera_person, piet_person = await bot.person(vera), await bot.person(piet)
@@ -258,7 +259,7 @@ async def test_not_so_good_goes_to_a_volunteer_who_takes_and_finishes(bot: BotHa
     detail = await winner.next_edit()
     assert "U belt" in detail.text and "Fatima" in detail.text
 
-    await winner.press("✅ Klaar: Fatima")
+    await winner.press("✅ Klaar: Fatima · ma 30 nov")
     ask = await winner.next_edit()
     assert "notitie" in ask.text
     await winner.send("Gebeld, gaat morgen langs.")
@@ -383,7 +384,7 @@ async def test_extra_attention_no_answer_escalates_to_volunteer_then_coordinator
     await bot.settle()
     assert sum("Niemand heeft" in (m.text or "") for m in coordinator.bot_messages) == 1
     # The coordinator can take it from the message.
-    await coordinator.press("📞 Ik bel Henk")
+    await coordinator.press("📞 Ik bel Henk · wo 2 dec")
     await coordinator.next_edit()
     coordinator_person = await bot.person(coordinator)
     assert await bot.db.fetchval("SELECT taken_by FROM checkin_followups") == \

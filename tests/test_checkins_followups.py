@@ -171,9 +171,9 @@ async def test_volunteer_closes_to_call_entry_and_decides_what_happens_next(
     await vera.next_message()
 
     # Week 1: reached by phone; he wants the weekly call to go on.
-    await vera.press("📞 Ik bel Kees")
+    await vera.press("📞 Ik bel Kees · ma 30 nov")
     await vera.next_edit()
-    await vera.press("✅ Klaar: Kees")
+    await vera.press("✅ Klaar: Kees · ma 30 nov")
     question = await vera.next_edit()
     assert "elke week" in question.text
     await vera.send("wat?")  # typed instead of a button: asked again, nothing changes
@@ -197,9 +197,9 @@ async def test_volunteer_closes_to_call_entry_and_decides_what_happens_next(
     notice = await vera.next_message()
     assert "Kees" in notice.text
     assert await count_rows(bot, "checkin_followups", "done_at IS NULL") == 1
-    await vera.press("📞 Ik bel Kees")
+    await vera.press("📞 Ik bel Kees · ma 7 dec")
     await vera.next_edit()
-    await vera.press("✅ Klaar: Kees")
+    await vera.press("✅ Klaar: Kees · ma 7 dec")
     await vera.next_edit()
     # Moved away: off the belronde.
     await vera.press("🛑 Nee, haal uit de belronde")
@@ -236,9 +236,9 @@ async def test_outcome_button_outside_the_flow_or_for_an_answer_changes_nothing(
     _text, alert = await last_answer(bot, vera)
     assert alert
     # A resident who answered herself gets no outcome question: straight to the note.
-    await vera.press("📞 Ik bel Fatima")
+    await vera.press("📞 Ik bel Fatima · ma 30 nov")
     await vera.next_edit()
-    await vera.press("✅ Klaar: Fatima")
+    await vera.press("✅ Klaar: Fatima · ma 30 nov")
     ask = await vera.next_edit()
     assert "notitie" in ask.text and "elke week" not in ask.text
     await vera.press_data("chk:out:stop")  # forged inside the note step: refused

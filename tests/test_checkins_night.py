@@ -70,7 +70,7 @@ async def test_call_me_at_night_is_announced_at_eight_once_across_a_restart(
     assert len(notices(vera, "Bram")) == 1 and len(notices(wim, "Bram")) == 1
 
     # A volunteer takes it from the morning notice.
-    await vera.press("📞 Ik bel Bram")
+    await vera.press("📞 Ik bel Bram · ma 30 nov")
     await vera.next_edit()
     assert await bot.db.fetchval("SELECT taken_by FROM checkin_followups") == \
         (await bot.person(vera)).id
@@ -116,7 +116,7 @@ async def test_follow_up_taken_from_the_list_at_night_gets_no_morning_notice(
     bot.clock.set(MONDAY_2230 + timedelta(minutes=30))
     await vera.send("/belronde")
     await vera.next_message()
-    await vera.press("📞 Ik bel Bram")
+    await vera.press("📞 Ik bel Bram · ma 30 nov")
     await vera.next_edit()
     await bot.tick(at=TUESDAY_8)
     await bot.settle()

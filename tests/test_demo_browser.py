@@ -188,11 +188,46 @@ async def test_arabic_is_right_to_left_and_clock_jumps(browser, tmp_path: Path) 
         assert direction == "rtl"
 
         await expect(page.locator("#clock-now")).to_contain_text("30 november")
-        await expect(page.locator("#clock-next")).to_contain_text("belronde TOP")
-        await page.locator("#clock-jump").click()
-        await expect(page.locator("#clock-now")).to_contain_text("10:00")
+        # The next moment is a resident's own: Ayşe's belronde in De Verbinding at 14:00
+        # (Fatima in TOP had this week's question already).
         await expect(page.locator("#clock-next")).to_contain_text("belronde De Verbinding")
-        assert demo.clock.now().hour == 10
+        await page.locator("#clock-jump").click()
+        await expect(page.locator("#clock-now")).to_contain_text("14:00")
+        assert demo.clock.now().hour == 14
+        assert errors == []
+
+
+async def test_commands_in_bot_messages_are_tappable_and_contact_sharing_works(
+        browser, tmp_path: Path) -> None:
+    expect = playwright_api.expect
+    async with demo_session(tmp_path) as demo:
+        page, errors = await _open(browser, demo.url, 390, 844)
+        left = page.locator(".pane").nth(0)
+        await expect(left.locator(".persona")).to_have_value("7003")  # Fatima
+        await left.locator(".composer .text").fill("/belronde")
+        await left.locator(".composer .text").press("Enter")
+        # Her belronde card; she asks to share her number (the inline button).
+        await left.locator(".kb button", has_text="📞 Mijn telefoonnummer").first.click()
+        share = left.locator(".reply-kb button.reply-contact")
+        await expect(share).to_be_visible()
+        await share.click()
+        fatima = demo.sandbox.users[7003]
+        # A contact message (not the label as text), then the bot's thanks with the number.
+        await expect(left.locator(".msg.me").last).to_contain_text(fatima.phone_number)
+        await expect(left.locator(".msg.bot").last).to_contain_text(fatima.phone_number)
+        person = await demo.app.services.users.get(7003)
+        assert person is not None and person.row.phone == fatima.phone_number
+
+        # A /command inside a bot message is a link: tapping it sends the command.
+        await left.locator(".composer .text").fill("/bestaatniet")
+        await left.locator(".composer .text").press("Enter")  # "... Tik op /menu ..."
+        link = left.locator(".msg.bot a.cmd").last
+        await expect(link).to_be_visible()
+        before = len(fatima.messages)
+        command = await link.get_attribute("data-command")
+        await link.click()
+        await expect(left.locator(".msg.me").last).to_contain_text(command)
+        assert any((m.text or "") == command for m in fatima.messages[before:])
         assert errors == []
 
 

@@ -33,7 +33,7 @@ async def test_intake_notifies_volunteers_and_take_on_tells_the_resident(bot: Bo
     assert "foto ontvangen" in (await resident.next_message()).text
     await resident.press("Verder ➡️")
     assert "Wanneer" in (await resident.next_edit()).text
-    await resident.press("Een datum op de brief")
+    await resident.press("📅 Voor een bepaalde datum")
     await resident.next_edit()
     await resident.send("10-12")
     assert "bereiken" in (await resident.next_message()).text
@@ -282,7 +282,7 @@ async def test_referral_from_partner_is_recorded_once(bot: BotHarness) -> None:
     await volunteer.press_data(f"help:fpp:{request_id}:taalhuis")
     await bot.settle()
     text, alert = volunteer.callback_answers[-1]
-    assert alert and "al gedaan" in (text or "")
+    assert alert and "al genoteerd" in (text or "")
     await volunteer.press_data(f"help:fpp:{request_id}:nope")
     await bot.settle()
     text, alert = volunteer.callback_answers[-1]
@@ -420,10 +420,10 @@ async def test_the_example_date_we_show_is_accepted(bot: BotHarness) -> None:
     await resident.next_edit()
     await resident.press_data("help:next")
     await resident.next_edit()
-    await resident.press("Een datum op de brief")
+    await resident.press("📅 Voor een bepaalde datum")
     ask = await resident.next_edit()
-    example = ask.text.rsplit(" ", 1)[-1]
-    assert example == "7-12"
+    example = ask.text.split("zo: ", 1)[-1]
+    assert example == "7 december"
     await resident.send(example)
     assert "bereiken" in (await resident.next_message()).text
 

@@ -149,6 +149,7 @@ async def test_food_wish_after_the_final_list_reaches_the_cook(bot: BotHarness) 
     await bot.settle()
     final = [m for m in vera.bot_messages if "Definitieve lijst" in m.text]
     assert len(final) == 1 and "halal" in final[0].text
+    await fatima.next_edit()  # her card at the deadline: food wishes still work
     count = len(vera.bot_messages)
     bot.clock.set(datetime(2026, 12, 1, 15, 0, tzinfo=TZ))
     await fatima.press("allergie")

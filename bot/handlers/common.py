@@ -18,10 +18,11 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop, ConversationHandler
 
 from bot.context import BotContext
+from bot.handlers.delivery import Delivery, Retry, classify, keep_for_retry
 from bot.i18n import mark_rtl, translator
 from bot.services.users import COORDINATOR, RESIDENT, VOLUNTEER
 
@@ -142,14 +143,14 @@ def requires(role: str) -> Callable[[H], H]:
             t = context.t
             if person is None:
                 await _deny(update, context, t._("Welcome! Tap /start first, then I can help you."))
-                return END
+                return None
             if not person.has_role(role):
                 if role == COORDINATOR:
                     text = t._("Only a coordinator can do this.")
                 else:
                     text = t._("Only volunteers can do this.")
                 await _deny(update, context, text)
-                return END
+                return None  # in a conversation: stay on the current step
             return await func(update, context)
 
         return wrapper  # type: ignore[return-value]
@@ -164,15 +165,18 @@ async def _deny(update: Update, context: BotContext, text: str) -> None:
         await context.bot.send_message(update.effective_chat.id, context.t.bidi(text))
 
 
-async def stale_button(update: Update, context: BotContext) -> int:
-    """A button from an old message or with forged data: say so, change nothing."""
+async def stale_button(update: Update, context: BotContext) -> None:
+    """A button from an old message or with forged data: say so, change nothing.
+
+    Returns None, which a ConversationHandler reads as "stay in the current state": an old
+    button pressed mid-conversation must not end the step the person is on.
+    """
     if update.callback_query is not None:
         await safe_answer(
             update.callback_query,
             context.t._("This button no longer works. Tap /menu to start again."),
             alert=True,
         )
-    return END
 
 
 def parse_data(data: str | None, prefix: str, *kinds: type) -> list[Any] | None:
@@ -185,10 +189,39 @@ def parse_data(data: str | None, prefix: str, *kinds: type) -> list[Any] | None:
     values: list[Any] = []
     for part, kind in zip(parts, kinds, strict=True):
         try:
-            values.append(kind(part))
+            values.append(convert(part, kind))
         except ValueError:
             return None
     return values
+
+
+#: SQLite stores integers in 64 bits; a larger number from a forged button would raise
+#: OverflowError where it reaches the database. Real ids are far below.
+MAX_ID = 2**63 - 1
+
+
+def button_int(part: str) -> int:
+    """A number from button data; ValueError (a stale button) when it is not a plain integer
+    or does not fit in SQLite's 64 bits."""
+    if not part or len(part) > 19:
+        raise ValueError(part)
+    value = int(part)
+    if not -MAX_ID <= value <= MAX_ID:
+        raise ValueError(part)
+    return value
+
+
+def is_button_int(part: str) -> bool:
+    try:
+        button_int(part)
+    except ValueError:
+        return False
+    return True
+
+
+def convert(part: str, kind: type) -> Any:
+    """One part of button data as ``kind``; int goes through :func:`button_int`."""
+    return button_int(part) if kind is int else kind(part)
 
 
 def too_long(text: str, limit: int = MAX_TEXT) -> bool:
@@ -196,9 +229,15 @@ def too_long(text: str, limit: int = MAX_TEXT) -> bool:
 
 
 async def send_safely(
-    context_or_app: Any, telegram_id: int | None, text: str, **kwargs: Any
+    context_or_app: Any, telegram_id: int | None, text: str, *, retry: Retry | None = None,
+    **kwargs: Any,
 ) -> Message | None:
-    """Send to someone who may have blocked the bot; marks them unreachable instead of failing."""
+    """Send to someone who may have blocked the bot; marks them unreachable instead of failing.
+
+    With ``retry`` (every scheduled message): a short-lived failure (5xx, 429, no connection)
+    keeps the message to be sent again on a later tick, and a request that left without an
+    answer counts as sent (never twice); both return None instead of raising.
+    """
     if telegram_id is None:
         return None
     app = getattr(context_or_app, "application", context_or_app)
@@ -211,6 +250,15 @@ async def send_safely(
             await app.services.users.mark_unreachable(telegram_id)
         else:
             raise
+    except TelegramError as exc:
+        verdict = classify(exc)
+        if retry is None or not (verdict is Delivery.RETRY or verdict.counts_as_sent):
+            raise
+        if verdict is Delivery.RETRY:
+            await keep_for_retry(app, retry, telegram_id, text, kwargs.get("reply_markup"), exc)
+        else:
+            log.warning("%s %s timed out after it left; counted as sent, not resent",
+                        retry.kind, retry.ref)
     return None
 
 
@@ -218,11 +266,16 @@ async def notify(
     context_or_app: Any,
     person: Any,
     render: Callable[[Any], str | tuple[str, InlineKeyboardMarkup | None]],
+    *,
+    retry: Retry | None = None,
 ) -> Message | None:
-    """Tell someone else something, in *their* language (``render`` gets their translator)."""
+    """Tell someone else something, in *their* language (``render`` gets their translator).
+
+    Scheduled messages pass ``retry`` (see :func:`send_safely`)."""
     if person is None or person.telegram_id is None or not person.row.reachable:
         return None
     t = translator(person.language)
     rendered = render(t)
     text, markup = rendered if isinstance(rendered, tuple) else (rendered, None)
-    return await send_safely(context_or_app, person.telegram_id, t.bidi(text), reply_markup=markup)
+    return await send_safely(context_or_app, person.telegram_id, t.bidi(text), retry=retry,
+                             reply_markup=markup)

@@ -9,6 +9,7 @@ from telegram.error import Forbidden, NetworkError, TelegramError
 from telegram.ext import Application
 
 from bot.context import BotContext
+from bot.handlers.common import stale_button
 from bot.i18n import mark_rtl
 from bot.log_safe import without_data
 
@@ -23,6 +24,12 @@ async def on_error(update: object, context: BotContext) -> None:
     if isinstance(error, Forbidden) and isinstance(update, Update) and update.effective_user:
         await context.services.users.mark_unreachable(update.effective_user.id)
         log.info("user blocked the bot (update %s)", update_id)
+        return
+    if isinstance(error, OverflowError) and isinstance(update, Update) and update.callback_query:
+        # A forged number beyond SQLite's 64 bits that a handler did not check itself
+        # (common.button_int is the rule): the ordinary answer to a stale button.
+        log.info("forged number in button %s (update %s)", kind, update_id)
+        await stale_button(update, context)
         return
     if isinstance(error, NetworkError):
         log.warning("network problem in %s %s (%s): %s", where, update_id, kind, error)

@@ -16,6 +16,7 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from bot.handlers.common import stale_button
+from bot.handlers.help_requests import media_offer_handler
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,8 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(filters.UpdateType.EDITED, ignore))
     app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
     app.add_handler(MessageHandler(filters.TEXT, unexpected_text))
+    # A photo of a letter, a PDF or a voice note outside any flow: offer a help request.
+    app.add_handler(media_offer_handler())
     app.add_handler(MessageHandler(filters.ALL, unexpected_media))
     app.add_handler(CallbackQueryHandler(stale_button))
     app.add_handler(TypeHandler(Update, ignore))

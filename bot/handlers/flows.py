@@ -4,8 +4,16 @@ Every feature has its own ConversationHandler (onboarding, help intake, meals' q
 programme editor...). When someone leaves one half-way — a question is open — and starts
 something else with a command or another button, the old one must end: otherwise it would
 swallow the next text they type ("De kraan lekt" filed as an allergy note). This guard runs
-before the features (group -7) and ends every open conversation that would not itself handle
-the new command or button.
+before the features (group -7) and notes every open conversation that would not itself handle
+the new command or button; after the features (group ``AFTER_FEATURES``) it ends them, but
+only if the new command or button *did* something the person can see (a message sent, edited
+or deleted).
+
+Why not end them at once: an old button higher up in the chat (the onboarding "Skip", an old
+eettafel card) is refused with a pop-up ("This button no longer works") and changes nothing.
+Ending the open question there would throw away the step the person is on: its state, its
+draft, its buttons. A refusal is recognised by what went out (:mod:`bot.request`): only an
+answer to the button press, no message.
 
 It uses ConversationHandler internals (``_get_key``, ``_conversations``, ``_update_state``),
 which is why pyproject pins python-telegram-bot below 23; ``tests/test_flows.py`` guards it.
@@ -18,9 +26,13 @@ import logging
 from telegram import Update
 from telegram.ext import Application, ConversationHandler, TypeHandler
 
+from bot import request
 from bot.context import BotContext
 
 log = logging.getLogger(__name__)
+
+#: The handler group that runs after every feature (group 0) has handled the update.
+AFTER_FEATURES = 100
 
 
 def _starts_something(update: Update) -> bool:
@@ -30,7 +42,11 @@ def _starts_something(update: Update) -> bool:
     return update.callback_query is not None
 
 
-async def end_other_conversations(update: Update, context: BotContext) -> None:
+async def note_other_conversations(update: Update, context: BotContext) -> None:
+    """Group -7: which open conversations will not handle this command or button."""
+    user = update.effective_user
+    activity = request.watch(user.id if user is not None else None,
+                             press=update.callback_query is not None)
     if not _starts_something(update):
         return
     for handler in context.application.handlers.get(0, []):
@@ -44,9 +60,62 @@ async def end_other_conversations(update: Update, context: BotContext) -> None:
             continue
         if handler.check_update(update):
             continue  # the open conversation handles this itself
-        log.debug("ending open conversation %s", handler.name)
-        handler._update_state(ConversationHandler.END, key)
+        activity.open_elsewhere.append((handler, key))
+
+
+class Conversation(ConversationHandler):
+    """A ConversationHandler whose step a refused button press cannot change.
+
+    A feature's fallback or state callback often answers an old or impossible button with a
+    pop-up and returns END ("This announcement was already sent", a tally refusal): that ended
+    the step the person was on. Here a press that sent, edited or deleted no message leaves
+    the conversation's state as it was, whatever the callback returned. The decision is made in
+    ``_update_state``, which PTB calls right after the callback returns, in the update's own
+    task, so a concurrent press that did something still ends or moves the step.
+    """
+
+    __slots__ = ()
+
+    def _update_state(self, new_state: object, key: object, handler: object | None = None
+                      ) -> None:
+        activity = request.current()
+        if (handler is not None and activity is not None and activity.press
+                and not activity.visible and new_state is not None):
+            log.debug("refused press: %s keeps its step", self.name)
+            return
+        super()._update_state(new_state, key, handler)  # type: ignore[arg-type]
+
+
+def adopt(app: Application) -> None:
+    """Make every feature's ConversationHandler a :class:`Conversation` (one place, so a new
+    feature cannot forget it). Same slots, so only the class changes."""
+    for handlers in app.handlers.values():
+        for handler in handlers:
+            if type(handler) is ConversationHandler:
+                handler.__class__ = Conversation
+
+
+def nothing_visible_yet() -> bool:
+    """True while handling this update has sent, edited or deleted no message (only pop-ups).
+
+    A conversation's own fallback uses it to tell a refused old button (keep the step) from a
+    button that moved on (end the step).
+    """
+    activity = request.current()
+    return activity is not None and not activity.visible
+
+
+async def end_other_conversations(update: Update, context: BotContext) -> None:
+    """After the features: the new press did something visible, so the old question ends."""
+    activity = request.current()
+    if activity is None or not activity.open_elsewhere or not activity.visible:
+        return
+    for handler, key in activity.open_elsewhere:
+        if key in handler._conversations:
+            log.debug("ending open conversation %s", handler.name)
+            handler._update_state(ConversationHandler.END, key)
 
 
 def register(app: Application) -> None:
-    app.add_handler(TypeHandler(Update, end_other_conversations), group=-7)
+    app.add_handler(TypeHandler(Update, note_other_conversations), group=-7)
+    app.add_handler(TypeHandler(Update, end_other_conversations), group=AFTER_FEATURES)

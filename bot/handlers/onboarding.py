@@ -10,6 +10,8 @@ is a volunteer invite.
 
 from __future__ import annotations
 
+from html import escape
+
 from telegram import Update
 from telegram.ext import (
     Application,
@@ -23,10 +25,10 @@ from telegram.ext import (
 from bot.context import BotContext
 from bot.handlers.checkins import offer_after_onboarding as offer_checkin
 from bot.handlers.commands import set_person_commands
-from bot.handlers.common import END, kb, one_per_row, reply, stale_button
-from bot.handlers.menu import show_menu
+from bot.handlers.common import END, kb, notify, one_per_row, reply, stale_button
+from bot.handlers.menu import menu_markup, show_menu
 from bot.i18n import LANGUAGES, own_direction, translator
-from bot.services.users import MAX_NAME, InviteResult
+from bot.services.users import MAX_NAME, VOLUNTEER, InviteResult, Redemption
 
 LANGUAGE, ROOM, PRIVACY, NAME = "language", "room", "privacy", "name"
 INVITE_PREFIX = "inv_"
@@ -98,10 +100,39 @@ async def choose_language(update: Update, context: BotContext) -> str | int:
     draft = _draft(context)
     draft["language"] = code
     context.t = t = translator(code)
+    if draft.get("invite"):
+        assert update.effective_user is not None
+        state = await context.services.users.check_invite(update.effective_user.id,
+                                                          draft["invite"])
+        if state is not InviteResult.OK:
+            # A used, expired or unknown link: say so, then onboard as anyone else would.
+            draft.pop("invite")
+            return await _ask_room(update, context, invite_problem(t, state))
     if draft.get("room") or draft.get("invite"):
         await reply(update, context, privacy_text(t), _privacy_markup(t))
         return PRIVACY
-    await reply(update, context, t._("Which BuurtWerkKamer is yours?"), room_markup(context))
+    return await _ask_room(update, context)
+
+
+def invite_problem(t, state: InviteResult) -> str:
+    """Why an invite link did not make this person a volunteer (in their language)."""
+    return {
+        InviteResult.UNKNOWN: t._("This invitation link is not valid. Ask your coordinator "
+                                  "for a new one."),
+        InviteResult.USED: t._("This invitation link was already used. Ask your coordinator "
+                               "for a new one."),
+        InviteResult.ALREADY: t._("This invitation link was already used. Ask your coordinator "
+                                  "for a new one."),
+        InviteResult.EXPIRED: t._("This invitation link has expired. Ask your coordinator for "
+                                  "a new one."),
+        InviteResult.IS_COORDINATOR: t._("You are a coordinator already."),
+    }[state]
+
+
+async def _ask_room(update: Update, context: BotContext, before: str | None = None) -> str:
+    question = context.t._("Which BuurtWerkKamer is yours?")
+    await reply(update, context, f"{before}\n\n{question}" if before else question,
+                room_markup(context))
     return ROOM
 
 
@@ -117,6 +148,9 @@ async def choose_room(update: Update, context: BotContext) -> str | int:
     draft = _draft(context)
     draft["room"] = room
     t = context.t = translator(draft.get("language"))
+    if draft.get("agreed") and "language" in draft:
+        # Agreed already (their invite turned out used meanwhile): no second privacy step.
+        return await _register(update, context, room)
     await reply(update, context, privacy_text(t), _privacy_markup(t))
     return PRIVACY
 
@@ -138,15 +172,37 @@ async def privacy_answer(update: Update, context: BotContext) -> str | int:
     if answer != "yes" or "language" not in draft:
         return await stale_button(update, context)
     assert update.effective_user is not None
-    users = context.services.users
     invite = draft.get("invite")
-    room = draft.get("room") or next(iter(context.services.config.rooms))
-    person = await users.register(update.effective_user.id, draft["language"], room)
-    context.person = person
     if invite:
-        await _redeem(update, context, invite)
-        context.person = await users.get(update.effective_user.id)
-    await set_person_commands(context.application, context.person)  # type: ignore[arg-type]
+        redemption = await context.services.users.redeem_invite(
+            update.effective_user.id, invite, draft["language"])
+        if redemption.result in (InviteResult.OK, InviteResult.ALREADY) and redemption.person:
+            context.person = redemption.person
+            draft["volunteer"] = True
+            if redemption.result is InviteResult.OK:
+                await _tell_inviter(context, redemption, update.effective_user.first_name)
+            await set_person_commands(context.application, context.person)  # type: ignore[arg-type]
+            return await _ask_name(update, context)
+        # Someone else used it between the language step and now: the ordinary way in.
+        draft.pop("invite", None)
+        draft["agreed"] = True
+        return await _ask_room(update, context, invite_problem(t, redemption.result))
+    room = draft.get("room") or next(iter(context.services.config.rooms))
+    return await _register(update, context, room)
+
+
+async def _register(update: Update, context: BotContext, room: str) -> str:
+    assert update.effective_user is not None
+    draft = _draft(context)
+    person = await context.services.users.register(update.effective_user.id, draft["language"],
+                                                   room)
+    context.person = person
+    await set_person_commands(context.application, person)
+    return await _ask_name(update, context)
+
+
+async def _ask_name(update: Update, context: BotContext) -> str:
+    t = context.t
     await reply(
         update,
         context,
@@ -186,9 +242,15 @@ async def name_other(update: Update, context: BotContext) -> str:
 
 
 async def _finish(update: Update, context: BotContext) -> int:
-    _draft(context).clear()
+    draft = _draft(context)
+    joined_as_volunteer = bool(draft.get("volunteer"))
+    draft.clear()
     t = context.t
     assert context.person is not None
+    if joined_as_volunteer and context.person.has_role(VOLUNTEER):
+        # One clear welcome with their menu; the residents' check-in question is not for them.
+        await _volunteer_welcome(update, context)
+        return END
     room = context.services.config.room(context.person.room)
     await reply(
         update,
@@ -210,36 +272,69 @@ async def press_a_button(update: Update, context: BotContext) -> None:
     )
 
 
+def volunteer_welcome_text(t, room_name: str) -> str:
+    """What a new volunteer can do, in one message (with their menu under it)."""
+    return "\n\n".join([
+        "<b>" + t._("Welcome! You are now a volunteer of {room}. Thank you for helping!").format(
+            room=escape(room_name)) + "</b>",
+        "\n".join([
+            t._("As a volunteer you can:"),
+            "• " + t._("confirm sign-ups for the shared dinner: /tafel"),
+            "• " + t._("take on help requests: /vragen"),
+            "• " + t._("mark who came today: /turf"),
+            "• " + t._("call residents for the weekly check-in: /belronde"),
+        ]),
+        t._("Or use the buttons below."),
+    ])
+
+
+async def _volunteer_welcome(update: Update, context: BotContext) -> None:
+    person = context.person
+    assert person is not None
+    t = context.t
+    room = context.services.config.room(person.room)
+    await reply(update, context, volunteer_welcome_text(t, room.name if room else "-"),
+                menu_markup(t, person), edit=False)
+
+
+async def _tell_inviter(context: BotContext, redemption: Redemption, telegram_name: str) -> None:
+    """The coordinator who made the link hears it was used, and by whom (once: only an OK)."""
+    if redemption.created_by is None or redemption.person is None:
+        return
+    inviter = await context.services.users.by_id(redemption.created_by)
+    room = context.services.config.room(redemption.room)
+    name = redemption.person.name or telegram_name or ""
+
+    def render(t) -> str:
+        return t._("{name} used your invitation link and is now a volunteer of {room}.").format(
+            name=f"<b>{escape(name)}</b>" if name else t._("Someone"),
+            room=escape(room.name if room else "-"))
+
+    await notify(context, inviter, render)
+
+
 async def _redeem(update: Update, context: BotContext, code: str) -> int:
+    """/start inv_… from someone who is already registered."""
     assert update.effective_user is not None
     t = context.t
-    result, person = await context.services.users.redeem_invite(
+    redemption = await context.services.users.redeem_invite(
         update.effective_user.id, code, t.language
     )
-    messages = {
-        InviteResult.UNKNOWN: t._("This invitation link is not valid. Ask your coordinator "
-                                  "for a new one."),
-        InviteResult.USED: t._("This invitation link was already used. Ask your coordinator "
-                               "for a new one."),
-        InviteResult.EXPIRED: t._("This invitation link has expired. Ask your coordinator for "
-                                  "a new one."),
-        InviteResult.IS_COORDINATOR: t._("You are a coordinator already."),
-    }
-    if result is InviteResult.OK and person is not None:
+    person = redemption.person
+    if redemption.result is InviteResult.OK and person is not None:
         context.person = person
-        room = context.services.config.room(person.room)
         await set_person_commands(context.application, person)
-        await reply(
-            update,
-            context,
-            t._("You are now a volunteer of {room}. Thank you for helping!").format(
-                room=room.name if room else "-"
-            ),
-            edit=False,
-        )
-        await show_menu(update, context, edit=False)
+        await _tell_inviter(context, redemption, update.effective_user.first_name)
+        await _volunteer_welcome(update, context)
+    elif (redemption.result is InviteResult.ALREADY and person is not None
+          and person.has_role(VOLUNTEER)):
+        room = context.services.config.room(person.room)
+        await reply(update, context,
+                    t._("You are already a volunteer of {room}. Nothing has changed.").format(
+                        room=escape(room.name if room else "-")),
+                    menu_markup(t, person), edit=False)
     else:
-        await reply(update, context, messages[result], edit=False)
+        await reply(update, context, invite_problem(t, redemption.result), edit=False)
     return END
 
 

@@ -26,9 +26,12 @@ class SandboxUser:
         last_name: str | None = None,
         username: str | None = None,
         language_code: str | None = "nl",
+        phone_number: str | None = None,
     ) -> None:
         self.sandbox = sandbox
         self.id = user_id
+        #: What "share my phone number" sends (Telegram sends the account's own number).
+        self.phone_number = phone_number or f"+316{user_id % 100_000_000:08d}"
         self.first_name = first_name
         self.last_name = last_name
         self.username = username
@@ -119,6 +122,15 @@ class SandboxUser:
             content["entities"] = entities
         return await self.sandbox._user_message(self, chat or self.chat, content, reply_to)
 
+    async def share_contact(self, chat: SandboxChat | None = None,
+                            phone_number: str | None = None) -> dict[str, Any]:
+        """Share one's own phone number (a ``request_contact`` button): a contact message."""
+        contact: dict[str, Any] = {"phone_number": phone_number or self.phone_number,
+                                   "first_name": self.first_name, "user_id": self.id}
+        if self.last_name:
+            contact["last_name"] = self.last_name
+        return await self.sandbox._user_message(self, chat or self.chat, {"contact": contact})
+
     async def send_photo(
         self,
         size: int = 200_000,
@@ -208,6 +220,9 @@ class SandboxUser:
                 for button in row:
                     label = button if isinstance(button, str) else button.get("text")
                     if plain(label or "") == plain(text):
+                        if isinstance(button, dict) and button.get("request_contact"):
+                            # Telegram asks "share your phone number?" and sends a contact.
+                            return await self.share_contact(chat=self._chat_of(msg))
                         return await self.send(text, chat=self._chat_of(msg))
         raise LookupError(f"no button {text!r} on {'that message' if message else 'bot messages'}")
 

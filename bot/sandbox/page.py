@@ -18,6 +18,7 @@ import html
 import json
 import logging
 import mimetypes
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
@@ -88,6 +89,7 @@ class PracticePage:
         r.add_post("/demo/api/chat/{user_id}/send", self._send)
         r.add_post("/demo/api/chat/{user_id}/press", self._press)
         r.add_post("/demo/api/chat/{user_id}/photo", self._photo)
+        r.add_post("/demo/api/chat/{user_id}/contact", self._contact)
         r.add_get("/demo/api/file/{file_id}", self._file)
         r.add_get("/demo/api/clock", self._clock)
         r.add_post("/demo/api/clock/jump", self._jump)
@@ -261,6 +263,15 @@ class PracticePage:
         await user.press_data(button["callback_data"], message=message)
         return self._ok({"pressed": button.get("text")})
 
+    async def _contact(self, request: web.Request) -> web.Response:
+        """The "share my phone number" button of a reply keyboard: a contact message with the
+        person's own number, as Telegram sends it. Only while such a button is shown."""
+        user = self._user(request)
+        if not _contact_button(user.chat):
+            raise BadInput("There is no button to share a phone number right now.")
+        raw = await user.share_contact()
+        return self._ok({"message_id": raw["message_id"]})
+
     async def _photo(self, request: web.Request) -> web.Response:
         user = self._user(request)
         try:
@@ -304,6 +315,9 @@ def message_view(data: dict[str, Any]) -> dict[str, Any]:
     raw = data["raw"]
     text = raw.get("text", raw.get("caption")) or ""
     entities = raw.get("entities", raw.get("caption_entities")) or []
+    if data["from_bot"]:
+        # Telegram makes every /command in a bot's message tappable (tapping sends it).
+        entities = [*entities, *command_entities(text, entities)]
     view: dict[str, Any] = {
         "message_id": data["message_id"],
         "from_bot": data["from_bot"],
@@ -315,6 +329,10 @@ def message_view(data: dict[str, Any]) -> dict[str, Any]:
             for row in (raw.get("reply_markup") or {}).get("inline_keyboard", [])
         ],
     }
+    if raw.get("contact"):
+        contact = raw["contact"]
+        view["html"] = html.escape(f"📞 {contact.get('first_name', '')} "
+                                   f"{contact.get('phone_number', '')}".strip(), quote=False)
     if raw.get("photo"):
         view["photo"] = f"/demo/api/file/{raw['photo'][-1]['file_id']}"
     for kind in _FILE_KINDS:
@@ -342,16 +360,53 @@ def _button_view(button: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def reply_keyboard(chat: SandboxChat) -> list[list[str]] | None:
-    """The reply keyboard currently open under the text box (latest bot message decides)."""
-    current: list[list[str]] | None = None
+def reply_keyboard(chat: SandboxChat) -> list[list[dict[str, str]]] | None:
+    """The reply keyboard currently open under the text box (latest bot message decides).
+
+    Each button is ``{"text", "kind"}``: ``"contact"`` for a ``request_contact`` button (the
+    page shares the person's phone number, as Telegram does), else ``"text"`` (sends its label).
+    """
+    current: list[list[dict[str, str]]] | None = None
     for msg in chat.bot_messages:
         markup = msg.reply_markup or {}
         if "keyboard" in markup:
-            current = msg.buttons
+            current = [[_reply_button_view(b) for b in row] for row in msg.reply_keyboard]
         elif markup.get("remove_keyboard"):
             current = None
     return current
+
+
+def _reply_button_view(button: Any) -> dict[str, str]:
+    if isinstance(button, str):
+        return {"text": button, "kind": "text"}
+    kind = "contact" if button.get("request_contact") else "text"
+    return {"text": str(button.get("text", "")), "kind": kind}
+
+
+def _contact_button(chat: SandboxChat) -> bool:
+    return any(b["kind"] == "contact" for row in reply_keyboard(chat) or [] for b in row)
+
+
+#: A bot command as Telegram recognises it in a message: "/" at the start of a word, then
+#: letters, digits and underscores (at most 32), optionally "@botname".
+_COMMAND = re.compile(r"(?<![\w/])/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![\w/])")
+#: Entities inside which Telegram does not look for commands.
+_NO_COMMANDS = {"code", "pre", "text_link", "url"}
+
+
+def command_entities(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``bot_command`` entities (UTF-16 offsets) for the /commands in ``text``."""
+    blocked = [(int(e.get("offset", 0)), int(e.get("offset", 0)) + int(e.get("length", 0)))
+               for e in entities if e.get("type") in _NO_COMMANDS or e.get("type") ==
+               "bot_command"]
+    found = []
+    for match in _COMMAND.finditer(text):
+        start = len(text[: match.start()].encode("utf-16-le")) // 2
+        length = len(match.group().encode("utf-16-le")) // 2
+        if any(a < start + length and start < b for a, b in blocked):
+            continue
+        found.append({"type": "bot_command", "offset": start, "length": length})
+    return found
 
 
 def chat_commands(sandbox: Sandbox, user: SandboxUser) -> list[dict[str, str]]:
@@ -376,6 +431,9 @@ def _open_tag(entity: dict[str, Any], text: str) -> tuple[str, str]:
         return f"<{tag}>", f"</{tag}>"
     if kind == "spoiler":
         return '<span class="spoiler">', "</span>"
+    if kind == "bot_command" and _COMMAND.fullmatch(text):
+        command = text.split("@", 1)[0]
+        return f'<a href="#" class="cmd" data-command="{html.escape(command)}">', "</a>"
     if kind in ("text_link", "url"):
         url = entity.get("url") or text
         if url.startswith(("http://", "https://")):

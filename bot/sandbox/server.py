@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.sandbox.driver import SandboxUser
+from bot.sandbox.faults import Faults
 from bot.sandbox.files import FileStore
 from bot.sandbox.limits import FloodControl, Limits
 from bot.sandbox.methods import MethodsMixin, Upload
@@ -54,6 +55,8 @@ class Sandbox(MethodsMixin):
         self.flood = FloodControl(self.limits)
         self.privacy_mode = privacy_mode
         self.clock: Callable[[], float] = time.time
+        #: Telegram having a bad moment on demand (see bot/sandbox/faults.py).
+        self.faults = Faults(clock=lambda: self.clock())
 
         self.users: dict[int, SandboxUser] = {}
         self.chats: dict[int, SandboxChat] = {}
@@ -105,6 +108,7 @@ class Sandbox(MethodsMixin):
         app = web.Application(client_max_size=MAX_UPLOAD)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{file_path:.+}", self._handle_file)
+        app.router.add_post("/sandbox/faults", self._handle_faults)
         for setup in self._mounts:
             setup(app)
         return app
@@ -442,6 +446,11 @@ class Sandbox(MethodsMixin):
         for key in params:
             if key not in spec.params:
                 self.spec_violations.append(f"{spec.name}: unknown parameter {key!r}")
+        fault = self.faults.hit(spec.name)
+        if fault is not None and fault.mode == "error":
+            self.stats["faults"] += 1
+            parameters = {"retry_after": 1} if fault.code == 429 else None
+            return self._error(spec.name, ApiError(fault.code, fault.description, parameters))
         try:
             for req in spec.required:
                 if params.get(req) in (None, ""):
@@ -452,7 +461,33 @@ class Sandbox(MethodsMixin):
                 # An abandoned long poll (PTB cancelled it on shutdown): nobody will read this.
                 return web.Response(status=409)
             return self._error(spec.name, err)
+        if fault is not None and fault.mode == "drop":  # delivered, but no answer comes back
+            self.stats["faults"] += 1
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=500)
+        if fault is not None and fault.mode == "slow":  # delivered; the answer comes late
+            self.stats["faults"] += 1
+            await asyncio.sleep(fault.delay)
         return self._json({"ok": True, "result": result})
+
+    async def _handle_faults(self, request: web.Request) -> web.Response:
+        """``POST /sandbox/faults`` {"mode": "error", "code": 500, "seconds": 20} (or
+        "methods", "times", "delay"); {"clear": true} ends them all. For testers by hand."""
+        try:
+            body = await request.json()
+            if not isinstance(body, dict):
+                raise ValueError("a JSON object is expected")
+            if body.get("clear"):
+                self.faults.clear()
+            else:
+                self.faults.add(
+                    str(body.get("mode", "error")), methods=body.get("methods"),
+                    code=int(body.get("code", 500)), seconds=body.get("seconds"),
+                    times=body.get("times"), delay=float(body.get("delay", 0)))
+        except (ValueError, TypeError, json.JSONDecodeError) as exc:
+            return self._json({"ok": False, "description": str(exc)}, 400)
+        return self._json({"ok": True, "result": len(self.faults.active)})
 
     async def _handle_file(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:

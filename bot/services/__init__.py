@@ -15,6 +15,7 @@ from bot.services.help_requests import HelpRequestService
 from bot.services.meals import MealService
 from bot.services.participation import ParticipationService
 from bot.services.privacy import PrivacyService
+from bot.services.retries import RetryService
 from bot.services.tally import TallyService
 from bot.services.users import UserService
 from bot.store.db import Database
@@ -34,6 +35,7 @@ class Services:
         self.checkins = CheckinService(self)
         self.announcements = AnnouncementService(self)
         self.tally = TallyService(self)
+        self.retries = RetryService(self)
 
     @property
     def features(self) -> list:
@@ -44,6 +46,7 @@ class Services:
             self.checkins,
             self.announcements,
             self.tally,
+            self.retries,
         ]
 
     async def start(self) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from bot.digits import ascii_digits
+
 AUDIENCES = ("room", "all", "vol_room", "vol_all", "lang")
 #: Longest announcement text; Telegram allows 4,096 and we add a short header and footer.
 MAX_TEXT = 3800
@@ -40,7 +42,7 @@ def parse_moment(text: str, now: datetime) -> datetime | None:
     Without a year the next such date is meant ('05-01' typed in December is next January);
     the caller refuses moments in the past.
     """
-    match = _MOMENT.match(text)
+    match = _MOMENT.match(ascii_digits(text))
     if not match:
         return None
     hour = int(match["hour"])

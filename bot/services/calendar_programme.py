@@ -17,6 +17,7 @@ from dateutil.rrule import rrulestr
 
 from bot.categories import is_category
 from bot.config import WEEKDAYS
+from bot.digits import ascii_digits
 
 RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 MAX_TITLE = 80
@@ -63,9 +64,9 @@ def check_rrule(rule: str) -> bool:
 
 def parse_time_text(text: str) -> time | None:
     """"17:30", "17.30" or "9:00" → a time; None for "25:00" and other non-times."""
-    text = text.strip().replace(".", ":")
+    text = ascii_digits(text).strip().replace(".", ":")
     parts = text.split(":")
-    if len(parts) != 2 or not all(p.isdigit() for p in parts) or len(parts[1]) != 2:
+    if len(parts) != 2 or not all(p.isascii() and p.isdigit() for p in parts) or len(parts[1]) != 2:
         return None
     hour, minute = int(parts[0]), int(parts[1])
     if hour > 23 or minute > 59:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import aiosqlite
 
 from bot.clock import TZ, to_db
+from bot.digits import ascii_digits
 from bot.store import checkins as store
 from bot.store import job_runs
 from bot.store import users as user_store
@@ -63,9 +64,19 @@ def is_quiet(now: datetime) -> bool:
     return local >= QUIET_START or local < QUIET_END
 
 
+def _awake(moment: datetime) -> datetime:
+    """``moment``, or the end of that night (08:00) if it falls in the quiet hours: the tick
+    does nothing for people at night."""
+    if not is_quiet(moment):
+        return moment
+    local = moment.astimezone(TZ)
+    day = local.date() if local.time() < QUIET_END else local.date() + timedelta(days=1)
+    return datetime.combine(day, QUIET_END, tzinfo=TZ)
+
+
 def normalise_phone(text: str) -> str | None:
     """A Dutch or international number as typed ("06-1234 5678", "+31 6 ..."), else None."""
-    cleaned = re.sub(r"[\s\-().]", "", text.strip())
+    cleaned = re.sub(r"[\s\-().]", "", ascii_digits(text).strip())
     if cleaned.startswith("00"):
         cleaned = "+" + cleaned[2:]
     return cleaned if _PHONE.match(cleaned) else None
@@ -109,6 +120,8 @@ class FollowupView:
     answer: str | None
     taken_by_name: str | None
     reachable: bool
+    #: The resident's language code ("ar"): the volunteer who calls must know it.
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -250,6 +263,51 @@ class CheckinService:
                               bool(row["reachable"]) and row["telegram_id"] is not None))
         return result
 
+    async def upcoming(self, after: datetime) -> list[tuple[datetime, str, str | None]]:
+        """When the tick will next have belronde work: (moment, kind, room) after ``after``.
+
+        Each resident's own next moment (their day and day part, else the room's; a pause, a
+        later start or a week already sent moves it on), the escalations ("extra aandacht" with
+        no answer, a follow-up nobody took) and the morning notices of night-time follow-ups.
+        Mirrors :meth:`due` and the escalation rules; used by the practice chat's clock.
+        """
+        local = after.astimezone(TZ)
+        this_monday = week_monday(local.date())
+        out: list[tuple[datetime, str, str | None]] = []
+        async with self.db.transaction() as conn:
+            rows = await store.active_subscribers(conn)
+            cursor = await conn.execute("SELECT user_id, week FROM checkins WHERE week >= ?",
+                                        (iso_week(this_monday),))
+            claimed = {(row[0], row[1]) for row in await cursor.fetchall()}
+            no_answer = await store.unanswered_extra_attention(conn, after + timedelta(days=400))
+            untaken = await store.untaken_since(conn, after + timedelta(days=400))
+            unannounced = await store.unannounced(conn)
+        for row in rows:
+            if row["room"] not in self.services.config.rooms:
+                continue
+            sub = store._sub(row)
+            assert sub is not None
+            weekday, at = self.moment(row["room"], sub)
+            for weeks in range(0, 60):
+                day = this_monday + timedelta(weeks=weeks, days=weekday)
+                due_at = datetime.combine(day, at, tzinfo=TZ)
+                if (due_at <= local or (row["user_id"], iso_week(day)) in claimed
+                        or due_at < sub.starts_at
+                        or (sub.paused_until is not None and day <= sub.paused_until)):
+                    continue
+                out.append((_awake(due_at), "belronde", row["room"]))
+                break
+        for checkin in no_answer:
+            moment = (checkin.sent_at or checkin.due_at) + NO_ANSWER_AFTER
+            out.append((_awake(moment), "belronde_escalation", checkin.room))
+        for followup in untaken:
+            assert followup.announced_at is not None
+            out.append((_awake(followup.announced_at + ESCALATE_AFTER), "belronde_escalation",
+                        followup.room))
+        if is_quiet(after):
+            out += [(_awake(after), "belronde_notice", f.room) for f in unannounced]
+        return [(moment, kind, room) for moment, kind, room in out if moment > after]
+
     async def claim(self, due: Due) -> tuple[int | None, int | None]:
         """Insert the resident's row for the week before anything is sent.
 
@@ -360,7 +418,17 @@ class CheckinService:
             answer=checkin.answer if checkin else None,
             taken_by_name=(taker.display_name or "") if taker else None,
             reachable=bool(resident and resident.reachable),
+            language=resident.language if resident else None,
         )
+
+    async def _current(self, conn: aiosqlite.Connection, followup_id: int) -> Followup | None:
+        """The follow-up, or the newer one that superseded it (an old button still works)."""
+        found = await store.followup(conn, followup_id)
+        for _ in range(100):  # a chain of weeks; bounded so bad data cannot loop
+            if found is None or found.superseded_by is None:
+                return found
+            found = await store.followup(conn, found.superseded_by)
+        return found
 
     async def open_followups(self, volunteer: Person, room: str | None = None
                              ) -> list[FollowupView]:
@@ -372,7 +440,7 @@ class CheckinService:
 
     async def followup(self, volunteer: Person, followup_id: int) -> FollowupView | None:
         async with self.db.transaction() as conn:
-            found = await store.followup(conn, followup_id)
+            found = await self._current(conn, followup_id)
             if found is None or not self.can_see(volunteer, found.room):
                 return None
             return await self._view(conn, found)
@@ -382,7 +450,7 @@ class CheckinService:
         """Exactly one volunteer takes a follow-up: checked and written in one transaction."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            found = await store.followup(conn, followup_id)
+            found = await self._current(conn, followup_id)
             if found is None or not self.can_see(volunteer, found.room):
                 return TakeResult.UNKNOWN, None
             if found.done_at is not None:
@@ -390,9 +458,9 @@ class CheckinService:
             if found.taken_by is not None:
                 result = TakeResult.OK if found.taken_by == volunteer.id else TakeResult.TAKEN
                 return result, await self._view(conn, found)
-            await store.take(conn, followup_id, volunteer.id, now)
+            await store.take(conn, found.id, volunteer.id, now)
             await self._record_volunteer(conn, volunteer, found)
-            found = await store.followup(conn, followup_id)
+            found = await store.followup(conn, found.id)
             assert found is not None
             return TakeResult.OK, await self._view(conn, found)
 
@@ -406,18 +474,18 @@ class CheckinService:
         note = " ".join(note.split())[:MAX_NOTE] if note else None
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            found = await store.followup(conn, followup_id)
+            found = await self._current(conn, followup_id)
             if found is None or not self.can_see(volunteer, found.room):
                 return TakeResult.UNKNOWN, None
             if found.done_at is not None:
                 return TakeResult.DONE, await self._view(conn, found)
             if found.taken_by != volunteer.id:
                 return TakeResult.TAKEN, await self._view(conn, found)
-            await store.finish(conn, followup_id, volunteer.id, note or None, now)
+            await store.finish(conn, found.id, volunteer.id, note or None, now)
             if stop_checkin and found.reason == "unreachable":
                 await store.update_subscription(conn, found.user_id, now, active=0)
             await self._record_volunteer(conn, volunteer, found)
-            found = await store.followup(conn, followup_id)
+            found = await store.followup(conn, found.id)
             assert found is not None
             return TakeResult.OK, await self._view(conn, found)
 

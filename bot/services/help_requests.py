@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 UNCLAIMED_AFTER = timedelta(hours=48)
 DUE_WITHIN_DAYS = 2
 RELEASE_AFTER = timedelta(days=7)
+#: How many held requests the coordinator's /vragen lists (a message has 4,096 characters).
+QUEUE_HELD_LIMIT = 20
 
 
 class Refusal(enum.Enum):
@@ -58,6 +60,12 @@ class Refusal(enum.Enum):
     NO_CONSENT = "no_consent"
     UNKNOWN_PARTNER = "unknown_partner"
     ALREADY = "already"
+    # A repeated press (double tap, a retry after a restart) finds its work already done:
+    ALREADY_YOURS = "already_yours"          # take: you hold it already
+    ALREADY_QUEUED = "already_queued"        # hand back: it is in the queue already
+    ALREADY_DONE = "already_done"
+    ALREADY_REFERRED = "already_referred"
+    ALREADY_CANCELLED = "already_cancelled"
 
 
 class HelpError(Exception):
@@ -75,6 +83,27 @@ class Alert:
     to: list[Person]
     #: Released requests: the resident, so they know it waits for someone new.
     resident: Person | None = None
+
+
+@dataclass(frozen=True)
+class Queue:
+    """/vragen: ``open`` (at most 10 of ``total``), ``mine`` (held by me) and, for the room's
+    coordinator, ``held_by_others``: (request, the volunteer holding it)."""
+
+    open: list[RequestRow]
+    total: int
+    mine: list[RequestRow]
+    held_by_others: list[tuple[RequestRow, Person | None]]
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What a press of "Send" did: ``created`` is False when this draft was sent before
+    (a double tap, or the old button after a restart); then nobody is to be told again."""
+
+    request: RequestRow
+    helpers: list[Person]
+    created: bool
 
 
 @dataclass(frozen=True)
@@ -137,12 +166,6 @@ class HelpRequestService:
             return False
         return request.room == person.room or await self.is_room_coordinator(person, request.room)
 
-    async def _may_act(self, person: Person, request: RequestRow) -> bool:
-        """Hold-related actions: the holder, or the room's coordinator."""
-        if request.status == store.TAKEN and request.volunteer_id == person.id:
-            return True
-        return await self.is_room_coordinator(person, request.room)
-
     # --- reading -----------------------------------------------------------------------
 
     async def get(self, request_id: int) -> RequestRow | None:
@@ -161,14 +184,23 @@ class HelpRequestService:
         async with self.db.transaction() as conn:
             return await store.referrals_of(conn, request_id)
 
-    async def queue(self, person: Person) -> tuple[list[RequestRow], int, list[RequestRow]]:
-        """(open requests of my room, how many in all, requests I hold)."""
+    async def queue(self, person: Person) -> Queue:
+        """What /vragen shows: the open requests of my room, those I hold and, for the
+        room's coordinator, every request other volunteers hold, with who holds it."""
         room = person.room or ""
+        coordinator = bool(room) and await self.is_room_coordinator(person, room)
         async with self.db.transaction() as conn:
             open_rows = await store.open_in_room(conn, room, limit=10)
             total = await store.count_open_in_room(conn, room)
             held = await store.held_by(conn, person.id)
-        return open_rows, total, held
+            others = ([r for r in await store.held_in_room(conn, room, limit=QUEUE_HELD_LIMIT)
+                       if r.volunteer_id != person.id] if coordinator else [])
+        held_by_others = []
+        for request in others:
+            holder = (await self.services.users.by_id(request.volunteer_id)
+                      if request.volunteer_id else None)
+            held_by_others.append((request, holder))
+        return Queue(open_rows, total, held, held_by_others)
 
     async def mine(self, person: Person) -> list[RequestRow]:
         async with self.db.transaction() as conn:
@@ -201,8 +233,14 @@ class HelpRequestService:
         contact: str,
         phone: str | None,
         save_phone: bool = False,
-    ) -> tuple[RequestRow, list[Person]]:
-        """Store a finished intake; returns the request and whom to tell about it.
+        submit_key: str | None = None,
+    ) -> Submitted:
+        """Store a finished intake once; returns the request and whom to tell about it.
+
+        ``submit_key`` is the draft's own random key (it travels in the "Send" button): the
+        check for an earlier request with it and the insert are one transaction, and the key
+        is unique in the table, so two or three presses at once, or a press after a restart,
+        make exactly one request, and only the press that made it tells the volunteers.
 
         ``save_phone``: the number typed for "call me" also becomes the profile's number (the
         resident is told; /mijngegevens shows it, /vergeetmij erases it), in the same
@@ -213,10 +251,14 @@ class HelpRequestService:
         if description and len(description) > MAX_DESCRIPTION:
             raise HelpError(Refusal.TOO_LONG)
         today = self._now().date()
-        if urgency == "date" and (chosen_date is None or chosen_date < today):
-            raise ValueError("a date in the past")
         room = person.room or next(iter(self.services.config.rooms))
         async with self.db.transaction() as conn:
+            if submit_key:
+                earlier = await store.by_submit_key(conn, person.id, submit_key)
+                if earlier is not None:
+                    return Submitted(earlier, [], created=False)
+            if urgency == "date" and (chosen_date is None or chosen_date < today):
+                raise ValueError("a date in the past")
             request_id = await store.create(
                 conn,
                 resident_id=person.id,
@@ -229,14 +271,22 @@ class HelpRequestService:
                 contact=contact,
                 phone=phone if contact == "call" else None,
                 now=self._now(),
+                submit_key=submit_key,
             )
+            if request_id is None:  # the unique key: another resident's key (forged)
+                raise HelpError(Refusal.NOT_FOUND)
             for media_kind, file_id in media[:MAX_MEDIA]:
                 await store.add_media(conn, request_id, media_kind, file_id)
             if save_phone and phone and contact == "call":
                 await user_store.update(conn, person.id, phone=phone)
             request = await store.get(conn, request_id)
         assert request is not None
-        return request, await self.matching_helpers(request)
+        return Submitted(request, await self.matching_helpers(request), created=True)
+
+    async def submitted(self, person: Person, submit_key: str) -> RequestRow | None:
+        """The request an old "Send" button already made, if any (for a friendly answer)."""
+        async with self.db.transaction() as conn:
+            return await store.by_submit_key(conn, person.id, submit_key)
 
     async def matching_helpers(self, request: RequestRow) -> list[Person]:
         """Volunteers of the room with the matching skill (no skills set = all kinds).
@@ -259,6 +309,8 @@ class HelpRequestService:
             request = await store.get(conn, request_id)
             if request is None or request.resident_id != person.id:
                 raise HelpError(Refusal.NOT_FOUND)
+            if request.status == store.CANCELLED:
+                raise HelpError(Refusal.ALREADY_CANCELLED)
             if not await store.close(conn, request_id, store.CANCELLED, "cancelled", self._now()):
                 raise HelpError(Refusal.NOT_OPEN)
             updated = await store.get(conn, request_id)
@@ -302,7 +354,7 @@ class HelpRequestService:
             if request is None or not await self._may_take(person, request):
                 raise HelpError(Refusal.NOT_FOUND)
             if request.status == store.TAKEN:
-                raise HelpError(Refusal.ALREADY if request.volunteer_id == person.id
+                raise HelpError(Refusal.ALREADY_YOURS if request.volunteer_id == person.id
                                 else Refusal.TAKEN)
             if not await store.take(conn, request_id, person.id, self._now()):
                 raise HelpError(Refusal.NOT_OPEN)
@@ -321,22 +373,42 @@ class HelpRequestService:
             return await self.services.users.by_id(request.volunteer_id)
         return None
 
-    async def _holder_request(self, person: Person, request_id: int) -> RequestRow:
+    async def _coordinates(self, person: Person, request_id: int) -> bool:
+        """Whether ``person`` coordinates the room of this request (rooms never change, so
+        this may be read before the transaction that acts)."""
         request = await self.get(request_id)
-        if request is None or not await self.can_see_details(person, request):
+        return request is not None and await self.is_room_coordinator(person, request.room)
+
+    @staticmethod
+    def _check_holder(person: Person, request: RequestRow | None, coordinator: bool,
+                      already: dict[str, Refusal]) -> RequestRow:
+        """Who may act on a held request, checked inside the acting transaction.
+
+        ``already`` maps a status to the friendly answer for a repeated press that finds
+        the work done (a double tap): said to the one who did it, or to the coordinator, and
+        changes nothing.
+        """
+        if request is None:
+            raise HelpError(Refusal.NOT_FOUND)
+        involved = coordinator or request.volunteer_id == person.id
+        if request.status in already and (
+                involved or (request.status == store.OPEN and request.room == person.room)):
+            raise HelpError(already[request.status])
+        holder = request.status == store.TAKEN and request.volunteer_id == person.id
+        if not (holder or coordinator):
             raise HelpError(Refusal.NOT_FOUND)
         if not request.active:
             raise HelpError(Refusal.NOT_OPEN)
-        if not await self._may_act(person, request):
-            raise HelpError(Refusal.NOT_HOLDER)
         return request
 
     async def add_note(self, person: Person, request_id: int, text: str) -> RequestRow:
         text = text.strip()
         if len(text) > MAX_NOTE:
             raise HelpError(Refusal.TOO_LONG)
-        request = await self._holder_request(person, request_id)
+        coordinator = await self._coordinates(person, request_id)
         async with self.db.transaction() as conn:
+            request = self._check_holder(person, await store.get(conn, request_id),
+                                         coordinator, {})
             await store.add_note(conn, request.id, person.id, text, self._now())
             if request.volunteer_id == person.id:
                 await store.touch(conn, request.id, self._now())
@@ -344,12 +416,19 @@ class HelpRequestService:
 
     async def hand_back(self, person: Person, request_id: int
                         ) -> tuple[RequestRow, Person | None, Person | None]:
-        """Back to the queue; returns it, the resident and the displaced holder (if any)."""
-        request = await self._holder_request(person, request_id)
-        if request.status != store.TAKEN or request.volunteer_id is None:
-            raise HelpError(Refusal.NOT_OPEN)
+        """Back to the queue; returns it, the resident and the displaced holder (if any).
+
+        Checked and written in one transaction: a second press finds it in the queue and is
+        told so (ALREADY_QUEUED); nobody is told twice.
+        """
+        coordinator = await self._coordinates(person, request_id)
         async with self.db.transaction() as conn:
-            if not await store.requeue(conn, request.id, request.volunteer_id, self._now()):
+            request = self._check_holder(person, await store.get(conn, request_id), coordinator,
+                                         {store.OPEN: Refusal.ALREADY_QUEUED,
+                                          store.DONE: Refusal.ALREADY_DONE,
+                                          store.REFERRED: Refusal.ALREADY_REFERRED})
+            if request.volunteer_id is None or not await store.requeue(
+                    conn, request.id, request.volunteer_id, self._now()):
                 raise HelpError(Refusal.NOT_OPEN)
             updated = await store.get(conn, request.id)
         assert updated is not None
@@ -359,11 +438,18 @@ class HelpRequestService:
 
     async def done(self, person: Person, request_id: int, outcome: str
                    ) -> tuple[RequestRow, Person | None, Person | None]:
-        """Close with an outcome; returns it, the resident and the displaced holder (if any)."""
+        """Close with an outcome; returns it, the resident and the displaced holder (if any).
+
+        One transaction: a double tap on an outcome closes it once, counts once, and the
+        second press hears that it is done already.
+        """
         if outcome not in OUTCOMES:
             raise HelpError(Refusal.NOT_FOUND)
-        request = await self._holder_request(person, request_id)
+        coordinator = await self._coordinates(person, request_id)
         async with self.db.transaction() as conn:
+            request = self._check_holder(person, await store.get(conn, request_id), coordinator,
+                                         {store.DONE: Refusal.ALREADY_DONE,
+                                          store.REFERRED: Refusal.ALREADY_REFERRED})
             if request.status == store.OPEN:
                 raise HelpError(Refusal.NOT_OPEN)
             if not await store.close(conn, request.id, store.DONE, outcome, self._now()):
@@ -392,12 +478,15 @@ class HelpRequestService:
             raise HelpError(Refusal.NO_CONSENT)
         if followup_days not in FOLLOWUP_DAYS:
             raise HelpError(Refusal.NOT_FOUND)
-        request = await self._holder_request(person, request_id)
-        if partner not in {p.id for p in self.partners_for(request.room)}:
-            raise HelpError(Refusal.UNKNOWN_PARTNER)
+        coordinator = await self._coordinates(person, request_id)
         now = self._now()
         followup_on = now.date() + timedelta(days=followup_days) if followup_days else None
         async with self.db.transaction() as conn:
+            request = self._check_holder(person, await store.get(conn, request_id), coordinator,
+                                         {store.REFERRED: Refusal.ALREADY_REFERRED,
+                                          store.DONE: Refusal.ALREADY_DONE})
+            if partner not in {p.id for p in self.partners_for(request.room)}:
+                raise HelpError(Refusal.UNKNOWN_PARTNER)
             if not await store.close(conn, request.id, store.REFERRED, "referred", now):
                 raise HelpError(Refusal.NOT_OPEN)
             referral_id = await store.add_referral(

@@ -20,9 +20,14 @@ from __future__ import annotations
 
 import enum
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
+from babel import Locale
+
+from bot.digits import ascii_digits
 from bot.i18n import N_
 
 
@@ -74,6 +79,12 @@ MAX_DAYS_AHEAD = 366
 
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{7,18}[0-9]$")
+_NUMERIC_DATE = re.compile(r"^(\d{1,4})\s*[-/.\s]\s*(\d{1,2})(?:\s*[-/.\s]\s*(\d{2,4}))?$")
+
+#: Whose month names a typed date may use: the bot's languages, Dutch (on every letter), and
+#: the Arabic and Persian names residents grew up with (Levantine "كانون الأول", Maghrebi
+#: "دجنبر", Persian "دسامبر"). From CLDR via babel, so nothing is spelled by hand.
+MONTH_LOCALES = ("nl", "en", "tr", "ar", "ar_SY", "ar_IQ", "ar_MA", "ar_DZ", "fa")
 
 
 class DateProblem(enum.Enum):
@@ -82,25 +93,90 @@ class DateProblem(enum.Enum):
     TOO_FAR = "too_far"
 
 
+_LETTER_FOLD = str.maketrans({"ı": "i", "ى": "ي", "ی": "ي", "ة": "ه", "ک": "ك", "ـ": None})
+
+
+def _fold(text: str) -> str:
+    """Lowercase without accents, dots or Arabic letter variants: "Aralık" → "aralik",
+    "Şub." → "sub", "أيار" → "ايار", so people may type a month as their keyboard allows."""
+    plain = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    return " ".join(plain.translate(_LETTER_FOLD).replace(".", " ").split())
+
+
+@cache
+def _month_names() -> dict[str, int]:
+    """Folded month name or abbreviation → month; a name two months share is left out."""
+    found: dict[str, set[int]] = {}
+    for code in MONTH_LOCALES:
+        months = Locale.parse(code).months
+        for context in ("format", "stand-alone"):
+            for width in ("wide", "abbreviated"):
+                for number, name in months[context][width].items():
+                    found.setdefault(_fold(name), set()).add(number)
+    return {name: next(iter(nums)) for name, nums in found.items() if len(nums) == 1 and name}
+
+
+def _month(words: list[str]) -> int | None:
+    """The one month named among ``words`` (a name may be two words: "كانون الاول"); also
+    an unambiguous start of a Latin name of three letters or more ("sept", "decem")."""
+    names = _month_names()
+    phrase = " ".join(words)
+    if phrase in names:
+        return names[phrase]
+    hits: set[int] = set()
+    for i, word in enumerate(words):
+        pair = " ".join(words[i:i + 2])
+        if len(words) > i + 1 and pair in names:
+            hits.add(names[pair])
+        elif word in names:
+            hits.add(names[word])
+        elif len(word) >= 3 and word.isascii():
+            starts = {m for name, m in names.items() if name.startswith(word)}
+            if len(starts) == 1:
+                hits |= starts
+    return hits.pop() if len(hits) == 1 else None
+
+
+def _date_of(text: str, today: date) -> date | None:
+    numeric = _NUMERIC_DATE.match(text)
+    if numeric:
+        first, second, third = numeric.groups()
+        if len(first) == 4 and third:
+            return date(int(first), int(second), int(third))
+        if len(first) > 2:
+            return None
+        if third:
+            year = int(third)
+            return date(year + 2000 if year < 100 else year, int(second), int(first))
+        return _next(today, int(second), int(first))
+    numbers = re.findall(r"\d+", text)
+    words = _fold(re.sub(r"[\d,\-/]", " ", text)).split()
+    month = _month(words) if words else None
+    if month is None or not 1 <= len(numbers) <= 2 or len(numbers[0]) > 2:
+        return None
+    if len(numbers) == 2:
+        year = int(numbers[1])
+        return date(year + 2000 if year < 100 else year, month, int(numbers[0]))
+    return _next(today, month, int(numbers[0]))
+
+
+def _next(today: date, month: int, day: int) -> date:
+    """Day and month without a year: this year's, or next year's once it is well past."""
+    value = date(today.year, month, day)
+    if value < today and (today - value).days > 31:
+        value = date(today.year + 1, month, day)
+    return value
+
 
 def parse_due_date(text: str, today: date) -> date | DateProblem:
-    """A date as people type it: 15-12, 15-12-2026, 15/12/26, 2026-12-15."""
-    raw = text.strip().replace("/", "-").replace(".", "-").replace(" ", "-")
-    parts = [p for p in raw.split("-") if p]
+    """A date as people type it, in any digits: "15-12", "15/12", "15.12.2026",
+    "2026-12-15", "15 december", "15 dec", "١٥ ديسمبر", "۱۵ دسامبر", "15 Aralık"."""
     try:
-        if len(parts) == 3 and len(parts[0]) == 4:
-            value = date(int(parts[0]), int(parts[1]), int(parts[2]))
-        elif len(parts) == 3:
-            year = int(parts[2])
-            year = year + 2000 if year < 100 else year
-            value = date(year, int(parts[1]), int(parts[0]))
-        elif len(parts) == 2:
-            value = date(today.year, int(parts[1]), int(parts[0]))
-            if value < today and (today - value).days > 31:
-                value = date(today.year + 1, value.month, value.day)
-        else:
-            return DateProblem.INVALID
+        value = _date_of(ascii_digits(text).strip(), today)
     except ValueError:
+        value = None
+    if value is None:
         return DateProblem.INVALID
     if value < today:
         return DateProblem.PAST
@@ -110,7 +186,9 @@ def parse_due_date(text: str, today: date) -> date | DateProblem:
 
 
 def clean_phone(text: str) -> str | None:
-    value = text.strip()
+    """The number as typed, with any script's digits as 0-9 ("٠٦ ١٢٣٤٥٦٧٨" → "06 12345678"),
+    so a volunteer can dial it; None when it does not look like a phone number."""
+    value = " ".join(ascii_digits(text).split())
     return value if _PHONE.match(value) else None
 
 

@@ -82,8 +82,11 @@ class PrivacyService:
                 "SELECT data FROM ptb_user_data WHERE user_id = ?", (person.telegram_id,)
             )
             draft = await cursor.fetchone()
-            if draft and json.loads(draft[0]):
-                data["unfinished_forms"] = json.loads(draft[0])
+            # A finished flow leaves its key with an empty draft behind: that is no form.
+            forms = {key: value for key, value in json.loads(draft[0]).items()
+                     if value not in (None, {}, [], "")} if draft else {}
+            if forms:
+                data["unfinished_forms"] = forms
         return data
 
     async def erase(self, person: Person) -> list[AfterEraseNotice]:

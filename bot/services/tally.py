@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from bot.categories import CATEGORIES
 from bot.clock import TZ, to_db
+from bot.digits import whole_number
 from bot.schedule import CalendarEntry
 from bot.store import job_runs
 from bot.store import tally as store
@@ -477,10 +478,9 @@ class TallyService:
 
     async def set_count(self, activity: Activity, text: str, volunteer: Person) -> int:
         """How many came without registering; replaces the earlier number (so it can be fixed)."""
-        text = text.strip()
-        if not text.isdigit() or not 0 <= int(text) <= MAX_COUNT:
+        count = whole_number(text)
+        if count is None or not 0 <= count <= MAX_COUNT:
             raise TurfError(TurfError.BAD_COUNT)
-        count = int(text)
         async with self.services.db.transaction() as conn:
             await store.remove_anonymous(conn, activity.room, activity.source_id)
             if count:

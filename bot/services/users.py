@@ -59,6 +59,18 @@ class InviteResult(Enum):
     USED = "used"
     EXPIRED = "expired"
     IS_COORDINATOR = "is_coordinator"
+    #: This person used this very invite before (a second /start, a double tap): no change.
+    ALREADY = "already"
+
+
+@dataclass(frozen=True)
+class Redemption:
+    """What using an invite did: the result, the person now, and who made the invite."""
+
+    result: InviteResult
+    person: Person | None = None
+    created_by: int | None = None  # users.id of the coordinator who made the invite
+    room: str | None = None
 
 
 class UserService:
@@ -195,22 +207,46 @@ class UserService:
             )
         return code
 
-    async def redeem_invite(
-        self, telegram_id: int, code: str, language: str
-    ) -> tuple[InviteResult, Person | None]:
-        """Make the opener a volunteer of the invite's room; the invite works once."""
+    async def check_invite(self, telegram_id: int, code: str) -> InviteResult:
+        """Would this invite work for this person now? (Read only: onboarding asks before the
+        room question, so a used or expired link leads to the ordinary room question.)"""
         if self.is_coordinator_id(telegram_id):
-            return InviteResult.IS_COORDINATOR, await self.get(telegram_id)
+            return InviteResult.IS_COORDINATOR
+        async with self.db.transaction() as conn:
+            invite = await invite_store.get(conn, code)
+            row = await user_store.by_telegram_id(conn, telegram_id)
+        return self._invite_state(invite, row)
+
+    def _invite_state(self, invite, row: UserRow | None) -> InviteResult:
+        if invite is None:
+            return InviteResult.UNKNOWN
+        if invite.used_by is not None:
+            same = row is not None and invite.used_by == row.id
+            return InviteResult.ALREADY if same else InviteResult.USED
+        if invite.expires_at <= self.clock.now():
+            return InviteResult.EXPIRED
+        return InviteResult.OK
+
+    async def redeem_invite(self, telegram_id: int, code: str, language: str) -> Redemption:
+        """Make the opener a volunteer of the invite's room; the invite works once.
+
+        Checked and written in one transaction (BEGIN IMMEDIATE): of two people opening the
+        same link at once exactly one becomes a volunteer, the other gets ``USED``. The same
+        person opening it again (a second /start, a double tap) gets ``ALREADY`` and nothing
+        changes, so the coordinator is told only once.
+        """
+        if self.is_coordinator_id(telegram_id):
+            return Redemption(InviteResult.IS_COORDINATOR, await self.get(telegram_id))
         now = self.clock.now()
         async with self.db.transaction() as conn:
             invite = await invite_store.get(conn, code)
-            if invite is None:
-                return InviteResult.UNKNOWN, None
-            if invite.used_by is not None:
-                return InviteResult.USED, None
-            if invite.expires_at <= now:
-                return InviteResult.EXPIRED, None
             row = await user_store.by_telegram_id(conn, telegram_id)
+            state = self._invite_state(invite, row)
+            if state is not InviteResult.OK:
+                person = self._person(row) if state is InviteResult.ALREADY else None
+                return Redemption(state, person, invite.created_by if invite else None,
+                                  invite.room if invite else None)
+            assert invite is not None
             if row is None:
                 row = await user_store.create(
                     conn, telegram_id=telegram_id, language=language, room=invite.room, now=now,
@@ -221,7 +257,7 @@ class UserService:
             if not await invite_store.mark_used(conn, code, row.id, now):
                 raise RuntimeError("invite raced")  # rolls back; the lock makes this unreachable
             row = await user_store.by_id(conn, row.id)
-        return InviteResult.OK, self._person(row)
+        return Redemption(InviteResult.OK, self._person(row), invite.created_by, invite.room)
 
     async def remove_volunteer(self, coordinator: Person, user_id: int) -> Person | None:
         """Back to resident; returns the person, or None if they were not a volunteer."""

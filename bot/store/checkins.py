@@ -51,6 +51,7 @@ class Followup:
     user_id: int
     week: str
     announced_at: datetime | None = None
+    superseded_by: int | None = None
 
 
 def _sub(row: aiosqlite.Row | None) -> Subscription | None:
@@ -100,6 +101,7 @@ def _followup(row: aiosqlite.Row | None) -> Followup | None:
         user_id=row["user_id"],
         week=row["week"],
         announced_at=from_db(row["announced_at"]),
+        superseded_by=row["superseded_by"],
     )
 
 
@@ -239,7 +241,7 @@ async def week_counts(conn: aiosqlite.Connection, room: str, week: str) -> dict[
         " SUM(c.answer = 'good') AS good, SUM(c.answer = 'okay') AS okay,"
         " SUM(c.answer = 'bad') AS bad, SUM(c.answer = 'call') AS call_me,"
         " SUM(c.answer = 'visit') AS visit, COUNT(f.id) AS followups,"
-        " COUNT(f.done_at) AS followups_done"
+        " SUM(f.done_at IS NOT NULL AND f.superseded_by IS NULL) AS followups_done"
         " FROM checkins c LEFT JOIN checkin_followups f ON f.checkin_id = c.id"
         " WHERE c.room = ? AND c.week = ? AND c.status != 'unreachable'",
         (room, week),
@@ -255,7 +257,8 @@ async def week_counts(conn: aiosqlite.Connection, room: str, week: str) -> dict[
             result[key] += int(folded[key])
     # Follow-ups for unreachable residents count as opened follow-ups too.
     cursor = await conn.execute(
-        "SELECT COUNT(f.id), COUNT(f.done_at) FROM checkin_followups f"
+        "SELECT COUNT(f.id), COALESCE(SUM(f.done_at IS NOT NULL AND f.superseded_by IS NULL), 0)"
+        " FROM checkin_followups f"
         " JOIN checkins c ON c.id = f.checkin_id"
         " WHERE c.room = ? AND c.week = ? AND c.status = 'unreachable'",
         (room, week),
@@ -278,7 +281,7 @@ async def fold_and_delete(conn: aiosqlite.Connection, where: str, params: tuple)
         " SUM(c.answer = 'good') AS good, SUM(c.answer = 'okay') AS okay,"
         " SUM(c.answer = 'bad') AS bad, SUM(c.answer = 'call') AS call_me,"
         " SUM(c.answer = 'visit') AS visit, COUNT(f.id) AS followups,"
-        " COUNT(f.done_at) AS followups_done"
+        " SUM(f.done_at IS NOT NULL AND f.superseded_by IS NULL) AS followups_done"
         " FROM checkins c LEFT JOIN checkin_followups f ON f.checkin_id = c.id"
         f" WHERE {where} GROUP BY c.room, c.week",
         params,
@@ -316,12 +319,42 @@ _FOLLOWUP_SELECT = (
 async def create_followup(
     conn: aiosqlite.Connection, checkin_id: int, room: str, reason: str, now: datetime
 ) -> int | None:
+    """A new follow-up for the check-in's resident, closing any older open one of theirs.
+
+    One open entry per person: Vera's list never shows "📞 I will call Fatima" twice (last
+    week's and this week's). The older entry is closed as superseded (``done_at`` set,
+    ``superseded_by`` the new id), so it is not counted as a call made; a volunteer who had
+    already taken the older one keeps the call on the new one. Runs in the caller's
+    transaction, together with the insert.
+    """
     cursor = await conn.execute(
         "INSERT OR IGNORE INTO checkin_followups (checkin_id, room, reason, created_at)"
         " VALUES (?, ?, ?, ?)",
         (checkin_id, room, reason, to_db(now)),
     )
-    return cursor.lastrowid if cursor.rowcount == 1 else None
+    if cursor.rowcount != 1:
+        return None
+    new_id = cursor.lastrowid
+    assert new_id is not None
+    cursor = await conn.execute(
+        _FOLLOWUP_SELECT + " WHERE f.done_at IS NULL AND f.id != ?"
+        " AND c.user_id = (SELECT user_id FROM checkins WHERE id = ?) ORDER BY f.id",
+        (new_id, checkin_id),
+    )
+    older = [f for f in map(_followup, await cursor.fetchall()) if f is not None]
+    taken = [f for f in older if f.taken_by is not None]
+    if taken:
+        await conn.execute(
+            "UPDATE checkin_followups SET taken_by = ?, taken_at = ? WHERE id = ?",
+            (taken[-1].taken_by, to_db(taken[-1].taken_at) if taken[-1].taken_at else None,
+             new_id),
+        )
+    for found in older:
+        await conn.execute(
+            "UPDATE checkin_followups SET done_at = ?, superseded_by = ? WHERE id = ?",
+            (to_db(now), new_id, found.id),
+        )
+    return new_id
 
 
 async def has_open_unreachable(conn: aiosqlite.Connection, user_id: int) -> bool:

@@ -40,6 +40,44 @@ def migration_files() -> list[tuple[int, str, str]]:
     return found
 
 
+class DatabaseUnavailable(Exception):
+    """The database file cannot be used at start: one clear sentence for the operator."""
+
+
+def _explain(path: str, exc: BaseException) -> str:
+    """Why the database cannot be used, in the operator's terms, without a traceback."""
+    text = str(exc).lower()
+    if isinstance(exc, OSError):
+        return (f"database {path}: cannot create its folder ({exc.strerror or exc}); "
+                "check that the folder exists and that the bot may write there")
+    if "readonly" in text or "read-only" in text:
+        return (f"database {path} is read-only: the bot must be able to write the file and its "
+                "folder (check the permissions and the disk)")
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return (f"database {path} is damaged or is not a Buurtbot database: restore a backup "
+                "or move the file away to start empty")
+    if "unable to open" in text:
+        return (f"database {path} cannot be opened: check that its folder exists and that the "
+                "bot may write there")
+    if "disk" in text and "full" in text:
+        return f"database {path}: the disk is full"
+    return f"database {path} cannot be used: {exc}"
+
+
+def _preflight(path: str) -> None:
+    """Can the file be opened, read and written? Checked with plain sqlite3 before aiosqlite:
+    a failed aiosqlite connect leaves its worker thread behind, which prints a traceback at exit.
+    """
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA schema_version").fetchone()  # reads the header: a damaged file fails
+        conn.execute("BEGIN IMMEDIATE")  # needs a write lock: a read-only file fails
+        conn.execute("ROLLBACK")
+    finally:
+        conn.close()
+
+
 class Database:
     """An aiosqlite connection with WAL, foreign keys, migrations and a transaction lock."""
 
@@ -47,10 +85,20 @@ class Database:
         self.path = str(path)
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
 
     async def connect(self) -> None:
+        """Open, configure and migrate; :class:`DatabaseUnavailable` when that cannot be done
+        (a read-only or damaged file, a folder that cannot be made)."""
+        try:
+            await self._connect()
+        except (OSError, sqlite3.Error) as exc:
+            await self.close()
+            raise DatabaseUnavailable(_explain(self.path, exc)) from exc
+
+    async def _connect(self) -> None:
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            _preflight(self.path)
         self._conn = await aiosqlite.connect(self.path, isolation_level=None)
         self._conn.row_factory = aiosqlite.Row
         await self._conn.execute("PRAGMA foreign_keys = ON")
@@ -58,7 +106,7 @@ class Database:
         if self.path != ":memory:":
             await self._conn.execute("PRAGMA journal_mode = WAL")
             await self._conn.execute("PRAGMA synchronous = NORMAL")
-        await self.migrate()
+        await self.migrate()  # BEGIN IMMEDIATE: a file we cannot write fails here, at start
 
     async def close(self) -> None:
         if self._conn is not None:
@@ -98,6 +146,7 @@ class Database:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """One write transaction; commits on success, rolls back on any exception."""
         async with self._lock:
+            self._owner = asyncio.current_task()
             conn = self.conn
             try:
                 await conn.execute("BEGIN IMMEDIATE")
@@ -107,6 +156,12 @@ class Database:
                 raise
             else:
                 await _finish(conn, "COMMIT")
+            finally:
+                self._owner = None
+
+    def held_here(self) -> bool:
+        """Is a transaction open in the running task? (Then it must not wait for another.)"""
+        return self._owner is not None and self._owner is asyncio.current_task()
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         async with self._lock:

@@ -35,6 +35,7 @@ class RequestRow:
     created_at: datetime
     closed_at: datetime | None
     text_erased_at: datetime | None
+    submit_key: str | None = None
 
     @property
     def active(self) -> bool:
@@ -102,6 +103,7 @@ def _request(row: aiosqlite.Row | None) -> RequestRow | None:
         created_at=from_db(row["created_at"]),  # type: ignore[arg-type]
         closed_at=from_db(row["closed_at"]),
         text_erased_at=from_db(row["text_erased_at"]),
+        submit_key=row["submit_key"],
     )
 
 
@@ -144,15 +146,29 @@ async def create(
     contact: str,
     phone: str | None,
     now: datetime,
-) -> int:
+    submit_key: str | None = None,
+) -> int | None:
+    """The new request's id; None when a request with this ``submit_key`` exists already."""
     cursor = await conn.execute(
         "INSERT INTO help_requests (resident_id, room, kind, category, description, urgency,"
-        " due_on, contact, phone, status, queued_at, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)",
+        " due_on, contact, phone, status, queued_at, created_at, submit_key)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)"
+        " ON CONFLICT (submit_key) WHERE submit_key IS NOT NULL DO NOTHING",
         (resident_id, room, kind, category, description, urgency,
-         due_on.isoformat() if due_on else None, contact, phone, to_db(now), to_db(now)),
+         due_on.isoformat() if due_on else None, contact, phone, to_db(now), to_db(now),
+         submit_key),
     )
-    return cursor.lastrowid or 0
+    return cursor.lastrowid if cursor.rowcount == 1 else None
+
+
+async def by_submit_key(conn: aiosqlite.Connection, resident_id: int, submit_key: str
+                        ) -> RequestRow | None:
+    """The request this resident's intake draft became, if it was sent already."""
+    cursor = await conn.execute(
+        "SELECT * FROM help_requests WHERE submit_key = ? AND resident_id = ?",
+        (submit_key, resident_id),
+    )
+    return _request(await cursor.fetchone())
 
 
 async def get(conn: aiosqlite.Connection, request_id: int) -> RequestRow | None:
@@ -177,6 +193,18 @@ async def count_open_in_room(conn: aiosqlite.Connection, room: str) -> int:
     )
     row = await cursor.fetchone()
     return int(row[0]) if row else 0
+
+
+async def held_in_room(conn: aiosqlite.Connection, room: str, limit: int = 20
+                       ) -> list[RequestRow]:
+    """Requests of a room that a volunteer holds (the coordinator's view), most urgent first."""
+    rows = await _all(
+        conn,
+        "SELECT * FROM help_requests WHERE room = ? AND status = 'taken'"
+        " ORDER BY due_on IS NULL, due_on, taken_at, id LIMIT ?",
+        (room, limit),
+    )
+    return [r for r in map(_request, rows) if r is not None]
 
 
 async def held_by(conn: aiosqlite.Connection, volunteer_id: int) -> list[RequestRow]:

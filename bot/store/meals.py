@@ -308,3 +308,75 @@ async def unannounced_pending(conn: aiosqlite.Connection, now: datetime) -> list
         (to_db(now), ANNOUNCED_JOB),
     )
     return [_signup(row) for row in await cursor.fetchall()]
+
+
+# --- the resident's own card ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardRow:
+    signup_id: int
+    chat_id: int
+    message_id: int
+
+
+#: Cards kept per sign-up: the newest few messages showing it (older ones are left as they are).
+CARDS_PER_SIGNUP = 3
+
+
+async def track_card(
+    conn: aiosqlite.Connection, signup_id: int, chat_id: int, message_id: int, now: datetime
+) -> None:
+    """``message_id`` now shows this sign-up's card (and no other card)."""
+    await conn.execute(
+        "INSERT INTO meal_cards (chat_id, message_id, signup_id, updated_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (chat_id, message_id) DO UPDATE SET signup_id = excluded.signup_id,"
+        " updated_at = excluded.updated_at",
+        (chat_id, message_id, signup_id, to_db(now)),
+    )
+    await conn.execute(
+        "DELETE FROM meal_cards WHERE signup_id = ? AND (chat_id, message_id) NOT IN"
+        " (SELECT chat_id, message_id FROM meal_cards WHERE signup_id = ?"
+        " ORDER BY updated_at DESC, message_id DESC LIMIT ?)",
+        (signup_id, signup_id, CARDS_PER_SIGNUP),
+    )
+
+
+async def untrack_message(conn: aiosqlite.Connection, chat_id: int, message_id: int) -> None:
+    """The message shows something else now (the list of meals, a question)."""
+    await conn.execute(
+        "DELETE FROM meal_cards WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)
+    )
+
+
+async def cards(conn: aiosqlite.Connection, signup_ids: list[int]) -> list[CardRow]:
+    if not signup_ids:
+        return []
+    marks = ",".join("?" for _ in signup_ids)
+    cursor = await conn.execute(
+        f"SELECT signup_id, chat_id, message_id FROM meal_cards WHERE signup_id IN ({marks})"
+        " ORDER BY signup_id, message_id",
+        signup_ids,
+    )
+    return [CardRow(row[0], row[1], row[2]) for row in await cursor.fetchall()]
+
+
+async def forget_cards_of_user(conn: aiosqlite.Connection, user_id: int) -> None:
+    await conn.execute(
+        "DELETE FROM meal_cards WHERE signup_id IN"
+        " (SELECT id FROM meal_signups WHERE user_id = ?)",
+        (user_id,),
+    )
+
+
+async def pending_counts(
+    conn: aiosqlite.Connection, room: str, after: datetime
+) -> list[tuple[int, int]]:
+    """(meal id, pending sign-ups) for coming meals of ``room`` that have any, soonest first."""
+    cursor = await conn.execute(
+        "SELECT m.id, COUNT(*) FROM meals m JOIN meal_signups s ON s.meal_id = m.id"
+        " WHERE m.room = ? AND m.starts_at > ? AND m.cancelled_at IS NULL"
+        " AND s.status = 'pending' GROUP BY m.id ORDER BY m.starts_at",
+        (room, to_db(after)),
+    )
+    return [(int(row[0]), int(row[1])) for row in await cursor.fetchall()]

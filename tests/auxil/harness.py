@@ -87,6 +87,41 @@ class BotHarness:
         await self.stop()
         return await self.start()
 
+    async def crash(self) -> BuurtApplication:
+        """A stand-in for ``kill -9``, then a fresh start.
+
+        A clean stop writes PTB's persistence one last time (conversation states and drafts);
+        a killed process does not. So everything the persistence would write from now on is
+        dropped before the bot stops: only what was already in the database survives.
+        """
+        self._freeze_persistence()
+        await self.stop()
+        return await self.start()
+
+    def kill_when_answered(self, user: Any) -> None:
+        """Make the kill happen the moment the bot's next message or edit reaches ``user``:
+        nothing the persistence writes after that survives. Then call :meth:`crash`."""
+        def on_event(event: dict[str, Any]) -> None:
+            message = event.get("message") or {}
+            if event.get("type") in ("message", "edit") and event.get("chat_id") == user.id \
+                    and message.get("from_bot"):
+                unsubscribe()
+                self._freeze_persistence()
+
+        unsubscribe = self.sandbox.subscribe(on_event)
+
+    def _freeze_persistence(self) -> None:
+        assert self.app is not None and self.app.persistence is not None
+        persistence = self.app.persistence
+
+        async def dropped(*_args: Any, **_kwargs: Any) -> None:
+            return None
+
+        for name in ("update_user_data", "update_chat_data", "update_bot_data",
+                     "update_conversation", "update_callback_data", "drop_user_data",
+                     "drop_chat_data", "flush"):
+            setattr(persistence, name, dropped)
+
     async def settle(self) -> None:
         """Every update so far fetched by the bot and fully handled."""
         assert self.app is not None

@@ -26,7 +26,21 @@ async def ask_help(bot: BotHarness, user: SandboxUser, *, kind: str = "letter",
     await bot.settle()
     await user.press_data(f"help:c:{contact}")
     await bot.settle()
-    await user.press_data("help:send")
+    await press_send(user)
     await bot.settle()
     user.chat.skip_pending()
     return int(await bot.db.fetchval("SELECT MAX(id) FROM help_requests"))
+
+
+def send_data(user: SandboxUser) -> str:
+    """The callback data of the "Send" button on the summary (it carries the draft's key)."""
+    for message in reversed(user.bot_messages):
+        for row in message.inline_keyboard:
+            for button in row:
+                if button.get("callback_data", "").startswith("help:send:"):
+                    return button["callback_data"]
+    raise LookupError("no Send button")
+
+
+async def press_send(user: SandboxUser) -> None:
+    await user.press_data(send_data(user))

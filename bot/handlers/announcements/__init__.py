@@ -62,6 +62,7 @@ from bot.handlers.announcements.resident import (
     show_subscription,
 )
 from bot.handlers.announcements.transport import TelegramTransport
+from bot.handlers.announcements.upcoming import upcoming
 from bot.handlers.common import stale_button
 from bot.jobs import add_tick
 
@@ -121,6 +122,6 @@ def register(app: Application) -> None:
                                    filters=filters.ChatType.PRIVATE))
     app.add_handler(CallbackQueryHandler(show_subscription, pattern=r"^ann:prefs$"))
     app.add_handler(CallbackQueryHandler(set_subscription, pattern=r"^ann:sub:"))
-    add_tick(buurt, "announcements", tick)
+    add_tick(buurt, "announcements", tick, upcoming=upcoming)
     if app.job_queue is not None:
         app.job_queue.run_once(_start_job, when=0, name="announcements-sender")

@@ -17,6 +17,7 @@ from telegram.request import HTTPXRequest
 
 from bot.context import BuurtApplication
 from bot.handlers.announcements.render import render_announcement, render_report
+from bot.handlers.delivery import classify
 from bot.i18n import translator
 from bot.services.announcements import (
     Outcome,
@@ -63,7 +64,13 @@ class TelegramTransport:
                 return Outcome("blocked", error=exc.message[:200])
             return Outcome("failed", error=exc.message[:200], permanent=True)
         except (NetworkError, TelegramError) as exc:
-            return Outcome("failed", error=str(exc)[:200])
+            if classify(exc).counts_as_sent:
+                # The request left and no answer came (a slow answer, a dropped connection):
+                # it most likely arrived. Sending it again gave residents the message twice.
+                log.warning("announcement %s: no answer after sending; counted as sent",
+                            broadcast.id)
+                return Outcome("sent")
+            return Outcome("failed", error=str(exc)[:200])  # never left: sent again later
         return Outcome("sent")
 
     async def progress(self, broadcast: BroadcastRow, counts: dict[str, int],

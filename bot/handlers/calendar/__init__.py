@@ -1,7 +1,7 @@
 """The weekly programme in the chat: /agenda for everyone, /programma for coordinators, and the
 weekly post (a tick).
 
-    /agenda ─► two weeks of the person's room ─► earlier/later, other room, sign up,
+    /agenda ─► one week of the person's room ─► next week / this week, other room, sign up,
                .ics file, weekly post on/off                              (resident.py)
     /programma ─► room ─► series ─► occurrence ─► cancel / move (told to who signed up)
                       └─► ➕ weekly or one-off ─► ... ─► save    (coordinator.py, flow.py)
@@ -59,6 +59,13 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(ask_end, pattern=r"^cal:pe:"))
     app.add_handler(CallbackQueryHandler(do_end, pattern=r"^cal:pey:"))
     register_membership(app)  # type: ignore[arg-type]
-    jobs.add_tick(app, "calendar", tick)  # type: ignore[arg-type]
+    jobs.add_tick(app, "calendar", tick, upcoming=upcoming)  # type: ignore[arg-type]
+
+
+async def upcoming(app, after) -> list[jobs.DueMoment]:
+    """Each room's next weekly programme post (its ``weekly_post`` moment)."""
+    return [jobs.DueMoment(jobs.next_weekly(room.weekly_post.weekday, room.weekly_post.at, after),
+                           "weekly_post", room.id)
+            for room in app.services.config.rooms.values()]
 
 

@@ -20,6 +20,7 @@ from telegram.ext import (
 
 from bot.categories import CATEGORIES
 from bot.context import BotContext
+from bot.digits import ascii_digits
 from bot.handlers.calendar.coordinator import _error_text, _tell_signed_up
 from bot.handlers.common import (
     END,
@@ -139,8 +140,8 @@ async def days_done(update: Update, context: BotContext) -> str | int:
 
 def parse_date_text(text: str, today: date) -> date | None:
     """"24-12-2026", "24/12/2026" or "24-12" (the next 24 December) → a date."""
-    parts = text.strip().replace("/", "-").replace(".", "-").split("-")
-    if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts):
+    parts = ascii_digits(text).strip().replace("/", "-").replace(".", "-").split("-")
+    if len(parts) not in (2, 3) or not all(p.isascii() and p.isdigit() for p in parts):
         return None
     day, month = int(parts[0]), int(parts[1])
     try:

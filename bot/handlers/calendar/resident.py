@@ -1,5 +1,5 @@
-"""/agenda for everyone: two weeks of a room's programme, sign-up, the .ics file, the weekly
-post on/off.
+"""/agenda for everyone: a room's programme one week at a time (a phone screen, not a scroll
+of two weeks), sign-up, the .ics file, the weekly post on/off.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from telegram import Update
 from bot.clock import TZ
 from bot.context import BotContext
 from bot.handlers.common import (
+    is_button_int,
     kb,
     one_per_row,
     parse_data,
@@ -22,7 +23,7 @@ from bot.handlers.common import (
     safe_answer,
     stale_button,
 )
-from bot.i18n import N_, Translator, shorten
+from bot.i18n import N_, Translator
 from bot.schedule import CalendarEntry
 from bot.services.calendar import (
     SignupResult,
@@ -35,10 +36,6 @@ from bot.services.users import RESIDENT
 log = logging.getLogger(__name__)
 
 MAX_SIGNUP_BUTTONS = 6
-#: Telegram cuts a button label at about this many characters on a small phone.
-MAX_LABEL = 30
-#: Fewer characters than this for the title: leave it out rather than show "D…".
-MIN_TITLE = 4
 #: What a button under /agenda does; its emoji starts the label, the legend explains it.
 SIGN_UP, SIGN_OFF, MY_MEAL = "su", "so", "meal"
 ACTION_ORDER = (SIGN_UP, SIGN_OFF, MY_MEAL)
@@ -51,23 +48,23 @@ LEGEND = {
 
 
 def action_label(t: Translator, kind: str, number: int, entry: CalendarEntry) -> str:
-    """"✍️ 1️⃣ di 13:30 Nederlandse…": what the button does, its number in the text, then the
-    day and time, then as much of the title as fits.
+    """"✍️ 1️⃣ di 13:30": what the button does, its number in the text, the day and time.
 
-    The distinguishing part comes first, so two "Nederlandse taalles" (Tuesday and Thursday)
-    still differ when Telegram cuts the label on a small phone; the title is cut at a word.
+    No title: Telegram cuts a label at about 24 characters on a small phone ("✍️ 4️⃣ do 10:00
+    Samen…"), and the number ties the button to its line in the message, where the whole
+    title is. Day and time still tell two "Nederlandse taalles" apart at a glance.
     """
-    head = (f"{ACTION_EMOJI[kind]} {keycap(number)} "
+    return (f"{ACTION_EMOJI[kind]} {keycap(number)} "
             f"{t.date(entry.starts_at, 'EEE')} {t.time(entry.starts_at)}")
-    room = MAX_LABEL - len(head) - 1
-    return f"{head} {shorten(t._(entry.title), room)}" if room >= MIN_TITLE else head
 
 
 # --- /agenda ---------------------------------------------------------------------------------
 
 
 def _occ_id(ref: str) -> int | None:
-    return int(ref.split(":", 1)[1]) if ref.startswith("occ:") else None
+    if not ref.startswith("occ:") or not is_button_int(ref.split(":", 1)[1]):
+        return None
+    return int(ref.split(":", 1)[1])
 
 
 MAX_TEXT_LEN = 3900
@@ -75,7 +72,7 @@ ACTIVE_MEAL = ("pending", "confirmed", "offered")
 
 
 def _fit(parts: list[str]) -> str:
-    """Both weeks if they fit in one message, else the first week cut at a whole line (a cut
+    """The week(s) if they fit in one message, else the first week cut at a whole line (a cut
     inside an HTML tag would make Telegram refuse the message)."""
     text = "\n\n".join(parts)
     if len(text) <= MAX_TEXT_LEN:
@@ -106,10 +103,9 @@ async def _agenda(update: Update, context: BotContext, room_id: str, offset: int
                 if row.status in (*ACTIVE_MEAL, "waiting")}
     mine |= {ref for ref, status in my_meals.items() if status in ACTIVE_MEAL}
     waiting = {ref for ref, status in my_meals.items() if status == "waiting"}
-    weeks = []
-    for week in (offset, offset + 1):
-        monday = this_monday + timedelta(weeks=week)
-        weeks.append((monday, await calendar.week(room_id, monday)))
+    # One week per message: two weeks were about 2,300 px on a phone.
+    monday = this_monday + timedelta(weeks=offset)
+    weeks = [(monday, await calendar.week(room_id, monday))]
     # Decide the buttons first: each gets a number, shown on its line of the text too.
     now = services.clock.now()
     actions: list[tuple[CalendarEntry, str, str]] = []
@@ -136,9 +132,10 @@ async def _agenda(update: Update, context: BotContext, room_id: str, offset: int
         for entry, kind, data in actions]
     nav = []
     if offset > 0:
-        nav.append((t._("◀️ Earlier"), f"cal:w:{room_id}:{offset - 1}"))
-    if offset + 2 < calendar.horizon_weeks:
-        nav.append((t._("Later ▶️"), f"cal:w:{room_id}:{offset + 1}"))
+        nav.append((t._("⬅️ This week"), f"cal:w:{room_id}:0"))
+    if offset + 1 < calendar.horizon_weeks:
+        nav.append((t._("Next week ➡️") if offset == 0 else t._("Week after ➡️"),
+                    f"cal:w:{room_id}:{offset + 1}"))
     if nav:
         rows.append(nav)
     rows.append([(t._("🏠 Other room"), f"cal:rooms:{offset}"),
@@ -165,7 +162,8 @@ async def agenda_week(update: Update, context: BotContext) -> None:
     parsed = parse_data(update.callback_query.data, "cal:w", str, int)  # type: ignore[union-attr]
     calendar = context.services.calendar
     if (not parsed or parsed[0] not in context.services.config.rooms
-            or not 0 <= parsed[1] <= calendar.horizon_weeks - 2):
+            or not 0 <= parsed[1] <= calendar.horizon_weeks - 1):
+        # Also an old "Later" button beyond today's horizon: the ordinary kind refusal.
         await stale_button(update, context)
         return
     await _agenda(update, context, parsed[0], parsed[1])
@@ -177,7 +175,7 @@ async def agenda_rooms(update: Update, context: BotContext) -> None:
     if not parsed or parsed[0] < 0:
         await stale_button(update, context)
         return
-    offset = min(parsed[0], max(0, context.services.calendar.horizon_weeks - 2))
+    offset = min(parsed[0], max(0, context.services.calendar.horizon_weeks - 1))
     rooms = context.services.config.rooms.values()
     await reply(update, context, context.t._("Which BuurtWerkKamer?"),
                 one_per_row([(room.name, f"cal:w:{room.id}:{offset}") for room in rooms]))
@@ -186,7 +184,7 @@ async def agenda_rooms(update: Update, context: BotContext) -> None:
 def _offset_of(context: BotContext, moment: datetime) -> int:
     this_monday = week_start(context.services.clock.today())
     weeks = (week_start(moment.astimezone(TZ).date()) - this_monday).days // 7
-    return max(0, min(weeks, context.services.calendar.horizon_weeks - 2))
+    return max(0, min(weeks, context.services.calendar.horizon_weeks - 1))
 
 
 @requires(RESIDENT)

@@ -21,6 +21,7 @@ from telegram.ext import ChatMemberHandler
 
 from bot.context import BotContext, BuurtApplication
 from bot.handlers.common import notify
+from bot.handlers.delivery import Retry, classify
 from bot.i18n import Translator, translator
 from bot.services.calendar import CHAT_POST_JOB
 from bot.services.calendar_render import week_text
@@ -86,6 +87,9 @@ async def post_to_chat(app: BuurtApplication, room_id: str, monday: date,
             await _tell_coordinators(app, room_id, _gone_text(room.name))
         return True
     except TelegramError as exc:  # network trouble, Telegram busy, flood limit
+        if classify(exc).counts_as_sent:  # it left: most likely posted; never post twice
+            log.warning("weekly post to the chat of %s timed out; counted as posted", room_id)
+            return True
         log.warning("weekly post to the chat of %s failed for now, retrying: %s", room_id, exc)
         await calendar.release(CHAT_POST_JOB, period)
         return False
@@ -101,7 +105,8 @@ async def post_week(app: BuurtApplication, room_id: str, monday: date) -> None:
     settled = await post_to_chat(app, room_id, monday, render)
     for user_id in await calendar.subscribers(room_id):
         if await calendar.claim("calendar_post_to", f"{period}:{user_id}"):
-            await notify(app, await services.users.by_id(user_id), render)
+            await notify(app, await services.users.by_id(user_id), render,
+                         retry=Retry("calendar:week", period))
     if settled:
         await calendar.mark_post_done(room_id, monday)
 

@@ -45,4 +45,10 @@ def register(app: Application) -> None:
         (r"^chk:", volunteer.unknown_chk),
     ):
         app.add_handler(CallbackQueryHandler(callback, pattern=pattern))
-    tick_jobs.add_tick(app, "checkins", tick)  # type: ignore[arg-type]
+    tick_jobs.add_tick(app, "checkins", tick, upcoming=upcoming)  # type: ignore[arg-type]
+
+
+async def upcoming(app, after) -> list[tick_jobs.DueMoment]:
+    """The belronde's coming moments, for the practice chat's "next scheduled moment"."""
+    return [tick_jobs.DueMoment(at, kind, room)
+            for at, kind, room in await app.services.checkins.upcoming(after)]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.context import BuurtApplication
 from bot.handlers.checkins.notices import announce_followup, announce_pending, summary, tell
 from bot.handlers.checkins.texts import checkin_markup, checkin_text
 from bot.handlers.common import notify
+from bot.handlers.delivery import Retry, classify
 from bot.i18n import translator
 from bot.services.checkins import Due, is_quiet
 
@@ -44,14 +45,14 @@ async def _send_checkin(app: BuurtApplication, due: Due, checkin_id: int) -> Non
             log.warning("check-in %s not sent: %s", checkin_id, exc.message)
             await services.checkins.not_delivered(checkin_id)
         return
-    except TimedOut:
-        # It most likely arrived: never risk a second message this week. Count it as sent,
-        # so its buttons work, the summary counts it and "extra aandacht" still escalates.
-        log.warning("check-in %s timed out; counted as sent, not resent", checkin_id)
     except TelegramError as exc:
-        log.warning("check-in %s not sent, retrying next tick: %s", checkin_id, exc)
-        await services.checkins.not_delivered(checkin_id)
-        return
+        if not classify(exc).counts_as_sent:
+            log.warning("check-in %s not sent, retrying next tick: %s", checkin_id, exc)
+            await services.checkins.not_delivered(checkin_id)
+            return
+        # It left and most likely arrived: never risk a second message this week. Count it
+        # as sent, so its buttons work, the summary counts it and "extra aandacht" escalates.
+        log.warning("check-in %s timed out; counted as sent, not resent", checkin_id)
     await services.checkins.delivered(checkin_id)
 
 
@@ -78,6 +79,7 @@ async def tick(app: BuurtApplication, now) -> None:
     for room_id, week, counts in await service.weekly_summaries(now):
         room = app.services.config.rooms[room_id]
         for coordinator in await app.services.users.coordinators(room_id):
-            await notify(app, coordinator, summary(room.name, week, counts))
+            await notify(app, coordinator, summary(room.name, week, counts),
+                         retry=Retry("checkin:summary", f"{room_id}:{week}"))
 
 

@@ -9,8 +9,14 @@ from html import escape
 from telegram.error import TelegramError
 
 from bot.context import BuurtApplication
-from bot.handlers.checkins.texts import ANSWER_LABELS, REASON_LABELS, resident_label
+from bot.handlers.checkins.texts import (
+    ANSWER_LABELS,
+    about_lines,
+    call_button,
+    reason_sentence,
+)
 from bot.handlers.common import kb, notify
+from bot.handlers.delivery import Retry
 from bot.i18n import Translator
 from bot.services.checkins import FollowupView, is_quiet
 from bot.services.users import Person
@@ -21,19 +27,17 @@ log = logging.getLogger(__name__)
 
 def _followup_notice(view: FollowupView, room_name: str, *, escalated: bool,
                      since: datetime | None = None):
+    """The notice about one resident, rendered in each volunteer's own language."""
     def render(t: Translator):
-        label = resident_label(t, view.name, view.resident_id)
         head = (t._("⏰ Nobody has called this person for a day. Can you call?") if escalated
                 else t._("📞 Belronde {room}: someone would like a call.").format(
                     room=escape(room_name)))
-        lines = [head, f"<b>{escape(label)}</b>: {t._(REASON_LABELS[view.followup.reason])}"]
+        lines = [head, reason_sentence(t, view)]
         if since is not None:
             lines.append(t._("Asked on {moment}. We waited until the morning so nobody was woken "
                              "up.").format(moment=t.datetime(since)))
-        if view.phone:
-            lines.append(t._("Phone: {phone}").format(phone=escape(view.phone)))
-        return "\n".join(lines), kb([[(t._("📞 I will call {name}").format(name=label),
-                                       f"chk:take:{view.followup.id}")]])
+        lines.extend(about_lines(t, view))
+        return "\n".join(lines), kb([[call_button(t, view)]])
     return render
 
 
@@ -71,9 +75,15 @@ async def tell(app: BuurtApplication, people: list[Person], followup_id: int,
         view = await services.checkins.followup(person, followup_id)
         if view is None:
             continue
+        if view.followup.taken_by is not None and view.followup.taken_by != person.id:
+            # Carried over from last week's entry that this volunteer already took: only
+            # they hear about the new answer; nobody else is asked to call too.
+            continue
         try:
             await notify(app, person, _followup_notice(view, room.name if room else "-",
-                                                       escalated=escalated, since=since))
+                                                       escalated=escalated, since=since),
+                         retry=Retry("checkin:escalated" if escalated else "checkin:followup",
+                                     followup_id))
         except TelegramError as exc:
             # One volunteer's failing chat must not keep the others from hearing about it;
             # the follow-up is on everyone's /belronde list anyway.

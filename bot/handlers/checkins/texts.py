@@ -5,7 +5,8 @@ from __future__ import annotations
 from html import escape
 
 from bot.handlers.common import one_per_row
-from bot.i18n import N_, Translator
+from bot.i18n import N_, Translator, shorten
+from bot.services.checkins import FollowupView
 
 ANSWER_CODES = {"g": "good", "o": "okay", "b": "bad", "c": "call", "v": "visit"}
 ANSWER_LABELS = {
@@ -20,12 +21,17 @@ DAYPART_LABELS = {
     "afternoon": N_("☀️ Afternoon"),
     "evening": N_("🌆 Evening"),
 }
-REASON_LABELS = {
-    "bad": N_("is not doing so well"),
-    "call": N_("asked to be called"),
-    "no_answer": N_("extra attention: did not answer"),
-    "unreachable": N_("to call: blocked the bot or cannot be reached"),
+#: Why a volunteer should call, as whole sentences in the *volunteer's* language: the name is
+#: a placeholder, never a fragment glued after it ("Fatima: is not doing so well").
+REASON_SENTENCES = {
+    "bad": N_("{name} is not doing so well this week."),
+    "call": N_("{name} asked to be called."),
+    "no_answer": N_("{name} gets extra attention and did not answer this week."),
+    "unreachable": N_("{name} can no longer get our messages (blocked the bot or left "
+                       "Telegram). Please call them."),
 }
+#: A volunteer's button to take a call, with the entry's date ("📞 Ik bel Fatima · ma 30 nov").
+MAX_BUTTON_NAME = 14
 
 
 def back_button(t: Translator) -> tuple[str, str]:
@@ -35,6 +41,34 @@ def back_button(t: Translator) -> tuple[str, str]:
 def resident_label(t: Translator, name: str | None, user_id: int) -> str:
     """The name as the resident gave it, else a neutral number (plain text, not escaped)."""
     return name or t._("resident {number}").format(number=user_id)
+
+
+def reason_sentence(t: Translator, view: FollowupView) -> str:
+    """"<b>Fatima</b> is not doing so well this week." in the reader's language (HTML)."""
+    name = f"<b>{escape(resident_label(t, view.name, view.resident_id))}</b>"
+    return t._(REASON_SENTENCES[view.followup.reason]).format(name=name)
+
+
+def entry_date(t: Translator, view: FollowupView) -> str:
+    """The day the follow-up was made, short ("ma 30 nov"): tells two weeks apart."""
+    return t.date(view.followup.created_at, "EEE d MMM")
+
+
+def about_lines(t: Translator, view: FollowupView) -> list[str]:
+    """What the volunteer needs before calling: the resident's language and phone number."""
+    lines = []
+    if view.language:
+        lines.append(t._("Speaks {language}.").format(language=t.language_name(view.language)))
+    lines.append(t._("Phone: {phone}").format(phone=f"\u2068{escape(view.phone)}\u2069")
+                 if view.phone
+                 else t._("We have no phone number."))
+    return lines
+
+
+def call_button(t: Translator, view: FollowupView) -> tuple[str, str]:
+    label = shorten(resident_label(t, view.name, view.resident_id), MAX_BUTTON_NAME)
+    return (t._("📞 I will call {name} · {date}").format(name=label, date=entry_date(t, view)),
+            f"chk:take:{view.followup.id}")
 
 
 def checkin_text(t: Translator, name: str | None, room_name: str) -> str:

@@ -9,7 +9,15 @@ from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandl
 
 from bot.context import BotContext
 from bot.handlers.checkins.resident import resident_view
-from bot.handlers.checkins.texts import REASON_LABELS, back_button, resident_label
+from bot.handlers.checkins.texts import (
+    MAX_BUTTON_NAME,
+    about_lines,
+    back_button,
+    call_button,
+    entry_date,
+    reason_sentence,
+    resident_label,
+)
 from bot.handlers.common import (
     END,
     kb,
@@ -20,7 +28,7 @@ from bot.handlers.common import (
     safe_answer,
     stale_button,
 )
-from bot.i18n import Translator
+from bot.i18n import Translator, shorten
 from bot.services.checkins import MAX_NOTE, FollowupView, TakeResult
 from bot.services.users import VOLUNTEER, Person
 
@@ -38,20 +46,20 @@ async def belronde_command(update: Update, context: BotContext) -> None:
 # --- volunteers ------------------------------------------------------------------------
 
 
-def _followup_line(t: Translator, view: FollowupView, me: Person) -> str:
-    name = escape(resident_label(t, view.name, view.resident_id))
-    reason = t._(REASON_LABELS[view.followup.reason])
-    parts = [f"<b>{name}</b>: {reason}"]
+def _followup_entry(t: Translator, view: FollowupView, me: Person) -> str:
+    """One resident on the list, in whole sentences: date and reason, language, phone, who."""
+    lines = [f"• <b>{entry_date(t, view)}</b> · " + reason_sentence(t, view)]
+    about = about_lines(t, view)
     if view.followup.reason == "unreachable" and view.reachable:
-        parts.append(t._("can get our messages again"))
-    parts.append(t._("phone: {phone}").format(phone=escape(view.phone)) if view.phone
-                 else t._("no phone number"))
+        about.append(t._("{name} can get our messages again.").format(
+            name=escape(resident_label(t, view.name, view.resident_id))))
     if view.followup.taken_by == me.id:
-        parts.append(t._("you call"))
+        about.append(t._("You call them."))
     elif view.followup.taken_by is not None:
-        parts.append(t._("{name} calls").format(
-            name=escape(view.taken_by_name or t._("a volunteer"))))
-    return " · ".join(parts)
+        about.append(t._("{name} is calling them.").format(
+            name=escape(view.taken_by_name or t._("A volunteer"))))
+    lines.append("   " + " ".join(about))
+    return "\n".join(lines)
 
 
 async def volunteer_view(update: Update, context: BotContext, *, edit: bool = True) -> None:
@@ -64,18 +72,17 @@ async def volunteer_view(update: Update, context: BotContext, *, edit: bool = Tr
     if not views:
         lines.append(t._("Nobody to call right now. Thank you!"))
     for view in views[:30]:
-        lines.append("• " + _followup_line(t, view, me))
-        label = resident_label(t, view.name, view.resident_id)
+        lines.append(_followup_entry(t, view, me))
+        label = shorten(resident_label(t, view.name, view.resident_id), MAX_BUTTON_NAME)
         if view.followup.taken_by is None:
-            rows.append([(t._("📞 I will call {name}").format(name=label),
-                          f"chk:take:{view.followup.id}")])
+            rows.append([call_button(t, view)])
         elif view.followup.taken_by == me.id:
-            rows.append([(t._("✅ Done: {name}").format(name=label),
-                          f"chk:done:{view.followup.id}")])
+            rows.append([(t._("✅ Done: {name} · {date}").format(
+                name=label, date=entry_date(t, view)), f"chk:done:{view.followup.id}")])
     rows.append([(t._("⭐ Extra attention"), "chk:people"),
                  (t._("🙋 My own check-in"), "chk:me")])
     rows.append([back_button(t)])
-    await reply(update, context, "\n".join(lines), kb(rows), edit=edit)
+    await reply(update, context, "\n\n".join(lines), kb(rows), edit=edit)
 
 
 @requires(VOLUNTEER)
@@ -105,12 +112,14 @@ async def take(update: Update, context: BotContext) -> None:
         return
     label = resident_label(t, view.name, view.resident_id)
     lines = [t._("You call {name}. Thank you!").format(name=f"<b>{escape(label)}</b>"),
-             t._(REASON_LABELS[view.followup.reason])]
-    lines.append(t._("Phone: {phone}").format(phone=escape(view.phone)) if view.phone
-                 else t._("We have no phone number. Maybe the room knows them, or drop by."))
+             reason_sentence(t, view), *about_lines(t, view)]
+    if not view.phone:
+        lines.append(t._("Maybe the BuurtWerkKamer knows them, or drop by."))
     lines.append(t._("Tap Done when you have called."))
     await reply(update, context, "\n".join(lines), kb([
-        [(t._("✅ Done: {name}").format(name=label), f"chk:done:{view.followup.id}")],
+        [(t._("✅ Done: {name} · {date}").format(name=shorten(label, MAX_BUTTON_NAME),
+                                                 date=entry_date(t, view)),
+          f"chk:done:{view.followup.id}")],
         [(t._("⬅️ Back to the list"), "menu:followups")],
     ]))
 

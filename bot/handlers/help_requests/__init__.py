@@ -8,6 +8,7 @@ again on the server: the service decides who may see or do what; these handlers 
 - ``handoff.py``: hand over to a partner, referral from a partner, follow-up answers.
 - ``jobs.py``: the tick (escalation, release, follow-ups, retention).
 - ``render.py``: labels and refusal texts.
+- ``media_offer.py``: a photo, PDF or voice note sent outside any flow offers a request.
 """
 
 from __future__ import annotations
@@ -25,11 +26,13 @@ from bot.handlers.help_requests.handoff import (
     refer,
 )
 from bot.handlers.help_requests.jobs import tick
+from bot.handlers.help_requests.media_offer import decline_offer, media_offer_handler
 from bot.handlers.help_requests.resident import (
     build_intake,
     cancel_request,
     confirm_cancel,
     my_requests,
+    sent_before,
 )
 from bot.handlers.help_requests.volunteer import (
     ask_outcome,
@@ -45,6 +48,8 @@ from bot.handlers.help_requests.volunteer import (
 )
 from bot.jobs import add_tick
 
+__all__ = ["media_offer_handler", "register"]
+
 
 def register(app: Application) -> None:
     """Add this feature's handlers and ticks to the application."""
@@ -52,6 +57,8 @@ def register(app: Application) -> None:
     app.add_handler(build_note_conversation())
     routes = [
         (r"^help:mine$", my_requests),
+        (r"^help:send(:|$)", sent_before),
+        (r"^help:offer:no$", decline_offer),
         (r"^help:cx:", confirm_cancel),
         (r"^help:cxok:", cancel_request),
         (r"^(menu:queue|help:queue)$", show_queue),

@@ -11,6 +11,7 @@ from html import escape
 from telegram.ext import Application
 
 from bot.handlers.common import kb, notify, one_per_row
+from bot.handlers.delivery import Retry
 from bot.handlers.help_requests.render import FOLLOWUP_LABELS, due_text, kind_label
 
 
@@ -20,7 +21,8 @@ async def tick(app: Application, now) -> None:
     for alert in await service.escalations(now):
         request = alert.request
         for person in alert.to:
-            await notify(app, person, lambda t, a=alert, r=request: (
+            await notify(app, person, retry=Retry(f"help:{alert.reason}", request.id),
+                         render=lambda t, a=alert, r=request: (
                 (t._("Request {n} ({kind}) has waited 48 hours and nobody has taken it on.")
                  if a.reason == "unclaimed" else
                  t._("Request {n} ({kind}) must be done {due} and is not done yet.")).format(
@@ -28,18 +30,21 @@ async def tick(app: Application, now) -> None:
                 kb([[(t._("Open request {n}").format(n=r.id), f"help:view:{r.id}")]])))
     for alert in await service.release_stale(now):
         for person in alert.to:
-            await notify(app, person, lambda t, r=alert.request: (
+            await notify(app, person, retry=Retry("help:released", alert.request.id),
+                         render=lambda t, r=alert.request: (
                 t._("Request {n} was untouched for 7 days, so it went back to the queue. If you "
                     "are still helping, take it on again.").format(n=r.id),
                 kb([[(t._("✋ Take on {n}").format(n=r.id), f"help:take:{r.id}")]])))
-        await notify(app, alert.resident, lambda t, r=alert.request: t._(
+        await notify(app, alert.resident, retry=Retry("help:released", alert.request.id),
+                     render=lambda t, r=alert.request: t._(
             "Your request {n} is waiting for another volunteer. We have not forgotten you."
         ).format(n=r.id))
     for followup in await service.due_followups(now):
         partner = app.services.config.partners.get(followup.referral.partner)  # type: ignore[attr-defined]
         pname = escape(partner.name) if partner else followup.referral.partner
         ref_id = followup.referral.id
-        await notify(app, followup.resident, lambda t, p=pname, i=ref_id: (
+        await notify(app, followup.resident, retry=Retry("help:followup", ref_id),
+                     render=lambda t, p=pname, i=ref_id: (
             t._("Some time ago we put you in touch with {partner}. Did they help you?").format(
                 partner=p),
             one_per_row([(t._(label), f"help:fu:{i}:{key}")

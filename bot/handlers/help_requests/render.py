@@ -21,7 +21,7 @@ from bot.store.help_requests import RequestRow
 URGENCY_LABELS = {
     "today": N_("Today"),
     "week": N_("This week"),
-    "date": N_("A date on the letter"),
+    "date": N_("📅 By a certain date"),
     "none": N_("No hurry"),
 }
 CONTACT_LABELS = {
@@ -29,12 +29,21 @@ CONTACT_LABELS = {
     "call": N_("Call me"),
     "message": N_("Send me a message here"),
 }
+#: What the resident reads about their own request ("a volunteer is helping you").
 STATUS_LABELS = {
     "open": N_("waiting for a volunteer"),
     "taken": N_("a volunteer is helping you"),
     "done": N_("done"),
     "referred": N_("handed over to a partner organisation"),
     "cancelled": N_("cancelled"),
+}
+#: What a volunteer or coordinator reads on a card; "taken" says who holds it and since when
+#: (see ``volunteer_status``).
+VOLUNTEER_STATUS_LABELS = {
+    "open": N_("Open, nobody has taken it on yet"),
+    "done": N_("Done"),
+    "referred": N_("Handed over to a partner organisation"),
+    "cancelled": N_("Cancelled by the resident"),
 }
 OUTCOME_LABELS = {
     "helped": N_("✅ Helped"),
@@ -62,6 +71,26 @@ def due_text(t: Translator, request: RequestRow) -> str:
     return t._("by {date}").format(date=t.date(request.due_on))
 
 
+def volunteer_status(t: Translator, request: RequestRow, holder: Person | None,
+                     reader: Person | None = None) -> str:
+    """The status as a volunteer or coordinator reads it: "Held by Vera since 1 December",
+    "You are helping with it since …", "Open, …"; never the resident's "helping you"."""
+    if request.status == "taken":
+        since = t.date(request.taken_at, "d MMMM") if request.taken_at else ""
+        if reader is not None and holder is not None and holder.id == reader.id:
+            return t._("You have taken it on, since {date}").format(date=since)
+        return t._("Held by {name} since {date}").format(
+            name=first_name(t, holder), date=since)
+    return t._(VOLUNTEER_STATUS_LABELS.get(request.status, request.status))
+
+
+def speaks(t: Translator, person: Person | None) -> str | None:
+    """ "Speaks Arabic" for a card about a resident, in the reader's language."""
+    if person is None or not person.language:
+        return None
+    return t._("Speaks {language}").format(language=t.language_name(person.language))
+
+
 def first_name(t: Translator, person: Person | None) -> str:
     if person is not None and person.name:
         return escape(person.name.split()[0])
@@ -80,7 +109,13 @@ def refusal_text(t: Translator, refusal: Refusal) -> str:
             MAX_NOTE).format(n=MAX_NOTE),
         Refusal.NO_CONSENT: t._("Without the resident's agreement we do not hand over."),
         Refusal.UNKNOWN_PARTNER: t._("I do not know that partner organisation."),
-        Refusal.ALREADY: t._("That was already done."),
+        Refusal.ALREADY: t._("Thank you, this was already noted. Nothing was changed."),
+        Refusal.ALREADY_YOURS: t._("You have already taken this request on."),
+        Refusal.ALREADY_QUEUED: t._("This request is already back in the queue."),
+        Refusal.ALREADY_DONE: t._("This request is already done. Nothing was changed."),
+        Refusal.ALREADY_REFERRED: t._("This request is already handed over to a partner "
+                                      "organisation."),
+        Refusal.ALREADY_CANCELLED: t._("This request is already cancelled."),
     }[refusal]
 
 

@@ -8,6 +8,7 @@ The intake is a persistent ConversationHandler, so a restart between steps resum
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, timedelta
 from html import escape
 
@@ -29,8 +30,10 @@ from bot.handlers.common import (
     parse_data,
     reply,
     requires,
+    safe_answer,
     stale_button,
 )
+from bot.handlers.help_requests.media_offer import no_offer, take_offer
 from bot.handlers.help_requests.render import (
     CONTACT_LABELS,
     STATUS_LABELS,
@@ -38,6 +41,7 @@ from bot.handlers.help_requests.render import (
     due_text,
     kind_label,
     refuse,
+    speaks,
 )
 from bot.i18n import Translator
 from bot.services.help_requests import HelpError
@@ -69,15 +73,35 @@ def _next_markup(t: Translator) -> InlineKeyboardMarkup:
 # --- resident intake ---------------------------------------------------------------------
 
 
+def _kinds_markup(t: Translator) -> InlineKeyboardMarkup:
+    buttons = [(t._(kind.label), f"help:k:{kind.id}") for kind in KINDS.values()]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([(t._("📋 My requests"), "help:mine")])
+    return kb(rows)
+
+
 @requires(RESIDENT)
 async def intake_start(update: Update, context: BotContext) -> str:
     t = context.t
     _draft(context).clear()
-    buttons = [(t._(kind.label), f"help:k:{kind.id}") for kind in KINDS.values()]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append([(t._("📋 My requests"), "help:mine")])
-    await reply(update, context, t._("What do you need help with?"), kb(rows),
+    await reply(update, context, t._("What do you need help with?"), _kinds_markup(t),
                 edit=update.callback_query is not None)
+    return KIND
+
+
+@requires(RESIDENT)
+async def offer_start(update: Update, context: BotContext) -> str | None:
+    """ "Yes, ask for help" under a photo sent out of the blue: the intake starts with it."""
+    offer = take_offer(context)
+    if not offer or not offer.get("media"):
+        await no_offer(update, context)
+        return None  # an intake under way stays where it is
+    draft = _draft(context)
+    draft.clear()
+    draft.update(offered=True, media=offer["media"][:MAX_MEDIA],
+                 description=(offer.get("caption") or "")[:MAX_DESCRIPTION])
+    t = context.t
+    await reply(update, context, t._("What do you need help with?"), _kinds_markup(t))
     return KIND
 
 
@@ -86,18 +110,45 @@ async def choose_kind(update: Update, context: BotContext) -> str | int:
     if not parsed or parsed[0] not in KINDS:
         return await stale_button(update, context)
     draft = _draft(context)
+    # What came with the offer for a photo sent out of the blue stays; else a fresh draft.
+    media = list(draft.get("media", [])) if draft.get("offered") else []
+    description = draft.get("description", "") if draft.get("offered") else ""
     draft.clear()
-    draft.update(kind=parsed[0], description="", media=[])
+    draft.update(kind=parsed[0], description=description, media=media, key=_new_key())
     t = context.t
-    await reply(
-        update,
-        context,
-        t._("Tell us briefly what it is about. You can type a few words, send a photo of the "
-            "letter, or record a voice message. This is not needed.")
-        + "\n\n" + t._("Tap Next when you are ready."),
-        _next_markup(t),
-    )
+    text = _details_prompt(t, parsed[0])
+    if media:
+        text = t._("I keep what you sent me with the request.") + "\n\n" + text
+    await reply(update, context, text + "\n\n" + t._("Tap Next when you are ready."),
+                _next_markup(t))
     return DETAILS
+
+
+def _new_key() -> str:
+    """The draft's own key: it travels in the "Send" button and is stored with the request,
+    so that pressing "Send" twice (or again after a restart) makes one request."""
+    return secrets.token_urlsafe(9)
+
+
+#: Kinds about a paper letter: only there do we speak of "the letter" and its date.
+LETTER_KINDS = ("letter", "debts")
+
+
+def _details_prompt(t: Translator, kind: str) -> str:
+    """What to tell us, in the words of this kind: no "photo of the letter" for a computer
+    question or an odd job."""
+    if kind in LETTER_KINDS:
+        return t._("Tell us briefly what it is about. You can type a few words, send a photo "
+                   "of the letter, or record a voice message. This is not needed.")
+    if kind == "computer":
+        return t._("Tell us briefly what you want to do, and on which device (phone, tablet or "
+                   "laptop). You can type a few words, send a photo of the screen, or record "
+                   "a voice message. This is not needed.")
+    if kind == "odd_job":
+        return t._("Tell us briefly what needs to be done at home. You can type a few words, "
+                   "send a photo, or record a voice message. This is not needed.")
+    return t._("Tell us briefly what it is about. You can type a few words, send a photo, or "
+               "record a voice message. This is not needed.")
 
 
 async def _ack(update: Update, context: BotContext, text: str) -> str:
@@ -135,8 +186,11 @@ async def details_media(update: Update, context: BotContext) -> str:
             "That is enough photos and messages, thank you ({n} at most). Tap Next.",
             "That is enough photos and messages, thank you ({n} at most). Tap Next.",
             MAX_MEDIA).format(n=MAX_MEDIA))
-    too_big = t._("This file is too big (more than 20 MB), so I cannot pass it on. Please "
-                  "take a photo of the letter instead, or bring it to the BuurtWerkKamer.")
+    too_big = (t._("This file is too big (more than 20 MB), so I cannot pass it on. Please "
+                   "take a photo of the letter instead, or bring it to the BuurtWerkKamer.")
+               if draft.get("kind") in LETTER_KINDS else
+               t._("This file is too big (more than 20 MB), so I cannot pass it on. Please "
+                   "send a smaller photo instead."))
     if message.photo:
         photo = message.photo[-1]
         if (photo.file_size or 0) > MAX_FILE_BYTES:
@@ -204,19 +258,30 @@ async def choose_when(update: Update, context: BotContext) -> str | int:
         return await stale_button(update, context)
     draft["urgency"] = parsed[0]
     draft.pop("date", None)
-    t = context.t
     if parsed[0] == "date":
-        await reply(update, context, t._(
-            "Which date is on the letter? Type it like this: {example}").format(
-                example=_example_date(context)))
+        await reply(update, context, _date_question(context, draft["kind"]))
         return DATE
     return await _ask_contact(update, context)
 
 
 def _example_date(context: BotContext) -> str:
-    """A week from today as day-month: an example the parser accepts (never in the past)."""
+    """A week from today as day and month name in the person's language ("7 december",
+    "٧ ديسمبر"): an example the parser accepts (never in the past)."""
     example = context.services.clock.now().date() + timedelta(days=7)
-    return f"{example.day}-{example.month}"
+    return context.t.date(example, "d MMMM")
+
+
+def _date_question(context: BotContext, kind: str) -> str:
+    """Ask for the date by which it must be done (not the date the letter was written);
+    only for a letter do we say where to find it."""
+    t = context.t
+    example = _example_date(context)
+    if kind in LETTER_KINDS:
+        return t._("By which date must it be done? Often the letter says by when you must "
+                   "answer or pay. Type that date, like this: {example}").format(
+                       example=example)
+    return t._("By which date must it be done? Type the date like this: {example}").format(
+        example=example)
 
 
 async def date_text(update: Update, context: BotContext) -> str:
@@ -323,21 +388,28 @@ def _summary(t: Translator, draft: dict) -> str:
 
 async def _confirm(update: Update, context: BotContext) -> str:
     t = context.t
+    _draft(context).setdefault("key", _new_key())  # a draft from before keys existed
     await reply(
         update,
         context,
         _summary(t, _draft(context)) + "\n\n" + t._("Shall I send this to the volunteers?"),
-        kb([[(t._("✅ Send"), "help:send")], [(t._("Stop"), "help:stop")]]),
+        kb([[(t._("✅ Send"), f"help:send:{_draft(context).get('key', '')}")],
+            [(t._("Stop"), "help:stop")]]),
         edit=update.callback_query is not None,
     )
     return CONFIRM
 
 
-async def send_request(update: Update, context: BotContext) -> int:
+async def send_request(update: Update, context: BotContext) -> int | str | None:
+    """Store the request once. The key in the button is the draft's: a second press (a
+    double tap, three at once, the old button after a restart) finds the request the first
+    press made and gets a friendly "already sent"; nothing is stored or told twice."""
+    key = _send_key(update)
     draft = _draft(context)
     person = context.person
-    if person is None or not {"kind", "urgency", "contact"} <= set(draft):
-        return await stale_button(update, context)
+    if (person is None or not key or draft.get("key") != key
+            or not {"kind", "urgency", "contact"} <= set(draft)):
+        return await sent_before(update, context)
     t = context.t
     chosen = date.fromisoformat(draft["date"]) if draft.get("date") else None
     if draft["urgency"] == "date" and (chosen is None
@@ -348,18 +420,27 @@ async def send_request(update: Update, context: BotContext) -> int:
         return DATE
     saved_phone = bool(draft.get("save_phone") and draft["contact"] == "call"
                        and draft.get("phone"))
-    request, helpers = await context.services.help.create(
-        person,
-        kind=draft["kind"],
-        description=draft.get("description") or None,
-        media=[(m[0], m[1]) for m in draft.get("media", [])],
-        urgency=draft["urgency"],
-        chosen_date=chosen,
-        contact=draft["contact"],
-        phone=draft.get("phone"),
-        save_phone=saved_phone,
-    )
-    draft.clear()
+    try:
+        submitted = await context.services.help.create(
+            person,
+            kind=draft["kind"],
+            description=draft.get("description") or None,
+            media=[(m[0], m[1]) for m in draft.get("media", [])],
+            urgency=draft["urgency"],
+            chosen_date=chosen,
+            contact=draft["contact"],
+            phone=draft.get("phone"),
+            save_phone=saved_phone,
+            submit_key=key,
+        )
+    except HelpError as error:
+        return await refuse(update, context, error)
+    if draft.get("key") == key:
+        draft.clear()
+    request = submitted.request
+    if not submitted.created:
+        await _already_sent(update, context, request.id)
+        return END
     text = (t._("Thank you! Your request has number <b>{n}</b>.").format(n=request.id) + "\n"
             + t._("I will let you know as soon as a volunteer takes it on. See it under "
                   "📋 My requests in /hulp."))
@@ -368,14 +449,48 @@ async def send_request(update: Update, context: BotContext) -> int:
             "I keep your phone number with your details, so you do not have to type it next "
             "time. You can see it with /mijngegevens; /vergeetmij erases it.")
     await reply(update, context, text)
-    for helper in helpers:
+    for helper in submitted.helpers:
         await notify(context, helper, lambda ht, r=request: (
-            ht._("New help request <b>{n}</b>: {kind}, {due}.").format(
-                n=r.id, kind=kind_label(ht, r.kind), due=due_text(ht, r)),
+            _new_request_notice(ht, r, person),
             kb([[(ht._("✋ I will take it"), f"help:take:{r.id}")],
                 [(ht._("📋 All open requests"), "help:queue")]]),
         ))
     return END
+
+
+def _new_request_notice(t: Translator, request, resident) -> str:
+    text = t._("New help request <b>{n}</b>: {kind}, {due}.").format(
+        n=request.id, kind=kind_label(t, request.kind), due=due_text(t, request))
+    language = speaks(t, resident)
+    return text + ("\n" + language if language else "")
+
+
+def _send_key(update: Update) -> str | None:
+    parsed = parse_data(update.callback_query.data if update.callback_query else None,
+                        "help:send", str)
+    return parsed[0] if parsed and parsed[0] else None
+
+
+async def _already_sent(update: Update, context: BotContext, request_id: int) -> None:
+    query = update.callback_query
+    if query is not None:
+        await safe_answer(query, context.t._(
+            "This request was already sent. It has number {n}. See it under 📋 My requests "
+            "in /hulp.").format(n=request_id), alert=True)
+
+
+async def sent_before(update: Update, context: BotContext) -> None:
+    """An old "Send" button, pressed outside its step: if that draft was sent, say so with
+    its number; otherwise it is a stale button. Either way the current step stays."""
+    key = _send_key(update)
+    person = context.person
+    request = (await context.services.help.submitted(person, key)
+               if key and person is not None else None)
+    if request is None:
+        await stale_button(update, context)
+    else:
+        await _already_sent(update, context, request.id)
+    return None
 
 
 async def stop_intake(update: Update, context: BotContext) -> int:
@@ -408,6 +523,7 @@ def build_intake() -> ConversationHandler:
         entry_points=[
             CommandHandler("hulp", intake_start),
             CallbackQueryHandler(intake_start, pattern=r"^(menu:help|help:new)$"),
+            CallbackQueryHandler(offer_start, pattern=r"^help:offer:yes$"),
         ],
         states={
             KIND: [CallbackQueryHandler(choose_kind, pattern=r"^help:k:")],
@@ -421,14 +537,16 @@ def build_intake() -> ConversationHandler:
             CONTACT: [CallbackQueryHandler(choose_contact, pattern=r"^help:c:")],
             PHONE: [MessageHandler(text, phone_text),
                     CallbackQueryHandler(keep_phone, pattern=r"^help:ph:keep$")],
-            CONFIRM: [CallbackQueryHandler(send_request, pattern=r"^help:send$")],
+            CONFIRM: [CallbackQueryHandler(send_request, pattern=r"^help:send:")],
         },
         fallbacks=[
             CommandHandler("hulp", intake_start),
             CallbackQueryHandler(intake_start, pattern=r"^(menu:help|help:new)$"),
+            CallbackQueryHandler(offer_start, pattern=r"^help:offer:yes$"),
             CallbackQueryHandler(stop_intake, pattern=r"^help:stop$"),
             CallbackQueryHandler(my_requests_end, pattern=r"^help:mine$"),
-            CallbackQueryHandler(old_button, pattern=r"^help:(k:|w:|c:|ph:|next$|send$)"),
+            CallbackQueryHandler(sent_before, pattern=r"^help:send(:|$)"),
+            CallbackQueryHandler(old_button, pattern=r"^help:(k:|w:|c:|ph:|next$)"),
             MessageHandler(not_command, press_a_button),
         ],
         name="help_intake",

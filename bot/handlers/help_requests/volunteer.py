@@ -29,10 +29,11 @@ from bot.handlers.common import (
 from bot.handlers.help_requests.render import (
     CONTACT_LABELS,
     OUTCOME_LABELS,
-    STATUS_LABELS,
     due_text,
     kind_label,
     refuse,
+    speaks,
+    volunteer_status,
 )
 from bot.i18n import Translator
 from bot.services.help_requests import HelpError, Refusal
@@ -48,26 +49,39 @@ NOTE = "note"
 # --- volunteers: queue, take, detail -----------------------------------------------------
 
 
+def _line(t: Translator, request: RequestRow) -> str:
+    return f"• {request.id}. {kind_label(t, request.kind)}{t.comma}{due_text(t, request)}"
+
+
 @requires(VOLUNTEER)
 async def show_queue(update: Update, context: BotContext) -> None:
+    """The room's open requests and the ones I hold; the room's coordinator also sees every
+    request another volunteer holds, with who holds it, and can open each."""
     t = context.t
     person = context.person
     assert person is not None
-    open_rows, total, held = await context.services.help.queue(person)
+    queue = await context.services.help.queue(person)
     lines = []
-    if held:
+    if queue.mine:
         lines.append("<b>" + t._("You are helping with") + "</b>")
-        lines += [f"• {r.id}. {kind_label(t, r.kind)}{t.comma}{due_text(t, r)}" for r in held]
+        lines += [_line(t, r) for r in queue.mine]
+        lines.append("")
+    if queue.held_by_others:
+        lines.append("<b>" + t._("Taken on by volunteers") + "</b>")
+        lines += [_line(t, r) + " · " + volunteer_status(t, r, holder)
+                  for r, holder in queue.held_by_others]
         lines.append("")
     lines.append("<b>" + t._("Open requests") + "</b>")
-    if not open_rows:
+    if not queue.open:
         lines.append(t._("There are no open requests. Thank you for checking!"))
-    lines += [f"• {r.id}. {kind_label(t, r.kind)}{t.comma}{due_text(t, r)}" for r in open_rows]
-    if total > len(open_rows):
-        more = total - len(open_rows)
+    lines += [_line(t, r) for r in queue.open]
+    if queue.total > len(queue.open):
+        more = queue.total - len(queue.open)
         lines.append(t.ngettext("…and {n} more.", "…and {n} more.", more).format(n=more))
-    buttons = [(t._("Open {n}").format(n=r.id), f"help:view:{r.id}") for r in held]
-    buttons += [(t._("✋ Take on {n}").format(n=r.id), f"help:take:{r.id}") for r in open_rows]
+    buttons = [(t._("Open {n}").format(n=r.id), f"help:view:{r.id}") for r in queue.mine]
+    buttons += [(t._("Open {n}").format(n=r.id), f"help:view:{r.id}")
+                for r, _holder in queue.held_by_others]
+    buttons += [(t._("✋ Take on {n}").format(n=r.id), f"help:take:{r.id}") for r in queue.open]
     buttons.append((t._("🧰 What I help with"), "help:skills"))
     await reply(update, context, "\n".join(lines), one_per_row(buttons),
                 edit=update.callback_query is not None)
@@ -97,14 +111,20 @@ async def _detail_text(context: BotContext, request: RequestRow) -> str:
     t = context.t
     services = context.services
     resident = await services.users.by_id(request.resident_id) if request.resident_id else None
+    holder = (await services.users.by_id(request.volunteer_id)
+              if request.volunteer_id and request.status == "taken" else None)
     lines = [
         "<b>" + t._("Request {n}").format(n=request.id) + "</b> · " + kind_label(t, request.kind),
-        t._("Status: {status}").format(status=t._(STATUS_LABELS[request.status])),
+        t._("Status: {status}").format(
+            status=volunteer_status(t, request, holder, context.person)),
         t._("When: {due}").format(due=due_text(t, request)),
     ]
     if resident is not None and resident.row.erased_at is None:
         lines.append(t._("Resident: {name}").format(
             name=escape(resident.name) if resident.name else t._("(no name given)")))
+        language = speaks(t, resident)
+        if language:
+            lines.append(language)
     contact = t._(CONTACT_LABELS.get(request.contact, request.contact))
     if request.phone:
         contact += f": {escape(request.phone)}"

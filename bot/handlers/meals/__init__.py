@@ -26,7 +26,8 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from bot.handlers.common import END, requires, stale_button
+from bot.handlers.common import END, convert, requires, stale_button
+from bot.handlers.flows import nothing_visible_yet
 from bot.handlers.meals.coordinator import ask_cancel_meal, cancel_meal, pick_room, room_table
 from bot.handlers.meals.jobs import tick
 from bot.handlers.meals.prompts import ask_text, got_text, stop_text, text_expected
@@ -41,16 +42,21 @@ from bot.handlers.meals.resident import (
     sign_up,
     toggle_diet,
 )
+from bot.handlers.meals.upcoming import upcoming
 from bot.handlers.meals.volunteer import (
     attendance,
+    cancel_signup,
     confirm,
     confirm_all,
     decline_preset,
     mark,
     other_meals,
     other_meals_of,
+    pick_reason,
+    pick_signup,
     table_command,
     table_of,
+    table_page,
 )
 from bot.jobs import add_tick
 from bot.services.users import COORDINATOR, RESIDENT, VOLUNTEER
@@ -73,6 +79,10 @@ ROUTES: dict[str, tuple[Action, str, tuple[type, ...]]] = {
     "acc": (lambda u, c, m: answer_offer(u, c, m, True), RESIDENT, (int,)),
     "rej": (lambda u, c, m: answer_offer(u, c, m, False), RESIDENT, (int,)),
     "t": (table_of, VOLUNTEER, (int,)),
+    "tp": (table_page, VOLUNTEER, (int, int)),
+    "vxl": (pick_signup, VOLUNTEER, (int, int)),
+    "vx": (pick_reason, VOLUNTEER, (int,)),
+    "vxr": (cancel_signup, VOLUNTEER, (int, int)),
     "tl": (other_meals, VOLUNTEER, ()),
     "tlr": (other_meals_of, VOLUNTEER, (str,)),
     "rooms": (pick_room, COORDINATOR, ()),
@@ -99,7 +109,7 @@ async def route(update: Update, context: BotContext) -> int:
     args = []
     for raw, kind in zip(parts[2:], kinds, strict=True):
         try:
-            args.append(kind(raw))
+            args.append(convert(raw, kind))
         except ValueError:
             return await stale_button(update, context)
 
@@ -110,10 +120,15 @@ async def route(update: Update, context: BotContext) -> int:
     return END
 
 
-async def route_and_forget(update: Update, context: BotContext) -> int:
-    """Another meal button while a question was open: the question is dropped."""
-    context.user_data.pop("meal_prompt", None)  # type: ignore[union-attr]
-    return await route(update, context)
+async def route_and_forget(update: Update, context: BotContext) -> int | None:
+    """Another meal button while a question was open: the question is dropped, unless the
+    button was refused (an old card's ➕ guest): then the question stays as it was."""
+    prompt = context.user_data.pop("meal_prompt", None)  # type: ignore[union-attr]
+    await route(update, context)
+    if prompt is not None and nothing_visible_yet():
+        context.user_data["meal_prompt"] = prompt  # type: ignore[index]
+        return None  # keep the state
+    return END
 
 
 async def command_and_forget(update: Update, context: BotContext) -> int:
@@ -147,8 +162,6 @@ def build_conversation() -> ConversationHandler:
     )
 
 
-
-
 def register(app: Application) -> None:
     """Add this feature's handlers and ticks to the application."""
     app.add_handler(build_conversation())
@@ -158,4 +171,4 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(table_command, pattern=r"^menu:table$"))
     app.add_handler(CallbackQueryHandler(stop_text, pattern=r"^meal:stop$"))
     app.add_handler(CallbackQueryHandler(route, pattern=r"^meal:"))
-    add_tick(app, "meals", tick)  # type: ignore[arg-type]
+    add_tick(app, "meals", tick, upcoming=upcoming)  # type: ignore[arg-type]

@@ -14,10 +14,18 @@ from bot.handlers.common import (
     kb,
     notify,
 )
-from bot.handlers.meals.render import person_label, send_notices, table_text, when
-from bot.i18n import Translator
+from bot.handlers.delivery import Retry
+from bot.handlers.meals.render import (
+    person_label,
+    refresh_cards,
+    send_notices,
+    table_pages,
+    when,
+)
+from bot.i18n import Translator, translator
 from bot.services.meals import (
     NewSignups,
+    Table,
 )
 
 log = logging.getLogger(__name__)
@@ -62,8 +70,10 @@ async def tick(app: Any, now: datetime) -> None:
         if not people:
             people = await services.users.coordinators(digest.room)
         for person in people:
+            first = min(row.id for _view, rows in digest.meals for row in rows)
             try:
-                await notify(app, person, lambda t, d=digest: digest_text(t, d))
+                await notify(app, person, lambda t, d=digest: digest_text(t, d),
+                             retry=Retry("meal:digest", f"{digest.room}:{first}"))
             except Exception:  # one failing message never stops the others
                 log.exception("could not send the new sign-ups digest")
     for meal_id in lists:
@@ -74,6 +84,32 @@ async def tick(app: Any, now: datetime) -> None:
         if not people:
             people = await services.users.coordinators(table.view.meal.room)
         for person in people:
-            await notify(app, person, lambda t, tb=table: (
-                table_text(t, tb, final=True),
-                kb([[(t._("📋 Open the list"), f"meal:t:{tb.view.meal.id}")]])))
+            try:
+                await send_final_list(app, person, table)
+            except Exception:  # one failing message never stops the others
+                log.exception("could not send the cook's final list")
+        # The deadline passed: residents' cards lose the buttons that no longer work.
+        await refresh_cards(app, services, [
+            (user_id, meal_id) for user_id in await services.meals.active_people(meal_id)], now)
+
+
+async def send_final_list(app: Any, person: Any, table: Table) -> None:
+    """The cook's final list, in as many messages as it needs (never refused for length);
+    the button to the live list sits under the last one. Each page is kept for another
+    attempt after a short Telegram error (one retry row per page)."""
+    language_pages = {}
+
+    def page(t: Translator, number: int) -> tuple[str, InlineKeyboardMarkup | None]:
+        if t.language not in language_pages:
+            language_pages[t.language] = table_pages(t, table, final=True)
+        pages = language_pages[t.language]
+        last = number == len(pages) - 1
+        return pages[number], kb([[(t._("📋 Open the list"), f"meal:t:{table.view.meal.id}")]]
+                                 ) if last else None
+
+    meal = table.view.meal
+    count = len(table_pages(translator(person.language), table, final=True))
+    for number in range(count):
+        ref = meal.id if number == 0 else f"{meal.id}:{number}"
+        await notify(app, person, lambda t, n=number: page(t, n),
+                     retry=Retry("meal:list", ref, expires_at=meal.starts_at))

@@ -12,8 +12,10 @@ from html import escape
 from telegram import Update
 
 from bot.context import BotContext
+from bot.digits import whole_number
 from bot.handlers.common import (
     END,
+    is_button_int,
     kb,
     reply,
     requires,
@@ -55,7 +57,7 @@ async def ask_text(update: Update, context: BotContext) -> int:
     person, t = context.person, context.t
     needed = {"note": RESIDENT, "no": VOLUNTEER, "add": VOLUNTEER, "cap": COORDINATOR,
               "rcap": COORDINATOR}.get(kind)
-    if needed is None or (kind != "rcap" and not target.isdigit()) or (
+    if needed is None or (kind != "rcap" and not (target.isdigit() and is_button_int(target))) or (
             kind == "rcap" and target and context.services.config.room(target) is None):
         return await stale_button(update, context)
     if person is None or not person.has_role(needed):
@@ -151,8 +153,9 @@ async def got_text(update: Update, context: BotContext) -> int:
         await volunteer_done(update, context, result, target)
         return END
     # caps
-    number = text.strip()
-    if not number.isdigit() or not 1 <= int(number) <= 40:
+    typed = whole_number(text)
+    number = str(typed) if typed is not None else ""
+    if typed is None or not 1 <= typed <= 40:
         context.user_data["meal_prompt"] = prompt  # type: ignore[index]
         await update.message.reply_text(t.bidi(t._("Please type a number from 1 to 40.")))
         return TEXT

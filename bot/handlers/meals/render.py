@@ -12,6 +12,7 @@ from html import escape
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.handlers.common import (
@@ -20,7 +21,8 @@ from bot.handlers.common import (
     reply,
     safe_answer,
 )
-from bot.i18n import N_, Translator
+from bot.handlers.delivery import Retry
+from bot.i18n import N_, Translator, translator
 from bot.services.meals import (
     DIETS,
     MAX_GUESTS,
@@ -55,6 +57,20 @@ DECLINE_REASONS: tuple[tuple[str, str], ...] = (
     (N_("📞 Please call first"),
      N_("Please call the room first, so we can get to know you.")),
 )
+
+
+#: Reasons a volunteer takes someone off the list (any sign-up, also after the deadline):
+#: (short button label for the volunteer, the sentence the resident reads in their language).
+CANCEL_REASONS: tuple[tuple[str, str], ...] = (
+    (N_("📞 Called to cancel"), N_("You let us know that you cannot come.")),
+    (N_("🤒 Ill"), N_("You are ill. Get well soon!")),
+    (N_("❔ Other reason"), N_("Please call the BuurtWerkKamer if you have a question.")),
+)
+#: One message of a long list stays below Telegram's 4,096 characters (UTF-16 units, counted
+#: with the HTML tags and right-to-left marks, so the real count is always lower).
+PAGE_BUDGET = 3900
+#: People per page when a volunteer picks whom to take off the list.
+PICK_PAGE = 8
 
 
 # --- rendering -----------------------------------------------------------------------------
@@ -106,17 +122,40 @@ def status_text(t: Translator, result: Result) -> str:
     if row.status == "declined":
         return t._("A volunteer could not give you a seat. Reason: {reason}").format(
             reason=escape(t._(row.reason) if row.reason else "-"))
+    if row.status == "cancelled" and row.reason:
+        return t._("A volunteer took you off the list. {reason}").format(
+            reason=escape(t._(row.reason)))
+    if row.status == "cancelled":
+        return t._("Your sign-up is cancelled.")
     return t._("You are not signed up for this meal.")
 
 
-def card(t: Translator, result: Result) -> tuple[str, InlineKeyboardMarkup]:
-    """A resident's own sign-up: what is arranged and what they can change."""
+def call_line(t: Translator, phone: str) -> str:
+    """After the deadline: what still works goes by phone, with the number if we have it."""
+    if phone:
+        return t._("The sign-up time is over. To change your sign-up, please call the "
+                   "BuurtWerkKamer: {phone}").format(phone=escape(phone))
+    return t._("The sign-up time is over. To change your sign-up, please call or visit the "
+               "BuurtWerkKamer.")
+
+
+def card(t: Translator, result: Result, now: datetime, phone: str = ""
+         ) -> tuple[str, InlineKeyboardMarkup]:
+    """A resident's own sign-up: what is arranged and only the buttons that still work.
+
+    Before the deadline: guests, food wishes, cancel. After it: food wishes (the cook reads
+    them on the day), cancel only from the waiting list, and the room's phone number for the
+    rest. Once the meal has started: nothing to change.
+    """
     view, row = result.view, result.signup
     assert view is not None
     mid = view.meal.id
+    meal = view.meal
+    closed = meal.deadline_at <= now
+    started = meal.starts_at <= now
     lines = [
         "🍲 <b>" + t._("Shared dinner, {when}").format(when=when(t, view)) + "</b>",
-        status_text(t, result),
+        t._("This meal is cancelled.") if meal.cancelled else status_text(t, result),
     ]
     rows: list[list[tuple[str, str]]] = []
     if row is not None and row.status in ("pending", "confirmed", "waiting", "offered"):
@@ -129,11 +168,13 @@ def card(t: Translator, result: Result) -> tuple[str, InlineKeyboardMarkup]:
         if row.status == "offered":
             rows.append([(t._("✅ Yes, I will come"), f"meal:acc:{mid}"),
                          (t._("No, give it on"), f"meal:rej:{mid}")])
-        if not view.meal.cancelled:
+        if not meal.cancelled and not started:
             guest_row = []
-            if row.guests < MAX_GUESTS:
+            if closed:
+                pass  # more or fewer guests after the deadline: by phone
+            elif row.guests < MAX_GUESTS:
                 guest_row.append((t._("➕ Guest"), f"meal:g:{mid}:{row.guests + 1}"))
-            if row.guests > 0:
+            if row.guests > 0 and not closed:
                 guest_row.append((t._("➖ Guest"), f"meal:g:{mid}:{row.guests - 1}"))
             if guest_row:
                 rows.append(guest_row)
@@ -142,28 +183,43 @@ def card(t: Translator, result: Result) -> tuple[str, InlineKeyboardMarkup]:
             rows += [toggles[:2], toggles[2:]]
             if "allergy" in row.diet:
                 rows.append([(t._("✏️ Write what you are allergic to"), f"meal:note:{mid}")])
-            rows.append([(t._("❌ Cancel my sign-up"), f"meal:x:{mid}")])
-    elif not view.meal.cancelled and (row is None or row.status != "declined"):
+            if not closed or row.status == "waiting":
+                rows.append([(t._("❌ Cancel my sign-up"), f"meal:x:{mid}")])
+            if closed:
+                lines.append("")
+                lines.append(call_line(t, phone))
+    elif not meal.cancelled and not closed and (row is None or row.status != "declined"):
         rows.append([(t._("✍️ Sign up"), f"meal:su:{mid}")])
     rows.append([(t._("⬅️ All meals"), "meal:list")])
     return "\n".join(lines), kb(rows)
 
 
-def table_text(t: Translator, table: Table, *, final: bool = False) -> str:
+def _units(t: Translator, text: str) -> int:
+    """Telegram's length of ``text`` as it is sent (UTF-16 units, right-to-left marks too)."""
+    return len(t.bidi(text).encode("utf-16-le")) // 2
+
+
+def table_pages(t: Translator, table: Table, *, final: bool = False) -> list[str]:
+    """The list of one meal as one or more messages, each below Telegram's limit.
+
+    A long waiting list (or many long names and notes) never makes the list fail: it is cut
+    between people into pages; every page repeats the heading and says which page it is.
+    """
     view = table.view
-    head = t._("Final list for the shared dinner, {when}") if final else t._(
+    head_text = t._("Final list for the shared dinner, {when}") if final else t._(
         "Shared dinner, {when}")
-    lines = ["🍽 <b>" + head.format(when=when(t, view)) + "</b>"]
+    head = ["🍽 <b>" + head_text.format(when=when(t, view)) + "</b>"]
     if view.meal.cancelled:
-        lines.append(t._("This meal is cancelled."))
-    lines.append(t._("{taken} of {cap} seats taken, {free} left.").format(
+        head.append(t._("This meal is cancelled."))
+    head.append(t._("{taken} of {cap} seats taken, {free} left.").format(
         taken=view.taken, cap=view.cap, free=view.free))
     if table.diets:
-        lines.append(t._("Food: {counts}").format(counts=t.join(
+        head.append(t._("Food: {counts}").format(counts=t.join(
             f"{n} {t._(DIET_LABELS[code])}" for code, n in table.diets.items())))
-    lines.append("")
+    head.append("")
+    body: list[tuple[bool, str]] = []  # (on the waiting list, line)
     if not table.seated:
-        lines.append(t._("Nobody has signed up yet."))
+        body.append((False, t._("Nobody has signed up yet.")))
     for number, row in enumerate(table.seated, 1):
         mark = {"pending": "⏳", "confirmed": "✅", "offered": "📨"}.get(row.status, "")
         extra = []
@@ -174,33 +230,76 @@ def table_text(t: Translator, table: Table, *, final: bool = False) -> str:
             extra.append(diet)
         if row.attended is not None:
             extra.append(t._("came") if row.attended else t._("did not come"))
-        lines.append(f"{number}. {mark} {person_label(t, row)}"
-                     + (f" ({'; '.join(extra)})" if extra else ""))
+        body.append((False, f"{number}. {mark} {person_label(t, row)}"
+                     + (f" ({'; '.join(extra)})" if extra else "")))
     if table.waiting:
-        lines.append("")
-        lines.append(t._("Waiting list:"))
+        body.append((False, ""))
+        body.append((True, t._("Waiting list:")))
         for number, row in enumerate(table.waiting, 1):
             guests = f" +{row.guests}" if row.guests else ""
-            lines.append(f"{number}. {person_label(t, row)}{guests}")
-    lines.append("")
-    lines.append(t._("⏳ received, ✅ confirmed, 📨 seat offered"))
-    return "\n".join(lines)
+            body.append((True, f"{number}. {person_label(t, row)}{guests}"))
+    foot = ["", t._("⏳ received, ✅ confirmed, 📨 seat offered")]
+    continued = t._("Waiting list (continued):")
+    # Room for the page marker and a repeated "waiting list" heading on every page.
+    fixed = _units(t, "\n".join(head + foot)) + _units(t, continued) + 40
+    chunks: list[list[str]] = [[]]
+    size = fixed
+    for waiting, line in body:
+        units = _units(t, line) + 1
+        if chunks[-1] and size + units > PAGE_BUDGET:
+            chunks.append([continued] if waiting and line != t._("Waiting list:") else [])
+            size = fixed
+            if not line:
+                continue  # no blank line at the top of a page
+        chunks[-1].append(line)
+        size += units
+    pages = []
+    for number, chunk in enumerate(chunks, 1):
+        top = list(head)
+        if len(chunks) > 1:
+            top[0] += " " + t._("(page {page} of {pages})").format(
+                page=number, pages=len(chunks))
+        pages.append("\n".join(top + chunk + foot))
+    return pages
 
 
-def table_markup(t: Translator, table: Table, person: Person, now: datetime
-                 ) -> InlineKeyboardMarkup:
+def table_text(t: Translator, table: Table, *, final: bool = False, page: int = 0) -> str:
+    """One page of the list (the first by default; see :func:`table_pages`)."""
+    pages = table_pages(t, table, final=final)
+    return pages[max(0, min(page, len(pages) - 1))]
+
+
+def plain_name(t: Translator, row: SignupRow) -> str:
+    """A name for a button label (no HTML there)."""
+    return row.name or t._("anonymous {number}").format(number=row.user_id)
+
+
+def table_markup(t: Translator, table: Table, person: Person, now: datetime, page: int = 0,
+                 pages: int = 1) -> InlineKeyboardMarkup:
     mid = table.view.meal.id
     rows: list[list[tuple[str, str]]] = []
     pending = [r for r in table.seated if r.status == "pending"]
     started = table.view.meal.starts_at <= now
+    if pages > 1:
+        nav = []
+        if page > 0:
+            nav.append((t._("⬅️ Previous page"), f"meal:tp:{mid}:{page - 1}"))
+        if page < pages - 1:
+            nav.append((t._("Next page ➡️"), f"meal:tp:{mid}:{page + 1}"))
+        rows.append(nav)
     for row in pending[:10]:
-        label = row.name or t._("anonymous {number}").format(number=row.user_id)
+        label = plain_name(t, row)
         rows.append([(t._("✅ {name}").format(name=label), f"meal:ok:{row.id}"),
                      (t._("✖️ {name}").format(name=label), f"meal:no:{row.id}")])
     if len(pending) > 1:
         rows.append([(t._("✅ Confirm everyone"), f"meal:oka:{mid}")])
+    if not table.view.meal.cancelled and not started and (table.seated or table.waiting):
+        rows.append([(t._("✖️ Take someone off the list"), f"meal:vxl:{mid}:0")])
     if not table.view.meal.cancelled:
         rows.append([(t._("➕ Add someone without Telegram"), f"meal:add:{mid}")])
+    for other, count in table.pending_elsewhere[:3]:
+        rows.append([(t._("⏳ {date}: {n} to confirm").format(
+            date=t.date(other.meal.starts_at, "EEE d MMM"), n=count), f"meal:t:{other.meal.id}")])
     room = table.view.meal.room
     rows.append([(t._("🙋 Who came?"), f"meal:att:{mid}"),
                  (t._("📅 Other meals"), f"meal:tlr:{room}")])
@@ -210,8 +309,49 @@ def table_markup(t: Translator, table: Table, person: Person, now: datetime
     if person.role == COORDINATOR:
         rows.append([(t._("🔢 Seats for all meals"), f"meal:rcap:{room}"),
                      (t._("🏠 Other room"), "meal:rooms")])
-    rows.append([(t._("🔄 Refresh"), f"meal:t:{mid}"), (t._("⬅️ Menu"), "menu:main")])
+    rows.append([(t._("🔄 Refresh"), f"meal:tp:{mid}:{page}" if page else f"meal:t:{mid}"),
+                 (t._("⬅️ Menu"), "menu:main")])
     return kb(rows)
+
+
+def pick_text(t: Translator, table: Table, page: int) -> tuple[str, InlineKeyboardMarkup, int]:
+    """Whom to take off the list: everyone signed up or waiting, a page of names at a time."""
+    mid = table.view.meal.id
+    people = [*table.seated, *table.waiting]
+    pages = max(1, -(-len(people) // PICK_PAGE))
+    page = max(0, min(page, pages - 1))
+    marks = {"pending": "⏳", "confirmed": "✅", "offered": "📨", "waiting": "🕐"}
+    rows: list[list[tuple[str, str]]] = []
+    for row in people[page * PICK_PAGE:(page + 1) * PICK_PAGE]:
+        rows.append([(f"✖️ {marks.get(row.status, '')} {plain_name(t, row)}",
+                      f"meal:vx:{row.id}")])
+    if pages > 1:
+        nav = []
+        if page > 0:
+            nav.append((t._("⬅️ Previous page"), f"meal:vxl:{mid}:{page - 1}"))
+        if page < pages - 1:
+            nav.append((t._("Next page ➡️"), f"meal:vxl:{mid}:{page + 1}"))
+        rows.append(nav)
+    rows.append([(t._("⬅️ Back to the list"), f"meal:t:{mid}")])
+    text = t._("Whom do you take off the list for {when}? Tap the name. "
+               "🕐 = on the waiting list.").format(when=when(t, table.view))
+    if pages > 1:
+        text += " " + t._("(page {page} of {pages})").format(page=page + 1, pages=pages)
+    return text, kb(rows), page
+
+
+def reason_text(t: Translator, view: MealView, row: SignupRow) -> tuple[str, InlineKeyboardMarkup]:
+    """Why the volunteer takes this person off: short reasons, shown to them in their language."""
+    text = t._("Take {name} off the list for {when}? Choose the reason.").format(
+        name=person_label(t, row), when=when(t, view))
+    if row.telegram_id is not None:
+        text += "\n" + t._("They get a message with the reason.")
+    text += "\n\n" + "\n".join(f"{t._(label)}: “{t._(sentence)}”"
+                                 for label, sentence in CANCEL_REASONS)
+    rows = [[(t._(label), f"meal:vxr:{row.id}:{i}")] for i, (label, _) in
+            enumerate(CANCEL_REASONS)]
+    rows.append([(t._("⬅️ Back"), f"meal:vxl:{view.meal.id}:0")])
+    return text, kb(rows)
 
 
 OUTCOME_TEXT = {
@@ -267,12 +407,37 @@ def notice_text(t: Translator, notice: Notice, view: MealView) -> tuple[str, Inl
     if notice.kind == "cancelled":
         return t._("Sorry: the shared dinner on {when} is cancelled.").format(when=meal), \
             kb([[(t._("⬅️ All meals"), "meal:list")]])
-    return t._("Reminder: today is the shared dinner, {when}. See you!").format(
-        when=meal), open_card
+    if notice.kind == "removed":
+        return t._("A volunteer took you off the list for the shared dinner on {when}. "
+                   "{reason}").format(when=meal, reason=escape(t._(notice.data["reason"]))), \
+            kb([[(t._("⬅️ All meals"), "meal:list")]])
+    return reminder_text(t, notice, view), open_card
+
+
+def reminder_text(t: Translator, notice: Notice, view: MealView) -> str:
+    """The 09:00 reminder says where each person stands; "see you" only to a confirmed seat."""
+    meal = when(t, view)
+    status = notice.data.get("status", "confirmed")
+    if status == "pending":
+        return t._("Reminder: today is the shared dinner, {when}. Your sign-up is not "
+                   "confirmed yet. A volunteer will look at it today. You do not need to do "
+                   "anything. You get a message when it is confirmed.").format(when=meal)
+    if status == "waiting":
+        return t._("Reminder: today is the shared dinner, {when}. The meal is full. You are on "
+                   "the waiting list, place {place}. If a seat frees up, I will send you a "
+                   "message.").format(when=meal, place=notice.data.get("place") or 1)
+    return t._("Reminder: today is the shared dinner, {when}. Your seat is confirmed. "
+               "See you!").format(when=meal)
+
+
+#: Notices after which the person's own card is out of date (it is edited in place).
+CARD_CHANGES = ("confirmed", "declined", "offer", "offer_expired", "waitlisted", "cancelled",
+                "removed")
 
 
 async def send_notices(app: Any, services: Any, notices: list[Notice]) -> None:
-    """Tell each person what changed for them, in their own language."""
+    """Tell each person what changed for them, in their own language, and bring their own
+    card up to date (edited in place), so no old text or dead buttons stay behind."""
     views: dict[int, MealView | None] = {}
     for notice in notices:
         if notice.meal_id not in views:
@@ -281,20 +446,88 @@ async def send_notices(app: Any, services: Any, notices: list[Notice]) -> None:
         person = await services.users.by_id(notice.user_id)
         if view is None or person is None:
             continue
+        if notice.kind == "reminder":
+            notice = await _current_reminder(services, person, notice)
+            if notice is None:
+                continue
+        # Sent on the bot's own: a short Telegram error keeps it for a later tick.
+        retry = Retry(f"meal:{notice.kind}", notice.meal_id, expires_at=view.meal.starts_at)
         try:
-            await notify(app, person, lambda t, n=notice, v=view: notice_text(t, n, v))
+            await notify(app, person, lambda t, n=notice, v=view: notice_text(t, n, v),
+                         retry=retry)
         except Exception:  # one failing message never stops the others
             log.exception("could not send a meal notice")
+    await refresh_cards(app, services, [(n.user_id, n.meal_id) for n in notices
+                                        if n.kind in CARD_CHANGES])
+
+
+async def _current_reminder(services: Any, person: Person, notice: Notice) -> Notice | None:
+    """The reminder as things stand when it is sent (a volunteer may have confirmed since)."""
+    result = await services.meals.my_signup(person, notice.meal_id)
+    row = result.signup
+    if row is None or row.status not in ("pending", "confirmed", "waiting"):
+        return None
+    return Notice(notice.user_id, notice.kind, notice.meal_id,
+                  {"status": row.status, "place": result.place})
+
+
+async def refresh_cards(app: Any, services: Any, pairs: list[tuple[int, int]],
+                        now: datetime | None = None, skip: tuple[int, int] | None = None
+                        ) -> None:
+    """Edit each (user id, meal id)'s remembered cards to what is true ``now`` (except the
+    message ``skip`` = (chat id, message id), which the caller has just drawn)."""
+    seen: set[tuple[int, int]] = set()
+    unique = [p for p in pairs if not (p in seen or seen.add(p))]
+    for found, user_id, meal_id in await services.meals.cards_of(unique):
+        if skip == (found.chat_id, found.message_id):
+            continue
+        person = await services.users.by_id(user_id)
+        if person is None or person.telegram_id is None:
+            continue
+        result = await services.meals.my_signup(person, meal_id)
+        if result.view is None:
+            continue
+        t = translator(person.language)
+        room = services.config.room(result.view.meal.room)
+        text, markup = card(t, result, now or services.clock.now(), room.phone if room else "")
+        try:
+            await app.bot.edit_message_text(t.bidi(text), chat_id=found.chat_id,
+                                            message_id=found.message_id, reply_markup=markup)
+        except BadRequest as exc:
+            if "not modified" not in exc.message:
+                # Deleted, or too old to edit: forget it; the next card they open is fresh.
+                await services.meals.untrack_card(found.chat_id, found.message_id)
+        except Exception:  # a card that cannot be edited never stops the others
+            log.exception("could not update a meal card")
 
 
 
 
 async def show_card(update: Update, context: BotContext, result: Result) -> None:
+    """Show the resident their card and remember the message, to keep it up to date."""
     if result.view is None:
         await refuse(update, context, result.outcome)
         return
-    text, markup = card(context.t, result)
-    await reply(update, context, text, markup)
+    room = context.services.config.room(result.view.meal.room)
+    text, markup = card(context.t, result, context.services.clock.now(),
+                        room.phone if room else "")
+    message = await reply(update, context, text, markup)
+    if message is not None and result.signup is not None:
+        await context.services.meals.track_card(result.signup.id, message.chat_id,
+                                                message.message_id)
+        if result.outcome is not Outcome.ALREADY and context.person is not None:
+            # Their older cards of this meal (an offer accepted from the message below it).
+            await refresh_cards(context.application, context.services,
+                                [(context.person.id, result.view.meal.id)],
+                                skip=(message.chat_id, message.message_id))
+
+
+async def leave_card(update: Update, context: BotContext) -> None:
+    """The message a button sat on is about to show something else: it is no card any more."""
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        await context.services.meals.untrack_card(query.message.chat.id,
+                                                  query.message.message_id)
 
 
 async def refuse(update: Update, context: BotContext, outcome: Outcome) -> None:

@@ -19,8 +19,10 @@ from bot.handlers.common import (
 )
 from bot.handlers.meals.render import (
     diet_text,
+    leave_card,
     outcome_text,
     person_label,
+    refresh_cards,
     refuse,
     seats_line,
     send_notices,
@@ -83,19 +85,28 @@ async def meals_list(update: Update, context: BotContext) -> None:
     lines.append(t._("Sign up before {time} on the day of the meal.").format(
         time=t.time(room.meal_signup_deadline)))
     rows.append([(t._("⬅️ Menu"), "menu:main")])
+    await leave_card(update, context)
     await reply(update, context, "\n".join(lines), kb(rows),
                 edit=update.callback_query is not None)
 
 
 
 
-async def after(update: Update, context: BotContext, result: Result) -> None:
-    """Show the resident's card (or refuse) and tell others what changed."""
+async def after(update: Update, context: BotContext, result: Result,
+                already: str | None = None) -> None:
+    """Show the resident's card (or refuse) and tell others what changed.
+
+    A repeat (``ALREADY``: a double tap, the old button after a restart) changes nothing: a
+    short pop-up says so (``already``, if given) and the card shows how things stand.
+    """
     if result.outcome in (Outcome.OK, Outcome.WAITLISTED, Outcome.ALREADY, Outcome.NO_SEATS,
                           Outcome.CANCELLED) and result.view is not None:
         if result.outcome is Outcome.NO_SEATS and update.callback_query is not None:
             await safe_answer(update.callback_query, outcome_text(context.t, result.outcome),
                               alert=True)
+        if (result.outcome is Outcome.ALREADY and already is not None
+                and update.callback_query is not None):
+            await safe_answer(update.callback_query, already)
         await show_card(update, context, result)
     else:
         await refuse(update, context, result.outcome)
@@ -117,7 +128,8 @@ async def my_signup(update: Update, context: BotContext, meal_id: int) -> None:
 
 async def set_guests(update: Update, context: BotContext, meal_id: int, guests: int) -> None:
     await after(update, context,
-                 await context.services.meals.set_guests(context.person, meal_id, guests))
+                await context.services.meals.set_guests(context.person, meal_id, guests),
+                already=context.t._("That was already done."))
 
 
 async def toggle_diet(update: Update, context: BotContext, meal_id: int, code: str) -> None:
@@ -160,6 +172,7 @@ async def ask_cancel(update: Update, context: BotContext, meal_id: int) -> None:
     if result.view is None or result.signup is None:
         await refuse(update, context, result.outcome)
         return
+    await leave_card(update, context)
     await reply(update, context, t._("Do you want to cancel your sign-up for {when}?").format(
         when=when(t, result.view)), kb([[(t._("Yes, cancel"), f"meal:xy:{meal_id}")],
                                         [(t._("No, keep my sign-up"), f"meal:me:{meal_id}")]]))
@@ -168,11 +181,17 @@ async def ask_cancel(update: Update, context: BotContext, meal_id: int) -> None:
 async def cancel(update: Update, context: BotContext, meal_id: int) -> None:
     t = context.t
     result = await context.services.meals.cancel(context.person, meal_id)
-    if result.outcome is Outcome.OK and result.view is not None:
+    if result.outcome in (Outcome.OK, Outcome.ALREADY) and result.view is not None:
+        if result.outcome is Outcome.ALREADY and update.callback_query is not None:
+            # "Yes, cancel" twice: one change, one notice; the repeat only hears it is done.
+            await safe_answer(update.callback_query, t._("Your sign-up is cancelled."))
+        await leave_card(update, context)
         await reply(update, context, t._("Your sign-up for {when} is cancelled. Thank you for "
                                          "letting us know!").format(when=when(t, result.view)),
                     kb([[(t._("⬅️ All meals"), "meal:list")]]))
         await send_notices(context.application, context.services, result.notices)
+        await refresh_cards(context.application, context.services,
+                            [(context.person.id, meal_id)])  # older cards of this sign-up
     else:
         await refuse(update, context, result.outcome)
 
@@ -180,9 +199,15 @@ async def cancel(update: Update, context: BotContext, meal_id: int) -> None:
 async def answer_offer(update: Update, context: BotContext, meal_id: int, accept: bool) -> None:
     t = context.t
     result = await context.services.meals.answer_offer(context.person, meal_id, accept)
-    if result.outcome is Outcome.CANCELLED and result.view is not None:
+    refused = result.signup is not None and result.signup.status == "cancelled"
+    if result.view is not None and (result.outcome is Outcome.CANCELLED or (
+            result.outcome is Outcome.ALREADY and refused)):
+        await leave_card(update, context)
         await reply(update, context, t._("Thank you. The seat goes to the next person."),
                     kb([[(t._("⬅️ All meals"), "meal:list")]]))
         await send_notices(context.application, context.services, result.notices)
+        await refresh_cards(context.application, context.services,
+                            [(context.person.id, meal_id)])  # older cards of this sign-up
         return
-    await after(update, context, result)
+    await after(update, context, result,
+                already=t._("You already said yes: the seat is yours."))

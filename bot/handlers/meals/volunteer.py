@@ -18,12 +18,16 @@ from bot.handlers.common import (
     stale_button,
 )
 from bot.handlers.meals.render import (
+    CANCEL_REASONS,
     DECLINE_REASONS,
     outcome_text,
+    pick_text,
+    plain_name,
+    reason_text,
     refuse,
     send_notices,
     table_markup,
-    table_text,
+    table_pages,
     when,
 )
 from bot.services.meals import (
@@ -31,6 +35,7 @@ from bot.services.meals import (
     Result,
 )
 from bot.services.users import VOLUNTEER
+from bot.store.meals import ACTIVE
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +44,7 @@ log = logging.getLogger(__name__)
 
 
 async def show_table(update: Update, context: BotContext, meal_id: int | None,
-                      room: str | None = None) -> None:
+                     room: str | None = None, page: int = 0) -> None:
     person, t = context.person, context.t
     assert person is not None
     services = context.services
@@ -55,9 +60,10 @@ async def show_table(update: Update, context: BotContext, meal_id: int | None,
     if table is None:
         await refuse(update, context, outcome)
         return
-    markup = table_markup(t, table, person, services.clock.now())
-    await reply(update, context, table_text(t, table), markup,
-                edit=update.callback_query is not None)
+    pages = table_pages(t, table)
+    page = max(0, min(page, len(pages) - 1))  # the list may have shrunk since
+    markup = table_markup(t, table, person, services.clock.now(), page, len(pages))
+    await reply(update, context, pages[page], markup, edit=update.callback_query is not None)
 
 
 @requires(VOLUNTEER)
@@ -67,6 +73,74 @@ async def table_command(update: Update, context: BotContext) -> None:
 
 async def table_of(update: Update, context: BotContext, meal_id: int) -> None:
     await show_table(update, context, meal_id)
+
+
+async def table_page(update: Update, context: BotContext, meal_id: int, page: int) -> None:
+    """Another page of a long list (a page beyond the end shows the last one)."""
+    if page < 0:
+        await stale_button(update, context)
+        return
+    await show_table(update, context, meal_id, page=page)
+
+
+# --- taking someone off the list ----------------------------------------------------------
+
+
+async def pick_signup(update: Update, context: BotContext, meal_id: int, page: int) -> None:
+    """Whom to take off the list: every sign-up, confirmed, without Telegram or waiting."""
+    person, t = context.person, context.t
+    assert person is not None
+    if page < 0:
+        await stale_button(update, context)
+        return
+    outcome, table = await context.services.meals.table(person, meal_id)
+    if table is None:
+        await refuse(update, context, outcome)
+        return
+    if table.view.meal.starts_at <= context.services.clock.now():
+        await refuse(update, context, Outcome.PAST)
+        return
+    text, markup, _page = pick_text(t, table, page)
+    await reply(update, context, text, markup)
+
+
+async def pick_reason(update: Update, context: BotContext, signup_id: int) -> None:
+    person, t = context.person, context.t
+    assert person is not None
+    found = await context.services.meals.managed_signup(person, signup_id)
+    if found.outcome is not Outcome.OK or found.view is None or found.signup is None:
+        await refuse(update, context, found.outcome)
+        return
+    if found.signup.status not in ACTIVE:
+        await safe_answer(update.callback_query,  # type: ignore[arg-type]
+                          t._("{name} is no longer on the list.").format(
+                              name=plain_name(t, found.signup)))
+        await show_table(update, context, found.view.meal.id)
+        return
+    text, markup = reason_text(t, found.view, found.signup)
+    await reply(update, context, text, markup)
+
+
+async def cancel_signup(update: Update, context: BotContext, signup_id: int, index: int
+                        ) -> None:
+    """The final tap: the sign-up is cancelled with this reason (a repeat changes nothing)."""
+    if not 0 <= index < len(CANCEL_REASONS):
+        await stale_button(update, context)
+        return
+    t = context.t
+    reason = CANCEL_REASONS[index][1]  # the msgid: the resident reads it in their language
+    result = await context.services.meals.cancel_signup(context.person, signup_id, reason)
+    if result.outcome is Outcome.OK and result.signup is not None and (
+            update.callback_query is not None):
+        await safe_answer(update.callback_query, t._("{name} is off the list.").format(
+            name=plain_name(t, result.signup)))
+    if result.outcome is Outcome.ALREADY and result.signup is not None and (
+            update.callback_query is not None):
+        await safe_answer(update.callback_query, t._("{name} is no longer on the list.").format(
+            name=plain_name(t, result.signup)))
+        await show_table(update, context, result.signup.meal_id)
+        return
+    await volunteer_done(update, context, result, None)
 
 
 @requires(VOLUNTEER)

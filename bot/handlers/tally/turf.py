@@ -12,7 +12,16 @@ from telegram import Update
 
 from bot.categories import CATEGORIES
 from bot.context import BotContext
-from bot.handlers.common import END, MAX_TEXT, kb, reply, requires, safe_answer, stale_button
+from bot.handlers.common import (
+    END,
+    MAX_TEXT,
+    is_button_int,
+    kb,
+    reply,
+    requires,
+    safe_answer,
+    stale_button,
+)
 from bot.handlers.tally.helpers import (
     CODE,
     COUNT,
@@ -148,7 +157,7 @@ async def _from_button(update: Update, context: BotContext, prefix: str, extra: 
     not numbers) is a stale button; a day or activity the service refuses gets its reason.
     """
     parts = split_data(update.callback_query.data, prefix, 2 + extra)  # type: ignore[union-attr]
-    if parts is None or (numeric and not all(p.isdigit() for p in parts[2:])):
+    if parts is None or (numeric and not all(p.isdigit() and is_button_int(p) for p in parts[2:])):
         await stale_button(update, context)
         return None
     activity = await _resolve(update, context, parts[0], parts[1])

@@ -6,9 +6,10 @@ import io
 import logging
 from html import escape
 
-from telegram.error import BadRequest, Forbidden
+from telegram.error import TelegramError
 
 from bot.handlers.common import send_safely
+from bot.handlers.delivery import Retry
 from bot.i18n import Translator, translator
 from bot.services.tally import WeeklySummary
 from bot.services.tally_chart import chart_png
@@ -56,7 +57,9 @@ async def tick(app, now) -> None:
                 continue
             t = translator(person.language)
             sent = await send_safely(app, person.telegram_id,
-                                     t.bidi(summary_text(t, summary, room.name)))
+                                     t.bidi(summary_text(t, summary, room.name)),
+                                     retry=Retry("tally:week",
+                                                 f"{summary.room}:{summary.week.key}"))
             if sent is None:
                 continue
             png = chart_png(t, t._("{room}: so far this year").format(room=room.name),
@@ -65,7 +68,7 @@ async def tick(app, now) -> None:
                 await app.bot.send_photo(person.telegram_id, photo=io.BytesIO(png),
                                          caption=t.bidi(t._("Green: on track. Orange: behind "
                                                             "the pace for the target.")))
-            except (Forbidden, BadRequest) as exc:
+            except TelegramError as exc:  # the text went out; the chart is an extra
                 log.info("could not send the tally chart: %s", exc)
 
 

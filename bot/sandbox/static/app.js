@@ -28,7 +28,12 @@ const TEXTS = {
     photoMissing: "📷 Foto",
     weekly_post: "weekprogramma",
     belronde: "belronde",
-    meal_deadline: "aanmelden eten sluit",
+    belronde_escalation: "belronde: niemand belde",
+    belronde_notice: "belronde: melding van de nacht",
+    announcement: "gepland bericht",
+    meal_reminder: "herinnering eettafel",
+    meal_deadline: "aanmelden eettafel sluit",
+    allRooms: "alle BuurtWerkKamers",
     ran: "Gedaan: ",
     failed: "Dat lukte niet: ",
     offline: "verbinding weg…",
@@ -58,7 +63,12 @@ const TEXTS = {
     photoMissing: "📷 Photo",
     weekly_post: "weekly programme",
     belronde: "belronde",
-    meal_deadline: "meal sign-up closes",
+    belronde_escalation: "belronde: nobody called",
+    belronde_notice: "belronde: notice from the night",
+    announcement: "planned announcement",
+    meal_reminder: "shared dinner reminder",
+    meal_deadline: "shared dinner sign-up closes",
+    allRooms: "all BuurtWerkKamers",
     ran: "Done: ",
     failed: "That did not work: ",
     offline: "connection lost…",
@@ -191,12 +201,24 @@ function makePane(index) {
   node.querySelector(".photo-btn").addEventListener("click", () => pane.photoInput.click());
   pane.photoInput.addEventListener("change", () => sendPhoto(pane));
   node.querySelector(".start").addEventListener("click", () => sendText(pane, "/start"));
+  // A /command in a bot message is tappable, as in Telegram: tapping sends it.
+  pane.chat.addEventListener("click", (event) => {
+    const link = event.target.closest("a.cmd");
+    if (!link || !pane.chat.contains(link)) return;
+    event.preventDefault();
+    sendText(pane, link.dataset.command);
+  });
   return pane;
 }
 
 async function sendText(pane, text) {
   pane.commands.hidden = true;
   try { await postJSON(`/demo/api/chat/${pane.userId}/send`, { text }); }
+  catch (error) { showToast(pane, T.failed + error.message); }
+}
+
+async function shareContact(pane) {
+  try { await postJSON(`/demo/api/chat/${pane.userId}/contact`, {}); }
   catch (error) { showToast(pane, T.failed + error.message); }
 }
 
@@ -295,8 +317,10 @@ function renderReplyKeyboard(pane, rows) {
   pane.replyKb.hidden = !rows || !rows.length;
   for (const row of rows || []) {
     const rowNode = el("div", { class: "kb-row" });
-    for (const label of row) {
-      rowNode.append(el("button", { type: "button", dir: "auto", onclick: () => sendText(pane, label) }, label));
+    for (const button of row) {
+      // "contact": Telegram's "share my phone number" button sends a contact, not its label.
+      const press = button.kind === "contact" ? () => shareContact(pane) : () => sendText(pane, button.text);
+      rowNode.append(el("button", { type: "button", dir: "auto", class: `reply-${button.kind}`, onclick: press }, button.text));
     }
     pane.replyKb.append(rowNode);
   }
@@ -360,7 +384,7 @@ function renderClock(clock) {
   document.getElementById("clock-now").textContent = CLOCK_FORMAT.format(new Date(clock.now));
   const next = clock.next || [];
   const label = next.length
-    ? `${CLOCK_FORMAT.format(new Date(next[0].at))}: ${next.map((m) => `${T[m.kind]} ${m.room_name}`).join(", ")}`
+    ? `${CLOCK_FORMAT.format(new Date(next[0].at))}: ${next.map((m) => `${T[m.kind] || m.kind} ${m.room_name || T.allRooms}`).join(", ")}`
     : "";
   document.getElementById("clock-next").textContent = label;
   document.getElementById("clock-jump").disabled = !next.length;

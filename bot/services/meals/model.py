@@ -54,7 +54,9 @@ class Notice:
     """Something to tell a person after the transaction: ``kind`` picks the text."""
 
     user_id: int
-    kind: str  # confirmed, declined, offer, offer_expired, waitlisted, cancelled, reminder
+    #: confirmed, declined, offer, offer_expired, waitlisted, cancelled (the meal),
+    #: removed (a volunteer cancelled the sign-up), reminder
+    kind: str
     meal_id: int
     data: dict[str, Any] = field(default_factory=dict)
 
@@ -88,6 +90,8 @@ class Table:
     seated: list[SignupRow]
     waiting: list[SignupRow]
     diets: dict[str, int]
+    #: Other coming meals of the room with sign-ups waiting for confirmation: (meal, count).
+    pending_elsewhere: list[tuple[MealView, int]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ class MealPrivacy(MealCore):
     async def _erase(self, conn: aiosqlite.Connection, user_id: int) -> None:
         """Forget diets and notes; leave coming meals (the tick offers the seat on)."""
         now = self.now()
+        await store.forget_cards_of_user(conn, user_id)
         await conn.execute(
             "UPDATE meal_signups SET diet = '', diet_note = NULL, reason = NULL WHERE user_id = ?",
             (user_id,),

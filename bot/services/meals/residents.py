@@ -128,6 +128,37 @@ class MealResidents(MealWaitlist):
                 return Result(Outcome.NOT_SIGNED_UP, await self._view(conn, meal))
             return await self._result(conn, meal, row.id, Outcome.OK)
 
+    # --- the resident's card ------------------------------------------------------------
+
+    async def track_card(self, signup_id: int, chat_id: int, message_id: int) -> None:
+        """Remember which message shows this sign-up's card, to edit it on every change."""
+        async with self.db.transaction() as conn:
+            await store.track_card(conn, signup_id, chat_id, message_id, self.now())
+
+    async def untrack_card(self, chat_id: int, message_id: int) -> None:
+        async with self.db.transaction() as conn:
+            await store.untrack_message(conn, chat_id, message_id)
+
+    async def cards_of(
+        self, pairs: list[tuple[int, int]]
+    ) -> list[tuple[store.CardRow, int, int]]:
+        """The tracked cards of (user id, meal id) pairs: (card, user id, meal id)."""
+        out = []
+        async with self.db.transaction() as conn:
+            for user_id, meal_id in pairs:
+                row = await store.signup_of(conn, meal_id, user_id)
+                if row is None:
+                    continue
+                for found in await store.cards(conn, [row.id]):
+                    out.append((found, user_id, meal_id))
+        return out
+
+    async def active_people(self, meal_id: int) -> list[int]:
+        """User ids with an active sign-up for the meal (their cards change at the deadline)."""
+        async with self.db.transaction() as conn:
+            return [row.user_id for row in await store.signups(conn, meal_id)
+                    if row.status in store.ACTIVE and row.telegram_id is not None]
+
     async def my_signups(self, person: Person) -> dict[int, SignupRow]:
         """meal id → my sign-up, for the coming meals list."""
         async with self.db.transaction() as conn:
@@ -144,6 +175,9 @@ class MealResidents(MealWaitlist):
             outcome, meal, row = await self._own_signup(conn, person, meal_id)
             if meal is None or row is None:
                 return Result(outcome)
+            if guests == row.guests:
+                # A double tap, or the same button pressed again: nothing to change.
+                return await self._result(conn, meal, row.id, Outcome.ALREADY)
             extra = guests - row.guests
             if row.status in SEATED and extra > 0:
                 view = await self._view(conn, meal)
@@ -199,6 +233,11 @@ class MealResidents(MealWaitlist):
         async with self.db.transaction() as conn:
             outcome, meal, row = await self._own_signup(conn, person, meal_id, deadline=False)
             if meal is None or row is None:
+                if outcome is Outcome.NOT_SIGNED_UP and meal is not None:
+                    gone = await store.signup_of(conn, meal_id, person.id)
+                    if gone is not None and gone.status == "cancelled":
+                        # "Yes, cancel" pressed twice (or again after a restart).
+                        return await self._result(conn, meal, gone.id, Outcome.ALREADY)
                 return Result(outcome, None if meal is None else await self._view(conn, meal))
             if row.status in SEATED and meal.deadline_at <= now:
                 return Result(Outcome.CLOSED, await self._view(conn, meal), row)
@@ -215,6 +254,12 @@ class MealResidents(MealWaitlist):
             if outcome is not Outcome.OK or meal is None:
                 return Result(outcome)
             row = await store.signup_of(conn, meal_id, person.id)
+            if row is not None and row.status in ("pending", "confirmed"):
+                # Accepted already (a double tap, or the old button after a restart): the
+                # seat is theirs; a late "no" on the old offer does not give it away.
+                return await self._result(conn, meal, row.id, Outcome.ALREADY)
+            if row is not None and not accept and row.status == "cancelled":
+                return await self._result(conn, meal, row.id, Outcome.ALREADY)
             if row is None or row.status != "offered" or (
                 row.offer_expires_at is not None and row.offer_expires_at <= now
             ):

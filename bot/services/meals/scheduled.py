@@ -60,8 +60,12 @@ class MealSchedule(MealWaitlist):
                     conn, meal.id, "reminder_sent_at", now
                 ):
                     for row in await store.signups(conn, meal.id):
-                        if row.status in ("pending", "confirmed"):
-                            notices.append(Notice(row.user_id, "reminder", meal.id))
+                        # Each is told where they stand: a seat nobody confirmed yet is not
+                        # "see you tonight", and people waiting hear their place.
+                        if row.status in ("pending", "confirmed", "waiting"):
+                            notices.append(Notice(row.user_id, "reminder", meal.id, {
+                                "status": row.status,
+                                "place": await self._place(conn, row)}))
                 if meal.deadline_at <= now < meal.starts_at + MEAL_LENGTH and (
                     await store.claim_meal_flag(conn, meal.id, "list_sent_at", now)
                 ):

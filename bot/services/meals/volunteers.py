@@ -3,6 +3,7 @@ someone without Telegram, and marking who came (for the participation tally)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -77,7 +78,13 @@ class MealVolunteers(MealWaitlist):
             outcome, meal = await self._managed(conn, volunteer, meal_id)
             if outcome is not Outcome.OK or meal is None:
                 return outcome, None
-            return Outcome.OK, await self._table(conn, meal)
+            table = await self._table(conn, meal)
+            elsewhere = []
+            for other_id, count in await store.pending_counts(conn, meal.room, self.now()):
+                other = await store.get_meal(conn, other_id)
+                if other is not None and other_id != meal.id:
+                    elsewhere.append((await self._view(conn, other), count))
+            return Outcome.OK, replace(table, pending_elsewhere=elsewhere)
 
     async def _table(self, conn: aiosqlite.Connection, meal: MealRow) -> Table:
         rows = await store.signups(conn, meal.id)
@@ -119,6 +126,14 @@ class MealVolunteers(MealWaitlist):
                 conn, room, now - timedelta(days=7), now + timedelta(days=14)
             )
             return await self._views(conn, meals)
+
+    async def managed_signup(self, volunteer: Person, signup_id: int) -> Result:
+        """A sign-up of a meal ``volunteer`` manages, with its meal (or why not)."""
+        async with self.db.transaction() as conn:
+            outcome, meal, row = await self._managed_signup(conn, volunteer, signup_id)
+            if meal is None or row is None:
+                return Result(outcome)
+            return await self._result(conn, meal, row.id, Outcome.OK)
 
     # --- sign-ups ----------------------------------------------------------------------
 
@@ -170,6 +185,36 @@ class MealVolunteers(MealWaitlist):
                                       position=None, offer_expires_at=None)
             await self._record_volunteer(conn, volunteer, meal)
             notices = [Notice(row.user_id, "declined", meal.id, {"reason": reason})]
+            notices += await self._promote(conn, meal, now)
+            return await self._result(conn, meal, row.id, Outcome.OK, notices)
+
+    async def cancel_signup(self, volunteer: Person, signup_id: int, reason: str) -> Result:
+        """A volunteer takes anyone off the list (a phone call, illness), with a reason.
+
+        Any active sign-up of a meal they manage: pending, confirmed, offered, waiting, also
+        someone without Telegram and also after the sign-up deadline, until the meal starts.
+        The freed seat goes to the waiting list as usual; the person (if on Telegram) is told.
+        """
+        reason = " ".join(reason.split())
+        if not reason or len(reason) > MAX_NOTE * 2:
+            return Result(Outcome.INVALID)
+        now = self.now()
+        async with self.db.transaction() as conn:
+            outcome, meal, row = await self._managed_signup(conn, volunteer, signup_id)
+            if meal is None or row is None:
+                return Result(outcome)
+            if row.status not in store.ACTIVE:
+                return await self._result(conn, meal, row.id, Outcome.ALREADY)
+            if meal.cancelled:
+                return Result(Outcome.CANCELLED, await self._view(conn, meal), row)
+            if meal.starts_at <= now:
+                return Result(Outcome.PAST, await self._view(conn, meal), row)
+            await store.update_signup(conn, row.id, now, status="cancelled", reason=reason,
+                                      position=None, offer_expires_at=None)
+            await self._record_volunteer(conn, volunteer, meal)
+            notices = []
+            if row.telegram_id is not None and row.user_id != volunteer.id:
+                notices.append(Notice(row.user_id, "removed", meal.id, {"reason": reason}))
             notices += await self._promote(conn, meal, now)
             return await self._result(conn, meal, row.id, Outcome.OK, notices)
 
