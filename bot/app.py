@@ -33,6 +33,7 @@ from bot.handlers import (
     meals,
     menu,
     onboarding,
+    ops,
     tally,
     volunteers,
 )
@@ -47,7 +48,7 @@ from bot.store.db import Database
 warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
 
 FEATURES = (onboarding, menu, account, volunteers, calendar, meals, help_requests, checkins,
-            announcements, tally)
+            announcements, tally, ops)
 
 
 async def _post_init(app: BuurtApplication) -> None:
@@ -63,7 +64,8 @@ def build_application(
 ) -> BuurtApplication:
     db = Database(config.database)
     services = Services(config, db, clock or Clock())
-    http = ObservedRequest(connection_pool_size=256)
+    # Every answer from the Bot API is "contact with Telegram" for /healthz.
+    http = ObservedRequest(connection_pool_size=256, on_contact=services.ops.saw_telegram)
     builder = (
         ApplicationBuilder()
         .application_class(BuurtApplication, kwargs={"services": services})
@@ -85,6 +87,8 @@ def build_application(
     )
     if rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    builder = builder.get_updates_request(ObservedRequest(
+        connection_pool_size=1, on_contact=services.ops.saw_telegram))
     app: BuurtApplication = builder.build()  # type: ignore[assignment]
     http.before_answer = functools.partial(_drafts_first, app)
     register_handlers(app)

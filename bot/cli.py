@@ -29,8 +29,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("run", help="run the bot against Telegram (long polling)",
-                   description="Run the bot against the Bot API in bot.api_url (long polling).")
+    sub.add_parser("run", help="run the bot against Telegram (long polling or webhook)",
+                   description="Run the bot against the Bot API in bot.api_url: long polling, "
+                   "or a webhook when bot.webhook_url is set; with [web], also /healthz and "
+                   "the calendar feed. Stops gracefully on SIGINT/SIGTERM.")
     demo = sub.add_parser(
         "demo",
         help="run the bot on the built-in sandbox with demo data (no Telegram needed)",
@@ -81,12 +83,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             config = _load(args)
             require_token(config)
-            from bot.app import build_application
+            from bot.runner import run
 
-            app = build_application(config)
-            app.run_polling(allowed_updates=["message", "edited_message", "callback_query",
-                                             "my_chat_member"])
-            return 0
+            return run(config)
         if args.command == "demo":
             from bot.demo import run_demo
 
@@ -104,7 +103,8 @@ def _register_extra_commands() -> None:
     """Import feature CLIs so they can add themselves (calendar, report, backup...)."""
     import importlib
 
-    for module in ("bot.cli_calendar", "bot.cli_report", "bot.cli_backup"):
+    for module in ("bot.cli_calendar", "bot.cli_report", "bot.cli_backup", "bot.cli_doctor",
+                   "bot.cli_qr"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

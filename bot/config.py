@@ -29,9 +29,11 @@ _ROOM_ID = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 # The keys each table may hold. A key outside its set is refused (with a "did you mean"), so a
 # typo such as ``meal_cpa = 10`` fails loudly instead of silently leaving the default in place.
 # A branch adding a setting adds its key here, next to the code that reads it.
-_TOP_KEYS = ("bot", "privacy", "demo", "partners", "rooms")
+_TOP_KEYS = ("bot", "privacy", "demo", "partners", "rooms", "web", "backup")
 _BOT_KEYS = ("token", "api_url", "file_url", "database", "coordinators", "invite_valid_days",
-             "programme_file")
+             "programme_file", "webhook_url", "username")
+_WEB_KEYS = ("host", "port", "public_url", "health_timeout")
+_BACKUP_KEYS = ("dir", "daily", "weekly", "time", "encrypt", "warn_free_mb")
 _PRIVACY_KEYS = ("help_retention_days", "checkin_retention_weeks")
 _DEMO_KEYS = ("port",)
 _PARTNER_KEYS = ("id", "name", "description", "contact")
@@ -82,6 +84,33 @@ class Room:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """``[web]``: the bot's own HTTP server (health, calendar feed, Telegram webhook)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = ""  # how the outside world reaches it (https://...), for links
+    health_timeout: float = 3.0  # seconds /healthz waits for the database
+
+
+@dataclass(frozen=True)
+class BackupSettings:
+    """``[backup]``: nightly verified copies of the database, rotated."""
+
+    dir: str
+    daily: int = 7
+    weekly: int = 4
+    at: time = time(3, 0)
+    encrypt: bool = False  # with the passphrase in BUURTBOT_BACKUP_PASSPHRASE
+    warn_free_mb: int = 500
+
+    @property
+    def window_days(self) -> int:
+        """How long a backup (and what an erased person left in it) can be kept at most."""
+        return max(self.daily, self.weekly * 7 + 6)
+
+
+@dataclass(frozen=True)
 class Config:
     token: str
     api_url: str
@@ -96,6 +125,11 @@ class Config:
     programme_file: str | None = None
     demo_port: int = 8765
     source: str = "buurtbot.toml"
+    webhook_url: str = ""
+    bot_username: str = ""
+    web: WebSettings | None = None
+    backup: BackupSettings | None = None
+    backup_passphrase: str = ""
 
     def room(self, room_id: str | None) -> Room | None:
         return self.rooms.get(room_id or "")
@@ -330,6 +364,20 @@ def parse_config(raw: dict[str, Any], source: str, env: dict[str, str] | None = 
         programme = str((Path(source).parent / programme).resolve())
         if not Path(programme).exists():
             raise _err(source, "bot.programme_file", f"file not found: {programme}")
+    webhook_url = _setting(env, "BUURTBOT_WEBHOOK_URL", source, "bot.webhook_url",
+                           bot.get("webhook_url"), "")
+    web = _web(source, raw.get("web"))
+    if webhook_url:
+        if not webhook_url.startswith("https://"):
+            raise _err(source, "bot.webhook_url", "Telegram needs an https:// address")
+        if web is None:
+            raise _err(source, "bot.webhook_url", "needs a [web] table (the server that "
+                       "receives the updates)")
+    username = _str(source, "bot.username", bot.get("username"), required=False).lstrip("@")
+    backup = _backup(source, raw.get("backup"))
+    if backup is not None and backup.encrypt and not env.get("BUURTBOT_BACKUP_PASSPHRASE"):
+        raise _err(source, "backup.encrypt", "set the passphrase in BUURTBOT_BACKUP_PASSPHRASE "
+                   "(in the environment file, not in this file)")
     return Config(
         token=token,
         api_url=api_url,
@@ -354,6 +402,50 @@ def parse_config(raw: dict[str, Any], source: str, env: dict[str, str] | None = 
         programme_file=programme,
         demo_port=_int(source, "demo.port", demo.get("port", 8765), 0, 65535),
         source=source,
+        webhook_url=webhook_url,
+        bot_username=username,
+        web=web,
+        backup=backup,
+        backup_passphrase=env.get("BUURTBOT_BACKUP_PASSPHRASE", ""),
+    )
+
+
+def _web(source: str, raw: Any) -> WebSettings | None:
+    if raw is None:
+        return None
+    web = _table(source, "web", raw)
+    _known(source, "web", web, _WEB_KEYS)
+    public_url = _str(source, "web.public_url", web.get("public_url"), required=False)
+    if public_url and not re.match(r"^https?://[^/\s]+", public_url):
+        raise _err(source, "web.public_url", f"not an http(s) URL: {public_url!r}")
+    timeout = web.get("health_timeout", 3)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not (
+            0 < timeout <= 60):
+        raise _err(source, "web.health_timeout", "expected seconds between 0 and 60")
+    return WebSettings(
+        host=_str(source, "web.host", web.get("host", "127.0.0.1")),
+        port=_int(source, "web.port", web.get("port", 8080), 0, 65535),
+        public_url=public_url.rstrip("/"),
+        health_timeout=float(timeout),
+    )
+
+
+def _backup(source: str, raw: Any) -> BackupSettings | None:
+    if raw is None:
+        return None
+    backup = _table(source, "backup", raw)
+    _known(source, "backup", backup, _BACKUP_KEYS)
+    encrypt = backup.get("encrypt", False)
+    if not isinstance(encrypt, bool):
+        raise _err(source, "backup.encrypt", f"expected true or false, got {encrypt!r}")
+    return BackupSettings(
+        dir=_str(source, "backup.dir", backup.get("dir")),
+        daily=_int(source, "backup.daily", backup.get("daily", 7), 1, 365),
+        weekly=_int(source, "backup.weekly", backup.get("weekly", 4), 0, 520),
+        at=_parse_time(source, "backup.time", backup.get("time", "03:00")),
+        encrypt=encrypt,
+        warn_free_mb=_int(source, "backup.warn_free_mb", backup.get("warn_free_mb", 500), 0,
+                          10_000_000),
     )
 
 

@@ -40,6 +40,7 @@ FEATURE_DOMAINS = (
     "announcements",
     "tally",
     "demo",
+    "ops",
 )
 KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None}
 PLACEHOLDER = re.compile(r"\{[a-zA-Z_][a-zA-Z0-9_]*\}")

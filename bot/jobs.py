@@ -85,6 +85,11 @@ async def run_ticks(app: BuurtApplication, only: str | None = None) -> None:
             await tick(app, now)
         except Exception as exc:
             log.error("tick %s failed: %s", name, without_data(exc))
+    if only is None:
+        try:  # /healthz and `buurtbot doctor` report when scheduled work last ran
+            await app.services.ops.record_tick(now)
+        except Exception as exc:
+            log.error("recording the tick failed: %s", without_data(exc))
 
 
 async def _tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -8,6 +8,10 @@ PTB offers no hook per API call, but every call goes through ``BaseRequest.do_re
 (public API), so the request notes each method for the update being handled: a context
 variable, set per update by ``flows`` (every update is handled in its own task; ticks set
 none, so they are not observed).
+
+It also calls ``on_contact()`` whenever Telegram answered at all (also an error such as 403
+for a blocked user): that proves the network and Telegram are there, for ``/healthz``. A
+timeout or a refused connection raises and is not counted.
 """
 
 from __future__ import annotations
@@ -66,9 +70,11 @@ class ObservedRequest(HTTPXRequest):
     """PTB's HTTPXRequest that records the method of every call in the current :class:`Activity`,
     and runs ``before_answer`` before each call a person will see (see ``bot.app``)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, on_contact: Callable[[], None] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.before_answer: BeforeAnswer | None = None
+        self._on_contact = on_contact
 
     async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any
                          ) -> tuple[int, bytes]:
@@ -77,6 +83,8 @@ class ObservedRequest(HTTPXRequest):
                 url.rsplit("/", 1)[-1]):
             await self.before_answer(activity)
         code, body = await super().do_request(url, method, *args, **kwargs)
+        if self._on_contact is not None:
+            self._on_contact()
         if activity is not None and code == 200:  # "message is not modified" changed nothing
             activity.methods.append(url.rsplit("/", 1)[-1])
         return code, body

@@ -24,3 +24,5 @@ class CalendarEntry:
     signup_data: str | None = None  # callback data of a "sign up" button, if sign-up is possible
     note: str | None = None  # e.g. "moved from Tuesday"
     leader: str | None = None  # who leads it, as typed (escape when shown)
+    sequence: int = 0  # iCalendar SEQUENCE: goes up with every change (cancel, move)
+    modified_at: datetime | None = None  # iCalendar LAST-MODIFIED

@@ -116,7 +116,7 @@ async def test_old_button_keeps_the_announcement_draft(bot: BotHarness) -> None:
     await carla.send("De soep is op dinsdag om 18:00.")
     audience = await carla.next_message()
     assert "Wie moet het bericht krijgen" in audience.text
-    await carla.press("🏠 Iedereen in mijn kamer")
+    await carla.press("🏠 Iedereen in mijn BuurtWerkKamer")
     await carla.next_edit()
     preview = await carla.next_message()
     assert "De soep is op dinsdag" in preview.text

@@ -195,7 +195,7 @@ async def _compose(coordinator) -> str:  # type: ignore[no-untyped-def]
     await coordinator.next_message()
     await coordinator.send("Zaterdag is er een buurtfeest.")
     await coordinator.next_message()
-    await coordinator.press("🏠 Iedereen in mijn kamer")
+    await coordinator.press("🏠 Iedereen in mijn BuurtWerkKamer")
     await coordinator.next_edit()
     await coordinator.next_message()
     confirm = await coordinator.next_message()

@@ -28,10 +28,12 @@ async def test_meals_are_generated_ahead_from_the_room_slots(bot: BotHarness) ->
     assert len(starts) == 6  # tue + thu for three weeks
     assert views[0].meal.deadline_at == datetime(2026, 12, 1, 12, 0, tzinfo=TZ)
     assert views[0].cap == 12
-    # Generating again creates nothing twice.
+    # Generating again creates nothing twice; dinners go as far ahead as the programme.
     await bot.services.meals.ensure_schedule()
     count = await bot.db.fetchval("SELECT COUNT(*) FROM meals WHERE room = 'top'")
-    assert count == len(await bot.services.meals.upcoming("top", days=22))
+    ahead = bot.services.meals.schedule_ahead.days
+    assert ahead == bot.services.calendar.horizon_weeks * 7
+    assert count == len(await bot.services.meals.upcoming("top", days=ahead + 1))
 
 
 async def test_resident_signs_up_with_two_taps_and_a_double_tap_counts_once(

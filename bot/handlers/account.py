@@ -14,7 +14,7 @@ from bot.handlers.commands import clear_person_commands, set_person_commands
 from bot.handlers.common import kb, notify, one_per_row, parse_data, reply, requires, stale_button
 from bot.handlers.menu import show_menu
 from bot.handlers.my_data import summary
-from bot.handlers.onboarding import privacy_text
+from bot.handlers.onboarding import backup_window, privacy_text
 from bot.i18n import LANGUAGES, translator
 from bot.services.users import RESIDENT
 
@@ -104,7 +104,7 @@ async def set_room(update: Update, context: BotContext) -> None:
 @requires(RESIDENT)
 async def show_privacy(update: Update, context: BotContext) -> None:
     t = context.t
-    await reply(update, context, privacy_text(t), kb([[_back(t)]]))
+    await reply(update, context, privacy_text(t, backup_window(context)), kb([[_back(t)]]))
 
 
 @requires(RESIDENT)

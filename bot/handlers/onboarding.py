@@ -53,18 +53,32 @@ def room_markup(context: BotContext):
     )
 
 
-def privacy_text(t) -> str:
-    return "\n\n".join(
-        [
-            "<b>" + t._("Your privacy") + "</b>",
-            t._("What we keep: your language, your BuurtWerkKamer and what you ask us for. "
-                "A name is not needed."),
-            t._("Who sees it: only the volunteers and the coordinator of your room, and only "
-                "what they need to help you."),
-            t._("Your messages about help and how you are doing are deleted after some time."),
-            t._("See your data with /mijngegevens. Erase everything with /vergeetmij."),
-        ]
-    )
+def privacy_text(t, backup_days: int | None = None) -> str:
+    """The privacy statement; ``backup_days`` (the backup rotation window, when backups are
+    configured) says how long erased data can still be in a backup."""
+    parts = [
+        "<b>" + t._("Your privacy") + "</b>",
+        t._("What we keep: your language, your BuurtWerkKamer and what you ask us for. "
+            "A name is not needed."),
+        t._("Who sees it: only the volunteers and the coordinator of your room, and only "
+            "what they need to help you."),
+        t._("Your messages about help and how you are doing are deleted after some time."),
+        t._("See your data with /mijngegevens. Erase everything with /vergeetmij."),
+    ]
+    if backup_days:
+        parts.append(t.ngettext(
+            "We make a safety copy (backup) every night. What you erase can stay in these "
+            "copies for at most {n} day. Then it is gone for good.",
+            "We make a safety copy (backup) every night. What you erase can stay in these "
+            "copies for at most {n} days. Then it is gone for good.", backup_days).format(
+                n=t.number(backup_days)))
+    return "\n\n".join(parts)
+
+
+def backup_window(context: BotContext) -> int | None:
+    """Days erased data can stay in backups, or None without ``[backup]``."""
+    backup = context.services.config.backup
+    return backup.window_days if backup else None
 
 
 def _draft(context: BotContext) -> dict:
@@ -109,7 +123,7 @@ async def choose_language(update: Update, context: BotContext) -> str | int:
             draft.pop("invite")
             return await _ask_room(update, context, invite_problem(t, state))
     if draft.get("room") or draft.get("invite"):
-        await reply(update, context, privacy_text(t), _privacy_markup(t))
+        await reply(update, context, privacy_text(t, backup_window(context)), _privacy_markup(t))
         return PRIVACY
     return await _ask_room(update, context)
 
@@ -151,7 +165,7 @@ async def choose_room(update: Update, context: BotContext) -> str | int:
     if draft.get("agreed") and "language" in draft:
         # Agreed already (their invite turned out used meanwhile): no second privacy step.
         return await _register(update, context, room)
-    await reply(update, context, privacy_text(t), _privacy_markup(t))
+    await reply(update, context, privacy_text(t, backup_window(context)), _privacy_markup(t))
     return PRIVACY
 
 

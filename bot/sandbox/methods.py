@@ -345,23 +345,49 @@ class MethodsMixin:
             "has_main_web_app": False,
         }
 
+    async def _api_setWebhook(self: Sandbox, params: dict[str, Any]) -> bool:
+        url = str(params.get("url") or "")
+        if not url:  # an empty url removes the webhook, like deleteWebhook
+            return await self._api_deleteWebhook(params)
+        if not url.startswith("https://"):
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise bad_request("secret token contains unallowed characters")
+        if params.get("allowed_updates") is not None:
+            allowed = params["allowed_updates"]
+            self.allowed_updates = list(allowed) if allowed else None
+        if params.get("drop_pending_updates"):
+            self.updates.clear()
+        self.set_webhook_state(url, None if secret is None else str(secret))
+        return True
+
     async def _api_deleteWebhook(self: Sandbox, params: dict[str, Any]) -> bool:
         if params.get("drop_pending_updates"):
             self.updates.clear()
             self.changed.notify()
+        self.set_webhook_state(None, None)
         return True
 
     async def _api_getWebhookInfo(self: Sandbox, params: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "url": "",
+        info: dict[str, Any] = {
+            "url": self.webhook_url or "",
             "has_custom_certificate": False,
             "pending_update_count": len(self.updates),
         }
+        if self.webhook_url and self.allowed_updates:
+            info["allowed_updates"] = list(self.allowed_updates)
+        if self.webhook_last_error is not None:
+            info["last_error_date"], info["last_error_message"] = self.webhook_last_error
+        return info
 
     async def _api_getUpdates(self: Sandbox, params: dict[str, Any]) -> list[dict[str, Any]]:
         if params.get("allowed_updates") is not None:
             allowed = params["allowed_updates"]
             self.allowed_updates = list(allowed) if allowed else None
+        if self.webhook_url:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
+                           "use deleteWebhook to delete the webhook first")
         if params.get("offset") not in (None, ""):
             self._confirm(_int(params["offset"], "offset"))
         limit = max(1, min(100, _int(params.get("limit") or 100, "limit")))

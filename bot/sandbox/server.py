@@ -88,6 +88,16 @@ class Sandbox(MethodsMixin):
         self.host = "127.0.0.1"
         self.port = 0
 
+        # Webhook mode (setWebhook): updates are POSTed to the bot instead of waiting for
+        # getUpdates. ``webhook_proxy`` maps the public https URL to where the bot really
+        # listens, as the reverse proxy in front of a real bot does.
+        self.webhook_url: str | None = None
+        self.webhook_secret: str | None = None
+        self.webhook_proxy: Callable[[str], str] | None = None
+        self.webhook_last_error: tuple[int, str] | None = None
+        self.webhook_deliveries: list[int] = []  # HTTP status of every POST, in order
+        self._webhook_task: asyncio.Task[None] | None = None
+
     # -- lifecycle --------------------------------------------------------
     @property
     def base(self) -> str:
@@ -131,9 +141,62 @@ class Sandbox(MethodsMixin):
         """Stop serving; pending long polls return at once so PTB can stop quickly."""
         self._stopping = True
         self.changed.notify()
+        await self._stop_webhook_delivery()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+    # -- webhook delivery ----------------------------------------------------
+    def set_webhook_state(self, url: str | None, secret: str | None) -> None:
+        """Called by setWebhook/deleteWebhook: start or stop POSTing updates."""
+        self.webhook_url, self.webhook_secret = url, secret
+        self.webhook_last_error = None
+        if url and (self._webhook_task is None or self._webhook_task.done()):
+            self._webhook_task = asyncio.get_running_loop().create_task(self._deliver())
+        self.changed.notify()
+
+    async def _stop_webhook_delivery(self) -> None:
+        task, self._webhook_task = self._webhook_task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _deliver(self) -> None:
+        """POST each pending update, in order, until the bot answers 2xx (as Telegram does:
+        a failing webhook is retried, with a growing pause, and getWebhookInfo shows why)."""
+        import aiohttp
+
+        pause = 0.05
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
+            while self.webhook_url and not self._stopping:
+                await self.changed.wait_for(
+                    lambda: self.updates or not self.webhook_url or self._stopping, None)
+                if not self.webhook_url or self._stopping:
+                    return
+                update = self.updates[0]
+                url = self.webhook_proxy(self.webhook_url) if self.webhook_proxy else \
+                    self.webhook_url
+                headers = ({"X-Telegram-Bot-Api-Secret-Token": self.webhook_secret}
+                           if self.webhook_secret else {})
+                try:
+                    async with http.post(url, json=update, headers=headers) as response:
+                        status = response.status
+                except (aiohttp.ClientError, TimeoutError) as exc:
+                    status, reason = 0, f"Connection failed: {type(exc).__name__}"
+                else:
+                    reason = f"Wrong response from the webhook: {status}"
+                self.webhook_deliveries.append(status)
+                if 200 <= status < 300:
+                    if self.updates and self.updates[0] is update:
+                        self.updates.pop(0)
+                    pause = 0.05
+                    self.changed.notify()
+                    continue
+                self.webhook_last_error = (int(self.clock()), reason)
+                self.changed.notify()
+                await asyncio.sleep(pause)  # Telegram's retry pause, shortened
+                pause = min(pause * 2, 1.0)
 
     # -- observers --------------------------------------------------------
     def subscribe(self, callback: Callable[[dict[str, Any]], None]) -> Callable[[], None]:

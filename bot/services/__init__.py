@@ -13,6 +13,7 @@ from bot.services.calendar import CalendarService
 from bot.services.checkins import CheckinService
 from bot.services.help_requests import HelpRequestService
 from bot.services.meals import MealService
+from bot.services.ops import OpsService
 from bot.services.participation import ParticipationService
 from bot.services.privacy import PrivacyService
 from bot.services.retries import RetryService
@@ -36,6 +37,7 @@ class Services:
         self.announcements = AnnouncementService(self)
         self.tally = TallyService(self)
         self.retries = RetryService(self)
+        self.ops = OpsService(self)
 
     @property
     def features(self) -> list:
@@ -47,6 +49,7 @@ class Services:
             self.announcements,
             self.tally,
             self.retries,
+            self.ops,
         ]
 
     async def start(self) -> None:

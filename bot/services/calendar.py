@@ -181,6 +181,17 @@ class CalendarService:
             await self._generate(conn, room, end.astimezone(TZ).date())
             return await store.occurrences(conn, room, start, end)
 
+    async def feed_entries(self, room: str, start: datetime, end: datetime
+                           ) -> list[CalendarEntry]:
+        """The live feed's events: like :meth:`entries`, plus the stopped activities' dates
+        (cancelled), so a subscribed phone drops them."""
+        async with self.services.db.transaction() as conn:
+            await self._generate(conn, room, end.astimezone(TZ).date())
+            rows = await store.occurrences(conn, room, start, end, with_stopped=True)
+        found = [self.entry(row) for row in rows]
+        found.extend(await self.services.meals.calendar_entries(room, start, end))
+        return sorted(found, key=lambda e: (e.starts_at, e.ends_at, e.ref))
+
     @staticmethod
     def entry(row: OccurrenceRow) -> CalendarEntry:
         open_for_signup = row.signup and not row.cancelled
@@ -191,6 +202,7 @@ class CalendarService:
             taken=row.taken if row.signup else None,
             signup_data=f"cal:su:{row.id}" if open_for_signup else None,
             note=MOVED_NOTE if row.moved_from is not None else None, leader=row.leader,
+            sequence=row.sequence, modified_at=row.modified_at,
         )
 
     async def entries(self, room: str, start: datetime, end: datetime) -> list[CalendarEntry]:
@@ -375,7 +387,7 @@ class CalendarService:
                 raise CalendarError("already_cancelled")
             if row.starts_at <= now:
                 raise CalendarError("started")
-            await store.cancel(conn, occurrence_id)
+            await store.cancel(conn, occurrence_id, now)
             users = await store.signed_up_users(conn, occurrence_id)
             return Change([row], {user: [row] for user in users})
 
@@ -394,14 +406,17 @@ class CalendarService:
             if row.starts_at <= now:
                 raise CalendarError("started")
             await store.move(conn, occurrence_id, new_start,
-                             new_start + (row.ends_at - row.starts_at), row.starts_at)
+                             new_start + (row.ends_at - row.starts_at), row.starts_at, now)
             users = await store.signed_up_users(conn, occurrence_id)
             moved = await store.occurrence(conn, occurrence_id)
             assert moved is not None
             return Change([row], {user: [row] for user in users}), moved
 
     async def end_series(self, series_id: int) -> Change:
-        """Stop a series: its occurrences that have not started yet are removed."""
+        """Stop a series: its dates that have not started yet are called off.
+
+        They leave /agenda and the poster, but stay in the live feed as cancelled (with a
+        higher sequence), so a phone that subscribed removes them instead of keeping them."""
         now = self.services.clock.now()
         today = now.date()
         async with self.services.db.transaction() as conn:
@@ -424,7 +439,7 @@ class CalendarService:
                 for user in await store.signed_up_users(conn, row.id):
                     if not row.cancelled:
                         notify.setdefault(user, []).append(row)
-                await store.delete_occurrence(conn, row.id)
+                await store.stop_occurrence(conn, row.id, now)
             return Change(removed, notify)
 
     # --- the weekly post ----------------------------------------------------------------------

@@ -118,6 +118,10 @@ def ics(t: Translator, room: Room, entries: list[CalendarEntry], now: datetime) 
         event = icalendar.Event()
         event.add("uid", f"{entry.ref.replace(':', '-')}.{room.id}@buurtbot.buurtwerkkamers.nl")
         event.add("dtstamp", now.astimezone(UTC))
+        # A subscribed phone applies a change (or a cancellation) only when SEQUENCE went up.
+        event.add("sequence", entry.sequence)
+        if entry.modified_at is not None:
+            event.add("last-modified", entry.modified_at.astimezone(UTC))
         event.add("dtstart", entry.starts_at.astimezone(TZ))
         event.add("dtend", entry.ends_at.astimezone(TZ))
         event.add("summary", t._(entry.title))
@@ -142,12 +146,17 @@ def ics(t: Translator, room: Room, entries: list[CalendarEntry], now: datetime) 
 
 # --- printable A4 ------------------------------------------------------------------------
 
+# ``@page { margin: 0 }`` leaves the browser no margin to print its header and footer (date,
+# title, address) in; the sheet's own padding gives the white border instead, and each room's
+# section is a full A4 page.
 _CSS = """
-@page { size: A4 portrait; margin: 12mm; }
+@page { size: A4 portrait; margin: 0; }
 * { box-sizing: border-box; }
+html, body { margin: 0; padding: 0; }
 body { font-family: Arial, Helvetica, sans-serif; font-size: 17pt; line-height: 1.25;
-       color: #000; margin: 0; }
-section.room { page-break-after: always; break-after: page; }
+       color: #000; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+section.room { width: 210mm; min-height: 297mm; padding: 14mm 15mm 12mm;
+               page-break-after: always; break-after: page; overflow: hidden; }
 section.room:last-child { page-break-after: auto; break-after: auto; }
 h1 { font-size: 30pt; margin: 0 0 2mm; }
 p.sub { font-size: 15pt; margin: 0 0 5mm; }

@@ -44,6 +44,9 @@ class OccurrenceRow:
     moved_from: datetime | None
     taken: int = 0
     leader: str | None = None  # the series' leader (one-offs have none)
+    sequence: int = 0  # counts every change, for the iCalendar SEQUENCE
+    modified_at: datetime | None = None
+    stopped: bool = False  # its activity was stopped: only the feed still shows it
 
 
 def _series(row: aiosqlite.Row) -> SeriesRow:
@@ -66,6 +69,8 @@ def _occurrence(row: aiosqlite.Row) -> OccurrenceRow:
         ends_at=from_db(row["ends_at"]),  # type: ignore[arg-type]
         capacity=row["capacity"], signup=bool(row["signup"]), cancelled=bool(row["cancelled"]),
         moved_from=from_db(row["moved_from"]), taken=row["taken"], leader=row["leader"],
+        sequence=row["sequence"], modified_at=from_db(row["modified_at"]),
+        stopped=bool(row["stopped"]),
     )
 
 
@@ -135,8 +140,13 @@ async def occurrence(conn: aiosqlite.Connection, occurrence_id: int) -> Occurren
 
 
 async def occurrences(conn: aiosqlite.Connection, room: str, start: datetime, end: datetime,
-                      series_id: int | None = None) -> list[OccurrenceRow]:
+                      series_id: int | None = None, with_stopped: bool = False
+                      ) -> list[OccurrenceRow]:
+    """Occurrences starting in [start, end); a stopped activity's dates only ``with_stopped``
+    (the live feed, which must tell subscribed phones they are cancelled)."""
     sql = _OCC + " WHERE o.room = ? AND o.starts_at >= ? AND o.starts_at < ?"
+    if not with_stopped:
+        sql += " AND o.stopped = 0"
     params: list[object] = [room, to_db(start), to_db(end)]
     if series_id is not None:
         sql += " AND o.series_id = ?"
@@ -148,6 +158,7 @@ async def occurrences(conn: aiosqlite.Connection, room: str, start: datetime, en
 async def future_of_series(conn: aiosqlite.Connection, series_id: int, after: date
                            ) -> list[OccurrenceRow]:
     cursor = await conn.execute(_OCC + " WHERE o.series_id = ? AND o.original_date > ?"
+                                " AND o.stopped = 0"
                                 " ORDER BY o.starts_at", (series_id, after.isoformat()))
     return [_occurrence(row) for row in await cursor.fetchall()]
 
@@ -157,17 +168,28 @@ async def delete_occurrence(conn: aiosqlite.Connection, occurrence_id: int) -> N
     await conn.execute("DELETE FROM activity_occurrences WHERE id = ?", (occurrence_id,))
 
 
-async def cancel(conn: aiosqlite.Connection, occurrence_id: int) -> None:
-    await conn.execute("UPDATE activity_occurrences SET cancelled = 1 WHERE id = ?",
-                       (occurrence_id,))
+async def stop_occurrence(conn: aiosqlite.Connection, occurrence_id: int, now: datetime
+                          ) -> None:
+    """A date of a stopped activity: its sign-ups go, the row stays (cancelled) for the feed."""
+    await conn.execute("DELETE FROM activity_signups WHERE occurrence_id = ?", (occurrence_id,))
+    await conn.execute(
+        "UPDATE activity_occurrences SET cancelled = 1, stopped = 1, sequence = sequence + 1,"
+        " modified_at = ? WHERE id = ?", (to_db(now), occurrence_id))
+
+
+async def cancel(conn: aiosqlite.Connection, occurrence_id: int, now: datetime) -> None:
+    await conn.execute(
+        "UPDATE activity_occurrences SET cancelled = 1, sequence = sequence + 1,"
+        " modified_at = ? WHERE id = ?", (to_db(now), occurrence_id))
 
 
 async def move(conn: aiosqlite.Connection, occurrence_id: int, starts_at: datetime,
-               ends_at: datetime, moved_from: datetime) -> None:
+               ends_at: datetime, moved_from: datetime, now: datetime) -> None:
     await conn.execute(
         "UPDATE activity_occurrences SET starts_at = ?, ends_at = ?,"
-        " moved_from = COALESCE(moved_from, ?) WHERE id = ?",
-        (to_db(starts_at), to_db(ends_at), to_db(moved_from), occurrence_id),
+        " moved_from = COALESCE(moved_from, ?), sequence = sequence + 1, modified_at = ?"
+        " WHERE id = ?",
+        (to_db(starts_at), to_db(ends_at), to_db(moved_from), to_db(now), occurrence_id),
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
@@ -68,7 +69,14 @@ def _preflight(path: str) -> None:
     """Can the file be opened, read and written? Checked with plain sqlite3 before aiosqlite:
     a failed aiosqlite connect leaves its worker thread behind, which prints a traceback at exit.
     """
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    file = Path(path)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    # SQLite opens a file it may not write read-only without a word, and WAL, the journal and
+    # the instance lock need the folder: ask the file system first.
+    if file.exists() and not os.access(file, os.R_OK | os.W_OK):
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+    if not os.access(file.parent, os.W_OK | os.X_OK):
+        raise sqlite3.OperationalError("unable to open database file")
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.execute("PRAGMA schema_version").fetchone()  # reads the header: a damaged file fails
@@ -76,6 +84,19 @@ def _preflight(path: str) -> None:
         conn.execute("ROLLBACK")
     finally:
         conn.close()
+
+
+def check_usable(path: str | Path) -> None:
+    """:class:`DatabaseUnavailable` unless the database file can be opened, read and written.
+
+    ``buurtbot run`` asks this before it takes the instance lock or makes the pre-migration
+    backup, so an unusable file is named as such (not as a lock or backup failure)."""
+    if str(path) == ":memory:":
+        return
+    try:
+        _preflight(str(path))
+    except (OSError, sqlite3.Error) as exc:
+        raise DatabaseUnavailable(_explain(str(path), exc)) from exc
 
 
 class Database:

@@ -24,6 +24,7 @@ class MealRow:
     cancelled: bool
     reminder_sent: bool
     list_sent: bool
+    cancelled_at: datetime | None = None  # LAST-MODIFIED of a cancelled dinner in the feed
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ def _meal(row: aiosqlite.Row | None) -> MealRow | None:
         cancelled=row["cancelled_at"] is not None,
         reminder_sent=row["reminder_sent_at"] is not None,
         list_sent=row["list_sent_at"] is not None,
+        cancelled_at=from_db(row["cancelled_at"]),
     )
 
 

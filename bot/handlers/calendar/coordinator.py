@@ -90,6 +90,8 @@ async def _programme_room(update: Update, context: BotContext, room_id: str) -> 
                  f"cal:po:{o.id}") for o in one_offs]
     buttons += [(t._("➕ New weekly activity"), f"cal:new:w:{room_id}"),
                 (t._("➕ New one-off activity"), f"cal:new:o:{room_id}"),
+                (t._("🔗 Calendar link"), f"ops:feed:{room_id}"),
+                (t._("🖨️ QR sign for the door"), f"ops:qr:{room_id}"),
                 (t._("🏠 Other room"), "cal:prooms"),
                 (t._("⬅️ Back to the menu"), "menu:main")]
     text = t._("<b>Programme of {room}</b>\nTap an activity to cancel or move one date, or to "

@@ -262,10 +262,15 @@ async def send_ics(update: Update, context: BotContext) -> None:
     entries = await services.calendar.entries(
         room.id, start, start + timedelta(weeks=services.calendar.horizon_weeks))
     payload = ics(t, room, entries, services.clock.now())
+    caption = t._("The programme of {room}. Open this file to add it to your phone's "
+                  "calendar.").format(room=escape(room.name))
+    feed = await services.ops.feed_url(room.id)
+    if feed is not None:  # the live feed: the phone keeps it up to date by itself
+        caption += "\n\n" + t._("Or add this link to your calendar app once. It stays up to "
+                                 "date by itself: {url}").format(
+                                     url=escape(f"{feed}&lang={t.language}"))
     await context.bot.send_document(
         update.effective_chat.id, document=io.BytesIO(payload),
-        filename=f"programma-{room.id}.ics",
-        caption=t.bidi(t._("The programme of {room}. Open this file to add it to your phone's "
-                           "calendar.").format(room=escape(room.name))),
+        filename=f"programma-{room.id}.ics", caption=t.bidi(caption),
     )
 

@@ -35,15 +35,21 @@ class MealCore:
     def now(self) -> datetime:
         return self.services.clock.now()
 
+    @property
+    def schedule_ahead(self) -> timedelta:
+        """Three weeks, or the programme's horizon when that is longer."""
+        return max(SCHEDULE_AHEAD, timedelta(weeks=self.services.calendar.horizon_weeks))
+
     async def ensure_schedule(self, now: datetime | None = None) -> None:
-        """Create meal rows for the next three weeks from each room's weekly slots."""
+        """Create meal rows from each room's weekly slots, as far ahead as the programme goes
+        (at least three weeks), so the eettafel is on every week of /agenda and the feed."""
         now = local(now or self.now())
         today = now.date()
         if self._scheduled_on == today:
             return  # rooms and slots only change with a restart; once a day is enough
         async with self.db.transaction() as conn:
             for room in self.services.config.rooms.values():
-                for offset in range(SCHEDULE_AHEAD.days + 1):
+                for offset in range(self.schedule_ahead.days + 1):
                     day = today + timedelta(days=offset)
                     for slot in room.meals:
                         if slot.weekday != day.weekday():

@@ -50,7 +50,7 @@ class MealResidents(MealWaitlist):
         self, room: str, start: datetime, end: datetime
     ) -> list[CalendarEntry]:
         """The meals of ``room`` in [start, end) as calendar rows (with a sign-up button)."""
-        await self.ensure_schedule()
+        await self.ensure_schedule()  # as far ahead as the programme (see schedule_ahead)
         now = self.now()
         async with self.db.transaction() as conn:
             views = await self._views(conn, await store.meals_between(conn, room, start, end))
@@ -70,6 +70,8 @@ class MealResidents(MealWaitlist):
                     capacity=view.cap,
                     taken=view.taken,
                     signup_data=signup_data(meal.id) if open_ else None,
+                    sequence=1 if meal.cancelled else 0,
+                    modified_at=meal.cancelled_at,
                 )
             )
         return entries

@@ -1,0 +1,200 @@
+"""``buurtbot doctor``: everything that must be right for the bot to run, checked from outside.
+
+Prints one line per check (OK / WARN / FAIL) and exits 1 when something FAILs: the settings,
+the token (asked of Telegram), the clock and time zone, the database, whether a bot is
+running and what its /healthz says, disk space, and the last backup.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+import aiohttp
+
+from bot.cli import EXTRA_COMMANDS
+from bot.clock import TZ, Clock, from_db
+from bot.config import Config, ConfigError, load_config, require_token
+from bot.instance_lock import is_running
+from bot.services import backup as backups
+from bot.services.ops import free_mb
+from bot.store import runtime_status as status_names
+
+HELP = "check settings, token, clock, database, health, disk space and backups"
+CLOCK_DRIFT = timedelta(seconds=60)
+BACKUP_STALE = timedelta(hours=36)
+
+
+class Report:
+    def __init__(self) -> None:
+        self.failed = 0
+
+    def line(self, level: str, name: str, detail: str) -> None:
+        if level == "FAIL":
+            self.failed += 1
+        print(f"{level:<4} {name}: {detail}")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--timeout", type=float, default=10.0,
+                        help="seconds to wait for Telegram and /healthz (default 10)")
+
+
+async def _telegram(config: Config, report: Report, timeout: float) -> None:  # noqa: ASYNC109
+    try:
+        require_token(config)
+    except ConfigError as exc:
+        report.line("FAIL", "token", str(exc))
+        return
+    url = f"{config.api_url}{config.token}/getMe"
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as http, \
+                http.get(url) as response:
+            body = await response.json(content_type=None)
+            date_header = response.headers.get("Date")
+    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        report.line("FAIL", "token", f"cannot reach {config.api_url} ({type(exc).__name__})")
+        return
+    if body.get("ok"):
+        report.line("OK", "token", f"valid: the bot is @{body['result'].get('username')}")
+    else:
+        report.line("FAIL", "token", f"Telegram refuses it: {body.get('description')}")
+    if date_header:
+        theirs = parsedate_to_datetime(date_header)
+        drift = abs(datetime.now(UTC) - theirs)
+        level = "OK" if drift <= CLOCK_DRIFT else "FAIL"
+        report.line(level, "clock sync", f"{int(drift.total_seconds())} s from Telegram's clock"
+                    + ("" if level == "OK" else " (install and start systemd-timesyncd)"))
+
+
+async def _healthz(config: Config, report: Report, timeout: float) -> None:  # noqa: ASYNC109
+    assert config.web is not None
+    host = "127.0.0.1" if config.web.host in ("0.0.0.0", "::", "") else config.web.host
+    url = f"http://{host}:{config.web.port}/healthz"
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as http, \
+                http.get(url) as response:
+            body = await response.json(content_type=None)
+    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        report.line("FAIL", "health", f"{url} does not answer ({type(exc).__name__})")
+        return
+    if response.status == 200:
+        details = "; ".join(f"{name}: {check['detail']}" for name, check in
+                            body.get("checks", {}).items())
+        report.line("OK", "health", f"{url}: {details}")
+    else:
+        report.line("FAIL", "health", f"{url}: {'; '.join(body.get('problems', []))}")
+
+
+def _database(config: Config, report: Report, running: bool) -> dict[str, tuple[str, str]]:
+    path = Path(config.database)
+    if not path.exists():
+        report.line("WARN", "database", f"{path} does not exist yet (made at the first run)")
+        return {}
+    try:
+        conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True, timeout=5)
+        try:
+            quick = conn.execute("PRAGMA quick_check").fetchone()[0]
+            version = conn.execute("SELECT MAX(number) FROM schema_migrations").fetchone()[0]
+            backlog = conn.execute("SELECT COUNT(*) FROM broadcast_outbox WHERE state IN"
+                                   " ('pending', 'sending')").fetchone()[0]
+            try:
+                status = {row[0]: (row[1], row[2]) for row in conn.execute(
+                    "SELECT name, value, updated_at FROM runtime_status")}
+            except sqlite3.OperationalError:
+                status = {}
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        report.line("FAIL", "database", f"{path}: {exc}")
+        return {}
+    code = backups.code_schema_version()
+    if quick != "ok":
+        report.line("FAIL", "database", f"{path} is damaged: {quick}; restore a backup")
+    elif version is not None and version > code:
+        report.line("FAIL", "database", f"schema {version} is newer than this code ({code})")
+    else:
+        pending = "" if version == code else f", {code - (version or 0)} migration(s) pending"
+        report.line("OK", "database", f"{path}: sound, schema {version}{pending}, "
+                    f"{path.stat().st_size // 1024} KB, outbox backlog {backlog}")
+    now = datetime.now(TZ)
+    for name, label in ((status_names.LAST_TICK, "last tick"),
+                        (status_names.LAST_TELEGRAM, "last contact with Telegram")):
+        value = status.get(name)
+        when = from_db(value[0]) if value else None
+        if when is None:
+            report.line("WARN" if not running else "FAIL", label, "never recorded")
+        else:
+            late = running and now - when > timedelta(minutes=5)
+            report.line("FAIL" if late else "OK", label, f"{when:%Y-%m-%d %H:%M:%S %Z}")
+    return status
+
+
+def _backups(config: Config, report: Report, status: dict[str, tuple[str, str]]) -> None:
+    if config.backup is None:
+        report.line("WARN", "backup", "no [backup] in the settings: the bot makes no backups")
+        return
+    found = backups.list_backups(config.backup.dir)
+    error = status.get(status_names.LAST_BACKUP_ERROR)
+    if error:
+        report.line("FAIL", "backup", f"the last backup failed ({error[1]}): {error[0]}")
+    if not found:
+        report.line("FAIL" if not error else "WARN", "backup",
+                    f"no backups in {config.backup.dir} yet")
+        return
+    newest = found[-1]
+    made = datetime.fromtimestamp(newest.path.stat().st_mtime, TZ)
+    age = datetime.now(TZ) - made
+    level = "OK" if age <= BACKUP_STALE else "FAIL"
+    report.line(level, "backup", f"last {newest.path.name} ({made:%Y-%m-%d %H:%M}), "
+                f"{len(found)} kept in {config.backup.dir} (keeping {config.backup.daily} daily, "
+                f"{config.backup.weekly} weekly: erased data can stay up to "
+                f"{config.backup.window_days} days)")
+
+
+def run(args: argparse.Namespace) -> int:
+    report = Report()
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        report.line("FAIL", "settings", str(exc))
+        return 1
+    extras = []
+    if config.web:
+        extras.append(f"web on {config.web.host}:{config.web.port}")
+    extras.append(f"webhook {config.webhook_url}" if config.webhook_url else "long polling")
+    if config.backup:
+        extras.append(f"backups in {config.backup.dir} at {config.backup.at:%H:%M}"
+                      + (" (encrypted)" if config.backup.encrypt else ""))
+    report.line("OK", "settings", f"{config.source}: {len(config.rooms)} rooms; "
+                + ", ".join(extras))
+    now = Clock().now()
+    report.line("OK", "time zone", f"{now:%Y-%m-%d %H:%M:%S} Europe/Amsterdam "
+                f"(UTC{now:%z}, {'summer' if now.dst() else 'winter'} time)")
+    running = is_running(config.database)
+    report.line("OK", "bot", "running" if running else "not running")
+    asyncio.run(_telegram(config, report, args.timeout))
+    status = _database(config, report, running)
+    if config.web and running:
+        asyncio.run(_healthz(config, report, args.timeout))
+    limit = config.backup.warn_free_mb if config.backup else 500
+    places = {str(Path(config.database).resolve().parent)}
+    if config.backup:
+        places.add(str(Path(config.backup.dir).resolve()))
+    for place in sorted(places):
+        free = free_mb(place)
+        if free is None:
+            report.line("WARN", "disk", f"{place}: cannot tell")
+        else:
+            report.line("OK" if free >= limit else "FAIL", "disk",
+                        f"{place}: {free} MB free (warning below {limit} MB)")
+    _backups(config, report, status)
+    print("all good" if not report.failed else f"{report.failed} problem(s)")
+    return 1 if report.failed else 0
+
+
+EXTRA_COMMANDS["doctor"] = (HELP, add_arguments, run)

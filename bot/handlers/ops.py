@@ -1,0 +1,217 @@
+"""Running it for real, in the chat: the QR sign for the door (/qr), each room's live calendar
+link (from /programma) and the coordinators' warnings (a tick).
+
+    /qr ─► room ─► the A4 sign as a PDF (and the link it opens)
+    /programma ─► room ─► 🔗 Calendar link ─► the address ─► 🔄 New address ─► sure? ─► new
+    tick ─► the nightly backup; a failed backup or a nearly full disk is told to every
+            coordinator once per incident (not every minute)
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from datetime import datetime, timedelta
+from html import escape
+
+from telegram import Update
+from telegram.error import NetworkError
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot import jobs
+from bot.context import BotContext, BuurtApplication
+from bot.handlers.common import kb, notify, one_per_row, parse_data, reply, requires, stale_button
+from bot.i18n import Translator
+from bot.log_safe import without_data
+from bot.services.ops import WEBHOOK_PROBE
+from bot.services.ops_door_sign import SignError, deep_link, render
+from bot.services.users import COORDINATOR
+from bot.store import job_runs
+
+log = logging.getLogger(__name__)
+
+ALERT_BACKUP = "ops_alert_backup"  # period: "<failure time>:<user id>"
+ALERT_DISK = "ops_alert_disk"  # period: "<user id>"; released when there is room again
+
+
+# --- /qr -------------------------------------------------------------------------------------
+
+
+@requires(COORDINATOR)
+async def qr_command(update: Update, context: BotContext) -> None:
+    rooms = context.services.config.rooms
+    if len(rooms) == 1:
+        await _send_sign(update, context, next(iter(rooms)))
+        return
+    await reply(update, context, context.t._("The QR sign for which BuurtWerkKamer?"),
+                one_per_row([(room.name, f"ops:qr:{room.id}") for room in rooms.values()]),
+                edit=update.callback_query is not None)
+
+
+@requires(COORDINATOR)
+async def qr_room(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    parsed = parse_data(query.data, "ops:qr", str)
+    if not parsed or parsed[0] not in context.services.config.rooms:
+        await stale_button(update, context)
+        return
+    await query.answer()
+    await _send_sign(update, context, parsed[0])
+
+
+async def _send_sign(update: Update, context: BotContext, room_id: str) -> None:
+    assert update.effective_chat is not None
+    t = context.t
+    room = context.services.config.rooms[room_id]
+    link = deep_link(context.services.config.bot_username or context.bot.username, room_id)
+    try:
+        pdf = render(room, link, "pdf")
+    except SignError as exc:
+        log.error("door sign: %s", exc)
+        await reply(update, context, t._("Sorry, I cannot make the sign on this server. "
+                                         "Ask the person who manages the bot."), edit=False)
+        return
+    caption = t._("The sign for the door of {room}. Print it on A4. The QR code opens this "
+                  "chat and chooses {room}: {link}").format(room=escape(room.name), link=link)
+    await context.bot.send_document(update.effective_chat.id, document=io.BytesIO(pdf),
+                                    filename=f"qr-{room_id}.pdf", caption=t.bidi(caption))
+
+
+# --- the calendar link (from /programma) ---------------------------------------------------
+
+
+def _feed_text(t: Translator, room_name: str, url: str | None) -> str:
+    if url is None:
+        return t._("A calendar link is not set up on this server. Ask the person who manages "
+                   "the bot to set web.public_url. The calendar file in /agenda keeps working.")
+    return t._("<b>Calendar link of {room}</b>\nPeople add this link to their phone's calendar "
+               "once, and it stays up to date:\n{url}\n\nIf the link ends up in the wrong "
+               "place, make a new one. The old link then stops working.").format(
+                   room=escape(room_name), url=escape(url))
+
+
+@requires(COORDINATOR)
+async def feed_link(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "ops:feed", str)  # type: ignore[union-attr]
+    rooms = context.services.config.rooms
+    if not parsed or parsed[0] not in rooms:
+        await stale_button(update, context)
+        return
+    room_id = parsed[0]
+    t = context.t
+    url = await context.services.ops.feed_url(room_id)
+    rows = [[(t._("🔄 Make a new link"), f"ops:feedn:{room_id}")]] if url else []
+    rows.append([(t._("⬅️ Back"), f"cal:p:{room_id}")])
+    await reply(update, context, _feed_text(t, rooms[room_id].name, url), kb(rows))
+
+
+@requires(COORDINATOR)
+async def feed_renew_ask(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "ops:feedn", str)  # type: ignore[union-attr]
+    if not parsed or parsed[0] not in context.services.config.rooms:
+        await stale_button(update, context)
+        return
+    t = context.t
+    await reply(update, context, t._("Make a new link? Phones with the old link no longer get "
+                                     "the programme until they add the new one."),
+                kb([[(t._("Yes, make a new link"), f"ops:feedy:{parsed[0]}"),
+                     (t._("No"), f"ops:feed:{parsed[0]}")]]))
+
+
+@requires(COORDINATOR)
+async def feed_renew(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "ops:feedy", str)  # type: ignore[union-attr]
+    rooms = context.services.config.rooms
+    if not parsed or parsed[0] not in rooms:
+        await stale_button(update, context)
+        return
+    room_id = parsed[0]
+    t = context.t
+    ops = context.services.ops
+    if await ops.feed_url(room_id) is None:
+        await stale_button(update, context)
+        return
+    await ops.renew_feed_key(room_id)
+    url = await ops.feed_url(room_id)
+    text = t._("Done: this is the new link. The old one no longer works.") + "\n\n" + \
+        _feed_text(t, rooms[room_id].name, url)
+    await reply(update, context, text,
+                kb([[(t._("🔄 Make a new link"), f"ops:feedn:{room_id}")],
+                    [(t._("⬅️ Back"), f"cal:p:{room_id}")]]))
+
+
+# --- the tick: nightly backup, warnings ----------------------------------------------------
+
+
+async def _tell_coordinators(app: BuurtApplication, job: str, incident: str, render_text
+                             ) -> int:
+    """Tell each coordinator once per incident (claimed per person, released if Telegram was
+    unreachable so the next tick tries again)."""
+    services = app.services
+    told = 0
+    for person in await services.users.coordinators():
+        period = f"{incident}:{person.id}" if incident else str(person.id)
+        async with services.db.transaction() as conn:
+            if not await job_runs.claim(conn, job, period, services.clock.now()):
+                continue
+        try:
+            if await notify(app, person, render_text):
+                told += 1
+        except NetworkError as exc:
+            log.warning("warning to a coordinator not sent: %s", without_data(exc))
+            async with services.db.transaction() as conn:
+                await job_runs.release(conn, job, period)
+    return told
+
+
+def _backup_failed_text(when: datetime):
+    def render_text(t: Translator) -> str:
+        return t._("⚠️ The bot could not make its backup ({when}). The older backups are still "
+                   "there. Please ask the person who manages the bot to look at it "
+                   "(buurtbot doctor).").format(when=t.datetime(when))
+    return render_text
+
+
+def _disk_text(free: int):
+    def render_text(t: Translator) -> str:
+        return t._("⚠️ The disk of the bot's server is almost full ({mb} MB free). Please ask "
+                   "the person who manages the bot to make room.").format(mb=t.number(free))
+    return render_text
+
+
+async def _disk_released(app: BuurtApplication) -> None:
+    services = app.services
+    async with services.db.transaction() as conn:
+        await conn.execute("DELETE FROM job_runs WHERE job = ?", (ALERT_DISK,))
+
+
+async def tick(app: BuurtApplication, now: datetime) -> None:
+    ops = app.services.ops
+    await ops.nightly_backup(now)
+    failure = await ops.backup_failure()
+    if failure is not None:
+        _reason, when = failure
+        await _tell_coordinators(app, ALERT_BACKUP, when.isoformat(), _backup_failed_text(when))
+    low = ops.disk_low()
+    if low is not None:
+        await _tell_coordinators(app, ALERT_DISK, "", _disk_text(low[1]))
+    else:
+        await _disk_released(app)
+    if ops.webhook_mode and (ops.last_webhook_probe is None
+                             or now - ops.last_webhook_probe >= WEBHOOK_PROBE):
+        ops.last_webhook_probe = now
+        info = await app.bot.get_webhook_info()
+        recent = info.last_error_date is not None and (
+            now - info.last_error_date < timedelta(minutes=15))
+        ops.webhook_error = (info.last_error_message or "error") if recent else ""
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("qr", qr_command))
+    app.add_handler(CallbackQueryHandler(qr_command, pattern=r"^ops:qr$"))
+    app.add_handler(CallbackQueryHandler(qr_room, pattern=r"^ops:qr:"))
+    app.add_handler(CallbackQueryHandler(feed_link, pattern=r"^ops:feed:"))
+    app.add_handler(CallbackQueryHandler(feed_renew_ask, pattern=r"^ops:feedn:"))
+    app.add_handler(CallbackQueryHandler(feed_renew, pattern=r"^ops:feedy:"))
+    jobs.add_tick(app, "ops", tick)  # type: ignore[arg-type]

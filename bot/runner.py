@@ -1,0 +1,147 @@
+"""``buurtbot run``: the bot against Telegram, as a service runs it.
+
+In order: take the database's instance lock (a second bot is refused with one line), back the
+database up if migrations are pending, start the web server when ``[web]`` is configured (a
+taken port is one line and exit 2), receive updates by long polling or by webhook, and on
+SIGINT or SIGTERM stop gracefully: handlers finish, conversations and drafts are written, the
+outbox keeps what was not sent for the next start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sqlite3
+import sys
+from pathlib import Path
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.instance_lock import AlreadyRunning, InstanceLock
+from bot.services import backup as backups
+from bot.store.db import DatabaseUnavailable, check_usable, migration_files
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class StartError(Exception):
+    """The bot cannot start; the message is one clear line."""
+
+
+def pending_migrations(database: str | Path) -> list[int]:
+    """Migration numbers not yet applied to an existing database ([] for a new one)."""
+    path = Path(database)
+    if not path.exists() or path.stat().st_size == 0:
+        return []
+    try:
+        conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
+        try:
+            done = {row[0] for row in conn.execute("SELECT number FROM schema_migrations")}
+        finally:
+            conn.close()
+    except sqlite3.OperationalError as exc:
+        if "no such table" not in str(exc):
+            raise StartError(f"cannot read {path}: {exc}") from None
+        done = set()
+    except sqlite3.DatabaseError as exc:
+        raise StartError(f"{path} is not a database ({exc}); restore a backup") from None
+    return [number for number, _name, _sql in migration_files() if number not in done]
+
+
+def backup_before_migrating(config: Config, clock: Clock) -> Path | None:
+    """A verified backup before the schema changes (into ``[backup] dir``, else ``backups/``
+    beside the database), so an upgrade that goes wrong can be undone."""
+    pending = pending_migrations(config.database)
+    if not pending:
+        return None
+    folder = config.backup.dir if config.backup else str(Path(config.database).parent /
+                                                          "backups")
+    passphrase = (config.backup_passphrase if config.backup and config.backup.encrypt
+                  else None)
+    try:
+        path = backups.make_backup(config.database, folder, clock.now(), passphrase=passphrase)
+    except backups.BackupError as exc:
+        raise StartError(f"not upgrading the database without a backup first: {exc}") from None
+    log.info("backup before migrations %s: %s", pending, path)
+    return path
+
+
+async def serve(config: Config, *, clock: Clock | None = None,
+                stop: asyncio.Event | None = None) -> None:
+    """Run until ``stop`` is set (by SIGINT/SIGTERM when not given)."""
+    from bot.app import build_application
+    from bot.web import WebServer, webhook_secret
+
+    app = build_application(config, clock=clock)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in STOP_SIGNALS:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    server: WebServer | None = None
+    await app.initialize()
+    try:
+        if app.post_init:
+            await app.post_init(app)
+        if config.web is not None:
+            server = WebServer(app, webhook=bool(config.webhook_url))
+            await server.start()
+        assert app.updater is not None
+        if config.webhook_url:
+            await app.bot.set_webhook(config.webhook_url,
+                                      secret_token=webhook_secret(config.token),
+                                      allowed_updates=ALLOWED_UPDATES)
+            app.services.ops.webhook_mode = True
+            log.info("receiving updates by webhook at %s", config.webhook_url)
+        else:
+            await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+        await app.start()
+        log.info("buurtbot is running; stop with Ctrl+C or SIGTERM")
+        await stop.wait()
+        log.info("stopping: finishing handlers, saving conversations")
+    finally:
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if server is not None:  # first: Telegram keeps webhook updates it cannot deliver
+            await server.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+        for sig in STOP_SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+
+
+def run(config: Config) -> int:
+    """The ``run`` subcommand (after the settings were loaded and the token checked)."""
+    from bot.web import WebServerError
+
+    try:
+        check_usable(config.database)
+    except DatabaseUnavailable as exc:
+        print(f"buurtbot: {exc}", file=sys.stderr)
+        return 2
+    try:
+        lock = InstanceLock(config.database).acquire()
+    except AlreadyRunning as exc:
+        print(f"buurtbot: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"buurtbot: cannot lock {config.database}: {exc.strerror}", file=sys.stderr)
+        return 2
+    try:
+        backup_before_migrating(config, Clock())
+        asyncio.run(serve(config))
+    except (StartError, WebServerError) as exc:
+        print(f"buurtbot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        pass
+    finally:
+        lock.release()
+    return 0

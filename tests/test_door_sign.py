@@ -1,0 +1,89 @@
+"""The QR sign for the door: decodes to the deep link, four languages, from the CLI and the chat;
+the week poster prints without the browser's header and footer."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import zxingcpp
+from PIL import Image
+
+from bot import cli
+from bot.i18n import translator
+from bot.services.calendar_render import print_page
+from bot.services.ops_door_sign import SCAN_LINE, deep_link, render, scan_lines
+from tests.auxil.harness import BOT_USERNAME, BotHarness
+from tests.auxil.server import write_settings
+
+LINK = f"https://t.me/{BOT_USERNAME}?start=top"
+
+
+def _decode(png: bytes) -> list[str]:
+    return [code.text for code in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
+
+
+def test_the_png_sign_decodes_to_the_deep_link(tmp_path: Path, capsys) -> None:
+    settings = write_settings(tmp_path, tmp_path / "buurtbot.db")
+    out = tmp_path / "door.png"
+    assert cli.main(["--config", str(settings), "qr", "--room", "top", "--format", "png",
+                     "--out", str(out), "--username", BOT_USERNAME]) == 0
+    assert LINK in capsys.readouterr().out
+    image = Image.open(out)
+    assert abs(image.width / image.height - 210 / 297) < 0.01  # A4
+    assert _decode(out.read_bytes()) == [LINK]
+
+
+def test_pdf_and_svg_signs(tmp_path: Path) -> None:
+    from bot.config import load_config
+    from tests.auxil.harness import ROOT
+
+    room = load_config(ROOT / "buurtbot.example.toml", env={}).rooms["top"]
+    pdf = render(room, LINK, "pdf")
+    assert pdf.startswith(b"%PDF")
+    svg = render(room, LINK, "svg").decode()
+    assert 'width="210mm" height="297mm"' in svg
+    for _lang, line in scan_lines():
+        assert line in svg or line.replace("'", "&#x27;") in svg
+    lines = dict(scan_lines())
+    assert lines["nl"] == "Scan mij en praat met de BuurtWerkKamer"
+    assert len(set(lines.values())) == 4  # translated in all four languages
+    assert lines["ar"] == translator("ar")._(SCAN_LINE)
+    assert 'direction="rtl"' in svg
+
+
+def test_unknown_room_is_one_line(tmp_path: Path, capsys) -> None:
+    settings = write_settings(tmp_path, tmp_path / "buurtbot.db")
+    assert cli.main(["--config", str(settings), "qr", "--room", "nowhere",
+                     "--username", "x_bot"]) == 2
+    assert "unknown room 'nowhere'" in capsys.readouterr().err
+
+
+async def test_a_coordinator_gets_the_sign_from_the_chat(bot: BotHarness) -> None:
+    carla = await bot.coordinator(language="en")
+    await carla.send("/qr")
+    await carla.next_message()
+    await carla.press("TOP")
+    sign = await carla.next_message()
+    assert sign.document["file_name"] == "qr-top.pdf"
+    assert LINK in sign.caption
+    assert bot.sandbox.document_bytes(sign).startswith(b"%PDF")
+    # The same from /programma.
+    await carla.send("/programma")
+    await carla.next_message()
+    await carla.press("🖨️ QR sign for the door")
+    assert (await carla.next_message()).document["file_name"] == "qr-top.pdf"
+    assert deep_link("@" + BOT_USERNAME, "top") == LINK
+
+
+async def test_a_resident_cannot_ask_for_the_sign(bot: BotHarness) -> None:
+    fatima = await bot.resident("Fatima", language="en")
+    await fatima.send("/qr")
+    answer = await fatima.next_message()
+    assert answer.document is None
+
+
+def test_the_week_poster_prints_without_browser_header_and_footer() -> None:
+    page = print_page(translator("nl"), ["<section class=\"room\"></section>"])
+    assert "@page { size: A4 portrait; margin: 0; }" in page
+    assert "min-height: 297mm" in page
