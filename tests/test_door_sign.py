@@ -1,5 +1,5 @@
-"""The QR sign for the door: decodes to the deep link, four languages, from the CLI and the chat;
-the week poster prints without the browser's header and footer."""
+"""The QR sign for the door: decodes to the deep link, every shipped language, from the CLI and
+the chat; the week poster prints without the browser's header and footer."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import zxingcpp
 from PIL import Image
 
 from bot import cli
-from bot.i18n import translator
+from bot.i18n import LANGUAGES, translator
 from bot.services.calendar_render import print_page
 from bot.services.ops_door_sign import SCAN_LINE, deep_link, render, scan_lines
 from tests.auxil.harness import BOT_USERNAME, BotHarness
@@ -47,7 +47,8 @@ def test_pdf_and_svg_signs(tmp_path: Path) -> None:
         assert line in svg or line.replace("'", "&#x27;") in svg
     lines = dict(scan_lines())
     assert lines["nl"] == "Scan mij en praat met de BuurtWerkKamer"
-    assert len(set(lines.values())) == 4  # translated in all four languages
+    assert len(set(lines.values())) == len(LANGUAGES)  # translated in every shipped language
+    assert lines["uk"] == "Скануйте мене й напишіть BuurtWerkKamer"
     assert lines["ar"] == translator("ar")._(SCAN_LINE)
     assert 'direction="rtl"' in svg
 
