@@ -34,6 +34,8 @@ from bot.handlers import (
     menu,
     onboarding,
     ops,
+    report_newcomer,
+    report_outcomes,
     tally,
     volunteers,
 )
@@ -48,7 +50,7 @@ from bot.store.db import Database
 warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
 
 FEATURES = (onboarding, menu, account, volunteers, calendar, meals, help_requests, checkins,
-            announcements, tally, ops)
+            announcements, tally, ops, report_newcomer, report_outcomes)
 
 
 async def _post_init(app: BuurtApplication) -> None:

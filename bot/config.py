@@ -15,8 +15,10 @@ from datetime import time
 from pathlib import Path
 from typing import Any
 
-from bot.categories import CATEGORIES
 from bot.i18n import LANGUAGES as SHIPPED_LANGUAGES
+from bot.indicators_catalog import BY_KEY as INDICATORS
+from bot.indicators_catalog import KEYS as INDICATOR_KEYS
+from bot.indicators_catalog import Target, default_targets
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -43,7 +45,7 @@ _ROOM_KEYS = ("name", "area", "address", "phone", "meal_cap", "meal_signup_deadl
 _MOMENT_KEYS = ("day", "time")
 _DAY_KEYS = (*WEEKDAYS, "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
              "sunday")
-_TARGET_KEYS = ("total", *CATEGORIES)
+_TARGET_KEYS = INDICATOR_KEYS
 
 
 class ConfigError(Exception):
@@ -79,7 +81,9 @@ class Room:
     belronde: WeeklyMoment = WeeklyMoment(0, time(10, 0))
     belronde_calls_until: time = time(20, 0)
     partners: tuple[str, ...] = ()
-    targets: dict[str, int] = field(default_factory=dict)
+    #: Yearly target per indicator key (bot/indicators_catalog.py): a number, a percent, an
+    #: (x, y) pair for "x of y", or True for "positive". Defaults are the offer's table.
+    targets: dict[str, Target] = field(default_factory=dict)
     phone: str = ""
 
 
@@ -243,11 +247,11 @@ def _room(source: str, room_id: str, raw: Any, partners: dict[str, Partner]) -> 
     for partner in room_partners:
         if partner not in partners:
             raise _err(source, f"{path}.partners", f"unknown partner {partner!r}")
-    targets = {}
+    targets = default_targets(room_id)
     targets_raw = _table(source, f"{path}.targets", raw.get("targets"))
     _known(source, f"{path}.targets", targets_raw, _TARGET_KEYS)
     for key, value in targets_raw.items():
-        targets[key] = _int(source, f"{path}.targets.{key}", value, 0, 100_000)
+        targets[key] = _target(source, f"{path}.targets.{key}", INDICATORS[key].kind, value)
     chat_id = raw.get("chat_id")
     if chat_id is not None and (isinstance(chat_id, bool) or not isinstance(chat_id, int)):
         raise _err(source, f"{path}.chat_id", f"expected a Telegram chat id, got {chat_id!r}")
@@ -276,6 +280,39 @@ def _room(source: str, room_id: str, raw: Any, partners: dict[str, Partner]) -> 
         targets=targets,
         phone=_phone(source, f"{path}.phone", raw.get("phone")),
     )
+
+
+def _target(source: str, path: str, kind: str, value: Any) -> Target:
+    """One yearly target in the form its indicator's kind needs (see indicators_catalog)."""
+    if kind == "positive":
+        if value is True or (isinstance(value, str) and value.strip().lower() in (
+                "positive", "positief")):
+            return True
+        raise _err(source, path, f'expected "positive" (the offer\'s "Positief"), got {value!r}')
+    if kind == "of":
+        pair = value
+        if isinstance(value, str):
+            m = re.fullmatch(r"\s*(\d+)\s*(?:of|op|/)\s*(\d+)\s*", value)
+            pair = [int(m[1]), int(m[2])] if m else None
+        if (not isinstance(pair, list) or len(pair) != 2
+                or any(isinstance(v, bool) or not isinstance(v, int) for v in pair)):
+            raise _err(source, path,
+                       f"expected \"x of y\" like [10, 20] or \"10 of 20\", got {value!r}")
+        taking, registered = pair
+        if not 0 <= taking <= registered <= 100_000:
+            raise _err(source, path, f"expected x of y with 0 <= x <= y, got {value!r}")
+        return (taking, registered)
+    if kind == "percent":
+        if isinstance(value, str) and re.fullmatch(r"\s*\d+(\.\d+)?\s*%\s*", value):
+            value = float(value.strip().rstrip("%"))
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
+            raise _err(source, path, f"expected a percentage from 0 to 100, got {value!r}")
+        return value
+    if kind == "score":
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 10:
+            raise _err(source, path, f"expected a score from 0 to 10, got {value!r}")
+        return value
+    return _int(source, path, value, 0, 100_000)
 
 
 def _list(source: str, path: str, value: Any) -> list[Any]:

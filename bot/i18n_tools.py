@@ -39,6 +39,8 @@ FEATURE_DOMAINS = (
     "checkins",
     "announcements",
     "tally",
+    "report",
+    "indicators",
     "demo",
     "ops",
 )

@@ -175,6 +175,7 @@ async def test_emoji_rtl_and_markup_in_a_name_are_kept_and_escaped(bot: BotHarne
     await user.next_message()
     await user.next_message()  # the menu
     assert (await bot.person(user)).name == "<b>أميرة</b> 🌷 & co"
+    await bot.settle()  # onboarding's last messages (check-in offer, newcomer question)
     user.chat.skip_pending()
     await user.send("/mijngegevens")
     summary = await user.next_message()

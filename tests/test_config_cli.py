@@ -132,12 +132,20 @@ FIELD_ERRORS = [
     ('belronde_calls_until = "20:00"', 'belronde_calls_until = "late"',
      "rooms.top.belronde_calls_until"),
     ('partners = ["buurtteam", "ucentraal", "dock", "stadsgeldbeheer", "voedselbank", "taalhuis"]'
-     "\ntargets = { total = 400", 'partners = "dock"\ntargets = { total = 400',
+     '\n\n[rooms.top.targets]', 'partners = "dock"\n\n[rooms.top.targets]',
      "rooms.top.partners"),
     ('partners = ["buurtteam", "ucentraal", "dock", "stadsgeldbeheer", "voedselbank", "taalhuis"]'
-     "\ntargets = { total = 400", 'partners = ["nobody"]\ntargets = { total = 400',
+     '\n\n[rooms.top.targets]', 'partners = ["nobody"]\n\n[rooms.top.targets]',
      "rooms.top.partners"),
-    ("targets = { total = 400", "targets = { total = -1", "rooms.top.targets.total"),
+    ("total = 400", "total = -1", "rooms.top.targets.total"),
+    ("referred_residents = [10, 20]", "referred_residents = [30, 20]",
+     "rooms.top.targets.referred_residents"),
+    ("referred_residents = [10, 20]", 'referred_residents = "tien op twintig"',
+     "rooms.top.targets.referred_residents"),
+    ("impact_confidence = 50", "impact_confidence = 150", "rooms.top.targets.impact_confidence"),
+    ('budget_deficit = "positive"', "budget_deficit = 1", "rooms.top.targets.budget_deficit"),
+    ("volunteer_satisfaction = 8", "volunteer_satisfaction = 11",
+     "rooms.top.targets.volunteer_satisfaction"),
 ]
 
 

@@ -40,10 +40,9 @@ TYPOS = [
      "rooms.top.meals[1].tme: unknown setting; did you mean 'time'?"),
     ('opening_hours = { mon = "10:00-16:00", tue', 'opening_hours = { mno = "10:00-16:00", tue',
      "rooms.top.opening_hours.mno: unknown setting; did you mean 'mon'?"),
-    ("targets = { total = 400, sociale_ontmoeting = 200",
-     "targets = { totaal = 400, sociale_ontmoeting = 200",
+    ("total = 400", "totaal = 400",
      "rooms.top.targets.totaal: unknown setting; did you mean 'total'?"),
-    ("klussen = 60", "klusen = 60", "rooms.top.targets.klusen: unknown setting; did you mean "
+    ("klussen = 50", "klusen = 50", "rooms.top.targets.klusen: unknown setting; did you mean "
      "'klussen'?"),
 ]
 
@@ -74,12 +73,12 @@ def test_without_a_close_match_the_known_keys_are_listed(tmp_path: Path) -> None
     assert str(error.value) == f"{path}: demo.wachtwoord: unknown setting; known: port"
 
 
-def test_targets_only_take_categories_or_total(tmp_path: Path) -> None:
-    path = _write(tmp_path, "werk = 25 }", "werk = 25, koffie = 3 }")
+def test_targets_only_take_the_offers_indicators(tmp_path: Path) -> None:
+    path = _write(tmp_path, "total = 400", "total = 400\nkoffie = 3")
     with pytest.raises(ConfigError) as error:
         load_config(path, env={})
     message = str(error.value)
-    assert "rooms.top.targets.koffie: unknown setting; known: total, sociale_ontmoeting" in message
+    assert "rooms.top.targets.koffie: unknown setting; known: impact_confidence," in message
 
 
 def test_a_misspelt_room_key_in_a_later_room_is_found(tmp_path: Path) -> None:

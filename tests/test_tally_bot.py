@@ -164,18 +164,28 @@ async def test_rapport_for_coordinators_only(bot: BotHarness) -> None:
     await coordinator.press("Andere periode…", message=future)
     await coordinator.next_edit()
     await coordinator.send("2021")
-    summary = await coordinator.next_message()
-    assert "Deelnamerapport: 2021" in summary.text
-    assert "Totaal verschillende deelnemers: 4 van 400 (1%)" in summary.text
+    await coordinator.next_message()  # which room?
+    await coordinator.press("Alle BuurtWerkKamers (elk een pagina, en een overzicht)")
+    summary = await coordinator.next_edit()
+    assert "Prestatietabel: 2021" in summary.text
+    assert "TOP:" in summary.text and "Alle BuurtWerkKamers:" in summary.text
     assert "Anna" not in summary.text and "Bilal" not in summary.text
+    pdf = await coordinator.next_message()
+    assert pdf.document and pdf.document["file_name"] == "buurtbot-rapport-2021-all.pdf"
+    await coordinator.press("📊 Ook als spreadsheet (XLSX)", message=summary)
     sheet = await coordinator.next_message()
-    assert sheet.document and sheet.document["file_name"] == "buurtbot-rapport-2021.xlsx"
+    assert sheet.document["file_name"] == "buurtbot-rapport-2021-all.xlsx"
     await coordinator.press("📄 Ook als CSV", message=summary)
     csv_msg = await coordinator.next_message()
-    assert csv_msg.document["file_name"] == "buurtbot-rapport-2021.csv"
+    assert csv_msg.document["file_name"] == "buurtbot-rapport-2021-all.csv"
     assert "Anna" not in str(csv_msg.raw)
     text, alert = await press_for_answer(bot, coordinator, "tal:r:2021-Q9")
     assert alert and "werkt niet meer" in text
+    for forged in ("tal:rr:2021:nowhere", "tal:x:2021:top:extra", "tal:csv:20x1:top"):
+        text, alert = await press_for_answer(bot, coordinator, forged)
+        assert alert and "werkt niet meer" in text
+    text, alert = await press_for_answer(bot, volunteer, "tal:rr:2021:top")
+    assert "coördinator" in text
 
 
 async def test_rapport_this_year_button_and_empty_period(bot: BotHarness) -> None:
@@ -183,8 +193,12 @@ async def test_rapport_this_year_button_and_empty_period(bot: BotHarness) -> Non
     await coordinator.send("/rapport")
     await coordinator.next_message()
     await coordinator.press("Vorig jaar")
+    await coordinator.next_edit()
+    await coordinator.press("TOP")
     empty = await coordinator.next_edit()
     assert "Er is niets geteld" in empty.text
+    pdf = await coordinator.next_message()  # the table is still made: targets, no data
+    assert pdf.document["file_name"] == "buurtbot-rapport-2025-top.pdf"
 
 
 async def test_weekly_summary_once_per_week_across_restarts(bot: BotHarness) -> None:

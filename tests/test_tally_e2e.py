@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -153,16 +154,19 @@ async def test_rapport_and_cli_count_real_records_and_erasure_keeps_the_past(
     await coordinator.send("/rapport")
     await coordinator.next_message()
     await coordinator.press("Dit jaar")
+    await coordinator.next_edit()
+    await coordinator.press("TOP")
     summary = await coordinator.next_edit()
-    top = summary.text.split("TOP")[1].split("Hart")[0]
+    assert "TOP:" in summary.text
+    pdf = await coordinator.next_message()
+    from pypdf import PdfReader
+
+    text = PdfReader(io.BytesIO(bot.sandbox.document_bytes(pdf))).pages[0].extract_text()
     # Fatima and walk-in AB12 at the coffee morning and dinner: 2 unique (not 6 visits).
-    assert "Ontmoeting: 2 van 200 (1%)" in top
-    # A letter read and the letters hour: one person.
-    assert "Brieven en formulieren: 1 van 150 (1%)" in top
-    assert "Schulden en geld: 1 van 40 (3%)" in top
-    assert "Totaal verschillende deelnemers: 2 van 400 (1%)" in top
+    assert "Sociale ontmoeting: babbeluur, inloop, eettafels, ontbijt, handwerken Uniek # 200 2" \
+        in text.replace("\n", " ")
     for name in ("Fatima", "Vera", "Hanna", "AB12"):
-        assert name not in summary.text
+        assert not re.search(rf"\b{name}\b", summary.text + text), name
 
     async def cli_csv() -> dict[tuple[str, str], dict[str, str]]:
         monkeypatch.setattr("bot.cli_report.Clock", lambda: bot.clock)
@@ -170,30 +174,32 @@ async def test_rapport_and_cli_count_real_records_and_erasure_keeps_the_past(
         capsys.readouterr()
         code = await asyncio.to_thread(main, ["--config", str(ROOT / "buurtbot.example.toml"),
                                               "report", "--from", "2026-11-01",
-                                              "--to", "2026-12-31"])
+                                              "--to", "2026-12-31", "--lang", "en"])
         assert code == 0
-        data = csv.DictReader(io.StringIO(capsys.readouterr().out))
-        return {(r["room"], r["row"]): {k: v for k, v in r.items() if k != "period_end"}
+        out = capsys.readouterr().out.lstrip("\ufeff")
+        data = csv.DictReader(io.StringIO(out))
+        return {(r["Room"], r["Indicator key"]): {k: v for k, v in r.items()
+                                                   if k not in ("Period end", "Source",
+                                                                "Target for this period",
+                                                                "Status")}
                 for r in data}
 
     def check(cells: dict[tuple[str, str], dict[str, str]]) -> None:
-        def cell(row: str, column: str = "unique_residents", room: str = "top") -> str:
+        def cell(row: str, column: str = "Realised", room: str = "TOP") -> str:
             return cells[(room, row)][column]
 
         assert cell("sociale_ontmoeting") == "2"
-        assert cell("sociale_ontmoeting", "anonymous_walk_ins") == "2"
-        assert cell("sociale_ontmoeting", "count") == "6"  # 1 + 1 + 2 at coffee, 2 at dinner
-        assert cell("formulieren") == "1" and cell("formulieren", "count") == "2"
+        assert cell("anonymous_visits") == "2"  # counted-only walk-ins: visits, not people
+        assert cell("formulieren") == "1"
         assert cell("schulden") == "1"
         assert cell("taal") == "0" and cell("werk") == "0"
-        assert cell("total") == "2" and cell("total", "target") == "400"
-        assert cell("contact") == "1" and cell("contact", "count") == "1"
-        assert cell("referral") == "1"
-        assert cell("volunteer") == "1"
-        assert cell("new_residents") == "2"  # Fatima and walk-in AB12; not the volunteer
-        assert cell("total", room="hart") == "0"
-        assert cell("new_residents", room="hart") == "1"  # Hanna registered, never came
-        assert cell("total", room="all") == "2"
+        assert cell("total") == "2" and cell("total", "Target (year)") == "400"
+        assert cell("referrals") == "1"
+        assert cell("partners") == "1"
+        assert cell("first_contact") == "2"  # Fatima and walk-in AB12; not the volunteer
+        assert cell("total", room="Hart voor Leidsche Rijn") == "0"
+        assert cell("first_contact", room="Hart voor Leidsche Rijn") == "1"  # Hanna registered
+        assert cell("total", room="All BuurtWerkKamers") == "2"
 
     before = await cli_csv()
     check(before)
@@ -224,12 +230,15 @@ async def test_rapport_and_cli_count_real_records_and_erasure_keeps_the_past(
     await coordinator.send("/rapport")
     await coordinator.next_message()
     await coordinator.press("Dit jaar")
+    await coordinator.next_edit()
+    await coordinator.press("TOP")
     summary = await coordinator.next_edit()
-    assert "Totaal verschillende deelnemers: 2 van 400" in summary.text.split("TOP")[1]
+    await coordinator.next_message()  # the PDF
+    await coordinator.press("📊 Ook als spreadsheet (XLSX)", message=summary)
     sheet = await coordinator.next_message()
     data = bot.sandbox.document_bytes(sheet)
     book = openpyxl.load_workbook(io.BytesIO(data))
-    table = {row[0]: row[1:] for row in book["TOP"].iter_rows(values_only=True) if row[0]}
-    # 6 + 2 + 1 contacts in activities
-    assert table["Totaal verschillende deelnemers"][:3] == (2, 2, 9)
-    assert table["Ontmoeting"][:3] == (2, 2, 6)
+    table = {row[0].split(":")[0]: row[1:] for row in book["TOP"].iter_rows(values_only=True)
+             if row[0]}
+    assert table["Totaal unieke deelnemers aan een activiteit of dienst"][3] == 2
+    assert table["Sociale ontmoeting"][3] == 2

@@ -15,6 +15,7 @@ from bot.handlers.common import kb, notify, one_per_row, parse_data, reply, requ
 from bot.handlers.menu import show_menu
 from bot.handlers.my_data import summary
 from bot.handlers.onboarding import backup_window, privacy_text
+from bot.handlers.report_newcomer import SETTINGS_BUTTON as NEWCOMER_BUTTON
 from bot.i18n import LANGUAGES, translator
 from bot.services.users import RESIDENT
 
@@ -35,6 +36,7 @@ async def settings(update: Update, context: BotContext) -> None:
                 [(t._("🌐 Language"), "acc:lang"), (t._("🏠 My room"), "acc:room")],
                 [(t._("🔒 Privacy"), "acc:privacy"), (t._("📄 My data"), "acc:data")],
                 [(t._("🗑 Erase my data"), "acc:erase")],
+                [(t._(NEWCOMER_BUTTON), "acc:newcomer")],
                 [announcements_button(t, context.person)],
                 [_back(t)],
             ]

@@ -12,6 +12,7 @@ from html import escape
 from typing import Any
 
 from bot.config import Config
+from bot.handlers import report_newcomer
 from bot.handlers.common import role_name
 from bot.i18n import LANGUAGES, Translator
 from bot.services.users import Person
@@ -42,6 +43,7 @@ COUNTED: dict[tuple[str, str | None], _Counted] = {
         "Check-in calls you made as a volunteer: {n}", n).format(n=n),
     ("announcements", None): lambda t, n: t.ngettext(
         "Announcements sent to you: {n}", "Announcements sent to you: {n}", n).format(n=n),
+    ("report_marks", None): lambda t, n: t._(report_newcomer.MY_DATA_LINE).format(what=n),
 }
 
 
@@ -62,6 +64,8 @@ def _special(t: Translator, config: Config, feature: str, part: str | None, valu
         names = [config.rooms[r].name if r in config.rooms else str(r) for r in value]
         return t._("Weekly programme by message: {rooms}").format(
             rooms=escape(t.join(names)))
+    if feature == "report_marks":
+        return report_newcomer.my_data_line(t, value)
     if feature == "unfinished_forms":
         return t._("A form you started but did not finish yet")
     return None

@@ -23,6 +23,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
+from bot.handlers import report_newcomer
 from bot.handlers.checkins import offer_after_onboarding as offer_checkin
 from bot.handlers.commands import set_person_commands
 from bot.handlers.common import END, kb, notify, one_per_row, reply, stale_button
@@ -273,6 +274,7 @@ async def _finish(update: Update, context: BotContext) -> int:
         edit=False,
     )
     await show_menu(update, context, edit=False)
+    await report_newcomer.offer(update, context)  # optional, skippable (issue 15)
     await offer_checkin(update, context)
     return END
 

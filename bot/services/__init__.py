@@ -12,6 +12,7 @@ from bot.services.announcements import AnnouncementService
 from bot.services.calendar import CalendarService
 from bot.services.checkins import CheckinService
 from bot.services.help_requests import HelpRequestService
+from bot.services.indicators import IndicatorService
 from bot.services.meals import MealService
 from bot.services.ops import OpsService
 from bot.services.participation import ParticipationService
@@ -30,6 +31,7 @@ class Services:
         self.users = UserService(db, config, clock)
         self.privacy = PrivacyService(db, clock)
         self.participation = ParticipationService(db, clock)
+        self.indicators = IndicatorService(self)
         self.calendar = CalendarService(self)
         self.meals = MealService(self)
         self.help = HelpRequestService(self)
@@ -50,6 +52,7 @@ class Services:
             self.tally,
             self.retries,
             self.ops,
+            self.indicators,
         ]
 
     async def start(self) -> None:

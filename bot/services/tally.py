@@ -268,7 +268,8 @@ async def compute_report(
     summed: dict[str, int] = {}
     for r in rooms:
         for key, value in config.rooms[r].targets.items():
-            summed[key] = summed.get(key, 0) + value
+            if key in CATEGORIES or key == "total":
+                summed[key] = summed.get(key, 0) + value
     overall = room_report(ALL, "", summed)
     return Report(period, per_room, overall, made_at)
 

@@ -17,12 +17,17 @@ from bot.categories import CATEGORIES
 from bot.i18n import N_, Translator, translator
 from bot.services.tally import RoomReport
 
-WIDTH, HEIGHT = 960, 540
-LEFT, RIGHT, TOP, BOTTOM = 60, 20, 70, 110
+#: Portrait, for a phone: Telegram shows a photo about 360-400 px wide, so the 800 px image is
+#: halved and 26 px labels still read as 13 px. Height is fixed (tests and clients expect it).
+WIDTH, HEIGHT = 800, 880
+MARGIN = 24
+#: The right-hand column holds the target labels, so they can never cover a bar's value.
+TARGET_COLUMN = 190
 BAR = (46, 125, 50)
 BAR_BEHIND = (239, 108, 0)
 TARGET = (33, 33, 33)
 PACE = (120, 120, 120)
+TRACK = (236, 236, 236)
 
 
 #: Languages Pillow's bundled font can show (no Turkish, Arabic or Cyrillic letters).
@@ -55,48 +60,78 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, width: int, font) -> list[str]:
             lines[-1] += " " + word
         else:
             lines.append(word)
-    return lines[:3]
+    return lines[:2]
 
 
 def chart_png(t: Translator, title: str, ytd: RoomReport, year_fraction: float) -> bytes:
-    """PNG bytes: one bar per category and the total, a target line and a pace mark each."""
+    """PNG bytes: one row per category, people and jobs (klussen) in separate panels.
+
+    Each row: the label, a bar (so far this year) on a grey track, the value just after the
+    bar, a black line at the year's target and a grey dot at where the room would be now
+    (pro rata). The target's number is written in its own column on the right, so labels and
+    values never overlap. Klussen are counted in jobs, not people: their own panel and scale.
+    """
     if not _full_font() and t.language not in BASIC_LATIN:
         t = translator("nl")
-    items = [(t._(CATEGORIES[line.category]), line.measured, line.target) for line in ytd.lines]
-    items.append((t._(N_("Total")), ytd.total_unique, ytd.total_target))
+    people = [(t._(CATEGORIES[line.category]), line.measured, line.target)
+              for line in ytd.lines if not line.per_job]
+    people.append((t._(N_("Total")), ytd.total_unique, ytd.total_target))
+    jobs = [(t._(CATEGORIES[line.category]), line.measured, line.target)
+            for line in ytd.lines if line.per_job]
     image = Image.new("RGB", (WIDTH, HEIGHT), "white")
     draw = ImageDraw.Draw(image)
-    draw.text((LEFT, 18), title, fill=TARGET, font=_font(24))
+    y = MARGIN
+    for line in _wrap(draw, title, WIDTH - 2 * MARGIN, _font(32)):
+        draw.text((MARGIN, y), line, fill=TARGET, font=_font(32))
+        y += 40
     legend = t._("Bar: so far this year. Line: target for the year. Dot: where you would be now.")
-    draw.text((LEFT, 48), legend, fill=PACE, font=_font(14))
-    top_value = max([1] + [v for _l, v, _t in items] + [tg or 0 for _l, _v, tg in items])
-    scale = (HEIGHT - TOP - BOTTOM) / (top_value * 1.1)
-    base = HEIGHT - BOTTOM
-    draw.line((LEFT, base, WIDTH - RIGHT, base), fill=TARGET, width=2)
-    slot = (WIDTH - LEFT - RIGHT) / len(items)
-    for i, (label, value, target) in enumerate(items):
-        x0 = LEFT + i * slot + slot * 0.2
-        x1 = LEFT + (i + 1) * slot - slot * 0.2
-        behind = bool(target) and value < target * year_fraction
-        if value:
-            draw.rectangle((x0, base - value * scale, x1, base), fill=BAR_BEHIND if behind else BAR)
-        text = str(value)
-        tw = draw.textlength(text, font=_font(16))
-        inside = value * scale > 26
-        draw.text(((x0 + x1 - tw) / 2, base - value * scale + (4 if inside else -22)), text,
-                  fill="white" if inside else TARGET, font=_font(16))
-        if target:
-            y = base - target * scale
-            draw.line((x0 - 6, y, x1 + 6, y), fill=TARGET, width=3)
-            target_text = t._("target {n}").format(n=target)
-            tw = draw.textlength(target_text, font=_font(12))
-            draw.text(((x0 + x1 - tw) / 2, y - 16), target_text, fill=TARGET, font=_font(12))
-            pace_y = base - target * year_fraction * scale
-            cx = x1 + 9
-            draw.ellipse((cx - 5, pace_y - 5, cx + 5, pace_y + 5), fill=PACE)
-        for n, line in enumerate(_wrap(draw, label, int(slot) - 6, _font(13))):
-            tw = draw.textlength(line, font=_font(13))
-            draw.text(((x0 + x1 - tw) / 2, base + 8 + n * 16), line, fill=TARGET, font=_font(13))
+    for line in _wrap(draw, legend, WIDTH - 2 * MARGIN, _font(20)):
+        draw.text((MARGIN, y), line, fill=PACE, font=_font(20))
+        y += 26
+    y += 8
+    y = _panel(draw, t, t._(N_("People (each person once)")), people, year_fraction, y)
+    if jobs:
+        y = _panel(draw, t, t._(N_("Odd jobs (number of jobs)")), jobs, year_fraction, y + 10)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
+
+
+def _panel(draw: ImageDraw.ImageDraw, t: Translator, heading: str,
+           items: list[tuple[str, int, int | None]], fraction: float, y: int) -> int:
+    """One panel with its own scale; returns the y below it."""
+    draw.text((MARGIN, y), heading, fill=TARGET, font=_font(24))
+    y += 34
+    left, right = MARGIN, WIDTH - MARGIN - TARGET_COLUMN
+    top_value = max([1] + [v for _l, v, _t in items] + [tg or 0 for _l, _v, tg in items])
+    scale = (right - left - 70) / top_value  # room after the longest bar for its value
+    value_font, label_font, target_font = _font(24), _font(22), _font(20)
+    for label, value, target in items:
+        draw.text((left, y), _wrap(draw, label, right - left, label_font)[0], fill=TARGET,
+                  font=label_font)
+        y += 28
+        bar_top, bar_bottom = y, y + 30
+        draw.rectangle((left, bar_top, right, bar_bottom), fill=TRACK)
+        behind = bool(target) and value < target * fraction
+        end = left + value * scale
+        if value:
+            draw.rectangle((left, bar_top, end, bar_bottom), fill=BAR_BEHIND if behind else BAR)
+        text = t.number(value)
+        tw = draw.textlength(text, font=value_font)
+        tx = end + 8
+        if target and tx - 4 <= left + target * scale <= tx + tw + 4:
+            tx = left + target * scale + 10  # step over the target line, never onto it
+        colour = TARGET
+        if tx + tw > right:  # no room after the bar: inside it, in white
+            tx, colour = end - tw - 8, "white"
+        if target:
+            tx_line = left + target * scale
+            pace_x = left + target * fraction * scale
+            draw.line((tx_line, bar_top - 4, tx_line, bar_bottom + 4), fill=TARGET, width=4)
+            draw.ellipse((pace_x - 7, bar_bottom - 7, pace_x + 7, bar_bottom + 7), fill=PACE)
+            target_text = t._("target {n}").format(n=t.number(target))
+            draw.text((WIDTH - MARGIN - draw.textlength(target_text, font=target_font),
+                       bar_top + 3), target_text, fill=TARGET, font=target_font)
+        draw.text((tx, bar_top + 1), text, fill=colour, font=value_font)
+        y = bar_bottom + 16
+    return y

@@ -35,6 +35,7 @@ from bot.handlers.help_requests.render import (
     speaks,
     volunteer_status,
 )
+from bot.handlers.report_outcomes import newcomer_button, paid_work_button
 from bot.i18n import Translator
 from bot.services.help_requests import HelpError, Refusal
 from bot.services.help_requests_rules import OUTCOMES, SKILLS
@@ -158,6 +159,8 @@ def _detail_markup(t: Translator, request: RequestRow, has_media: bool) -> Inlin
         rows.append([(t._("↩️ Give back to the queue"), f"help:hb:{request.id}")])
     if request.active:
         rows.append([(t._("📥 Came via a partner"), f"help:fp:{request.id}")])
+        if found := newcomer_button(t, request):  # the report's newcomers (with consent)
+            rows.append(found)
     if has_media:
         rows.append([(t._("🖼 Show photos and messages again"), f"help:media:{request.id}")])
     rows.append([(t._("📋 All open requests"), "help:queue")])
@@ -262,8 +265,10 @@ async def mark_done(update: Update, context: BotContext) -> None:
     except HelpError as error:
         await refuse(update, context, error)
         return
+    found_work = paid_work_button(context.t, request)  # the report's "found paid work"
     await reply(update, context, context.t._("Request {n} is done. Thank you for your help!")
-                .format(n=request.id), kb([[(context.t._("📋 All open requests"), "help:queue")]]))
+                .format(n=request.id), kb([*([found_work] if found_work else []),
+                                           [(context.t._("📋 All open requests"), "help:queue")]]))
     await notify(context, resident, lambda t: t._(
         "Your request {n} is done. We hope it went well! Tap /hulp whenever you need help "
         "again.").format(n=request.id))

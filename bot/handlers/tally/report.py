@@ -13,8 +13,10 @@ from bot.context import BotContext
 from bot.handlers.common import END, MAX_TEXT, kb, reply, requires, safe_answer, stale_button
 from bot.handlers.tally.helpers import PERIOD, split_data
 from bot.i18n import Translator
-from bot.services.tally import Period, Report, ReportError, parse_day
-from bot.services.tally_export import rows, to_csv, to_xlsx
+from bot.services import report_pdf, report_render, report_xlsx
+from bot.services.indicators import ALL, BEHIND, ON_TRACK, REACHED, ReportTable
+from bot.services.report_render import period_label, room_title
+from bot.services.tally import Period, ReportError, parse_day
 from bot.services.users import COORDINATOR
 
 # --- /rapport --------------------------------------------------------------------------------
@@ -32,6 +34,7 @@ def _period_buttons(t: Translator, today: date):
          (t._("This year"), f"tal:r:{today.year}")],
         [(t._("Last year"), f"tal:r:{today.year - 1}"),
          (t._("Other period…"), "tal:rc")],
+        [(t._("✏️ Enter a value"), "tal:e")],
     ])
 
 
@@ -40,8 +43,8 @@ async def rapport(update: Update, context: BotContext) -> object:
     t = context.t
     today = context.services.clock.now().date()
     await reply(update, context,
-                t._("Participation report: unique residents per room and category, against "
-                    "the targets. Which period?"),
+                t._("Performance table: the offer's indicators per room, against the "
+                    "targets. Which period?"),
                 _period_buttons(t, today), edit=update.callback_query is not None)
     return END
 
@@ -74,73 +77,147 @@ def _report_error_text(t: Translator, error: ReportError) -> str:
     }[error.reason]
 
 
-def _report_text(t: Translator, report: Report) -> str:
-    lines = ["<b>" + t._("Participation report: {period}").format(
-        period=report.period.label(t)) + "</b>"]
-    for room in report.rooms:
-        lines += ["", "<b>" + escape(room.name) + "</b>"]
-        for row in rows(t, room):
-            value = t.number(row.measured)
-            if row.target:
-                value = t._("{value} of {target} ({percent}%)").format(
-                    value=value, target=t.number(row.target), percent=row.percent)
-            lines.append(f"• {escape(row.label)}: {value}")
-    if len(report.rooms) > 1:
-        unique = report.overall.total_unique
-        lines += ["", t.ngettext("All rooms together: {n} unique participant.",
-                                 "All rooms together: {n} unique participants.",
-                                 unique).format(n=t.number(unique))]
-    lines += ["", t._("Numbers are unique residents; for odd jobs, the number of jobs. "
-                      "The spreadsheet has all columns.")]
+def _rooms_buttons(t: Translator, context: BotContext, prefix: str):
+    rooms = context.services.config.rooms
+    rows = [[(room.name, f"{prefix}:{room_id}")] for room_id, room in rooms.items()]
+    rows.append([(t._("All BuurtWerkKamers (one page each, and a summary)"), f"{prefix}:{ALL}")])
+    return kb(rows)
+
+
+def _room_of(context: BotContext, room: str) -> str | None:
+    """The room of button data, checked: a configured id, or ``all``."""
+    return room if room == ALL or room in context.services.config.rooms else None
+
+
+def _table_text(t: Translator, table: ReportTable) -> str:
+    """A short chat summary; the PDF holds the whole table."""
+    lines = ["<b>" + escape(t._("Performance table: {period}").format(
+        period=period_label(t, table))) + "</b>"]
+    for room in table.tables:
+        counts = {REACHED: 0, ON_TRACK: 0, BEHIND: 0}
+        missing = 0
+        for row in room.rows:
+            if row.status in counts:
+                counts[row.status] += 1
+            elif row.shown_value is None:
+                missing += 1
+        lines.append("• " + escape(room_title(t, room)) + ": " + t._(
+            "{reached} reached, {on_track} on track, {behind} behind, {missing} without "
+            "data").format(reached=counts[REACHED], on_track=counts[ON_TRACK],
+                           behind=counts[BEHIND], missing=missing))
+    if not any(row.shown_value for room in table.tables for row in room.rows
+               if row.value.source == "counted"):
+        lines += ["", t._("Nothing was recorded in that period.")]
+    lines += ["", t._("The PDF has the whole table, one page per room. Values the bot cannot "
+                      "count: tap ✏️ Enter a value under /rapport.")]
     return "\n".join(lines)
 
 
-async def _send_report(update: Update, context: BotContext, period: Period) -> None:
+async def _table(context: BotContext, period: Period, room: str) -> ReportTable:
+    return await context.services.indicators.report(None if room == ALL else room, period)
+
+
+def _file_name(table: ReportTable, room: str, ext: str) -> str:
+    return f"buurtbot-rapport-{table.period_key}-{room}.{ext}"
+
+
+async def _send_report(update: Update, context: BotContext, period: Period, room: str) -> None:
     t = context.t
     try:
-        report = await context.services.tally.report(period)
+        table = await _table(context, period, room)
     except ReportError as exc:
         await reply(update, context, _report_error_text(t, exc),
                     _period_buttons(t, context.services.clock.now().date()))
         return
-    await reply(update, context, _report_text(t, report),
-                kb([[(t._("📄 Also as CSV"), f"tal:csv:{report.period.key}")]]))
+    key = f"{period.key}:{room}"
+    await reply(update, context, _table_text(t, table), kb([
+        [(t._("📊 Also as spreadsheet (XLSX)"), f"tal:x:{key}")],
+        [(t._("📄 Also as CSV"), f"tal:csv:{key}")],
+    ]))
     chat = update.effective_chat
     assert chat is not None
     await context.bot.send_document(
-        chat.id, document=io.BytesIO(to_xlsx(t, report)),
-        filename=f"buurtbot-rapport-{report.period.key}.xlsx",
-        caption=t._("The report as a spreadsheet: a summary sheet and one sheet per room."),
+        chat.id, document=io.BytesIO(report_pdf.to_pdf(t, table)),
+        filename=_file_name(table, room, "pdf"),
+        caption=t._("The performance table as PDF, to send to a funder as it is."),
     )
 
 
 @requires(COORDINATOR)
 async def report_period(update: Update, context: BotContext) -> object:
+    """``tal:r:<period>``: which room? (``tal:rr:<period>:<room>`` makes the report)."""
     period = _button_period(update, "tal:r")
     if period is None:
         return await stale_button(update, context)
-    await _send_report(update, context, period)
+    await _ask_room(update, context, period)
     return END
 
 
+async def _ask_room(update: Update, context: BotContext, period: Period) -> bool:
+    """Which room? Only for a period that can be reported on; else say why (False)."""
+    t = context.t
+    try:
+        period.checked(context.services.clock.now().date())
+    except ReportError as exc:
+        await reply(update, context, _report_error_text(t, exc),
+                    _period_buttons(t, context.services.clock.now().date()))
+        return False
+    await reply(update, context, t._("Which room?"),
+                _rooms_buttons(t, context, f"tal:rr:{period.key}"))
+    return True
+
+
+def _period_and_room(update: Update, context: BotContext, prefix: str
+                     ) -> tuple[Period, str] | None:
+    parts = split_data(update.callback_query.data, prefix, 2)  # type: ignore[union-attr]
+    if not parts:
+        return None
+    period, room = _period_from_key(parts[0]), _room_of(context, parts[1])
+    return (period, room) if period and room else None
+
+
 @requires(COORDINATOR)
-async def report_csv(update: Update, context: BotContext) -> object:
-    period = _button_period(update, "tal:csv")
-    if period is None:
+async def report_room(update: Update, context: BotContext) -> object:
+    chosen = _period_and_room(update, context, "tal:rr")
+    if chosen is None:
+        return await stale_button(update, context)
+    await _send_report(update, context, *chosen)
+    return END
+
+
+async def _send_file(update: Update, context: BotContext, prefix: str, ext: str) -> object:
+    chosen = _period_and_room(update, context, prefix)
+    if chosen is None:
         return await stale_button(update, context)
     t = context.t
     try:
-        report = await context.services.tally.report(period)
+        table = await _table(context, *chosen)
     except ReportError as exc:
         await safe_answer(update.callback_query, _report_error_text(t, exc), alert=True)  # type: ignore[arg-type]
         return END
     await safe_answer(update.callback_query)  # type: ignore[arg-type]
     assert update.effective_chat is not None
+    if ext == "xlsx":
+        data, caption = report_xlsx.to_xlsx(t, table), t._(
+            "The table as a spreadsheet: a summary sheet and one sheet per room; it prints "
+            "on A4.")
+    else:
+        data, caption = report_render.to_csv(t, table), t._(
+            "The table as CSV, for other programs.")
     await context.bot.send_document(
-        update.effective_chat.id, document=io.BytesIO(to_csv(t, report).encode("utf-8")),
-        filename=f"buurtbot-rapport-{report.period.key}.csv",
-        caption=t._("The report as CSV, for other programs."))
+        update.effective_chat.id, document=io.BytesIO(data),
+        filename=_file_name(table, chosen[1], ext), caption=caption)
     return END
+
+
+@requires(COORDINATOR)
+async def report_xlsx_file(update: Update, context: BotContext) -> object:
+    return await _send_file(update, context, "tal:x", "xlsx")
+
+
+@requires(COORDINATOR)
+async def report_csv(update: Update, context: BotContext) -> object:
+    return await _send_file(update, context, "tal:csv", "csv")
 
 
 @requires(COORDINATOR)
@@ -179,7 +256,7 @@ async def got_period(update: Update, context: BotContext) -> object:
         await reply(update, context, _report_error_text(context.t,
                                                         ReportError(ReportError.ORDER)))
         return PERIOD
-    await _send_report(update, context, period)
+    await _ask_room(update, context, period)
     return END
 
 
