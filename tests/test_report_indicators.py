@@ -523,3 +523,12 @@ def test_the_budget_answer_may_be_typed_in_the_coordinators_language(typed, valu
     from bot.services.indicators import parse_value
 
     assert parse_value(BY_KEY["budget_control"], typed) == value
+
+
+def test_the_pdf_is_made_in_ukrainian_with_dejavu_and_in_dutch_without(monkeypatch) -> None:
+    assert report_pdf.pdf_language("ar") == "nl"
+    if report_pdf._dejavu() is not None:
+        assert report_pdf.pdf_language("uk") == "uk"
+    monkeypatch.setattr(report_pdf, "_dejavu", lambda: None)
+    assert [report_pdf.pdf_language(code) for code in ("nl", "en", "tr", "uk")] == [
+        "nl", "en", "nl", "nl"]
