@@ -36,7 +36,9 @@ from bot.handlers import (
     ops,
     report_newcomer,
     report_outcomes,
+    surveys,
     tally,
+    volunteer_work,
     volunteers,
 )
 from bot.handlers.commands import set_default_commands
@@ -50,7 +52,8 @@ from bot.store.db import Database
 warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
 
 FEATURES = (onboarding, menu, account, volunteers, calendar, meals, help_requests, checkins,
-            announcements, tally, ops, report_newcomer, report_outcomes)
+            announcements, tally, ops, report_newcomer, report_outcomes, surveys,
+            volunteer_work)
 
 
 async def _post_init(app: BuurtApplication) -> None:

@@ -41,11 +41,17 @@ _DEMO_KEYS = ("port",)
 _PARTNER_KEYS = ("id", "name", "description", "contact")
 _ROOM_KEYS = ("name", "area", "address", "phone", "meal_cap", "meal_signup_deadline", "meals",
               "opening_hours", "chat_id", "weekly_post", "belronde", "belronde_calls_until",
-              "partners", "targets")
+              "partners", "targets", "volunteer_groups")
 _MOMENT_KEYS = ("day", "time")
 _DAY_KEYS = (*WEEKDAYS, "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
              "sunday")
 _TARGET_KEYS = INDICATOR_KEYS
+#: The volunteer groups of the offer ("o.a. klussendienst, tuingroep, formulierenbrigade,
+#: kookgroep, taalteam, computerhulp"): a room without ``volunteer_groups`` has these.
+DEFAULT_VOLUNTEER_GROUPS = ("kookgroep", "klussendienst", "tuingroep", "formulierenbrigade",
+                            "taalteam", "computerhulp")
+_GROUP_ID = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
+MAX_VOLUNTEER_GROUPS = 40
 
 
 class ConfigError(Exception):
@@ -85,6 +91,7 @@ class Room:
     #: (x, y) pair for "x of y", or True for "positive". Defaults are the offer's table.
     targets: dict[str, Target] = field(default_factory=dict)
     phone: str = ""
+    volunteer_groups: tuple[str, ...] = DEFAULT_VOLUNTEER_GROUPS
 
 
 @dataclass(frozen=True)
@@ -255,6 +262,8 @@ def _room(source: str, room_id: str, raw: Any, partners: dict[str, Partner]) -> 
     chat_id = raw.get("chat_id")
     if chat_id is not None and (isinstance(chat_id, bool) or not isinstance(chat_id, int)):
         raise _err(source, f"{path}.chat_id", f"expected a Telegram chat id, got {chat_id!r}")
+    groups = _volunteer_groups(source, f"{path}.volunteer_groups",
+                               raw.get("volunteer_groups", list(DEFAULT_VOLUNTEER_GROUPS)))
     return Room(
         id=room_id,
         name=_str(source, f"{path}.name", raw.get("name")),
@@ -279,7 +288,28 @@ def _room(source: str, room_id: str, raw: Any, partners: dict[str, Partner]) -> 
         partners=room_partners,
         targets=targets,
         phone=_phone(source, f"{path}.phone", raw.get("phone")),
+        volunteer_groups=groups,
     )
+
+
+def _volunteer_groups(source: str, path: str, value: Any) -> tuple[str, ...]:
+    """Group ids such as "kookgroep": lowercase, unique, at most MAX_VOLUNTEER_GROUPS.
+
+    Ids are stored with each membership, so a typo must fail here, not split a group in two.
+    """
+    groups = _list(source, path, value)
+    if len(groups) > MAX_VOLUNTEER_GROUPS:
+        raise _err(source, path, f"at most {MAX_VOLUNTEER_GROUPS} groups (got {len(groups)})")
+    seen: list[str] = []
+    for i, group in enumerate(groups):
+        if not isinstance(group, str) or not _GROUP_ID.match(group):
+            raise _err(source, f"{path}[{i}]",
+                       f'expected a group id like "kookgroep" (lowercase letters, digits,'
+                       f' - or _), got {group!r}')
+        if group in seen:
+            raise _err(source, f"{path}[{i}]", f"{group!r} is given twice")
+        seen.append(group)
+    return tuple(seen)
 
 
 def _target(source: str, path: str, kind: str, value: Any) -> Target:

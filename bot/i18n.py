@@ -48,6 +48,7 @@ LANGUAGES: dict[str, str] = {
     "en": "English",
     "ar": "العربية",
     "tr": "Türkçe",
+    "ti": "ትግርኛ",
     "uk": "Українська",
 }
 RTL_LANGUAGES = frozenset({"ar"})
@@ -65,6 +66,8 @@ LRI = "\u2066"
 #: writes "1 Aralık Salı" (day of the month, month, weekday).
 _DATE_ORDER = re.compile(r"^(E{3,4}) (d M{3,4}(?: y)?)(.*)$")
 _DAY_FIRST_LAST = frozenset({"tr"})
+#: The comma in a date pattern ("EEEE d MMMM, HH:mm") as the language writes it: Ge'ez "፣".
+_DATE_COMMA = {"ti": "፣"}
 
 
 _MIRROR = str.maketrans({"⬅": "➡", "➡": "⬅", "◀": "▶", "▶": "◀", "←": "→", "→": "←"})
@@ -192,12 +195,13 @@ class Translator:
 
     @property
     def comma(self) -> str:
-        """", " between parts of a line; Arabic writes "، " (no Latin comma in Arabic text)."""
-        return "، " if self.language == "ar" else ", "
+        """", " between parts of a line; Arabic writes "، " (no Latin comma in Arabic text),
+        Tigrinya the Ethiopic comma "፣ "."""
+        return {"ar": "، ", "ti": "፣ "}.get(self.language, ", ")
 
     @property
     def semicolon(self) -> str:
-        return "؛ " if self.language == "ar" else "; "
+        return {"ar": "؛ ", "ti": "፤ "}.get(self.language, "; ")
 
     def isolate(self, text: str) -> str:
         """``text`` wrapped in Unicode isolates for right-to-left readers, unchanged otherwise.
@@ -223,6 +227,8 @@ class Translator:
             match = _DATE_ORDER.match(fmt)
             if match:
                 return f"{match.group(2)} {match.group(1)}{match.group(3)}"
+        if self.language in _DATE_COMMA:
+            return fmt.replace(",", _DATE_COMMA[self.language])
         return fmt
 
     def date(self, value: date | datetime, fmt: str = "EEEE d MMMM") -> str:

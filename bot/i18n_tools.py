@@ -43,6 +43,8 @@ FEATURE_DOMAINS = (
     "indicators",
     "demo",
     "ops",
+    "surveys",
+    "volunteer_work",
 )
 KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None}
 PLACEHOLDER = re.compile(r"\{[a-zA-Z_][a-zA-Z0-9_]*\}")
@@ -155,6 +157,17 @@ GLOSSARY_FORBIDDEN: dict[str, list[tuple[str, str]]] = {
         (r"(?<![Aa]kşam )\b[Yy]eme(?:k|ğ)\w*", "akşam yemeği"),
         (r"\b[Yy]er(?:i|iniz\w*|ler\w*|e|de)?\b", "sandalye (a seat)"),
     ],
+    "ti": [
+        (r"ክፍሊ|ክፍልኹም", "BuurtWerkKamer (never 'room')"),
+        (r"ቦታ", "መንበር (a seat)"),
+        (r"ሓባራዊ (?:ምግቢ|መግቢ)|ምሳሕ", "ሓባራዊ ድራር"),
+        (r"ሕቶ ሓገዝ|ሕቶታት ሓገዝ", "ጠለብ ሓገዝ (help request)"),
+        (r"ተወፋዪ|በጎ ፍቓደኛ", "ወለንተኛ"),
+        (r"መጻእተኛ", "በጻሒ (a walk-in visitor; መጻእተኛ also reads 'foreigner')"),
+        (r"ኣስተባባሪ|ኣማሓዳሪ", "ኣወሃሃዲ"),
+        (r"ኣጋይሽ", "ጋሻ (plural ጋሻታት)"),
+        (r"ፕሮግራም", "መደብ"),
+    ],
     "uk": [
         (r"(?i)кімнат\w*|приміщен\w*", "BuurtWerkKamer"),
         (r"(?i)\b(?:бурт|бюрт)\w*", "BuurtWerkKamer (the name stays in Latin letters)"),
@@ -184,6 +197,12 @@ ALLOWED_LATIN = frozenset({
     "Ondiep", "Leidsche", "Rijn", "Zuilen", "Utrecht", "Hart", "voor", "De", "Verbinding",
     "Nederlands", "English", "Türkçe", "DigiD", "UWV", "CV", "SMS", "HH", "mm",
 })
+#: The rooms' own Dutch names, allowed where a language's onboarding explains them once
+#: ("ሓባራዊ ድራር (eettafel)"): residents hear these words in the BuurtWerkKamer itself.
+ALLOWED_LATIN_BY_LANGUAGE: dict[str, frozenset[str]] = {
+    "ti": frozenset({"eettafel", "belronde"}),
+    "uk": frozenset({"eettafel", "belronde"}),
+}
 #: Numbers every plural form must render for (CLDR categories of Arabic, Ukrainian, Polish...).
 PLURAL_SAMPLES = (0, 1, 2, 3, 5, 11, 21, 22, 25, 100, 101)
 ISOLATED = re.compile("\u2068[^\u2069]*\u2069|\u2066[^\u2069]*\u2069")
@@ -202,6 +221,9 @@ COUNTED = re.compile(r"\{n\} (?:unique )?(?:character|letter|seat|minute|person|
 MIRRORED = {"⬅": "➡", "➡": "⬅"}
 TURKISH_SUFFIX = re.compile(r"\}['’][^\W\d_]")
 TURKISH_BARE_TAP = re.compile(r"(?:/\w+|»|\}) dokunun")
+#: A Tigrinya prefix (ብ, ን, ካብ...) glued to a placeholder reads wrongly for a date, a number or a
+#: Latin name ("ብ{when}", "ን{title}"): put a word or a label before it ("ኣብ {when}", "ዕለት፦ {date}").
+TIGRINYA_GLUED_PREFIX = re.compile(r"[\u1200-\u137f](?:<[a-z]+>)?\{")
 
 
 def _strings(message: object) -> tuple[str, ...]:
@@ -241,7 +263,8 @@ def _text_problems(language: str, key: str, string: str) -> list[str]:
             found.append(f"{language}: mirror ⬅️/➡️ for right-to-left readers in {key!r}")
     if language in NON_LATIN_LANGUAGES:
         outside = COMMAND.sub("", ISOLATED.sub("", bare))
-        words = [w for w in LATIN_WORD.findall(outside) if w not in ALLOWED_LATIN]
+        allowed = ALLOWED_LATIN | ALLOWED_LATIN_BY_LANGUAGE.get(language, frozenset())
+        words = [w for w in LATIN_WORD.findall(outside) if w not in allowed]
         if words:
             found.append(f"{language}: Latin words {words[:3]} in {key!r} (not translated?)")
         mixed = MIXED_SCRIPT.search(outside)
@@ -253,6 +276,9 @@ def _text_problems(language: str, key: str, string: str) -> list[str]:
             found.append(f"tr: a suffix hangs on a placeholder in {key!r}; rephrase")
         if TURKISH_BARE_TAP.search(string):
             found.append(f"tr: 'dokunun' needs a case ending ('komutuna', 'düğmesine') in {key!r}")
+    if language == "ti" and TIGRINYA_GLUED_PREFIX.search(string):
+        found.append(f"ti: a prefix is glued to a placeholder in {key!r}; write 'ኣብ {{when}}', "
+                     f"'ናብ {{name}}' or a label ('ዕለት፦ {{date}}')")
     return found
 
 

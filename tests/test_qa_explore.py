@@ -12,14 +12,13 @@ import re
 import pytest
 from babel import Locale
 
+from bot import i18n
 from bot.handlers.commands import COMMANDS
-from bot.i18n import LANGUAGES as SHIPPED
 from bot.sandbox import SandboxUser
 from tests.auxil.harness import BotHarness
 from tests.auxil.qa import Crawl
 
-#: Every shipped language (the one list in bot/i18n.py).
-LANGUAGES = tuple(SHIPPED)
+LANGUAGES = tuple(i18n.LANGUAGES)
 #: A label longer than this is cut off on a phone (one button per row, normal font size).
 MAX_LABEL = 30
 

@@ -33,6 +33,8 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("tafel", N_("Volunteers: the dinner list"), VOLUNTEER),
     ("vragen", N_("Volunteers: open help requests"), VOLUNTEER),
     ("turf", N_("Volunteers: register who came"), VOLUNTEER),
+    ("uren", N_("Volunteers: your hours and groups"), VOLUNTEER),
+    ("enquete", N_("Volunteers: surveys"), VOLUNTEER),
     ("omroep", N_("Coordinators: send an announcement"), COORDINATOR),
     ("programma", N_("Coordinators: edit the programme"), COORDINATOR),
     ("rapport", N_("Coordinators: participation report"), COORDINATOR),

@@ -23,6 +23,8 @@ MENU: list[tuple[str, str, str]] = [
     (N_("📋 Help requests"), "menu:queue", VOLUNTEER),
     (N_("✅ Who came today"), "menu:turf", VOLUNTEER),
     (N_("📞 Check-in follow-ups"), "menu:followups", VOLUNTEER),
+    (N_("🕒 My hours and groups"), "menu:hours", VOLUNTEER),
+    (N_("🗳 Surveys"), "menu:surveys", VOLUNTEER),
     (N_("📣 Announcement"), "menu:broadcast", COORDINATOR),
     (N_("🗓 Edit programme"), "menu:programme", COORDINATOR),
     (N_("📊 Report"), "menu:report", COORDINATOR),

@@ -8,6 +8,7 @@ who never opens a file: one line per thing they told us, and one line per featur
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from html import escape
 from typing import Any
 
@@ -43,6 +44,17 @@ COUNTED: dict[tuple[str, str | None], _Counted] = {
         "Check-in calls you made as a volunteer: {n}", n).format(n=n),
     ("announcements", None): lambda t, n: t.ngettext(
         "Announcements sent to you: {n}", "Announcements sent to you: {n}", n).format(n=n),
+    ("surveys", None): lambda t, n: t.ngettext(
+        "Open surveys you were asked in: {n}", "Open surveys you were asked in: {n}", n
+    ).format(n=n),
+    ("volunteer_work", "groups"): lambda t, n: t.ngettext(
+        "Volunteer groups: {n} group", "Volunteer groups: {n} groups", n).format(n=n),
+    ("volunteer_work", "weeks_asked"): lambda t, n: t.ngettext(
+        "Weekly question about your hours: sent {n} time",
+        "Weekly question about your hours: sent {n} times", n).format(n=n),
+    ("volunteer_work", "hours"): lambda t, n: t.ngettext(
+        "Volunteer hours: given for {n} week", "Volunteer hours: given for {n} weeks", n
+    ).format(n=n),
     ("report_marks", None): lambda t, n: t._(report_newcomer.MY_DATA_LINE).format(what=n),
 }
 
@@ -64,6 +76,11 @@ def _special(t: Translator, config: Config, feature: str, part: str | None, valu
         names = [config.rooms[r].name if r in config.rooms else str(r) for r in value]
         return t._("Weekly programme by message: {rooms}").format(
             rooms=escape(t.join(names)))
+    if (feature, part) == ("volunteer_work", "weekly_hours_question"):
+        return t._("Weekly question about your hours: on")
+    if (feature, part) == ("volunteer_work", "keyholder_since"):
+        return t._("Keyholder since {date}").format(date=t.date(date.fromisoformat(value),
+                                                                 "d MMMM y"))
     if feature == "report_marks":
         return report_newcomer.my_data_line(t, value)
     if feature == "unfinished_forms":

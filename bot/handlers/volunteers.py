@@ -72,6 +72,9 @@ async def list_volunteers(update: Update, context: BotContext) -> None:
         for volunteer in volunteers:
             label = _label(t, volunteer)
             lines.append(f"• {label}")
+            # Keyholder mark and groups: bot/handlers/volunteer_work.py.
+            buttons.append((t._("🔑 Keyholder and groups: {name}").format(name=label),
+                            f"vh:v:{volunteer.id}"))
             buttons.append((t._("Remove {name}").format(name=label), f"vol:rm:{volunteer.id}"))
     buttons.append((t._("➕ Invite a volunteer"), "vol:new"))
     await reply(update, context, "\n".join(lines), one_per_row(buttons),

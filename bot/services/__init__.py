@@ -18,8 +18,10 @@ from bot.services.ops import OpsService
 from bot.services.participation import ParticipationService
 from bot.services.privacy import PrivacyService
 from bot.services.retries import RetryService
+from bot.services.surveys import SurveyService
 from bot.services.tally import TallyService
 from bot.services.users import UserService
+from bot.services.volunteer_work import VolunteerWorkService
 from bot.store.db import Database
 
 
@@ -40,6 +42,8 @@ class Services:
         self.tally = TallyService(self)
         self.retries = RetryService(self)
         self.ops = OpsService(self)
+        self.surveys = SurveyService(self)
+        self.volunteer_work = VolunteerWorkService(self)
 
     @property
     def features(self) -> list:
@@ -53,6 +57,8 @@ class Services:
             self.retries,
             self.ops,
             self.indicators,
+            self.surveys,
+            self.volunteer_work,
         ]
 
     async def start(self) -> None:

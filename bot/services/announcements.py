@@ -235,6 +235,62 @@ class AnnouncementService:
         await store.set_total(conn, broadcast_id, len(recipients))
         await store.set_status(conn, broadcast_id, "sending", expect="sending", now=now)
 
+    async def enqueue(
+        self,
+        conn: Any,
+        *,
+        kind: str,
+        ref: int | None,
+        draft_key: str,
+        created_by: int | None,
+        coordinator_chat: int,
+        coordinator_language: str,
+        audience: str,
+        room: str | None,
+        recipients: list[tuple[int, int | None, str]],
+        text: str,
+        send_at: datetime | None = None,
+    ) -> BroadcastRow | None:
+        """Another feature's message through this outbox, in the caller's transaction.
+
+        Why: a survey round or the weekly hours question must be as durable and as well paced
+        as an announcement, so it is a broadcast of its own ``kind`` (the transport renders it
+        with that feature's renderer). None if ``draft_key`` was used before (sent once).
+        Call :meth:`kick` after the commit. With ``send_at`` (to keep residents' nights quiet)
+        it waits as 'scheduled' until that feature calls :meth:`release` (announcements' own
+        scheduling never picks it up: it has no audience to resolve).
+        """
+        if await store.by_draft_key(conn, draft_key) is not None:
+            return None
+        now = self.services.clock.now()
+        row = await store.create(
+            conn, draft_key=draft_key, created_by=created_by, coordinator_chat=coordinator_chat,
+            coordinator_language=coordinator_language, audience=audience, room=room,
+            language=None, text=text, photo_file_id=None,
+            status="scheduled" if send_at is not None else "sending", send_at=send_at or now,
+            now=now, kind=kind, ref=ref,
+        )
+        if send_at is None:
+            await self._fill(conn, row, recipients, now)
+        return await store.get(conn, row.id)
+
+    async def release(self, conn: Any, broadcast_id: int,
+                      recipients: list[tuple[int, int | None, str]]) -> bool:
+        """Send a held (scheduled) broadcast of another kind now, once; False if not held."""
+        now = self.services.clock.now()
+        if not await store.set_status(conn, broadcast_id, "sending", expect="scheduled",
+                                      now=now):
+            return False
+        row = await store.get(conn, broadcast_id)
+        assert row is not None
+        await self._fill(conn, row, recipients, now)
+        return True
+
+    async def held(self, kind: str) -> list[BroadcastRow]:
+        """Broadcasts of ``kind`` waiting for :meth:`release`."""
+        async with self.services.db.transaction() as conn:
+            return await store.with_status(conn, "scheduled", kind)
+
     async def promote_due(self) -> list[BroadcastRow]:
         """Scheduled broadcasts whose time has come: fill their outbox, exactly once."""
         now = self.services.clock.now()
@@ -259,7 +315,7 @@ class AnnouncementService:
 
     async def scheduled(self) -> list[BroadcastRow]:
         async with self.services.db.transaction() as conn:
-            return await store.with_status(conn, "scheduled")
+            return await store.with_status(conn, "scheduled", "announcement")
 
     async def cancel(self, coordinator: Person, broadcast_id: int) -> BroadcastRow | None:
         """Cancel one that has not gone out; None if it is unknown or already sending/sent."""

@@ -2,7 +2,8 @@
 
 Drawn with Pillow (light, no plotting stack). Labels use DejaVu Sans when the system has it
 (Latin with Turkish letters, Arabic, Cyrillic); otherwise Pillow's bundled font, which only has
-basic Latin letters, and then the chart is labelled in Dutch. The text message that goes with the
+basic Latin letters, and then the chart is labelled in Dutch; so is a chart in a script the font
+lacks (DejaVu has no Ge'ez letters for Tigrinya). The text message that goes with the
 chart is always in the coordinator's own language.
 """
 
@@ -53,6 +54,20 @@ def _full_font() -> bool:
     return getattr(_font(12), "path", None) is not None and bool(features.check("raqm"))
 
 
+@cache
+def _draws(sample: str) -> bool:
+    """True when the font has a glyph for every letter of ``sample``.
+
+    DejaVu Sans has no Ge'ez letters: a Tigrinya chart would show empty boxes, so it is
+    labelled in Dutch instead (the message with it stays in Tigrinya).
+    """
+    font = _font(14)
+    if getattr(font, "path", None) is None:
+        return sample.isascii()
+    missing = bytes(font.getmask("\U0010ffff"))
+    return all(bytes(font.getmask(ch)) != missing for ch in set(sample) if not ch.isspace())
+
+
 def _wrap(draw: ImageDraw.ImageDraw, text: str, width: int, font) -> list[str]:
     lines: list[str] = []
     for word in text.split():
@@ -72,6 +87,8 @@ def chart_png(t: Translator, title: str, ytd: RoomReport, year_fraction: float) 
     values never overlap. Klussen are counted in jobs, not people: their own panel and scale.
     """
     if not _full_font() and t.language not in BASIC_LATIN:
+        t = translator("nl")
+    if not _draws(t._(N_("Total"))):
         t = translator("nl")
     people = [(t._(CATEGORIES[line.category]), line.measured, line.target)
               for line in ytd.lines if not line.per_job]

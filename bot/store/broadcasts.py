@@ -36,6 +36,10 @@ class BroadcastRow:
     progress_message_id: int | None
     #: Also post it in the Telegram group of the room(s) it is for.
     post_groups: bool = False
+    #: 'announcement', or another feature's message sent through this outbox (a survey round,
+    #: the weekly hours question); ``ref`` points at that feature's own row.
+    kind: str = "announcement"
+    ref: int | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,8 @@ def _broadcast(row: aiosqlite.Row | None) -> BroadcastRow | None:
         throttled=row["throttled"],
         progress_message_id=row["progress_message_id"],
         post_groups=bool(row["post_groups"]),
+        kind=row["kind"],
+        ref=row["ref"],
     )
 
 
@@ -84,7 +90,7 @@ async def create(
     conn: aiosqlite.Connection,
     *,
     draft_key: str,
-    created_by: int,
+    created_by: int | None,
     coordinator_chat: int,
     coordinator_language: str,
     audience: str,
@@ -96,13 +102,16 @@ async def create(
     send_at: datetime,
     now: datetime,
     post_groups: bool = False,
+    kind: str = "announcement",
+    ref: int | None = None,
 ) -> BroadcastRow:
     cursor = await conn.execute(
         "INSERT INTO broadcasts (draft_key, created_by, coordinator_chat, coordinator_language,"
         " audience, room, language, text, photo_file_id, status, send_at, created_at,"
-        " post_groups) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " post_groups, kind, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (draft_key, created_by, coordinator_chat, coordinator_language, audience, room, language,
-         text, photo_file_id, status, to_db(send_at), to_db(now), 1 if post_groups else 0),
+         text, photo_file_id, status, to_db(send_at), to_db(now), 1 if post_groups else 0,
+         kind, ref),
     )
     row = await get(conn, cursor.lastrowid or 0)
     assert row is not None
@@ -119,16 +128,22 @@ async def by_draft_key(conn: aiosqlite.Connection, draft_key: str) -> BroadcastR
     return _broadcast(await cursor.fetchone())
 
 
-async def with_status(conn: aiosqlite.Connection, status: str) -> list[BroadcastRow]:
-    cursor = await conn.execute(
-        "SELECT * FROM broadcasts WHERE status = ? ORDER BY send_at, id", (status,)
-    )
+async def with_status(conn: aiosqlite.Connection, status: str, kind: str | None = None
+                      ) -> list[BroadcastRow]:
+    """Broadcasts in ``status`` (of one ``kind`` only, if given)."""
+    sql = "SELECT * FROM broadcasts WHERE status = ?"
+    params: tuple[str, ...] = (status,)
+    if kind is not None:
+        sql += " AND kind = ?"
+        params = (status, kind)
+    cursor = await conn.execute(sql + " ORDER BY send_at, id", params)
     return [b for b in map(_broadcast, await cursor.fetchall()) if b is not None]
 
 
 async def due(conn: aiosqlite.Connection, now: datetime) -> list[BroadcastRow]:
     cursor = await conn.execute(
-        "SELECT * FROM broadcasts WHERE status = 'scheduled' AND send_at <= ? ORDER BY send_at, id",
+        "SELECT * FROM broadcasts WHERE status = 'scheduled' AND send_at <= ?"
+        " AND kind = 'announcement' ORDER BY send_at, id",
         (to_db(now),),
     )
     return [b for b in map(_broadcast, await cursor.fetchall()) if b is not None]
@@ -314,7 +329,8 @@ async def forget_user(conn: aiosqlite.Connection, user_id: int) -> None:
 async def received_by(conn: aiosqlite.Connection, user_id: int) -> list[aiosqlite.Row]:
     cursor = await conn.execute(
         "SELECT o.broadcast_id, o.state, o.done_at, b.text FROM broadcast_outbox o"
-        " JOIN broadcasts b ON b.id = o.broadcast_id WHERE o.user_id = ? ORDER BY o.id",
+        " JOIN broadcasts b ON b.id = o.broadcast_id WHERE o.user_id = ?"
+        " AND b.kind = 'announcement' ORDER BY o.id",
         (user_id,),
     )
     return list(await cursor.fetchall())

@@ -7,7 +7,9 @@ without stalling everyone else's answers.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
@@ -27,11 +29,20 @@ from bot.store.broadcasts import BroadcastRow, OutboxRow
 log = logging.getLogger(__name__)
 
 
+#: Renders one outbox row of another feature's kind: (text, markup), or None if that message
+#: is no longer needed (a survey closed before it went out).
+KindRenderer = Callable[[BroadcastRow, OutboxRow], Awaitable[tuple[str, Any] | None]]
+#: Tells the sender of that kind how far it got (or nothing): (broadcast, counts, final).
+KindProgress = Callable[[BroadcastRow, dict[str, int], bool], Awaitable[None]]
+
+
 class TelegramTransport:
     """Turns an outbox row into one API call; maps Telegram's answers to an :class:`Outcome`."""
 
     def __init__(self, app: BuurtApplication) -> None:
         self.app = app
+        #: kind → (renderer, progress) for messages other features send through this outbox.
+        self.kinds: dict[str, tuple[KindRenderer, KindProgress | None]] = {}
         config = app.services.config
         self.bot = ExtBot(
             token=config.token,
@@ -44,12 +55,21 @@ class TelegramTransport:
     async def deliver(self, broadcast: BroadcastRow, row: OutboxRow) -> Outcome:
         if row.chat_id is None:
             return Outcome("blocked", error="no chat")
-        t = translator(row.language)
-        # In a group there is nobody to opt out: no /berichten footer there.
-        text = render_announcement(t, broadcast, self.app.services.config.rooms,
-                                   footer=not row.is_group)
+        markup = None
+        if broadcast.kind != "announcement":
+            rendered = await self.kinds[broadcast.kind][0](broadcast, row)
+            if rendered is None:
+                return Outcome("failed", error="no longer needed", permanent=True)
+            text, markup = rendered
+        else:
+            t = translator(row.language)
+            # In a group there is nobody to opt out: no /berichten footer there.
+            text = render_announcement(t, broadcast, self.app.services.config.rooms,
+                                       footer=not row.is_group)
         try:
-            if broadcast.photo_file_id:
+            if markup is not None:
+                await self.bot.send_message(row.chat_id, text, reply_markup=markup)
+            elif broadcast.photo_file_id:
                 await self.bot.send_photo(row.chat_id, broadcast.photo_file_id, caption=text)
             else:
                 await self.bot.send_message(row.chat_id, text)
@@ -75,6 +95,11 @@ class TelegramTransport:
 
     async def progress(self, broadcast: BroadcastRow, counts: dict[str, int],
                        final: bool) -> None:
+        if broadcast.kind != "announcement":
+            progress = self.kinds[broadcast.kind][1]
+            if progress is not None:
+                await progress(broadcast, counts, final)
+            return
         t = translator(broadcast.coordinator_language)
         done = counts["sent"] + counts["blocked"] + counts["unreachable"] + counts["failed"]
         total = broadcast.total

@@ -1,0 +1,514 @@
+"""Survey rounds in the chat: /enquete for volunteers and coordinators, one-tap answers.
+
+- Coordinators start a round (residents or volunteers; one room or all), see the response
+  rate, close it and read the results (only from 5 answers on).
+- Volunteers see the open rounds of their room and enter paper forms with the same buttons.
+- Residents and volunteers answer the question the bot sent them; the first message goes out
+  through the announcements outbox (see :func:`render_first`).
+
+Callback data: ``srv:a:<round>:<question>:<answer>`` (an answer), ``srv:p:<round>:<form>:...``
+(a paper answer), ``srv:redo``, ``srv:pnew``, ``srv:new``, ``srv:kind``, ``srv:go``,
+``srv:close``, ``srv:closeok``, ``srv:res``, ``srv:list``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot.context import BotContext, BuurtApplication
+from bot.handlers.common import (
+    kb,
+    one_per_row,
+    parse_data,
+    reply,
+    requires,
+    safe_answer,
+    stale_button,
+)
+from bot.i18n import Translator, translator
+from bot.jobs import add_tick
+from bot.services.surveys import (
+    AGREE_SCALE,
+    DONT_KNOW,
+    MIN_ANSWERS,
+    QUESTIONS,
+    Aggregate,
+    AnswerResult,
+    SurveyError,
+)
+from bot.services.users import COORDINATOR, RESIDENT, VOLUNTEER
+from bot.store.broadcasts import BroadcastRow, OutboxRow
+from bot.store.surveys import SurveyRound
+
+ALL = "all"
+
+
+# --- rendering --------------------------------------------------------------------------
+
+
+def round_label(t: Translator, found: SurveyRound, rooms: dict[str, Any]) -> str:
+    who = t._("Residents") if found.kind == "residents" else t._("Volunteers")
+    room = rooms[found.room].name if found.room in rooms else t._("all BuurtWerkKamers")
+    return f"{who} · {room}"
+
+
+def question_text(t: Translator, kind: str, index: int, *, intro: bool = False,
+                  paper: bool = False) -> str:
+    questions = QUESTIONS[kind]
+    lines = []
+    if paper:
+        lines.append(t._("📝 Paper form. Tap the answers as the resident marked them on paper."))
+    elif intro:
+        if kind == "residents":
+            lines.append(t._("🗳 The BuurtWerkKamer would like to know what you think. "
+                             "There are two short questions. Your answers are anonymous."))
+        else:
+            lines.append(t._("🗳 A short question for our volunteers. Your answer is "
+                             "anonymous."))
+    if len(questions) > 1:
+        lines.append(t._("Question {number} of {total}").format(
+            number=t.number(index + 1), total=t.number(len(questions))))
+    lines.append(f"<b>{t._(questions[index].text)}</b>")
+    return "\n\n".join(lines)
+
+
+def answer_buttons(t: Translator, kind: str, index: int, prefix: str) -> InlineKeyboardMarkup:
+    """The one-tap answers; ``prefix`` ends with ':' and gets '<index>:<answer>'."""
+    question = QUESTIONS[kind][index]
+    dont_know = ("🤷 " + t._("I do not know"), f"{prefix}{index}:{DONT_KNOW}")
+    if question.scale == "agree":
+        rows = [[(f"{icon} {t._(label)}", f"{prefix}{index}:{value}")]
+                for value, (icon, label) in AGREE_SCALE.items()]
+    else:
+        rows = [[(t.number(n), f"{prefix}{index}:{n}") for n in range(1, 6)],
+                [(t.number(n), f"{prefix}{index}:{n}") for n in range(6, 11)]]
+    return kb([*rows, [dont_know]])
+
+
+def render_first(t: Translator, found: SurveyRound) -> tuple[str, InlineKeyboardMarkup]:
+    """The intro and the first question (the outbox sends it; ``/enquete`` shows it again)."""
+    return (question_text(t, found.kind, 0, intro=True),
+            answer_buttons(t, found.kind, 0, f"srv:a:{found.id}:"))
+
+
+def percent(t: Translator, share: float) -> str:
+    return t.number(round(share * 100))
+
+
+def render_aggregate(t: Translator, kind: str, result: Aggregate) -> str:
+    question = next(q for q in QUESTIONS[kind] if q.key == result.question)
+    head = f"<i>{t._(question.text)}</i>\n"
+    if result.too_few:
+        return head + t._("→ Too few answers to show ({n}; at least {min} are needed).").format(
+            n=t.number(result.n), min=t.number(MIN_ANSWERS))
+    assert result.value is not None
+    if question.scale == "agree":
+        text = t.ngettext("→ {percent} % agree ({n} answer)", "→ {percent} % agree ({n} answers)",
+                          result.n).format(percent=percent(t, result.value), n=t.number(result.n))
+    else:
+        text = t.ngettext("→ average {score} ({n} answer)", "→ average {score} ({n} answers)",
+                          result.n).format(score=t.number(round(result.value, 1)),
+                                           n=t.number(result.n))
+    if result.dont_know:
+        text += "; " + t.ngettext("{n} does not know", "{n} do not know",
+                                  result.dont_know).format(n=t.number(result.dont_know))
+    return head + text
+
+
+# --- answering ---------------------------------------------------------------------------
+
+
+async def _answered(update: Update, context: BotContext, result: AnswerResult, *,
+                    paper_form: str | None = None) -> None:
+    t = context.t
+    found = result.round
+    assert found is not None
+    if result.code == "closed":
+        await reply(update, context, t._("This survey is closed. Nothing was saved. Thank you "
+                                         "for your time!"))
+        return
+    if result.code == "not_for_you":
+        await safe_answer(update.callback_query,  # type: ignore[arg-type]
+                          t._("This survey is not for you. Nothing was saved."), alert=True)
+        return
+    if result.code == "not_asked":
+        await stale_button(update, context)
+        return
+    if result.code == "next":
+        prefix = f"srv:p:{found.id}:{paper_form}:" if paper_form else f"srv:a:{found.id}:"
+        await reply(update, context,
+                    question_text(t, found.kind, result.index, paper=paper_form is not None),
+                    answer_buttons(t, found.kind, result.index, prefix))
+        return
+    if paper_form:
+        await reply(update, context, t._("✅ Paper form saved. Thank you!"), one_per_row([
+            (t._("📝 Next paper form"), f"srv:pnew:{found.id}"),
+            (t._("⬅️ Back to the surveys"), "srv:list"),
+        ]))
+        return
+    await reply(update, context,
+                t._("🙏 Thank you! Your answers are anonymous. You can change them until the "
+                    "survey closes."),
+                one_per_row([(t._("✏️ Change my answers"), f"srv:redo:{found.id}")]))
+
+
+async def answer(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "srv:a", int, int, int)  # type: ignore[union-attr]
+    if not parsed or context.person is None:
+        await stale_button(update, context)
+        return
+    try:
+        result = await context.services.surveys.answer(context.person, *parsed)
+    except SurveyError:
+        await stale_button(update, context)
+        return
+    await _answered(update, context, result)
+
+
+async def redo(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "srv:redo", int)  # type: ignore[union-attr]
+    if not parsed or context.person is None:
+        await stale_button(update, context)
+        return
+    found = await context.services.surveys.get(parsed[0])
+    if found is None:
+        await stale_button(update, context)
+        return
+    if not found.is_open:
+        await _answered(update, context, AnswerResult("closed", found))
+        return
+    if await context.services.surveys.respondent_answers(context.person, found.id) is None:
+        await stale_button(update, context)
+        return
+    await reply(update, context, question_text(context.t, found.kind, 0),
+                answer_buttons(context.t, found.kind, 0, f"srv:a:{found.id}:"))
+
+
+@requires(VOLUNTEER)
+async def paper_new(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "srv:pnew", int)  # type: ignore[union-attr]
+    found = await context.services.surveys.get(parsed[0]) if parsed else None
+    if found is None or found.kind != "residents":
+        await stale_button(update, context)
+        return
+    if not found.is_open:
+        await _answered(update, context, AnswerResult("closed", found))
+        return
+    form = context.services.surveys.new_form_key()
+    await reply(update, context, question_text(context.t, found.kind, 0, paper=True),
+                answer_buttons(context.t, found.kind, 0, f"srv:p:{found.id}:{form}:"))
+
+
+@requires(VOLUNTEER)
+async def paper_answer(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "srv:p", int, str, int, int)  # type: ignore[union-attr]
+    if not parsed:
+        await stale_button(update, context)
+        return
+    round_id, form, index, value = parsed
+    try:
+        result = await context.services.surveys.paper_answer(
+            context.person, round_id, form, index, value)  # type: ignore[arg-type]
+    except SurveyError:
+        await stale_button(update, context)
+        return
+    await _answered(update, context, result, paper_form=form)
+
+
+# --- the overview: /enquete --------------------------------------------------------------
+
+
+@requires(RESIDENT)
+async def overview(update: Update, context: BotContext) -> None:
+    """/enquete: volunteers and coordinators see the rounds; a resident their open question."""
+    person, t = context.person, context.t
+    assert person is not None
+    if not person.has_role(VOLUNTEER):
+        await _resident_overview(update, context)
+        return
+    surveys = context.services.surveys
+    rooms = context.services.config.rooms
+    lines = [t._("🗳 <b>Surveys</b>")]
+    buttons: list[tuple[str, str]] = []
+    open_rounds = await surveys.open_rounds(person)
+    if not open_rounds:
+        lines.append(t._("There is no survey round open now."))
+    for found, progress in open_rounds:
+        label = round_label(t, found, rooms)
+        rate = percent(t, progress["answered"] / progress["asked"]) if progress["asked"] else "0"
+        lines.append("• " + t.ngettext(
+            "{round}, since {date}: {answered} of {asked} person answered ({percent} %), "
+            "{paper} on paper.",
+            "{round}, since {date}: {answered} of {asked} people answered ({percent} %), "
+            "{paper} on paper.", progress["asked"]).format(
+            round=label, date=t.date(found.started_on), answered=t.number(progress["answered"]),
+            asked=t.number(progress["asked"]), percent=rate, paper=t.number(progress["paper"])))
+        if found.kind == "residents":
+            buttons.append((t._("📝 Enter a paper form: {round}").format(round=label),
+                            f"srv:pnew:{found.id}"))
+        if person.has_role(COORDINATOR):
+            buttons.append((t._("⏹ Close: {round}").format(round=label),
+                            f"srv:close:{found.id}"))
+    if person.has_role(COORDINATOR):
+        buttons.append((t._("▶️ Start a survey round"), "srv:new"))
+        closed = await surveys.recent_closed(person)
+        if closed:
+            lines.append(t._("Closed lately:"))
+        for found in closed:
+            label = round_label(t, found, rooms)
+            lines.append("• " + t.ngettext(
+                "{round}, {date}: {answered} of {asked} person answered, {paper} on paper.",
+                "{round}, {date}: {answered} of {asked} people answered, {paper} on paper.",
+                found.asked).format(
+                round=label, date=t.date(found.started_on), answered=t.number(found.answered),
+                asked=t.number(found.asked), paper=t.number(found.paper)))
+            buttons.append((t._("📊 Results: {round}, {date}").format(
+                round=label, date=t.date(found.started_on)), f"srv:res:{found.id}"))
+    await reply(update, context, "\n".join(lines), one_per_row(buttons) if buttons else None,
+                edit=update.callback_query is not None)
+
+
+async def _resident_overview(update: Update, context: BotContext) -> None:
+    """A resident asked in an open round who has not answered gets the first question again."""
+    person = context.person
+    assert person is not None
+    surveys = context.services.surveys
+    for row in await surveys.open_for(person):
+        found = await surveys.get(row)
+        if found is not None and found.is_open:
+            text, markup = render_first(context.t, found)
+            await reply(update, context, text, markup, edit=False)
+            return
+    await reply(update, context, context.t._("There is no survey for you now. When there is "
+                                             "one, the bot sends it to you."), edit=False)
+
+
+@requires(COORDINATOR)
+async def choose_kind(update: Update, context: BotContext) -> None:
+    t = context.t
+    await reply(update, context, t._("Who do you want to ask?"), one_per_row([
+        (t._("🏠 Residents: confidence and living in the neighbourhood"), "srv:kind:residents"),
+        (t._("🤝 Volunteers: how happy they are (1 to 10)"), "srv:kind:volunteers"),
+        (t._("⬅️ Back to the surveys"), "srv:list"),
+    ]))
+
+
+@requires(COORDINATOR)
+async def choose_room(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "srv:kind", str)  # type: ignore[union-attr]
+    if not parsed or parsed[0] not in QUESTIONS:
+        await stale_button(update, context)
+        return
+    t, kind = context.t, parsed[0]
+    buttons = [(room.name, f"srv:room:{kind}:{room.id}")
+               for room in context.services.config.rooms.values()]
+    buttons.append((t._("All BuurtWerkKamers"), f"srv:room:{kind}:{ALL}"))
+    buttons.append((t._("⬅️ Back to the surveys"), "srv:list"))
+    await reply(update, context, t._("For which BuurtWerkKamer?"), one_per_row(buttons))
+
+
+def _room_of(context: BotContext, value: str) -> tuple[bool, str | None]:
+    if value == ALL:
+        return True, None
+    return value in context.services.config.rooms, value
+
+
+@requires(COORDINATOR)
+async def preview(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "srv:room", str, str)  # type: ignore[union-attr]
+    ok, room = _room_of(context, parsed[1]) if parsed else (False, None)
+    if not parsed or not ok or parsed[0] not in QUESTIONS:
+        await stale_button(update, context)
+        return
+    t, kind = context.t, parsed[0]
+    reachable, unreachable = await context.services.surveys.preview(
+        context.person, kind, room)  # type: ignore[arg-type]
+    rooms = context.services.config.rooms
+    where = rooms[room].name if room else t._("all BuurtWerkKamers")
+    lines = [t.ngettext("The survey goes to {n} person ({where}).",
+                        "The survey goes to {n} people ({where}).", reachable).format(
+        n=t.number(reachable), where=where)]
+    if unreachable:
+        lines.append(t.ngettext(
+            "{n} person cannot be reached in the chat: you can give them a paper form.",
+            "{n} people cannot be reached in the chat: you can give them a paper form.",
+            unreachable).format(n=t.number(unreachable)))
+    lines.append(t._("This is what they see:"))
+    lines.append(question_text(t, kind, 0, intro=True))
+    nonce = secrets.token_hex(4)
+    await reply(update, context, "\n\n".join(lines), one_per_row([
+        (t._("✅ Send the survey"), f"srv:go:{kind}:{parsed[1]}:{nonce}"),
+        (t._("⬅️ Back to the surveys"), "srv:list"),
+    ]))
+
+
+@requires(COORDINATOR)
+async def go(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "srv:go", str, str, str)  # type: ignore[union-attr]
+    ok, room = _room_of(context, parsed[1]) if parsed else (False, None)
+    if not parsed or not ok or parsed[0] not in QUESTIONS or len(parsed[2]) > 16:
+        await stale_button(update, context)
+        return
+    t, person = context.t, context.person
+    assert person is not None and update.effective_chat is not None
+    kind = parsed[0]
+    try:
+        found, created = await context.services.surveys.start_round(
+            person, kind=kind, room=room,
+            draft_key=f"survey:{person.id}:{kind}:{parsed[1]}:{parsed[2]}",
+            chat_id=update.effective_chat.id)
+    except SurveyError as exc:
+        if exc.code == "already_open" and exc.round is not None:
+            text = t._("A survey round is already open: {round}. Close it first, then start "
+                       "a new one.").format(round=round_label(t, exc.round,
+                                                              context.services.config.rooms))
+        elif exc.code == "nobody":
+            text = t._("Nobody can be asked in the chat there yet. Nothing was sent.")
+        else:
+            await stale_button(update, context)
+            return
+        await reply(update, context, text,
+                    one_per_row([(t._("⬅️ Back to the surveys"), "srv:list")]))
+        return
+    label = round_label(t, found, context.services.config.rooms)
+    text = t.ngettext(
+        "✅ The survey round has started: {round}. It goes out now, to {n} person. "
+        "Tap /enquete to see how many answered.",
+        "✅ The survey round has started: {round}. It goes out now, to {n} people. "
+        "Tap /enquete to see how many answered.", found.asked).format(
+        round=label, n=t.number(found.asked))
+    held = context.services.surveys.after_night(found.started_at)
+    if held is not None:
+        text = t.ngettext(
+            "✅ The survey round has started: {round}. It is night now, so it goes out to "
+            "{n} person at {time}. Tap /enquete to see how many answered.",
+            "✅ The survey round has started: {round}. It is night now, so it goes out to "
+            "{n} people at {time}. Tap /enquete to see how many answered.", found.asked).format(
+            round=label, n=t.number(found.asked), time=t.time(held))
+    if not created:
+        text = t._("This survey round was already started: {round}.").format(round=label)
+    await reply(update, context, text,
+                one_per_row([(t._("⬅️ Back to the surveys"), "srv:list")]))
+
+
+@requires(COORDINATOR)
+async def confirm_close(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "srv:close", int)  # type: ignore[union-attr]
+    found = await context.services.surveys.get(parsed[0]) if parsed else None
+    if found is None:
+        await stale_button(update, context)
+        return
+    t = context.t
+    if not found.is_open:
+        await show_results(update, context, found)
+        return
+    await reply(update, context,
+                t._("Close this survey round? {round}\nAfter closing, nobody can answer any "
+                    "more, and the bot forgets who answered. Only the counts stay.").format(
+                    round=round_label(t, found, context.services.config.rooms)),
+                kb([[(t._("⏹ Yes, close"), f"srv:closeok:{found.id}")],
+                    [(t._("No"), "srv:list")]]))
+
+
+@requires(COORDINATOR)
+async def close(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "srv:closeok", int)  # type: ignore[union-attr]
+    if not parsed:
+        await stale_button(update, context)
+        return
+    try:
+        found, _closed = await context.services.surveys.close_round(context.person, parsed[0])  # type: ignore[arg-type]
+    except SurveyError:
+        await stale_button(update, context)
+        return
+    await show_results(update, context, found)
+
+
+@requires(COORDINATOR)
+async def results(update: Update, context: BotContext) -> None:
+    parsed = parse_data(update.callback_query.data, "srv:res", int)  # type: ignore[union-attr]
+    found = await context.services.surveys.get(parsed[0]) if parsed else None
+    if found is None:
+        await stale_button(update, context)
+        return
+    await show_results(update, context, found)
+
+
+async def show_results(update: Update, context: BotContext, found: SurveyRound) -> None:
+    t = context.t
+    rooms = context.services.config.rooms
+    label = round_label(t, found, rooms)
+    state = t._("closed") if not found.is_open else t._("still open")
+    lines = [t._("📊 <b>{round}</b> ({state})").format(round=label, state=state)]
+    if not found.is_open:
+        lines.append(t.ngettext(
+            "{answered} of {asked} person answered in the chat, {paper} on paper.",
+            "{answered} of {asked} people answered in the chat, {paper} on paper.",
+            found.asked).format(
+            answered=t.number(found.answered), asked=t.number(found.asked),
+            paper=t.number(found.paper)))
+    for result in await context.services.surveys.results(found):
+        lines.append(render_aggregate(t, found.kind, result))
+    await reply(update, context, "\n\n".join(lines),
+                one_per_row([(t._("⬅️ Back to the surveys"), "srv:list")]))
+
+
+# --- the outbox: first message and the coordinator's "sent" --------------------------------
+
+
+def _install_outbox(app: BuurtApplication) -> None:
+    services = app.services
+    transport = services.announcements.transport
+    if transport is None:
+        return
+
+    async def render(broadcast: BroadcastRow, row: OutboxRow) -> tuple[str, Any] | None:
+        found = await services.surveys.get(broadcast.ref or 0)
+        if found is None or not found.is_open:
+            return None  # closed before it went out: nothing to ask any more
+        t = translator(row.language)
+        text, markup = render_first(t, found)
+        return t.bidi(text), markup
+
+    async def progress(broadcast: BroadcastRow, counts: dict[str, int], final: bool) -> None:
+        if not final or not broadcast.coordinator_chat:
+            return
+        t = translator(broadcast.coordinator_language)
+        text = t.ngettext(
+            "🗳 The survey has gone out: {sent} of {total} person reached. Tap /enquete to "
+            "see how many answered.",
+            "🗳 The survey has gone out: {sent} of {total} people reached. Tap /enquete to "
+            "see how many answered.", broadcast.total).format(
+            sent=t.number(counts["sent"]), total=t.number(broadcast.total))
+        await transport.bot.send_message(broadcast.coordinator_chat, t.bidi(text))
+
+    transport.kinds["survey"] = (render, progress)
+
+
+async def tick(app: BuurtApplication, now: Any) -> None:
+    """Rounds started at night go out in the morning."""
+    await app.services.surveys.release_held(now)
+
+
+def register(app: Application) -> None:
+    private = filters.ChatType.PRIVATE
+    _install_outbox(app)  # type: ignore[arg-type]
+    add_tick(app, "surveys", tick)  # type: ignore[arg-type]
+    app.add_handler(CommandHandler("enquete", overview, filters=private))
+    app.add_handler(CallbackQueryHandler(overview, pattern=r"^(srv:list|menu:surveys)$"))
+    app.add_handler(CallbackQueryHandler(answer, pattern=r"^srv:a:"))
+    app.add_handler(CallbackQueryHandler(redo, pattern=r"^srv:redo:"))
+    app.add_handler(CallbackQueryHandler(paper_new, pattern=r"^srv:pnew:"))
+    app.add_handler(CallbackQueryHandler(paper_answer, pattern=r"^srv:p:"))
+    app.add_handler(CallbackQueryHandler(choose_kind, pattern=r"^srv:new$"))
+    app.add_handler(CallbackQueryHandler(choose_room, pattern=r"^srv:kind:"))
+    app.add_handler(CallbackQueryHandler(preview, pattern=r"^srv:room:"))
+    app.add_handler(CallbackQueryHandler(go, pattern=r"^srv:go:"))
+    app.add_handler(CallbackQueryHandler(confirm_close, pattern=r"^srv:close:"))
+    app.add_handler(CallbackQueryHandler(close, pattern=r"^srv:closeok:"))
+    app.add_handler(CallbackQueryHandler(results, pattern=r"^srv:res:"))
+    app.add_handler(CallbackQueryHandler(stale_button, pattern=r"^srv:"))
