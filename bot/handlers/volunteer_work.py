@@ -60,8 +60,11 @@ def group_label(t: Translator, group: str) -> str:
 
 
 def _hours(t: Translator, hours: float) -> str:
-    return t.ngettext("{hours} hour", "{hours} hours", 1 if hours == 1 else 2).format(
-        hours=t.number(hours))
+    """"5 годин", "3 години", "2,5 години": whole hours pick their CLDR plural form by the
+    number itself (Ukrainian and Arabic have more than two); a fraction takes the "2" form,
+    which is how Ukrainian, Dutch and English write "2,5 години" / "2,5 uur" / "2.5 hours"."""
+    count = int(hours) if float(hours).is_integer() else 2
+    return t.ngettext("{hours} hour", "{hours} hours", count).format(hours=t.number(hours))
 
 
 def _span(t: Translator, week: str) -> str:
