@@ -14,8 +14,9 @@ RUN useradd --system --uid 10001 --user-group --home-dir /data --no-create-home 
     && mkdir -p /data && chown buurtbot:buurtbot /data
 
 WORKDIR /opt/buurtbot
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY bot ./bot
+COPY locales ./locales
 RUN pip install --no-cache-dir . && cp README.md /opt/buurtbot/README.md
 
 USER buurtbot

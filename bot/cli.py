@@ -65,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("httpx", "apscheduler", "telegram.ext.Updater"):
+    # fontTools logs every glyph subset at INFO while fpdf2 embeds the report's fonts.
+    for noisy in ("httpx", "apscheduler", "telegram.ext.Updater", "fontTools"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     if args.command is None:
         parser.print_help()

@@ -176,7 +176,11 @@ def run(args: argparse.Namespace) -> int:
     report.line("OK", "time zone", f"{now:%Y-%m-%d %H:%M:%S} Europe/Amsterdam "
                 f"(UTC{now:%z}, {'summer' if now.dst() else 'winter'} time)")
     running = is_running(config.database)
-    report.line("OK", "bot", "running" if running else "not running")
+    # Not a FAIL (doctor before the first start is fine), but never "OK": a bot that does not
+    # run is the first thing to see when nobody gets an answer.
+    report.line("OK" if running else "WARN", "bot", "running" if running else
+                "not running (start it: sudo systemctl start buurtbot; why it stopped: "
+                "journalctl -u buurtbot)")
     asyncio.run(_telegram(config, report, args.timeout))
     status = _database(config, report, running)
     if config.web and running:

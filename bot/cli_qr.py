@@ -15,7 +15,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.cli import EXTRA_COMMANDS
-from bot.config import Config, ConfigError, load_config
+from bot.config import BOT_USERNAME_RULE, Config, ConfigError, is_bot_username, load_config
 from bot.services.ops_door_sign import FORMATS, SignError, deep_link, render
 
 HELP = "make the printable A4 sign for a room's door, with a QR code that opens the bot"
@@ -51,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"unknown room {args.room!r} (known: {', '.join(config.rooms)})")
     username = (args.username or config.bot_username or
                 asyncio.run(_username_from_telegram(config))).lstrip("@")
+    if not is_bot_username(username):
+        raise ConfigError(f"--username {username!r} is not {BOT_USERNAME_RULE}")
     link = deep_link(username, room.id)
     try:
         data = render(room, link, args.format)

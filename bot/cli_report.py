@@ -184,7 +184,11 @@ def run_set(args: argparse.Namespace, config: Config) -> int:
     try:
         value, replaced = asyncio.run(_enter(config, args, period))
     except IndicatorError as exc:
-        if exc.reason == IndicatorError.BAD_NOTE:
+        if exc.reason == IndicatorError.BAD_NOTE and exc.detail == "personal":
+            print("buurtbot report set: the note holds a phone number or e-mail address; "
+                  "leave those out (a note is about the place, not the person)",
+                  file=sys.stderr)
+        elif exc.reason == IndicatorError.BAD_NOTE:
             print("buurtbot report set: the note is too long (200 characters at most)",
                   file=sys.stderr)
         else:

@@ -27,6 +27,15 @@ DAYPARTS = ("morning", "afternoon", "evening")
 LANGUAGES = tuple(SHIPPED_LANGUAGES)
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{10,}$")
 _ROOM_ID = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+#: Telegram's rule for a bot's @username: 5-32 letters, digits and _, ending in "bot".
+_BOT_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{1,28}bot$", re.IGNORECASE)
+BOT_USERNAME_RULE = ("a bot's @username: 5 to 32 letters, digits or _, ending in 'bot' "
+                     "(e.g. buurtbot_top_bot)")
+
+
+def is_bot_username(name: str) -> bool:
+    """True for a name Telegram could have given a bot (a typo would print a dead QR code)."""
+    return bool(_BOT_USERNAME.match(name))
 
 # The keys each table may hold. A key outside its set is refused (with a "did you mean"), so a
 # typo such as ``meal_cpa = 10`` fails loudly instead of silently leaving the default in place.
@@ -441,6 +450,8 @@ def parse_config(raw: dict[str, Any], source: str, env: dict[str, str] | None = 
             raise _err(source, "bot.webhook_url", "needs a [web] table (the server that "
                        "receives the updates)")
     username = _str(source, "bot.username", bot.get("username"), required=False).lstrip("@")
+    if username and not is_bot_username(username):
+        raise _err(source, "bot.username", f"{username!r} is not {BOT_USERNAME_RULE}")
     backup = _backup(source, raw.get("backup"))
     if backup is not None and backup.encrypt and not env.get("BUURTBOT_BACKUP_PASSPHRASE"):
         raise _err(source, "backup.encrypt", "set the passphrase in BUURTBOT_BACKUP_PASSPHRASE "

@@ -41,6 +41,8 @@ from babel.support import Translations
 from bot.clock import TZ
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+#: Where ``pip install .`` puts the catalogues (setup.py copies them into the package).
+PACKAGED_LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 DEFAULT_LANGUAGE = "nl"
 #: Shipped languages, in the order shown to residents, with their own name for themselves.
 LANGUAGES: dict[str, str] = {
@@ -50,6 +52,7 @@ LANGUAGES: dict[str, str] = {
     "tr": "Türkçe",
     "ti": "ትግርኛ",
     "uk": "Українська",
+    "pl": "Polski",
 }
 RTL_LANGUAGES = frozenset({"ar"})
 RLM = "\u200f"
@@ -141,8 +144,9 @@ def shorten(text: str, width: int) -> str:
 
 
 def locales_dir() -> Path:
-    """Where catalogues live: the source tree's ``locales/`` (installed editable)."""
-    return LOCALES_DIR
+    """Where catalogues live: inside the installed package, else the source tree's
+    ``locales/`` (an editable install, the tests)."""
+    return PACKAGED_LOCALES_DIR if PACKAGED_LOCALES_DIR.is_dir() else LOCALES_DIR
 
 
 @cache
@@ -215,6 +219,17 @@ class Translator:
         if text.startswith(FSI) and text.endswith(PDI) and text.count(FSI) == 1:
             return text  # already one isolate
         return FSI + text + PDI
+
+    def quote(self, text: str) -> str:
+        """Quotation marks as the reader's language writes them: “noten”, «noten».
+
+        Arabic quotes with « »; Latin “ ” are not mirrored and come out the wrong way round
+        in a right-to-left line. The quoted text (often typed by someone else, in another
+        language) is isolated for right-to-left readers, so it keeps its own order.
+        """
+        if self.rtl:
+            return "«" + self.isolate(text) + "»"
+        return "“" + text + "”"
 
     def span(self, start: str, end: str) -> str:
         """"17:30–19:30" as one isolated run: isolating each end alone would show the range

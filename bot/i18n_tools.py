@@ -126,24 +126,32 @@ def _read(path: Path, language: str) -> Catalog | None:
         return read_po(handle, locale=language)
 
 
-#: One word for one thing (``docs/GLOSSARY.md``): per
+#: One word for one thing (``docs/GLOSSARY.md``; Polish: ``locales/pl/NOTES.md``): per
 #: language, variants that must not appear in a msgstr, with the word to use instead.
 GLOSSARY_FORBIDDEN: dict[str, list[tuple[str, str]]] = {
     "nl": [
         (r"(?i)\bkamers?\b", "BuurtWerkKamer"),
         (r"(?i)\bsamen eten\b", "eettafel"),
         (r"(?i)\bmaaltijd(?:en)?\b", "eettafel"),
+        # A number on the waiting list is not a seat.
+        (r"(?i)\bplek \{\}", "nummer {place}"),
     ],
     "en": [
         (r"\bEettafel\b", "shared dinner"),
         (r"\b(?:[Mm]y|[Yy]our|[Tt]he|[Aa]ll|[Oo]ther|[Aa]nother) rooms?\b", "BuurtWerkKamer"),
         (r"(?i)\bsamen eten\b", "shared dinner"),
+        (r"(?i)\bmeals?\b", "dinner"),
+        # The Dutch name of the check-in (the /belronde command itself is fine).
+        (r"(?i)\bbelronde\b", "weekly check-in"),
+        (r"(?i)\bplace \{\}", "number {place}"),
     ],
     "ar": [
         (r"غرف", "مركز الحي"),
         (r"الطعام المشترك", "العشاء المشترك"),
         (r"وجب(?:ة|ات|تك|تي)", "العشاء المشترك"),
         (r"(?:مكان|أماكن)", "مقعد (seat) / مركز الحي (room)"),
+        # مركز alone reads as "centre" (and says nothing about the neighbourhood).
+        (r"مركز(?:ك|ي|نا)?(?!\s*(?:ال)?حي)", "مركز الحي / مركز حيّك"),
         # The Latin name only once, isolated, where onboarding explains it.
         (r"BuurtWerkKamer", "مركز الحي"),
     ],
@@ -187,6 +195,20 @@ GLOSSARY_FORBIDDEN: dict[str, list[tuple[str, str]]] = {
         (r"(?i)\b(?:ти|тебе|тобі|тобою|твій|твоя|твоє|твої|твого|твоєї|натисни|напиши|"
          r"обери|вибери|надішли)\b", "the polite ви form"),
     ],
+    "pl": [
+        (r"(?i)\bpok[oó]j\w*", "BuurtWerkKamer"),
+        (r"(?i)\bświetlic\w*", "BuurtWerkKamer"),
+        (r"(?i)\bposił\w*", "wspólna kolacja"),
+        (r"(?i)\bobiad\w*", "wspólna kolacja"),
+        (r"(?i)\bochotni\w*", "wolontariusz"),
+        (r"(?i)\bzgłosze\w*", "prośba o pomoc"),
+        (r"(?i)\brejestracj\w*", "zapis"),
+        (r"(?i)\bkomunikat\w*", "ogłoszenie"),
+        (r"(?i)\blist\w* rezerwow\w*", "lista oczekujących"),
+        # Polish without its diacritics ("prosba", "wspolna", "sie") is a stripped text.
+        (r"(?i)\b(?:sie|prosb\w*|wspoln\w*|dziek\w*|moze|mozesz|jezyk\w*|wiadomosc\w*)\b",
+         "Polish diacritics (ą ć ę ł ń ó ś ź ż)"),
+    ],
 }
 #: Scripts that are not Latin: a Latin word in their msgstr is a word someone forgot to
 #: translate (names below, placeholders, commands, links and markup excepted).
@@ -219,7 +241,8 @@ MIXED_SCRIPT = re.compile(r"\w*(?:[\u0400-\u04ff][A-Za-z]|[A-Za-z][\u0400-\u04ff
 COUNTED = re.compile(r"\{n\} (?:unique )?(?:character|letter|seat|minute|person|people|guest|"
                      r"participant|week|day|hour|volunteer|sign-up)s?\b")
 MIRRORED = {"⬅": "➡", "➡": "⬅"}
-TURKISH_SUFFIX = re.compile(r"\}['’][^\W\d_]")
+#: A Turkish suffix glued to a placeholder or a command ("{time}'dan", "/agenda'ya").
+TURKISH_SUFFIX = re.compile(r"(?:\}|(?<![\w<])/[a-z_]+)['’][^\W\d_]")
 TURKISH_BARE_TAP = re.compile(r"(?:/\w+|»|\}) dokunun")
 #: A Tigrinya prefix (ብ, ን, ካብ...) glued to a placeholder reads wrongly for a date, a number or a
 #: Latin name ("ብ{when}", "ን{title}"): put a word or a label before it ("ኣብ {when}", "ዕለት፦ {date}").
@@ -237,7 +260,10 @@ def _text_problems(language: str, key: str, string: str) -> list[str]:
     if not unicodedata.is_normalized("NFC", string):
         found.append(f"{language}: not NFC-normalised: {key!r}")
     bare = PLACEHOLDER.sub("", URL.sub("", TAG.sub("", string)))
-    unisolated = COMMAND.sub("", ISOLATED.sub("", bare))
+    # For the glossary a placeholder is "{}": its name is no word of the text, but a word in
+    # front of it may be ("place {place}" on the waiting list).
+    unisolated = COMMAND.sub("", ISOLATED.sub("", PLACEHOLDER.sub("{}", URL.sub("", TAG.sub(
+        "", string)))))
     for pattern, instead in GLOSSARY_FORBIDDEN.get(language, []):
         match = re.search(pattern, unisolated)
         if match:
@@ -252,10 +278,15 @@ def _text_problems(language: str, key: str, string: str) -> list[str]:
                 found.append(f"{language}: {what} outside an isolate (FSI…PDI): "
                              f"{match.group(0)!r} in {key!r}")
                 break
-        for mark in (",", ";"):
+        for mark, instead in ((",", "،"), (";", "؛"), ('"', "«…»"), ("“", "«…»")):
             if mark in outside:
-                found.append(f"{language}: Latin {mark!r} in {key!r}; use "
-                             f"{'،' if mark == ',' else '؛'}")
+                found.append(f"{language}: Latin {mark!r} in {key!r}; use {instead}")
+        # Every placeholder isolated: a Latin name, a phone number or typed text keeps its
+        # own order ("اللغة: {language}" is not enough).
+        loose = PLACEHOLDER.search(ISOLATED.sub("", TAG.sub("", string)))
+        if loose:
+            found.append(f"{language}: placeholder {loose.group(0)} outside an isolate "
+                         f"(FSI…PDI) in {key!r}")
     if language in RTL_LANGUAGES:
         wanted = [a for a in key if a in "⬅➡"]
         got = [a for a in string if a in "⬅➡"]
@@ -273,7 +304,7 @@ def _text_problems(language: str, key: str, string: str) -> list[str]:
                          f"{mixed.group(0)!r} in {key!r} (a Latin i, a, o, c... typed by mistake?)")
     if language == "tr":
         if TURKISH_SUFFIX.search(string):
-            found.append(f"tr: a suffix hangs on a placeholder in {key!r}; rephrase")
+            found.append(f"tr: a suffix hangs on a placeholder or command in {key!r}; rephrase")
         if TURKISH_BARE_TAP.search(string):
             found.append(f"tr: 'dokunun' needs a case ending ('komutuna', 'düğmesine') in {key!r}")
     if language == "ti" and TIGRINYA_GLUED_PREFIX.search(string):
@@ -369,6 +400,9 @@ def problems() -> list[str]:
                     continue
                 strings = _strings(message)
                 if not all(strings):
+                    # Also where another domain translates the msgid: the file is what a
+                    # translator reads, and an empty entry there looks finished elsewhere.
+                    found.append(f"{language}: untranslated: {key!r} ({po_path.name})")
                     continue
                 found += [f"{line} ({po_path.name})"
                           for line in _placeholder_problems(language, key, message)]

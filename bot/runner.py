@@ -64,7 +64,8 @@ def backup_before_migrating(config: Config, clock: Clock) -> Path | None:
     passphrase = (config.backup_passphrase if config.backup and config.backup.encrypt
                   else None)
     try:
-        path = backups.make_backup(config.database, folder, clock.now(), passphrase=passphrase)
+        path = backups.make_backup(config.database, folder, clock.now(), passphrase=passphrase,
+                                   before_upgrade=True)
     except backups.BackupError as exc:
         raise StartError(f"not upgrading the database without a backup first: {exc}") from None
     log.info("backup before migrations %s: %s", pending, path)

@@ -128,13 +128,15 @@ class WebServer:
         if not hmac.compare_digest(given.encode(), expected.encode()):
             log.warning("webhook call refused: wrong or missing secret token")
             return web.Response(status=403, text="Forbidden\n")
+        update = None
         try:
             data = await request.json()
-            update = Update.de_json(data, self.app.bot)
-        except (ValueError, TypeError, KeyError, json.JSONDecodeError):
+            if isinstance(data, dict) and isinstance(data.get("update_id"), int):
+                update = Update.de_json(data, self.app.bot)
+        except (ValueError, TypeError, KeyError, AttributeError, json.JSONDecodeError):
+            update = None
+        if update is None:  # also valid JSON that is no update: a list, a string, {}
             log.warning("webhook call refused: not a Telegram update")
-            return web.Response(status=400, text="Bad request\n")
-        if update is None:
             return web.Response(status=400, text="Bad request\n")
         self.services.ops.saw_telegram()
         await self.app.update_queue.put(update)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import sqlite3
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -237,6 +237,18 @@ async def test_migrations_at_start_take_a_backup_first(sandbox, tmp_path: Path, 
     assert made is not None and made.parent == tmp_path / "backups"
     numbers = [n for n, _name, _sql in migration_files()]
     assert backups.check_database(made) == max(n for n in numbers if n != last)
+    assert made.name.endswith("-before-upgrade.db")
+    # The first nightly backup that same day (the catch-up right after the start) is in the
+    # new schema, which the old code cannot restore: it must not rotate the way back out.
+    today = clock.now().date()
+    await asyncio.to_thread(backups.make_backup, database, made.parent, clock.now())
+    await asyncio.to_thread(backups.make_backup, database, made.parent, clock.now())
+    assert made.exists()
+    assert backups.rotate(made.parent, daily=7, weekly=4, today=today) == []
+    assert made.exists()
+    # It goes when erased data must be gone from backups (34 days with these settings).
+    assert backups.rotate(made.parent, 7, 4, today + timedelta(days=34)) == []
+    assert made in backups.rotate(made.parent, 7, 4, today + timedelta(days=35))
     # Nothing pending: no backup.
     fresh = tmp_path / "fresh.db"
     assert backup_before_migrating(make_config(sandbox, fresh), clock) is None
@@ -257,3 +269,37 @@ async def test_privacy_text_says_how_long_erased_data_stays_in_backups(
         assert "at most 34 days" in text
     finally:
         await bot.stop()
+
+
+def _raw_copy_from_newer_code(database: Path, copy: Path) -> Path:
+    """A file copy of the live database (WAL mode), as if made by newer code."""
+    copy.parent.mkdir()
+    copy.write_bytes(database.read_bytes())
+    conn = sqlite3.connect(copy)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.execute("INSERT INTO schema_migrations (number, name) VALUES (999, '999_future.sql')")
+    conn.commit()
+    conn.close()
+    for suffix in ("-wal", "-shm"):
+        copy.with_name(copy.name + suffix).unlink(missing_ok=True)
+    return copy
+
+
+async def test_a_refused_restore_of_a_wal_copy_leaves_nothing_beside_the_database(
+        bot: BotHarness, tmp_path: Path, capsys) -> None:
+    """A plain copy of a live database is in WAL mode: checking it must not leave
+    ``*.restoring-wal``/``-shm`` files in the data folder, and the message names the file the
+    volunteer gave."""
+    database = Path(bot.db.path)
+    await bot.stop()
+    settings = write_settings(tmp_path, database)
+    newer = _raw_copy_from_newer_code(database, tmp_path / "elsewhere" / "copy-of-live.db")
+
+    def listing() -> list[str]:  # the lock file is always there in production
+        return sorted(p.name for p in database.parent.iterdir() if p.suffix != ".lock")
+
+    before = listing()
+    assert cli.main(["--config", str(settings), "restore", str(newer), "--yes"]) == 2
+    err = capsys.readouterr().err
+    assert "copy-of-live.db has schema version 999" in err and ".restoring" not in err
+    assert listing() == before

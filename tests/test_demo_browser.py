@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.auxil.announcements import compose
 from tests.auxil.demo import demo_session
 
 
@@ -251,3 +252,73 @@ async def test_phone_width_one_pane_with_a_switcher(browser, tmp_path: Path) -> 
         await expect(panes.nth(1).locator(".msg.bot").last).to_contain_text("Vera")
         assert errors == []
         del demo
+
+
+#: Where a line's final full stop or "!" sits next to its last letter, per line of a bubble.
+_MARK_SIDES = r"""
+node => {
+  const out = [];
+  const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
+  let text;
+  while ((text = walker.nextNode())) {
+    const t = text.textContent;
+    for (let i = 0; i < t.length; i++) {
+      if (t[i] !== '.' && t[i] !== '!') continue;
+      let j = i - 1;
+      while (j >= 0 && /[\u200e\u200f\u2066-\u2069]/.test(t[j])) j--;
+      if (j < 0) continue;
+      const mark = document.createRange(); mark.setStart(text, i); mark.setEnd(text, i + 1);
+      const letter = document.createRange(); letter.setStart(text, j); letter.setEnd(text, j + 1);
+      const line = t.slice(t.lastIndexOf('\n', j) + 1, i + 1).replace(/[\u200e\u200f]/g, '');
+      out.push([line, mark.getBoundingClientRect().x < letter.getBoundingClientRect().x
+                      ? 'left' : 'right']);
+    }
+  }
+  return out;
+}
+"""
+
+
+async def test_each_line_of_a_message_keeps_its_own_direction_at_phone_width(
+        browser, tmp_path: Path) -> None:
+    """As in Telegram, each line is laid out in the direction of its own first letter.
+
+    The page used to give a whole bubble one direction (``dir=auto``): the Arabic line of the
+    four-language question then had its full stop on the right, and a typed Dutch line in an
+    Arabic announcement read "!Hallo allemaal". At 360 px the clock button must not squeeze
+    its label into a column that sticks out.
+    """
+    expect = playwright_api.expect
+    async with demo_session(tmp_path) as demo:
+        page, errors = await _open(browser, demo.url, 360, 780)
+        left = page.locator(".pane").nth(0)
+        await left.locator(".persona").select_option("new")
+        await left.locator(".new-name").fill("Rana")
+        await left.locator(".new-lang").select_option("ar")
+        await left.locator(".new-resident button[type=submit]").click()
+        await left.get_by_role("button", name="START").click()
+        question = left.locator(".msg.bot .bubble").last
+        await expect(question).to_contain_text("اختر لغتك")
+        sides = dict(await question.evaluate(_MARK_SIDES))
+        assert sides["اختر لغتك."] == "left", sides  # right to left: the stop ends on the left
+        assert sides["Kies uw taal."] == "right" and sides["Dilinizi seçin."] == "right", sides
+
+        # A coordinator's typed Dutch line in the announcement Ahmed (Arabic) receives.
+        carla = demo.sandbox.users[7001]
+        carla.chat.skip_pending()
+        await compose(carla, "Hallo allemaal!\nمرحبا بالجميع.",
+                      audience="🌐 Mensen die één taal spreken", language="العربية")
+        await carla.press("✅ Nu versturen")
+        await left.locator(".persona").select_option("7004")  # Ahmed
+        got = left.locator(".msg.bot .bubble", has_text="Hallo allemaal")
+        await expect(got).to_have_count(1)
+        sides = dict(await got.evaluate(_MARK_SIDES))
+        assert sides["Hallo allemaal!"] == "right", sides  # not "!Hallo allemaal"
+        assert sides["مرحبا بالجميع."] == "left", sides
+
+        overflowing = await page.evaluate(
+            "() => [...document.querySelectorAll('header button, header span')]"
+            ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)")
+        assert overflowing == [], overflowing
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 360
+        assert errors == []

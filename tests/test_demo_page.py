@@ -272,10 +272,12 @@ async def test_meal_deadline_moment_is_the_meals_own_and_sends_the_cooks_list(
         assert "⏳ Fatima" in final[0].text and "4 van 12 plekken bezet" in final[0].text
 
 
-def test_the_new_resident_form_offers_every_shipped_language() -> None:
+def test_the_practice_page_offers_every_shipped_language() -> None:
+    """The new-resident form on the practice page lists the same languages as the bot."""
     import re
 
-    page = (Path(__file__).resolve().parent.parent / "bot/sandbox/static/index.html").read_text()
-    select = page.split('<select class="new-lang"', 1)[1].split("</select>", 1)[0]
-    options = dict(re.findall(r'<option value="(\w+)">([^<]+)</option>', select))
-    assert options == LANGUAGES
+    from bot.sandbox import page
+
+    html = (Path(page.__file__).parent / "static" / "index.html").read_text(encoding="utf-8")
+    select = html.split('class="new-lang"', 1)[1].split("</select>", 1)[0]
+    assert dict(re.findall(r'<option value="(\w+)">([^<]+)</option>', select)) == LANGUAGES

@@ -4,6 +4,8 @@ the chat; the week poster prints without the browser's header and footer."""
 from __future__ import annotations
 
 import io
+import itertools
+import re
 from pathlib import Path
 
 import zxingcpp
@@ -47,7 +49,11 @@ def test_pdf_and_svg_signs(tmp_path: Path) -> None:
         assert line in svg or line.replace("'", "&#x27;") in svg
     lines = dict(scan_lines())
     assert lines["nl"] == "Scan mij en praat met de BuurtWerkKamer"
-    assert len(set(lines.values())) == len(LANGUAGES)  # translated in every shipped language
+    assert len(set(lines.values())) == len(LANGUAGES)  # translated in every language
+    # Every scan line fits above the link at the bottom of the page, however many languages.
+    ys = [float(y) for y in re.findall(r'<text x="105" y="([\d.]+)" font-size="[\d.]+" '
+                                       r'text-anchor="middle" lang=', svg)]
+    assert len(ys) == len(LANGUAGES) and max(ys) <= 278
     assert lines["uk"] == "Скануйте мене й напишіть BuurtWerkKamer"
     assert lines["ar"] == translator("ar")._(SCAN_LINE)
     assert 'direction="rtl"' in svg
@@ -58,6 +64,31 @@ def test_unknown_room_is_one_line(tmp_path: Path, capsys) -> None:
     assert cli.main(["--config", str(settings), "qr", "--room", "nowhere",
                      "--username", "x_bot"]) == 2
     assert "unknown room 'nowhere'" in capsys.readouterr().err
+
+
+def test_a_mistyped_username_prints_no_dead_qr_code(tmp_path: Path, capsys) -> None:
+    """A link pasted instead of the name, a space, a dash: refused with one line, no file."""
+    settings = write_settings(tmp_path, tmp_path / "buurtbot.db")
+    out = tmp_path / "door.pdf"
+    for wrong in ("t.me/buurtbot_top_bot", "buurtbot top bot", "buurtbot-top-bot", "top"):
+        assert cli.main(["--config", str(settings), "qr", "--room", "top",
+                         "--username", wrong, "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert f"--username {wrong!r} is not a bot's @username" in err
+        assert len(err.strip().splitlines()) == 1 and not out.exists()
+    assert cli.main(["--config", str(settings), "qr", "--room", "top",
+                     "--username", "@Buurtbot_Top_Bot", "--out", str(out)]) == 0
+    assert "https://t.me/Buurtbot_Top_Bot?start=top" in capsys.readouterr().out
+
+
+def test_a_mistyped_bot_username_in_the_settings_is_one_line(tmp_path: Path, capsys) -> None:
+    settings = write_settings(tmp_path, tmp_path / "buurtbot.db")
+    text = settings.read_text(encoding="utf-8").replace(
+        '# username = "buurtbot_top_bot"', 'username = "https://t.me/buurtbot_top_bot"')
+    settings.write_text(text, encoding="utf-8")
+    assert cli.main(["--config", str(settings), "check-config"]) == 2
+    err = capsys.readouterr().err
+    assert "bot.username: 'https://t.me/buurtbot_top_bot' is not a bot's @username" in err
 
 
 async def test_a_coordinator_gets_the_sign_from_the_chat(bot: BotHarness) -> None:
@@ -88,3 +119,22 @@ def test_the_week_poster_prints_without_browser_header_and_footer() -> None:
     page = print_page(translator("nl"), ["<section class=\"room\"></section>"])
     assert "@page { size: A4 portrait; margin: 0; }" in page
     assert "min-height: 297mm" in page
+
+
+def test_seven_languages_still_fit_on_the_sign(monkeypatch) -> None:
+    """More languages move the scan lines closer and make them smaller; none runs into the
+    link at the bottom or off the page."""
+    import bot.services.ops_door_sign as sign
+    from bot.config import load_config
+    from tests.auxil.harness import ROOT
+
+    seven = [(f"l{i}", f"Scan line {i}") for i in range(7)]
+    monkeypatch.setattr(sign, "scan_lines", lambda: seven)
+    room = load_config(ROOT / "buurtbot.example.toml", env={}).rooms["top"]
+    svg = render(room, LINK, "svg").decode()
+    found = re.findall(r'<text x="105" y="([\d.]+)" font-size="([\d.]+)" text-anchor="middle" '
+                       r'lang="l\d"', svg)
+    ys = [float(y) for y, _size in found]
+    assert len(ys) == 7 and max(ys) <= 278 and min(b - a for a, b in itertools.pairwise(ys)) >= 7
+    png = render(room, LINK, "png")
+    assert png.startswith(b"\x89PNG")

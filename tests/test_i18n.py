@@ -79,3 +79,39 @@ def test_ukrainian_plural_forms_at_run_time_for_every_sample_count() -> None:
                       21: "+21 гість", 22: "+22 гості"}
     minutes = [uk.plural("{n} minute", "{n} minutes", n) for n in (1, 3, 12, 101)]
     assert minutes == ["1 хвилина", "3 хвилини", "12 хвилин", "101 хвилина"]
+
+
+def test_polish_dates_numbers_and_lists_come_from_babel() -> None:
+    pl = translator("pl")
+    assert pl.date(date(2026, 12, 1)) == "wtorek 1 grudnia"  # the month in the genitive
+    assert pl.day_heading(date(2026, 11, 30)) == "Poniedziałek 30 listopada"
+    assert pl.date(date(2026, 12, 1), "EEE d MMM") == "wt. 1 gru"
+    assert pl.datetime(datetime(2026, 12, 1, 17, 30, tzinfo=TZ)) == "wtorek 1 grudnia, 17:30"
+    assert pl.number(1234.5) == "1\u00a0234,5"
+    assert pl.join(["pon.", "wt.", "czw."]) == "pon., wt. i czw."
+    assert normalise_language("pl-PL") == "pl"
+
+
+def test_polish_plural_forms_at_run_time() -> None:
+    """CLDR: one (1), few (2–4, 22–24, … but not 12–14), many (0, 5–21, 25–31, 101, …)."""
+    pl = translator("pl")
+    seats = {n: pl.plural("{n} seat left", "{n} seats left", n)
+             for n in (0, 1, 2, 5, 11, 21, 22, 25, 101)}
+    assert seats == {
+        0: "zostało 0 miejsc", 1: "zostało 1 miejsce", 2: "zostały 2 miejsca",
+        5: "zostało 5 miejsc", 11: "zostało 11 miejsc", 21: "zostało 21 miejsc",
+        22: "zostały 22 miejsca", 25: "zostało 25 miejsc", 101: "zostało 101 miejsc"}
+    guests = [pl.plural("+{n} guest", "+{n} guests", n) for n in (1, 2, 5, 22)]
+    assert guests == ["+1 gość", "+2 gości", "+5 gości", "+22 gości"]
+    minutes = [pl.plural("{n} minute", "{n} minutes", n) for n in (1, 3, 12, 24, 25)]
+    assert minutes == ["1 minuta", "3 minuty", "12 minut", "24 minuty", "25 minut"]
+
+
+def test_volunteer_hours_take_the_plural_form_of_the_whole_number() -> None:
+    from bot.handlers.volunteer_work import _hours
+
+    pl = translator("pl")
+    assert [_hours(pl, h) for h in (1, 2, 5, 12, 22, 25, 2.5)] == [
+        "1 godzina", "2 godziny", "5 godzin", "12 godzin", "22 godziny", "25 godzin",
+        "2,5 godziny"]
+    assert _hours(translator("en"), 1) == "1 hour" and _hours(translator("en"), 0.5) == "0.5 hours"

@@ -23,6 +23,12 @@ def iso(text: str) -> str:
     ("tr", "Odamdaki herkes"),
     ("tr", "Sizin için bir yer boşaldı!"),
     ("tr", "Bir konuk daha"),
+    ("ar", "يوم المركز"),  # "the centre": the room is مركز الحي
+    ("ar", "لا أحد من مركزك"),
+    ("en", "The meal is full."),
+    ("en", "📞 Belronde TOP: someone would like a call."),
+    ("en", "You are on the waiting list, place {place}."),
+    ("nl", "U staat op de wachtlijst, plek {place}."),
     ("uk", "Ваша кімната"),
     ("uk", "Спільний обід"),
     ("uk", "Ваша заявка на допомогу"),
@@ -41,6 +47,8 @@ def test_a_forbidden_glossary_variant_is_a_problem(language: str, text: str) -> 
     ("ar", f"اكتب رقمًا من {iso('1')} إلى {iso('40')}، مثلًا {iso('06 12345678')}."),
     ("tr", "Sandalyeniz onaylandı. Ortak akşam yemeğinde görüşmek üzere!"),
     ("tr", "Yeniden başlamak için /belronde komutuna dokunun."),
+    ("ar", f"مركز حيّك هو: {iso('{room}')}. أيّ مركز حي تريد؟"),
+    ("en", "Tap /belronde to join the weekly check-in."),
     ("uk", "BuurtWerkKamer — це сусідський центр. Натисніть /kamer, щоб вибрати."),
     ("uk", "Спільна вечеря: ви в списку очікування, залишилося {n} місце."),
 ])
@@ -65,7 +73,7 @@ def test_arabic_has_no_latin_comma_or_semicolon(mark: str) -> None:
 
 def test_latin_words_in_a_non_latin_script_are_reported_except_names_and_isolates() -> None:
     assert any("Latin words" in line for line in _text_problems("ar", "x", "اضغط Done"))
-    assert _text_problems("ar", "x", f"اضغط {iso('Done')} — {{room}} Telegram") == []
+    assert _text_problems("ar", "x", f"اضغط {iso('Done')} — {iso('{room}')} Telegram") == []
 
 
 def test_a_latin_letter_inside_a_cyrillic_word_is_reported() -> None:
@@ -193,3 +201,45 @@ def test_a_time_range_is_one_isolate_for_arabic_readers() -> None:
     assert span == iso("17:30–19:30")
     assert ar.isolate(span) == span
     assert translator("nl").span("17:30", "19:30") == "17:30–19:30"
+
+
+def test_an_arabic_placeholder_outside_an_isolate_is_a_problem() -> None:
+    assert any("placeholder {language} outside an isolate" in line
+               for line in _text_problems("ar", "x", "اللغة: {language}"))
+    assert not [line for line in _text_problems("ar", "x", f"اللغة: {iso('{language}')}")
+                if "placeholder" in line]
+    # Markup around an isolate is fine.
+    assert _text_problems("ar", "x", f"رقم طلبك هو <b>{iso('{n}')}</b>.") == []
+
+
+@pytest.mark.parametrize("mark", ['"', "“"])
+def test_arabic_quotes_a_word_with_guillemets(mark: str) -> None:
+    assert any("«…»" in line for line in _text_problems("ar", "x", f"{mark}نعم{mark} ليس وقتًا"))
+
+
+def test_a_turkish_suffix_on_a_command_is_reported() -> None:
+    assert any("suffix" in line for line in
+               _text_problems("tr", "x", "Program için /agenda'ya bakın."))
+    assert _text_problems("tr", "x", "Program için /agenda komutuna dokunun.") == []
+
+
+def test_an_empty_entry_is_reported_even_when_another_domain_translates_it(
+        tmp_path, monkeypatch) -> None:
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    import bot.i18n_tools as tools
+
+    folder = tmp_path / "tr" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    for domain, string in (("core", "⬅️ Geri"), ("meals", "")):
+        catalog = Catalog(locale="tr", domain=domain)
+        catalog.add("⬅️ Back", string)
+        with (folder / f"{domain}.po").open("wb") as handle:
+            write_po(handle, catalog)
+    monkeypatch.setattr(tools, "locales_dir", lambda: tmp_path)
+    monkeypatch.setattr(tools, "LANGUAGES", {"tr": "Türkçe"})
+    monkeypatch.setattr(tools, "LANGUAGES_FIRST", "tr")
+    monkeypatch.setattr(tools, "extract", lambda: {"core": {"⬅️ Back": []}})
+    monkeypatch.setattr(tools, "plural_problems", lambda language: [])
+    assert tools.problems() == ["tr: untranslated: '⬅️ Back' (meals.po)"]

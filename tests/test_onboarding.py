@@ -171,14 +171,17 @@ async def test_onboarding_end_to_end_in_every_language(bot: BotHarness, language
         "This is not needed."))
     await user.press(t._("Skip"))
     await bot.settle()
-    welcome, menu, offer = user.bot_messages[-3:]
-    assert welcome.plain_text == plain(
-        t._("Welcome! Your BuurtWerkKamer is {room}.").format(room="TOP"))
+    # After the name: the welcome, the menu and the check-in offer (and the optional
+    # newcomer question), each found by what it says in this language.
+    said = {m.plain_text: m for m in user.bot_messages}
+    welcome = said[plain(t._("Welcome! Your BuurtWerkKamer is {room}.").format(room="TOP"))]
+    menu = next(m for m in user.bot_messages
+                if plain(t._("🍲 Shared dinner")) in [plain(b) for row in m.buttons for b in row])
     labels = [plain(label) for row in menu.buttons for label in row]
-    assert plain(t._("🍲 Shared dinner")) in labels and plain(t._("📝 Ask for help")) in labels
-    assert offer.plain_text == plain(t._(
+    assert plain(t._("📝 Ask for help")) in labels
+    offer = said[plain(t._(
         "Would you like a weekly check-in? Once a week we ask how you are, and a volunteer "
-        "calls you if you want."))
+        "calls you if you want."))]
     await user.press(t._("✅ Yes, please"), message=offer)
     await bot.settle()
     person = await bot.person(user)
@@ -197,3 +200,26 @@ async def test_onboarding_end_to_end_in_every_language(bot: BotHarness, language
                      if w not in ALLOWED_LATIN | ALLOWED_LATIN_BY_LANGUAGE.get(language, set())
                      and ("/" + w) not in (message.plain_text or "")]
             assert not words, (words, message.plain_text)
+
+
+async def test_polish_onboarding_explains_the_rooms_own_words(bot: BotHarness) -> None:
+    """The BuurtWerkKamer, the eettafel and the belronde are named once, with their Polish
+    words, so a Polish resident understands what the volunteers call them."""
+    user = bot.user("Kasia", "pl")
+    await user.send("/start")
+    await user.next_message()
+    await user.press("Polski")
+    rooms = await user.next_edit()
+    assert "BuurtWerkKamer to dom sąsiedzki" in rooms.text
+    await user.press("TOP (Ondiep e.o.)")
+    privacy = await user.next_edit()
+    assert "Twoja prywatność" in privacy.text and "/vergeetmij" in privacy.text
+    await user.press("✅ Zgadzam się")
+    await user.next_edit()
+    await user.send("Kasia")
+    await bot.settle()
+    welcome = next(m.text for m in user.bot_messages if "Witaj" in (m.text or ""))
+    assert "„eettafel” to wspólna kolacja" in welcome
+    assert "„belronde” to cotygodniowa rozmowa" in welcome
+    labels = [b for m in user.bot_messages for row in m.buttons for b in row]
+    assert "🍲 Wspólna kolacja" in labels and "☎️ Cotygodniowa rozmowa" in labels

@@ -239,6 +239,12 @@ async def test_placements_take_a_short_anonymous_note(bot: BotHarness) -> None:
     assert "notitie" in (await coordinator.next_edit()).text
     await coordinator.send("3 " + "x" * 250)
     assert "te lang" in (await coordinator.next_message()).text
+    # A note is about the place: a phone number or an e-mail address is refused, not stored.
+    for personal in ("3 bij Jan, 06-12 34 56 78", "3 jan@example.nl"):
+        await coordinator.send(personal)
+        assert "Laat telefoonnummers en e-mailadressen uit de notitie" in (
+            await coordinator.next_message()).text
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM indicator_entries") == 0
     await coordinator.send("3 leerwerkplekken in de tuin")
     await coordinator.next_message()
     assert await bot.db.fetchval("SELECT note FROM indicator_entries") == (
@@ -272,6 +278,9 @@ async def test_report_set_on_the_command_line(bot: BotHarness, monkeypatch, caps
     assert "has not started yet" in capsys.readouterr().err
     assert await cli("set", "--room", "nowhere", "--indicator", "paying_members",
                      "--period", "2026", "--value", "1") == 2
+    assert await cli("set", "--room", "top", "--indicator", "placements", "--period", "2026",
+                     "--value", "3", "--note", "Jan de Vries +31 6 1234 5678") == 2
+    assert "phone number or e-mail address" in capsys.readouterr().err
     assert await cli("set", "--room", "top", "--indicator", "paying_members") == 2
     assert "missing --period, --value" in capsys.readouterr().err
     assert await cli("set", "--room", "top", "--indicator", "budget_deficit", "--period",
@@ -412,7 +421,7 @@ async def test_xlsx_prints_on_a4_with_numbers_as_numbers(bot: BotHarness) -> Non
         assert int(sheet.page_setup.paperSize) == 9  # A4
         assert sheet.page_setup.orientation == "landscape"
         assert sheet.sheet_properties.pageSetUpPr.fitToPage
-        assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
+        assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 1)
         assert sheet.print_title_rows.replace("$", "") == "4:4"
         assert sheet.column_dimensions["A"].width >= 50
         assert all(sheet.column_dimensions[c].width >= 12 for c in "BCDEFG")
@@ -532,3 +541,58 @@ def test_the_pdf_is_made_in_ukrainian_with_dejavu_and_in_dutch_without(monkeypat
     monkeypatch.setattr(report_pdf, "_dejavu", lambda: None)
     assert [report_pdf.pdf_language(code) for code in ("nl", "en", "tr", "uk")] == [
         "nl", "en", "nl", "nl"]
+
+
+async def test_spreadsheet_and_csv_keep_the_offers_of_target_and_the_hours(bot: BotHarness
+                                                                           ) -> None:
+    """A funder reads "10 op 20" and the volunteers' hours a year in every format, not only in
+    the PDF: the target's "op 20" and "gemiddeld 6 uur per jaar" were lost in XLSX and CSV."""
+    volunteer = await bot.person(await bot.volunteer())
+    await bot.services.volunteer_work.record_hours(volunteer, "2026-W48", 5.0, "typed")
+    report = await table(bot, "top")
+    nl = translator("nl")
+    book = openpyxl.load_workbook(io.BytesIO(report_xlsx.to_xlsx(nl, report)))
+    rows = {str(r[0].value): r for r in book["TOP"].iter_rows(min_row=5) if r[0].value}
+    referred = next(r for label, r in rows.items() if label.startswith("Bewoners doorverwezen"))
+    assert referred[2].value == 10 and isinstance(referred[2].value, int)
+    assert referred[2].number_format == '0" op 20"'  # shows "10 op 20", stays a number
+    assert report_xlsx._of_format(translator("en"), 10) == '0" of 10"'
+    assert report_xlsx._of_format(translator("tr"), 20) == '"20 içinde "0'  # "20 içinde 10"
+    active = next(r for label, r in rows.items() if label.startswith("Actieve vrijwilligers ("))
+    assert active[4].value == 1
+    assert "gemiddeld 6 uur per jaar; streven 250" in active[7].value
+    data = report_render.to_csv(nl, report).decode("utf-8")
+    csv_rows = {r["Indicatorcode"]: r for r in csv.DictReader(io.StringIO(data[1:]),
+                                                              delimiter=";")}
+    assert csv_rows["referred_residents"]["Doel (jaar)"] == "10"
+    assert csv_rows["referred_residents"]["Doel: op (aangemeld)"] == "20"
+    assert csv_rows["newcomers"]["Doel: op (aangemeld)"] == "10"
+    assert csv_rows["keyholders"]["Doel: op (aangemeld)"] == ""
+    assert csv_rows["active_volunteers"]["Gerealiseerd"] == "1"
+    assert "gemiddeld 6 uur per jaar" in csv_rows["active_volunteers"]["Bron"]
+    # A custom period's dates are said once under the title, not twice.
+    custom = _pdf_text(report_pdf.to_pdf(nl, report))[0].replace("\n", " ")
+    assert custom.count("1 januari 2026") == 1, custom[:300]
+    assert book["TOP"].cell(2, 1).value.count("1 januari 2026") == 1
+
+
+async def test_xlsx_rows_are_as_high_as_their_wrapped_labels(bot: BotHarness) -> None:
+    """LibreOffice and Excel do not grow a row for wrapped text in a file they did not write:
+    without a height a long label ran over the next row (seen in LibreOffice's print)."""
+    book = openpyxl.load_workbook(io.BytesIO(report_xlsx.to_xlsx(
+        translator("nl"), await table(bot, None))))
+    for sheet in book.worksheets:
+        width = sheet.column_dimensions["A"].width
+        long_labels = 0
+        for r in range(report_xlsx.HEADER_ROW, sheet.max_row + 1):
+            for col in ("A", "B", "H"):
+                cell = sheet[f"{col}{r}"]
+                merged = any(cell.coordinate in m for m in sheet.merged_cells.ranges)
+                if isinstance(cell.value, str) and cell.alignment.wrap_text and not merged:
+                    lines = -(-len(cell.value) // int(sheet.column_dimensions[col].width))
+                    height = sheet.row_dimensions[r].height
+                    assert height and height >= lines * report_xlsx.LINE_HEIGHT, (
+                        sheet.title, cell.coordinate, cell.value)
+            label = sheet[f"A{r}"].value
+            long_labels += isinstance(label, str) and len(label) > width
+        assert long_labels >= 5, sheet.title  # the offer's labels do need two lines

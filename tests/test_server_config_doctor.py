@@ -76,7 +76,7 @@ async def test_doctor_reports_every_check(sandbox, tmp_path: Path, capsys) -> No
     assert "OK   token: valid: the bot is @buurtbot_test_bot" in out
     assert "OK   clock sync:" in out and "Europe/Amsterdam" in out
     assert "OK   database:" in out and "outbox backlog 0" in out
-    assert "OK   bot: not running" in out
+    assert "WARN bot: not running (start it: sudo systemctl start buurtbot" in out
     assert "OK   disk:" in out
     assert "OK   backup: last buurtbot-" in out and "erased data can stay up to 34 days" in out
     assert code == 0, out

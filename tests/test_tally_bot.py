@@ -204,6 +204,7 @@ async def test_rapport_this_year_button_and_empty_period(bot: BotHarness) -> Non
 async def test_weekly_summary_once_per_week_across_restarts(bot: BotHarness) -> None:
     coordinator = await bot.coordinator()
     anna = await bot.resident("Anna", name="Anna")
+    await bot.resident("Bea", name="Bea")
     key = (await bot.person(anna)).row.anon_key
     await record(bot, key, "top", "sociale_ontmoeting", "meal", "meal:1", TODAY)
     await record(bot, None, "top", "klussen", "activity", "klussen:x", TODAY, quantity=2)
@@ -213,7 +214,10 @@ async def test_weekly_summary_once_per_week_across_restarts(bot: BotHarness) -> 
     await bot.tick(only="tally", at=datetime(2026, 12, 6, 18, 5, tzinfo=TZ))
     text = await coordinator.next_message()
     assert "Weektelling: TOP" in text.text
-    assert "1 bewoner deed mee, van wie 1 nieuw" in text.text
+    # Bea registered this week and did not come yet: new (first contact), not taking part.
+    assert "1 bewoner deed mee." in text.text
+    assert "Nieuw bij de BuurtWerkKamer (eerste contact): 2." in text.text
+    assert "van wie" not in text.text  # "1 took part, of whom 2 new" read as a mistake
     assert "Ontmoeting: 1 van 200 (1%) (deze week 1)"  # 0.5% rounds up in text.text
     assert "Anna" not in text.text
     chart = await coordinator.next_message()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import logging
 from datetime import date
 from pathlib import Path
 
@@ -120,3 +121,16 @@ def test_missing_database_is_a_clear_error(tmp_path: Path, monkeypatch, capsys) 
     assert main(["--config", EXAMPLE, "report", "--year", "2021"]) == 2
     assert "database not found" in capsys.readouterr().err
     assert not (tmp_path / "none.db").exists()
+
+
+async def test_pdf_run_prints_one_line_not_the_font_library_log(seeded, tmp_path: Path, capsys,
+                                                                caplog) -> None:
+    """fpdf2's font subsetting logs every glyph at INFO (fontTools): not for an operator."""
+    caplog.set_level(logging.INFO)
+    target = tmp_path / "rapport.pdf"
+    assert await cli("--year", "2021", "--format", "pdf", "--output", str(target)) == 0
+    assert target.read_bytes().startswith(b"%PDF")
+    captured = capsys.readouterr()
+    assert "written:" in captured.out + captured.err
+    noise = [r for r in caplog.records if r.name.startswith("fontTools")]
+    assert not noise, noise[0].getMessage()

@@ -57,11 +57,14 @@ async def test_a_wrong_secret_is_403_and_logged_without_content(
             for headers in ({}, {SECRET_HEADER: "wrong"}):
                 async with http.post(url, json=forged, headers=headers) as response:
                     assert response.status == 403
-            async with http.post(url, data=b"not json", headers={
-                    SECRET_HEADER: webhook_secret(hooked.config.token)}) as response:
-                assert response.status == 400
+            secret = {SECRET_HEADER: webhook_secret(hooked.config.token)}
+            for body in (b"not json", b"[1, 2]", b'"x"', b"null", b"{}",
+                         b'{"update_id": "abc"}'):  # JSON, but no update: no 500, no traceback
+                async with http.post(url, data=body, headers=secret) as response:
+                    assert response.status == 400, body
     assert "geheim" not in caplog.text and "Mallory" not in caplog.text
-    assert "wrong or missing secret token" in caplog.text
+    assert "wrong or missing secret token" in caplog.text and "Traceback" not in caplog.text
+    assert "Error handling request" not in caplog.text
     await hooked.settle()
     assert await hooked.db.fetchval("SELECT COUNT(*) FROM users WHERE telegram_id = 5") == 0
 

@@ -60,10 +60,10 @@ def group_label(t: Translator, group: str) -> str:
 
 
 def _hours(t: Translator, hours: float) -> str:
-    """"5 годин", "3 години", "2,5 години": whole hours pick their CLDR plural form by the
-    number itself (Ukrainian and Arabic have more than two); a fraction takes the "2" form,
-    which is how Ukrainian, Dutch and English write "2,5 години" / "2,5 uur" / "2.5 hours"."""
-    count = int(hours) if float(hours).is_integer() else 2
+    """"5 uur", "5 godzin": the plural form follows the whole number (Polish and Ukrainian
+    have three forms: 2 godziny, 5 godzin, 22 godziny); a fraction ("2,5") takes the form
+    those languages use for 2 ("2,5 godziny")."""
+    count = int(hours) if hours == int(hours) else 2
     return t.ngettext("{hours} hour", "{hours} hours", count).format(hours=t.number(hours))
 
 

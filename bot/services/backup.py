@@ -31,8 +31,10 @@ MAGIC = b"BUURTBOT-BACKUP-FERNET-SCRYPT-1\n"
 SALT_BYTES = 16
 PLAIN_SUFFIX = ".db"
 ENCRYPTED_SUFFIX = ".db.enc"
-#: buurtbot-2026-11-30-0300.db(.enc): the date first, so a listing sorts by age.
-NAME = re.compile(r"^buurtbot-(\d{4}-\d{2}-\d{2})-(\d{6})\.db(\.enc)?$")
+#: buurtbot-2026-11-30-030000.db(.enc): the date first, so a listing sorts by age. The one
+#: taken before migrations carries UPGRADE_TAG: it is the way back to the old code.
+NAME = re.compile(r"^buurtbot-(\d{4}-\d{2}-\d{2})-(\d{6})(-before-upgrade)?\.db(\.enc)?$")
+UPGRADE_TAG = "-before-upgrade"
 PASSPHRASE_ENV = "BUURTBOT_BACKUP_PASSPHRASE"
 
 
@@ -45,6 +47,7 @@ class BackupFile:
     path: Path
     day: date
     stamp: str  # HHMMSS
+    before_upgrade: bool = False
 
     @property
     def encrypted(self) -> bool:
@@ -56,8 +59,8 @@ def code_schema_version() -> int:
     return max(number for number, _name, _sql in migration_files())
 
 
-def backup_name(now: datetime, encrypted: bool) -> str:
-    return (f"buurtbot-{now:%Y-%m-%d}-{now:%H%M%S}"
+def backup_name(now: datetime, encrypted: bool, before_upgrade: bool = False) -> str:
+    return (f"buurtbot-{now:%Y-%m-%d}-{now:%H%M%S}{UPGRADE_TAG if before_upgrade else ''}"
             f"{ENCRYPTED_SUFFIX if encrypted else PLAIN_SUFFIX}")
 
 
@@ -70,7 +73,8 @@ def list_backups(folder: str | Path) -> list[BackupFile]:
     for entry in path.iterdir():
         match = NAME.match(entry.name)
         if match and entry.is_file():
-            found.append(BackupFile(entry, date.fromisoformat(match.group(1)), match.group(2)))
+            found.append(BackupFile(entry, date.fromisoformat(match.group(1)), match.group(2),
+                                    bool(match.group(3))))
     return sorted(found, key=lambda b: (b.day, b.stamp, b.path.name))
 
 
@@ -111,34 +115,37 @@ def decrypt(blob: bytes, passphrase: str) -> bytes:
 # --- checking ----------------------------------------------------------------------------------
 
 
-def check_database(path: str | Path) -> int:
+def check_database(path: str | Path, name: str | None = None) -> int:
     """Integrity and schema version of a database file; returns its schema version.
 
     Raises :class:`BackupError` when the file is not a sound SQLite database of ours, or when
     it comes from newer code than this one (restoring it would lose what the newer code wrote).
+    ``name`` is how messages call the file (default: its own name). Only for copies nobody
+    else writes: opened immutable, so even a copy in WAL mode leaves no -wal/-shm files behind.
     """
+    name = name or Path(path).name
     try:
-        conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro&immutable=1", uri=True)
     except sqlite3.Error as exc:
         raise BackupError(f"cannot open {path}: {exc}") from None
     try:
         try:
             result = conn.execute("PRAGMA integrity_check").fetchall()
         except sqlite3.DatabaseError as exc:
-            raise BackupError(f"{Path(path).name} is not a database ({exc})") from None
+            raise BackupError(f"{name} is not a database ({exc})") from None
         if [row[0] for row in result] != ["ok"]:
-            raise BackupError(f"{Path(path).name} is damaged: {result[0][0]}")
+            raise BackupError(f"{name} is damaged: {result[0][0]}")
         try:
             version = conn.execute("SELECT MAX(number) FROM schema_migrations").fetchone()[0]
         except sqlite3.Error:
-            raise BackupError(f"{Path(path).name} is not a Buurtbot database") from None
+            raise BackupError(f"{name} is not a Buurtbot database") from None
     finally:
         conn.close()
     if version is None:
-        raise BackupError(f"{Path(path).name} is not a Buurtbot database")
+        raise BackupError(f"{name} is not a Buurtbot database")
     if version > code_schema_version():
         raise BackupError(
-            f"{Path(path).name} has schema version {version}, newer than this code "
+            f"{name} has schema version {version}, newer than this code "
             f"({code_schema_version()}): update Buurtbot first")
     return int(version)
 
@@ -161,7 +168,7 @@ def _snapshot(source: str | Path, target: Path) -> None:
 
 
 def make_backup(database: str | Path, folder: str | Path, now: datetime, *,
-                passphrase: str | None = None) -> Path:
+                passphrase: str | None = None, before_upgrade: bool = False) -> Path:
     """A verified copy of ``database`` in ``folder``; returns its path.
 
     Written under a temporary name and renamed only when complete and checked: a failure (a
@@ -175,7 +182,7 @@ def make_backup(database: str | Path, folder: str | Path, now: datetime, *,
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise BackupError(f"cannot create {out}: {exc.strerror}") from None
-    final = out / backup_name(now, bool(passphrase))
+    final = out / backup_name(now, bool(passphrase), before_upgrade)
     fd, tmp_name = tempfile.mkstemp(prefix=".buurtbot-backup-", suffix=".partial", dir=out)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -211,9 +218,17 @@ def make_backup(database: str | Path, folder: str | Path, now: datetime, *,
 
 def rotate(folder: str | Path, daily: int, weekly: int, today: date) -> list[Path]:
     """Keep the newest backup of each of the last ``daily`` days and of each of the last
-    ``weekly`` ISO weeks; remove the others. Returns what was removed."""
-    backups = list_backups(folder)
-    keep: set[Path] = set()
+    ``weekly`` ISO weeks; remove the others. Returns what was removed.
+
+    A backup taken before an upgrade is not one of these: a nightly one made minutes later
+    (already in the new schema, which the old code cannot read) must not push it out. It is
+    kept as long as erased data may stay in backups (``max(daily, weekly * 7 + 6)`` days).
+    """
+    window = max(daily, weekly * 7 + 6)
+    everything = list_backups(folder)
+    backups = [b for b in everything if not b.before_upgrade]
+    keep: set[Path] = {b.path for b in everything
+                       if b.before_upgrade and (today - b.day).days <= window}
     newest_of_day: dict[date, BackupFile] = {}
     newest_of_week: dict[tuple[int, int], BackupFile] = {}
     for backup in backups:  # oldest first: later ones overwrite
@@ -224,7 +239,7 @@ def rotate(folder: str | Path, daily: int, weekly: int, today: date) -> list[Pat
     for week in sorted(newest_of_week, reverse=True)[:weekly]:
         keep.add(newest_of_week[week].path)
     removed = []
-    for backup in backups:
+    for backup in everything:
         if backup.path not in keep and backup.day <= today:
             with contextlib.suppress(OSError):
                 backup.path.unlink()
@@ -249,7 +264,7 @@ def prepare_restore(backup: str | Path, work_dir: str | Path, passphrase: str | 
             plain.write_bytes(decrypt(source.read_bytes(), passphrase or ""))
         else:
             plain.write_bytes(source.read_bytes())
-        check_database(plain)
+        check_database(plain, source.name)
     except BaseException:
         with contextlib.suppress(OSError):
             plain.unlink()

@@ -89,7 +89,7 @@ def week_text(t: Translator, room: Room, monday: date, entries: list[CalendarEnt
               numbers: dict[str, int] | None = None) -> str:
     """A week of the programme, grouped by day, for a Telegram message (HTML); ``numbers``
     (entry ref -> number) marks the lines that have a button."""
-    lines = [f"<b>{escape(room.name)}</b> · " + week_label(t, monday)]
+    lines = [f"<b>{t.isolate(escape(room.name))}</b> · " + week_label(t, monday)]
     days = by_day(entries)
     if not days:
         lines.append(t._("Nothing is planned this week."))

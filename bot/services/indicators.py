@@ -19,6 +19,7 @@ Provider contract (``Provider``): ``await provider(conn, room_id, start, end_inc
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -254,6 +255,9 @@ class IndicatorError(ValueError):
 #: The highest value each kind accepts (a typo such as 1800 paying members is possible; a
 #: share over 100 % or a score over 10 is not).
 MAX_NOTE = 200
+#: A note is about a place, never a person: a phone number (9 digits or more, spaces and
+#: dashes allowed) or an e-mail address in it is refused. Names cannot be recognised.
+PERSONAL_IN_NOTE = re.compile(r"(?:\+?\d[\s\-./()]*){9,}|[^\s@]+@[^\s@]+\.[a-z]{2,}", re.I)
 
 
 def parse_value(indicator: Indicator, text: str) -> float:
@@ -439,6 +443,8 @@ class IndicatorService:
             note = " ".join(note.split())
             if len(note) > MAX_NOTE:
                 raise IndicatorError(IndicatorError.BAD_NOTE)
+            if PERSONAL_IN_NOTE.search(note):
+                raise IndicatorError(IndicatorError.BAD_NOTE, "personal")
             note = note or None
         entry = store.Entry(room, indicator, period_key, start, end, value, note, role,
                             to_db(self.services.clock.now()))

@@ -47,6 +47,15 @@ def scan_lines() -> list[tuple[str, str]]:
     return [(lang, translator(lang)._(SCAN_LINE)) for lang in LANGUAGES]
 
 
+def _spacing(first: float, last: float, count: int, size: float) -> tuple[float, float]:
+    """(line step, font size) in mm for ``count`` scan lines between ``first`` and ``last``.
+
+    13 mm apart at full size for up to four languages; with more languages the lines move
+    closer and get smaller, so the last one never runs into the link or off the page."""
+    step = 13.0 if count < 2 else min(13.0, (last - first) / (count - 1))
+    return step, min(size, step * 0.62)
+
+
 def _qr(link: str) -> segno.QRCode:
     return segno.make_qr(link, error="q", boost_error=False)
 
@@ -73,11 +82,13 @@ def _svg(room: Room, link: str) -> bytes:
                    for x, dark in enumerate(row) if dark)
     lines = []
     y = y0 + qr_mm + 16
-    for lang, text in scan_lines():
+    scan = scan_lines()
+    step, size = _spacing(y, 277, len(scan), 9)
+    for lang, text in scan:
         rtl = ' direction="rtl" unicode-bidi="embed"' if lang == "ar" else ""
-        lines.append(f'<text x="105" y="{y:.1f}" font-size="9" text-anchor="middle" '
+        lines.append(f'<text x="105" y="{y:.1f}" font-size="{size:.1f}" text-anchor="middle" '
                      f'lang="{lang}"{rtl}>{escape(text)}</text>')
-        y += 13
+        y += step
     body = "\n".join(lines)
     name = escape(room.name)
     svg = f"""<?xml version="1.0" encoding="UTF-8"?>
@@ -149,11 +160,13 @@ def _raster(room: Room, link: str, fmt: str) -> bytes:
     code = code.resize((modules * box, modules * box), Image.Resampling.NEAREST)
     page.paste(code, ((px[0] - code.width) // 2, mm(58)))
     y = 58 + code.height / DPI * 25.4 + 8
-    for lang, text in scan_lines():
+    scan = scan_lines()
+    step, size = _spacing(y, 268, len(scan), 8)
+    for lang, text in scan:
         extra = {"direction": "rtl", "language": "ar"} if (
             lang == "ar" and layout == ImageFont.Layout.RAQM) else {}
-        centred(text, y, regular, 8, **extra)
-        y += 13
+        centred(text, y, regular, size, **extra)
+        y += step
     centred(link, 280, regular, 4.5)
     out = io.BytesIO()
     if fmt == "png":

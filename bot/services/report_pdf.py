@@ -21,6 +21,7 @@ from bot.services.report_render import (
     lines,
     period_label,
     room_title,
+    subtitle,
 )
 
 #: Languages fpdf2's built-in (Latin-1) font can write without holes.
@@ -76,10 +77,7 @@ def _build(t: Translator, report: ReportTable, size: float):
     def safe(text: str) -> str:
         return text if fonts else text.encode("latin-1", "replace").decode("latin-1")
 
-    period = period_label(t, report)
-    span = t._("From {start} to {end}. Made on {made}.").format(
-        start=t.date(report.start, "d MMMM y"), end=t.date(report.end, "d MMMM y"),
-        made=t.date(report.made_at, "d MMMM y"))
+    line_under_title = subtitle(t, report)
     heading = FontFace(emphasis="BOLD", fill_color=(230, 230, 230))
     block_face = FontFace(emphasis="BOLD", fill_color=(245, 240, 225))
     for table in report.tables:
@@ -88,7 +86,7 @@ def _build(t: Translator, report: ReportTable, size: float):
         pdf.cell(0, 7, safe(t._("Performance table BuurtWerkKamer: {room}").format(
             room=room_title(t, table))), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(family, "", 9)
-        pdf.cell(0, 5, safe(f"{period} · {span}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 5, safe(line_under_title), new_x="LMARGIN", new_y="NEXT")
         pdf.ln(1)
         pdf.set_font(family, "", size)
         with pdf.table(col_widths=WIDTHS, line_height=size * 0.43, headings_style=heading,

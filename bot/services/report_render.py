@@ -116,13 +116,33 @@ def value_text(t: Translator, row: IndicatorRow) -> str:
     if kind == "percent":
         return t._("{n}%").format(n=_num(t, round(float(value.value), 1)))
     text = _num(t, value.value)
+    hours = hours_text(t, row)
+    return f"{text} {hours}" if hours else text
+
+
+def hours_text(t: Translator, row: IndicatorRow) -> str:
+    """Active volunteers' average hours a year against the offer's 250, or "" for other rows.
+
+    The spreadsheet and the CSV keep the count a number and show this next to the source."""
+    value = row.value
     hours = value.extra.get("avg_hours_year") if value.extra else None
-    if hours is not None:
-        n = round(float(hours))
-        text += " " + t.ngettext("(on average {n} hour a year; aim {aim})",
-                                 "(on average {n} hours a year; aim {aim})", n).format(
-            n=_num(t, n), aim=VOLUNTEER_HOURS_YEAR)
-    return text
+    if hours is None or row.too_few_answers or value.value is None:
+        return ""
+    n = round(float(hours))
+    return t.ngettext("(on average {n} hour a year; aim {aim})",
+                      "(on average {n} hours a year; aim {aim})", n).format(
+        n=_num(t, n), aim=VOLUNTEER_HOURS_YEAR)
+
+
+def subtitle(t: Translator, report: ReportTable) -> str:
+    """The line under a page's title: the period's name and its dates (a custom period's name
+    is its dates, so they are said once)."""
+    span = t._("From {start} to {end}. Made on {made}.").format(
+        start=t.date(report.start, "d MMMM y"), end=t.date(report.end, "d MMMM y"),
+        made=t.date(report.made_at, "d MMMM y"))
+    if report.kind == "custom":
+        return span
+    return f"{period_label(t, report)} · {span}"
 
 
 def status_text(t: Translator, row: IndicatorRow, report: ReportTable) -> str:
@@ -219,8 +239,8 @@ def headers(t: Translator) -> list[str]:
 def csv_headers(t: Translator) -> list[str]:
     return [t._("Period start"), t._("Period end"), t._("Room"), t._("Block"),
             t._("Indicator key"), t._("Indicator"), t._("Measure"), t._("Target (year)"),
-            t._("Target for this period"), t._("Realised"), t._("Of (registered)"),
-            t._("Status"), t._("Source"), t._("Answers (n)")]
+            t._("Target: of (registered)"), t._("Target for this period"), t._("Realised"),
+            t._("Of (registered)"), t._("Status"), t._("Source"), t._("Answers (n)")]
 
 
 def to_csv(t: Translator, report: ReportTable, *, dutch_excel: bool | None = None) -> bytes:
@@ -251,22 +271,24 @@ def to_csv(t: Translator, report: ReportTable, *, dutch_excel: bool | None = Non
                              else table.anonymous_visits)
                     writer.writerow([report.start.isoformat(), report.end.isoformat(),
                                      room_title(t, table), t._(BLOCKS["proces"]), line.context,
-                                     line.label, line.measure, "", "", value, "", "",
+                                     line.label, line.measure, "", "", "", value, "", "",
                                      line.source, ""])
                 continue
             row = line.row
             target = row.target
-            target_x = target[0] if isinstance(target, tuple) else target
+            target_x, target_of = target if isinstance(target, tuple) else (target, None)
             value = None if row.too_few_answers else row.value.value
+            hours = hours_text(t, row)
             writer.writerow([
                 report.start.isoformat(), report.end.isoformat(), room_title(t, table),
                 t._(BLOCKS[row.indicator.block]), row.key, line.label, line.measure,
-                number(target_x),
+                number(target_x), number(target_of),
                 "" if row.period_target is None else number(round_half_up(row.period_target)),
                 number(value) if value is not None else line.value,
                 number(row.value.of) if row.indicator.kind == "of" else "",
                 t._(STATUS[row.status]) if row.status else "",
-                line.source, "" if row.value.n is None else row.value.n,
+                f"{line.source} {hours}" if hours else line.source,
+                "" if row.value.n is None else row.value.n,
             ])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 

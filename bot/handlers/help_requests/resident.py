@@ -381,7 +381,8 @@ def _summary(t: Translator, draft: dict) -> str:
     lines.append(t._("When: {when}").format(when=when))
     contact = t._(CONTACT_LABELS[draft["contact"]])
     if draft.get("phone"):
-        contact += f" ({escape(draft['phone'])})"
+        # Isolated: inside an Arabic line "06 12345678" would read "12345678 06".
+        contact += f" ({t.isolate(escape(draft['phone']))})"
     lines.append(t._("Contact: {how}").format(how=contact))
     return "\n".join(lines)
 

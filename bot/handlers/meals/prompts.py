@@ -84,7 +84,7 @@ async def ask_text(update: Update, context: BotContext) -> int:
     config_room = context.services.config.room(room)
     if kind == "no":  # the buttons are short: say here what each one sends
         question += "\n\n" + "\n".join(
-            f"{t._(label)}: “{t._(sentence)}”" for label, sentence in DECLINE_REASONS)
+            f"{t._(label)}: {t.quote(t._(sentence))}" for label, sentence in DECLINE_REASONS)
     if kind == "rcap" and config_room is not None and room != person.room:
         question = t._("How many seats for all coming meals of {room}? Type a number from 1 "
                        "to 40.").format(room=escape(config_room.name))

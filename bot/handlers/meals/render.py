@@ -94,7 +94,7 @@ def seats_line(t: Translator, view: MealView) -> str:
 def diet_text(t: Translator, row: SignupRow) -> str:
     parts = [t._(DIET_LABELS[code]) for code in row.diet if code in DIET_LABELS]
     if row.diet_note:
-        parts.append(f"“{escape(row.diet_note)}”")
+        parts.append(t.quote(escape(row.diet_note)))
     return t.join(parts)
 
 
@@ -231,7 +231,7 @@ def table_pages(t: Translator, table: Table, *, final: bool = False) -> list[str
         if row.attended is not None:
             extra.append(t._("came") if row.attended else t._("did not come"))
         body.append((False, f"{number}. {mark} {person_label(t, row)}"
-                     + (f" ({'; '.join(extra)})" if extra else "")))
+                     + (f" ({t.semicolon.join(extra)})" if extra else "")))
     if table.waiting:
         body.append((False, ""))
         body.append((True, t._("Waiting list:")))
@@ -346,7 +346,7 @@ def reason_text(t: Translator, view: MealView, row: SignupRow) -> tuple[str, Inl
         name=person_label(t, row), when=when(t, view))
     if row.telegram_id is not None:
         text += "\n" + t._("They get a message with the reason.")
-    text += "\n\n" + "\n".join(f"{t._(label)}: “{t._(sentence)}”"
+    text += "\n\n" + "\n".join(f"{t._(label)}: {t.quote(t._(sentence))}"
                                  for label, sentence in CANCEL_REASONS)
     rows = [[(t._(label), f"meal:vxr:{row.id}:{i}")] for i, (label, _) in
             enumerate(CANCEL_REASONS)]

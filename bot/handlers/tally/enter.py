@@ -132,7 +132,11 @@ async def got_value(update: Update, context: BotContext) -> object:
             room=draft["room"], indicator=spec.key, start=period.start, end=period.end,
             period_key=period.key, text=value_text, note=note)
     except IndicatorError as exc:
-        if exc.reason == IndicatorError.BAD_NOTE:
+        if exc.reason == IndicatorError.BAD_NOTE and exc.detail == "personal":
+            await reply(update, context, t._("Please leave phone numbers and e-mail addresses "
+                                             "out of the note. It is about the place, not "
+                                             "the person."))
+        elif exc.reason == IndicatorError.BAD_NOTE:
             await reply(update, context, t._("That note is too long. Keep it under 200 "
                                              "characters, without names."))
         elif exc.reason == IndicatorError.BAD_VALUE:

@@ -25,11 +25,15 @@ def summary_text(t: Translator, summary: WeeklySummary, room_name: str) -> str:
     week, ytd = summary.this_week, summary.ytd
     lines = [
         "<b>" + t._("Weekly tally: {room}").format(room=escape(room_name)) + "</b>",
-        t.ngettext("This week ({start} to {end}): {n} resident took part, {new} of them new.",
-                   "This week ({start} to {end}): {n} residents took part, {new} of them new.",
+        # Two sentences: "new" is first contact, registering included, so it is not a part of
+        # those who took part ("5 took part, of whom 8 new" read as a mistake).
+        t.ngettext("This week ({start} to {end}): {n} resident took part.",
+                   "This week ({start} to {end}): {n} residents took part.",
                    week.total_unique).format(
             start=t.date(summary.week.start, "d MMMM"), end=t.date(summary.week.end, "d MMMM"),
-            n=t.number(week.total_unique), new=t.number(week.new_residents)),
+            n=t.number(week.total_unique))
+        + " " + t._("New at the BuurtWerkKamer (first contact): {new}.").format(
+            new=t.number(week.new_residents)),
         "",
         t._("Since 1 January, against the targets for the year:"),
     ]
