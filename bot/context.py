@@ -32,9 +32,17 @@ class BuurtApplication(Application):
         self.upcoming: dict[str, Any] = {}
 
     async def initialize(self) -> None:
-        if not self._initialized:
+        started = not self._initialized
+        if started:
             await self.services.start()
-        await super().initialize()
+        try:
+            await super().initialize()
+        except BaseException:
+            # Telegram refused the token or could not be reached (getMe): close the database
+            # again, or its worker thread keeps the process from exiting.
+            if started:
+                await self.services.stop()
+            raise
 
     async def shutdown(self) -> None:
         await super().shutdown()

@@ -71,6 +71,8 @@ _DATE_ORDER = re.compile(r"^(E{3,4}) (d M{3,4}(?: y)?)(.*)$")
 _DAY_FIRST_LAST = frozenset({"tr"})
 #: The comma in a date pattern ("EEEE d MMMM, HH:mm") as the language writes it: Ge'ez "፣".
 _DATE_COMMA = {"ti": "፣"}
+#: Languages that write a comma after the weekday ("wtorek, 1 grudnia").
+_WEEKDAY_COMMA = frozenset({"pl"})
 
 
 _MIRROR = str.maketrans({"⬅": "➡", "➡": "⬅", "◀": "▶", "▶": "◀", "←": "→", "→": "←"})
@@ -244,6 +246,8 @@ class Translator:
                 return f"{match.group(2)} {match.group(1)}{match.group(3)}"
         if self.language in _DATE_COMMA:
             return fmt.replace(",", _DATE_COMMA[self.language])
+        if self.language in _WEEKDAY_COMMA:
+            return re.sub(r"^(E{3,4}) ", r"\1, ", fmt)
         return fmt
 
     def date(self, value: date | datetime, fmt: str = "EEEE d MMMM") -> str:

@@ -247,6 +247,13 @@ TURKISH_BARE_TAP = re.compile(r"(?:/\w+|»|\}) dokunun")
 #: A Tigrinya prefix (ብ, ን, ካብ...) glued to a placeholder reads wrongly for a date, a number or a
 #: Latin name ("ብ{when}", "ን{title}"): put a word or a label before it ("ኣብ {when}", "ዕለት፦ {date}").
 TIGRINYA_GLUED_PREFIX = re.compile(r"[\u1200-\u137f](?:<[a-z]+>)?\{")
+#: A Polish noun counted by a number that is not the plural form's own count ("najwyżej {max}
+#: znaków" is wrong for 1 024: "1 024 znaki"): the noun's form depends on the number, which only
+#: ``ngettext`` knows. Put the number after a label instead ("Największa liczba znaków: {max}").
+#: ``{n}`` and ``{hours}`` are the counts of their own plural forms and are left alone.
+POLISH_COUNTED_NOUN = re.compile(
+    r"\{(?!(?:n|hours)\})[a-zA-Z_]\w*\} (?:znak|osob|osób|godzin|minut|dni\b|dzień|miejsc|"
+    r"zapis|prośb|próśb|gość|gości|tydzień|tygodni|raz)")
 
 
 def _strings(message: object) -> tuple[str, ...]:
@@ -307,6 +314,9 @@ def _text_problems(language: str, key: str, string: str) -> list[str]:
             found.append(f"tr: a suffix hangs on a placeholder or command in {key!r}; rephrase")
         if TURKISH_BARE_TAP.search(string):
             found.append(f"tr: 'dokunun' needs a case ending ('komutuna', 'düğmesine') in {key!r}")
+    if language == "pl" and POLISH_COUNTED_NOUN.search(string):
+        found.append(f"pl: a counted noun follows a number outside ngettext in {key!r}; "
+                     f"put the number after a label ('Największa liczba znaków: {{max}}')")
     if language == "ti" and TIGRINYA_GLUED_PREFIX.search(string):
         found.append(f"ti: a prefix is glued to a placeholder in {key!r}; write 'ኣብ {{when}}', "
                      f"'ናብ {{name}}' or a label ('ዕለት፦ {{date}}')")

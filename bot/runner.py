@@ -135,14 +135,41 @@ def run(config: Config) -> int:
     except OSError as exc:
         print(f"buurtbot: cannot lock {config.database}: {exc.strerror}", file=sys.stderr)
         return 2
+    from telegram.error import InvalidToken, NetworkError
+
+    logging.getLogger("telegram.ext").addFilter(_no_bootstrap_traceback)
     try:
         backup_before_migrating(config, Clock())
         asyncio.run(serve(config))
     except (StartError, WebServerError) as exc:
         print(f"buurtbot: {exc}", file=sys.stderr)
         return 2
+    # Telegram refusing the token, or not answering at all when the bot starts, is a start-up
+    # failure like a wrong setting: one line (never the token), code 2. Once running, PTB
+    # itself rides out network trouble.
+    except InvalidToken:
+        print(f"buurtbot: {config.source}: Telegram refused the token (bot.token or "
+              "BUURTBOT_TOKEN); copy it again from @BotFather", file=sys.stderr)
+        return 2
+    except NetworkError as exc:
+        print(f"buurtbot: cannot reach the Bot API at {config.api_url.rstrip('/')}... "
+              f"({_reason(exc)}); check the internet connection and bot.api_url "
+              "(BUURTBOT_API_URL)", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         pass
     finally:
         lock.release()
     return 0
+
+
+def _no_bootstrap_traceback(record: logging.LogRecord) -> bool:
+    """PTB logs a failed start with a traceback that holds the token; the line printed by
+    :func:`run` replaces it."""
+    return not record.getMessage().startswith("Network Retry Loop (Bootstrap")
+
+
+def _reason(exc: Exception) -> str:
+    """The error without the request URL (which holds the token)."""
+    text = str(exc).split(": ", 1)[-1] if str(exc).startswith("httpx.") else str(exc)
+    return text.split(" for url ", 1)[0][:120]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import aiohttp
 
+from bot.clock import from_db, local
 from bot.sandbox.page import command_entities, entities_to_html, message_view
 from bot.services.announcements import Audience
 from tests.auxil.demo import DEMO_START, demo_session
@@ -126,3 +127,24 @@ def test_command_detection_matches_telegram() -> None:
                          "raw": {"text": "Typ /menu", "date": 0,
                                  "entities": [{"type": "bold", "offset": 0, "length": 9}]}})
     assert view["html"] == '<b>Typ <a href="#" class="cmd" data-command="/menu">/menu</a></b>'
+
+
+async def test_jump_stops_at_help_alerts_and_the_weekly_tally(tmp_path: Path) -> None:
+    """QA round 6: the demo's open help request (John's) has its 48-hour alert for the
+    coordinator at its own minute, not at whatever moment comes next; Sunday 18:00 (the
+    coordinators' weekly tally) is a moment too."""
+    async with demo_session(tmp_path) as demo:
+        created = await demo.app.services.db.fetchval("SELECT MIN(queued_at) FROM help_requests")
+        alert_at = local(from_db(created) + timedelta(hours=48))
+        control = demo.page.control
+        kinds = {m.kind for m in await control.upcoming(demo.clock.now())}
+        assert {"help_unclaimed", "tally_summary"} <= kinds
+        carla = demo.sandbox.users[CARLA]
+        for _ in range(40):
+            state = await control.jump()
+            assert _minute(demo) <= alert_at.replace(second=0, microsecond=0)
+            if any(r["kind"] == "help_unclaimed" for r in state["ran"]):
+                break
+        else:
+            raise AssertionError("never reached the 48-hour alert")
+        assert any("48 uur" in (m.text or "") for m in carla.bot_messages)

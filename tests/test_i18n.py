@@ -83,10 +83,11 @@ def test_ukrainian_plural_forms_at_run_time_for_every_sample_count() -> None:
 
 def test_polish_dates_numbers_and_lists_come_from_babel() -> None:
     pl = translator("pl")
-    assert pl.date(date(2026, 12, 1)) == "wtorek 1 grudnia"  # the month in the genitive
-    assert pl.day_heading(date(2026, 11, 30)) == "Poniedziałek 30 listopada"
-    assert pl.date(date(2026, 12, 1), "EEE d MMM") == "wt. 1 gru"
-    assert pl.datetime(datetime(2026, 12, 1, 17, 30, tzinfo=TZ)) == "wtorek 1 grudnia, 17:30"
+    # The month in the genitive; Polish writes a comma after the weekday.
+    assert pl.date(date(2026, 12, 1)) == "wtorek, 1 grudnia"
+    assert pl.day_heading(date(2026, 11, 30)) == "Poniedziałek, 30 listopada"
+    assert pl.date(date(2026, 12, 1), "EEE d MMM") == "wt., 1 gru"
+    assert pl.datetime(datetime(2026, 12, 1, 17, 30, tzinfo=TZ)) == "wtorek, 1 grudnia, 17:30"
     assert pl.number(1234.5) == "1\u00a0234,5"
     assert pl.join(["pon.", "wt.", "czw."]) == "pon., wt. i czw."
     assert normalise_language("pl-PL") == "pl"

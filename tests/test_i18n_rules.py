@@ -189,6 +189,25 @@ def test_too_few_plural_forms_for_polish_are_reported(extra_language) -> None:
     assert any("plural forms incomplete" in line for line in plural_problems("pl"))
 
 
+@pytest.mark.parametrize("text", [
+    "Ogłoszenie może mieć najwyżej {max} znaków.",  # "1 024 znaków" is wrong: "1 024 znaki"
+    "To więcej niż {max} godzin w jednym tygodniu.",
+    "Ankieta dotarła do {sent} z {total} osób.",
+])
+def test_polish_counted_noun_after_a_number_outside_ngettext_is_reported(text: str) -> None:
+    assert any("counted noun" in line for line in _text_problems("pl", "x", text))
+
+
+@pytest.mark.parametrize("text", [
+    "Największa liczba znaków w ogłoszeniu: {max}.",  # the number after a label
+    "Na co masz alergię? Napisz najwyżej {n} znaków.",  # {n}: the plural form's own count
+    "{hours} godzin",
+    "Zajęte miejsca: {taken} z {cap}. Wolne: {free}.",
+])
+def test_polish_number_after_a_label_or_in_its_own_plural_form_passes(text: str) -> None:
+    assert _text_problems("pl", "x", text) == []
+
+
 def test_the_language_list_lives_in_one_place() -> None:
     from bot import config, i18n
 

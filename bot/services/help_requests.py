@@ -12,11 +12,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 import aiosqlite
 
+from bot.clock import TZ
 from bot.i18n import Translator
 from bot.services.help_requests_rules import (
     CONTACTS,
@@ -161,10 +162,13 @@ class HelpRequestService:
             return True
         return await self.is_room_coordinator(person, request.room)
 
-    async def _may_take(self, person: Person, request: RequestRow) -> bool:
+    @staticmethod
+    def _may_take(person: Person, request: RequestRow, coordinator: bool) -> bool:
+        """``coordinator``: read before the taking transaction (``_coordinates``), because
+        looking up the room's coordinators needs the database lock that transaction holds."""
         if not person.has_role(VOLUNTEER):
             return False
-        return request.room == person.room or await self.is_room_coordinator(person, request.room)
+        return request.room == person.room or coordinator
 
     # --- reading -----------------------------------------------------------------------
 
@@ -349,9 +353,10 @@ class HelpRequestService:
 
     async def take(self, person: Person, request_id: int) -> tuple[RequestRow, Person | None]:
         """Exactly one volunteer wins: checked and written in one transaction."""
+        coordinator = await self._coordinates(person, request_id)
         async with self.db.transaction() as conn:
             request = await store.get(conn, request_id)
-            if request is None or not await self._may_take(person, request):
+            if request is None or not self._may_take(person, request, coordinator):
                 raise HelpError(Refusal.NOT_FOUND)
             if request.status == store.TAKEN:
                 raise HelpError(Refusal.ALREADY_YOURS if request.volunteer_id == person.id
@@ -579,6 +584,25 @@ class HelpRequestService:
             alerts.append(Alert(reason, request, await self.services.users.coordinators(
                 request.room)))
         return alerts
+
+    async def upcoming(self, after: datetime) -> list[tuple[datetime, str, str]]:
+        """When :meth:`escalations` and :meth:`release_stale` will next have an alert:
+        (moment, kind, room) after ``after``. Mirrors their rules (48 hours untaken, due
+        within two days, held and untouched for 7 days); only the practice chat's clock asks.
+        """
+        async with self.db.transaction() as conn:
+            requests = await store.active(conn)
+        out: list[tuple[datetime, str, str]] = []
+        for request in requests:
+            if request.status == store.OPEN:
+                out.append((request.queued_at + UNCLAIMED_AFTER, "help_unclaimed", request.room))
+            if request.status == store.TAKEN and request.touched_at is not None:
+                out.append((request.touched_at + RELEASE_AFTER, "help_release", request.room))
+            if request.due_on is not None:
+                first_day = request.due_on - timedelta(days=DUE_WITHIN_DAYS)
+                out.append((datetime.combine(first_day, time(0, 0), tzinfo=TZ),
+                            "help_due_soon", request.room))
+        return [m for m in out if m[0] > after]
 
     async def release_stale(self, now: datetime) -> list[Alert]:
         """Held but untouched for 7 days: back to the queue; the volunteer and the resident

@@ -45,6 +45,11 @@ class DatabaseUnavailable(Exception):
     """The database file cannot be used at start: one clear sentence for the operator."""
 
 
+class NestedTransaction(RuntimeError):
+    """A task asked for the database while its own transaction holds it (a bug: it would
+    otherwise wait for itself and stop the whole bot)."""
+
+
 def _explain(path: str, exc: BaseException) -> str:
     """Why the database cannot be used, in the operator's terms, without a traceback."""
     text = str(exc).lower()
@@ -166,6 +171,7 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """One write transaction; commits on success, rolls back on any exception."""
+        self._not_nested()
         async with self._lock:
             self._owner = asyncio.current_task()
             conn = self.conn
@@ -184,12 +190,22 @@ class Database:
         """Is a transaction open in the running task? (Then it must not wait for another.)"""
         return self._owner is not None and self._owner is asyncio.current_task()
 
+    def _not_nested(self) -> None:
+        """The lock is not re-entrant: a task that asks for it while holding it would wait
+        for itself, and with it every update and tick of the bot, for ever. Fail this one
+        update loudly instead (the error handler answers the person)."""
+        if self.held_here():
+            raise NestedTransaction("the database is already in use by this task's "
+                                    "transaction; read what you need before it")
+
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        self._not_nested()
         async with self._lock:
             cursor = await self.conn.execute(sql, tuple(params))
             return list(await cursor.fetchall())
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+        self._not_nested()
         async with self._lock:
             cursor = await self.conn.execute(sql, tuple(params))
             return await cursor.fetchone()

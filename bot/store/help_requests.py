@@ -296,6 +296,12 @@ async def untouched_since(conn: aiosqlite.Connection, before: datetime) -> list[
     return [r for r in map(_request, rows) if r is not None]
 
 
+async def active(conn: aiosqlite.Connection) -> list[RequestRow]:
+    """Every open or held request (the practice chat's clock asks when their alerts fall)."""
+    rows = await _all(conn, "SELECT * FROM help_requests WHERE status IN ('open', 'taken')")
+    return [r for r in map(_request, rows) if r is not None]
+
+
 async def erase_text_closed_before(conn: aiosqlite.Connection, before: datetime, now: datetime
                                    ) -> int:
     """Retention: free text of requests closed before ``before``; counts stay."""

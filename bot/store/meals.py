@@ -132,6 +132,28 @@ async def cancel_meal(conn: aiosqlite.Connection, meal_id: int, now: datetime) -
     return cursor.rowcount == 1
 
 
+async def reminders_owed(conn: aiosqlite.Connection, meal_id: int) -> list[SignupRow]:
+    """Sign-ups that were there when the meal's morning reminder run began and have not had
+    their reminder yet (a crash mid-run leaves the rest owed, not lost)."""
+    cursor = await conn.execute(
+        _WITH_USER + " JOIN meals m ON m.id = s.meal_id WHERE s.meal_id = ?"
+        " AND m.reminder_sent_at IS NOT NULL AND s.reminded_at IS NULL"
+        " AND s.status IN ('pending', 'confirmed', 'waiting')"
+        " AND s.created_at <= m.reminder_sent_at ORDER BY s.id",
+        (meal_id,),
+    )
+    return [_signup(row) for row in await cursor.fetchall()]
+
+
+async def claim_reminder(conn: aiosqlite.Connection, signup_id: int, now: datetime) -> bool:
+    """Mark one sign-up's reminder as going out now; False if it already went."""
+    cursor = await conn.execute(
+        "UPDATE meal_signups SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL",
+        (to_db(now), signup_id),
+    )
+    return cursor.rowcount == 1
+
+
 async def claim_meal_flag(
     conn: aiosqlite.Connection, meal_id: int, column: str, now: datetime
 ) -> bool:

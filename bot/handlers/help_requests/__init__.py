@@ -25,7 +25,7 @@ from bot.handlers.help_requests.handoff import (
     no_consent,
     refer,
 )
-from bot.handlers.help_requests.jobs import tick
+from bot.handlers.help_requests.jobs import tick, upcoming
 from bot.handlers.help_requests.media_offer import decline_offer, media_offer_handler
 from bot.handlers.help_requests.resident import (
     build_intake,
@@ -82,5 +82,5 @@ def register(app: Application) -> None:
     for pattern, callback in routes:
         app.add_handler(CallbackQueryHandler(callback, pattern=pattern))
     app.add_handler(CommandHandler("vragen", show_queue))
-    add_tick(app, "help", tick)  # type: ignore[arg-type]
+    add_tick(app, "help", tick, upcoming=upcoming)  # type: ignore[arg-type]
 

@@ -13,6 +13,14 @@ from telegram.ext import Application
 from bot.handlers.common import kb, notify, one_per_row
 from bot.handlers.delivery import Retry
 from bot.handlers.help_requests.render import FOLLOWUP_LABELS, due_text, kind_label
+from bot.jobs import DueMoment
+
+
+async def upcoming(app: Application, after) -> list[DueMoment]:
+    """The coming help alerts (48 hours untaken, due soon, 7 days untouched), for the
+    practice chat's "next scheduled moment"."""
+    return [DueMoment(at, kind, room)
+            for at, kind, room in await app.services.help.upcoming(after)]  # type: ignore[attr-defined]
 
 
 async def tick(app: Application, now) -> None:

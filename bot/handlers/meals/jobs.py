@@ -84,6 +84,8 @@ async def tick(app: Any, now: datetime) -> None:
         if not people:
             people = await services.users.coordinators(table.view.meal.room)
         for person in people:
+            if not await services.meals.claim_list(meal_id, person.id):
+                continue  # they have it (a crash stopped the round after them)
             try:
                 await send_final_list(app, person, table)
             except Exception:  # one failing message never stops the others
@@ -91,6 +93,7 @@ async def tick(app: Any, now: datetime) -> None:
         # The deadline passed: residents' cards lose the buttons that no longer work.
         await refresh_cards(app, services, [
             (user_id, meal_id) for user_id in await services.meals.active_people(meal_id)], now)
+        await services.meals.list_complete(meal_id)
 
 
 async def send_final_list(app: Any, person: Any, table: Table) -> None:

@@ -447,6 +447,9 @@ async def send_notices(app: Any, services: Any, notices: list[Notice]) -> None:
         if view is None or person is None:
             continue
         if notice.kind == "reminder":
+            signup = notice.data.get("signup")
+            if signup is not None and not await services.meals.claim_reminder(signup):
+                continue  # already sent (an earlier tick, before a crash)
             notice = await _current_reminder(services, person, notice)
             if notice is None:
                 continue

@@ -48,7 +48,7 @@ from bot.handlers.tally.turf import (
     toggle,
     turf,
 )
-from bot.handlers.tally.weekly import tick
+from bot.handlers.tally.weekly import tick, upcoming
 from bot.jobs import add_tick
 
 
@@ -105,4 +105,4 @@ def register(app: Application) -> None:
     )
     app.add_handler(conversation)
     app.add_handlers(_routes())
-    add_tick(app, "tally", tick)
+    add_tick(app, "tally", tick, upcoming=upcoming)

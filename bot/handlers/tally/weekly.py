@@ -11,7 +11,8 @@ from telegram.error import TelegramError
 from bot.handlers.common import send_safely
 from bot.handlers.delivery import Retry
 from bot.i18n import Translator, translator
-from bot.services.tally import WeeklySummary
+from bot.jobs import DueMoment, next_weekly
+from bot.services.tally import WEEKLY_AT, WEEKLY_DAY, WeeklySummary
 from bot.services.tally_chart import chart_png
 from bot.services.tally_export import rows
 
@@ -49,6 +50,13 @@ def summary_text(t: Translator, summary: WeeklySummary, room_name: str) -> str:
     lines += ["", t._("Check-in calls this week: {calls}. Active volunteers: {volunteers}.")
               .format(calls=t.number(week.contacts_count), volunteers=t.number(week.volunteers))]
     return "\n".join(lines)
+
+
+async def upcoming(app, after) -> list[DueMoment]:
+    """Each room's next Sunday 18:00 summary, for the practice chat's "next scheduled moment"
+    (a week without records sends nothing, as the tick decides)."""
+    at = next_weekly(WEEKLY_DAY, WEEKLY_AT, after)
+    return [DueMoment(at, "tally_summary", room) for room in app.services.config.rooms]
 
 
 async def tick(app, now) -> None:

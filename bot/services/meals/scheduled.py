@@ -21,6 +21,10 @@ from bot.store import job_runs
 from bot.store import meals as store
 from bot.store.meals import MealRow, SignupRow
 
+#: ``job_runs`` markers: a reminder run / final-list run begun by this version (its owed
+#: messages are sent on later ticks after a crash), per-person list claims, a finished list.
+REMINDER_RUN, LIST_RUN, LIST_DONE = "meals:reminders", "meals:list", "meals:list_done"
+
 
 class MealSchedule(MealWaitlist):
     async def tick(self, now: datetime) -> tuple[list[Notice], list[int], list[NewSignups]]:
@@ -56,22 +60,46 @@ class MealSchedule(MealWaitlist):
                 local_start = local(meal.starts_at)
                 morning = datetime.combine(local_start.date(), datetime.min.time(), TZ).replace(
                     hour=REMINDER_HOUR)
-                if morning <= now < meal.starts_at and await store.claim_meal_flag(
-                    conn, meal.id, "reminder_sent_at", now
-                ):
-                    for row in await store.signups(conn, meal.id):
+                if morning <= now < meal.starts_at:
+                    # The first run fixes who is owed a reminder; each is claimed just before
+                    # it goes out (claim_reminder), so a crash mid-run leaves the rest for
+                    # the next tick instead of losing them.
+                    # (A run begun by an older version, without the marker, is left alone.)
+                    if await store.claim_meal_flag(conn, meal.id, "reminder_sent_at", now):
+                        await job_runs.claim(conn, REMINDER_RUN, str(meal.id), now)
+                    owed = (await store.reminders_owed(conn, meal.id)
+                            if await job_runs.done(conn, REMINDER_RUN, str(meal.id)) else [])
+                    for row in owed:
                         # Each is told where they stand: a seat nobody confirmed yet is not
                         # "see you tonight", and people waiting hear their place.
-                        if row.status in ("pending", "confirmed", "waiting"):
-                            notices.append(Notice(row.user_id, "reminder", meal.id, {
-                                "status": row.status,
-                                "place": await self._place(conn, row)}))
-                if meal.deadline_at <= now < meal.starts_at + MEAL_LENGTH and (
-                    await store.claim_meal_flag(conn, meal.id, "list_sent_at", now)
-                ):
-                    lists.append(meal.id)
+                        notices.append(Notice(row.user_id, "reminder", meal.id, {
+                            "status": row.status, "signup": row.id,
+                            "place": await self._place(conn, row)}))
+                if meal.deadline_at <= now < meal.starts_at + MEAL_LENGTH:
+                    # The final list: owed until every volunteer has it (claim_list per
+                    # person, list_complete at the end), so a crash mid-way sends the rest.
+                    if await store.claim_meal_flag(conn, meal.id, "list_sent_at", now):
+                        await job_runs.claim(conn, LIST_RUN, str(meal.id), now)
+                    if (await job_runs.done(conn, LIST_RUN, str(meal.id))
+                            and not await job_runs.done(conn, LIST_DONE, str(meal.id))):
+                        lists.append(meal.id)
             digests = await self._new_signups(conn, now)
         return notices, lists, digests
+
+    async def claim_list(self, meal_id: int, person_id: int) -> bool:
+        """Right before the final list goes to one volunteer: True once per person."""
+        async with self.db.transaction() as conn:
+            return await job_runs.claim(conn, LIST_RUN, f"{meal_id}:{person_id}", self.now())
+
+    async def list_complete(self, meal_id: int) -> None:
+        """Every volunteer has the final list: later ticks leave the meal alone."""
+        async with self.db.transaction() as conn:
+            await job_runs.claim(conn, LIST_DONE, str(meal_id), self.now())
+
+    async def claim_reminder(self, signup_id: int) -> bool:
+        """Right before one morning reminder goes out: True once per sign-up."""
+        async with self.db.transaction() as conn:
+            return await store.claim_reminder(conn, signup_id, self.now())
 
     async def _new_signups(self, conn: aiosqlite.Connection, now: datetime) -> list[NewSignups]:
         """Batch the sign-ups volunteers have not heard of yet, per room (inside the tick's tx).
