@@ -5,9 +5,10 @@
 #       -v buurtbot-data:/data buurtbot
 FROM python:3.11-slim
 
-# A font with Arabic letters for the QR sign for the door (`buurtbot qr`).
+# Fonts for the images the bot draws (the QR sign for the door, the weekly chart): DejaVu for
+# Latin and Arabic letters, Abyssinica SIL for Tigrinya's Ge'ez letters.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends fonts-dejavu-core \
+    && apt-get install -y --no-install-recommends fonts-dejavu-core fonts-sil-abyssinica \
     && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --system --uid 10001 --user-group --home-dir /data --no-create-home buurtbot \

@@ -16,7 +16,9 @@ import aiohttp
 
 from bot.cli import EXTRA_COMMANDS
 from bot.config import BOT_USERNAME_RULE, Config, ConfigError, is_bot_username, load_config
-from bot.services.ops_door_sign import FORMATS, SignError, deep_link, render
+from bot.fonts import GEEZ_PACKAGE
+from bot.i18n import LANGUAGES
+from bot.services.ops_door_sign import FORMATS, SignError, deep_link, render, undrawable
 
 HELP = "make the printable A4 sign for a room's door, with a QR code that opens the bot"
 
@@ -66,6 +68,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"buurtbot qr: cannot write {out}: {exc.strerror}", file=sys.stderr)
         return 2
     print(f"written: {out} (A4; the QR code opens {link})")
+    missing = undrawable() if args.format != "svg" else []
+    if missing:
+        names = ", ".join(f"{LANGUAGES[lang]} ({lang})" for lang in missing)
+        print(f"buurtbot qr: warning: no font on this machine has the letters of {names}, so "
+              f"that line is left off the sign: `sudo apt install {GEEZ_PACKAGE}`, or use "
+              "--format svg", file=sys.stderr)
     return 0
 
 

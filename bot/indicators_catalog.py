@@ -131,41 +131,43 @@ BY_KEY: dict[str, Indicator] = {i.key: i for i in INDICATORS}
 KEYS: tuple[str, ...] = tuple(BY_KEY)
 
 _P = True  # "Positief"
-#: The offer's table, per room column (TOP, Hart voor Leidsche Rijn, De Verbinding).
+#: The offer's rooms, in the order of its table's columns.
+_OFFER_COLUMNS: tuple[str, ...] = ("top", "hart", "verbinding")
+#: The offer's table as it is printed: one row per indicator, one column per room (TOP, Hart
+#: voor Leidsche Rijn, De Verbinding), so a target is checked against the offer line by line.
+_OFFER_TABLE: dict[str, tuple[Target, Target, Target]] = {
+    "impact_confidence": (50, 50, 50),
+    "impact_nicer_living": (70, 70, 70),
+    "impact_benefits": (2, 2, 2),
+    "impact_evictions": (5, 5, 5),
+    "impact_nuisance": (2, 2, 2),
+    "keyholders": (20, 20, 15),
+    "active_volunteers": (30, 25, 20),
+    "volunteer_groups": (15, 15, 15),
+    "paying_members": (200, 100, 100),
+    "referred_residents": ((10, 20), (5, 10), (5, 10)),
+    "placements": (4, 4, 4),
+    "newcomers": ((5, 10), (5, 10), (5, 10)),
+    "paid_work": (2, 2, 2),
+    "referrals": (30, 20, 20),
+    "partners": (5, 5, 5),
+    "sociale_ontmoeting": (200, 150, 150),
+    "klussen": (50, 10, 50),
+    "computer": (50, 25, 25),
+    "taal": (50, 50, 25),
+    "formulieren": (150, 150, 150),
+    "schulden": (20, 10, 20),
+    "werk": (20, 10, 10),
+    "total": (400, 250, 250),
+    "budget_deficit": (_P, _P, _P),
+    "budget_control": (_P, _P, _P),
+    "volunteer_satisfaction": (8, 8, 8),
+    "partner_satisfaction": (8, 8, 8),
+}
+#: The offer's targets per room column.
 OFFER_TARGETS: dict[str, dict[str, Target]] = {
-    "top": {
-        "impact_confidence": 50, "impact_nicer_living": 70, "impact_benefits": 2,
-        "impact_evictions": 5, "impact_nuisance": 2,
-        "keyholders": 20, "active_volunteers": 30, "volunteer_groups": 15,
-        "paying_members": 200, "referred_residents": (10, 20), "placements": 4,
-        "newcomers": (5, 10), "paid_work": 2, "referrals": 30, "partners": 5,
-        "sociale_ontmoeting": 200, "klussen": 50, "computer": 50, "taal": 50,
-        "formulieren": 150, "schulden": 20, "werk": 20, "total": 400,
-        "budget_deficit": _P, "budget_control": _P, "volunteer_satisfaction": 8,
-        "partner_satisfaction": 8,
-    },
-    "hart": {
-        "impact_confidence": 50, "impact_nicer_living": 70, "impact_benefits": 2,
-        "impact_evictions": 5, "impact_nuisance": 2,
-        "keyholders": 20, "active_volunteers": 25, "volunteer_groups": 15,
-        "paying_members": 100, "referred_residents": (5, 10), "placements": 4,
-        "newcomers": (5, 10), "paid_work": 2, "referrals": 20, "partners": 5,
-        "sociale_ontmoeting": 150, "klussen": 10, "computer": 25, "taal": 50,
-        "formulieren": 150, "schulden": 10, "werk": 10, "total": 250,
-        "budget_deficit": _P, "budget_control": _P, "volunteer_satisfaction": 8,
-        "partner_satisfaction": 8,
-    },
-    "verbinding": {
-        "impact_confidence": 50, "impact_nicer_living": 70, "impact_benefits": 2,
-        "impact_evictions": 5, "impact_nuisance": 2,
-        "keyholders": 15, "active_volunteers": 20, "volunteer_groups": 15,
-        "paying_members": 100, "referred_residents": (5, 10), "placements": 4,
-        "newcomers": (5, 10), "paid_work": 2, "referrals": 20, "partners": 5,
-        "sociale_ontmoeting": 150, "klussen": 50, "computer": 25, "taal": 25,
-        "formulieren": 150, "schulden": 20, "werk": 10, "total": 250,
-        "budget_deficit": _P, "budget_control": _P, "volunteer_satisfaction": 8,
-        "partner_satisfaction": 8,
-    },
+    room: {key: row[column] for key, row in _OFFER_TABLE.items()}
+    for column, room in enumerate(_OFFER_COLUMNS)
 }
 #: The offer's hours per active volunteer a year ("gem. 250 uren/jaar").
 VOLUNTEER_HOURS_YEAR = 250

@@ -14,7 +14,7 @@ from bot.sandbox.limits import FloodControl
 from bot.services.announcements import Audience, Outcome, parse_moment
 from bot.store import broadcasts as store
 from bot.store.db import Database
-from tests.auxil.announcements import announcements_of, report, send_now
+from tests.auxil.announcements import announcements_of, compose, report, send_now
 from tests.auxil.harness import START, BotHarness
 
 
@@ -36,14 +36,7 @@ async def residents(bot: BotHarness, n: int, room: str = "top") -> list:
 
 
 async def start_sending(coordinator, text: str) -> None:  # type: ignore[no-untyped-def]
-    await coordinator.send("/omroep")
-    await coordinator.next_message()
-    await coordinator.send(text)
-    await coordinator.next_message()
-    await coordinator.press("🏠 Iedereen in mijn BuurtWerkKamer")
-    await coordinator.next_edit()
-    await coordinator.next_message()
-    await coordinator.next_message()
+    await compose(coordinator, text)
     await coordinator.press("✅ Nu versturen")
 
 
@@ -185,14 +178,7 @@ async def test_scheduling_for_later_and_cancelling(bot: BotHarness) -> None:
     coordinator = await bot.coordinator()
     fatima = await bot.resident("Fatima")
     quiet = await bot.resident("Stil")
-    await coordinator.send("/omroep")
-    await coordinator.next_message()
-    await coordinator.send("Morgen is de kamer dicht.")
-    await coordinator.next_message()
-    await coordinator.press("🏠 Iedereen in mijn BuurtWerkKamer")
-    await coordinator.next_edit()
-    await coordinator.next_message()
-    await coordinator.next_message()
+    await compose(coordinator, "Morgen is de kamer dicht.")
     await coordinator.press("🕒 Later versturen")
     ask = await coordinator.next_edit()
     assert "Typ een datum en tijd" in ask.text

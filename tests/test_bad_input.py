@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.auxil.harness import BotHarness
+from tests.auxil.onboarding import pick_language
 
 
 async def test_unknown_command(bot: BotHarness) -> None:
@@ -142,10 +143,7 @@ async def test_an_error_is_answered_kindly_and_logged_without_personal_data(
 
 
 async def _at_the_name_question(bot: BotHarness, user) -> None:
-    await user.send("/start")
-    await user.next_message()
-    await user.press("Nederlands")
-    await user.next_edit()
+    await pick_language(user)
     await user.press("TOP (Ondiep e.o.)")
     await user.next_edit()
     await user.press("✅ Ik ga akkoord")

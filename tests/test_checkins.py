@@ -6,7 +6,14 @@ import asyncio
 from datetime import datetime, timedelta
 
 from bot.clock import TZ
-from tests.auxil.checkins import ANSWERS, checkins_of, count_rows, last_answer, opt_in
+from tests.auxil.checkins import (
+    ANSWERS,
+    belronde_press,
+    checkins_of,
+    count_rows,
+    last_answer,
+    opt_in,
+)
 from tests.auxil.harness import BotHarness
 
 MONDAY_10 = datetime(2026, 11, 30, 10, 0, tzinfo=TZ)  # TOP's default moment (mon 10:00)
@@ -80,10 +87,7 @@ async def test_declining_at_onboarding_stores_nothing(bot: BotHarness) -> None:
 async def test_resident_chooses_day_and_day_part(bot: BotHarness) -> None:
     user = await bot.resident("Ali")
     await opt_in(bot, user)
-    await user.send("/belronde")
-    await user.next_message()
-    await user.press("📅 Dag")
-    days = await user.next_edit()
+    days = await belronde_press(user, "📅 Dag")
     assert "Woensdag" in [label for row in days.buttons for label in row]
     await user.press("Woensdag")
     await user.next_edit()
@@ -102,10 +106,7 @@ async def test_resident_chooses_day_and_day_part(bot: BotHarness) -> None:
     assert len(checkins_of(user)) == 1
 
     # Back to the room's default.
-    await user.send("/belronde")
-    await user.next_message()
-    await user.press("📅 Dag")
-    await user.next_edit()
+    await belronde_press(user, "📅 Dag")
     await user.press("De dag van de BuurtWerkKamer (maandag)")
     status = await user.next_edit()
     assert "elke maandag om 19:00" in status.text
@@ -114,10 +115,7 @@ async def test_resident_chooses_day_and_day_part(bot: BotHarness) -> None:
 async def test_pause_until_a_date_then_resume(bot: BotHarness) -> None:
     user = await bot.resident("Ali")
     await opt_in(bot, user)
-    await user.send("/belronde")
-    await user.next_message()
-    await user.press("🏖 Pauze")
-    choices = await user.next_edit()
+    choices = await belronde_press(user, "🏖 Pauze")
     first = choices.buttons[0][0]
     assert first == "Tot en met zondag 13 december"
     await user.press(first)
@@ -155,10 +153,7 @@ async def test_stop_means_no_messages_and_old_buttons_do_nothing(bot: BotHarness
     await opt_in(bot, user)
     await bot.tick(at=MONDAY_10)
     await user.next_message()
-    await user.send("/belronde")
-    await user.next_message()
-    await user.press("🛑 Stoppen met de belronde")
-    stopped = await user.next_edit()
+    stopped = await belronde_press(user, "🛑 Stoppen met de belronde")
     assert "Gestopt" in stopped.text
     # A tap on this week's message after stopping: told, nothing saved.
     await user.press("Niet zo goed 😟", message=checkins_of(user)[0])
@@ -358,10 +353,7 @@ async def test_extra_attention_no_answer_escalates_to_volunteer_then_coordinator
     user = await bot.resident("Henk", name="Henk")
     await opt_in(bot, user)
     # Vera marks Henk for extra attention.
-    await vera.send("/belronde")
-    await vera.next_message()
-    await vera.press("⭐ Extra aandacht")
-    listing = await vera.next_edit()
+    listing = await belronde_press(vera, "⭐ Extra aandacht")
     assert ["Henk"] in listing.buttons
     await vera.press("Henk")
     listing = await vera.next_edit()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.clock import TZ
-from tests.auxil.checkins import count_rows, opt_in
+from tests.auxil.checkins import belronde_press, count_rows, opt_in
 from tests.auxil.harness import BotHarness
 
 MONDAY_10 = datetime(2026, 11, 30, 10, 0, tzinfo=TZ)  # TOP's default moment (mon 10:00)
@@ -114,10 +114,7 @@ async def test_follow_up_taken_from_the_list_at_night_gets_no_morning_notice(
     await bram.next_edit()
     # Vera happens to look at 23:00 and takes it herself.
     bot.clock.set(MONDAY_2230 + timedelta(minutes=30))
-    await vera.send("/belronde")
-    await vera.next_message()
-    await vera.press("📞 Ik bel Bram · ma 30 nov")
-    await vera.next_edit()
+    await belronde_press(vera, "📞 Ik bel Bram · ma 30 nov")
     await bot.tick(at=TUESDAY_8)
     await bot.settle()
     assert notices(vera, "Bram") == [] and notices(wim, "Bram") == []

@@ -8,6 +8,7 @@ import itertools
 import re
 from pathlib import Path
 
+import pytest
 import zxingcpp
 from PIL import Image
 
@@ -138,3 +139,84 @@ def test_seven_languages_still_fit_on_the_sign(monkeypatch) -> None:
     assert len(ys) == 7 and max(ys) <= 278 and min(b - a for a, b in itertools.pairwise(ys)) >= 7
     png = render(room, LINK, "png")
     assert png.startswith(b"\x89PNG")
+
+
+def _drawn_lines(monkeypatch) -> list[tuple[str, object, tuple[float, float]]]:
+    """Records every line Pillow draws: (text, font, position)."""
+    from PIL import ImageDraw
+
+    drawn: list[tuple[str, object, tuple[float, float]]] = []
+    original = ImageDraw.ImageDraw.text
+
+    def text(self, xy, text, *args, **kwargs):
+        drawn.append((text, kwargs.get("font"), xy))
+        return original(self, xy, text, *args, **kwargs)
+
+    monkeypatch.setattr(ImageDraw.ImageDraw, "text", text)
+    return drawn
+
+
+def _top_room():
+    from bot.config import load_config
+    from tests.auxil.harness import ROOT
+
+    return load_config(ROOT / "buurtbot.example.toml", env={}).rooms["top"]
+
+
+def test_the_tigrinya_line_is_printed_in_geez_letters(monkeypatch) -> None:
+    """Not empty boxes: every letter of the Tigrinya line has a real glyph in the font it is
+    drawn with, and the page has its ink where the line stands."""
+    from bot import fonts
+
+    if not fonts.has_geez():
+        pytest.skip("no Ge'ez font on this machine (apt-get install fonts-sil-abyssinica)")
+    tigrinya = translator("ti")._(SCAN_LINE)
+    assert fonts.needs_geez(tigrinya) and not fonts.needs_geez(translator("nl")._(SCAN_LINE))
+    drawn = _drawn_lines(monkeypatch)
+    page = Image.open(io.BytesIO(render(_top_room(), LINK, "png"))).convert("L")
+    found = [(font, xy) for text, font, xy in drawn if text == tigrinya]
+    assert len(found) == 1, "the Tigrinya line is on the sign"
+    font, (x, y) = found[0]
+    missing = bytes(font.getmask("\U0010ffff"))
+    boxes = [ch for ch in set(tigrinya) if not ch.isspace() and bytes(font.getmask(ch)) == missing]
+    assert boxes == [], f"drawn as empty boxes: {boxes}"
+    # The whole line differs from a line of missing glyphs of the same length.
+    as_boxes = "".join(ch if ch.isspace() else "\U0010ffff" for ch in tigrinya)
+    assert font.getbbox(tigrinya) != font.getbbox(as_boxes)
+    # Its ink is on the page, where it was drawn, and the sign still decodes.
+    left, top, right, bottom = font.getbbox(tigrinya)
+    band = page.crop((int(x + left), int(y + top), int(x + right), int(y + bottom)))
+    assert band.getextrema()[0] < 64
+    assert _decode(_png(page)) == [LINK]
+
+
+def _png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def test_without_a_geez_font_the_line_is_left_off_and_the_operator_told(
+        tmp_path: Path, monkeypatch, capsys) -> None:
+    """Empty boxes on a printed sign help no one: the line is left off the PNG and PDF, the
+    command names the package to install, and the SVG keeps every line."""
+    from bot import fonts
+
+    monkeypatch.setattr(fonts, "GEEZ", ("/nonexistent/NoGeez.ttf",))
+    monkeypatch.setattr(fonts, "GEEZ_BOLD", ())
+    fonts.draws.cache_clear()
+    try:
+        tigrinya = translator("ti")._(SCAN_LINE)
+        drawn = _drawn_lines(monkeypatch)
+        settings = write_settings(tmp_path, tmp_path / "buurtbot.db")
+        out = tmp_path / "door.png"
+        assert cli.main(["--config", str(settings), "qr", "--room", "top", "--format", "png",
+                         "--out", str(out), "--username", BOT_USERNAME]) == 0
+        err = capsys.readouterr().err
+        assert "ትግርኛ (ti)" in err and "apt install fonts-sil-abyssinica" in err
+        texts = [text for text, _font, _xy in drawn]
+        assert tigrinya not in texts and translator("pl")._(SCAN_LINE) in texts
+        assert _decode(out.read_bytes()) == [LINK]
+        assert tigrinya in render(_top_room(), LINK, "svg").decode()
+    finally:
+        fonts.draws.cache_clear()

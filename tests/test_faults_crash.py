@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from collections import Counter
 
-from tests.auxil.announcements import announcements_of, report
+from bot.sandbox import SandboxUser
+from tests.auxil.announcements import announcements_of, compose, report
 from tests.auxil.harness import BotHarness
+from tests.auxil.help_requests import start_help, urgency_and_contact
 from tests.auxil.meals import first_meal, sign_up
+from tests.auxil.onboarding import pick_language
 
 
 async def test_kill_after_an_onboarding_step(bot: BotHarness) -> None:
     user = bot.user()
-    await user.send("/start")
-    await user.next_message()
-    await user.press("Nederlands")
-    rooms = await user.next_edit()
+    rooms = await pick_language(user)
     await bot.settle()
     await bot.crash()
     await user.press("TOP (Ondiep e.o.)", message=rooms)
@@ -31,10 +31,7 @@ async def test_kill_after_an_onboarding_step(bot: BotHarness) -> None:
 
 async def test_kill_after_a_help_description(bot: BotHarness) -> None:
     fatima = await bot.resident("Fatima")
-    await fatima.send("/hulp")
-    await fatima.next_message()
-    await fatima.press_data("help:k:letter")
-    await fatima.next_edit()
+    await start_help(fatima)
     await fatima.send("Brief van het CAK over de eigen bijdrage")
     await fatima.next_message()
     await bot.settle()
@@ -42,10 +39,7 @@ async def test_kill_after_a_help_description(bot: BotHarness) -> None:
     await fatima.press_data("help:next")
     when = await fatima.next_edit()
     assert "help:w:week" in when.button_data.values()
-    await fatima.press_data("help:w:week")
-    await fatima.next_edit()
-    await fatima.press_data("help:c:message")
-    summary = await fatima.next_edit()
+    summary = await urgency_and_contact(fatima)
     send = next(d for d in summary.button_data.values() if d.startswith("help:send:"))
     await fatima.press_data(send)
     await bot.settle()
@@ -53,14 +47,21 @@ async def test_kill_after_a_help_description(bot: BotHarness) -> None:
         "Brief van het CAK over de eigen bijdrage")
 
 
-async def test_kill_after_the_allergy_note_is_saved(bot: BotHarness) -> None:
+async def _asked_for_the_allergy_note(bot: BotHarness) -> SandboxUser:
+    """Fatima signed up and pressed "allergy note"; the bot asks for it and the periodic
+    persistence write has run (she takes a while to type)."""
     fatima = await bot.resident("Fatima")
     meal = (await first_meal(bot)).meal
     await sign_up(fatima, meal.id)
     await fatima.press_data(f"meal:note:{meal.id}")
     await fatima.next_edit()
     await bot.settle()
-    await bot.app.update_persistence()  # she takes a while to type: the periodic write ran
+    await bot.app.update_persistence()
+    return fatima
+
+
+async def test_kill_after_the_allergy_note_is_saved(bot: BotHarness) -> None:
+    fatima = await _asked_for_the_allergy_note(bot)
     await fatima.send("noten")
     await fatima.next_message()
     await bot.settle()
@@ -74,14 +75,7 @@ async def test_kill_after_the_allergy_note_is_saved(bot: BotHarness) -> None:
 async def test_kill_after_the_preview_keeps_the_announcement_draft(bot: BotHarness) -> None:
     carla = await bot.coordinator()
     people = [await bot.resident(f"R{i}") for i in range(3)]
-    await carla.send("/omroep")
-    await carla.next_message()
-    await carla.send("Vrijdag is de BuurtWerkKamer dicht.")
-    await carla.next_message()
-    await carla.press("🏠 Iedereen in mijn BuurtWerkKamer")
-    await carla.next_edit()
-    await carla.next_message()
-    await carla.next_message()
+    await compose(carla, "Vrijdag is de BuurtWerkKamer dicht.")
     await bot.settle()
     await bot.crash()
     await carla.press("✅ Nu versturen")
@@ -93,14 +87,7 @@ async def test_kill_after_the_preview_keeps_the_announcement_draft(bot: BotHarne
 async def test_kill_right_after_send_now_sends_once(bot: BotHarness) -> None:
     carla = await bot.coordinator()
     people = [await bot.resident(f"R{i}") for i in range(3)]
-    await carla.send("/omroep")
-    await carla.next_message()
-    await carla.send("Vrijdag is de BuurtWerkKamer dicht.")
-    await carla.next_message()
-    await carla.press("🏠 Iedereen in mijn BuurtWerkKamer")
-    await carla.next_edit()
-    await carla.next_message()
-    confirm = await carla.next_message()
+    confirm = await compose(carla, "Vrijdag is de BuurtWerkKamer dicht.")
     send_data = confirm.button_data["✅ Nu versturen"]
     bot.services.announcements.set_speed(per_second=0.001)  # nothing goes out before the kill
     await carla.press("✅ Nu versturen")
@@ -122,13 +109,7 @@ async def test_kill_right_after_send_now_sends_once(bot: BotHarness) -> None:
 async def test_kill_the_moment_the_allergy_note_is_confirmed(bot: BotHarness) -> None:
     """Killed exactly when "saved" reaches her (before the step's end is written): her next
     message is still never taken as the allergy note."""
-    fatima = await bot.resident("Fatima")
-    meal = (await first_meal(bot)).meal
-    await sign_up(fatima, meal.id)
-    await fatima.press_data(f"meal:note:{meal.id}")
-    await fatima.next_edit()
-    await bot.settle()
-    await bot.app.update_persistence()  # she takes a while to type: the periodic write ran
+    fatima = await _asked_for_the_allergy_note(bot)
     bot.kill_when_answered(fatima)
     await fatima.send("noten")
     await fatima.next_message()
@@ -144,10 +125,7 @@ async def test_kill_the_moment_the_allergy_note_is_confirmed(bot: BotHarness) ->
 async def test_kill_the_moment_a_description_is_acknowledged(bot: BotHarness) -> None:
     """What she typed is in the database before the bot says it got it."""
     fatima = await bot.resident("Fatima")
-    await fatima.send("/hulp")
-    await fatima.next_message()
-    await fatima.press_data("help:k:letter")
-    await fatima.next_edit()
+    await start_help(fatima)
     await bot.settle()
     bot.kill_when_answered(fatima)
     await fatima.send("Aanmaning van de zorgverzekeraar")
@@ -156,10 +134,7 @@ async def test_kill_the_moment_a_description_is_acknowledged(bot: BotHarness) ->
     await bot.crash()
     await fatima.press_data("help:next")
     await fatima.next_edit()
-    await fatima.press_data("help:w:week")
-    await fatima.next_edit()
-    await fatima.press_data("help:c:message")
-    summary = await fatima.next_edit()
+    summary = await urgency_and_contact(fatima)
     send = next(d for d in summary.button_data.values() if d.startswith("help:send:"))
     await fatima.press_data(send)
     await bot.settle()

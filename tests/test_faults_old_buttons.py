@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot.sandbox import SandboxMessage, SandboxUser
 from tests.auxil.harness import BotHarness
+from tests.auxil.help_requests import start_help
 from tests.auxil.meals import first_meal, last_answer, sign_up
 
 
@@ -32,10 +33,7 @@ async def test_old_onboarding_button_keeps_the_help_intake(bot: BotHarness) -> N
     await bot.onboard(fatima, room="TOP (Ondiep e.o.)", name="Fatima")
     onboarding_card = _with_button(fatima, "onb:")
     fatima.chat.skip_pending()  # the welcome and the menu
-    await fatima.send("/hulp")
-    await fatima.next_message()
-    await fatima.press_data("help:k:letter")
-    await fatima.next_edit()
+    await start_help(fatima)
     await fatima.send("Brief van de gemeente over huurtoeslag")
     await fatima.next_message()
     await fatima.press_data("help:next")
@@ -64,10 +62,7 @@ async def test_old_meal_button_keeps_the_help_intake(bot: BotHarness) -> None:
     await bot.db.execute("UPDATE meals SET cap = 1 WHERE id = ?", (meal.id,))
     await sign_up(fatima, meal.id)
     card = fatima.last
-    await fatima.send("/hulp")
-    await fatima.next_message()
-    await fatima.press_data("help:k:letter")
-    await fatima.next_edit()
+    await start_help(fatima)
     await fatima.send("Een brief van de woningcorporatie")
     await fatima.next_message()
     await fatima.press_data("help:next")

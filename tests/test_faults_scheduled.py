@@ -16,6 +16,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.clock import TZ
 from bot.handlers.delivery import Delivery, classify
+from tests.auxil.announcements import compose
 from tests.auxil.harness import BotHarness
 from tests.auxil.help_requests import ask_help
 from tests.auxil.meals import first_meal, sign_up
@@ -191,14 +192,7 @@ def test_classify(error: Exception, verdict: Delivery) -> None:
 
 async def _compose(coordinator) -> str:  # type: ignore[no-untyped-def]
     """/omroep up to the confirm question; returns the "✅ Nu versturen" button's data."""
-    await coordinator.send("/omroep")
-    await coordinator.next_message()
-    await coordinator.send("Zaterdag is er een buurtfeest.")
-    await coordinator.next_message()
-    await coordinator.press("🏠 Iedereen in mijn BuurtWerkKamer")
-    await coordinator.next_edit()
-    await coordinator.next_message()
-    confirm = await coordinator.next_message()
+    confirm = await compose(coordinator, "Zaterdag is er een buurtfeest.")
     return confirm.button_data["✅ Nu versturen"]
 
 

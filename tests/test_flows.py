@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.auxil.harness import BotHarness
 from tests.auxil.meals import first_meal, sign_up
+from tests.auxil.onboarding import pick_language
 
 
 async def test_open_allergy_question_does_not_swallow_a_help_request(bot: BotHarness) -> None:
@@ -28,10 +29,7 @@ async def test_open_allergy_question_does_not_swallow_a_help_request(bot: BotHar
 
 async def test_an_open_conversation_still_gets_its_own_buttons(bot: BotHarness) -> None:
     user = bot.user()
-    await user.send("/start")
-    await user.next_message()
-    await user.press("Nederlands")
-    rooms = await user.next_edit()
+    rooms = await pick_language(user)
     assert "BuurtWerkKamer" in rooms.text
     await user.press("TOP (Ondiep e.o.)")
     privacy = await user.next_edit()

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from bot.clock import TZ
 from bot.sandbox import SandboxUser
 from tests.auxil.harness import BotHarness
-from tests.auxil.help_requests import ask_help
+from tests.auxil.help_requests import ask_help, start_help, to_urgency
 
 
 async def _participation(bot: BotHarness, source: str) -> list:
@@ -97,10 +97,7 @@ async def test_two_volunteers_tapping_at_once_one_wins(bot: BotHarness) -> None:
 
 async def test_intake_resumes_after_a_restart(bot: BotHarness) -> None:
     resident = await bot.resident()
-    await resident.send("/hulp")
-    await resident.next_message()
-    await resident.press_data("help:k:odd_job")
-    await resident.next_edit()
+    await start_help(resident, "odd_job")
     await resident.send("De kraan lekt")
     await resident.next_message()
     await bot.settle()
@@ -122,10 +119,7 @@ async def test_intake_resumes_after_a_restart(bot: BotHarness) -> None:
 
 async def test_bad_input_in_the_intake_changes_nothing(bot: BotHarness) -> None:
     resident = await bot.resident()
-    await resident.send("/hulp")
-    await resident.next_message()
-    await resident.press_data("help:k:letter")
-    await resident.next_edit()
+    await start_help(resident)
     await resident.send_photo(size=20 * 1024 * 1024 + 1)
     assert "te groot" in (await resident.next_message()).text
     await resident.send_document(filename="virus.exe", mime_type="application/x-msdownload")
@@ -414,12 +408,7 @@ async def test_menu_buttons_open_intake_and_queue_by_role(bot: BotHarness) -> No
 async def test_the_example_date_we_show_is_accepted(bot: BotHarness) -> None:
     """On 30 November the example used to be "1-11": in the past, refused by the same bot."""
     resident = await bot.resident()
-    await resident.send("/hulp")
-    await resident.next_message()
-    await resident.press_data("help:k:letter")
-    await resident.next_edit()
-    await resident.press_data("help:next")
-    await resident.next_edit()
+    await to_urgency(resident)
     await resident.press("📅 Voor een bepaalde datum")
     ask = await resident.next_edit()
     example = ask.text.split("zo: ", 1)[-1]
@@ -430,10 +419,7 @@ async def test_the_example_date_we_show_is_accepted(bot: BotHarness) -> None:
 
 async def test_too_long_caption_is_not_dropped_silently(bot: BotHarness) -> None:
     resident = await bot.resident()
-    await resident.send("/hulp")
-    await resident.next_message()
-    await resident.press_data("help:k:letter")
-    await resident.next_edit()
+    await start_help(resident)
     await resident.send_photo(caption="w" * 1500)
     answer = (await resident.next_message()).text
     assert "foto ontvangen" in answer and "te lang" in answer
@@ -444,12 +430,7 @@ async def test_too_long_caption_is_not_dropped_silently(bot: BotHarness) -> None
 async def _call_me(bot: BotHarness, resident: SandboxUser, *, keep: bool | None,
                    number: str | None = None) -> tuple[str, str, str]:
     """Walk /hulp with "call me"; returns the texts of the question, summary and thanks."""
-    await resident.send("/hulp")
-    await resident.next_message()
-    await resident.press_data("help:k:computer")
-    await resident.next_edit()
-    await resident.press_data("help:next")
-    await resident.next_edit()
+    await to_urgency(resident, "computer")
     await resident.press("Geen haast")
     await resident.next_edit()
     await resident.press("Bel mij")
@@ -501,10 +482,7 @@ async def test_call_me_number_is_shown_changeable_and_private(bot: BotHarness) -
 
 async def test_forged_keep_phone_button_without_a_number_changes_nothing(bot: BotHarness) -> None:
     resident = await bot.resident()
-    await resident.send("/hulp")
-    await resident.next_message()
-    await resident.press_data("help:k:letter")
-    await resident.next_edit()
+    await start_help(resident)
     await resident.press_data("help:ph:keep")
     await bot.settle()
     text, alert = resident.callback_answers[-1]

@@ -18,7 +18,7 @@ from bot.services.checkins import normalise_phone
 from bot.services.help_requests_rules import DateProblem, clean_phone, parse_due_date
 from tests.auxil.checkins import opt_in
 from tests.auxil.harness import BotHarness
-from tests.auxil.help_requests import press_send
+from tests.auxil.help_requests import press_send, to_urgency
 
 TODAY = date(2026, 11, 30)
 
@@ -90,12 +90,7 @@ async def test_due_date_step_asks_by_when_and_accepts_a_month_name(bot: BotHarne
 
 async def test_arabic_resident_types_date_and_phone_in_arabic_digits(bot: BotHarness) -> None:
     resident = await bot.resident("Amal", language="ar")
-    await resident.send("/hulp")
-    await resident.next_message()
-    await resident.press_data("help:k:letter")
-    await resident.next_edit()
-    await resident.press_data("help:next")
-    await resident.next_edit()
+    await to_urgency(resident)
     await resident.press_data("help:w:date")
     question = await resident.next_edit()
     assert "\u2068" in question.text  # the example date is isolated in right-to-left text

@@ -13,6 +13,7 @@ from datetime import datetime
 from bot.clock import TZ
 from bot.i18n import FSI, PDI
 from tests.auxil.harness import BotHarness
+from tests.auxil.help_requests import to_urgency, urgency_and_contact
 from tests.auxil.meals import first_meal, sign_up
 
 
@@ -58,16 +59,8 @@ async def test_the_arabic_digest_says_and_n_more_with_one_wa(bot: BotHarness) ->
 async def test_an_arabic_help_summary_keeps_the_typed_phone_number_in_order(
         bot: BotHarness) -> None:
     resident = await bot.resident("Amal", language="ar")
-    await resident.send("/hulp")
-    await resident.next_message()
-    await resident.press_data("help:k:letter")
-    await resident.next_edit()
-    await resident.press_data("help:next")
-    await resident.next_edit()
-    await resident.press_data("help:w:week")
-    await resident.next_edit()
-    await resident.press_data("help:c:call")
-    await resident.next_edit()
+    await to_urgency(resident)
+    await urgency_and_contact(resident, "week", "call")
     await resident.send("06 12345678")
     summary = await resident.next_message()
     contact = next(line for line in summary.text.split("\n") if "التواصل" in line)

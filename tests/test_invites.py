@@ -5,29 +5,18 @@ coordinator is told, and using a link twice or by two people at once is safe."""
 from __future__ import annotations
 
 import asyncio
-import re
 from datetime import timedelta
 
 from bot.i18n import translator
-from tests.auxil.harness import BOT_USERNAME, BotHarness
+from tests.auxil.harness import BotHarness
+from tests.auxil.invites import invite
 
 WELCOME = "Welkom! U bent nu vrijwilliger van TOP."
 
 
-async def _invite(bot: BotHarness, room_label: str = "TOP"):
-    coordinator = await bot.coordinator()
-    await coordinator.send("/uitnodigen")
-    await coordinator.next_message()
-    await coordinator.press(room_label)
-    answer = await coordinator.next_edit()
-    match = re.search(rf"https://t\.me/{BOT_USERNAME}\?start=(inv_\S+)", answer.text)
-    assert match, answer.text
-    return coordinator, match.group(1)
-
-
 async def test_a_used_link_asks_the_room_question_as_a_normal_onboarding(
         bot: BotHarness) -> None:
-    _coordinator, payload = await _invite(bot)
+    _coordinator, payload = await invite(bot)
     first = await bot.resident("Eerste")
     await first.send(f"/start {payload}")
     await first.next_message()
@@ -53,7 +42,7 @@ async def test_a_used_link_asks_the_room_question_as_a_normal_onboarding(
 
 
 async def test_an_expired_link_asks_the_room_question_too(bot: BotHarness) -> None:
-    _coordinator, payload = await _invite(bot)
+    _coordinator, payload = await invite(bot)
     bot.clock.advance(timedelta(days=8))
     newcomer = bot.user("Laat")
     await newcomer.send(f"/start {payload}")
@@ -65,7 +54,7 @@ async def test_an_expired_link_asks_the_room_question_too(bot: BotHarness) -> No
 
 
 async def test_a_good_link_gives_one_welcome_and_tells_the_coordinator(bot: BotHarness) -> None:
-    coordinator, payload = await _invite(bot)
+    coordinator, payload = await invite(bot)
     newcomer = bot.user("Vera")
     await newcomer.send(f"/start {payload}")
     await newcomer.next_message()
@@ -93,7 +82,7 @@ async def test_a_good_link_gives_one_welcome_and_tells_the_coordinator(bot: BotH
 
 
 async def test_the_same_link_twice_changes_nothing(bot: BotHarness) -> None:
-    coordinator, payload = await _invite(bot)
+    coordinator, payload = await invite(bot)
     resident = await bot.resident("Rob", name="Rob")
     await resident.send(f"/start {payload}")
     first = await resident.next_message()
@@ -108,7 +97,7 @@ async def test_the_same_link_twice_changes_nothing(bot: BotHarness) -> None:
 
 
 async def test_two_people_at_once_make_one_volunteer(bot: BotHarness) -> None:
-    coordinator, payload = await _invite(bot)
+    coordinator, payload = await invite(bot)
     one, two = await bot.resident("Een"), await bot.resident("Twee")
     await asyncio.gather(one.send(f"/start {payload}"), two.send(f"/start {payload}"))
     await bot.settle()
@@ -121,7 +110,7 @@ async def test_two_people_at_once_make_one_volunteer(bot: BotHarness) -> None:
 
 
 async def test_two_newcomers_at_once_one_volunteer_the_other_onboards(bot: BotHarness) -> None:
-    _coordinator, payload = await _invite(bot)
+    _coordinator, payload = await invite(bot)
     a, b = bot.user("Anna"), bot.user("Bas")
     for user in (a, b):
         await user.send(f"/start {payload}")
@@ -144,7 +133,7 @@ async def test_two_newcomers_at_once_one_volunteer_the_other_onboards(bot: BotHa
 
 
 async def test_arabic_welcome_isolates_commands(bot: BotHarness) -> None:
-    _coordinator, payload = await _invite(bot)
+    _coordinator, payload = await invite(bot)
     ar = translator("ar")
     newcomer = bot.user("Amal", language_code="ar")
     await newcomer.send(f"/start {payload}")

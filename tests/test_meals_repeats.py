@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 
 from bot.sandbox import SandboxUser
+from bot.sandbox.state import SandboxMessage
+from bot.store.meals import MealRow
 from tests.auxil.harness import BotHarness
 from tests.auxil.meals import first_meal, one_seat_and_a_waiter, seats, set_cap, sign_up, status
 
@@ -62,6 +64,21 @@ async def test_decline_twice_and_after_restart_declines_once(bot: BotHarness) ->
     assert _told(bram, "plek vrij", bram_before) == 1
 
 
+async def _bram_is_offered_cem_waits(
+        bot: BotHarness) -> tuple[MealRow, SandboxUser, SandboxUser, SandboxMessage]:
+    """One seat: Anna has it, Bram and Cem wait; Anna cancels, so Bram gets the offer
+    (returned) and Cem stays on the waiting list."""
+    meal, anna, bram = await one_seat_and_a_waiter(bot)
+    cem = await bot.resident("Cem")
+    await sign_up(cem, meal.id)
+    await anna.press("❌ Aanmelding afzeggen")
+    await anna.next_edit()
+    await anna.press("Ja, afzeggen")
+    await anna.next_edit()
+    offer = await bram.next_message()
+    return meal, bram, cem, offer
+
+
 async def test_resident_cancel_twice_and_after_restart_frees_one_seat(bot: BotHarness) -> None:
     meal, anna, bram = await one_seat_and_a_waiter(bot)
     await anna.press("❌ Aanmelding afzeggen")
@@ -79,14 +96,7 @@ async def test_resident_cancel_twice_and_after_restart_frees_one_seat(bot: BotHa
 
 async def test_accepting_an_offer_twice_and_after_restart_keeps_one_seat(
         bot: BotHarness) -> None:
-    meal, anna, bram = await one_seat_and_a_waiter(bot)
-    cem = await bot.resident("Cem")
-    await sign_up(cem, meal.id)
-    await anna.press("❌ Aanmelding afzeggen")
-    await anna.next_edit()
-    await anna.press("Ja, afzeggen")
-    await anna.next_edit()
-    offer = await bram.next_message()
+    meal, bram, cem, offer = await _bram_is_offered_cem_waits(bot)
     assert "plek vrij" in offer.text
     await _twice_and_after_restart(bot, bram, f"meal:acc:{meal.id}", offer)
     assert await status(bot, bram, meal.id) == "pending"
@@ -102,14 +112,7 @@ async def test_accepting_an_offer_twice_and_after_restart_keeps_one_seat(
 
 
 async def test_refusing_an_offer_twice_offers_the_seat_on_once(bot: BotHarness) -> None:
-    meal, anna, bram = await one_seat_and_a_waiter(bot)
-    cem = await bot.resident("Cem")
-    await sign_up(cem, meal.id)
-    await anna.press("❌ Aanmelding afzeggen")
-    await anna.next_edit()
-    await anna.press("Ja, afzeggen")
-    await anna.next_edit()
-    offer = await bram.next_message()
+    meal, bram, cem, offer = await _bram_is_offered_cem_waits(bot)
     cem_before = len(cem.bot_messages)
     await _twice_and_after_restart(bot, bram, f"meal:rej:{meal.id}", offer)
     assert await status(bot, bram, meal.id) == "cancelled"

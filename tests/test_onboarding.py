@@ -14,6 +14,7 @@ from bot.i18n_tools import (
 )
 from bot.sandbox.state import plain
 from tests.auxil.harness import BotHarness
+from tests.auxil.onboarding import pick_language
 
 
 async def test_new_resident_onboards_with_buttons(bot: BotHarness) -> None:
@@ -63,10 +64,7 @@ async def test_name_is_optional(bot: BotHarness) -> None:
 
 async def test_declining_privacy_stores_nothing(bot: BotHarness) -> None:
     user = bot.user()
-    await user.send("/start")
-    await user.next_message()
-    await user.press("English")
-    await user.next_edit()
+    await pick_language(user, "English")
     await user.press("TOP (Ondiep e.o.)")
     await user.next_edit()
     await user.press("No, thank you")
@@ -102,20 +100,14 @@ async def test_deep_link_preselects_room(bot: BotHarness) -> None:
 
 async def test_arabic_is_right_to_left(bot: BotHarness) -> None:
     user = bot.user("Layla", "ar")
-    await user.send("/start")
-    await user.next_message()
-    await user.press("العربية")
-    rooms = await user.next_edit()
+    rooms = await pick_language(user, "العربية")
     assert rooms.text.startswith(RLM)
     assert all(line.startswith(RLM) for line in rooms.text.split("\n") if line)
 
 
 async def test_unfinished_onboarding_survives_a_restart(bot: BotHarness) -> None:
     user = bot.user("Kees")
-    await user.send("/start")
-    await user.next_message()
-    await user.press("Nederlands")
-    await user.next_edit()
+    await pick_language(user)
     await bot.settle()
     await bot.restart()
     await user.press("TOP (Ondiep e.o.)")
@@ -206,10 +198,7 @@ async def test_polish_onboarding_explains_the_rooms_own_words(bot: BotHarness) -
     """The BuurtWerkKamer, the eettafel and the belronde are named once, with their Polish
     words, so a Polish resident understands what the volunteers call them."""
     user = bot.user("Kasia", "pl")
-    await user.send("/start")
-    await user.next_message()
-    await user.press("Polski")
-    rooms = await user.next_edit()
+    rooms = await pick_language(user, "Polski")
     assert "BuurtWerkKamer to dom sąsiedzki" in rooms.text
     await user.press("TOP (Ondiep e.o.)")
     privacy = await user.next_edit()

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
-from tests.auxil.harness import BOT_USERNAME, BotHarness
+from tests.auxil.harness import BotHarness
+from tests.auxil.invites import invite
 
 
 async def _invite_link(bot: BotHarness, room_label: str = "TOP") -> str:
-    coordinator = await bot.coordinator()
-    await coordinator.send("/uitnodigen")
-    await coordinator.next_message()
-    await coordinator.press(room_label)
-    answer = await coordinator.next_edit()
-    match = re.search(rf"https://t\.me/{BOT_USERNAME}\?start=(inv_\S+)", answer.text)
-    assert match, answer.text
-    return match.group(1)
+    return (await invite(bot, room_label))[1]
 
 
 async def test_invite_makes_a_volunteer_of_that_room(bot: BotHarness) -> None:

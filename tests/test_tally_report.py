@@ -155,3 +155,47 @@ async def test_weekly_chart_is_a_png_with_the_bars(bot: BotHarness) -> None:
         # Some green or orange bar pixels are drawn.
         colours = {c for _n, c in image.convert("RGB").getcolors(maxcolors=1 << 16)}
         assert (46, 125, 50) in colours or (239, 108, 0) in colours
+
+
+async def test_a_tigrinya_chart_is_labelled_in_geez_letters(bot: BotHarness, monkeypatch) -> None:
+    """With a Ge'ez font the chart is in Tigrinya (not Dutch), each label in real glyphs."""
+    from PIL import ImageDraw
+
+    from bot import fonts
+    from bot.i18n import N_
+    from bot.services.tally_chart import chart_png
+
+    if not fonts.has_geez():
+        pytest.skip("no Ge'ez font on this machine (apt-get install fonts-sil-abyssinica)")
+    drawn: list[tuple[str, object]] = []
+    original = ImageDraw.ImageDraw.text
+
+    def text(self, xy, text, *args, **kwargs):
+        drawn.append((text, kwargs.get("font")))
+        return original(self, xy, text, *args, **kwargs)
+
+    monkeypatch.setattr(ImageDraw.ImageDraw, "text", text)
+    await seed_2021(bot)
+    report = await bot.services.tally.report(Period.year(2021), "top")
+    ti = translator("ti")
+    chart_png(ti, "TOP", report.rooms[0], 0.5)
+    texts = [t for t, _font in drawn]
+    assert ti._(N_("Total")) in texts and translator("nl")._(N_("Total")) not in texts
+    assert ti._(N_("People (each person once)")) in texts
+    geez = [(t, font) for t, font in drawn if fonts.needs_geez(t)]
+    assert len(geez) >= 5
+    for label, font in geez:
+        missing = bytes(font.getmask("\U0010ffff"))
+        boxes = [ch for ch in set(label) if not ch.isspace() and bytes(font.getmask(ch)) == missing]
+        assert boxes == [], f"{label!r} drawn as empty boxes: {boxes}"
+    # Without a Ge'ez font the chart is labelled in Dutch rather than in empty boxes.
+    drawn.clear()
+    monkeypatch.setattr(fonts, "GEEZ", ("/nonexistent/NoGeez.ttf",))
+    fonts.draws.cache_clear()
+    try:
+        chart_png(ti, "TOP", report.rooms[0], 0.5)
+    finally:
+        fonts.draws.cache_clear()
+    texts = [t for t, _font in drawn]
+    assert translator("nl")._(N_("Total")) in texts
+    assert not any(fonts.needs_geez(t) for t in texts)

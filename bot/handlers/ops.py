@@ -24,7 +24,7 @@ from bot.handlers.common import kb, notify, one_per_row, parse_data, reply, requ
 from bot.i18n import Translator
 from bot.log_safe import without_data
 from bot.services.ops import WEBHOOK_PROBE
-from bot.services.ops_door_sign import SignError, deep_link, render
+from bot.services.ops_door_sign import SignError, deep_link, render, undrawable
 from bot.services.users import COORDINATOR
 from bot.store import job_runs
 
@@ -67,6 +67,9 @@ async def _send_sign(update: Update, context: BotContext, room_id: str) -> None:
     link = deep_link(context.services.config.bot_username or context.bot.username, room_id)
     try:
         pdf = render(room, link, "pdf")
+        if missing := undrawable():
+            log.warning("door sign: no font for %s on this server, that line is left off "
+                        "(buurtbot qr says what to install)", ", ".join(missing))
     except SignError as exc:
         log.error("door sign: %s", exc)
         await reply(update, context, t._("Sorry, I cannot make the sign on this server. "

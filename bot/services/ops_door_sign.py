@@ -1,19 +1,22 @@
 """The sign for the room's door: the room's name, one line in each language and a QR code of
 the bot's deep link (``https://t.me/<bot>?start=<room>``), on one A4 page.
 
-SVG is drawn as text (the viewer shapes the Arabic line); PNG and PDF are drawn with Pillow and
-need a font with Arabic letters (DejaVu Sans: ``apt install fonts-dejavu-core``). The QR code
-comes from segno, with error correction "Q" so a scratched sticker still scans.
+SVG is drawn as text (the viewer picks the fonts and shapes the Arabic line); PNG and PDF are
+drawn with Pillow and need DejaVu Sans for Latin and Arabic (``apt install fonts-dejavu-core``)
+and a Ge'ez font for the Tigrinya line (``apt install fonts-sil-abyssinica``); ``bot.fonts``
+picks one per line. A line no installed font can draw is left off rather than printed as empty
+boxes, and :func:`undrawable` names it so the caller can say what to install. The QR code comes
+from segno, with error correction "Q" so a scratched sticker still scans.
 """
 
 from __future__ import annotations
 
 import io
 from html import escape
-from pathlib import Path
 
 import segno
 
+from bot import fonts
 from bot.config import LANGUAGES, Room
 from bot.i18n import N_, translator
 
@@ -21,18 +24,6 @@ SCAN_LINE = N_("Scan me and talk with the BuurtWerkKamer")
 FORMATS = ("png", "svg", "pdf")
 A4_MM = (210, 297)
 DPI = 200
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/TTF/DejaVuSans.ttf",
-    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
-)
-BOLD_CANDIDATES = (
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
-    "/usr/share/fonts/TTF/DejaVuSans-Bold.ttf",
-    "/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf",
-)
-
 
 class SignError(Exception):
     """The sign cannot be drawn (no usable font, an unknown format); one clear line."""
@@ -45,6 +36,12 @@ def deep_link(username: str, room_id: str) -> str:
 def scan_lines() -> list[tuple[str, str]]:
     """(language, the scan line in it), Dutch first."""
     return [(lang, translator(lang)._(SCAN_LINE)) for lang in LANGUAGES]
+
+
+def undrawable() -> list[str]:
+    """The languages whose scan line the PNG and PDF sign cannot draw on this machine (no font
+    with its letters): they are left off those signs; the SVG always has every line."""
+    return [lang for lang, text in scan_lines() if not fonts.draws(text)]
 
 
 def _spacing(first: float, last: float, count: int, size: float) -> tuple[float, float]:
@@ -112,42 +109,33 @@ def _svg(room: Room, link: str) -> bytes:
 # --- PNG / PDF ---------------------------------------------------------------------------------
 
 
-def _font_path(candidates: tuple[str, ...]) -> str | None:
-    return next((path for path in candidates if Path(path).exists()), None)
-
-
 def _raster(room: Room, link: str, fmt: str) -> bytes:
-    from PIL import Image, ImageDraw, ImageFont, features
+    from PIL import Image, ImageDraw
 
-    regular = _font_path(FONT_CANDIDATES)
-    if regular is None:
+    if getattr(fonts.font_for(SCAN_LINE, 12), "path", None) is None:
         raise SignError("no font with Arabic letters found: install one with "
                         "`sudo apt install fonts-dejavu-core`, or use --format svg")
-    bold = _font_path(BOLD_CANDIDATES) or regular
-    layout = (ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC)
+    shaping = fonts.shapes()
     px = [round(mm / 25.4 * DPI) for mm in A4_MM]
 
     def mm(value: float) -> int:
         return round(value / 25.4 * DPI)
 
-    def font(path: str, size_mm: float) -> ImageFont.FreeTypeFont:
-        return ImageFont.truetype(path, mm(size_mm), layout_engine=layout)
-
     page = Image.new("L", (px[0], px[1]), 255)
     draw = ImageDraw.Draw(page)
 
-    def centred(text: str, y_mm: float, path: str, size_mm: float, **kw: str) -> None:
+    def centred(text: str, y_mm: float, size_mm: float, bold: bool = False, **kw: str) -> None:
         """Centre one line; a long translation gets smaller type instead of leaving the page."""
-        fnt = font(path, size_mm)
+        fnt = fonts.font_for(text, mm(size_mm), bold=bold)
         width = draw.textlength(text, font=fnt, **kw)  # type: ignore[arg-type]
         while width > px[0] - mm(24) and size_mm > 3:
             size_mm -= 0.5
-            fnt = font(path, size_mm)
+            fnt = fonts.font_for(text, mm(size_mm), bold=bold)
             width = draw.textlength(text, font=fnt, **kw)  # type: ignore[arg-type]
         draw.text(((px[0] - width) / 2, mm(y_mm)), text, font=fnt, fill=0, **kw)  # type: ignore[arg-type]
 
-    centred(room.name, 18, bold, 17)
-    centred(room.address, 39, regular, 6)
+    centred(room.name, 18, 17, bold=True)
+    centred(room.address, 39, 6)
     qr = _qr(link)
     matrix = qr.matrix
     modules = len(matrix) + 8
@@ -160,14 +148,13 @@ def _raster(room: Room, link: str, fmt: str) -> bytes:
     code = code.resize((modules * box, modules * box), Image.Resampling.NEAREST)
     page.paste(code, ((px[0] - code.width) // 2, mm(58)))
     y = 58 + code.height / DPI * 25.4 + 8
-    scan = scan_lines()
+    scan = [(lang, text) for lang, text in scan_lines() if fonts.draws(text)]
     step, size = _spacing(y, 268, len(scan), 8)
     for lang, text in scan:
-        extra = {"direction": "rtl", "language": "ar"} if (
-            lang == "ar" and layout == ImageFont.Layout.RAQM) else {}
-        centred(text, y, regular, size, **extra)
+        extra = {"direction": "rtl", "language": "ar"} if lang == "ar" and shaping else {}
+        centred(text, y, size, **extra)
         y += step
-    centred(link, 280, regular, 4.5)
+    centred(link, 280, 4.5)
     out = io.BytesIO()
     if fmt == "png":
         page.save(out, "PNG", dpi=(DPI, DPI), optimize=True)

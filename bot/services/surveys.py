@@ -124,6 +124,21 @@ class AnswerResult:
     answers: dict[str, int] = field(default_factory=dict)
 
 
+def _answered_question(found: SurveyRound, index: int, answer: int) -> Question:
+    """The round's question ``index`` if ``answer`` fits it; forged data raises ``bad``."""
+    questions = QUESTIONS[found.kind]
+    if not 0 <= index < len(questions) or not valid_answer(questions[index], answer):
+        raise SurveyError("bad")
+    return questions[index]
+
+
+def _after_answer(found: SurveyRound, index: int, answers: dict[str, int]) -> AnswerResult:
+    """What an answer leads to: the next question, or 'done' after the last one."""
+    if index + 1 < len(QUESTIONS[found.kind]):
+        return AnswerResult("next", found, index + 1, answers)
+    return AnswerResult("done", found, index, answers)
+
+
 class SurveyService:
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -332,9 +347,7 @@ class SurveyService:
             found = await store.get(conn, round_id)
             if found is None:
                 raise SurveyError("bad")
-            questions = QUESTIONS[found.kind]
-            if not 0 <= index < len(questions) or not valid_answer(questions[index], answer):
-                raise SurveyError("bad")
+            question = _answered_question(found, index, answer)
             if not found.is_open:
                 return AnswerResult("closed", found)
             row = await store.respondent(conn, round_id, person.id)
@@ -343,13 +356,11 @@ class SurveyService:
                     or person.role == COORDINATOR
                 return AnswerResult("not_for_you" if wrong_role else "not_asked", found)
             await store.put_answer(conn, round_id=round_id, form_key=row["form_key"],
-                                   room=row["room"], question=questions[index].key,
+                                   room=row["room"], question=question.key,
                                    answer=answer, source="chat")
             await store.mark_answered(conn, round_id, person.id)
             answers = await store.form_answers(conn, round_id, row["form_key"])
-        if index + 1 < len(questions):
-            return AnswerResult("next", found, index + 1, answers)
-        return AnswerResult("done", found, index, answers)
+        return _after_answer(found, index, answers)
 
     # --- paper forms ---------------------------------------------------------------------
 
@@ -372,20 +383,16 @@ class SurveyService:
             found = await store.get(conn, round_id)
             if found is None or found.kind != "residents":
                 raise SurveyError("bad")
-            questions = QUESTIONS[found.kind]
-            if not 0 <= index < len(questions) or not valid_answer(questions[index], answer):
-                raise SurveyError("bad")
+            question = _answered_question(found, index, answer)
             if not found.is_open:
                 return AnswerResult("closed", found)
             room = found.room or volunteer.room
             if room is None or not self._may_enter(volunteer, found):
                 return AnswerResult("not_for_you", found)
             await store.put_answer(conn, round_id=round_id, form_key=f"p{form}", room=room,
-                                   question=questions[index].key, answer=answer, source="paper")
+                                   question=question.key, answer=answer, source="paper")
             answers = await store.form_answers(conn, round_id, f"p{form}")
-        if index + 1 < len(questions):
-            return AnswerResult("next", found, index + 1, answers)
-        return AnswerResult("done", found, index, answers)
+        return _after_answer(found, index, answers)
 
     @staticmethod
     def _may_enter(volunteer: Person, found: SurveyRound) -> bool:

@@ -1,10 +1,11 @@
 """The weekly summary's chart: bars per category (year to date) with target marks.
 
-Drawn with Pillow (light, no plotting stack). Labels use DejaVu Sans when the system has it
-(Latin with Turkish letters, Arabic, Cyrillic); otherwise Pillow's bundled font, which only has
-basic Latin letters, and then the chart is labelled in Dutch; so is a chart in a script the font
-lacks (DejaVu has no Ge'ez letters for Tigrinya). The text message that goes with the
-chart is always in the coordinator's own language.
+Drawn with Pillow (light, no plotting stack). ``bot.fonts`` picks the font per label: DejaVu
+Sans (Latin with Turkish letters, Arabic, Cyrillic) or a Ge'ez font for Tigrinya. Without
+DejaVu only Pillow's bundled font is left, which has basic Latin letters only, and then the chart is
+labelled in Dutch; so is a chart in a script no installed font has (Tigrinya without
+``fonts-sil-abyssinica``). The text message that goes with the chart is always in the
+coordinator's own language.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from functools import cache
 
 from PIL import Image, ImageDraw, ImageFont
 
+from bot import fonts
 from bot.categories import CATEGORIES
 from bot.i18n import N_, Translator, translator
 from bot.services.tally import RoomReport
@@ -33,39 +35,17 @@ TRACK = (236, 236, 236)
 
 #: Languages Pillow's bundled font can show (no Turkish, Arabic or Cyrillic letters).
 BASIC_LATIN = frozenset({"nl", "en"})
-FONT_FILES = ("DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 
-@cache
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    for name in FONT_FILES:
-        try:
-            return ImageFont.truetype(name, size)
-        except OSError:
-            continue
-    return ImageFont.load_default(size=size)
+def _font(text: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    return fonts.font_for(text, size)
 
 
 @cache
 def _full_font() -> bool:
-    """True when the labels can show any shipped language (DejaVu, shaped by raqm)."""
-    from PIL import features
-
-    return getattr(_font(12), "path", None) is not None and bool(features.check("raqm"))
-
-
-@cache
-def _draws(sample: str) -> bool:
-    """True when the font has a glyph for every letter of ``sample``.
-
-    DejaVu Sans has no Ge'ez letters: a Tigrinya chart would show empty boxes, so it is
-    labelled in Dutch instead (the message with it stays in Tigrinya).
-    """
-    font = _font(14)
-    if getattr(font, "path", None) is None:
-        return sample.isascii()
-    missing = bytes(font.getmask("\U0010ffff"))
-    return all(bytes(font.getmask(ch)) != missing for ch in set(sample) if not ch.isspace())
+    """True when the labels can show Latin with Turkish letters and Arabic (DejaVu, shaped by
+    raqm)."""
+    return getattr(_font("Total", 12), "path", None) is not None and fonts.shapes()
 
 
 def _wrap(draw: ImageDraw.ImageDraw, text: str, width: int, font) -> list[str]:
@@ -88,7 +68,7 @@ def chart_png(t: Translator, title: str, ytd: RoomReport, year_fraction: float) 
     """
     if not _full_font() and t.language not in BASIC_LATIN:
         t = translator("nl")
-    if not _draws(t._(N_("Total"))):
+    if not fonts.draws(t._(N_("Total"))):
         t = translator("nl")
     people = [(t._(CATEGORIES[line.category]), line.measured, line.target)
               for line in ytd.lines if not line.per_job]
@@ -98,12 +78,12 @@ def chart_png(t: Translator, title: str, ytd: RoomReport, year_fraction: float) 
     image = Image.new("RGB", (WIDTH, HEIGHT), "white")
     draw = ImageDraw.Draw(image)
     y = MARGIN
-    for line in _wrap(draw, title, WIDTH - 2 * MARGIN, _font(32)):
-        draw.text((MARGIN, y), line, fill=TARGET, font=_font(32))
+    for line in _wrap(draw, title, WIDTH - 2 * MARGIN, _font(title, 32)):
+        draw.text((MARGIN, y), line, fill=TARGET, font=_font(title, 32))
         y += 40
     legend = t._("Bar: so far this year. Line: target for the year. Dot: where you would be now.")
-    for line in _wrap(draw, legend, WIDTH - 2 * MARGIN, _font(20)):
-        draw.text((MARGIN, y), line, fill=PACE, font=_font(20))
+    for line in _wrap(draw, legend, WIDTH - 2 * MARGIN, _font(legend, 20)):
+        draw.text((MARGIN, y), line, fill=PACE, font=_font(legend, 20))
         y += 26
     y += 8
     y = _panel(draw, t, t._(N_("People (each person once)")), people, year_fraction, y)
@@ -117,13 +97,14 @@ def chart_png(t: Translator, title: str, ytd: RoomReport, year_fraction: float) 
 def _panel(draw: ImageDraw.ImageDraw, t: Translator, heading: str,
            items: list[tuple[str, int, int | None]], fraction: float, y: int) -> int:
     """One panel with its own scale; returns the y below it."""
-    draw.text((MARGIN, y), heading, fill=TARGET, font=_font(24))
+    draw.text((MARGIN, y), heading, fill=TARGET, font=_font(heading, 24))
     y += 34
     left, right = MARGIN, WIDTH - MARGIN - TARGET_COLUMN
     top_value = max([1] + [v for _l, v, _t in items] + [tg or 0 for _l, _v, tg in items])
     scale = (right - left - 70) / top_value  # room after the longest bar for its value
-    value_font, label_font, target_font = _font(24), _font(22), _font(20)
+    value_font = _font(t.number(0), 24)
     for label, value, target in items:
+        label_font = _font(label, 22)
         draw.text((left, y), _wrap(draw, label, right - left, label_font)[0], fill=TARGET,
                   font=label_font)
         y += 28
@@ -147,6 +128,7 @@ def _panel(draw: ImageDraw.ImageDraw, t: Translator, heading: str,
             draw.line((tx_line, bar_top - 4, tx_line, bar_bottom + 4), fill=TARGET, width=4)
             draw.ellipse((pace_x - 7, bar_bottom - 7, pace_x + 7, bar_bottom + 7), fill=PACE)
             target_text = t._("target {n}").format(n=t.number(target))
+            target_font = _font(target_text, 20)
             draw.text((WIDTH - MARGIN - draw.textlength(target_text, font=target_font),
                        bar_top + 3), target_text, fill=TARGET, font=target_font)
         draw.text((tx, bar_top + 1), text, fill=colour, font=value_font)

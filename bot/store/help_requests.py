@@ -130,6 +130,12 @@ async def _all(conn: aiosqlite.Connection, sql: str, params: tuple = ()) -> list
     return list(await cursor.fetchall())
 
 
+async def _requests(conn: aiosqlite.Connection, sql: str, params: tuple = ()
+                    ) -> list[RequestRow]:
+    """The requests a ``SELECT * FROM help_requests`` query finds, as rows."""
+    return [r for r in map(_request, await _all(conn, sql, params)) if r is not None]
+
+
 # --- requests ----------------------------------------------------------------------------
 
 
@@ -178,13 +184,12 @@ async def get(conn: aiosqlite.Connection, request_id: int) -> RequestRow | None:
 
 async def open_in_room(conn: aiosqlite.Connection, room: str, limit: int = 20) -> list[RequestRow]:
     """The queue: most urgent due date first, no-hurry last, then oldest first."""
-    rows = await _all(
+    return await _requests(
         conn,
         "SELECT * FROM help_requests WHERE room = ? AND status = 'open'"
         " ORDER BY due_on IS NULL, due_on, created_at, id LIMIT ?",
         (room, limit),
     )
-    return [r for r in map(_request, rows) if r is not None]
 
 
 async def count_open_in_room(conn: aiosqlite.Connection, room: str) -> int:
@@ -198,34 +203,31 @@ async def count_open_in_room(conn: aiosqlite.Connection, room: str) -> int:
 async def held_in_room(conn: aiosqlite.Connection, room: str, limit: int = 20
                        ) -> list[RequestRow]:
     """Requests of a room that a volunteer holds (the coordinator's view), most urgent first."""
-    rows = await _all(
+    return await _requests(
         conn,
         "SELECT * FROM help_requests WHERE room = ? AND status = 'taken'"
         " ORDER BY due_on IS NULL, due_on, taken_at, id LIMIT ?",
         (room, limit),
     )
-    return [r for r in map(_request, rows) if r is not None]
 
 
 async def held_by(conn: aiosqlite.Connection, volunteer_id: int) -> list[RequestRow]:
-    rows = await _all(
+    return await _requests(
         conn,
         "SELECT * FROM help_requests WHERE volunteer_id = ? AND status = 'taken'"
         " ORDER BY due_on IS NULL, due_on, id",
         (volunteer_id,),
     )
-    return [r for r in map(_request, rows) if r is not None]
 
 
 async def of_resident(conn: aiosqlite.Connection, resident_id: int, limit: int = 10
                       ) -> list[RequestRow]:
-    rows = await _all(
+    return await _requests(
         conn,
         "SELECT * FROM help_requests WHERE resident_id = ?"
         " ORDER BY status NOT IN ('open', 'taken'), id DESC LIMIT ?",
         (resident_id, limit),
     )
-    return [r for r in map(_request, rows) if r is not None]
 
 
 async def take(conn: aiosqlite.Connection, request_id: int, volunteer_id: int, now: datetime
@@ -271,29 +273,26 @@ async def close(conn: aiosqlite.Connection, request_id: int, status: str, outcom
 
 
 async def unclaimed_since(conn: aiosqlite.Connection, before: datetime) -> list[RequestRow]:
-    rows = await _all(
+    return await _requests(
         conn, "SELECT * FROM help_requests WHERE status = 'open' AND queued_at <= ?",
         (to_db(before),),
     )
-    return [r for r in map(_request, rows) if r is not None]
 
 
 async def due_by(conn: aiosqlite.Connection, last_day: date) -> list[RequestRow]:
-    rows = await _all(
+    return await _requests(
         conn,
         "SELECT * FROM help_requests WHERE status IN ('open', 'taken') AND due_on IS NOT NULL"
         " AND due_on <= ?",
         (last_day.isoformat(),),
     )
-    return [r for r in map(_request, rows) if r is not None]
 
 
 async def untouched_since(conn: aiosqlite.Connection, before: datetime) -> list[RequestRow]:
-    rows = await _all(
+    return await _requests(
         conn, "SELECT * FROM help_requests WHERE status = 'taken' AND touched_at <= ?",
         (to_db(before),),
     )
-    return [r for r in map(_request, rows) if r is not None]
 
 
 async def active(conn: aiosqlite.Connection) -> list[RequestRow]:

@@ -26,6 +26,14 @@ async def opt_in(bot: BotHarness, user: SandboxUser, **fields: object) -> None:
                                " WHERE user_id = ?", (person.id,))
 
 
+async def belronde_press(user: SandboxUser, label: str) -> SandboxMessage:
+    """/belronde and a button on its first message; returns the edit the press makes."""
+    await user.send("/belronde")
+    await user.next_message()
+    await user.press(label)
+    return await user.next_edit()
+
+
 def checkins_of(user: SandboxUser) -> list[SandboxMessage]:
     """Every weekly check-in message this person received."""
     return [m for m in user.bot_messages if m.text and QUESTION in m.text]

@@ -58,7 +58,8 @@ class BotHarness:
     def db(self):
         return self.services.db
 
-    async def start(self) -> BuurtApplication:
+    async def _start_app(self) -> BuurtApplication:
+        """The initialised Application, not yet started (polling or a webhook goes on top)."""
         app = build_application(self.config, clock=self.clock)
         # Tests run ticks themselves (see tick()); the repeating job must not fire on its own.
         await app.initialize()
@@ -67,6 +68,10 @@ class BotHarness:
         assert app.job_queue is not None
         for job in app.job_queue.get_jobs_by_name("tick"):
             job.schedule_removal()
+        return app
+
+    async def start(self) -> BuurtApplication:
+        app = await self._start_app()
         assert app.updater is not None
         await app.updater.start_polling(poll_interval=0, timeout=1, drop_pending_updates=False)
         await app.start()

@@ -3,17 +3,40 @@
 from __future__ import annotations
 
 from bot.sandbox import SandboxUser
+from bot.sandbox.state import SandboxMessage
 from tests.auxil.harness import BotHarness
+
+
+async def start_help(user: SandboxUser, kind: str = "letter") -> SandboxMessage:
+    """/hulp and the kind's button; returns the question that asks for the description."""
+    await user.send("/hulp")
+    await user.next_message()
+    await user.press_data(f"help:k:{kind}")
+    return await user.next_edit()
+
+
+async def to_urgency(user: SandboxUser, kind: str = "letter") -> SandboxMessage:
+    """/hulp, the kind, and "next" without a description; returns the urgency question."""
+    await start_help(user, kind)
+    await user.press_data("help:next")
+    return await user.next_edit()
+
+
+async def urgency_and_contact(user: SandboxUser, urgency: str = "week",
+                              contact: str = "message") -> SandboxMessage:
+    """On the urgency question: press ``urgency``, then ``contact``; returns what comes next
+    (the summary, or the phone question for a call)."""
+    await user.press_data(f"help:w:{urgency}")
+    await user.next_edit()
+    await user.press_data(f"help:c:{contact}")
+    return await user.next_edit()
 
 
 async def ask_help(bot: BotHarness, user: SandboxUser, *, kind: str = "letter",
                    text: str | None = "Brief van de Belastingdienst", photo: bool = False,
                    urgency: str = "week", contact: str = "message") -> int:
     """Walk /hulp to the end; returns the new request's id."""
-    await user.send("/hulp")
-    await user.next_message()
-    await user.press_data(f"help:k:{kind}")
-    await user.next_edit()
+    await start_help(user, kind)
     if text:
         await user.send(text)
         await user.next_message()

@@ -56,18 +56,6 @@ class WebhookHarness(BotHarness):
         self.app = app
         return app
 
-    async def _start_app(self):
-        from bot.app import build_application
-
-        app = build_application(self.config, clock=self.clock)
-        await app.initialize()
-        if app.post_init:
-            await app.post_init(app)
-        assert app.job_queue is not None
-        for job in app.job_queue.get_jobs_by_name("tick"):
-            job.schedule_removal()
-        return app
-
     async def stop(self) -> None:
         if self.app is None:
             return

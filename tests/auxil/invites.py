@@ -1,0 +1,20 @@
+"""Helpers for invite tests: a coordinator makes a volunteer invite link with /uitnodigen."""
+
+from __future__ import annotations
+
+import re
+
+from bot.sandbox import SandboxUser
+from tests.auxil.harness import BOT_USERNAME, BotHarness
+
+
+async def invite(bot: BotHarness, room_label: str = "TOP") -> tuple[SandboxUser, str]:
+    """/uitnodigen and the room's button; returns the coordinator and the link's start payload."""
+    coordinator = await bot.coordinator()
+    await coordinator.send("/uitnodigen")
+    await coordinator.next_message()
+    await coordinator.press(room_label)
+    answer = await coordinator.next_edit()
+    match = re.search(rf"https://t\.me/{BOT_USERNAME}\?start=(inv_\S+)", answer.text)
+    assert match, answer.text
+    return coordinator, match.group(1)
