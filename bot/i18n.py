@@ -51,6 +51,7 @@ LANGUAGES: dict[str, str] = {
     "ar": "العربية",
     "tr": "Türkçe",
     "ti": "ትግርኛ",
+    "uk": "Українська",
     "pl": "Polski",
 }
 RTL_LANGUAGES = frozenset({"ar"})

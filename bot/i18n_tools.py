@@ -176,6 +176,25 @@ GLOSSARY_FORBIDDEN: dict[str, list[tuple[str, str]]] = {
         (r"ኣጋይሽ", "ጋሻ (plural ጋሻታት)"),
         (r"ፕሮግራም", "መደብ"),
     ],
+    "uk": [
+        (r"(?i)кімнат\w*|приміщен\w*", "BuurtWerkKamer"),
+        (r"(?i)\b(?:бурт|бюрт)\w*", "BuurtWerkKamer (the name stays in Latin letters)"),
+        (r"(?i)\bобід\w*|трапез\w*|їдальн\w*", "спільна вечеря"),
+        (r"(?i)\bстіл\b|\bстол(?:и|ів|ик)\w*|\bсидін\w*|\bстіл(?:ець|ьц)\w*|\bстільц\w*",
+         "місце (a seat)"),
+        (r"(?i)доброволь\w*|доброчин\w*", "волонтер"),
+        (r"(?i)\bзаявк\w*|\bпрохан\w*", "запит на допомогу"),
+        (r"(?i)\b(?:лист|черг|черз)\w* очікуван\w*", "список очікування"),
+        (r"(?i)\bкерівник\w*|\bорганізатор\w*", "координатор"),
+        (r"(?i)\bрозсилк\w*|\bоповіщен\w*", "оголошення"),
+        (r"(?i)\bрозклад\w*", "програма"),
+        (r"(?i)\bзапи(?:сатися|салися|саний|сані|шіться)\b|\bзапис на\b", "реєстрація"),
+        (r"(?i)\bперевірк\w*|\bопитуван\w*|\bчек-ін\w*", "щотижнева розмова"),
+        (r"[\u0400-\u04ff]'[\u0400-\u04ff]", "ʼ (U+02BC, the apostrophe CLDR uses: Пʼятниця)"),
+        # Polite "ви" throughout, never "ти".
+        (r"(?i)\b(?:ти|тебе|тобі|тобою|твій|твоя|твоє|твої|твого|твоєї|натисни|напиши|"
+         r"обери|вибери|надішли)\b", "the polite ви form"),
+    ],
     "pl": [
         (r"(?i)\bpok[oó]j\w*", "BuurtWerkKamer"),
         (r"(?i)\bświetlic\w*", "BuurtWerkKamer"),
@@ -204,6 +223,7 @@ ALLOWED_LATIN = frozenset({
 #: ("ሓባራዊ ድራር (eettafel)"): residents hear these words in the BuurtWerkKamer itself.
 ALLOWED_LATIN_BY_LANGUAGE: dict[str, frozenset[str]] = {
     "ti": frozenset({"eettafel", "belronde"}),
+    "uk": frozenset({"eettafel", "belronde"}),
 }
 #: Numbers every plural form must render for (CLDR categories of Arabic, Ukrainian, Polish...).
 PLURAL_SAMPLES = (0, 1, 2, 3, 5, 11, 21, 22, 25, 100, 101)
@@ -214,6 +234,9 @@ PHONE = re.compile(r"\+\d")
 TAG = re.compile(r"</?[a-z]+(?: [^>]*)?>")
 URL = re.compile(r"https?://\S+|t\.me/\S+")
 LATIN_WORD = re.compile(r"[A-Za-zÀ-ɏ]{2,}")
+#: A Latin letter inside a Cyrillic word ("кнопкa" with a Latin "a", "мiсце" with a Latin "i"):
+#: it looks right but breaks search, screen readers and spelling.
+MIXED_SCRIPT = re.compile(r"\w*(?:[\u0400-\u04ff][A-Za-z]|[A-Za-z][\u0400-\u04ff])\w*")
 #: A count in front of a noun belongs in ``ngettext`` (Dutch "1 plekken", Arabic "{n} حرفًا").
 COUNTED = re.compile(r"\{n\} (?:unique )?(?:character|letter|seat|minute|person|people|guest|"
                      r"participant|week|day|hour|volunteer|sign-up)s?\b")
@@ -282,6 +305,10 @@ def _text_problems(language: str, key: str, string: str) -> list[str]:
         words = [w for w in LATIN_WORD.findall(outside) if w not in allowed]
         if words:
             found.append(f"{language}: Latin words {words[:3]} in {key!r} (not translated?)")
+        mixed = MIXED_SCRIPT.search(outside)
+        if mixed:
+            found.append(f"{language}: Latin and Cyrillic letters in one word "
+                         f"{mixed.group(0)!r} in {key!r} (a Latin i, a, o, c... typed by mistake?)")
     if language == "tr":
         if TURKISH_SUFFIX.search(string):
             found.append(f"tr: a suffix hangs on a placeholder or command in {key!r}; rephrase")

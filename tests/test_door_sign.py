@@ -1,5 +1,5 @@
-"""The QR sign for the door: decodes to the deep link, four languages, from the CLI and the chat;
-the week poster prints without the browser's header and footer."""
+"""The QR sign for the door: decodes to the deep link, every shipped language, from the CLI and
+the chat; the week poster prints without the browser's header and footer."""
 
 from __future__ import annotations
 
@@ -55,6 +55,7 @@ def test_pdf_and_svg_signs(tmp_path: Path) -> None:
     ys = [float(y) for y in re.findall(r'<text x="105" y="([\d.]+)" font-size="[\d.]+" '
                                        r'text-anchor="middle" lang=', svg)]
     assert len(ys) == len(LANGUAGES) and max(ys) <= 278
+    assert lines["uk"] == "Скануйте мене й напишіть BuurtWerkKamer"
     assert lines["ar"] == translator("ar")._(SCAN_LINE)
     assert 'direction="rtl"' in svg
 

@@ -54,6 +54,33 @@ def test_agenda_day_headings_do_not_lowercase_the_month() -> None:
     assert "<b>30 Kasım Pazartesi</b>" in turkish and "Ortak akşam yemeği" in turkish
 
 
+def test_ukrainian_dates_numbers_and_lists_come_from_babel() -> None:
+    uk = translator("uk")
+    assert uk.date(date(2026, 12, 1)) == "вівторок 1 грудня"
+    assert uk.day_heading(date(2026, 11, 30)) == "Понеділок 30 листопада"
+    assert uk.time(datetime(2026, 12, 1, 17, 30, tzinfo=TZ)) == "17:30"
+    assert uk.number(1234.5) == "1\xa0234,5"
+    assert uk.weekday(0) == "понеділок"
+    assert uk.join(["пн", "вт", "чт"]) == "пн, вт і чт"
+    assert normalise_language("uk-UA") == "uk"
+
+
+#: CLDR's Ukrainian categories: one (1, 21, 101), few (2, 22), many (0, 5, 11, 25).
+UKRAINIAN_SEATS = {0: "0 місць", 1: "1 місце", 2: "2 місця", 5: "5 місць", 11: "11 місць",
+                   21: "21 місце", 22: "22 місця", 25: "25 місць", 101: "101 місце"}
+
+
+def test_ukrainian_plural_forms_at_run_time_for_every_sample_count() -> None:
+    uk = translator("uk")
+    for n, wanted in UKRAINIAN_SEATS.items():
+        assert uk.plural("{n} seat left", "{n} seats left", n) == "залишилося " + wanted
+    guests = {n: uk.plural("+{n} guest", "+{n} guests", n) for n in (1, 2, 5, 11, 21, 22)}
+    assert guests == {1: "+1 гість", 2: "+2 гості", 5: "+5 гостей", 11: "+11 гостей",
+                      21: "+21 гість", 22: "+22 гості"}
+    minutes = [uk.plural("{n} minute", "{n} minutes", n) for n in (1, 3, 12, 101)]
+    assert minutes == ["1 хвилина", "3 хвилини", "12 хвилин", "101 хвилина"]
+
+
 def test_polish_dates_numbers_and_lists_come_from_babel() -> None:
     pl = translator("pl")
     # The month in the genitive; Polish writes a comma after the weekday.

@@ -29,6 +29,12 @@ def iso(text: str) -> str:
     ("en", "📞 Belronde TOP: someone would like a call."),
     ("en", "You are on the waiting list, place {place}."),
     ("nl", "U staat op de wachtlijst, plek {place}."),
+    ("uk", "Ваша кімната"),
+    ("uk", "Спільний обід"),
+    ("uk", "Ваша заявка на допомогу"),
+    ("uk", "Ви в черзі очікування"),
+    ("uk", "Натисни /start"),
+    ("uk", "Щотижнева перевірка"),
 ])
 def test_a_forbidden_glossary_variant_is_a_problem(language: str, text: str) -> None:
     assert any("glossary" in line for line in _text_problems(language, "x", text))
@@ -43,6 +49,8 @@ def test_a_forbidden_glossary_variant_is_a_problem(language: str, text: str) -> 
     ("tr", "Yeniden başlamak için /belronde komutuna dokunun."),
     ("ar", f"مركز حيّك هو: {iso('{room}')}. أيّ مركز حي تريد؟"),
     ("en", "Tap /belronde to join the weekly check-in."),
+    ("uk", "BuurtWerkKamer — це сусідський центр. Натисніть /kamer, щоб вибрати."),
+    ("uk", "Спільна вечеря: ви в списку очікування, залишилося {n} місце."),
 ])
 def test_text_that_follows_the_glossary_passes(language: str, text: str) -> None:
     assert _text_problems(language, "x", text) == []
@@ -66,6 +74,13 @@ def test_arabic_has_no_latin_comma_or_semicolon(mark: str) -> None:
 def test_latin_words_in_a_non_latin_script_are_reported_except_names_and_isolates() -> None:
     assert any("Latin words" in line for line in _text_problems("ar", "x", "اضغط Done"))
     assert _text_problems("ar", "x", f"اضغط {iso('Done')} — {iso('{room}')} Telegram") == []
+
+
+def test_a_latin_letter_inside_a_cyrillic_word_is_reported() -> None:
+    assert any("Latin and Cyrillic" in line
+               for line in _text_problems("uk", "x", "Вільне мiсце"))  # a Latin "i"
+    assert any("Latin words" in line for line in _text_problems("uk", "x", "Натисніть Next"))
+    assert _text_problems("uk", "x", "Вільне місце. Натисніть /menu, BuurtWerkKamer.") == []
 
 
 def test_turkish_suffix_on_a_placeholder_and_bare_dokunun_are_reported() -> None:

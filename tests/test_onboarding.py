@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.handlers.commands import COMMANDS
 from bot.i18n import LANGUAGES, RLM, translator
 from bot.i18n_tools import (
     ALLOWED_LATIN,
@@ -177,6 +178,14 @@ async def test_onboarding_end_to_end_in_every_language(bot: BotHarness, language
     await bot.settle()
     person = await bot.person(user)
     assert person is not None and person.language == language
+    # The command menu Telegram shows this person is in their language too.
+    menus = [p for method, p in bot.sandbox.calls if method == "setMyCommands"
+             and p.get("language_code") == language]
+    assert menus, f"no command menu for {language}"
+    described = {c["command"]: c["description"] for c in menus[0]["commands"]}
+    assert described == {name: t._(description) for name, description, _role in COMMANDS
+                         if name in described}
+    assert described["menu"] == t._("Main menu")
     if language in NON_LATIN_LANGUAGES:
         for message in (rooms, privacy, ask_name, welcome, menu, offer):
             words = [w for w in LATIN_WORD.findall(message.plain_text or "")

@@ -523,6 +523,26 @@ async def test_volunteer_marks_a_newcomer_with_consent(bot: BotHarness) -> None:
     assert row.value.of == 1
 
 
+@pytest.mark.parametrize(("typed", "value"), [
+    ("positief", 1.0), ("так", 1.0), ("Позитивно", 1.0), ("negatief", 0.0), ("ні", 0.0),
+    ("негативно", 0.0),
+])
+def test_the_budget_answer_may_be_typed_in_the_coordinators_language(typed, value) -> None:
+    from bot.indicators_catalog import BY_KEY
+    from bot.services.indicators import parse_value
+
+    assert parse_value(BY_KEY["budget_control"], typed) == value
+
+
+def test_the_pdf_is_made_in_ukrainian_with_dejavu_and_in_dutch_without(monkeypatch) -> None:
+    assert report_pdf.pdf_language("ar") == "nl"
+    if report_pdf._dejavu() is not None:
+        assert report_pdf.pdf_language("uk") == "uk"
+    monkeypatch.setattr(report_pdf, "_dejavu", lambda: None)
+    assert [report_pdf.pdf_language(code) for code in ("nl", "en", "tr", "uk")] == [
+        "nl", "en", "nl", "nl"]
+
+
 async def test_spreadsheet_and_csv_keep_the_offers_of_target_and_the_hours(bot: BotHarness
                                                                            ) -> None:
     """A funder reads "10 op 20" and the volunteers' hours a year in every format, not only in

@@ -148,7 +148,7 @@ async def test_weekly_chart_is_a_png_with_the_bars(bot: BotHarness) -> None:
 
     await seed_2021(bot)
     report = await bot.services.tally.report(Period.year(2021), "top")
-    for language in ("nl", "ar", "tr", "ti"):
+    for language in ("nl", "ar", "tr", "ti", "uk"):
         png = chart_png(translator(language), "TOP", report.rooms[0], 0.5)
         image = Image.open(io.BytesIO(png))
         assert image.format == "PNG" and image.size == (WIDTH, HEIGHT)

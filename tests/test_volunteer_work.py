@@ -259,3 +259,14 @@ def test_typed_hours_are_read_as_people_type_them() -> None:
         with pytest.raises(HoursError) as error:
             parse_hours(typed)
         assert error.value.code == code
+
+
+def test_hours_take_the_plural_form_of_their_own_number() -> None:
+    from bot.handlers.volunteer_work import _hours
+    from bot.i18n import translator
+
+    uk = translator("uk")
+    assert [_hours(uk, h) for h in (1, 3, 5, 21, 2.5)] == [
+        "1 година", "3 години", "5 годин", "21 година", "2,5 години"]
+    assert [_hours(translator("nl"), h) for h in (1, 5, 2.5)] == ["1 uur", "5 uur", "2,5 uur"]
+    assert _hours(translator("en"), 1) == "1 hour" and _hours(translator("en"), 6) == "6 hours"

@@ -28,7 +28,7 @@ from functools import cache
 from babel import Locale
 
 from bot.digits import ascii_digits
-from bot.i18n import N_
+from bot.i18n import LANGUAGES, N_
 
 
 @dataclass(frozen=True)
@@ -81,10 +81,11 @@ MAX_DAYS_AHEAD = 366
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{7,18}[0-9]$")
 _NUMERIC_DATE = re.compile(r"^(\d{1,4})\s*[-/.\s]\s*(\d{1,2})(?:\s*[-/.\s]\s*(\d{2,4}))?$")
 
-#: Whose month names a typed date may use: the bot's languages, Dutch (on every letter), and
-#: the Arabic and Persian names residents grew up with (Levantine "كانون الأول", Maghrebi
-#: "دجنبر", Persian "دسامبر"). From CLDR via babel, so nothing is spelled by hand.
-MONTH_LOCALES = ("nl", "en", "tr", "ar", "ar_SY", "ar_IQ", "ar_MA", "ar_DZ", "fa")
+#: Whose month names a typed date may use: every shipped language (so the example the bot
+#: shows, "7 грудня", is accepted), Dutch (on every letter), and the names residents grew up
+#: with (Levantine "كانون الأول", Maghrebi "دجنبر", Persian "دسامبر", and Russian "декабря",
+#: which many Ukrainians type too). From CLDR via babel, so nothing is spelled by hand.
+MONTH_LOCALES = (*LANGUAGES, "ar_SY", "ar_IQ", "ar_MA", "ar_DZ", "fa", "ru")
 
 
 class DateProblem(enum.Enum):

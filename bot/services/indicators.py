@@ -265,10 +265,10 @@ def parse_value(indicator: Indicator, text: str) -> float:
     raw = text.strip().lower().rstrip("%").strip().replace(",", ".")
     if indicator.kind == "positive":
         if raw in ("1", "positive", "positief", "yes", "ja", "evet", "olumlu", "+", "نعم",
-                   "إيجابي"):
+                   "إيجابي", "так", "позитивно", "позитивний"):
             return 1.0
         if raw in ("0", "negative", "negatief", "no", "nee", "hayır", "olumsuz", "-", "لا",
-                   "سلبي"):
+                   "سلبي", "ні", "негативно", "негативний"):
             return 0.0
         raise IndicatorError(IndicatorError.BAD_VALUE, text)
     try:

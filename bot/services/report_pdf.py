@@ -4,15 +4,16 @@ Layout of the offer's "Prestaties" table: one A4 page (landscape, so every label
 line next to its numbers) per room and a summary page for all rooms; the four blocks, measure,
 target, realised, status and source; the period and a small legend. Made with fpdf2; DejaVu
 Sans is embedded (Debian's fonts-dejavu-core, present on the rooms' machines), which covers
-Dutch, English and Turkish. Without DejaVu, or for Arabic (fpdf2 would need a text shaper),
-the PDF is made in Dutch with fpdf2's built-in font: a funder document must never show holes.
+Dutch, English, Turkish and Ukrainian (Cyrillic). Without DejaVu (fpdf2's built-in font has
+only Latin-1: Dutch and English), or for Arabic (fpdf2 would need a text shaper), the PDF is
+made in Dutch with the built-in font: a funder document must never show holes.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from bot.i18n import Translator, translator
+from bot.i18n import RTL_LANGUAGES, Translator, translator
 from bot.services.indicators import BEHIND, ON_TRACK, REACHED, ReportTable
 from bot.services.report_render import (
     LEGEND,
@@ -23,6 +24,8 @@ from bot.services.report_render import (
     subtitle,
 )
 
+#: Languages fpdf2's built-in (Latin-1) font can write without holes.
+LATIN_1 = frozenset({"nl", "en"})
 FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu",
              "/usr/local/share/fonts")
 WIDTHS = (100, 20, 17, 30, 72, 38)  # mm, 277 in all (A4 landscape minus 10 mm margins)
@@ -39,7 +42,7 @@ def _dejavu() -> tuple[Path, Path] | None:
 
 def pdf_language(language: str) -> str:
     """The language the PDF can really be made in on this machine."""
-    if language == "ar" or (language == "tr" and _dejavu() is None):
+    if language in RTL_LANGUAGES or (language not in LATIN_1 and _dejavu() is None):
         return "nl"
     return language
 

@@ -1,8 +1,8 @@
 """The weekly summary's chart: bars per category (year to date) with target marks.
 
 Drawn with Pillow (light, no plotting stack). ``bot.fonts`` picks the font per label: DejaVu
-Sans (Latin with Turkish letters, Arabic) or a Ge'ez font for Tigrinya. Without DejaVu only
-Pillow's bundled font is left, which has basic Latin letters only, and then the chart is
+Sans (Latin with Turkish letters, Arabic, Cyrillic) or a Ge'ez font for Tigrinya. Without
+DejaVu only Pillow's bundled font is left, which has basic Latin letters only, and then the chart is
 labelled in Dutch; so is a chart in a script no installed font has (Tigrinya without
 ``fonts-sil-abyssinica``). The text message that goes with the chart is always in the
 coordinator's own language.
@@ -31,6 +31,10 @@ BAR_BEHIND = (239, 108, 0)
 TARGET = (33, 33, 33)
 PACE = (120, 120, 120)
 TRACK = (236, 236, 236)
+
+
+#: Languages Pillow's bundled font can show (no Turkish, Arabic or Cyrillic letters).
+BASIC_LATIN = frozenset({"nl", "en"})
 
 
 def _font(text: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
@@ -62,7 +66,7 @@ def chart_png(t: Translator, title: str, ytd: RoomReport, year_fraction: float) 
     (pro rata). The target's number is written in its own column on the right, so labels and
     values never overlap. Klussen are counted in jobs, not people: their own panel and scale.
     """
-    if not _full_font() and (t.rtl or t.language == "tr"):
+    if not _full_font() and t.language not in BASIC_LATIN:
         t = translator("nl")
     if not fonts.draws(t._(N_("Total"))):
         t = translator("nl")
