@@ -254,6 +254,14 @@ TIGRINYA_GLUED_PREFIX = re.compile(r"[\u1200-\u137f](?:<[a-z]+>)?\{")
 POLISH_COUNTED_NOUN = re.compile(
     r"\{(?!(?:n|hours)\})[a-zA-Z_]\w*\} (?:znak|osob|osób|godzin|minut|dni\b|dzień|miejsc|"
     r"zapis|prośb|próśb|gość|gości|tydzień|tygodni|raz)")
+#: A Ukrainian noun counted by a number that is not the plural form's own count ("не більше
+#: {max} символів" is wrong for 1 021: "1 021 символу"; "більше ніж {max} годин" is wrong for 82:
+#: "82 години"): the noun's form depends on the number, which only ``ngettext`` knows. Put the
+#: number after a label ("Найбільша кількість символів: {max}"). ``{n}`` and ``{hours}`` are the
+#: counts of their own plural forms, and inside a plural entry the count decides the forms.
+UKRAINIAN_COUNTED_NOUN = re.compile(
+    r"\{(?!(?:n|hours)\})[a-zA-Z_]\w*\} (?:символ|літер|годин|хвилин|дн[іяв]|день|тиждень|"
+    r"тижн|місц|особ|осіб|гість|гост|реєстрац|запит|раз|людей|люди\b)")
 
 
 def _strings(message: object) -> tuple[str, ...]:
@@ -261,8 +269,9 @@ def _strings(message: object) -> tuple[str, ...]:
     return string if isinstance(string, tuple) else (string,)
 
 
-def _text_problems(language: str, key: str, string: str) -> list[str]:
-    """The term, script, direction and grammar rules for one msgstr."""
+def _text_problems(language: str, key: str, string: str, plural: bool = False) -> list[str]:
+    """The term, script, direction and grammar rules for one msgstr (``plural``: one form of a
+    plural entry, whose count already chooses the form of the noun after it)."""
     found: list[str] = []
     if not unicodedata.is_normalized("NFC", string):
         found.append(f"{language}: not NFC-normalised: {key!r}")
@@ -317,6 +326,9 @@ def _text_problems(language: str, key: str, string: str) -> list[str]:
     if language == "pl" and POLISH_COUNTED_NOUN.search(string):
         found.append(f"pl: a counted noun follows a number outside ngettext in {key!r}; "
                      f"put the number after a label ('Największa liczba znaków: {{max}}')")
+    if language == "uk" and not plural and UKRAINIAN_COUNTED_NOUN.search(string):
+        found.append(f"uk: a counted noun follows a number outside ngettext in {key!r}; "
+                     f"put the number after a label ('Найбільша кількість символів: {{max}}')")
     if language == "ti" and TIGRINYA_GLUED_PREFIX.search(string):
         found.append(f"ti: a prefix is glued to a placeholder in {key!r}; write 'ኣብ {{when}}', "
                      f"'ናብ {{name}}' or a label ('ዕለት፦ {{date}}')")
@@ -418,7 +430,8 @@ def problems() -> list[str]:
                           for line in _placeholder_problems(language, key, message)]
                 for string in strings:
                     found += [f"{line} ({po_path.name})"
-                              for line in _text_problems(language, key, string)]
+                              for line in _text_problems(
+                                  language, key, string, isinstance(message.id, tuple))]
                 earlier = translated.get(key)
                 if earlier is not None and earlier.string != message.string:  # type: ignore[attr-defined]
                     found.append(

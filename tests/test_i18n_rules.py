@@ -208,6 +208,32 @@ def test_polish_number_after_a_label_or_in_its_own_plural_form_passes(text: str)
     assert _text_problems("pl", "x", text) == []
 
 
+@pytest.mark.parametrize("text", [
+    "В оголошенні може бути не більше {max} символів.",  # wrong for 1 021: "1 021 символу"
+    "Це більше ніж {max} годин за тиждень.",  # wrong for 82: "82 години"
+    "Анкету отримали {sent} з {total} осіб.",
+])
+def test_ukrainian_counted_noun_after_a_number_outside_ngettext_is_reported(text: str) -> None:
+    assert any("counted noun" in line for line in _text_problems("uk", "x", text))
+
+
+@pytest.mark.parametrize("text", [
+    "Найбільша кількість символів в оголошенні: {max}.",  # the number after a label
+    "Напишіть не більше {n} символів.",  # {n}: the plural form's own count
+    "{hours} годин",
+    "Запит {n} передано: {partner}.",
+    "Зайнято місць: {taken} з {cap}. Вільно: {free}.",
+])
+def test_ukrainian_number_after_a_label_or_in_its_own_plural_form_passes(text: str) -> None:
+    assert _text_problems("uk", "x", text) == []
+
+
+def test_a_ukrainian_plural_form_counted_by_another_placeholder_passes() -> None:
+    # ngettext(..., asked): the form of "особа" follows {asked}, which the plural chooses.
+    text = "У чаті відповіли {answered} з {asked} осіб, на папері: {paper}."
+    assert _text_problems("uk", "x", text, plural=True) == []
+
+
 def test_the_language_list_lives_in_one_place() -> None:
     from bot import config, i18n
 
