@@ -52,12 +52,12 @@ async def qr_command(update: Update, context: BotContext) -> None:
 async def qr_room(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    parsed = parse_data(query.data, "ops:qr", str)
-    if not parsed or parsed[0] not in context.services.config.rooms:
+    room_id = _button_room(update, context, "ops:qr")
+    if room_id is None:
         await stale_button(update, context)
         return
     await query.answer()
-    await _send_sign(update, context, parsed[0])
+    await _send_sign(update, context, room_id)
 
 
 async def _send_sign(update: Update, context: BotContext, room_id: str) -> None:
@@ -94,14 +94,19 @@ def _feed_text(t: Translator, room_name: str, url: str | None) -> str:
                    room=escape(room_name), url=escape(url))
 
 
+def _button_room(update: Update, context: BotContext, prefix: str) -> str | None:
+    """The configured room a QR or feed button names, or None for stale or forged data."""
+    parsed = parse_data(update.callback_query.data, prefix, str)  # type: ignore[union-attr]
+    return parsed[0] if parsed and parsed[0] in context.services.config.rooms else None
+
+
 @requires(COORDINATOR)
 async def feed_link(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "ops:feed", str)  # type: ignore[union-attr]
-    rooms = context.services.config.rooms
-    if not parsed or parsed[0] not in rooms:
+    room_id = _button_room(update, context, "ops:feed")
+    if room_id is None:
         await stale_button(update, context)
         return
-    room_id = parsed[0]
+    rooms = context.services.config.rooms
     t = context.t
     url = await context.services.ops.feed_url(room_id)
     rows = [[(t._("🔄 Make a new link"), f"ops:feedn:{room_id}")]] if url else []
@@ -111,25 +116,24 @@ async def feed_link(update: Update, context: BotContext) -> None:
 
 @requires(COORDINATOR)
 async def feed_renew_ask(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "ops:feedn", str)  # type: ignore[union-attr]
-    if not parsed or parsed[0] not in context.services.config.rooms:
+    room_id = _button_room(update, context, "ops:feedn")
+    if room_id is None:
         await stale_button(update, context)
         return
     t = context.t
     await reply(update, context, t._("Make a new link? Phones with the old link no longer get "
                                      "the programme until they add the new one."),
-                kb([[(t._("Yes, make a new link"), f"ops:feedy:{parsed[0]}"),
-                     (t._("No"), f"ops:feed:{parsed[0]}")]]))
+                kb([[(t._("Yes, make a new link"), f"ops:feedy:{room_id}"),
+                     (t._("No"), f"ops:feed:{room_id}")]]))
 
 
 @requires(COORDINATOR)
 async def feed_renew(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "ops:feedy", str)  # type: ignore[union-attr]
-    rooms = context.services.config.rooms
-    if not parsed or parsed[0] not in rooms:
+    room_id = _button_room(update, context, "ops:feedy")
+    if room_id is None:
         await stale_button(update, context)
         return
-    room_id = parsed[0]
+    rooms = context.services.config.rooms
     t = context.t
     ops = context.services.ops
     if await ops.feed_url(room_id) is None:
@@ -186,7 +190,7 @@ def _disk_text(free: int):
 async def _disk_released(app: BuurtApplication) -> None:
     services = app.services
     async with services.db.transaction() as conn:
-        await conn.execute("DELETE FROM job_runs WHERE job = ?", (ALERT_DISK,))
+        await job_runs.forget(conn, ALERT_DISK)
 
 
 async def tick(app: BuurtApplication, now: datetime) -> None:

@@ -29,3 +29,9 @@ async def release(conn: aiosqlite.Connection, job: str, period: str) -> bool:
     """Undo a claim (the work could not be done for a short-lived reason); False if none."""
     cursor = await conn.execute("DELETE FROM job_runs WHERE job = ? AND period = ?", (job, period))
     return cursor.rowcount == 1
+
+
+async def forget(conn: aiosqlite.Connection, job: str) -> int:
+    """Drop every claim of ``job`` (an incident that is over may be reported again later)."""
+    cursor = await conn.execute("DELETE FROM job_runs WHERE job = ?", (job,))
+    return cursor.rowcount
