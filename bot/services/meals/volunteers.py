@@ -171,8 +171,8 @@ class MealVolunteers(MealWaitlist):
 
     async def decline(self, volunteer: Person, signup_id: int, reason: str) -> Result:
         """Decline with a reason; the seat goes to the waitlist."""
-        reason = " ".join(reason.split())
-        if not reason or len(reason) > MAX_NOTE * 2:
+        reason = _clean_reason(reason)
+        if reason is None:
             return Result(Outcome.INVALID)
         now = self.now()
         async with self.db.transaction() as conn:
@@ -195,8 +195,8 @@ class MealVolunteers(MealWaitlist):
         someone without Telegram and also after the sign-up deadline, until the meal starts.
         The freed seat goes to the waiting list as usual; the person (if on Telegram) is told.
         """
-        reason = " ".join(reason.split())
-        if not reason or len(reason) > MAX_NOTE * 2:
+        reason = _clean_reason(reason)
+        if reason is None:
             return Result(Outcome.INVALID)
         now = self.now()
         async with self.db.transaction() as conn:
@@ -266,3 +266,9 @@ class MealVolunteers(MealWaitlist):
                 )
             await self._record_volunteer(conn, volunteer, meal)
             return await self._result(conn, meal, row.id, Outcome.OK)
+
+
+def _clean_reason(reason: str) -> str | None:
+    """A volunteer's reason on one line, or None when it is empty or longer than allowed."""
+    reason = " ".join(reason.split())
+    return reason if reason and len(reason) <= MAX_NOTE * 2 else None
