@@ -21,6 +21,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop, ConversationHandler
 
+from bot.actions import MAX_ID, Action, button_int  # noqa: F401 (re-exported for handlers)
 from bot.context import BotContext
 from bot.handlers.delivery import Delivery, Retry, classify, keep_for_retry
 from bot.i18n import mark_rtl, translator
@@ -36,15 +37,15 @@ Handler = Callable[[Update, BotContext], Awaitable[Any]]
 H = TypeVar("H", bound=Handler)
 
 
-def kb(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    """Inline keyboard from rows of (label, callback_data)."""
+def kb(rows: Sequence[Sequence[tuple[str, str | Action]]]) -> InlineKeyboardMarkup:
+    """Inline keyboard from rows of (label, action); an action is encoded here, once."""
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(mark_rtl(label), callback_data=data) for label, data in row]
+        [[InlineKeyboardButton(mark_rtl(label), callback_data=str(data)) for label, data in row]
          for row in rows]
     )
 
 
-def one_per_row(buttons: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
+def one_per_row(buttons: Sequence[tuple[str, str | Action]]) -> InlineKeyboardMarkup:
     return kb([[button] for button in buttons])
 
 
@@ -195,22 +196,6 @@ def parse_data(data: str | None, prefix: str, *kinds: type) -> list[Any] | None:
         except ValueError:
             return None
     return values
-
-
-#: SQLite stores integers in 64 bits; a larger number from a forged button would raise
-#: OverflowError where it reaches the database. Real ids are far below.
-MAX_ID = 2**63 - 1
-
-
-def button_int(part: str) -> int:
-    """A number from button data; ValueError (a stale button) when it is not a plain integer
-    or does not fit in SQLite's 64 bits."""
-    if not part or len(part) > 19:
-        raise ValueError(part)
-    value = int(part)
-    if not -MAX_ID <= value <= MAX_ID:
-        raise ValueError(part)
-    return value
 
 
 def is_button_int(part: str) -> bool:

@@ -1,0 +1,52 @@
+"""The one way a feature routes a button: ``on(ActionType, callback, role=...)``.
+
+Why: buttons used to be routed four ways (a route table, a pattern table, one handler per
+button, parsing inside each handler). Now a button's data is decoded once
+(:func:`bot.actions.decode`), the role is checked once, and the callback gets the typed
+action. Data nobody decodes (forged, stale, too long) matches no route and reaches the
+fallback's :func:`bot.handlers.common.stale_button`: one answer, nothing changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler
+
+from bot.actions import Action, decode
+from bot.context import BotContext
+
+A = TypeVar("A", bound=Action)
+ActionCallback = Callable[[Update, BotContext, A], Awaitable[Any]]
+
+
+def on(kind: type[A] | tuple[type[A], ...], callback: ActionCallback[A], *,
+       role: str | None = None) -> CallbackQueryHandler:
+    """A handler for the buttons of ``kind`` (one type or several): ``callback(update,
+    context, action)``. With ``role``, the role is checked on the server first
+    (:func:`bot.handlers.common.requires`); a refusal returns None, which keeps a
+    conversation on its step."""
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+
+    def matches(data: object) -> bool:
+        return isinstance(data, str) and isinstance(decode(data), kinds)
+
+    async def run(update: Update, context: BotContext) -> Any:
+        query = update.callback_query
+        assert query is not None
+        found = decode(query.data)
+        assert isinstance(found, kinds)
+
+        async def call(u: Update, c: BotContext) -> Any:
+            return await callback(u, c, found)  # type: ignore[arg-type]
+
+        if role is not None:
+            from bot.handlers.common import requires
+
+            return await requires(role)(call)(update, context)
+        return await call(update, context)
+
+    run.__name__ = run.__qualname__ = getattr(callback, "__name__", "action")
+    return CallbackQueryHandler(run, pattern=matches)
