@@ -11,6 +11,7 @@ from html import escape
 
 from telegram import Update
 
+from bot.actions import Action
 from bot.clock import TZ
 from bot.context import BotContext
 from bot.handlers.common import (
@@ -108,7 +109,7 @@ async def _agenda(update: Update, context: BotContext, room_id: str, offset: int
     weeks = [(monday, await calendar.week(room_id, monday))]
     # Decide the buttons first: each gets a number, shown on its line of the text too.
     now = services.clock.now()
-    actions: list[tuple[CalendarEntry, str, str]] = []
+    actions: list[tuple[CalendarEntry, str, str | Action]] = []
     for entry in (entry for _, entries in weeks for entry in entries):
         if len(actions) >= MAX_SIGNUP_BUTTONS or entry.starts_at <= now or entry.cancelled:
             continue
