@@ -7,10 +7,12 @@ each action must encode back to that string.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 from telegram import CallbackQuery, Update, User
 
-from bot.actions import MAX_ID, Action, decode, registered
+from bot.actions import MAX_ID, Action, action, decode, registered
 from bot.actions.meals import (
     MEAL_ACTIONS,
     MealAddOffline,
@@ -213,3 +215,18 @@ def test_every_meal_action_has_exactly_one_route() -> None:
         matching = [h for h in handlers if h.check_update(_press(data))]
         assert len(matching) == 1, (data, matching)
     assert not any(h.check_update(_press("meal:bogus:1")) for h in handlers)
+
+
+@action("tst:opt")
+@dataclass(frozen=True)
+class _Optional(Action):
+    item: int
+    room: str = ""
+
+
+def test_trailing_fields_with_a_default_may_be_missing() -> None:
+    """The codec rule behind the bare ``meal:rcap``: data from before a trailing field
+    existed decodes with its default; a missing field without a default does not."""
+    assert decode("tst:opt:3") == _Optional(3)
+    assert decode("tst:opt:3:top") == _Optional(3, "top")
+    assert decode("tst:opt") is None
