@@ -215,6 +215,8 @@ class ToggleSkill(Action):
 
 # --- warm handoff and the follow-up ------------------------------------------------------
 
+#: The follow-up choices as they are written in a button ("0", "7", "14").
+DAY_CHOICES = tuple(str(days) for days in FOLLOWUP_DAYS)
 #: The longest partner id the rooms' config uses (``partners:`` keys), with room to spare.
 LONGEST_PARTNER = "schuldhulpmaatje-utrecht"
 
@@ -261,17 +263,26 @@ class ChooseTogether(Action):
 @action("help:rf")
 @dataclass(frozen=True)
 class Refer(Action):
-    """Hand over, with a follow-up question after ``days`` (0: none)."""
+    """Hand over, with a follow-up question after ``days`` (``"0"``: none). ``days`` is one
+    of the offered choices written as on the wire (``"7"``), so a forged number never
+    decodes and the 64-byte check needs no room for a second 20-digit id; :attr:`after`
+    gives the number."""
 
     request_id: int
     partner: str
     together: bool
-    days: int
+    days: str
     longest_partner: ClassVar[str] = LONGEST_PARTNER
+    longest_days: ClassVar[str] = max(DAY_CHOICES, key=len)
 
     def __post_init__(self) -> None:
         _plain(self.partner)
-        _one_of(self.days, FOLLOWUP_DAYS)
+        _one_of(self.days, DAY_CHOICES)
+
+    @property
+    def after(self) -> int:
+        """Days until the follow-up question (0: none)."""
+        return int(self.days)
 
 
 @action("help:fp")

@@ -80,7 +80,7 @@ async def ask_followup(update: Update, context: BotContext, pressed: act.ChooseT
         "Shall I ask the resident later whether the organisation helped them? Their answer "
         "comes to you."),
         one_per_row([(labels[d], act.Refer(pressed.request_id, pressed.partner,
-                                           pressed.together, d)) for d in (7, 14, 0)]))
+                                           pressed.together, str(d))) for d in (7, 14, 0)]))
 
 
 async def refer(update: Update, context: BotContext, pressed: act.Refer) -> None:
@@ -88,7 +88,7 @@ async def refer(update: Update, context: BotContext, pressed: act.Refer) -> None
     try:
         request, referral, resident, holder = await context.services.help.refer(
             context.person, pressed.request_id, pid, consent=True,  # type: ignore[arg-type]
-            together=pressed.together, followup_days=pressed.days)
+            together=pressed.together, followup_days=pressed.after)
     except HelpError as error:
         await refuse(update, context, error)
         return
