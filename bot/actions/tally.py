@@ -43,8 +43,9 @@ def day_text(day: date) -> str:
     return day.strftime("%Y%m%d")
 
 
+@dataclass(frozen=True)
 class _OnDay(Action):
-    """A /turf button of one activity on one day."""
+    """A /turf button of one activity on one day (not a button kind itself)."""
 
     token: str
     day: str
@@ -67,9 +68,6 @@ class _OnDay(Action):
 class TurfActivity(_OnDay):
     """Show the list of who came to this activity."""
 
-    token: str
-    day: str
-
 
 @action("tal:o")
 @dataclass(frozen=True)
@@ -90,8 +88,6 @@ class TurfOtherActivity(Action):
 @action("tal:p")
 @dataclass(frozen=True)
 class TurfPage(_OnDay):
-    token: str
-    day: str
     page: int
     longest_page: ClassVar[int] = LARGEST_PAGE
 
@@ -106,8 +102,6 @@ class TurfPage(_OnDay):
 class TurfToggle(_OnDay):
     """A regular came (or did not after all); ``page`` is where the list was."""
 
-    token: str
-    day: str
     page: int
     user_id: int
     longest_page: ClassVar[int] = LARGEST_PAGE
@@ -122,8 +116,6 @@ class TurfToggle(_OnDay):
 @action("tal:w")
 @dataclass(frozen=True)
 class TurfRemoveWalkin(_OnDay):
-    token: str
-    day: str
     walkin: str  # the walk-in code (a field may not be called ``code``: that is the action's)
     longest_walkin: ClassVar[str] = LONGEST_CODE
 
@@ -131,8 +123,7 @@ class TurfRemoveWalkin(_OnDay):
 @action("tal:done")
 @dataclass(frozen=True)
 class TurfDone(_OnDay):
-    token: str
-    day: str
+    """The list is complete: say how many came."""
 
 
 @action("tal:code")
@@ -140,17 +131,11 @@ class TurfDone(_OnDay):
 class TurfAskCode(_OnDay):
     """Type a walk-in's code (a conversation step)."""
 
-    token: str
-    day: str
-
 
 @action("tal:cnt")
 @dataclass(frozen=True)
 class TurfAskCount(_OnDay):
     """Type how many came without a name (a conversation step)."""
-
-    token: str
-    day: str
 
 
 # --- /rapport (coordinators) -----------------------------------------------------------------
@@ -165,7 +150,10 @@ class ReportPeriod(Action):
     longest_period: ClassVar[str] = LONGEST_PERIOD
 
 
+@dataclass(frozen=True)
 class _PeriodRoom(Action):
+    """A report of a period and a room (not a button kind itself)."""
+
     period: str
     room: str  # a room id or ``all``
     longest_period: ClassVar[str] = LONGEST_PERIOD
@@ -177,22 +165,17 @@ class _PeriodRoom(Action):
 class ReportRoom(_PeriodRoom):
     """The report of a period and room (or all rooms), in the chat and as PDF."""
 
-    period: str
-    room: str
-
 
 @action("tal:x")
 @dataclass(frozen=True)
 class ReportXlsx(_PeriodRoom):
-    period: str
-    room: str
+    """The same report as a spreadsheet."""
 
 
 @action("tal:csv")
 @dataclass(frozen=True)
 class ReportCsv(_PeriodRoom):
-    period: str
-    room: str
+    """The same report as CSV."""
 
 
 @action("tal:rc")
