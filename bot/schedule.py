@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from bot.actions import Action
+from bot.actions import Action
 
 
 @dataclass(frozen=True)
@@ -25,9 +23,7 @@ class CalendarEntry:
     cancelled: bool = False
     capacity: int | None = None
     taken: int | None = None
-    # The "sign up" button's action, if sign-up is possible (the calendar's own is still its
-    # callback data string until the calendar's actions land).
-    signup_data: Action | str | None = None
+    signup_data: Action | None = None  # the "sign up" button, if sign-up is possible
     note: str | None = None  # e.g. "moved from Tuesday"
     leader: str | None = None  # who leads it, as typed (escape when shown)
     sequence: int = 0  # iCalendar SEQUENCE: goes up with every change (cancel, move)
