@@ -64,3 +64,15 @@ async def test_calendar_sign_up_is_the_meal_action(bot: BotHarness) -> None:
     entries = await bot.services.meals.calendar_entries(
         "top", meal.starts_at, meal.starts_at + timedelta(minutes=1))
     assert entries[0].signup_data == MealSignUp(meal.id)
+
+
+async def test_agenda_opens_my_sign_up_with_the_meal_action(bot: BotHarness) -> None:
+    """The week view's button for a meal I signed up for opens my card (``meal:me``)."""
+    fatima = await bot.resident("Fatima")
+    meal = (await first_meal(bot)).meal
+    await sign_up(fatima, meal.id)
+    await fatima.send("/agenda")
+    agenda = await fatima.next_message()
+    assert f"meal:me:{meal.id}" in agenda.button_data.values()
+    await fatima.press_data(f"meal:me:{meal.id}", message=agenda)
+    assert "Eettafel, " in (await fatima.next_edit()).text
