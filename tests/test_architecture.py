@@ -443,7 +443,8 @@ async def handler(update, context, query, handler, exc, cursor):
     print(person.telegram_id)
 '''
     module = _module_from(source)
-    found = {kind: [hit.text for hit in check(module)] for kind, check in CHECKS.items()}
+    found = {kind: [hit.text for hit in sorted(check(module), key=lambda h: h.line)]
+             for kind, check in CHECKS.items()}
     assert found["telegram_calls"] == ["bot.send_message(...)", "message.reply_text(...)",
                                        "query.answer(...)"]
     assert found["telegram_error_strings"] == ["'chat not found'"]
