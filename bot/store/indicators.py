@@ -12,6 +12,7 @@ from datetime import date
 
 import aiosqlite
 
+from bot.store.db import inserted_id
 from bot.store.tally import ACTIVITY_SQL
 
 
@@ -77,10 +78,10 @@ async def set_mark(conn: aiosqlite.Connection, user_id: int, mark: str, on: date
     """True when the mark is new (a second press changes nothing)."""
     cursor = await conn.execute(
         "INSERT INTO person_marks (user_id, mark, marked_on, marked_by) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (user_id, mark) DO NOTHING",
+        " ON CONFLICT (user_id, mark) DO NOTHING RETURNING user_id",
         (user_id, mark, on.isoformat(), by),
     )
-    return cursor.rowcount > 0
+    return await inserted_id(cursor) is not None
 
 
 async def clear_mark(conn: aiosqlite.Connection, user_id: int, mark: str) -> bool:
@@ -134,10 +135,11 @@ async def add_outcome(conn: aiosqlite.Connection, request_id: int, outcome: str,
     """True when recorded now; False when this request already had this outcome."""
     cursor = await conn.execute(
         "INSERT INTO help_outcomes (request_id, outcome, room, occurred_on, recorded_at)"
-        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (request_id, outcome) DO NOTHING",
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (request_id, outcome) DO NOTHING"
+        " RETURNING request_id",
         (request_id, outcome, room, on.isoformat(), at),
     )
-    return cursor.rowcount > 0
+    return await inserted_id(cursor) is not None
 
 
 async def has_outcome(conn: aiosqlite.Connection, request_id: int, outcome: str) -> bool:
