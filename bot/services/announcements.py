@@ -157,10 +157,10 @@ class AnnouncementService:
             members = await audience_store.announcement(
                 conn, author_id=author.id, coordinators=sorted(self.services.config.coordinators),
                 volunteers_only=audience.volunteers_only,
-                room=audience.room or "" if audience.kind in ("room", "vol_room") else None,
-                language=audience.language or "" if audience.kind == "lang" else None)
-        return [(m.user_id, m.telegram_id, m.state) for m in members
-        ]
+                # "" matches nobody: a room audience without a room reaches no one
+                room=(audience.room or "") if audience.kind in ("room", "vol_room") else None,
+                language=(audience.language or "") if audience.kind == "lang" else None)
+        return [(m.user_id, m.telegram_id, m.state) for m in members]
 
     async def create(
         self,
