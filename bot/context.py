@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.handlers import ptb_compat
 from bot.i18n import Translator, translator
 
 _log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ class BuurtApplication(Application):
         self.upcoming: dict[str, Any] = {}
 
     async def initialize(self) -> None:
-        started = not self._initialized
+        started = not ptb_compat.is_initialized(self)
         if started:
             await self.services.start()
         try:
@@ -60,7 +61,7 @@ class BuurtApplication(Application):
         try:
             await super().process_update(update)
         finally:
-            if self.persistence is not None and self._initialized:
+            if self.persistence is not None and ptb_compat.is_initialized(self):
                 try:
                     await self.update_persistence()
                 except Exception:

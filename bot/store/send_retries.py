@@ -8,6 +8,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.clock import from_db, to_db
+from bot.store.db import inserted_id
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,12 @@ async def remember(conn: aiosqlite.Connection, *, kind: str, ref: str, chat_id: 
                    expires_at: datetime, error: str, now: datetime) -> bool:
     """Keep a message to send again; False if that message for that chat is kept already."""
     cursor = await conn.execute(
-        "INSERT OR IGNORE INTO send_retries (kind, ref, chat_id, user_id, text, markup,"
-        " next_at, expires_at, last_error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO send_retries (kind, ref, chat_id, user_id, text, markup,"
+        " next_at, expires_at, last_error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (kind, ref, chat_id) DO NOTHING RETURNING id",
         (kind, ref, chat_id, user_id, text, markup, to_db(next_at), to_db(expires_at),
          error[:200], to_db(now)))
-    return cursor.rowcount == 1
+    return await inserted_id(cursor) is not None
 
 
 async def due(conn: aiosqlite.Connection, now: datetime, limit: int = 200) -> list[RetryRow]:
