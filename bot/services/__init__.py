@@ -17,6 +17,7 @@ from bot.services.meals import MealService
 from bot.services.ops import OpsService
 from bot.services.participation import ParticipationService
 from bot.services.privacy import PrivacyService
+from bot.services.recipients import RecipientsService
 from bot.services.retries import RetryService
 from bot.services.surveys import SurveyService
 from bot.services.tally import TallyService
@@ -31,6 +32,7 @@ class Services:
         self.db = db
         self.clock = clock
         self.users = UserService(db, config, clock)
+        self.recipients = RecipientsService(self.users)
         self.privacy = PrivacyService(db, clock)
         self.participation = ParticipationService(db, clock)
         self.indicators = IndicatorService(self)
