@@ -332,7 +332,10 @@ class UserService:
 
 
 def _address(target: int | Address) -> Address:
-    return target if isinstance(target, Address) else Address.telegram(target)
+    """An address from an Address-like object (channel, address) or a Telegram chat id."""
+    if isinstance(target, int):
+        return Address.telegram(target)
+    return Address(target.channel, str(target.address))
 
 
 def clean_name(name: str | None) -> str | None:
