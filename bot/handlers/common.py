@@ -25,7 +25,7 @@ from bot.actions import MAX_ID, Action, button_int  # noqa: F401 (re-exported fo
 from bot.context import BotContext
 from bot.handlers.delivery import Delivery, Retry, classify, keep_for_retry
 from bot.i18n import mark_rtl, translator
-from bot.services.users import COORDINATOR, RESIDENT, VOLUNTEER, Address
+from bot.services.users import COORDINATOR, RESIDENT, VOLUNTEER
 
 log = logging.getLogger(__name__)
 
@@ -54,14 +54,12 @@ async def load_person(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if user is None or user.is_bot:
         return
-    address = Address.telegram(user.id)
-    person = await context.services.users.by_address(address.channel, address.address)
+    person = await context.services.users.get(user.id)  # by their Telegram address
     context.person = person
     context.t = translator(person.language if person else user.language_code)
-    if person is not None and _is_private(update) and not any(
-            a.reachable for a in person.addresses if a.key == address):
-        # They blocked us once and are back: this address is reachable again.
-        if await context.services.users.mark_reachable(address):
+    if person is not None and person.address("telegram") is None and _is_private(update):
+        # They blocked us once and are back: their Telegram address is reachable again.
+        if await context.services.users.mark_reachable(user.id):
             context.person = await context.services.users.by_id(person.id)
 
 
