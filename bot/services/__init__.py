@@ -32,9 +32,9 @@ class Services:
         self.db = db
         self.clock = clock
         self.users = UserService(db, config, clock)
-        self.recipients = RecipientsService(self.users)
         self.privacy = PrivacyService(db, clock)
         self.participation = ParticipationService(db, clock)
+        self.recipients = RecipientsService(self.users)
         self.indicators = IndicatorService(self)
         self.calendar = CalendarService(self)
         self.meals = MealService(self)
