@@ -54,12 +54,13 @@ async def load_person(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if user is None or user.is_bot:
         return
-    person = await context.services.users.get(user.id)
+    person = await context.services.users.get(user.id)  # by their Telegram address
     context.person = person
     context.t = translator(person.language if person else user.language_code)
-    if person is not None and not person.row.reachable and _is_private(update):
-        # They blocked us once and are back: reachable again.
-        await context.services.users.mark_reachable(user.id)
+    if person is not None and person.address("telegram") is None and _is_private(update):
+        # They blocked us once and are back: their Telegram address is reachable again.
+        if await context.services.users.mark_reachable(user.id):
+            context.person = await context.services.users.by_id(person.id)
 
 
 def _is_private(update: Update) -> bool:

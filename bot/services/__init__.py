@@ -17,6 +17,7 @@ from bot.services.meals import MealService
 from bot.services.ops import OpsService
 from bot.services.participation import ParticipationService
 from bot.services.privacy import PrivacyService
+from bot.services.recipients import RecipientsService
 from bot.services.retries import RetryService
 from bot.services.surveys import SurveyService
 from bot.services.tally import TallyService
@@ -33,6 +34,7 @@ class Services:
         self.users = UserService(db, config, clock)
         self.privacy = PrivacyService(db, clock)
         self.participation = ParticipationService(db, clock)
+        self.recipients = RecipientsService(self.users)
         self.indicators = IndicatorService(self)
         self.calendar = CalendarService(self)
         self.meals = MealService(self)

@@ -71,6 +71,10 @@ class PrivacyService:
                 if row.privacy_accepted_at
                 else None,
                 "first_contact": to_db(row.created_at),
+                # How we reach them: the channel and whether it works (their Telegram
+                # account itself is the chat they read this in; its id is not repeated).
+                "addresses": [{"channel": a.channel, "reachable": a.reachable}
+                              for a in person.addresses],
             }
         }
         async with self.db.transaction() as conn:
