@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.actions import registered
 from tests.auxil.harness import BotHarness
 
 HANDLERS = Path(__file__).resolve().parents[1] / "bot" / "handlers"
@@ -23,10 +24,18 @@ _PLACEHOLDER = re.compile(r"\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}")
 
 
 def forged_buttons() -> list[str]:
+    """Hand-written button strings left in the handlers, and every typed action with a
+    number in it (``bot.actions``), each with a huge number in place of every id."""
     found: set[str] = set()
     for source in HANDLERS.rglob("*.py"):
         for match in _BUTTON.finditer(source.read_text(encoding="utf-8")):
             found.add(_PLACEHOLDER.sub(HUGE, match.group(1)))
+    for cls in registered():
+        if cls.code.startswith("tst:") or all(kind is not int for _n, kind in cls._fields):
+            continue
+        parts = [HUGE if kind is int else "1" if kind is bool
+                 else getattr(cls, "longest_" + name, "x") for name, kind in cls._fields]
+        found.add(":".join([cls.code, *parts]))
     return sorted(found)
 
 

@@ -18,9 +18,20 @@ SURVEY_KINDS = ("residents", "volunteers")
 ALL_ROOMS = "all"
 
 
+#: A question's index and an answer's value are small (2 questions; answers 0 = "I do not
+#: know", 1…10). ``longest_index``/``longest_value`` tell the 64-byte check so.
+MAX_INDEX = 9
+MAX_VALUE = 10
+
+
 def _check_kind(kind: str) -> None:
     if kind not in SURVEY_KINDS:
         raise ValueError(kind)
+
+
+def _check_answer(index: int, value: int) -> None:
+    if not 0 <= index <= MAX_INDEX or not 0 <= value <= MAX_VALUE:
+        raise ValueError((index, value))
 
 
 @action("srv:list")
@@ -37,6 +48,11 @@ class SurveyAnswer(Action):
     round_id: int
     index: int
     value: int
+    longest_index: ClassVar[int] = MAX_INDEX
+    longest_value: ClassVar[int] = MAX_VALUE
+
+    def __post_init__(self) -> None:
+        _check_answer(self.index, self.value)
 
 
 @action("srv:redo")
@@ -63,8 +79,11 @@ class SurveyPaperAnswer(Action):
     index: int
     value: int
     longest_form: ClassVar[str] = "0123abcd"  # SurveyService.new_form_key(): 8 hex digits
+    longest_index: ClassVar[int] = MAX_INDEX
+    longest_value: ClassVar[int] = MAX_VALUE
 
     def __post_init__(self) -> None:
+        _check_answer(self.index, self.value)
         if not self.form or len(self.form) > 16:
             raise ValueError(self.form)
 

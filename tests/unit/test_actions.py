@@ -73,7 +73,8 @@ def test_every_registered_action_fits_with_largest_values() -> None:
             continue
         values = {}
         for name, kind in cls._fields:
-            values[name] = -MAX_ID if kind is int else True if kind is bool else \
-                getattr(cls, "longest_" + name, "x" * 8)
+            # longest_<field>: the longest real value (a str, or a small bounded int)
+            values[name] = getattr(cls, "longest_" + name, -MAX_ID) if kind is int \
+                else True if kind is bool else getattr(cls, "longest_" + name, "x" * 8)
         encoded = cls(**values).encode()
         assert decode(encoded) == cls(**values), cls
