@@ -19,6 +19,7 @@ from telegram.error import NetworkError
 from telegram.ext import Application, CommandHandler
 
 from bot import jobs
+from bot.actions.calendar import ProgrammeRoom
 from bot.actions.ops import FeedLink, FeedRenew, FeedRenewAsk, QrSign
 from bot.context import BotContext, BuurtApplication
 from bot.handlers import routing
@@ -109,7 +110,7 @@ async def feed_link(update: Update, context: BotContext, act: FeedLink) -> None:
     t = context.t
     url = await context.services.ops.feed_url(room_id)
     rows = [[(t._("🔄 Make a new link"), FeedRenewAsk(room_id))]] if url else []
-    rows.append([(t._("⬅️ Back"), f"cal:p:{room_id}")])
+    rows.append([(t._("⬅️ Back"), ProgrammeRoom(room_id))])
     await reply(update, context, _feed_text(t, rooms[room_id].name, url), kb(rows))
 
 
@@ -142,7 +143,7 @@ async def feed_renew(update: Update, context: BotContext, act: FeedRenew) -> Non
         _feed_text(t, rooms[room_id].name, url)
     await reply(update, context, text,
                 kb([[(t._("🔄 Make a new link"), FeedRenewAsk(room_id))],
-                    [(t._("⬅️ Back"), f"cal:p:{room_id}")]]))
+                    [(t._("⬅️ Back"), ProgrammeRoom(room_id))]]))
 
 
 # --- the tick: nightly backup, warnings ----------------------------------------------------
