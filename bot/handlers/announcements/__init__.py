@@ -86,6 +86,7 @@ from bot.services.users import COORDINATOR, RESIDENT
 __all__ = ["ensure_sender", "register", "render_announcement", "render_report",
            "settings_button"]
 
+
 async def _keep_step(update: Update, context: BotContext, act: object) -> None:
     """Another announcement button (an old report, an old preview) while composing: refused,
     the step stays as it is."""
