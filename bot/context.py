@@ -44,6 +44,14 @@ class BuurtApplication(Application):
                 await self.services.stop()
             raise
 
+    async def start(self) -> None:
+        await super().start()
+        self.services.outbox.start_sender()  # what is queued goes out (also after a crash)
+
+    async def stop(self) -> None:
+        await self.services.outbox.stop_sender()
+        await super().stop()
+
     async def shutdown(self) -> None:
         await super().shutdown()
         await self.services.stop()

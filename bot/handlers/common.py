@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -18,13 +19,15 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import ApplicationHandlerStop, ConversationHandler
 
 from bot.actions import MAX_ID, Action, button_int  # noqa: F401 (re-exported for handlers)
+from bot.channels.telegram import from_markup, gone, not_modified
 from bot.context import BotContext
-from bot.handlers.delivery import Delivery, Retry, classify, keep_for_retry
+from bot.handlers.delivery import Retry
 from bot.i18n import mark_rtl, translator
+from bot.messaging.message import Address, Attachment, OutMessage, Receipt
 from bot.services.users import COORDINATOR, RESIDENT, VOLUNTEER
 
 log = logging.getLogger(__name__)
@@ -113,7 +116,7 @@ async def reply(
                 result = await query.message.edit_text(text, reply_markup=markup)
                 return result if isinstance(result, Message) else None
             except BadRequest as exc:
-                if "not modified" in exc.message:
+                if not_modified(exc):
                     return query.message
                 log.info("edit failed, sending anew: %s", exc.message)
     chat = update.effective_chat
@@ -217,36 +220,50 @@ def too_long(text: str, limit: int = MAX_TEXT) -> bool:
 
 async def send_safely(
     context_or_app: Any, telegram_id: int | None, text: str, *, retry: Retry | None = None,
-    **kwargs: Any,
-) -> Message | None:
+    attachment: Attachment | None = None, **kwargs: Any,
+) -> Message | Receipt | None:
     """Send to someone who may have blocked the bot; marks them unreachable instead of failing.
 
-    With ``retry`` (every scheduled message): a short-lived failure (5xx, 429, no connection)
-    keeps the message to be sent again on a later tick, and a request that left without an
-    answer counts as sent (never twice); both return None instead of raising.
+    With ``retry`` (every scheduled message) the message is an outbox row first (its own short
+    transaction), then the outbox delivers it: a kill, a short-lived failure (5xx, 429, no
+    connection) or a blocked person no longer loses or breaks anything. Returns the
+    :class:`Receipt` once sent, None when it is still queued (inside a run of ticks it goes out
+    once every tick has queued its messages) or the person cannot be reached.
     """
     if telegram_id is None:
         return None
     app = getattr(context_or_app, "application", context_or_app)
+    if retry is not None:
+        return await _through_outbox(app, telegram_id, text, retry, attachment,
+                                     kwargs.get("reply_markup"))
     try:
         return await app.bot.send_message(telegram_id, text, **kwargs)
     except Forbidden:
         await app.services.users.mark_unreachable(telegram_id)
     except BadRequest as exc:
-        if "chat not found" in exc.message.lower():
+        if gone(exc):
             await app.services.users.mark_unreachable(telegram_id)
         else:
             raise
-    except TelegramError as exc:
-        verdict = classify(exc)
-        if retry is None or not (verdict is Delivery.RETRY or verdict.counts_as_sent):
-            raise
-        if verdict is Delivery.RETRY:
-            await keep_for_retry(app, retry, telegram_id, text, kwargs.get("reply_markup"), exc)
-        else:
-            log.warning("%s %s timed out after it left; counted as sent, not resent",
-                        retry.kind, retry.ref)
     return None
+
+
+async def _through_outbox(app: Any, telegram_id: int, text: str, retry: Retry,
+                          attachment: Attachment | None, reply_markup: Any) -> Receipt | None:
+    services = app.services
+    outbox = services.outbox
+    message = OutMessage(text, from_markup(reply_markup), attachment)
+    person = await services.users.get(telegram_id)
+    dedupe = retry.dedupe if retry.dedupe is not None else f"{uuid.uuid4().hex[:12]}"
+    async with services.db.transaction() as conn:
+        target: dict[str, Any] = ({"to": person.id} if person is not None
+                                  else {"address": Address("telegram", str(telegram_id))})
+        row_id = await outbox.enqueue(conn, kind=retry.kind, ref=str(retry.ref), dedupe=dedupe,
+                                      message=message, expires_at=retry.expires_at, **target)
+    if row_id is None or outbox.held():
+        return None
+    await outbox.deliver()
+    return await outbox.receipt(row_id)
 
 
 async def notify(
@@ -255,7 +272,7 @@ async def notify(
     render: Callable[[Any], str | tuple[str, InlineKeyboardMarkup | None]],
     *,
     retry: Retry | None = None,
-) -> Message | None:
+) -> Message | Receipt | None:
     """Tell someone else something, in *their* language (``render`` gets their translator).
 
     Scheduled messages pass ``retry`` (see :func:`send_safely`)."""

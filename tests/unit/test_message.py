@@ -14,8 +14,7 @@ load_all()
 
 def test_round_trip_with_buttons_attachment_and_language() -> None:
     msg = OutMessage("<b>Hoi</b> &amp; dag",
-                     keyboard([[("Ja", "meal:t:12"), ("Nee", "zz:unknown")]])
-                     + ((Button("Kaart", url="https://example.org"),),),
+                     (*keyboard([[("Ja", "meal:t:12"), ("Nee", "zz:unknown")]]), (Button("Kaart", url="https://example.org"),)),
                      Attachment("photo", data=b"\x89PNG\x00\xff", filename="c.png"),
                      replace=True, lang="ar")
     back = OutMessage.from_json(json.loads(json.dumps(msg.to_json())))
