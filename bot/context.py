@@ -85,3 +85,8 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
     @property
     def services(self) -> Services:
         return self.application.services  # type: ignore[attr-defined]
+
+    @property
+    def port(self) -> Any:
+        """The channel's :class:`bot.messaging.port.Port` (answers to this update)."""
+        return self.application.port  # type: ignore[attr-defined]

@@ -13,21 +13,22 @@ from typing import Any, TypeVar
 
 from telegram import (
     CallbackQuery,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     Update,
 )
 from telegram.constants import ChatType
-from telegram.error import BadRequest, Forbidden
 from telegram.ext import ApplicationHandlerStop, ConversationHandler
 
 from bot.actions import MAX_ID, Action, button_int  # noqa: F401 (re-exported for handlers)
-from bot.channels.telegram import from_markup, gone, not_modified
+from bot.channels.telegram import from_markup
+from bot.channels.telegram import markup as telegram_markup
+from bot.channels.telegram import port as telegram_port
 from bot.context import BotContext
 from bot.handlers.delivery import Retry
-from bot.i18n import mark_rtl, translator
-from bot.messaging.message import Address, Attachment, OutMessage, Receipt
+from bot.i18n import translator
+from bot.messaging.message import Address, Attachment, OutMessage, Receipt, keyboard
+from bot.services.outbox import DEFAULT_LIFETIME
 from bot.services.users import COORDINATOR, RESIDENT, VOLUNTEER
 
 log = logging.getLogger(__name__)
@@ -42,10 +43,7 @@ H = TypeVar("H", bound=Handler)
 
 def kb(rows: Sequence[Sequence[tuple[str, str | Action]]]) -> InlineKeyboardMarkup:
     """Inline keyboard from rows of (label, action); an action is encoded here, once."""
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(mark_rtl(label), callback_data=str(data)) for label, data in row]
-         for row in rows]
-    )
+    return telegram_markup(keyboard(rows)) or InlineKeyboardMarkup([])
 
 
 def one_per_row(buttons: Sequence[tuple[str, str | Action]]) -> InlineKeyboardMarkup:
@@ -83,19 +81,16 @@ async def guard_groups(update: Update, context: BotContext) -> None:
         text = update.message.text or ""
         addressed = text.startswith("/") or (me and f"@{me}" in text)
         if addressed:
-            await update.message.reply_text(
+            await telegram_port.reply_to(
+                update.message,
                 t._("I only talk in private chats, to keep your data private. Open a chat with me:")
-                + f" https://t.me/{me}",
-            )
+                + f" https://t.me/{me}")
     raise ApplicationHandlerStop
 
 
 async def safe_answer(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
     """Answer a button press; an old query Telegram no longer knows must not crash anything."""
-    try:
-        await query.answer(text=mark_rtl(text) if text else text, show_alert=alert)
-    except BadRequest as exc:
-        log.info("could not answer callback query: %s", exc.message)
+    await telegram_port.popup(query, text, alert)
 
 
 async def reply(
@@ -107,24 +102,21 @@ async def reply(
     edit: bool = True,
 ) -> Message | None:
     """Answer the person: edit the message a button sits on, or send a new one."""
-    text = context.t.bidi(text)
-    query = update.callback_query
-    if query is not None:
-        await safe_answer(query)
-        if edit and query.message is not None and isinstance(query.message, Message):
-            try:
-                result = await query.message.edit_text(text, reply_markup=markup)
-                return result if isinstance(result, Message) else None
-            except BadRequest as exc:
-                if not_modified(exc):
-                    return query.message
-                log.info("edit failed, sending anew: %s", exc.message)
-    chat = update.effective_chat
-    if chat is None:
-        return None
-    sent = await context.bot.send_message(chat.id, text, reply_markup=markup)
-    # True: no answer came in time, it most likely arrived (bot.request); no Message to give.
-    return sent if isinstance(sent, Message) else None
+    return await telegram_port.answer(context.bot, update, context.t.bidi(text), markup,
+                                      edit=edit)
+
+
+async def reply_message(update: Update, context: BotContext, message: OutMessage
+                        ) -> Receipt | None:
+    """Answer with a neutral message (``replace``: edit the message the button sits on)."""
+    return await context.application.port.answer(update, message)  # type: ignore[attr-defined]
+
+
+async def reply_file(update: Update, context: BotContext, attachment: Attachment,
+                     caption: str = "") -> Receipt | None:
+    """Answer with a file or photo (``caption`` in the person's language)."""
+    return await reply_message(update, context, OutMessage(caption, attachment=attachment,
+                                                           lang=context.t.language))
 
 
 def role_name(t: Any, role: str) -> str:
@@ -168,7 +160,7 @@ async def _deny(update: Update, context: BotContext, text: str) -> None:
     if update.callback_query is not None:
         await safe_answer(update.callback_query, text, alert=True)
     elif update.effective_chat is not None:
-        await context.bot.send_message(update.effective_chat.id, context.t.bidi(text))
+        await telegram_port.say(context.bot, update.effective_chat.id, context.t.bidi(text))
 
 
 async def stale_button(update: Update, context: BotContext) -> None:
@@ -237,14 +229,9 @@ async def send_safely(
         return await _through_outbox(app, telegram_id, text, retry, attachment,
                                      kwargs.get("reply_markup"))
     try:
-        return await app.bot.send_message(telegram_id, text, **kwargs)
-    except Forbidden:
+        return await telegram_port.say(app.bot, telegram_id, text, **kwargs)
+    except telegram_port.Gone:
         await app.services.users.mark_unreachable(telegram_id)
-    except BadRequest as exc:
-        if gone(exc):
-            await app.services.users.mark_unreachable(telegram_id)
-        else:
-            raise
     return None
 
 
@@ -255,11 +242,12 @@ async def _through_outbox(app: Any, telegram_id: int, text: str, retry: Retry,
     message = OutMessage(text, from_markup(reply_markup), attachment)
     person = await services.users.get(telegram_id)
     dedupe = retry.dedupe if retry.dedupe is not None else f"{uuid.uuid4().hex[:12]}"
+    expires_at = retry.expires_at or services.clock.now() + DEFAULT_LIFETIME
     async with services.db.transaction() as conn:
         target: dict[str, Any] = ({"to": person.id} if person is not None
                                   else {"address": Address("telegram", str(telegram_id))})
         row_id = await outbox.enqueue(conn, kind=retry.kind, ref=str(retry.ref), dedupe=dedupe,
-                                      message=message, expires_at=retry.expires_at, **target)
+                                      message=message, expires_at=expires_at, **target)
     if row_id is None or outbox.held():
         return None
     await outbox.deliver()

@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.channels.telegram import TelegramChannel
 from bot.channels.telegram.errors import Delivery, classify, gone, request_left
+from bot.channels.telegram.port import TelegramPort
 
 __all__ = ["Delivery", "Retry", "classify", "gone", "register", "request_left"]
 
@@ -38,3 +39,4 @@ def register(app: Any) -> None:
     outbox = app.services.outbox
     outbox.app = app
     outbox.channels["telegram"] = TelegramChannel(app.bot)
+    app.port = TelegramPort(app.bot)  # answers: context.port / handlers.common.reply_message

@@ -40,8 +40,9 @@ ANSWER, NOTICE, BROADCAST = 2, 1, 0
 #: Pause before attempt 2, 3, ...; the last one repeats until the attempts run out.
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=5),
            timedelta(minutes=10), timedelta(minutes=30), timedelta(hours=1))
-#: After this many short-lived failures a row is 'failed' (about 8 hours of trying).
-MAX_ATTEMPTS = 12
+#: After this many short-lived failures a row is 'failed' (a day of hourly tries; a row's
+#: ``expires_at`` usually ends it sooner).
+MAX_ATTEMPTS = 30
 #: How long a message is worth sending when its kind does not say.
 DEFAULT_LIFETIME = timedelta(hours=24)
 #: A row taken for an attempt is not taken again for this long (the attempt is under way).
