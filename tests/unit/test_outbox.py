@@ -28,6 +28,7 @@ class FakeChannel:
     def __init__(self) -> None:
         self.sent: list[tuple[str, OutMessage]] = []
         self.fail: dict[str, list[DeliveryError]] = {}
+        self.arrived = asyncio.Event()
 
     async def pace(self, address: str) -> int:
         return 0
@@ -40,6 +41,7 @@ class FakeChannel:
         if pending:
             raise pending.pop(0)
         self.sent.append((address, message))
+        self.arrived.set()
         return Receipt("telegram", address, str(len(self.sent)))
 
 
@@ -185,10 +187,7 @@ async def test_background_sender_wakes_on_enqueue(services: Services) -> None:
     services.outbox.start_sender()
     try:
         await enqueue(services, address=Address("telegram", "110"), message=OutMessage("x"))
-        for _ in range(200):
-            if channel(services).sent:
-                break
-            await asyncio.sleep(0.01)
+        await asyncio.wait_for(channel(services).arrived.wait(), timeout=5)
         assert len(channel(services).sent) == 1
     finally:
         await services.outbox.stop_sender()
