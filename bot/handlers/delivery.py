@@ -38,5 +38,8 @@ class Retry:
 def register(app: Any) -> None:
     outbox = app.services.outbox
     outbox.app = app
-    outbox.channels["telegram"] = TelegramChannel(app.bot)
+    # One overall pace for Telegram: shared with the announcement sender (and its reserve()
+    # for answers to people chatting meanwhile).
+    outbox.channels["telegram"] = TelegramChannel(
+        app.bot, lambda: app.services.announcements.pacer)
     app.port = TelegramPort(app.bot)  # answers: context.port / handlers.common.reply_message

@@ -7,6 +7,7 @@ errors mean (:func:`classify`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from telegram import Message
@@ -61,9 +62,15 @@ class TelegramChannel:
 
     channel = CHANNEL
 
-    def __init__(self, bot: Any, pacer: Pacer | None = None) -> None:
+    def __init__(self, bot: Any, pacer: Pacer | Callable[[], Pacer] | None = None) -> None:
         self.bot = bot
-        self.pacer = pacer or Pacer(29.0)
+        self._pacer = pacer or Pacer(29.0)
+
+    @property
+    def pacer(self) -> Pacer:
+        """One pacer per channel: the outbox shares it with the announcement sender (passed
+        as a callable, since benchmarks replace that one), so both count against 30/s."""
+        return self._pacer if isinstance(self._pacer, Pacer) else self._pacer()
 
     async def pace(self, address: str) -> int:
         return await self.pacer.acquire(int(address))
