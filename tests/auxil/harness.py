@@ -141,6 +141,9 @@ class BotHarness:
         self.sandbox.faults.release()  # the dead process's calls are dropped, not answered
         with contextlib.suppress(Exception):
             await old.bot.shutdown()  # closes its HTTP pools; calls nothing
+        with contextlib.suppress(Exception):
+            if old.job_queue is not None and old.job_queue.scheduler.running:
+                old.job_queue.scheduler.shutdown(wait=False)
         await old.services.db.close()  # a dead process's open transaction is rolled back
         self.killed, self._kill = False, None
         return await self.start()
