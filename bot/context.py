@@ -45,6 +45,14 @@ class BuurtApplication(Application):
                 await self.services.stop()
             raise
 
+    async def start(self) -> None:
+        await super().start()
+        self.services.outbox.start_sender()  # what is queued goes out (also after a crash)
+
+    async def stop(self) -> None:
+        await self.services.outbox.stop_sender()
+        await super().stop()
+
     async def shutdown(self) -> None:
         await super().shutdown()
         await self.services.stop()
@@ -78,3 +86,8 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
     @property
     def services(self) -> Services:
         return self.application.services  # type: ignore[attr-defined]
+
+    @property
+    def port(self) -> Any:
+        """The channel's :class:`bot.messaging.port.Port` (answers to this update)."""
+        return self.application.port  # type: ignore[attr-defined]
