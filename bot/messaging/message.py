@@ -22,6 +22,10 @@ class Address:
     channel: str
     address: str
 
+    @classmethod
+    def telegram(cls, chat_id: int) -> Address:
+        return cls("telegram", str(chat_id))
+
 
 @dataclass(frozen=True)
 class Button:

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from bot.i18n import translator
 from bot.messaging.message import Address, OutMessage, Receipt
 from bot.messaging.port import DeliveryError
+from bot.store import addresses as address_store
 from bot.store import outbox as store
-from bot.store import users as user_store
 from bot.store.outbox import OutboxRow
 
 if TYPE_CHECKING:
@@ -68,16 +68,11 @@ class Channel(Protocol):
     def paced(self, token: Any, *, counted: bool, retry_after: float | None = None) -> None: ...
 
 
-async def telegram_address(conn: aiosqlite.Connection, person_id: int) -> Address | None:
-    """The one place that resolves "this person" to where a message goes.
-
-    Today a person's Telegram chat is ``users.telegram_id``; once people have an addresses
-    table this becomes its lookup. None: erased (no id) or known unreachable (blocked us).
-    """
-    row = await user_store.by_id(conn, person_id)
-    if row is None or row.telegram_id is None or not row.reachable:
-        return None
-    return Address("telegram", str(row.telegram_id))
+async def person_address(conn: aiosqlite.Connection, person_id: int) -> Address | None:
+    """The one place that resolves "this person" to where a message goes: their preferred
+    reachable address. None: erased (no address) or unreachable on every channel."""
+    row = await address_store.address_of(conn, person_id)
+    return row.key if row is not None else None
 
 
 class OutboxService:
@@ -136,7 +131,7 @@ class OutboxService:
         if (to is None) == (address is None):
             raise ValueError("enqueue takes exactly one of to / address")
         if to is not None:
-            address = await telegram_address(conn, to)
+            address = await person_address(conn, to)
             if address is None:
                 return None
         assert address is not None
@@ -243,7 +238,7 @@ class OutboxService:
             await self._later(row, exc.detail or "retry", exc.retry_after)
         elif exc.verdict == "gone":
             if row.channel == "telegram":
-                await self.services.users.mark_unreachable(int(row.address))
+                await self.services.users.mark_unreachable(Address(row.channel, row.address))
             await self._final(row, store.UNREACHABLE, exc.detail or "gone")
         else:
             log.warning("%s %s refused: %s", row.kind, row.ref, exc.detail)

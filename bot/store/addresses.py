@@ -14,20 +14,9 @@ from datetime import datetime
 import aiosqlite
 
 from bot.clock import from_db, to_db
+from bot.messaging.message import Address
 
 TELEGRAM = "telegram"
-
-
-@dataclass(frozen=True)
-class Address:
-    """Where a message can go: a channel and that channel's own id for the person or chat."""
-
-    channel: str
-    address: str
-
-    @classmethod
-    def telegram(cls, chat_id: int) -> Address:
-        return cls(TELEGRAM, str(chat_id))
 
 
 @dataclass(frozen=True)
