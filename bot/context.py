@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.handlers import ptb_compat
 from bot.i18n import Translator, translator
 
 _log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ class BuurtApplication(Application):
         self.upcoming: dict[str, Any] = {}
 
     async def initialize(self) -> None:
-        started = not self._initialized
+        started = not ptb_compat.is_initialized(self)
         if started:
             await self.services.start()
         try:
@@ -43,6 +44,14 @@ class BuurtApplication(Application):
             if started:
                 await self.services.stop()
             raise
+
+    async def start(self) -> None:
+        await super().start()
+        self.services.outbox.start_sender()  # what is queued goes out (also after a crash)
+
+    async def stop(self) -> None:
+        await self.services.outbox.stop_sender()
+        await super().stop()
 
     async def shutdown(self) -> None:
         await super().shutdown()
@@ -60,7 +69,7 @@ class BuurtApplication(Application):
         try:
             await super().process_update(update)
         finally:
-            if self.persistence is not None and self._initialized:
+            if self.persistence is not None and ptb_compat.is_initialized(self):
                 try:
                     await self.update_persistence()
                 except Exception:
@@ -77,3 +86,8 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
     @property
     def services(self) -> Services:
         return self.application.services  # type: ignore[attr-defined]
+
+    @property
+    def port(self) -> Any:
+        """The channel's :class:`bot.messaging.port.Port` (answers to this update)."""
+        return self.application.port  # type: ignore[attr-defined]

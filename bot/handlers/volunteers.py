@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.actions import Action
 from bot.actions import volunteers as act
+from bot.actions.hours import VolunteerOpen
 from bot.context import BotContext
 from bot.handlers.commands import set_person_commands
 from bot.handlers.common import kb, notify, one_per_row, reply, requires, stale_button
@@ -76,7 +77,7 @@ async def list_volunteers(update: Update, context: BotContext) -> None:
             lines.append(f"• {label}")
             # Keyholder mark and groups: bot/handlers/volunteer_work.py.
             buttons.append((t._("🔑 Keyholder and groups: {name}").format(name=label),
-                            f"vh:v:{volunteer.id}"))
+                            VolunteerOpen(volunteer.id)))
             buttons.append((t._("Remove {name}").format(name=label),
                             act.AskRemove(volunteer.id)))
     buttons.append((t._("➕ Invite a volunteer"), act.AskInviteRoom()))

@@ -15,8 +15,10 @@ from bot.services.help_requests import HelpRequestService
 from bot.services.indicators import IndicatorService
 from bot.services.meals import MealService
 from bot.services.ops import OpsService
+from bot.services.outbox import OutboxService
 from bot.services.participation import ParticipationService
 from bot.services.privacy import PrivacyService
+from bot.services.recipients import RecipientsService
 from bot.services.retries import RetryService
 from bot.services.surveys import SurveyService
 from bot.services.tally import TallyService
@@ -33,6 +35,7 @@ class Services:
         self.users = UserService(db, config, clock)
         self.privacy = PrivacyService(db, clock)
         self.participation = ParticipationService(db, clock)
+        self.recipients = RecipientsService(self.users)
         self.indicators = IndicatorService(self)
         self.calendar = CalendarService(self)
         self.meals = MealService(self)
@@ -40,6 +43,7 @@ class Services:
         self.checkins = CheckinService(self)
         self.announcements = AnnouncementService(self)
         self.tally = TallyService(self)
+        self.outbox = OutboxService(self)
         self.retries = RetryService(self)
         self.ops = OpsService(self)
         self.surveys = SurveyService(self)
@@ -54,6 +58,7 @@ class Services:
             self.checkins,
             self.announcements,
             self.tally,
+            self.outbox,
             self.retries,
             self.ops,
             self.indicators,

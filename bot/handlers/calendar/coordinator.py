@@ -25,6 +25,7 @@ from bot.actions.calendar import (
     ProgrammeRooms,
     ProgrammeSeries,
 )
+from bot.actions.ops import FeedLink, QrSign
 from bot.categories import CATEGORIES
 from bot.context import BotContext
 from bot.handlers.common import (
@@ -104,8 +105,8 @@ async def _programme_room(update: Update, context: BotContext, room_id: str) -> 
                  ProgrammeOccurrence(o.id)) for o in one_offs]
     buttons += [(t._("➕ New weekly activity"), NewActivity(WEEKLY, room_id)),
                 (t._("➕ New one-off activity"), NewActivity(ONE_OFF, room_id)),
-                (t._("🔗 Calendar link"), f"ops:feed:{room_id}"),
-                (t._("🖨️ QR sign for the door"), f"ops:qr:{room_id}"),
+                (t._("🔗 Calendar link"), FeedLink(room_id)),
+                (t._("🖨️ QR sign for the door"), QrSign(room_id)),
                 (t._("🏠 Other room"), ProgrammeRooms()),
                 (t._("⬅️ Back to the menu"), "menu:main")]
     text = t._("<b>Programme of {room}</b>\nTap an activity to cancel or move one date, or to "
