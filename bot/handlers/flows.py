@@ -119,3 +119,24 @@ async def end_other_conversations(update: Update, context: BotContext) -> None:
 def register(app: Application) -> None:
     app.add_handler(TypeHandler(Update, note_other_conversations), group=-7)
     app.add_handler(TypeHandler(Update, end_other_conversations), group=AFTER_FEATURES)
+
+
+#: How many update ids a draft remembers (a handful of messages can be in flight at a kill).
+_REMEMBERED = 20
+
+
+def first_handling(draft: dict, update: Update) -> bool:
+    """False when this update was applied to ``draft`` already.
+
+    A step that *adds* to a draft (the words of a help request, its photos) is not safe to
+    handle twice as it is, and the inbox does hand an update on again after a restart when the
+    bot was killed between its answer and the written step (``bot.inbox``). The draft is
+    written before the answer goes out (``bot.app._drafts_first``) together with the ids it
+    remembers here, so the second handling sees its own id and adds nothing.
+    """
+    seen = draft.setdefault("updates", [])
+    if update.update_id in seen:
+        return False
+    seen.append(update.update_id)
+    del seen[:-_REMEMBERED]
+    return True
