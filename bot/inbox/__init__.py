@@ -57,6 +57,8 @@ class Inbox:
         self._open: set[Key] = set()
         #: of those, the ones whose handling raised (the error handler answered the person)
         self._failed: set[Key] = set()
+        #: of those, the ones kept by the last run and handled again now
+        self._replayed: set[Key] = set()
         self._dead = False
         self._kill: asyncio.Event | None = None
 
@@ -95,6 +97,10 @@ class Inbox:
     def is_open(self, key: Key | None) -> bool:
         return key is not None and key in self._open
 
+    def is_replay(self, key: Key | None) -> bool:
+        """Is this update being handled again after a restart (see :meth:`replay`)?"""
+        return key is not None and key in self._replayed
+
     def note_failure(self, key: Key | None) -> None:
         """Handling this update raised (the error handler answered); it is not replayed."""
         if self.is_open(key):
@@ -109,6 +115,7 @@ class Inbox:
             await store.finish(conn, key[0], key[1], self.clock.now(), failed=failed)
         self._open.discard(key)
         self._failed.discard(key)
+        self._replayed.discard(key)
 
     # --- after a restart --------------------------------------------------------------------
     async def replay(self) -> int:
@@ -129,11 +136,13 @@ class Inbox:
                 continue
             key = (row.channel, row.update_id)
             self._open.add(key)
+            self._replayed.add(key)
             try:
                 await replay(row)
             except Exception:
                 log.exception("inbox: replaying a %s update failed", row.channel)
                 self._open.discard(key)
+                self._replayed.discard(key)
                 continue
             handed += 1
         if handed:

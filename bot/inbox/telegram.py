@@ -70,7 +70,9 @@ async def _replay(app: BuurtApplication, row: InboxRow) -> None:
     """A kept update, handled now (at start, before new ones are fetched)."""
     assert row.payload is not None
     update = Update.de_json(row.payload, app.bot)
-    await app.process_update(update)
+    # A task of its own, as PTB handles every update: what handling sets for "this update"
+    # (bot.request's record of its answers) must not stick to the caller.
+    await asyncio.create_task(app.process_update(update), name="buurtbot:replay")
 
 
 def register(app: BuurtApplication) -> None:
@@ -101,8 +103,8 @@ class Polling:
         self.allowed_updates = list(allowed_updates) if allowed_updates is not None else None
         self.poll_interval = poll_interval
         self.first_pause = first_pause
-        #: the next offset: every update below it is in the inbox
-        self.offset: int | None = None
+        #: the next offset: every update below it is in the inbox (0: none yet, as PTB sends)
+        self.offset = 0
         self._task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
 
@@ -126,7 +128,7 @@ class Polling:
         if task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        if confirm and self.offset is not None and not self.app.services.inbox.closed:
+        if confirm and self.offset > 0 and not self.app.services.inbox.closed:
             try:
                 await self.app.bot.get_updates(offset=self.offset, timeout=0,
                                                allowed_updates=self.allowed_updates)

@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
 
 from bot.context import BotContext
+from bot.handlers import flows
 from bot.handlers.checkins.resident import resident_view
 from bot.handlers.checkins.texts import (
     MAX_BUTTON_NAME,
@@ -261,6 +262,9 @@ async def toggle_attention(update: Update, context: BotContext) -> None:
     parsed = parse_data(update.callback_query.data, "chk:xa", int)  # type: ignore[union-attr]
     if not parsed:
         await stale_button(update, context)
+        return
+    if not flows.first_handling(context, update):  # handled again after a restart: done
+        await people(update, context)
         return
     value = await context.services.checkins.toggle_extra_attention(context.person, parsed[0])  # type: ignore[arg-type]
     if value is None:

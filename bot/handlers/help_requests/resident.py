@@ -164,7 +164,7 @@ async def details_text(update: Update, context: BotContext) -> str:
     t = context.t
     draft = _draft(context)
     text = (update.message.text or "").strip()
-    if not flows.first_handling(draft, update):  # handled again after a restart: kept already
+    if not flows.first_handling(context, update):  # handled again after a restart: kept already
         return await _ack(update, context, t._("Thank you, I wrote that down. Anything else? "
                                                "Or tap Next."))
     combined = (draft.get("description", "") + "\n" + text).strip()
@@ -185,7 +185,7 @@ async def details_media(update: Update, context: BotContext) -> str:
     t = context.t
     draft = _draft(context)
     media: list = draft.setdefault("media", [])
-    if not flows.first_handling(draft, update):  # handled again after a restart: kept already
+    if not flows.first_handling(context, update):  # handled again after a restart: kept already
         return await _ack(update, context, t._("Anything else? Or tap Next."))
     if len(media) >= MAX_MEDIA:
         return await _ack(update, context, t.ngettext(

@@ -12,6 +12,7 @@ from telegram import Update
 
 from bot.categories import CATEGORIES
 from bot.context import BotContext
+from bot.handlers import flows
 from bot.handlers.common import (
     END,
     MAX_TEXT,
@@ -186,7 +187,9 @@ async def toggle(update: Update, context: BotContext) -> object:
         return END
     activity, (page_no, user_id) = found
     try:
-        await context.services.tally.toggle(activity, int(user_id), context.person)
+        # A tap handled again after a restart (bot.inbox) must not take the mark back.
+        if flows.first_handling(context, update):
+            await context.services.tally.toggle(activity, int(user_id), context.person)
     except TurfError as exc:
         await _tell(update, context, turf_error_text(context.t, exc))
         return END
