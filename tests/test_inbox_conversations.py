@@ -217,3 +217,30 @@ async def test_tally_walk_in_code(bot: BotHarness) -> None:
     listing = await volunteer.next_message()
     assert "✅ AB12" in [b for row in listing.buttons for b in row], listing.text
     assert "✅ AB12" in [b for row in listing.buttons for b in row]
+
+
+# --- taps that toggle: handled again after the restart, they must not take themselves back ---
+
+async def test_meal_diet_toggle_is_not_undone(bot: BotHarness) -> None:
+    fatima = await bot.resident("Fatima")
+    meal = (await first_meal(bot)).meal
+    await sign_up(fatima, meal.id)
+    await bot.settle()
+    await killed_right_after_the_answer(bot, fatima, fatima.press_data(f"meal:d:{meal.id}:vega"))
+    await bot.settle()
+    assert "vega" in await bot.db.fetchval("SELECT diet FROM meal_signups")
+
+
+async def test_turf_toggle_is_not_undone(bot: BotHarness) -> None:
+    await bot.resident("Anna", name="Anna")
+    volunteer = await bot.volunteer()
+    await volunteer.send("/turf")
+    choose = await volunteer.next_message()
+    await volunteer.press(next(b for row in choose.buttons for b in row))
+    await volunteer.next_edit()
+    await bot.settle()
+    anna = await bot.db.fetchval("SELECT anon_key FROM users WHERE display_name = 'Anna'")
+    await killed_right_after_the_answer(bot, volunteer, volunteer.press("Anna"))
+    await bot.settle()
+    assert await bot.db.fetchval(
+        "SELECT COUNT(*) FROM participation WHERE person_key = ?", (anna,)) == 1
