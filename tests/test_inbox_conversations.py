@@ -244,3 +244,17 @@ async def test_turf_toggle_is_not_undone(bot: BotHarness) -> None:
     await bot.settle()
     assert await bot.db.fetchval(
         "SELECT COUNT(*) FROM participation WHERE person_key = ?", (anna,)) == 1
+
+
+async def test_belronde_extra_attention_toggle_is_not_undone(bot: BotHarness) -> None:
+    vera = await bot.volunteer("Vera", name="Vera")
+    fatima = await bot.resident("Fatima", name="Fatima")
+    await opt_in(bot, fatima)
+    await bot.settle()
+    person = await bot.person(fatima)
+    await vera.send("/belronde")
+    await vera.next_message()
+    await killed_right_after_the_answer(bot, vera, vera.press_data(f"chk:xa:{person.id}"))
+    await bot.settle()
+    assert await bot.db.fetchval("SELECT extra_attention FROM checkin_subscriptions"
+                                 " WHERE user_id = ?", (person.id,)) == 1
