@@ -22,6 +22,7 @@ from bot.config import Config, ConfigError, load_config, require_token
 from bot.instance_lock import is_running
 from bot.services import backup as backups
 from bot.services.ops import free_mb
+from bot.store import maintenance
 from bot.store import runtime_status as status_names
 
 HELP = "check settings, token, clock, database, health, disk space and backups"
@@ -96,17 +97,12 @@ def _database(config: Config, report: Report, running: bool) -> dict[str, tuple[
         report.line("WARN", "database", f"{path} does not exist yet (made at the first run)")
         return {}
     try:
-        conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True, timeout=5)
+        conn = maintenance.open_read_only(path, timeout=5)
         try:
-            quick = conn.execute("PRAGMA quick_check").fetchone()[0]
-            version = conn.execute("SELECT MAX(number) FROM schema_migrations").fetchone()[0]
-            backlog = conn.execute("SELECT COUNT(*) FROM broadcast_outbox WHERE state IN"
-                                   " ('pending', 'sending')").fetchone()[0]
-            try:
-                status = {row[0]: (row[1], row[2]) for row in conn.execute(
-                    "SELECT name, value, updated_at FROM runtime_status")}
-            except sqlite3.OperationalError:
-                status = {}
+            quick = maintenance.integrity_problems(conn, quick=True)[0]
+            version = maintenance.schema_version(conn)
+            backlog = maintenance.outbox_backlog(conn)
+            status = maintenance.runtime_status(conn)
         finally:
             conn.close()
     except sqlite3.Error as exc:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.handlers import ptb_compat
 from bot.i18n import Translator, translator
 from bot.inbox.telegram import key_of
 
@@ -33,7 +34,7 @@ class BuurtApplication(Application):
         self.upcoming: dict[str, Any] = {}
 
     async def initialize(self) -> None:
-        started = not self._initialized
+        started = not ptb_compat.is_initialized(self)
         if started:
             await self.services.start()
         try:
@@ -45,15 +46,20 @@ class BuurtApplication(Application):
                 await self.services.stop()
             raise
 
-    async def shutdown(self) -> None:
-        await super().shutdown()
-        await self.services.stop()
-
     async def start(self) -> None:
         """Start, then handle what the last run kept in the inbox but did not finish (before
         any intake fetches new updates: the runner starts polling after this)."""
         await super().start()
+        self.services.outbox.start_sender()  # what is queued goes out (also after a crash)
         await self.services.inbox.replay()
+
+    async def stop(self) -> None:
+        await self.services.outbox.stop_sender()
+        await super().stop()
+
+    async def shutdown(self) -> None:
+        await super().shutdown()
+        await self.services.stop()
 
     async def process_update(self, update: object) -> None:
         """Handle the update, then write its conversation state and drafts, then mark its
@@ -75,7 +81,7 @@ class BuurtApplication(Application):
             await super().process_update(update)
         finally:
             written = True
-            if self.persistence is not None and self._initialized:
+            if self.persistence is not None and ptb_compat.is_initialized(self):
                 try:
                     await self.update_persistence()
                 except Exception:
@@ -106,3 +112,8 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
     @property
     def services(self) -> Services:
         return self.application.services  # type: ignore[attr-defined]
+
+    @property
+    def port(self) -> Any:
+        """The channel's :class:`bot.messaging.port.Port` (answers to this update)."""
+        return self.application.port  # type: ignore[attr-defined]

@@ -78,13 +78,19 @@ async def upcoming_moments(app: BuurtApplication, after: datetime) -> list[DueMo
 async def run_ticks(app: BuurtApplication, only: str | None = None) -> None:
     """Run every feature's tick once at the clock's now; one failing never stops the others."""
     now = app.services.clock.now()
-    for name, tick in list(app.ticks.items()):
-        if only is not None and name != only:
-            continue
-        try:
-            await tick(app, now)
-        except Exception as exc:
-            log.error("tick %s failed: %s", name, without_data(exc))
+    # Messages the ticks queue go out together once every tick has queued its own (outbox).
+    async with app.services.outbox.hold():
+        for name, tick in list(app.ticks.items()):
+            if only is not None and name != only:
+                continue
+            try:
+                await tick(app, now)
+            except Exception as exc:
+                log.error("tick %s failed: %s", name, without_data(exc))
+    try:
+        await app.services.outbox.deliver()
+    except Exception as exc:
+        log.error("delivering the outbox failed: %s", without_data(exc))
     if only is None:
         try:  # /healthz and `buurtbot doctor` report when scheduled work last ran
             await app.services.ops.record_tick(now)

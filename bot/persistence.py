@@ -15,8 +15,9 @@ from collections import defaultdict
 from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
-from telegram.ext._utils.types import ConversationDict
 
+from bot.handlers.ptb_compat import ConversationDict
+from bot.store import ptb_state
 from bot.store.db import Database
 
 
@@ -29,57 +30,52 @@ class SqlitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str
             update_interval=update_interval,
         )
         self.db = db
-        #: (table, id) -> the JSON last read or written, to skip writes that change nothing
+        #: ("user" | "chat", id) -> the JSON last read or written, to skip writes that change
+        #: nothing
         self._written: dict[tuple[str, int], str] = {}
 
-    # --- user data ----------------------------------------------------------------------
-    async def get_user_data(self) -> dict[int, dict[str, Any]]:
-        rows = await self.db.fetchall("SELECT user_id, data FROM ptb_user_data")
-        for row in rows:
-            self._written["user", row[0]] = row[1]
-        return defaultdict(dict, {row[0]: json.loads(row[1]) for row in rows})
+    # --- user and chat data ---------------------------------------------------------------
+    async def _load(self, kind: str) -> dict[int, dict[str, Any]]:
+        async with self.db.reading() as conn:
+            rows = await ptb_state.all_data(conn, kind)
+        for key, text in rows:
+            self._written[kind, key] = text
+        return defaultdict(dict, {key: json.loads(text) for key, text in rows})
 
-    async def update_user_data(self, user_id: int, data: dict[str, Any]) -> None:
+    async def _update(self, kind: str, key: int, data: dict[str, Any]) -> None:
         text = json.dumps(data, default=str)
-        last = self._written.get(("user", user_id))
+        last = self._written.get((kind, key))
         if last == text or (last is None and not data):
             return  # unchanged, or nothing to keep (also: just erased by /vergeetmij)
-        await self.db.execute(
-            "INSERT INTO ptb_user_data (user_id, data) VALUES (?, ?)"
-            " ON CONFLICT (user_id) DO UPDATE SET data = excluded.data",
-            (user_id, text),
-        )
-        self._written["user", user_id] = text
+        async with self.db.transaction() as conn:
+            await ptb_state.put_data(conn, kind, key, text)
+        self._written[kind, key] = text
+
+    async def _drop(self, kind: str, key: int) -> None:
+        self._written.pop((kind, key), None)
+        async with self.db.transaction() as conn:
+            await ptb_state.drop_data(conn, kind, key)
+
+    async def get_user_data(self) -> dict[int, dict[str, Any]]:
+        return await self._load("user")
+
+    async def update_user_data(self, user_id: int, data: dict[str, Any]) -> None:
+        await self._update("user", user_id, data)
 
     async def drop_user_data(self, user_id: int) -> None:
-        self._written.pop(("user", user_id), None)
-        await self.db.execute("DELETE FROM ptb_user_data WHERE user_id = ?", (user_id,))
+        await self._drop("user", user_id)
 
     async def refresh_user_data(self, user_id: int, user_data: dict[str, Any]) -> None:
         return None
 
-    # --- chat data ----------------------------------------------------------------------
     async def get_chat_data(self) -> dict[int, dict[str, Any]]:
-        rows = await self.db.fetchall("SELECT chat_id, data FROM ptb_chat_data")
-        for row in rows:
-            self._written["chat", row[0]] = row[1]
-        return defaultdict(dict, {row[0]: json.loads(row[1]) for row in rows})
+        return await self._load("chat")
 
     async def update_chat_data(self, chat_id: int, data: dict[str, Any]) -> None:
-        text = json.dumps(data, default=str)
-        last = self._written.get(("chat", chat_id))
-        if last == text or (last is None and not data):
-            return  # unchanged, or nothing to keep (also: just erased by /vergeetmij)
-        await self.db.execute(
-            "INSERT INTO ptb_chat_data (chat_id, data) VALUES (?, ?)"
-            " ON CONFLICT (chat_id) DO UPDATE SET data = excluded.data",
-            (chat_id, text),
-        )
-        self._written["chat", chat_id] = text
+        await self._update("chat", chat_id, data)
 
     async def drop_chat_data(self, chat_id: int) -> None:
-        self._written.pop(("chat", chat_id), None)
-        await self.db.execute("DELETE FROM ptb_chat_data WHERE chat_id = ?", (chat_id,))
+        await self._drop("chat", chat_id)
 
     async def refresh_chat_data(self, chat_id: int, chat_data: dict[str, Any]) -> None:
         return None
@@ -102,25 +98,17 @@ class SqlitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str
 
     # --- conversations --------------------------------------------------------------------
     async def get_conversations(self, name: str) -> ConversationDict:
-        rows = await self.db.fetchall(
-            "SELECT key, state FROM ptb_conversations WHERE name = ?", (name,)
-        )
-        return {tuple(json.loads(row[0])): json.loads(row[1]) for row in rows}
+        async with self.db.reading() as conn:
+            return await ptb_state.conversations(conn, name)
 
     async def update_conversation(
         self, name: str, key: tuple[int | str, ...], new_state: object | None
     ) -> None:
-        if new_state is None:
-            await self.db.execute(
-                "DELETE FROM ptb_conversations WHERE name = ? AND key = ?",
-                (name, json.dumps(list(key))),
-            )
-            return
-        await self.db.execute(
-            "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?)"
-            " ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
-            (name, json.dumps(list(key)), json.dumps(new_state)),
-        )
+        async with self.db.transaction() as conn:
+            if new_state is None:
+                await ptb_state.drop_conversation(conn, name, key)
+            else:
+                await ptb_state.put_conversation(conn, name, key, new_state)
 
     async def flush(self) -> None:
         return None

@@ -21,6 +21,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.instance_lock import AlreadyRunning, InstanceLock
 from bot.services import backup as backups
+from bot.store import maintenance
 from bot.store.db import DatabaseUnavailable, check_usable, migration_files
 
 log = logging.getLogger(__name__)
@@ -39,9 +40,9 @@ def pending_migrations(database: str | Path) -> list[int]:
     if not path.exists() or path.stat().st_size == 0:
         return []
     try:
-        conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
+        conn = maintenance.open_read_only(path)
         try:
-            done = {row[0] for row in conn.execute("SELECT number FROM schema_migrations")}
+            done = maintenance.applied_migrations(conn)
         finally:
             conn.close()
     except sqlite3.OperationalError as exc:

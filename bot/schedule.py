@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.actions import Action
+
 
 @dataclass(frozen=True)
 class CalendarEntry:
@@ -21,7 +23,9 @@ class CalendarEntry:
     cancelled: bool = False
     capacity: int | None = None
     taken: int | None = None
-    signup_data: str | None = None  # callback data of a "sign up" button, if sign-up is possible
+    # The "sign up" button's action, if sign-up is possible (the meals service still gives a
+    # callback string until its actions land; the keyboard encodes either).
+    signup_data: Action | str | None = None
     note: str | None = None  # e.g. "moved from Tuesday"
     leader: str | None = None  # who leads it, as typed (escape when shown)
     sequence: int = 0  # iCalendar SEQUENCE: goes up with every change (cancel, move)

@@ -15,6 +15,7 @@ from bot.clock import TZ
 from bot.instance_lock import InstanceLock
 from bot.runner import backup_before_migrating, pending_migrations
 from bot.services import backup as backups
+from bot.store import maintenance
 from bot.store.db import Database, migration_files
 from tests.auxil.harness import BotHarness
 from tests.auxil.server import with_backup, write_settings
@@ -107,7 +108,7 @@ async def test_a_full_disk_keeps_old_backups_and_is_told_once(
             Path(target).write_bytes(b"half")
             raise OSError(errno.ENOSPC, "No space left on device")
 
-        monkeypatch.setattr(backups, "_snapshot", full)
+        monkeypatch.setattr(maintenance, "snapshot", full)
         await bot.tick(at=NIGHT)
         message = await carla.next_message()
         assert "kon geen reservekopie (back-up) maken (dinsdag 1 december, 03:05)" in message.text

@@ -246,6 +246,26 @@ async def test_add_weekly_series_with_bad_input_and_overlap(bot: BotHarness) -> 
     assert "14:30–16:00  Taalcafé &lt;Marokkaans&gt;" in agenda.html
 
 
+async def test_forged_or_out_of_step_form_buttons_keep_the_step(bot: BotHarness) -> None:
+    """Mid-way through adding, a forged weekday, a button of another step and an unknown form
+    button each get "this button no longer works"; the step and its draft stay."""
+    carla = await _start_adding(bot)
+    await carla.send("Taalcafé")
+    await carla.next_message()
+    await carla.press_data("cal:f:cat:taal", message=carla.last)
+    await carla.next_edit()
+    days = carla.last
+    for data in ("cal:f:day:9", "cal:f:save", "cal:f:cap:8", "cal:f:nonsense"):
+        answer, alert = await press_answer(carla, data, message=days)
+        assert alert and "werkt niet meer" in answer, data
+    await carla.press("dinsdag", message=days)
+    chosen = await carla.next_edit()
+    assert "✅ dinsdag" in [b for row in chosen.buttons for b in row]
+    await carla.press("Verder ▶️")
+    asked = await carla.next_edit()
+    assert "17:30" in asked.text
+
+
 async def test_add_one_off_refuses_past_dates(bot: BotHarness) -> None:
     carla = await _start_adding(bot, "➕ Nieuwe eenmalige activiteit")
     await carla.send("Sinterklaasfeest")

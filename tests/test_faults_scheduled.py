@@ -16,6 +16,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.clock import TZ
 from bot.handlers.delivery import Delivery, classify
+from bot.messaging.message import OutMessage
 from tests.auxil.announcements import compose
 from tests.auxil.harness import BotHarness
 from tests.auxil.help_requests import ask_help
@@ -147,16 +148,17 @@ async def test_tally_weekly_summary_survives_a_500(bot: BotHarness) -> None:
 async def test_belronde_summary_survives_a_429(bot: BotHarness) -> None:
     """A flood-limit answer is short-lived too (PTB's own rate limiter gives up after 3)."""
     coordinator = await bot.coordinator()
-    retry_row = await bot.services.retries.remember(
-        kind="checkin:summary", ref="top:2026-W49", chat_id=coordinator.id, user_id=None,
-        text="Belronde deze week: 3 gebeld.", markup=None, error="RetryAfter")
-    assert retry_row
+    person = await bot.person(coordinator)
     bot.sandbox.faults.error(429, methods=["sendMessage"], times=10)
-    await bot.tick(at=bot.clock.now() + timedelta(minutes=1), only="delivery")
+    async with bot.db.transaction() as conn:
+        assert await bot.services.outbox.enqueue(
+            conn, to=person.id, kind="checkin:summary", ref="top:2026-W49",
+            message=OutMessage("Belronde deze week: 3 gebeld."))
+    await bot.tick(at=bot.clock.now() + timedelta(minutes=1), only="outbox")
     await bot.settle()
     assert await bot.services.retries.waiting("checkin:summary") == 1
     bot.sandbox.faults.clear()
-    await bot.tick(at=bot.clock.now() + timedelta(minutes=3), only="delivery")
+    await bot.tick(at=bot.clock.now() + timedelta(minutes=3), only="outbox")
     message = await coordinator.next_message()
     assert "Belronde deze week" in message.text
     assert await bot.services.retries.waiting() == 0

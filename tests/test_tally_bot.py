@@ -280,3 +280,33 @@ async def test_turf_pages_through_regulars_and_takes_back_a_walkin(bot: BotHarne
     text, alert = await press_for_answer(bot, volunteer, f"tal:w:occ.12:{day}:Fatima")
     assert alert and "werkt niet meer" in text
     assert len(await rows_for(bot, sid)) == 1
+
+
+async def test_a_forged_tap_keeps_the_code_question_and_a_real_one_leaves_it(
+        bot: BotHarness) -> None:
+    """The /turf buttons are the tally conversation's fallbacks: a real tap while a walk-in code
+    is awaited leaves the question; forged data gets the one stale answer and keeps it."""
+    fake_calendar(bot)
+    volunteer = await bot.volunteer()
+    day = TODAY.strftime("%Y%m%d")
+    await volunteer.send("/turf")
+    choose = await volunteer.next_message()
+    await volunteer.press(choose.buttons[0][0])
+    await volunteer.next_edit()
+    await volunteer.press("➕ Code losse bezoeker")
+    await volunteer.next_edit()
+    for data in (f"tal:a:occ.12:{day}9", f"tal:t:occ.12:{day}:-1:5", "tal:nonsense"):
+        answer, alert = await press_for_answer(bot, volunteer, data)
+        assert alert and "werkt niet meer" in (answer or ""), data
+    await volunteer.send("cd34")
+    listing = await volunteer.next_message()
+    assert "✅ CD34" in [b for row in listing.buttons for b in row]
+    # Again, but now a real button of the list is tapped: the code question is left.
+    await volunteer.press("➕ Code losse bezoeker", message=listing)
+    await volunteer.next_edit()
+    await volunteer.press_data(f"tal:done:occ.12:{day}")
+    assert "Opgeslagen" in (await volunteer.next_edit()).text
+    await volunteer.send("ef56")
+    assert "✅ EF56" not in [b for row in (await volunteer.next_message()).buttons for b in row]
+    assert await bot.db.fetchval(
+        "SELECT COUNT(*) FROM participation WHERE person_key = 'walkin:top:EF56'") == 0

@@ -102,6 +102,8 @@ def action(code: str) -> Callable[[type[A]], type[A]]:
         hints = typing.get_type_hints(cls)
         fields = []
         for field in dataclasses.fields(cls):
+            if field.name in ("code", "encode", "matches", "parse"):
+                raise TypeError(f"{cls.__name__}.{field.name}: that name is Action's own")
             kind = hints[field.name]
             if kind not in (int, str, bool):
                 raise TypeError(f"{cls.__name__}.{field.name}: only int, str and bool")

@@ -8,14 +8,16 @@ import json
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.actions import account as act
 from bot.context import BotContext
 from bot.handlers.announcements import settings_button as announcements_button
 from bot.handlers.commands import clear_person_commands, set_person_commands
-from bot.handlers.common import kb, notify, one_per_row, parse_data, reply, requires, stale_button
+from bot.handlers.common import kb, notify, one_per_row, reply, requires, stale_button
 from bot.handlers.menu import show_menu
 from bot.handlers.my_data import summary
 from bot.handlers.onboarding import backup_window, privacy_text
 from bot.handlers.report_newcomer import SETTINGS_BUTTON as NEWCOMER_BUTTON
+from bot.handlers.routing import on
 from bot.i18n import LANGUAGES, translator
 from bot.services.users import RESIDENT
 
@@ -33,10 +35,10 @@ async def settings(update: Update, context: BotContext) -> None:
         t._("Settings and privacy. What would you like to change or see?"),
         kb(
             [
-                [(t._("🌐 Language"), "acc:lang"), (t._("🏠 My room"), "acc:room")],
-                [(t._("🔒 Privacy"), "acc:privacy"), (t._("📄 My data"), "acc:data")],
-                [(t._("🗑 Erase my data"), "acc:erase")],
-                [(t._(NEWCOMER_BUTTON), "acc:newcomer")],
+                [(t._("🌐 Language"), act.AskLanguage()), (t._("🏠 My room"), act.AskRoom())],
+                [(t._("🔒 Privacy"), act.ShowPrivacy()), (t._("📄 My data"), act.MyData())],
+                [(t._("🗑 Erase my data"), act.AskErase())],
+                [(t._(NEWCOMER_BUTTON), act.NewcomerSettings())],
                 [announcements_button(t, context.person)],
                 [_back(t)],
             ]
@@ -50,17 +52,12 @@ async def ask_language(update: Update, context: BotContext) -> None:
         update,
         context,
         context.t._("Choose your language."),
-        one_per_row([(label, f"acc:setlang:{code}") for code, label in LANGUAGES.items()]),
+        one_per_row([(label, act.SetLanguage(code)) for code, label in LANGUAGES.items()]),
     )
 
 
-@requires(RESIDENT)
-async def set_language(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "acc:setlang", str)  # type: ignore[union-attr]
-    if not parsed or parsed[0] not in LANGUAGES:
-        await stale_button(update, context)
-        return
-    person = await context.services.users.update(context.person, language=parsed[0])
+async def set_language(update: Update, context: BotContext, chosen: act.SetLanguage) -> None:
+    person = await context.services.users.update(context.person, language=chosen.language)
     context.person, context.t = person, translator(person.language)
     await set_person_commands(context.application, person)
     await reply(update, context, context.t._("Done. I will now speak {language}.").format(
@@ -79,27 +76,25 @@ async def ask_room(update: Update, context: BotContext) -> None:
         t._("Your BuurtWerkKamer is {room}. Which one do you want?").format(
             room=current.name if current else "-"
         ),
-        one_per_row([(room.name, f"acc:setroom:{room.id}") for room in rooms]),
+        one_per_row([(room.name, act.SetRoom(room.id)) for room in rooms]),
     )
 
 
-@requires(RESIDENT)
-async def set_room(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "acc:setroom", str)  # type: ignore[union-attr]
+async def set_room(update: Update, context: BotContext, chosen: act.SetRoom) -> None:
     config = context.services.config
-    if not parsed or parsed[0] not in config.rooms:
+    if chosen.room not in config.rooms:  # a room no longer in the config
         await stale_button(update, context)
         return
     person = context.person
     assert person is not None
-    if person.role == "volunteer" and person.room != parsed[0]:
+    if person.role == "volunteer" and person.room != chosen.room:
         await reply(update, context, context.t._(
             "You are a volunteer of your room. Ask your coordinator to change your room."))
         return
-    person = await context.services.users.update(person, room=parsed[0])
+    person = await context.services.users.update(person, room=chosen.room)
     context.person = person
     await reply(update, context, context.t._("Done. Your BuurtWerkKamer is now {room}.").format(
-        room=config.rooms[parsed[0]].name))
+        room=config.rooms[chosen.room].name))
     await show_menu(update, context, edit=False)
 
 
@@ -135,22 +130,18 @@ async def ask_erase(update: Update, context: BotContext) -> None:
         context,
         t._("Do you want me to erase all your data? Your sign-ups, requests and answers are "
             "removed. Only anonymous counts stay. This cannot be undone."),
-        kb([[(t._("Yes, erase everything"), "acc:erase:yes")],
-            [(t._("No, keep it"), "acc:erase:no")]]),
+        kb([[(t._("Yes, erase everything"), act.EraseYes())],
+            [(t._("No, keep it"), act.EraseNo())]]),
         edit=update.callback_query is not None,
     )
 
 
-@requires(RESIDENT)
-async def erase(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "acc:erase", str)  # type: ignore[union-attr]
+async def keep_data(update: Update, context: BotContext, _act: act.EraseNo) -> None:
+    await reply(update, context, context.t._("Good, nothing was erased."))
+
+
+async def erase(update: Update, context: BotContext, _act: act.EraseYes) -> None:
     t = context.t
-    if not parsed or parsed[0] not in ("yes", "no"):
-        await stale_button(update, context)
-        return
-    if parsed[0] == "no":
-        await reply(update, context, t._("Good, nothing was erased."))
-        return
     person = context.person
     assert person is not None and update.effective_user is not None
     notices = await context.services.privacy.erase(person)
@@ -170,17 +161,19 @@ async def erase(update: Update, context: BotContext) -> None:
 
 
 def register(app: Application) -> None:
+    # The main menu's button (``menu:`` actions belong to bot/actions/menu.py).
     app.add_handler(CallbackQueryHandler(settings, pattern=r"^menu:settings$"))
     app.add_handler(CommandHandler("taal", ask_language))
-    app.add_handler(CallbackQueryHandler(ask_language, pattern=r"^acc:lang$"))
-    app.add_handler(CallbackQueryHandler(set_language, pattern=r"^acc:setlang:"))
+    app.add_handler(on(act.AskLanguage, lambda u, c, _a: ask_language(u, c)))
+    app.add_handler(on(act.SetLanguage, set_language, role=RESIDENT))
     app.add_handler(CommandHandler("kamer", ask_room))
-    app.add_handler(CallbackQueryHandler(ask_room, pattern=r"^acc:room$"))
-    app.add_handler(CallbackQueryHandler(set_room, pattern=r"^acc:setroom:"))
+    app.add_handler(on(act.AskRoom, lambda u, c, _a: ask_room(u, c)))
+    app.add_handler(on(act.SetRoom, set_room, role=RESIDENT))
     app.add_handler(CommandHandler("privacy", show_privacy))
-    app.add_handler(CallbackQueryHandler(show_privacy, pattern=r"^acc:privacy$"))
+    app.add_handler(on(act.ShowPrivacy, lambda u, c, _a: show_privacy(u, c)))
     app.add_handler(CommandHandler("mijngegevens", my_data))
-    app.add_handler(CallbackQueryHandler(my_data, pattern=r"^acc:data$"))
+    app.add_handler(on(act.MyData, lambda u, c, _a: my_data(u, c)))
     app.add_handler(CommandHandler("vergeetmij", ask_erase))
-    app.add_handler(CallbackQueryHandler(ask_erase, pattern=r"^acc:erase$"))
-    app.add_handler(CallbackQueryHandler(erase, pattern=r"^acc:erase:"))
+    app.add_handler(on(act.AskErase, lambda u, c, _a: ask_erase(u, c)))
+    app.add_handler(on(act.EraseYes, erase, role=RESIDENT))
+    app.add_handler(on(act.EraseNo, keep_data, role=RESIDENT))

@@ -7,24 +7,28 @@ from __future__ import annotations
 
 import functools
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from telegram import (
     CallbackQuery,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     Update,
 )
 from telegram.constants import ChatType
-from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop, ConversationHandler
 
 from bot.actions import MAX_ID, Action, button_int  # noqa: F401 (re-exported for handlers)
+from bot.channels.telegram import from_markup
+from bot.channels.telegram import markup as telegram_markup
+from bot.channels.telegram import port as telegram_port
 from bot.context import BotContext
-from bot.handlers.delivery import Delivery, Retry, classify, keep_for_retry
-from bot.i18n import mark_rtl, translator
+from bot.handlers.delivery import Retry
+from bot.i18n import translator
+from bot.messaging.message import Address, Attachment, OutMessage, Receipt, keyboard
+from bot.services.outbox import DEFAULT_LIFETIME
 from bot.services.users import COORDINATOR, RESIDENT, VOLUNTEER
 
 log = logging.getLogger(__name__)
@@ -39,10 +43,7 @@ H = TypeVar("H", bound=Handler)
 
 def kb(rows: Sequence[Sequence[tuple[str, str | Action]]]) -> InlineKeyboardMarkup:
     """Inline keyboard from rows of (label, action); an action is encoded here, once."""
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(mark_rtl(label), callback_data=str(data)) for label, data in row]
-         for row in rows]
-    )
+    return telegram_markup(keyboard(rows)) or InlineKeyboardMarkup([])
 
 
 def one_per_row(buttons: Sequence[tuple[str, str | Action]]) -> InlineKeyboardMarkup:
@@ -54,12 +55,13 @@ async def load_person(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if user is None or user.is_bot:
         return
-    person = await context.services.users.get(user.id)
+    person = await context.services.users.get(user.id)  # by their Telegram address
     context.person = person
     context.t = translator(person.language if person else user.language_code)
-    if person is not None and not person.row.reachable and _is_private(update):
-        # They blocked us once and are back: reachable again.
-        await context.services.users.mark_reachable(user.id)
+    if person is not None and person.address("telegram") is None and _is_private(update):
+        # They blocked us once and are back: their Telegram address is reachable again.
+        if await context.services.users.mark_reachable(user.id):
+            context.person = await context.services.users.by_id(person.id)
 
 
 def _is_private(update: Update) -> bool:
@@ -80,19 +82,16 @@ async def guard_groups(update: Update, context: BotContext) -> None:
         text = update.message.text or ""
         addressed = text.startswith("/") or (me and f"@{me}" in text)
         if addressed:
-            await update.message.reply_text(
+            await telegram_port.reply_to(
+                update.message,
                 t._("I only talk in private chats, to keep your data private. Open a chat with me:")
-                + f" https://t.me/{me}",
-            )
+                + f" https://t.me/{me}")
     raise ApplicationHandlerStop
 
 
 async def safe_answer(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
     """Answer a button press; an old query Telegram no longer knows must not crash anything."""
-    try:
-        await query.answer(text=mark_rtl(text) if text else text, show_alert=alert)
-    except BadRequest as exc:
-        log.info("could not answer callback query: %s", exc.message)
+    await telegram_port.popup(query, text, alert)
 
 
 async def reply(
@@ -104,24 +103,21 @@ async def reply(
     edit: bool = True,
 ) -> Message | None:
     """Answer the person: edit the message a button sits on, or send a new one."""
-    text = context.t.bidi(text)
-    query = update.callback_query
-    if query is not None:
-        await safe_answer(query)
-        if edit and query.message is not None and isinstance(query.message, Message):
-            try:
-                result = await query.message.edit_text(text, reply_markup=markup)
-                return result if isinstance(result, Message) else None
-            except BadRequest as exc:
-                if "not modified" in exc.message:
-                    return query.message
-                log.info("edit failed, sending anew: %s", exc.message)
-    chat = update.effective_chat
-    if chat is None:
-        return None
-    sent = await context.bot.send_message(chat.id, text, reply_markup=markup)
-    # True: no answer came in time, it most likely arrived (bot.request); no Message to give.
-    return sent if isinstance(sent, Message) else None
+    return await telegram_port.answer(context.bot, update, context.t.bidi(text), markup,
+                                      edit=edit)
+
+
+async def reply_message(update: Update, context: BotContext, message: OutMessage
+                        ) -> Receipt | None:
+    """Answer with a neutral message (``replace``: edit the message the button sits on)."""
+    return await context.application.port.answer(update, message)  # type: ignore[attr-defined]
+
+
+async def reply_file(update: Update, context: BotContext, attachment: Attachment,
+                     caption: str = "") -> Receipt | None:
+    """Answer with a file or photo (``caption`` in the person's language)."""
+    return await reply_message(update, context, OutMessage(caption, attachment=attachment,
+                                                           lang=context.t.language))
 
 
 def role_name(t: Any, role: str) -> str:
@@ -165,7 +161,7 @@ async def _deny(update: Update, context: BotContext, text: str) -> None:
     if update.callback_query is not None:
         await safe_answer(update.callback_query, text, alert=True)
     elif update.effective_chat is not None:
-        await context.bot.send_message(update.effective_chat.id, context.t.bidi(text))
+        await telegram_port.say(context.bot, update.effective_chat.id, context.t.bidi(text))
 
 
 async def stale_button(update: Update, context: BotContext) -> None:
@@ -217,36 +213,46 @@ def too_long(text: str, limit: int = MAX_TEXT) -> bool:
 
 async def send_safely(
     context_or_app: Any, telegram_id: int | None, text: str, *, retry: Retry | None = None,
-    **kwargs: Any,
-) -> Message | None:
+    attachment: Attachment | None = None, **kwargs: Any,
+) -> Message | Receipt | None:
     """Send to someone who may have blocked the bot; marks them unreachable instead of failing.
 
-    With ``retry`` (every scheduled message): a short-lived failure (5xx, 429, no connection)
-    keeps the message to be sent again on a later tick, and a request that left without an
-    answer counts as sent (never twice); both return None instead of raising.
+    With ``retry`` (every scheduled message) the message is an outbox row first (its own short
+    transaction), then the outbox delivers it: a kill, a short-lived failure (5xx, 429, no
+    connection) or a blocked person no longer loses or breaks anything. Returns the
+    :class:`Receipt` once sent, None when it is still queued (inside a run of ticks it goes out
+    once every tick has queued its messages) or the person cannot be reached.
     """
     if telegram_id is None:
         return None
     app = getattr(context_or_app, "application", context_or_app)
+    if retry is not None:
+        return await _through_outbox(app, telegram_id, text, retry, attachment,
+                                     kwargs.get("reply_markup"))
     try:
-        return await app.bot.send_message(telegram_id, text, **kwargs)
-    except Forbidden:
+        return await telegram_port.say(app.bot, telegram_id, text, **kwargs)
+    except telegram_port.Gone:
         await app.services.users.mark_unreachable(telegram_id)
-    except BadRequest as exc:
-        if "chat not found" in exc.message.lower():
-            await app.services.users.mark_unreachable(telegram_id)
-        else:
-            raise
-    except TelegramError as exc:
-        verdict = classify(exc)
-        if retry is None or not (verdict is Delivery.RETRY or verdict.counts_as_sent):
-            raise
-        if verdict is Delivery.RETRY:
-            await keep_for_retry(app, retry, telegram_id, text, kwargs.get("reply_markup"), exc)
-        else:
-            log.warning("%s %s timed out after it left; counted as sent, not resent",
-                        retry.kind, retry.ref)
     return None
+
+
+async def _through_outbox(app: Any, telegram_id: int, text: str, retry: Retry,
+                          attachment: Attachment | None, reply_markup: Any) -> Receipt | None:
+    services = app.services
+    outbox = services.outbox
+    message = OutMessage(text, from_markup(reply_markup), attachment)
+    person = await services.users.get(telegram_id)
+    dedupe = retry.dedupe if retry.dedupe is not None else f"{uuid.uuid4().hex[:12]}"
+    expires_at = retry.expires_at or services.clock.now() + DEFAULT_LIFETIME
+    async with services.db.transaction() as conn:
+        target: dict[str, Any] = ({"to": person.id} if person is not None
+                                  else {"address": Address("telegram", str(telegram_id))})
+        row_id = await outbox.enqueue(conn, kind=retry.kind, ref=str(retry.ref), dedupe=dedupe,
+                                      message=message, expires_at=expires_at, **target)
+    if row_id is None or outbox.held():
+        return None
+    await outbox.deliver()
+    return await outbox.receipt(row_id)
 
 
 async def notify(
@@ -255,7 +261,7 @@ async def notify(
     render: Callable[[Any], str | tuple[str, InlineKeyboardMarkup | None]],
     *,
     retry: Retry | None = None,
-) -> Message | None:
+) -> Message | Receipt | None:
     """Tell someone else something, in *their* language (``render`` gets their translator).
 
     Scheduled messages pass ``retry`` (see :func:`send_safely`)."""

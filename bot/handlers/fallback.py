@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
+from telegram.constants import ChatMemberStatus
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -57,9 +58,9 @@ async def membership(update: Update, context: BotContext) -> None:
     if change is None or change.chat.type != "private":
         return
     status = change.new_chat_member.status
-    if status in ("kicked", "left"):
+    if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
         await context.services.users.mark_unreachable(change.chat.id)
-    elif status == "member":
+    elif status == ChatMemberStatus.MEMBER:
         await context.services.users.mark_reachable(change.chat.id)
 
 

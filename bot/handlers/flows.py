@@ -15,8 +15,9 @@ Ending the open question there would throw away the step the person is on: its s
 draft, its buttons. A refusal is recognised by what went out (:mod:`bot.request`): only an
 answer to the button press, no message.
 
-It uses ConversationHandler internals (``_get_key``, ``_conversations``, ``_update_state``),
-which is why pyproject pins python-telegram-bot below 23; ``tests/test_flows.py`` guards it.
+PTB has no public way to see or end another conversation's step, nor to veto a state change:
+that goes through :mod:`bot.handlers.ptb_compat` (``tests/test_ptb_compat.py`` fails loudly
+when a PTB upgrade changes what it relies on; ``tests/test_flows.py`` guards the behaviour).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from telegram.ext import Application, ConversationHandler, TypeHandler
 
 from bot import request
 from bot.context import BotContext
+from bot.handlers import ptb_compat
 from bot.inbox.telegram import key_of
 
 log = logging.getLogger(__name__)
@@ -54,47 +56,35 @@ async def note_other_conversations(update: Update, context: BotContext) -> None:
     for handler in context.application.handlers.get(0, []):
         if not isinstance(handler, ConversationHandler):
             continue
-        try:
-            key = handler._get_key(update)
-        except RuntimeError:
-            continue
-        if key not in handler._conversations:
+        key = ptb_compat.conversation_key(handler, update)
+        if key is None or not ptb_compat.has_open_step(handler, key):
             continue
         if handler.check_update(update):
             continue  # the open conversation handles this itself
         activity.open_elsewhere.append((handler, key))
 
 
-class Conversation(ConversationHandler):
-    """A ConversationHandler whose step a refused button press cannot change.
+def refused_press(handler: ConversationHandler, new_state: object) -> bool:
+    """A ConversationHandler's step that a refused button press cannot change.
 
     A feature's fallback or state callback often answers an old or impossible button with a
     pop-up and returns END ("This announcement was already sent", a tally refusal): that ended
-    the step the person was on. Here a press that sent, edited or deleted no message leaves
-    the conversation's state as it was, whatever the callback returned. The decision is made in
-    ``_update_state``, which PTB calls right after the callback returns, in the update's own
-    task, so a concurrent press that did something still ends or moves the step.
+    the step the person was on. A press that sent, edited or deleted no message leaves the
+    conversation's state as it was, whatever the callback returned. Asked right after the
+    callback returns, in the update's own task, so a concurrent press that did something still
+    ends or moves the step.
     """
-
-    __slots__ = ()
-
-    def _update_state(self, new_state: object, key: object, handler: object | None = None
-                      ) -> None:
-        activity = request.current()
-        if (handler is not None and activity is not None and activity.press
-                and not activity.visible and new_state is not None):
-            log.debug("refused press: %s keeps its step", self.name)
-            return
-        super()._update_state(new_state, key, handler)  # type: ignore[arg-type]
+    activity = request.current()
+    if activity is not None and activity.press and not activity.visible:
+        log.debug("refused press: %s keeps its step", handler.name)
+        return True
+    return False
 
 
 def adopt(app: Application) -> None:
-    """Make every feature's ConversationHandler a :class:`Conversation` (one place, so a new
-    feature cannot forget it). Same slots, so only the class changes."""
-    for handlers in app.handlers.values():
-        for handler in handlers:
-            if type(handler) is ConversationHandler:
-                handler.__class__ = Conversation
+    """Every feature's ConversationHandler keeps its step on a refused press (one place, so a
+    new feature cannot forget it)."""
+    ptb_compat.veto_state_changes(app, refused_press)
 
 
 def nothing_visible_yet() -> bool:
@@ -113,9 +103,9 @@ async def end_other_conversations(update: Update, context: BotContext) -> None:
     if activity is None or not activity.open_elsewhere or not activity.visible:
         return
     for handler, key in activity.open_elsewhere:
-        if key in handler._conversations:
+        if ptb_compat.has_open_step(handler, key):
             log.debug("ending open conversation %s", handler.name)
-            handler._update_state(ConversationHandler.END, key)
+            ptb_compat.end_step(handler, key)
 
 
 def register(app: Application) -> None:

@@ -16,11 +16,14 @@ from html import escape
 
 from telegram import Update
 from telegram.error import NetworkError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
 from bot import jobs
+from bot.actions.calendar import ProgrammeRoom
+from bot.actions.ops import FeedLink, FeedRenew, FeedRenewAsk, QrSign
 from bot.context import BotContext, BuurtApplication
-from bot.handlers.common import kb, notify, one_per_row, parse_data, reply, requires, stale_button
+from bot.handlers import routing
+from bot.handlers.common import kb, notify, one_per_row, reply, requires, stale_button
 from bot.i18n import Translator
 from bot.log_safe import without_data
 from bot.services.ops import WEBHOOK_PROBE
@@ -44,15 +47,14 @@ async def qr_command(update: Update, context: BotContext) -> None:
         await _send_sign(update, context, next(iter(rooms)))
         return
     await reply(update, context, context.t._("The QR sign for which BuurtWerkKamer?"),
-                one_per_row([(room.name, f"ops:qr:{room.id}") for room in rooms.values()]),
+                one_per_row([(room.name, QrSign(room.id)) for room in rooms.values()]),
                 edit=update.callback_query is not None)
 
 
-@requires(COORDINATOR)
-async def qr_room(update: Update, context: BotContext) -> None:
+async def qr_room(update: Update, context: BotContext, act: QrSign) -> None:
     query = update.callback_query
     assert query is not None
-    room_id = _button_room(update, context, "ops:qr")
+    room_id = _button_room(context, act.room)
     if room_id is None:
         await stale_button(update, context)
         return
@@ -94,42 +96,38 @@ def _feed_text(t: Translator, room_name: str, url: str | None) -> str:
                    room=escape(room_name), url=escape(url))
 
 
-def _button_room(update: Update, context: BotContext, prefix: str) -> str | None:
+def _button_room(context: BotContext, room: str) -> str | None:
     """The configured room a QR or feed button names, or None for stale or forged data."""
-    parsed = parse_data(update.callback_query.data, prefix, str)  # type: ignore[union-attr]
-    return parsed[0] if parsed and parsed[0] in context.services.config.rooms else None
+    return room if room in context.services.config.rooms else None
 
 
-@requires(COORDINATOR)
-async def feed_link(update: Update, context: BotContext) -> None:
-    room_id = _button_room(update, context, "ops:feed")
+async def feed_link(update: Update, context: BotContext, act: FeedLink) -> None:
+    room_id = _button_room(context, act.room)
     if room_id is None:
         await stale_button(update, context)
         return
     rooms = context.services.config.rooms
     t = context.t
     url = await context.services.ops.feed_url(room_id)
-    rows = [[(t._("🔄 Make a new link"), f"ops:feedn:{room_id}")]] if url else []
-    rows.append([(t._("⬅️ Back"), f"cal:p:{room_id}")])
+    rows = [[(t._("🔄 Make a new link"), FeedRenewAsk(room_id))]] if url else []
+    rows.append([(t._("⬅️ Back"), ProgrammeRoom(room_id))])
     await reply(update, context, _feed_text(t, rooms[room_id].name, url), kb(rows))
 
 
-@requires(COORDINATOR)
-async def feed_renew_ask(update: Update, context: BotContext) -> None:
-    room_id = _button_room(update, context, "ops:feedn")
+async def feed_renew_ask(update: Update, context: BotContext, act: FeedRenewAsk) -> None:
+    room_id = _button_room(context, act.room)
     if room_id is None:
         await stale_button(update, context)
         return
     t = context.t
     await reply(update, context, t._("Make a new link? Phones with the old link no longer get "
                                      "the programme until they add the new one."),
-                kb([[(t._("Yes, make a new link"), f"ops:feedy:{room_id}"),
-                     (t._("No"), f"ops:feed:{room_id}")]]))
+                kb([[(t._("Yes, make a new link"), FeedRenew(room_id)),
+                     (t._("No"), FeedLink(room_id))]]))
 
 
-@requires(COORDINATOR)
-async def feed_renew(update: Update, context: BotContext) -> None:
-    room_id = _button_room(update, context, "ops:feedy")
+async def feed_renew(update: Update, context: BotContext, act: FeedRenew) -> None:
+    room_id = _button_room(context, act.room)
     if room_id is None:
         await stale_button(update, context)
         return
@@ -144,8 +142,8 @@ async def feed_renew(update: Update, context: BotContext) -> None:
     text = t._("Done: this is the new link. The old one no longer works.") + "\n\n" + \
         _feed_text(t, rooms[room_id].name, url)
     await reply(update, context, text,
-                kb([[(t._("🔄 Make a new link"), f"ops:feedn:{room_id}")],
-                    [(t._("⬅️ Back"), f"cal:p:{room_id}")]]))
+                kb([[(t._("🔄 Make a new link"), FeedRenewAsk(room_id))],
+                    [(t._("⬅️ Back"), ProgrammeRoom(room_id))]]))
 
 
 # --- the tick: nightly backup, warnings ----------------------------------------------------
@@ -216,9 +214,8 @@ async def tick(app: BuurtApplication, now: datetime) -> None:
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("qr", qr_command))
-    app.add_handler(CallbackQueryHandler(qr_command, pattern=r"^ops:qr$"))
-    app.add_handler(CallbackQueryHandler(qr_room, pattern=r"^ops:qr:"))
-    app.add_handler(CallbackQueryHandler(feed_link, pattern=r"^ops:feed:"))
-    app.add_handler(CallbackQueryHandler(feed_renew_ask, pattern=r"^ops:feedn:"))
-    app.add_handler(CallbackQueryHandler(feed_renew, pattern=r"^ops:feedy:"))
+    app.add_handler(routing.on(QrSign, qr_room, role=COORDINATOR))
+    app.add_handler(routing.on(FeedLink, feed_link, role=COORDINATOR))
+    app.add_handler(routing.on(FeedRenewAsk, feed_renew_ask, role=COORDINATOR))
+    app.add_handler(routing.on(FeedRenew, feed_renew, role=COORDINATOR))
     jobs.add_tick(app, "ops", tick)  # type: ignore[arg-type]

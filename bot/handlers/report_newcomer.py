@@ -8,10 +8,13 @@ as answering; the answer is only counted (as "x of y newcomers take part"), show
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import Application
 
+from bot.actions import reports as act
+from bot.actions.account import NewcomerSettings
 from bot.context import BotContext
-from bot.handlers.common import kb, parse_data, reply, requires, stale_button
+from bot.handlers.common import kb, reply
+from bot.handlers.routing import on
 from bot.i18n import N_
 from bot.services.users import RESIDENT
 
@@ -33,9 +36,9 @@ SETTINGS_BUTTON = N_("🌍 New in the Netherlands?")
 
 def _buttons(t):
     return kb([
-        [(t._("Yes, I am new in the Netherlands"), "nwk:yes")],
-        [(t._("No"), "nwk:no")],
-        [(t._("I would rather not say"), "nwk:skip")],
+        [(t._("Yes, I am new in the Netherlands"), act.NewcomerAnswer("yes"))],
+        [(t._("No"), act.NewcomerAnswer("no"))],
+        [(t._("I would rather not say"), act.NewcomerAnswer("skip"))],
     ])
 
 
@@ -51,8 +54,7 @@ async def offer(update: Update, context: BotContext) -> None:
     await reply(update, context, _question(context.t), _buttons(context.t), edit=False)
 
 
-@requires(RESIDENT)
-async def from_settings(update: Update, context: BotContext) -> None:
+async def from_settings(update: Update, context: BotContext, _act: NewcomerSettings) -> None:
     t = context.t
     assert context.person is not None
     marked = await context.services.indicators.has_mark(context.person.id, MARK)
@@ -61,13 +63,8 @@ async def from_settings(update: Update, context: BotContext) -> None:
     await reply(update, context, _question(t) + "\n\n" + state, _buttons(t))
 
 
-@requires(RESIDENT)
-async def answer(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "nwk", str)  # type: ignore[union-attr]
-    choice = parsed[0] if parsed else None
-    if choice not in ("yes", "no", "skip"):
-        await stale_button(update, context)
-        return
+async def answer(update: Update, context: BotContext, pressed: act.NewcomerAnswer) -> None:
+    choice = pressed.choice
     t = context.t
     assert context.person is not None
     indicators = context.services.indicators
@@ -83,5 +80,5 @@ async def answer(update: Update, context: BotContext) -> None:
 
 
 def register(app: Application) -> None:
-    app.add_handler(CallbackQueryHandler(from_settings, pattern=r"^acc:newcomer$"))
-    app.add_handler(CallbackQueryHandler(answer, pattern=r"^nwk:"))
+    app.add_handler(on(NewcomerSettings, from_settings, role=RESIDENT))
+    app.add_handler(on(act.NewcomerAnswer, answer, role=RESIDENT))

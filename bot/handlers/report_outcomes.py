@@ -10,18 +10,14 @@ work/CV request: an old or forged button changes nothing.
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import Application
 
+from bot.actions import Action
+from bot.actions import reports as act
+from bot.actions.help import ViewRequest
 from bot.context import BotContext
-from bot.handlers.common import (
-    kb,
-    notify,
-    parse_data,
-    reply,
-    requires,
-    safe_answer,
-    stale_button,
-)
+from bot.handlers.common import kb, notify, reply, safe_answer, stale_button
+from bot.handlers.routing import on
 from bot.i18n import N_
 from bot.services.users import COORDINATOR, VOLUNTEER
 
@@ -29,20 +25,15 @@ BUTTON = N_("💼 They found paid work")
 NEWCOMER_BUTTON = N_("🌍 New in the Netherlands (they agree)")
 
 
-def paid_work_button(t, request) -> list[tuple[str, str]]:
+def paid_work_button(t, request) -> list[tuple[str, Action]]:
     """The button row for a done work/CV request (empty for other requests)."""
-    return [(t._(BUTTON), f"rpt:pw:{request.id}")] if request.category == "werk" else []
+    return [(t._(BUTTON), act.PaidWork(request.id))] if request.category == "werk" else []
 
 
-@requires(VOLUNTEER)
-async def paid_work(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "rpt:pw", int)  # type: ignore[union-attr]
-    if not parsed:
-        await stale_button(update, context)
-        return
+async def paid_work(update: Update, context: BotContext, pressed: act.PaidWork) -> None:
     person = context.person
     assert person is not None
-    request = await context.services.help.get(parsed[0])
+    request = await context.services.help.get(pressed.request_id)
     allowed = request is not None and (
         request.volunteer_id == person.id or person.has_role(COORDINATOR))
     if (request is None or not allowed or request.category != "werk"
@@ -59,18 +50,15 @@ async def paid_work(update: Update, context: BotContext) -> None:
         "without a name. Congratulations to them!").format(n=request.id))
 
 
-def newcomer_button(t, request) -> list[tuple[str, str]]:
+def newcomer_button(t, request) -> list[tuple[str, Action]]:
     """For the holder of an active request with a resident: mark them as a newcomer."""
     if request.resident_id is None or request.status != "taken":
         return []
-    return [(t._(NEWCOMER_BUTTON), f"rpt:nc:{request.id}")]
+    return [(t._(NEWCOMER_BUTTON), act.AskNewcomer(request.id))]
 
 
-async def _holders_request(update: Update, context: BotContext, prefix: str):
-    parsed = parse_data(update.callback_query.data, prefix, int)  # type: ignore[union-attr]
-    if not parsed:
-        return None
-    request = await context.services.help.get(parsed[0])
+async def _holders_request(context: BotContext, request_id: int):
+    request = await context.services.help.get(request_id)
     if request is None or request.resident_id is None:
         return None
     if not await context.services.help.can_see_details(context.person, request):  # type: ignore[arg-type]
@@ -78,9 +66,8 @@ async def _holders_request(update: Update, context: BotContext, prefix: str):
     return request
 
 
-@requires(VOLUNTEER)
-async def ask_newcomer(update: Update, context: BotContext) -> None:
-    request = await _holders_request(update, context, "rpt:nc")
+async def ask_newcomer(update: Update, context: BotContext, pressed: act.AskNewcomer) -> None:
+    request = await _holders_request(context, pressed.request_id)
     if request is None:
         await stale_button(update, context)
         return
@@ -89,14 +76,14 @@ async def ask_newcomer(update: Update, context: BotContext) -> None:
         "Ask the resident first: may the BuurtWerkKamer count them as new in the Netherlands "
         "(for example a status holder)? It is counted without a name, and they can change it "
         "under Settings."), kb([
-            [(t._("Yes, they agree"), f"rpt:ncy:{request.id}")],
-            [(t._("⬅️ Back to the request"), f"help:view:{request.id}")],
+            [(t._("Yes, they agree"), act.MarkNewcomer(request.id))],
+            [(t._("⬅️ Back to the request"), ViewRequest(request.id))],
         ]))
 
 
-@requires(VOLUNTEER)
-async def mark_newcomer(update: Update, context: BotContext) -> None:
-    request = await _holders_request(update, context, "rpt:ncy")
+async def mark_newcomer(update: Update, context: BotContext, pressed: act.MarkNewcomer
+                        ) -> None:
+    request = await _holders_request(context, pressed.request_id)
     if request is None:
         await stale_button(update, context)
         return
@@ -105,7 +92,7 @@ async def mark_newcomer(update: Update, context: BotContext) -> None:
                                                      "volunteer")
     await reply(update, context, t._("Noted, without a name. Thank you.") if new
                 else t._("That was already noted."),
-                kb([[(t._("⬅️ Back to the request"), f"help:view:{request.id}")]]))
+                kb([[(t._("⬅️ Back to the request"), ViewRequest(request.id))]]))
     if new:
         resident = await context.services.users.by_id(request.resident_id)
         await notify(context, resident, lambda rt: rt._(
@@ -114,6 +101,6 @@ async def mark_newcomer(update: Update, context: BotContext) -> None:
 
 
 def register(app: Application) -> None:
-    app.add_handler(CallbackQueryHandler(paid_work, pattern=r"^rpt:pw:"))
-    app.add_handler(CallbackQueryHandler(ask_newcomer, pattern=r"^rpt:nc:"))
-    app.add_handler(CallbackQueryHandler(mark_newcomer, pattern=r"^rpt:ncy:"))
+    app.add_handler(on(act.PaidWork, paid_work, role=VOLUNTEER))
+    app.add_handler(on(act.AskNewcomer, ask_newcomer, role=VOLUNTEER))
+    app.add_handler(on(act.MarkNewcomer, mark_newcomer, role=VOLUNTEER))

@@ -6,24 +6,39 @@
 - Residents and volunteers answer the question the bot sent them; the first message goes out
   through the announcements outbox (see :func:`render_first`).
 
-Callback data: ``srv:a:<round>:<question>:<answer>`` (an answer), ``srv:p:<round>:<form>:...``
-(a paper answer), ``srv:redo``, ``srv:pnew``, ``srv:new``, ``srv:kind``, ``srv:go``,
-``srv:close``, ``srv:closeok``, ``srv:res``, ``srv:list``.
+Buttons: the actions in :mod:`bot.actions.surveys`.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
+from bot.actions import Action
+from bot.actions.surveys import (
+    ALL_ROOMS,
+    SurveyAnswer,
+    SurveyClose,
+    SurveyCloseConfirmed,
+    SurveyGo,
+    SurveyKind,
+    SurveyList,
+    SurveyNew,
+    SurveyPaperAnswer,
+    SurveyPaperNew,
+    SurveyRedo,
+    SurveyResults,
+    SurveyRoom,
+)
 from bot.context import BotContext, BuurtApplication
+from bot.handlers import routing
 from bot.handlers.common import (
     kb,
     one_per_row,
-    parse_data,
     reply,
     requires,
     safe_answer,
@@ -44,7 +59,7 @@ from bot.services.users import COORDINATOR, RESIDENT, VOLUNTEER
 from bot.store.broadcasts import BroadcastRow, OutboxRow
 from bot.store.surveys import SurveyRound
 
-ALL = "all"
+ALL = ALL_ROOMS
 
 
 # --- rendering --------------------------------------------------------------------------
@@ -76,23 +91,38 @@ def question_text(t: Translator, kind: str, index: int, *, intro: bool = False,
     return "\n\n".join(lines)
 
 
-def answer_buttons(t: Translator, kind: str, index: int, prefix: str) -> InlineKeyboardMarkup:
-    """The one-tap answers; ``prefix`` ends with ':' and gets '<index>:<answer>'."""
+#: Builds the action of one answer button from (question index, answer value).
+AnswerAction = Callable[[int, int], Action]
+
+
+def own_answer(round_id: int) -> AnswerAction:
+    """The respondent's own answers to a round."""
+    return lambda index, value: SurveyAnswer(round_id, index, value)
+
+
+def paper_answer_of(round_id: int, form: str) -> AnswerAction:
+    """The answers of one paper form, entered by a volunteer."""
+    return lambda index, value: SurveyPaperAnswer(round_id, form, index, value)
+
+
+def answer_buttons(t: Translator, kind: str, index: int,
+                   make: AnswerAction) -> InlineKeyboardMarkup:
+    """The one-tap answers to question ``index``; ``make`` gives each button's action."""
     question = QUESTIONS[kind][index]
-    dont_know = ("🤷 " + t._("I do not know"), f"{prefix}{index}:{DONT_KNOW}")
+    dont_know = ("🤷 " + t._("I do not know"), make(index, DONT_KNOW))
     if question.scale == "agree":
-        rows = [[(f"{icon} {t._(label)}", f"{prefix}{index}:{value}")]
+        rows = [[(f"{icon} {t._(label)}", make(index, value))]
                 for value, (icon, label) in AGREE_SCALE.items()]
     else:
-        rows = [[(t.number(n), f"{prefix}{index}:{n}") for n in range(1, 6)],
-                [(t.number(n), f"{prefix}{index}:{n}") for n in range(6, 11)]]
+        rows = [[(t.number(n), make(index, n)) for n in range(1, 6)],
+                [(t.number(n), make(index, n)) for n in range(6, 11)]]
     return kb([*rows, [dont_know]])
 
 
 def render_first(t: Translator, found: SurveyRound) -> tuple[str, InlineKeyboardMarkup]:
     """The intro and the first question (the outbox sends it; ``/enquete`` shows it again)."""
     return (question_text(t, found.kind, 0, intro=True),
-            answer_buttons(t, found.kind, 0, f"srv:a:{found.id}:"))
+            answer_buttons(t, found.kind, 0, own_answer(found.id)))
 
 
 def percent(t: Translator, share: float) -> str:
@@ -139,42 +169,41 @@ async def _answered(update: Update, context: BotContext, result: AnswerResult, *
         await stale_button(update, context)
         return
     if result.code == "next":
-        prefix = f"srv:p:{found.id}:{paper_form}:" if paper_form else f"srv:a:{found.id}:"
+        make = paper_answer_of(found.id, paper_form) if paper_form else own_answer(found.id)
         await reply(update, context,
                     question_text(t, found.kind, result.index, paper=paper_form is not None),
-                    answer_buttons(t, found.kind, result.index, prefix))
+                    answer_buttons(t, found.kind, result.index, make))
         return
     if paper_form:
         await reply(update, context, t._("✅ Paper form saved. Thank you!"), one_per_row([
-            (t._("📝 Next paper form"), f"srv:pnew:{found.id}"),
-            (t._("⬅️ Back to the surveys"), "srv:list"),
+            (t._("📝 Next paper form"), SurveyPaperNew(found.id)),
+            (t._("⬅️ Back to the surveys"), SurveyList()),
         ]))
         return
     await reply(update, context,
                 t._("🙏 Thank you! Your answers are anonymous. You can change them until the "
                     "survey closes."),
-                one_per_row([(t._("✏️ Change my answers"), f"srv:redo:{found.id}")]))
+                one_per_row([(t._("✏️ Change my answers"), SurveyRedo(found.id))]))
 
 
-async def answer(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "srv:a", int, int, int)  # type: ignore[union-attr]
-    if not parsed or context.person is None:
+async def answer(update: Update, context: BotContext, act: SurveyAnswer) -> None:
+    if context.person is None:
         await stale_button(update, context)
         return
     try:
-        result = await context.services.surveys.answer(context.person, *parsed)
+        result = await context.services.surveys.answer(context.person, act.round_id,
+                                                       act.index, act.value)
     except SurveyError:
         await stale_button(update, context)
         return
     await _answered(update, context, result)
 
 
-async def redo(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "srv:redo", int)  # type: ignore[union-attr]
-    if not parsed or context.person is None:
+async def redo(update: Update, context: BotContext, act: SurveyRedo) -> None:
+    if context.person is None:
         await stale_button(update, context)
         return
-    found = await context.services.surveys.get(parsed[0])
+    found = await context.services.surveys.get(act.round_id)
     if found is None:
         await stale_button(update, context)
         return
@@ -185,13 +214,11 @@ async def redo(update: Update, context: BotContext) -> None:
         await stale_button(update, context)
         return
     await reply(update, context, question_text(context.t, found.kind, 0),
-                answer_buttons(context.t, found.kind, 0, f"srv:a:{found.id}:"))
+                answer_buttons(context.t, found.kind, 0, own_answer(found.id)))
 
 
-@requires(VOLUNTEER)
-async def paper_new(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "srv:pnew", int)  # type: ignore[union-attr]
-    found = await context.services.surveys.get(parsed[0]) if parsed else None
+async def paper_new(update: Update, context: BotContext, act: SurveyPaperNew) -> None:
+    found = await context.services.surveys.get(act.round_id)
     if found is None or found.kind != "residents":
         await stale_button(update, context)
         return
@@ -200,19 +227,14 @@ async def paper_new(update: Update, context: BotContext) -> None:
         return
     form = context.services.surveys.new_form_key()
     await reply(update, context, question_text(context.t, found.kind, 0, paper=True),
-                answer_buttons(context.t, found.kind, 0, f"srv:p:{found.id}:{form}:"))
+                answer_buttons(context.t, found.kind, 0, paper_answer_of(found.id, form)))
 
 
-@requires(VOLUNTEER)
-async def paper_answer(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "srv:p", int, str, int, int)  # type: ignore[union-attr]
-    if not parsed:
-        await stale_button(update, context)
-        return
-    round_id, form, index, value = parsed
+async def paper_answer(update: Update, context: BotContext, act: SurveyPaperAnswer) -> None:
+    form = act.form
     try:
         result = await context.services.surveys.paper_answer(
-            context.person, round_id, form, index, value)  # type: ignore[arg-type]
+            context.person, act.round_id, form, act.index, act.value)  # type: ignore[arg-type]
     except SurveyError:
         await stale_button(update, context)
         return
@@ -233,7 +255,7 @@ async def overview(update: Update, context: BotContext) -> None:
     surveys = context.services.surveys
     rooms = context.services.config.rooms
     lines = [t._("🗳 <b>Surveys</b>")]
-    buttons: list[tuple[str, str]] = []
+    buttons: list[tuple[str, Action]] = []
     open_rounds = await surveys.open_rounds(person)
     if not open_rounds:
         lines.append(t._("There is no survey round open now."))
@@ -249,12 +271,12 @@ async def overview(update: Update, context: BotContext) -> None:
             asked=t.number(progress["asked"]), percent=rate, paper=t.number(progress["paper"])))
         if found.kind == "residents":
             buttons.append((t._("📝 Enter a paper form: {round}").format(round=label),
-                            f"srv:pnew:{found.id}"))
+                            SurveyPaperNew(found.id)))
         if person.has_role(COORDINATOR):
             buttons.append((t._("⏹ Close: {round}").format(round=label),
-                            f"srv:close:{found.id}"))
+                            SurveyClose(found.id)))
     if person.has_role(COORDINATOR):
-        buttons.append((t._("▶️ Start a survey round"), "srv:new"))
+        buttons.append((t._("▶️ Start a survey round"), SurveyNew()))
         closed = await surveys.recent_closed(person)
         if closed:
             lines.append(t._("Closed lately:"))
@@ -267,7 +289,7 @@ async def overview(update: Update, context: BotContext) -> None:
                 round=label, date=t.date(found.started_on), answered=t.number(found.answered),
                 asked=t.number(found.asked), paper=t.number(found.paper)))
             buttons.append((t._("📊 Results: {round}, {date}").format(
-                round=label, date=t.date(found.started_on)), f"srv:res:{found.id}"))
+                round=label, date=t.date(found.started_on)), SurveyResults(found.id)))
     await reply(update, context, "\n".join(lines), one_per_row(buttons) if buttons else None,
                 edit=update.callback_query is not None)
 
@@ -287,27 +309,25 @@ async def _resident_overview(update: Update, context: BotContext) -> None:
                                              "one, the bot sends it to you."), edit=False)
 
 
-@requires(COORDINATOR)
-async def choose_kind(update: Update, context: BotContext) -> None:
+async def list_rounds(update: Update, context: BotContext, act: SurveyList) -> None:
+    await overview(update, context)
+
+
+async def choose_kind(update: Update, context: BotContext, act: SurveyNew) -> None:
     t = context.t
     await reply(update, context, t._("Who do you want to ask?"), one_per_row([
-        (t._("🏠 Residents: confidence and living in the neighbourhood"), "srv:kind:residents"),
-        (t._("🤝 Volunteers: how happy they are (1 to 10)"), "srv:kind:volunteers"),
-        (t._("⬅️ Back to the surveys"), "srv:list"),
+        (t._("🏠 Residents: confidence and living in the neighbourhood"), SurveyKind("residents")),
+        (t._("🤝 Volunteers: how happy they are (1 to 10)"), SurveyKind("volunteers")),
+        (t._("⬅️ Back to the surveys"), SurveyList()),
     ]))
 
 
-@requires(COORDINATOR)
-async def choose_room(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "srv:kind", str)  # type: ignore[union-attr]
-    if not parsed or parsed[0] not in QUESTIONS:
-        await stale_button(update, context)
-        return
-    t, kind = context.t, parsed[0]
-    buttons = [(room.name, f"srv:room:{kind}:{room.id}")
-               for room in context.services.config.rooms.values()]
-    buttons.append((t._("All BuurtWerkKamers"), f"srv:room:{kind}:{ALL}"))
-    buttons.append((t._("⬅️ Back to the surveys"), "srv:list"))
+async def choose_room(update: Update, context: BotContext, act: SurveyKind) -> None:
+    t, kind = context.t, act.kind
+    buttons: list[tuple[str, Action]] = [
+        (room.name, SurveyRoom(kind, room.id)) for room in context.services.config.rooms.values()]
+    buttons.append((t._("All BuurtWerkKamers"), SurveyRoom(kind, ALL)))
+    buttons.append((t._("⬅️ Back to the surveys"), SurveyList()))
     await reply(update, context, t._("For which BuurtWerkKamer?"), one_per_row(buttons))
 
 
@@ -317,14 +337,12 @@ def _room_of(context: BotContext, value: str) -> tuple[bool, str | None]:
     return value in context.services.config.rooms, value
 
 
-@requires(COORDINATOR)
-async def preview(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "srv:room", str, str)  # type: ignore[union-attr]
-    ok, room = _room_of(context, parsed[1]) if parsed else (False, None)
-    if not parsed or not ok or parsed[0] not in QUESTIONS:
+async def preview(update: Update, context: BotContext, act: SurveyRoom) -> None:
+    ok, room = _room_of(context, act.room)
+    if not ok or act.kind not in QUESTIONS:
         await stale_button(update, context)
         return
-    t, kind = context.t, parsed[0]
+    t, kind = context.t, act.kind
     reachable, unreachable = await context.services.surveys.preview(
         context.person, kind, room)  # type: ignore[arg-type]
     rooms = context.services.config.rooms
@@ -341,25 +359,23 @@ async def preview(update: Update, context: BotContext) -> None:
     lines.append(question_text(t, kind, 0, intro=True))
     nonce = secrets.token_hex(4)
     await reply(update, context, "\n\n".join(lines), one_per_row([
-        (t._("✅ Send the survey"), f"srv:go:{kind}:{parsed[1]}:{nonce}"),
-        (t._("⬅️ Back to the surveys"), "srv:list"),
+        (t._("✅ Send the survey"), SurveyGo(kind, act.room, nonce)),
+        (t._("⬅️ Back to the surveys"), SurveyList()),
     ]))
 
 
-@requires(COORDINATOR)
-async def go(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "srv:go", str, str, str)  # type: ignore[union-attr]
-    ok, room = _room_of(context, parsed[1]) if parsed else (False, None)
-    if not parsed or not ok or parsed[0] not in QUESTIONS or len(parsed[2]) > 16:
+async def go(update: Update, context: BotContext, act: SurveyGo) -> None:
+    ok, room = _room_of(context, act.room)
+    if not ok or act.kind not in QUESTIONS:
         await stale_button(update, context)
         return
     t, person = context.t, context.person
     assert person is not None and update.effective_chat is not None
-    kind = parsed[0]
+    kind = act.kind
     try:
         found, created = await context.services.surveys.start_round(
             person, kind=kind, room=room,
-            draft_key=f"survey:{person.id}:{kind}:{parsed[1]}:{parsed[2]}",
+            draft_key=f"survey:{person.id}:{kind}:{act.room}:{act.nonce}",
             chat_id=update.effective_chat.id)
     except SurveyError as exc:
         if exc.code == "already_open" and exc.round is not None:
@@ -372,7 +388,7 @@ async def go(update: Update, context: BotContext) -> None:
             await stale_button(update, context)
             return
         await reply(update, context, text,
-                    one_per_row([(t._("⬅️ Back to the surveys"), "srv:list")]))
+                    one_per_row([(t._("⬅️ Back to the surveys"), SurveyList())]))
         return
     label = round_label(t, found, context.services.config.rooms)
     text = t.ngettext(
@@ -392,13 +408,11 @@ async def go(update: Update, context: BotContext) -> None:
     if not created:
         text = t._("This survey round was already started: {round}.").format(round=label)
     await reply(update, context, text,
-                one_per_row([(t._("⬅️ Back to the surveys"), "srv:list")]))
+                one_per_row([(t._("⬅️ Back to the surveys"), SurveyList())]))
 
 
-@requires(COORDINATOR)
-async def confirm_close(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "srv:close", int)  # type: ignore[union-attr]
-    found = await context.services.surveys.get(parsed[0]) if parsed else None
+async def confirm_close(update: Update, context: BotContext, act: SurveyClose) -> None:
+    found = await context.services.surveys.get(act.round_id)
     if found is None:
         await stale_button(update, context)
         return
@@ -410,28 +424,21 @@ async def confirm_close(update: Update, context: BotContext) -> None:
                 t._("Close this survey round? {round}\nAfter closing, nobody can answer any "
                     "more, and the bot forgets who answered. Only the counts stay.").format(
                     round=round_label(t, found, context.services.config.rooms)),
-                kb([[(t._("⏹ Yes, close"), f"srv:closeok:{found.id}")],
-                    [(t._("No"), "srv:list")]]))
+                kb([[(t._("⏹ Yes, close"), SurveyCloseConfirmed(found.id))],
+                    [(t._("No"), SurveyList())]]))
 
 
-@requires(COORDINATOR)
-async def close(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "srv:closeok", int)  # type: ignore[union-attr]
-    if not parsed:
-        await stale_button(update, context)
-        return
+async def close(update: Update, context: BotContext, act: SurveyCloseConfirmed) -> None:
     try:
-        found, _closed = await context.services.surveys.close_round(context.person, parsed[0])  # type: ignore[arg-type]
+        found, _closed = await context.services.surveys.close_round(context.person, act.round_id)  # type: ignore[arg-type]
     except SurveyError:
         await stale_button(update, context)
         return
     await show_results(update, context, found)
 
 
-@requires(COORDINATOR)
-async def results(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "srv:res", int)  # type: ignore[union-attr]
-    found = await context.services.surveys.get(parsed[0]) if parsed else None
+async def results(update: Update, context: BotContext, act: SurveyResults) -> None:
+    found = await context.services.surveys.get(act.round_id)
     if found is None:
         await stale_button(update, context)
         return
@@ -454,7 +461,7 @@ async def show_results(update: Update, context: BotContext, found: SurveyRound) 
     for result in await context.services.surveys.results(found):
         lines.append(render_aggregate(t, found.kind, result))
     await reply(update, context, "\n\n".join(lines),
-                one_per_row([(t._("⬅️ Back to the surveys"), "srv:list")]))
+                one_per_row([(t._("⬅️ Back to the surveys"), SurveyList())]))
 
 
 # --- the outbox: first message and the coordinator's "sent" --------------------------------
@@ -499,16 +506,19 @@ def register(app: Application) -> None:
     _install_outbox(app)  # type: ignore[arg-type]
     add_tick(app, "surveys", tick)  # type: ignore[arg-type]
     app.add_handler(CommandHandler("enquete", overview, filters=private))
-    app.add_handler(CallbackQueryHandler(overview, pattern=r"^(srv:list|menu:surveys)$"))
-    app.add_handler(CallbackQueryHandler(answer, pattern=r"^srv:a:"))
-    app.add_handler(CallbackQueryHandler(redo, pattern=r"^srv:redo:"))
-    app.add_handler(CallbackQueryHandler(paper_new, pattern=r"^srv:pnew:"))
-    app.add_handler(CallbackQueryHandler(paper_answer, pattern=r"^srv:p:"))
-    app.add_handler(CallbackQueryHandler(choose_kind, pattern=r"^srv:new$"))
-    app.add_handler(CallbackQueryHandler(choose_room, pattern=r"^srv:kind:"))
-    app.add_handler(CallbackQueryHandler(preview, pattern=r"^srv:room:"))
-    app.add_handler(CallbackQueryHandler(go, pattern=r"^srv:go:"))
-    app.add_handler(CallbackQueryHandler(confirm_close, pattern=r"^srv:close:"))
-    app.add_handler(CallbackQueryHandler(close, pattern=r"^srv:closeok:"))
-    app.add_handler(CallbackQueryHandler(results, pattern=r"^srv:res:"))
-    app.add_handler(CallbackQueryHandler(stale_button, pattern=r"^srv:"))
+    app.add_handler(CallbackQueryHandler(overview, pattern=r"^menu:surveys$"))
+    for handler in (
+        routing.on(SurveyList, list_rounds),  # overview checks the role itself
+        routing.on(SurveyAnswer, answer),
+        routing.on(SurveyRedo, redo),
+        routing.on(SurveyPaperNew, paper_new, role=VOLUNTEER),
+        routing.on(SurveyPaperAnswer, paper_answer, role=VOLUNTEER),
+        routing.on(SurveyNew, choose_kind, role=COORDINATOR),
+        routing.on(SurveyKind, choose_room, role=COORDINATOR),
+        routing.on(SurveyRoom, preview, role=COORDINATOR),
+        routing.on(SurveyGo, go, role=COORDINATOR),
+        routing.on(SurveyClose, confirm_close, role=COORDINATOR),
+        routing.on(SurveyCloseConfirmed, close, role=COORDINATOR),
+        routing.on(SurveyResults, results, role=COORDINATOR),
+    ):
+        app.add_handler(handler)

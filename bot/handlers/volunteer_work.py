@@ -2,16 +2,15 @@
 
 - The weekly hours question (sent by the outbox, see :func:`render_question`) and ``/uren``:
   one tap for last week's hours, "type a number", the weekly question on or off, my groups.
-- From ``/vrijwilligers`` a coordinator opens a volunteer (``vh:v:<id>``) to set the
+- From ``/vrijwilligers`` a coordinator opens a volunteer (:class:`VolunteerOpen`) to set the
   keyholder mark and their groups.
 
-Callback data: ``vh:h:<week>:<code>`` (hours), ``vh:more:<week>`` (type a number),
-``vh:week:<week>``, ``vh:ask:<0|1>``, ``vh:groups``, ``vh:g:<group>:<0|1>``, ``vh:v:<id>``,
-``vh:key:<id>:<0|1>``, ``vh:cg:<id>:<group>:<0|1>``, ``vh:menu``.
+Buttons: the actions in :mod:`bot.actions.hours`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from html import escape
 from typing import Any
@@ -26,12 +25,25 @@ from telegram.ext import (
     filters,
 )
 
+from bot.actions import Action
+from bot.actions.hours import (
+    HoursAsking,
+    HoursGiven,
+    HoursMenu,
+    HoursType,
+    HoursWeek,
+    KeyholderSet,
+    MyGroups,
+    MyGroupToggle,
+    TheirGroupToggle,
+    VolunteerOpen,
+)
 from bot.context import BotContext, BuurtApplication
+from bot.handlers import routing
 from bot.handlers.common import (
     END,
     kb,
     one_per_row,
-    parse_data,
     reply,
     requires,
     safe_answer,
@@ -94,14 +106,14 @@ def question(t: Translator, week: str, proposal: Proposal, current: float | None
     if current is not None:
         lines.append(t._("You gave: {hours}. Tap again to change it.").format(
             hours=_hours(t, current)))
-    rows: list[list[tuple[str, str]]] = []
+    rows: list[list[tuple[str, Action]]] = []
     if proposal.hours > 0:
         rows.append([(t._("✅ About {hours}").format(hours=_hours(t, proposal.hours)),
-                      f"vh:h:{week}:p{round(proposal.hours * 10)}")])
-    rows.append([(t.number(0), f"vh:h:{week}:0"), (t._("1–2"), f"vh:h:{week}:1-2"),
-                 (t._("3–5"), f"vh:h:{week}:3-5"), (t._("6–10"), f"vh:h:{week}:6-10")])
-    rows.append([(t._("More… type a number"), f"vh:more:{week}")])
-    rows.append([(t._("🔕 Do not ask me every week"), "vh:ask:0")])
+                      HoursGiven(week, f"p{round(proposal.hours * 10)}"))])
+    rows.append([(t.number(0), HoursGiven(week, "0")), (t._("1–2"), HoursGiven(week, "1-2")),
+                 (t._("3–5"), HoursGiven(week, "3-5")), (t._("6–10"), HoursGiven(week, "6-10"))])
+    rows.append([(t._("More… type a number"), HoursType(week))])
+    rows.append([(t._("🔕 Do not ask me every week"), HoursAsking(False))])
     return "\n\n".join(lines), kb(rows)
 
 
@@ -117,7 +129,7 @@ async def _saved(update: Update, context: BotContext, week: str, hours: float) -
     await reply(update, context,
                 t._("✅ Thank you! Saved: {hours} in the week of {span}. You can change it "
                     "with /uren.").format(hours=_hours(t, hours), span=_span(t, week)),
-                one_per_row([(t._("✏️ Change"), f"vh:week:{week}")]))
+                one_per_row([(t._("✏️ Change"), HoursWeek(week))]))
 
 
 def _refusal(t: Translator, code: str) -> str:
@@ -131,13 +143,8 @@ def _refusal(t: Translator, code: str) -> str:
     }[code]
 
 
-@requires(VOLUNTEER)
-async def hours_button(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "vh:h", str, str)  # type: ignore[union-attr]
-    if not parsed:
-        await stale_button(update, context)
-        return
-    week, code = parsed
+async def hours_button(update: Update, context: BotContext, act: HoursGiven) -> None:
+    week, code = act.week, act.choice
     if code in BUTTON_HOURS:
         hours, source = BUTTON_HOURS[code], "button"
     elif code.startswith("p") and code[1:].isdigit() and int(code[1:]) <= MAX_HOURS_WEEK * 10:
@@ -157,16 +164,14 @@ async def hours_button(update: Update, context: BotContext) -> None:
     await _saved(update, context, week, hours)
 
 
-@requires(VOLUNTEER)
-async def ask_number(update: Update, context: BotContext) -> str | int:
-    parsed = parse_data(update.callback_query.data, "vh:more", str)  # type: ignore[union-attr]
-    if not parsed or week_start(parsed[0]) is None:
+async def ask_number(update: Update, context: BotContext, act: HoursType) -> str | int:
+    if week_start(act.week) is None:
         return await stale_button(update, context)
-    context.user_data["hours_week"] = parsed[0]  # type: ignore[index]
+    context.user_data["hours_week"] = act.week  # type: ignore[index]
     t = context.t
     await reply(update, context, t._("How many hours did you help in the week of {span}? Type "
                                      "a number, for example 12 or 2,5.").format(
-        span=_span(t, parsed[0])), one_per_row([(t._("Cancel"), "vh:menu")]))
+        span=_span(t, act.week)), one_per_row([(t._("Cancel"), HoursMenu())]))
     return TYPING
 
 
@@ -181,7 +186,7 @@ async def got_number(update: Update, context: BotContext) -> str | int:
         await context.services.volunteer_work.record_hours(context.person, week, hours, "typed")  # type: ignore[arg-type]
     except HoursError as exc:
         await reply(update, context, _refusal(t, exc.code),
-                    one_per_row([(t._("Cancel"), "vh:menu")]))
+                    one_per_row([(t._("Cancel"), HoursMenu())]))
         return END if exc.code == "week" else TYPING
     context.user_data.pop("hours_week", None)  # type: ignore[union-attr]
     await _saved(update, context, week, hours)
@@ -194,31 +199,24 @@ async def not_text(update: Update, context: BotContext) -> str:
     return TYPING
 
 
-@requires(VOLUNTEER)
-async def show_week(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "vh:week", str)  # type: ignore[union-attr]
+async def show_week(update: Update, context: BotContext, act: HoursWeek) -> None:
     work = context.services.volunteer_work
     try:
-        work.check_week(parsed[0] if parsed else "")
+        work.check_week(act.week)
     except HoursError:
         await stale_button(update, context)
         return
-    text, markup = await _question_for(context, context.person, parsed[0])  # type: ignore[arg-type,index]
+    text, markup = await _question_for(context, context.person, act.week)  # type: ignore[arg-type]
     await reply(update, context, text, markup)
 
 
-@requires(VOLUNTEER)
-async def set_asking(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "vh:ask", int)  # type: ignore[union-attr]
-    if not parsed or parsed[0] not in (0, 1):
-        await stale_button(update, context)
-        return
+async def set_asking(update: Update, context: BotContext, act: HoursAsking) -> None:
     t = context.t
-    await context.services.volunteer_work.set_asking(context.person, bool(parsed[0]))  # type: ignore[arg-type]
-    text = (t._("🔔 Done. The bot asks you every Monday about your hours.") if parsed[0] else
+    await context.services.volunteer_work.set_asking(context.person, act.on)  # type: ignore[arg-type]
+    text = (t._("🔔 Done. The bot asks you every Monday about your hours.") if act.on else
             t._("🔕 Done. The bot no longer asks you every week. You can still give your hours "
                 "with /uren, and switch the question on again there."))
-    await reply(update, context, text, one_per_row([(t._("⬅️ Back to my hours"), "vh:menu")]))
+    await reply(update, context, text, one_per_row([(t._("⬅️ Back to my hours"), HoursMenu())]))
 
 
 @requires(VOLUNTEER)
@@ -245,45 +243,48 @@ async def menu(update: Update, context: BotContext) -> int:
     if await work.is_keyholder(person):
         lines.append(t._("🔑 You are a keyholder."))
     buttons = [
-        (t._("Hours of last week"), f"vh:week:{last}"),
-        (t._("Hours of this week"), f"vh:week:{this}"),
-        (t._("👥 My groups"), "vh:groups"),
+        (t._("Hours of last week"), HoursWeek(last)),
+        (t._("Hours of this week"), HoursWeek(this)),
+        (t._("👥 My groups"), MyGroups()),
         (t._("🔕 Stop the weekly question") if asking else t._("🔔 Ask me every Monday"),
-         f"vh:ask:{0 if asking else 1}"),
+         HoursAsking(not asking)),
     ]
     await reply(update, context, "\n".join(lines), one_per_row(buttons),
                 edit=update.callback_query is not None)
     return END
 
 
-def _group_buttons(t: Translator, groups: tuple[str, ...], mine: set[str], prefix: str
-                   ) -> list[tuple[str, str]]:
-    return [(("✅ " if g in mine else "▫️ ") + group_label(t, g),
-             f"{prefix}{g}:{0 if g in mine else 1}") for g in groups]
+async def menu_button(update: Update, context: BotContext, act: HoursMenu) -> int:
+    """The /uren screen from its own button (the role is checked by the router)."""
+    return await menu(update, context)
 
 
-@requires(VOLUNTEER)
-async def my_groups(update: Update, context: BotContext) -> None:
+def _group_buttons(t: Translator, groups: tuple[str, ...], mine: set[str],
+                   make: Callable[[str, bool], Action]) -> list[tuple[str, Action]]:
+    """A button per group; ``make(group, join)`` gives its action (join = not a member yet)."""
+    return [(("✅ " if g in mine else "▫️ ") + group_label(t, g), make(g, g not in mine))
+            for g in groups]
+
+
+async def my_groups(update: Update, context: BotContext, act: MyGroups | None = None) -> None:
     t, person = context.t, context.person
     assert person is not None
     work = context.services.volunteer_work
     groups = work.room_groups(person.room)
     if not groups:
         await reply(update, context, t._("Your BuurtWerkKamer has no volunteer groups yet."),
-                    one_per_row([(t._("⬅️ Back to my hours"), "vh:menu")]))
+                    one_per_row([(t._("⬅️ Back to my hours"), HoursMenu())]))
         return
-    buttons = _group_buttons(t, groups, await work.groups_of(person), "vh:g:")
-    buttons.append((t._("⬅️ Back to my hours"), "vh:menu"))
+    buttons = _group_buttons(t, groups, await work.groups_of(person), MyGroupToggle)
+    buttons.append((t._("⬅️ Back to my hours"), HoursMenu()))
     await reply(update, context, t._("👥 Which groups do you help in? Tap to join or leave."),
                 one_per_row(buttons))
 
 
-@requires(VOLUNTEER)
-async def toggle_my_group(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "vh:g", str, int)  # type: ignore[union-attr]
+async def toggle_my_group(update: Update, context: BotContext, act: MyGroupToggle) -> None:
     person = context.person
-    if not parsed or parsed[1] not in (0, 1) or not await context.services.volunteer_work \
-            .set_member(person, person, parsed[0], bool(parsed[1])):  # type: ignore[arg-type]
+    if not await context.services.volunteer_work.set_member(
+            person, person, act.group, act.join):  # type: ignore[arg-type]
         await stale_button(update, context)
         return
     await my_groups(update, context)
@@ -292,15 +293,12 @@ async def toggle_my_group(update: Update, context: BotContext) -> None:
 # --- the coordinator's view of one volunteer (from /vrijwilligers) --------------------------
 
 
-async def _target(update: Update, context: BotContext, prefix: str, *kinds: type
-                  ) -> tuple[Person, list[Any]] | None:
-    parsed = parse_data(update.callback_query.data, prefix, int, *kinds)  # type: ignore[union-attr]
-    if not parsed:
-        return None
-    target = await context.services.users.by_id(parsed[0])
+async def _target(context: BotContext, user_id: int) -> Person | None:
+    """The volunteer a coordinator's button names; None when that is no volunteer (any more)."""
+    target = await context.services.users.by_id(user_id)
     if target is None or target.role != VOLUNTEER:
         return None
-    return target, parsed[1:]
+    return target
 
 
 async def _show_volunteer(update: Update, context: BotContext, target: Person) -> None:
@@ -314,41 +312,38 @@ async def _show_volunteer(update: Update, context: BotContext, target: Person) -
     lines.append(t._("🔑 Keyholder.") if keyholder else t._("Not a keyholder."))
     lines.append(t._("Tap a group to add or remove them."))
     buttons = [(t._("🔑 Remove the keyholder mark") if keyholder else t._("🔑 Mark as keyholder"),
-                f"vh:key:{target.id}:{0 if keyholder else 1}")]
+                KeyholderSet(target.id, not keyholder))]
     buttons += _group_buttons(t, work.room_groups(target.room), await work.groups_of(target),
-                              f"vh:cg:{target.id}:")
+                              lambda group, join: TheirGroupToggle(target.id, group, join))
     buttons.append((t._("⬅️ Back to the volunteers"), "menu:volunteers"))
     await reply(update, context, "\n".join(lines), one_per_row(buttons))
 
 
-@requires(COORDINATOR)
-async def show_volunteer(update: Update, context: BotContext) -> None:
-    found = await _target(update, context, "vh:v")
+async def show_volunteer(update: Update, context: BotContext, act: VolunteerOpen) -> None:
+    found = await _target(context, act.user_id)
     if found is None:
         await stale_button(update, context)
         return
-    await _show_volunteer(update, context, found[0])
+    await _show_volunteer(update, context, found)
 
 
-@requires(COORDINATOR)
-async def set_keyholder(update: Update, context: BotContext) -> None:
-    found = await _target(update, context, "vh:key", int)
-    if found is None or found[1][0] not in (0, 1):
+async def set_keyholder(update: Update, context: BotContext, act: KeyholderSet) -> None:
+    found = await _target(context, act.user_id)
+    if found is None:
         await stale_button(update, context)
         return
-    await context.services.volunteer_work.set_keyholder(context.person, found[0],  # type: ignore[arg-type]
-                                                        bool(found[1][0]))
-    await _show_volunteer(update, context, found[0])
+    await context.services.volunteer_work.set_keyholder(context.person, found,  # type: ignore[arg-type]
+                                                        act.keyholder)
+    await _show_volunteer(update, context, found)
 
 
-@requires(COORDINATOR)
-async def set_their_group(update: Update, context: BotContext) -> None:
-    found = await _target(update, context, "vh:cg", str, int)
-    if found is None or found[1][1] not in (0, 1) or not await context.services.volunteer_work \
-            .set_member(context.person, found[0], found[1][0], bool(found[1][1])):  # type: ignore[arg-type]
+async def set_their_group(update: Update, context: BotContext, act: TheirGroupToggle) -> None:
+    found = await _target(context, act.user_id)
+    if found is None or not await context.services.volunteer_work.set_member(
+            context.person, found, act.group, act.member):  # type: ignore[arg-type]
         await stale_button(update, context)
         return
-    await _show_volunteer(update, context, found[0])
+    await _show_volunteer(update, context, found)
 
 
 # --- the weekly question through the outbox ------------------------------------------------
@@ -381,12 +376,12 @@ async def tick(app: BuurtApplication, now: Any) -> None:
 def build_conversation() -> ConversationHandler:
     private = filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED
     return ConversationHandler(
-        entry_points=[CallbackQueryHandler(ask_number, pattern=r"^vh:more:")],
+        entry_points=[routing.on(HoursType, ask_number, role=VOLUNTEER)],
         states={TYPING: [
             MessageHandler(private & filters.TEXT & ~filters.COMMAND, got_number),
             MessageHandler(private & ~filters.COMMAND, not_text),
         ]},
-        fallbacks=[CallbackQueryHandler(menu, pattern=r"^vh:menu$"),
+        fallbacks=[routing.on(HoursMenu, menu_button, role=VOLUNTEER),
                    CommandHandler("uren", menu)],
         name="volunteer_hours",
         persistent=True,
@@ -399,14 +394,17 @@ def register(app: Application) -> None:
     _install_outbox(buurt)
     app.add_handler(build_conversation())
     app.add_handler(CommandHandler("uren", menu, filters=filters.ChatType.PRIVATE))
-    app.add_handler(CallbackQueryHandler(menu, pattern=r"^(vh:menu|menu:hours)$"))
-    app.add_handler(CallbackQueryHandler(hours_button, pattern=r"^vh:h:"))
-    app.add_handler(CallbackQueryHandler(show_week, pattern=r"^vh:week:"))
-    app.add_handler(CallbackQueryHandler(set_asking, pattern=r"^vh:ask:"))
-    app.add_handler(CallbackQueryHandler(my_groups, pattern=r"^vh:groups$"))
-    app.add_handler(CallbackQueryHandler(toggle_my_group, pattern=r"^vh:g:"))
-    app.add_handler(CallbackQueryHandler(show_volunteer, pattern=r"^vh:v:"))
-    app.add_handler(CallbackQueryHandler(set_keyholder, pattern=r"^vh:key:"))
-    app.add_handler(CallbackQueryHandler(set_their_group, pattern=r"^vh:cg:"))
-    app.add_handler(CallbackQueryHandler(stale_button, pattern=r"^vh:"))
+    app.add_handler(CallbackQueryHandler(menu, pattern=r"^menu:hours$"))
+    for handler in (
+        routing.on(HoursMenu, menu_button, role=VOLUNTEER),
+        routing.on(HoursGiven, hours_button, role=VOLUNTEER),
+        routing.on(HoursWeek, show_week, role=VOLUNTEER),
+        routing.on(HoursAsking, set_asking, role=VOLUNTEER),
+        routing.on(MyGroups, my_groups, role=VOLUNTEER),
+        routing.on(MyGroupToggle, toggle_my_group, role=VOLUNTEER),
+        routing.on(VolunteerOpen, show_volunteer, role=COORDINATOR),
+        routing.on(KeyholderSet, set_keyholder, role=COORDINATOR),
+        routing.on(TheirGroupToggle, set_their_group, role=COORDINATOR),
+    ):
+        app.add_handler(handler)
     add_tick(buurt, "volunteer_work", tick)

@@ -8,9 +8,13 @@ from html import escape
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.actions import Action
+from bot.actions import volunteers as act
+from bot.actions.hours import VolunteerOpen
 from bot.context import BotContext
 from bot.handlers.commands import set_person_commands
-from bot.handlers.common import kb, notify, one_per_row, parse_data, reply, requires, stale_button
+from bot.handlers.common import kb, notify, one_per_row, reply, requires, stale_button
+from bot.handlers.routing import on
 from bot.services.users import COORDINATOR
 
 
@@ -20,8 +24,9 @@ def _label(t, person) -> str:
     return t._("volunteer {number}").format(number=person.id)
 
 
-def _room_buttons(context: BotContext, prefix: str) -> list[tuple[str, str]]:
-    return [(room.name, f"{prefix}:{room.id}") for room in context.services.config.rooms.values()]
+def _room_buttons(context: BotContext) -> list[tuple[str, Action]]:
+    return [(room.name, act.CreateInvite(room.id))
+            for room in context.services.config.rooms.values()]
 
 
 @requires(COORDINATOR)
@@ -30,27 +35,25 @@ async def ask_invite_room(update: Update, context: BotContext) -> None:
         update,
         context,
         context.t._("For which BuurtWerkKamer is the new volunteer?"),
-        one_per_row(_room_buttons(context, "vol:invite")),
+        one_per_row(_room_buttons(context)),
         edit=update.callback_query is not None,
     )
 
 
-@requires(COORDINATOR)
-async def create_invite(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "vol:invite", str)  # type: ignore[union-attr]
+async def create_invite(update: Update, context: BotContext, chosen: act.CreateInvite) -> None:
     config = context.services.config
-    if not parsed or parsed[0] not in config.rooms:
+    if chosen.room not in config.rooms:  # a room no longer in the config
         await stale_button(update, context)
         return
     t = context.t
-    code = await context.services.users.create_invite(context.person, parsed[0])  # type: ignore[arg-type]
+    code = await context.services.users.create_invite(context.person, chosen.room)  # type: ignore[arg-type]
     valid_until = context.services.clock.now().date() + timedelta(days=config.invite_valid_days)
     link = f"https://t.me/{context.bot.username}?start=inv_{code}"
     await reply(
         update,
         context,
         t._("Send this link to the new volunteer of {room}. It works once, until {date}:").format(
-            room=config.rooms[parsed[0]].name, date=t.date(valid_until)
+            room=config.rooms[chosen.room].name, date=t.date(valid_until)
         )
         + f"\n\n{link}",
     )
@@ -63,7 +66,7 @@ async def list_volunteers(update: Update, context: BotContext) -> None:
     assert person is not None
     rooms = context.services.config.rooms
     lines: list[str] = []
-    buttons: list[tuple[str, str]] = []
+    buttons: list[tuple[str, str | Action]] = []
     for room in rooms.values():
         volunteers = await context.services.users.volunteers(room.id)
         lines.append(f"<b>{room.name}</b>: " + (
@@ -74,20 +77,16 @@ async def list_volunteers(update: Update, context: BotContext) -> None:
             lines.append(f"• {label}")
             # Keyholder mark and groups: bot/handlers/volunteer_work.py.
             buttons.append((t._("🔑 Keyholder and groups: {name}").format(name=label),
-                            f"vh:v:{volunteer.id}"))
-            buttons.append((t._("Remove {name}").format(name=label), f"vol:rm:{volunteer.id}"))
-    buttons.append((t._("➕ Invite a volunteer"), "vol:new"))
+                            VolunteerOpen(volunteer.id)))
+            buttons.append((t._("Remove {name}").format(name=label),
+                            act.AskRemove(volunteer.id)))
+    buttons.append((t._("➕ Invite a volunteer"), act.AskInviteRoom()))
     await reply(update, context, "\n".join(lines), one_per_row(buttons),
                 edit=update.callback_query is not None)
 
 
-@requires(COORDINATOR)
-async def confirm_remove(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "vol:rm", int)  # type: ignore[union-attr]
-    if not parsed:
-        await stale_button(update, context)
-        return
-    target = await context.services.users.by_id(parsed[0])
+async def confirm_remove(update: Update, context: BotContext, pressed: act.AskRemove) -> None:
+    target = await context.services.users.by_id(pressed.volunteer_id)
     if target is None or target.role != "volunteer":
         await stale_button(update, context)
         return
@@ -97,17 +96,14 @@ async def confirm_remove(update: Update, context: BotContext) -> None:
         update,
         context,
         t._("Remove {name} as a volunteer? They stay a resident.").format(name=label),
-        kb([[(t._("Yes, remove"), f"vol:rmok:{target.id}")], [(t._("No"), "menu:volunteers")]]),
+        kb([[(t._("Yes, remove"), act.ConfirmRemove(target.id))],
+            [(t._("No"), "menu:volunteers")]]),
     )
 
 
-@requires(COORDINATOR)
-async def remove(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "vol:rmok", int)  # type: ignore[union-attr]
-    if not parsed:
-        await stale_button(update, context)
-        return
-    removed = await context.services.users.remove_volunteer(context.person, parsed[0])  # type: ignore[arg-type]
+async def remove(update: Update, context: BotContext, pressed: act.ConfirmRemove) -> None:
+    removed = await context.services.users.remove_volunteer(
+        context.person, pressed.volunteer_id)  # type: ignore[arg-type]
     if removed is None:
         await stale_button(update, context)
         return
@@ -119,9 +115,10 @@ async def remove(update: Update, context: BotContext) -> None:
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("uitnodigen", ask_invite_room))
-    app.add_handler(CallbackQueryHandler(ask_invite_room, pattern=r"^vol:new$"))
-    app.add_handler(CallbackQueryHandler(create_invite, pattern=r"^vol:invite:"))
+    app.add_handler(on(act.AskInviteRoom, lambda u, c, _a: ask_invite_room(u, c)))
+    app.add_handler(on(act.CreateInvite, create_invite, role=COORDINATOR))
     app.add_handler(CommandHandler("vrijwilligers", list_volunteers))
+    # The main menu's button (``menu:`` actions belong to bot/actions/menu.py).
     app.add_handler(CallbackQueryHandler(list_volunteers, pattern=r"^menu:volunteers$"))
-    app.add_handler(CallbackQueryHandler(confirm_remove, pattern=r"^vol:rm:"))
-    app.add_handler(CallbackQueryHandler(remove, pattern=r"^vol:rmok:"))
+    app.add_handler(on(act.AskRemove, confirm_remove, role=COORDINATOR))
+    app.add_handler(on(act.ConfirmRemove, remove, role=COORDINATOR))

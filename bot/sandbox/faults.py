@@ -9,6 +9,7 @@ switch these on from Python (``sandbox.faults.error(...)``) or over HTTP
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -43,9 +44,63 @@ class Fault:
 
 
 @dataclass
+class Kill:
+    """The moment the bot process dies: the ``n``-th call of one of ``methods`` from now on.
+    With ``delivered`` the call is carried out first (the message arrives), then it and every
+    later call of the bot hang unanswered until :meth:`Faults.release` (a dead process sends
+    nothing and hears nothing). ``on_kill`` runs at that moment (the test harness drops
+    every task of the bot there)."""
+
+    methods: frozenset[str]
+    n: int
+    delivered: bool = True
+    on_kill: Callable[[], None] | None = None
+    seen: int = 0
+
+
+@dataclass
 class Faults:
     clock: Callable[[], float] = time.time
     active: list[Fault] = field(default_factory=list)
+    kill: Kill | None = None
+    #: True from the kill moment until release(): every call hangs.
+    dead: bool = False
+    _released: asyncio.Event | None = None
+
+    def kill_at(self, method: str | Iterable[str] = "sendMessage", n: int = 1, *,
+                delivered: bool = True, on_kill: Callable[[], None] | None = None) -> Kill:
+        methods = frozenset([method] if isinstance(method, str) else method)
+        self.kill = Kill(methods, max(1, n), delivered, on_kill)
+        return self.kill
+
+    def kill_moment(self, method: str) -> Kill | None:
+        """The kill, when this call is its moment (counted), else None."""
+        kill = self.kill
+        if kill is None or self.dead or method not in kill.methods:
+            return None
+        kill.seen += 1
+        return kill if kill.seen == kill.n else None
+
+    def die(self) -> None:
+        self.dead = True
+        if self._released is None or self._released.is_set():
+            self._released = asyncio.Event()
+        kill, self.kill = self.kill, None
+        if kill is not None and kill.on_kill is not None:
+            kill.on_kill()
+
+    async def hang(self) -> None:
+        """A call made to (or by) a dead process: never answered until release()."""
+        if self._released is None:
+            self._released = asyncio.Event()
+        await self._released.wait()
+
+    def release(self) -> None:
+        """The old process is gone: calls may be answered again (a fresh start)."""
+        self.dead = False
+        self.kill = None
+        if self._released is not None:
+            self._released.set()
 
     def add(self, mode: str, *, methods: Iterable[str] | None = None, code: int = 500,
             description: str | None = None, seconds: float | None = None,
@@ -71,6 +126,7 @@ class Faults:
 
     def clear(self) -> None:
         self.active.clear()
+        self.release()
 
     def hit(self, method: str) -> Fault | None:
         """The fault this call meets (counted), or None."""

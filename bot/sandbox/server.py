@@ -509,6 +509,14 @@ class Sandbox(MethodsMixin):
         for key in params:
             if key not in spec.params:
                 self.spec_violations.append(f"{spec.name}: unknown parameter {key!r}")
+        if self.faults.dead:  # the bot was killed: nothing it sends is heard any more
+            self.calls.pop()
+            return await self._dead(request)
+        kill = self.faults.kill_moment(spec.name)
+        if kill is not None and not kill.delivered:
+            self.calls.pop()
+            self.faults.die()
+            return await self._dead(request)
         fault = self.faults.hit(spec.name)
         if fault is not None and fault.mode == "error":
             self.stats["faults"] += 1
@@ -524,6 +532,9 @@ class Sandbox(MethodsMixin):
                 # An abandoned long poll (PTB cancelled it on shutdown): nobody will read this.
                 return web.Response(status=409)
             return self._error(spec.name, err)
+        if kill is not None:  # delivered, then the bot died waiting for the answer
+            self.faults.die()
+            return await self._dead(request)
         if fault is not None and fault.mode == "drop":  # delivered, but no answer comes back
             self.stats["faults"] += 1
             if request.transport is not None:
@@ -534,6 +545,13 @@ class Sandbox(MethodsMixin):
             await asyncio.sleep(fault.delay)
         return self._json({"ok": True, "result": result})
 
+    async def _dead(self, request: web.Request) -> web.Response:
+        """Hang until the kill is released, then drop the connection (nobody listens)."""
+        await self.faults.hang()
+        if request.transport is not None:
+            request.transport.abort()
+        return web.Response(status=500)
+
     async def _handle_faults(self, request: web.Request) -> web.Response:
         """``POST /sandbox/faults`` {"mode": "error", "code": 500, "seconds": 20} (or
         "methods", "times", "delay"); {"clear": true} ends them all. For testers by hand."""
@@ -543,6 +561,9 @@ class Sandbox(MethodsMixin):
                 raise ValueError("a JSON object is expected")
             if body.get("clear"):
                 self.faults.clear()
+            elif body.get("mode") == "kill":  # the bot freezes at the n-th call (see Kill)
+                self.faults.kill_at(body.get("methods") or "sendMessage", int(body.get("n", 1)),
+                                    delivered=bool(body.get("delivered", True)))
             else:
                 self.faults.add(
                     str(body.get("mode", "error")), methods=body.get("methods"),

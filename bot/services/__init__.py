@@ -16,8 +16,10 @@ from bot.services.help_requests import HelpRequestService
 from bot.services.indicators import IndicatorService
 from bot.services.meals import MealService
 from bot.services.ops import OpsService
+from bot.services.outbox import OutboxService
 from bot.services.participation import ParticipationService
 from bot.services.privacy import PrivacyService
+from bot.services.recipients import RecipientsService
 from bot.services.retries import RetryService
 from bot.services.surveys import SurveyService
 from bot.services.tally import TallyService
@@ -35,6 +37,7 @@ class Services:
         self.inbox = Inbox(db, clock)
         self.privacy = PrivacyService(db, clock)
         self.participation = ParticipationService(db, clock)
+        self.recipients = RecipientsService(self.users)
         self.indicators = IndicatorService(self)
         self.calendar = CalendarService(self)
         self.meals = MealService(self)
@@ -42,6 +45,7 @@ class Services:
         self.checkins = CheckinService(self)
         self.announcements = AnnouncementService(self)
         self.tally = TallyService(self)
+        self.outbox = OutboxService(self)
         self.retries = RetryService(self)
         self.ops = OpsService(self)
         self.surveys = SurveyService(self)
@@ -56,6 +60,7 @@ class Services:
             self.checkins,
             self.announcements,
             self.tally,
+            self.outbox,
             self.retries,
             self.ops,
             self.indicators,

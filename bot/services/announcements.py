@@ -29,6 +29,7 @@ from bot.services.announcements_rules import (
 )
 from bot.services.pacing import Pacer
 from bot.services.users import COORDINATOR, Person
+from bot.store import audiences as audience_store
 from bot.store import broadcasts as store
 from bot.store.broadcasts import BroadcastRow, OutboxRow
 
@@ -152,28 +153,14 @@ class AnnouncementService:
                        ) -> list[tuple[int, int | None, str]]:
         if audience.kind not in AUDIENCES:
             raise AnnouncementError("audience")
-        coordinators = sorted(self.services.config.coordinators) or [0]
-        marks = ",".join("?" for _ in coordinators)
-        sql = "SELECT id, telegram_id, reachable FROM users WHERE erased_at IS NULL AND id != ?"
-        params: list[Any] = [author.id]
-        if audience.volunteers_only:
-            # Volunteers always get what is meant for volunteers, opt-out or not.
-            sql += f" AND (role = 'volunteer' OR telegram_id IN ({marks}))"
-            params += coordinators
-        else:
-            sql += " AND announcements = 1"
-        if audience.kind in ("room", "vol_room"):
-            sql += " AND room = ?"
-            params.append(audience.room)
-        if audience.kind == "lang":
-            sql += " AND language = ?"
-            params.append(audience.language)
-        rows = await self.services.db.fetchall(sql + " ORDER BY id", params)
-        return [
-            (r["id"], r["telegram_id"],
-             "pending" if r["telegram_id"] is not None and r["reachable"] else "unreachable")
-            for r in rows
-        ]
+        async with self.services.db.reading() as conn:
+            members = await audience_store.announcement(
+                conn, author_id=author.id, coordinators=sorted(self.services.config.coordinators),
+                volunteers_only=audience.volunteers_only,
+                # "" matches nobody: a room audience without a room reaches no one
+                room=(audience.room or "") if audience.kind in ("room", "vol_room") else None,
+                language=(audience.language or "") if audience.kind == "lang" else None)
+        return [(m.user_id, m.telegram_id, m.state) for m in members]
 
     async def create(
         self,
@@ -638,8 +625,4 @@ class AnnouncementService:
 
     async def _erase(self, conn: Any, user_id: int) -> None:
         await store.forget_user(conn, user_id)
-        await conn.execute(
-            "UPDATE broadcasts SET status = 'cancelled' WHERE created_by = ? AND status = "
-            "'scheduled'", (user_id,))
-        await conn.execute("UPDATE broadcasts SET created_by = NULL WHERE created_by = ?",
-                           (user_id,))
+        await store.forget_author(conn, user_id)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from bot.store import maintenance
 from bot.store.db import migration_files
 
 MAGIC = b"BUURTBOT-BACKUP-FERNET-SCRYPT-1\n"
@@ -125,18 +126,18 @@ def check_database(path: str | Path, name: str | None = None) -> int:
     """
     name = name or Path(path).name
     try:
-        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+        conn = maintenance.open_read_only(path, immutable=True)
     except sqlite3.Error as exc:
         raise BackupError(f"cannot open {path}: {exc}") from None
     try:
         try:
-            result = conn.execute("PRAGMA integrity_check").fetchall()
+            problems = maintenance.integrity_problems(conn)
         except sqlite3.DatabaseError as exc:
             raise BackupError(f"{name} is not a database ({exc})") from None
-        if [row[0] for row in result] != ["ok"]:
-            raise BackupError(f"{name} is damaged: {result[0][0]}")
+        if problems != ["ok"]:
+            raise BackupError(f"{name} is damaged: {problems[0]}")
         try:
-            version = conn.execute("SELECT MAX(number) FROM schema_migrations").fetchone()[0]
+            version = maintenance.schema_version(conn)
         except sqlite3.Error:
             raise BackupError(f"{name} is not a Buurtbot database") from None
     finally:
@@ -151,20 +152,6 @@ def check_database(path: str | Path, name: str | None = None) -> int:
 
 
 # --- making ------------------------------------------------------------------------------------
-
-
-def _snapshot(source: str | Path, target: Path) -> None:
-    """Copy ``source`` into ``target`` with SQLite's online backup API (consistent)."""
-    src = sqlite3.connect(Path(source), timeout=30)
-    try:
-        dst = sqlite3.connect(target)
-        try:
-            src.backup(dst, pages=256)
-            dst.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
-        finally:
-            dst.close()
-    finally:
-        src.close()
 
 
 def make_backup(database: str | Path, folder: str | Path, now: datetime, *,
@@ -188,7 +175,7 @@ def make_backup(database: str | Path, folder: str | Path, now: datetime, *,
     tmp = Path(tmp_name)
     try:
         try:
-            _snapshot(database, tmp)
+            maintenance.snapshot(database, tmp)
         except sqlite3.Error as exc:
             raise BackupError(f"copy failed: {exc}") from None
         check_database(tmp)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from dateutil.rrule import rrulestr
 
+from bot.actions.calendar import ActivitySignUp
 from bot.categories import is_category
 from bot.clock import TZ
 from bot.i18n import N_
@@ -200,7 +201,7 @@ class CalendarService:
             category=row.category, ref=f"occ:{row.id}", cancelled=row.cancelled,
             capacity=row.capacity if row.signup else None,
             taken=row.taken if row.signup else None,
-            signup_data=f"cal:su:{row.id}" if open_for_signup else None,
+            signup_data=ActivitySignUp(row.id) if open_for_signup else None,
             note=MOVED_NOTE if row.moved_from is not None else None, leader=row.leader,
             sequence=row.sequence, modified_at=row.modified_at,
         )

@@ -245,13 +245,12 @@ class CheckinService:
         week = iso_week(local.date())
         async with self.db.transaction() as conn:
             rows = await store.active_subscribers(conn)
-            cursor = await conn.execute("SELECT user_id FROM checkins WHERE week = ?", (week,))
-            done = {row[0] for row in await cursor.fetchall()}
+            done = await store.claimed_users(conn, week)
         result = []
         for row in rows:
             if row["user_id"] in done or row["room"] not in self.services.config.rooms:
                 continue
-            sub = store._sub(row)
+            sub = store.subscription_of(row)
             assert sub is not None
             weekday, at = self.moment(row["room"], sub)
             due_at = self._due_moment(local, weekday, at)
@@ -276,16 +275,14 @@ class CheckinService:
         out: list[tuple[datetime, str, str | None]] = []
         async with self.db.transaction() as conn:
             rows = await store.active_subscribers(conn)
-            cursor = await conn.execute("SELECT user_id, week FROM checkins WHERE week >= ?",
-                                        (iso_week(this_monday),))
-            claimed = {(row[0], row[1]) for row in await cursor.fetchall()}
+            claimed = await store.claimed_since(conn, iso_week(this_monday))
             no_answer = await store.unanswered_extra_attention(conn, after + timedelta(days=400))
             untaken = await store.untaken_since(conn, after + timedelta(days=400))
             unannounced = await store.unannounced(conn)
         for row in rows:
             if row["room"] not in self.services.config.rooms:
                 continue
-            sub = store._sub(row)
+            sub = store.subscription_of(row)
             assert sub is not None
             weekday, at = self.moment(row["room"], sub)
             for weeks in range(0, 60):
@@ -630,13 +627,5 @@ class CheckinService:
 
     async def _erase(self, conn: aiosqlite.Connection, user_id: int) -> None:
         await store.fold_and_delete(conn, "c.user_id = ?", (user_id,))
-        await conn.execute("DELETE FROM checkin_subscriptions WHERE user_id = ?", (user_id,))
         # A volunteer who leaves: their follow-ups become open again, their notes go.
-        await conn.execute(
-            "UPDATE checkin_followups SET taken_by = NULL, taken_at = NULL, note = NULL"
-            " WHERE taken_by = ? AND done_at IS NULL", (user_id,),
-        )
-        await conn.execute(
-            "UPDATE checkin_followups SET taken_by = NULL, note = NULL WHERE taken_by = ?",
-            (user_id,),
-        )
+        await store.forget_user(conn, user_id)

@@ -299,15 +299,8 @@ class HelpRequestService:
 
         Nobody matching: the room's coordinators, so a request is never told to no one.
         """
-        skill = KINDS[request.kind].skill
-        volunteers = await self.services.users.volunteers(request.room)
-        matched = []
-        async with self.db.transaction() as conn:
-            for volunteer in volunteers:
-                own = await store.skills(conn, volunteer.id)
-                if skill is None or not own or skill in own:
-                    matched.append(volunteer)
-        return matched or await self.services.users.coordinators(request.room)
+        return await self.services.recipients.helper_people(
+            request.room, skill=KINDS[request.kind].skill)
 
     async def cancel(self, person: Person, request_id: int) -> tuple[RequestRow, Person | None]:
         """The resident withdraws their own request; returns it and the volunteer to tell."""

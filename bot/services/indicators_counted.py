@@ -24,10 +24,6 @@ if TYPE_CHECKING:
     from bot.services.indicators import IndicatorService
 
 
-def _rooms_sql(rooms: Sequence[str]) -> tuple[str, list[str]]:
-    return "room IN (" + ",".join("?" for _ in rooms) + ")", list(rooms)
-
-
 def _utc_bounds(start: date, end: date) -> tuple[str, str]:
     return (to_db(datetime.combine(start, time(0), TZ)),
             to_db(datetime.combine(end + timedelta(days=1), time(0), TZ)))
@@ -36,14 +32,7 @@ def _utc_bounds(start: date, end: date) -> tuple[str, str]:
 async def _category(conn: aiosqlite.Connection, rooms: list[str], category: str, start: date,
                     end: date) -> tuple[int, int]:
     """(distinct known people, every record's quantity) for one category."""
-    clause, params = _rooms_sql(rooms)
-    cursor = await conn.execute(
-        "SELECT COUNT(DISTINCT person_key), COALESCE(SUM(quantity), 0) FROM participation"
-        f" WHERE {clause} AND category = ? AND occurred_on BETWEEN ? AND ?",
-        [*params, category, start.isoformat(), end.isoformat()],
-    )
-    row = await cursor.fetchone()
-    return (int(row[0]), int(row[1])) if row else (0, 0)
+    return await marks_store.category_totals(conn, rooms, category, start, end)
 
 
 def _proces(services: Services, category: str):
@@ -84,24 +73,8 @@ async def referred(conn: aiosqlite.Connection, rooms: list[str], start: date, en
     """Residents who came via an agency: a partner's referral to the room (help requests) or a
     'referred' mark at intake, registered by the period's end; taking part = any record in
     the period (as participant or volunteer)."""
-    clause, params = _rooms_sql(rooms)
     _from, before = _utc_bounds(start, end)
-    marks = ",".join("?" for _ in staff)
-    not_staff = f" AND (u.telegram_id IS NULL OR u.telegram_id NOT IN ({marks}))" if marks else ""
-    cursor = await conn.execute(
-        "WITH people AS ("
-        " SELECT person_id AS id FROM help_referrals WHERE direction = 'from_partner'"
-        f"  AND person_id IS NOT NULL AND created_at < ? AND {clause}"
-        " UNION SELECT m.user_id FROM person_marks m JOIN users u ON u.id = m.user_id"
-        f"  WHERE m.mark = 'referred' AND m.marked_on <= ? AND u.{clause})"
-        " SELECT COUNT(*), COALESCE(SUM(EXISTS (SELECT 1 FROM participation p"
-        "  WHERE p.person_key = u.anon_key AND p.occurred_on BETWEEN ? AND ?"
-        "  AND p.category NOT IN ('contact', 'referral'))), 0)"
-        f" FROM people JOIN users u ON u.id = people.id WHERE u.erased_at IS NULL{not_staff}",
-        [before, *params, end.isoformat(), *params, start.isoformat(), end.isoformat(), *staff],
-    )
-    row = await cursor.fetchone()
-    return (int(row[1]), int(row[0])) if row else (0, 0)
+    return await marks_store.referred_taking_part(conn, rooms, start, end, before, staff)
 
 
 def _paid_work(services: Services):
@@ -124,15 +97,10 @@ def _referrals(services: Services):
 
 def _partners(services: Services):
     async def provider(conn, room: str, start: date, end: date) -> IndicatorValue:
-        clause, params = _rooms_sql(room_ids(services.config, room))
         after, before = _utc_bounds(start, end)
-        cursor = await conn.execute(
-            "SELECT COUNT(DISTINCT partner) FROM help_referrals"
-            f" WHERE {clause} AND created_at >= ? AND created_at < ?",
-            [*params, after, before],
-        )
-        row = await cursor.fetchone()
-        return IndicatorValue(int(row[0]) if row else 0, COUNTED)
+        return IndicatorValue(
+            await marks_store.partners(conn, room_ids(services.config, room), after, before),
+            COUNTED)
 
     return provider
 
@@ -157,14 +125,7 @@ async def context_lines(conn: aiosqlite.Connection, services: Services, rooms: l
     after, before = _utc_bounds(start, end)
     per_room, overall = await tally_store.new_people(
         conn, start, end, rooms, after, before, sorted(config.coordinators))
-    clause, params = _rooms_sql(rooms)
-    cursor = await conn.execute(
-        "SELECT room, COALESCE(SUM(quantity), 0) FROM participation WHERE person_key IS NULL"
-        f" AND {clause} AND occurred_on BETWEEN ? AND ? AND {tally_store.ACTIVITY_SQL}"
-        " GROUP BY room",
-        [*params, start.isoformat(), end.isoformat()],
-    )
-    visits = {r[0]: int(r[1]) for r in await cursor.fetchall()}
+    visits = await marks_store.anonymous_visits(conn, rooms, start, end)
     out = {room: (per_room.get(room, 0), visits.get(room, 0)) for room in rooms}
     out[ALL] = (overall, sum(visits.values()))
     return out

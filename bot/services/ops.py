@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.clock import from_db, to_db
 from bot.services import backup as backups
+from bot.store import broadcasts as broadcast_store
 from bot.store import feed_keys, job_runs
 from bot.store import runtime_status as status_store
 
@@ -128,11 +129,8 @@ class OpsService:
     # --- health -----------------------------------------------------------------------------
 
     async def _outbox(self) -> tuple[int, datetime | None]:
-        row = await self.services.db.fetchone(
-            "SELECT COUNT(*), MIN(b.send_at) FROM broadcast_outbox o"
-            " JOIN broadcasts b ON b.id = o.broadcast_id WHERE o.state IN ('pending', 'sending')")
-        assert row is not None
-        return int(row[0]), from_db(row[1])
+        async with self.services.db.reading() as conn:
+            return await broadcast_store.backlog(conn)
 
     async def health(self, timeout: float | None = None) -> Health:  # noqa: ASYNC109 - a budget, not a wait
         """The checks /healthz answers with; the database gets ``timeout`` seconds."""

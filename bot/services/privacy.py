@@ -10,7 +10,6 @@ hands them back only after the transaction committed, and the handler sends them
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +19,7 @@ import aiosqlite
 from bot.clock import Clock, to_db
 from bot.i18n import Translator
 from bot.services.users import Person
+from bot.store import ptb_state
 from bot.store import users as user_store
 from bot.store.db import Database
 
@@ -71,6 +71,10 @@ class PrivacyService:
                 if row.privacy_accepted_at
                 else None,
                 "first_contact": to_db(row.created_at),
+                # How we reach them: the channel and whether it works (their Telegram
+                # account itself is the chat they read this in; its id is not repeated).
+                "addresses": [{"channel": a.channel, "reachable": a.reachable}
+                              for a in person.addresses],
             }
         }
         async with self.db.transaction() as conn:
@@ -78,13 +82,10 @@ class PrivacyService:
                 part = await exporter(conn, person.id)
                 if part:
                     data[name] = part
-            cursor = await conn.execute(
-                "SELECT data FROM ptb_user_data WHERE user_id = ?", (person.telegram_id,)
-            )
-            draft = await cursor.fetchone()
+            draft = await ptb_state.data_of(conn, "user", person.telegram_id)
             # A finished flow leaves its key with an empty draft behind: that is no form.
             # "_handled" and the like are the bot's own bookkeeping (bot.handlers.flows).
-            forms = {key: value for key, value in json.loads(draft[0]).items()
+            forms = {key: value for key, value in draft.items()
                      if value not in (None, {}, [], "") and not key.startswith("_")
                      } if draft else {}
             if forms:
@@ -102,12 +103,6 @@ class PrivacyService:
             for eraser in self.erasers.values():
                 notices.extend(await eraser(conn, person.id) or ())
             # PTB's tables are keyed by Telegram id (a private chat's id is the user's id).
-            tid = person.telegram_id
-            await conn.execute("DELETE FROM ptb_user_data WHERE user_id = ?", (tid,))
-            await conn.execute("DELETE FROM ptb_chat_data WHERE chat_id = ?", (tid,))
-            await conn.execute(
-                "DELETE FROM ptb_conversations WHERE key IN (?, ?)",
-                (json.dumps([tid, tid]), json.dumps([tid])),
-            )
+            await ptb_state.forget_person(conn, person.telegram_id)
             await user_store.erase(conn, person.id, self.clock.now())
         return [notice for notice in notices if notice.user_id != person.id]

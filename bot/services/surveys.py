@@ -25,6 +25,7 @@ from bot.i18n import N_
 from bot.services.checkins import QUIET_END, is_quiet
 from bot.services.indicators import ALL, SURVEY, IndicatorValue, Provider
 from bot.services.users import COORDINATOR, RESIDENT, VOLUNTEER, Person
+from bot.store import audiences as audience_store
 from bot.store import surveys as store
 from bot.store.surveys import SurveyRound
 
@@ -195,22 +196,12 @@ class SurveyService:
         rooms = self.rooms_of(room)
         if not rooms:
             return []
-        marks = ",".join("?" for _ in rooms)
-        coordinators = sorted(self.services.config.coordinators) or [0]
-        cmarks = ",".join("?" for _ in coordinators)
-        role = "resident" if kind == "residents" else "volunteer"
-        sql = (f"SELECT id, telegram_id, reachable, room FROM users WHERE erased_at IS NULL"
-               f" AND role = ? AND room IN ({marks})"
-               f" AND (telegram_id IS NULL OR telegram_id NOT IN ({cmarks}))")
-        if kind == "residents":
-            sql += " AND announcements = 1"
-        rows = await self.services.db.fetchall(sql + " ORDER BY id", [role, *rooms, *coordinators])
-        return [
-            (r["id"], r["telegram_id"],
-             "pending" if r["telegram_id"] is not None and r["reachable"] else "unreachable",
-             r["room"])
-            for r in rows
-        ]
+        async with self.services.db.reading() as conn:
+            members = await audience_store.survey(
+                conn, role="resident" if kind == "residents" else "volunteer", rooms=rooms,
+                coordinators=sorted(self.services.config.coordinators),
+                announcements_only=kind == "residents")
+        return [(m.user_id, m.telegram_id, m.state, m.room or "") for m in members]
 
     async def preview(self, coordinator: Person, kind: str, room: str | None) -> tuple[int, int]:
         """(reachable, not reachable) for the confirm screen."""

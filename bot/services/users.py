@@ -1,21 +1,31 @@
 """Rules about people: registration, roles, volunteer invites, seeing and erasing one's data.
 
-Knows nothing of Telegram: it takes Telegram user ids as plain integers.
+A person is one ``users`` row with one or more addresses (channel, address, reachable);
+Telegram is the first channel. ``get(telegram_id)`` is kept for today's callers: it looks the
+person up by their Telegram address. Coordinators in the config are Telegram ids, resolved
+through the addresses too.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
 
+import aiosqlite
+
 from bot.clock import Clock
 from bot.config import Config
+from bot.store import addresses as address_store
 from bot.store import invites as invite_store
 from bot.store import users as user_store
+from bot.store.addresses import TELEGRAM, Address, AddressRow
 from bot.store.db import Database
 from bot.store.users import UserRow
+
+__all__ = ["TELEGRAM", "Address", "AddressRow", "Person", "UserService"]
 
 RESIDENT, VOLUNTEER, COORDINATOR = "resident", "volunteer", "coordinator"
 _RANK = {RESIDENT: 0, VOLUNTEER: 1, COORDINATOR: 2}
@@ -28,6 +38,8 @@ class Person:
 
     row: UserRow
     role: str
+    #: The person's addresses, preferred first (reachable, most recently reachable).
+    addresses: tuple[AddressRow, ...] = ()
 
     @property
     def id(self) -> int:
@@ -35,7 +47,23 @@ class Person:
 
     @property
     def telegram_id(self) -> int | None:
-        return self.row.telegram_id
+        """The Telegram chat id (their Telegram address), or None without one."""
+        for address in self.addresses:
+            if address.channel == TELEGRAM:
+                return int(address.address)
+        return None
+
+    @property
+    def reachable(self) -> bool:
+        """Has a reachable address (someone added by phone or erased has none)."""
+        return any(address.reachable for address in self.addresses)
+
+    def address(self, channel: str | None = None) -> AddressRow | None:
+        """The preferred reachable address (on ``channel`` if given): where "tell them" goes."""
+        for address in self.addresses:
+            if address.reachable and (channel is None or address.channel == channel):
+                return address
+        return None
 
     @property
     def language(self) -> str:
@@ -79,22 +107,50 @@ class UserService:
         self.config = config
         self.clock = clock
 
-    def _person(self, row: UserRow | None) -> Person | None:
+    def _make(self, row: UserRow, addresses: Iterable[AddressRow]) -> Person:
+        own = tuple(addresses)
+        telegram = {int(a.address) for a in own if a.channel == TELEGRAM}
+        role = COORDINATOR if telegram & self.config.coordinators else row.role
+        return Person(row, role, own)
+
+    async def _person(self, conn: aiosqlite.Connection, row: UserRow | None) -> Person | None:
         if row is None:
             return None
-        role = COORDINATOR if row.telegram_id in self.config.coordinators else row.role
-        return Person(row, role)
+        return self._make(row, await address_store.of_person(conn, row.id))
+
+    async def from_rows(self, conn: aiosqlite.Connection, rows: list[UserRow]) -> list[Person]:
+        found = await address_store.of_people(conn, (row.id for row in rows))
+        return [self._make(row, found[row.id]) for row in rows]
+
+    async def person(self, conn: aiosqlite.Connection, user_id: int) -> Person | None:
+        """A person inside a caller's transaction (services that enqueue with ``conn``)."""
+        return await self._person(conn, await user_store.by_id(conn, user_id))
+
+    async def people(self, conn: aiosqlite.Connection, user_ids: Iterable[int]) -> list[Person]:
+        """Several people inside a caller's transaction, in the order of ``user_ids``."""
+        rows = [await user_store.by_id(conn, uid) for uid in user_ids]
+        return await self.from_rows(conn, [row for row in rows if row is not None])
 
     def is_coordinator_id(self, telegram_id: int) -> bool:
         return telegram_id in self.config.coordinators
 
     async def get(self, telegram_id: int) -> Person | None:
+        """The person with this Telegram id (their Telegram address)."""
+        return await self.by_address(TELEGRAM, str(telegram_id))
+
+    async def by_address(self, channel: str, address: str) -> Person | None:
+        """The (not erased) person this address belongs to."""
         async with self.db.transaction() as conn:
-            return self._person(await user_store.by_telegram_id(conn, telegram_id))
+            return await self._person(conn, await user_store.by_address(conn, channel, address))
+
+    async def address_of(self, user_id: int, channel: str | None = None) -> AddressRow | None:
+        """Where "tell this person" goes: their preferred reachable address, or None."""
+        async with self.db.transaction() as conn:
+            return await address_store.address_of(conn, user_id, channel)
 
     async def by_id(self, user_id: int) -> Person | None:
         async with self.db.transaction() as conn:
-            return self._person(await user_store.by_id(conn, user_id))
+            return await self._person(conn, await user_store.by_id(conn, user_id))
 
     async def register(
         self, telegram_id: int, language: str, room: str, display_name: str | None = None
@@ -116,7 +172,7 @@ class UserService:
                     now=self.clock.now(),
                     display_name=clean_name(display_name),
                 )
-        person = self._person(row)
+            person = await self._person(conn, row)
         assert person is not None
         return person
 
@@ -131,61 +187,65 @@ class UserService:
                 now=self.clock.now(),
                 display_name=clean_name(display_name),
             )
-        person = self._person(row)
+            person = await self._person(conn, row)
         assert person is not None
         return person
 
     async def update(self, person: Person, **fields: object) -> Person:
         async with self.db.transaction() as conn:
-            await user_store.update(conn, person.id, **fields)
-            row = await user_store.by_id(conn, person.id)
-        updated = self._person(row)
+            await user_store.update(conn, person.id, now=self.clock.now(), **fields)
+            updated = await self.person(conn, person.id)
         assert updated is not None
         return updated
 
     async def set_name(self, person: Person, name: str | None) -> Person:
         return await self.update(person, display_name=clean_name(name))
 
-    async def mark_unreachable(self, telegram_id: int) -> None:
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "UPDATE users SET reachable = 0 WHERE telegram_id = ?", (telegram_id,)
-            )
+    async def mark_unreachable(self, target: int | Address) -> bool:
+        """The channel said this address is gone (blocked, chat not found, deactivated).
 
-    async def mark_reachable(self, telegram_id: int) -> None:
+        ``target`` is an :class:`Address`, or a Telegram chat id (today's callers). True when
+        it was reachable until now. Feeds the "to call" lists and reports."""
+        address = _address(target)
         async with self.db.transaction() as conn:
-            await conn.execute(
-                "UPDATE users SET reachable = 1 WHERE telegram_id = ? AND reachable = 0",
-                (telegram_id,),
-            )
+            return await address_store.mark_unreachable(
+                conn, address.channel, address.address, self.clock.now())
+
+    async def mark_reachable(self, target: int | Address) -> bool:
+        """They reached us again through this address (wrote, unblocked): reachable again."""
+        address = _address(target)
+        async with self.db.transaction() as conn:
+            return await address_store.mark_reachable(
+                conn, address.channel, address.address, self.clock.now())
 
     # --- people of a room --------------------------------------------------------------
 
     async def volunteers(self, room: str) -> list[Person]:
         async with self.db.transaction() as conn:
-            rows = await user_store.in_room(conn, room, VOLUNTEER)
-        return [p for p in map(self._person, rows) if p is not None and p.role == VOLUNTEER]
+            people = await self.from_rows(conn, await user_store.in_room(conn, room, VOLUNTEER))
+        return [p for p in people if p.role == VOLUNTEER]
 
     async def coordinators(self, room: str | None = None) -> list[Person]:
         """The coordinators of a room (by home room); all coordinators if none has it."""
         async with self.db.transaction() as conn:
-            rows = await user_store.by_telegram_ids(conn, sorted(self.config.coordinators))
-        people = [p for p in map(self._person, rows) if p is not None]
+            people = await self.coordinators_in(conn)
         if room is None:
             return people
         own = [p for p in people if p.room == room]
         return own or people
 
+    async def coordinators_in(self, conn: aiosqlite.Connection) -> list[Person]:
+        """Every coordinator who has talked to the bot (config Telegram ids → addresses)."""
+        rows = await user_store.by_telegram_ids(conn, sorted(self.config.coordinators))
+        return await self.from_rows(conn, rows)
+
     async def residents(self, room: str | None = None) -> list[Person]:
         async with self.db.transaction() as conn:
             if room is None:
-                cursor = await conn.execute(
-                    "SELECT * FROM users WHERE erased_at IS NULL ORDER BY id"
-                )
-                rows = [user_store._row(r) for r in await cursor.fetchall()]
+                rows = await user_store.active(conn)
             else:
                 rows = await user_store.in_room(conn, room)
-        return [p for p in map(self._person, rows) if p is not None]
+            return await self.from_rows(conn, rows)
 
     # --- volunteer invites -------------------------------------------------------------
 
@@ -243,7 +303,7 @@ class UserService:
             row = await user_store.by_telegram_id(conn, telegram_id)
             state = self._invite_state(invite, row)
             if state is not InviteResult.OK:
-                person = self._person(row) if state is InviteResult.ALREADY else None
+                person = await self._person(conn, row) if state is InviteResult.ALREADY else None
                 return Redemption(state, person, invite.created_by if invite else None,
                                   invite.room if invite else None)
             assert invite is not None
@@ -256,8 +316,8 @@ class UserService:
                 await user_store.update(conn, row.id, role=VOLUNTEER, room=invite.room)
             if not await invite_store.mark_used(conn, code, row.id, now):
                 raise RuntimeError("invite raced")  # rolls back; the lock makes this unreachable
-            row = await user_store.by_id(conn, row.id)
-        return Redemption(InviteResult.OK, self._person(row), invite.created_by, invite.room)
+            person = await self.person(conn, row.id)
+        return Redemption(InviteResult.OK, person, invite.created_by, invite.room)
 
     async def remove_volunteer(self, coordinator: Person, user_id: int) -> Person | None:
         """Back to resident; returns the person, or None if they were not a volunteer."""
@@ -268,8 +328,14 @@ class UserService:
             if row is None or row.role != VOLUNTEER or row.erased_at is not None:
                 return None
             await user_store.update(conn, user_id, role=RESIDENT)
-            row = await user_store.by_id(conn, user_id)
-        return self._person(row)
+            return await self.person(conn, user_id)
+
+
+def _address(target: int | Address) -> Address:
+    """An address from an Address-like object (channel, address) or a Telegram chat id."""
+    if isinstance(target, int):
+        return Address.telegram(target)
+    return Address(target.channel, str(target.address))
 
 
 def clean_name(name: str | None) -> str | None:

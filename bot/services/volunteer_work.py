@@ -23,11 +23,12 @@ from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
-from bot.clock import TZ, to_db
+from bot.clock import TZ
 from bot.i18n import N_
 from bot.services.checkins import is_quiet, iso_week, week_monday
 from bot.services.indicators import ALL, COUNTED, IndicatorValue
 from bot.services.users import COORDINATOR, VOLUNTEER, Person
+from bot.store import audiences as audience_store
 from bot.store import volunteer_work as store
 
 if TYPE_CHECKING:
@@ -191,18 +192,11 @@ class VolunteerWorkService:
         rooms = list(self.services.config.rooms)
         if not rooms:
             return []
-        coordinators = sorted(self.services.config.coordinators) or [0]
-        rows = await self.services.db.fetchall(
-            f"SELECT id, telegram_id, reachable FROM users WHERE erased_at IS NULL"
-            f" AND role = 'volunteer' AND room IN ({','.join('?' for _ in rooms)})"
-            f" AND (telegram_id IS NULL OR telegram_id NOT IN"
-            f" ({','.join('?' for _ in coordinators)})) AND id NOT IN"
-            f" (SELECT user_id FROM volunteer_settings WHERE ask_hours = 0)"
-            f" AND created_at < ? ORDER BY id",
-            [*rooms, *coordinators, to_db(joined_before)])
-        return [(r["id"], r["telegram_id"],
-                 "pending" if r["telegram_id"] is not None and r["reachable"] else "unreachable")
-                for r in rows]
+        async with self.services.db.reading() as conn:
+            members = await audience_store.hours_question(
+                conn, rooms=rooms, coordinators=sorted(self.services.config.coordinators),
+                joined_before=joined_before)
+        return [(m.user_id, m.telegram_id, m.state) for m in members]
 
     async def asking(self, person: Person) -> bool:
         async with self.services.db.transaction() as conn:

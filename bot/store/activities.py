@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 import aiosqlite
 
 from bot.clock import from_db, to_db
+from bot.store.db import inserted_id
 
 
 @dataclass(frozen=True)
@@ -86,14 +87,15 @@ async def insert_series(conn: aiosqlite.Connection, *, room: str, title: str,
                         now: datetime) -> int | None:
     """A new series; None when ``seed_key`` was seeded before."""
     cursor = await conn.execute(
-        "INSERT OR IGNORE INTO activity_series (room, title, translatable, category, rrule,"
+        "INSERT INTO activity_series (room, title, translatable, category, rrule,"
         " start_time, duration_min, starts_on, capacity, signup, leader, seed_key, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (seed_key) DO NOTHING RETURNING id",
         (room, title, int(translatable), category, rrule, start_time.strftime("%H:%M"),
          duration_min, starts_on.isoformat(), capacity, int(signup), leader, seed_key,
          to_db(now)),
     )
-    return cursor.lastrowid if cursor.rowcount == 1 else None
+    return await inserted_id(cursor)
 
 
 async def series(conn: aiosqlite.Connection, series_id: int) -> SeriesRow | None:
@@ -124,13 +126,14 @@ async def insert_occurrence(conn: aiosqlite.Connection, *, series_id: int | None
                             translatable: bool, category: str, starts_at: datetime,
                             ends_at: datetime, capacity: int | None, signup: bool) -> int | None:
     cursor = await conn.execute(
-        "INSERT OR IGNORE INTO activity_occurrences (series_id, original_date, room, title,"
+        "INSERT INTO activity_occurrences (series_id, original_date, room, title,"
         " translatable, category, starts_at, ends_at, capacity, signup)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (series_id, original_date) DO NOTHING RETURNING id",
         (series_id, original_date.isoformat() if original_date else None, room, title,
          int(translatable), category, to_db(starts_at), to_db(ends_at), capacity, int(signup)),
     )
-    return cursor.lastrowid if cursor.rowcount == 1 else None
+    return await inserted_id(cursor)
 
 
 async def occurrence(conn: aiosqlite.Connection, occurrence_id: int) -> OccurrenceRow | None:
@@ -203,9 +206,10 @@ async def signed_up_users(conn: aiosqlite.Connection, occurrence_id: int) -> lis
 async def sign_up(conn: aiosqlite.Connection, occurrence_id: int, user_id: int,
                   now: datetime) -> bool:
     cursor = await conn.execute(
-        "INSERT OR IGNORE INTO activity_signups (occurrence_id, user_id, created_at)"
-        " VALUES (?, ?, ?)", (occurrence_id, user_id, to_db(now)))
-    return cursor.rowcount == 1
+        "INSERT INTO activity_signups (occurrence_id, user_id, created_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (occurrence_id, user_id) DO NOTHING RETURNING occurrence_id",
+        (occurrence_id, user_id, to_db(now)))
+    return await inserted_id(cursor) is not None
 
 
 async def sign_off(conn: aiosqlite.Connection, occurrence_id: int, user_id: int) -> bool:
@@ -231,8 +235,9 @@ async def user_signed_up(conn: aiosqlite.Connection, user_id: int, room: str) ->
 
 
 async def subscribe(conn: aiosqlite.Connection, user_id: int, room: str, now: datetime) -> None:
-    await conn.execute("INSERT OR IGNORE INTO calendar_subscriptions (user_id, room, created_at)"
-                       " VALUES (?, ?, ?)", (user_id, room, to_db(now)))
+    await conn.execute("INSERT INTO calendar_subscriptions (user_id, room, created_at)"
+                       " VALUES (?, ?, ?) ON CONFLICT (user_id, room) DO NOTHING",
+                       (user_id, room, to_db(now)))
 
 
 async def unsubscribe(conn: aiosqlite.Connection, user_id: int, room: str) -> None:

@@ -9,6 +9,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.clock import from_db, to_db
+from bot.store.db import inserted_id
 
 #: Outbox states that are final: nothing more will be sent for that row.
 FINAL = ("sent", "blocked", "unreachable", "failed")
@@ -108,12 +109,13 @@ async def create(
     cursor = await conn.execute(
         "INSERT INTO broadcasts (draft_key, created_by, coordinator_chat, coordinator_language,"
         " audience, room, language, text, photo_file_id, status, send_at, created_at,"
-        " post_groups, kind, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " post_groups, kind, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " RETURNING id",
         (draft_key, created_by, coordinator_chat, coordinator_language, audience, room, language,
          text, photo_file_id, status, to_db(send_at), to_db(now), 1 if post_groups else 0,
          kind, ref),
     )
-    row = await get(conn, cursor.lastrowid or 0)
+    row = await get(conn, await inserted_id(cursor) or 0)
     assert row is not None
     return row
 
@@ -197,8 +199,8 @@ async def add_recipients(
     rows = [(broadcast_id, uid, chat, state, to_db(now) if state != "pending" else None)
             for uid, chat, state in recipients]
     await conn.executemany(
-        "INSERT OR IGNORE INTO broadcast_outbox (broadcast_id, user_id, chat_id, state, done_at)"
-        " VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO broadcast_outbox (broadcast_id, user_id, chat_id, state, done_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (broadcast_id, user_id) DO NOTHING",
         rows,
     )
     return len(rows)
@@ -210,10 +212,32 @@ async def add_group_posts(
     """(room id, group chat id) per group to post in; written with the recipients."""
     rows = [(broadcast_id, room, chat) for room, chat in groups]
     await conn.executemany(
-        "INSERT OR IGNORE INTO broadcast_outbox (broadcast_id, room, chat_id) VALUES (?, ?, ?)",
+        "INSERT INTO broadcast_outbox (broadcast_id, room, chat_id) VALUES (?, ?, ?)"
+        " ON CONFLICT (broadcast_id, room) WHERE room IS NOT NULL DO NOTHING",
         rows,
     )
     return len(rows)
+
+
+async def forget_author(conn: aiosqlite.Connection, user_id: int) -> None:
+    """/vergeetmij of a coordinator: what they scheduled is not sent; what they sent no longer
+    names them."""
+    await conn.execute(
+        "UPDATE broadcasts SET status = 'cancelled' WHERE created_by = ? AND status = "
+        "'scheduled'", (user_id,))
+    await conn.execute("UPDATE broadcasts SET created_by = NULL WHERE created_by = ?",
+                       (user_id,))
+
+
+async def backlog(conn: aiosqlite.Connection) -> tuple[int, datetime | None]:
+    """Announcement messages still to go out (pending or in flight) and the oldest moment one
+    of them was due."""
+    cursor = await conn.execute(
+        "SELECT COUNT(*), MIN(b.send_at) FROM broadcast_outbox o"
+        " JOIN broadcasts b ON b.id = o.broadcast_id WHERE o.state IN ('pending', 'sending')")
+    row = await cursor.fetchone()
+    assert row is not None
+    return int(row[0]), from_db(row[1])
 
 
 async def group_posts(conn: aiosqlite.Connection, broadcast_id: int) -> list[aiosqlite.Row]:

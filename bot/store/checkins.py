@@ -8,6 +8,7 @@ from datetime import date, datetime
 import aiosqlite
 
 from bot.clock import from_db, to_db
+from bot.store.db import inserted_id
 
 ANSWERS = ("good", "okay", "bad", "call", "visit")
 
@@ -54,7 +55,8 @@ class Followup:
     superseded_by: int | None = None
 
 
-def _sub(row: aiosqlite.Row | None) -> Subscription | None:
+def subscription_of(row: aiosqlite.Row | None) -> Subscription | None:
+    """The subscription part of a row (of :func:`active_subscribers`, say)."""
     if row is None:
         return None
     return Subscription(
@@ -112,7 +114,7 @@ async def subscription(conn: aiosqlite.Connection, user_id: int) -> Subscription
     cursor = await conn.execute(
         "SELECT * FROM checkin_subscriptions WHERE user_id = ?", (user_id,)
     )
-    return _sub(await cursor.fetchone())
+    return subscription_of(await cursor.fetchone())
 
 
 async def subscribe(conn: aiosqlite.Connection, user_id: int, now: datetime) -> None:
@@ -170,11 +172,23 @@ async def claim(
 ) -> int | None:
     """Insert this week's row for the resident; None if there already is one."""
     cursor = await conn.execute(
-        "INSERT OR IGNORE INTO checkins (user_id, room, week, due_at, status)"
-        " VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO checkins (user_id, room, week, due_at, status)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, week) DO NOTHING RETURNING id",
         (user_id, room, week, to_db(due_at), status),
     )
-    return cursor.lastrowid if cursor.rowcount == 1 else None
+    return await inserted_id(cursor)
+
+
+async def claimed_users(conn: aiosqlite.Connection, week: str) -> set[int]:
+    """Residents who have this week's row already (sent, answered, unreachable…)."""
+    cursor = await conn.execute("SELECT user_id FROM checkins WHERE week = ?", (week,))
+    return {row[0] for row in await cursor.fetchall()}
+
+
+async def claimed_since(conn: aiosqlite.Connection, week: str) -> set[tuple[int, str]]:
+    """(user id, week) of every row from ``week`` on."""
+    cursor = await conn.execute("SELECT user_id, week FROM checkins WHERE week >= ?", (week,))
+    return {(row[0], row[1]) for row in await cursor.fetchall()}
 
 
 async def mark_sent(conn: aiosqlite.Connection, checkin_id: int, now: datetime) -> None:
@@ -308,6 +322,20 @@ async def fold_and_delete(conn: aiosqlite.Connection, where: str, params: tuple)
     return cursor.rowcount
 
 
+async def forget_user(conn: aiosqlite.Connection, user_id: int) -> None:
+    """/vergeetmij, after :func:`fold_and_delete` of their check-ins: the subscription goes;
+    a volunteer's follow-ups open again (the unfinished ones) and lose their notes."""
+    await conn.execute("DELETE FROM checkin_subscriptions WHERE user_id = ?", (user_id,))
+    await conn.execute(
+        "UPDATE checkin_followups SET taken_by = NULL, taken_at = NULL, note = NULL"
+        " WHERE taken_by = ? AND done_at IS NULL", (user_id,),
+    )
+    await conn.execute(
+        "UPDATE checkin_followups SET taken_by = NULL, note = NULL WHERE taken_by = ?",
+        (user_id,),
+    )
+
+
 # --- follow-ups --------------------------------------------------------------------------
 
 _FOLLOWUP_SELECT = (
@@ -328,14 +356,13 @@ async def create_followup(
     transaction, together with the insert.
     """
     cursor = await conn.execute(
-        "INSERT OR IGNORE INTO checkin_followups (checkin_id, room, reason, created_at)"
-        " VALUES (?, ?, ?, ?)",
+        "INSERT INTO checkin_followups (checkin_id, room, reason, created_at)"
+        " VALUES (?, ?, ?, ?) ON CONFLICT (checkin_id) DO NOTHING RETURNING id",
         (checkin_id, room, reason, to_db(now)),
     )
-    if cursor.rowcount != 1:
+    new_id = await inserted_id(cursor)
+    if new_id is None:
         return None
-    new_id = cursor.lastrowid
-    assert new_id is not None
     cursor = await conn.execute(
         _FOLLOWUP_SELECT + " WHERE f.done_at IS NULL AND f.id != ?"
         " AND c.user_id = (SELECT user_id FROM checkins WHERE id = ?) ORDER BY f.id",

@@ -214,11 +214,41 @@ class Database:
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
 
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The connection for reads only, outside a write transaction (no ``BEGIN IMMEDIATE``,
+        so no write lock is taken): hand it to store functions that read."""
+        self._not_nested()
+        async with self._lock:
+            yield self.conn
+
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
-        """A single write statement in its own transaction; returns lastrowid."""
+        """A single write statement in its own transaction; returns how many rows it changed.
+
+        A new row's id is asked for in the statement itself (``INSERT ... RETURNING id``, see
+        :meth:`execute_returning`), not read back from the driver: that works the same on
+        SQLite and PostgreSQL."""
         async with self.transaction() as conn:
             cursor = await conn.execute(sql, tuple(params))
-            return cursor.lastrowid or 0
+            return max(cursor.rowcount, 0)
+
+    async def execute_returning(self, sql: str, params: Iterable[Any] = ()
+                                ) -> list[aiosqlite.Row]:
+        """A single write statement with a ``RETURNING`` clause in its own transaction; the rows
+        it returned (all read before the commit). ``[]``: nothing written (e.g. ``ON CONFLICT
+        DO NOTHING`` met an existing row)."""
+        async with self.transaction() as conn:
+            cursor = await conn.execute(sql, tuple(params))
+            return list(await cursor.fetchall())
+
+
+async def inserted_id(cursor: aiosqlite.Cursor) -> int | None:
+    """The id an ``INSERT ... RETURNING id`` gave back; None when nothing was inserted (its
+    ``ON CONFLICT ... DO NOTHING`` met an existing row). Reads the cursor to its end, so the
+    statement is finished before the transaction goes on. The portable way: no ``lastrowid``,
+    no "one row changed means inserted"."""
+    rows = await cursor.fetchall()
+    return int(rows[0][0]) if rows else None
 
 
 async def _finish(conn: aiosqlite.Connection, statement: str) -> None:

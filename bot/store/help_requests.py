@@ -8,6 +8,7 @@ from datetime import date, datetime
 import aiosqlite
 
 from bot.clock import from_db, to_db
+from bot.store.db import inserted_id
 
 OPEN, TAKEN, DONE, REFERRED, CANCELLED = "open", "taken", "done", "referred", "cancelled"
 ACTIVE = (OPEN, TAKEN)
@@ -159,12 +160,12 @@ async def create(
         "INSERT INTO help_requests (resident_id, room, kind, category, description, urgency,"
         " due_on, contact, phone, status, queued_at, created_at, submit_key)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)"
-        " ON CONFLICT (submit_key) WHERE submit_key IS NOT NULL DO NOTHING",
+        " ON CONFLICT (submit_key) WHERE submit_key IS NOT NULL DO NOTHING RETURNING id",
         (resident_id, room, kind, category, description, urgency,
          due_on.isoformat() if due_on else None, contact, phone, to_db(now), to_db(now),
          submit_key),
     )
-    return cursor.lastrowid if cursor.rowcount == 1 else None
+    return await inserted_id(cursor)
 
 
 async def by_submit_key(conn: aiosqlite.Connection, resident_id: int, submit_key: str
@@ -375,12 +376,14 @@ async def add_referral(
 ) -> int | None:
     """None when this request already has a referral of this direction (from a partner)."""
     cursor = await conn.execute(
-        "INSERT OR IGNORE INTO help_referrals (request_id, room, person_id, direction, partner,"
-        " together, volunteer_id, followup_on, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO help_referrals (request_id, room, person_id, direction, partner,"
+        " together, volunteer_id, followup_on, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (request_id, direction) WHERE direction = 'from_partner' DO NOTHING"
+        " RETURNING id",
         (request_id, room, person_id, direction, partner, int(together), volunteer_id,
          followup_on.isoformat() if followup_on else None, to_db(now)),
     )
-    return cursor.lastrowid if cursor.rowcount == 1 else None
+    return await inserted_id(cursor)
 
 
 async def referral(conn: aiosqlite.Connection, referral_id: int) -> ReferralRow | None:

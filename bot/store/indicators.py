@@ -12,6 +12,9 @@ from datetime import date
 
 import aiosqlite
 
+from bot.store.db import inserted_id
+from bot.store.tally import ACTIVITY_SQL
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -75,10 +78,10 @@ async def set_mark(conn: aiosqlite.Connection, user_id: int, mark: str, on: date
     """True when the mark is new (a second press changes nothing)."""
     cursor = await conn.execute(
         "INSERT INTO person_marks (user_id, mark, marked_on, marked_by) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (user_id, mark) DO NOTHING",
+        " ON CONFLICT (user_id, mark) DO NOTHING RETURNING user_id",
         (user_id, mark, on.isoformat(), by),
     )
-    return cursor.rowcount > 0
+    return await inserted_id(cursor) is not None
 
 
 async def clear_mark(conn: aiosqlite.Connection, user_id: int, mark: str) -> bool:
@@ -132,10 +135,11 @@ async def add_outcome(conn: aiosqlite.Connection, request_id: int, outcome: str,
     """True when recorded now; False when this request already had this outcome."""
     cursor = await conn.execute(
         "INSERT INTO help_outcomes (request_id, outcome, room, occurred_on, recorded_at)"
-        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (request_id, outcome) DO NOTHING",
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (request_id, outcome) DO NOTHING"
+        " RETURNING request_id",
         (request_id, outcome, room, on.isoformat(), at),
     )
-    return cursor.rowcount > 0
+    return await inserted_id(cursor) is not None
 
 
 async def has_outcome(conn: aiosqlite.Connection, request_id: int, outcome: str) -> bool:
@@ -155,3 +159,76 @@ async def count_outcomes(conn: aiosqlite.Connection, outcome: str, rooms: Sequen
     )
     row = await cursor.fetchone()
     return int(row[0]) if row else 0
+
+
+# --- counted from daily work (bot.services.indicators_counted) -------------------------------
+
+
+def _in_rooms(rooms: Sequence[str], column: str = "room") -> tuple[str, list[str]]:
+    return f"{column} IN (" + ",".join("?" for _ in rooms) + ")", list(rooms)
+
+
+async def category_totals(conn: aiosqlite.Connection, rooms: Sequence[str], category: str,
+                          start: date, end: date) -> tuple[int, int]:
+    """(distinct known people, every record's quantity) of one participation category."""
+    clause, params = _in_rooms(rooms)
+    cursor = await conn.execute(
+        "SELECT COUNT(DISTINCT person_key), COALESCE(SUM(quantity), 0) FROM participation"
+        f" WHERE {clause} AND category = ? AND occurred_on BETWEEN ? AND ?",
+        [*params, category, start.isoformat(), end.isoformat()],
+    )
+    row = await cursor.fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+async def referred_taking_part(conn: aiosqlite.Connection, rooms: Sequence[str], start: date,
+                               end: date, registered_before: str,
+                               exclude_telegram_ids: Sequence[int]) -> tuple[int, int]:
+    """(taking part in the period, registered by ``registered_before`` (UTC, text)) of the
+    residents who came via an agency: a partner's referral (help requests) or a 'referred'
+    mark at intake. Taking part = any record in the period but contacts and referrals."""
+    clause, params = _in_rooms(rooms)
+    marks = ",".join("?" for _ in exclude_telegram_ids)
+    not_staff = (f" AND (u.telegram_id IS NULL OR u.telegram_id NOT IN ({marks}))"
+                 if marks else "")
+    cursor = await conn.execute(
+        "WITH people AS ("
+        " SELECT person_id AS id FROM help_referrals WHERE direction = 'from_partner'"
+        f"  AND person_id IS NOT NULL AND created_at < ? AND {clause}"
+        " UNION SELECT m.user_id FROM person_marks m JOIN users u ON u.id = m.user_id"
+        f"  WHERE m.mark = 'referred' AND m.marked_on <= ? AND u.{clause})"
+        " SELECT COUNT(*), COALESCE(SUM(EXISTS (SELECT 1 FROM participation p"
+        "  WHERE p.person_key = u.anon_key AND p.occurred_on BETWEEN ? AND ?"
+        "  AND p.category NOT IN ('contact', 'referral'))), 0)"
+        f" FROM people JOIN users u ON u.id = people.id WHERE u.erased_at IS NULL{not_staff}",
+        [registered_before, *params, end.isoformat(), *params, start.isoformat(),
+         end.isoformat(), *exclude_telegram_ids],
+    )
+    row = await cursor.fetchone()
+    return (int(row[1]), int(row[0])) if row else (0, 0)
+
+
+async def partners(conn: aiosqlite.Connection, rooms: Sequence[str], after: str,
+                   before: str) -> int:
+    """Distinct partner organisations in the rooms' referrals between two UTC moments."""
+    clause, params = _in_rooms(rooms)
+    cursor = await conn.execute(
+        "SELECT COUNT(DISTINCT partner) FROM help_referrals"
+        f" WHERE {clause} AND created_at >= ? AND created_at < ?",
+        [*params, after, before],
+    )
+    row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def anonymous_visits(conn: aiosqlite.Connection, rooms: Sequence[str], start: date,
+                           end: date) -> dict[str, int]:
+    """Room → walk-in visits counted without a person (activities only) in the period."""
+    clause, params = _in_rooms(rooms)
+    cursor = await conn.execute(
+        "SELECT room, COALESCE(SUM(quantity), 0) FROM participation WHERE person_key IS NULL"
+        f" AND {clause} AND occurred_on BETWEEN ? AND ? AND {ACTIVITY_SQL}"
+        " GROUP BY room",
+        [*params, start.isoformat(), end.isoformat()],
+    )
+    return {r[0]: int(r[1]) for r in await cursor.fetchall()}

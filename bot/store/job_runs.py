@@ -7,15 +7,17 @@ from datetime import datetime
 import aiosqlite
 
 from bot.clock import to_db
+from bot.store.db import inserted_id
 
 
 async def claim(conn: aiosqlite.Connection, job: str, period: str, now: datetime) -> bool:
     """Record that ``job`` ran for ``period``; False if it already had."""
     cursor = await conn.execute(
-        "INSERT OR IGNORE INTO job_runs (job, period, done_at) VALUES (?, ?, ?)",
+        "INSERT INTO job_runs (job, period, done_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (job, period) DO NOTHING RETURNING 1",
         (job, period, to_db(now)),
     )
-    return cursor.rowcount == 1
+    return await inserted_id(cursor) is not None
 
 
 async def done(conn: aiosqlite.Connection, job: str, period: str) -> bool:

@@ -8,6 +8,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.clock import from_db, to_db
+from bot.store.db import inserted_id
 
 #: Statuses that hold seats against the cap.
 SEATED = ("pending", "confirmed", "offered")
@@ -97,8 +98,8 @@ async def ensure_meal(
     now: datetime,
 ) -> None:
     await conn.execute(
-        "INSERT OR IGNORE INTO meals (room, starts_at, deadline_at, created_at)"
-        " VALUES (?, ?, ?, ?)",
+        "INSERT INTO meals (room, starts_at, deadline_at, created_at)"
+        " VALUES (?, ?, ?, ?) ON CONFLICT (room, starts_at) DO NOTHING",
         (room, to_db(starts_at), to_db(deadline_at), to_db(now)),
     )
 
@@ -251,16 +252,43 @@ async def next_position(conn: aiosqlite.Connection, meal_id: int, top: bool = Fa
     return int(row[0]) if row else 1
 
 
+async def waiting_ahead(conn: aiosqlite.Connection, row: SignupRow) -> int:
+    """How many of the meal's waiting list stand before ``row`` (position, then sign-up)."""
+    cursor = await conn.execute(
+        "SELECT COUNT(*) FROM meal_signups WHERE meal_id = ? AND status = 'waiting'"
+        " AND (position < ? OR (position = ? AND id < ?))",
+        (row.meal_id, row.position, row.position, row.id),
+    )
+    found = await cursor.fetchone()
+    return int(found[0]) if found else 0
+
+
+async def forget_user_signups(conn: aiosqlite.Connection, user_id: int, now: datetime) -> None:
+    """/vergeetmij: forget someone's diets and notes, and give up their seats at coming meals
+    (the tick offers them on); past meals keep the bare sign-up for the counts."""
+    await conn.execute(
+        "UPDATE meal_signups SET diet = '', diet_note = NULL, reason = NULL WHERE user_id = ?",
+        (user_id,),
+    )
+    await conn.execute(
+        "UPDATE meal_signups SET status = 'cancelled', position = NULL,"
+        " offer_expires_at = NULL, updated_at = ? WHERE user_id = ? AND status IN"
+        " ('pending', 'confirmed', 'offered', 'waiting') AND meal_id IN"
+        " (SELECT id FROM meals WHERE starts_at > ?)",
+        (to_db(now), user_id, to_db(now)),
+    )
+
+
 async def insert_signup(
     conn: aiosqlite.Connection, meal_id: int, user_id: int, status: str, position: int | None,
     now: datetime, added_by: int | None = None,
 ) -> int:
     cursor = await conn.execute(
         "INSERT INTO meal_signups (meal_id, user_id, status, position, added_by, created_at,"
-        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (meal_id, user_id, status, position, added_by, to_db(now), to_db(now)),
     )
-    return cursor.lastrowid or 0
+    return await inserted_id(cursor) or 0
 
 
 async def reopen_signup(

@@ -7,6 +7,7 @@ from datetime import date, datetime
 import aiosqlite
 
 from bot.clock import to_db
+from bot.store.db import inserted_id
 
 
 async def record(
@@ -23,8 +24,10 @@ async def record(
 ) -> bool:
     """Insert one record; a repeat of the same (person, source, source_id, category) is ignored."""
     cursor = await conn.execute(
-        "INSERT OR IGNORE INTO participation (person_key, room, category, source, source_id,"
-        " occurred_on, quantity, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO participation (person_key, room, category, source, source_id,"
+        " occurred_on, quantity, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (person_key, source, source_id, category)"
+        " WHERE person_key IS NOT NULL AND source_id IS NOT NULL DO NOTHING RETURNING id",
         (
             person_key,
             room,
@@ -36,7 +39,7 @@ async def record(
             to_db(now),
         ),
     )
-    return cursor.rowcount == 1
+    return await inserted_id(cursor) is not None
 
 
 async def remove(

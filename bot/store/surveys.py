@@ -14,6 +14,7 @@ from datetime import date, datetime
 import aiosqlite
 
 from bot.clock import from_db, to_db
+from bot.store.db import inserted_id
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,10 @@ async def create(conn: aiosqlite.Connection, *, kind: str, room: str | None, dra
                  started_by: int, now: datetime, today: date) -> SurveyRound:
     cursor = await conn.execute(
         "INSERT INTO survey_rounds (kind, room, draft_key, started_by, started_at, started_on)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
         (kind, room, draft_key, started_by, to_db(now), today.isoformat()),
     )
-    found = await get(conn, cursor.lastrowid or 0)
+    found = await get(conn, await inserted_id(cursor) or 0)
     assert found is not None
     return found
 
@@ -95,8 +96,8 @@ async def add_respondents(conn: aiosqlite.Connection, round_id: int,
                           rows: list[tuple[int, str, str]]) -> None:
     """(user id, room, random form key) per person asked."""
     await conn.executemany(
-        "INSERT OR IGNORE INTO survey_respondents (round_id, user_id, room, form_key)"
-        " VALUES (?, ?, ?, ?)",
+        "INSERT INTO survey_respondents (round_id, user_id, room, form_key)"
+        " VALUES (?, ?, ?, ?) ON CONFLICT (round_id, user_id) DO NOTHING",
         [(round_id, uid, room, key) for uid, room, key in rows],
     )
 

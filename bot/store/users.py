@@ -1,4 +1,8 @@
-"""SQL for people: residents, volunteers (coordinators are people whose id is in the config)."""
+"""SQL for people: residents, volunteers (coordinators are people whose id is in the config).
+
+A person is found by one of their addresses (``store/addresses.py``); ``users.telegram_id`` is
+only a mirror of the Telegram address, written here when the person is made or erased.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.clock import from_db, to_db
+from bot.store import addresses
 
 
 @dataclass(frozen=True)
@@ -48,11 +53,33 @@ def _row(row: aiosqlite.Row | None) -> UserRow | None:
     )
 
 
-async def by_telegram_id(conn: aiosqlite.Connection, telegram_id: int) -> UserRow | None:
+async def by_address(conn: aiosqlite.Connection, channel: str, address: str) -> UserRow | None:
+    """The (not erased) person this address belongs to."""
     cursor = await conn.execute(
-        "SELECT * FROM users WHERE telegram_id = ? AND erased_at IS NULL", (telegram_id,)
+        "SELECT u.* FROM addresses a JOIN users u ON u.id = a.person_id"
+        " WHERE a.channel = ? AND a.address = ? AND u.erased_at IS NULL",
+        (channel, address),
     )
     return _row(await cursor.fetchone())
+
+
+async def by_addresses(
+    conn: aiosqlite.Connection, channel: str, values: list[str]
+) -> list[UserRow]:
+    """The (not erased) people with one of these addresses on ``channel``, by id."""
+    if not values:
+        return []
+    marks = ",".join("?" for _ in values)
+    cursor = await conn.execute(
+        "SELECT DISTINCT u.* FROM addresses a JOIN users u ON u.id = a.person_id"
+        f" WHERE a.channel = ? AND a.address IN ({marks}) AND u.erased_at IS NULL ORDER BY u.id",
+        (channel, *values),
+    )
+    return [u for u in map(_row, await cursor.fetchall()) if u is not None]
+
+
+async def by_telegram_id(conn: aiosqlite.Connection, telegram_id: int) -> UserRow | None:
+    return await by_address(conn, addresses.TELEGRAM, str(telegram_id))
 
 
 async def by_id(conn: aiosqlite.Connection, user_id: int) -> UserRow | None:
@@ -71,9 +98,11 @@ async def create(
     role: str = "resident",
     privacy_accepted: bool = True,
 ) -> UserRow:
+    """A new person; with ``telegram_id`` also their Telegram address (one transaction)."""
     cursor = await conn.execute(
         "INSERT INTO users (telegram_id, display_name, language, room, role,"
-        " privacy_accepted_at, anon_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        " privacy_accepted_at, anon_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        " RETURNING id",
         (
             telegram_id,
             display_name,
@@ -85,7 +114,10 @@ async def create(
             to_db(now),
         ),
     )
-    user = await by_id(conn, cursor.lastrowid or 0)
+    (user_id,) = await cursor.fetchone()  # type: ignore[misc]
+    if telegram_id is not None:
+        await addresses.add(conn, user_id, addresses.TELEGRAM, str(telegram_id), now)
+    user = await by_id(conn, user_id)
     assert user is not None
     return user
 
@@ -93,10 +125,16 @@ async def create(
 _UPDATABLE = {"display_name", "language", "room", "role", "phone", "reachable", "announcements"}
 
 
-async def update(conn: aiosqlite.Connection, user_id: int, **fields: object) -> None:
+async def update(
+    conn: aiosqlite.Connection, user_id: int, *, now: datetime | None = None, **fields: object
+) -> None:
+    """Change profile fields. ``reachable`` is the older per-person flag: it now sets the
+    person's Telegram address (and the mirror column); prefer ``addresses.mark_*``."""
     unknown = set(fields) - _UPDATABLE
     if unknown:
         raise ValueError(f"not updatable: {unknown}")
+    if "reachable" in fields:
+        await addresses.set_reachable(conn, user_id, bool(fields["reachable"]), now)
     if not fields:
         return
     assignments = ", ".join(f"{name} = ?" for name in fields)
@@ -119,18 +157,33 @@ async def in_room(
 
 
 async def by_telegram_ids(conn: aiosqlite.Connection, telegram_ids: list[int]) -> list[UserRow]:
-    if not telegram_ids:
-        return []
-    marks = ",".join("?" for _ in telegram_ids)
-    cursor = await conn.execute(
-        f"SELECT * FROM users WHERE erased_at IS NULL AND telegram_id IN ({marks})",
-        telegram_ids,
-    )
+    return await by_addresses(conn, addresses.TELEGRAM, [str(i) for i in telegram_ids])
+
+
+async def active(conn: aiosqlite.Connection) -> list[UserRow]:
+    """Everyone not erased, by id."""
+    cursor = await conn.execute("SELECT * FROM users WHERE erased_at IS NULL ORDER BY id")
+    return [u for u in map(_row, await cursor.fetchall()) if u is not None]
+
+
+async def volunteers_with_skill(
+    conn: aiosqlite.Connection, room: str, skill: str | None
+) -> list[UserRow]:
+    """The room's volunteers who do ``skill`` (a volunteer with no skills set does all kinds)."""
+    sql = ("SELECT u.* FROM users u"
+           " WHERE u.room = ? AND u.role = 'volunteer' AND u.erased_at IS NULL")
+    params: list[object] = [room]
+    if skill is not None:
+        sql += (" AND (NOT EXISTS (SELECT 1 FROM help_skills s WHERE s.user_id = u.id)"
+                " OR EXISTS (SELECT 1 FROM help_skills s WHERE s.user_id = u.id AND s.skill = ?))")
+        params.append(skill)
+    cursor = await conn.execute(sql + " ORDER BY u.id", params)
     return [u for u in map(_row, await cursor.fetchall()) if u is not None]
 
 
 async def erase(conn: aiosqlite.Connection, user_id: int, now: datetime) -> None:
-    """Keep only the anonymous key, room and dates, so past counts stay right."""
+    """Keep only the anonymous key, room and dates, so past counts stay right; no address."""
+    await addresses.erase(conn, user_id)
     await conn.execute(
         "UPDATE users SET telegram_id = NULL, display_name = NULL, phone = NULL,"
         " language = 'nl', role = 'resident', reachable = 0, announcements = 0,"

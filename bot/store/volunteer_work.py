@@ -103,8 +103,9 @@ async def groups_of(conn: aiosqlite.Connection, user_id: int) -> list[aiosqlite.
 async def join(conn: aiosqlite.Connection, user_id: int, room: str, group: str, today: date
                ) -> None:
     await conn.execute(
-        "INSERT OR IGNORE INTO volunteer_group_members (user_id, room, group_key, since)"
-        " VALUES (?, ?, ?, ?)", (user_id, room, group, today.isoformat()))
+        "INSERT INTO volunteer_group_members (user_id, room, group_key, since)"
+        " VALUES (?, ?, ?, ?) ON CONFLICT (user_id, room, group_key) DO NOTHING",
+        (user_id, room, group, today.isoformat()))
 
 
 async def leave(conn: aiosqlite.Connection, user_id: int, room: str, group: str) -> None:

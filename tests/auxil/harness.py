@@ -7,7 +7,9 @@ answers (no sleeps: the sandbox signals each message) and looks into the databas
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -51,6 +53,10 @@ class BotHarness:
         self.clock = clock
         self.app: BuurtApplication | None = None
         self.polling: Polling | None = None
+        #: Set at the moment of a kill (kill_at); crash() finishes it and starts afresh.
+        self.killed = False
+        self._kill: asyncio.Task[None] | None = None
+        self._ticks: set[asyncio.Task[None]] = set()
 
     @property
     def services(self):
@@ -102,10 +108,73 @@ class BotHarness:
         A clean stop writes PTB's persistence one last time (conversation states and drafts);
         a killed process does not. So everything the persistence would write from now on is
         dropped before the bot stops: only what was already in the database survives.
+        After :meth:`kill_at` fired, the bot's tasks are already gone: nothing is stopped
+        cleanly, the old application is dropped and a fresh one starts on the same database
+        (its outbox sender resumes what was queued or in flight).
         """
+        if self.killed:
+            return await self.restart_after_kill()
         self._freeze_persistence()
         await self.stop()
         return await self.start()
+
+    def kill_at(self, method: str = "sendMessage", n: int = 1, *, delivered: bool = True
+                ) -> None:
+        """The ``n``-th ``method`` call from now on is the moment the process dies.
+
+        The sandbox delivers that call (or not, ``delivered=False``) and then answers nothing
+        any more; at that moment every task of the bot (ticks run by :meth:`tick`, the outbox
+        sender, update handlers, polling) is cancelled and persistence and the database are
+        frozen, so nothing the process would do after that moment happens. Then ``await
+        bot.crash()``.
+        """
+        def on_kill() -> None:
+            self.killed = True
+            self._freeze_persistence()
+            self._freeze_database()
+            self._kill = asyncio.get_running_loop().create_task(self._cancel_bot_tasks())
+
+        self.sandbox.faults.kill_at(method, n, delivered=delivered, on_kill=on_kill)
+
+    async def restart_after_kill(self) -> BuurtApplication:
+        assert self.killed and self.app is not None
+        if self._kill is not None:
+            await self._kill
+        old, self.app = self.app, None
+        self.sandbox.faults.release()  # the dead process's calls are dropped, not answered
+        with contextlib.suppress(Exception):
+            await old.bot.shutdown()  # closes its HTTP pools; calls nothing
+        with contextlib.suppress(Exception):
+            if old.job_queue is not None and old.job_queue.scheduler.running:
+                old.job_queue.scheduler.shutdown(wait=False)
+        await old.services.db.close()  # a dead process's open transaction is rolled back
+        self.killed, self._kill = False, None
+        return await self.start()
+
+    def _freeze_database(self) -> None:
+        assert self.app is not None
+        db = self.app.services.db
+
+        async def never(*_args: Any, **_kwargs: Any) -> Any:
+            await asyncio.Event().wait()
+
+        @contextlib.asynccontextmanager
+        async def frozen() -> Any:
+            await asyncio.Event().wait()
+            yield None
+
+        db.transaction = frozen  # type: ignore[method-assign]
+        for name in ("fetchall", "fetchone", "execute"):
+            setattr(db, name, never)
+
+    async def _cancel_bot_tasks(self) -> None:
+        """Cancel every task that belongs to the bot (PTB names its own tasks)."""
+        current = asyncio.current_task()
+        tasks = [task for task in asyncio.all_tasks()
+                 if task is not current and (task in self._ticks or _of_the_bot(task))]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def kill_when_answered(self, user: Any) -> None:
         """Make the kill happen the moment the bot's next message or edit reaches ``user``:
@@ -149,7 +218,18 @@ class BotHarness:
         if at is not None:
             self.clock.set(at)
         assert self.app is not None
-        await run_ticks(self.app, only=only)
+        # A task of its own, so that a kill (kill_at) can drop it like the rest of the bot.
+        task = asyncio.get_running_loop().create_task(run_ticks(self.app, only=only),
+                                                      name="harness:tick")
+        self._ticks.add(task)
+        try:
+            await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if not (self.killed and task.cancelled()) or (current and current.cancelling()):
+                raise
+        finally:
+            self._ticks.discard(task)
 
     # --- people ------------------------------------------------------------------------
 
@@ -199,3 +279,27 @@ class BotHarness:
 
     async def person(self, user: SandboxUser) -> Person | None:
         return await self.services.users.get(user.id)
+
+
+def _of_the_bot(task: asyncio.Task[Any]) -> bool:
+    """A task the bot process runs: PTB's (update fetching, handlers, polling) or the bot's
+    own (the outbox sender), judged by the module its coroutine runs in."""
+    if task.get_name() == "outbox" or task.get_name().startswith(("Application:", "Updater:")):
+        return True
+    frame = getattr(task.get_coro(), "cr_frame", None)
+    module = frame.f_globals.get("__name__", "") if frame is not None else ""
+    return module.startswith("telegram") or (module.startswith("bot.")
+                                             and not module.startswith("bot.sandbox"))
+
+
+def assert_each_once(sandbox: Sandbox, recipients: Iterable[SandboxUser], *, contains: str,
+                     in_flight_max: int = 1) -> None:
+    """After a kill and a restart: every recipient got the message containing ``contains`` at
+    least once; at most ``in_flight_max`` of them (the one in flight at the kill) twice."""
+    counts = {user.id: sum(1 for m in user.bot_messages if contains in (m.text or m.caption or ""))
+              for user in recipients}
+    missing = [uid for uid, n in counts.items() if n == 0]
+    twice = [uid for uid, n in counts.items() if n > 1]
+    assert not missing, f"never got {contains!r}: {missing} (counts {counts})"
+    assert len(twice) <= in_flight_max and all(counts[u] == 2 for u in twice), \
+        f"got {contains!r} more than once: {twice} (counts {counts})"

@@ -25,7 +25,22 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import BuurtApplication
+from bot.actions.announcements import (
+    ANNOUNCEMENT_ACTIONS,
+    AnnouncementAudience,
+    AnnouncementBack,
+    AnnouncementGroups,
+    AnnouncementLanguage,
+    AnnouncementLater,
+    AnnouncementNotReached,
+    AnnouncementPrefs,
+    AnnouncementSend,
+    AnnouncementStop,
+    AnnouncementSubscribe,
+    AnnouncementUnschedule,
+)
+from bot.context import BotContext, BuurtApplication
+from bot.handlers import routing
 from bot.handlers.announcements.compose import (
     AUDIENCE,
     LANGUAGE,
@@ -57,6 +72,7 @@ from bot.handlers.announcements.jobs import (
 )
 from bot.handlers.announcements.render import render_announcement, render_report
 from bot.handlers.announcements.resident import (
+    prefs_button,
     set_subscription,
     settings_button,
     show_subscription,
@@ -65,14 +81,22 @@ from bot.handlers.announcements.transport import TelegramTransport
 from bot.handlers.announcements.upcoming import upcoming
 from bot.handlers.common import stale_button
 from bot.jobs import add_tick
+from bot.services.users import COORDINATOR, RESIDENT
 
 __all__ = ["ensure_sender", "register", "render_announcement", "render_report",
            "settings_button"]
 
+
+async def _keep_step(update: Update, context: BotContext, act: object) -> None:
+    """Another announcement button (an old report, an old preview) while composing: refused,
+    the step stays as it is."""
+    await stale_button(update, context)
+
+
 def build_conversation() -> ConversationHandler:
     private = filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED
     text = private & filters.TEXT & ~filters.COMMAND
-    cancel = CallbackQueryHandler(stop, pattern=r"^ann:stop$")
+    cancel = routing.on(AnnouncementStop, stop)
     return ConversationHandler(
         entry_points=[
             CommandHandler("omroep", start_compose),
@@ -85,22 +109,22 @@ def build_conversation() -> ConversationHandler:
                 MessageHandler(private & filters.Document.ALL, got_document),
                 MessageHandler(private & ~filters.COMMAND, got_other),
             ],
-            AUDIENCE: [CallbackQueryHandler(choose_audience, pattern=r"^ann:aud:")],
-            LANGUAGE: [CallbackQueryHandler(choose_language, pattern=r"^ann:lang:")],
+            AUDIENCE: [routing.on(AnnouncementAudience, choose_audience, role=COORDINATOR)],
+            LANGUAGE: [routing.on(AnnouncementLanguage, choose_language, role=COORDINATOR)],
             PREVIEW: [
-                CallbackQueryHandler(confirm, pattern=r"^ann:go:"),
-                CallbackQueryHandler(ask_when, pattern=r"^ann:later$"),
-                CallbackQueryHandler(back_to_audience, pattern=r"^ann:back$"),
-                CallbackQueryHandler(toggle_groups, pattern=r"^ann:grp$"),
+                routing.on(AnnouncementSend, confirm, role=COORDINATOR),
+                routing.on(AnnouncementLater, ask_when, role=COORDINATOR),
+                routing.on(AnnouncementBack, back_to_audience, role=COORDINATOR),
+                routing.on(AnnouncementGroups, toggle_groups, role=COORDINATOR),
             ],
             WHEN: [MessageHandler(text, got_when)],
         },
         fallbacks=[
             CommandHandler("omroep", start_compose),
             cancel,
-            CallbackQueryHandler(unschedule, pattern=r"^ann:unsched:"),
-            CallbackQueryHandler(confirm_outside, pattern=r"^ann:go:"),
-            CallbackQueryHandler(stale_button, pattern=r"^ann:"),
+            routing.on(AnnouncementUnschedule, unschedule, role=COORDINATOR),
+            routing.on(AnnouncementSend, confirm_outside, role=COORDINATOR),
+            routing.on(ANNOUNCEMENT_ACTIONS, _keep_step),
             MessageHandler(private & ~filters.COMMAND, press_a_button),
         ],
         name="announcements",
@@ -115,13 +139,13 @@ def register(app: Application) -> None:
     buurt.services.announcements.transport = TelegramTransport(buurt)
     app.add_handler(TypeHandler(Update, keep_room_for_answers), group=-8)
     app.add_handler(build_conversation())
-    app.add_handler(CallbackQueryHandler(who_not_reached, pattern=r"^ann:who:"))
-    app.add_handler(CallbackQueryHandler(unschedule, pattern=r"^ann:unsched:"))
-    app.add_handler(CallbackQueryHandler(confirm_outside, pattern=r"^ann:go:"))
+    app.add_handler(routing.on(AnnouncementNotReached, who_not_reached, role=COORDINATOR))
+    app.add_handler(routing.on(AnnouncementUnschedule, unschedule, role=COORDINATOR))
+    app.add_handler(routing.on(AnnouncementSend, confirm_outside, role=COORDINATOR))
     app.add_handler(CommandHandler("berichten", show_subscription,
                                    filters=filters.ChatType.PRIVATE))
-    app.add_handler(CallbackQueryHandler(show_subscription, pattern=r"^ann:prefs$"))
-    app.add_handler(CallbackQueryHandler(set_subscription, pattern=r"^ann:sub:"))
+    app.add_handler(routing.on(AnnouncementPrefs, prefs_button, role=RESIDENT))
+    app.add_handler(routing.on(AnnouncementSubscribe, set_subscription, role=RESIDENT))
     add_tick(buurt, "announcements", tick, upcoming=upcoming)
     if app.job_queue is not None:
         app.job_queue.run_once(_start_job, when=0, name="announcements-sender")

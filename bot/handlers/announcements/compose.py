@@ -10,6 +10,17 @@ from typing import Any
 
 from telegram import Update
 
+from bot.actions import Action
+from bot.actions.announcements import (
+    AnnouncementAudience,
+    AnnouncementBack,
+    AnnouncementGroups,
+    AnnouncementLanguage,
+    AnnouncementLater,
+    AnnouncementSend,
+    AnnouncementStop,
+    AnnouncementUnschedule,
+)
 from bot.clock import from_db, to_db
 from bot.context import BotContext
 from bot.handlers.announcements.jobs import ensure_sender
@@ -17,7 +28,6 @@ from bot.handlers.announcements.render import AUDIENCE_LABELS, render_announceme
 from bot.handlers.common import (
     END,
     kb,
-    parse_data,
     reply,
     requires,
     safe_answer,
@@ -48,8 +58,8 @@ def _draft(context: BotContext) -> dict[str, Any] | None:
     return draft if isinstance(draft, dict) else None
 
 
-def _cancel_row(t: Translator) -> list[tuple[str, str]]:
-    return [(t._("❌ Stop"), "ann:stop")]
+def _cancel_row(t: Translator) -> list[tuple[str, Action]]:
+    return [(t._("❌ Stop"), AnnouncementStop())]
 
 
 @requires(COORDINATOR)
@@ -59,7 +69,7 @@ async def start_compose(update: Update, context: BotContext) -> int:
     context.user_data[DRAFT] = {"key": secrets.token_hex(8)}
     lines = [t._("📣 New announcement. Write your message and send it to me. You can also send "
                  "a photo with a caption.")]
-    rows: list[list[tuple[str, str]]] = []
+    rows: list[list[tuple[str, Action]]] = []
     planned = await context.services.announcements.scheduled()
     if planned:
         lines.append("")
@@ -68,7 +78,7 @@ async def start_compose(update: Update, context: BotContext) -> int:
             when = t.datetime(broadcast.send_at)
             lines.append(f"• {when}: {snippet(broadcast.text)}")
             rows.append([(t._("🗑 Cancel the one of {when}").format(when=when),
-                          f"ann:unsched:{broadcast.id}")])
+                          AnnouncementUnschedule(broadcast.id))])
     rows.append(_cancel_row(t))
     await reply(update, context, "\n".join(lines), kb(rows),
                 edit=update.callback_query is not None)
@@ -157,36 +167,34 @@ async def got_other(update: Update, context: BotContext) -> int:
 
 async def ask_audience(update: Update, context: BotContext) -> int:
     t = context.t
-    rows = [[(t._(label), f"ann:aud:{kind}")] for kind, label in AUDIENCE_LABELS.items()]
+    rows = [[(t._(label), AnnouncementAudience(kind))] for kind, label in AUDIENCE_LABELS.items()]
     rows.append(_cancel_row(t))
     await reply(update, context, t._("Who should receive it?"), kb(rows), edit=False)
     return AUDIENCE
 
 
-@requires(COORDINATOR)
-async def choose_audience(update: Update, context: BotContext) -> int:
-    parsed = parse_data(update.callback_query.data, "ann:aud", str)  # type: ignore[union-attr]
+async def choose_audience(update: Update, context: BotContext,
+                          act: AnnouncementAudience) -> int:
     draft = _draft(context)
-    if not parsed or parsed[0] not in AUDIENCE_LABELS or draft is None or "text" not in draft:
+    if act.audience not in AUDIENCE_LABELS or draft is None or "text" not in draft:
         return await stale_button(update, context)
     t = context.t
-    draft["audience"] = parsed[0]
+    draft["audience"] = act.audience
     draft["language"] = None
-    if parsed[0] == "lang":
-        rows = [[(label, f"ann:lang:{code}")] for code, label in LANGUAGES.items()]
+    if act.audience == "lang":
+        rows = [[(label, AnnouncementLanguage(code))] for code, label in LANGUAGES.items()]
         rows.append(_cancel_row(t))
         await reply(update, context, t._("Which language do they speak?"), kb(rows))
         return LANGUAGE
     return await show_preview(update, context)
 
 
-@requires(COORDINATOR)
-async def choose_language(update: Update, context: BotContext) -> int:
-    parsed = parse_data(update.callback_query.data, "ann:lang", str)  # type: ignore[union-attr]
+async def choose_language(update: Update, context: BotContext,
+                          act: AnnouncementLanguage) -> int:
     draft = _draft(context)
-    if not parsed or parsed[0] not in LANGUAGES or draft is None or "audience" not in draft:
+    if act.language not in LANGUAGES or draft is None or "audience" not in draft:
         return await stale_button(update, context)
-    draft["language"] = parsed[0]
+    draft["language"] = act.language
     return await show_preview(update, context)
 
 
@@ -255,19 +263,18 @@ def _question(t: Translator, draft: dict[str, Any], rooms: dict[str, Any],
                                     len(groups)).format(rooms=names))
             label = t.ngettext("⬜ Also in the group of {rooms}",
                                "⬜ Also in the groups of {rooms}", len(groups))
-        rows.append([(label.format(rooms=names), "ann:grp")])
+        rows.append([(label.format(rooms=names), AnnouncementGroups())])
     if reachable or (groups and draft.get("groups")):
-        rows.append([(t._("✅ Send now"), f"ann:go:{draft['key']}")])
-        rows.append([(t._("🕒 Send later"), "ann:later")])
+        rows.append([(t._("✅ Send now"), AnnouncementSend(draft["key"]))])
+        rows.append([(t._("🕒 Send later"), AnnouncementLater())])
     else:
         lines.append(t._("Nobody would receive it. Choose other people."))
-    rows.append([(t._("👥 Other people"), "ann:back")])
+    rows.append([(t._("👥 Other people"), AnnouncementBack())])
     rows.append(_cancel_row(t))
     return "\n".join(lines), kb(rows)
 
 
-@requires(COORDINATOR)
-async def toggle_groups(update: Update, context: BotContext) -> int:
+async def toggle_groups(update: Update, context: BotContext, act: AnnouncementGroups) -> int:
     """Switch 'also post in the group' on or off; only the question message changes."""
     draft = _draft(context)
     person = context.person
@@ -289,8 +296,7 @@ async def toggle_groups(update: Update, context: BotContext) -> int:
     return PREVIEW
 
 
-@requires(COORDINATOR)
-async def back_to_audience(update: Update, context: BotContext) -> int:
+async def back_to_audience(update: Update, context: BotContext, act: AnnouncementBack) -> int:
     draft = _draft(context)
     if draft is None or "text" not in draft:
         return await stale_button(update, context)
@@ -298,8 +304,7 @@ async def back_to_audience(update: Update, context: BotContext) -> int:
     return await ask_audience(update, context)
 
 
-@requires(COORDINATOR)
-async def ask_when(update: Update, context: BotContext) -> int:
+async def ask_when(update: Update, context: BotContext, act: AnnouncementLater) -> int:
     draft = _draft(context)
     if draft is None or "audience" not in draft:
         return await stale_button(update, context)
@@ -339,22 +344,18 @@ async def got_when(update: Update, context: BotContext) -> int:
     draft["send_at"] = to_db(moment)
     when = t.datetime(moment)
     await reply(update, context, t._("Send it on {when}?").format(when=when), kb([
-        [(t._("✅ Plan for {when}").format(when=when), f"ann:go:{draft['key']}")],
+        [(t._("✅ Plan for {when}").format(when=when), AnnouncementSend(draft["key"]))],
         _cancel_row(t),
     ]))
     return PREVIEW
 
 
-@requires(COORDINATOR)
-async def confirm(update: Update, context: BotContext) -> int:
-    parsed = parse_data(update.callback_query.data, "ann:go", str)  # type: ignore[union-attr]
+async def confirm(update: Update, context: BotContext, act: AnnouncementSend) -> int:
     t = context.t
     draft = _draft(context)
     services = context.services
-    if not parsed:
-        return await stale_button(update, context)
-    if draft is None or draft.get("key") != parsed[0] or "audience" not in draft:
-        return await _already_or_stale(update, context, parsed[0])
+    if draft is None or draft.get("key") != act.key or "audience" not in draft:
+        return await _already_or_stale(update, context, act.key)
     person = context.person
     assert person is not None and update.effective_chat is not None
     send_at = from_db(draft.get("send_at"))
@@ -375,7 +376,7 @@ async def confirm(update: Update, context: BotContext) -> int:
         return END
     context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
     if not created:
-        return await _already_or_stale(update, context, parsed[0])
+        return await _already_or_stale(update, context, act.key)
     if broadcast.status == "scheduled":
         await reply(update, context, t._(
             "🕒 Planned for {when}. To cancel it, tap /omroep.").format(
@@ -399,16 +400,12 @@ async def _already_or_stale(update: Update, context: BotContext, key: str) -> in
     return END
 
 
-@requires(COORDINATOR)
-async def confirm_outside(update: Update, context: BotContext) -> int:
+async def confirm_outside(update: Update, context: BotContext, act: AnnouncementSend) -> int:
     """A confirm button pressed after the conversation ended: never a second send."""
-    parsed = parse_data(update.callback_query.data, "ann:go", str)  # type: ignore[union-attr]
-    if not parsed:
-        return await stale_button(update, context)
-    return await _already_or_stale(update, context, parsed[0])
+    return await _already_or_stale(update, context, act.key)
 
 
-async def stop(update: Update, context: BotContext) -> int:
+async def stop(update: Update, context: BotContext, act: AnnouncementStop) -> int:
     if context.user_data is not None:
         context.user_data.pop(DRAFT, None)
     await reply(update, context, context.t._("Stopped. Nothing was sent."))

@@ -7,17 +7,15 @@ import logging
 
 from telegram import Update
 
+from bot.actions.announcements import AnnouncementNotReached, AnnouncementUnschedule
 from bot.context import BotContext
 from bot.handlers.announcements.compose import DRAFT
 from bot.handlers.common import (
     END,
-    parse_data,
     reply,
-    requires,
     safe_answer,
     stale_button,
 )
-from bot.services.users import COORDINATOR
 
 log = logging.getLogger(__name__)
 
@@ -25,17 +23,16 @@ log = logging.getLogger(__name__)
 # --- after sending ---------------------------------------------------------------------------
 
 
-@requires(COORDINATOR)
-async def who_not_reached(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "ann:who", int)  # type: ignore[union-attr]
+async def who_not_reached(update: Update, context: BotContext,
+                          act: AnnouncementNotReached) -> None:
     services = context.services
     person = context.person
     assert person is not None
-    if not parsed or await services.announcements.get(parsed[0]) is None:
+    if await services.announcements.get(act.broadcast_id) is None:
         await stale_button(update, context)
         return
     t = context.t
-    rows = await services.announcements.not_reached(person, parsed[0])
+    rows = await services.announcements.not_reached(person, act.broadcast_id)
     if not rows:
         await safe_answer(update.callback_query, t._("Everyone was reached."), alert=True)  # type: ignore[arg-type]
         return
@@ -54,15 +51,11 @@ async def who_not_reached(update: Update, context: BotContext) -> None:
     await reply(update, context, text, edit=False)
 
 
-@requires(COORDINATOR)
-async def unschedule(update: Update, context: BotContext) -> int:
-    parsed = parse_data(update.callback_query.data, "ann:unsched", int)  # type: ignore[union-attr]
-    if not parsed:
-        return await stale_button(update, context)
+async def unschedule(update: Update, context: BotContext, act: AnnouncementUnschedule) -> int:
     t = context.t
     person = context.person
     assert person is not None
-    cancelled = await context.services.announcements.cancel(person, parsed[0])
+    cancelled = await context.services.announcements.cancel(person, act.broadcast_id)
     if cancelled is None:
         await safe_answer(update.callback_query,  # type: ignore[arg-type]
                           t._("This announcement cannot be cancelled: it was already sent or "

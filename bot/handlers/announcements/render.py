@@ -10,6 +10,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
+from bot.actions.announcements import AnnouncementNotReached
 from bot.handlers.common import (
     kb,
 )
@@ -75,7 +76,8 @@ def render_report(t: Translator, broadcast: BroadcastRow, counts: dict[str, int]
         return "\n".join(lines), None
     lines.append(t._("Please reach these people another way: call them or put a note on the "
                      "board."))
-    return "\n".join(lines), kb([[(t._("👥 Who was not reached"), f"ann:who:{broadcast.id}")]])
+    return "\n".join(lines), kb([[(t._("👥 Who was not reached"),
+                                   AnnouncementNotReached(broadcast.id))]])
 
 
 def _group_lines(t: Translator, groups: Sequence[Any], rooms: dict[str, Any]) -> list[str]:

@@ -6,13 +6,12 @@ import logging
 
 from telegram import Update
 
+from bot.actions.announcements import AnnouncementPrefs, AnnouncementSubscribe
 from bot.context import BotContext
 from bot.handlers.common import (
     kb,
-    parse_data,
     reply,
     requires,
-    stale_button,
 )
 from bot.i18n import Translator
 from bot.services.users import RESIDENT, Person
@@ -23,11 +22,11 @@ log = logging.getLogger(__name__)
 # --- residents: on or off ----------------------------------------------------------------------
 
 
-def settings_button(t: Translator, person: Person | None) -> tuple[str, str]:
+def settings_button(t: Translator, person: Person | None) -> tuple[str, AnnouncementPrefs]:
     """The row for the settings keyboard in ``account.py``."""
     on = person is None or person.row.announcements
     label = t._("📣 Announcements: on") if on else t._("📣 Announcements: off")
-    return label, "ann:prefs"
+    return label, AnnouncementPrefs()
 
 
 @requires(RESIDENT)
@@ -39,27 +38,27 @@ async def show_subscription(update: Update, context: BotContext) -> None:
         text = t._("You receive announcements from the BuurtWerkKamer, such as a changed "
                    "opening time. Do you want to stop them? Answers to your own questions "
                    "still reach you.")
-        button = (t._("🔕 Stop announcements"), "ann:sub:0")
+        button = (t._("🔕 Stop announcements"), AnnouncementSubscribe(False))
     else:
         text = t._("You do not receive announcements now. Answers to your own questions still "
                    "reach you. Do you want announcements again?")
-        button = (t._("🔔 Receive announcements"), "ann:sub:1")
+        button = (t._("🔔 Receive announcements"), AnnouncementSubscribe(True))
     await reply(update, context, text, kb([[button], [(t._("⬅️ Back to the menu"),
                                                        "menu:main")]]))
 
 
-@requires(RESIDENT)
-async def set_subscription(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "ann:sub", int)  # type: ignore[union-attr]
-    if not parsed or parsed[0] not in (0, 1):
-        await stale_button(update, context)
-        return
+async def prefs_button(update: Update, context: BotContext, act: AnnouncementPrefs) -> None:
+    await show_subscription(update, context)
+
+
+async def set_subscription(update: Update, context: BotContext,
+                           act: AnnouncementSubscribe) -> None:
     person = context.person
     assert person is not None
-    person = await context.services.announcements.set_subscribed(person, bool(parsed[0]))
+    person = await context.services.announcements.set_subscribed(person, act.on)
     context.person = person
     t = context.t
-    text = (t._("Done. You will receive announcements again.") if parsed[0]
+    text = (t._("Done. You will receive announcements again.") if act.on
             else t._("Done. You will not receive announcements anymore. Tap /berichten to "
                      "switch them on again."))
     await reply(update, context, text, kb([[(t._("⬅️ Back to the menu"), "menu:main")]]))

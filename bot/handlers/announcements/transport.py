@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import Any
 
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -18,6 +17,7 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot.context import BuurtApplication
+from bot.handlers import ptb_compat
 from bot.handlers.announcements.render import render_announcement, render_report
 from bot.handlers.delivery import classify
 from bot.i18n import translator
@@ -76,9 +76,7 @@ class TelegramTransport:
         except Forbidden as exc:
             return Outcome("blocked", error=exc.message[:200])
         except RetryAfter as exc:
-            wait = getattr(exc, "_retry_after", None)
-            seconds = wait.total_seconds() if isinstance(wait, timedelta) else 1.0
-            return Outcome("retry_after", retry_after=seconds)
+            return Outcome("retry_after", retry_after=ptb_compat.retry_after_seconds(exc))
         except BadRequest as exc:
             if "chat not found" in exc.message.lower():
                 return Outcome("blocked", error=exc.message[:200])

@@ -13,6 +13,22 @@ from __future__ import annotations
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import jobs
+from bot.actions.calendar import (
+    ActivitySignOff,
+    ActivitySignUp,
+    AgendaIcs,
+    AgendaRooms,
+    AgendaSubscribe,
+    AgendaWeek,
+    CancelDate,
+    CancelDateConfirmed,
+    EndSeries,
+    EndSeriesConfirmed,
+    ProgrammeOccurrence,
+    ProgrammeRoom,
+    ProgrammeRooms,
+    ProgrammeSeries,
+)
 from bot.handlers.calendar.coordinator import (
     ask_cancel,
     ask_end,
@@ -35,6 +51,8 @@ from bot.handlers.calendar.resident import (
     subscribe,
 )
 from bot.handlers.calendar.weekly_post import register_membership, tick
+from bot.handlers.routing import on
+from bot.services.users import COORDINATOR, RESIDENT
 
 
 def register(app: Application) -> None:
@@ -42,22 +60,26 @@ def register(app: Application) -> None:
     app.add_handler(build_conversation())
     app.add_handler(CommandHandler("agenda", agenda_command))
     app.add_handler(CallbackQueryHandler(agenda_command, pattern=r"^menu:agenda$"))
-    app.add_handler(CallbackQueryHandler(agenda_week, pattern=r"^cal:w:"))
-    app.add_handler(CallbackQueryHandler(agenda_rooms, pattern=r"^cal:rooms:"))
-    app.add_handler(CallbackQueryHandler(sign_up, pattern=r"^cal:su:"))
-    app.add_handler(CallbackQueryHandler(sign_off, pattern=r"^cal:so:"))
-    app.add_handler(CallbackQueryHandler(subscribe, pattern=r"^cal:sub:"))
-    app.add_handler(CallbackQueryHandler(send_ics, pattern=r"^cal:ics:"))
+    app.add_handlers([
+        on(AgendaWeek, agenda_week, role=RESIDENT),
+        on(AgendaRooms, agenda_rooms, role=RESIDENT),
+        on(ActivitySignUp, sign_up, role=RESIDENT),
+        on(ActivitySignOff, sign_off, role=RESIDENT),
+        on(AgendaSubscribe, subscribe, role=RESIDENT),
+        on(AgendaIcs, send_ics, role=RESIDENT),
+    ])
     app.add_handler(CommandHandler("programma", programme_command))
     app.add_handler(CallbackQueryHandler(programme_command, pattern=r"^menu:programme$"))
-    app.add_handler(CallbackQueryHandler(programme_rooms, pattern=r"^cal:prooms$"))
-    app.add_handler(CallbackQueryHandler(programme_room, pattern=r"^cal:p:"))
-    app.add_handler(CallbackQueryHandler(programme_series, pattern=r"^cal:ps:"))
-    app.add_handler(CallbackQueryHandler(programme_occurrence, pattern=r"^cal:po:"))
-    app.add_handler(CallbackQueryHandler(ask_cancel, pattern=r"^cal:pc:"))
-    app.add_handler(CallbackQueryHandler(do_cancel, pattern=r"^cal:pcy:"))
-    app.add_handler(CallbackQueryHandler(ask_end, pattern=r"^cal:pe:"))
-    app.add_handler(CallbackQueryHandler(do_end, pattern=r"^cal:pey:"))
+    app.add_handlers([
+        on(ProgrammeRooms, programme_rooms, role=COORDINATOR),
+        on(ProgrammeRoom, programme_room, role=COORDINATOR),
+        on(ProgrammeSeries, programme_series, role=COORDINATOR),
+        on(ProgrammeOccurrence, programme_occurrence, role=COORDINATOR),
+        on(CancelDate, ask_cancel, role=COORDINATOR),
+        on(CancelDateConfirmed, do_cancel, role=COORDINATOR),
+        on(EndSeries, ask_end, role=COORDINATOR),
+        on(EndSeriesConfirmed, do_end, role=COORDINATOR),
+    ])
     register_membership(app)  # type: ignore[arg-type]
     jobs.add_tick(app, "calendar", tick, upcoming=upcoming)  # type: ignore[arg-type]
 

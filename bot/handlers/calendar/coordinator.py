@@ -10,13 +10,28 @@ from html import escape
 
 from telegram import Update
 
+from bot.actions import Action
+from bot.actions.calendar import (
+    ONE_OFF,
+    WEEKLY,
+    CancelDate,
+    CancelDateConfirmed,
+    EndSeries,
+    EndSeriesConfirmed,
+    MoveDate,
+    NewActivity,
+    ProgrammeOccurrence,
+    ProgrammeRoom,
+    ProgrammeRooms,
+    ProgrammeSeries,
+)
+from bot.actions.ops import FeedLink, QrSign
 from bot.categories import CATEGORIES
 from bot.context import BotContext
 from bot.handlers.common import (
     kb,
     notify,
     one_per_row,
-    parse_data,
     reply,
     requires,
     stale_button,
@@ -84,15 +99,15 @@ async def _programme_room(update: Update, context: BotContext, room_id: str) -> 
         room_id, now, now + timedelta(weeks=services.calendar.horizon_weeks))
     one_offs = [row for row in upcoming if row.series_id is None][:8]
     buttons = [(_programme_label(t, f"{_days_text(t, s.rrule)} {s.start_time:%H:%M}", s.title),
-                f"cal:ps:{s.id}") for s in series]
+                ProgrammeSeries(s.id)) for s in series]
     buttons += [(_programme_label(t, f"{t.date(o.starts_at, 'EEE d MMM')} "
                                      f"{t.time(o.starts_at)}", o.title),
-                 f"cal:po:{o.id}") for o in one_offs]
-    buttons += [(t._("➕ New weekly activity"), f"cal:new:w:{room_id}"),
-                (t._("➕ New one-off activity"), f"cal:new:o:{room_id}"),
-                (t._("🔗 Calendar link"), f"ops:feed:{room_id}"),
-                (t._("🖨️ QR sign for the door"), f"ops:qr:{room_id}"),
-                (t._("🏠 Other room"), "cal:prooms"),
+                 ProgrammeOccurrence(o.id)) for o in one_offs]
+    buttons += [(t._("➕ New weekly activity"), NewActivity(WEEKLY, room_id)),
+                (t._("➕ New one-off activity"), NewActivity(ONE_OFF, room_id)),
+                (t._("🔗 Calendar link"), FeedLink(room_id)),
+                (t._("🖨️ QR sign for the door"), QrSign(room_id)),
+                (t._("🏠 Other room"), ProgrammeRooms()),
                 (t._("⬅️ Back to the menu"), "menu:main")]
     text = t._("<b>Programme of {room}</b>\nTap an activity to cancel or move one date, or to "
                "end it.").format(room=escape(room.name))
@@ -109,27 +124,22 @@ async def programme_command(update: Update, context: BotContext) -> None:
         iter(rooms)))
 
 
-@requires(COORDINATOR)
-async def programme_rooms(update: Update, context: BotContext) -> None:
+async def programme_rooms(update: Update, context: BotContext, act: ProgrammeRooms) -> None:
     rooms = context.services.config.rooms.values()
     await reply(update, context, context.t._("Which BuurtWerkKamer?"),
-                one_per_row([(room.name, f"cal:p:{room.id}") for room in rooms]))
+                one_per_row([(room.name, ProgrammeRoom(room.id)) for room in rooms]))
 
 
-@requires(COORDINATOR)
-async def programme_room(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "cal:p", str)  # type: ignore[union-attr]
-    if not parsed or parsed[0] not in context.services.config.rooms:
+async def programme_room(update: Update, context: BotContext, act: ProgrammeRoom) -> None:
+    if act.room not in context.services.config.rooms:
         await stale_button(update, context)
         return
-    await _programme_room(update, context, parsed[0])
+    await _programme_room(update, context, act.room)
 
 
-@requires(COORDINATOR)
-async def programme_series(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "cal:ps", int)  # type: ignore[union-attr]
+async def programme_series(update: Update, context: BotContext, act: ProgrammeSeries) -> None:
     calendar = context.services.calendar
-    series = await calendar.get_series(parsed[0]) if parsed else None
+    series = await calendar.get_series(act.series_id)
     if series is None:
         await stale_button(update, context)
         return
@@ -146,16 +156,15 @@ async def programme_series(update: Update, context: BotContext) -> None:
     lines += [f"{t.date(row.starts_at, 'EEE d MMM')} · " + entry_line(t, calendar.entry(row))
               for row in upcoming]
     buttons = [(f"{t.date(row.starts_at, 'EEE d MMM')} {t.time(row.starts_at)}",
-                f"cal:po:{row.id}") for row in upcoming if not row.cancelled]
-    buttons += [(t._("⛔ End this activity"), f"cal:pe:{series.id}"),
-                (t._("⬅️ Back"), f"cal:p:{series.room}")]
+                ProgrammeOccurrence(row.id)) for row in upcoming if not row.cancelled]
+    buttons += [(t._("⛔ End this activity"), EndSeries(series.id)),
+                (t._("⬅️ Back"), ProgrammeRoom(series.room))]
     await reply(update, context, "\n".join(lines), one_per_row(buttons))
 
 
-@requires(COORDINATOR)
-async def programme_occurrence(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "cal:po", int)  # type: ignore[union-attr]
-    row = await context.services.calendar.get_occurrence(parsed[0]) if parsed else None
+async def programme_occurrence(update: Update, context: BotContext,
+                               act: ProgrammeOccurrence) -> None:
+    row = await context.services.calendar.get_occurrence(act.occurrence_id)
     if row is None:
         await stale_button(update, context)
         return
@@ -164,19 +173,17 @@ async def programme_occurrence(update: Update, context: BotContext) -> None:
     text = (f"<b>{title_of(t, entry)}</b>\n{t.capitalise(t.datetime(row.starts_at))}\n"
             + t.ngettext("{n} person signed up", "{n} people signed up", row.taken).format(
                 n=row.taken))
-    back = f"cal:ps:{row.series_id}" if row.series_id else f"cal:p:{row.room}"
-    buttons = []
+    back = ProgrammeSeries(row.series_id) if row.series_id else ProgrammeRoom(row.room)
+    buttons: list[tuple[str, Action]] = []
     if not row.cancelled and row.starts_at > context.services.clock.now():
-        buttons += [(t._("❌ Cancel this date"), f"cal:pc:{row.id}"),
-                    (t._("🕒 Move this date"), f"cal:pm:{row.id}")]
+        buttons += [(t._("❌ Cancel this date"), CancelDate(row.id)),
+                    (t._("🕒 Move this date"), MoveDate(row.id))]
     buttons.append((t._("⬅️ Back"), back))
     await reply(update, context, text, one_per_row(buttons))
 
 
-@requires(COORDINATOR)
-async def ask_cancel(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "cal:pc", int)  # type: ignore[union-attr]
-    row = await context.services.calendar.get_occurrence(parsed[0]) if parsed else None
+async def ask_cancel(update: Update, context: BotContext, act: CancelDate) -> None:
+    row = await context.services.calendar.get_occurrence(act.occurrence_id)
     if row is None:
         await stale_button(update, context)
         return
@@ -184,8 +191,8 @@ async def ask_cancel(update: Update, context: BotContext) -> None:
     await reply(update, context, t._("Cancel {title} on {when}? Everyone who signed up is "
                                      "told.").format(title=escape(t._(row.title)),
                                                      when=t.datetime(row.starts_at)),
-                kb([[(t._("Yes, call it off"), f"cal:pcy:{row.id}"),
-                     (t._("No"), f"cal:po:{row.id}")]]))
+                kb([[(t._("Yes, call it off"), CancelDateConfirmed(row.id)),
+                     (t._("No"), ProgrammeOccurrence(row.id))]]))
 
 
 async def _tell_signed_up(context: BotContext, change: Change, render) -> int:
@@ -198,15 +205,10 @@ async def _tell_signed_up(context: BotContext, change: Change, render) -> int:
     return told
 
 
-@requires(COORDINATOR)
-async def do_cancel(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "cal:pcy", int)  # type: ignore[union-attr]
-    if not parsed:
-        await stale_button(update, context)
-        return
+async def do_cancel(update: Update, context: BotContext, act: CancelDateConfirmed) -> None:
     t = context.t
     try:
-        change = await context.services.calendar.cancel(parsed[0])
+        change = await context.services.calendar.cancel(act.occurrence_id)
     except CalendarError as exc:
         if exc.code == "unknown":
             await stale_button(update, context)
@@ -224,13 +226,11 @@ async def do_cancel(update: Update, context: BotContext) -> None:
     await reply(update, context, t._("Cancelled: {title} on {when}.").format(
         title=escape(t._(row.title)), when=t.datetime(row.starts_at)) + " " + t.ngettext(
         "{n} person was told.", "{n} people were told.", told).format(n=told),
-        kb([[(t._("⬅️ Back"), f"cal:p:{row.room}")]]))
+        kb([[(t._("⬅️ Back"), ProgrammeRoom(row.room))]]))
 
 
-@requires(COORDINATOR)
-async def ask_end(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "cal:pe", int)  # type: ignore[union-attr]
-    series = await context.services.calendar.get_series(parsed[0]) if parsed else None
+async def ask_end(update: Update, context: BotContext, act: EndSeries) -> None:
+    series = await context.services.calendar.get_series(act.series_id)
     if series is None:
         await stale_button(update, context)
         return
@@ -238,13 +238,12 @@ async def ask_end(update: Update, context: BotContext) -> None:
     await reply(update, context, t._("End {title}? All its future dates are removed from the "
                                      "programme, and everyone who signed up is told.").format(
         title=escape(t._(series.title))),
-        kb([[(t._("Yes, end it"), f"cal:pey:{series.id}"), (t._("No"), f"cal:ps:{series.id}")]]))
+        kb([[(t._("Yes, end it"), EndSeriesConfirmed(series.id)),
+             (t._("No"), ProgrammeSeries(series.id))]]))
 
 
-@requires(COORDINATOR)
-async def do_end(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "cal:pey", int)  # type: ignore[union-attr]
-    series = await context.services.calendar.get_series(parsed[0]) if parsed else None
+async def do_end(update: Update, context: BotContext, act: EndSeriesConfirmed) -> None:
+    series = await context.services.calendar.get_series(act.series_id)
     if series is None:
         await stale_button(update, context)
         return
@@ -263,5 +262,5 @@ async def do_end(update: Update, context: BotContext) -> None:
     told = await _tell_signed_up(context, change, render)
     await reply(update, context, t._("Ended: {title}.").format(title=escape(t._(series.title)))
                 + " " + t.ngettext("{n} person was told.", "{n} people were told.", told).format(
-                    n=told), kb([[(t._("⬅️ Back"), f"cal:p:{series.room}")]]))
+                    n=told), kb([[(t._("⬅️ Back"), ProgrammeRoom(series.room))]]))
 

@@ -12,12 +12,26 @@ from html import escape
 
 from telegram import Update
 from telegram.ext import (
-    CallbackQueryHandler,
     ConversationHandler,
     MessageHandler,
     filters,
 )
 
+from bot.actions import Action
+from bot.actions.calendar import (
+    WEEKLY,
+    FormCapacity,
+    FormCategory,
+    FormDay,
+    FormDaysDone,
+    FormDuration,
+    FormLeader,
+    FormSave,
+    FormStop,
+    MoveDate,
+    NewActivity,
+    ProgrammeRoom,
+)
 from bot.categories import CATEGORIES
 from bot.context import BotContext
 from bot.digits import ascii_digits
@@ -26,11 +40,11 @@ from bot.handlers.calendar.coordinator import _error_text, _tell_signed_up
 from bot.handlers.common import (
     END,
     kb,
-    parse_data,
     reply,
     requires,
     stale_button,
 )
+from bot.handlers.routing import on
 from bot.i18n import Translator
 from bot.services.calendar import (
     CalendarError,
@@ -59,17 +73,15 @@ def _draft(context: BotContext) -> dict:
     return context.user_data.setdefault(DRAFT, {})  # type: ignore[union-attr]
 
 
-def _stop_row(t: Translator) -> list[tuple[str, str]]:
-    return [(t._("✖️ Stop"), "cal:f:stop")]
+def _stop_row(t: Translator) -> list[tuple[str, Action]]:
+    return [(t._("✖️ Stop"), FormStop())]
 
 
-@requires(COORDINATOR)
-async def new_start(update: Update, context: BotContext) -> str | int:
-    parsed = parse_data(update.callback_query.data, "cal:new", str, str)  # type: ignore[union-attr]
-    if not parsed or parsed[0] not in ("w", "o") or parsed[1] not in context.services.config.rooms:
+async def new_start(update: Update, context: BotContext, act: NewActivity) -> str | int:
+    if act.room not in context.services.config.rooms:
         await stale_button(update, context)
         return END
-    context.user_data[DRAFT] = {"kind": parsed[0], "room": parsed[1], "days": []}  # type: ignore[index]
+    context.user_data[DRAFT] = {"kind": act.kind, "room": act.room, "days": []}  # type: ignore[index]
     t = context.t
     await reply(update, context, t.ngettext(
         "What is the activity called? Type the title (at most {n} character).",
@@ -87,28 +99,28 @@ async def got_title(update: Update, context: BotContext) -> str:
             t, "title_long" if title else "title_empty")), reply_markup=kb([_stop_row(t)]))
         return TITLE
     _draft(context)["title"] = title
-    buttons = [(t._(label), f"cal:f:cat:{cid}") for cid, label in CATEGORIES.items()]
+    buttons = [(t._(label), FormCategory(cid)) for cid, label in CATEGORIES.items()]
     await update.message.reply_text(t.bidi(t._("Which kind of activity is it?")),
                                     reply_markup=kb([*[[b] for b in buttons], _stop_row(t)]))
     return CATEGORY
 
 
 def _days_markup(t: Translator, chosen: list[int]):
-    rows = [[(("✅ " if d in chosen else "") + t.weekday(d), f"cal:f:day:{d}")] for d in range(7)]
+    rows: list[list[tuple[str, Action]]] = [
+        [(("✅ " if d in chosen else "") + t.weekday(d), FormDay(d))] for d in range(7)]
     if chosen:
-        rows.append([(t._("Next ▶️"), "cal:f:days")])
+        rows.append([(t._("Next ▶️"), FormDaysDone())])
     rows.append(_stop_row(t))
     return kb(rows)
 
 
-async def got_category(update: Update, context: BotContext) -> str | int:
-    parsed = parse_data(update.callback_query.data, "cal:f:cat", str)  # type: ignore[union-attr]
+async def got_category(update: Update, context: BotContext, act: FormCategory) -> str | None:
     draft = _draft(context)
-    if not parsed or parsed[0] not in CATEGORIES or "title" not in draft:
+    if act.category not in CATEGORIES or "title" not in draft:
         return await stale_button(update, context)
-    draft["category"] = parsed[0]
+    draft["category"] = act.category
     t = context.t
-    if draft["kind"] == "w":
+    if draft["kind"] == WEEKLY:
         await reply(update, context, t._("On which day(s) of the week? Tap one or more."),
                     _days_markup(t, draft["days"]))
         return DAYS
@@ -117,19 +129,18 @@ async def got_category(update: Update, context: BotContext) -> str | int:
     return DATE
 
 
-async def toggle_day(update: Update, context: BotContext) -> str | int:
-    parsed = parse_data(update.callback_query.data, "cal:f:day", int)  # type: ignore[union-attr]
+async def toggle_day(update: Update, context: BotContext, act: FormDay) -> str | None:
     draft = _draft(context)
-    if not parsed or not 0 <= parsed[0] <= 6 or "category" not in draft:
+    if "category" not in draft:
         return await stale_button(update, context)
     if flows.first_handling(context, update):  # a tap handled again after a restart: done
-        draft["days"] = sorted(set(draft.get("days", [])) ^ {parsed[0]})
+        draft["days"] = sorted(set(draft.get("days", [])) ^ {act.weekday})
     await reply(update, context, context.t._("On which day(s) of the week? Tap one or more."),
                 _days_markup(context.t, draft["days"]))
     return DAYS
 
 
-async def days_done(update: Update, context: BotContext) -> str | int:
+async def days_done(update: Update, context: BotContext, act: FormDaysDone) -> str | None:
     draft = _draft(context)
     if not draft.get("days"):
         return await stale_button(update, context)
@@ -187,38 +198,36 @@ async def got_time(update: Update, context: BotContext) -> str:
                                         reply_markup=kb([_stop_row(t)]))
         return TIME
     draft["time"] = at.strftime("%H:%M")
-    rows = [[(t.ngettext("{n} minute", "{n} minutes", m).format(n=m), f"cal:f:dur:{m}")
+    rows = [[(t.ngettext("{n} minute", "{n} minutes", m).format(n=m), FormDuration(m))
              for m in DURATIONS[:2]],
-            [(t.ngettext("{n} minute", "{n} minutes", m).format(n=m), f"cal:f:dur:{m}")
+            [(t.ngettext("{n} minute", "{n} minutes", m).format(n=m), FormDuration(m))
              for m in DURATIONS[2:]], _stop_row(t)]
     await update.message.reply_text(t.bidi(t._("How long does it take?")), reply_markup=kb(rows))
     return DURATION
 
 
-async def got_duration(update: Update, context: BotContext) -> str | int:
-    parsed = parse_data(update.callback_query.data, "cal:f:dur", int)  # type: ignore[union-attr]
+async def got_duration(update: Update, context: BotContext, act: FormDuration) -> str | None:
     draft = _draft(context)
-    if not parsed or parsed[0] not in DURATIONS or "time" not in draft:
+    if act.minutes not in DURATIONS or "time" not in draft:
         return await stale_button(update, context)
-    draft["duration"] = parsed[0]
+    draft["duration"] = act.minutes
     t = context.t
-    rows = [[(t._("No sign-up needed"), "cal:f:cap:-1")],
-            [(t._("Sign-up, no maximum"), "cal:f:cap:0")]]
-    caps = [(t._("Sign-up, max {n}").format(n=n), f"cal:f:cap:{n}") for n in CAPACITIES]
+    rows: list[list[tuple[str, Action]]] = [[(t._("No sign-up needed"), FormCapacity(-1))],
+                                            [(t._("Sign-up, no maximum"), FormCapacity(0))]]
+    caps = [(t._("Sign-up, max {n}").format(n=n), FormCapacity(n)) for n in CAPACITIES]
     rows += [caps[i:i + 2] for i in range(0, len(caps), 2)]
     rows.append(_stop_row(t))
     await reply(update, context, t._("Can people sign up? And how many at most?"), kb(rows))
     return SIGNUP
 
 
-async def got_signup(update: Update, context: BotContext) -> str | int:
-    parsed = parse_data(update.callback_query.data, "cal:f:cap", int)  # type: ignore[union-attr]
+async def got_signup(update: Update, context: BotContext, act: FormCapacity) -> str | None:
     draft = _draft(context)
-    if not parsed or (parsed[0] not in (-1, 0) and parsed[0] not in CAPACITIES) \
+    if (act.capacity not in (-1, 0) and act.capacity not in CAPACITIES) \
             or "duration" not in draft:
         return await stale_button(update, context)
-    draft["signup"] = parsed[0] >= 0
-    draft["capacity"] = parsed[0] if parsed[0] > 0 else None
+    draft["signup"] = act.capacity >= 0
+    draft["capacity"] = act.capacity if act.capacity > 0 else None
     text, markup = await _summary(context)
     await reply(update, context, text, markup)
     return CONFIRM
@@ -230,7 +239,7 @@ async def _summary(context: BotContext):
     t = context.t
     services = context.services
     at = time.fromisoformat(draft["time"])
-    if draft["kind"] == "w":
+    if draft["kind"] == WEEKLY:
         starts_on = services.clock.today()
         if local_moment(starts_on, at) <= services.clock.now():
             starts_on += timedelta(days=1)
@@ -266,15 +275,15 @@ async def _summary(context: BotContext):
             if entry.ref not in seen:
                 seen.add(entry.ref)
                 lines.append(f"• {t.date(entry.starts_at, 'EEE')} " + entry_line(t, entry))
-    rows = [[(t._("💾 Save"), "cal:f:save")]]
-    if draft["kind"] == "w":
-        rows.append([(t._("👤 Who leads it?"), "cal:f:lead")])
+    rows: list[list[tuple[str, Action]]] = [[(t._("💾 Save"), FormSave())]]
+    if draft["kind"] == WEEKLY:
+        rows.append([(t._("👤 Who leads it?"), FormLeader())])
     return "\n".join(lines), kb([*rows, _stop_row(t)])
 
 
-async def ask_leader(update: Update, context: BotContext) -> str | int:
+async def ask_leader(update: Update, context: BotContext, act: FormLeader) -> str | None:
     draft = _draft(context)
-    if draft.get("kind") != "w" or "signup" not in draft:
+    if draft.get("kind") != WEEKLY or "signup" not in draft:
         return await stale_button(update, context)
     t = context.t
     await reply(update, context, t.ngettext(
@@ -299,8 +308,7 @@ async def got_leader(update: Update, context: BotContext) -> str:
     return CONFIRM
 
 
-@requires(COORDINATOR)
-async def save(update: Update, context: BotContext) -> int:
+async def save(update: Update, context: BotContext, act: FormSave) -> int | None:
     draft = _draft(context)
     t = context.t
     if "signup" not in draft:
@@ -308,7 +316,7 @@ async def save(update: Update, context: BotContext) -> int:
     calendar = context.services.calendar
     at = time.fromisoformat(draft["time"])
     try:
-        if draft["kind"] == "w":
+        if draft["kind"] == WEEKLY:
             await calendar.add_series(
                 room=draft["room"], title=draft["title"], category=draft["category"],
                 days=draft["days"], start_time=at, duration_min=draft["duration"],
@@ -326,14 +334,12 @@ async def save(update: Update, context: BotContext) -> int:
         return END
     context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
     await reply(update, context, t._("Saved: {title} is on the programme.").format(
-        title=escape(draft["title"])), kb([[(t._("⬅️ Back"), f"cal:p:{draft['room']}")]]))
+        title=escape(draft["title"])), kb([[(t._("⬅️ Back"), ProgrammeRoom(draft["room"]))]]))
     return END
 
 
-@requires(COORDINATOR)
-async def move_start(update: Update, context: BotContext) -> str | int:
-    parsed = parse_data(update.callback_query.data, "cal:pm", int)  # type: ignore[union-attr]
-    row = await context.services.calendar.get_occurrence(parsed[0]) if parsed else None
+async def move_start(update: Update, context: BotContext, act: MoveDate) -> str | int:
+    row = await context.services.calendar.get_occurrence(act.occurrence_id)
     if row is None or row.cancelled:
         await stale_button(update, context)
         return END
@@ -382,11 +388,11 @@ async def got_move(update: Update, context: BotContext) -> str | int:
     await update.message.reply_text(t.bidi(t._("Moved: {title} is now on {when}.").format(
         title=escape(t._(moved.title)), when=t.datetime(moved.starts_at)) + " " + t.ngettext(
         "{n} person was told.", "{n} people were told.", told).format(n=told)),
-        reply_markup=kb([[(t._("⬅️ Back"), f"cal:p:{moved.room}")]]))
+        reply_markup=kb([[(t._("⬅️ Back"), ProgrammeRoom(moved.room))]]))
     return END
 
 
-async def stop(update: Update, context: BotContext) -> int:
+async def stop(update: Update, context: BotContext, act: FormStop) -> int:
     context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
     await reply(update, context, context.t._("Stopped. Nothing was changed."),
                 kb([[(context.t._("⬅️ Back to the menu"), "menu:main")]]))
@@ -412,13 +418,11 @@ def build_conversation() -> ConversationHandler:
     text = filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED
     not_text = ~filters.COMMAND & ~filters.UpdateType.EDITED
     button_states = {
-        CATEGORY: [CallbackQueryHandler(got_category, pattern=r"^cal:f:cat:")],
-        DAYS: [CallbackQueryHandler(toggle_day, pattern=r"^cal:f:day:"),
-               CallbackQueryHandler(days_done, pattern=r"^cal:f:days$")],
-        DURATION: [CallbackQueryHandler(got_duration, pattern=r"^cal:f:dur:")],
-        SIGNUP: [CallbackQueryHandler(got_signup, pattern=r"^cal:f:cap:")],
-        CONFIRM: [CallbackQueryHandler(save, pattern=r"^cal:f:save$"),
-                  CallbackQueryHandler(ask_leader, pattern=r"^cal:f:lead$")],
+        CATEGORY: [on(FormCategory, got_category)],
+        DAYS: [on(FormDay, toggle_day), on(FormDaysDone, days_done)],
+        DURATION: [on(FormDuration, got_duration)],
+        SIGNUP: [on(FormCapacity, got_signup)],
+        CONFIRM: [on(FormSave, save, role=COORDINATOR), on(FormLeader, ask_leader)],
     }
     states = {name: [*handlers, MessageHandler(not_text, use_buttons)]
               for name, handlers in button_states.items()}
@@ -428,12 +432,12 @@ def build_conversation() -> ConversationHandler:
     states[MOVE] = [MessageHandler(text, got_move), MessageHandler(not_text, use_buttons)]
     states[LEADER] = [MessageHandler(text, got_leader), MessageHandler(not_text, use_buttons)]
     return ConversationHandler(
-        entry_points=[CallbackQueryHandler(new_start, pattern=r"^cal:new:"),
-                      CallbackQueryHandler(move_start, pattern=r"^cal:pm:")],
+        entry_points=[on(NewActivity, new_start, role=COORDINATOR),
+                      on(MoveDate, move_start, role=COORDINATOR)],
         states=states,  # type: ignore[arg-type]
-        fallbacks=[CallbackQueryHandler(stop, pattern=r"^cal:f:stop$"),
-                   CallbackQueryHandler(stale_button, pattern=r"^cal:f:"),
-                   MessageHandler(filters.COMMAND, other_command)],
+        # A form button from another step (or an old message) matches no state: the one
+        # fallback of the application answers it, and the step stays as it was.
+        fallbacks=[on(FormStop, stop), MessageHandler(filters.COMMAND, other_command)],
         name="cal_programme",
         persistent=True,
         allow_reentry=True,

@@ -11,13 +11,20 @@ from html import escape
 
 from telegram import Update
 
+from bot.actions import Action, button_int
+from bot.actions.calendar import (
+    ActivitySignOff,
+    ActivitySignUp,
+    AgendaIcs,
+    AgendaRooms,
+    AgendaSubscribe,
+    AgendaWeek,
+)
 from bot.clock import TZ
 from bot.context import BotContext
 from bot.handlers.common import (
-    is_button_int,
     kb,
     one_per_row,
-    parse_data,
     reply,
     requires,
     safe_answer,
@@ -62,9 +69,13 @@ def action_label(t: Translator, kind: str, number: int, entry: CalendarEntry) ->
 
 
 def _occ_id(ref: str) -> int | None:
-    if not ref.startswith("occ:") or not is_button_int(ref.split(":", 1)[1]):
+    """The occurrence id of a calendar entry's ref (``occ:12``); None for a meal's."""
+    if not ref.startswith("occ:"):
         return None
-    return int(ref.split(":", 1)[1])
+    try:
+        return button_int(ref.split(":", 1)[1])
+    except ValueError:
+        return None
 
 
 MAX_TEXT_LEN = 3900
@@ -108,13 +119,13 @@ async def _agenda(update: Update, context: BotContext, room_id: str, offset: int
     weeks = [(monday, await calendar.week(room_id, monday))]
     # Decide the buttons first: each gets a number, shown on its line of the text too.
     now = services.clock.now()
-    actions: list[tuple[CalendarEntry, str, str]] = []
+    actions: list[tuple[CalendarEntry, str, Action | str]] = []
     for entry in (entry for _, entries in weeks for entry in entries):
         if len(actions) >= MAX_SIGNUP_BUTTONS or entry.starts_at <= now or entry.cancelled:
             continue
         occ = _occ_id(entry.ref)
         if entry.ref in mine and occ is not None:
-            actions.append((entry, SIGN_OFF, f"cal:so:{occ}"))
+            actions.append((entry, SIGN_OFF, ActivitySignOff(occ)))
         elif entry.ref in my_meals:
             actions.append((entry, MY_MEAL, f"meal:me:{entry.ref.split(':', 1)[1]}"))
         elif entry.ref.startswith("meal:") and room_id != person.room:
@@ -127,23 +138,23 @@ async def _agenda(update: Update, context: BotContext, room_id: str, offset: int
     if actions:
         kinds = {kind for _, kind, _ in actions}
         text += "\n\n" + " · ".join(t._(LEGEND[kind]) for kind in ACTION_ORDER if kind in kinds)
-    rows: list[list[tuple[str, str]]] = [
+    rows: list[list[tuple[str, Action | str]]] = [
         [(action_label(t, kind, numbers[entry.ref], entry), data)]
         for entry, kind, data in actions]
     nav = []
     if offset > 0:
-        nav.append((t._("⬅️ This week"), f"cal:w:{room_id}:0"))
+        nav.append((t._("⬅️ This week"), AgendaWeek(room_id, 0)))
     if offset + 1 < calendar.horizon_weeks:
         nav.append((t._("Next week ➡️") if offset == 0 else t._("Week after ➡️"),
-                    f"cal:w:{room_id}:{offset + 1}"))
+                    AgendaWeek(room_id, offset + 1)))
     if nav:
         rows.append(nav)
-    rows.append([(t._("🏠 Other room"), f"cal:rooms:{offset}"),
-                 (t._("📲 In my phone's calendar"), f"cal:ics:{room_id}")])
+    rows.append([(t._("🏠 Other room"), AgendaRooms(offset)),
+                 (t._("📲 In my phone's calendar"), AgendaIcs(room_id))])
     if await calendar.is_subscribed(person, room_id):
-        rows.append([(t._("🔕 Stop the weekly programme"), f"cal:sub:{room_id}:0")])
+        rows.append([(t._("🔕 Stop the weekly programme"), AgendaSubscribe(room_id, False))])
     else:
-        rows.append([(t._("🔔 Send me this every week"), f"cal:sub:{room_id}:1")])
+        rows.append([(t._("🔔 Send me this every week"), AgendaSubscribe(room_id, True))])
     rows.append([(t._("⬅️ Back to the menu"), "menu:main")])
     await reply(update, context, text, kb(rows), edit=edit)
 
@@ -157,28 +168,20 @@ async def agenda_command(update: Update, context: BotContext) -> None:
     await _agenda(update, context, room, 0, edit=update.callback_query is not None)
 
 
-@requires(RESIDENT)
-async def agenda_week(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "cal:w", str, int)  # type: ignore[union-attr]
-    calendar = context.services.calendar
-    if (not parsed or parsed[0] not in context.services.config.rooms
-            or not 0 <= parsed[1] <= calendar.horizon_weeks - 1):
+async def agenda_week(update: Update, context: BotContext, act: AgendaWeek) -> None:
+    if (act.room not in context.services.config.rooms
+            or act.offset > context.services.calendar.horizon_weeks - 1):
         # Also an old "Later" button beyond today's horizon: the ordinary kind refusal.
         await stale_button(update, context)
         return
-    await _agenda(update, context, parsed[0], parsed[1])
+    await _agenda(update, context, act.room, act.offset)
 
 
-@requires(RESIDENT)
-async def agenda_rooms(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "cal:rooms", int)  # type: ignore[union-attr]
-    if not parsed or parsed[0] < 0:
-        await stale_button(update, context)
-        return
-    offset = min(parsed[0], max(0, context.services.calendar.horizon_weeks - 1))
+async def agenda_rooms(update: Update, context: BotContext, act: AgendaRooms) -> None:
+    offset = min(act.offset, max(0, context.services.calendar.horizon_weeks - 1))
     rooms = context.services.config.rooms.values()
     await reply(update, context, context.t._("Which BuurtWerkKamer?"),
-                one_per_row([(room.name, f"cal:w:{room.id}:{offset}") for room in rooms]))
+                one_per_row([(room.name, AgendaWeek(room.id, offset)) for room in rooms]))
 
 
 def _offset_of(context: BotContext, moment: datetime) -> int:
@@ -187,16 +190,11 @@ def _offset_of(context: BotContext, moment: datetime) -> int:
     return max(0, min(weeks, context.services.calendar.horizon_weeks - 1))
 
 
-@requires(RESIDENT)
-async def sign_up(update: Update, context: BotContext) -> None:
+async def sign_up(update: Update, context: BotContext, act: ActivitySignUp) -> None:
     query = update.callback_query
     assert query is not None
-    parsed = parse_data(query.data, "cal:su", int)
-    if not parsed:
-        await stale_button(update, context)
-        return
     t = context.t
-    result, row = await context.services.calendar.sign_up(context.person, parsed[0])  # type: ignore[arg-type]
+    result, row = await context.services.calendar.sign_up(context.person, act.occurrence_id)  # type: ignore[arg-type]
     if row is None:
         await stale_button(update, context)
         return
@@ -212,12 +210,10 @@ async def sign_up(update: Update, context: BotContext) -> None:
     await _agenda(update, context, row.room, _offset_of(context, row.starts_at))
 
 
-@requires(RESIDENT)
-async def sign_off(update: Update, context: BotContext) -> None:
+async def sign_off(update: Update, context: BotContext, act: ActivitySignOff) -> None:
     query = update.callback_query
     assert query is not None
-    parsed = parse_data(query.data, "cal:so", int)
-    row = await context.services.calendar.sign_off(context.person, parsed[0]) if parsed else None  # type: ignore[arg-type]
+    row = await context.services.calendar.sign_off(context.person, act.occurrence_id)  # type: ignore[arg-type]
     if row is None:
         await stale_button(update, context)
         return
@@ -227,16 +223,14 @@ async def sign_off(update: Update, context: BotContext) -> None:
     await _agenda(update, context, row.room, _offset_of(context, row.starts_at))
 
 
-@requires(RESIDENT)
-async def subscribe(update: Update, context: BotContext) -> None:
+async def subscribe(update: Update, context: BotContext, act: AgendaSubscribe) -> None:
     query = update.callback_query
     assert query is not None
-    parsed = parse_data(query.data, "cal:sub", str, int)
     rooms = context.services.config.rooms
-    if not parsed or parsed[0] not in rooms or parsed[1] not in (0, 1):
+    if act.room not in rooms:
         await stale_button(update, context)
         return
-    room_id, on = parsed[0], bool(parsed[1])
+    room_id, on = act.room, act.on
     await context.services.calendar.set_subscribed(context.person, room_id, on)  # type: ignore[arg-type]
     t = context.t
     text = (t._("Done. Every week I will send you the programme of {room}.") if on
@@ -245,17 +239,15 @@ async def subscribe(update: Update, context: BotContext) -> None:
     await _agenda(update, context, room_id, 0)
 
 
-@requires(RESIDENT)
-async def send_ics(update: Update, context: BotContext) -> None:
+async def send_ics(update: Update, context: BotContext, act: AgendaIcs) -> None:
     query = update.callback_query
     assert query is not None and update.effective_chat is not None
-    parsed = parse_data(query.data, "cal:ics", str)
     rooms = context.services.config.rooms
-    if not parsed or parsed[0] not in rooms:
+    if act.room not in rooms:
         await stale_button(update, context)
         return
     await safe_answer(query)
-    room = rooms[parsed[0]]
+    room = rooms[act.room]
     services = context.services
     t = context.t
     start = local_moment(week_start(services.clock.today()), time(0))

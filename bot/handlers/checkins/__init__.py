@@ -12,9 +12,28 @@ from __future__ import annotations
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import jobs as tick_jobs
+from bot.actions.checkins import (
+    CheckinAnswer,
+    CheckinAskDay,
+    CheckinAskPart,
+    CheckinAskPause,
+    CheckinNoThanks,
+    CheckinOptIn,
+    CheckinPause,
+    CheckinResume,
+    CheckinSetDay,
+    CheckinSetPart,
+    CheckinStop,
+    ExtraAttentionList,
+    ExtraAttentionToggle,
+    FollowupTake,
+    OwnCheckin,
+)
+from bot.handlers import routing
 from bot.handlers.checkins import answers, phone, resident, volunteer
 from bot.handlers.checkins.jobs import tick
 from bot.handlers.checkins.resident import offer_after_onboarding
+from bot.services.users import RESIDENT, VOLUNTEER
 
 __all__ = ["offer_after_onboarding", "register", "tick"]
 
@@ -26,25 +45,24 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("belronde", volunteer.belronde_command))
     app.add_handler(CallbackQueryHandler(resident.resident_menu, pattern=r"^menu:checkins$"))
     app.add_handler(CallbackQueryHandler(volunteer.followups_menu, pattern=r"^menu:followups$"))
-    for pattern, callback in (
-        (r"^chk:on$", resident.opt_in),
-        (r"^chk:no$", resident.no_thanks),
-        (r"^chk:stop$", resident.stop),
-        (r"^chk:days$", resident.ask_day),
-        (r"^chk:day:", resident.set_day),
-        (r"^chk:parts$", resident.ask_part),
-        (r"^chk:part:", resident.set_part),
-        (r"^chk:pauses$", resident.ask_pause),
-        (r"^chk:pause:", resident.set_pause),
-        (r"^chk:resume$", resident.resume),
-        (r"^chk:a:", answers.answer),
-        (r"^chk:take:", volunteer.take),
-        (r"^chk:people$", volunteer.people),
-        (r"^chk:xa:", volunteer.toggle_attention),
-        (r"^chk:me$", volunteer.own_checkin),
-        (r"^chk:", volunteer.unknown_chk),
+    for kind, callback, role in (
+        (CheckinOptIn, resident.opt_in, RESIDENT),
+        (CheckinNoThanks, resident.no_thanks, RESIDENT),
+        (CheckinStop, resident.stop, RESIDENT),
+        (CheckinAskDay, resident.ask_day, RESIDENT),
+        (CheckinSetDay, resident.set_day, RESIDENT),
+        (CheckinAskPart, resident.ask_part, RESIDENT),
+        (CheckinSetPart, resident.set_part, RESIDENT),
+        (CheckinAskPause, resident.ask_pause, RESIDENT),
+        (CheckinPause, resident.set_pause, RESIDENT),
+        (CheckinResume, resident.resume, RESIDENT),
+        (CheckinAnswer, answers.answer, RESIDENT),
+        (FollowupTake, volunteer.take, VOLUNTEER),
+        (ExtraAttentionList, volunteer.people, VOLUNTEER),
+        (ExtraAttentionToggle, volunteer.toggle_attention, VOLUNTEER),
+        (OwnCheckin, volunteer.own_checkin, VOLUNTEER),
     ):
-        app.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+        app.add_handler(routing.on(kind, callback, role=role))  # type: ignore[arg-type]
     tick_jobs.add_tick(app, "checkins", tick, upcoming=upcoming)  # type: ignore[arg-type]
 
 

@@ -6,27 +6,22 @@ from html import escape
 
 from telegram import Update
 
+from bot.actions.checkins import CheckinAnswer, CheckinPhone
 from bot.context import BotContext
 from bot.handlers.checkins.notices import announce_followup
 from bot.handlers.checkins.texts import ANSWER_CODES, ANSWER_LABELS
-from bot.handlers.common import kb, parse_data, reply, requires, safe_answer, stale_button
+from bot.handlers.common import kb, reply, safe_answer, stale_button
 from bot.services.checkins import AnswerResult
-from bot.services.users import RESIDENT
 
 # --- answering the weekly message -----------------------------------------------------
 
 
-@requires(RESIDENT)
-async def answer(update: Update, context: BotContext) -> None:
+async def answer(update: Update, context: BotContext, act: CheckinAnswer) -> None:
     query = update.callback_query
     assert query is not None and context.person is not None
     t = context.t
-    parsed = parse_data(query.data, "chk:a", int, str)
-    if not parsed or parsed[1] not in ANSWER_CODES:
-        await stale_button(update, context)
-        return
-    result = await context.services.checkins.answer(context.person, parsed[0],
-                                                    ANSWER_CODES[parsed[1]])
+    value = ANSWER_CODES[act.answer]
+    result = await context.services.checkins.answer(context.person, act.checkin_id, value)
     if result.result is AnswerResult.NOT_YOURS:
         await stale_button(update, context)
         return
@@ -41,7 +36,6 @@ async def answer(update: Update, context: BotContext) -> None:
         await safe_answer(query, t._("This message is from an earlier week, so I did not save "
                                      "this. Thank you! You will get a new one."), alert=True)
         return
-    value = ANSWER_CODES[parsed[1]]
     person = context.person
     room = context.services.config.room(person.room)
     lines = [t._("How are you this week?"),
@@ -64,7 +58,7 @@ async def answer(update: Update, context: BotContext) -> None:
         if not person.row.phone:
             lines.append(t._("We do not have your phone number yet. Share it, so we can call "
                              "you."))
-            markup = kb([[(t._("📞 Share my phone number"), "chk:phone")]])
+            markup = kb([[(t._("📞 Share my phone number"), CheckinPhone())]])
     await reply(update, context, "\n\n".join(lines), markup)
     if result.followup_id is not None:
         await announce_followup(context.application, result.followup_id)  # type: ignore[arg-type]

@@ -61,9 +61,7 @@ async def announce_pending(app: BuurtApplication, now: datetime) -> None:
 
 
 async def _announce(app: BuurtApplication, followup: Followup, *, since: datetime | None) -> None:
-    people = await app.services.users.volunteers(followup.room)
-    if not people:
-        people = await app.services.users.coordinators(followup.room)
+    people = await app.services.recipients.helper_people(followup.room)
     await tell(app, people, followup.id, escalated=False, since=since)
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from html import escape
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
-from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
+from telegram.ext import ConversationHandler, MessageHandler, filters
 
+from bot.actions.checkins import CheckinPhone
 from bot.context import BotContext
-from bot.handlers.common import END, requires, safe_answer
+from bot.handlers import routing
+from bot.handlers.common import END, safe_answer
 from bot.services.users import RESIDENT
 
 PHONE = "phone"
@@ -16,8 +18,7 @@ PHONE = "phone"
 # --- the phone number (Telegram contact button or typed) -------------------------------
 
 
-@requires(RESIDENT)
-async def ask_phone(update: Update, context: BotContext) -> str:
+async def ask_phone(update: Update, context: BotContext, act: CheckinPhone) -> str:
     t = context.t
     assert update.effective_chat is not None
     await safe_answer(update.callback_query)  # type: ignore[arg-type]
@@ -86,7 +87,7 @@ async def phone_other(update: Update, context: BotContext) -> str:
 
 def build_phone_conversation() -> ConversationHandler:
     return ConversationHandler(
-        entry_points=[CallbackQueryHandler(ask_phone, pattern=r"^chk:phone$")],
+        entry_points=[routing.on(CheckinPhone, ask_phone, role=RESIDENT)],
         states={
             PHONE: [
                 MessageHandler(filters.CONTACT, phone_contact),
@@ -95,7 +96,7 @@ def build_phone_conversation() -> ConversationHandler:
                 MessageHandler(~filters.COMMAND & ~filters.UpdateType.EDITED, phone_other),
             ],
         },
-        fallbacks=[CallbackQueryHandler(ask_phone, pattern=r"^chk:phone$")],
+        fallbacks=[routing.on(CheckinPhone, ask_phone, role=RESIDENT)],
         name="checkins_phone",
         persistent=True,
         allow_reentry=True,

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import date
 from html import escape
 
 from telegram import Update
 
+from bot.actions.checkins import (
+    CheckinAskDay,
+    CheckinAskPart,
+    CheckinAskPause,
+    CheckinNoThanks,
+    CheckinOptIn,
+    CheckinPause,
+    CheckinPhone,
+    CheckinResume,
+    CheckinSetDay,
+    CheckinSetPart,
+    CheckinStop,
+)
 from bot.context import BotContext
 from bot.handlers.checkins.texts import DAYPART_LABELS, back_button
-from bot.handlers.common import kb, parse_data, reply, requires, safe_answer, stale_button
+from bot.handlers.common import kb, reply, requires, safe_answer
 from bot.services.checkins import DAYPARTS
 from bot.services.users import RESIDENT
 
@@ -30,7 +42,7 @@ async def resident_view(update: Update, context: BotContext, *, edit: bool = Tru
             t._("Would you like that?"),
         ])
         await reply(update, context, text,
-                    kb([[(t._("✅ Yes, please"), "chk:on")], [back_button(t)]]), edit=edit)
+                    kb([[(t._("✅ Yes, please"), CheckinOptIn())], [back_button(t)]]), edit=edit)
         return
     weekday, at = service.moment(person.room, sub)
     lines = [
@@ -43,12 +55,12 @@ async def resident_view(update: Update, context: BotContext, *, edit: bool = Tru
     if person.row.phone:
         lines.append(t._("Your phone number for a call: {phone}").format(
             phone=escape(person.row.phone)))
-    pause_row = ((t._("▶️ Resume now"), "chk:resume") if service.is_paused(sub)
-                 else (t._("🏖 Pause"), "chk:pauses"))
+    pause_row = ((t._("▶️ Resume now"), CheckinResume()) if service.is_paused(sub)
+                 else (t._("🏖 Pause"), CheckinAskPause()))
     await reply(update, context, "\n".join(lines), kb([
-        [(t._("📅 Day"), "chk:days"), (t._("🕐 Time of day"), "chk:parts")],
-        [pause_row, (t._("📞 My phone number"), "chk:phone")],
-        [(t._("🛑 Stop the check-in"), "chk:stop")],
+        [(t._("📅 Day"), CheckinAskDay()), (t._("🕐 Time of day"), CheckinAskPart())],
+        [pause_row, (t._("📞 My phone number"), CheckinPhone())],
+        [(t._("🛑 Stop the check-in"), CheckinStop())],
         [back_button(t)],
     ]), edit=edit)
 
@@ -60,19 +72,17 @@ async def offer_after_onboarding(update: Update, context: BotContext) -> None:
         update, context,
         t._("Would you like a weekly check-in? Once a week we ask how you are, and a volunteer "
             "calls you if you want."),
-        kb([[(t._("✅ Yes, please"), "chk:on")], [(t._("No, thanks"), "chk:no")]]),
+        kb([[(t._("✅ Yes, please"), CheckinOptIn())], [(t._("No, thanks"), CheckinNoThanks())]]),
         edit=False,
     )
 
 
 @requires(RESIDENT)
-@requires(RESIDENT)
 async def resident_menu(update: Update, context: BotContext) -> None:
     await resident_view(update, context)
 
 
-@requires(RESIDENT)
-async def opt_in(update: Update, context: BotContext) -> None:
+async def opt_in(update: Update, context: BotContext, act: CheckinOptIn) -> None:
     assert context.person is not None
     await context.services.checkins.opt_in(context.person)
     await safe_answer(update.callback_query,  # type: ignore[arg-type]
@@ -80,8 +90,7 @@ async def opt_in(update: Update, context: BotContext) -> None:
     await resident_view(update, context)
 
 
-@requires(RESIDENT)
-async def no_thanks(update: Update, context: BotContext) -> None:
+async def no_thanks(update: Update, context: BotContext, act: CheckinNoThanks) -> None:
     t = context.t
     await reply(update, context, t._("That is fine. You can always start it with /belronde."))
 
@@ -93,8 +102,7 @@ async def needs_subscription(update: Update, context: BotContext) -> None:
                       alert=True)
 
 
-@requires(RESIDENT)
-async def stop(update: Update, context: BotContext) -> None:
+async def stop(update: Update, context: BotContext, act: CheckinStop) -> None:
     assert context.person is not None
     t = context.t
     if not await context.services.checkins.stop(context.person):
@@ -103,94 +111,73 @@ async def stop(update: Update, context: BotContext) -> None:
     await reply(update, context,
                 t._("Stopped. You will not get the weekly check-in any more. You are always "
                     "welcome in the BuurtWerkKamer."),
-                kb([[(t._("Start again"), "chk:on")], [back_button(t)]]))
+                kb([[(t._("Start again"), CheckinOptIn())], [back_button(t)]]))
 
 
-@requires(RESIDENT)
-async def ask_day(update: Update, context: BotContext) -> None:
+async def ask_day(update: Update, context: BotContext, act: CheckinAskDay) -> None:
     t = context.t
     room = context.services.config.room(context.person.room)  # type: ignore[union-attr]
-    buttons = [(t.weekday(i).capitalize(), f"chk:day:{i}") for i in range(7)]
+    buttons = [(t.weekday(i).capitalize(), CheckinSetDay(str(i))) for i in range(7)]
     rows = [buttons[i : i + 2] for i in range(0, 7, 2)]
     if room is not None:
         rows.append([(t._("The room's day ({weekday})").format(
-            weekday=t.weekday(room.belronde.weekday)), "chk:day:d")])
+            weekday=t.weekday(room.belronde.weekday)), CheckinSetDay("d"))])
     await reply(update, context, t._("On which day would you like our message?"), kb(rows))
 
 
-@requires(RESIDENT)
-async def set_day(update: Update, context: BotContext) -> None:
-    data = update.callback_query.data  # type: ignore[union-attr]
-    parsed = parse_data(data, "chk:day", str)
-    if not parsed or (parsed[0] != "d" and parsed[0] not in {str(i) for i in range(7)}):
-        await stale_button(update, context)
-        return
-    weekday = None if parsed[0] == "d" else int(parsed[0])
-    if await context.services.checkins.set_weekday(context.person, weekday) is None:  # type: ignore[arg-type]
+async def set_day(update: Update, context: BotContext, act: CheckinSetDay) -> None:
+    if await context.services.checkins.set_weekday(context.person, act.weekday) is None:  # type: ignore[arg-type]
         await needs_subscription(update, context)
         return
     await resident_view(update, context)
 
 
-@requires(RESIDENT)
-async def ask_part(update: Update, context: BotContext) -> None:
+async def ask_part(update: Update, context: BotContext, act: CheckinAskPart) -> None:
     t = context.t
     room = context.services.config.room(context.person.room)  # type: ignore[union-attr]
-    rows = [[(f"{t._(DAYPART_LABELS[part])} ({t.time(at)})", f"chk:part:{part}")]
+    rows = [[(f"{t._(DAYPART_LABELS[part])} ({t.time(at)})", CheckinSetPart(part))]
             for part, at in DAYPARTS.items()]
     if room is not None:
         rows.append([(t._("The room's time ({time})").format(time=t.time(room.belronde.at)),
-                      "chk:part:d")])
+                      CheckinSetPart("d"))])
     await reply(update, context, t._("At what time of day?"), kb(rows))
 
 
-@requires(RESIDENT)
-async def set_part(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "chk:part", str)  # type: ignore[union-attr]
-    if not parsed or (parsed[0] != "d" and parsed[0] not in DAYPARTS):
-        await stale_button(update, context)
-        return
-    daypart = None if parsed[0] == "d" else parsed[0]
-    if await context.services.checkins.set_daypart(context.person, daypart) is None:  # type: ignore[arg-type]
+async def set_part(update: Update, context: BotContext, act: CheckinSetPart) -> None:
+    if await context.services.checkins.set_daypart(context.person, act.daypart) is None:  # type: ignore[arg-type]
         await needs_subscription(update, context)
         return
     await resident_view(update, context)
 
 
-@requires(RESIDENT)
-async def ask_pause(update: Update, context: BotContext) -> None:
+async def ask_pause(update: Update, context: BotContext, act: CheckinAskPause) -> None:
     t = context.t
     choices = context.services.checkins.pause_choices()
     await reply(
         update, context,
         t._("Going away? Until when should we pause the check-in? You get no message until "
             "then."),
-        kb([*([(t._("Until {date}").format(date=t.date(day)), f"chk:pause:{day.isoformat()}")]
+        kb([*([(t._("Until {date}").format(date=t.date(day)), CheckinPause(day.isoformat()))]
               for day in choices), [back_button(t)]]),
     )
 
 
-@requires(RESIDENT)
-async def set_pause(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "chk:pause", date.fromisoformat)  # type: ignore[union-attr]
+async def set_pause(update: Update, context: BotContext, act: CheckinPause) -> None:
     service = context.services.checkins
     t = context.t
-    if not parsed or not service.valid_pause(parsed[0]):
+    if not service.valid_pause(act.day):
         await safe_answer(update.callback_query,  # type: ignore[arg-type]
                           t._("That date cannot be chosen. Please pick one of the buttons."),
                           alert=True)
         return
-    if await service.pause(context.person, parsed[0]) is None:  # type: ignore[arg-type]
+    if await service.pause(context.person, act.day) is None:  # type: ignore[arg-type]
         await needs_subscription(update, context)
         return
     await resident_view(update, context)
 
 
-@requires(RESIDENT)
-async def resume(update: Update, context: BotContext) -> None:
+async def resume(update: Update, context: BotContext, act: CheckinResume) -> None:
     if await context.services.checkins.resume(context.person) is None:  # type: ignore[arg-type]
         await needs_subscription(update, context)
         return
     await resident_view(update, context)
-
-

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
+from bot.actions.checkins import CheckinAnswer, FollowupTake
 from bot.handlers.common import one_per_row
 from bot.i18n import N_, Translator, shorten
 from bot.services.checkins import FollowupView
@@ -65,10 +66,10 @@ def about_lines(t: Translator, view: FollowupView) -> list[str]:
     return lines
 
 
-def call_button(t: Translator, view: FollowupView) -> tuple[str, str]:
+def call_button(t: Translator, view: FollowupView) -> tuple[str, FollowupTake]:
     label = shorten(resident_label(t, view.name, view.resident_id), MAX_BUTTON_NAME)
     return (t._("📞 I will call {name} · {date}").format(name=label, date=entry_date(t, view)),
-            f"chk:take:{view.followup.id}")
+            FollowupTake(view.followup.id))
 
 
 def checkin_text(t: Translator, name: str | None, room_name: str) -> str:
@@ -80,6 +81,6 @@ def checkin_text(t: Translator, name: str | None, room_name: str) -> str:
 
 
 def checkin_markup(t: Translator, checkin_id: int):
-    return one_per_row([(t._(ANSWER_LABELS[value]), f"chk:a:{checkin_id}:{code}")
+    return one_per_row([(t._(ANSWER_LABELS[value]), CheckinAnswer(checkin_id, code))
                         for code, value in ANSWER_CODES.items()])
 

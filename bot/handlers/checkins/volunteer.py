@@ -5,10 +5,20 @@ from __future__ import annotations
 from html import escape
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
+from telegram.ext import ConversationHandler, MessageHandler, filters
 
+from bot.actions import Action
+from bot.actions.checkins import (
+    ExtraAttentionList,
+    ExtraAttentionToggle,
+    FollowupDone,
+    FollowupNoNote,
+    FollowupOutcome,
+    FollowupTake,
+    OwnCheckin,
+)
 from bot.context import BotContext
-from bot.handlers import flows
+from bot.handlers import flows, routing
 from bot.handlers.checkins.resident import resident_view
 from bot.handlers.checkins.texts import (
     MAX_BUTTON_NAME,
@@ -23,7 +33,6 @@ from bot.handlers.common import (
     END,
     kb,
     one_per_row,
-    parse_data,
     reply,
     requires,
     safe_answer,
@@ -69,7 +78,7 @@ async def volunteer_view(update: Update, context: BotContext, *, edit: bool = Tr
     assert me is not None
     views = await context.services.checkins.open_followups(me)
     lines = ["<b>" + t._("Belronde: who to call") + "</b>"]
-    rows: list[list[tuple[str, str]]] = []
+    rows: list[list[tuple[str, Action]]] = []
     if not views:
         lines.append(t._("Nobody to call right now. Thank you!"))
     for view in views[:30]:
@@ -79,9 +88,9 @@ async def volunteer_view(update: Update, context: BotContext, *, edit: bool = Tr
             rows.append([call_button(t, view)])
         elif view.followup.taken_by == me.id:
             rows.append([(t._("✅ Done: {name} · {date}").format(
-                name=label, date=entry_date(t, view)), f"chk:done:{view.followup.id}")])
-    rows.append([(t._("⭐ Extra attention"), "chk:people"),
-                 (t._("🙋 My own check-in"), "chk:me")])
+                name=label, date=entry_date(t, view)), FollowupDone(view.followup.id))])
+    rows.append([(t._("⭐ Extra attention"), ExtraAttentionList()),
+                 (t._("🙋 My own check-in"), OwnCheckin())])
     rows.append([back_button(t)])
     await reply(update, context, "\n\n".join(lines), kb(rows), edit=edit)
 
@@ -91,16 +100,11 @@ async def followups_menu(update: Update, context: BotContext) -> None:
     await volunteer_view(update, context)
 
 
-@requires(VOLUNTEER)
-async def take(update: Update, context: BotContext) -> None:
+async def take(update: Update, context: BotContext, act: FollowupTake) -> None:
     query = update.callback_query
     assert query is not None and context.person is not None
     t = context.t
-    parsed = parse_data(query.data, "chk:take", int)
-    if not parsed:
-        await stale_button(update, context)
-        return
-    result, view = await context.services.checkins.take(context.person, parsed[0])
+    result, view = await context.services.checkins.take(context.person, act.followup_id)
     if result is TakeResult.UNKNOWN or view is None:
         await stale_button(update, context)
         return
@@ -120,18 +124,16 @@ async def take(update: Update, context: BotContext) -> None:
     await reply(update, context, "\n".join(lines), kb([
         [(t._("✅ Done: {name} · {date}").format(name=shorten(label, MAX_BUTTON_NAME),
                                                  date=entry_date(t, view)),
-          f"chk:done:{view.followup.id}")],
+          FollowupDone(view.followup.id))],
         [(t._("⬅️ Back to the list"), "menu:followups")],
     ]))
 
 
-@requires(VOLUNTEER)
-async def ask_note(update: Update, context: BotContext) -> str | int:
+async def ask_note(update: Update, context: BotContext, act: FollowupDone) -> str | int:
     query = update.callback_query
     assert query is not None and context.person is not None
     t = context.t
-    parsed = parse_data(query.data, "chk:done", int)
-    view = await context.services.checkins.followup(context.person, parsed[0]) if parsed else None
+    view = await context.services.checkins.followup(context.person, act.followup_id)
     if view is None:
         await stale_button(update, context)
         return END
@@ -151,8 +153,8 @@ async def ask_note(update: Update, context: BotContext) -> str | int:
         await reply(update, context,
                     t._("We cannot send {name} messages. Should the room keep calling them "
                         "every week?").format(name=f"<b>{escape(label)}</b>"),
-                    kb([[(t._("📞 Yes, keep calling every week"), "chk:out:keep")],
-                        [(t._("🛑 No, take them off the belronde"), "chk:out:stop")]]))
+                    kb([[(t._("📞 Yes, keep calling every week"), FollowupOutcome("keep"))],
+                        [(t._("🛑 No, take them off the belronde"), FollowupOutcome("stop"))]]))
         return OUTCOME
     await _ask_note_text(update, context)
     return NOTE
@@ -166,19 +168,17 @@ async def _ask_note_text(update: Update, context: BotContext) -> None:
                            "How did it go? Write a short note for the room (at most {n} letters), "
                            "or tap No note. Write no medical details.",
                            MAX_NOTE).format(n=MAX_NOTE),
-                kb([[(t._("No note"), "chk:nonote")]]))
+                kb([[(t._("No note"), FollowupNoNote())]]))
 
 
-async def outcome(update: Update, context: BotContext) -> str | int:
+async def outcome(update: Update, context: BotContext, act: FollowupOutcome) -> str | int:
     """The volunteer's choice for a resident we cannot reach; then the usual note."""
     query = update.callback_query
     assert query is not None
-    parsed = parse_data(query.data, "chk:out", str)
-    if not parsed or parsed[0] not in ("keep", "stop") or "chk_note" not in (
-            context.user_data or {}):
+    if "chk_note" not in (context.user_data or {}):
         await stale_button(update, context)
         return END
-    context.user_data["chk_stop"] = parsed[0] == "stop"  # type: ignore[index]
+    context.user_data["chk_stop"] = act.choice == "stop"  # type: ignore[index]
     await _ask_note_text(update, context)
     return NOTE
 
@@ -226,7 +226,7 @@ async def note_text(update: Update, context: BotContext) -> str | int:
     return await _finish(update, context, text)
 
 
-async def note_skip(update: Update, context: BotContext) -> int:
+async def note_skip(update: Update, context: BotContext, act: FollowupNoNote) -> int:
     return await _finish(update, context, None)
 
 
@@ -238,8 +238,8 @@ async def note_other(update: Update, context: BotContext) -> str:
     return NOTE
 
 
-@requires(VOLUNTEER)
-async def people(update: Update, context: BotContext) -> None:
+async def people(update: Update, context: BotContext,
+                 act: ExtraAttentionList | None = None) -> None:
     t = context.t
     assert context.person is not None
     rows = await context.services.checkins.participants(context.person)
@@ -252,52 +252,43 @@ async def people(update: Update, context: BotContext) -> None:
     for row in rows[:40]:
         star = "⭐ " if row["extra_attention"] else ""
         buttons.append((star + resident_label(t, row["display_name"], row["user_id"]),
-                        f"chk:xa:{row['user_id']}"))
+                        ExtraAttentionToggle(row['user_id'])))
     markup = one_per_row([*buttons, (t._("⬅️ Back to the list"), "menu:followups")])
     await reply(update, context, "\n".join(lines), markup)
 
 
-@requires(VOLUNTEER)
-async def toggle_attention(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "chk:xa", int)  # type: ignore[union-attr]
-    if not parsed:
-        await stale_button(update, context)
-        return
+async def toggle_attention(update: Update, context: BotContext,
+                           act: ExtraAttentionToggle) -> None:
     if not flows.first_handling(context, update):  # handled again after a restart: done
         await people(update, context)
         return
-    value = await context.services.checkins.toggle_extra_attention(context.person, parsed[0])  # type: ignore[arg-type]
+    value = await context.services.checkins.toggle_extra_attention(context.person, act.user_id)  # type: ignore[arg-type]
     if value is None:
         await stale_button(update, context)
         return
     await people(update, context)
 
 
-@requires(VOLUNTEER)
-async def own_checkin(update: Update, context: BotContext) -> None:
+async def own_checkin(update: Update, context: BotContext, act: OwnCheckin) -> None:
     await resident_view(update, context)
-
-
-async def unknown_chk(update: Update, context: BotContext) -> None:
-    await stale_button(update, context)
 
 
 def build_note_conversation() -> ConversationHandler:
     return ConversationHandler(
-        entry_points=[CallbackQueryHandler(ask_note, pattern=r"^chk:done:")],
+        entry_points=[routing.on(FollowupDone, ask_note, role=VOLUNTEER)],
         states={
             OUTCOME: [
-                CallbackQueryHandler(outcome, pattern=r"^chk:out:"),
+                routing.on(FollowupOutcome, outcome),
                 MessageHandler(~filters.COMMAND & ~filters.UpdateType.EDITED, outcome_other),
             ],
             NOTE: [
                 MessageHandler(filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED,
                                note_text),
-                CallbackQueryHandler(note_skip, pattern=r"^chk:nonote$"),
+                routing.on(FollowupNoNote, note_skip),
                 MessageHandler(~filters.COMMAND & ~filters.UpdateType.EDITED, note_other),
             ],
         },
-        fallbacks=[CallbackQueryHandler(ask_note, pattern=r"^chk:done:")],
+        fallbacks=[routing.on(FollowupDone, ask_note, role=VOLUNTEER)],
         name="checkins_note",
         persistent=True,
         allow_reentry=True,

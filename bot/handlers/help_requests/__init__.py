@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.actions import help as act
 from bot.handlers.help_requests.handoff import (
     ask_consent,
     ask_followup,
@@ -46,7 +47,9 @@ from bot.handlers.help_requests.volunteer import (
     toggle_skill,
     view,
 )
+from bot.handlers.routing import on
 from bot.jobs import add_tick
+from bot.services.users import RESIDENT, VOLUNTEER
 
 __all__ = ["media_offer_handler", "register"]
 
@@ -56,31 +59,32 @@ def register(app: Application) -> None:
     app.add_handler(build_intake())
     app.add_handler(build_note_conversation())
     routes = [
-        (r"^help:mine$", my_requests),
-        (r"^help:send(:|$)", sent_before),
-        (r"^help:offer:no$", decline_offer),
-        (r"^help:cx:", confirm_cancel),
-        (r"^help:cxok:", cancel_request),
-        (r"^(menu:queue|help:queue)$", show_queue),
-        (r"^help:take:", take),
-        (r"^help:view:", view),
-        (r"^help:media:", resend_media),
-        (r"^help:hb:", hand_back),
-        (r"^help:done:", ask_outcome),
-        (r"^help:dn:", mark_done),
-        (r"^help:ref:", ask_partner),
-        (r"^help:rp:", ask_consent),
-        (r"^help:rnc:", no_consent),
-        (r"^help:rt:", ask_followup),
-        (r"^help:rf:", refer),
-        (r"^help:fp:", ask_from_partner),
-        (r"^help:fpp:", from_partner),
-        (r"^help:skills$", show_skills),
-        (r"^help:sk:", toggle_skill),
-        (r"^help:fu:", followup_answer),
+        on(act.MyRequests, my_requests, role=RESIDENT),
+        on(act.SendRequest, sent_before),
+        on(act.OfferNo, decline_offer),
+        on(act.AskCancel, confirm_cancel, role=RESIDENT),
+        on(act.ConfirmCancel, cancel_request, role=RESIDENT),
+        on(act.Queue, lambda u, c, _a: show_queue(u, c)),
+        on(act.TakeOn, take, role=VOLUNTEER),
+        on(act.ViewRequest, view, role=VOLUNTEER),
+        on(act.ResendMedia, resend_media, role=VOLUNTEER),
+        on(act.HandBack, hand_back, role=VOLUNTEER),
+        on(act.AskOutcome, ask_outcome, role=VOLUNTEER),
+        on(act.MarkDone, mark_done, role=VOLUNTEER),
+        on(act.AskPartner, ask_partner, role=VOLUNTEER),
+        on(act.ChoosePartner, ask_consent, role=VOLUNTEER),
+        on(act.NoConsent, no_consent, role=VOLUNTEER),
+        on(act.ChooseTogether, ask_followup, role=VOLUNTEER),
+        on(act.Refer, refer, role=VOLUNTEER),
+        on(act.AskFromPartner, ask_from_partner, role=VOLUNTEER),
+        on(act.FromPartner, from_partner, role=VOLUNTEER),
+        on(act.Skills, lambda u, c, _a: show_skills(u, c)),
+        on(act.ToggleSkill, toggle_skill, role=VOLUNTEER),
+        on(act.FollowupAnswer, followup_answer, role=RESIDENT),
     ]
-    for pattern, callback in routes:
-        app.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+    for route in routes:
+        app.add_handler(route)
+    # The main menu's button (``menu:`` actions belong to bot/actions/menu.py).
+    app.add_handler(CallbackQueryHandler(show_queue, pattern=r"^menu:queue$"))
     app.add_handler(CommandHandler("vragen", show_queue))
     add_tick(app, "help", tick, upcoming=upcoming)  # type: ignore[arg-type]
-

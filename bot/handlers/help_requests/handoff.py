@@ -9,32 +9,33 @@ from html import escape
 
 from telegram import Update
 
+from bot.actions import Action
+from bot.actions import help as act
 from bot.context import BotContext
-from bot.handlers.common import kb, notify, one_per_row, parse_data, reply, requires, stale_button
+from bot.handlers.common import kb, notify, one_per_row, reply
 from bot.handlers.help_requests.render import FOLLOWUP_LABELS, first_name, refusal_text, refuse
 from bot.handlers.help_requests.volunteer import show_detail, visible
 from bot.i18n import Translator
 from bot.services.help_requests import HelpError, Refusal
-from bot.services.help_requests_rules import FOLLOWUP_DAYS
-from bot.services.users import RESIDENT, VOLUNTEER
 from bot.store.help_requests import RequestRow
 
 # --- warm handoff ------------------------------------------------------------------------
 
 
-def _partner_rows(context: BotContext, request: RequestRow, prefix: str):
-    return [[(p.name, f"{prefix}:{request.id}:{p.id}")]
+def _partner_rows(context: BotContext, request: RequestRow,
+                  kind: type[act.ChoosePartner] | type[act.FromPartner]
+                  ) -> list[list[tuple[str, Action]]]:
+    return [[(p.name, kind(request.id, p.id))]
             for p in context.services.help.partners_for(request.room)]
 
 
-@requires(VOLUNTEER)
-async def ask_partner(update: Update, context: BotContext) -> None:
-    request = await visible(update, context, "help:ref")
+async def ask_partner(update: Update, context: BotContext, pressed: act.AskPartner) -> None:
+    request = await visible(update, context, pressed.request_id)
     if request is None:
         return
     t = context.t
-    rows = _partner_rows(context, request, "help:rp")
-    rows.append([(t._("⬅️ Back"), f"help:view:{request.id}")])
+    rows = _partner_rows(context, request, act.ChoosePartner)
+    rows.append([(t._("⬅️ Back"), act.ViewRequest(request.id))])
     await reply(update, context, t._("To which organisation do you hand over request {n}?")
                 .format(n=request.id), kb(rows))
 
@@ -44,18 +45,11 @@ def _partner_of(context: BotContext, request: RequestRow, partner_id: str):
                  if p.id == partner_id), None)
 
 
-@requires(VOLUNTEER)
-async def ask_consent(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "help:rp", int, str)  # type: ignore[union-attr]
-    if not parsed:
-        await stale_button(update, context)
+async def ask_consent(update: Update, context: BotContext, pressed: act.ChoosePartner) -> None:
+    request = await visible(update, context, pressed.request_id)
+    if request is None:
         return
-    try:
-        request = await context.services.help.visible_request(context.person, parsed[0])  # type: ignore[arg-type]
-    except HelpError as error:
-        await refuse(update, context, error)
-        return
-    partner = _partner_of(context, request, parsed[1])
+    partner = _partner_of(context, request, pressed.partner)
     if partner is None:
         await refuse(update, context, HelpError(Refusal.UNKNOWN_PARTNER))
         return
@@ -63,47 +57,38 @@ async def ask_consent(update: Update, context: BotContext) -> None:
     await reply(update, context, t._(
         "Does the resident agree that we pass their question on to {partner}?").format(
             partner=escape(partner.name)),
-        kb([[(t._("Yes, and I go along"), f"help:rt:{request.id}:{partner.id}:1")],
-            [(t._("Yes, they go themselves"), f"help:rt:{request.id}:{partner.id}:0")],
-            [(t._("No, they do not agree"), f"help:rnc:{request.id}")]]))
+        kb([[(t._("Yes, and I go along"), act.ChooseTogether(request.id, partner.id, True))],
+            [(t._("Yes, they go themselves"),
+              act.ChooseTogether(request.id, partner.id, False))],
+            [(t._("No, they do not agree"), act.NoConsent(request.id))]]))
 
 
-@requires(VOLUNTEER)
-async def no_consent(update: Update, context: BotContext) -> None:
-    request = await visible(update, context, "help:rnc")
+async def no_consent(update: Update, context: BotContext, pressed: act.NoConsent) -> None:
+    request = await visible(update, context, pressed.request_id)
     if request is None:
         return
     t = context.t
     await reply(update, context, refusal_text(t, Refusal.NO_CONSENT) + " " + t._(
-        "The request stays with you."), kb([[(t._("⬅️ Back"), f"help:view:{request.id}")]]))
+        "The request stays with you."), kb([[(t._("⬅️ Back"), act.ViewRequest(request.id))]]))
 
 
-@requires(VOLUNTEER)
-async def ask_followup(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "help:rt", int, str, int)  # type: ignore[union-attr]
-    if not parsed or parsed[2] not in (0, 1):
-        await stale_button(update, context)
-        return
+async def ask_followup(update: Update, context: BotContext, pressed: act.ChooseTogether
+                       ) -> None:
     t = context.t
-    rid, pid, together = parsed
     labels = {7: t._("After 1 week"), 14: t._("After 2 weeks"), 0: t._("No follow-up")}
     await reply(update, context, t._(
         "Shall I ask the resident later whether the organisation helped them? Their answer "
         "comes to you."),
-        one_per_row([(labels[d], f"help:rf:{rid}:{pid}:{together}:{d}") for d in (7, 14, 0)]))
+        one_per_row([(labels[d], act.Refer(pressed.request_id, pressed.partner,
+                                           pressed.together, str(d))) for d in (7, 14, 0)]))
 
 
-@requires(VOLUNTEER)
-async def refer(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "help:rf", int, str, int, int)  # type: ignore[union-attr]
-    if not parsed or parsed[2] not in (0, 1) or parsed[3] not in FOLLOWUP_DAYS:
-        await stale_button(update, context)
-        return
-    rid, pid, together, days = parsed
+async def refer(update: Update, context: BotContext, pressed: act.Refer) -> None:
+    pid = pressed.partner
     try:
         request, referral, resident, holder = await context.services.help.refer(
-            context.person, rid, pid, consent=True, together=bool(together),  # type: ignore[arg-type]
-            followup_days=days)
+            context.person, pressed.request_id, pid, consent=True,  # type: ignore[arg-type]
+            together=pressed.together, followup_days=pressed.after)
     except HelpError as error:
         await refuse(update, context, error)
         return
@@ -111,7 +96,7 @@ async def refer(update: Update, context: BotContext) -> None:
     t = context.t
     await reply(update, context, t._("Request {n} is handed over to {partner}. Thank you!")
                 .format(n=request.id, partner=escape(partner.name)),
-                kb([[(t._("📋 All open requests"), "help:queue")]]))
+                kb([[(t._("📋 All open requests"), act.Queue())]]))
     volunteer_name = first_name(t, context.person)
 
     def render(rt: Translator) -> str:
@@ -130,41 +115,32 @@ async def refer(update: Update, context: BotContext) -> None:
         "more for it.").format(n=request.id, partner=escape(partner.name)))
 
 
-@requires(VOLUNTEER)
-async def ask_from_partner(update: Update, context: BotContext) -> None:
-    request = await visible(update, context, "help:fp")
+async def ask_from_partner(update: Update, context: BotContext, pressed: act.AskFromPartner
+                           ) -> None:
+    request = await visible(update, context, pressed.request_id)
     if request is None:
         return
     t = context.t
-    rows = _partner_rows(context, request, "help:fpp")
-    rows.append([(t._("⬅️ Back"), f"help:view:{request.id}")])
+    rows = _partner_rows(context, request, act.FromPartner)
+    rows.append([(t._("⬅️ Back"), act.ViewRequest(request.id))])
     await reply(update, context, t._("Which organisation sent this resident to us?"), kb(rows))
 
 
-@requires(VOLUNTEER)
-async def from_partner(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "help:fpp", int, str)  # type: ignore[union-attr]
-    if not parsed:
-        await stale_button(update, context)
-        return
+async def from_partner(update: Update, context: BotContext, pressed: act.FromPartner) -> None:
     try:
-        request = await context.services.help.referred_by_partner(context.person, *parsed)  # type: ignore[arg-type]
+        request = await context.services.help.referred_by_partner(
+            context.person, pressed.request_id, pressed.partner)  # type: ignore[arg-type]
     except HelpError as error:
         await refuse(update, context, error)
         return
     await show_detail(update, context, request)  # now shows "Sent to us by ..."
 
 
-
-@requires(RESIDENT)
-async def followup_answer(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "help:fu", int, str)  # type: ignore[union-attr]
-    if not parsed:
-        await stale_button(update, context)
-        return
+async def followup_answer(update: Update, context: BotContext, pressed: act.FollowupAnswer
+                          ) -> None:
     try:
         referral, volunteer = await context.services.help.answer_followup(
-            context.person, *parsed)  # type: ignore[arg-type]
+            context.person, pressed.referral_id, pressed.answer)  # type: ignore[arg-type]
     except HelpError as error:
         await refuse(update, context, error)
         return
@@ -175,4 +151,4 @@ async def followup_answer(update: Update, context: BotContext) -> None:
     await notify(context, volunteer, lambda t: (
         t._("Follow-up on request {n} ({partner}): the resident answered “{answer}”.").format(
             n=referral.request_id, partner=pname, answer=t._(FOLLOWUP_LABELS[answer])),
-        kb([[(t._("📋 All open requests"), "help:queue")]])))
+        kb([[(t._("📋 All open requests"), act.Queue())]])))

@@ -10,6 +10,7 @@ from html import escape
 
 from telegram.ext import Application
 
+from bot.actions import help as act
 from bot.handlers.common import kb, notify, one_per_row
 from bot.handlers.delivery import Retry
 from bot.handlers.help_requests.render import FOLLOWUP_LABELS, due_text, kind_label
@@ -35,14 +36,14 @@ async def tick(app: Application, now) -> None:
                  if a.reason == "unclaimed" else
                  t._("Request {n} ({kind}) must be done {due} and is not done yet.")).format(
                     n=r.id, kind=kind_label(t, r.kind), due=due_text(t, r)),
-                kb([[(t._("Open request {n}").format(n=r.id), f"help:view:{r.id}")]])))
+                kb([[(t._("Open request {n}").format(n=r.id), act.ViewRequest(r.id))]])))
     for alert in await service.release_stale(now):
         for person in alert.to:
             await notify(app, person, retry=Retry("help:released", alert.request.id),
                          render=lambda t, r=alert.request: (
                 t._("Request {n} was untouched for 7 days, so it went back to the queue. If you "
                     "are still helping, take it on again.").format(n=r.id),
-                kb([[(t._("✋ Take on {n}").format(n=r.id), f"help:take:{r.id}")]])))
+                kb([[(t._("✋ Take on {n}").format(n=r.id), act.TakeOn(r.id))]])))
         await notify(app, alert.resident, retry=Retry("help:released", alert.request.id),
                      render=lambda t, r=alert.request: t._(
             "Your request {n} is waiting for another volunteer. We have not forgotten you."
@@ -55,6 +56,6 @@ async def tick(app: Application, now) -> None:
                      render=lambda t, p=pname, i=ref_id: (
             t._("Some time ago we put you in touch with {partner}. Did they help you?").format(
                 partner=p),
-            one_per_row([(t._(label), f"help:fu:{i}:{key}")
+            one_per_row([(t._(label), act.FollowupAnswer(i, key))
                          for key, label in FOLLOWUP_LABELS.items()])))
     await service.erase_expired_text(now)

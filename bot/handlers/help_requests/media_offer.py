@@ -16,6 +16,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, MessageHandler, filters
 
+from bot.actions import help as act
 from bot.context import BotContext
 from bot.handlers.common import kb, reply, safe_answer
 from bot.services.help_requests_rules import (
@@ -110,11 +111,11 @@ async def offer_help(update: Update, context: BotContext) -> None:
         yes = t._("✅ Yes, ask for help")
     await message.reply_text(
         t.bidi(text),
-        reply_markup=kb([[(yes, "help:offer:yes")], [(t._("No, thank you"), "help:offer:no")]]),
+        reply_markup=kb([[(yes, act.OfferYes())], [(t._("No, thank you"), act.OfferNo())]]),
     )
 
 
-async def decline_offer(update: Update, context: BotContext) -> None:
+async def decline_offer(update: Update, context: BotContext, _act: act.OfferNo) -> None:
     """ "No": forget what they sent (we keep nobody's letter without a request)."""
     if context.user_data is not None:
         context.user_data.pop(OFFER, None)

@@ -21,6 +21,8 @@ from telegram.ext import (
     filters,
 )
 
+from bot.actions import Action
+from bot.actions import help as act
 from bot.context import BotContext
 from bot.handlers import flows
 from bot.handlers.common import (
@@ -28,7 +30,6 @@ from bot.handlers.common import (
     kb,
     notify,
     one_per_row,
-    parse_data,
     reply,
     requires,
     safe_answer,
@@ -44,6 +45,7 @@ from bot.handlers.help_requests.render import (
     refuse,
     speaks,
 )
+from bot.handlers.routing import on
 from bot.i18n import Translator
 from bot.services.help_requests import HelpError
 from bot.services.help_requests_rules import (
@@ -68,16 +70,16 @@ def _draft(context: BotContext) -> dict:
 
 
 def _next_markup(t: Translator) -> InlineKeyboardMarkup:
-    return kb([[(t._("Next ➡️"), "help:next")], [(t._("Stop"), "help:stop")]])
+    return kb([[(t._("Next ➡️"), act.DetailsNext())], [(t._("Stop"), act.StopIntake())]])
 
 
 # --- resident intake ---------------------------------------------------------------------
 
 
 def _kinds_markup(t: Translator) -> InlineKeyboardMarkup:
-    buttons = [(t._(kind.label), f"help:k:{kind.id}") for kind in KINDS.values()]
+    buttons = [(t._(kind.label), act.ChooseKind(kind.id)) for kind in KINDS.values()]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append([(t._("📋 My requests"), "help:mine")])
+    rows.append([(t._("📋 My requests"), act.MyRequests())])
     return kb(rows)
 
 
@@ -106,18 +108,15 @@ async def offer_start(update: Update, context: BotContext) -> str | None:
     return KIND
 
 
-async def choose_kind(update: Update, context: BotContext) -> str | int:
-    parsed = parse_data(update.callback_query.data, "help:k", str)  # type: ignore[union-attr]
-    if not parsed or parsed[0] not in KINDS:
-        return await stale_button(update, context)
+async def choose_kind(update: Update, context: BotContext, chosen: act.ChooseKind) -> str:
     draft = _draft(context)
     # What came with the offer for a photo sent out of the blue stays; else a fresh draft.
     media = list(draft.get("media", [])) if draft.get("offered") else []
     description = draft.get("description", "") if draft.get("offered") else ""
     draft.clear()
-    draft.update(kind=parsed[0], description=description, media=media, key=_new_key())
+    draft.update(kind=chosen.kind, description=description, media=media, key=_new_key())
     t = context.t
-    text = _details_prompt(t, parsed[0])
+    text = _details_prompt(t, chosen.kind)
     if media:
         text = t._("I keep what you sent me with the request.") + "\n\n" + text
     await reply(update, context, text + "\n\n" + t._("Tap Next when you are ready."),
@@ -244,7 +243,8 @@ async def details_media(update: Update, context: BotContext) -> str:
     return await _ack(update, context, said + " " + t._("Anything else? Or tap Next."))
 
 
-async def details_next(update: Update, context: BotContext) -> str | int:
+async def details_next(update: Update, context: BotContext, _act: act.DetailsNext
+                       ) -> str | int | None:
     if "kind" not in _draft(context):
         return await stale_button(update, context)
     t = context.t
@@ -252,19 +252,19 @@ async def details_next(update: Update, context: BotContext) -> str | int:
         update,
         context,
         t._("When does it need to be done?"),
-        one_per_row([(t._(label), f"help:w:{key}") for key, label in URGENCY_LABELS.items()]),
+        one_per_row([(t._(label), act.ChooseWhen(key)) for key, label in URGENCY_LABELS.items()]),
     )
     return WHEN
 
 
-async def choose_when(update: Update, context: BotContext) -> str | int:
-    parsed = parse_data(update.callback_query.data, "help:w", str)  # type: ignore[union-attr]
+async def choose_when(update: Update, context: BotContext, chosen: act.ChooseWhen
+                      ) -> str | int | None:
     draft = _draft(context)
-    if not parsed or parsed[0] not in URGENCY_LABELS or "kind" not in draft:
+    if "kind" not in draft:
         return await stale_button(update, context)
-    draft["urgency"] = parsed[0]
+    draft["urgency"] = chosen.urgency
     draft.pop("date", None)
-    if parsed[0] == "date":
+    if chosen.urgency == "date":
         await reply(update, context, _date_question(context, draft["kind"]))
         return DATE
     return await _ask_contact(update, context)
@@ -316,21 +316,22 @@ async def _ask_contact(update: Update, context: BotContext) -> str:
         update,
         context,
         t._("How can we reach you?"),
-        one_per_row([(t._(label), f"help:c:{key}") for key, label in CONTACT_LABELS.items()]),
+        one_per_row([(t._(label), act.ChooseContact(key))
+                     for key, label in CONTACT_LABELS.items()]),
         edit=update.callback_query is not None,
     )
     return CONTACT
 
 
-async def choose_contact(update: Update, context: BotContext) -> str | int:
-    parsed = parse_data(update.callback_query.data, "help:c", str)  # type: ignore[union-attr]
+async def choose_contact(update: Update, context: BotContext, chosen: act.ChooseContact
+                         ) -> str | int | None:
     draft = _draft(context)
-    if not parsed or parsed[0] not in CONTACT_LABELS or "urgency" not in draft:
+    if "urgency" not in draft:
         return await stale_button(update, context)
-    draft["contact"] = parsed[0]
+    draft["contact"] = chosen.contact
     draft.pop("phone", None)
     draft.pop("save_phone", None)
-    if parsed[0] == "call":
+    if chosen.contact == "call":
         t = context.t
         person = context.person
         if person is not None and person.row.phone:
@@ -338,8 +339,8 @@ async def choose_contact(update: Update, context: BotContext) -> str | int:
             await reply(update, context, t._(
                 "Shall we call you on <b>{phone}</b>? Tap the button, or type another "
                 "number.").format(phone=escape(person.row.phone)),
-                kb([[(t._("✅ Yes, on this number"), "help:ph:keep")],
-                    [(t._("Stop"), "help:stop")]]))
+                kb([[(t._("✅ Yes, on this number"), act.KeepPhone())],
+                    [(t._("Stop"), act.StopIntake())]]))
         else:
             await reply(update, context, t._(
                 "On which phone number can we call you? Type it, for example 06 12345678."))
@@ -347,7 +348,8 @@ async def choose_contact(update: Update, context: BotContext) -> str | int:
     return await _confirm(update, context)
 
 
-async def keep_phone(update: Update, context: BotContext) -> str | int:
+async def keep_phone(update: Update, context: BotContext, _act: act.KeepPhone
+                     ) -> str | int | None:
     """The resident confirmed the number on their profile."""
     draft = _draft(context)
     person = context.person
@@ -400,23 +402,24 @@ async def _confirm(update: Update, context: BotContext) -> str:
         update,
         context,
         _summary(t, _draft(context)) + "\n\n" + t._("Shall I send this to the volunteers?"),
-        kb([[(t._("✅ Send"), f"help:send:{_draft(context).get('key', '')}")],
-            [(t._("Stop"), "help:stop")]]),
+        kb([[(t._("✅ Send"), act.SendRequest(_draft(context).get("key", "")))],
+            [(t._("Stop"), act.StopIntake())]]),
         edit=update.callback_query is not None,
     )
     return CONFIRM
 
 
-async def send_request(update: Update, context: BotContext) -> int | str | None:
+async def send_request(update: Update, context: BotContext, pressed: act.SendRequest
+                       ) -> int | str | None:
     """Store the request once. The key in the button is the draft's: a second press (a
     double tap, three at once, the old button after a restart) finds the request the first
     press made and gets a friendly "already sent"; nothing is stored or told twice."""
-    key = _send_key(update)
+    key = pressed.key
     draft = _draft(context)
     person = context.person
     if (person is None or not key or draft.get("key") != key
             or not {"kind", "urgency", "contact"} <= set(draft)):
-        return await sent_before(update, context)
+        return await sent_before(update, context, pressed)
     t = context.t
     chosen = date.fromisoformat(draft["date"]) if draft.get("date") else None
     if draft["urgency"] == "date" and (chosen is None
@@ -459,8 +462,8 @@ async def send_request(update: Update, context: BotContext) -> int | str | None:
     for helper in submitted.helpers:
         await notify(context, helper, lambda ht, r=request: (
             _new_request_notice(ht, r, person),
-            kb([[(ht._("✋ I will take it"), f"help:take:{r.id}")],
-                [(ht._("📋 All open requests"), "help:queue")]]),
+            kb([[(ht._("✋ I will take it"), act.TakeOn(r.id))],
+                [(ht._("📋 All open requests"), act.Queue())]]),
         ))
     return END
 
@@ -472,12 +475,6 @@ def _new_request_notice(t: Translator, request, resident) -> str:
     return text + ("\n" + language if language else "")
 
 
-def _send_key(update: Update) -> str | None:
-    parsed = parse_data(update.callback_query.data if update.callback_query else None,
-                        "help:send", str)
-    return parsed[0] if parsed and parsed[0] else None
-
-
 async def _already_sent(update: Update, context: BotContext, request_id: int) -> None:
     query = update.callback_query
     if query is not None:
@@ -486,10 +483,10 @@ async def _already_sent(update: Update, context: BotContext, request_id: int) ->
             "in /hulp.").format(n=request_id), alert=True)
 
 
-async def sent_before(update: Update, context: BotContext) -> None:
+async def sent_before(update: Update, context: BotContext, pressed: act.SendRequest) -> None:
     """An old "Send" button, pressed outside its step: if that draft was sent, say so with
     its number; otherwise it is a stale button. Either way the current step stays."""
-    key = _send_key(update)
+    key = pressed.key
     person = context.person
     request = (await context.services.help.submitted(person, key)
                if key and person is not None else None)
@@ -500,7 +497,7 @@ async def sent_before(update: Update, context: BotContext) -> None:
     return None
 
 
-async def stop_intake(update: Update, context: BotContext) -> int:
+async def stop_intake(update: Update, context: BotContext, _act: act.StopIntake) -> int:
     _draft(context).clear()
     await reply(update, context, context.t._("Stopped. Nothing was sent. Tap /hulp to start "
                                              "again."))
@@ -514,7 +511,7 @@ async def press_a_button(update: Update, context: BotContext) -> None:
         t.bidi(t._("Please tap one of the buttons above. Or tap /hulp to start again.")))
 
 
-async def old_button(update: Update, context: BotContext) -> None:
+async def old_button(update: Update, context: BotContext, _act: Action) -> None:
     """A button of an earlier step: say it no longer works, but keep the intake where it is,
     so a stray tap never throws away what the resident already told us."""
     await stale_button(update, context)
@@ -526,34 +523,36 @@ def build_intake() -> ConversationHandler:
              | filters.VIDEO | filters.VIDEO_NOTE | filters.Sticker.ALL | filters.ANIMATION
              | filters.LOCATION | filters.CONTACT) & ~filters.UpdateType.EDITED
     not_command = ~filters.COMMAND & ~filters.UpdateType.EDITED
+    start = [
+        CommandHandler("hulp", intake_start),
+        # The main menu's button (``menu:`` actions belong to bot/actions/menu.py).
+        CallbackQueryHandler(intake_start, pattern=r"^menu:help$"),
+        on(act.NewRequest, lambda u, c, _a: intake_start(u, c)),
+        on(act.OfferYes, lambda u, c, _a: offer_start(u, c)),
+    ]
     return ConversationHandler(
-        entry_points=[
-            CommandHandler("hulp", intake_start),
-            CallbackQueryHandler(intake_start, pattern=r"^(menu:help|help:new)$"),
-            CallbackQueryHandler(offer_start, pattern=r"^help:offer:yes$"),
-        ],
+        entry_points=start,
         states={
-            KIND: [CallbackQueryHandler(choose_kind, pattern=r"^help:k:")],
+            KIND: [on(act.ChooseKind, choose_kind)],
             DETAILS: [
                 MessageHandler(text, details_text),
                 MessageHandler(media, details_media),
-                CallbackQueryHandler(details_next, pattern=r"^help:next$"),
+                on(act.DetailsNext, details_next),
             ],
-            WHEN: [CallbackQueryHandler(choose_when, pattern=r"^help:w:")],
+            WHEN: [on(act.ChooseWhen, choose_when)],
             DATE: [MessageHandler(text, date_text)],
-            CONTACT: [CallbackQueryHandler(choose_contact, pattern=r"^help:c:")],
-            PHONE: [MessageHandler(text, phone_text),
-                    CallbackQueryHandler(keep_phone, pattern=r"^help:ph:keep$")],
-            CONFIRM: [CallbackQueryHandler(send_request, pattern=r"^help:send:")],
+            CONTACT: [on(act.ChooseContact, choose_contact)],
+            PHONE: [MessageHandler(text, phone_text), on(act.KeepPhone, keep_phone)],
+            CONFIRM: [on(act.SendRequest, send_request)],
         },
         fallbacks=[
-            CommandHandler("hulp", intake_start),
-            CallbackQueryHandler(intake_start, pattern=r"^(menu:help|help:new)$"),
-            CallbackQueryHandler(offer_start, pattern=r"^help:offer:yes$"),
-            CallbackQueryHandler(stop_intake, pattern=r"^help:stop$"),
-            CallbackQueryHandler(my_requests_end, pattern=r"^help:mine$"),
-            CallbackQueryHandler(sent_before, pattern=r"^help:send(:|$)"),
-            CallbackQueryHandler(old_button, pattern=r"^help:(k:|w:|c:|ph:|next$)"),
+            *start,
+            on(act.StopIntake, stop_intake),
+            on(act.MyRequests, lambda u, c, _a: my_requests_end(u, c)),
+            on(act.SendRequest, sent_before),
+            # A button of an earlier step: the intake stays where it is.
+            on((act.ChooseKind, act.ChooseWhen, act.ChooseContact, act.KeepPhone,
+                act.DetailsNext), old_button),
             MessageHandler(not_command, press_a_button),
         ],
         name="help_intake",
@@ -565,8 +564,7 @@ def build_intake() -> ConversationHandler:
 # --- resident: my requests ---------------------------------------------------------------
 
 
-@requires(RESIDENT)
-async def my_requests(update: Update, context: BotContext) -> int:
+async def my_requests(update: Update, context: BotContext, _act: Action | None = None) -> int:
     t = context.t
     person = context.person
     assert person is not None
@@ -579,45 +577,38 @@ async def my_requests(update: Update, context: BotContext) -> int:
             lines.append(t._("{n}. {kind}: {status}").format(
                 n=r.id, kind=kind_label(t, r.kind), status=t._(STATUS_LABELS[r.status])))
         text = "\n".join(lines)
-    buttons = [(t._("❌ Cancel request {n}").format(n=r.id), f"help:cx:{r.id}")
-               for r in requests if r.active]
-    buttons.append((t._("📝 New request"), "help:new"))
+    buttons: list[tuple[str, Action]] = [
+        (t._("❌ Cancel request {n}").format(n=r.id), act.AskCancel(r.id))
+        for r in requests if r.active]
+    buttons.append((t._("📝 New request"), act.NewRequest()))
     await reply(update, context, text, one_per_row(buttons),
                 edit=update.callback_query is not None)
     return END
 
 
+@requires(RESIDENT)
 async def my_requests_end(update: Update, context: BotContext) -> int:
     _draft(context).clear()
     return await my_requests(update, context)
 
 
-@requires(RESIDENT)
-async def confirm_cancel(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "help:cx", int)  # type: ignore[union-attr]
-    if not parsed:
-        await stale_button(update, context)
-        return
+async def confirm_cancel(update: Update, context: BotContext, pressed: act.AskCancel) -> None:
     try:
-        request = await context.services.help.own_request(context.person, parsed[0])  # type: ignore[arg-type]
+        request = await context.services.help.own_request(context.person, pressed.request_id)  # type: ignore[arg-type]
     except HelpError as error:
         await refuse(update, context, error)
         return
     t = context.t
     await reply(update, context, t._("Do you want to cancel request {n} ({kind})?").format(
         n=request.id, kind=kind_label(t, request.kind)),
-        kb([[(t._("Yes, cancel it"), f"help:cxok:{request.id}")],
-            [(t._("No, keep my request"), "help:mine")]]))
+        kb([[(t._("Yes, cancel it"), act.ConfirmCancel(request.id))],
+            [(t._("No, keep my request"), act.MyRequests())]]))
 
 
-@requires(RESIDENT)
-async def cancel_request(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "help:cxok", int)  # type: ignore[union-attr]
-    if not parsed:
-        await stale_button(update, context)
-        return
+async def cancel_request(update: Update, context: BotContext, pressed: act.ConfirmCancel
+                         ) -> None:
     try:
-        request, holder = await context.services.help.cancel(context.person, parsed[0])  # type: ignore[arg-type]
+        request, holder = await context.services.help.cancel(context.person, pressed.request_id)  # type: ignore[arg-type]
     except HelpError as error:
         await refuse(update, context, error)
         return

@@ -12,19 +12,19 @@ from html import escape
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
-from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
+from telegram.ext import ConversationHandler, MessageHandler, filters
 
+from bot.actions import Action
+from bot.actions import help as act
 from bot.context import BotContext
 from bot.handlers.common import (
     END,
     kb,
     notify,
     one_per_row,
-    parse_data,
     reply,
     requires,
     safe_answer,
-    stale_button,
 )
 from bot.handlers.help_requests.render import (
     CONTACT_LABELS,
@@ -36,6 +36,7 @@ from bot.handlers.help_requests.render import (
     volunteer_status,
 )
 from bot.handlers.report_outcomes import newcomer_button, paid_work_button
+from bot.handlers.routing import on
 from bot.i18n import Translator
 from bot.services.help_requests import HelpError, Refusal
 from bot.services.help_requests_rules import OUTCOMES, SKILLS
@@ -81,29 +82,25 @@ async def show_queue(update: Update, context: BotContext) -> None:
     if queue.total > len(queue.open):
         more = queue.total - len(queue.open)
         lines.append(t.ngettext("…and {n} more.", "…and {n} more.", more).format(n=more))
-    buttons = [(t._("Open {n}").format(n=r.id), f"help:view:{r.id}") for r in queue.mine]
-    buttons += [(t._("Open {n}").format(n=r.id), f"help:view:{r.id}")
+    buttons: list[tuple[str, Action]] = [
+        (t._("Open {n}").format(n=r.id), act.ViewRequest(r.id)) for r in queue.mine]
+    buttons += [(t._("Open {n}").format(n=r.id), act.ViewRequest(r.id))
                 for r, _holder in queue.held_by_others]
     if queue.coordinator:  # reads a request first; its card has "✋ Take on"
-        buttons += [(t._("Open {n}").format(n=r.id), f"help:view:{r.id}") for r in queue.open]
+        buttons += [(t._("Open {n}").format(n=r.id), act.ViewRequest(r.id)) for r in queue.open]
     else:
-        buttons += [(t._("✋ Take on {n}").format(n=r.id), f"help:take:{r.id}")
+        buttons += [(t._("✋ Take on {n}").format(n=r.id), act.TakeOn(r.id))
                     for r in queue.open]
-    buttons.append((t._("🧰 What I help with"), "help:skills"))
+    buttons.append((t._("🧰 What I help with"), act.Skills()))
     await reply(update, context, "\n".join(lines), one_per_row(buttons),
                 edit=update.callback_query is not None)
 
 
-@requires(VOLUNTEER)
-async def take(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "help:take", int)  # type: ignore[union-attr]
-    if not parsed:
-        await stale_button(update, context)
-        return
+async def take(update: Update, context: BotContext, pressed: act.TakeOn) -> None:
     person = context.person
     assert person is not None
     try:
-        request, resident = await context.services.help.take(person, parsed[0])
+        request, resident = await context.services.help.take(person, pressed.request_id)
     except HelpError as error:
         await refuse(update, context, error)
         return
@@ -155,21 +152,21 @@ async def _detail_text(context: BotContext, request: RequestRow) -> str:
 
 
 def _detail_markup(t: Translator, request: RequestRow, has_media: bool) -> InlineKeyboardMarkup:
-    rows: list[list[tuple[str, str]]] = []
+    rows: list[list[tuple[str, Action]]] = []
     if request.status == "open":
-        rows.append([(t._("✋ Take on"), f"help:take:{request.id}")])
+        rows.append([(t._("✋ Take on"), act.TakeOn(request.id))])
     if request.status == "taken":
-        rows.append([(t._("✍️ Add a note"), f"help:note:{request.id}"),
-                     (t._("✅ Done"), f"help:done:{request.id}")])
-        rows.append([(t._("🤝 Hand over to a partner"), f"help:ref:{request.id}")])
-        rows.append([(t._("↩️ Give back to the queue"), f"help:hb:{request.id}")])
+        rows.append([(t._("✍️ Add a note"), act.AddNote(request.id)),
+                     (t._("✅ Done"), act.AskOutcome(request.id))])
+        rows.append([(t._("🤝 Hand over to a partner"), act.AskPartner(request.id))])
+        rows.append([(t._("↩️ Give back to the queue"), act.HandBack(request.id))])
     if request.active:
-        rows.append([(t._("📥 Came via a partner"), f"help:fp:{request.id}")])
+        rows.append([(t._("📥 Came via a partner"), act.AskFromPartner(request.id))])
         if found := newcomer_button(t, request):  # the report's newcomers (with consent)
             rows.append(found)
     if has_media:
-        rows.append([(t._("🖼 Show photos and messages again"), f"help:media:{request.id}")])
-    rows.append([(t._("📋 All open requests"), "help:queue")])
+        rows.append([(t._("🖼 Show photos and messages again"), act.ResendMedia(request.id))])
+    rows.append([(t._("📋 All open requests"), act.Queue())])
     return kb(rows)
 
 
@@ -197,49 +194,39 @@ async def _send_media(update: Update, context: BotContext, media: list) -> None:
             log.info("could not pass on a help request attachment: %s", exc)
 
 
-async def visible(update: Update, context: BotContext, prefix: str) -> RequestRow | None:
-    parsed = parse_data(update.callback_query.data, prefix, int)  # type: ignore[union-attr]
-    if not parsed:
-        await stale_button(update, context)
-        return None
+async def visible(update: Update, context: BotContext, request_id: int) -> RequestRow | None:
+    """The request the button names, if this person may see it; else the refusal is said."""
     try:
-        return await context.services.help.visible_request(context.person, parsed[0])  # type: ignore[arg-type]
+        return await context.services.help.visible_request(context.person, request_id)  # type: ignore[arg-type]
     except HelpError as error:
         await refuse(update, context, error)
         return None
 
 
-@requires(VOLUNTEER)
-async def view(update: Update, context: BotContext) -> None:
-    request = await visible(update, context, "help:view")
+async def view(update: Update, context: BotContext, pressed: act.ViewRequest) -> None:
+    request = await visible(update, context, pressed.request_id)
     if request is not None:
         await show_detail(update, context, request)
 
 
-@requires(VOLUNTEER)
-async def resend_media(update: Update, context: BotContext) -> None:
-    request = await visible(update, context, "help:media")
+async def resend_media(update: Update, context: BotContext, pressed: act.ResendMedia) -> None:
+    request = await visible(update, context, pressed.request_id)
     if request is None:
         return
     await safe_answer(update.callback_query)  # type: ignore[arg-type]
     await _send_media(update, context, await context.services.help.media(request.id))
 
 
-@requires(VOLUNTEER)
-async def hand_back(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "help:hb", int)  # type: ignore[union-attr]
-    if not parsed:
-        await stale_button(update, context)
-        return
+async def hand_back(update: Update, context: BotContext, pressed: act.HandBack) -> None:
     try:
         request, resident, holder = await context.services.help.hand_back(
-            context.person, parsed[0])  # type: ignore[arg-type]
+            context.person, pressed.request_id)  # type: ignore[arg-type]
     except HelpError as error:
         await refuse(update, context, error)
         return
     await reply(update, context, context.t._(
         "Request {n} is back in the queue. Thank you for letting us know.").format(n=request.id),
-        kb([[(context.t._("📋 All open requests"), "help:queue")]]))
+        kb([[(context.t._("📋 All open requests"), act.Queue())]]))
     await notify(context, resident, lambda t: t._(
         "Your request {n} is waiting for another volunteer. We have not forgotten you.").format(
             n=request.id))
@@ -248,33 +235,29 @@ async def hand_back(update: Update, context: BotContext) -> None:
         "more for it.").format(n=request.id))
 
 
-@requires(VOLUNTEER)
-async def ask_outcome(update: Update, context: BotContext) -> None:
-    request = await visible(update, context, "help:done")
+async def ask_outcome(update: Update, context: BotContext, pressed: act.AskOutcome) -> None:
+    request = await visible(update, context, pressed.request_id)
     if request is None:
         return
     t = context.t
-    rows = [[(t._(OUTCOME_LABELS[o]), f"help:dn:{request.id}:{o}")] for o in OUTCOMES]
-    rows.append([(t._("⬅️ Back"), f"help:view:{request.id}")])
+    rows: list[list[tuple[str, Action]]] = [
+        [(t._(OUTCOME_LABELS[o]), act.MarkDone(request.id, o))] for o in OUTCOMES]
+    rows.append([(t._("⬅️ Back"), act.ViewRequest(request.id))])
     await reply(update, context, t._("How did it go with request {n}?").format(n=request.id),
                 kb(rows))
 
 
-@requires(VOLUNTEER)
-async def mark_done(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "help:dn", int, str)  # type: ignore[union-attr]
-    if not parsed:
-        await stale_button(update, context)
-        return
+async def mark_done(update: Update, context: BotContext, pressed: act.MarkDone) -> None:
     try:
-        request, resident, holder = await context.services.help.done(context.person, *parsed)  # type: ignore[arg-type]
+        request, resident, holder = await context.services.help.done(
+            context.person, pressed.request_id, pressed.outcome)  # type: ignore[arg-type]
     except HelpError as error:
         await refuse(update, context, error)
         return
     found_work = paid_work_button(context.t, request)  # the report's "found paid work"
     await reply(update, context, context.t._("Request {n} is done. Thank you for your help!")
                 .format(n=request.id), kb([*([found_work] if found_work else []),
-                                           [(context.t._("📋 All open requests"), "help:queue")]]))
+                                           [(context.t._("📋 All open requests"), act.Queue())]]))
     await notify(context, resident, lambda t: t._(
         "Your request {n} is done. We hope it went well! Tap /hulp whenever you need help "
         "again.").format(n=request.id))
@@ -286,16 +269,15 @@ async def mark_done(update: Update, context: BotContext) -> None:
 # --- notes (a small persistent conversation: one text) ----------------------------------
 
 
-@requires(VOLUNTEER)
-async def ask_note(update: Update, context: BotContext) -> str | int:
-    request = await visible(update, context, "help:note")
+async def ask_note(update: Update, context: BotContext, pressed: act.AddNote) -> str | int:
+    request = await visible(update, context, pressed.request_id)
     if request is None:
         return END
     context.user_data["help_note"] = request.id  # type: ignore[index]
     t = context.t
     await reply(update, context, t._(
         "Type your note for request {n}. Only you and the coordinator can read it.").format(
-            n=request.id), kb([[(t._("Stop"), "help:nostop")]]))
+            n=request.id), kb([[(t._("Stop"), act.StopNote())]]))
     return NOTE
 
 
@@ -314,11 +296,11 @@ async def note_text(update: Update, context: BotContext) -> str | int:
     context.user_data.pop("help_note", None)  # type: ignore[union-attr]
     await update.message.reply_text(t.bidi(t._("Note saved.")),
                                     reply_markup=kb([[(t._("Open request {n}").format(
-                                        n=request.id), f"help:view:{request.id}")]]))
+                                        n=request.id), act.ViewRequest(request.id))]]))
     return END
 
 
-async def note_stop(update: Update, context: BotContext) -> int:
+async def note_stop(update: Update, context: BotContext, _act: act.StopNote) -> int:
     context.user_data.pop("help_note", None)  # type: ignore[union-attr]
     await reply(update, context, context.t._("No note was saved."))
     return END
@@ -334,11 +316,11 @@ async def note_other(update: Update, context: BotContext) -> str:
 def build_note_conversation() -> ConversationHandler:
     text = filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED
     return ConversationHandler(
-        entry_points=[CallbackQueryHandler(ask_note, pattern=r"^help:note:")],
+        entry_points=[on(act.AddNote, ask_note, role=VOLUNTEER)],
         states={NOTE: [MessageHandler(text, note_text),
                        MessageHandler(~filters.COMMAND & ~filters.UpdateType.EDITED,
                                       note_other)]},
-        fallbacks=[CallbackQueryHandler(note_stop, pattern=r"^help:nostop$")],
+        fallbacks=[on(act.StopNote, note_stop)],
         name="help_note",
         persistent=True,
         allow_reentry=True,
@@ -352,19 +334,15 @@ def build_note_conversation() -> ConversationHandler:
 async def show_skills(update: Update, context: BotContext) -> None:
     t = context.t
     own = await context.services.help.skills(context.person)  # type: ignore[arg-type]
-    buttons = [(("✅ " if skill in own else "▫️ ") + t._(label), f"help:sk:{skill}")
-               for skill, label in SKILLS.items()]
-    buttons.append((t._("📋 All open requests"), "help:queue"))
+    buttons: list[tuple[str, Action]] = [
+        (("✅ " if skill in own else "▫️ ") + t._(label), act.ToggleSkill(skill))
+        for skill, label in SKILLS.items()]
+    buttons.append((t._("📋 All open requests"), act.Queue()))
     await reply(update, context, t._(
         "Which requests do you want to hear about? Tap to switch on or off. With nothing "
         "switched on, you hear about all of them."), one_per_row(buttons))
 
 
-@requires(VOLUNTEER)
-async def toggle_skill(update: Update, context: BotContext) -> None:
-    parsed = parse_data(update.callback_query.data, "help:sk", str)  # type: ignore[union-attr]
-    if not parsed or parsed[0] not in SKILLS:
-        await stale_button(update, context)
-        return
-    await context.services.help.toggle_skill(context.person, parsed[0])  # type: ignore[arg-type]
+async def toggle_skill(update: Update, context: BotContext, pressed: act.ToggleSkill) -> None:
+    await context.services.help.toggle_skill(context.person, pressed.skill)  # type: ignore[arg-type]
     await show_skills(update, context)

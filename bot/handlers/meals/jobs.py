@@ -66,9 +66,7 @@ async def tick(app: Any, now: datetime) -> None:
     notices, lists, digests = await services.meals.tick(now)
     await send_notices(app, services, notices)
     for digest in digests:
-        people = await services.users.volunteers(digest.room)
-        if not people:
-            people = await services.users.coordinators(digest.room)
+        people = await services.recipients.helper_people(digest.room)
         for person in people:
             first = min(row.id for _view, rows in digest.meals for row in rows)
             try:
@@ -80,9 +78,7 @@ async def tick(app: Any, now: datetime) -> None:
         table = await services.meals.table_for(meal_id)
         if table is None:
             continue
-        people = await services.users.volunteers(table.view.meal.room)
-        if not people:
-            people = await services.users.coordinators(table.view.meal.room)
+        people = await services.recipients.helper_people(table.view.meal.room)
         for person in people:
             if not await services.meals.claim_list(meal_id, person.id):
                 continue  # they have it (a crash stopped the round after them)

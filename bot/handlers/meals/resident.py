@@ -153,9 +153,7 @@ async def tell_cook_late_diet(context: BotContext, result: Result) -> None:
             or not view.meal.list_sent or row.status not in SEATED):
         return
     services = context.services
-    people = await services.users.volunteers(view.meal.room)
-    if not people:
-        people = await services.users.coordinators(view.meal.room)
+    people = await services.recipients.helper_people(view.meal.room)
 
     def render(t: Translator) -> tuple[str, InlineKeyboardMarkup]:
         diet = diet_text(t, row) or t._("no food wishes")

@@ -7,8 +7,9 @@
                   ├─ other period ──► PERIOD (text)
                   └─ ✏️ enter a value ──► room ──► indicator ──► period ──► VALUE (text)
 
-Button data carries the activity (``occ.12`` or ``c.taal``) and the day, so an old list or a
-forged button is checked again by the service (today's? this room's?) before anything changes.
+Buttons (bot/actions/tally.py) carry the activity (``occ.12`` or ``c.taal``) and the day, so an
+old list or a forged button is checked again by the service (today's? this room's?) before
+anything changes.
 """
 
 from __future__ import annotations
@@ -23,7 +24,26 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers.common import stale_button
+from bot.actions.tally import (
+    EnterIndicator,
+    EnterPeriod,
+    EnterRoom,
+    EnterValue,
+    ReportCsv,
+    ReportOtherPeriod,
+    ReportPeriod,
+    ReportRoom,
+    ReportXlsx,
+    TurfActivity,
+    TurfAskCode,
+    TurfAskCount,
+    TurfDone,
+    TurfOtherActivity,
+    TurfPage,
+    TurfRemoveWalkin,
+    TurfToggle,
+)
+from bot.handlers.routing import on
 from bot.handlers.tally import enter
 from bot.handlers.tally.helpers import CODE, COUNT, PERIOD, not_text
 from bot.handlers.tally.report import (
@@ -50,6 +70,7 @@ from bot.handlers.tally.turf import (
 )
 from bot.handlers.tally.weekly import tick, upcoming
 from bot.jobs import add_tick
+from bot.services.users import COORDINATOR, VOLUNTEER
 
 
 def _routes() -> list[BaseHandler]:
@@ -57,26 +78,27 @@ def _routes() -> list[BaseHandler]:
 
     The same routes serve twice: as the conversation's fallbacks (a tap or command while a
     code, count or period is awaited leaves that question) and on their own outside it.
+    Data no route decodes (forged, or from a button kind that no longer exists) reaches the
+    application's one fallback, ``stale_button``, and the question stays open.
     """
     return [
         CommandHandler("turf", turf),
         CommandHandler("rapport", rapport),
         CallbackQueryHandler(turf, pattern=r"^menu:turf$"),
         CallbackQueryHandler(rapport, pattern=r"^menu:report$"),
-        CallbackQueryHandler(choose_activity, pattern=r"^tal:a:"),
-        CallbackQueryHandler(other_activity, pattern=r"^tal:o:"),
-        CallbackQueryHandler(page, pattern=r"^tal:p:"),
-        CallbackQueryHandler(toggle, pattern=r"^tal:t:"),
-        CallbackQueryHandler(remove_walkin, pattern=r"^tal:w:"),
-        CallbackQueryHandler(done, pattern=r"^tal:done:"),
-        CallbackQueryHandler(report_period, pattern=r"^tal:r:"),
-        CallbackQueryHandler(report_room, pattern=r"^tal:rr:"),
-        CallbackQueryHandler(report_xlsx_file, pattern=r"^tal:x:"),
-        CallbackQueryHandler(report_csv, pattern=r"^tal:csv:"),
-        CallbackQueryHandler(enter.start, pattern=r"^tal:e$"),
-        CallbackQueryHandler(enter.choose_room, pattern=r"^tal:er:"),
-        CallbackQueryHandler(enter.choose_indicator, pattern=r"^tal:ei:"),
-        CallbackQueryHandler(stale_button, pattern=r"^tal:"),
+        on(TurfActivity, choose_activity, role=VOLUNTEER),
+        on(TurfOtherActivity, other_activity, role=VOLUNTEER),
+        on(TurfPage, page, role=VOLUNTEER),
+        on(TurfToggle, toggle, role=VOLUNTEER),
+        on(TurfRemoveWalkin, remove_walkin, role=VOLUNTEER),
+        on(TurfDone, done, role=VOLUNTEER),
+        on(ReportPeriod, report_period, role=COORDINATOR),
+        on(ReportRoom, report_room, role=COORDINATOR),
+        on(ReportXlsx, report_xlsx_file, role=COORDINATOR),
+        on(ReportCsv, report_csv, role=COORDINATOR),
+        on(EnterValue, enter.start, role=COORDINATOR),
+        on(EnterRoom, enter.choose_room, role=COORDINATOR),
+        on(EnterIndicator, enter.choose_indicator, role=COORDINATOR),
     ]
 
 
@@ -88,10 +110,10 @@ def register(app: Application) -> None:
         persistent=True,
         allow_reentry=True,
         entry_points=[
-            CallbackQueryHandler(ask_code, pattern=r"^tal:code:"),
-            CallbackQueryHandler(ask_count, pattern=r"^tal:cnt:"),
-            CallbackQueryHandler(ask_period, pattern=r"^tal:rc$"),
-            CallbackQueryHandler(enter.choose_period, pattern=r"^tal:ep:"),
+            on(TurfAskCode, ask_code, role=VOLUNTEER),
+            on(TurfAskCount, ask_count, role=VOLUNTEER),
+            on(ReportOtherPeriod, ask_period, role=COORDINATOR),
+            on(EnterPeriod, enter.choose_period, role=COORDINATOR),
         ],
         states={
             CODE: [MessageHandler(text_input, got_code), MessageHandler(other_input, not_text)],

@@ -15,9 +15,9 @@ from html import escape
 
 from telegram import Update
 
+from bot.actions.tally import EnterIndicator, EnterPeriod, EnterRoom, EnterValue
 from bot.context import BotContext
 from bot.handlers.common import END, MAX_TEXT, kb, reply, requires, stale_button
-from bot.handlers.tally.helpers import split_data
 from bot.i18n import Translator, shorten
 from bot.indicators_catalog import BY_KEY, INDICATORS
 from bot.services.indicators import ALL, IndicatorError
@@ -44,71 +44,62 @@ def _hint(t: Translator, kind: str) -> str:
     }.get(kind, t._("Type a whole number, for example 180."))
 
 
-@requires(COORDINATOR)
-async def start(update: Update, context: BotContext) -> object:
+async def start(update: Update, context: BotContext, act: EnterValue) -> object:
     t = context.t
     rooms = context.services.config.rooms
-    rows = [[(room.name, f"tal:er:{rid}")] for rid, room in rooms.items()]
+    rows = [[(room.name, EnterRoom(rid))] for rid, room in rooms.items()]
     await reply(update, context, t._("Enter a value the bot cannot count. For which room?"),
                 kb(rows))
     return END
 
 
-@requires(COORDINATOR)
-async def choose_room(update: Update, context: BotContext) -> object:
-    parts = split_data(update.callback_query.data, "tal:er", 1)  # type: ignore[union-attr]
-    if not parts or parts[0] not in context.services.config.rooms:
+async def choose_room(update: Update, context: BotContext, act: EnterRoom) -> object:
+    if act.room not in context.services.config.rooms:
         return await stale_button(update, context)
     t = context.t
-    rows = [[(shorten(t._(i.label), 60), f"tal:ei:{parts[0]}:{i.key}")]
+    rows = [[(shorten(t._(i.label), 60), EnterIndicator(act.room, i.key))]
             for i in INDICATORS if i.enterable]
     await reply(update, context, t._("Which indicator?"), kb(rows))
     return END
 
 
-def _room_and_key(update: Update, context: BotContext, prefix: str, n: int) -> list[str] | None:
-    parts = split_data(update.callback_query.data, prefix, n)  # type: ignore[union-attr]
-    if not parts or parts[0] not in context.services.config.rooms:
-        return None
-    spec = BY_KEY.get(parts[1])
-    return parts if spec is not None and spec.enterable else None
+def _enterable(context: BotContext, room: str, key: str) -> bool:
+    """A configured room and an indicator the coordinator may enter (checked on every step)."""
+    spec = BY_KEY.get(key)
+    return room in context.services.config.rooms and spec is not None and spec.enterable
 
 
-@requires(COORDINATOR)
-async def choose_indicator(update: Update, context: BotContext) -> object:
-    parts = _room_and_key(update, context, "tal:ei", 2)
-    if parts is None:
+async def choose_indicator(update: Update, context: BotContext, act: EnterIndicator) -> object:
+    if not _enterable(context, act.room, act.indicator):
         return await stale_button(update, context)
     t = context.t
     today = context.services.clock.now().date()
     from bot.services.report_render import period_label_of
 
-    rows = [[(period_label_of(t, p), f"tal:ep:{parts[0]}:{parts[1]}:{p.key}")]
+    rows = [[(period_label_of(t, p), EnterPeriod(act.room, act.indicator, p.key))]
             for p in _period_choices(today)]
     await reply(update, context, t._("For which period?"), kb(rows))
     return END
 
 
-@requires(COORDINATOR)
-async def choose_period(update: Update, context: BotContext) -> object:
-    parts = _room_and_key(update, context, "tal:ep", 3)
-    if parts is None:
+async def choose_period(update: Update, context: BotContext, act: EnterPeriod) -> object:
+    if not _enterable(context, act.room, act.indicator):
         return await stale_button(update, context)
     t = context.t
     try:
-        period = Period.parse(parts[2])
+        period = Period.parse(act.period)
         period.checked(context.services.clock.now().date())
     except ReportError:
         return await stale_button(update, context)
-    spec = BY_KEY[parts[1]]
-    context.user_data[DRAFT] = {"room": parts[0], "key": parts[1], "period": period.key}  # type: ignore[index]
+    spec = BY_KEY[act.indicator]
+    context.user_data[DRAFT] = {"room": act.room, "key": act.indicator, "period": period.key}  # type: ignore[index]
     from bot.services.report_render import period_label_of
 
     text = t._("{indicator}\n{room}, {period}.").format(
         indicator=escape(t._(spec.label)), room=escape(context.services.config.rooms[
-            parts[0]].name), period=period_label_of(t, period))
+            act.room].name), period=period_label_of(t, period))
     extra = ""
-    if parts[1] == "placements":
+    if act.indicator == "placements":
         extra = "\n" + t._("You may add a short note after the number, without names "
                            "(for example: 3 learning-work places in the garden).")
     await reply(update, context, text + "\n\n" + _hint(t, spec.kind) + extra)
@@ -157,7 +148,7 @@ async def got_value(update: Update, context: BotContext) -> object:
     await reply(update, context, message.format(
         indicator=escape(shorten(t._(spec.label), 60)), period=period_label_of(t, period),
         value=shown) + "\n" + t._("The report shows it as entered by the coordinator."),
-        kb([[(t._("✏️ Enter another value"), f"tal:er:{room}")]]))
+        kb([[(t._("✏️ Enter another value"), EnterRoom(room))]]))
     return END
 
 

@@ -1,13 +1,13 @@
-"""Small helpers shared by /turf and /rapport: button data, days, states, texts."""
+"""Small helpers shared by /turf and /rapport: days, states, texts."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from html import escape
 
 from telegram import Update
 
+from bot.actions.tally import day_text
 from bot.categories import CATEGORIES
 from bot.context import BotContext
 from bot.handlers.common import reply
@@ -15,30 +15,14 @@ from bot.i18n import Translator
 from bot.services.tally import MAX_COUNT, Activity, TurfError
 
 CODE, COUNT, PERIOD = "tal_code", "tal_count", "tal_period"
-_DAY = "%Y%m%d"
 
 
 # --- small helpers ---------------------------------------------------------------------------
 
 
 def day_str(day: date) -> str:
-    return day.strftime(_DAY)
-
-
-def parse_button_day(text: str) -> date | None:
-    if not re.fullmatch(r"\d{8}", text):
-        return None
-    try:
-        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
-    except ValueError:
-        return None
-
-
-def split_data(data: str | None, prefix: str, parts: int) -> list[str] | None:
-    if not data or not data.startswith(prefix + ":"):
-        return None
-    values = data[len(prefix) + 1 :].split(":")
-    return values if len(values) == parts else None
+    """A day as /turf buttons carry it (``YYYYMMDD``)."""
+    return day_text(day)
 
 
 def activity_title(t: Translator, activity: Activity) -> str:

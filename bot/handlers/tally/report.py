@@ -9,9 +9,17 @@ from html import escape
 
 from telegram import Update
 
+from bot.actions.tally import (
+    EnterValue,
+    ReportCsv,
+    ReportOtherPeriod,
+    ReportPeriod,
+    ReportRoom,
+    ReportXlsx,
+)
 from bot.context import BotContext
 from bot.handlers.common import END, MAX_TEXT, kb, reply, requires, safe_answer, stale_button
-from bot.handlers.tally.helpers import PERIOD, split_data
+from bot.handlers.tally.helpers import PERIOD
 from bot.i18n import Translator
 from bot.services import report_pdf, report_render, report_xlsx
 from bot.services.indicators import ALL, BEHIND, ON_TRACK, REACHED, ReportTable
@@ -28,13 +36,13 @@ def _period_buttons(t: Translator, today: date):
     last_month = Period.month(last.year, last.month)
     quarter = Period.quarter(today.year, (today.month - 1) // 3 + 1)
     return kb([
-        [(t._("This month"), f"tal:r:{this_month.key}"),
-         (t._("Last month"), f"tal:r:{last_month.key}")],
-        [(t._("This quarter"), f"tal:r:{quarter.key}"),
-         (t._("This year"), f"tal:r:{today.year}")],
-        [(t._("Last year"), f"tal:r:{today.year - 1}"),
-         (t._("Other period…"), "tal:rc")],
-        [(t._("✏️ Enter a value"), "tal:e")],
+        [(t._("This month"), ReportPeriod(this_month.key)),
+         (t._("Last month"), ReportPeriod(last_month.key))],
+        [(t._("This quarter"), ReportPeriod(quarter.key)),
+         (t._("This year"), ReportPeriod(str(today.year)))],
+        [(t._("Last year"), ReportPeriod(str(today.year - 1))),
+         (t._("Other period…"), ReportOtherPeriod())],
+        [(t._("✏️ Enter a value"), EnterValue())],
     ])
 
 
@@ -59,12 +67,6 @@ def _period_from_key(key: str) -> Period | None:
         return None
 
 
-def _button_period(update: Update, prefix: str) -> Period | None:
-    """The period of a ``prefix:<key>`` button; None for malformed or forged data."""
-    parts = split_data(update.callback_query.data, prefix, 1)  # type: ignore[union-attr]
-    return _period_from_key(parts[0]) if parts else None
-
-
 def _report_error_text(t: Translator, error: ReportError) -> str:
     return {
         ReportError.FUTURE: t._("That period has not started yet, so there is nothing to "
@@ -77,10 +79,11 @@ def _report_error_text(t: Translator, error: ReportError) -> str:
     }[error.reason]
 
 
-def _rooms_buttons(t: Translator, context: BotContext, prefix: str):
+def _rooms_buttons(t: Translator, context: BotContext, period: Period):
     rooms = context.services.config.rooms
-    rows = [[(room.name, f"{prefix}:{room_id}")] for room_id, room in rooms.items()]
-    rows.append([(t._("All BuurtWerkKamers (one page each, and a summary)"), f"{prefix}:{ALL}")])
+    rows = [[(room.name, ReportRoom(period.key, room_id))] for room_id, room in rooms.items()]
+    rows.append([(t._("All BuurtWerkKamers (one page each, and a summary)"),
+                  ReportRoom(period.key, ALL))])
     return kb(rows)
 
 
@@ -129,10 +132,9 @@ async def _send_report(update: Update, context: BotContext, period: Period, room
         await reply(update, context, _report_error_text(t, exc),
                     _period_buttons(t, context.services.clock.now().date()))
         return
-    key = f"{period.key}:{room}"
     await reply(update, context, _table_text(t, table), kb([
-        [(t._("📊 Also as spreadsheet (XLSX)"), f"tal:x:{key}")],
-        [(t._("📄 Also as CSV"), f"tal:csv:{key}")],
+        [(t._("📊 Also as spreadsheet (XLSX)"), ReportXlsx(period.key, room))],
+        [(t._("📄 Also as CSV"), ReportCsv(period.key, room))],
     ]))
     chat = update.effective_chat
     assert chat is not None
@@ -143,10 +145,9 @@ async def _send_report(update: Update, context: BotContext, period: Period, room
     )
 
 
-@requires(COORDINATOR)
-async def report_period(update: Update, context: BotContext) -> object:
-    """``tal:r:<period>``: which room? (``tal:rr:<period>:<room>`` makes the report)."""
-    period = _button_period(update, "tal:r")
+async def report_period(update: Update, context: BotContext, act: ReportPeriod) -> object:
+    """A period was chosen: which room? (:class:`ReportRoom` makes the report)."""
+    period = _period_from_key(act.period)
     if period is None:
         return await stale_button(update, context)
     await _ask_room(update, context, period)
@@ -163,30 +164,27 @@ async def _ask_room(update: Update, context: BotContext, period: Period) -> bool
                     _period_buttons(t, context.services.clock.now().date()))
         return False
     await reply(update, context, t._("Which room?"),
-                _rooms_buttons(t, context, f"tal:rr:{period.key}"))
+                _rooms_buttons(t, context, period))
     return True
 
 
-def _period_and_room(update: Update, context: BotContext, prefix: str
+def _period_and_room(context: BotContext, act: ReportRoom | ReportXlsx | ReportCsv
                      ) -> tuple[Period, str] | None:
-    parts = split_data(update.callback_query.data, prefix, 2)  # type: ignore[union-attr]
-    if not parts:
-        return None
-    period, room = _period_from_key(parts[0]), _room_of(context, parts[1])
+    period, room = _period_from_key(act.period), _room_of(context, act.room)
     return (period, room) if period and room else None
 
 
-@requires(COORDINATOR)
-async def report_room(update: Update, context: BotContext) -> object:
-    chosen = _period_and_room(update, context, "tal:rr")
+async def report_room(update: Update, context: BotContext, act: ReportRoom) -> object:
+    chosen = _period_and_room(context, act)
     if chosen is None:
         return await stale_button(update, context)
     await _send_report(update, context, *chosen)
     return END
 
 
-async def _send_file(update: Update, context: BotContext, prefix: str, ext: str) -> object:
-    chosen = _period_and_room(update, context, prefix)
+async def _send_file(update: Update, context: BotContext, act: ReportXlsx | ReportCsv,
+                     ext: str) -> object:
+    chosen = _period_and_room(context, act)
     if chosen is None:
         return await stale_button(update, context)
     t = context.t
@@ -210,18 +208,15 @@ async def _send_file(update: Update, context: BotContext, prefix: str, ext: str)
     return END
 
 
-@requires(COORDINATOR)
-async def report_xlsx_file(update: Update, context: BotContext) -> object:
-    return await _send_file(update, context, "tal:x", "xlsx")
+async def report_xlsx_file(update: Update, context: BotContext, act: ReportXlsx) -> object:
+    return await _send_file(update, context, act, "xlsx")
 
 
-@requires(COORDINATOR)
-async def report_csv(update: Update, context: BotContext) -> object:
-    return await _send_file(update, context, "tal:csv", "csv")
+async def report_csv(update: Update, context: BotContext, act: ReportCsv) -> object:
+    return await _send_file(update, context, act, "csv")
 
 
-@requires(COORDINATOR)
-async def ask_period(update: Update, context: BotContext) -> object:
+async def ask_period(update: Update, context: BotContext, act: ReportOtherPeriod) -> object:
     await reply(update, context, context.t._(
         "Type the period: a year (2025), a month (2025-03), a quarter (2025-Q1), or two dates "
         "(1-3-2025 31-3-2025)."))

@@ -7,16 +7,28 @@ forged button is checked again by the service (today's? this room's?) before any
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import date
 
 from telegram import Update
 
+from bot.actions import Action
+from bot.actions.tally import (
+    TurfActivity,
+    TurfAskCode,
+    TurfAskCount,
+    TurfDone,
+    TurfOtherActivity,
+    TurfPage,
+    TurfRemoveWalkin,
+    TurfToggle,
+    button_day,
+)
 from bot.categories import CATEGORIES
 from bot.context import BotContext
 from bot.handlers import flows
 from bot.handlers.common import (
     END,
     MAX_TEXT,
-    is_button_int,
     kb,
     reply,
     requires,
@@ -29,8 +41,6 @@ from bot.handlers.tally.helpers import (
     activity_title,
     day_str,
     no_room,
-    parse_button_day,
-    split_data,
     turf_error_text,
 )
 from bot.i18n import Translator
@@ -52,9 +62,9 @@ async def turf(update: Update, context: BotContext) -> object:
     assert person is not None and person.room is not None
     activities = await context.services.tally.todays_activities(person.room)
     today = context.services.clock.now().date()
-    buttons = [[(activity_title(t, a), f"tal:a:{a.token}:{day_str(today)}")]
-               for a in activities]
-    buttons.append([(t._("➕ Another activity"), f"tal:o:{day_str(today)}")])
+    buttons: list[list[tuple[str, Action]]] = [
+        [(activity_title(t, a), TurfActivity(a.token, day_str(today)))] for a in activities]
+    buttons.append([(t._("➕ Another activity"), TurfOtherActivity(day_str(today)))])
     if activities:
         text = t._("Who came today? First choose the activity ({date}).")
     else:
@@ -65,24 +75,27 @@ async def turf(update: Update, context: BotContext) -> object:
     return END
 
 
-@requires(VOLUNTEER)
-async def other_activity(update: Update, context: BotContext) -> object:
-    parts = split_data(update.callback_query.data, "tal:o", 1)  # type: ignore[union-attr]
-    day = parse_button_day(parts[0]) if parts else None
-    if day is None:
-        return await stale_button(update, context)
+async def other_activity(update: Update, context: BotContext,
+                         act: TurfOtherActivity) -> object:
     t = context.t
-    buttons = [[(t._(label), f"tal:a:c.{cat}:{day_str(day)}")]
-               for cat, label in CATEGORIES.items()]
+    buttons: list[list[tuple[str, Action | str]]] = [
+        [(t._(label), TurfActivity(f"c.{cat}", act.day))] for cat, label in CATEGORIES.items()]
     buttons.append([(t._("⬅️ Back"), "menu:turf")])
     await reply(update, context, t._("What kind of activity was it?"), kb(buttons))
     return END
 
 
+def _day_of(day_text: str) -> date | None:
+    try:
+        return button_day(day_text)
+    except ValueError:
+        return None
+
+
 async def _resolve(update: Update, context: BotContext, token: str, day_text: str
                    ) -> Activity | None:
-    """The activity behind button data, or None after telling the volunteer why not."""
-    day = parse_button_day(day_text)
+    """The activity of a button or draft, or None after telling the volunteer why not."""
+    day = _day_of(day_text)
     person = context.person
     assert person is not None
     if day is None or person.room not in context.services.config.rooms:
@@ -120,26 +133,27 @@ def _attendance_view(t: Translator, att: Attendance, page: int):
     if not att.regulars:
         lines.append(t._("Nobody from your room is registered in the bot yet. Use a walk-in "
                          "code or a count."))
-    buttons: list[list[tuple[str, str]]] = []
+    buttons: list[list[tuple[str, Action]]] = []
     shown = att.regulars[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     for regular in shown:
         name = regular.display_name or t._("anonymous {n}").format(n=regular.user_id)
         mark = "✅ " if regular.anon_key in att.present else ""
-        buttons.append([(mark + name, f"tal:t:{token}:{day}:{page}:{regular.user_id}")])
+        buttons.append([(mark + name, TurfToggle(token, day, page, regular.user_id))])
     if pages > 1:
-        nav = []
+        nav: list[tuple[str, Action]] = []
         if page > 0:
-            nav.append(("◀️", f"tal:p:{token}:{day}:{page - 1}"))
-        nav.append((f"{page + 1}/{pages}", f"tal:p:{token}:{day}:{page}"))
+            nav.append(("◀️", TurfPage(token, day, page - 1)))
+        nav.append((f"{page + 1}/{pages}", TurfPage(token, day, page)))
         if page < pages - 1:
-            nav.append(("▶️", f"tal:p:{token}:{day}:{page + 1}"))
+            nav.append(("▶️", TurfPage(token, day, page + 1)))
         buttons.append(nav)
-    walkins = [("✅ " + code, f"tal:w:{token}:{day}:{code}") for code in att.walkins]
+    walkins: list[tuple[str, Action]] = [
+        ("✅ " + code, TurfRemoveWalkin(token, day, code)) for code in att.walkins]
     for i in range(0, len(walkins), 3):
         buttons.append(walkins[i : i + 3])
-    buttons.append([(t._("➕ Walk-in code"), f"tal:code:{token}:{day}"),
-                    (t._("🔢 Count only"), f"tal:cnt:{token}:{day}")])
-    buttons.append([(t._("✔️ Done"), f"tal:done:{token}:{day}")])
+    buttons.append([(t._("➕ Walk-in code"), TurfAskCode(token, day)),
+                    (t._("🔢 Count only"), TurfAskCount(token, day))])
+    buttons.append([(t._("✔️ Done"), TurfDone(token, day))])
     return "\n".join(lines), kb(buttons)
 
 
@@ -150,73 +164,49 @@ async def _show(update: Update, context: BotContext, activity: Activity, page: i
     await reply(update, context, text, markup, edit=edit)
 
 
-async def _from_button(update: Update, context: BotContext, prefix: str, extra: int = 0, *,
-                       numeric: bool = False) -> tuple[Activity, list[str]] | None:
-    """The activity of a ``prefix:<token>:<day>[:extra...]`` button and its extra parts.
-
-    None after telling the volunteer why not: malformed data (or ``numeric`` extras that are
-    not numbers) is a stale button; a day or activity the service refuses gets its reason.
-    """
-    parts = split_data(update.callback_query.data, prefix, 2 + extra)  # type: ignore[union-attr]
-    if parts is None or (numeric and not all(p.isdigit() and is_button_int(p) for p in parts[2:])):
-        await stale_button(update, context)
-        return None
-    activity = await _resolve(update, context, parts[0], parts[1])
-    return None if activity is None else (activity, parts[2:])
-
-
-@requires(VOLUNTEER)
-async def choose_activity(update: Update, context: BotContext) -> object:
-    if found := await _from_button(update, context, "tal:a"):
-        await _show(update, context, found[0])
+async def choose_activity(update: Update, context: BotContext, act: TurfActivity) -> object:
+    if activity := await _resolve(update, context, act.token, act.day):
+        await _show(update, context, activity)
     return END
 
 
-@requires(VOLUNTEER)
-async def page(update: Update, context: BotContext) -> object:
-    if found := await _from_button(update, context, "tal:p", 1, numeric=True):
-        activity, (page_no,) = found
-        await _show(update, context, activity, int(page_no))
+async def page(update: Update, context: BotContext, act: TurfPage) -> object:
+    if activity := await _resolve(update, context, act.token, act.day):
+        await _show(update, context, activity, act.page)
     return END
 
 
-@requires(VOLUNTEER)
-async def toggle(update: Update, context: BotContext) -> object:
-    found = await _from_button(update, context, "tal:t", 2, numeric=True)
-    if found is None:
+async def toggle(update: Update, context: BotContext, act: TurfToggle) -> object:
+    activity = await _resolve(update, context, act.token, act.day)
+    if activity is None:
         return END
-    activity, (page_no, user_id) = found
     try:
         # A tap handled again after a restart (bot.inbox) must not take the mark back.
         if flows.first_handling(context, update):
-            await context.services.tally.toggle(activity, int(user_id), context.person)
+            await context.services.tally.toggle(activity, act.user_id, context.person)
     except TurfError as exc:
         await _tell(update, context, turf_error_text(context.t, exc))
         return END
-    await _show(update, context, activity, int(page_no))
+    await _show(update, context, activity, act.page)
     return END
 
 
-@requires(VOLUNTEER)
-async def remove_walkin(update: Update, context: BotContext) -> object:
-    found = await _from_button(update, context, "tal:w", 1)
-    if found is None:
+async def remove_walkin(update: Update, context: BotContext, act: TurfRemoveWalkin) -> object:
+    activity = await _resolve(update, context, act.token, act.day)
+    if activity is None:
         return END
-    activity, (code,) = found
     try:
-        await context.services.tally.remove_walkin(activity, code)
+        await context.services.tally.remove_walkin(activity, act.walkin)
     except TurfError:
         return await stale_button(update, context)
     await _show(update, context, activity)
     return END
 
 
-@requires(VOLUNTEER)
-async def done(update: Update, context: BotContext) -> object:
-    found = await _from_button(update, context, "tal:done")
-    if found is None:
+async def done(update: Update, context: BotContext, act: TurfDone) -> object:
+    activity = await _resolve(update, context, act.token, act.day)
+    if activity is None:
         return END
-    activity = found[0]
     t = context.t
     att = await context.services.tally.attendance(activity)
     text = t._("Saved: {activity}, {date}. {people}.").format(
@@ -230,19 +220,18 @@ async def done(update: Update, context: BotContext) -> object:
 # --- typed input: a walk-in code or a count --------------------------------------------------
 
 
-async def _start_draft(update: Update, context: BotContext, prefix: str) -> Activity | None:
+async def _start_draft(update: Update, context: BotContext,
+                       act: TurfAskCode | TurfAskCount) -> Activity | None:
     """Remember which list a typed code or count is for (the draft survives a restart)."""
-    found = await _from_button(update, context, prefix)
-    if found is None:
+    activity = await _resolve(update, context, act.token, act.day)
+    if activity is None:
         return None
-    activity = found[0]
     context.user_data["tal"] = {"act": activity.token, "day": day_str(activity.day)}
     return activity
 
 
-@requires(VOLUNTEER)
-async def ask_code(update: Update, context: BotContext) -> object:
-    if await _start_draft(update, context, "tal:code") is None:
+async def ask_code(update: Update, context: BotContext, act: TurfAskCode) -> object:
+    if await _start_draft(update, context, act) is None:
         return END
     await reply(update, context, context.t._(
         "Type the walk-in's short code, for example AB12. Use the same code each time they "
@@ -250,9 +239,8 @@ async def ask_code(update: Update, context: BotContext) -> object:
     return CODE
 
 
-@requires(VOLUNTEER)
-async def ask_count(update: Update, context: BotContext) -> object:
-    activity = await _start_draft(update, context, "tal:cnt")
+async def ask_count(update: Update, context: BotContext, act: TurfAskCount) -> object:
+    activity = await _start_draft(update, context, act)
     if activity is None:
         return END
     att = await context.services.tally.attendance(activity)

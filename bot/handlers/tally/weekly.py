@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import logging
 from html import escape
-
-from telegram.error import TelegramError
 
 from bot.handlers.common import send_safely
 from bot.handlers.delivery import Retry
 from bot.i18n import Translator, translator
 from bot.jobs import DueMoment, next_weekly
+from bot.messaging.message import Attachment
 from bot.services.tally import WEEKLY_AT, WEEKLY_DAY, WeeklySummary
 from bot.services.tally_chart import chart_png
 from bot.services.tally_export import rows
@@ -68,19 +66,16 @@ async def tick(app, now) -> None:
             if person.telegram_id is None or not person.row.reachable:
                 continue
             t = translator(person.language)
-            sent = await send_safely(app, person.telegram_id,
-                                     t.bidi(summary_text(t, summary, room.name)),
-                                     retry=Retry("tally:week",
-                                                 f"{summary.room}:{summary.week.key}"))
-            if sent is None:
-                continue
+            ref = f"{summary.room}:{summary.week.key}"
+            await send_safely(app, person.telegram_id,
+                              t.bidi(summary_text(t, summary, room.name)),
+                              retry=Retry("tally:week", ref, dedupe=""))
             png = chart_png(t, t._("{room}: so far this year").format(room=room.name),
                             summary.ytd, summary.year_fraction)
-            try:
-                await app.bot.send_photo(person.telegram_id, photo=io.BytesIO(png),
-                                         caption=t.bidi(t._("Green: on track. Orange: behind "
-                                                            "the pace for the target.")))
-            except TelegramError as exc:  # the text went out; the chart is an extra
-                log.info("could not send the tally chart: %s", exc)
+            await send_safely(app, person.telegram_id,
+                              t.bidi(t._("Green: on track. Orange: behind the pace for the "
+                                         "target.")),
+                              retry=Retry("tally:week", ref, dedupe="chart"),
+                              attachment=Attachment("photo", data=png, filename="chart.png"))
 
 

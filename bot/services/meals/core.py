@@ -99,10 +99,4 @@ class MealCore:
     async def _place(self, conn: aiosqlite.Connection, row: SignupRow) -> int | None:
         if row.status != "waiting":
             return None
-        cursor = await conn.execute(
-            "SELECT COUNT(*) FROM meal_signups WHERE meal_id = ? AND status = 'waiting'"
-            " AND (position < ? OR (position = ? AND id < ?))",
-            (row.meal_id, row.position, row.position, row.id),
-        )
-        found = await cursor.fetchone()
-        return 1 + (int(found[0]) if found else 0)
+        return 1 + await store.waiting_ahead(conn, row)

@@ -30,14 +30,4 @@ class MealPrivacy(MealCore):
         """Forget diets and notes; leave coming meals (the tick offers the seat on)."""
         now = self.now()
         await store.forget_cards_of_user(conn, user_id)
-        await conn.execute(
-            "UPDATE meal_signups SET diet = '', diet_note = NULL, reason = NULL WHERE user_id = ?",
-            (user_id,),
-        )
-        await conn.execute(
-            "UPDATE meal_signups SET status = 'cancelled', position = NULL,"
-            " offer_expires_at = NULL, updated_at = ? WHERE user_id = ? AND status IN"
-            " ('pending', 'confirmed', 'offered', 'waiting') AND meal_id IN"
-            " (SELECT id FROM meals WHERE starts_at > ?)",
-            (to_db(now), user_id, to_db(now)),
-        )
+        await store.forget_user_signups(conn, user_id, now)

@@ -1,0 +1,81 @@
+"""Settings and privacy buttons (``acc:*``): language, room, privacy, my data, erase.
+
+Wire format as it always was (``acc:setlang:ar``). A language outside the shipped ones is
+forged or stale and decodes to None; a room is checked against the config by the handler
+(rooms come and go with the config).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from bot.actions import Action, action
+from bot.i18n import LANGUAGES
+
+
+@action("acc:lang")
+@dataclass(frozen=True)
+class AskLanguage(Action):
+    pass
+
+
+@action("acc:setlang")
+@dataclass(frozen=True)
+class SetLanguage(Action):
+    language: str  # not ``code``: that name is the action's own (``Action.code``)
+    longest_language: ClassVar[str] = max(LANGUAGES, key=len)
+
+    def __post_init__(self) -> None:
+        if self.language not in LANGUAGES:
+            raise ValueError(self.language)
+
+
+@action("acc:room")
+@dataclass(frozen=True)
+class AskRoom(Action):
+    pass
+
+
+@action("acc:setroom")
+@dataclass(frozen=True)
+class SetRoom(Action):
+    room: str
+    #: Room ids are at most 32 characters (``bot/config.py``).
+    longest_room: ClassVar[str] = "r" * 32
+
+
+@action("acc:privacy")
+@dataclass(frozen=True)
+class ShowPrivacy(Action):
+    pass
+
+
+@action("acc:data")
+@dataclass(frozen=True)
+class MyData(Action):
+    pass
+
+
+@action("acc:erase")
+@dataclass(frozen=True)
+class AskErase(Action):
+    pass
+
+
+@action("acc:erase:yes")
+@dataclass(frozen=True)
+class EraseYes(Action):
+    pass
+
+
+@action("acc:erase:no")
+@dataclass(frozen=True)
+class EraseNo(Action):
+    pass
+
+
+@action("acc:newcomer")
+@dataclass(frozen=True)
+class NewcomerSettings(Action):
+    """🌍 New in the Netherlands? (the question of ``handlers/report_newcomer.py``)."""

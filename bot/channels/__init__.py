@@ -1,0 +1,1 @@
+"""Channel adapters: the only code that knows how a chat service is spoken to."""

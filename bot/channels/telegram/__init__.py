@@ -1,0 +1,92 @@
+"""The Telegram adapter: the one place that calls the Bot API to send, and says what its
+errors mean (:func:`classify`).
+
+:func:`send` is the one function through which a neutral message reaches a Telegram chat;
+:class:`TelegramChannel` is what the outbox sender uses (pacing + error verdicts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from telegram import Message
+from telegram.error import TelegramError
+
+from bot.channels.telegram.errors import Delivery, classify, gone, not_modified, retry_after
+from bot.channels.telegram.render import from_markup, markup, media, text_of
+from bot.log_safe import without_data
+from bot.messaging.message import OutMessage, Receipt
+from bot.messaging.port import DeliveryError
+from bot.services.pacing import Pacer
+
+__all__ = ["CHANNEL", "Delivery", "TelegramChannel", "classify", "from_markup", "gone",
+           "markup", "not_modified", "send"]
+
+CHANNEL = "telegram"
+
+
+async def send(bot: Any, chat_id: int | str, message: OutMessage) -> Message | Any:
+    """Send ``message`` to ``chat_id`` exactly as the bot always did (HTML default parse mode,
+    bidi, inline keyboard; photo / document / voice by file_id or bytes, text as caption).
+    Raises PTB's errors; returns what PTB returns (a Message, or True when no answer came,
+    see bot.request)."""
+    text = text_of(message)
+    reply_markup = markup(message.buttons)
+    attachment = message.attachment
+    if attachment is None:
+        return await bot.send_message(chat_id, text, reply_markup=reply_markup)
+    caption = text or None
+    if attachment.kind == "photo":
+        return await bot.send_photo(chat_id, photo=media(message), caption=caption,
+                                    reply_markup=reply_markup)
+    if attachment.kind == "voice":
+        return await bot.send_voice(chat_id, voice=media(message), caption=caption,
+                                    reply_markup=reply_markup)
+    return await bot.send_document(chat_id, document=media(message), caption=caption,
+                                   reply_markup=reply_markup)
+
+
+def receipt_of(chat_id: int | str, sent: Any) -> Receipt:
+    ref = str(sent.message_id) if isinstance(sent, Message) else ""
+    return Receipt(CHANNEL, str(chat_id), ref)
+
+
+class TelegramChannel:
+    """The outbox sender's view of Telegram: paced sends with one verdict per failure.
+
+    Pacing: 30/s overall with one slot kept for answers, 1/s per private chat, 20/min per
+    group (negative chat ids), and Telegram's ``retry_after`` on a 429
+    (:class:`bot.services.pacing.Pacer`).
+    """
+
+    channel = CHANNEL
+
+    def __init__(self, bot: Any, pacer: Pacer | Callable[[], Pacer] | None = None) -> None:
+        self.bot = bot
+        self._pacer = pacer or Pacer(29.0)
+
+    @property
+    def pacer(self) -> Pacer:
+        """One pacer per channel: the outbox shares it with the announcement sender (passed
+        as a callable, since benchmarks replace that one), so both count against 30/s."""
+        return self._pacer if isinstance(self._pacer, Pacer) else self._pacer()
+
+    async def pace(self, address: str) -> int:
+        return await self.pacer.acquire(int(address))
+
+    def paced(self, token: int, *, counted: bool, retry_after: float | None = None) -> None:
+        if retry_after:
+            self.pacer.pause(retry_after)
+        if counted:
+            self.pacer.done(token)
+        else:
+            self.pacer.refund(token)
+
+    async def send(self, address: str, message: OutMessage) -> Receipt:
+        try:
+            sent = await send(self.bot, int(address), message)
+        except (TelegramError, OSError) as exc:
+            verdict = classify(exc)
+            raise DeliveryError(verdict.value, retry_after(exc), without_data(exc)) from exc
+        return receipt_of(address, sent)

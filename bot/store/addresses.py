@@ -1,0 +1,207 @@
+"""SQL for the ways to reach a person: one row per (channel, address), e.g. a Telegram chat.
+
+A person (``users``) has one or more addresses; "tell this person" picks the preferred
+reachable one. ``users.telegram_id`` and ``users.reachable`` are kept as mirrors of the Telegram
+address (older queries still read them); they are written here and in ``store/users.py`` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.clock import from_db, to_db
+
+TELEGRAM = "telegram"
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where a message can go: a channel and that channel's own id for the person or chat."""
+
+    channel: str
+    address: str
+
+    @classmethod
+    def telegram(cls, chat_id: int) -> Address:
+        return cls(TELEGRAM, str(chat_id))
+
+
+@dataclass(frozen=True)
+class AddressRow:
+    id: int
+    person_id: int
+    channel: str
+    address: str
+    reachable: bool
+    reachable_at: datetime | None
+    unreachable_at: datetime | None
+    window_until: datetime | None
+    created_at: datetime
+
+    @property
+    def key(self) -> Address:
+        return Address(self.channel, self.address)
+
+
+def _row(row: aiosqlite.Row | None) -> AddressRow | None:
+    if row is None:
+        return None
+    return AddressRow(
+        id=row["id"],
+        person_id=row["person_id"],
+        channel=row["channel"],
+        address=row["address"],
+        reachable=bool(row["reachable"]),
+        reachable_at=from_db(row["reachable_at"]),
+        unreachable_at=from_db(row["unreachable_at"]),
+        window_until=from_db(row["window_until"]),
+        created_at=from_db(row["created_at"]),  # type: ignore[arg-type]
+    )
+
+
+def _rows(rows: Iterable[aiosqlite.Row]) -> list[AddressRow]:
+    return [a for a in map(_row, rows) if a is not None]
+
+
+# Preferred first: reachable, then the one that worked most recently, then the oldest.
+_PREFERRED = "reachable DESC, reachable_at IS NULL, reachable_at DESC, id"
+
+
+async def add(
+    conn: aiosqlite.Connection, person_id: int, channel: str, address: str, now: datetime
+) -> AddressRow:
+    """Give ``person_id`` this address (reachable now); an address already theirs is kept.
+
+    An address belongs to one person (UNIQUE): taking someone else's raises IntegrityError.
+    """
+    cursor = await conn.execute(
+        "INSERT INTO addresses (person_id, channel, address, reachable, reachable_at,"
+        " created_at) VALUES (?, ?, ?, 1, ?, ?)"
+        " ON CONFLICT (channel, address) DO NOTHING RETURNING id",
+        (person_id, channel, address, to_db(now), to_db(now)),
+    )
+    inserted = await cursor.fetchone()
+    if inserted is None:
+        found = await by_address(conn, channel, address)
+        assert found is not None
+        if found.person_id != person_id:
+            raise aiosqlite.IntegrityError(f"{channel} address belongs to another person")
+        return found
+    await _mirror(conn, person_id)
+    found = await by_address(conn, channel, address)
+    assert found is not None
+    return found
+
+
+async def by_address(conn: aiosqlite.Connection, channel: str, address: str) -> AddressRow | None:
+    cursor = await conn.execute(
+        "SELECT * FROM addresses WHERE channel = ? AND address = ?", (channel, address)
+    )
+    return _row(await cursor.fetchone())
+
+
+async def of_person(conn: aiosqlite.Connection, person_id: int) -> list[AddressRow]:
+    """All of a person's addresses, preferred first."""
+    cursor = await conn.execute(
+        f"SELECT * FROM addresses WHERE person_id = ? ORDER BY {_PREFERRED}", (person_id,)
+    )
+    return _rows(await cursor.fetchall())
+
+
+async def of_people(
+    conn: aiosqlite.Connection, person_ids: Iterable[int]
+) -> dict[int, list[AddressRow]]:
+    """Addresses of many people in one query (lists of people), preferred first."""
+    ids = sorted(set(person_ids))
+    found: dict[int, list[AddressRow]] = {pid: [] for pid in ids}
+    if not ids:
+        return found
+    marks = ",".join("?" for _ in ids)
+    cursor = await conn.execute(
+        f"SELECT * FROM addresses WHERE person_id IN ({marks}) ORDER BY person_id, {_PREFERRED}",
+        ids,
+    )
+    for row in _rows(await cursor.fetchall()):
+        found[row.person_id].append(row)
+    return found
+
+
+async def address_of(
+    conn: aiosqlite.Connection, person_id: int, channel: str | None = None
+) -> AddressRow | None:
+    """The preferred reachable address of a person (on ``channel`` if given), or None."""
+    sql = "SELECT * FROM addresses WHERE person_id = ? AND reachable = 1"
+    params: list[object] = [person_id]
+    if channel is not None:
+        sql += " AND channel = ?"
+        params.append(channel)
+    cursor = await conn.execute(f"{sql} ORDER BY {_PREFERRED} LIMIT 1", params)
+    return _row(await cursor.fetchone())
+
+
+async def mark_unreachable(
+    conn: aiosqlite.Connection, channel: str, address: str, now: datetime
+) -> bool:
+    """The channel said this address is gone (blocked, deleted). True if it changed now."""
+    cursor = await conn.execute(
+        "UPDATE addresses SET reachable = 0, unreachable_at = ?"
+        " WHERE channel = ? AND address = ? AND reachable = 1 RETURNING person_id",
+        (to_db(now), channel, address),
+    )
+    return await _changed(conn, cursor)
+
+
+async def mark_reachable(
+    conn: aiosqlite.Connection, channel: str, address: str, now: datetime
+) -> bool:
+    """They wrote to us again through an address that was gone. True if it changed now.
+
+    A write only on that change (not on every incoming update), like before addresses."""
+    cursor = await conn.execute(
+        "UPDATE addresses SET reachable = 1, reachable_at = ?"
+        " WHERE channel = ? AND address = ? AND reachable = 0 RETURNING person_id",
+        (to_db(now), channel, address),
+    )
+    return await _changed(conn, cursor)
+
+
+async def set_reachable(
+    conn: aiosqlite.Connection, person_id: int, reachable: bool, now: datetime | None,
+    channel: str = TELEGRAM,
+) -> None:
+    """Set all of a person's addresses on ``channel`` (the older per-person flag)."""
+    if reachable:
+        sql = "UPDATE addresses SET reachable = 1, reachable_at = COALESCE(?, reachable_at)"
+    else:
+        sql = "UPDATE addresses SET reachable = 0, unreachable_at = COALESCE(?, unreachable_at)"
+    await conn.execute(
+        f"{sql} WHERE person_id = ? AND channel = ? AND reachable = ?",
+        (to_db(now) if now else None, person_id, channel, 0 if reachable else 1),
+    )
+    await _mirror(conn, person_id)
+
+
+async def erase(conn: aiosqlite.Connection, person_id: int) -> None:
+    """Erasure: no way to reach the person is kept."""
+    await conn.execute("DELETE FROM addresses WHERE person_id = ?", (person_id,))
+
+
+async def _changed(conn: aiosqlite.Connection, cursor: aiosqlite.Cursor) -> bool:
+    rows = list(await cursor.fetchall())
+    for row in rows:
+        await _mirror(conn, row["person_id"])
+    return bool(rows)
+
+
+async def _mirror(conn: aiosqlite.Connection, person_id: int) -> None:
+    """Keep ``users.reachable`` = "has a reachable address" for queries that still read it."""
+    await conn.execute(
+        "UPDATE users SET reachable = EXISTS (SELECT 1 FROM addresses a"
+        " WHERE a.person_id = users.id AND a.reachable = 1)"
+        " WHERE id = ? AND EXISTS (SELECT 1 FROM addresses a WHERE a.person_id = users.id)",
+        (person_id,),
+    )

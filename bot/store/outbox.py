@@ -1,0 +1,185 @@
+"""SQL for the outbox: one row per message the bot sends on its own (see migration 018)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.clock import from_db, to_db
+
+QUEUED, SENDING, SENT = "queued", "sending", "sent"
+UNREACHABLE, FAILED, SKIPPED, EXPIRED = "unreachable", "failed", "skipped", "expired"
+#: States a row never leaves.
+FINAL = frozenset({SENT, UNREACHABLE, FAILED, SKIPPED, EXPIRED})
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    person_id: int | None
+    channel: str
+    address: str
+    kind: str
+    ref: str
+    dedupe: str
+    params: dict[str, Any] | None
+    message: dict[str, Any] | None
+    priority: int
+    state: str
+    attempts: int
+    next_at: datetime
+    expires_at: datetime | None
+    error: str | None
+    provider_ref: str | None
+
+
+def _row(row: aiosqlite.Row) -> OutboxRow:
+    return OutboxRow(
+        row["id"], row["person_id"], row["channel"], row["address"], row["kind"], row["ref"],
+        row["dedupe"], json.loads(row["params"]) if row["params"] else None,
+        json.loads(row["message"]) if row["message"] else None, row["priority"], row["state"],
+        row["attempts"], from_db(row["next_at"]),
+        from_db(row["expires_at"]) if row["expires_at"] else None, row["error"],
+        row["provider_ref"])
+
+
+async def enqueue(conn: aiosqlite.Connection, *, person_id: int | None, channel: str,
+                  address: str, kind: str, ref: str, dedupe: str,
+                  params: dict[str, Any] | None, message: dict[str, Any] | None,
+                  priority: int, next_at: datetime, expires_at: datetime | None,
+                  now: datetime) -> int | None:
+    """The new row's id; None when that (kind, ref, channel, address, dedupe) exists."""
+    cursor = await conn.execute(
+        "INSERT INTO outbox (person_id, channel, address, kind, ref, dedupe, params, message,"
+        " priority, next_at, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT DO NOTHING RETURNING id",
+        (person_id, channel, address, kind, ref, dedupe,
+         json.dumps(params) if params is not None else None,
+         json.dumps(message) if message is not None else None, priority, to_db(next_at),
+         to_db(expires_at) if expires_at else None, to_db(now)))
+    row = await cursor.fetchone()
+    await cursor.close()
+    return int(row[0]) if row else None
+
+
+async def requeue_in_flight(conn: aiosqlite.Connection) -> int:
+    """At start: rows left 'sending' by a crash go out again (at least once)."""
+    cursor = await conn.execute(
+        "UPDATE outbox SET state = 'queued', lease_until = NULL WHERE state = 'sending'")
+    return cursor.rowcount
+
+
+async def expire(conn: aiosqlite.Connection, now: datetime) -> list[OutboxRow]:
+    """Queued rows no longer worth sending become 'expired'; returns them (for the log)."""
+    cursor = await conn.execute(
+        "UPDATE outbox SET state = 'expired' WHERE state = 'queued' AND expires_at IS NOT NULL"
+        " AND expires_at <= ? RETURNING *", (to_db(now),))
+    return [_row(r) for r in await cursor.fetchall()]
+
+
+async def claim_due(conn: aiosqlite.Connection, now: datetime, lease_until: datetime,
+                    limit: int = 100) -> list[OutboxRow]:
+    """Take due rows for one attempt each (highest priority first, then oldest)."""
+    cursor = await conn.execute(
+        "UPDATE outbox SET state = 'sending', lease_until = ? WHERE id IN ("
+        " SELECT id FROM outbox WHERE state = 'queued' AND next_at <= ?"
+        " ORDER BY priority DESC, next_at, id LIMIT ?) RETURNING *",
+        (to_db(lease_until), to_db(now), limit))
+    rows = [_row(r) for r in await cursor.fetchall()]
+    return sorted(rows, key=lambda r: (-r.priority, r.next_at, r.id))
+
+
+async def requeue_stale_leases(conn: aiosqlite.Connection, now: datetime) -> int:
+    """A lease that ran out (its sender died without a restart): the row may go again."""
+    cursor = await conn.execute(
+        "UPDATE outbox SET state = 'queued', lease_until = NULL"
+        " WHERE state = 'sending' AND lease_until <= ?", (to_db(now),))
+    return cursor.rowcount
+
+
+async def mark_sent(conn: aiosqlite.Connection, row_id: int, now: datetime,
+                    provider_ref: str | None) -> None:
+    await conn.execute(
+        "UPDATE outbox SET state = 'sent', sent_at = ?, provider_ref = ?, lease_until = NULL,"
+        " attempts = attempts + 1 WHERE id = ?", (to_db(now), provider_ref, row_id))
+
+
+async def mark_final(conn: aiosqlite.Connection, row_id: int, state: str,
+                     error: str | None = None) -> None:
+    """unreachable / failed / skipped / expired: never sent (again)."""
+    assert state in FINAL and state != SENT
+    await conn.execute(
+        "UPDATE outbox SET state = ?, error = COALESCE(?, error), lease_until = NULL,"
+        " attempts = attempts + (CASE WHEN ? IN ('unreachable', 'failed') THEN 1 ELSE 0 END)"
+        " WHERE id = ?", (state, error[:200] if error else None, state, row_id))
+
+
+async def later(conn: aiosqlite.Connection, row_id: int, next_at: datetime, error: str) -> None:
+    """A short-lived failure: back to 'queued' for another attempt at ``next_at``."""
+    await conn.execute(
+        "UPDATE outbox SET state = 'queued', lease_until = NULL, attempts = attempts + 1,"
+        " next_at = ?, error = ? WHERE id = ?", (to_db(next_at), error[:200], row_id))
+
+
+async def get(conn: aiosqlite.Connection, row_id: int) -> OutboxRow | None:
+    cursor = await conn.execute("SELECT * FROM outbox WHERE id = ?", (row_id,))
+    row = await cursor.fetchone()
+    return _row(row) if row else None
+
+
+async def next_due(conn: aiosqlite.Connection) -> datetime | None:
+    """When the earliest queued row is due (the sender sleeps until then)."""
+    cursor = await conn.execute("SELECT MIN(next_at) FROM outbox WHERE state = 'queued'")
+    row = await cursor.fetchone()
+    return from_db(row[0]) if row and row[0] else None
+
+
+async def counts(conn: aiosqlite.Connection, kind: str | None = None,
+                 ref: str | None = None) -> dict[str, int]:
+    """Rows per state, for reports (optionally of one kind, and of one ref)."""
+    sql = "SELECT state, COUNT(*) FROM outbox WHERE 1 = 1"
+    params: list[Any] = []
+    if kind is not None:
+        sql += " AND kind = ?"
+        params.append(kind)
+    if ref is not None:
+        sql += " AND ref = ?"
+        params.append(ref)
+    cursor = await conn.execute(sql + " GROUP BY state", params)
+    return {row[0]: int(row[1]) for row in await cursor.fetchall()}
+
+
+async def waiting_retry(conn: aiosqlite.Connection, kind: str | None = None) -> int:
+    """Queued rows that failed at least once (kept back by a short-lived error)."""
+    sql, params = "SELECT COUNT(*) FROM outbox WHERE state = 'queued' AND attempts > 0", []
+    if kind is not None:
+        sql, params = sql + " AND kind = ?", [kind]
+    cursor = await conn.execute(sql, params)
+    row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def for_kind(conn: aiosqlite.Connection, kind: str, ref: str | None = None
+                   ) -> list[OutboxRow]:
+    sql, params = "SELECT * FROM outbox WHERE kind = ?", [kind]
+    if ref is not None:
+        sql, params = sql + " AND ref = ?", [kind, ref]
+    cursor = await conn.execute(sql + " ORDER BY id", params)
+    return [_row(r) for r in await cursor.fetchall()]
+
+
+async def erase_person(conn: aiosqlite.Connection, person_id: int) -> int:
+    """/vergeetmij: the person's messages (they hold rendered personal text) go."""
+    cursor = await conn.execute("DELETE FROM outbox WHERE person_id = ?", (person_id,))
+    return cursor.rowcount
+
+
+async def erase_address(conn: aiosqlite.Connection, channel: str, address: str) -> int:
+    cursor = await conn.execute(
+        "DELETE FROM outbox WHERE channel = ? AND address = ? AND state IN ('queued', 'sending')",
+        (channel, address))
+    return cursor.rowcount
