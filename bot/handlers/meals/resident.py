@@ -10,6 +10,7 @@ from html import escape
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
+from bot.handlers import flows
 from bot.handlers.common import (
     kb,
     notify,
@@ -133,6 +134,10 @@ async def set_guests(update: Update, context: BotContext, meal_id: int, guests: 
 
 
 async def toggle_diet(update: Update, context: BotContext, meal_id: int, code: str) -> None:
+    if not flows.first_handling(context, update):  # handled again after a restart: the card
+        await after(update, context,                # as it is; a second toggle would undo it
+                    await context.services.meals.my_signup(context.person, meal_id))
+        return
     result = await context.services.meals.toggle_diet(context.person, meal_id, code)
     await after(update, context, result)
     await tell_cook_late_diet(context, result)
