@@ -24,6 +24,7 @@ from bot.actions.meals import (
 )
 from bot.actions.menu import MenuMain, MenuMeals
 from bot.context import BotContext
+from bot.handlers import flows
 from bot.handlers.common import (
     kb,
     notify,
@@ -151,6 +152,10 @@ async def set_guests(update: Update, context: BotContext, act: MealGuests) -> No
 
 
 async def toggle_diet(update: Update, context: BotContext, act: MealDiet) -> None:
+    if not flows.first_handling(context, update):  # handled again after a restart: the card
+        await after(update, context,                # as it is; a second toggle would undo it
+                    await context.services.meals.my_signup(context.person, act.meal_id))
+        return
     result = await context.services.meals.toggle_diet(context.person, act.meal_id, act.diet)
     await after(update, context, result)
     await tell_cook_late_diet(context, result)
