@@ -46,7 +46,7 @@ async def test_meal_reminders_and_final_list_survive_a_500(bot: BotHarness) -> N
     await bot.tick(at=MORNING)
     await bot.settle()
     assert sum(len(reminders(d)) for d in diners) == 0
-    assert await bot.services.retries.waiting("meal:reminder") == 12
+    assert await bot.services.retries.waiting("meal.reminder") == 12
     await bot.tick(at=MORNING + timedelta(seconds=30))  # still down, not yet due: nothing lost
     bot.sandbox.faults.clear()  # back after a short while
     await bot.tick(at=MORNING + timedelta(minutes=1))
@@ -93,7 +93,7 @@ async def test_reminder_after_the_meal_began_is_dropped(bot: BotHarness) -> None
     await bot.tick(at=meal.starts_at + timedelta(minutes=1))  # Telegram back too late
     await bot.settle()
     assert reminders(fatima) == []
-    assert await bot.services.retries.waiting("meal:reminder") == 0
+    assert await bot.services.retries.waiting("meal.reminder") == 0
 
 
 async def test_dropped_after_delivery_counts_as_sent(bot: BotHarness) -> None:

@@ -34,10 +34,19 @@ from bot.context import BotContext
 from bot.handlers import report_newcomer
 from bot.handlers.checkins import offer_after_onboarding as offer_checkin
 from bot.handlers.commands import set_person_commands
-from bot.handlers.common import END, kb, notify, one_per_row, reply, stale_button
+from bot.handlers.common import (
+    END,
+    kb,
+    notify,
+    one_per_row,
+    reply,
+    reply_message,
+    stale_button,
+)
 from bot.handlers.menu import menu_markup, show_menu
 from bot.handlers.routing import on
 from bot.i18n import LANGUAGES, own_direction, translator
+from bot.messaging.message import OutMessage
 from bot.services.users import MAX_NAME, VOLUNTEER, InviteResult, Redemption
 
 LANGUAGE, ROOM, PRIVACY, NAME = "language", "room", "privacy", "name"
@@ -242,11 +251,10 @@ async def name_text(update: Update, context: BotContext) -> str | int:
     t = context.t
     text = (update.message.text or "").strip()
     if len(text) > MAX_NAME or "\n" in text:
-        await update.message.reply_text(
-            t.bidi(t.ngettext("Please keep it short: one name of at most {n} letter.",
-                              "Please keep it short: one name of at most {n} letters.",
-                              MAX_NAME).format(n=MAX_NAME))
-        )
+        await reply(update, context,
+                    t.ngettext("Please keep it short: one name of at most {n} letter.",
+                               "Please keep it short: one name of at most {n} letters.",
+                               MAX_NAME).format(n=MAX_NAME), edit=False)
         return NAME
     context.person = await context.services.users.set_name(context.person, text)
     return await _finish(update, context)
@@ -259,9 +267,8 @@ async def name_skip(update: Update, context: BotContext, act: OnboardingSkipName
 async def name_other(update: Update, context: BotContext) -> str:
     assert update.effective_message is not None
     t = context.t
-    await update.effective_message.reply_text(
-        t.bidi(t._("Please type a name with letters, or tap Skip."))
-    )
+    await reply(update, context, t._("Please type a name with letters, or tap Skip."),
+                edit=False)
     return NAME
 
 
@@ -297,9 +304,10 @@ async def press_a_button(update: Update, context: BotContext) -> None:
     """Typing (or a sticker, photo...) where a button is expected."""
     assert update.effective_message is not None
     t = translator(_draft(context).get("language") or context.t.language)
-    await update.effective_message.reply_text(
-        t.bidi(t._("Please tap one of the buttons above. Or send /start to begin again."))
-    )
+    # In the language chosen a step ago (the person may not be saved yet).
+    await reply_message(update, context, OutMessage(
+        t._("Please tap one of the buttons above. Or send /start to begin again."),
+        lang=t.language))
 
 
 def volunteer_welcome_text(t, room_name: str) -> str:

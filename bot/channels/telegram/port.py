@@ -115,11 +115,16 @@ class TelegramPort:
     async def send(self, address: str, message: OutMessage) -> Receipt:
         return await self._channel.send(address, message)
 
-    async def edit(self, receipt: Receipt, message: OutMessage) -> None:
+    async def edit(self, receipt: Receipt, message: OutMessage) -> bool:
+        """Edit a message sent before (a card); False when it is gone (deleted, too old) and
+        the caller should forget it."""
         try:
             await self.bot.edit_message_text(text_of(message), chat_id=int(receipt.address),
                                              message_id=int(receipt.message_ref),
                                              reply_markup=to_markup(message.buttons))
         except BadRequest as exc:
-            if not not_modified(exc):
-                raise
+            if not_modified(exc):
+                return True
+            log.info("could not edit a message: %s", exc.message)
+            return False
+        return True

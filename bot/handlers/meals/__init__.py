@@ -7,7 +7,8 @@ and the role it needs (checked on the server by :func:`bot.handlers.routing.on`)
 conversation, so a restart in between does not lose the question.
 
 Modules: ``render`` (texts), ``resident``, ``volunteer``, ``coordinator``, ``prompts`` (typed
-answers), ``jobs`` (the tick); this one routes every eettafel button and registers.
+answers), ``notices`` (the outbox kinds' renderers), ``jobs`` (the tick); this one routes
+every eettafel button and registers.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ from bot.actions.menu import MenuMeals, MenuTable
 from bot.context import BotContext
 from bot.handlers.common import END, stale_button
 from bot.handlers.flows import nothing_visible_yet
+from bot.handlers.meals import notices
 from bot.handlers.meals.coordinator import ask_cancel_meal, cancel_meal, pick_room, room_table
 from bot.handlers.meals.jobs import tick
 from bot.handlers.meals.prompts import ask_text, got_text, stop_text, text_expected
@@ -206,4 +208,5 @@ def register(app: Application) -> None:
     app.add_handler(on(MealStop, stop_text))
     for handler in ROUTES:
         app.add_handler(handler)
+    notices.register(app)
     add_tick(app, "meals", tick, upcoming=upcoming)  # type: ignore[arg-type]

@@ -21,6 +21,7 @@ from bot.handlers.common import (
     kb,
     reply,
 )
+from bot.handlers.meals.notices import holding
 from bot.handlers.meals.render import refuse, when
 from bot.handlers.meals.volunteer import managed_room, show_table, volunteer_done
 from bot.services.meals import (
@@ -61,6 +62,7 @@ async def ask_cancel_meal(update: Update, context: BotContext, act: MealCancelMe
                     [(t._("No, keep the meal"), MealTable(meal_id))]]))
 
 
+@holding
 async def cancel_meal(update: Update, context: BotContext, act: MealCancelMeal) -> None:
     result = await context.services.meals.cancel_meal(context.person, act.meal_id)
     await volunteer_done(update, context, result, act.meal_id)

@@ -30,8 +30,9 @@ from bot.handlers.common import (
     reply,
     stale_button,
 )
+from bot.handlers.meals.notices import holding
 from bot.handlers.meals.render import DECLINE_REASONS, PROMPT_MINUTES, TEXT, refuse
-from bot.handlers.meals.resident import after, tell_cook_late_diet
+from bot.handlers.meals.resident import after
 from bot.handlers.meals.volunteer import show_table, volunteer_done
 from bot.i18n import N_, Translator
 from bot.services.meals import (
@@ -119,6 +120,7 @@ def too_long_text(t: Translator, limit: int) -> str:
                       limit).format(n=limit)
 
 
+@holding
 async def got_text(update: Update, context: BotContext) -> int:
     assert update.message is not None and update.message.text is not None
     prompt = context.user_data.pop("meal_prompt", None)  # type: ignore[union-attr]
@@ -127,23 +129,22 @@ async def got_text(update: Update, context: BotContext) -> int:
     text = update.message.text
     if prompt is None or person is None or services.clock.now() - datetime.fromisoformat(
             prompt["at"]) > timedelta(minutes=PROMPT_MINUTES):
-        await update.message.reply_text(t.bidi(t._(
-            "I was not waiting for a message. Please use the buttons, or tap /menu.")))
+        await reply(update, context, t._(
+            "I was not waiting for a message. Please use the buttons, or tap /menu."), edit=False)
         return END
     kind, target = prompt["kind"], prompt["id"]
     if kind == "note":
         if len(text) > MAX_NOTE:
             context.user_data["meal_prompt"] = prompt  # type: ignore[index]
-            await update.message.reply_text(t.bidi(too_long_text(t, MAX_NOTE)))
+            await reply(update, context, too_long_text(t, MAX_NOTE), edit=False)
             return TEXT
         result = await services.meals.set_note(person, target, text)
-        await after(update, context, result)
-        await tell_cook_late_diet(context, result)
+        await after(update, context, result)  # after the final list: the cook is told
         return END
     if kind == "no":
         if len(text) > MAX_NOTE * 2:
             context.user_data["meal_prompt"] = prompt  # type: ignore[index]
-            await update.message.reply_text(t.bidi(too_long_text(t, MAX_NOTE * 2)))
+            await reply(update, context, too_long_text(t, MAX_NOTE * 2), edit=False)
             return TEXT
         result = await services.meals.decline(person, target, text)
         await volunteer_done(update, context, result, None)
@@ -151,13 +152,13 @@ async def got_text(update: Update, context: BotContext) -> int:
     if kind == "add":
         if len(text) > 64:
             context.user_data["meal_prompt"] = prompt  # type: ignore[index]
-            await update.message.reply_text(t.bidi(too_long_text(t, 64)))
+            await reply(update, context, too_long_text(t, 64), edit=False)
             return TEXT
         result = await services.meals.add_offline(person, target, text)
         if result.outcome is Outcome.WAITLISTED:
-            await update.message.reply_text(t.bidi(t._(
+            await reply(update, context, t._(
                 "The meal is full: {name} is on the waiting list, place {place}.").format(
-                    name=escape(" ".join(text.split())), place=result.place)))
+                    name=escape(" ".join(text.split())), place=result.place), edit=False)
             await show_table(update, context, target)
             return END
         await volunteer_done(update, context, result, target)
@@ -167,7 +168,7 @@ async def got_text(update: Update, context: BotContext) -> int:
     number = str(typed) if typed is not None else ""
     if typed is None or not 1 <= typed <= 40:
         context.user_data["meal_prompt"] = prompt  # type: ignore[index]
-        await update.message.reply_text(t.bidi(t._("Please type a number from 1 to 40.")))
+        await reply(update, context, t._("Please type a number from 1 to 40."), edit=False)
         return TEXT
     if kind == "cap":
         result = await services.meals.set_meal_cap(person, target, int(number))
@@ -184,7 +185,7 @@ async def got_text(update: Update, context: BotContext) -> int:
                 "Done: the coming meals of {room} have {n} seat.",
                 "Done: the coming meals of {room} have {n} seats.", seats).format(
                     room=escape(config_room.name), n=seats)
-            await update.message.reply_text(t.bidi(text))
+            await reply(update, context, text, edit=False)
         await volunteer_done(update, context, result, None, room)
     return END
 
@@ -199,6 +200,6 @@ async def stop_text(update: Update, context: BotContext, act: MealStop) -> int:
 async def text_expected(update: Update, context: BotContext) -> int:
     """A photo or sticker where we asked for words."""
     assert update.message is not None
-    await update.message.reply_text(context.t.bidi(context.t._(
-        "Please type your answer, or tap Stop.")))
+    await reply(update, context, context.t._("Please type your answer, or tap Stop."),
+                edit=False)
     return TEXT

@@ -1,7 +1,7 @@
 """Eettafel texts and keyboards: a resident's card, the volunteers' list, notices, refusals.
 
-Pure rendering plus the two helpers every action uses to answer (``refuse``, ``show_card``)
-and ``send_notices``, which tells other people what changed, in their own language.
+Pure rendering plus the helpers every action uses to answer (``refuse``, ``show_card``) and
+``refresh_cards``, which edits a resident's remembered cards to what is true now.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from html import escape
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 
 from bot.actions import Action
 from bot.actions.meals import (
@@ -42,15 +41,15 @@ from bot.actions.meals import (
     MealTakeOffReason,
 )
 from bot.actions.menu import MenuMain
+from bot.channels.telegram import from_markup
 from bot.context import BotContext
 from bot.handlers.common import (
     kb,
-    notify,
     reply,
     safe_answer,
 )
-from bot.handlers.delivery import Retry
 from bot.i18n import N_, Translator, translator
+from bot.messaging.message import OutMessage, Receipt
 from bot.services.meals import (
     DIETS,
     MAX_GUESTS,
@@ -463,57 +462,19 @@ CARD_CHANGES = ("confirmed", "declined", "offer", "offer_expired", "waitlisted",
                 "removed")
 
 
-async def send_notices(app: Any, services: Any, notices: list[Notice]) -> None:
-    """Tell each person what changed for them, in their own language, and bring their own
-    card up to date (edited in place), so no old text or dead buttons stay behind."""
-    views: dict[int, MealView | None] = {}
-    for notice in notices:
-        if notice.meal_id not in views:
-            views[notice.meal_id] = await services.meals.view(notice.meal_id)
-        view = views[notice.meal_id]
-        person = await services.users.by_id(notice.user_id)
-        if view is None or person is None:
-            continue
-        if notice.kind == "reminder":
-            signup = notice.data.get("signup")
-            if signup is not None and not await services.meals.claim_reminder(signup):
-                continue  # already sent (an earlier tick, before a crash)
-            notice = await _current_reminder(services, person, notice)
-            if notice is None:
-                continue
-        # Sent on the bot's own: a short Telegram error keeps it for a later tick.
-        retry = Retry(f"meal:{notice.kind}", notice.meal_id, expires_at=view.meal.starts_at)
-        try:
-            await notify(app, person, lambda t, n=notice, v=view: notice_text(t, n, v),
-                         retry=retry)
-        except Exception:  # one failing message never stops the others
-            log.exception("could not send a meal notice")
-    await refresh_cards(app, services, [(n.user_id, n.meal_id) for n in notices
-                                        if n.kind in CARD_CHANGES])
-
-
-async def _current_reminder(services: Any, person: Person, notice: Notice) -> Notice | None:
-    """The reminder as things stand when it is sent (a volunteer may have confirmed since)."""
-    result = await services.meals.my_signup(person, notice.meal_id)
-    row = result.signup
-    if row is None or row.status not in ("pending", "confirmed", "waiting"):
-        return None
-    return Notice(notice.user_id, notice.kind, notice.meal_id,
-                  {"status": row.status, "place": result.place})
-
-
 async def refresh_cards(app: Any, services: Any, pairs: list[tuple[int, int]],
                         now: datetime | None = None, skip: tuple[int, int] | None = None
                         ) -> None:
     """Edit each (user id, meal id)'s remembered cards to what is true ``now`` (except the
-    message ``skip`` = (chat id, message id), which the caller has just drawn)."""
+    message ``skip`` = (chat id, message id), which the caller has just drawn). An edit is
+    not a message: repeated after a crash it shows the same, so it needs no outbox row."""
     seen: set[tuple[int, int]] = set()
     unique = [p for p in pairs if not (p in seen or seen.add(p))]
     for found, user_id, meal_id in await services.meals.cards_of(unique):
         if skip == (found.chat_id, found.message_id):
             continue
         person = await services.users.by_id(user_id)
-        if person is None or person.telegram_id is None:
+        if person is None:
             continue
         result = await services.meals.my_signup(person, meal_id)
         if result.view is None:
@@ -521,17 +482,16 @@ async def refresh_cards(app: Any, services: Any, pairs: list[tuple[int, int]],
         t = translator(person.language)
         room = services.config.room(result.view.meal.room)
         text, markup = card(t, result, now or services.clock.now(), room.phone if room else "")
+        receipt = Receipt("telegram", str(found.chat_id), str(found.message_id))
         try:
-            await app.bot.edit_message_text(t.bidi(text), chat_id=found.chat_id,
-                                            message_id=found.message_id, reply_markup=markup)
-        except BadRequest as exc:
-            if "not modified" not in exc.message:
-                # Deleted, or too old to edit: forget it; the next card they open is fresh.
-                await services.meals.untrack_card(found.chat_id, found.message_id)
-        except Exception:  # a card that cannot be edited never stops the others
+            kept = await app.port.edit(receipt, OutMessage(text, from_markup(markup),
+                                                           lang=t.language))
+        except Exception:  # a card that cannot be edited now never stops the others
             log.exception("could not update a meal card")
-
-
+            continue
+        if kept is False:
+            # Deleted, or too old to edit: forget it; the next card they open is fresh.
+            await services.meals.untrack_card(found.chat_id, found.message_id)
 
 
 async def show_card(update: Update, context: BotContext, result: Result) -> None:
@@ -566,5 +526,5 @@ async def refuse(update: Update, context: BotContext, outcome: Outcome) -> None:
     text = outcome_text(context.t, outcome, room.phone if room else "")
     if update.callback_query is not None:
         await safe_answer(update.callback_query, text, alert=True)
-    elif update.effective_chat is not None:
-        await context.bot.send_message(update.effective_chat.id, context.t.bidi(text))
+    else:
+        await reply(update, context, text, edit=False)

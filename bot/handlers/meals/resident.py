@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from html import escape
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 
 from bot.actions import Action
 from bot.actions.meals import (
@@ -20,37 +20,31 @@ from bot.actions.meals import (
     MealOfferAccept,
     MealOfferReject,
     MealSignUp,
-    MealTable,
 )
 from bot.actions.menu import MenuMain, MenuMeals
 from bot.context import BotContext
 from bot.handlers import flows
 from bot.handlers.common import (
     kb,
-    notify,
     reply,
     requires,
     safe_answer,
 )
+from bot.handlers.meals.notices import deliver_notices, holding
 from bot.handlers.meals.render import (
-    diet_text,
     leave_card,
     outcome_text,
-    person_label,
     refresh_cards,
     refuse,
     seats_line,
-    send_notices,
     show_card,
     when,
 )
-from bot.i18n import Translator
 from bot.services.meals import (
     Outcome,
     Result,
 )
 from bot.services.users import RESIDENT
-from bot.store.meals import SEATED
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +122,7 @@ async def after(update: Update, context: BotContext, result: Result,
     else:
         await refuse(update, context, result.outcome)
     if result.notices:
-        await send_notices(context.application, context.services, result.notices)
+        await deliver_notices(context.application, context.services, result.notices)
 
 
 async def sign_up(update: Update, context: BotContext, act: MealSignUp) -> None:
@@ -144,6 +138,7 @@ async def my_signup(update: Update, context: BotContext, act: MealMySignup) -> N
     await show_card(update, context, result)
 
 
+@holding
 async def set_guests(update: Update, context: BotContext, act: MealGuests) -> None:
     await after(update, context,
                 await context.services.meals.set_guests(context.person, act.meal_id,
@@ -151,40 +146,15 @@ async def set_guests(update: Update, context: BotContext, act: MealGuests) -> No
                 already=context.t._("That was already done."))
 
 
+@holding
 async def toggle_diet(update: Update, context: BotContext, act: MealDiet) -> None:
     if not flows.first_handling(context, update):  # handled again after a restart: the card
         await after(update, context,                # as it is; a second toggle would undo it
                     await context.services.meals.my_signup(context.person, act.meal_id))
         return
-    result = await context.services.meals.toggle_diet(context.person, act.meal_id, act.diet)
-    await after(update, context, result)
-    await tell_cook_late_diet(context, result)
-
-
-async def tell_cook_late_diet(context: BotContext, result: Result) -> None:
-    """Food wishes changed after the cook's final list went out: the kookgroep must know.
-
-    An allergy typed at 15:00 is useless if the cook only reads the 12:00 list.
-    """
-    view, row = result.view, result.signup
-    if (result.outcome is not Outcome.OK or view is None or row is None
-            or not view.meal.list_sent or row.status not in SEATED):
-        return
-    services = context.services
-    people = await services.recipients.helper_people(view.meal.room)
-
-    def render(t: Translator) -> tuple[str, InlineKeyboardMarkup]:
-        diet = diet_text(t, row) or t._("no food wishes")
-        return t._("Change after the final list for the shared dinner on {when}: {name} now "
-                   "has these food wishes: {diet}.").format(
-                       when=when(t, view), name=person_label(t, row), diet=diet), kb(
-                           [[(t._("📋 Open the list"), MealTable(view.meal.id))]])
-
-    for person in people:
-        try:
-            await notify(context.application, person, render)
-        except Exception:  # one failing message never stops the others
-            log.exception("could not tell the kookgroep about a late food wish")
+    # Changed after the final list: the kookgroep is told (queued by the service).
+    await after(update, context,
+                await context.services.meals.toggle_diet(context.person, act.meal_id, act.diet))
 
 
 async def ask_cancel(update: Update, context: BotContext, act: MealCancelAsk) -> None:
@@ -199,6 +169,7 @@ async def ask_cancel(update: Update, context: BotContext, act: MealCancelAsk) ->
                                         [(t._("No, keep my sign-up"), MealMySignup(meal_id))]]))
 
 
+@holding
 async def cancel(update: Update, context: BotContext, act: MealCancel) -> None:
     t, meal_id = context.t, act.meal_id
     result = await context.services.meals.cancel(context.person, meal_id)
@@ -210,13 +181,14 @@ async def cancel(update: Update, context: BotContext, act: MealCancel) -> None:
         await reply(update, context, t._("Your sign-up for {when} is cancelled. Thank you for "
                                          "letting us know!").format(when=when(t, result.view)),
                     kb([[(t._("⬅️ All meals"), MealList())]]))
-        await send_notices(context.application, context.services, result.notices)
+        await deliver_notices(context.application, context.services, result.notices)
         await refresh_cards(context.application, context.services,
                             [(context.person.id, meal_id)])  # older cards of this sign-up
     else:
         await refuse(update, context, result.outcome)
 
 
+@holding
 async def answer_offer(update: Update, context: BotContext,
                        act: MealOfferAccept | MealOfferReject) -> None:
     t, meal_id, accept = context.t, act.meal_id, isinstance(act, MealOfferAccept)
@@ -227,7 +199,7 @@ async def answer_offer(update: Update, context: BotContext,
         await leave_card(update, context)
         await reply(update, context, t._("Thank you. The seat goes to the next person."),
                     kb([[(t._("⬅️ All meals"), MealList())]]))
-        await send_notices(context.application, context.services, result.notices)
+        await deliver_notices(context.application, context.services, result.notices)
         await refresh_cards(context.application, context.services,
                             [(context.person.id, meal_id)])  # older cards of this sign-up
         return

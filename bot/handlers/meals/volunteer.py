@@ -33,6 +33,7 @@ from bot.handlers.common import (
     safe_answer,
     stale_button,
 )
+from bot.handlers.meals.notices import deliver_notices, holding
 from bot.handlers.meals.render import (
     CANCEL_REASONS,
     DECLINE_REASONS,
@@ -41,7 +42,6 @@ from bot.handlers.meals.render import (
     plain_name,
     reason_text,
     refuse,
-    send_notices,
     table_markup,
     table_pages,
     when,
@@ -143,6 +143,7 @@ async def pick_reason(update: Update, context: BotContext, act: MealTakeOffReaso
     await reply(update, context, text, markup)
 
 
+@holding
 async def cancel_signup(update: Update, context: BotContext, act: MealTakeOff) -> None:
     """The final tap: the sign-up is cancelled with this reason (a repeat changes nothing)."""
     if not 0 <= act.reason < len(CANCEL_REASONS):
@@ -211,22 +212,25 @@ async def volunteer_done(update: Update, context: BotContext, result: Result,
         return
     if result.outcome is Outcome.ALREADY and update.callback_query is not None:
         await safe_answer(update.callback_query, outcome_text(context.t, result.outcome))
-    await send_notices(context.application, context.services, result.notices)
+    await deliver_notices(context.application, context.services, result.notices)
     target = meal_id if meal_id is not None else (
         result.view.meal.id if result.view is not None else None)
     await show_table(update, context, target, room)
 
 
+@holding
 async def confirm(update: Update, context: BotContext, act: MealConfirm) -> None:
     result = await context.services.meals.confirm(context.person, act.signup_id)
     await volunteer_done(update, context, result, None)
 
 
+@holding
 async def confirm_all(update: Update, context: BotContext, act: MealConfirmAll) -> None:
     result = await context.services.meals.confirm_all(context.person, act.meal_id)
     await volunteer_done(update, context, result, act.meal_id)
 
 
+@holding
 async def decline_preset(update: Update, context: BotContext, act: MealDecline) -> int | None:
     if not 0 <= act.reason < len(DECLINE_REASONS):
         return await stale_button(update, context)

@@ -2,8 +2,9 @@
 
 The seat invariant (pending + confirmed + offered seats, guests included, never above the cap)
 and every waitlist promotion are checked and written inside one ``db.transaction()``. Methods
-return what happened plus :class:`Notice` rows for other people; the handlers render and send
-those after the transaction committed. Nothing here knows Telegram.
+return what happened plus the :class:`Notice` rows for other people, which are queued in the
+durable outbox in that same transaction (``meal.notice``; the handler layer renders them at
+send time and delivers them after the commit). Nothing here knows Telegram.
 
 The service is one class put together from its parts, one module each: ``core`` (clock,
 schedule, seat counts), ``waitlist`` (seating and offers), ``residents``, ``volunteers``,
@@ -29,6 +30,7 @@ from bot.services.meals.model import (
     REMINDER_HOUR,
     SCHEDULE_AHEAD,
     TITLE,
+    MealTexts,
     MealView,
     NewSignups,
     Notice,
@@ -58,6 +60,7 @@ __all__ = [
     "SCHEDULE_AHEAD",
     "TITLE",
     "MealService",
+    "MealTexts",
     "MealView",
     "NewSignups",
     "Notice",

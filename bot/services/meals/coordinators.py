@@ -46,6 +46,7 @@ class MealCoordinators(MealWaitlist):
             meal = await store.get_meal(conn, meal_id)
             assert meal is not None
             notices = await self._enforce_cap(conn, meal, now)
+            await self._tell(conn, notices)
             return Result(Outcome.OK, await self._view(conn, meal), notices=notices)
 
     async def set_room_cap(self, coordinator: Person, room: str, cap: int) -> Result:
@@ -62,6 +63,7 @@ class MealCoordinators(MealWaitlist):
             for meal in await store.meals_between(conn, room, now, now + SCHEDULE_AHEAD * 2):
                 if not meal.cancelled:
                     notices += await self._enforce_cap(conn, meal, now)
+            await self._tell(conn, notices)
         return Result(Outcome.OK, notices=notices)
 
     async def cancel_meal(self, coordinator: Person, meal_id: int) -> Result:
@@ -82,6 +84,7 @@ class MealCoordinators(MealWaitlist):
                 for row in await store.signups(conn, meal_id)
                 if row.status in store.ACTIVE
             ]
+            await self._tell(conn, notices)
             meal = await store.get_meal(conn, meal_id)
             assert meal is not None
             return Result(Outcome.OK, await self._view(conn, meal), notices=notices)

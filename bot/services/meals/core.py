@@ -7,8 +7,9 @@ is computed here (:meth:`MealCore._view`) and checked by the callers inside thei
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
@@ -19,6 +20,19 @@ from bot.store.meals import MealRow, SignupRow
 
 if TYPE_CHECKING:
     from bot.services import Services
+
+#: Outbox kinds of the eettafel (CORE13 §6): rendered at send time by the handler layer
+#: (:mod:`bot.handlers.meals.notices`), except the final list and the digest, which are the
+#: snapshot of the moment they were claimed.
+NOTICE, REMINDER, LIST, DIGEST, LATE_DIET = (
+    "meal.notice", "meal.reminder", "meal.list", "meal.digest", "meal.late_diet")
+
+
+def notice_params(notice: Notice) -> dict[str, Any]:
+    """What a ``meal.notice`` renderer needs, as JSON (an offer's deadline as ISO text)."""
+    data = {key: value.isoformat() if isinstance(value, datetime) else value
+            for key, value in notice.data.items()}
+    return {"variant": notice.kind, **data}
 
 
 class MealCore:
@@ -95,6 +109,24 @@ class MealCore:
         row = await store.signup(conn, signup_id)
         place = await self._place(conn, row) if row else None
         return Result(outcome, await self._view(conn, meal), row, place, notices or [])
+
+    async def _tell(self, conn: aiosqlite.Connection, notices: list[Notice]) -> None:
+        """Queue each notice as a ``meal.notice`` outbox row in the caller's transaction (the
+        change it tells of), so a kill after the commit loses none. The change happens once,
+        so every notice has a dedupe of its own; a person without an address is skipped."""
+        starts: dict[int, datetime | None] = {}
+        for notice in notices:
+            if notice.meal_id not in starts:
+                meal = await store.get_meal(conn, notice.meal_id)
+                starts[notice.meal_id] = meal.starts_at if meal is not None else None
+            expires = starts[notice.meal_id]
+            offer_until = notice.data.get("expires")
+            if isinstance(offer_until, datetime):
+                expires = min(expires, offer_until) if expires is not None else offer_until
+            await self.services.outbox.enqueue(
+                conn, to=notice.user_id, kind=NOTICE, ref=notice.meal_id,
+                dedupe=f"{notice.kind}:{secrets.token_hex(6)}", params=notice_params(notice),
+                expires_at=expires)
 
     async def _place(self, conn: aiosqlite.Connection, row: SignupRow) -> int | None:
         if row.status != "waiting":

@@ -9,10 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.i18n import N_
 from bot.store.meals import MealRow, SignupRow
+
+if TYPE_CHECKING:
+    from bot.messaging.message import OutMessage
 
 TITLE = N_("Shared dinner")
 CATEGORY = "sociale_ontmoeting"
@@ -100,3 +103,14 @@ class NewSignups:
 
     room: str
     meals: list[tuple[MealView, list[SignupRow]]]
+
+
+class MealTexts(Protocol):
+    """The handler layer's renderers for the messages the tick queues as they are at that
+    moment (the service renders no text itself)."""
+
+    def final_list(self, table: Table, language: str | None) -> list[OutMessage]:
+        """The cook's final list in ``language``: one message per page."""
+
+    def digest(self, digest: NewSignups, language: str | None) -> OutMessage:
+        """New sign-ups waiting for confirmation, in ``language``."""

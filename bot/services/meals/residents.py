@@ -3,6 +3,7 @@ they cannot eat, cancel, and answer a seat offered from the waitlist."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -11,6 +12,7 @@ import aiosqlite
 
 from bot.actions.meals import MealSignUp
 from bot.schedule import CalendarEntry
+from bot.services.meals.core import LATE_DIET
 from bot.services.meals.model import (
     CATEGORY,
     DIETS,
@@ -130,6 +132,11 @@ class MealResidents(MealWaitlist):
                 return Result(Outcome.NOT_SIGNED_UP, await self._view(conn, meal))
             return await self._result(conn, meal, row.id, Outcome.OK)
 
+    async def signup_row(self, signup_id: int) -> SignupRow | None:
+        """One sign-up as it is now (a notice rendered at send time reads it)."""
+        async with self.db.transaction() as conn:
+            return await store.signup(conn, signup_id)
+
     # --- the resident's card ------------------------------------------------------------
 
     async def track_card(self, signup_id: int, chat_id: int, message_id: int) -> None:
@@ -187,6 +194,7 @@ class MealResidents(MealWaitlist):
                     return await self._result(conn, meal, row.id, Outcome.NO_SEATS)
             await store.update_signup(conn, row.id, now, guests=guests)
             notices = await self._promote(conn, meal, now) if extra < 0 else []
+            await self._tell(conn, notices)
             return await self._result(conn, meal, row.id, Outcome.OK, notices)
 
     async def toggle_diet(self, person: Person, meal_id: int, code: str) -> Result:
@@ -224,10 +232,23 @@ class MealResidents(MealWaitlist):
             if meal is None or row is None:
                 return Result(outcome)
             diet, note = change(row)
-            await store.update_signup(
-                conn, row.id, now, diet=",".join(c for c in DIETS if c in diet), diet_note=note
-            )
+            codes = ",".join(c for c in DIETS if c in diet)
+            await store.update_signup(conn, row.id, now, diet=codes, diet_note=note)
+            if meal.list_sent and row.status in SEATED:
+                await self._tell_cook(conn, meal, row.id, codes, note)
             return await self._result(conn, meal, row.id, Outcome.OK)
+
+    async def _tell_cook(self, conn: aiosqlite.Connection, meal: MealRow, signup_id: int,
+                         diet: str, note: str | None) -> None:
+        """Food wishes changed after the cook's final list went out: the kookgroep must know
+        (an allergy typed at 15:00 is useless if the cook only reads the 12:00 list). One
+        ``meal.late_diet`` row per helper, with the wishes as they are after this change."""
+        for helper in await self.services.recipients.room_helpers(conn, meal.room):
+            await self.services.outbox.enqueue(
+                conn, to=helper, kind=LATE_DIET, ref=meal.id,
+                dedupe=f"{signup_id}:{secrets.token_hex(6)}",
+                params={"signup": signup_id, "diet": diet, "note": note},
+                expires_at=meal.starts_at + MEAL_LENGTH)
 
     async def cancel(self, person: Person, meal_id: int) -> Result:
         """Cancel myself up to the deadline (the waitlist may leave any time before the meal)."""
@@ -247,6 +268,7 @@ class MealResidents(MealWaitlist):
                 conn, row.id, now, status="cancelled", position=None, offer_expires_at=None
             )
             notices = await self._promote(conn, meal, now)
+            await self._tell(conn, notices)
             return await self._result(conn, meal, row.id, Outcome.OK, notices)
 
     async def answer_offer(self, person: Person, meal_id: int, accept: bool) -> Result:
@@ -275,4 +297,5 @@ class MealResidents(MealWaitlist):
                 conn, row.id, now, status="cancelled", position=None, offer_expires_at=None
             )
             notices = await self._promote(conn, meal, now)
+            await self._tell(conn, notices)
             return await self._result(conn, meal, row.id, Outcome.CANCELLED, notices)

@@ -1,5 +1,11 @@
 """Scheduled work for the eettafel: expired offers move on, morning reminders, cook lists and
-batched news of sign-ups for the kookgroep. Each is claimed in the database once."""
+batched news of sign-ups for the kookgroep.
+
+Each is claimed in the database once, and its outbox rows are written in the same
+transaction as the claim (issue 13): a kill at any moment after the commit loses nobody's
+message, the outbox sends what is queued after a restart; a kill before it leaves nothing
+claimed, so the next tick does it all.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +14,13 @@ from datetime import datetime, timedelta
 import aiosqlite
 
 from bot.clock import TZ, local
+from bot.services.meals.core import DIGEST, LIST, REMINDER
 from bot.services.meals.model import (
     MEAL_LENGTH,
     NEW_SIGNUP_BATCH,
     NOTIFY_HOURS,
     REMINDER_HOUR,
+    MealTexts,
     NewSignups,
     Notice,
 )
@@ -21,18 +29,19 @@ from bot.store import job_runs
 from bot.store import meals as store
 from bot.store.meals import MealRow, SignupRow
 
-#: ``job_runs`` markers: a reminder run / final-list run begun by this version (its owed
-#: messages are sent on later ticks after a crash), per-person list claims, a finished list.
+#: ``job_runs`` markers: a reminder run / final-list run begun (a run begun by an older
+#: version without them is left alone), per-person list claims, a finished list.
 REMINDER_RUN, LIST_RUN, LIST_DONE = "meals:reminders", "meals:list", "meals:list_done"
 
 
 class MealSchedule(MealWaitlist):
-    async def tick(self, now: datetime) -> tuple[list[Notice], list[int], list[NewSignups]]:
-        """Expire offers and move them on, send morning reminders, hand out cook lists.
+    async def tick(self, now: datetime, texts: MealTexts) -> tuple[list[Notice], list[int]]:
+        """Expire offers and move them on, queue morning reminders, the cook's final list
+        and digests of new sign-ups, each claimed once and queued in the same transaction.
 
-        Returns notices to send, meal ids whose final list goes to the room's volunteers, and
-        digests of new sign-ups for them to confirm. Each reminder, list and announced sign-up
-        is claimed in the database once, so a restart never repeats them.
+        ``texts`` renders the two messages that are a snapshot of this moment (the final
+        list, the digest) in a recipient's language. Returns the notices queued (their cards
+        change) and the meals whose final list was queued now (their cards lose buttons).
         """
         await self.ensure_schedule(now)
         notices: list[Notice] = []
@@ -61,55 +70,61 @@ class MealSchedule(MealWaitlist):
                 morning = datetime.combine(local_start.date(), datetime.min.time(), TZ).replace(
                     hour=REMINDER_HOUR)
                 if morning <= now < meal.starts_at:
-                    # The first run fixes who is owed a reminder; each is claimed just before
-                    # it goes out (claim_reminder), so a crash mid-run leaves the rest for
-                    # the next tick instead of losing them.
-                    # (A run begun by an older version, without the marker, is left alone.)
-                    if await store.claim_meal_flag(conn, meal.id, "reminder_sent_at", now):
-                        await job_runs.claim(conn, REMINDER_RUN, str(meal.id), now)
-                    owed = (await store.reminders_owed(conn, meal.id)
-                            if await job_runs.done(conn, REMINDER_RUN, str(meal.id)) else [])
-                    for row in owed:
-                        # Each is told where they stand: a seat nobody confirmed yet is not
-                        # "see you tonight", and people waiting hear their place.
-                        notices.append(Notice(row.user_id, "reminder", meal.id, {
-                            "status": row.status, "signup": row.id,
-                            "place": await self._place(conn, row)}))
+                    await self._queue_reminders(conn, meal, now)
                 if meal.deadline_at <= now < meal.starts_at + MEAL_LENGTH:
-                    # The final list: owed until every volunteer has it (claim_list per
-                    # person, list_complete at the end), so a crash mid-way sends the rest.
-                    if await store.claim_meal_flag(conn, meal.id, "list_sent_at", now):
-                        await job_runs.claim(conn, LIST_RUN, str(meal.id), now)
-                    if (await job_runs.done(conn, LIST_RUN, str(meal.id))
-                            and not await job_runs.done(conn, LIST_DONE, str(meal.id))):
+                    if await self._queue_final_list(conn, meal, now, texts):
                         lists.append(meal.id)
-            digests = await self._new_signups(conn, now)
-        return notices, lists, digests
+            await self._tell(conn, notices)
+            await self._queue_digests(conn, now, texts)
+        return notices, lists
 
-    async def claim_list(self, meal_id: int, person_id: int) -> bool:
-        """Right before the final list goes to one volunteer: True once per person."""
-        async with self.db.transaction() as conn:
-            return await job_runs.claim(conn, LIST_RUN, f"{meal_id}:{person_id}", self.now())
+    async def _queue_reminders(self, conn: aiosqlite.Connection, meal: MealRow,
+                               now: datetime) -> None:
+        """The first run fixes who is owed a reminder (signed up by then); each is claimed
+        (``reminded_at``) together with its ``meal.reminder`` row. The row is rendered when
+        it is sent, as things stand then (a volunteer may have confirmed in between)."""
+        if await store.claim_meal_flag(conn, meal.id, "reminder_sent_at", now):
+            await job_runs.claim(conn, REMINDER_RUN, str(meal.id), now)
+        if not await job_runs.done(conn, REMINDER_RUN, str(meal.id)):
+            return  # a run begun by an older version, without the marker: left alone
+        for row in await store.reminders_owed(conn, meal.id):
+            if not await store.claim_reminder(conn, row.id, now):
+                continue
+            await self.services.outbox.enqueue(
+                conn, to=row.user_id, kind=REMINDER, ref=meal.id,
+                params={"signup": row.id}, expires_at=meal.starts_at)
 
-    async def list_complete(self, meal_id: int) -> None:
-        """Every volunteer has the final list: later ticks leave the meal alone."""
-        async with self.db.transaction() as conn:
-            await job_runs.claim(conn, LIST_DONE, str(meal_id), self.now())
+    async def _queue_final_list(self, conn: aiosqlite.Connection, meal: MealRow,
+                                now: datetime, texts: MealTexts) -> bool:
+        """The cook's final list to each of the room's helpers (volunteers, else
+        coordinators), one ``meal.list`` row per page, as the list stands now. True when it
+        was queued by this call (the residents' cards lose the buttons of before the
+        deadline)."""
+        if await store.claim_meal_flag(conn, meal.id, "list_sent_at", now):
+            await job_runs.claim(conn, LIST_RUN, str(meal.id), now)
+        if (not await job_runs.done(conn, LIST_RUN, str(meal.id))
+                or not await job_runs.claim(conn, LIST_DONE, str(meal.id), now)):
+            return False
+        table = await self._table(conn, meal)  # type: ignore[attr-defined]
+        helpers = await self.services.recipients.room_helpers(conn, meal.room)
+        for person in await self.services.users.people(conn, helpers):
+            # A run an older version began may have reached this person already.
+            if not await job_runs.claim(conn, LIST_RUN, f"{meal.id}:{person.id}", now):
+                continue
+            for number, message in enumerate(texts.final_list(table, person.language)):
+                await self.services.outbox.enqueue(
+                    conn, to=person.id, kind=LIST, ref=meal.id, dedupe=number,
+                    message=message, expires_at=meal.starts_at)
+        return True
 
-    async def claim_reminder(self, signup_id: int) -> bool:
-        """Right before one morning reminder goes out: True once per sign-up."""
-        async with self.db.transaction() as conn:
-            return await store.claim_reminder(conn, signup_id, self.now())
-
-    async def _new_signups(self, conn: aiosqlite.Connection, now: datetime) -> list[NewSignups]:
-        """Batch the sign-ups volunteers have not heard of yet, per room (inside the tick's tx).
-
-        A volunteer gets at most one message per batch, in the daytime, once the oldest new
-        sign-up has waited ``NEW_SIGNUP_BATCH`` — not a message per tap. Each sign-up is
-        claimed in ``job_runs``, so it is announced once, also across a restart.
-        """
+    async def _queue_digests(self, conn: aiosqlite.Connection, now: datetime,
+                             texts: MealTexts) -> None:
+        """Batch the sign-ups volunteers have not heard of yet, per room: one ``meal.digest``
+        per helper, in the daytime, once the oldest new sign-up has waited
+        ``NEW_SIGNUP_BATCH`` — not a message per tap. Each sign-up is claimed in
+        ``job_runs`` with the rows, so it is announced once, also across a kill."""
         if not NOTIFY_HOURS[0] <= local(now).hour < NOTIFY_HOURS[1]:
-            return []
+            return
         by_room: dict[str, dict[int, list[SignupRow]]] = {}
         meals: dict[int, MealRow] = {}
         for row in await store.unannounced_pending(conn, now):
@@ -118,7 +133,6 @@ class MealSchedule(MealWaitlist):
                 continue
             meals[meal.id] = meal
             by_room.setdefault(meal.room, {}).setdefault(meal.id, []).append(row)
-        digests = []
         for room, per_meal in by_room.items():
             oldest = min(r.created_at for rows in per_meal.values() for r in rows)
             if now - oldest < NEW_SIGNUP_BATCH:
@@ -126,8 +140,17 @@ class MealSchedule(MealWaitlist):
             for rows in per_meal.values():
                 for row in rows:
                     await job_runs.claim(conn, store.ANNOUNCED_JOB, store.announce_key(row), now)
-            digests.append(NewSignups(room, [
+            digest = NewSignups(room, [
                 (await self._view(conn, meals[meal_id]), rows)
                 for meal_id, rows in per_meal.items()
-            ]))
-        return digests
+            ])
+            # A sign-up again after a cancel is news again: its round (created_at) counts.
+            first = min((row for rows in per_meal.values() for row in rows),
+                        key=lambda row: row.id)
+            until = min(meals[meal_id].starts_at for meal_id in per_meal)
+            helpers = await self.services.recipients.room_helpers(conn, room)
+            for person in await self.services.users.people(conn, helpers):
+                await self.services.outbox.enqueue(
+                    conn, to=person.id, kind=DIGEST, ref=f"{room}:{first.id}",
+                    dedupe=store.announce_key(first),
+                    message=texts.digest(digest, person.language), expires_at=until)

@@ -149,8 +149,9 @@ class MealVolunteers(MealWaitlist):
                 return await self._result(conn, meal, row.id, Outcome.ALREADY)
             await store.update_signup(conn, row.id, now, status="confirmed")
             await self._record_volunteer(conn, volunteer, meal)
-            return await self._result(conn, meal, row.id, Outcome.OK,
-                                      [Notice(row.user_id, "confirmed", meal.id)])
+            notices = [Notice(row.user_id, "confirmed", meal.id)]
+            await self._tell(conn, notices)
+            return await self._result(conn, meal, row.id, Outcome.OK, notices)
 
     async def confirm_all(self, volunteer: Person, meal_id: int) -> Result:
         now = self.now()
@@ -166,6 +167,7 @@ class MealVolunteers(MealWaitlist):
                 notices.append(Notice(row.user_id, "confirmed", meal.id))
             if notices:
                 await self._record_volunteer(conn, volunteer, meal)
+                await self._tell(conn, notices)
             return Result(Outcome.OK if notices else Outcome.ALREADY,
                           await self._view(conn, meal), notices=notices)
 
@@ -186,6 +188,7 @@ class MealVolunteers(MealWaitlist):
             await self._record_volunteer(conn, volunteer, meal)
             notices = [Notice(row.user_id, "declined", meal.id, {"reason": reason})]
             notices += await self._promote(conn, meal, now)
+            await self._tell(conn, notices)
             return await self._result(conn, meal, row.id, Outcome.OK, notices)
 
     async def cancel_signup(self, volunteer: Person, signup_id: int, reason: str) -> Result:
@@ -216,6 +219,7 @@ class MealVolunteers(MealWaitlist):
             if row.telegram_id is not None and row.user_id != volunteer.id:
                 notices.append(Notice(row.user_id, "removed", meal.id, {"reason": reason}))
             notices += await self._promote(conn, meal, now)
+            await self._tell(conn, notices)
             return await self._result(conn, meal, row.id, Outcome.OK, notices)
 
     async def add_offline(self, volunteer: Person, meal_id: int, name: str) -> Result:
