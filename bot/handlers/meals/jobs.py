@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.handlers.meals.notices import TEXTS
 from bot.handlers.meals.render import CARD_CHANGES, refresh_cards
 
 
@@ -19,7 +18,7 @@ async def tick(app: Any, now: datetime) -> None:
     """Expired offers move on, the morning reminder, the cook's final list at the deadline,
     and a batched heads-up to the kookgroep about sign-ups waiting for confirmation."""
     services = app.services
-    notices, lists = await services.meals.tick(now, TEXTS)
+    notices, lists = await services.meals.tick(now)
     await refresh_cards(app, services, [(n.user_id, n.meal_id) for n in notices
                                         if n.kind in CARD_CHANGES])
     for meal_id in lists:

@@ -188,6 +188,7 @@ async def deliver_notices(app: Any, services: Any, notices: list[Notice]) -> Non
 
 
 def register(app: Any) -> None:
+    app.services.meals.texts = TEXTS
     outbox = app.services.outbox
     outbox.renderer(NOTICE)(render_notice)
     outbox.renderer(REMINDER)(render_reminder)

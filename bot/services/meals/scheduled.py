@@ -35,14 +35,21 @@ REMINDER_RUN, LIST_RUN, LIST_DONE = "meals:reminders", "meals:list", "meals:list
 
 
 class MealSchedule(MealWaitlist):
-    async def tick(self, now: datetime, texts: MealTexts) -> tuple[list[Notice], list[int]]:
+    #: The handler layer's renderers of the two messages that are a snapshot of the moment
+    #: they are claimed (the final list, the digest); set at ``register(app)``, like the
+    #: outbox's renderers.
+    texts: MealTexts | None = None
+
+    async def tick(self, now: datetime) -> tuple[list[Notice], list[int]]:
         """Expire offers and move them on, queue morning reminders, the cook's final list
         and digests of new sign-ups, each claimed once and queued in the same transaction.
 
-        ``texts`` renders the two messages that are a snapshot of this moment (the final
-        list, the digest) in a recipient's language. Returns the notices queued (their cards
-        change) and the meals whose final list was queued now (their cards lose buttons).
+        Returns the notices queued (their cards change) and the meals whose final list was
+        queued now (their cards lose the buttons of before the deadline).
         """
+        texts = self.texts
+        if texts is None:
+            raise RuntimeError("services.meals.texts is set by the handler layer's register()")
         await self.ensure_schedule(now)
         notices: list[Notice] = []
         lists: list[int] = []
