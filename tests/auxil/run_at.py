@@ -14,8 +14,8 @@ from pathlib import Path
 # The repository instead of this folder (its calendar.py would shadow the standard module).
 sys.path[0] = str(Path(__file__).resolve().parents[2])
 
-from bot import cli
-from bot.clock import TZ, Clock
+from bot import cli  # noqa: E402
+from bot.clock import TZ, Clock  # noqa: E402
 
 
 def main() -> int:
