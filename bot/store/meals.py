@@ -44,7 +44,8 @@ class SignupRow:
     added_by: int | None
     created_at: datetime
     name: str | None = None
-    telegram_id: int | None = None
+    #: The person can be sent a message (has an address); not someone added by a volunteer.
+    has_address: bool = False
     anon_key: str | None = None
 
     @property
@@ -85,7 +86,7 @@ def _signup(row: aiosqlite.Row) -> SignupRow:
         added_by=row["added_by"],
         created_at=from_db(row["created_at"]),  # type: ignore[arg-type]
         name=row["display_name"] if "display_name" in keys else None,
-        telegram_id=row["telegram_id"] if "telegram_id" in keys else None,
+        has_address=bool(row["has_address"]) if "has_address" in keys else False,
         anon_key=row["anon_key"] if "anon_key" in keys else None,
     )
 
@@ -185,7 +186,9 @@ async def set_room_cap(conn: aiosqlite.Connection, room: str, cap: int) -> None:
 # --- sign-ups ------------------------------------------------------------------------------
 
 _WITH_USER = (
-    "SELECT s.*, u.display_name, u.telegram_id, u.anon_key FROM meal_signups s"
+    "SELECT s.*, u.display_name, u.anon_key,"
+    " EXISTS (SELECT 1 FROM addresses a WHERE a.person_id = u.id) AS has_address"
+    " FROM meal_signups s"
     " JOIN users u ON u.id = s.user_id"
 )
 

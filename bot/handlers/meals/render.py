@@ -371,7 +371,7 @@ def reason_text(t: Translator, view: MealView, row: SignupRow) -> tuple[str, Inl
     """Why the volunteer takes this person off: short reasons, shown to them in their language."""
     text = t._("Take {name} off the list for {when}? Choose the reason.").format(
         name=person_label(t, row), when=when(t, view))
-    if row.telegram_id is not None:
+    if row.has_address:
         text += "\n" + t._("They get a message with the reason.")
     text += "\n\n" + "\n".join(f"{t._(label)}: {t.quote(t._(sentence))}"
                                  for label, sentence in CANCEL_REASONS)

@@ -166,7 +166,7 @@ class MealResidents(MealWaitlist):
         """User ids with an active sign-up for the meal (their cards change at the deadline)."""
         async with self.db.transaction() as conn:
             return [row.user_id for row in await store.signups(conn, meal_id)
-                    if row.status in store.ACTIVE and row.telegram_id is not None]
+                    if row.status in store.ACTIVE and row.has_address]
 
     async def my_signups(self, person: Person) -> dict[int, SignupRow]:
         """meal id → my sign-up, for the coming meals list."""

@@ -216,7 +216,7 @@ class MealVolunteers(MealWaitlist):
                                       position=None, offer_expires_at=None)
             await self._record_volunteer(conn, volunteer, meal)
             notices = []
-            if row.telegram_id is not None and row.user_id != volunteer.id:
+            if row.has_address and row.user_id != volunteer.id:
                 notices.append(Notice(row.user_id, "removed", meal.id, {"reason": reason}))
             notices += await self._promote(conn, meal, now)
             await self._tell(conn, notices)

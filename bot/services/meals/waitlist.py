@@ -67,7 +67,7 @@ class MealWaitlist(MealCore):
                 conn, row.id, now, status="offered", position=None, offer_expires_at=expires
             )
             free -= row.seats
-            if row.telegram_id is None:
+            if not row.has_address:
                 # Someone without Telegram: a volunteer phoned them; the seat is theirs.
                 await store.update_signup(conn, row.id, now, status="pending",
                                           offer_expires_at=None)
