@@ -43,6 +43,7 @@ from bot.handlers.common import (
     reply_message,
     stale_button,
 )
+from bot.handlers.delivery import Retry
 from bot.handlers.menu import menu_markup, show_menu
 from bot.handlers.routing import on
 from bot.i18n import LANGUAGES, own_direction, translator
@@ -348,7 +349,9 @@ async def _tell_inviter(context: BotContext, redemption: Redemption, telegram_na
             name=f"<b>{escape(name)}</b>" if name else t._("Someone"),
             room=escape(room.name if room else "-"))
 
-    await notify(context, inviter, render)
+    # Through the outbox (kept across a short Telegram failure); the redemption happens once.
+    await notify(context, inviter, render,
+                 retry=Retry("onboarding.invite_used", redemption.person.id))
 
 
 async def _redeem(update: Update, context: BotContext, code: str) -> int:
