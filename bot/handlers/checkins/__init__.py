@@ -30,7 +30,7 @@ from bot.actions.checkins import (
     OwnCheckin,
 )
 from bot.handlers import routing
-from bot.handlers.checkins import answers, phone, resident, volunteer
+from bot.handlers.checkins import answers, notices, phone, resident, volunteer
 from bot.handlers.checkins.jobs import tick
 from bot.handlers.checkins.resident import offer_after_onboarding
 from bot.services.users import RESIDENT, VOLUNTEER
@@ -63,6 +63,7 @@ def register(app: Application) -> None:
         (OwnCheckin, volunteer.own_checkin, VOLUNTEER),
     ):
         app.add_handler(routing.on(kind, callback, role=role))  # type: ignore[arg-type]
+    notices.install(app)  # type: ignore[arg-type]
     tick_jobs.add_tick(app, "checkins", tick, upcoming=upcoming)  # type: ignore[arg-type]
 
 
