@@ -289,7 +289,7 @@ class CheckinService:
             rows = await store.active_subscribers(conn)
             claimed = await store.claimed_since(conn, iso_week(this_monday))
             no_answer = await store.unanswered_extra_attention(conn, after + timedelta(days=400))
-            untaken = await store.untaken_since(conn, after + timedelta(days=400))
+            untaken = await store.untaken_since(conn, after + timedelta(days=400), FOLLOWUP)
             unannounced = await store.unannounced(conn)
         for row in rows:
             if row["room"] not in self.services.config.rooms:
@@ -574,7 +574,7 @@ class CheckinService:
         coordinators once (the claim and their outbox rows in one transaction)."""
         async with self.db.transaction() as conn:
             result = []
-            for followup in await store.untaken_since(conn, now - ESCALATE_AFTER):
+            for followup in await store.untaken_since(conn, now - ESCALATE_AFTER, FOLLOWUP):
                 if await store.mark_escalated(conn, followup.id, now):
                     for person_id in await self.services.recipients.coordinators(
                             conn, followup.room):

@@ -455,16 +455,25 @@ async def finish(
     return cursor.rowcount == 1
 
 
-async def untaken_since(conn: aiosqlite.Connection, created_before: datetime) -> list[Followup]:
+async def untaken_since(conn: aiosqlite.Connection, told_before: datetime,
+                        notice_kind: str) -> list[Followup]:
     """Open follow-ups nobody took, counted from when the volunteers were told.
 
     One made at night is announced at 08:00; the volunteers get a whole day from then, and one
-    not announced yet is never escalated past them.
+    not announced yet is never escalated past them. "Told" is when the first notice
+    (``notice_kind``, ref the follow-up id) was sent; while one is still waiting in the outbox
+    (the bot was down) the day has not started; with no notice to send (nobody could be
+    reached), from the announcement.
     """
     cursor = await conn.execute(
         _FOLLOWUP_SELECT + " WHERE f.taken_by IS NULL AND f.done_at IS NULL"
-        " AND f.escalated_at IS NULL AND f.announced_at IS NOT NULL AND f.announced_at <= ?",
-        (to_db(created_before),),
+        " AND f.escalated_at IS NULL AND f.announced_at IS NOT NULL AND COALESCE("
+        "  (SELECT MIN(o.sent_at) FROM outbox o WHERE o.kind = ? AND o.state = 'sent'"
+        "   AND o.ref = CAST(f.id AS TEXT)),"
+        "  CASE WHEN EXISTS (SELECT 1 FROM outbox o WHERE o.kind = ?"
+        "   AND o.state IN ('queued', 'sending') AND o.ref = CAST(f.id AS TEXT))"
+        "  THEN NULL ELSE f.announced_at END) <= ?",
+        (notice_kind, notice_kind, to_db(told_before)),
     )
     return [f for f in map(_followup, await cursor.fetchall()) if f is not None]
 
