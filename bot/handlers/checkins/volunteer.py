@@ -186,8 +186,7 @@ async def outcome(update: Update, context: BotContext, act: FollowupOutcome) -> 
 async def outcome_other(update: Update, context: BotContext) -> str:
     assert update.effective_message is not None
     t = context.t
-    await update.effective_message.reply_text(t.bidi(t._("Please tap one of the two buttons "
-                                                         "above.")))
+    await reply(update, context, t._("Please tap one of the two buttons above."), edit=False)
     return OUTCOME
 
 
@@ -219,9 +218,10 @@ async def note_text(update: Update, context: BotContext) -> str | int:
     t = context.t
     text = (update.effective_message.text or "").strip()
     if len(text) > MAX_NOTE:
-        await update.effective_message.reply_text(t.bidi(t.ngettext(
+        await reply(update, context, t.ngettext(
             "Please keep it short: at most {n} letter.",
-            "Please keep it short: at most {n} letters.", MAX_NOTE).format(n=MAX_NOTE)))
+            "Please keep it short: at most {n} letters.", MAX_NOTE).format(n=MAX_NOTE),
+            edit=False)
         return NOTE
     return await _finish(update, context, text)
 
@@ -233,8 +233,7 @@ async def note_skip(update: Update, context: BotContext, act: FollowupNoNote) ->
 async def note_other(update: Update, context: BotContext) -> str:
     assert update.effective_message is not None
     t = context.t
-    await update.effective_message.reply_text(t.bidi(t._("Please type a short note, or tap "
-                                                         "No note.")))
+    await reply(update, context, t._("Please type a short note, or tap No note."), edit=False)
     return NOTE
 
 
