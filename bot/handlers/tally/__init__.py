@@ -68,7 +68,7 @@ from bot.handlers.tally.turf import (
     toggle,
     turf,
 )
-from bot.handlers.tally.weekly import tick, upcoming
+from bot.handlers.tally.weekly import register_outbox, tick, upcoming
 from bot.jobs import add_tick
 from bot.services.users import COORDINATOR, VOLUNTEER
 
@@ -128,3 +128,4 @@ def register(app: Application) -> None:
     app.add_handler(conversation)
     app.add_handlers(_routes())
     add_tick(app, "tally", tick, upcoming=upcoming)
+    register_outbox(app)
