@@ -39,6 +39,7 @@ from bot.handlers.calendar.coordinator import (
     programme_room,
     programme_rooms,
     programme_series,
+    render_changed,
 )
 from bot.handlers.calendar.flow import build_conversation
 from bot.handlers.calendar.resident import (
@@ -52,6 +53,7 @@ from bot.handlers.calendar.resident import (
 )
 from bot.handlers.calendar.weekly_post import register_membership, tick
 from bot.handlers.routing import on
+from bot.services.calendar import CHANGED_KIND
 from bot.services.users import COORDINATOR, RESIDENT
 
 
@@ -81,6 +83,7 @@ def register(app: Application) -> None:
         on(EndSeriesConfirmed, do_end, role=COORDINATOR),
     ])
     register_membership(app)  # type: ignore[arg-type]
+    app.services.outbox.renderer(CHANGED_KIND)(render_changed)  # type: ignore[attr-defined]
     jobs.add_tick(app, "calendar", tick, upcoming=upcoming)  # type: ignore[arg-type]
 
 

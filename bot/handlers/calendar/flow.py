@@ -52,7 +52,6 @@ from bot.services.calendar import (
 from bot.services.calendar_programme import MAX_LEADER, MAX_TITLE, parse_time_text
 from bot.services.calendar_render import entry_line
 from bot.services.users import COORDINATOR
-from bot.store.activities import OccurrenceRow
 
 log = logging.getLogger(__name__)
 
@@ -378,13 +377,7 @@ async def got_move(update: Update, context: BotContext) -> str | int:
         return END
     context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
 
-    def render(rt: Translator, row: OccurrenceRow) -> str:
-        return rt._("🔁 {title} on {old} is moved to {new}. You stay signed up. If you cannot "
-                    "come then, sign off in /agenda.").format(
-            title=escape(rt._(row.title)), old=rt.datetime(row.starts_at),
-            new=rt.datetime(moved.starts_at))
-
-    told = await _tell_signed_up(context, change, render)
+    told = await _tell_signed_up(context, change)
     await update.message.reply_text(t.bidi(t._("Moved: {title} is now on {when}.").format(
         title=escape(t._(moved.title)), when=t.datetime(moved.starts_at)) + " " + t.ngettext(
         "{n} person was told.", "{n} people were told.", told).format(n=told)),
