@@ -93,13 +93,13 @@ async def got_title(update: Update, context: BotContext) -> str:
     t = context.t
     title = " ".join((update.message.text or "").split())
     if not title or len(title) > MAX_TITLE:
-        await update.message.reply_text(t.bidi(_error_text(
-            t, "title_long" if title else "title_empty")), reply_markup=kb([_stop_row(t)]))
+        await reply(update, context, _error_text(
+            t, "title_long" if title else "title_empty"), kb([_stop_row(t)]))
         return TITLE
     _draft(context)["title"] = title
     buttons = [(t._(label), FormCategory(cid)) for cid, label in CATEGORIES.items()]
-    await update.message.reply_text(t.bidi(t._("Which kind of activity is it?")),
-                                    reply_markup=kb([*[[b] for b in buttons], _stop_row(t)]))
+    await reply(update, context, t._("Which kind of activity is it?"),
+                kb([*[[b] for b in buttons], _stop_row(t)]))
     return CATEGORY
 
 
@@ -172,12 +172,11 @@ async def got_date(update: Update, context: BotContext) -> str:
     if day is None or day < today:
         text = (_error_text(t, "past") if day is not None
                 else t._("I do not understand that date. Type it like this: 24-12-2026"))
-        await update.message.reply_text(t.bidi(text), reply_markup=kb([_stop_row(t)]))
+        await reply(update, context, text, kb([_stop_row(t)]))
         return DATE
     _draft(context)["date"] = day.isoformat()
-    await update.message.reply_text(
-        t.bidi(t._("At what time does it start? Type it like this: 17:30")),
-        reply_markup=kb([_stop_row(t)]))
+    await reply(update, context, t._("At what time does it start? Type it like this: 17:30"),
+                kb([_stop_row(t)]))
     return TIME
 
 
@@ -187,21 +186,20 @@ async def got_time(update: Update, context: BotContext) -> str:
     at = parse_time_text(update.message.text or "")
     draft = _draft(context)
     if at is None:
-        await update.message.reply_text(t.bidi(t._(
+        await reply(update, context, t._(
             "\"{text}\" is not a time of day. Type it like this: 17:30").format(
-            text=escape((update.message.text or "")[:20]))), reply_markup=kb([_stop_row(t)]))
+            text=escape((update.message.text or "")[:20])), kb([_stop_row(t)]))
         return TIME
     if draft.get("date") and local_moment(date.fromisoformat(draft["date"]), at) <= \
             context.services.clock.now():
-        await update.message.reply_text(t.bidi(_error_text(t, "past")),
-                                        reply_markup=kb([_stop_row(t)]))
+        await reply(update, context, _error_text(t, "past"), kb([_stop_row(t)]))
         return TIME
     draft["time"] = at.strftime("%H:%M")
     rows = [[(t.ngettext("{n} minute", "{n} minutes", m).format(n=m), FormDuration(m))
              for m in DURATIONS[:2]],
             [(t.ngettext("{n} minute", "{n} minutes", m).format(n=m), FormDuration(m))
              for m in DURATIONS[2:]], _stop_row(t)]
-    await update.message.reply_text(t.bidi(t._("How long does it take?")), reply_markup=kb(rows))
+    await reply(update, context, t._("How long does it take?"), kb(rows))
     return DURATION
 
 
@@ -298,12 +296,11 @@ async def got_leader(update: Update, context: BotContext) -> str:
     t = context.t
     name = " ".join((update.message.text or "").split())
     if len(name) > MAX_LEADER:
-        await update.message.reply_text(t.bidi(_error_text(t, "leader_long")),
-                                        reply_markup=kb([_stop_row(t)]))
+        await reply(update, context, _error_text(t, "leader_long"), kb([_stop_row(t)]))
         return LEADER
     _draft(context)["leader"] = name
     text, markup = await _summary(context)
-    await update.message.reply_text(t.bidi(text), reply_markup=markup)
+    await reply(update, context, text, markup)
     return CONFIRM
 
 
@@ -360,28 +357,27 @@ async def got_move(update: Update, context: BotContext) -> str | int:
     day = parse_date_text(parts[0], context.services.clock.today()) if len(parts) == 2 else None
     at = parse_time_text(parts[1]) if len(parts) == 2 else None
     if day is None or at is None or "move" not in draft:
-        await update.message.reply_text(t.bidi(t._(
-            "I do not understand that. Type the date and time like this: 24-12-2026 17:30")),
-            reply_markup=kb([_stop_row(t)]))
+        await reply(update, context, t._(
+            "I do not understand that. Type the date and time like this: 24-12-2026 17:30"),
+            kb([_stop_row(t)]))
         return MOVE
     try:
         change, moved = await context.services.calendar.move(draft["move"],
                                                              local_moment(day, at))
     except CalendarError as exc:
         if exc.code == "past":
-            await update.message.reply_text(t.bidi(_error_text(t, "past")),
-                                            reply_markup=kb([_stop_row(t)]))
+            await reply(update, context, _error_text(t, "past"), kb([_stop_row(t)]))
             return MOVE
         context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
-        await update.message.reply_text(t.bidi(_error_text(t, exc.code)))
+        await reply(update, context, _error_text(t, exc.code))
         return END
     context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
 
     told = await _tell_signed_up(context, change)
-    await update.message.reply_text(t.bidi(t._("Moved: {title} is now on {when}.").format(
+    await reply(update, context, t._("Moved: {title} is now on {when}.").format(
         title=escape(t._(moved.title)), when=t.datetime(moved.starts_at)) + " " + t.ngettext(
-        "{n} person was told.", "{n} people were told.", told).format(n=told)),
-        reply_markup=kb([[(t._("⬅️ Back"), ProgrammeRoom(moved.room))]]))
+        "{n} person was told.", "{n} people were told.", told).format(n=told),
+        kb([[(t._("⬅️ Back"), ProgrammeRoom(moved.room))]]))
     return END
 
 
@@ -394,16 +390,16 @@ async def stop(update: Update, context: BotContext, act: FormStop) -> int:
 
 async def use_buttons(update: Update, context: BotContext) -> None:
     assert update.message is not None
-    await update.message.reply_text(context.t.bidi(context.t._(
-        "Please tap one of the buttons above, or ✖️ Stop.")))
+    await reply(update, context, context.t._(
+        "Please tap one of the buttons above, or ✖️ Stop."))
 
 
 async def other_command(update: Update, context: BotContext) -> int:
     """A command in the middle of adding: stop adding, and say so."""
     context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
     assert update.message is not None
-    await update.message.reply_text(context.t.bidi(context.t._(
-        "I stopped adding the activity; nothing was changed. Please tap your command again.")))
+    await reply(update, context, context.t._(
+        "I stopped adding the activity; nothing was changed. Please tap your command again."))
     return END
 
 

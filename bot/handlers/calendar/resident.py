@@ -4,7 +4,6 @@ of two weeks), sign-up, the .ics file, the weekly post on/off.
 
 from __future__ import annotations
 
-import io
 import logging
 from datetime import datetime, time, timedelta
 from html import escape
@@ -26,11 +25,13 @@ from bot.handlers.common import (
     kb,
     one_per_row,
     reply,
+    reply_file,
     requires,
     safe_answer,
     stale_button,
 )
 from bot.i18n import N_, Translator
+from bot.messaging.message import Attachment
 from bot.schedule import CalendarEntry
 from bot.services.calendar import (
     SignupResult,
@@ -246,8 +247,7 @@ async def send_ics(update: Update, context: BotContext, act: AgendaIcs) -> None:
     if act.room not in rooms:
         await stale_button(update, context)
         return
-    await safe_answer(query)
-    room = rooms[act.room]
+    room = rooms[act.room]  # reply_file answers the button press
     services = context.services
     t = context.t
     start = local_moment(week_start(services.clock.today()), time(0))
@@ -261,8 +261,6 @@ async def send_ics(update: Update, context: BotContext, act: AgendaIcs) -> None:
         caption += "\n\n" + t._("Or add this link to your calendar app once. It stays up to "
                                  "date by itself: {url}").format(
                                      url=escape(f"{feed}&lang={t.language}"))
-    await context.bot.send_document(
-        update.effective_chat.id, document=io.BytesIO(payload),
-        filename=f"programma-{room.id}.ics", caption=t.bidi(caption),
-    )
+    await reply_file(update, context, Attachment(
+        "document", data=payload, filename=f"programma-{room.id}.ics"), caption)
 
