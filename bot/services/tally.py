@@ -23,6 +23,7 @@ from bot.digits import whole_number
 from bot.schedule import CalendarEntry
 from bot.store import job_runs
 from bot.store import tally as store
+from bot.store import users as user_store
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -219,6 +220,12 @@ class Report:
 ALL = "all"
 
 
+async def staff_ids(conn, config) -> list[int]:
+    """``users.id`` of the coordinators (the settings name their Telegram ids): staff, whom
+    the counts of residents leave out."""
+    return [row.id for row in await user_store.by_telegram_ids(conn, sorted(config.coordinators))]
+
+
 async def compute_report(
     conn, config, period: Period, rooms: list[str], made_at: datetime
 ) -> Report:
@@ -230,7 +237,7 @@ async def compute_report(
     created_before = to_db(datetime.combine(period.end + timedelta(days=1), time(0), TZ))
     new_per_room, new_overall = await store.new_people(
         conn, period.start, period.end, rooms, created_from, created_before,
-        sorted(config.coordinators),
+        await staff_ids(conn, config),
     )
     empty = store.Cell(0, 0, 0)
 
@@ -434,7 +441,8 @@ class TallyService:
         raise TurfError(TurfError.NOT_HERE)
 
     async def _regulars(self, conn, room: str) -> list[store.Regular]:
-        return await store.regulars(conn, room, sorted(self.services.config.coordinators))
+        staff = await self.services.recipients.all_coordinators(conn)
+        return await store.regulars(conn, room, staff)
 
     async def attendance(self, activity: Activity) -> Attendance:
         async with self.services.db.transaction() as conn:
