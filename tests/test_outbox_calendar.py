@@ -148,3 +148,23 @@ async def test_group_that_refused_the_post_is_settled_by_the_next_tick(bot: BotH
     await bot.tick(only="calendar", at=at(SUN + timedelta(days=1), 9, 0))
     assert _count(group.messages, POST) == 1
     assert all(_count(p.bot_messages, POST) == 1 for p in people)
+
+
+async def test_coordinator_told_of_the_removal_also_when_killed_at_that_send(
+        bot: BotHarness) -> None:
+    """``calendar.notice``: the removal is recorded with the coordinator's notice; killed
+    right at its send, the restarted bot sends it again (the one in flight: twice)."""
+    group = bot.sandbox.add_group("BuurtWerkKamer TOP", chat_id=GROUP_ID)
+    carla = await bot.coordinator(room="top")
+    bot.kill_at(method="sendMessage", n=1, delivered=True)
+    bot.sandbox.remove_bot_from(group)
+    await bot.sandbox.changed.wait_for(lambda: bot.killed, 5.0)
+    await bot.crash()
+    await bot.services.outbox.deliver()
+    told = _count(carla.bot_messages, "verwijderd uit de groepschat van TOP")
+    assert told == 2
+    assert await _all_final(bot, "calendar.notice") == {"sent": 1}
+    assert await bot.services.calendar.chat_gone("top")
+    await bot.tick(only="calendar", at=at(SUN, 17, 0))  # the week: subscribers only, no repeat
+    assert not _count(group.messages, POST)
+    assert _count(carla.bot_messages, "groepschat van TOP") == told
