@@ -499,19 +499,6 @@ class CalendarService:
         async with self.services.db.transaction() as conn:
             return await job_runs.done(conn, POST_JOB, self.post_period(room, monday))
 
-    async def claim(self, job: str, period: str) -> bool:
-        """Claim one piece of once-only work (a recipient of a post, a warning)."""
-        async with self.services.db.transaction() as conn:
-            return await job_runs.claim(conn, job, period, self.services.clock.now())
-
-    async def mark_post_done(self, room: str, monday: date) -> None:
-        await self.claim(POST_JOB, self.post_period(room, monday))
-
-    async def release(self, job: str, period: str) -> None:
-        """Give a claim back: the work failed for a short-lived reason and is tried again."""
-        async with self.services.db.transaction() as conn:
-            await job_runs.release(conn, job, period)
-
     def room_of_chat(self, chat_id: int) -> str | None:
         """The room whose group or channel is ``chat_id``, if any."""
         return next((room.id for room in self.services.config.rooms.values()
@@ -521,12 +508,3 @@ class CalendarService:
         """True while the bot was removed from (or may not write in) the room's group."""
         async with self.services.db.transaction() as conn:
             return await job_runs.done(conn, CHAT_GONE_JOB, room)
-
-    async def set_chat_gone(self, room: str, gone: bool) -> bool:
-        """Record that the bot left or came back to the room's group; True if that is news."""
-        async with self.services.db.transaction() as conn:
-            if gone:
-                return await job_runs.claim(conn, CHAT_GONE_JOB, room, self.services.clock.now())
-            return await job_runs.release(conn, CHAT_GONE_JOB, room)
-
-
