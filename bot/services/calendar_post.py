@@ -41,6 +41,9 @@ POST_KIND, SUBSCRIBER_KIND, NOTICE_KIND = "calendar.post", "calendar.subscriber"
 NO_CHAT, CHAT_GONE, CHAT_BACK = "no_chat", "gone", "back"
 NO_CHAT_JOB = "calendar_nochat"  # period: the room; told once that it has no group chat
 SUBSCRIBER_JOB = "calendar_post_to"  # period: "<room>:<week>:<users.id>"
+#: A group post in one of these states was refused for good (the bot removed, may not write,
+#: the group became a supergroup): as before, the room's chat counts as gone.
+REFUSED = frozenset({outbox_store.UNREACHABLE, outbox_store.FAILED})
 
 
 def _params(room_id: str, monday: date) -> dict[str, str]:
@@ -142,9 +145,11 @@ async def settle_failed_posts(services: Services, now: datetime) -> None:
             if not await job_runs.done(conn, CHAT_POST_JOB, period):
                 continue
             rows = await outbox_store.for_kind(conn, POST_KIND, period)
-            if not rows or max(rows, key=lambda r: r.id).state != outbox_store.UNREACHABLE:
+            latest = max(rows, key=lambda r: r.id) if rows else None
+            if latest is None or latest.state not in REFUSED:
                 continue
-            log.warning("the weekly post to the group of %s was refused", room_id)
+            log.warning("the weekly post to the group of %s was refused (%s)", room_id,
+                        latest.error)
             await job_runs.release(conn, CHAT_POST_JOB, period)
             if await job_runs.claim(conn, CHAT_GONE_JOB, room_id, now):
                 await _tell_coordinators(services, conn, room_id, CHAT_GONE, now)
