@@ -25,6 +25,7 @@ from bot.actions.calendar import (
     ProgrammeRooms,
     ProgrammeSeries,
 )
+from bot.actions.menu import MenuMain, MenuProgramme
 from bot.actions.ops import FeedLink, QrSign
 from bot.categories import CATEGORIES
 from bot.clock import from_db
@@ -112,11 +113,16 @@ async def _programme_room(update: Update, context: BotContext, room_id: str) -> 
                 (t._("🔗 Calendar link"), FeedLink(room_id)),
                 (t._("🖨️ QR sign for the door"), QrSign(room_id)),
                 (t._("🏠 Other room"), ProgrammeRooms()),
-                (t._("⬅️ Back to the menu"), "menu:main")]
+                (t._("⬅️ Back to the menu"), MenuMain())]
     text = t._("<b>Programme of {room}</b>\nTap an activity to cancel or move one date, or to "
                "end it.").format(room=escape(room.name))
     await reply(update, context, text, one_per_row(buttons),
                 edit=update.callback_query is not None)
+
+
+async def programme_menu(update: Update, context: BotContext, act: MenuProgramme) -> None:
+    """🗓 in the main menu: the same as /programma."""
+    await programme_command(update, context)
 
 
 @requires(COORDINATOR)

@@ -32,6 +32,7 @@ from bot.actions.calendar import (
     NewActivity,
     ProgrammeRoom,
 )
+from bot.actions.menu import MenuMain
 from bot.categories import CATEGORIES
 from bot.context import BotContext
 from bot.digits import ascii_digits
@@ -384,7 +385,7 @@ async def got_move(update: Update, context: BotContext) -> str | int:
 async def stop(update: Update, context: BotContext, act: FormStop) -> int:
     context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
     await reply(update, context, context.t._("Stopped. Nothing was changed."),
-                kb([[(context.t._("⬅️ Back to the menu"), "menu:main")]]))
+                kb([[(context.t._("⬅️ Back to the menu"), MenuMain())]]))
     return END
 
 
