@@ -42,7 +42,7 @@ CEILINGS: dict[str, int] = {
     # cursor.lastrowid anywhere (INSERT ... RETURNING id is the portable form)
     "lastrowid": 0,
     # button data written as a string literal ("meal:su:…") outside bot/actions/
-    "callback_literals": 10,
+    "callback_literals": 9,
     # PTB's private attributes and modules outside bot/handlers/ptb_compat.py
     "ptb_private": 0,
     # a store module's private helper (store._row) used outside bot/store/
@@ -70,6 +70,7 @@ ALLOWED: dict[str, dict[str, str]] = {
     "callback_literals": {
         "bot/actions/": "the typed actions declare the codes buttons carry",
         "bot/sandbox/": "the loopback Telegram does not build buttons",
+        "bot/schedule.py": "meal_ref(): a calendar entry's id (\"meal:12\"), not button data",
     },
     "ptb_private": {
         "bot/handlers/ptb_compat.py": "the one module that may touch PTB internals "

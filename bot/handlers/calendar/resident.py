@@ -34,7 +34,7 @@ from bot.handlers.common import (
 )
 from bot.i18n import N_, Translator
 from bot.messaging.message import Attachment
-from bot.schedule import CalendarEntry
+from bot.schedule import CalendarEntry, meal_ref
 from bot.services.calendar import (
     SignupResult,
     local_moment,
@@ -112,7 +112,7 @@ async def _agenda(update: Update, context: BotContext, room_id: str, offset: int
     mine = {f"occ:{i}" for i in mine_ids}
     # The eettafel's own sign-ups: shown as "signed up" / "waiting list", with a button to the
     # person's sign-up card instead of a second "sign up".
-    my_meals = {f"meal:{meal_id}": row.status
+    my_meals = {meal_ref(meal_id): row.status
                 for meal_id, row in (await services.meals.my_signups(person)).items()
                 if row.status in (*ACTIVE_MEAL, "waiting")}
     mine |= {ref for ref, status in my_meals.items() if status in ACTIVE_MEAL}
