@@ -16,6 +16,7 @@ from __future__ import annotations
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.actions import help as act
+from bot.handlers.help_requests import notices
 from bot.handlers.help_requests.handoff import (
     ask_consent,
     ask_followup,
@@ -56,6 +57,7 @@ __all__ = ["media_offer_handler", "register"]
 
 def register(app: Application) -> None:
     """Add this feature's handlers and ticks to the application."""
+    notices.register(app)
     app.add_handler(build_intake())
     app.add_handler(build_note_conversation())
     routes = [
