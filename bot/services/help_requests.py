@@ -303,14 +303,6 @@ class HelpRequestService:
         async with self.db.transaction() as conn:
             return await store.by_submit_key(conn, person.id, submit_key)
 
-    async def matching_helpers(self, request: RequestRow) -> list[Person]:
-        """Volunteers of the room with the matching skill (no skills set = all kinds).
-
-        Nobody matching: the room's coordinators, so a request is never told to no one.
-        """
-        return await self.services.recipients.helper_people(
-            request.room, skill=KINDS[request.kind].skill)
-
     async def cancel(self, person: Person, request_id: int) -> RequestRow:
         """The resident withdraws their own request; the volunteer holding it is told."""
         async with self.db.transaction() as conn:
