@@ -42,7 +42,7 @@ CEILINGS: dict[str, int] = {
     # cursor.lastrowid anywhere (INSERT ... RETURNING id is the portable form)
     "lastrowid": 0,
     # button data written as a string literal ("meal:su:…") outside bot/actions/
-    "callback_literals": 99,
+    "callback_literals": 14,
     # PTB's private attributes and modules outside bot/handlers/ptb_compat.py
     "ptb_private": 0,
     # a store module's private helper (store._row) used outside bot/store/

@@ -35,6 +35,7 @@ from bot.actions.calendar import (
 from bot.categories import CATEGORIES
 from bot.context import BotContext
 from bot.digits import ascii_digits
+from bot.handlers import flows
 from bot.handlers.calendar.coordinator import _error_text, _tell_signed_up
 from bot.handlers.common import (
     END,
@@ -132,9 +133,8 @@ async def toggle_day(update: Update, context: BotContext, act: FormDay) -> str |
     draft = _draft(context)
     if "category" not in draft:
         return await stale_button(update, context)
-    days = set(draft.get("days", []))
-    days ^= {act.weekday}
-    draft["days"] = sorted(days)
+    if flows.first_handling(context, update):  # a tap handled again after a restart: done
+        draft["days"] = sorted(set(draft.get("days", [])) ^ {act.weekday})
     await reply(update, context, context.t._("On which day(s) of the week? Tap one or more."),
                 _days_markup(context.t, draft["days"]))
     return DAYS

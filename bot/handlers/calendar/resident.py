@@ -20,6 +20,7 @@ from bot.actions.calendar import (
     AgendaSubscribe,
     AgendaWeek,
 )
+from bot.actions.meals import MealMySignup
 from bot.clock import TZ
 from bot.context import BotContext
 from bot.handlers.common import (
@@ -127,7 +128,7 @@ async def _agenda(update: Update, context: BotContext, room_id: str, offset: int
         if entry.ref in mine and occ is not None:
             actions.append((entry, SIGN_OFF, ActivitySignOff(occ)))
         elif entry.ref in my_meals:
-            actions.append((entry, MY_MEAL, f"meal:me:{entry.ref.split(':', 1)[1]}"))
+            actions.append((entry, MY_MEAL, MealMySignup(int(entry.ref.split(":", 1)[1]))))
         elif entry.ref.startswith("meal:") and room_id != person.room:
             continue  # the eettafel is for the room's own residents
         elif entry.signup_data:

@@ -18,7 +18,7 @@ from bot.actions.checkins import (
     OwnCheckin,
 )
 from bot.context import BotContext
-from bot.handlers import routing
+from bot.handlers import flows, routing
 from bot.handlers.checkins.resident import resident_view
 from bot.handlers.checkins.texts import (
     MAX_BUTTON_NAME,
@@ -259,6 +259,9 @@ async def people(update: Update, context: BotContext,
 
 async def toggle_attention(update: Update, context: BotContext,
                            act: ExtraAttentionToggle) -> None:
+    if not flows.first_handling(context, update):  # handled again after a restart: done
+        await people(update, context)
+        return
     value = await context.services.checkins.toggle_extra_attention(context.person, act.user_id)  # type: ignore[arg-type]
     if value is None:
         await stale_button(update, context)

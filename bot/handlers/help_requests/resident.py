@@ -24,6 +24,7 @@ from telegram.ext import (
 from bot.actions import Action
 from bot.actions import help as act
 from bot.context import BotContext
+from bot.handlers import flows
 from bot.handlers.common import (
     END,
     kb,
@@ -158,6 +159,9 @@ async def details_text(update: Update, context: BotContext) -> str:
     t = context.t
     draft = _draft(context)
     text = (update.message.text or "").strip()
+    if not flows.first_handling(context, update):  # handled again after a restart: kept already
+        return await _ack(update, context, t._("Thank you, I wrote that down. Anything else? "
+                                               "Or tap Next."))
     combined = (draft.get("description", "") + "\n" + text).strip()
     if len(combined) > MAX_DESCRIPTION:
         return await _ack(update, context, t.ngettext(
@@ -176,6 +180,8 @@ async def details_media(update: Update, context: BotContext) -> str:
     t = context.t
     draft = _draft(context)
     media: list = draft.setdefault("media", [])
+    if not flows.first_handling(context, update):  # handled again after a restart: kept already
+        return await _ack(update, context, t._("Anything else? Or tap Next."))
     if len(media) >= MAX_MEDIA:
         return await _ack(update, context, t.ngettext(
             "That is enough photos and messages, thank you ({n} at most). Tap Next.",

@@ -25,6 +25,7 @@ from bot.actions.tally import (
 )
 from bot.categories import CATEGORIES
 from bot.context import BotContext
+from bot.handlers import flows
 from bot.handlers.common import (
     END,
     MAX_TEXT,
@@ -180,7 +181,9 @@ async def toggle(update: Update, context: BotContext, act: TurfToggle) -> object
     if activity is None:
         return END
     try:
-        await context.services.tally.toggle(activity, act.user_id, context.person)
+        # A tap handled again after a restart (bot.inbox) must not take the mark back.
+        if flows.first_handling(context, update):
+            await context.services.tally.toggle(activity, act.user_id, context.person)
     except TurfError as exc:
         await _tell(update, context, turf_error_text(context.t, exc))
         return END
