@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
 from bot.actions import account as act
+from bot.actions.menu import MenuMain, MenuSettings
 from bot.context import BotContext
 from bot.handlers.announcements import settings_button as announcements_button
 from bot.handlers.commands import clear_person_commands, set_person_commands
@@ -31,7 +32,7 @@ from bot.services.users import RESIDENT
 
 
 def _back(t):
-    return (t._("⬅️ Back to the menu"), "menu:main")
+    return (t._("⬅️ Back to the menu"), MenuMain())
 
 
 @requires(RESIDENT)
@@ -169,8 +170,7 @@ async def erase(update: Update, context: BotContext, _act: act.EraseYes) -> None
 
 
 def register(app: Application) -> None:
-    # The main menu's button (``menu:`` actions belong to bot/actions/menu.py).
-    app.add_handler(CallbackQueryHandler(settings, pattern=r"^menu:settings$"))
+    app.add_handler(on(MenuSettings, lambda u, c, _a: settings(u, c)))  # the main menu's
     app.add_handler(CommandHandler("taal", ask_language))
     app.add_handler(on(act.AskLanguage, lambda u, c, _a: ask_language(u, c)))
     app.add_handler(on(act.SetLanguage, set_language, role=RESIDENT))

@@ -6,11 +6,12 @@ from datetime import timedelta
 from html import escape
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
 from bot.actions import Action
 from bot.actions import volunteers as act
 from bot.actions.hours import VolunteerOpen
+from bot.actions.menu import MenuVolunteers
 from bot.context import BotContext
 from bot.handlers.commands import set_person_commands
 from bot.handlers.common import kb, notify, one_per_row, reply, requires, stale_button
@@ -97,7 +98,7 @@ async def confirm_remove(update: Update, context: BotContext, pressed: act.AskRe
         context,
         t._("Remove {name} as a volunteer? They stay a resident.").format(name=label),
         kb([[(t._("Yes, remove"), act.ConfirmRemove(target.id))],
-            [(t._("No"), "menu:volunteers")]]),
+            [(t._("No"), MenuVolunteers())]]),
     )
 
 
@@ -118,7 +119,7 @@ def register(app: Application) -> None:
     app.add_handler(on(act.AskInviteRoom, lambda u, c, _a: ask_invite_room(u, c)))
     app.add_handler(on(act.CreateInvite, create_invite, role=COORDINATOR))
     app.add_handler(CommandHandler("vrijwilligers", list_volunteers))
-    # The main menu's button (``menu:`` actions belong to bot/actions/menu.py).
-    app.add_handler(CallbackQueryHandler(list_volunteers, pattern=r"^menu:volunteers$"))
+    # The main menu's button, and "No" when asked to remove someone.
+    app.add_handler(on(MenuVolunteers, lambda u, c, _a: list_volunteers(u, c)))
     app.add_handler(on(act.AskRemove, confirm_remove, role=COORDINATOR))
     app.add_handler(on(act.ConfirmRemove, remove, role=COORDINATOR))

@@ -14,7 +14,6 @@ from html import escape
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
-    CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
     MessageHandler,
@@ -23,6 +22,7 @@ from telegram.ext import (
 
 from bot.actions import Action
 from bot.actions import help as act
+from bot.actions.menu import MenuHelp
 from bot.context import BotContext
 from bot.handlers import flows
 from bot.handlers.common import (
@@ -516,8 +516,7 @@ def build_intake() -> ConversationHandler:
     not_command = ~filters.COMMAND & ~filters.UpdateType.EDITED
     start = [
         CommandHandler("hulp", intake_start),
-        # The main menu's button (``menu:`` actions belong to bot/actions/menu.py).
-        CallbackQueryHandler(intake_start, pattern=r"^menu:help$"),
+        on(MenuHelp, lambda u, c, _a: intake_start(u, c)),  # the main menu's button
         on(act.NewRequest, lambda u, c, _a: intake_start(u, c)),
         on(act.OfferYes, lambda u, c, _a: offer_start(u, c)),
     ]
