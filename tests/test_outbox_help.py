@@ -261,3 +261,32 @@ async def test_erasure_tells_the_holder_despite_a_kill(bot: BotHarness) -> None:
     await resume(bot)
     assert_each_once(bot.sandbox, [volunteer], contains=f"{request_id} is ingetrokken")
     assert set(await bot.services.outbox.counts("help.notice")) <= FINAL
+
+
+# --- the account side of the area: a removed volunteer, a newcomer mark ---------------------
+
+
+async def test_removed_volunteer_is_told_despite_a_kill(bot: BotHarness) -> None:
+    volunteer = await bot.volunteer("Vera", name="Vera")
+    coordinator = await bot.coordinator()
+    vera = await bot.person(volunteer)
+    await coordinator.send("/vrijwilligers")
+    await coordinator.next_message()
+    bot.kill_at(method="sendMessage", n=1)  # the coordinator's "done" is an edit
+    await coordinator.press_data(f"vol:rmok:{vera.id}")
+    await until_killed(bot)
+    await resume(bot)
+    assert_each_once(bot.sandbox, [volunteer], contains="geen vrijwilliger meer")
+    await all_sent(bot, "volunteers.removed", 1)
+    assert (await bot.person(volunteer)).role == "resident"
+
+
+async def test_newcomer_mark_notice_survives_a_kill(bot: BotHarness) -> None:
+    volunteer, resident, request_id = await _taken(bot)
+    resident.chat.skip_pending()
+    bot.kill_at(method="sendMessage", n=1)  # the volunteer's "noted" is an edit
+    await volunteer.press_data(f"rpt:ncy:{request_id}")
+    await until_killed(bot)
+    await resume(bot)
+    assert_each_once(bot.sandbox, [resident], contains="nieuw bent in Nederland")
+    await all_sent(bot, "report.newcomer_marked", 1)
