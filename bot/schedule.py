@@ -12,6 +12,11 @@ from datetime import datetime
 from bot.actions import Action
 
 
+def meal_ref(meal_id: int) -> str:
+    """The stable :attr:`CalendarEntry.ref` of a meal (the eettafel's entries)."""
+    return f"meal:{meal_id}"
+
+
 @dataclass(frozen=True)
 class CalendarEntry:
     room: str

@@ -12,6 +12,7 @@ from datetime import date
 from telegram import Update
 
 from bot.actions import Action
+from bot.actions.menu import MenuTurf
 from bot.actions.tally import (
     TurfActivity,
     TurfAskCode,
@@ -53,6 +54,11 @@ PAGE_SIZE = 8
 # --- /turf: choose the activity --------------------------------------------------------------
 
 
+async def turf_menu(update: Update, context: BotContext, act: MenuTurf) -> object:
+    """✅ in the main menu: the same as /turf."""
+    return await turf(update, context)
+
+
 @requires(VOLUNTEER)
 async def turf(update: Update, context: BotContext) -> object:
     if await no_room(update, context):
@@ -80,7 +86,7 @@ async def other_activity(update: Update, context: BotContext,
     t = context.t
     buttons: list[list[tuple[str, Action | str]]] = [
         [(t._(label), TurfActivity(f"c.{cat}", act.day))] for cat, label in CATEGORIES.items()]
-    buttons.append([(t._("⬅️ Back"), "menu:turf")])
+    buttons.append([(t._("⬅️ Back"), MenuTurf())])
     await reply(update, context, t._("What kind of activity was it?"), kb(buttons))
     return END
 
