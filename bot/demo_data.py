@@ -26,11 +26,17 @@ async def seed_features(app: Any, sandbox: Any) -> None:
     if seed_demo is not None:
         await seed_demo()
         return
-    for part in (_seed_meals, _seed_help, _seed_checkins):
-        try:
-            await part(app, sandbox)
-        except Exception:  # demo data is a nicety: never stop the demo for it
-            log.exception("demo data: %s failed", part.__name__)
+    outbox = services.outbox
+    # The seeded world is the past: what the services would tell people about it (a new
+    # help request, a "call me") was told back then. Nothing of it is sent now.
+    async with outbox.hold():
+        before = await outbox.last_id()
+        for part in (_seed_meals, _seed_help, _seed_checkins):
+            try:
+                await part(app, sandbox)
+            except Exception:  # demo data is a nicety: never stop the demo for it
+                log.exception("demo data: %s failed", part.__name__)
+        await outbox.skip_queued_after(before)
 
 
 #: People without Telegram whom Vera put on the list after a phone call or a visit.

@@ -32,9 +32,9 @@ BOT = ROOT / "bot"
 #: Today's counts; lower them as the work lands, never raise them. 0 = must stay 0.
 CEILINGS: dict[str, int] = {
     # bot.send_* / bot.edit_message_* / .reply_text / .edit_text / query.answer outside the adapter
-    "telegram_calls": 30,
+    "telegram_calls": 17,
     # "chat not found", "not modified", "deactivated", "kicked" outside the adapter
-    "telegram_error_strings": 3,
+    "telegram_error_strings": 2,
     # SQL statements (string literals) outside bot/store/
     "sql_outside_store": 0,
     # INSERT OR IGNORE anywhere (ON CONFLICT (cols) DO NOTHING is the portable form)
@@ -48,7 +48,7 @@ CEILINGS: dict[str, int] = {
     # a store module's private helper (store._row) used outside bot/store/
     "store_private": 0,
     # users.telegram_id outside bot/store/users.py and the adapter (people engineer, stage 1)
-    "telegram_id": 60,
+    "telegram_id": 51,
 }
 
 #: Where a kind is at home (path prefixes relative to the repository), with the reason.

@@ -12,6 +12,7 @@ import hmac
 import logging
 import secrets
 import shutil
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -235,7 +236,9 @@ class OpsService:
                     continue
                 if await self.services.outbox.enqueue(
                         conn, to=person_id, kind=OPS_ALERT, ref=f"{job}:{period}",
-                        dedupe=to_db(now), params=params) is not None:
+                        # The claim makes it once per incident; the same incident may come
+                        # back at the same moment (a frozen clock), so no time in the key.
+                        dedupe=uuid.uuid4().hex, params=params) is not None:
                     queued += 1
         return queued
 

@@ -329,6 +329,16 @@ class OutboxService:
 
     # --- reports and privacy -------------------------------------------------------------
 
+    async def last_id(self) -> int:
+        """The newest row's id (0 when empty): a mark to :meth:`skip_queued_after`."""
+        async with self.services.db.transaction() as conn:
+            return await store.last_id(conn)
+
+    async def skip_queued_after(self, after_id: int) -> int:
+        """Rows queued after the mark are not sent (marked skipped): the demo's seeded past."""
+        async with self.services.db.transaction() as conn:
+            return await store.skip_queued_after(conn, after_id)
+
     async def counts(self, kind: str | None = None, ref: str | int | None = None
                      ) -> dict[str, int]:
         """Rows per state (queued, sending, sent, unreachable, failed, skipped, expired)."""

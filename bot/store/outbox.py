@@ -183,3 +183,16 @@ async def erase_address(conn: aiosqlite.Connection, channel: str, address: str) 
         "DELETE FROM outbox WHERE channel = ? AND address = ? AND state IN ('queued', 'sending')",
         (channel, address))
     return cursor.rowcount
+
+
+async def last_id(conn: aiosqlite.Connection) -> int:
+    cursor = await conn.execute("SELECT COALESCE(MAX(id), 0) FROM outbox")
+    row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def skip_queued_after(conn: aiosqlite.Connection, after_id: int) -> int:
+    """Rows queued after ``after_id`` that are not to be sent (the demo's seeded past)."""
+    cursor = await conn.execute(
+        "UPDATE outbox SET state = ? WHERE id > ? AND state = ?", (SKIPPED, after_id, QUEUED))
+    return cursor.rowcount
