@@ -21,14 +21,14 @@ from tests.auxil.harness import START, BotHarness
 @pytest.fixture(autouse=True)
 def quick_pacing(bot: BotHarness) -> None:
     """Flood limits are off here unless a test switches them on: pace fast, not at 30/s."""
-    bot.services.announcements.set_speed(scale=20)
+    bot.services.outbox.set_speed(scale=20)
 
 
 def limit(bot: BotHarness, scale: float = 1.0) -> None:
     """Switch on Telegram's flood limits in this test's sandbox (off for most tests)."""
     bot.sandbox.limits = Limits(scale=scale)
     bot.sandbox.flood = FloodControl(bot.sandbox.limits)
-    bot.services.announcements.set_speed(29.0, scale)
+    bot.services.outbox.set_speed(29.0, scale)
 
 
 async def residents(bot: BotHarness, n: int, room: str = "top") -> list:
@@ -43,7 +43,7 @@ async def start_sending(coordinator, text: str) -> None:  # type: ignore[no-unty
 async def test_429_is_waited_out_and_nobody_is_skipped(bot: BotHarness) -> None:
     limit(bot)
     # Pace far above the limit on purpose so Telegram answers 429.
-    bot.services.announcements.set_speed(200.0, 1.0)
+    bot.services.outbox.set_speed(200.0, 1.0)
     coordinator = await bot.coordinator()
     people = await residents(bot, 70)
     final = await send_now(bot, coordinator, "Druk bericht.", wait=30)
@@ -202,7 +202,7 @@ async def test_scheduling_for_later_and_cancelling(bot: BotHarness) -> None:
     final = await report(coordinator)
     assert "Afgeleverd: 1" in final.text
     assert len(announcements_of(fatima)) == 1 and announcements_of(quiet) == []
-    await bot.services.announcements.stop_sender()  # let it finish its bookkeeping
+    await bot.settle()
     assert await bot.db.fetchval("SELECT status FROM broadcasts") == "done"
 
 

@@ -203,7 +203,7 @@ async def test_broadcast_dropped_after_delivery_is_not_sent_twice(bot: BotHarnes
 
     from tests.auxil.announcements import announcements_of, report
 
-    bot.services.announcements.set_speed(scale=20)
+    bot.services.outbox.set_speed(scale=20)
     carla = await bot.coordinator()
     people = [await bot.resident(f"R{i}") for i in range(10)]
     data = await _compose(carla)
@@ -221,7 +221,7 @@ async def test_broadcast_500_before_delivery_is_sent_again(bot: BotHarness) -> N
 
     from tests.auxil.announcements import announcements_of, report
 
-    bot.services.announcements.set_speed(scale=20)
+    bot.services.outbox.set_speed(scale=20)
     bot.services.announcements.backoff = (0.01, 0.01, 0.01)
     carla = await bot.coordinator()
     people = [await bot.resident(f"R{i}") for i in range(5)]
@@ -239,7 +239,7 @@ async def test_double_tap_on_send_now_makes_one_broadcast(bot: BotHarness) -> No
 
     from tests.auxil.announcements import announcements_of, report
 
-    bot.services.announcements.set_speed(scale=20)
+    bot.services.outbox.set_speed(scale=20)
     carla = await bot.coordinator()
     people = [await bot.resident(f"R{i}") for i in range(4)]
     data = await _compose(carla)
@@ -284,7 +284,7 @@ async def test_broadcast_slow_answer_is_not_sent_twice(bot: BotHarness) -> None:
 
     from tests.auxil.announcements import announcements_of, report
 
-    bot.services.announcements.set_speed(scale=20)
+    bot.services.outbox.set_speed(scale=20)
     transport = bot.services.announcements.transport
     assert transport is not None
     impatient = ExtBot(token=bot.config.token, base_url=bot.config.api_url,

@@ -18,6 +18,7 @@ import contextlib
 import contextvars
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -52,6 +53,17 @@ IDLE_WAKE = 30.0
 
 Renderer = Callable[[Any, OutboxRow, Any], "Awaitable[OutMessage | None] | OutMessage | None"]
 OnSent = Callable[[Any, OutboxRow, Receipt], Awaitable[None]]
+Progress = Callable[[Any, "str | None"], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How often a kind is tried after a short-lived failure, and the pauses in between.
+
+    A broadcast's coordinator waits for the report: a few quick tries, then "failed"."""
+
+    max_attempts: int = MAX_ATTEMPTS
+    backoff: tuple[timedelta, ...] = BACKOFF
 
 #: Set while a tick runs (:meth:`OutboxService.hold`): notices wait until every tick of the
 #: run has enqueued its messages, then go out together.
@@ -84,6 +96,13 @@ class OutboxService:
         self.app: Any = None
         self._renderers: dict[str, Renderer] = {}
         self._on_sent: dict[str, OnSent] = {}
+        self._progress_hooks: dict[str, Progress] = {}
+        #: kind -> retry policy (default: :data:`BACKOFF`, :data:`MAX_ATTEMPTS`).
+        self.policies: dict[str, Policy] = {}
+        #: Rows taken per look at the outbox, and chats sent to at once.
+        self.batch = 50
+        self._slots = asyncio.Semaphore(8)
+        self._in_flight: dict[asyncio.Task[None], int] = {}
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -145,6 +164,18 @@ class OutboxService:
             self._wake.set()
         return row_id
 
+    async def enqueue_many(self, conn: aiosqlite.Connection, rows: list[dict[str, Any]], *,
+                           kind: str, ref: str | int, priority: int = BROADCAST,
+                           not_before: datetime | None = None,
+                           expires_at: datetime | None = None) -> int:
+        """A broadcast's rows at once, inside the caller's transaction (see
+        :func:`bot.store.outbox.enqueue_many`); rendered at send time by ``kind``'s renderer
+        (each row's ``params``). Call :meth:`wake` after the commit."""
+        now = self.services.clock.now()
+        return await store.enqueue_many(conn, rows, kind=kind, ref=str(ref), priority=priority,
+                                        next_at=not_before or now, expires_at=expires_at,
+                                        now=now)
+
     @contextlib.asynccontextmanager
     async def hold(self) -> AsyncIterator[None]:
         """While a run of ticks enqueues, nothing of it is sent; :meth:`deliver` after it."""
@@ -163,20 +194,77 @@ class OutboxService:
 
     # --- sending -------------------------------------------------------------------------
 
-    async def deliver(self) -> None:
-        """Send everything due now (paced), then return."""
-        async with self._lock:
-            while True:
-                now = self.services.clock.now()
-                async with self.services.db.transaction() as conn:
-                    for row in await store.expire(conn, now):
-                        log.warning("%s %s expired before it could be sent", row.kind, row.ref)
-                    await store.requeue_stale_leases(conn, now)
-                    rows = await store.claim_due(conn, now, now + LEASE)
-                if not rows:
-                    return
-                for row in rows:
-                    await self._send(row)
+    def wake(self) -> None:
+        """Something was queued outside :meth:`enqueue` (a broadcast's rows): look now."""
+        if not _held.get():
+            self._wake.set()
+
+    def set_speed(self, per_second: float = 29.0, scale: float = 1.0) -> None:
+        """Every channel paces at ``per_second`` (``scale`` speeds Telegram's limits up for
+        benchmarks and tests against a scaled sandbox)."""
+        for channel in self.channels.values():
+            setter = getattr(channel, "set_speed", None)
+            if setter is not None:
+                setter(per_second, scale)
+
+    async def deliver(self, *, broadcasts: bool | None = None) -> None:
+        """Send everything due now (paced), then return.
+
+        Broadcast rows (thousands, minutes of sending) are the background sender's: a handler
+        or a tick that calls this after its commit only waits for its own notices, which go
+        ahead of a broadcast in progress. ``broadcasts=True`` sends those too (the sender task
+        itself; or when no sender runs).
+        """
+        if broadcasts is None:
+            broadcasts = self._task is None or self._task.done()
+        floor = None if broadcasts else BROADCAST + 1
+        while True:
+            now = self.services.clock.now()
+            async with self._lock, self.services.db.transaction() as conn:
+                for row in await store.expire(conn, now):
+                    log.warning("%s %s expired before it could be sent", row.kind, row.ref)
+                await store.requeue_stale_leases(conn, now)
+                rows = await store.claim_due(conn, now, now + LEASE, self.batch,
+                                             min_priority=floor)
+            if not rows:
+                break
+            await self._send_batch(rows)
+            await self._progress({(r.kind, r.ref) for r in rows})
+        # Rows another deliver() took meanwhile (the sender task woke first): wait for them,
+        # so that "deliver() returned" still means "what was due has gone".
+        waiting = [t for t, p in self._in_flight.items() if p > BROADCAST or broadcasts]
+        if waiting:
+            await asyncio.gather(*(asyncio.shield(t) for t in waiting),
+                                 return_exceptions=True)
+
+    async def _send_batch(self, rows: list[OutboxRow]) -> None:
+        """Several chats at once (a round trip to Telegram takes a while), each chat's rows in
+        order (the pages of a list), all through the channel's one pacer."""
+        by_address: dict[tuple[str, str], list[OutboxRow]] = {}
+        for row in rows:
+            by_address.setdefault((row.channel, row.address), []).append(row)
+        tasks = []
+        for chat_rows in by_address.values():
+            await self._slots.acquire()
+            task = asyncio.get_running_loop().create_task(self._send_in_order(chat_rows),
+                                                          name="outbox")
+            self._in_flight[task] = max(r.priority for r in chat_rows)
+            task.add_done_callback(self._finished)
+            tasks.append(task)
+        await asyncio.gather(*tasks)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.pop(task, None)
+        self._slots.release()
+
+    async def _send_in_order(self, rows: list[OutboxRow]) -> None:
+        for row in rows:
+            try:
+                await self._send(row)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a bug must not stop the others; the lease sends it again
+                log.exception("sending %s %s failed", row.kind, row.ref)
 
     async def _send(self, row: OutboxRow) -> None:
         try:
@@ -200,8 +288,34 @@ class OutboxService:
                           retry_after=exc.retry_after)
             await self._failed(row, exc)
             return
+        except BaseException:
+            channel.paced(token, counted=True)
+            raise
         channel.paced(token, counted=True)
         await self._sent(row, receipt)
+
+    # --- progress of a broadcast ---------------------------------------------------------
+
+    def on_progress(self, kind: str) -> Callable[[Progress], Progress]:
+        """``@outbox.on_progress(kind)``: ``fn(app, ref)`` after rows of ``kind`` were sent
+        (``ref`` None: at start, look at every one still under way). A broadcast's header
+        edits its progress message and, once no row is left, writes its report."""
+        def register(fn: Progress) -> Progress:
+            self._progress_hooks[kind] = fn
+            return fn
+        return register
+
+    async def _progress(self, touched: set[tuple[str, str]] | None) -> None:
+        for kind, hook in list(self._progress_hooks.items()):
+            refs: list[str | None] = ([None] if touched is None
+                                      else sorted({r for k, r in touched if k == kind}))
+            for ref in refs:
+                try:
+                    await hook(self.app, ref)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("progress of %s %s failed", kind, ref)
 
     async def _render(self, row: OutboxRow) -> OutMessage | None:
         if row.message is not None:
@@ -234,6 +348,12 @@ class OutboxService:
             log.warning("%s %s timed out after it left; counted as sent, not resent",
                         row.kind, row.ref)
             await self._sent(row, None)
+        elif exc.verdict == "retry" and exc.retry_after:
+            # Telegram asked to slow down: the pacer waits it out for every row; this one
+            # goes again at once and loses no attempt.
+            async with self.services.db.transaction() as conn:
+                await store.later(conn, row.id, self.services.clock.now(),
+                                  f"429: retry after {exc.retry_after:g} s", attempt=False)
         elif exc.verdict == "retry":
             await self._later(row, exc.detail or "retry", exc.retry_after)
         elif exc.verdict == "gone":
@@ -245,11 +365,12 @@ class OutboxService:
             await self._final(row, store.FAILED, exc.detail or "failed")
 
     async def _later(self, row: OutboxRow, error: str, retry_after: float | None = None) -> None:
-        if row.attempts + 1 >= MAX_ATTEMPTS:
+        policy = self.policies.get(row.kind) or Policy()
+        if row.attempts + 1 >= policy.max_attempts:
             log.warning("%s %s given up after %d attempts", row.kind, row.ref, row.attempts + 1)
             await self._final(row, store.FAILED, error)
             return
-        pause = BACKOFF[min(row.attempts, len(BACKOFF) - 1)]
+        pause = policy.backoff[min(row.attempts, len(policy.backoff) - 1)]
         if retry_after:
             pause = max(pause, timedelta(seconds=retry_after))
         log.warning("%s %s not sent (%s); will retry", row.kind, row.ref, error)
@@ -280,11 +401,12 @@ class OutboxService:
         return self._task
 
     async def _run(self) -> None:
+        await self._progress(None)  # a broadcast finished just before a stop gets its report
         while True:
             self._wake.clear()
             try:
                 if not self._holding:
-                    await self.deliver()
+                    await self.deliver(broadcasts=True)
                 wait = await self._until_next()
             except asyncio.CancelledError:
                 raise
