@@ -222,7 +222,11 @@ async def test_broadcast_500_before_delivery_is_sent_again(bot: BotHarness) -> N
     from tests.auxil.announcements import announcements_of, report
 
     bot.services.outbox.set_speed(scale=20)
-    bot.services.announcements.backoff = (0.01, 0.01, 0.01)
+    from datetime import timedelta
+
+    from bot.services.outbox import Policy
+
+    bot.services.outbox.policies["announcement"] = Policy(4, (timedelta(0),))
     carla = await bot.coordinator()
     people = [await bot.resident(f"R{i}") for i in range(5)]
     data = await _compose(carla)
@@ -285,13 +289,12 @@ async def test_broadcast_slow_answer_is_not_sent_twice(bot: BotHarness) -> None:
     from tests.auxil.announcements import announcements_of, report
 
     bot.services.outbox.set_speed(scale=20)
-    transport = bot.services.announcements.transport
-    assert transport is not None
+    channel = bot.services.outbox.channels["telegram"]
     impatient = ExtBot(token=bot.config.token, base_url=bot.config.api_url,
                        base_file_url=bot.config.file_url, defaults=bot.app.bot.defaults,
                        request=HTTPXRequest(connection_pool_size=8, read_timeout=0.3))
     await impatient.initialize()
-    transport.bot = impatient  # type: ignore[attr-defined]
+    channel.bot = impatient  # the one sender's way to Telegram, impatient
     carla = await bot.coordinator()
     people = [await bot.resident(f"R{i}") for i in range(4)]
     data = await _compose(carla)

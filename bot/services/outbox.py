@@ -48,6 +48,8 @@ MAX_ATTEMPTS = 30
 DEFAULT_LIFETIME = timedelta(hours=24)
 #: A row taken for an attempt is not taken again for this long (the attempt is under way).
 LEASE = timedelta(minutes=5)
+#: On a clean stop, how long sends under way may take to come back (seconds).
+STOP_GRACE = 2.0
 #: The background sender looks at the outbox at least this often (seconds).
 IDLE_WAKE = 30.0
 
@@ -101,8 +103,13 @@ class OutboxService:
         self.policies: dict[str, Policy] = {}
         #: Rows taken per look at the outbox, and chats sent to at once.
         self.batch = 50
-        self._slots = asyncio.Semaphore(8)
+        #: A broadcast's sends under way at once (a kill may repeat those, at most this many).
+        self.broadcast_in_flight = 4
+        self._slots = asyncio.Semaphore(self.broadcast_in_flight)
         self._in_flight: dict[asyncio.Task[None], int] = {}
+        #: Rows taken for an attempt whose send has not begun (given back on a clean stop).
+        self._unstarted: set[int] = set()
+        self._stopping = False
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -228,6 +235,9 @@ class OutboxService:
                                              min_priority=floor)
             if not rows:
                 break
+            self._unstarted.update(r.id for r in rows)
+            if self._stopping:
+                break
             await self._send_batch(rows)
             await self._progress({(r.kind, r.ref) for r in rows})
         # Rows another deliver() took meanwhile (the sender task woke first): wait for them,
@@ -238,27 +248,39 @@ class OutboxService:
                                  return_exceptions=True)
 
     async def _send_batch(self, rows: list[OutboxRow]) -> None:
-        """Several chats at once (a round trip to Telegram takes a while), each chat's rows in
-        order (the pages of a list), all through the channel's one pacer."""
+        """Notices one at a time, in order (so a kill repeats at most the one in flight).
+        A broadcast's rows to several chats at once (:attr:`broadcast_in_flight`: a round
+        trip to Telegram takes a while, one at a time would stay well under its limit), each
+        chat's rows in order; all through the channel's one pacer."""
+        notices = [r for r in rows if r.priority > BROADCAST]
+        tasks = []
+        if notices:
+            tasks.append(self._spawn(notices, None))
         by_address: dict[tuple[str, str], list[OutboxRow]] = {}
         for row in rows:
-            by_address.setdefault((row.channel, row.address), []).append(row)
-        tasks = []
+            if row.priority <= BROADCAST:
+                by_address.setdefault((row.channel, row.address), []).append(row)
         for chat_rows in by_address.values():
             await self._slots.acquire()
-            task = asyncio.get_running_loop().create_task(self._send_in_order(chat_rows),
-                                                          name="outbox")
-            self._in_flight[task] = max(r.priority for r in chat_rows)
-            task.add_done_callback(self._finished)
-            tasks.append(task)
+            tasks.append(self._spawn(chat_rows, self._slots))
         await asyncio.gather(*tasks)
 
-    def _finished(self, task: asyncio.Task[None]) -> None:
+    def _spawn(self, rows: list[OutboxRow], slots: asyncio.Semaphore | None
+               ) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(self._send_in_order(rows), name="outbox")
+        self._in_flight[task] = max(r.priority for r in rows)
+        task.add_done_callback(lambda done: self._finished(done, slots))
+        return task
+
+    def _finished(self, task: asyncio.Task[None], slots: asyncio.Semaphore | None) -> None:
         self._in_flight.pop(task, None)
-        self._slots.release()
+        if slots is not None:
+            slots.release()
 
     async def _send_in_order(self, rows: list[OutboxRow]) -> None:
         for row in rows:
+            if self._stopping:
+                return  # given back by stop_sender
             try:
                 await self._send(row)
             except asyncio.CancelledError:
@@ -281,6 +303,10 @@ class OutboxService:
             await self._later(row, f"no {row.channel} channel")
             return
         token = await channel.pace(row.address)
+        if self._stopping:
+            channel.paced(token, counted=False)
+            return  # stopping while it waited for its turn: given back untouched
+        self._unstarted.discard(row.id)
         try:
             receipt = await channel.send(row.address, message)
         except DeliveryError as exc:
@@ -348,9 +374,9 @@ class OutboxService:
             log.warning("%s %s timed out after it left; counted as sent, not resent",
                         row.kind, row.ref)
             await self._sent(row, None)
-        elif exc.verdict == "retry" and exc.retry_after:
-            # Telegram asked to slow down: the pacer waits it out for every row; this one
-            # goes again at once and loses no attempt.
+        elif exc.verdict == "retry" and exc.retry_after and row.priority <= BROADCAST:
+            # A broadcast ran into Telegram's flood limit: the pacer waits it out for every
+            # row (real time); this one goes again right after and loses no attempt.
             async with self.services.db.transaction() as conn:
                 await store.later(conn, row.id, self.services.clock.now(),
                                   f"429: retry after {exc.retry_after:g} s", attempt=False)
@@ -365,6 +391,7 @@ class OutboxService:
             await self._final(row, store.FAILED, exc.detail or "failed")
 
     async def _later(self, row: OutboxRow, error: str, retry_after: float | None = None) -> None:
+        self._unstarted.discard(row.id)
         policy = self.policies.get(row.kind) or Policy()
         if row.attempts + 1 >= policy.max_attempts:
             log.warning("%s %s given up after %d attempts", row.kind, row.ref, row.attempts + 1)
@@ -378,6 +405,7 @@ class OutboxService:
             await store.later(conn, row.id, self.services.clock.now() + pause, error)
 
     async def _final(self, row: OutboxRow, state: str, error: str | None = None) -> None:
+        self._unstarted.discard(row.id)
         async with self.services.db.transaction() as conn:
             await store.mark_final(conn, row.id, state, error)
 
@@ -390,11 +418,28 @@ class OutboxService:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="outbox")
 
     async def stop_sender(self) -> None:
-        task, self._task = self._task, None
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        """A clean stop: nothing new is begun; sends under way get :data:`STOP_GRACE` to come
+        back (one that hangs stays 'sending' and goes again at the next start); rows taken but
+        not yet begun go back to 'queued' untouched."""
+        self._stopping = True
+        try:
+            task, self._task = self._task, None
+            if self._in_flight:
+                _done, hanging = await asyncio.wait(set(self._in_flight), timeout=STOP_GRACE)
+                for running in hanging:
+                    running.cancel()
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            if self._in_flight:
+                await asyncio.gather(*self._in_flight, return_exceptions=True)
+            if self._unstarted:
+                unstarted, self._unstarted = sorted(self._unstarted), set()
+                async with self.services.db.transaction() as conn:
+                    await store.give_back(conn, unstarted)
+        finally:
+            self._stopping = False
 
     @property
     def sender_task(self) -> asyncio.Task[None] | None:

@@ -114,6 +114,14 @@ async def claim_due(conn: aiosqlite.Connection, now: datetime, lease_until: date
     return sorted(rows, key=lambda r: (-r.priority, r.next_at, r.id))
 
 
+async def give_back(conn: aiosqlite.Connection, row_ids: list[int]) -> None:
+    """Rows taken for an attempt that never began (a clean stop): 'queued' again, as they
+    were."""
+    await conn.executemany(
+        "UPDATE outbox SET state = 'queued', lease_until = NULL WHERE id = ? AND state = 'sending'",
+        [(i,) for i in row_ids])
+
+
 async def requeue_stale_leases(conn: aiosqlite.Connection, now: datetime) -> int:
     """A lease that ran out (its sender died without a restart): the row may go again."""
     cursor = await conn.execute(
