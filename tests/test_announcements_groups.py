@@ -14,7 +14,7 @@ from tests.auxil.announcements import (
     with_group,
     write_broadcast,
 )
-from tests.auxil.harness import START, BotHarness, make_config
+from tests.auxil.harness import BotHarness, make_config
 
 GROUP_ID = -1001234567890
 ALL_ROOMS = "🏘 Iedereen in alle BuurtWerkKamers"

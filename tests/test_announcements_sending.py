@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.clock import TZ
+from bot.messaging.port import DeliveryError
 from bot.sandbox import Limits
 from bot.sandbox.limits import FloodControl
-from bot.messaging.port import DeliveryError
 from bot.services.announcements import Audience, parse_moment
 from bot.services.outbox import Policy
 from bot.store.db import Database
