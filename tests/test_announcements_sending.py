@@ -318,3 +318,27 @@ async def test_planned_list_shows_formatted_texts_safely(bot: BotHarness) -> Non
     assert "Geplande berichten" in intro.text
     assert "Koffie & thee: de hele week" in intro.text and "<b>" not in intro.text
     assert not list(bot.sandbox.errors), list(bot.sandbox.errors)
+
+
+async def test_a_tap_is_answered_ahead_of_a_2000_recipient_broadcast(bot: BotHarness) -> None:
+    """Answers to a person's own tap go out at once, ahead of the queued broadcast, and are
+    counted against the same limits (one pacer: no 429 although both share Telegram's)."""
+    limit(bot, scale=2)
+    coordinator = await bot.coordinator()
+    people = await residents(bot, 2000)
+    chatter = await bot.resident("Praat", room="hart")
+    await start_sending(coordinator, "Een heel groot bericht.")
+    await bot.sandbox.changed.wait_for(lambda: sum(len(announcements_of(p)) for p in people)
+                                       >= 30, 20)
+    pacer = bot.app.port.pacer  # type: ignore[union-attr]
+    answered = pacer.answers
+    await chatter.send("/berichten")
+    question = await chatter.next_message(timeout=2)
+    await chatter.press("🔕 Geen berichten meer", message=question)
+    answer = await chatter.next_edit(timeout=2)
+    assert "berichten" in answer.text.lower()
+    queued = await bot.db.fetchval(
+        "SELECT COUNT(*) FROM outbox WHERE kind = 'announcement' AND state = 'queued'")
+    assert queued > 1500, "the broadcast is still going"
+    assert pacer.answers >= answered + 2  # both answers took (and were counted in) a slot
+    assert bot.sandbox.stats["429"] == 0, list(bot.sandbox.errors)
