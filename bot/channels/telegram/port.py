@@ -56,8 +56,18 @@ async def paced(pacer: Pacer | None, chat_id: int | None,
     raise AssertionError("unreachable")
 
 
+#: Button presses already answered (a press is answered once; Telegram refuses a second).
+_answered: dict[str, None] = {}
+
+
 async def popup(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
-    """Answer a button press; an old query Telegram no longer knows must not crash anything."""
+    """Answer a button press; an old query Telegram no longer knows must not crash anything.
+    A press already answered silently is not answered again (several messages for one tap)."""
+    if text is None and query.id in _answered:
+        return
+    _answered[query.id] = None
+    if len(_answered) > 1000:
+        del _answered[next(iter(_answered))]
     try:
         await query.answer(text=mark_rtl(text) if text else text, show_alert=alert)
     except BadRequest as exc:
