@@ -242,11 +242,12 @@ class AnnouncementService:
         text: str,
         send_at: datetime | None = None,
     ) -> BroadcastRow | None:
-        """Another feature's message through this outbox, in the caller's transaction.
+        """Another feature's broadcast (a header plus its rows in the one outbox), in the
+        caller's transaction.
 
         Why: a survey round or the weekly hours question must be as durable and as well paced
-        as an announcement, so it is a broadcast of its own ``kind`` (the transport renders it
-        with that feature's renderer). None if ``draft_key`` was used before (sent once).
+        as an announcement, so it is a broadcast of its own ``kind`` (its outbox rows are
+        rendered by that feature's ``outbox.renderer(kind)``; ``recipients`` are person ids). None if ``draft_key`` was used before (sent once).
         Call :meth:`kick` after the commit. With ``send_at`` (to keep residents' nights quiet)
         it waits as 'scheduled' until that feature calls :meth:`release` (announcements' own
         scheduling never picks it up: it has no audience to resolve).
