@@ -56,18 +56,17 @@ async def paced(pacer: Pacer | None, chat_id: int | None,
     raise AssertionError("unreachable")
 
 
-#: Button presses already answered (a press is answered once; Telegram refuses a second).
-_answered: dict[str, None] = {}
-
-
-async def popup(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
+async def popup(query: CallbackQuery, text: str | None = None, alert: bool = False,
+                answered: dict[str, None] | None = None) -> None:
     """Answer a button press; an old query Telegram no longer knows must not crash anything.
-    A press already answered silently is not answered again (several messages for one tap)."""
-    if text is None and query.id in _answered:
-        return
-    _answered[query.id] = None
-    if len(_answered) > 1000:
-        del _answered[next(iter(_answered))]
+    With ``answered`` (the port's memory of presses answered): a press already answered is
+    not answered silently again (one tap, several messages)."""
+    if answered is not None:
+        if text is None and query.id in answered:
+            return
+        answered[query.id] = None
+        if len(answered) > 1000:
+            del answered[next(iter(answered))]
     try:
         await query.answer(text=mark_rtl(text) if text else text, show_alert=alert)
     except BadRequest as exc:
@@ -76,13 +75,14 @@ async def popup(query: CallbackQuery, text: str | None = None, alert: bool = Fal
 
 async def answer(bot: Any, update: Update, text: str,
                  reply_markup: InlineKeyboardMarkup | None = None, *, edit: bool = True,
-                 pacer: Pacer | None = None) -> Message | None:
+                 pacer: Pacer | None = None, answered: dict[str, None] | None = None
+                 ) -> Message | None:
     """Answer the person: edit the message a button sits on (``edit``), or send a new one.
     ``text`` is final (bidi applied). Returns the Message, or None when none can be given
     (no chat; or the request left without an answer, see bot.request)."""
     query = update.callback_query
     if query is not None:
-        await popup(query)
+        await popup(query, answered=answered)
         if edit and query.message is not None and isinstance(query.message, Message):
             shown = query.message
             try:
@@ -139,6 +139,8 @@ class TelegramPort:
         self.bot = bot
         #: Shared with the outbox sender: answers and broadcasts count against one pacer.
         self._channel = channel or TelegramChannel(bot)
+        #: Button presses this bot answered lately (each is answered once).
+        self.answered: dict[str, None] = {}
 
     @property
     def pacer(self) -> Pacer:
@@ -150,19 +152,19 @@ class TelegramPort:
             if chat is None:
                 return None
             if update.callback_query is not None:
-                await popup(update.callback_query)
+                await popup(update.callback_query, answered=self.answered)
             chat_id = chat.id
             sent = await paced(self.pacer, chat_id, lambda: send_out(self.bot, chat_id, message))
             return receipt_of(chat_id, sent)
         sent = await answer(self.bot, update, text_of(message), to_markup(message.buttons),
-                            edit=message.replace, pacer=self.pacer)
+                            edit=message.replace, pacer=self.pacer, answered=self.answered)
         if sent is None:
             return None
         return Receipt(CHANNEL, str(sent.chat_id), str(sent.message_id))
 
     async def popup(self, update: Update, text: str, alert: bool = False) -> None:
         if update.callback_query is not None:
-            await popup(update.callback_query, text, alert)
+            await popup(update.callback_query, text, alert, self.answered)
 
     async def send(self, address: str, message: OutMessage) -> Receipt:
         """A message outside the outbox (a progress line): paced like an answer."""
@@ -176,7 +178,8 @@ class TelegramPort:
                           reply_markup: InlineKeyboardMarkup | None = None, *,
                           edit: bool = True) -> Message | None:
         """:func:`answer` through this channel's pacer (``handlers.common.reply``)."""
-        return await answer(self.bot, update, text, reply_markup, edit=edit, pacer=self.pacer)
+        return await answer(self.bot, update, text, reply_markup, edit=edit, pacer=self.pacer,
+                            answered=self.answered)
 
     async def say(self, chat_id: int, text: str, **kwargs: Any) -> Message | None:
         return await say(self.bot, chat_id, text, pacer=self.pacer, **kwargs)
