@@ -247,7 +247,8 @@ class AnnouncementService:
 
         Why: a survey round or the weekly hours question must be as durable and as well paced
         as an announcement, so it is a broadcast of its own ``kind`` (its outbox rows are
-        rendered by that feature's ``outbox.renderer(kind)``; ``recipients`` are person ids). None if ``draft_key`` was used before (sent once).
+        rendered by that feature's ``outbox.renderer(kind)``; ``recipients`` are person ids).
+        None if ``draft_key`` was used before (sent once).
         Call :meth:`kick` after the commit. With ``send_at`` (to keep residents' nights quiet)
         it waits as 'scheduled' until that feature calls :meth:`release` (announcements' own
         scheduling never picks it up: it has no audience to resolve).
