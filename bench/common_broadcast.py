@@ -16,6 +16,7 @@ from pathlib import Path
 from bot.app import build_application
 from bot.config import load_config
 from bot.context import BuurtApplication
+from bot.inbox.telegram import Polling
 from bot.sandbox import Limits, Sandbox, SandboxUser
 from bot.store import users as user_store
 
@@ -46,15 +47,17 @@ async def start_bot(sandbox: Sandbox, db_path: Path) -> BuurtApplication:
     assert app.job_queue is not None
     for job in app.job_queue.get_jobs_by_name("tick"):
         job.schedule_removal()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=1, drop_pending_updates=False)
     await app.start()
+    polling = Polling(app, timeout=1)
+    await polling.start()
+    app.bot_data["bench_polling"] = polling
     return app
 
 
 async def stop_bot(app: BuurtApplication) -> None:
-    if app.updater and app.updater.running:
-        await app.updater.stop()
+    polling = app.bot_data.pop("bench_polling", None)
+    if polling is not None:
+        await polling.stop()
     if app.running:
         await app.stop()
     await app.shutdown()

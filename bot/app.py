@@ -43,6 +43,7 @@ from bot.handlers import (
 )
 from bot.handlers.commands import set_default_commands
 from bot.handlers.common import guard_groups, load_person
+from bot.inbox import telegram as telegram_inbox
 from bot.persistence import SqlitePersistence
 from bot.request import Activity, ObservedRequest
 from bot.services import Services
@@ -96,7 +97,9 @@ def build_application(
     # Telegram's limit and hide 429s from the pacer; it stays available for experiments.
     if rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
-    builder = builder.get_updates_request(ObservedRequest(
+    # No PTB Updater: it confirms updates to Telegram before they are handled. Updates come in
+    # through the inbox (bot.inbox.telegram.Polling, or the webhook in bot.web).
+    builder = builder.updater(None).get_updates_request(ObservedRequest(
         connection_pool_size=1, on_contact=services.ops.saw_telegram))
     app: BuurtApplication = builder.build()  # type: ignore[assignment]
     http.before_answer = functools.partial(_drafts_first, app)
@@ -132,4 +135,5 @@ def register_handlers(app: BuurtApplication) -> None:
     delivery.register(app)
     fallback.register(app)
     errors.register(app)
+    telegram_inbox.register(app)
     jobs.schedule(app)

@@ -13,6 +13,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.handlers import ptb_compat
 from bot.i18n import Translator, translator
+from bot.inbox.telegram import key_of
 
 _log = logging.getLogger(__name__)
 
@@ -46,8 +47,11 @@ class BuurtApplication(Application):
             raise
 
     async def start(self) -> None:
+        """Start, then handle what the last run kept in the inbox but did not finish (before
+        any intake fetches new updates: the runner starts polling after this)."""
         await super().start()
         self.services.outbox.start_sender()  # what is queued goes out (also after a crash)
+        await self.services.inbox.replay()
 
     async def stop(self) -> None:
         await self.services.outbox.stop_sender()
@@ -58,22 +62,44 @@ class BuurtApplication(Application):
         await self.services.stop()
 
     async def process_update(self, update: object) -> None:
-        """Handle the update, then write its conversation state and drafts at once.
+        """Handle the update, then write its conversation state and drafts, then mark its
+        inbox row handled.
 
         PTB writes persistence every few seconds; a kill in between made the next tap an "old
         button" and, worse, filed the next message as the allergy note just saved. Writing after
         every update (``update_persistence`` writes only what this update touched) leaves no
         such window once an update is handled. Errors are logged, never raised: the person's
         action itself already succeeded.
+
+        The step is written a moment after the answer went out. A kill in that moment leaves
+        the update's inbox row unfinished (it is marked only after the write), so the next
+        start handles the update again from the step that *was* written: the person may get
+        that answer twice, but their next tap or answer lands on the right step.
         """
+        key = key_of(update)
         try:
             await super().process_update(update)
         finally:
+            written = True
             if self.persistence is not None and ptb_compat.is_initialized(self):
                 try:
                     await self.update_persistence()
                 except Exception:
+                    written = False
                     _log.exception("could not write conversation state")
+            if written:  # else: handled again at the next start, from the step written
+                try:
+                    await self.services.inbox.finish(key)
+                except Exception:
+                    _log.exception("could not mark an update handled")
+
+    async def process_error(self, update: object | None, error: Exception,
+                            job: Any = None, coroutine: Any = None) -> bool:
+        """An update whose handler raised is finished as 'failed' (the error handler told the
+        person; it is not handled again after a restart)."""
+        if update is not None:
+            self.services.inbox.note_failure(key_of(update))
+        return await super().process_error(update, error, job, coroutine)
 
 
 class BotContext(CallbackContext[ExtBot, dict, dict, dict]):

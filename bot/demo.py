@@ -96,6 +96,7 @@ async def running_demo(config: Config, port: int = 0,
     """
     from bot.app import build_application
     from bot.demo_control import DemoControl
+    from bot.inbox.telegram import Polling
     from bot.sandbox import Limits, Sandbox
     from bot.sandbox.page import PracticePage
 
@@ -116,15 +117,15 @@ async def running_demo(config: Config, port: int = 0,
         await app.initialize()
         if app.post_init:
             await app.post_init(app)
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0, timeout=5)
         await app.start()
+        polling = Polling(app, timeout=5)
+        await polling.start()
         try:
             people = await seed(app, sandbox)
             page.control = DemoControl(app, sandbox, clock, page)
             yield DemoSession(app=app, sandbox=sandbox, page=page, clock=clock, people=people)
         finally:
-            await app.updater.stop()
+            await polling.stop()
             await app.stop()
             await app.shutdown()
     finally:

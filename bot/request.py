@@ -62,6 +62,9 @@ class Activity:
     #: the update is a button press (a refused press changes no conversation's step)
     press: bool = False
     methods: list[str] = field(default_factory=list)
+    #: the update is handled again after a restart (bot.inbox): the person saw its answer
+    #: already, so an edit that now changes nothing still counts as that answer
+    replay: bool = False
     #: open conversations (handler, key) this update may end; see bot.handlers.flows
     open_elsewhere: list[tuple[Any, Any]] = field(default_factory=list)
     #: the task handling the update; a task it starts (the announcement sender) inherits the
@@ -80,9 +83,9 @@ def is_visible(method: str) -> bool:
     return method not in _INVISIBLE and method.startswith(_VISIBLE_PREFIXES)
 
 
-def watch(user_id: int | None = None, press: bool = False) -> Activity:
+def watch(user_id: int | None = None, press: bool = False, replay: bool = False) -> Activity:
     """Start recording the API calls of the current task (one update); returns the record."""
-    activity = Activity(user_id=user_id, press=press)
+    activity = Activity(user_id=user_id, press=press, replay=replay)
     _current.set(activity)
     return activity
 
@@ -120,7 +123,8 @@ class ObservedRequest(HTTPXRequest):
             return await self._unanswered(activity, name, exc, url, method, *args, **kwargs)
         if self._on_contact is not None:
             self._on_contact()
-        if activity is not None and code == 200:  # "message is not modified" changed nothing
+        # "message is not modified" changed nothing; in a replay it is the answer repeated
+        if activity is not None and (code == 200 or (activity.replay and is_visible(name))):
             activity.methods.append(name)
         return code, body
 

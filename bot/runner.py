@@ -77,6 +77,7 @@ async def serve(config: Config, *, clock: Clock | None = None,
                 stop: asyncio.Event | None = None) -> None:
     """Run until ``stop`` is set (by SIGINT/SIGTERM when not given)."""
     from bot.app import build_application
+    from bot.inbox.telegram import Polling
     from bot.web import WebServer, webhook_secret
 
     app = build_application(config, clock=clock)
@@ -86,6 +87,7 @@ async def serve(config: Config, *, clock: Clock | None = None,
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     server: WebServer | None = None
+    polling: Polling | None = None
     await app.initialize()
     try:
         if app.post_init:
@@ -93,7 +95,9 @@ async def serve(config: Config, *, clock: Clock | None = None,
         if config.web is not None:
             server = WebServer(app, webhook=bool(config.webhook_url))
             await server.start()
-        assert app.updater is not None
+        # The application first: it handles what the inbox kept from the last run before new
+        # updates are fetched (see bot.inbox).
+        await app.start()
         if config.webhook_url:
             await app.bot.set_webhook(config.webhook_url,
                                       secret_token=webhook_secret(config.token),
@@ -101,14 +105,14 @@ async def serve(config: Config, *, clock: Clock | None = None,
             app.services.ops.webhook_mode = True
             log.info("receiving updates by webhook at %s", config.webhook_url)
         else:
-            await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
-        await app.start()
+            polling = Polling(app, allowed_updates=ALLOWED_UPDATES)
+            await polling.start()
         log.info("buurtbot is running; stop with Ctrl+C or SIGTERM")
         await stop.wait()
         log.info("stopping: finishing handlers, saving conversations")
     finally:
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
+        if polling is not None:
+            await polling.stop()
         if server is not None:  # first: Telegram keeps webhook updates it cannot deliver
             await server.stop()
         if app.running:

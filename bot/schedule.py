@@ -12,6 +12,11 @@ from datetime import datetime
 from bot.actions import Action
 
 
+def meal_ref(meal_id: int) -> str:
+    """The stable :attr:`CalendarEntry.ref` of a meal (the eettafel's entries)."""
+    return f"meal:{meal_id}"
+
+
 @dataclass(frozen=True)
 class CalendarEntry:
     room: str
@@ -23,9 +28,7 @@ class CalendarEntry:
     cancelled: bool = False
     capacity: int | None = None
     taken: int | None = None
-    # The "sign up" button's action, if sign-up is possible (the meals service still gives a
-    # callback string until its actions land; the keyboard encodes either).
-    signup_data: Action | str | None = None
+    signup_data: Action | None = None  # the "sign up" button, if sign-up is possible
     note: str | None = None  # e.g. "moved from Tuesday"
     leader: str | None = None  # who leads it, as typed (escape when shown)
     sequence: int = 0  # iCalendar SEQUENCE: goes up with every change (cancel, move)

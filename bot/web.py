@@ -2,8 +2,9 @@
 
 One server for all three, started by ``buurtbot run`` when ``[web]`` is in the settings, on
 127.0.0.1 by default (put a reverse proxy with TLS in front for the feed and the webhook). It
-shares the event loop with the PTB Application: a webhook update goes straight into
-``application.update_queue``, exactly where long polling would put it.
+shares the event loop with the PTB Application: a webhook update is kept in the inbox
+(:mod:`bot.inbox`) before the 200, then goes into ``application.update_queue``, exactly where
+long polling puts it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from telegram import Update
 
 from bot.config import LANGUAGES
 from bot.i18n import translator
+from bot.inbox import InboxClosed
+from bot.inbox.telegram import take_in
 from bot.services.calendar import local_moment, week_start
 from bot.services.calendar_render import ics
 
@@ -122,7 +125,8 @@ class WebServer:
                                          f'inline; filename="programma-{room_id}.ics"'})
 
     async def telegram(self, request: web.Request) -> web.Response:
-        """An update from Telegram (webhook mode): checked, then queued like a polled one."""
+        """An update from Telegram (webhook mode): checked, kept in the inbox, answered 200,
+        then handled like a polled one (``update_queue``)."""
         given = request.headers.get(SECRET_HEADER, "")
         expected = webhook_secret(self.services.config.token)
         if not hmac.compare_digest(given.encode(), expected.encode()):
@@ -139,5 +143,13 @@ class WebServer:
             log.warning("webhook call refused: not a Telegram update")
             return web.Response(status=400, text="Bad request\n")
         self.services.ops.saw_telegram()
-        await self.app.update_queue.put(update)
+        try:  # kept before the 200: Telegram forgets the update once it has that
+            fresh = await take_in(self.app, [(data, update)])
+        except InboxClosed:
+            return web.Response(status=503, text="Stopping\n")
+        except Exception as exc:  # the database cannot take it: Telegram tries again later
+            log.error("webhook update not kept (%s); answered 500", type(exc).__name__)
+            return web.Response(status=500, text="Not kept\n")
+        for kept in fresh:  # a redelivery (in the inbox already) is not handled again
+            await self.app.update_queue.put(kept)
         return web.Response(status=200, text="ok")

@@ -32,9 +32,9 @@ BOT = ROOT / "bot"
 #: Today's counts; lower them as the work lands, never raise them. 0 = must stay 0.
 CEILINGS: dict[str, int] = {
     # bot.send_* / bot.edit_message_* / .reply_text / .edit_text / query.answer outside the adapter
-    "telegram_calls": 72,
+    "telegram_calls": 30,
     # "chat not found", "not modified", "deactivated", "kicked" outside the adapter
-    "telegram_error_strings": 4,
+    "telegram_error_strings": 3,
     # SQL statements (string literals) outside bot/store/
     "sql_outside_store": 0,
     # INSERT OR IGNORE anywhere (ON CONFLICT (cols) DO NOTHING is the portable form)
@@ -42,13 +42,13 @@ CEILINGS: dict[str, int] = {
     # cursor.lastrowid anywhere (INSERT ... RETURNING id is the portable form)
     "lastrowid": 0,
     # button data written as a string literal ("meal:su:…") outside bot/actions/
-    "callback_literals": 99,
+    "callback_literals": 2,
     # PTB's private attributes and modules outside bot/handlers/ptb_compat.py
     "ptb_private": 0,
     # a store module's private helper (store._row) used outside bot/store/
     "store_private": 0,
     # users.telegram_id outside bot/store/users.py and the adapter (people engineer, stage 1)
-    "telegram_id": 75,
+    "telegram_id": 60,
 }
 
 #: Where a kind is at home (path prefixes relative to the repository), with the reason.
@@ -70,6 +70,7 @@ ALLOWED: dict[str, dict[str, str]] = {
     "callback_literals": {
         "bot/actions/": "the typed actions declare the codes buttons carry",
         "bot/sandbox/": "the loopback Telegram does not build buttons",
+        "bot/schedule.py": "meal_ref(): a calendar entry's id (\"meal:12\"), not button data",
     },
     "ptb_private": {
         "bot/handlers/ptb_compat.py": "the one module that may touch PTB internals "

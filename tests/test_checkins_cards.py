@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from bot.clock import TZ
 from bot.i18n import plain, translator
 from bot.store import checkins as checkin_store
-from tests.auxil.checkins import count_rows, opt_in
+from tests.auxil.checkins import count_rows, no_hours_question, opt_in
 from tests.auxil.harness import BotHarness
 
 MONDAY_10 = datetime(2026, 11, 30, 10, 0, tzinfo=TZ)  # TOP's default moment (mon 10:00)
@@ -39,6 +39,7 @@ async def _answer_week(bot: BotHarness, user, at: datetime, label: str) -> None:
 async def test_a_new_week_supersedes_the_open_entry_and_the_list_shows_it_once(
         bot: BotHarness) -> None:
     vera = await bot.volunteer("Vera", name="Vera")
+    await no_hours_question(bot, vera)  # its Monday question would come in between
     fatima = await bot.resident("Fatima", name="Fatima")
     await opt_in(bot, fatima)
     await _answer_week(bot, fatima, MONDAY_10, "Niet zo goed 😟")
@@ -76,6 +77,7 @@ async def test_a_new_week_supersedes_the_open_entry_and_the_list_shows_it_once(
 async def test_a_taken_entry_stays_with_its_volunteer_when_a_new_week_supersedes_it(
         bot: BotHarness) -> None:
     vera = await bot.volunteer("Vera", name="Vera")
+    await no_hours_question(bot, vera)  # its Monday question would come in between
     fatima = await bot.resident("Fatima", name="Fatima")
     await opt_in(bot, fatima)
     await _answer_week(bot, fatima, MONDAY_10, "Niet zo goed 😟")

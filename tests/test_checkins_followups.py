@@ -15,7 +15,7 @@ import pytest
 from telegram.error import NetworkError, TimedOut
 
 from bot.clock import TZ
-from tests.auxil.checkins import checkins_of, count_rows, last_answer, opt_in
+from tests.auxil.checkins import checkins_of, count_rows, last_answer, no_hours_question, opt_in
 from tests.auxil.harness import BotHarness
 
 MONDAY_10 = datetime(2026, 11, 30, 10, 0, tzinfo=TZ)  # TOP's default moment (mon 10:00)
@@ -102,22 +102,56 @@ async def test_timed_out_send_counts_as_sent_and_extra_attention_escalates(
 async def test_process_died_after_sending_extra_attention_still_escalates(
     bot: BotHarness,
 ) -> None:
+    """Killed right after the check-in left: after the restart the outbox sends it again (the
+    one in flight may come twice), it counts as delivered and "extra aandacht" escalates."""
     vera = await bot.volunteer("Vera", name="Vera")
     user = await bot.resident("Henk", name="Henk")
     await opt_in(bot, user, extra_attention=True)
-    service = bot.services.checkins
-    original = service.delivered
-
-    async def crash(checkin_id: int) -> None:
-        raise RuntimeError("power cut")
-
-    service.delivered = crash  # type: ignore[method-assign]
+    bot.kill_at(method="sendMessage", n=1, delivered=True)
     await bot.tick(at=MONDAY_10)
-    await user.next_message()
-    service.delivered = original  # type: ignore[method-assign]
-    await bot.restart()
-    assert await bot.db.fetchval("SELECT status FROM checkins") == "sending"
+    assert bot.killed and len(checkins_of(user)) == 1
+    await bot.crash()
+    await bot.services.outbox.deliver()
+    assert len(checkins_of(user)) == 2  # the one in flight, never none
+    await bot.tick(at=MONDAY_10 + timedelta(minutes=1))
+    assert await bot.db.fetchval("SELECT status FROM checkins") == "sent"
     await bot.tick(at=MONDAY_10 + timedelta(days=2))
+    notice = await vera.next_message()
+    assert "Henk" in notice.text and "extra aandacht" in notice.text
+
+
+async def test_never_delivered_check_in_is_neither_counted_nor_escalated(
+    bot: BotHarness,
+) -> None:
+    """Telegram refuses every attempt until the evening: the week's row stays unsent (no
+    escalation, not in the summary) and the next morning it is tried again, once."""
+    vera = await bot.volunteer("Vera", name="Vera")
+    await no_hours_question(bot, vera)
+    user = await bot.resident("Henk", name="Henk")
+    await opt_in(bot, user, extra_attention=True)
+    bot.sandbox.faults.error(500, methods=["sendMessage"], seconds=24 * 3600)
+    await bot.tick(at=MONDAY_10)
+    for hours in (1, 3, 6, 10, 11):  # the outbox retries with backoff until 21:00
+        await bot.tick(at=MONDAY_10 + timedelta(hours=hours))
+    await bot.settle()
+    assert checkins_of(user) == []
+    assert await bot.db.fetchval("SELECT status FROM checkins") == "sending"
+    assert await count_rows(bot, "outbox", "kind = 'checkin.question' AND state = 'expired'") == 1
+    bot.sandbox.faults.clear()
+    await bot.tick(at=MONDAY_10.replace(hour=23))  # night: nothing
+    await bot.settle()
+    assert checkins_of(user) == []
+    await bot.tick(at=MONDAY_10 + timedelta(days=1, hours=-2))  # Tuesday 08:00
+    await bot.settle()
+    assert len(checkins_of(user)) == 1
+    assert await bot.db.fetchval("SELECT status FROM checkins") == "sent"
+    sent_at = await bot.db.fetchval("SELECT sent_at FROM checkins")
+    assert sent_at.startswith("2026-12-01")
+    # Two days from Tuesday, not from Monday: no escalation on Wednesday morning.
+    await bot.tick(at=MONDAY_10 + timedelta(days=2))
+    await bot.settle()
+    assert not [m for m in vera.bot_messages if "Henk" in (m.text or "")]
+    await bot.tick(at=MONDAY_10 + timedelta(days=3))
     notice = await vera.next_message()
     assert "Henk" in notice.text and "extra aandacht" in notice.text
 
@@ -164,6 +198,7 @@ async def test_volunteer_closes_to_call_entry_and_decides_what_happens_next(
     bot: BotHarness,
 ) -> None:
     vera = await bot.volunteer("Vera", name="Vera")
+    await no_hours_question(bot, vera)  # its Monday question would come in between
     kees = await bot.resident("Kees", name="Kees")
     await opt_in(bot, kees)
     kees.block()

@@ -184,12 +184,15 @@ async def test_notice_lost_in_a_long_outage_goes_to_volunteers_before_the_coordi
     await opt_in(bot, bram)
     await bot.tick(at=MONDAY_10)
     await bram.next_message()
-    # The answer is saved, then the bot dies before telling anyone and is down for two days.
+    # The answer is saved, then the bot dies while telling Vera and is down for two days.
     bot.clock.set(MONDAY_10 + timedelta(hours=1))
-    person = await bot.person(bram)
-    checkin_id = await bot.db.fetchval("SELECT id FROM checkins")
-    assert (await bot.services.checkins.answer(person, checkin_id, "call")).followup_id
-    await bot.restart()
+    bot.kill_at(method="sendMessage", n=1, delivered=False)
+    await bram.press("Bel me even 📞")
+    await bot.settle()
+    assert bot.killed and notices(vera, "Bram") == []
+    bot.clock.set(MONDAY_10 + timedelta(days=2))
+    await bot.crash()
+    await bot.services.outbox.deliver()
     await bot.tick(at=MONDAY_10 + timedelta(days=2))
     await bot.settle()
     # The volunteers hear first and get their day; the coordinator is not told yet.

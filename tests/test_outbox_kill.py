@@ -50,7 +50,7 @@ async def test_weekly_summary_survives_a_kill_mid_run(bot: BotHarness, k: int) -
     assert twice == [people[k - 1]]  # exactly the one in flight
     for person in people:  # the chart came along for everyone
         assert any(m.photo for m in person.bot_messages)
-    states = await bot.services.outbox.counts("tally:week")
+    states = await bot.services.outbox.counts("tally.weekly")
     assert set(states) <= FINAL and states == {"sent": 2 * COORDINATORS}
     await bot.tick(only="tally", at=SUNDAY)  # claimed once: nothing again after the restart
     assert sum("Weektelling" in (m.text or "") for p in people for m in p.bot_messages) \

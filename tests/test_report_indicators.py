@@ -596,3 +596,22 @@ async def test_xlsx_rows_are_as_high_as_their_wrapped_labels(bot: BotHarness) ->
             label = sheet[f"A{r}"].value
             long_labels += isinstance(label, str) and len(label) > width
         assert long_labels >= 5, sheet.title  # the offer's labels do need two lines
+
+
+async def test_coordinators_are_left_out_of_the_newcomer_count_by_their_address(
+        bot: BotHarness) -> None:
+    """The config names coordinators by Telegram id; the store finds them by address."""
+    from bot.store import indicators as indicator_store
+    from tests.auxil.harness import COORDINATOR_ID
+
+    coordinator = await bot.person(await bot.coordinator())
+    resident = await bot.person(await bot.resident())
+    for person in (coordinator, resident):
+        await bot.services.indicators.set_mark(person.id, "newcomer", "self")
+    today = bot.clock.now().date()
+    async with bot.db.transaction() as conn:
+        everyone = await indicator_store.marked_taking_part(
+            conn, "newcomer", ["top"], today, today)
+        residents = await indicator_store.marked_taking_part(
+            conn, "newcomer", ["top"], today, today, exclude_telegram_ids=[COORDINATOR_ID])
+    assert (everyone[1], residents[1]) == (2, 1)

@@ -19,7 +19,8 @@ SQLite). Nothing here knows a channel: services may build actions for the button
 Field types: ``int``, ``str`` and ``bool`` (``"1"``/``"0"``). A ``str`` field may not contain
 ``:``, except the last field, which takes the rest of the data (a time such as ``18:00``).
 A class may validate further in ``__post_init__`` (raise ``ValueError``): decoding then
-gives ``None``.
+gives ``None``. Trailing fields with a default may be missing from the data (``meal:rcap``
+from before the room was in it decodes with the default room ``""``).
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ class Action:
 
     code: ClassVar[str] = ""
     _fields: ClassVar[tuple[tuple[str, type], ...]] = ()
+    #: Trailing fields with a default: data without them (a button from before they
+    #: existed) still decodes, to the default.
+    _optional: ClassVar[frozenset[str]] = frozenset()
 
     def encode(self) -> str:
         parts = [self.code]
@@ -110,6 +114,10 @@ def action(code: str) -> Callable[[type[A]], type[A]]:
             fields.append((field.name, kind))
         cls.code = code
         cls._fields = tuple(fields)
+        cls._optional = frozenset(
+            field.name for field in dataclasses.fields(cls)
+            if field.default is not dataclasses.MISSING
+            or field.default_factory is not dataclasses.MISSING)
         _REGISTRY[code] = cls
         return cls
 
@@ -141,14 +149,13 @@ def _build(cls: type[Action], rest: str | None) -> Action | None:
     fields = cls._fields
     if not fields:
         return cls() if rest is None else None
-    if rest is None:
-        return None
-    parts = rest.split(":", len(fields) - 1)
-    if len(parts) != len(fields):
+    parts = [] if rest is None else rest.split(":", len(fields) - 1)
+    if len(parts) != len(fields) and not all(
+            name in cls._optional for name, _ in fields[len(parts):]):
         return None
     try:
         values = {name: _convert(part, kind)
-                  for part, (name, kind) in zip(parts, fields, strict=True)}
+                  for part, (name, kind) in zip(parts, fields[:len(parts)], strict=True)}
         return cls(**values)
     except (ValueError, TypeError):
         return None

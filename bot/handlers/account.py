@@ -2,28 +2,37 @@
 
 from __future__ import annotations
 
-import io
 import json
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
 from bot.actions import account as act
+from bot.actions.menu import MenuMain, MenuSettings
 from bot.context import BotContext
 from bot.handlers.announcements import settings_button as announcements_button
 from bot.handlers.commands import clear_person_commands, set_person_commands
-from bot.handlers.common import kb, notify, one_per_row, reply, requires, stale_button
+from bot.handlers.common import (
+    kb,
+    notify,
+    one_per_row,
+    reply,
+    reply_file,
+    requires,
+    stale_button,
+)
 from bot.handlers.menu import show_menu
 from bot.handlers.my_data import summary
 from bot.handlers.onboarding import backup_window, privacy_text
 from bot.handlers.report_newcomer import SETTINGS_BUTTON as NEWCOMER_BUTTON
 from bot.handlers.routing import on
 from bot.i18n import LANGUAGES, translator
+from bot.messaging.message import Attachment
 from bot.services.users import RESIDENT
 
 
 def _back(t):
-    return (t._("⬅️ Back to the menu"), "menu:main")
+    return (t._("⬅️ Back to the menu"), MenuMain())
 
 
 @requires(RESIDENT)
@@ -108,18 +117,15 @@ async def show_privacy(update: Update, context: BotContext) -> None:
 async def my_data(update: Update, context: BotContext) -> None:
     """Everything stored about me: a readable summary plus the full file."""
     person = context.person
-    assert person is not None and update.effective_chat is not None
+    assert person is not None
     t = context.t
     data = await context.services.privacy.export(person)
     text = summary(t, context.services.config, person, data)
     await reply(update, context, text, edit=False)
     payload = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode()
-    await context.bot.send_document(
-        update.effective_chat.id,
-        document=io.BytesIO(payload),
-        filename="mijn-gegevens.json",
-        caption=t._("All your data, as a file."),
-    )
+    await reply_file(update, context, Attachment("document", data=payload,
+                                                 filename="mijn-gegevens.json"),
+                     t._("All your data, as a file."))
 
 
 @requires(RESIDENT)
@@ -144,6 +150,8 @@ async def erase(update: Update, context: BotContext, _act: act.EraseYes) -> None
     t = context.t
     person = context.person
     assert person is not None and update.effective_user is not None
+    # Help requests' notices to the volunteer holding one of theirs are outbox rows of the
+    # erasure's own transaction; they go out after the goodbye below.
     notices = await context.services.privacy.erase(person)
     context.application.drop_user_data(update.effective_user.id)
     context.application.drop_chat_data(update.effective_user.id)  # the private chat
@@ -154,15 +162,15 @@ async def erase(update: Update, context: BotContext, _act: act.EraseYes) -> None
         context,
         t._("All your data is erased. Goodbye! Tap /start if you ever want to come back."),
     )
+    await context.services.outbox.deliver()
     # Only now, with the erasure committed: tell others what it changed for them, each in
-    # their own language (e.g. the volunteer who held a help request of this resident).
+    # their own language (features that still return AfterEraseNotice; none do today).
     for notice in notices:
         await notify(context, await context.services.users.by_id(notice.user_id), notice.render)
 
 
 def register(app: Application) -> None:
-    # The main menu's button (``menu:`` actions belong to bot/actions/menu.py).
-    app.add_handler(CallbackQueryHandler(settings, pattern=r"^menu:settings$"))
+    app.add_handler(on(MenuSettings, lambda u, c, _a: settings(u, c)))  # the main menu's
     app.add_handler(CommandHandler("taal", ask_language))
     app.add_handler(on(act.AskLanguage, lambda u, c, _a: ask_language(u, c)))
     app.add_handler(on(act.SetLanguage, set_language, role=RESIDENT))

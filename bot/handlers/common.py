@@ -185,35 +185,6 @@ async def stale_button(update: Update, context: BotContext) -> None:
         )
 
 
-def parse_data(data: str | None, prefix: str, *kinds: type) -> list[Any] | None:
-    """Split ``prefix:a:b`` callback data into typed parts; None if it is not well-formed."""
-    if not data or not data.startswith(prefix + ":"):
-        return None
-    parts = data[len(prefix) + 1 :].split(":")
-    if len(parts) != len(kinds):
-        return None
-    values: list[Any] = []
-    for part, kind in zip(parts, kinds, strict=True):
-        try:
-            values.append(convert(part, kind))
-        except ValueError:
-            return None
-    return values
-
-
-def is_button_int(part: str) -> bool:
-    try:
-        button_int(part)
-    except ValueError:
-        return False
-    return True
-
-
-def convert(part: str, kind: type) -> Any:
-    """One part of button data as ``kind``; int goes through :func:`button_int`."""
-    return button_int(part) if kind is int else kind(part)
-
-
 def too_long(text: str, limit: int = MAX_TEXT) -> bool:
     return len(text) > limit
 

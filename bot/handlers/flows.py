@@ -30,6 +30,7 @@ from telegram.ext import Application, ConversationHandler, TypeHandler
 from bot import request
 from bot.context import BotContext
 from bot.handlers import ptb_compat
+from bot.inbox.telegram import key_of
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,8 @@ async def note_other_conversations(update: Update, context: BotContext) -> None:
     """Group -7: which open conversations will not handle this command or button."""
     user = update.effective_user
     activity = request.watch(user.id if user is not None else None,
-                             press=update.callback_query is not None)
+                             press=update.callback_query is not None,
+                             replay=context.services.inbox.is_replay(key_of(update)))
     if not _starts_something(update):
         return
     for handler in context.application.handlers.get(0, []):
@@ -109,3 +111,31 @@ async def end_other_conversations(update: Update, context: BotContext) -> None:
 def register(app: Application) -> None:
     app.add_handler(TypeHandler(Update, note_other_conversations), group=-7)
     app.add_handler(TypeHandler(Update, end_other_conversations), group=AFTER_FEATURES)
+
+
+
+#: How many update ids a person's data remembers (a few updates can be in flight at a kill).
+_REMEMBERED = 20
+#: The ``user_data`` key that holds them (``_``: not a form; /mijngegevens leaves it out).
+HANDLED_KEY = "_handled"
+
+
+def first_handling(context: BotContext, update: Update) -> bool:
+    """False when this update has changed this person's things already.
+
+    A step that *adds to* or *toggles* something (the words of a help request, its photos,
+    a day of the week, a name on the turf list) is not safe to handle twice as it is, and the
+    inbox does hand an update on again after a restart when the bot was killed between the
+    answer and the written step (:mod:`bot.inbox`). The person's data is written before the
+    answer goes out (``bot.app._drafts_first``), with the update ids remembered here, so the
+    second handling sees its own id: it repeats the answer and changes nothing. Call it right
+    before the change.
+    """
+    if context.user_data is None:
+        return True
+    seen = context.user_data.setdefault(HANDLED_KEY, [])
+    if update.update_id in seen:
+        return False
+    seen.append(update.update_id)
+    del seen[:-_REMEMBERED]
+    return True

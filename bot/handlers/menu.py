@@ -1,34 +1,55 @@
-"""The main menu: big buttons per role; each feature answers its own ``menu:<x>`` button."""
+"""The main menu: big buttons per role; each feature routes its own entry's action
+(:mod:`bot.actions.menu`)."""
 
 from __future__ import annotations
 
 from html import escape
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
+from bot.actions import Action
+from bot.actions.menu import (
+    MenuAgenda,
+    MenuBroadcast,
+    MenuCheckins,
+    MenuFollowups,
+    MenuHelp,
+    MenuHours,
+    MenuMain,
+    MenuMeals,
+    MenuProgramme,
+    MenuQueue,
+    MenuReport,
+    MenuSettings,
+    MenuSurveys,
+    MenuTable,
+    MenuTurf,
+    MenuVolunteers,
+)
 from bot.context import BotContext
 from bot.handlers.common import kb, reply, requires
+from bot.handlers.routing import on
 from bot.i18n import N_, Translator
 from bot.services.users import COORDINATOR, RESIDENT, VOLUNTEER, Person
 
-#: (label msgid, callback data, lowest role). Features answer their own ``menu:<x>`` data.
-MENU: list[tuple[str, str, str]] = [
-    (N_("📅 This week"), "menu:agenda", RESIDENT),
-    (N_("🍲 Shared dinner"), "menu:meals", RESIDENT),
-    (N_("📝 Ask for help"), "menu:help", RESIDENT),
-    (N_("☎️ Weekly check-in"), "menu:checkins", RESIDENT),
-    (N_("⚙️ Settings and privacy"), "menu:settings", RESIDENT),
-    (N_("🍽 Dinner list"), "menu:table", VOLUNTEER),
-    (N_("📋 Help requests"), "menu:queue", VOLUNTEER),
-    (N_("✅ Who came today"), "menu:turf", VOLUNTEER),
-    (N_("📞 Check-in follow-ups"), "menu:followups", VOLUNTEER),
-    (N_("🕒 My hours and groups"), "menu:hours", VOLUNTEER),
-    (N_("🗳 Surveys"), "menu:surveys", VOLUNTEER),
-    (N_("📣 Announcement"), "menu:broadcast", COORDINATOR),
-    (N_("🗓 Edit programme"), "menu:programme", COORDINATOR),
-    (N_("📊 Report"), "menu:report", COORDINATOR),
-    (N_("👥 Volunteers"), "menu:volunteers", COORDINATOR),
+#: (label msgid, action, lowest role). Features route their own entry's action.
+MENU: list[tuple[str, Action, str]] = [
+    (N_("📅 This week"), MenuAgenda(), RESIDENT),
+    (N_("🍲 Shared dinner"), MenuMeals(), RESIDENT),
+    (N_("📝 Ask for help"), MenuHelp(), RESIDENT),
+    (N_("☎️ Weekly check-in"), MenuCheckins(), RESIDENT),
+    (N_("⚙️ Settings and privacy"), MenuSettings(), RESIDENT),
+    (N_("🍽 Dinner list"), MenuTable(), VOLUNTEER),
+    (N_("📋 Help requests"), MenuQueue(), VOLUNTEER),
+    (N_("✅ Who came today"), MenuTurf(), VOLUNTEER),
+    (N_("📞 Check-in follow-ups"), MenuFollowups(), VOLUNTEER),
+    (N_("🕒 My hours and groups"), MenuHours(), VOLUNTEER),
+    (N_("🗳 Surveys"), MenuSurveys(), VOLUNTEER),
+    (N_("📣 Announcement"), MenuBroadcast(), COORDINATOR),
+    (N_("🗓 Edit programme"), MenuProgramme(), COORDINATOR),
+    (N_("📊 Report"), MenuReport(), COORDINATOR),
+    (N_("👥 Volunteers"), MenuVolunteers(), COORDINATOR),
 ]
 
 
@@ -58,11 +79,10 @@ async def menu_command(update: Update, context: BotContext) -> None:
     await show_menu(update, context, edit=False)
 
 
-@requires(RESIDENT)
-async def menu_button(update: Update, context: BotContext) -> None:
+async def menu_button(update: Update, context: BotContext, act: MenuMain) -> None:
     await show_menu(update, context)
 
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("menu", menu_command))
-    app.add_handler(CallbackQueryHandler(menu_button, pattern=r"^menu:main$"))
+    app.add_handler(on(MenuMain, menu_button, role=RESIDENT))

@@ -15,19 +15,28 @@ from html import escape
 from telegram import Update
 from telegram.ext import (
     Application,
-    CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
     MessageHandler,
     filters,
 )
 
+from bot.actions import Action
+from bot.actions.onboarding import (
+    ONBOARDING_ACTIONS,
+    OnboardingAgree,
+    OnboardingDecline,
+    OnboardingLanguage,
+    OnboardingRoom,
+    OnboardingSkipName,
+)
 from bot.context import BotContext
 from bot.handlers import report_newcomer
 from bot.handlers.checkins import offer_after_onboarding as offer_checkin
 from bot.handlers.commands import set_person_commands
 from bot.handlers.common import END, kb, notify, one_per_row, reply, stale_button
 from bot.handlers.menu import menu_markup, show_menu
+from bot.handlers.routing import on
 from bot.i18n import LANGUAGES, own_direction, translator
 from bot.services.users import MAX_NAME, VOLUNTEER, InviteResult, Redemption
 
@@ -36,7 +45,7 @@ INVITE_PREFIX = "inv_"
 
 
 def language_markup():
-    return one_per_row([(label, f"onb:lang:{code}") for code, label in LANGUAGES.items()])
+    return one_per_row([(label, OnboardingLanguage(code)) for code, label in LANGUAGES.items()])
 
 
 def language_prompt() -> str:
@@ -49,7 +58,7 @@ def language_prompt() -> str:
 def room_markup(context: BotContext):
     rooms = context.services.config.rooms.values()
     return one_per_row(
-        [(f"{room.name} ({room.area})" if room.area else room.name, f"onb:room:{room.id}")
+        [(f"{room.name} ({room.area})" if room.area else room.name, OnboardingRoom(room.id))
          for room in rooms]
     )
 
@@ -108,10 +117,9 @@ async def start(update: Update, context: BotContext) -> str | int:
     return LANGUAGE
 
 
-async def choose_language(update: Update, context: BotContext) -> str | int:
-    code = (update.callback_query.data or "").rsplit(":", 1)[-1]  # type: ignore[union-attr]
-    if code not in LANGUAGES:
-        return await stale_button(update, context)
+async def choose_language(update: Update, context: BotContext, act: OnboardingLanguage
+                          ) -> str | int:
+    code = act.language  # a shipped language: others do not decode
     draft = _draft(context)
     draft["language"] = code
     context.t = t = translator(code)
@@ -152,12 +160,13 @@ async def _ask_room(update: Update, context: BotContext, before: str | None = No
 
 
 def _privacy_markup(t):
-    return kb([[(t._("✅ I agree"), "onb:privacy:yes")],
-               [(t._("No, thank you"), "onb:privacy:no")]])
+    return kb([[(t._("✅ I agree"), OnboardingAgree())],
+               [(t._("No, thank you"), OnboardingDecline())]])
 
 
-async def choose_room(update: Update, context: BotContext) -> str | int:
-    room = (update.callback_query.data or "").rsplit(":", 1)[-1]  # type: ignore[union-attr]
+async def choose_room(update: Update, context: BotContext, act: OnboardingRoom
+                      ) -> str | int | None:
+    room = act.room
     if room not in context.services.config.rooms:
         return await stale_button(update, context)
     draft = _draft(context)
@@ -170,11 +179,11 @@ async def choose_room(update: Update, context: BotContext) -> str | int:
     return PRIVACY
 
 
-async def privacy_answer(update: Update, context: BotContext) -> str | int:
-    answer = (update.callback_query.data or "").rsplit(":", 1)[-1]  # type: ignore[union-attr]
+async def privacy_answer(update: Update, context: BotContext,
+                         act: OnboardingAgree | OnboardingDecline) -> str | int | None:
     draft = _draft(context)
     t = context.t = translator(draft.get("language"))
-    if answer == "no":
+    if isinstance(act, OnboardingDecline):
         draft.clear()
         await reply(
             update,
@@ -184,7 +193,7 @@ async def privacy_answer(update: Update, context: BotContext) -> str | int:
                 "BuurtWerkKamer itself."),
         )
         return END
-    if answer != "yes" or "language" not in draft:
+    if "language" not in draft:
         return await stale_button(update, context)
     assert update.effective_user is not None
     invite = draft.get("invite")
@@ -223,7 +232,7 @@ async def _ask_name(update: Update, context: BotContext) -> str:
         context,
         t._("Thank you! What may we call you? Type your first name, or tap Skip. "
             "This is not needed."),
-        kb([[(t._("Skip"), "onb:name:skip")]]),
+        kb([[(t._("Skip"), OnboardingSkipName())]]),
     )
     return NAME
 
@@ -243,7 +252,7 @@ async def name_text(update: Update, context: BotContext) -> str | int:
     return await _finish(update, context)
 
 
-async def name_skip(update: Update, context: BotContext) -> int:
+async def name_skip(update: Update, context: BotContext, act: OnboardingSkipName) -> int:
     return await _finish(update, context)
 
 
@@ -277,6 +286,11 @@ async def _finish(update: Update, context: BotContext) -> int:
     await report_newcomer.offer(update, context)  # optional, skippable (issue 15)
     await offer_checkin(update, context)
     return END
+
+
+async def out_of_step(update: Update, context: BotContext, act: Action) -> None:
+    """An onboarding button of another step (an older message): refused, the step stays."""
+    await stale_button(update, context)
 
 
 async def press_a_button(update: Update, context: BotContext) -> None:
@@ -359,19 +373,19 @@ def build_conversation() -> ConversationHandler:
     return ConversationHandler(
         entry_points=[CommandHandler("start", start)],
         states={
-            LANGUAGE: [CallbackQueryHandler(choose_language, pattern=r"^onb:lang:")],
-            ROOM: [CallbackQueryHandler(choose_room, pattern=r"^onb:room:")],
-            PRIVACY: [CallbackQueryHandler(privacy_answer, pattern=r"^onb:privacy:")],
+            LANGUAGE: [on(OnboardingLanguage, choose_language)],
+            ROOM: [on(OnboardingRoom, choose_room)],
+            PRIVACY: [on((OnboardingAgree, OnboardingDecline), privacy_answer)],
             NAME: [
                 MessageHandler(filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED,
                                name_text),
-                CallbackQueryHandler(name_skip, pattern=r"^onb:name:skip$"),
+                on(OnboardingSkipName, name_skip),
                 MessageHandler(not_button, name_other),
             ],
         },
         fallbacks=[
             CommandHandler("start", start),
-            CallbackQueryHandler(stale_button, pattern=r"^onb:"),
+            on(ONBOARDING_ACTIONS, out_of_step),
             MessageHandler(not_button, press_a_button),
         ],
         name="onboarding",

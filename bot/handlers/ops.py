@@ -9,32 +9,37 @@ link (from /programma) and the coordinators' warnings (a tick).
 
 from __future__ import annotations
 
-import io
 import logging
 from datetime import datetime, timedelta
 from html import escape
 
 from telegram import Update
-from telegram.error import NetworkError
 from telegram.ext import Application, CommandHandler
 
 from bot import jobs
 from bot.actions.calendar import ProgrammeRoom
 from bot.actions.ops import FeedLink, FeedRenew, FeedRenewAsk, QrSign
+from bot.clock import from_db, to_db
 from bot.context import BotContext, BuurtApplication
 from bot.handlers import routing
-from bot.handlers.common import kb, notify, one_per_row, reply, requires, stale_button
+from bot.handlers.common import (
+    kb,
+    one_per_row,
+    reply,
+    reply_file,
+    requires,
+    safe_answer,
+    stale_button,
+)
 from bot.i18n import Translator
-from bot.log_safe import without_data
-from bot.services.ops import WEBHOOK_PROBE
+from bot.messaging.message import Attachment, OutMessage
+from bot.services.ops import ALERT_BACKUP, ALERT_DISK, OPS_ALERT, WEBHOOK_PROBE
 from bot.services.ops_door_sign import SignError, deep_link, render, undrawable
 from bot.services.users import COORDINATOR
-from bot.store import job_runs
+from bot.store.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
 
-ALERT_BACKUP = "ops_alert_backup"  # period: "<failure time>:<user id>"
-ALERT_DISK = "ops_alert_disk"  # period: "<user id>"; released when there is room again
 
 
 # --- /qr -------------------------------------------------------------------------------------
@@ -58,7 +63,7 @@ async def qr_room(update: Update, context: BotContext, act: QrSign) -> None:
     if room_id is None:
         await stale_button(update, context)
         return
-    await query.answer()
+    await safe_answer(query)
     await _send_sign(update, context, room_id)
 
 
@@ -79,8 +84,8 @@ async def _send_sign(update: Update, context: BotContext, room_id: str) -> None:
         return
     caption = t._("The sign for the door of {room}. Print it on A4. The QR code opens this "
                   "chat and chooses {room}: {link}").format(room=escape(room.name), link=link)
-    await context.bot.send_document(update.effective_chat.id, document=io.BytesIO(pdf),
-                                    filename=f"qr-{room_id}.pdf", caption=t.bidi(caption))
+    await reply_file(update, context, Attachment("document", data=pdf,
+                                                 filename=f"qr-{room_id}.pdf"), caption)
 
 
 # --- the calendar link (from /programma) ---------------------------------------------------
@@ -149,46 +154,20 @@ async def feed_renew(update: Update, context: BotContext, act: FeedRenew) -> Non
 # --- the tick: nightly backup, warnings ----------------------------------------------------
 
 
-async def _tell_coordinators(app: BuurtApplication, job: str, incident: str, render_text
-                             ) -> int:
-    """Tell each coordinator once per incident (claimed per person, released if Telegram was
-    unreachable so the next tick tries again)."""
-    services = app.services
-    told = 0
-    for person in await services.users.coordinators():
-        period = f"{incident}:{person.id}" if incident else str(person.id)
-        async with services.db.transaction() as conn:
-            if not await job_runs.claim(conn, job, period, services.clock.now()):
-                continue
-        try:
-            if await notify(app, person, render_text):
-                told += 1
-        except NetworkError as exc:
-            log.warning("warning to a coordinator not sent: %s", without_data(exc))
-            async with services.db.transaction() as conn:
-                await job_runs.release(conn, job, period)
-    return told
-
-
-def _backup_failed_text(when: datetime):
-    def render_text(t: Translator) -> str:
-        return t._("⚠️ The bot could not make its backup ({when}). The older backups are still "
+def render_alert(app: BuurtApplication, row: OutboxRow, t: Translator) -> OutMessage | None:
+    """A coordinator's warning (``ops.alert``), in their language, at send time."""
+    params = row.params or {}
+    if params.get("what") == "backup":
+        text = t._("⚠️ The bot could not make its backup ({when}). The older backups are still "
                    "there. Please ask the person who manages the bot to look at it "
-                   "(buurtbot doctor).").format(when=t.datetime(when))
-    return render_text
-
-
-def _disk_text(free: int):
-    def render_text(t: Translator) -> str:
-        return t._("⚠️ The disk of the bot's server is almost full ({mb} MB free). Please ask "
-                   "the person who manages the bot to make room.").format(mb=t.number(free))
-    return render_text
-
-
-async def _disk_released(app: BuurtApplication) -> None:
-    services = app.services
-    async with services.db.transaction() as conn:
-        await job_runs.forget(conn, ALERT_DISK)
+                   "(buurtbot doctor).").format(when=t.datetime(from_db(params["when"])))
+    elif params.get("what") == "disk":
+        text = t._("⚠️ The disk of the bot's server is almost full ({mb} MB free). Please ask "
+                   "the person who manages the bot to make room.").format(
+                       mb=t.number(params["free"]))
+    else:
+        return None
+    return OutMessage(text, lang=t.language)
 
 
 async def tick(app: BuurtApplication, now: datetime) -> None:
@@ -197,12 +176,12 @@ async def tick(app: BuurtApplication, now: datetime) -> None:
     failure = await ops.backup_failure()
     if failure is not None:
         _reason, when = failure
-        await _tell_coordinators(app, ALERT_BACKUP, when.isoformat(), _backup_failed_text(when))
+        await ops.alert(ALERT_BACKUP, when.isoformat(), {"what": "backup", "when": to_db(when)})
     low = ops.disk_low()
     if low is not None:
-        await _tell_coordinators(app, ALERT_DISK, "", _disk_text(low[1]))
+        await ops.alert(ALERT_DISK, "", {"what": "disk", "free": low[1]})
     else:
-        await _disk_released(app)
+        await ops.disk_ok()
     if ops.webhook_mode and (ops.last_webhook_probe is None
                              or now - ops.last_webhook_probe >= WEBHOOK_PROBE):
         ops.last_webhook_probe = now
@@ -218,4 +197,5 @@ def register(app: Application) -> None:
     app.add_handler(routing.on(FeedLink, feed_link, role=COORDINATOR))
     app.add_handler(routing.on(FeedRenewAsk, feed_renew_ask, role=COORDINATOR))
     app.add_handler(routing.on(FeedRenew, feed_renew, role=COORDINATOR))
+    app.services.outbox.renderer(OPS_ALERT)(render_alert)  # type: ignore[attr-defined]
     jobs.add_tick(app, "ops", tick)  # type: ignore[arg-type]

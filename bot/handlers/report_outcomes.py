@@ -16,9 +16,10 @@ from bot.actions import Action
 from bot.actions import reports as act
 from bot.actions.help import ViewRequest
 from bot.context import BotContext
-from bot.handlers.common import kb, notify, reply, safe_answer, stale_button
+from bot.handlers.common import kb, reply, safe_answer, stale_button
 from bot.handlers.routing import on
 from bot.i18n import N_
+from bot.messaging.message import OutMessage
 from bot.services.users import COORDINATOR, VOLUNTEER
 
 BUTTON = N_("💼 They found paid work")
@@ -89,18 +90,25 @@ async def mark_newcomer(update: Update, context: BotContext, pressed: act.MarkNe
         return
     t = context.t
     new = await context.services.indicators.set_mark(request.resident_id, "newcomer",
-                                                     "volunteer")
+                                                     "volunteer", tell=MARKED)
     await reply(update, context, t._("Noted, without a name. Thank you.") if new
                 else t._("That was already noted."),
                 kb([[(t._("⬅️ Back to the request"), ViewRequest(request.id))]]))
-    if new:
-        resident = await context.services.users.by_id(request.resident_id)
-        await notify(context, resident, lambda rt: rt._(
-            "As you agreed, a volunteer noted that you are new in the Netherlands. It is only "
-            "counted, without your name. You can change it under Settings."))
+    await context.services.outbox.deliver()  # the resident's notice, after this answer
+
+
+#: The outbox kind telling the resident a volunteer marked them (written with the mark).
+MARKED = "report.newcomer_marked"
+
+
+def render_marked(app, row, t) -> OutMessage:
+    return OutMessage(t._(
+        "As you agreed, a volunteer noted that you are new in the Netherlands. It is only "
+        "counted, without your name. You can change it under Settings."), lang=t.language)
 
 
 def register(app: Application) -> None:
+    app.services.outbox.renderer(MARKED)(render_marked)  # type: ignore[attr-defined]
     app.add_handler(on(act.PaidWork, paid_work, role=VOLUNTEER))
     app.add_handler(on(act.AskNewcomer, ask_newcomer, role=VOLUNTEER))
     app.add_handler(on(act.MarkNewcomer, mark_newcomer, role=VOLUNTEER))

@@ -16,9 +16,10 @@ from collections.abc import Callable
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import Application, CommandHandler, filters
 
 from bot.actions import Action
+from bot.actions.menu import MenuSurveys
 from bot.actions.surveys import (
     ALL_ROOMS,
     SurveyAnswer,
@@ -246,6 +247,11 @@ async def paper_answer(update: Update, context: BotContext, act: SurveyPaperAnsw
 
 
 # --- the overview: /enquete --------------------------------------------------------------
+
+
+async def overview_button(update: Update, context: BotContext, act: MenuSurveys) -> None:
+    """🗳 in the main menu."""
+    await overview(update, context)
 
 
 @requires(RESIDENT)
@@ -507,7 +513,7 @@ def register(app: Application) -> None:
     _install_outbox(app)  # type: ignore[arg-type]
     add_tick(app, "surveys", tick)  # type: ignore[arg-type]
     app.add_handler(CommandHandler("enquete", overview, filters=private))
-    app.add_handler(CallbackQueryHandler(overview, pattern=r"^menu:surveys$"))
+    app.add_handler(routing.on(MenuSurveys, overview_button))
     for handler in (
         routing.on(SurveyList, list_rounds),  # overview checks the role itself
         routing.on(SurveyAnswer, answer),

@@ -18,7 +18,6 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
-    CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
     MessageHandler,
@@ -38,6 +37,7 @@ from bot.actions.hours import (
     TheirGroupToggle,
     VolunteerOpen,
 )
+from bot.actions.menu import MenuHours, MenuVolunteers
 from bot.channels.telegram import from_markup
 from bot.context import BotContext, BuurtApplication
 from bot.handlers import routing
@@ -221,6 +221,11 @@ async def set_asking(update: Update, context: BotContext, act: HoursAsking) -> N
     await reply(update, context, text, one_per_row([(t._("⬅️ Back to my hours"), HoursMenu())]))
 
 
+async def menu_entry(update: Update, context: BotContext, act: MenuHours) -> int:
+    """🕒 in the main menu."""
+    return await menu(update, context)
+
+
 @requires(VOLUNTEER)
 async def menu(update: Update, context: BotContext) -> int:
     """/uren: hours of last week and this year, the weekly question, my groups."""
@@ -317,7 +322,7 @@ async def _show_volunteer(update: Update, context: BotContext, target: Person) -
                 KeyholderSet(target.id, not keyholder))]
     buttons += _group_buttons(t, work.room_groups(target.room), await work.groups_of(target),
                               lambda group, join: TheirGroupToggle(target.id, group, join))
-    buttons.append((t._("⬅️ Back to the volunteers"), "menu:volunteers"))
+    buttons.append((t._("⬅️ Back to the volunteers"), MenuVolunteers()))
     await reply(update, context, "\n".join(lines), one_per_row(buttons))
 
 
@@ -395,7 +400,7 @@ def register(app: Application) -> None:
     _install_outbox(buurt)
     app.add_handler(build_conversation())
     app.add_handler(CommandHandler("uren", menu, filters=filters.ChatType.PRIVATE))
-    app.add_handler(CallbackQueryHandler(menu, pattern=r"^menu:hours$"))
+    app.add_handler(routing.on(MenuHours, menu_entry))
     for handler in (
         routing.on(HoursMenu, menu_button, role=VOLUNTEER),
         routing.on(HoursGiven, hours_button, role=VOLUNTEER),

@@ -6,15 +6,17 @@ from datetime import timedelta
 from html import escape
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
 from bot.actions import Action
 from bot.actions import volunteers as act
 from bot.actions.hours import VolunteerOpen
+from bot.actions.menu import MenuVolunteers
 from bot.context import BotContext
 from bot.handlers.commands import set_person_commands
-from bot.handlers.common import kb, notify, one_per_row, reply, requires, stale_button
+from bot.handlers.common import kb, one_per_row, reply, requires, stale_button
 from bot.handlers.routing import on
+from bot.messaging.message import OutMessage
 from bot.services.users import COORDINATOR
 
 
@@ -97,28 +99,43 @@ async def confirm_remove(update: Update, context: BotContext, pressed: act.AskRe
         context,
         t._("Remove {name} as a volunteer? They stay a resident.").format(name=label),
         kb([[(t._("Yes, remove"), act.ConfirmRemove(target.id))],
-            [(t._("No"), "menu:volunteers")]]),
+            [(t._("No"), MenuVolunteers())]]),
     )
 
 
+#: The outbox kind telling a volunteer they were removed (written with the role change).
+REMOVED = "volunteers.removed"
+
+
 async def remove(update: Update, context: BotContext, pressed: act.ConfirmRemove) -> None:
+    outbox = context.services.outbox
+
+    async def tell(conn, person) -> None:  # in the transaction of the role change
+        await outbox.enqueue(conn, to=person.id, kind=REMOVED, ref=person.id,
+                             dedupe=context.services.clock.now().isoformat(), params={})
+
     removed = await context.services.users.remove_volunteer(
-        context.person, pressed.volunteer_id)  # type: ignore[arg-type]
+        context.person, pressed.volunteer_id, then=tell)  # type: ignore[arg-type]
     if removed is None:
         await stale_button(update, context)
         return
     await set_person_commands(context.application, removed)
-    await notify(context, removed, lambda t: t._("You are no longer a volunteer in the bot. "
-                                                 "Thank you for all your help!"))
+    await outbox.deliver()
     await reply(update, context, context.t._("Done. They are no longer a volunteer."))
 
 
+def render_removed(app, row, t) -> OutMessage:
+    return OutMessage(t._("You are no longer a volunteer in the bot. Thank you for all your "
+                          "help!"), lang=t.language)
+
+
 def register(app: Application) -> None:
+    app.services.outbox.renderer(REMOVED)(render_removed)  # type: ignore[attr-defined]
     app.add_handler(CommandHandler("uitnodigen", ask_invite_room))
     app.add_handler(on(act.AskInviteRoom, lambda u, c, _a: ask_invite_room(u, c)))
     app.add_handler(on(act.CreateInvite, create_invite, role=COORDINATOR))
     app.add_handler(CommandHandler("vrijwilligers", list_volunteers))
-    # The main menu's button (``menu:`` actions belong to bot/actions/menu.py).
-    app.add_handler(CallbackQueryHandler(list_volunteers, pattern=r"^menu:volunteers$"))
+    # The main menu's button, and "No" when asked to remove someone.
+    app.add_handler(on(MenuVolunteers, lambda u, c, _a: list_volunteers(u, c)))
     app.add_handler(on(act.AskRemove, confirm_remove, role=COORDINATOR))
     app.add_handler(on(act.ConfirmRemove, remove, role=COORDINATOR))

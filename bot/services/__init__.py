@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.inbox import Inbox
 from bot.services.announcements import AnnouncementService
 from bot.services.calendar import CalendarService
 from bot.services.checkins import CheckinService
@@ -33,6 +34,7 @@ class Services:
         self.db = db
         self.clock = clock
         self.users = UserService(db, config, clock)
+        self.inbox = Inbox(db, clock)
         self.privacy = PrivacyService(db, clock)
         self.participation = ParticipationService(db, clock)
         self.recipients = RecipientsService(self.users)

@@ -19,7 +19,7 @@ from dateutil.rrule import rrulestr
 
 from bot.actions.calendar import ActivitySignUp
 from bot.categories import is_category
-from bot.clock import TZ
+from bot.clock import TZ, to_db
 from bot.i18n import N_
 from bot.schedule import CalendarEntry
 from bot.services.calendar_programme import (
@@ -47,6 +47,10 @@ MOVED_NOTE = N_("Moved to this time")
 POST_JOB = "calendar_post"
 CHAT_POST_JOB = "calendar_post_chat"  # period: the week; claimed = posted in the group
 CHAT_GONE_JOB = "calendar_chat_gone"  # period: the room; present = the bot cannot post there
+#: The outbox kind of a notice to someone signed up for a date that was called off or moved
+#: (``params["variant"]``: one of the three below; the handler layer renders it).
+CHANGED_KIND = "calendar.changed"
+CANCELLED, MOVED, ENDED = "cancelled", "moved", "ended"
 
 
 class CalendarError(Exception):
@@ -67,10 +71,12 @@ class SignupResult(Enum):
 
 @dataclass(frozen=True)
 class Change:
-    """What a cancel/move/end did, and whom to tell."""
+    """What a cancel/move/end did, and whom it told: ``notices`` are the outbox rows (kind
+    :data:`CHANGED_KIND`) queued to the people signed up, in the change's own transaction."""
 
     occurrences: list[OccurrenceRow]
     notify_user_ids: dict[int, list[OccurrenceRow]]
+    notices: tuple[int, ...] = ()
 
 
 def week_start(day: date) -> date:
@@ -390,7 +396,8 @@ class CalendarService:
                 raise CalendarError("started")
             await store.cancel(conn, occurrence_id, now)
             users = await store.signed_up_users(conn, occurrence_id)
-            return Change([row], {user: [row] for user in users})
+            notify = {user: [row] for user in users}
+            return Change([row], notify, await self._tell(conn, notify, CANCELLED, now))
 
     async def move(self, occurrence_id: int, new_start: datetime) -> tuple[Change,
                                                                           OccurrenceRow]:
@@ -411,7 +418,9 @@ class CalendarService:
             users = await store.signed_up_users(conn, occurrence_id)
             moved = await store.occurrence(conn, occurrence_id)
             assert moved is not None
-            return Change([row], {user: [row] for user in users}), moved
+            notify = {user: [row] for user in users}
+            notices = await self._tell(conn, notify, MOVED, now, moved.starts_at)
+            return Change([row], notify, notices), moved
 
     async def end_series(self, series_id: int) -> Change:
         """Stop a series: its dates that have not started yet are called off.
@@ -441,7 +450,26 @@ class CalendarService:
                     if not row.cancelled:
                         notify.setdefault(user, []).append(row)
                 await store.stop_occurrence(conn, row.id, now)
-            return Change(removed, notify)
+            return Change(removed, notify, await self._tell(conn, notify, ENDED, now))
+
+    async def _tell(self, conn: aiosqlite.Connection, notify: dict[int, list[OccurrenceRow]],
+                    variant: str, now: datetime, new_start: datetime | None = None
+                    ) -> tuple[int, ...]:
+        """Queue the notices of a change to everyone signed up, in the change's transaction
+        (committed together: a kill never loses one). The row ids, for "n people were told"."""
+        ids: list[int] = []
+        for user_id, rows in notify.items():
+            for row in rows:
+                params: dict[str, Any] = {"variant": variant, "title": row.title,
+                                          "starts_at": to_db(row.starts_at)}
+                if new_start is not None:
+                    params["new_starts_at"] = to_db(new_start)
+                row_id = await self.services.outbox.enqueue(
+                    conn, to=user_id, kind=CHANGED_KIND, ref=row.id,
+                    dedupe=f"{variant}:{to_db(now)}", params=params)
+                if row_id is not None:
+                    ids.append(row_id)
+        return tuple(ids)
 
     # --- the weekly post ----------------------------------------------------------------------
 
@@ -471,19 +499,6 @@ class CalendarService:
         async with self.services.db.transaction() as conn:
             return await job_runs.done(conn, POST_JOB, self.post_period(room, monday))
 
-    async def claim(self, job: str, period: str) -> bool:
-        """Claim one piece of once-only work (a recipient of a post, a warning)."""
-        async with self.services.db.transaction() as conn:
-            return await job_runs.claim(conn, job, period, self.services.clock.now())
-
-    async def mark_post_done(self, room: str, monday: date) -> None:
-        await self.claim(POST_JOB, self.post_period(room, monday))
-
-    async def release(self, job: str, period: str) -> None:
-        """Give a claim back: the work failed for a short-lived reason and is tried again."""
-        async with self.services.db.transaction() as conn:
-            await job_runs.release(conn, job, period)
-
     def room_of_chat(self, chat_id: int) -> str | None:
         """The room whose group or channel is ``chat_id``, if any."""
         return next((room.id for room in self.services.config.rooms.values()
@@ -493,12 +508,3 @@ class CalendarService:
         """True while the bot was removed from (or may not write in) the room's group."""
         async with self.services.db.transaction() as conn:
             return await job_runs.done(conn, CHAT_GONE_JOB, room)
-
-    async def set_chat_gone(self, room: str, gone: bool) -> bool:
-        """Record that the bot left or came back to the room's group; True if that is news."""
-        async with self.services.db.transaction() as conn:
-            if gone:
-                return await job_runs.claim(conn, CHAT_GONE_JOB, room, self.services.clock.now())
-            return await job_runs.release(conn, CHAT_GONE_JOB, room)
-
-

@@ -1,10 +1,14 @@
 """Belronde: the weekly "how are you?" check-in and the follow-up by a volunteer.
 
 Rules only, no Telegram: the handlers' tick asks :meth:`CheckinService.due` who should get a
-check-in now, claims each resident's week with :meth:`claim` (a unique row, inserted *before*
-sending, so a restart or a crash mid-run never sends twice) and reports back whether Telegram
-delivered it. Wellbeing answers are health data: only the room's volunteers and the coordinator
-see them, and they are folded into anonymous counts after ``checkin_retention_weeks``.
+check-in now and claims each resident's week with :meth:`claim`: a unique row, written in one
+transaction with the message's outbox row, so a restart or a crash mid-run never sends twice and
+never skips anyone. A check-in counts as delivered only once its outbox row is sent
+(:meth:`settle`); until then it is ``sending`` and neither counted in the summary nor escalated.
+Every notice to volunteers and coordinators is an outbox row written with the change that
+causes it (a follow-up, an escalation, the week's summary claim). Wellbeing answers are health
+data: only the room's volunteers and the coordinator see them, and they are folded into
+anonymous counts after ``checkin_retention_weeks``.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import aiosqlite
 
 from bot.clock import TZ, to_db
 from bot.digits import ascii_digits
+from bot.services.outbox import NOTICE, person_address
 from bot.store import checkins as store
 from bot.store import job_runs
 from bot.store import users as user_store
@@ -47,6 +52,16 @@ MAX_NOTE = 500
 #: Answers that need a volunteer's call.
 NEEDS_CALL = ("bad", "call")
 _PHONE = re.compile(r"^\+?[0-9]{9,15}$")
+
+#: Outbox kinds (CORE13 §6): the weekly question to a resident (ref: check-in id; one row a
+#: day at most, ``dedupe`` the local date), a new follow-up to the room's helpers, a follow-up
+#: nobody took to the coordinators (ref: follow-up id), the week's counts (ref: room:week).
+QUESTION = "checkin.question"
+FOLLOWUP = "checkin.followup"
+ESCALATION = "checkin.escalation"
+SUMMARY = "checkin.summary"
+#: Outbox states after which a check-in's message may be tried again the next day.
+_TRY_AGAIN = ("failed", "expired")
 
 
 def iso_week(day: date) -> str:
@@ -102,11 +117,9 @@ class Due:
     """A resident whose check-in is due now."""
 
     user_id: int
-    telegram_id: int | None
     room: str
     week: str
     due_at: datetime
-    reachable: bool
 
 
 @dataclass(frozen=True)
@@ -258,8 +271,7 @@ class CheckinService:
                 continue
             if sub.paused_until and due_at.date() <= sub.paused_until:
                 continue
-            result.append(Due(row["user_id"], row["telegram_id"], row["room"], week, due_at,
-                              bool(row["reachable"]) and row["telegram_id"] is not None))
+            result.append(Due(row["user_id"], row["room"], week, due_at))
         return result
 
     async def upcoming(self, after: datetime) -> list[tuple[datetime, str, str | None]]:
@@ -277,7 +289,7 @@ class CheckinService:
             rows = await store.active_subscribers(conn)
             claimed = await store.claimed_since(conn, iso_week(this_monday))
             no_answer = await store.unanswered_extra_attention(conn, after + timedelta(days=400))
-            untaken = await store.untaken_since(conn, after + timedelta(days=400))
+            untaken = await store.untaken_since(conn, after + timedelta(days=400), FOLLOWUP)
             unannounced = await store.unannounced(conn)
         for row in rows:
             if row["room"] not in self.services.config.rooms:
@@ -295,7 +307,8 @@ class CheckinService:
                 out.append((_awake(due_at), "belronde", row["room"]))
                 break
         for checkin in no_answer:
-            moment = (checkin.sent_at or checkin.due_at) + NO_ANSWER_AFTER
+            assert checkin.sent_at is not None
+            moment = checkin.sent_at + NO_ANSWER_AFTER
             out.append((_awake(moment), "belronde_escalation", checkin.room))
         for followup in untaken:
             assert followup.announced_at is not None
@@ -305,23 +318,39 @@ class CheckinService:
             out += [(_awake(after), "belronde_notice", f.room) for f in unannounced]
         return [(moment, kind, room) for moment, kind, room in out if moment > after]
 
-    async def claim(self, due: Due) -> tuple[int | None, int | None]:
-        """Insert the resident's row for the week before anything is sent.
+    async def claim(self, due: Due, *, demo: bool = False) -> int | None:
+        """Claim the resident's week and queue its message, in one transaction.
 
-        Returns (check-in id to send, follow-up id) — the check-in id is None when the week
-        was already claimed (another tick, or before a restart). Someone who blocked the bot
-        gets no message but a follow-up "to call".
+        Returns the check-in id, or None when the week was already claimed (another tick, or
+        before a restart). Someone we cannot reach (no reachable address: blocked the bot) gets
+        no message but a follow-up "to call", told to the room's helpers with it. ``demo``
+        (``make demo``'s made-up history): the week counts as sent, nothing is queued.
         """
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            status = "sending" if due.reachable else "unreachable"
+            reachable = await person_address(conn, due.user_id) is not None
+            status = "sending" if reachable else "unreachable"
             checkin_id = await store.claim(conn, due.user_id, due.room, due.week, due.due_at,
                                            status)
             if checkin_id is None:
-                return None, None
-            if due.reachable:
-                return checkin_id, None
-            return None, await self._to_call(conn, due.user_id, checkin_id, due.room, now)
+                return None
+            if demo:
+                await store.mark_sent(conn, checkin_id, now)
+            elif reachable:
+                await self._queue_question(conn, checkin_id, due.user_id, now)
+            else:
+                await self._to_call(conn, due.user_id, checkin_id, due.room, now)
+            return checkin_id
+
+    async def _queue_question(self, conn: aiosqlite.Connection, checkin_id: int, user_id: int,
+                              now: datetime) -> int | None:
+        """The check-in's outbox row for today: not sent after the quiet hours begin (then it
+        expires, and the next morning's tick queues it again, see :meth:`settle`)."""
+        local = now.astimezone(TZ)
+        return await self.services.outbox.enqueue(
+            conn, to=user_id, kind=QUESTION, ref=checkin_id, dedupe=local.date().isoformat(),
+            params={"checkin": checkin_id}, priority=NOTICE,
+            expires_at=datetime.combine(local.date(), QUIET_START, tzinfo=TZ))
 
     def calls_today(self, room_id: str | None, now: datetime) -> bool:
         """Can a volunteer still call today? After the room's last calling hour: tomorrow.
@@ -332,20 +361,30 @@ class CheckinService:
         until = room.belronde_calls_until if room else time(20, 0)
         return now.astimezone(TZ).time() < until
 
-    async def delivered(self, checkin_id: int) -> None:
-        async with self.db.transaction() as conn:
-            await store.mark_sent(conn, checkin_id, self.clock.now())
+    async def settle(self, now: datetime, checkin_id: int | None = None) -> None:
+        """Bring check-ins still ``sending`` in line with their outbox rows (all, or one).
 
-    async def blocked(self, checkin_id: int) -> int | None:
-        """Telegram said 403: the person blocked us. Mark them, and ask a volunteer to call."""
-        now = self.clock.now()
+        Sent → ``sent`` (from then on it counts: summary, "extra aandacht" escalation). The
+        address is gone (blocked, chat deleted) → ``unreachable`` and the resident goes on the
+        "to call" list. Failed or expired (the evening came first) → queued again on the next
+        day the tick runs in daytime, the same week only. Called by the outbox right after a
+        row ends, and by every tick (a kill may come between the outbox and that call).
+        """
+        this_week = iso_week(now.astimezone(TZ).date())
         async with self.db.transaction() as conn:
-            checkin = await store.get(conn, checkin_id)
-            if checkin is None:
-                return None
-            await store.set_status(conn, checkin_id, "unreachable")
-            await user_store.update(conn, checkin.user_id, reachable=0)
-            return await self._to_call(conn, checkin.user_id, checkin_id, checkin.room, now)
+            for found in await store.sending(conn, QUESTION, checkin_id):
+                checkin, states = found.checkin, [a[0] for a in found.attempts]
+                if "sent" in states:
+                    sent_at = min(a[1] for a in found.attempts if a[0] == "sent" and a[1])
+                    await store.mark_sent(conn, checkin.id, sent_at)
+                elif "unreachable" in states:
+                    await store.set_status(conn, checkin.id, "unreachable")
+                    await self._to_call(conn, checkin.user_id, checkin.id, checkin.room, now)
+                elif (states and all(state in _TRY_AGAIN for state in states)
+                      and not is_quiet(now) and checkin.week == this_week):
+                    sub = await store.subscription(conn, checkin.user_id)
+                    if sub is not None and sub.active:
+                        await self._queue_question(conn, checkin.id, checkin.user_id, now)
 
     async def _to_call(self, conn: aiosqlite.Connection, user_id: int, checkin_id: int,
                        room: str, now: datetime) -> int | None:
@@ -353,16 +392,15 @@ class CheckinService:
 
         While a volunteer has not closed the last one, this week adds nothing; once it is
         closed ("reached by phone"), the next week's moment opens a new one, so the belronde
-        goes on by phone until a volunteer takes the resident off it.
+        goes on by phone until a volunteer takes the resident off it. A new entry is told to
+        the room's helpers in the same transaction.
         """
         if await store.has_open_unreachable(conn, user_id):
             return None
-        return await store.create_followup(conn, checkin_id, room, "unreachable", now)
-
-    async def not_delivered(self, checkin_id: int) -> None:
-        """Telegram refused it for a passing reason: free the week so the next tick retries."""
-        async with self.db.transaction() as conn:
-            await store.unclaim(conn, checkin_id)
+        followup_id = await store.create_followup(conn, checkin_id, room, "unreachable", now)
+        if followup_id is not None:
+            await self._announce(conn, followup_id, now)
+        return followup_id
 
     # --- answers ---------------------------------------------------------------------
 
@@ -392,6 +430,8 @@ class CheckinService:
             if value in NEEDS_CALL:
                 followup_id = await store.create_followup(conn, checkin.id, checkin.room, value,
                                                           now)
+                if followup_id is not None:
+                    await self._announce(conn, followup_id, now)
             return Answered(AnswerResult.OK, await store.get(conn, checkin_id), followup_id)
 
     # --- volunteers: follow-ups and extra attention -----------------------------------
@@ -517,66 +557,102 @@ class CheckinService:
     # --- scheduled: escalation, summaries, retention ----------------------------------
 
     async def escalate_no_answer(self, now: datetime) -> list[int]:
-        """"Extra aandacht" residents who did not answer within two days → follow-ups."""
+        """"Extra aandacht" residents who did not answer within two days of receiving the
+        check-in → follow-ups, told to the room's helpers in the same transaction."""
         created = []
         async with self.db.transaction() as conn:
             for checkin in await store.unanswered_extra_attention(conn, now - NO_ANSWER_AFTER):
                 followup_id = await store.create_followup(conn, checkin.id, checkin.room,
                                                           "no_answer", now)
                 if followup_id is not None:
+                    await self._announce(conn, followup_id, now)
                     created.append(followup_id)
         return created
 
     async def escalate_untaken(self, now: datetime) -> list[Followup]:
-        """Follow-ups nobody took within a day of the notice: each goes to the coordinator once."""
+        """Follow-ups nobody took within a day of the notice: each goes to the room's
+        coordinators once (the claim and their outbox rows in one transaction)."""
         async with self.db.transaction() as conn:
             result = []
-            for followup in await store.untaken_since(conn, now - ESCALATE_AFTER):
+            for followup in await store.untaken_since(conn, now - ESCALATE_AFTER, FOLLOWUP):
                 if await store.mark_escalated(conn, followup.id, now):
+                    for person_id in await self.services.recipients.coordinators(
+                            conn, followup.room):
+                        await self.services.outbox.enqueue(
+                            conn, to=person_id, kind=ESCALATION, ref=followup.id,
+                            params={"followup": followup.id}, priority=NOTICE)
                     result.append(followup)
             return result
 
     # --- telling volunteers: at once in the daytime, at 08:00 for the night -----------
 
-    async def claim_notice(self, followup_id: int, now: datetime) -> Followup | None:
-        """Claim telling the volunteers about a new follow-up now, or None.
+    async def _announce(self, conn: aiosqlite.Connection, followup_id: int, now: datetime
+                        ) -> bool:
+        """Claim telling the helpers about a new follow-up and queue their notices, in the
+        caller's transaction; False at night or when it was claimed before.
 
-        None at night (volunteers are volunteers: the morning tick tells them at 08:00; the
-        follow-up is on their ``/belronde`` list at once) and when someone already claimed it.
-        The claim is written before anything is sent, so a notice goes out at most once, also
-        when a restart comes between.
+        At night nothing is queued (volunteers are volunteers: the morning tick tells them at
+        08:00, :meth:`pending_notices`; the follow-up is on their ``/belronde`` list at once).
         """
         if is_quiet(now):
-            return None
-        async with self.db.transaction() as conn:
-            found = await store.followup(conn, followup_id)
-            if found is None or not await store.claim_announcement(conn, followup_id, now):
-                return None
-            return found
+            return False
+        found = await store.followup(conn, followup_id)
+        if found is None or not await store.claim_announcement(conn, followup_id, now):
+            return False
+        await self._tell_helpers(conn, found, since=None)
+        return True
 
-    async def pending_notices(self, now: datetime) -> list[Followup]:
-        """In the morning: the follow-ups made during the night, each claimed once.
+    async def _tell_helpers(self, conn: aiosqlite.Connection, followup: Followup, *,
+                            since: datetime | None) -> None:
+        """One outbox row per helper of the room (volunteers, else coordinators).
+
+        One carried over from last week's entry that a volunteer already took: only they hear
+        about the new answer; nobody else is asked to call too.
+        """
+        for person_id in await self.services.recipients.room_helpers(conn, followup.room):
+            if followup.taken_by is not None and followup.taken_by != person_id:
+                continue
+            await self.services.outbox.enqueue(
+                conn, to=person_id, kind=FOLLOWUP, ref=followup.id,
+                params={"followup": followup.id, "since": to_db(since) if since else None},
+                priority=NOTICE)
+
+    async def pending_notices(self, now: datetime) -> int:
+        """In the morning: tell about the follow-ups made during the night, each claimed once.
 
         One a volunteer already took or finished from the list needs no notice any more: it is
-        claimed without being returned, so nobody is asked to call someone already called.
+        claimed without a notice, so nobody is asked to call someone already called. Made at
+        night: the notice says when, so the volunteer knows why it comes only now.
         """
         if is_quiet(now):
-            return []
-        result = []
+            return 0
+        told = 0
         async with self.db.transaction() as conn:
             for found in await store.unannounced(conn):
                 if not await store.claim_announcement(conn, found.id, now):
                     continue
                 if found.taken_by is None and found.done_at is None:
-                    result.append(found)
-        return result
+                    since = found.created_at if is_quiet(found.created_at) else None
+                    await self._tell_helpers(conn, found, since=since)
+                    told += 1
+        return told
+
+    async def checkin(self, checkin_id: int) -> Checkin | None:
+        async with self.db.transaction() as conn:
+            return await store.get(conn, checkin_id)
+
+    async def subscribed(self, person: Person) -> bool:
+        """Is the person in the belronde now (opted in, not stopped)?"""
+        sub = await self.subscription(person)
+        return sub is not None and sub.active
 
     async def followup_by_id(self, followup_id: int) -> Followup | None:
         async with self.db.transaction() as conn:
             return await store.followup(conn, followup_id)
 
     async def weekly_summaries(self, now: datetime) -> list[tuple[str, str, dict[str, int]]]:
-        """Last week's counts per room, each claimed once (sent from Monday morning)."""
+        """Last week's counts per room, each claimed once (sent from Monday morning) and
+        queued for the room's coordinators in the same transaction."""
         if is_quiet(now):
             return []
         last_week = iso_week(now.astimezone(TZ).date() - timedelta(days=7))
@@ -587,6 +663,11 @@ class CheckinService:
                 if counts["sent"] == 0 and counts["followups"] == 0:
                     continue
                 if await job_runs.claim(conn, "checkins_summary", f"{room}:{last_week}", now):
+                    for person_id in await self.services.recipients.coordinators(conn, room):
+                        await self.services.outbox.enqueue(
+                            conn, to=person_id, kind=SUMMARY, ref=f"{room}:{last_week}",
+                            params={"room": room, "week": last_week, "counts": counts},
+                            priority=NOTICE)
                     result.append((room, last_week, counts))
         return result
 

@@ -10,7 +10,7 @@ asked (kinds, skills, limits) and how typed dates and numbers are read is in
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 import aiosqlite
 
 from bot.clock import TZ
-from bot.i18n import Translator
 from bot.services.help_requests_rules import (
     CONTACTS,
     FOLLOWUP_ANSWERS,
@@ -32,7 +31,6 @@ from bot.services.help_requests_rules import (
     URGENCIES,
     due_on,
 )
-from bot.services.privacy import AfterEraseNotice
 from bot.services.users import COORDINATOR, VOLUNTEER, Person
 from bot.store import help_requests as store
 from bot.store import job_runs
@@ -42,6 +40,15 @@ from bot.store.help_requests import ReferralRow, RequestRow
 if TYPE_CHECKING:
     from bot.services import Services
 
+
+#: Outbox kinds of this feature (CORE13 §6); their renderers are in
+#: ``bot/handlers/help_requests/notices.py``. ``help.media``: what the resident attached,
+#: passed on to the volunteer who takes the request on.
+NEW, UNCLAIMED, DUE_SOON, RELEASED, PARTNER_FOLLOWUP, NOTICE, MEDIA = (
+    "help.new", "help.unclaimed", "help.due_soon", "help.released", "help.partner_followup",
+    "help.notice", "help.media")
+#: A notice about a request is worth sending for this long (then it is stale).
+NOTICE_LIFETIME = timedelta(days=7)
 
 UNCLAIMED_AFTER = timedelta(hours=48)
 DUE_WITHIN_DAYS = 2
@@ -76,17 +83,6 @@ class HelpError(Exception):
 
 
 @dataclass(frozen=True)
-class Alert:
-    """Something the scheduled job found: tell ``to`` about ``request``."""
-
-    reason: str  # unclaimed, due_soon, released
-    request: RequestRow
-    to: list[Person]
-    #: Released requests: the resident, so they know it waits for someone new.
-    resident: Person | None = None
-
-
-@dataclass(frozen=True)
 class Queue:
     """/vragen: ``open`` (at most 10 of ``total``), ``mine`` (held by me) and, for the room's
     coordinator, ``held_by_others``: (request, the volunteer holding it)."""
@@ -105,23 +101,9 @@ class Submitted:
     (a double tap, or the old button after a restart); then nobody is to be told again."""
 
     request: RequestRow
-    helpers: list[Person]
+    #: ``users.id`` of the helpers told (an outbox row each, written with the request)
+    helpers: list[int]
     created: bool
-
-
-@dataclass(frozen=True)
-class Followup:
-    referral: ReferralRow
-    resident: Person
-    request: RequestRow | None
-
-
-def _withdrawn_render(request_id: int) -> Callable[[Translator], str]:
-    """What the holding volunteer reads after the resident erased their data (no details)."""
-    def render(t: Translator) -> str:
-        return t._("Request {n} was withdrawn: the resident erased their data. You do not "
-                   "need to do anything more.").format(n=request_id)
-    return render
 
 
 class HelpRequestService:
@@ -135,14 +117,35 @@ class HelpRequestService:
     async def _export(self, conn: aiosqlite.Connection, user_id: int) -> dict:
         return await store.export(conn, user_id)
 
-    async def _erase(self, conn: aiosqlite.Connection, user_id: int) -> list[AfterEraseNotice]:
-        """Erase; the volunteer holding a request of the erased resident is told it is gone.
-
-        The notice names only the request number: the resident's name and words are erased.
-        """
+    async def _erase(self, conn: aiosqlite.Connection, user_id: int) -> None:
+        """Erase; the volunteer holding a request of the erased resident is told it is gone,
+        by an outbox row written in the erasure's own transaction (a rolled-back erasure
+        tells nobody). The notice names only the request number: the resident's name and
+        words are erased."""
         withdrawn = await store.erase_person(conn, user_id, self.services.clock.now())
-        return [AfterEraseNotice(volunteer_id, _withdrawn_render(request_id))
-                for request_id, volunteer_id in withdrawn]
+        for request_id, volunteer_id in withdrawn:
+            await self._tell(conn, volunteer_id, request_id, "withdrawn")
+
+    async def _tell(self, conn: aiosqlite.Connection, to: int | None, request_id: int,
+                    variant: str, **params: object) -> int | None:
+        """A ``help.notice`` to the resident or a volunteer about ``request_id``, in the
+        caller's transaction (the change it tells of). The change itself happens once, so
+        each notice has a dedupe of its own; ``params`` say what the renderer needs."""
+        if to is None:
+            return None
+        return await self.services.outbox.enqueue(
+            conn, to=to, kind=NOTICE, ref=request_id,
+            dedupe=f"{variant}:{secrets.token_hex(6)}", params={"variant": variant, **params},
+            expires_at=self._now() + NOTICE_LIFETIME)
+
+    @staticmethod
+    def _displaced_id(person: Person, request: RequestRow) -> int | None:
+        """The volunteer holding ``request`` when someone else (the coordinator) acts on it:
+        they must hear that it is no longer theirs."""
+        if (request.status == store.TAKEN and request.volunteer_id is not None
+                and request.volunteer_id != person.id):
+            return request.volunteer_id
+        return None
 
     @property
     def db(self):
@@ -286,24 +289,22 @@ class HelpRequestService:
             if save_phone and phone and contact == "call":
                 await user_store.update(conn, person.id, phone=phone)
             request = await store.get(conn, request_id)
-        assert request is not None
-        return Submitted(request, await self.matching_helpers(request), created=True)
+            assert request is not None
+            helpers = await self.services.recipients.room_helpers(
+                conn, request.room, skill=KINDS[request.kind].skill)
+            for helper in helpers:  # written with the request: nobody is left untold
+                await self.services.outbox.enqueue(
+                    conn, to=helper, kind=NEW, ref=request.id, params={},
+                    expires_at=self._now() + NOTICE_LIFETIME)
+        return Submitted(request, helpers, created=True)
 
     async def submitted(self, person: Person, submit_key: str) -> RequestRow | None:
         """The request an old "Send" button already made, if any (for a friendly answer)."""
         async with self.db.transaction() as conn:
             return await store.by_submit_key(conn, person.id, submit_key)
 
-    async def matching_helpers(self, request: RequestRow) -> list[Person]:
-        """Volunteers of the room with the matching skill (no skills set = all kinds).
-
-        Nobody matching: the room's coordinators, so a request is never told to no one.
-        """
-        return await self.services.recipients.helper_people(
-            request.room, skill=KINDS[request.kind].skill)
-
-    async def cancel(self, person: Person, request_id: int) -> tuple[RequestRow, Person | None]:
-        """The resident withdraws their own request; returns it and the volunteer to tell."""
+    async def cancel(self, person: Person, request_id: int) -> RequestRow:
+        """The resident withdraws their own request; the volunteer holding it is told."""
         async with self.db.transaction() as conn:
             request = await store.get(conn, request_id)
             if request is None or request.resident_id != person.id:
@@ -312,12 +313,11 @@ class HelpRequestService:
                 raise HelpError(Refusal.ALREADY_CANCELLED)
             if not await store.close(conn, request_id, store.CANCELLED, "cancelled", self._now()):
                 raise HelpError(Refusal.NOT_OPEN)
+            if request.status == store.TAKEN and request.volunteer_id:
+                await self._tell(conn, request.volunteer_id, request_id, "cancelled")
             updated = await store.get(conn, request_id)
         assert updated is not None
-        holder = None
-        if request.status == store.TAKEN and request.volunteer_id:
-            holder = await self.services.users.by_id(request.volunteer_id)
-        return updated, holder
+        return updated
 
     # --- volunteers --------------------------------------------------------------------
 
@@ -346,8 +346,10 @@ class HelpRequestService:
             source="volunteer", source_id=f"help:{request.id}",
         )
 
-    async def take(self, person: Person, request_id: int) -> tuple[RequestRow, Person | None]:
-        """Exactly one volunteer wins: checked and written in one transaction."""
+    async def take(self, person: Person, request_id: int) -> RequestRow:
+        """Exactly one volunteer wins: checked and written in one transaction, together with
+        the resident's "has taken on your request" and what the resident attached, passed on
+        to the volunteer (``help.media``, after the card the handler shows)."""
         coordinator = await self._coordinates(person, request_id)
         async with self.db.transaction() as conn:
             request = await store.get(conn, request_id)
@@ -361,17 +363,32 @@ class HelpRequestService:
             request = await store.get(conn, request_id)
             assert request is not None
             await self._record_help(conn, request, person)
-        resident = (await self.services.users.by_id(request.resident_id)
-                    if request.resident_id else None)
-        return request, resident
+            await self._tell(conn, request.resident_id, request.id, "taken",
+                             volunteer=person.id)
+            taking = secrets.token_hex(6)
+            for n, item in enumerate(await store.media(conn, request.id)):
+                await self.services.outbox.enqueue(
+                    conn, to=person.id, kind=MEDIA, ref=request.id, dedupe=f"{taking}:{n}",
+                    params={"media": item.id}, expires_at=self._now() + NOTICE_LIFETIME)
+        return request
 
-    async def _displaced(self, person: Person, request: RequestRow) -> Person | None:
-        """The volunteer holding ``request`` when someone else (the coordinator) acts on it:
-        they must hear that it is no longer theirs."""
-        if (request.status == store.TAKEN and request.volunteer_id is not None
-                and request.volunteer_id != person.id):
-            return await self.services.users.by_id(request.volunteer_id)
-        return None
+    async def resend_media(self, person: Person, request_id: int, *, priority: int) -> int:
+        """ "Show photos and messages again": each attachment once more to ``person`` (who may
+        see the details), through the outbox; returns how many were queued."""
+        request = await self.visible_request(person, request_id)
+        pressed = secrets.token_hex(6)
+        async with self.db.transaction() as conn:
+            items = await store.media(conn, request.id)
+            for n, item in enumerate(items):
+                await self.services.outbox.enqueue(
+                    conn, to=person.id, kind=MEDIA, ref=request.id, dedupe=f"{pressed}:{n}",
+                    params={"media": item.id}, priority=priority,
+                    expires_at=self._now() + NOTICE_LIFETIME)
+        return len(items)
+
+    async def media_item(self, request_id: int, media_id: int) -> store.MediaRow | None:
+        """One attachment of a request (None once erased)."""
+        return next((m for m in await self.media(request_id) if m.id == media_id), None)
 
     async def _coordinates(self, person: Person, request_id: int) -> bool:
         """Whether ``person`` coordinates the room of this request (rooms never change, so
@@ -414,12 +431,11 @@ class HelpRequestService:
                 await store.touch(conn, request.id, self._now())
         return request
 
-    async def hand_back(self, person: Person, request_id: int
-                        ) -> tuple[RequestRow, Person | None, Person | None]:
-        """Back to the queue; returns it, the resident and the displaced holder (if any).
+    async def hand_back(self, person: Person, request_id: int) -> RequestRow:
+        """Back to the queue; the resident and the displaced holder (if any) are told.
 
-        Checked and written in one transaction: a second press finds it in the queue and is
-        told so (ALREADY_QUEUED); nobody is told twice.
+        Checked and written in one transaction with their notices: a second press finds it
+        in the queue and is told so (ALREADY_QUEUED); nobody is told twice.
         """
         coordinator = await self._coordinates(person, request_id)
         async with self.db.transaction() as conn:
@@ -430,15 +446,15 @@ class HelpRequestService:
             if request.volunteer_id is None or not await store.requeue(
                     conn, request.id, request.volunteer_id, self._now()):
                 raise HelpError(Refusal.NOT_OPEN)
+            await self._tell(conn, request.resident_id, request.id, "waiting")
+            await self._tell(conn, self._displaced_id(person, request), request.id,
+                             "given_back")
             updated = await store.get(conn, request.id)
         assert updated is not None
-        resident = (await self.services.users.by_id(updated.resident_id)
-                    if updated.resident_id else None)
-        return updated, resident, await self._displaced(person, request)
+        return updated
 
-    async def done(self, person: Person, request_id: int, outcome: str
-                   ) -> tuple[RequestRow, Person | None, Person | None]:
-        """Close with an outcome; returns it, the resident and the displaced holder (if any).
+    async def done(self, person: Person, request_id: int, outcome: str) -> RequestRow:
+        """Close with an outcome; the resident and the displaced holder (if any) are told.
 
         One transaction: a double tap on an outcome closes it once, counts once, and the
         second press hears that it is done already.
@@ -457,9 +473,9 @@ class HelpRequestService:
             updated = await store.get(conn, request.id)
             assert updated is not None
             await self._record_help(conn, updated, person)
-        resident = (await self.services.users.by_id(updated.resident_id)
-                    if updated.resident_id else None)
-        return updated, resident, await self._displaced(person, request)
+            await self._tell(conn, request.resident_id, request.id, "done")
+            await self._tell(conn, self._displaced_id(person, request), request.id, "closed")
+        return updated
 
     def partners_for(self, room: str) -> list:
         config = self.services.config
@@ -468,11 +484,10 @@ class HelpRequestService:
         return [config.partners[p] for p in ids if p in config.partners]
 
     async def refer(self, person: Person, request_id: int, partner: str, *, consent: bool,
-                    together: bool, followup_days: int
-                    ) -> tuple[RequestRow, ReferralRow, Person | None, Person | None]:
+                    together: bool, followup_days: int) -> tuple[RequestRow, ReferralRow]:
         """Warm handoff to a partner: closes the request as 'referred' with a follow-up.
 
-        Returns the request, the referral, the resident and the displaced holder (if any).
+        The resident and the displaced holder (if any) are told in the same transaction.
         """
         if not consent:
             raise HelpError(Refusal.NO_CONSENT)
@@ -501,10 +516,12 @@ class HelpRequestService:
             await self._record_help(conn, updated, person)
             await self._record_referral(conn, updated, referral_id)
             referral = await store.referral(conn, referral_id)
+            await self._tell(conn, request.resident_id, request.id, "referred",
+                             partner=partner, together=together, volunteer=person.id)
+            await self._tell(conn, self._displaced_id(person, request), request.id,
+                             "referred_by_coordinator", partner=partner)
         assert referral is not None
-        resident = (await self.services.users.by_id(updated.resident_id)
-                    if updated.resident_id else None)
-        return updated, referral, resident, await self._displaced(person, request)
+        return updated, referral
 
     async def _record_referral(self, conn: aiosqlite.Connection, request: RequestRow,
                                referral_id: int) -> None:
@@ -540,8 +557,9 @@ class HelpRequestService:
         return request
 
     async def answer_followup(self, person: Person, referral_id: int, answer: str
-                              ) -> tuple[ReferralRow, Person | None]:
-        """The resident's answer goes back to the volunteer who referred them."""
+                              ) -> ReferralRow:
+        """The resident's answer goes back to the volunteer who referred them (an outbox
+        row written with the answer)."""
         if answer not in FOLLOWUP_ANSWERS:
             raise HelpError(Refusal.NOT_FOUND)
         async with self.db.transaction() as conn:
@@ -552,33 +570,43 @@ class HelpRequestService:
                                                self._now()):
                 raise HelpError(Refusal.ALREADY)
             referral = await store.referral(conn, referral_id)
-        assert referral is not None
-        volunteer = (await self.services.users.by_id(referral.volunteer_id)
-                     if referral.volunteer_id else None)
-        return referral, volunteer
+            assert referral is not None
+            await self._tell(conn, referral.volunteer_id, referral.request_id or 0,
+                             "followup_answer", referral=referral.id)
+        return referral
+
+    async def referral(self, referral_id: int) -> ReferralRow | None:
+        async with self.db.transaction() as conn:
+            return await store.referral(conn, referral_id)
 
     # --- scheduled work ----------------------------------------------------------------
 
-    async def escalations(self, now: datetime) -> list[Alert]:
+    async def escalations(self, now: datetime) -> int:
         """Unclaimed for 48 h, or due within 2 days and not done: the room's coordinator.
 
-        Each alert is claimed in ``job_runs`` so it goes out once, across restarts. A request
+        Each alert is claimed in ``job_runs`` and written to the outbox in that same
+        transaction, so it goes out once across restarts and a kill loses none. A request
         that goes back to the queue may be alerted again (the period holds when it queued).
+        Returns how many alerts were queued.
         """
-        alerts: list[Alert] = []
+        recipients = self.services.recipients
+        queued = 0
         async with self.db.transaction() as conn:
-            found: list[tuple[str, RequestRow]] = []
+            found: list[tuple[str, str, RequestRow]] = []
             for request in await store.unclaimed_since(conn, now - UNCLAIMED_AFTER):
                 period = f"{request.id}:{request.queued_at.isoformat()}"
                 if await job_runs.claim(conn, "help:unclaimed", period, now):
-                    found.append(("unclaimed", request))
+                    found.append((UNCLAIMED, request.queued_at.isoformat(), request))
             for request in await store.due_by(conn, now.date() + timedelta(days=DUE_WITHIN_DAYS)):
                 if await job_runs.claim(conn, "help:due_soon", str(request.id), now):
-                    found.append(("due_soon", request))
-        for reason, request in found:
-            alerts.append(Alert(reason, request, await self.services.users.coordinators(
-                request.room)))
-        return alerts
+                    found.append((DUE_SOON, "", request))
+            for kind, period, request in found:
+                for coordinator in await recipients.coordinators(conn, request.room):
+                    if await self.services.outbox.enqueue(
+                            conn, to=coordinator, kind=kind, ref=request.id, dedupe=period,
+                            params={}, expires_at=now + NOTICE_LIFETIME):
+                        queued += 1
+        return queued
 
     async def upcoming(self, after: datetime) -> list[tuple[datetime, str, str]]:
         """When :meth:`escalations` and :meth:`release_stale` will next have an alert:
@@ -599,39 +627,40 @@ class HelpRequestService:
                             "help_due_soon", request.room))
         return [m for m in out if m[0] > after]
 
-    async def release_stale(self, now: datetime) -> list[Alert]:
+    async def release_stale(self, now: datetime) -> int:
         """Held but untouched for 7 days: back to the queue; the volunteer and the resident
-        are told (the resident would otherwise think someone is still on it)."""
-        released: list[Alert] = []
+        are told (the resident would otherwise think someone is still on it), by outbox rows
+        written with the change. Returns how many requests went back."""
+        released = 0
         async with self.db.transaction() as conn:
-            pairs = []
             for request in await store.untouched_since(conn, now - RELEASE_AFTER):
                 assert request.volunteer_id is not None
-                if await store.requeue(conn, request.id, request.volunteer_id, now):
-                    pairs.append((request, request.volunteer_id))
-        for request, volunteer_id in pairs:
-            volunteer = await self.services.users.by_id(volunteer_id)
-            resident = (await self.services.users.by_id(request.resident_id)
-                        if request.resident_id else None)
-            released.append(Alert("released", request, [volunteer] if volunteer else [],
-                                  resident))
+                if not await store.requeue(conn, request.id, request.volunteer_id, now):
+                    continue
+                released += 1
+                held = now.isoformat()
+                for to, whom in ((request.volunteer_id, "volunteer"),
+                                 (request.resident_id, "resident")):
+                    if to is not None:
+                        await self.services.outbox.enqueue(
+                            conn, to=to, kind=RELEASED, ref=request.id,
+                            dedupe=f"{whom}:{held}", params={"to": whom},
+                            expires_at=now + NOTICE_LIFETIME)
         return released
 
-    async def due_followups(self, now: datetime) -> list[Followup]:
-        """Follow-up questions due today; each is marked sent before it is sent (once)."""
-        claimed: list[tuple[ReferralRow, RequestRow | None]] = []
+    async def due_followups(self, now: datetime) -> int:
+        """Follow-up questions due today: each is marked sent and written to the outbox in
+        one transaction (once, and never lost). Returns how many were queued."""
+        queued = 0
         async with self.db.transaction() as conn:
             for referral in await store.followups_due(conn, now.date()):
-                if await store.mark_followup_sent(conn, referral.id, now):
-                    request = (await store.get(conn, referral.request_id)
-                               if referral.request_id else None)
-                    claimed.append((referral, request))
-        out = []
-        for referral, request in claimed:
-            resident = await self.services.users.by_id(referral.person_id or 0)
-            if resident is not None and resident.row.erased_at is None:
-                out.append(Followup(referral, resident, request))
-        return out
+                if await store.mark_followup_sent(conn, referral.id, now) and \
+                        referral.person_id is not None:
+                    if await self.services.outbox.enqueue(
+                            conn, to=referral.person_id, kind=PARTNER_FOLLOWUP,
+                            ref=referral.id, params={}, expires_at=now + NOTICE_LIFETIME):
+                        queued += 1
+        return queued
 
     async def erase_expired_text(self, now: datetime) -> int:
         """Retention: free text of requests closed longer ago than the configured days."""

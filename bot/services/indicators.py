@@ -309,12 +309,19 @@ class IndicatorService:
     async def _erase_marks(self, conn, user_id: int) -> None:
         await store.erase_marks(conn, user_id)
 
-    async def set_mark(self, user_id: int, mark: str, by: str) -> bool:
+    async def set_mark(self, user_id: int, mark: str, by: str, *,
+                       tell: str | None = None) -> bool:
         """Mark a person as newcomer (self-declared, or by a volunteer with consent) or as
-        referred at intake; True when new. Counted from today."""
+        referred at intake; True when new. Counted from today. ``tell``: an outbox kind that
+        tells the person, written with a new mark (params: the mark)."""
         async with self.services.db.transaction() as conn:
-            return await store.set_mark(conn, user_id, mark,
-                                        self.services.clock.now().date(), by)
+            now = self.services.clock.now()
+            new = await store.set_mark(conn, user_id, mark, now.date(), by)
+            if new and tell:
+                await self.services.outbox.enqueue(
+                    conn, to=user_id, kind=tell, ref=user_id, dedupe=f"{mark}:{now.isoformat()}",
+                    params={"mark": mark})
+            return new
 
     async def clear_mark(self, user_id: int, mark: str) -> bool:
         async with self.services.db.transaction() as conn:

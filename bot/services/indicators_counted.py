@@ -121,10 +121,10 @@ async def context_lines(conn: aiosqlite.Connection, services: Services, rooms: l
                         start: date, end: date) -> dict[str, tuple[int, int]]:
     """Room (and ALL) → (first contact in the period, anonymous walk-in visits), counted once
     for every room of the report (the first-contact query is the report's heaviest)."""
-    config = services.config
     after, before = _utc_bounds(start, end)
     per_room, overall = await tally_store.new_people(
-        conn, start, end, rooms, after, before, sorted(config.coordinators))
+        conn, start, end, rooms, after, before,
+        await services.recipients.all_coordinators(conn))
     visits = await marks_store.anonymous_visits(conn, rooms, start, end)
     out = {room: (per_room.get(room, 0), visits.get(room, 0)) for room in rooms}
     out[ALL] = (overall, sum(visits.values()))

@@ -29,6 +29,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BACKUP_JOB = "backup"  # period: the local date of the night's backup
+#: The coordinators' warnings (CORE13 §6): one outbox row per coordinator and incident.
+OPS_ALERT = "ops.alert"
+ALERT_BACKUP = "ops_alert_backup"  # job_runs period: "<failure time>:<user id>"
+ALERT_DISK = "ops_alert_disk"  # period: "<user id>"; released when there is room again
 #: Scheduled work older than this means the job queue is stuck.
 TICK_STALE = timedelta(minutes=5)
 #: No answer from Telegram for this long (long polling asks every few seconds).
@@ -214,6 +218,31 @@ class OpsService:
             if not await job_runs.claim(conn, BACKUP_JOB, period, now):
                 return None
         return await self.backup(now)
+
+    # --- warnings to the coordinators ---------------------------------------------------------
+
+    async def alert(self, job: str, incident: str, params: dict[str, Any]) -> int:
+        """Warn every coordinator once per incident: each one's claim and outbox row in one
+        transaction (a kill in between can no longer lose it; a short-lived failure is retried
+        by the outbox). ``params`` say what to render (the handler layer's renderer). Returns
+        how many were queued now."""
+        now = self.services.clock.now()
+        queued = 0
+        async with self.services.db.transaction() as conn:
+            for person_id in await self.services.recipients.all_coordinators(conn):
+                period = f"{incident}:{person_id}" if incident else str(person_id)
+                if not await job_runs.claim(conn, job, period, now):
+                    continue
+                if await self.services.outbox.enqueue(
+                        conn, to=person_id, kind=OPS_ALERT, ref=f"{job}:{period}",
+                        dedupe=to_db(now), params=params) is not None:
+                    queued += 1
+        return queued
+
+    async def disk_ok(self) -> None:
+        """There is room again: a next shortage is a new incident, told again."""
+        async with self.services.db.transaction() as conn:
+            await job_runs.forget(conn, ALERT_DISK)
 
     async def status(self) -> dict[str, tuple[str, datetime | None]]:
         async with self.services.db.transaction() as conn:

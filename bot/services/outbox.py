@@ -55,6 +55,7 @@ IDLE_WAKE = 30.0
 
 Renderer = Callable[[Any, OutboxRow, Any], "Awaitable[OutMessage | None] | OutMessage | None"]
 OnSent = Callable[[Any, OutboxRow, Receipt], Awaitable[None]]
+OnFinal = Callable[[Any, OutboxRow, str], Awaitable[None]]
 Progress = Callable[[Any, "str | None"], Awaitable[None]]
 
 
@@ -98,6 +99,7 @@ class OutboxService:
         self.app: Any = None
         self._renderers: dict[str, Renderer] = {}
         self._on_sent: dict[str, OnSent] = {}
+        self._on_final: dict[str, OnFinal] = {}
         self._progress_hooks: dict[str, Progress] = {}
         #: kind -> retry policy (default: :data:`BACKOFF`, :data:`MAX_ATTEMPTS`).
         self.policies: dict[str, Policy] = {}
@@ -138,6 +140,16 @@ class OutboxService:
         """``@outbox.on_sent(kind)``: ``fn(app, row, receipt)`` after each send of ``kind``."""
         def register(fn: OnSent) -> OnSent:
             self._on_sent[kind] = fn
+            return fn
+        return register
+
+    def on_final(self, kind: str) -> Callable[[OnFinal], OnFinal]:
+        """``@outbox.on_final(kind)``: ``fn(app, row, state)`` once a row of ``kind`` ends
+        without being sent (unreachable, failed, skipped, expired): e.g. the belronde puts a
+        resident it cannot reach on the "to call" list. Runs after that state is committed; a
+        kill in between skips it, so a feature also reads the states on its next tick."""
+        def register(fn: OnFinal) -> OnFinal:
+            self._on_final[kind] = fn
             return fn
         return register
 
@@ -228,11 +240,14 @@ class OutboxService:
         while True:
             now = self.services.clock.now()
             async with self._lock, self.services.db.transaction() as conn:
-                for row in await store.expire(conn, now):
+                expired = await store.expire(conn, now)
+                for row in expired:
                     log.warning("%s %s expired before it could be sent", row.kind, row.ref)
                 await store.requeue_stale_leases(conn, now)
                 rows = await store.claim_due(conn, now, now + LEASE, self.batch,
                                              min_priority=floor)
+            for row in expired:
+                await self._after_final(row, store.EXPIRED)
             if not rows:
                 break
             self._unstarted.update(r.id for r in rows)
@@ -408,6 +423,16 @@ class OutboxService:
         self._unstarted.discard(row.id)
         async with self.services.db.transaction() as conn:
             await store.mark_final(conn, row.id, state, error)
+        await self._after_final(row, state)
+
+    async def _after_final(self, row: OutboxRow, state: str) -> None:
+        hook = self._on_final.get(row.kind)
+        if hook is None:
+            return
+        try:
+            await hook(self.app, row, state)
+        except Exception:
+            log.exception("after %s %s ended %s", row.kind, row.ref, state)
 
     # --- the background sender -----------------------------------------------------------
 

@@ -85,8 +85,10 @@ class PrivacyService:
             chat = _telegram_chat(person)
             draft = await ptb_state.data_of(conn, "user", chat) if chat is not None else None
             # A finished flow leaves its key with an empty draft behind: that is no form.
+            # "_handled" and the like are the bot's own bookkeeping (bot.handlers.flows).
             forms = {key: value for key, value in draft.items()
-                     if value not in (None, {}, [], "")} if draft else {}
+                     if value not in (None, {}, [], "") and not key.startswith("_")
+                     } if draft else {}
             if forms:
                 data["unfinished_forms"] = forms
         return data

@@ -23,6 +23,7 @@ from bot.digits import whole_number
 from bot.schedule import CalendarEntry
 from bot.store import job_runs
 from bot.store import tally as store
+from bot.store import users as user_store
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -33,6 +34,10 @@ COUNTED_PER_JOB = frozenset({"klussen"})
 #: The weekly summary: Sunday evening, about the week that ends that day.
 WEEKLY_DAY, WEEKLY_AT = 6, time(18, 0)
 WEEKLY_JOB = "tally_weekly"
+#: The outbox kind of the weekly summary (CORE13 §6); the chart is its own row.
+WEEKLY_KIND, WEEKLY_CHART = "tally.weekly", "chart"
+#: A summary not delivered within two days (the bot down all that time) is no longer news.
+WEEKLY_LIFETIME = timedelta(days=2)
 #: A walk-in's pseudonymous code: letters and at least one digit, never a name.
 WALKIN_CODE = re.compile(r"^(?=.*\d)(?=.*[A-Z])[A-Z0-9]{3,6}$")
 MAX_COUNT = 200
@@ -215,6 +220,12 @@ class Report:
 ALL = "all"
 
 
+async def staff_ids(conn, config) -> list[int]:
+    """``users.id`` of the coordinators (the settings name their Telegram ids): staff, whom
+    the counts of residents leave out."""
+    return [row.id for row in await user_store.by_telegram_ids(conn, sorted(config.coordinators))]
+
+
 async def compute_report(
     conn, config, period: Period, rooms: list[str], made_at: datetime
 ) -> Report:
@@ -226,7 +237,7 @@ async def compute_report(
     created_before = to_db(datetime.combine(period.end + timedelta(days=1), time(0), TZ))
     new_per_room, new_overall = await store.new_people(
         conn, period.start, period.end, rooms, created_from, created_before,
-        sorted(config.coordinators),
+        await staff_ids(conn, config),
     )
     empty = store.Cell(0, 0, 0)
 
@@ -359,6 +370,12 @@ def due_week(now: datetime) -> Period:
     return Period.week_of(sunday)
 
 
+def weekly_period(room: str, week: Period) -> str:
+    """The claim and outbox ``ref`` of a room's summary: ``top:2026-W49``."""
+    year, number, _ = week.end.isocalendar()
+    return f"{room}:{year}-W{number:02d}"
+
+
 class TallyService:
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -424,7 +441,8 @@ class TallyService:
         raise TurfError(TurfError.NOT_HERE)
 
     async def _regulars(self, conn, room: str) -> list[store.Regular]:
-        return await store.regulars(conn, room, sorted(self.services.config.coordinators))
+        staff = await self.services.recipients.all_coordinators(conn)
+        return await store.regulars(conn, room, staff)
 
     async def attendance(self, activity: Activity) -> Attendance:
         async with self.services.db.transaction() as conn:
@@ -490,27 +508,44 @@ class TallyService:
 
     # --- weekly summary -----------------------------------------------------------------
 
-    async def claim_weekly(self, now: datetime) -> list[WeeklySummary]:
-        """The summaries due now, each claimed once per room and week (restart-safe).
+    async def queue_weekly(self, now: datetime) -> int:
+        """Claim each room's summary of the week due now and queue it to the room's
+        coordinators, claim and messages in one transaction (a kill loses none of them).
 
         A week without any record in the room is claimed but not sent: no noise in holidays.
+        What is queued are ``params`` (room, week, moment); the handler layer renders the text
+        and the chart when the message goes out (:func:`weekly_summary`). Returns how many
+        rooms queued a summary.
         """
         week = due_week(now)
-        ytd = Period(date(week.end.year, 1, 1), week.end, "custom")
-        config = self.services.config
-        out: list[WeeklySummary] = []
-        for room in config.rooms:
-            period = f"{room}:{week.end.isocalendar().year}-W{week.end.isocalendar().week:02d}"
+        outbox, recipients = self.services.outbox, self.services.recipients
+        queued = 0
+        for room in self.services.config.rooms:
+            period = weekly_period(room, week)
             async with self.services.db.transaction() as conn:
                 if not await job_runs.claim(conn, WEEKLY_JOB, period, now):
                     continue
                 if not await store.has_records(conn, week.start, week.end, [room]):
                     continue
-                this_week = await compute_report(conn, config, week, [room], now)
-                year = await compute_report(conn, config, ytd, [room], now)
-            days = (date(week.end.year, 12, 31) - date(week.end.year, 1, 1)).days + 1
-            fraction = ((week.end - ytd.start).days + 1) / days
-            out.append(WeeklySummary(room, week, ytd, this_week.rooms[0], year.rooms[0],
-                                     fraction))
-        return out
+                params = {"room": room, "week": week.start.isoformat(), "at": to_db(now)}
+                for person_id in await recipients.coordinators(conn, room):
+                    for part in ("", WEEKLY_CHART):  # the text, then its chart
+                        await outbox.enqueue(conn, to=person_id, kind=WEEKLY_KIND, ref=period,
+                                             dedupe=part, params=params,
+                                             expires_at=now + WEEKLY_LIFETIME)
+            queued += 1
+        return queued
+
+    async def weekly_summary(self, room: str, week_start: date, made_at: datetime
+                             ) -> WeeklySummary:
+        """The week starting ``week_start`` and the year so far in ``room`` (read only)."""
+        week = Period.week_of(week_start)
+        ytd = Period(date(week.end.year, 1, 1), week.end, "custom")
+        config = self.services.config
+        async with self.services.db.transaction() as conn:
+            this_week = await compute_report(conn, config, week, [room], made_at)
+            year = await compute_report(conn, config, ytd, [room], made_at)
+        days = (date(week.end.year, 12, 31) - date(week.end.year, 1, 1)).days + 1
+        fraction = ((week.end - ytd.start).days + 1) / days
+        return WeeklySummary(room, week, ytd, this_week.rooms[0], year.rooms[0], fraction)
 

@@ -9,7 +9,7 @@ through the addresses too.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
@@ -319,8 +319,12 @@ class UserService:
             person = await self.person(conn, row.id)
         return Redemption(InviteResult.OK, person, invite.created_by, invite.room)
 
-    async def remove_volunteer(self, coordinator: Person, user_id: int) -> Person | None:
-        """Back to resident; returns the person, or None if they were not a volunteer."""
+    async def remove_volunteer(
+        self, coordinator: Person, user_id: int, *,
+        then: Callable[[aiosqlite.Connection, Person], Awaitable[object]] | None = None,
+    ) -> Person | None:
+        """Back to resident; returns the person, or None if they were not a volunteer.
+        ``then(conn, person)`` runs in the same transaction (the outbox row telling them)."""
         if not coordinator.has_role(COORDINATOR):
             raise PermissionError("only coordinators remove volunteers")
         async with self.db.transaction() as conn:
@@ -328,7 +332,10 @@ class UserService:
             if row is None or row.role != VOLUNTEER or row.erased_at is not None:
                 return None
             await user_store.update(conn, user_id, role=RESIDENT)
-            return await self.person(conn, user_id)
+            removed = await self.person(conn, user_id)
+            if then is not None and removed is not None:
+                await then(conn, removed)
+            return removed
 
 
 def _address(target: int | Address) -> Address:

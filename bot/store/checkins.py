@@ -144,9 +144,9 @@ async def update_subscription(
 
 
 async def active_subscribers(conn: aiosqlite.Connection) -> list[aiosqlite.Row]:
-    """Active subscriptions of people who still exist, with their room and reachability."""
+    """Active subscriptions of people who still exist, with their room."""
     cursor = await conn.execute(
-        "SELECT s.*, u.room AS room, u.reachable AS reachable, u.telegram_id AS telegram_id"
+        "SELECT s.*, u.room AS room"
         " FROM checkin_subscriptions s JOIN users u ON u.id = s.user_id"
         " WHERE s.active = 1 AND u.erased_at IS NULL AND u.room IS NOT NULL ORDER BY s.user_id"
     )
@@ -202,9 +202,36 @@ async def set_status(conn: aiosqlite.Connection, checkin_id: int, status: str) -
     await conn.execute("UPDATE checkins SET status = ? WHERE id = ?", (status, checkin_id))
 
 
-async def unclaim(conn: aiosqlite.Connection, checkin_id: int) -> None:
-    """Telegram certainly did not deliver it: let the next tick try again."""
-    await conn.execute("DELETE FROM checkins WHERE id = ? AND status = 'sending'", (checkin_id,))
+@dataclass(frozen=True)
+class Sending:
+    """A check-in still 'sending' (its message is in the outbox) and what its rows became."""
+
+    checkin: Checkin
+    #: (outbox state, sent_at, dedupe) of each attempt (one a day at most); empty for a row
+    #: claimed before the outbox existed.
+    attempts: tuple[tuple[str, datetime | None, str], ...]
+
+
+async def sending(conn: aiosqlite.Connection, kind: str, checkin_id: int | None = None
+                  ) -> list[Sending]:
+    """Check-ins whose message is (or was) in the outbox and not settled yet, with the
+    states of their outbox rows (``kind``; ``ref`` is the check-in id)."""
+    sql = ("SELECT c.*, o.state AS o_state, o.sent_at AS o_sent_at, o.dedupe AS o_dedupe"
+           " FROM checkins c LEFT JOIN outbox o ON o.kind = ? AND o.ref = CAST(c.id AS TEXT)"
+           " WHERE c.status = 'sending'")
+    params: list[object] = [kind]
+    if checkin_id is not None:
+        sql += " AND c.id = ?"
+        params.append(checkin_id)
+    cursor = await conn.execute(sql + " ORDER BY c.id, o.id", params)
+    found: dict[int, tuple[Checkin, list[tuple[str, datetime | None, str]]]] = {}
+    for row in await cursor.fetchall():
+        checkin = _checkin(row)
+        assert checkin is not None
+        _, attempts = found.setdefault(checkin.id, (checkin, []))
+        if row["o_state"] is not None:
+            attempts.append((row["o_state"], from_db(row["o_sent_at"]), row["o_dedupe"]))
+    return [Sending(checkin, tuple(attempts)) for checkin, attempts in found.values()]
 
 
 async def get(conn: aiosqlite.Connection, checkin_id: int) -> Checkin | None:
@@ -216,9 +243,10 @@ async def answer(
     conn: aiosqlite.Connection, checkin_id: int, value: str, now: datetime
 ) -> bool:
     cursor = await conn.execute(
-        "UPDATE checkins SET status = 'answered', answer = ?, answered_at = ?"
+        "UPDATE checkins SET status = 'answered', answer = ?, answered_at = ?,"
+        " sent_at = COALESCE(sent_at, ?)"
         " WHERE id = ? AND status IN ('sent', 'sending') AND answer IS NULL",
-        (value, to_db(now), checkin_id),
+        (value, to_db(now), to_db(now), checkin_id),
     )
     return cursor.rowcount == 1
 
@@ -226,14 +254,14 @@ async def answer(
 async def unanswered_extra_attention(
     conn: aiosqlite.Connection, sent_before: datetime
 ) -> list[Checkin]:
-    """Check-ins of "extra aandacht" residents, sent long enough ago, with no answer yet.
+    """Check-ins of "extra aandacht" residents, delivered long enough ago, with no answer yet.
 
-    A row still ``sending`` (the send timed out, or the process died right after it) most likely
-    arrived; counting it from its due moment makes sure such a resident is not forgotten.
+    Only a delivered one counts (``sent``: its outbox row was sent); one still waiting in the
+    outbox has not reached them, so the two days start when it does.
     """
     cursor = await conn.execute(
         "SELECT c.* FROM checkins c JOIN checkin_subscriptions s ON s.user_id = c.user_id"
-        " WHERE c.status IN ('sent', 'sending') AND COALESCE(c.sent_at, c.due_at) <= ?"
+        " WHERE c.status = 'sent' AND c.sent_at <= ?"
         " AND s.extra_attention = 1"
         " AND NOT EXISTS (SELECT 1 FROM checkin_followups f WHERE f.checkin_id = c.id)",
         (to_db(sent_before),),
@@ -257,7 +285,7 @@ async def week_counts(conn: aiosqlite.Connection, room: str, week: str) -> dict[
         " SUM(c.answer = 'visit') AS visit, COUNT(f.id) AS followups,"
         " SUM(f.done_at IS NOT NULL AND f.superseded_by IS NULL) AS followups_done"
         " FROM checkins c LEFT JOIN checkin_followups f ON f.checkin_id = c.id"
-        " WHERE c.room = ? AND c.week = ? AND c.status != 'unreachable'",
+        " WHERE c.room = ? AND c.week = ? AND c.status IN ('sent', 'answered')",
         (room, week),
     )
     live = dict(await cursor.fetchone())  # type: ignore[arg-type]
@@ -290,7 +318,7 @@ async def fold_and_delete(conn: aiosqlite.Connection, where: str, params: tuple)
     ``where`` filters ``checkins c``; used by retention (old weeks) and by /vergeetmij.
     """
     cursor = await conn.execute(
-        "SELECT c.room, c.week, SUM(c.status != 'unreachable') AS sent,"
+        "SELECT c.room, c.week, SUM(c.status IN ('sent', 'answered')) AS sent,"
         " COUNT(c.answer) AS answered,"
         " SUM(c.answer = 'good') AS good, SUM(c.answer = 'okay') AS okay,"
         " SUM(c.answer = 'bad') AS bad, SUM(c.answer = 'call') AS call_me,"
@@ -427,16 +455,25 @@ async def finish(
     return cursor.rowcount == 1
 
 
-async def untaken_since(conn: aiosqlite.Connection, created_before: datetime) -> list[Followup]:
+async def untaken_since(conn: aiosqlite.Connection, told_before: datetime,
+                        notice_kind: str) -> list[Followup]:
     """Open follow-ups nobody took, counted from when the volunteers were told.
 
     One made at night is announced at 08:00; the volunteers get a whole day from then, and one
-    not announced yet is never escalated past them.
+    not announced yet is never escalated past them. "Told" is when the first notice
+    (``notice_kind``, ref the follow-up id) was sent; while one is still waiting in the outbox
+    (the bot was down) the day has not started; with no notice to send (nobody could be
+    reached), from the announcement.
     """
     cursor = await conn.execute(
         _FOLLOWUP_SELECT + " WHERE f.taken_by IS NULL AND f.done_at IS NULL"
-        " AND f.escalated_at IS NULL AND f.announced_at IS NOT NULL AND f.announced_at <= ?",
-        (to_db(created_before),),
+        " AND f.escalated_at IS NULL AND f.announced_at IS NOT NULL AND COALESCE("
+        "  (SELECT MIN(o.sent_at) FROM outbox o WHERE o.kind = ? AND o.state = 'sent'"
+        "   AND o.ref = CAST(f.id AS TEXT)),"
+        "  CASE WHEN EXISTS (SELECT 1 FROM outbox o WHERE o.kind = ?"
+        "   AND o.state IN ('queued', 'sending') AND o.ref = CAST(f.id AS TEXT))"
+        "  THEN NULL ELSE f.announced_at END) <= ?",
+        (notice_kind, notice_kind, to_db(told_before)),
     )
     return [f for f in map(_followup, await cursor.fetchall()) if f is not None]
 

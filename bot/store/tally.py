@@ -85,7 +85,7 @@ async def new_people(
     rooms: Sequence[str],
     created_from: str,
     created_before: str,
-    exclude_telegram_ids: Sequence[int],
+    exclude_people: Sequence[int],
 ) -> tuple[dict[str, int], int]:
     """People whose first contact falls in the period: per room, and over all the given rooms.
 
@@ -112,14 +112,12 @@ async def new_people(
             per_room[room].add(key)
         if not anywhere_before:
             overall.add(key)
-    marks = ",".join("?" for _ in exclude_telegram_ids)
-    not_coordinator = (
-        f" AND (telegram_id IS NULL OR telegram_id NOT IN ({marks}))" if marks else ""
-    )
+    marks = ",".join("?" for _ in exclude_people)
+    not_coordinator = f" AND id NOT IN ({marks})" if marks else ""
     cursor = await conn.execute(
         "SELECT room, anon_key FROM users WHERE created_at >= ? AND created_at < ?"
         f" AND role = 'resident' AND {clause}{not_coordinator}",
-        [created_from, created_before, *params, *exclude_telegram_ids],
+        [created_from, created_before, *params, *exclude_people],
     )
     for room, key in await cursor.fetchall():
         per_room[room].add(key)
@@ -151,17 +149,15 @@ class Regular:
 
 
 async def regulars(
-    conn: aiosqlite.Connection, room: str, exclude_telegram_ids: Sequence[int] = ()
+    conn: aiosqlite.Connection, room: str, exclude_people: Sequence[int] = ()
 ) -> list[Regular]:
     """Residents of the room, the most recently active first (then the newest).
 
     Coordinators are residents in the database (their role comes from the settings), so their
-    Telegram ids are passed in to leave them out: they are staff, not participants.
+    ``users.id`` are passed in to leave them out: they are staff, not participants.
     """
-    marks = ",".join("?" for _ in exclude_telegram_ids)
-    not_staff = (
-        f" AND (u.telegram_id IS NULL OR u.telegram_id NOT IN ({marks}))" if marks else ""
-    )
+    marks = ",".join("?" for _ in exclude_people)
+    not_staff = f" AND u.id NOT IN ({marks})" if marks else ""
     cursor = await conn.execute(
         "SELECT u.id, u.anon_key, u.display_name,"
         " (SELECT MAX(p.occurred_on) FROM participation p WHERE p.person_key = u.anon_key"
@@ -169,7 +165,7 @@ async def regulars(
         " FROM users u WHERE u.room = ? AND u.erased_at IS NULL AND u.role = 'resident'"
         f"{not_staff}"
         " ORDER BY last_seen IS NULL, last_seen DESC, u.created_at DESC, u.id DESC",
-        (room, *exclude_telegram_ids),
+        (room, *exclude_people),
     )
     return [Regular(r[0], r[1], r[2]) for r in await cursor.fetchall()]
 

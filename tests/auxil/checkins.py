@@ -49,3 +49,11 @@ async def last_answer(bot: BotHarness, user: SandboxUser) -> tuple[str | None, b
     assert user.callback_answers, "no button press was answered"
     user._answer_cursor = len(user.callback_answers)
     return user.callback_answers[-1]
+
+
+async def no_hours_question(bot: BotHarness, volunteer: SandboxUser) -> None:
+    """Switch off the weekly hours question (Monday morning too) for a volunteer whose
+    belronde notices a test reads in order."""
+    person = await bot.person(volunteer)
+    assert person is not None
+    await bot.services.volunteer_work.set_asking(person, False)

@@ -18,6 +18,7 @@ from bot.app import build_application
 from bot.clock import TZ, FrozenClock
 from bot.config import Config, load_config
 from bot.context import BuurtApplication
+from bot.inbox.telegram import Polling
 from bot.jobs import run_ticks
 from bot.sandbox import Sandbox, SandboxUser
 from bot.services.users import Person
@@ -51,6 +52,7 @@ class BotHarness:
         self.config = config
         self.clock = clock
         self.app: BuurtApplication | None = None
+        self.polling: Polling | None = None
         #: Set at the moment of a kill (kill_at); crash() finishes it and starts afresh.
         self.killed = False
         self._kill: asyncio.Task[None] | None = None
@@ -79,9 +81,9 @@ class BotHarness:
 
     async def start(self) -> BuurtApplication:
         app = await self._start_app()
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0, timeout=1, drop_pending_updates=False)
-        await app.start()
+        await app.start()  # first: it handles what the inbox kept, then polling fetches more
+        self.polling = Polling(app, timeout=1, first_pause=0.05)
+        await self.polling.start()
         self.app = app
         return app
 
@@ -89,8 +91,9 @@ class BotHarness:
         if self.app is None:
             return
         app, self.app = self.app, None
-        if app.updater and app.updater.running:
-            await app.updater.stop()
+        if self.polling is not None:
+            polling, self.polling = self.polling, None
+            await polling.stop()
         if app.running:
             await app.stop()
         await app.shutdown()
@@ -186,9 +189,16 @@ class BotHarness:
 
         unsubscribe = self.sandbox.subscribe(on_event)
 
+    def kill_after_fetch(self) -> asyncio.Event:
+        """Make the kill happen the moment the bot has written the next update(s) it fetched
+        (or got by webhook) to its inbox: before Telegram is told they arrived and before any
+        handler runs. The event is set at that moment; then call :meth:`crash`."""
+        return self.services.inbox.kill_after_accept()
+
     def _freeze_persistence(self) -> None:
         assert self.app is not None and self.app.persistence is not None
         persistence = self.app.persistence
+        self.app.services.inbox.freeze()  # a killed process marks no update handled either
 
         async def dropped(*_args: Any, **_kwargs: Any) -> None:
             return None

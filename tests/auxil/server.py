@@ -49,10 +49,10 @@ class WebhookHarness(BotHarness):
         await self.server.start(host="127.0.0.1", port=0)
         port = self.server.port
         self.sandbox.webhook_proxy = lambda url: url.replace(PUBLIC, f"http://127.0.0.1:{port}")
+        await app.start()  # handles what the inbox kept, before the webhook brings more
         await app.bot.set_webhook(self.config.webhook_url,
                                   secret_token=webhook_secret(self.config.token))
         app.services.ops.webhook_mode = True
-        await app.start()
         self.app = app
         return app
 

@@ -10,7 +10,7 @@ weekly post (a tick).
 
 from __future__ import annotations
 
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
 from bot import jobs
 from bot.actions.calendar import (
@@ -29,20 +29,24 @@ from bot.actions.calendar import (
     ProgrammeRooms,
     ProgrammeSeries,
 )
+from bot.actions.menu import MenuAgenda, MenuProgramme
 from bot.handlers.calendar.coordinator import (
     ask_cancel,
     ask_end,
     do_cancel,
     do_end,
     programme_command,
+    programme_menu,
     programme_occurrence,
     programme_room,
     programme_rooms,
     programme_series,
+    render_changed,
 )
 from bot.handlers.calendar.flow import build_conversation
 from bot.handlers.calendar.resident import (
     agenda_command,
+    agenda_menu,
     agenda_rooms,
     agenda_week,
     send_ics,
@@ -52,6 +56,7 @@ from bot.handlers.calendar.resident import (
 )
 from bot.handlers.calendar.weekly_post import register_membership, tick
 from bot.handlers.routing import on
+from bot.services.calendar import CHANGED_KIND
 from bot.services.users import COORDINATOR, RESIDENT
 
 
@@ -59,7 +64,7 @@ def register(app: Application) -> None:
     """Add this feature's handlers and ticks to the application."""
     app.add_handler(build_conversation())
     app.add_handler(CommandHandler("agenda", agenda_command))
-    app.add_handler(CallbackQueryHandler(agenda_command, pattern=r"^menu:agenda$"))
+    app.add_handler(on(MenuAgenda, agenda_menu))  # agenda_command checks the role
     app.add_handlers([
         on(AgendaWeek, agenda_week, role=RESIDENT),
         on(AgendaRooms, agenda_rooms, role=RESIDENT),
@@ -69,7 +74,7 @@ def register(app: Application) -> None:
         on(AgendaIcs, send_ics, role=RESIDENT),
     ])
     app.add_handler(CommandHandler("programma", programme_command))
-    app.add_handler(CallbackQueryHandler(programme_command, pattern=r"^menu:programme$"))
+    app.add_handler(on(MenuProgramme, programme_menu))  # programme_command checks it
     app.add_handlers([
         on(ProgrammeRooms, programme_rooms, role=COORDINATOR),
         on(ProgrammeRoom, programme_room, role=COORDINATOR),
@@ -81,6 +86,7 @@ def register(app: Application) -> None:
         on(EndSeriesConfirmed, do_end, role=COORDINATOR),
     ])
     register_membership(app)  # type: ignore[arg-type]
+    app.services.outbox.renderer(CHANGED_KIND)(render_changed)  # type: ignore[attr-defined]
     jobs.add_tick(app, "calendar", tick, upcoming=upcoming)  # type: ignore[arg-type]
 
 

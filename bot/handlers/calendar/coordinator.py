@@ -5,7 +5,7 @@ series (people who signed up are told).
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html import escape
 
 from telegram import Update
@@ -25,26 +25,31 @@ from bot.actions.calendar import (
     ProgrammeRooms,
     ProgrammeSeries,
 )
+from bot.actions.menu import MenuMain, MenuProgramme
 from bot.actions.ops import FeedLink, QrSign
 from bot.categories import CATEGORIES
+from bot.clock import from_db
 from bot.context import BotContext
 from bot.handlers.common import (
     kb,
-    notify,
     one_per_row,
     reply,
     requires,
     stale_button,
 )
 from bot.i18n import Translator, shorten
+from bot.messaging.message import OutMessage
 from bot.services.calendar import (
+    CANCELLED,
+    ENDED,
+    MOVED,
     CalendarError,
     Change,
 )
 from bot.services.calendar_programme import MAX_LEADER, MAX_TITLE
 from bot.services.calendar_render import entry_line, title_of
 from bot.services.users import COORDINATOR
-from bot.store.activities import OccurrenceRow
+from bot.store.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
 
@@ -108,11 +113,16 @@ async def _programme_room(update: Update, context: BotContext, room_id: str) -> 
                 (t._("🔗 Calendar link"), FeedLink(room_id)),
                 (t._("🖨️ QR sign for the door"), QrSign(room_id)),
                 (t._("🏠 Other room"), ProgrammeRooms()),
-                (t._("⬅️ Back to the menu"), "menu:main")]
+                (t._("⬅️ Back to the menu"), MenuMain())]
     text = t._("<b>Programme of {room}</b>\nTap an activity to cancel or move one date, or to "
                "end it.").format(room=escape(room.name))
     await reply(update, context, text, one_per_row(buttons),
                 edit=update.callback_query is not None)
+
+
+async def programme_menu(update: Update, context: BotContext, act: MenuProgramme) -> None:
+    """🗓 in the main menu: the same as /programma."""
+    await programme_command(update, context)
 
 
 @requires(COORDINATOR)
@@ -195,14 +205,37 @@ async def ask_cancel(update: Update, context: BotContext, act: CancelDate) -> No
                      (t._("No"), ProgrammeOccurrence(row.id))]]))
 
 
-async def _tell_signed_up(context: BotContext, change: Change, render) -> int:
-    told = 0
-    for user_id, rows in change.notify_user_ids.items():
-        person = await context.services.users.by_id(user_id)
-        for row in rows:
-            if await notify(context, person, lambda t, row=row: render(t, row)) is not None:
-                told += 1
-    return told
+async def _tell_signed_up(context: BotContext, change: Change) -> int:
+    """Send the change's notices (queued with it) now; how many went out."""
+    outbox = context.services.outbox
+    await outbox.deliver()
+    return len([row_id for row_id in change.notices
+                if await outbox.receipt(row_id) is not None])
+
+
+def _changed_text(t: Translator, variant: str, title: str, when: datetime,
+                  new: datetime | None) -> str | None:
+    if variant == CANCELLED:
+        return t._("❌ {title} on {when} is cancelled. We are sorry! See /agenda for the "
+                   "programme.").format(title=escape(t._(title)), when=t.datetime(when))
+    if variant == ENDED:
+        return t._("❌ {title} on {when} will not take place: this activity has stopped. "
+                   "See /agenda for the programme.").format(
+            title=escape(t._(title)), when=t.datetime(when))
+    if variant == MOVED and new is not None:
+        return t._("🔁 {title} on {old} is moved to {new}. You stay signed up. If you cannot "
+                   "come then, sign off in /agenda.").format(
+            title=escape(t._(title)), old=t.datetime(when), new=t.datetime(new))
+    return None
+
+
+async def render_changed(app, row: OutboxRow, t: Translator) -> OutMessage | None:
+    """``calendar.changed``: to someone signed up for a date that was called off or moved."""
+    params = row.params or {}
+    new = params.get("new_starts_at")
+    text = _changed_text(t, params.get("variant", ""), params.get("title", ""),
+                         from_db(params["starts_at"]), from_db(new) if new else None)
+    return OutMessage(text, lang=t.language) if text is not None else None
 
 
 async def do_cancel(update: Update, context: BotContext, act: CancelDateConfirmed) -> None:
@@ -216,12 +249,7 @@ async def do_cancel(update: Update, context: BotContext, act: CancelDateConfirme
             await reply(update, context, _error_text(t, exc.code))
         return
 
-    def render(rt: Translator, row: OccurrenceRow) -> str:
-        return rt._("❌ {title} on {when} is cancelled. We are sorry! See /agenda for the "
-                    "programme.").format(title=escape(rt._(row.title)),
-                                         when=rt.datetime(row.starts_at))
-
-    told = await _tell_signed_up(context, change, render)
+    told = await _tell_signed_up(context, change)
     row = change.occurrences[0]
     await reply(update, context, t._("Cancelled: {title} on {when}.").format(
         title=escape(t._(row.title)), when=t.datetime(row.starts_at)) + " " + t.ngettext(
@@ -254,12 +282,7 @@ async def do_end(update: Update, context: BotContext, act: EndSeriesConfirmed) -
         await reply(update, context, _error_text(t, exc.code))
         return
 
-    def render(rt: Translator, row: OccurrenceRow) -> str:
-        return rt._("❌ {title} on {when} will not take place: this activity has stopped. "
-                    "See /agenda for the programme.").format(
-            title=escape(rt._(row.title)), when=rt.datetime(row.starts_at))
-
-    told = await _tell_signed_up(context, change, render)
+    told = await _tell_signed_up(context, change)
     await reply(update, context, t._("Ended: {title}.").format(title=escape(t._(series.title)))
                 + " " + t.ngettext("{n} person was told.", "{n} people were told.", told).format(
                     n=told), kb([[(t._("⬅️ Back"), ProgrammeRoom(series.room))]]))

@@ -32,9 +32,11 @@ from bot.actions.calendar import (
     NewActivity,
     ProgrammeRoom,
 )
+from bot.actions.menu import MenuMain
 from bot.categories import CATEGORIES
 from bot.context import BotContext
 from bot.digits import ascii_digits
+from bot.handlers import flows
 from bot.handlers.calendar.coordinator import _error_text, _tell_signed_up
 from bot.handlers.common import (
     END,
@@ -52,7 +54,6 @@ from bot.services.calendar import (
 from bot.services.calendar_programme import MAX_LEADER, MAX_TITLE, parse_time_text
 from bot.services.calendar_render import entry_line
 from bot.services.users import COORDINATOR
-from bot.store.activities import OccurrenceRow
 
 log = logging.getLogger(__name__)
 
@@ -94,13 +95,13 @@ async def got_title(update: Update, context: BotContext) -> str:
     t = context.t
     title = " ".join((update.message.text or "").split())
     if not title or len(title) > MAX_TITLE:
-        await update.message.reply_text(t.bidi(_error_text(
-            t, "title_long" if title else "title_empty")), reply_markup=kb([_stop_row(t)]))
+        await reply(update, context, _error_text(
+            t, "title_long" if title else "title_empty"), kb([_stop_row(t)]))
         return TITLE
     _draft(context)["title"] = title
     buttons = [(t._(label), FormCategory(cid)) for cid, label in CATEGORIES.items()]
-    await update.message.reply_text(t.bidi(t._("Which kind of activity is it?")),
-                                    reply_markup=kb([*[[b] for b in buttons], _stop_row(t)]))
+    await reply(update, context, t._("Which kind of activity is it?"),
+                kb([*[[b] for b in buttons], _stop_row(t)]))
     return CATEGORY
 
 
@@ -132,9 +133,8 @@ async def toggle_day(update: Update, context: BotContext, act: FormDay) -> str |
     draft = _draft(context)
     if "category" not in draft:
         return await stale_button(update, context)
-    days = set(draft.get("days", []))
-    days ^= {act.weekday}
-    draft["days"] = sorted(days)
+    if flows.first_handling(context, update):  # a tap handled again after a restart: done
+        draft["days"] = sorted(set(draft.get("days", [])) ^ {act.weekday})
     await reply(update, context, context.t._("On which day(s) of the week? Tap one or more."),
                 _days_markup(context.t, draft["days"]))
     return DAYS
@@ -173,12 +173,11 @@ async def got_date(update: Update, context: BotContext) -> str:
     if day is None or day < today:
         text = (_error_text(t, "past") if day is not None
                 else t._("I do not understand that date. Type it like this: 24-12-2026"))
-        await update.message.reply_text(t.bidi(text), reply_markup=kb([_stop_row(t)]))
+        await reply(update, context, text, kb([_stop_row(t)]))
         return DATE
     _draft(context)["date"] = day.isoformat()
-    await update.message.reply_text(
-        t.bidi(t._("At what time does it start? Type it like this: 17:30")),
-        reply_markup=kb([_stop_row(t)]))
+    await reply(update, context, t._("At what time does it start? Type it like this: 17:30"),
+                kb([_stop_row(t)]))
     return TIME
 
 
@@ -188,21 +187,20 @@ async def got_time(update: Update, context: BotContext) -> str:
     at = parse_time_text(update.message.text or "")
     draft = _draft(context)
     if at is None:
-        await update.message.reply_text(t.bidi(t._(
+        await reply(update, context, t._(
             "\"{text}\" is not a time of day. Type it like this: 17:30").format(
-            text=escape((update.message.text or "")[:20]))), reply_markup=kb([_stop_row(t)]))
+            text=escape((update.message.text or "")[:20])), kb([_stop_row(t)]))
         return TIME
     if draft.get("date") and local_moment(date.fromisoformat(draft["date"]), at) <= \
             context.services.clock.now():
-        await update.message.reply_text(t.bidi(_error_text(t, "past")),
-                                        reply_markup=kb([_stop_row(t)]))
+        await reply(update, context, _error_text(t, "past"), kb([_stop_row(t)]))
         return TIME
     draft["time"] = at.strftime("%H:%M")
     rows = [[(t.ngettext("{n} minute", "{n} minutes", m).format(n=m), FormDuration(m))
              for m in DURATIONS[:2]],
             [(t.ngettext("{n} minute", "{n} minutes", m).format(n=m), FormDuration(m))
              for m in DURATIONS[2:]], _stop_row(t)]
-    await update.message.reply_text(t.bidi(t._("How long does it take?")), reply_markup=kb(rows))
+    await reply(update, context, t._("How long does it take?"), kb(rows))
     return DURATION
 
 
@@ -299,12 +297,11 @@ async def got_leader(update: Update, context: BotContext) -> str:
     t = context.t
     name = " ".join((update.message.text or "").split())
     if len(name) > MAX_LEADER:
-        await update.message.reply_text(t.bidi(_error_text(t, "leader_long")),
-                                        reply_markup=kb([_stop_row(t)]))
+        await reply(update, context, _error_text(t, "leader_long"), kb([_stop_row(t)]))
         return LEADER
     _draft(context)["leader"] = name
     text, markup = await _summary(context)
-    await update.message.reply_text(t.bidi(text), reply_markup=markup)
+    await reply(update, context, text, markup)
     return CONFIRM
 
 
@@ -361,56 +358,49 @@ async def got_move(update: Update, context: BotContext) -> str | int:
     day = parse_date_text(parts[0], context.services.clock.today()) if len(parts) == 2 else None
     at = parse_time_text(parts[1]) if len(parts) == 2 else None
     if day is None or at is None or "move" not in draft:
-        await update.message.reply_text(t.bidi(t._(
-            "I do not understand that. Type the date and time like this: 24-12-2026 17:30")),
-            reply_markup=kb([_stop_row(t)]))
+        await reply(update, context, t._(
+            "I do not understand that. Type the date and time like this: 24-12-2026 17:30"),
+            kb([_stop_row(t)]))
         return MOVE
     try:
         change, moved = await context.services.calendar.move(draft["move"],
                                                              local_moment(day, at))
     except CalendarError as exc:
         if exc.code == "past":
-            await update.message.reply_text(t.bidi(_error_text(t, "past")),
-                                            reply_markup=kb([_stop_row(t)]))
+            await reply(update, context, _error_text(t, "past"), kb([_stop_row(t)]))
             return MOVE
         context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
-        await update.message.reply_text(t.bidi(_error_text(t, exc.code)))
+        await reply(update, context, _error_text(t, exc.code))
         return END
     context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
 
-    def render(rt: Translator, row: OccurrenceRow) -> str:
-        return rt._("🔁 {title} on {old} is moved to {new}. You stay signed up. If you cannot "
-                    "come then, sign off in /agenda.").format(
-            title=escape(rt._(row.title)), old=rt.datetime(row.starts_at),
-            new=rt.datetime(moved.starts_at))
-
-    told = await _tell_signed_up(context, change, render)
-    await update.message.reply_text(t.bidi(t._("Moved: {title} is now on {when}.").format(
+    told = await _tell_signed_up(context, change)
+    await reply(update, context, t._("Moved: {title} is now on {when}.").format(
         title=escape(t._(moved.title)), when=t.datetime(moved.starts_at)) + " " + t.ngettext(
-        "{n} person was told.", "{n} people were told.", told).format(n=told)),
-        reply_markup=kb([[(t._("⬅️ Back"), ProgrammeRoom(moved.room))]]))
+        "{n} person was told.", "{n} people were told.", told).format(n=told),
+        kb([[(t._("⬅️ Back"), ProgrammeRoom(moved.room))]]))
     return END
 
 
 async def stop(update: Update, context: BotContext, act: FormStop) -> int:
     context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
     await reply(update, context, context.t._("Stopped. Nothing was changed."),
-                kb([[(context.t._("⬅️ Back to the menu"), "menu:main")]]))
+                kb([[(context.t._("⬅️ Back to the menu"), MenuMain())]]))
     return END
 
 
 async def use_buttons(update: Update, context: BotContext) -> None:
     assert update.message is not None
-    await update.message.reply_text(context.t.bidi(context.t._(
-        "Please tap one of the buttons above, or ✖️ Stop.")))
+    await reply(update, context, context.t._(
+        "Please tap one of the buttons above, or ✖️ Stop."))
 
 
 async def other_command(update: Update, context: BotContext) -> int:
     """A command in the middle of adding: stop adding, and say so."""
     context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
     assert update.message is not None
-    await update.message.reply_text(context.t.bidi(context.t._(
-        "I stopped adding the activity; nothing was changed. Please tap your command again.")))
+    await reply(update, context, context.t._(
+        "I stopped adding the activity; nothing was changed. Please tap your command again."))
     return END
 
 

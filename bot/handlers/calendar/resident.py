@@ -4,7 +4,6 @@ of two weeks), sign-up, the .ics file, the weekly post on/off.
 
 from __future__ import annotations
 
-import io
 import logging
 from datetime import datetime, time, timedelta
 from html import escape
@@ -20,18 +19,22 @@ from bot.actions.calendar import (
     AgendaSubscribe,
     AgendaWeek,
 )
+from bot.actions.meals import MealMySignup
+from bot.actions.menu import MenuAgenda, MenuMain
 from bot.clock import TZ
 from bot.context import BotContext
 from bot.handlers.common import (
     kb,
     one_per_row,
     reply,
+    reply_file,
     requires,
     safe_answer,
     stale_button,
 )
 from bot.i18n import N_, Translator
-from bot.schedule import CalendarEntry
+from bot.messaging.message import Attachment
+from bot.schedule import CalendarEntry, meal_ref
 from bot.services.calendar import (
     SignupResult,
     local_moment,
@@ -109,7 +112,7 @@ async def _agenda(update: Update, context: BotContext, room_id: str, offset: int
     mine = {f"occ:{i}" for i in mine_ids}
     # The eettafel's own sign-ups: shown as "signed up" / "waiting list", with a button to the
     # person's sign-up card instead of a second "sign up".
-    my_meals = {f"meal:{meal_id}": row.status
+    my_meals = {meal_ref(meal_id): row.status
                 for meal_id, row in (await services.meals.my_signups(person)).items()
                 if row.status in (*ACTIVE_MEAL, "waiting")}
     mine |= {ref for ref, status in my_meals.items() if status in ACTIVE_MEAL}
@@ -127,7 +130,7 @@ async def _agenda(update: Update, context: BotContext, room_id: str, offset: int
         if entry.ref in mine and occ is not None:
             actions.append((entry, SIGN_OFF, ActivitySignOff(occ)))
         elif entry.ref in my_meals:
-            actions.append((entry, MY_MEAL, f"meal:me:{entry.ref.split(':', 1)[1]}"))
+            actions.append((entry, MY_MEAL, MealMySignup(int(entry.ref.split(":", 1)[1]))))
         elif entry.ref.startswith("meal:") and room_id != person.room:
             continue  # the eettafel is for the room's own residents
         elif entry.signup_data:
@@ -155,8 +158,13 @@ async def _agenda(update: Update, context: BotContext, room_id: str, offset: int
         rows.append([(t._("🔕 Stop the weekly programme"), AgendaSubscribe(room_id, False))])
     else:
         rows.append([(t._("🔔 Send me this every week"), AgendaSubscribe(room_id, True))])
-    rows.append([(t._("⬅️ Back to the menu"), "menu:main")])
+    rows.append([(t._("⬅️ Back to the menu"), MenuMain())])
     await reply(update, context, text, kb(rows), edit=edit)
+
+
+async def agenda_menu(update: Update, context: BotContext, act: MenuAgenda) -> None:
+    """📅 in the main menu: the same as /agenda."""
+    await agenda_command(update, context)
 
 
 @requires(RESIDENT)
@@ -246,8 +254,7 @@ async def send_ics(update: Update, context: BotContext, act: AgendaIcs) -> None:
     if act.room not in rooms:
         await stale_button(update, context)
         return
-    await safe_answer(query)
-    room = rooms[act.room]
+    room = rooms[act.room]  # reply_file answers the button press
     services = context.services
     t = context.t
     start = local_moment(week_start(services.clock.today()), time(0))
@@ -261,8 +268,6 @@ async def send_ics(update: Update, context: BotContext, act: AgendaIcs) -> None:
         caption += "\n\n" + t._("Or add this link to your calendar app once. It stays up to "
                                  "date by itself: {url}").format(
                                      url=escape(f"{feed}&lang={t.language}"))
-    await context.bot.send_document(
-        update.effective_chat.id, document=io.BytesIO(payload),
-        filename=f"programma-{room.id}.ics", caption=t.bidi(caption),
-    )
+    await reply_file(update, context, Attachment(
+        "document", data=payload, filename=f"programma-{room.id}.ics"), caption)
 

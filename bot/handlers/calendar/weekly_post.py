@@ -1,124 +1,115 @@
 """The weekly post (a tick): next week's programme to the room's group and to subscribers,
 each exactly once; and what happens when the group removes the bot or adds it back.
 
-Why the group post is claimed, then given back on a short-lived failure: a network hiccup or
-Telegram's flood limit must not cost the group its week (the next tick tries again), while a
-post that went out is never repeated. When the group removed the bot the room's coordinator is
-told at once (from the ``my_chat_member`` update, or from the failed post if that came first),
-subscribers still get the programme, and adding the bot back before the week starts posts it.
+What is sent, and when, is decided in :mod:`bot.services.calendar_post` (claims and outbox rows
+in one transaction; the outbox retries a short-lived failure and never posts twice). This
+module renders the rows when they go out and passes the group's membership updates on.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import date, datetime
 from html import escape
 
 from telegram import ChatMemberRestricted, Update
-from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 from telegram.ext import ChatMemberHandler
 
 from bot.context import BotContext, BuurtApplication
-from bot.handlers.common import notify
-from bot.handlers.delivery import Retry, classify
 from bot.i18n import Translator, translator
-from bot.services.calendar import CHAT_POST_JOB
+from bot.messaging.message import OutMessage
+from bot.services import calendar_post
+from bot.services.calendar_post import (
+    CHAT_BACK,
+    CHAT_GONE,
+    NO_CHAT,
+    NOTICE_KIND,
+    POST_KIND,
+    SUBSCRIBER_KIND,
+)
 from bot.services.calendar_render import week_text
+from bot.store.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
 
-Render = Callable[[Translator], str]
 # Runs before the group guard (-9), which stops every update from a group chat.
 MEMBERSHIP_GROUP = -11
 
 
-async def _tell_coordinators(app: BuurtApplication, room_id: str, render: Render) -> None:
-    services = app.services
-    people = [p for p in [await services.users.get(tid) for tid in
-                          sorted(services.config.coordinators)] if p is not None]
-    own = [p for p in people if p.room == room_id] or people
-    for person in own:
-        await notify(app, person, render)
+def _notice_text(t: Translator, variant: str, room_id: str, room_name: str) -> str | None:
+    room = escape(room_name)
+    if variant == NO_CHAT:
+        return t._(
+            "{room} has no group chat set up (rooms.{id}.chat_id in the settings). The "
+            "weekly programme goes only to residents who asked for it.").format(
+            room=room, id=room_id)
+    if variant == CHAT_GONE:
+        return t._(
+            "I was removed from the group chat of {room}, or may no longer write there. Until "
+            "you add me again, the weekly programme goes only to residents who asked for it. "
+            "Nothing is lost: if you add me back before the week starts, I post it in the group "
+            "then.").format(room=room)
+    if variant == CHAT_BACK:
+        return t._(
+            "Thank you: I am back in the group chat of {room} and post the weekly programme "
+            "there again.").format(room=room)
+    return None
 
 
-def _gone_text(room_name: str) -> Render:
-    return lambda t: t._(
-        "I was removed from the group chat of {room}, or may no longer write there. Until you "
-        "add me again, the weekly programme goes only to residents who asked for it. Nothing "
-        "is lost: if you add me back before the week starts, I post it in the group then."
-    ).format(room=escape(room_name))
-
-
-async def _week_render(app: BuurtApplication, room_id: str, monday: date) -> Render:
+async def week_message(app: BuurtApplication, room_id: str, monday: date, t: Translator,
+                       lang: str | None) -> OutMessage:
     room = app.services.config.rooms[room_id]
     entries = await app.services.calendar.week(room_id, monday)
-
-    def render(t: Translator) -> str:
-        return "🗓 " + t._("Next week in {room}:").format(room=escape(room.name)) + "\n\n" + \
-            week_text(t, room, monday, entries) + "\n\n" + t._("Sign up and more: /agenda")
-
-    return render
+    text = ("🗓 " + t._("Next week in {room}:").format(room=escape(room.name)) + "\n\n"
+            + week_text(t, room, monday, entries) + "\n\n" + t._("Sign up and more: /agenda"))
+    return OutMessage(text, lang=lang)
 
 
-async def post_to_chat(app: BuurtApplication, room_id: str, monday: date,
-                       render: Render) -> bool:
-    """Post the week in the room's group once. False: a short-lived failure, try again later."""
-    calendar = app.services.calendar
-    room = app.services.config.rooms[room_id]
-    if room.chat_id is None:
-        if await calendar.claim("calendar_nochat", room_id):
-            await _tell_coordinators(app, room_id, lambda t: t._(
-                "{room} has no group chat set up (rooms.{id}.chat_id in the settings). The "
-                "weekly programme goes only to residents who asked for it.").format(
-                room=escape(room.name), id=room_id))
-        return True
-    if await calendar.chat_gone(room_id):
-        return True  # the coordinator was told; adding the bot back posts it
-    period = calendar.post_period(room_id, monday)
-    if not await calendar.claim(CHAT_POST_JOB, period):
-        return True
-    try:
-        await app.bot.send_message(room.chat_id, render(translator("nl")))
-    except (Forbidden, BadRequest, ChatMigrated) as exc:
-        log.warning("weekly post to the chat of %s failed: %s", room_id, exc)
-        await calendar.release(CHAT_POST_JOB, period)
-        if await calendar.set_chat_gone(room_id, True):
-            await _tell_coordinators(app, room_id, _gone_text(room.name))
-        return True
-    except TelegramError as exc:  # network trouble, Telegram busy, flood limit
-        if classify(exc).counts_as_sent:  # it left: most likely posted; never post twice
-            log.warning("weekly post to the chat of %s timed out; counted as posted", room_id)
-            return True
-        log.warning("weekly post to the chat of %s failed for now, retrying: %s", room_id, exc)
-        await calendar.release(CHAT_POST_JOB, period)
-        return False
-    return True
+def _room_and_monday(app: BuurtApplication, row: OutboxRow) -> tuple[str, date] | None:
+    params = row.params or {}
+    room_id = params.get("room")
+    if room_id not in app.services.config.rooms:
+        return None  # the room left the settings meanwhile
+    return room_id, date.fromisoformat(params["monday"])
 
 
-async def post_week(app: BuurtApplication, room_id: str, monday: date) -> None:
-    """Post ``monday``'s week of ``room_id`` to its chat and subscribers, each exactly once."""
-    services = app.services
-    calendar = services.calendar
-    period = calendar.post_period(room_id, monday)
-    render = await _week_render(app, room_id, monday)
-    settled = await post_to_chat(app, room_id, monday, render)
-    for user_id in await calendar.subscribers(room_id):
-        if await calendar.claim("calendar_post_to", f"{period}:{user_id}"):
-            await notify(app, await services.users.by_id(user_id), render,
-                         retry=Retry("calendar:week", period))
-    if settled:
-        await calendar.mark_post_done(room_id, monday)
+async def render_group_post(app: BuurtApplication, row: OutboxRow, t: Translator
+                            ) -> OutMessage | None:
+    """``calendar.post``: the group reads Dutch (the rooms' shared language)."""
+    found = _room_and_monday(app, row)
+    if found is None:
+        return None
+    return await week_message(app, *found, translator("nl"), None)
+
+
+async def render_subscriber_post(app: BuurtApplication, row: OutboxRow, t: Translator
+                                 ) -> OutMessage | None:
+    """``calendar.subscriber``: the same week, in the subscriber's language."""
+    found = _room_and_monday(app, row)
+    if found is None:
+        return None
+    return await week_message(app, *found, t, t.language)
+
+
+async def render_notice(app: BuurtApplication, row: OutboxRow, t: Translator
+                        ) -> OutMessage | None:
+    """``calendar.notice``: to a coordinator about the room's group chat."""
+    params = row.params or {}
+    room = app.services.config.rooms.get(params.get("room", ""))
+    if room is None:
+        return None
+    text = _notice_text(t, params.get("variant", ""), room.id, room.name)
+    return OutMessage(text, lang=t.language) if text is not None else None
 
 
 async def tick(app: BuurtApplication, now: datetime) -> None:
-    calendar = app.services.calendar
-    await calendar.generate_all()
-    for room_id in app.services.config.rooms:
-        monday = calendar.post_due(room_id, now)
-        if monday is None or await calendar.post_done(room_id, monday):
-            continue
-        await post_week(app, room_id, monday)
+    services = app.services
+    await services.calendar.generate_all()
+    await calendar_post.settle_failed_posts(services, now)
+    for room_id in services.config.rooms:
+        monday = services.calendar.post_due(room_id, now)
+        if monday is not None:
+            await calendar_post.queue_week(services, room_id, monday)
 
 
 async def group_membership(update: Update, context: BotContext) -> None:
@@ -133,20 +124,17 @@ async def group_membership(update: Update, context: BotContext) -> None:
     present = member.status in ("member", "administrator", "creator") or (
         isinstance(member, ChatMemberRestricted) and member.is_member
         and member.can_send_messages)
-    room = app.services.config.rooms[room_id]
-    if not present:
-        if await calendar.set_chat_gone(room_id, True):
-            await _tell_coordinators(app, room_id, _gone_text(room.name))
-        return
-    if await calendar.set_chat_gone(room_id, False):
-        await _tell_coordinators(app, room_id, lambda t: t._(
-            "Thank you: I am back in the group chat of {room} and post the weekly programme "
-            "there again.").format(room=escape(room.name)))
-    monday = calendar.post_due(room_id, app.services.clock.now())
-    if monday is not None:  # this week's post is due and was not posted in the group yet
-        await post_to_chat(app, room_id, monday, await _week_render(app, room_id, monday))
+    if present:
+        await calendar_post.chat_back(app.services, room_id)
+    else:
+        await calendar_post.chat_left(app.services, room_id)
+    await app.services.outbox.deliver()
 
 
 def register_membership(app: BuurtApplication) -> None:
+    outbox = app.services.outbox
+    outbox.renderer(POST_KIND)(render_group_post)
+    outbox.renderer(SUBSCRIBER_KIND)(render_subscriber_post)
+    outbox.renderer(NOTICE_KIND)(render_notice)
     app.add_handler(ChatMemberHandler(group_membership, ChatMemberHandler.MY_CHAT_MEMBER),
                     group=MEMBERSHIP_GROUP)

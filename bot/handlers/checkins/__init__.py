@@ -9,7 +9,7 @@ resident per week and escalates what nobody picked up.
 
 from __future__ import annotations
 
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
 from bot import jobs as tick_jobs
 from bot.actions.checkins import (
@@ -29,8 +29,9 @@ from bot.actions.checkins import (
     FollowupTake,
     OwnCheckin,
 )
+from bot.actions.menu import MenuCheckins, MenuFollowups
 from bot.handlers import routing
-from bot.handlers.checkins import answers, phone, resident, volunteer
+from bot.handlers.checkins import answers, notices, phone, resident, volunteer
 from bot.handlers.checkins.jobs import tick
 from bot.handlers.checkins.resident import offer_after_onboarding
 from bot.services.users import RESIDENT, VOLUNTEER
@@ -43,8 +44,8 @@ def register(app: Application) -> None:
     app.add_handler(phone.build_phone_conversation())
     app.add_handler(volunteer.build_note_conversation())
     app.add_handler(CommandHandler("belronde", volunteer.belronde_command))
-    app.add_handler(CallbackQueryHandler(resident.resident_menu, pattern=r"^menu:checkins$"))
-    app.add_handler(CallbackQueryHandler(volunteer.followups_menu, pattern=r"^menu:followups$"))
+    app.add_handler(routing.on(MenuCheckins, resident.resident_menu_button))
+    app.add_handler(routing.on(MenuFollowups, volunteer.followups_menu_button))
     for kind, callback, role in (
         (CheckinOptIn, resident.opt_in, RESIDENT),
         (CheckinNoThanks, resident.no_thanks, RESIDENT),
@@ -63,6 +64,7 @@ def register(app: Application) -> None:
         (OwnCheckin, volunteer.own_checkin, VOLUNTEER),
     ):
         app.add_handler(routing.on(kind, callback, role=role))  # type: ignore[arg-type]
+    notices.install(app)  # type: ignore[arg-type]
     tick_jobs.add_tick(app, "checkins", tick, upcoming=upcoming)  # type: ignore[arg-type]
 
 

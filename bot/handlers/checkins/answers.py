@@ -8,7 +8,6 @@ from telegram import Update
 
 from bot.actions.checkins import CheckinAnswer, CheckinPhone
 from bot.context import BotContext
-from bot.handlers.checkins.notices import announce_followup
 from bot.handlers.checkins.texts import ANSWER_CODES, ANSWER_LABELS
 from bot.handlers.common import kb, reply, safe_answer, stale_button
 from bot.services.checkins import AnswerResult
@@ -61,6 +60,6 @@ async def answer(update: Update, context: BotContext, act: CheckinAnswer) -> Non
             markup = kb([[(t._("📞 Share my phone number"), CheckinPhone())]])
     await reply(update, context, "\n\n".join(lines), markup)
     if result.followup_id is not None:
-        await announce_followup(context.application, result.followup_id)  # type: ignore[arg-type]
+        await context.services.outbox.deliver()  # the helpers' notices, queued with the answer
 
 

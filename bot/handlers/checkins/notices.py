@@ -1,107 +1,135 @@
-"""Telling volunteers and coordinators: a new follow-up, an escalation, the weekly summary."""
+"""The belronde's messages through the outbox: the weekly question, the follow-up notice, the
+escalation to the coordinators and the weekly summary (one renderer per kind).
+
+The service writes each as an outbox row together with the claim or change that causes it
+(:mod:`bot.services.checkins`); here they are rendered at send time, in the recipient's
+language. A notice that went stale before it could go out (the call was taken by someone else,
+done, or superseded by a newer entry) renders as None and is skipped. After a check-in's row
+ends, :meth:`CheckinService.settle` counts it as delivered, or puts a resident we cannot reach
+on the "to call" list.
+"""
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from html import escape
+from typing import Any
 
-from telegram.error import TelegramError
-
+from bot.clock import from_db
 from bot.context import BuurtApplication
 from bot.handlers.checkins.texts import (
+    ANSWER_CODES,
     ANSWER_LABELS,
     about_lines,
     call_button,
+    checkin_text,
     reason_sentence,
 )
-from bot.handlers.common import kb, notify
-from bot.handlers.delivery import Retry
 from bot.i18n import Translator
-from bot.services.checkins import FollowupView, is_quiet
-from bot.services.users import Person
-from bot.store.checkins import Followup
-
-log = logging.getLogger(__name__)
+from bot.messaging.message import Button, OutMessage, Receipt
+from bot.services.checkins import ESCALATION, FOLLOWUP, QUESTION, SUMMARY, FollowupView
+from bot.store.outbox import OutboxRow
 
 
-def _followup_notice(view: FollowupView, room_name: str, *, escalated: bool,
-                     since: datetime | None = None):
-    """The notice about one resident, rendered in each volunteer's own language."""
-    def render(t: Translator):
-        head = (t._("⏰ Nobody has called this person for a day. Can you call?") if escalated
-                else t._("📞 Belronde {room}: someone would like a call.").format(
-                    room=escape(room_name)))
-        lines = [head, reason_sentence(t, view)]
-        if since is not None:
-            lines.append(t._("Asked on {moment}. We waited until the morning so nobody was woken "
-                             "up.").format(moment=t.datetime(since)))
-        lines.extend(about_lines(t, view))
-        return "\n".join(lines), kb([[call_button(t, view)]])
-    return render
+def followup_notice(t: Translator, view: FollowupView, room_name: str, *, escalated: bool,
+                    since: datetime | None = None) -> OutMessage:
+    """The notice about one resident, in the volunteer's (or coordinator's) language."""
+    head = (t._("⏰ Nobody has called this person for a day. Can you call?") if escalated
+            else t._("📞 Belronde {room}: someone would like a call.").format(
+                room=escape(room_name)))
+    lines = [head, reason_sentence(t, view)]
+    if since is not None:
+        lines.append(t._("Asked on {moment}. We waited until the morning so nobody was woken "
+                         "up.").format(moment=t.datetime(since)))
+    lines.extend(about_lines(t, view))
+    label, action = call_button(t, view)
+    return OutMessage("\n".join(lines), ((Button(label, action),),), lang=t.language)
 
 
-async def announce_followup(app: BuurtApplication, followup_id: int) -> None:
-    """A new follow-up: tell the room's volunteers at once (the coordinator if there are none).
-
-    At night nothing is sent: the follow-up waits for the morning tick (:func:`announce_pending`)
-    and is on the volunteers' ``/belronde`` list meanwhile.
-    """
-    followup = await app.services.checkins.claim_notice(followup_id, app.services.clock.now())
-    if followup is not None:
-        await _announce(app, followup, since=None)
-
-
-async def announce_pending(app: BuurtApplication, now: datetime) -> None:
-    """The morning tick: tell the volunteers about the follow-ups made during the night, once."""
-    for followup in await app.services.checkins.pending_notices(now):
-        # Made at night: say when, so the volunteer knows why the notice comes only now.
-        since = followup.created_at if is_quiet(followup.created_at) else None
-        await _announce(app, followup, since=since)
+def summary(t: Translator, room_name: str, week: str, counts: dict[str, int]) -> str:
+    return "\n".join([
+        "<b>" + t._("Belronde {room}, week {week}").format(
+            room=escape(room_name), week=week.split("-W")[-1].lstrip("0")) + "</b>",
+        t._("Sent: {sent}. Answered: {answered}.").format(
+            sent=t.number(counts["sent"]), answered=t.number(counts["answered"])),
+        t.join(f"{t._(label)} {t.number(counts[key])}" for key, label in (
+            ("good", ANSWER_LABELS["good"]), ("okay", ANSWER_LABELS["okay"]),
+            ("bad", ANSWER_LABELS["bad"]), ("call_me", ANSWER_LABELS["call"]),
+            ("visit", ANSWER_LABELS["visit"]))),
+        t._("Follow-ups: {opened} opened, {done} done.").format(
+            opened=t.number(counts["followups"]), done=t.number(counts["followups_done"])),
+    ])
 
 
-async def _announce(app: BuurtApplication, followup: Followup, *, since: datetime | None) -> None:
-    people = await app.services.recipients.helper_people(followup.room)
-    await tell(app, people, followup.id, escalated=False, since=since)
+# --- renderers (fn(app, row, t) -> OutMessage | None) ---------------------------------------
 
 
-async def tell(app: BuurtApplication, people: list[Person], followup_id: int,
-                *, escalated: bool, since: datetime | None = None) -> None:
+async def render_question(app: BuurtApplication, row: OutboxRow, t: Translator
+                          ) -> OutMessage | None:
+    from bot.actions.checkins import CheckinAnswer
+
     services = app.services
-    room = services.config.room((await services.checkins.followup_by_id(followup_id)).room)  # type: ignore[union-attr]
-    for person in people:
-        view = await services.checkins.followup(person, followup_id)
-        if view is None:
-            continue
-        if view.followup.taken_by is not None and view.followup.taken_by != person.id:
-            # Carried over from last week's entry that this volunteer already took: only
-            # they hear about the new answer; nobody else is asked to call too.
-            continue
-        try:
-            await notify(app, person, _followup_notice(view, room.name if room else "-",
-                                                       escalated=escalated, since=since),
-                         retry=Retry("checkin:escalated" if escalated else "checkin:followup",
-                                     followup_id))
-        except TelegramError as exc:
-            # One volunteer's failing chat must not keep the others from hearing about it;
-            # the follow-up is on everyone's /belronde list anyway.
-            log.warning("follow-up %s: could not tell %s: %s", followup_id, person.id, exc)
+    checkin = await services.checkins.checkin(int(row.params["checkin"]))  # type: ignore[index]
+    person = await services.users.by_id(row.person_id or 0)
+    room = services.config.room(checkin.room) if checkin else None
+    if checkin is None or person is None or room is None or checkin.status != "sending":
+        return None  # erased, answered, or no longer a room of this bot
+    if not await services.checkins.subscribed(person):
+        return None  # stopped before it went out
+    buttons = tuple((Button(t._(ANSWER_LABELS[value]), CheckinAnswer(checkin.id, code)),)
+                    for code, value in ANSWER_CODES.items())
+    return OutMessage(checkin_text(t, person.name, room.name), buttons, lang=t.language)
 
 
-def summary(room_name: str, week: str, counts: dict[str, int]):
-    def render(t: Translator) -> str:
-        return "\n".join([
-            "<b>" + t._("Belronde {room}, week {week}").format(
-                room=escape(room_name), week=week.split("-W")[-1].lstrip("0")) + "</b>",
-            t._("Sent: {sent}. Answered: {answered}.").format(
-                sent=t.number(counts["sent"]), answered=t.number(counts["answered"])),
-            t.join(f"{t._(label)} {t.number(counts[key])}" for key, label in (
-                ("good", ANSWER_LABELS["good"]), ("okay", ANSWER_LABELS["okay"]),
-                ("bad", ANSWER_LABELS["bad"]), ("call_me", ANSWER_LABELS["call"]),
-                ("visit", ANSWER_LABELS["visit"]))),
-            t._("Follow-ups: {opened} opened, {done} done.").format(
-                opened=t.number(counts["followups"]), done=t.number(counts["followups_done"])),
-        ])
-    return render
+async def _render_followup(app: BuurtApplication, row: OutboxRow, t: Translator, *,
+                           escalated: bool) -> OutMessage | None:
+    services = app.services
+    params: dict[str, Any] = row.params or {}
+    found = await services.checkins.followup_by_id(int(params["followup"]))
+    person = await services.users.by_id(row.person_id or 0)
+    if found is None or person is None or found.done_at is not None:
+        return None  # erased, called already, or superseded by a newer entry
+    if found.taken_by is not None and found.taken_by != person.id:
+        return None  # someone else is calling them
+    view = await services.checkins.followup(person, found.id)
+    if view is None:
+        return None  # no longer theirs to see (left the room)
+    room = services.config.room(found.room)
+    since = from_db(params["since"]) if params.get("since") else None
+    return followup_notice(t, view, room.name if room else "-", escalated=escalated,
+                           since=since)
 
 
+async def render_followup(app: BuurtApplication, row: OutboxRow, t: Translator
+                          ) -> OutMessage | None:
+    return await _render_followup(app, row, t, escalated=False)
+
+
+async def render_escalation(app: BuurtApplication, row: OutboxRow, t: Translator
+                            ) -> OutMessage | None:
+    return await _render_followup(app, row, t, escalated=True)
+
+
+def render_summary(app: BuurtApplication, row: OutboxRow, t: Translator) -> OutMessage | None:
+    params: dict[str, Any] = row.params or {}
+    room = app.services.config.room(params["room"])
+    return OutMessage(summary(t, room.name if room else params["room"], params["week"],
+                              params["counts"]), lang=t.language)
+
+
+async def _question_sent(app: BuurtApplication, row: OutboxRow, receipt: Receipt) -> None:
+    await app.services.checkins.settle(app.services.clock.now(), int(row.ref))
+
+
+async def _question_ended(app: BuurtApplication, row: OutboxRow, state: str) -> None:
+    await app.services.checkins.settle(app.services.clock.now(), int(row.ref))
+
+
+def install(app: BuurtApplication) -> None:
+    outbox = app.services.outbox
+    outbox.renderer(QUESTION)(render_question)
+    outbox.renderer(FOLLOWUP)(render_followup)
+    outbox.renderer(ESCALATION)(render_escalation)
+    outbox.renderer(SUMMARY)(render_summary)
+    outbox.on_sent(QUESTION)(_question_sent)
+    outbox.on_final(QUESTION)(_question_ended)

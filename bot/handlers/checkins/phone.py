@@ -10,7 +10,7 @@ from telegram.ext import ConversationHandler, MessageHandler, filters
 from bot.actions.checkins import CheckinPhone
 from bot.context import BotContext
 from bot.handlers import routing
-from bot.handlers.common import END, safe_answer
+from bot.handlers.common import END, reply, safe_answer
 from bot.services.users import RESIDENT
 
 PHONE = "phone"
@@ -47,7 +47,8 @@ async def phone_contact(update: Update, context: BotContext) -> int:
     t = context.t
     message = update.effective_message
     assert message is not None and message.contact is not None and context.person is not None
-    if message.contact.user_id not in (None, context.person.telegram_id):
+    sender = update.effective_user.id if update.effective_user else None
+    if message.contact.user_id not in (None, sender):  # their own card, not someone else's
         return await _phone_done(update, context, t._(
             "Please share your own number, not someone else's. Nothing was saved."))
     phone = await context.services.checkins.set_phone(context.person, message.contact.phone_number)
@@ -80,8 +81,8 @@ async def phone_text(update: Update, context: BotContext) -> int:
 async def phone_other(update: Update, context: BotContext) -> str:
     assert update.effective_message is not None
     t = context.t
-    await update.effective_message.reply_text(t.bidi(t._(
-        "Please type your phone number, tap the button below, or tap Not now.")))
+    await reply(update, context, t._(
+        "Please type your phone number, tap the button below, or tap Not now."), edit=False)
     return PHONE
 
 

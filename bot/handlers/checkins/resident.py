@@ -19,6 +19,7 @@ from bot.actions.checkins import (
     CheckinSetPart,
     CheckinStop,
 )
+from bot.actions.menu import MenuCheckins
 from bot.context import BotContext
 from bot.handlers.checkins.texts import DAYPART_LABELS, back_button
 from bot.handlers.common import kb, reply, requires, safe_answer
@@ -75,6 +76,11 @@ async def offer_after_onboarding(update: Update, context: BotContext) -> None:
         kb([[(t._("✅ Yes, please"), CheckinOptIn())], [(t._("No, thanks"), CheckinNoThanks())]]),
         edit=False,
     )
+
+
+async def resident_menu_button(update: Update, context: BotContext, act: MenuCheckins) -> None:
+    """☎️ in the main menu."""
+    await resident_menu(update, context)
 
 
 @requires(RESIDENT)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from bot.actions.checkins import CheckinAnswer, FollowupTake
+from bot.actions.menu import MenuMain
 from bot.handlers.common import one_per_row
 from bot.i18n import N_, Translator, shorten
 from bot.services.checkins import FollowupView
@@ -35,8 +36,8 @@ REASON_SENTENCES = {
 MAX_BUTTON_NAME = 14
 
 
-def back_button(t: Translator) -> tuple[str, str]:
-    return (t._("⬅️ Back to the menu"), "menu:main")
+def back_button(t: Translator) -> tuple[str, MenuMain]:
+    return (t._("⬅️ Back to the menu"), MenuMain())
 
 
 def resident_label(t: Translator, name: str | None, user_id: int) -> str:

@@ -17,8 +17,9 @@ from bot.actions.checkins import (
     FollowupTake,
     OwnCheckin,
 )
+from bot.actions.menu import MenuFollowups
 from bot.context import BotContext
-from bot.handlers import routing
+from bot.handlers import flows, routing
 from bot.handlers.checkins.resident import resident_view
 from bot.handlers.checkins.texts import (
     MAX_BUTTON_NAME,
@@ -100,6 +101,12 @@ async def followups_menu(update: Update, context: BotContext) -> None:
     await volunteer_view(update, context)
 
 
+async def followups_menu_button(update: Update, context: BotContext, act: MenuFollowups
+                                ) -> None:
+    """📞 in the main menu, and "⬅️ Back to the list"."""
+    await followups_menu(update, context)
+
+
 async def take(update: Update, context: BotContext, act: FollowupTake) -> None:
     query = update.callback_query
     assert query is not None and context.person is not None
@@ -125,7 +132,7 @@ async def take(update: Update, context: BotContext, act: FollowupTake) -> None:
         [(t._("✅ Done: {name} · {date}").format(name=shorten(label, MAX_BUTTON_NAME),
                                                  date=entry_date(t, view)),
           FollowupDone(view.followup.id))],
-        [(t._("⬅️ Back to the list"), "menu:followups")],
+        [(t._("⬅️ Back to the list"), MenuFollowups())],
     ]))
 
 
@@ -186,8 +193,7 @@ async def outcome(update: Update, context: BotContext, act: FollowupOutcome) -> 
 async def outcome_other(update: Update, context: BotContext) -> str:
     assert update.effective_message is not None
     t = context.t
-    await update.effective_message.reply_text(t.bidi(t._("Please tap one of the two buttons "
-                                                         "above.")))
+    await reply(update, context, t._("Please tap one of the two buttons above."), edit=False)
     return OUTCOME
 
 
@@ -209,7 +215,7 @@ async def _finish(update: Update, context: BotContext, note: str | None) -> int:
         text = t._("This call is already done.")
     else:
         text = t._("Only the volunteer who took this call can finish it.")
-    await reply(update, context, text, kb([[(t._("⬅️ Back to the list"), "menu:followups")]]),
+    await reply(update, context, text, kb([[(t._("⬅️ Back to the list"), MenuFollowups())]]),
                 edit=update.callback_query is not None)
     return END
 
@@ -219,9 +225,10 @@ async def note_text(update: Update, context: BotContext) -> str | int:
     t = context.t
     text = (update.effective_message.text or "").strip()
     if len(text) > MAX_NOTE:
-        await update.effective_message.reply_text(t.bidi(t.ngettext(
+        await reply(update, context, t.ngettext(
             "Please keep it short: at most {n} letter.",
-            "Please keep it short: at most {n} letters.", MAX_NOTE).format(n=MAX_NOTE)))
+            "Please keep it short: at most {n} letters.", MAX_NOTE).format(n=MAX_NOTE),
+            edit=False)
         return NOTE
     return await _finish(update, context, text)
 
@@ -233,8 +240,7 @@ async def note_skip(update: Update, context: BotContext, act: FollowupNoNote) ->
 async def note_other(update: Update, context: BotContext) -> str:
     assert update.effective_message is not None
     t = context.t
-    await update.effective_message.reply_text(t.bidi(t._("Please type a short note, or tap "
-                                                         "No note.")))
+    await reply(update, context, t._("Please type a short note, or tap No note."), edit=False)
     return NOTE
 
 
@@ -253,12 +259,15 @@ async def people(update: Update, context: BotContext,
         star = "⭐ " if row["extra_attention"] else ""
         buttons.append((star + resident_label(t, row["display_name"], row["user_id"]),
                         ExtraAttentionToggle(row['user_id'])))
-    markup = one_per_row([*buttons, (t._("⬅️ Back to the list"), "menu:followups")])
+    markup = one_per_row([*buttons, (t._("⬅️ Back to the list"), MenuFollowups())])
     await reply(update, context, "\n".join(lines), markup)
 
 
 async def toggle_attention(update: Update, context: BotContext,
                            act: ExtraAttentionToggle) -> None:
+    if not flows.first_handling(context, update):  # handled again after a restart: done
+        await people(update, context)
+        return
     value = await context.services.checkins.toggle_extra_attention(context.person, act.user_id)  # type: ignore[arg-type]
     if value is None:
         await stale_button(update, context)

@@ -13,9 +13,11 @@ again on the server: the service decides who may see or do what; these handlers 
 
 from __future__ import annotations
 
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
 from bot.actions import help as act
+from bot.actions.menu import MenuQueue
+from bot.handlers.help_requests import notices
 from bot.handlers.help_requests.handoff import (
     ask_consent,
     ask_followup,
@@ -56,6 +58,7 @@ __all__ = ["media_offer_handler", "register"]
 
 def register(app: Application) -> None:
     """Add this feature's handlers and ticks to the application."""
+    notices.register(app)
     app.add_handler(build_intake())
     app.add_handler(build_note_conversation())
     routes = [
@@ -84,7 +87,6 @@ def register(app: Application) -> None:
     ]
     for route in routes:
         app.add_handler(route)
-    # The main menu's button (``menu:`` actions belong to bot/actions/menu.py).
-    app.add_handler(CallbackQueryHandler(show_queue, pattern=r"^menu:queue$"))
+    app.add_handler(on(MenuQueue, lambda u, c, _a: show_queue(u, c)))  # the main menu's
     app.add_handler(CommandHandler("vragen", show_queue))
     add_tick(app, "help", tick, upcoming=upcoming)  # type: ignore[arg-type]

@@ -12,10 +12,10 @@ from telegram import Update
 from bot.actions import Action
 from bot.actions import help as act
 from bot.context import BotContext
-from bot.handlers.common import kb, notify, one_per_row, reply
-from bot.handlers.help_requests.render import FOLLOWUP_LABELS, first_name, refusal_text, refuse
+from bot.handlers.common import kb, one_per_row, reply
+from bot.handlers.help_requests.notices import notices_after_answer
+from bot.handlers.help_requests.render import refusal_text, refuse
 from bot.handlers.help_requests.volunteer import show_detail, visible
-from bot.i18n import Translator
 from bot.services.help_requests import HelpError, Refusal
 from bot.store.help_requests import RequestRow
 
@@ -85,34 +85,19 @@ async def ask_followup(update: Update, context: BotContext, pressed: act.ChooseT
 
 async def refer(update: Update, context: BotContext, pressed: act.Refer) -> None:
     pid = pressed.partner
-    try:
-        request, referral, resident, holder = await context.services.help.refer(
-            context.person, pressed.request_id, pid, consent=True,  # type: ignore[arg-type]
-            together=pressed.together, followup_days=pressed.after)
-    except HelpError as error:
-        await refuse(update, context, error)
-        return
-    partner = context.services.config.partners[pid]
-    t = context.t
-    await reply(update, context, t._("Request {n} is handed over to {partner}. Thank you!")
-                .format(n=request.id, partner=escape(partner.name)),
-                kb([[(t._("📋 All open requests"), act.Queue())]]))
-    volunteer_name = first_name(t, context.person)
-
-    def render(rt: Translator) -> str:
-        text = rt._("Your request {n} is handed over to {partner}, who can help you further."
-                    ).format(n=request.id, partner=escape(partner.name))
-        if partner.contact:
-            text += " " + rt._("Their phone number: {phone}.").format(
-                phone=escape(partner.contact))
-        if referral.together:
-            text += " " + rt._("{name} will go there with you.").format(name=volunteer_name)
-        return text
-
-    await notify(context, resident, render)
-    await notify(context, holder, lambda rt: rt._(
-        "The coordinator handed request {n} over to {partner}. You do not need to do anything "
-        "more for it.").format(n=request.id, partner=escape(partner.name)))
+    async with notices_after_answer(context):  # the resident and a displaced holder
+        try:
+            request, _referral = await context.services.help.refer(
+                context.person, pressed.request_id, pid, consent=True,  # type: ignore[arg-type]
+                together=pressed.together, followup_days=pressed.after)
+        except HelpError as error:
+            await refuse(update, context, error)
+            return
+        partner = context.services.config.partners[pid]
+        t = context.t
+        await reply(update, context, t._("Request {n} is handed over to {partner}. Thank you!")
+                    .format(n=request.id, partner=escape(partner.name)),
+                    kb([[(t._("📋 All open requests"), act.Queue())]]))
 
 
 async def ask_from_partner(update: Update, context: BotContext, pressed: act.AskFromPartner
@@ -138,17 +123,11 @@ async def from_partner(update: Update, context: BotContext, pressed: act.FromPar
 
 async def followup_answer(update: Update, context: BotContext, pressed: act.FollowupAnswer
                           ) -> None:
-    try:
-        referral, volunteer = await context.services.help.answer_followup(
-            context.person, pressed.referral_id, pressed.answer)  # type: ignore[arg-type]
-    except HelpError as error:
-        await refuse(update, context, error)
-        return
-    await reply(update, context, context.t._("Thank you for letting us know!"))
-    partner = context.services.config.partners.get(referral.partner)
-    pname = escape(partner.name) if partner else referral.partner
-    answer = referral.followup_answer or ""
-    await notify(context, volunteer, lambda t: (
-        t._("Follow-up on request {n} ({partner}): the resident answered “{answer}”.").format(
-            n=referral.request_id, partner=pname, answer=t._(FOLLOWUP_LABELS[answer])),
-        kb([[(t._("📋 All open requests"), act.Queue())]])))
+    async with notices_after_answer(context):  # the volunteer who handed it over
+        try:
+            await context.services.help.answer_followup(
+                context.person, pressed.referral_id, pressed.answer)  # type: ignore[arg-type]
+        except HelpError as error:
+            await refuse(update, context, error)
+            return
+        await reply(update, context, context.t._("Thank you for letting us know!"))

@@ -60,26 +60,26 @@ async def offer_help(update: Update, context: BotContext) -> None:
     t = context.t
     person = context.person
     if person is None:
-        await message.reply_text(t.bidi(t._(
-            "Hello! Tap /start to begin. Then you can send me a photo of your letter.")))
+        await reply(update, context, t._(
+            "Hello! Tap /start to begin. Then you can send me a photo of your letter."))
         return
     entry = _entry(update)
     if entry is None:
-        await message.reply_text(t.bidi(t._(
-            "I cannot pass on this kind of file. Please send a photo or a PDF.")))
+        await reply(update, context, t._(
+            "I cannot pass on this kind of file. Please send a photo or a PDF."))
         return
     if entry == "too_big":
-        await message.reply_text(t.bidi(t._(
+        await reply(update, context, t._(
             "This file is too big (more than 20 MB), so I cannot pass it on. Please take a "
-            "photo of the letter instead, or bring it to the BuurtWerkKamer.")))
+            "photo of the letter instead, or bring it to the BuurtWerkKamer."))
         return
     if entry == "too_long":
         minutes = MAX_VOICE_SECONDS // 60
-        await message.reply_text(t.bidi(t.ngettext(
+        await reply(update, context, t.ngettext(
             "This voice message is too long. Please keep it under {n} minute, or come by "
             "the BuurtWerkKamer to tell us.",
             "This voice message is too long. Please keep it under {n} minutes, or come by "
-            "the BuurtWerkKamer to tell us.", minutes).format(n=minutes)))
+            "the BuurtWerkKamer to tell us.", minutes).format(n=minutes))
         return
     assert isinstance(entry, list)
     user_data = context.user_data
@@ -109,10 +109,8 @@ async def offer_help(update: Update, context: BotContext) -> None:
     else:
         text = t._("Do you want help with this letter? I will keep it with your request.")
         yes = t._("✅ Yes, ask for help")
-    await message.reply_text(
-        t.bidi(text),
-        reply_markup=kb([[(yes, act.OfferYes())], [(t._("No, thank you"), act.OfferNo())]]),
-    )
+    await reply(update, context, text,
+                kb([[(yes, act.OfferYes())], [(t._("No, thank you"), act.OfferNo())]]))
 
 
 async def decline_offer(update: Update, context: BotContext, _act: act.OfferNo) -> None:

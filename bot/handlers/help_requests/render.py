@@ -11,7 +11,7 @@ from html import escape
 from telegram import Update
 
 from bot.context import BotContext
-from bot.handlers.common import END, safe_answer
+from bot.handlers.common import END, reply, safe_answer
 from bot.i18n import N_, Translator
 from bot.services.help_requests import HelpError, Refusal
 from bot.services.help_requests_rules import KINDS, MAX_NOTE
@@ -124,5 +124,5 @@ async def refuse(update: Update, context: BotContext, error: HelpError) -> int:
     if update.callback_query is not None:
         await safe_answer(update.callback_query, text, alert=True)
     elif update.effective_message is not None:
-        await update.effective_message.reply_text(context.t.bidi(text))
+        await reply(update, context, text)
     return END

@@ -14,7 +14,6 @@ from html import escape
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
-    CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
     MessageHandler,
@@ -23,11 +22,12 @@ from telegram.ext import (
 
 from bot.actions import Action
 from bot.actions import help as act
+from bot.actions.menu import MenuHelp
 from bot.context import BotContext
+from bot.handlers import flows
 from bot.handlers.common import (
     END,
     kb,
-    notify,
     one_per_row,
     reply,
     requires,
@@ -35,14 +35,13 @@ from bot.handlers.common import (
     stale_button,
 )
 from bot.handlers.help_requests.media_offer import no_offer, take_offer
+from bot.handlers.help_requests.notices import notices_after_answer
 from bot.handlers.help_requests.render import (
     CONTACT_LABELS,
     STATUS_LABELS,
     URGENCY_LABELS,
-    due_text,
     kind_label,
     refuse,
-    speaks,
 )
 from bot.handlers.routing import on
 from bot.i18n import Translator
@@ -151,9 +150,7 @@ def _details_prompt(t: Translator, kind: str) -> str:
 
 
 async def _ack(update: Update, context: BotContext, text: str) -> str:
-    assert update.effective_message is not None
-    t = context.t
-    await update.effective_message.reply_text(t.bidi(text), reply_markup=_next_markup(t))
+    await reply(update, context, text, _next_markup(context.t))
     return DETAILS
 
 
@@ -162,6 +159,9 @@ async def details_text(update: Update, context: BotContext) -> str:
     t = context.t
     draft = _draft(context)
     text = (update.message.text or "").strip()
+    if not flows.first_handling(context, update):  # handled again after a restart: kept already
+        return await _ack(update, context, t._("Thank you, I wrote that down. Anything else? "
+                                               "Or tap Next."))
     combined = (draft.get("description", "") + "\n" + text).strip()
     if len(combined) > MAX_DESCRIPTION:
         return await _ack(update, context, t.ngettext(
@@ -180,6 +180,8 @@ async def details_media(update: Update, context: BotContext) -> str:
     t = context.t
     draft = _draft(context)
     media: list = draft.setdefault("media", [])
+    if not flows.first_handling(context, update):  # handled again after a restart: kept already
+        return await _ack(update, context, t._("Anything else? Or tap Next."))
     if len(media) >= MAX_MEDIA:
         return await _ack(update, context, t.ngettext(
             "That is enough photos and messages, thank you ({n} at most). Tap Next.",
@@ -300,7 +302,7 @@ async def date_text(update: Update, context: BotContext) -> str:
     else:
         _draft(context)["date"] = value.isoformat()
         return await _ask_contact(update, context)
-    await update.message.reply_text(t.bidi(text))
+    await reply(update, context, text)
     return DATE
 
 
@@ -357,10 +359,9 @@ async def phone_text(update: Update, context: BotContext) -> str:
     assert update.message is not None
     phone = clean_phone(update.message.text or "")
     if phone is None:
-        t = context.t
-        await update.message.reply_text(t.bidi(t._(
+        await reply(update, context, context.t._(
             "That does not look like a phone number. Please type only the number, for "
-            "example 06 12345678.")))
+            "example 06 12345678."))
         return PHONE
     draft = _draft(context)
     draft["phone"] = phone
@@ -424,6 +425,17 @@ async def send_request(update: Update, context: BotContext, pressed: act.SendReq
         return DATE
     saved_phone = bool(draft.get("save_phone") and draft["contact"] == "call"
                        and draft.get("phone"))
+    # The matched helpers' ``help.new`` rows are written with the request; they go out
+    # after the resident's "Thank you" (as before).
+    async with notices_after_answer(context):
+        return await _submit(update, context, draft, key, chosen, saved_phone)
+
+
+async def _submit(update: Update, context: BotContext, draft: dict, key: str,
+                  chosen: date | None, saved_phone: bool) -> int:
+    t = context.t
+    person = context.person
+    assert person is not None
     try:
         submitted = await context.services.help.create(
             person,
@@ -453,20 +465,7 @@ async def send_request(update: Update, context: BotContext, pressed: act.SendReq
             "I keep your phone number with your details, so you do not have to type it next "
             "time. You can see it with /mijngegevens; /vergeetmij erases it.")
     await reply(update, context, text)
-    for helper in submitted.helpers:
-        await notify(context, helper, lambda ht, r=request: (
-            _new_request_notice(ht, r, person),
-            kb([[(ht._("✋ I will take it"), act.TakeOn(r.id))],
-                [(ht._("📋 All open requests"), act.Queue())]]),
-        ))
     return END
-
-
-def _new_request_notice(t: Translator, request, resident) -> str:
-    text = t._("New help request <b>{n}</b>: {kind}, {due}.").format(
-        n=request.id, kind=kind_label(t, request.kind), due=due_text(t, request))
-    language = speaks(t, resident)
-    return text + ("\n" + language if language else "")
 
 
 async def _already_sent(update: Update, context: BotContext, request_id: int) -> None:
@@ -499,10 +498,8 @@ async def stop_intake(update: Update, context: BotContext, _act: act.StopIntake)
 
 
 async def press_a_button(update: Update, context: BotContext) -> None:
-    assert update.effective_message is not None
-    t = context.t
-    await update.effective_message.reply_text(
-        t.bidi(t._("Please tap one of the buttons above. Or tap /hulp to start again.")))
+    await reply(update, context, context.t._(
+        "Please tap one of the buttons above. Or tap /hulp to start again."))
 
 
 async def old_button(update: Update, context: BotContext, _act: Action) -> None:
@@ -519,8 +516,7 @@ def build_intake() -> ConversationHandler:
     not_command = ~filters.COMMAND & ~filters.UpdateType.EDITED
     start = [
         CommandHandler("hulp", intake_start),
-        # The main menu's button (``menu:`` actions belong to bot/actions/menu.py).
-        CallbackQueryHandler(intake_start, pattern=r"^menu:help$"),
+        on(MenuHelp, lambda u, c, _a: intake_start(u, c)),  # the main menu's button
         on(act.NewRequest, lambda u, c, _a: intake_start(u, c)),
         on(act.OfferYes, lambda u, c, _a: offer_start(u, c)),
     ]
@@ -601,12 +597,11 @@ async def confirm_cancel(update: Update, context: BotContext, pressed: act.AskCa
 
 async def cancel_request(update: Update, context: BotContext, pressed: act.ConfirmCancel
                          ) -> None:
-    try:
-        request, holder = await context.services.help.cancel(context.person, pressed.request_id)  # type: ignore[arg-type]
-    except HelpError as error:
-        await refuse(update, context, error)
-        return
-    await reply(update, context, context.t._("Request {n} is cancelled.").format(n=request.id))
-    await notify(context, holder, lambda t: t._(
-        "The resident has cancelled request {n}. You do not need to do anything more.").format(
+    async with notices_after_answer(context):  # the volunteer holding it, if any
+        try:
+            request = await context.services.help.cancel(context.person, pressed.request_id)  # type: ignore[arg-type]
+        except HelpError as error:
+            await refuse(update, context, error)
+            return
+        await reply(update, context, context.t._("Request {n} is cancelled.").format(
             n=request.id))

@@ -11,7 +11,6 @@ import logging
 from html import escape
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
 from telegram.ext import ConversationHandler, MessageHandler, filters
 
 from bot.actions import Action
@@ -20,12 +19,12 @@ from bot.context import BotContext
 from bot.handlers.common import (
     END,
     kb,
-    notify,
     one_per_row,
     reply,
     requires,
     safe_answer,
 )
+from bot.handlers.help_requests.notices import notices_after_answer
 from bot.handlers.help_requests.render import (
     CONTACT_LABELS,
     OUTCOME_LABELS,
@@ -40,6 +39,7 @@ from bot.handlers.routing import on
 from bot.i18n import Translator
 from bot.services.help_requests import HelpError, Refusal
 from bot.services.help_requests_rules import OUTCOMES, SKILLS
+from bot.services.outbox import ANSWER
 from bot.services.users import VOLUNTEER
 from bot.store.help_requests import RequestRow
 
@@ -99,16 +99,14 @@ async def show_queue(update: Update, context: BotContext) -> None:
 async def take(update: Update, context: BotContext, pressed: act.TakeOn) -> None:
     person = context.person
     assert person is not None
-    try:
-        request, resident = await context.services.help.take(person, pressed.request_id)
-    except HelpError as error:
-        await refuse(update, context, error)
-        return
-    name = person.name.split()[0] if person.name else None
-    await notify(context, resident, lambda t: t._(
-        "Good news: {name} has taken on your request {n}. They will contact you soon.").format(
-            name=escape(name) if name else t._("a volunteer"), n=request.id))
-    await show_detail(update, context, request, send_media=True)
+    # The resident's notice and the attachments (after the card) were queued with the take.
+    async with notices_after_answer(context):
+        try:
+            request = await context.services.help.take(person, pressed.request_id)
+        except HelpError as error:
+            await refuse(update, context, error)
+            return
+        await show_detail(update, context, request)
 
 
 async def _detail_text(context: BotContext, request: RequestRow) -> str:
@@ -170,28 +168,10 @@ def _detail_markup(t: Translator, request: RequestRow, has_media: bool) -> Inlin
     return kb(rows)
 
 
-async def show_detail(update: Update, context: BotContext, request: RequestRow, *,
-                       send_media: bool = False) -> None:
+async def show_detail(update: Update, context: BotContext, request: RequestRow) -> None:
     media = await context.services.help.media(request.id)
     await reply(update, context, await _detail_text(context, request),
                 _detail_markup(context.t, request, bool(media)))
-    if send_media:
-        await _send_media(update, context, media)
-
-
-async def _send_media(update: Update, context: BotContext, media: list) -> None:
-    chat = update.effective_chat
-    assert chat is not None
-    for item in media:
-        try:
-            if item.kind == "photo":
-                await context.bot.send_photo(chat.id, photo=item.file_id)
-            elif item.kind == "voice":
-                await context.bot.send_voice(chat.id, voice=item.file_id)
-            else:
-                await context.bot.send_document(chat.id, document=item.file_id)
-        except TelegramError as exc:  # an expired file id must not break the detail view
-            log.info("could not pass on a help request attachment: %s", exc)
 
 
 async def visible(update: Update, context: BotContext, request_id: int) -> RequestRow | None:
@@ -214,25 +194,24 @@ async def resend_media(update: Update, context: BotContext, pressed: act.ResendM
     if request is None:
         return
     await safe_answer(update.callback_query)  # type: ignore[arg-type]
-    await _send_media(update, context, await context.services.help.media(request.id))
+    # Through the outbox (``help.media``), ahead of other notices: an attachment whose file
+    # id expired is logged there and breaks nothing here.
+    async with notices_after_answer(context):
+        await context.services.help.resend_media(context.person, request.id,  # type: ignore[arg-type]
+                                                 priority=ANSWER)
 
 
 async def hand_back(update: Update, context: BotContext, pressed: act.HandBack) -> None:
-    try:
-        request, resident, holder = await context.services.help.hand_back(
-            context.person, pressed.request_id)  # type: ignore[arg-type]
-    except HelpError as error:
-        await refuse(update, context, error)
-        return
-    await reply(update, context, context.t._(
-        "Request {n} is back in the queue. Thank you for letting us know.").format(n=request.id),
-        kb([[(context.t._("📋 All open requests"), act.Queue())]]))
-    await notify(context, resident, lambda t: t._(
-        "Your request {n} is waiting for another volunteer. We have not forgotten you.").format(
-            n=request.id))
-    await notify(context, holder, lambda t: t._(
-        "The coordinator gave request {n} back to the queue. You do not need to do anything "
-        "more for it.").format(n=request.id))
+    async with notices_after_answer(context):  # the resident and a displaced holder
+        try:
+            request = await context.services.help.hand_back(
+                context.person, pressed.request_id)  # type: ignore[arg-type]
+        except HelpError as error:
+            await refuse(update, context, error)
+            return
+        await reply(update, context, context.t._(
+            "Request {n} is back in the queue. Thank you for letting us know.").format(
+                n=request.id), kb([[(context.t._("📋 All open requests"), act.Queue())]]))
 
 
 async def ask_outcome(update: Update, context: BotContext, pressed: act.AskOutcome) -> None:
@@ -248,22 +227,18 @@ async def ask_outcome(update: Update, context: BotContext, pressed: act.AskOutco
 
 
 async def mark_done(update: Update, context: BotContext, pressed: act.MarkDone) -> None:
-    try:
-        request, resident, holder = await context.services.help.done(
-            context.person, pressed.request_id, pressed.outcome)  # type: ignore[arg-type]
-    except HelpError as error:
-        await refuse(update, context, error)
-        return
-    found_work = paid_work_button(context.t, request)  # the report's "found paid work"
-    await reply(update, context, context.t._("Request {n} is done. Thank you for your help!")
-                .format(n=request.id), kb([*([found_work] if found_work else []),
-                                           [(context.t._("📋 All open requests"), act.Queue())]]))
-    await notify(context, resident, lambda t: t._(
-        "Your request {n} is done. We hope it went well! Tap /hulp whenever you need help "
-        "again.").format(n=request.id))
-    await notify(context, holder, lambda t: t._(
-        "The coordinator closed request {n}. You do not need to do anything more for it.")
-        .format(n=request.id))
+    async with notices_after_answer(context):  # the resident and a displaced holder
+        try:
+            request = await context.services.help.done(
+                context.person, pressed.request_id, pressed.outcome)  # type: ignore[arg-type]
+        except HelpError as error:
+            await refuse(update, context, error)
+            return
+        found_work = paid_work_button(context.t, request)  # the report's "found paid work"
+        await reply(update, context, context.t._("Request {n} is done. Thank you for your "
+                                                 "help!").format(n=request.id),
+                    kb([*([found_work] if found_work else []),
+                        [(context.t._("📋 All open requests"), act.Queue())]]))
 
 
 # --- notes (a small persistent conversation: one text) ----------------------------------
@@ -294,9 +269,8 @@ async def note_text(update: Update, context: BotContext) -> str | int:
         await refuse(update, context, error)
         return NOTE if error.refusal is Refusal.TOO_LONG else END
     context.user_data.pop("help_note", None)  # type: ignore[union-attr]
-    await update.message.reply_text(t.bidi(t._("Note saved.")),
-                                    reply_markup=kb([[(t._("Open request {n}").format(
-                                        n=request.id), act.ViewRequest(request.id))]]))
+    await reply(update, context, t._("Note saved."), kb([[(t._("Open request {n}").format(
+        n=request.id), act.ViewRequest(request.id))]]))
     return END
 
 
@@ -307,9 +281,7 @@ async def note_stop(update: Update, context: BotContext, _act: act.StopNote) -> 
 
 
 async def note_other(update: Update, context: BotContext) -> str:
-    assert update.effective_message is not None
-    t = context.t
-    await update.effective_message.reply_text(t.bidi(t._("Please type your note as text.")))
+    await reply(update, context, context.t._("Please type your note as text."))
     return NOTE
 
 

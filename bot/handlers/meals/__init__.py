@@ -1,19 +1,18 @@
 """Eettafel handlers: residents sign up (/eten), volunteers keep the list (/tafel).
 
-All rules live in :mod:`bot.services.meals`; this module parses buttons, checks roles and
-renders. Every callback starts with ``meal:``; one router sends each action to its function.
-Free text (an allergy note, a decline reason, a walk-in's name, a cap) is asked in a small
-persistent conversation, so a restart in between does not lose the question.
+All rules live in :mod:`bot.services.meals`; this module routes buttons and registers. Every
+button is a typed action (:mod:`bot.actions.meals`); :data:`ROUTES` gives each its function
+and the role it needs (checked on the server by :func:`bot.handlers.routing.on`). Free text
+(an allergy note, a decline reason, a walk-in's name, a cap) is asked in a small persistent
+conversation, so a restart in between does not lose the question.
 
 Modules: ``render`` (texts), ``resident``, ``volunteer``, ``coordinator``, ``prompts`` (typed
-answers), ``jobs`` (the tick); this one routes every ``meal:`` button and registers.
+answers), ``jobs`` (the tick); this one routes every eettafel button and registers.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
 
 from telegram import Update
 from telegram.ext import (
@@ -25,8 +24,44 @@ from telegram.ext import (
     filters,
 )
 
+from bot.actions import Action
+from bot.actions.meals import (
+    MEAL_ACTIONS,
+    MealAddOffline,
+    MealAttendance,
+    MealCame,
+    MealCancel,
+    MealCancelAsk,
+    MealCancelMeal,
+    MealCancelMealAsk,
+    MealConfirm,
+    MealConfirmAll,
+    MealDecline,
+    MealDeclineAsk,
+    MealDiet,
+    MealGuests,
+    MealList,
+    MealMySignup,
+    MealNote,
+    MealOfferAccept,
+    MealOfferReject,
+    MealOtherMeals,
+    MealOtherMealsOf,
+    MealRooms,
+    MealRoomTable,
+    MealSetCap,
+    MealSetRoomCap,
+    MealSignUp,
+    MealStop,
+    MealTable,
+    MealTablePage,
+    MealTakeOff,
+    MealTakeOffPick,
+    MealTakeOffReason,
+)
+from bot.actions.menu import MenuMeals, MenuTable
 from bot.context import BotContext
-from bot.handlers.common import END, convert, requires, stale_button
+from bot.handlers.common import END, stale_button
 from bot.handlers.flows import nothing_visible_yet
 from bot.handlers.meals.coordinator import ask_cancel_meal, cancel_meal, pick_room, room_table
 from bot.handlers.meals.jobs import tick
@@ -36,6 +71,7 @@ from bot.handlers.meals.resident import (
     answer_offer,
     ask_cancel,
     cancel,
+    list_button,
     meals_list,
     my_signup,
     set_guests,
@@ -54,10 +90,12 @@ from bot.handlers.meals.volunteer import (
     other_meals_of,
     pick_reason,
     pick_signup,
+    table_button,
     table_command,
     table_of,
     table_page,
 )
+from bot.handlers.routing import on
 from bot.jobs import add_tick
 from bot.services.users import COORDINATOR, RESIDENT, VOLUNTEER
 
@@ -66,61 +104,57 @@ log = logging.getLogger(__name__)
 
 # --- routing -------------------------------------------------------------------------------
 
-Action = Callable[..., Awaitable[Any]]
-#: action → (handler, argument types)
-ROUTES: dict[str, tuple[Action, str, tuple[type, ...]]] = {
-    "list": (meals_list, RESIDENT, ()),
-    "su": (sign_up, RESIDENT, (int,)),
-    "me": (my_signup, RESIDENT, (int,)),
-    "g": (set_guests, RESIDENT, (int, int)),
-    "d": (toggle_diet, RESIDENT, (int, str)),
-    "x": (ask_cancel, RESIDENT, (int,)),
-    "xy": (cancel, RESIDENT, (int,)),
-    "acc": (lambda u, c, m: answer_offer(u, c, m, True), RESIDENT, (int,)),
-    "rej": (lambda u, c, m: answer_offer(u, c, m, False), RESIDENT, (int,)),
-    "t": (table_of, VOLUNTEER, (int,)),
-    "tp": (table_page, VOLUNTEER, (int, int)),
-    "vxl": (pick_signup, VOLUNTEER, (int, int)),
-    "vx": (pick_reason, VOLUNTEER, (int,)),
-    "vxr": (cancel_signup, VOLUNTEER, (int, int)),
-    "tl": (other_meals, VOLUNTEER, ()),
-    "tlr": (other_meals_of, VOLUNTEER, (str,)),
-    "rooms": (pick_room, COORDINATOR, ()),
-    "tr": (room_table, VOLUNTEER, (str,)),
-    "ok": (confirm, VOLUNTEER, (int,)),
-    "oka": (confirm_all, VOLUNTEER, (int,)),
-    "nr": (decline_preset, VOLUNTEER, (int, int)),
-    "att": (attendance, VOLUNTEER, (int,)),
-    "came": (mark, VOLUNTEER, (int, int)),
-    "cx": (ask_cancel_meal, COORDINATOR, (int,)),
-    "cxy": (cancel_meal, COORDINATOR, (int,)),
-}
+#: Every eettafel button outside the typed-answer question: its function and the role it
+#: needs. Forged or stale data decodes to nothing and gets the one ``stale_button`` answer.
+ROUTES: list[CallbackQueryHandler] = [
+    on(MealList, list_button, role=RESIDENT),
+    on(MealSignUp, sign_up, role=RESIDENT),
+    on(MealMySignup, my_signup, role=RESIDENT),
+    on(MealGuests, set_guests, role=RESIDENT),
+    on(MealDiet, toggle_diet, role=RESIDENT),
+    on(MealCancelAsk, ask_cancel, role=RESIDENT),
+    on(MealCancel, cancel, role=RESIDENT),
+    on((MealOfferAccept, MealOfferReject), answer_offer, role=RESIDENT),
+    on(MealTable, table_of, role=VOLUNTEER),
+    on(MealTablePage, table_page, role=VOLUNTEER),
+    on(MealTakeOffPick, pick_signup, role=VOLUNTEER),
+    on(MealTakeOffReason, pick_reason, role=VOLUNTEER),
+    on(MealTakeOff, cancel_signup, role=VOLUNTEER),
+    on(MealOtherMeals, other_meals, role=VOLUNTEER),
+    on(MealOtherMealsOf, other_meals_of, role=VOLUNTEER),
+    on(MealRooms, pick_room, role=COORDINATOR),
+    on(MealRoomTable, room_table, role=VOLUNTEER),
+    on(MealConfirm, confirm, role=VOLUNTEER),
+    on(MealConfirmAll, confirm_all, role=VOLUNTEER),
+    on(MealDecline, decline_preset, role=VOLUNTEER),
+    on(MealAttendance, attendance, role=VOLUNTEER),
+    on(MealCame, mark, role=VOLUNTEER),
+    on(MealCancelMealAsk, ask_cancel_meal, role=COORDINATOR),
+    on(MealCancelMeal, cancel_meal, role=COORDINATOR),
+]
 
 
-async def route(update: Update, context: BotContext) -> int:
-    """Every ``meal:`` button: parse strictly, then run the action (which checks the role)."""
-    query = update.callback_query
-    assert query is not None
-    parts = (query.data or "").split(":")
-    entry = ROUTES.get(parts[1]) if len(parts) > 1 else None
-    if entry is None or len(parts) - 2 != len(entry[2]):
-        return await stale_button(update, context)
-    action, role, kinds = entry
-    args = []
-    for raw, kind in zip(parts[2:], kinds, strict=True):
-        try:
-            args.append(convert(raw, kind))
-        except ValueError:
-            return await stale_button(update, context)
-
-    async def run(u: Update, c: BotContext) -> None:
-        await action(u, c, *args)
-
-    await requires(role)(run)(update, context)  # the role is checked on the server, always
-    return END
+def questions() -> list[CallbackQueryHandler]:
+    """The buttons that ask a typed answer (the conversation's entry points)."""
+    return [
+        on(MealNote, ask_text, role=RESIDENT),
+        on(MealDeclineAsk, ask_text, role=VOLUNTEER),
+        on(MealAddOffline, ask_text, role=VOLUNTEER),
+        on(MealSetCap, ask_text, role=COORDINATOR),
+        on(MealSetRoomCap, ask_text, role=COORDINATOR),
+    ]
 
 
-async def route_and_forget(update: Update, context: BotContext) -> int | None:
+async def route(update: Update, context: BotContext) -> None:
+    """Run the route of this update's button (one of :data:`ROUTES`), as if it came alone."""
+    for handler in ROUTES:
+        if handler.check_update(update):
+            await handler.callback(update, context)
+            return
+    await stale_button(update, context)  # an eettafel action without a route here
+
+
+async def route_and_forget(update: Update, context: BotContext, act: Action) -> int | None:
     """Another meal button while a question was open: the question is dropped, unless the
     button was refused (an old card's ➕ guest): then the question stays as it was."""
     prompt = context.user_data.pop("meal_prompt", None)  # type: ignore[union-attr]
@@ -144,17 +178,17 @@ async def command_and_forget(update: Update, context: BotContext) -> int:
 def build_conversation() -> ConversationHandler:
     typed = filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED
     return ConversationHandler(
-        entry_points=[CallbackQueryHandler(ask_text, pattern=r"^meal:(note|no|add|cap|rcap)\b")],
+        entry_points=questions(),
         states={
             TEXT: [
                 MessageHandler(typed, got_text),
-                CallbackQueryHandler(stop_text, pattern=r"^meal:stop$"),
+                on(MealStop, stop_text),
                 MessageHandler(~filters.COMMAND & ~filters.UpdateType.EDITED, text_expected),
             ],
         },
         fallbacks=[
             CommandHandler(["eten", "tafel"], command_and_forget),
-            CallbackQueryHandler(route_and_forget, pattern=r"^meal:"),
+            on(MEAL_ACTIONS, route_and_forget),
         ],
         name="meals",
         persistent=True,
@@ -166,9 +200,10 @@ def register(app: Application) -> None:
     """Add this feature's handlers and ticks to the application."""
     app.add_handler(build_conversation())
     app.add_handler(CommandHandler("eten", meals_list))
-    app.add_handler(CallbackQueryHandler(meals_list, pattern=r"^menu:meals$"))
+    app.add_handler(on(MenuMeals, list_button, role=RESIDENT))
     app.add_handler(CommandHandler("tafel", table_command))
-    app.add_handler(CallbackQueryHandler(table_command, pattern=r"^menu:table$"))
-    app.add_handler(CallbackQueryHandler(stop_text, pattern=r"^meal:stop$"))
-    app.add_handler(CallbackQueryHandler(route, pattern=r"^meal:"))
+    app.add_handler(on(MenuTable, table_button, role=VOLUNTEER))
+    app.add_handler(on(MealStop, stop_text))
+    for handler in ROUTES:
+        app.add_handler(handler)
     add_tick(app, "meals", tick, upcoming=upcoming)  # type: ignore[arg-type]

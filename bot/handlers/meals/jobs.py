@@ -10,6 +10,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
+from bot.actions.meals import MealTable
 from bot.handlers.common import (
     kb,
     notify,
@@ -55,7 +56,7 @@ def digest_text(t: Translator, digest: NewSignups) -> tuple[str, InlineKeyboardM
         lines.append(t._("{taken} of {cap} seats taken, {free} left.").format(
             taken=view.taken, cap=view.cap, free=view.free))
         buttons.append([(t._("📋 Open the list of {date}").format(
-            date=t.date(view.meal.starts_at, "EEE d MMM")), f"meal:t:{view.meal.id}")])
+            date=t.date(view.meal.starts_at, "EEE d MMM")), MealTable(view.meal.id))])
     return "\n".join(lines), kb(buttons)
 
 
@@ -103,7 +104,7 @@ async def send_final_list(app: Any, person: Any, table: Table) -> None:
             language_pages[t.language] = table_pages(t, table, final=True)
         pages = language_pages[t.language]
         last = number == len(pages) - 1
-        return pages[number], kb([[(t._("📋 Open the list"), f"meal:t:{table.view.meal.id}")]]
+        return pages[number], kb([[(t._("📋 Open the list"), MealTable(table.view.meal.id))]]
                                  ) if last else None
 
     meal = table.view.meal

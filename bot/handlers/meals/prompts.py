@@ -11,14 +11,23 @@ from html import escape
 
 from telegram import Update
 
+from bot.actions import Action
+from bot.actions.meals import (
+    MealAddOffline,
+    MealDecline,
+    MealDeclineAsk,
+    MealNote,
+    MealSetCap,
+    MealSetRoomCap,
+    MealStop,
+)
+from bot.actions.menu import MenuMain
 from bot.context import BotContext
 from bot.digits import whole_number
 from bot.handlers.common import (
     END,
-    is_button_int,
     kb,
     reply,
-    requires,
     stale_button,
 )
 from bot.handlers.meals.render import DECLINE_REASONS, PROMPT_MINUTES, TEXT, refuse
@@ -29,7 +38,6 @@ from bot.services.meals import (
     MAX_NOTE,
     Outcome,
 )
-from bot.services.users import COORDINATOR, RESIDENT, VOLUNTEER
 
 log = logging.getLogger(__name__)
 
@@ -47,39 +55,45 @@ PROMPTS = {
 }
 
 
-async def ask_text(update: Update, context: BotContext) -> int:
-    """Entry: ``meal:<kind>:<id>`` buttons that need a typed answer."""
-    query = update.callback_query
-    assert query is not None
-    parts = (query.data or "").split(":")
-    kind = parts[1] if len(parts) > 1 else ""
-    target = parts[2] if len(parts) > 2 else ""
+#: The buttons that ask a typed answer → the prompt's kind (kept in the person's data, so
+#: a question asked before a restart is still understood after it).
+KINDS: dict[type[Action], str] = {
+    MealNote: "note",
+    MealDeclineAsk: "no",
+    MealAddOffline: "add",
+    MealSetCap: "cap",
+    MealSetRoomCap: "rcap",
+}
+Ask = MealNote | MealDeclineAsk | MealAddOffline | MealSetCap | MealSetRoomCap
+
+
+async def ask_text(update: Update, context: BotContext, act: Ask) -> int | None:
+    """Entry: a button that needs a typed answer (the router has checked the role)."""
     person, t = context.person, context.t
-    needed = {"note": RESIDENT, "no": VOLUNTEER, "add": VOLUNTEER, "cap": COORDINATOR,
-              "rcap": COORDINATOR}.get(kind)
-    if needed is None or (kind != "rcap" and not (target.isdigit() and is_button_int(target))) or (
-            kind == "rcap" and target and context.services.config.room(target) is None):
-        return await stale_button(update, context)
-    if person is None or not person.has_role(needed):
-        return await requires(needed)(_noop)(update, context)
-    room = target if kind == "rcap" else ""
-    if kind == "rcap" and not room:  # a button from before rooms were in the data
-        room = person.room or ""
-    if kind == "note":
-        result = await context.services.meals.my_signup(person, int(target))
+    assert person is not None
+    kind = KINDS[type(act)]
+    target = act.signup_id if isinstance(act, MealDeclineAsk) else 0 if isinstance(
+        act, MealSetRoomCap) else act.meal_id
+    room = ""
+    if isinstance(act, MealSetRoomCap):
+        if act.room and context.services.config.room(act.room) is None:
+            return await stale_button(update, context)
+        room = act.room or person.room or ""  # no room: a button from before rooms were in it
+    if isinstance(act, MealNote):
+        result = await context.services.meals.my_signup(person, target)
         if result.signup is None or result.signup.status not in (
                 "pending", "confirmed", "waiting", "offered"):
             await refuse(update, context, result.outcome if result.signup is None
                           else Outcome.NOT_SIGNED_UP)
             return END
     context.user_data["meal_prompt"] = {  # type: ignore[index]
-        "kind": kind, "id": int(target) if target.isdigit() else 0, "room": room,
+        "kind": kind, "id": target, "room": room,
         "at": context.services.clock.now().isoformat()}
-    rows: list[list[tuple[str, str]]] = []
+    rows: list[list[tuple[str, Action]]] = []
     if kind == "no":
-        rows = [[(t._(label), f"meal:nr:{target}:{i}")] for i, (label, _) in
+        rows = [[(t._(label), MealDecline(target, i))] for i, (label, _) in
                 enumerate(DECLINE_REASONS)]
-    rows.append([(t._("Stop"), "meal:stop")])
+    rows.append([(t._("Stop"), MealStop())])
     question = allergy_question(t) if kind == "note" else t._(PROMPTS[kind])
     config_room = context.services.config.room(room)
     if kind == "no":  # the buttons are short: say here what each one sends
@@ -103,10 +117,6 @@ def too_long_text(t: Translator, limit: int) -> str:
     return t.ngettext("That is too long. Please write it in at most {n} character.",
                       "That is too long. Please write it in at most {n} characters.",
                       limit).format(n=limit)
-
-
-async def _noop(update: Update, context: BotContext) -> int:
-    return END
 
 
 async def got_text(update: Update, context: BotContext) -> int:
@@ -179,10 +189,10 @@ async def got_text(update: Update, context: BotContext) -> int:
     return END
 
 
-async def stop_text(update: Update, context: BotContext) -> int:
+async def stop_text(update: Update, context: BotContext, act: MealStop) -> int:
     context.user_data.pop("meal_prompt", None)  # type: ignore[union-attr]
     await reply(update, context, context.t._("Stopped. Nothing was changed."),
-                kb([[(context.t._("⬅️ Menu"), "menu:main")]]))
+                kb([[(context.t._("⬅️ Menu"), MenuMain())]]))
     return END
 
 

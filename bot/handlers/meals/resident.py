@@ -9,7 +9,22 @@ from html import escape
 
 from telegram import InlineKeyboardMarkup, Update
 
+from bot.actions import Action
+from bot.actions.meals import (
+    MealCancel,
+    MealCancelAsk,
+    MealDiet,
+    MealGuests,
+    MealList,
+    MealMySignup,
+    MealOfferAccept,
+    MealOfferReject,
+    MealSignUp,
+    MealTable,
+)
+from bot.actions.menu import MenuMain, MenuMeals
 from bot.context import BotContext
+from bot.handlers import flows
 from bot.handlers.common import (
     kb,
     notify,
@@ -51,15 +66,14 @@ async def meals_list(update: Update, context: BotContext) -> None:
     room = services.config.room(person.room)
     if room is None or not room.meals:
         await reply(update, context, t._("Your BuurtWerkKamer has no shared dinner at the "
-                                         "moment."), kb([[(t._("⬅️ Menu"),
-                                                           "menu:main")]]),
+                                         "moment."), kb([[(t._("⬅️ Menu"), MenuMain())]]),
                     edit=update.callback_query is not None)
         return
     views = await services.meals.upcoming(room.id)
     mine = await services.meals.my_signups(person)
     now = services.clock.now()
     lines = ["🍲 <b>" + t._("Shared dinner in {room}").format(room=escape(room.name)) + "</b>"]
-    rows: list[list[tuple[str, str]]] = []
+    rows: list[list[tuple[str, Action]]] = []
     for view in views:
         short = t.date(view.meal.starts_at, "EEE d MMM")
         status = ""
@@ -72,10 +86,10 @@ async def meals_list(update: Update, context: BotContext) -> None:
                 "waiting": t._("you are on the waiting list"),
             }[row.status]
             rows.append([(t._("📋 {date}: my sign-up").format(date=short),
-                          f"meal:me:{view.meal.id}")])
+                          MealMySignup(view.meal.id))])
         elif not view.meal.cancelled and view.meal.deadline_at > now:
             label = t._("✍️ Sign up {date}") if view.free else t._("⏳ Waiting list {date}")
-            rows.append([(label.format(date=short), f"meal:su:{view.meal.id}")])
+            rows.append([(label.format(date=short), MealSignUp(view.meal.id))])
         elif not view.meal.cancelled:
             status = " — " + t._("sign-up closed")
         lines.append(f"• {when(t, view)}: {seats_line(t, view)}{status}")
@@ -84,12 +98,15 @@ async def meals_list(update: Update, context: BotContext) -> None:
     lines.append("")
     lines.append(t._("Sign up before {time} on the day of the meal.").format(
         time=t.time(room.meal_signup_deadline)))
-    rows.append([(t._("⬅️ Menu"), "menu:main")])
+    rows.append([(t._("⬅️ Menu"), MenuMain())])
     await leave_card(update, context)
     await reply(update, context, "\n".join(lines), kb(rows),
                 edit=update.callback_query is not None)
 
 
+async def list_button(update: Update, context: BotContext, act: MealList | MenuMeals) -> None:
+    """``meal:list`` and the menu's 🍲 Shared dinner."""
+    await meals_list(update, context)
 
 
 async def after(update: Update, context: BotContext, result: Result,
@@ -114,26 +131,32 @@ async def after(update: Update, context: BotContext, result: Result,
         await send_notices(context.application, context.services, result.notices)
 
 
-async def sign_up(update: Update, context: BotContext, meal_id: int) -> None:
-    await after(update, context, await context.services.meals.sign_up(context.person, meal_id))
+async def sign_up(update: Update, context: BotContext, act: MealSignUp) -> None:
+    await after(update, context,
+                await context.services.meals.sign_up(context.person, act.meal_id))
 
 
-async def my_signup(update: Update, context: BotContext, meal_id: int) -> None:
-    result = await context.services.meals.my_signup(context.person, meal_id)
+async def my_signup(update: Update, context: BotContext, act: MealMySignup) -> None:
+    result = await context.services.meals.my_signup(context.person, act.meal_id)
     if result.outcome is Outcome.NOT_FOUND:
         await refuse(update, context, result.outcome)
         return
     await show_card(update, context, result)
 
 
-async def set_guests(update: Update, context: BotContext, meal_id: int, guests: int) -> None:
+async def set_guests(update: Update, context: BotContext, act: MealGuests) -> None:
     await after(update, context,
-                await context.services.meals.set_guests(context.person, meal_id, guests),
+                await context.services.meals.set_guests(context.person, act.meal_id,
+                                                        act.guests),
                 already=context.t._("That was already done."))
 
 
-async def toggle_diet(update: Update, context: BotContext, meal_id: int, code: str) -> None:
-    result = await context.services.meals.toggle_diet(context.person, meal_id, code)
+async def toggle_diet(update: Update, context: BotContext, act: MealDiet) -> None:
+    if not flows.first_handling(context, update):  # handled again after a restart: the card
+        await after(update, context,                # as it is; a second toggle would undo it
+                    await context.services.meals.my_signup(context.person, act.meal_id))
+        return
+    result = await context.services.meals.toggle_diet(context.person, act.meal_id, act.diet)
     await after(update, context, result)
     await tell_cook_late_diet(context, result)
 
@@ -155,7 +178,7 @@ async def tell_cook_late_diet(context: BotContext, result: Result) -> None:
         return t._("Change after the final list for the shared dinner on {when}: {name} now "
                    "has these food wishes: {diet}.").format(
                        when=when(t, view), name=person_label(t, row), diet=diet), kb(
-                           [[(t._("📋 Open the list"), f"meal:t:{view.meal.id}")]])
+                           [[(t._("📋 Open the list"), MealTable(view.meal.id))]])
 
     for person in people:
         try:
@@ -164,20 +187,20 @@ async def tell_cook_late_diet(context: BotContext, result: Result) -> None:
             log.exception("could not tell the kookgroep about a late food wish")
 
 
-async def ask_cancel(update: Update, context: BotContext, meal_id: int) -> None:
-    t = context.t
+async def ask_cancel(update: Update, context: BotContext, act: MealCancelAsk) -> None:
+    t, meal_id = context.t, act.meal_id
     result = await context.services.meals.my_signup(context.person, meal_id)
     if result.view is None or result.signup is None:
         await refuse(update, context, result.outcome)
         return
     await leave_card(update, context)
     await reply(update, context, t._("Do you want to cancel your sign-up for {when}?").format(
-        when=when(t, result.view)), kb([[(t._("Yes, cancel"), f"meal:xy:{meal_id}")],
-                                        [(t._("No, keep my sign-up"), f"meal:me:{meal_id}")]]))
+        when=when(t, result.view)), kb([[(t._("Yes, cancel"), MealCancel(meal_id))],
+                                        [(t._("No, keep my sign-up"), MealMySignup(meal_id))]]))
 
 
-async def cancel(update: Update, context: BotContext, meal_id: int) -> None:
-    t = context.t
+async def cancel(update: Update, context: BotContext, act: MealCancel) -> None:
+    t, meal_id = context.t, act.meal_id
     result = await context.services.meals.cancel(context.person, meal_id)
     if result.outcome in (Outcome.OK, Outcome.ALREADY) and result.view is not None:
         if result.outcome is Outcome.ALREADY and update.callback_query is not None:
@@ -186,7 +209,7 @@ async def cancel(update: Update, context: BotContext, meal_id: int) -> None:
         await leave_card(update, context)
         await reply(update, context, t._("Your sign-up for {when} is cancelled. Thank you for "
                                          "letting us know!").format(when=when(t, result.view)),
-                    kb([[(t._("⬅️ All meals"), "meal:list")]]))
+                    kb([[(t._("⬅️ All meals"), MealList())]]))
         await send_notices(context.application, context.services, result.notices)
         await refresh_cards(context.application, context.services,
                             [(context.person.id, meal_id)])  # older cards of this sign-up
@@ -194,15 +217,16 @@ async def cancel(update: Update, context: BotContext, meal_id: int) -> None:
         await refuse(update, context, result.outcome)
 
 
-async def answer_offer(update: Update, context: BotContext, meal_id: int, accept: bool) -> None:
-    t = context.t
+async def answer_offer(update: Update, context: BotContext,
+                       act: MealOfferAccept | MealOfferReject) -> None:
+    t, meal_id, accept = context.t, act.meal_id, isinstance(act, MealOfferAccept)
     result = await context.services.meals.answer_offer(context.person, meal_id, accept)
     refused = result.signup is not None and result.signup.status == "cancelled"
     if result.view is not None and (result.outcome is Outcome.CANCELLED or (
             result.outcome is Outcome.ALREADY and refused)):
         await leave_card(update, context)
         await reply(update, context, t._("Thank you. The seat goes to the next person."),
-                    kb([[(t._("⬅️ All meals"), "meal:list")]]))
+                    kb([[(t._("⬅️ All meals"), MealList())]]))
         await send_notices(context.application, context.services, result.notices)
         await refresh_cards(context.application, context.services,
                             [(context.person.id, meal_id)])  # older cards of this sign-up

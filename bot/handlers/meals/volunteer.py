@@ -8,6 +8,22 @@ from html import escape
 
 from telegram import Update
 
+from bot.actions import Action
+from bot.actions.meals import (
+    MealAttendance,
+    MealCame,
+    MealConfirm,
+    MealConfirmAll,
+    MealDecline,
+    MealOtherMeals,
+    MealOtherMealsOf,
+    MealTable,
+    MealTablePage,
+    MealTakeOff,
+    MealTakeOffPick,
+    MealTakeOffReason,
+)
+from bot.actions.menu import MenuMain, MenuTable
 from bot.context import BotContext
 from bot.handlers.common import (
     END,
@@ -52,7 +68,7 @@ async def show_table(update: Update, context: BotContext, meal_id: int | None,
         view = await services.meals.next_meal(room or person.room or "")
         if view is None:
             await reply(update, context, t._("There is no meal planned for your room."),
-                        kb([[(t._("⬅️ Menu"), "menu:main")]]),
+                        kb([[(t._("⬅️ Menu"), MenuMain())]]),
                         edit=update.callback_query is not None)
             return
         meal_id = view.meal.id
@@ -71,24 +87,30 @@ async def table_command(update: Update, context: BotContext) -> None:
     await show_table(update, context, None)
 
 
-async def table_of(update: Update, context: BotContext, meal_id: int) -> None:
-    await show_table(update, context, meal_id)
+async def table_button(update: Update, context: BotContext, act: MenuTable) -> None:
+    """The menu's 🍽 Dinner list: the next meal's list."""
+    await table_command(update, context)
 
 
-async def table_page(update: Update, context: BotContext, meal_id: int, page: int) -> None:
+async def table_of(update: Update, context: BotContext, act: MealTable) -> None:
+    await show_table(update, context, act.meal_id)
+
+
+async def table_page(update: Update, context: BotContext, act: MealTablePage) -> None:
     """Another page of a long list (a page beyond the end shows the last one)."""
-    if page < 0:
+    if act.page < 0:
         await stale_button(update, context)
         return
-    await show_table(update, context, meal_id, page=page)
+    await show_table(update, context, act.meal_id, page=act.page)
 
 
 # --- taking someone off the list ----------------------------------------------------------
 
 
-async def pick_signup(update: Update, context: BotContext, meal_id: int, page: int) -> None:
+async def pick_signup(update: Update, context: BotContext, act: MealTakeOffPick) -> None:
     """Whom to take off the list: every sign-up, confirmed, without Telegram or waiting."""
     person, t = context.person, context.t
+    meal_id, page = act.meal_id, act.page
     assert person is not None
     if page < 0:
         await stale_button(update, context)
@@ -104,10 +126,10 @@ async def pick_signup(update: Update, context: BotContext, meal_id: int, page: i
     await reply(update, context, text, markup)
 
 
-async def pick_reason(update: Update, context: BotContext, signup_id: int) -> None:
+async def pick_reason(update: Update, context: BotContext, act: MealTakeOffReason) -> None:
     person, t = context.person, context.t
     assert person is not None
-    found = await context.services.meals.managed_signup(person, signup_id)
+    found = await context.services.meals.managed_signup(person, act.signup_id)
     if found.outcome is not Outcome.OK or found.view is None or found.signup is None:
         await refuse(update, context, found.outcome)
         return
@@ -121,15 +143,14 @@ async def pick_reason(update: Update, context: BotContext, signup_id: int) -> No
     await reply(update, context, text, markup)
 
 
-async def cancel_signup(update: Update, context: BotContext, signup_id: int, index: int
-                        ) -> None:
+async def cancel_signup(update: Update, context: BotContext, act: MealTakeOff) -> None:
     """The final tap: the sign-up is cancelled with this reason (a repeat changes nothing)."""
-    if not 0 <= index < len(CANCEL_REASONS):
+    if not 0 <= act.reason < len(CANCEL_REASONS):
         await stale_button(update, context)
         return
     t = context.t
-    reason = CANCEL_REASONS[index][1]  # the msgid: the resident reads it in their language
-    result = await context.services.meals.cancel_signup(context.person, signup_id, reason)
+    reason = CANCEL_REASONS[act.reason][1]  # the msgid: the resident reads it in their language
+    result = await context.services.meals.cancel_signup(context.person, act.signup_id, reason)
     if result.outcome is Outcome.OK and result.signup is not None and (
             update.callback_query is not None):
         await safe_answer(update.callback_query, t._("{name} is off the list.").format(
@@ -143,10 +164,10 @@ async def cancel_signup(update: Update, context: BotContext, signup_id: int, ind
     await volunteer_done(update, context, result, None)
 
 
-@requires(VOLUNTEER)
-async def other_meals(update: Update, context: BotContext) -> None:
+async def other_meals(update: Update, context: BotContext, act: MealOtherMeals) -> None:
+    """An older button without the room: the volunteer's own room."""
     assert context.person is not None
-    await other_meals_of(update, context, context.person.room or "")
+    await show_other_meals(update, context, context.person.room or "")
 
 
 def managed_room(context: BotContext, room: str) -> Outcome:
@@ -159,7 +180,11 @@ def managed_room(context: BotContext, room: str) -> Outcome:
     return Outcome.OK
 
 
-async def other_meals_of(update: Update, context: BotContext, room: str) -> None:
+async def other_meals_of(update: Update, context: BotContext, act: MealOtherMealsOf) -> None:
+    await show_other_meals(update, context, act.room)
+
+
+async def show_other_meals(update: Update, context: BotContext, room: str) -> None:
     """The last week's and coming meals of a room (a volunteer's own; any for coordinators)."""
     person, t = context.person, context.t
     assert person is not None
@@ -169,16 +194,14 @@ async def other_meals_of(update: Update, context: BotContext, room: str) -> None
         return
     views = await context.services.meals.recent_meals(room)
     rows = [[(f"{t.date(v.meal.starts_at, 'EEE d MMM')} {t.time(v.meal.starts_at)} · "
-              f"{v.taken}/{v.cap}" + (" ✖️" if v.meal.cancelled else ""), f"meal:t:{v.meal.id}")]
+              f"{v.taken}/{v.cap}" + (" ✖️" if v.meal.cancelled else ""), MealTable(v.meal.id))]
             for v in views]
-    rows.append([(t._("⬅️ Menu"), "menu:main")])
+    rows.append([(t._("⬅️ Menu"), MenuMain())])
     config_room = context.services.config.room(room)
     title = t._("Which meal?")
     if config_room is not None and room != person.room:
         title = t._("Which meal in {room}?").format(room=escape(config_room.name))
     await reply(update, context, title, kb(rows))
-
-
 
 
 async def volunteer_done(update: Update, context: BotContext, result: Result,
@@ -194,28 +217,32 @@ async def volunteer_done(update: Update, context: BotContext, result: Result,
     await show_table(update, context, target, room)
 
 
-async def confirm(update: Update, context: BotContext, signup_id: int) -> None:
-    result = await context.services.meals.confirm(context.person, signup_id)
+async def confirm(update: Update, context: BotContext, act: MealConfirm) -> None:
+    result = await context.services.meals.confirm(context.person, act.signup_id)
     await volunteer_done(update, context, result, None)
 
 
-async def confirm_all(update: Update, context: BotContext, meal_id: int) -> None:
-    result = await context.services.meals.confirm_all(context.person, meal_id)
-    await volunteer_done(update, context, result, meal_id)
+async def confirm_all(update: Update, context: BotContext, act: MealConfirmAll) -> None:
+    result = await context.services.meals.confirm_all(context.person, act.meal_id)
+    await volunteer_done(update, context, result, act.meal_id)
 
 
-async def decline_preset(update: Update, context: BotContext, signup_id: int, index: int
-                         ) -> int:
-    if not 0 <= index < len(DECLINE_REASONS):
+async def decline_preset(update: Update, context: BotContext, act: MealDecline) -> int | None:
+    if not 0 <= act.reason < len(DECLINE_REASONS):
         return await stale_button(update, context)
     context.user_data.pop("meal_prompt", None)  # type: ignore[union-attr]
-    reason = DECLINE_REASONS[index][1]  # the msgid: shown in the resident's own language
-    result = await context.services.meals.decline(context.person, signup_id, reason)
+    reason = DECLINE_REASONS[act.reason][1]  # the msgid: shown in the resident's own language
+    result = await context.services.meals.decline(context.person, act.signup_id, reason)
     await volunteer_done(update, context, result, None)
     return END
 
 
-async def attendance(update: Update, context: BotContext, meal_id: int) -> None:
+async def attendance(update: Update, context: BotContext, act: MealAttendance) -> None:
+    await show_attendance(update, context, act.meal_id)
+
+
+async def show_attendance(update: Update, context: BotContext, meal_id: int) -> None:
+    """Who came: each seated person with "came" / "not there" (once the meal has started)."""
     person, t = context.person, context.t
     outcome, table = await context.services.meals.table(person, meal_id)
     if table is None:
@@ -225,26 +252,24 @@ async def attendance(update: Update, context: BotContext, meal_id: int) -> None:
         await safe_answer(update.callback_query,  # type: ignore[arg-type]
                           t._("You can mark who came once the meal has started."), alert=True)
         return
-    rows = []
+    rows: list[list[tuple[str, Action]]] = []
     for row in table.seated:
         if row.status not in ("pending", "confirmed"):
             continue
         label = row.name or t._("anonymous {number}").format(number=row.user_id)
         came = "✅ " if row.attended is True else ""
         away = "❌ " if row.attended is False else ""
-        rows.append([(came + t._("{name} came").format(name=label), f"meal:came:{row.id}:1"),
-                     (away + t._("not there"), f"meal:came:{row.id}:0")])
-    rows.append([(t._("⬅️ Back to the list"), f"meal:t:{meal_id}")])
+        rows.append([(came + t._("{name} came").format(name=label), MealCame(row.id, True)),
+                     (away + t._("not there"), MealCame(row.id, False))])
+    rows.append([(t._("⬅️ Back to the list"), MealTable(meal_id))])
     await reply(update, context, t._("Who came to the shared dinner on {when}? Tap each "
                                      "person.").format(when=when(t, table.view)), kb(rows))
 
 
-async def mark(update: Update, context: BotContext, signup_id: int, came: int) -> None:
-    if came not in (0, 1):
-        await stale_button(update, context)
-        return
-    result = await context.services.meals.mark_attendance(context.person, signup_id, bool(came))
+async def mark(update: Update, context: BotContext, act: MealCame) -> None:
+    result = await context.services.meals.mark_attendance(context.person, act.signup_id,
+                                                          act.came)
     if result.outcome is not Outcome.OK or result.view is None:
         await refuse(update, context, result.outcome)
         return
-    await attendance(update, context, result.view.meal.id)
+    await show_attendance(update, context, result.view.meal.id)

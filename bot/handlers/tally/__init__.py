@@ -17,13 +17,13 @@ from __future__ import annotations
 from telegram.ext import (
     Application,
     BaseHandler,
-    CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
     MessageHandler,
     filters,
 )
 
+from bot.actions.menu import MenuReport, MenuTurf
 from bot.actions.tally import (
     EnterIndicator,
     EnterPeriod,
@@ -50,6 +50,7 @@ from bot.handlers.tally.report import (
     ask_period,
     got_period,
     rapport,
+    rapport_menu,
     report_csv,
     report_period,
     report_room,
@@ -67,8 +68,9 @@ from bot.handlers.tally.turf import (
     remove_walkin,
     toggle,
     turf,
+    turf_menu,
 )
-from bot.handlers.tally.weekly import tick, upcoming
+from bot.handlers.tally.weekly import register_outbox, tick, upcoming
 from bot.jobs import add_tick
 from bot.services.users import COORDINATOR, VOLUNTEER
 
@@ -84,8 +86,8 @@ def _routes() -> list[BaseHandler]:
     return [
         CommandHandler("turf", turf),
         CommandHandler("rapport", rapport),
-        CallbackQueryHandler(turf, pattern=r"^menu:turf$"),
-        CallbackQueryHandler(rapport, pattern=r"^menu:report$"),
+        on(MenuTurf, turf_menu),  # turf and rapport check the role themselves
+        on(MenuReport, rapport_menu),
         on(TurfActivity, choose_activity, role=VOLUNTEER),
         on(TurfOtherActivity, other_activity, role=VOLUNTEER),
         on(TurfPage, page, role=VOLUNTEER),
@@ -128,3 +130,4 @@ def register(app: Application) -> None:
     app.add_handler(conversation)
     app.add_handlers(_routes())
     add_tick(app, "tally", tick, upcoming=upcoming)
+    register_outbox(app)

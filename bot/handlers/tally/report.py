@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import date, timedelta
 from html import escape
 
 from telegram import Update
 
+from bot.actions.menu import MenuReport
 from bot.actions.tally import (
     EnterValue,
     ReportCsv,
@@ -18,9 +18,19 @@ from bot.actions.tally import (
     ReportXlsx,
 )
 from bot.context import BotContext
-from bot.handlers.common import END, MAX_TEXT, kb, reply, requires, safe_answer, stale_button
+from bot.handlers.common import (
+    END,
+    MAX_TEXT,
+    kb,
+    reply,
+    reply_file,
+    requires,
+    safe_answer,
+    stale_button,
+)
 from bot.handlers.tally.helpers import PERIOD
 from bot.i18n import Translator
+from bot.messaging.message import Attachment
 from bot.services import report_pdf, report_render, report_xlsx
 from bot.services.indicators import ALL, BEHIND, ON_TRACK, REACHED, ReportTable
 from bot.services.report_render import period_label, room_title
@@ -44,6 +54,11 @@ def _period_buttons(t: Translator, today: date):
          (t._("Other period…"), ReportOtherPeriod())],
         [(t._("✏️ Enter a value"), EnterValue())],
     ])
+
+
+async def rapport_menu(update: Update, context: BotContext, act: MenuReport) -> object:
+    """📊 in the main menu: the same as /rapport."""
+    return await rapport(update, context)
 
 
 @requires(COORDINATOR)
@@ -136,13 +151,9 @@ async def _send_report(update: Update, context: BotContext, period: Period, room
         [(t._("📊 Also as spreadsheet (XLSX)"), ReportXlsx(period.key, room))],
         [(t._("📄 Also as CSV"), ReportCsv(period.key, room))],
     ]))
-    chat = update.effective_chat
-    assert chat is not None
-    await context.bot.send_document(
-        chat.id, document=io.BytesIO(report_pdf.to_pdf(t, table)),
-        filename=_file_name(table, room, "pdf"),
-        caption=t._("The performance table as PDF, to send to a funder as it is."),
-    )
+    await reply_file(update, context, Attachment(
+        "document", data=report_pdf.to_pdf(t, table), filename=_file_name(table, room, "pdf")),
+        t._("The performance table as PDF, to send to a funder as it is."))
 
 
 async def report_period(update: Update, context: BotContext, act: ReportPeriod) -> object:
@@ -193,8 +204,6 @@ async def _send_file(update: Update, context: BotContext, act: ReportXlsx | Repo
     except ReportError as exc:
         await safe_answer(update.callback_query, _report_error_text(t, exc), alert=True)  # type: ignore[arg-type]
         return END
-    await safe_answer(update.callback_query)  # type: ignore[arg-type]
-    assert update.effective_chat is not None
     if ext == "xlsx":
         data, caption = report_xlsx.to_xlsx(t, table), t._(
             "The table as a spreadsheet: a summary sheet and one sheet per room; it prints "
@@ -202,9 +211,9 @@ async def _send_file(update: Update, context: BotContext, act: ReportXlsx | Repo
     else:
         data, caption = report_render.to_csv(t, table), t._(
             "The table as CSV, for other programs.")
-    await context.bot.send_document(
-        update.effective_chat.id, document=io.BytesIO(data),
-        filename=_file_name(table, chosen[1], ext), caption=caption)
+    # reply_file answers the button press too
+    await reply_file(update, context, Attachment(
+        "document", data=data, filename=_file_name(table, chosen[1], ext)), caption)
     return END
 
 

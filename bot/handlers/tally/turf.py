@@ -12,6 +12,7 @@ from datetime import date
 from telegram import Update
 
 from bot.actions import Action
+from bot.actions.menu import MenuTurf
 from bot.actions.tally import (
     TurfActivity,
     TurfAskCode,
@@ -25,6 +26,7 @@ from bot.actions.tally import (
 )
 from bot.categories import CATEGORIES
 from bot.context import BotContext
+from bot.handlers import flows
 from bot.handlers.common import (
     END,
     MAX_TEXT,
@@ -50,6 +52,11 @@ PAGE_SIZE = 8
 
 
 # --- /turf: choose the activity --------------------------------------------------------------
+
+
+async def turf_menu(update: Update, context: BotContext, act: MenuTurf) -> object:
+    """✅ in the main menu: the same as /turf."""
+    return await turf(update, context)
 
 
 @requires(VOLUNTEER)
@@ -79,7 +86,7 @@ async def other_activity(update: Update, context: BotContext,
     t = context.t
     buttons: list[list[tuple[str, Action | str]]] = [
         [(t._(label), TurfActivity(f"c.{cat}", act.day))] for cat, label in CATEGORIES.items()]
-    buttons.append([(t._("⬅️ Back"), "menu:turf")])
+    buttons.append([(t._("⬅️ Back"), MenuTurf())])
     await reply(update, context, t._("What kind of activity was it?"), kb(buttons))
     return END
 
@@ -180,7 +187,9 @@ async def toggle(update: Update, context: BotContext, act: TurfToggle) -> object
     if activity is None:
         return END
     try:
-        await context.services.tally.toggle(activity, act.user_id, context.person)
+        # A tap handled again after a restart (bot.inbox) must not take the mark back.
+        if flows.first_handling(context, update):
+            await context.services.tally.toggle(activity, act.user_id, context.person)
     except TurfError as exc:
         await _tell(update, context, turf_error_text(context.t, exc))
         return END

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 from html import escape
 
-from bot.handlers.common import send_safely
-from bot.handlers.delivery import Retry
-from bot.i18n import Translator, translator
+from bot.clock import from_db
+from bot.i18n import Translator
 from bot.jobs import DueMoment, next_weekly
-from bot.messaging.message import Attachment
-from bot.services.tally import WEEKLY_AT, WEEKLY_DAY, WeeklySummary
+from bot.messaging.message import Attachment, OutMessage
+from bot.services.tally import WEEKLY_AT, WEEKLY_CHART, WEEKLY_DAY, WEEKLY_KIND, WeeklySummary
 from bot.services.tally_chart import chart_png
 from bot.services.tally_export import rows
+from bot.store.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
 
@@ -58,24 +59,34 @@ async def upcoming(app, after) -> list[DueMoment]:
 
 
 async def tick(app, now) -> None:
-    """Sunday evening: each room's coordinators get the week and the year so far, once."""
-    services = app.services
-    for summary in await services.tally.claim_weekly(now):
-        room = services.config.rooms[summary.room]
-        for person in await services.users.coordinators(summary.room):
-            if person.telegram_id is None or not person.row.reachable:
-                continue
-            t = translator(person.language)
-            ref = f"{summary.room}:{summary.week.key}"
-            await send_safely(app, person.telegram_id,
-                              t.bidi(summary_text(t, summary, room.name)),
-                              retry=Retry("tally:week", ref, dedupe=""))
-            png = chart_png(t, t._("{room}: so far this year").format(room=room.name),
-                            summary.ytd, summary.year_fraction)
-            await send_safely(app, person.telegram_id,
-                              t.bidi(t._("Green: on track. Orange: behind the pace for the "
-                                         "target.")),
-                              retry=Retry("tally:week", ref, dedupe="chart"),
-                              attachment=Attachment("photo", data=png, filename="chart.png"))
+    """Sunday evening: each room's coordinators get the week and the year so far, once
+    (claimed and queued together; ``run_ticks`` delivers after the run)."""
+    await app.services.tally.queue_weekly(now)
 
 
+async def _summary(app, row: OutboxRow) -> WeeklySummary | None:
+    params = row.params or {}
+    room = params.get("room")
+    if room not in app.services.config.rooms:
+        return None  # the room left the settings meanwhile: nothing to tell
+    return await app.services.tally.weekly_summary(
+        room, date.fromisoformat(params["week"]), from_db(params["at"]))
+
+
+async def render_summary(app, row: OutboxRow, t: Translator) -> OutMessage | None:
+    """``tally.weekly``: the text (``dedupe=""``) or the chart (``dedupe="chart"``)."""
+    summary = await _summary(app, row)
+    if summary is None:
+        return None
+    room = app.services.config.rooms[summary.room]
+    if row.dedupe != WEEKLY_CHART:
+        return OutMessage(summary_text(t, summary, room.name), lang=t.language)
+    png = chart_png(t, t._("{room}: so far this year").format(room=room.name),
+                    summary.ytd, summary.year_fraction)
+    return OutMessage(t._("Green: on track. Orange: behind the pace for the target."),
+                      attachment=Attachment("photo", data=png, filename="chart.png"),
+                      lang=t.language)
+
+
+def register_outbox(app) -> None:
+    app.services.outbox.renderer(WEEKLY_KIND)(render_summary)

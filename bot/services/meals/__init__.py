@@ -35,7 +35,6 @@ from bot.services.meals.model import (
     Outcome,
     Result,
     Table,
-    signup_data,
 )
 from bot.services.meals.privacy import MealPrivacy
 from bot.services.meals.residents import MealResidents
@@ -65,7 +64,6 @@ __all__ = [
     "Outcome",
     "Result",
     "Table",
-    "signup_data",
 ]
 
 

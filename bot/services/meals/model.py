@@ -100,8 +100,3 @@ class NewSignups:
 
     room: str
     meals: list[tuple[MealView, list[SignupRow]]]
-
-
-def signup_data(meal_id: int) -> str:
-    """The callback data of the "sign up" button (also used by the calendar)."""
-    return f"meal:su:{meal_id}"

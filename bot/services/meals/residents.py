@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import aiosqlite
 
+from bot.actions.meals import MealSignUp
 from bot.schedule import CalendarEntry
 from bot.services.meals.model import (
     CATEGORY,
@@ -20,7 +21,6 @@ from bot.services.meals.model import (
     MealView,
     Outcome,
     Result,
-    signup_data,
 )
 from bot.services.meals.waitlist import MealWaitlist
 from bot.store import meals as store
@@ -69,7 +69,7 @@ class MealResidents(MealWaitlist):
                     cancelled=meal.cancelled,
                     capacity=view.cap,
                     taken=view.taken,
-                    signup_data=signup_data(meal.id) if open_ else None,
+                    signup_data=MealSignUp(meal.id) if open_ else None,
                     sequence=1 if meal.cancelled else 0,
                     modified_at=meal.cancelled_at,
                 )
