@@ -74,6 +74,7 @@ async def set_person_commands(app: Application, person: Person) -> None:
                                   chat=address.address, quiet=True)
 
 
-async def clear_person_commands(app: Application, telegram_id: int) -> None:
-    """After /vergeetmij: drop the chat-scoped list, so an erased volunteer sees the default."""
-    await _port(app).set_commands([], chat=str(telegram_id), quiet=True)
+async def clear_person_commands(app: Application, chat_id: int) -> None:
+    """After /vergeetmij: drop the chat-scoped list (of their private chat, ``chat_id``), so an
+    erased volunteer sees the default."""
+    await _port(app).set_commands([], chat=str(chat_id), quiet=True)
