@@ -82,7 +82,7 @@ async def guard_groups(update: Update, context: BotContext) -> None:
         text = update.message.text or ""
         addressed = text.startswith("/") or (me and f"@{me}" in text)
         if addressed:
-            await telegram_port.reply_to(
+            await _port(context).reply_to(
                 update.message,
                 t._("I only talk in private chats, to keep your data private. Open a chat with me:")
                 + f" https://t.me/{me}")
@@ -102,9 +102,16 @@ async def reply(
     *,
     edit: bool = True,
 ) -> Message | None:
-    """Answer the person: edit the message a button sits on, or send a new one."""
-    return await telegram_port.answer(context.bot, update, context.t.bidi(text), markup,
-                                      edit=edit)
+    """Answer the person: edit the message a button sits on, or send a new one (at once,
+    ahead of a broadcast in progress, counted against Telegram's limits)."""
+    return await _port(context).answer_text(update, context.t.bidi(text), markup, edit=edit)
+
+
+def _port(context: Any) -> telegram_port.TelegramPort:
+    """The application's Telegram port (one pacer with the outbox sender)."""
+    app = getattr(context, "application", context)
+    port = getattr(app, "port", None)
+    return port if port is not None else telegram_port.TelegramPort(app.bot)
 
 
 async def reply_message(update: Update, context: BotContext, message: OutMessage
@@ -161,7 +168,7 @@ async def _deny(update: Update, context: BotContext, text: str) -> None:
     if update.callback_query is not None:
         await safe_answer(update.callback_query, text, alert=True)
     elif update.effective_chat is not None:
-        await telegram_port.say(context.bot, update.effective_chat.id, context.t.bidi(text))
+        await _port(context).say(update.effective_chat.id, context.t.bidi(text))
 
 
 async def stale_button(update: Update, context: BotContext) -> None:
@@ -201,7 +208,7 @@ async def send_safely(
         return await _through_outbox(app, telegram_id, text, retry, attachment,
                                      kwargs.get("reply_markup"))
     try:
-        return await telegram_port.say(app.bot, telegram_id, text, **kwargs)
+        return await _port(app).say(telegram_id, text, **kwargs)
     except telegram_port.Gone:
         await app.services.users.mark_unreachable(telegram_id)
     return None

@@ -38,8 +38,9 @@ class Retry:
 def register(app: Any) -> None:
     outbox = app.services.outbox
     outbox.app = app
-    # One overall pace for Telegram: shared with the announcement sender (and its reserve()
-    # for answers to people chatting meanwhile).
-    outbox.channels["telegram"] = TelegramChannel(
-        app.bot, lambda: app.services.announcements.pacer)
-    app.port = TelegramPort(app.bot)  # answers: context.port / handlers.common.reply_message
+    # One channel, one pacer: the outbox sender (notices, broadcasts) and the answers to
+    # people's own updates (context.port, handlers.common.reply) count against the same
+    # limits; answers take the slot kept free for them, ahead of a broadcast.
+    channel = TelegramChannel(app.bot)
+    outbox.channels["telegram"] = channel
+    app.port = TelegramPort(app.bot, channel)

@@ -82,7 +82,8 @@ class PrivacyService:
                 part = await exporter(conn, person.id)
                 if part:
                     data[name] = part
-            draft = await ptb_state.data_of(conn, "user", person.telegram_id)
+            chat = _telegram_chat(person)
+            draft = await ptb_state.data_of(conn, "user", chat) if chat is not None else None
             # A finished flow leaves its key with an empty draft behind: that is no form.
             # "_handled" and the like are the bot's own bookkeeping (bot.handlers.flows).
             forms = {key: value for key, value in draft.items()
@@ -103,6 +104,16 @@ class PrivacyService:
             for eraser in self.erasers.values():
                 notices.extend(await eraser(conn, person.id) or ())
             # PTB's tables are keyed by Telegram id (a private chat's id is the user's id).
-            await ptb_state.forget_person(conn, person.telegram_id)
+            chat = _telegram_chat(person)
+            if chat is not None:
+                await ptb_state.forget_person(conn, chat)
             await user_store.erase(conn, person.id, self.clock.now())
         return [notice for notice in notices if notice.user_id != person.id]
+
+
+def _telegram_chat(person: Person) -> int | None:
+    """The person's Telegram address (reachable or not): the key of PTB's own tables."""
+    for address in person.addresses:
+        if address.channel == "telegram":
+            return int(address.address)
+    return None
