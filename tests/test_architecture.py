@@ -32,9 +32,9 @@ BOT = ROOT / "bot"
 #: Today's counts; lower them as the work lands, never raise them. 0 = must stay 0.
 CEILINGS: dict[str, int] = {
     # bot.send_* / bot.edit_message_* / .reply_text / .edit_text / query.answer outside the adapter
-    "telegram_calls": 17,
+    "telegram_calls": 0,
     # "chat not found", "not modified", "deactivated", "kicked" outside the adapter
-    "telegram_error_strings": 2,
+    "telegram_error_strings": 0,
     # SQL statements (string literals) outside bot/store/
     "sql_outside_store": 0,
     # INSERT OR IGNORE anywhere (ON CONFLICT (cols) DO NOTHING is the portable form)
@@ -42,13 +42,13 @@ CEILINGS: dict[str, int] = {
     # cursor.lastrowid anywhere (INSERT ... RETURNING id is the portable form)
     "lastrowid": 0,
     # button data written as a string literal ("meal:su:…") outside bot/actions/
-    "callback_literals": 2,
+    "callback_literals": 0,
     # PTB's private attributes and modules outside bot/handlers/ptb_compat.py
     "ptb_private": 0,
     # a store module's private helper (store._row) used outside bot/store/
     "store_private": 0,
     # users.telegram_id outside bot/store/users.py and the adapter (people engineer, stage 1)
-    "telegram_id": 51,
+    "telegram_id": 29,
 }
 
 #: Where a kind is at home (path prefixes relative to the repository), with the reason.

@@ -13,7 +13,7 @@ from telegram import Message
 from telegram.error import TelegramError
 
 from bot.channels.telegram.errors import Delivery, classify, gone, not_modified, retry_after
-from bot.channels.telegram.render import from_markup, markup, media, text_of
+from bot.channels.telegram.render import from_markup, markup, media, reply_markup_of, text_of
 from bot.log_safe import without_data
 from bot.messaging.message import OutMessage, Receipt
 from bot.messaging.port import DeliveryError
@@ -31,7 +31,7 @@ async def send(bot: Any, chat_id: int | str, message: OutMessage) -> Message | A
     Raises PTB's errors; returns what PTB returns (a Message, or True when no answer came,
     see bot.request)."""
     text = text_of(message)
-    reply_markup = markup(message.buttons)
+    reply_markup = reply_markup_of(message)
     attachment = message.attachment
     if attachment is None:
         return await bot.send_message(chat_id, text, reply_markup=reply_markup)

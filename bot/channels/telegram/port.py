@@ -20,7 +20,7 @@ from bot.channels.telegram import CHANNEL, TelegramChannel, receipt_of
 from bot.channels.telegram import send as send_out
 from bot.channels.telegram.errors import gone, not_modified, retry_after
 from bot.channels.telegram.render import markup as to_markup
-from bot.channels.telegram.render import text_of
+from bot.channels.telegram.render import reply_markup_of, text_of
 from bot.i18n import mark_rtl
 from bot.messaging.message import OutMessage, Receipt
 from bot.services.pacing import Pacer
@@ -156,8 +156,10 @@ class TelegramPort:
             chat_id = chat.id
             sent = await paced(self.pacer, chat_id, lambda: send_out(self.bot, chat_id, message))
             return receipt_of(chat_id, sent)
-        sent = await answer(self.bot, update, text_of(message), to_markup(message.buttons),
-                            edit=message.replace, pacer=self.pacer, answered=self.answered)
+        # Typed-answer keys live under the input field: only a new message can bring them.
+        edit = message.replace and not (message.keys or message.clear_keys)
+        sent = await answer(self.bot, update, text_of(message), reply_markup_of(message),
+                            edit=edit, pacer=self.pacer, answered=self.answered)
         if sent is None:
             return None
         return Receipt(CHANNEL, str(sent.chat_id), str(sent.message_id))
