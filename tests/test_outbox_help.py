@@ -10,54 +10,23 @@ except the one in flight at the kill, and every outbox row is final.
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import timedelta
 
 import pytest
 
 from bot.sandbox import SandboxUser
-from bot.store.outbox import FINAL
-from tests.auxil.harness import COORDINATOR_ID, BotHarness, assert_each_once
+from tests.auxil.harness import BotHarness, assert_each_once
 from tests.auxil.help_requests import ask_help, press_send, start_help, urgency_and_contact
-
-
-async def until_killed(bot: BotHarness) -> None:
-    """The kill is a moment in the sandbox; wait for it (no sleeps)."""
-    await bot.sandbox.changed.wait_for(lambda: bot.killed, 10)
-
-
-async def resume(bot: BotHarness) -> None:
-    await bot.crash()
-    await bot.services.outbox.deliver()  # the new sender resumed; wait until it is done
-
-
-async def all_sent(bot: BotHarness, kind: str, rows: int) -> None:
-    states = await bot.services.outbox.counts(kind)
-    assert set(states) <= FINAL and states == {"sent": rows}, states
-
-
-def count(user: SandboxUser, contains: str) -> int:
-    return sum(contains in (m.text or m.caption or "") for m in user.bot_messages)
-
-
-def each_once(groups: list[tuple[list[SandboxUser], str]], in_flight_max: int = 1) -> None:
-    """Like ``assert_each_once`` over several messages at once (one in flight in all)."""
-    counts = [count(user, contains) for users, contains in groups for user in users]
-    assert all(n >= 1 for n in counts), counts
-    assert sum(n - 1 for n in counts) <= in_flight_max and max(counts) <= 2, counts
-
-
-async def coordinators(bot: BotHarness, n: int = 3) -> list[SandboxUser]:
-    ids = [COORDINATOR_ID + i for i in range(n)]
-    bot.config = dataclasses.replace(bot.config, coordinators=frozenset(ids))
-    await bot.restart()
-    users = []
-    for i, uid in enumerate(ids):
-        users.append(bot.sandbox.add_user(first_name=f"Coordinator {i}", language_code="nl",
-                                          user_id=uid))
-        await bot.services.users.register(uid, "nl", "top", display_name=f"C{i}")
-    return users
-
+from tests.auxil.outbox import (
+    all_sent,
+    coordinators,
+    count,
+    each_once,
+    final_states,
+    killed_and_resumed,
+    resume,
+    until_killed,
+)
 
 # --- help.new: a new request to every matched helper ---------------------------------------
 
@@ -87,7 +56,7 @@ async def test_new_request_reaches_every_helper_despite_a_kill(bot: BotHarness, 
 
 @pytest.mark.parametrize("k", [1, 2, 3])
 async def test_unclaimed_alert_survives_a_kill(bot: BotHarness, k: int) -> None:
-    people = await coordinators(bot)
+    people = await coordinators(bot, 3)
     resident = await bot.resident()
     waiting = await ask_help(bot, resident, kind="computer", urgency="none")
     await bot.settle()
@@ -105,7 +74,7 @@ async def test_unclaimed_alert_survives_a_kill(bot: BotHarness, k: int) -> None:
 
 @pytest.mark.parametrize("k", [1, 2, 3])
 async def test_due_soon_alert_survives_a_kill(bot: BotHarness, k: int) -> None:
-    people = await coordinators(bot)
+    people = await coordinators(bot, 3)
     resident = await bot.resident()
     await ask_help(bot, resident, urgency="today")
     await bot.settle()
@@ -188,8 +157,7 @@ async def test_take_on_notice_and_photo_survive_a_kill_at_the_notice(bot: BotHar
     request_id = await ask_help(bot, resident, photo=True)
     bot.kill_at(method="sendMessage", n=1)  # the volunteer's card is an edit; then this
     await volunteer.press_data(f"help:take:{request_id}")
-    await until_killed(bot)
-    await resume(bot)
+    await killed_and_resumed(bot)
     assert_each_once(bot.sandbox, [resident], contains="Vera heeft uw vraag")
     assert sum(1 for m in volunteer.bot_messages if m.photo) == 1  # after the kill, once
     await all_sent(bot, "help.notice", 1)
@@ -203,8 +171,7 @@ async def test_photo_for_the_volunteer_survives_a_kill_at_its_send(bot: BotHarne
     request_id = await ask_help(bot, resident, photo=True)
     bot.kill_at(method="sendPhoto", n=1)
     await volunteer.press_data(f"help:take:{request_id}")
-    await until_killed(bot)
-    await resume(bot)
+    await killed_and_resumed(bot)
     assert 1 <= sum(1 for m in volunteer.bot_messages if m.photo) <= 2  # it was in flight
     assert_each_once(bot.sandbox, [resident], contains="Vera heeft uw vraag", in_flight_max=0)
     await all_sent(bot, "help.media", 1)
@@ -229,10 +196,9 @@ async def test_notice_caused_by_a_tap_survives_a_kill_at_its_send(
     before = count(told, contains)
     bot.kill_at(method="sendMessage", n=1)
     await tapper.press_data(tap.format(n=request_id))
-    await until_killed(bot)
-    await resume(bot)
+    await killed_and_resumed(bot)
     assert 1 <= count(told, contains) - before <= 2
-    assert set(await bot.services.outbox.counts("help.notice")) <= FINAL
+    await final_states(bot, "help.notice")
 
 
 async def test_followup_answer_reaches_the_volunteer_despite_a_kill(bot: BotHarness) -> None:
@@ -244,10 +210,9 @@ async def test_followup_answer_reaches_the_volunteer_despite_a_kill(bot: BotHarn
     referral_id = await bot.db.fetchval("SELECT id FROM help_referrals")
     bot.kill_at(method="sendMessage", n=1)  # the resident's thanks is an edit
     await resident.press_data(f"help:fu:{referral_id}:yes")
-    await until_killed(bot)
-    await resume(bot)
+    await killed_and_resumed(bot)
     assert_each_once(bot.sandbox, [volunteer], contains="antwoordde")
-    assert set(await bot.services.outbox.counts("help.notice")) <= FINAL
+    await final_states(bot, "help.notice")
 
 
 async def test_erasure_tells_the_holder_despite_a_kill(bot: BotHarness) -> None:
@@ -257,10 +222,9 @@ async def test_erasure_tells_the_holder_despite_a_kill(bot: BotHarness) -> None:
     await resident.next_message()
     bot.kill_at(method="sendMessage", n=1)  # the goodbye is an edit; then the holder
     await resident.press("Ja, wis alles")
-    await until_killed(bot)
-    await resume(bot)
+    await killed_and_resumed(bot)
     assert_each_once(bot.sandbox, [volunteer], contains=f"{request_id} is ingetrokken")
-    assert set(await bot.services.outbox.counts("help.notice")) <= FINAL
+    await final_states(bot, "help.notice")
 
 
 # --- the account side of the area: a removed volunteer, a newcomer mark ---------------------
@@ -274,8 +238,7 @@ async def test_removed_volunteer_is_told_despite_a_kill(bot: BotHarness) -> None
     await coordinator.next_message()
     bot.kill_at(method="sendMessage", n=1)  # the coordinator's "done" is an edit
     await coordinator.press_data(f"vol:rmok:{vera.id}")
-    await until_killed(bot)
-    await resume(bot)
+    await killed_and_resumed(bot)
     assert_each_once(bot.sandbox, [volunteer], contains="geen vrijwilliger meer")
     await all_sent(bot, "volunteers.removed", 1)
     assert (await bot.person(volunteer)).role == "resident"
@@ -286,7 +249,6 @@ async def test_newcomer_mark_notice_survives_a_kill(bot: BotHarness) -> None:
     resident.chat.skip_pending()
     bot.kill_at(method="sendMessage", n=1)  # the volunteer's "noted" is an edit
     await volunteer.press_data(f"rpt:ncy:{request_id}")
-    await until_killed(bot)
-    await resume(bot)
+    await killed_and_resumed(bot)
     assert_each_once(bot.sandbox, [resident], contains="nieuw bent in Nederland")
     await all_sent(bot, "report.newcomer_marked", 1)
