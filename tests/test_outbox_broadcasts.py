@@ -17,9 +17,9 @@ from datetime import datetime
 import pytest
 
 from bot.clock import TZ
-from bot.store.outbox import FINAL
 from tests.auxil.announcements import announcements_of, compose, report
 from tests.auxil.harness import BotHarness, assert_each_once
+from tests.auxil.outbox import count, final_states, until_killed
 from tests.auxil.surveys import RESIDENTS, sent_report
 
 PEOPLE = 6
@@ -31,25 +31,11 @@ def quick_pacing(bot: BotHarness) -> None:
     bot.services.outbox.set_speed(scale=20)
 
 
-async def killed(bot: BotHarness) -> None:
-    await bot.sandbox.changed.wait_for(lambda: bot.killed, 20)
-
-
-def times(user, contains: str) -> int:  # type: ignore[no-untyped-def]
-    return sum(contains in (m.text or m.caption or "") for m in user.bot_messages)
-
-
 def check_twice(bot: BotHarness, people: list, contains: str, k: int) -> None:
     in_flight = min(k, bot.services.outbox.broadcast_in_flight)
     assert_each_once(bot.sandbox, people, contains=contains, in_flight_max=in_flight)
-    twice = [i for i, p in enumerate(people) if times(p, contains) == 2]
+    twice = [i for i, p in enumerate(people) if count(p, contains) == 2]
     assert all(i < k for i in twice), (twice, k)
-
-
-async def final_states(bot: BotHarness, kind: str) -> dict[str, int]:
-    states = await bot.services.outbox.counts(kind)
-    assert set(states) <= FINAL, states
-    return states
 
 
 @pytest.mark.parametrize("k", [1, PEOPLE // 2, PEOPLE])
@@ -59,7 +45,7 @@ async def test_announcement_survives_a_kill_mid_send(bot: BotHarness, k: int) ->
     await compose(coordinator, "De kamer is vrijdag dicht.")
     bot.kill_at(method="sendMessage", n=k, delivered=True)
     await coordinator.press("✅ Nu versturen")
-    await killed(bot)
+    await until_killed(bot, 20)
     assert sum(len(announcements_of(p)) for p in people) >= 1
     await bot.crash()
     final = await report(coordinator, wait=20)
@@ -81,7 +67,7 @@ async def test_announcement_killed_before_the_first_arrives_sends_each_once(
     await compose(coordinator, "Nog niet aangekomen.")
     bot.kill_at(method="sendMessage", n=1, delivered=False)
     await coordinator.press("✅ Nu versturen")
-    await killed(bot)
+    await until_killed(bot, 20)
     await bot.crash()
     await report(coordinator, wait=20)
     assert_each_once(bot.sandbox, people, contains="Nog niet aangekomen", in_flight_max=0)
@@ -101,7 +87,7 @@ async def test_survey_round_survives_a_kill_mid_send(bot: BotHarness, k: int) ->
     assert "Dit zien zij:" in (await coordinator.next_edit()).text
     bot.kill_at(method="sendMessage", n=k, delivered=True)
     await coordinator.press("✅ Enquête versturen")
-    await killed(bot)
+    await until_killed(bot, 20)
     await bot.crash()
     done = await sent_report(coordinator)
     assert f"{PEOPLE} van {PEOPLE} mensen" in done.text
@@ -116,10 +102,10 @@ async def test_hours_question_survives_a_kill_mid_send(bot: BotHarness, k: int) 
     people = [await bot.volunteer(f"V{i}", name=f"V{i}") for i in range(PEOPLE)]
     bot.kill_at(method="sendMessage", n=k, delivered=True)
     await bot.tick(at=datetime(2026, 11, 30, 10, 0, tzinfo=TZ), only="volunteer_work")
-    await killed(bot)
+    await until_killed(bot, 20)
     await bot.crash()
     await bot.sandbox.changed.wait_for(
-        lambda: all(times(p, HOURS_Q) >= 1 for p in people), 20)
+        lambda: all(count(p, HOURS_Q) >= 1 for p in people), 20)
     await bot.settle()
     await bot.services.outbox.deliver(broadcasts=True)
     check_twice(bot, people, HOURS_Q, k)

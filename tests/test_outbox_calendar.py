@@ -13,9 +13,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.store.outbox import FINAL
 from tests.auxil.calendar import at, occurrence_id, with_chat
 from tests.auxil.harness import BotHarness, assert_each_once, make_config
+from tests.auxil.outbox import final_states, resume, until_killed
 
 GROUP_ID = -1001234567890
 SUN = date(2026, 12, 6)  # the weekly post moment is Sunday 17:00 by default
@@ -45,12 +45,6 @@ def _count(messages, words: str) -> int:  # type: ignore[no-untyped-def]
     return sum(1 for m in messages if words in (m.text or ""))
 
 
-async def _all_final(bot: BotHarness, kind: str) -> dict[str, int]:
-    states = await bot.services.outbox.counts(kind)
-    assert set(states) <= FINAL, states
-    return states
-
-
 # The group post is queued first, then the subscribers: sendMessage 1 is the group's.
 @pytest.mark.parametrize("k", [1, 3, SUBSCRIBERS + 1])
 async def test_weekly_post_survives_a_kill_mid_run(bot: BotHarness, k: int) -> None:
@@ -61,14 +55,13 @@ async def test_weekly_post_survives_a_kill_mid_run(bot: BotHarness, k: int) -> N
     assert bot.killed
     sent = _count(group.messages, POST) + sum(_count(p.bot_messages, POST) for p in people)
     assert sent == k  # the kill came in the middle of the run
-    await bot.crash()
-    await bot.services.outbox.deliver()  # the new sender resumed; wait until it is done
+    await resume(bot)
     assert_each_once(bot.sandbox, people, contains=POST, in_flight_max=1)
     assert _count(group.messages, POST) == (2 if k == 1 else 1)
     twice = [p for p in people if _count(p.bot_messages, POST) == 2]
     assert twice == ([] if k == 1 else [people[k - 2]])  # exactly the one in flight
-    assert await _all_final(bot, "calendar.post") == {"sent": 1}
-    assert await _all_final(bot, "calendar.subscriber") == {"sent": SUBSCRIBERS}
+    assert await final_states(bot, "calendar.post") == {"sent": 1}
+    assert await final_states(bot, "calendar.subscriber") == {"sent": SUBSCRIBERS}
     # Claimed once: the next ticks of the evening send nothing again.
     await bot.tick(only="calendar", at=at(SUN, 17, 1))
     await bot.tick(only="calendar", at=at(SUN, 20, 0))
@@ -81,8 +74,7 @@ async def test_weekly_post_killed_before_it_left_sends_each_once(bot: BotHarness
     people = await _subscribers(bot)
     bot.kill_at(method="sendMessage", n=1, delivered=False)
     await bot.tick(only="calendar", at=at(SUN, 17, 0))
-    await bot.crash()
-    await bot.services.outbox.deliver()
+    await resume(bot)
     assert _count(group.messages, POST) == 1
     assert_each_once(bot.sandbox, people, contains=POST, in_flight_max=0)
 
@@ -110,13 +102,12 @@ async def test_cancelling_a_date_tells_everyone_also_when_killed_at_a_notice(
     await carla.next_edit()
     bot.kill_at(method="sendMessage", n=k, delivered=True)
     await carla.press_data(f"cal:pcy:{occ}")  # "Yes, call it off"
-    await bot.sandbox.changed.wait_for(lambda: bot.killed, 5.0)
+    await until_killed(bot, 5.0)
     assert sum(_count(p.bot_messages, CANCELLED) for p in people) == k
-    await bot.crash()
-    await bot.services.outbox.deliver()
+    await resume(bot)
     assert_each_once(bot.sandbox, people, contains=CANCELLED, in_flight_max=1)
     assert [p for p in people if _count(p.bot_messages, CANCELLED) == 2] == [people[k - 1]]
-    assert await _all_final(bot, "calendar.changed") == {"sent": SUBSCRIBERS}
+    assert await final_states(bot, "calendar.changed") == {"sent": SUBSCRIBERS}
     # The date is cancelled once, with its notices: pressing again changes nothing.
     assert await bot.db.fetchval(
         "SELECT cancelled FROM activity_occurrences WHERE id = ?", (occ,)) == 1
@@ -134,7 +125,7 @@ async def test_group_that_refused_the_post_is_settled_by_the_next_tick(bot: BotH
     group.bot_present = False  # silently: no update reaches the bot
     await bot.tick(only="calendar", at=at(SUN, 17, 0))
     assert not _count(group.messages, POST)
-    assert await _all_final(bot, "calendar.post") == {"unreachable": 1}
+    assert await final_states(bot, "calendar.post") == {"unreachable": 1}
     assert all(_count(p.bot_messages, POST) == 1 for p in people)
     await bot.tick(only="calendar", at=at(SUN, 17, 1))
     await bot.tick(only="calendar", at=at(SUN, 17, 2))
@@ -158,12 +149,11 @@ async def test_coordinator_told_of_the_removal_also_when_killed_at_that_send(
     carla = await bot.coordinator(room="top")
     bot.kill_at(method="sendMessage", n=1, delivered=True)
     bot.sandbox.remove_bot_from(group)
-    await bot.sandbox.changed.wait_for(lambda: bot.killed, 5.0)
-    await bot.crash()
-    await bot.services.outbox.deliver()
+    await until_killed(bot, 5.0)
+    await resume(bot)
     told = _count(carla.bot_messages, "verwijderd uit de groepschat van TOP")
     assert told == 2
-    assert await _all_final(bot, "calendar.notice") == {"sent": 1}
+    assert await final_states(bot, "calendar.notice") == {"sent": 1}
     assert await bot.services.calendar.chat_gone("top")
     await bot.tick(only="calendar", at=at(SUN, 17, 0))  # the week: subscribers only, no repeat
     assert not _count(group.messages, POST)

@@ -11,36 +11,17 @@ address is gone goes on the "to call" list instead.
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime, timedelta
 
 import pytest
 
 from bot.clock import TZ
-from bot.store.outbox import FINAL
 from tests.auxil.checkins import QUESTION, checkins_of, count_rows, no_hours_question, opt_in
-from tests.auxil.harness import COORDINATOR_ID, BotHarness, assert_each_once
+from tests.auxil.harness import BotHarness, assert_each_once
+from tests.auxil.outbox import coordinators, final_states, resume
 
 MONDAY_10 = datetime(2026, 11, 30, 10, 0, tzinfo=TZ)  # TOP's default moment (mon 10:00)
 PEOPLE = 5
-
-
-async def coordinators(bot: BotHarness, n: int = PEOPLE) -> list:  # type: ignore[no-untyped-def]
-    ids = [COORDINATOR_ID + i for i in range(n)]
-    bot.config = dataclasses.replace(bot.config, coordinators=frozenset(ids))
-    await bot.restart()
-    users = []
-    for i, uid in enumerate(ids):
-        users.append(bot.sandbox.add_user(first_name=f"Coordinator {i}", language_code="nl",
-                                          user_id=uid))
-        await bot.services.users.register(uid, "nl", "top", display_name=f"C{i}")
-    return users
-
-
-async def final_states(bot: BotHarness, kind: str) -> dict[str, int]:
-    states = await bot.services.outbox.counts(kind)
-    assert set(states) <= FINAL, states
-    return states
 
 
 def count(users, text: str) -> int:  # type: ignore[no-untyped-def]
@@ -55,8 +36,7 @@ async def test_weekly_check_in_survives_a_kill_mid_run(bot: BotHarness, k: int) 
     bot.kill_at(method="sendMessage", n=k, delivered=True)
     await bot.tick(at=MONDAY_10)
     assert bot.killed and count(residents, QUESTION) == k
-    await bot.crash()
-    await bot.services.outbox.deliver()
+    await resume(bot)
     assert_each_once(bot.sandbox, residents, contains=QUESTION, in_flight_max=1)
     assert [len(checkins_of(u)) for u in residents].count(2) == 1  # the one in flight
     assert await final_states(bot, "checkin.question") == {"sent": PEOPLE}
@@ -83,8 +63,7 @@ async def test_check_in_killed_before_it_left_is_sent_once_and_only_then_counted
     bot.kill_at(method="sendMessage", n=1, delivered=False)
     await bot.tick(at=MONDAY_10)
     assert bot.killed and count(residents, QUESTION) == 0
-    await bot.crash()
-    await bot.services.outbox.deliver()
+    await resume(bot)
     assert_each_once(bot.sandbox, residents, contains=QUESTION, in_flight_max=0)
     assert await count_rows(bot, "checkins", "status = 'sent'") == 3
 
@@ -148,8 +127,7 @@ async def test_follow_up_notice_survives_a_kill_at_the_tap(bot: BotHarness, k: i
     await fatima.press("Niet zo goed 😟")
     await bot.settle()
     assert bot.killed
-    await bot.crash()
-    await bot.services.outbox.deliver()
+    await resume(bot)
     assert_each_once(bot.sandbox, volunteers, contains="Fatima", in_flight_max=1)
     assert await final_states(bot, "checkin.followup") == {"sent": 4}
     assert await bot.db.fetchval("SELECT answer FROM checkins") == "bad"
@@ -159,7 +137,7 @@ async def test_follow_up_notice_survives_a_kill_at_the_tap(bot: BotHarness, k: i
 async def test_no_answer_escalation_survives_a_kill_mid_run(bot: BotHarness, k: int) -> None:
     """"Extra aandacht" with no answer for two days: the follow-up and its notices (here to
     the coordinators: the room has no volunteers) are one transaction."""
-    people = await coordinators(bot)
+    people = await coordinators(bot, PEOPLE)
     henk = await bot.resident("Henk", name="Henk")
     await opt_in(bot, henk, extra_attention=True)
     await bot.tick(at=MONDAY_10)
@@ -167,8 +145,7 @@ async def test_no_answer_escalation_survives_a_kill_mid_run(bot: BotHarness, k: 
     bot.kill_at(method="sendMessage", n=k, delivered=True)
     await bot.tick(at=MONDAY_10 + timedelta(days=2))
     assert bot.killed
-    await bot.crash()
-    await bot.services.outbox.deliver()
+    await resume(bot)
     assert_each_once(bot.sandbox, people, contains="extra aandacht", in_flight_max=1)
     assert await final_states(bot, "checkin.followup") == {"sent": PEOPLE}
     await bot.tick(at=MONDAY_10 + timedelta(days=2, minutes=1))
@@ -180,7 +157,7 @@ async def test_no_answer_escalation_survives_a_kill_mid_run(bot: BotHarness, k: 
 @pytest.mark.parametrize("k", [1, 3, PEOPLE])
 async def test_untaken_escalation_to_coordinators_survives_a_kill(bot: BotHarness, k: int
                                                                    ) -> None:
-    people = await coordinators(bot)
+    people = await coordinators(bot, PEOPLE)
     vera = await bot.volunteer("Vera", name="Vera")
     await no_hours_question(bot, vera)
     fatima = await bot.resident("Fatima", name="Fatima")
@@ -194,8 +171,7 @@ async def test_untaken_escalation_to_coordinators_survives_a_kill(bot: BotHarnes
     bot.kill_at(method="sendMessage", n=k, delivered=True)
     await bot.tick(at=MONDAY_10 + timedelta(days=1, minutes=5))  # nobody took it for a day
     assert bot.killed
-    await bot.crash()
-    await bot.services.outbox.deliver()
+    await resume(bot)
     text = "Niemand heeft deze persoon al een dag gebeld"
     assert_each_once(bot.sandbox, people, contains=text, in_flight_max=1)
     assert await final_states(bot, "checkin.escalation") == {"sent": PEOPLE}
@@ -206,7 +182,7 @@ async def test_untaken_escalation_to_coordinators_survives_a_kill(bot: BotHarnes
 
 @pytest.mark.parametrize("k", [1, 3, PEOPLE])
 async def test_weekly_summary_survives_a_kill_mid_run(bot: BotHarness, k: int) -> None:
-    people = await coordinators(bot)
+    people = await coordinators(bot, PEOPLE)
     residents = [await bot.resident(f"Bewoner{i}", name=f"Bewoner{i}") for i in range(2)]
     for user in residents:
         await opt_in(bot, user)
@@ -216,8 +192,7 @@ async def test_weekly_summary_survives_a_kill_mid_run(bot: BotHarness, k: int) -
     bot.kill_at(method="sendMessage", n=k, delivered=True)
     await bot.tick(at=MONDAY_10 + timedelta(days=7, hours=-2))  # next Monday 08:00
     assert bot.killed
-    await bot.crash()
-    await bot.services.outbox.deliver()
+    await resume(bot)
     assert_each_once(bot.sandbox, people, contains="week 49", in_flight_max=1)
     summary = next(m.text for m in people[0].bot_messages if "week 49" in (m.text or ""))
     assert "Verstuurd: 2. Beantwoord: 1." in summary
@@ -230,7 +205,7 @@ async def test_weekly_summary_survives_a_kill_mid_run(bot: BotHarness, k: int) -
 @pytest.mark.parametrize("k", [1, 3, PEOPLE])
 async def test_ops_alert_survives_a_kill_mid_run(bot: BotHarness, k: int,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    people = await coordinators(bot)
+    people = await coordinators(bot, PEOPLE)
     when = datetime(2026, 12, 1, 3, 5, tzinfo=TZ)
 
     async def failed() -> tuple[str, datetime]:
@@ -240,8 +215,7 @@ async def test_ops_alert_survives_a_kill_mid_run(bot: BotHarness, k: int,
     bot.kill_at(method="sendMessage", n=k, delivered=True)
     await bot.tick(at=when + timedelta(minutes=1), only="ops")
     assert bot.killed
-    await bot.crash()
-    await bot.services.outbox.deliver()
+    await resume(bot)
     assert_each_once(bot.sandbox, people, contains="reservekopie", in_flight_max=1)
     assert await final_states(bot, "ops.alert") == {"sent": PEOPLE}
     await bot.tick(at=when + timedelta(minutes=2), only="ops")  # once per incident

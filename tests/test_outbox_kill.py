@@ -7,61 +7,44 @@ the summary, only the one in flight at the kill twice, and every outbox row is f
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime
 
 import pytest
 
 from bot.clock import TZ
-from bot.store.outbox import FINAL
-from tests.auxil.harness import COORDINATOR_ID, BotHarness, assert_each_once
+from tests.auxil.harness import BotHarness, assert_each_once
+from tests.auxil.outbox import all_sent, coordinators, resume
 from tests.test_tally_bot import TODAY, record
 
 SUNDAY = datetime(2026, 12, 6, 18, 5, tzinfo=TZ)
 COORDINATORS = 5
 
 
-async def coordinators(bot: BotHarness) -> list:  # type: ignore[no-untyped-def]
-    ids = [COORDINATOR_ID + i for i in range(COORDINATORS)]
-    bot.config = dataclasses.replace(bot.config, coordinators=frozenset(ids))
-    await bot.restart()
-    users = []
-    for n, uid in enumerate(ids):
-        user = bot.sandbox.add_user(first_name=f"Coordinator {n}", language_code="nl",
-                                    user_id=uid)
-        await bot.services.users.register(uid, "nl", "top", display_name=f"C{n}")
-        users.append(user)
-    return users
-
-
 @pytest.mark.parametrize("k", [1, 3, COORDINATORS])
 async def test_weekly_summary_survives_a_kill_mid_run(bot: BotHarness, k: int) -> None:
-    people = await coordinators(bot)
+    people = await coordinators(bot, COORDINATORS)
     await record(bot, None, "top", "klussen", "activity", "klussen:x", TODAY, quantity=2)
     bot.kill_at(method="sendMessage", n=k, delivered=True)
     await bot.tick(only="tally", at=SUNDAY)
     assert bot.killed
     assert sum(1 for p in people for m in p.bot_messages if "Weektelling" in (m.text or "")) == k
-    await bot.crash()
-    await bot.services.outbox.deliver()  # the new sender resumed; wait until it is done
+    await resume(bot)
     assert_each_once(bot.sandbox, people, contains="Weektelling", in_flight_max=1)
     twice = [p for p in people
              if sum("Weektelling" in (m.text or "") for m in p.bot_messages) == 2]
     assert twice == [people[k - 1]]  # exactly the one in flight
     for person in people:  # the chart came along for everyone
         assert any(m.photo for m in person.bot_messages)
-    states = await bot.services.outbox.counts("tally.weekly")
-    assert set(states) <= FINAL and states == {"sent": 2 * COORDINATORS}
+    await all_sent(bot, "tally.weekly", 2 * COORDINATORS)
     await bot.tick(only="tally", at=SUNDAY)  # claimed once: nothing again after the restart
     assert sum("Weektelling" in (m.text or "") for p in people for m in p.bot_messages) \
         == COORDINATORS + 1
 
 
 async def test_kill_before_delivery_sends_each_once(bot: BotHarness) -> None:
-    people = await coordinators(bot)
+    people = await coordinators(bot, COORDINATORS)
     await record(bot, None, "top", "klussen", "activity", "klussen:x", TODAY, quantity=2)
     bot.kill_at(method="sendMessage", n=2, delivered=False)
     await bot.tick(only="tally", at=SUNDAY)
-    await bot.crash()
-    await bot.services.outbox.deliver()
+    await resume(bot)
     assert_each_once(bot.sandbox, people, contains="Weektelling", in_flight_max=0)

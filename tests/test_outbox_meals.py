@@ -17,9 +17,9 @@ import pytest
 
 from bot.clock import TZ
 from bot.sandbox import SandboxUser
-from bot.store.outbox import FINAL
 from tests.auxil.harness import START, BotHarness, assert_each_once
 from tests.auxil.meals import first_meal, one_seat_and_a_waiter, status
+from tests.auxil.outbox import all_sent, count, killed_and_resumed, resume
 
 MORNING = datetime(2026, 12, 1, 9, 0, tzinfo=TZ)  # the meal day's reminder moment
 DEADLINE = datetime(2026, 12, 1, 12, 0, tzinfo=TZ)  # the cook's final list
@@ -29,10 +29,6 @@ DIGEST = "nieuwe aanmelding"
 
 def labels(message) -> list[str]:  # type: ignore[no-untyped-def]
     return [label for row in message.buttons for label in row]
-
-
-def count(user: SandboxUser, contains: str) -> int:
-    return sum(contains in (m.text or m.caption or "") for m in user.bot_messages)
 
 
 def kill_at_send(bot: BotHarness, n: int = 1, *, delivered: bool = True) -> None:
@@ -48,20 +44,6 @@ def kill_at_send(bot: BotHarness, n: int = 1, *, delivered: bool = True) -> None
         bot.sandbox.changed.notify()
 
     kill.on_kill = on_kill
-
-
-async def until_killed(bot: BotHarness) -> None:
-    await bot.sandbox.changed.wait_for(lambda: bot.killed, 10)
-
-
-async def resume(bot: BotHarness) -> None:
-    await bot.crash()
-    await bot.services.outbox.deliver()  # the new sender resumed; wait until it is done
-
-
-async def all_sent(bot: BotHarness, kind: str, rows: int) -> None:
-    states = await bot.services.outbox.counts(kind)
-    assert set(states) <= FINAL and states == {"sent": rows}, states
 
 
 async def diners(bot: BotHarness, n: int) -> tuple[int, list[SandboxUser]]:
@@ -209,8 +191,7 @@ async def test_the_waiting_lists_offer_survives_a_kill_at_its_send(
     await anna.next_edit()
     kill_at_send(bot, delivered=delivered)
     await anna.press("Ja, afzeggen")
-    await until_killed(bot)
-    await resume(bot)
+    await killed_and_resumed(bot)
     assert await status(bot, bram, meal.id) == "offered"
     assert_each_once(bot.sandbox, [bram], contains="Goed nieuws",
                      in_flight_max=1 if delivered else 0)
@@ -226,8 +207,7 @@ async def test_a_confirmation_survives_a_kill_at_its_send(bot: BotHarness) -> No
     await vera.next_message()
     kill_at_send(bot, delivered=False)
     await vera.press("✅ Diner 0")
-    await until_killed(bot)
-    await resume(bot)
+    await killed_and_resumed(bot)
     assert await status(bot, people[0], meal_id) == "confirmed"
     assert_each_once(bot.sandbox, people, contains="is bevestigd", in_flight_max=0)
     await all_sent(bot, "meal.notice", 1)
@@ -257,7 +237,6 @@ async def test_a_late_food_wish_reaches_the_kookgroep_despite_a_kill(bot: BotHar
     await bot.settle()  # "What are you allergic to?"
     kill_at_send(bot, 2)  # her card first, then the kookgroep's three
     await people[0].send("pinda")
-    await until_killed(bot)
-    await resume(bot)
+    await killed_and_resumed(bot)
     assert_each_once(bot.sandbox, kitchen, contains="pinda")
     await all_sent(bot, "meal.late_diet", 3)
