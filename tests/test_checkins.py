@@ -8,6 +8,9 @@ from datetime import datetime, timedelta
 from bot.clock import TZ
 from tests.auxil.checkins import (
     ANSWERS,
+    MONDAY_10,
+    answer,
+    asked,
     belronde_press,
     checkins_of,
     count_rows,
@@ -15,8 +18,6 @@ from tests.auxil.checkins import (
     opt_in,
 )
 from tests.auxil.harness import BotHarness
-
-MONDAY_10 = datetime(2026, 11, 30, 10, 0, tzinfo=TZ)  # TOP's default moment (mon 10:00)
 
 
 async def test_opt_in_with_belronde_and_weekly_message_once(bot: BotHarness) -> None:
@@ -45,8 +46,7 @@ async def test_opt_in_with_belronde_and_weekly_message_once(bot: BotHarness) -> 
     assert len(checkins_of(user)) == 1
     assert await count_rows(bot, "checkins") == 1
 
-    await user.press("Goed 😊")
-    answered = await user.next_edit()
+    answered = await answer(user, "Goed 😊")
     assert "Fijn! Tot ziens in de BuurtWerkKamer." in answered.text
     assert answered.buttons == []
     row = await bot.db.fetchone("SELECT answer, status FROM checkins")
@@ -79,8 +79,8 @@ async def test_declining_at_onboarding_stores_nothing(bot: BotHarness) -> None:
     user = bot.user("Noor")
     await bot.onboard(user, room="TOP (Ondiep e.o.)")
     await user.press("Nee, dank u", message=user.bot_messages[-1])
-    answer = await user.next_edit()
-    assert "/belronde" in answer.text
+    reply = await user.next_edit()
+    assert "/belronde" in reply.text
     assert await count_rows(bot, "checkin_subscriptions") == 0
 
 
@@ -150,9 +150,7 @@ async def test_forged_past_pause_date_changes_nothing(bot: BotHarness) -> None:
 
 async def test_stop_means_no_messages_and_old_buttons_do_nothing(bot: BotHarness) -> None:
     user = await bot.resident("Ali")
-    await opt_in(bot, user)
-    await bot.tick(at=MONDAY_10)
-    await user.next_message()
+    await asked(bot, user)
     stopped = await belronde_press(user, "🛑 Stoppen met de belronde")
     assert "Gestopt" in stopped.text
     # A tap on this week's message after stopping: told, nothing saved.
@@ -224,11 +222,8 @@ async def test_not_so_good_goes_to_a_volunteer_who_takes_and_finishes(bot: BotHa
     vera = await bot.volunteer("Vera", name="Vera")
     piet = await bot.volunteer("Piet", name="Piet")
     user = await bot.resident("Fatima", name="Fatima")
-    await opt_in(bot, user)
-    await bot.tick(at=MONDAY_10)
-    await user.next_message()
-    await user.press("Niet zo goed 😟")
-    answered = await user.next_edit()
+    await asked(bot, user)
+    answered = await answer(user, "Niet zo goed 😟")
     assert "Een vrijwilliger belt u vandaag." in answered.text
     assert "📞 Mijn nummer delen" in answered.buttons[0]
     for volunteer in (vera, piet):
@@ -271,11 +266,8 @@ async def test_not_so_good_goes_to_a_volunteer_who_takes_and_finishes(bot: BotHa
 async def test_call_me_and_share_phone(bot: BotHarness) -> None:
     vera = await bot.volunteer("Vera", name="Vera")
     user = await bot.resident("Fatima", name="Fatima")
-    await opt_in(bot, user)
-    await bot.tick(at=MONDAY_10)
-    await user.next_message()
-    await user.press("Bel me even 📞")
-    await user.next_edit()
+    await asked(bot, user)
+    await answer(user, "Bel me even 📞")
     await vera.next_message()
     await user.press("📞 Mijn nummer delen")
     ask = await user.next_message()
@@ -327,15 +319,10 @@ async def test_someone_elses_contact_or_nonsense_is_not_saved(bot: BotHarness) -
 async def test_okay_and_visit_answers(bot: BotHarness) -> None:
     first = await bot.resident("Een")
     second = await bot.resident("Twee")
-    for user in (first, second):
-        await opt_in(bot, user)
-    await bot.tick(at=MONDAY_10)
-    await first.next_message()
-    await second.next_message()
+    await asked(bot, first, second)
     await first.press("Gaat wel 😐")
     assert "/hulp" in (await first.next_edit()).text
-    await second.press("Ik kom langs 🚶")
-    visit = await second.next_edit()
+    visit = await answer(second, "Ik kom langs 🚶")
     assert "Tot snel" in visit.text and "Amsterdamsestraatweg 295" in visit.text
     assert await count_rows(bot, "checkin_followups") == 0
     assert await count_rows(bot, "participation", "category = 'contact'") == 2
@@ -435,11 +422,8 @@ async def test_weekly_summary_to_the_coordinator_once(bot: BotHarness) -> None:
 
 async def test_retention_erases_answers_and_keeps_counts(bot: BotHarness) -> None:
     user = await bot.resident("Fatima")
-    await opt_in(bot, user)
-    await bot.tick(at=MONDAY_10)
-    await user.next_message()
-    await user.press("Niet zo goed 😟")
-    await user.next_edit()
+    await asked(bot, user)
+    await answer(user, "Niet zo goed 😟")
     await bot.tick(at=MONDAY_10 + timedelta(weeks=25))
     await bot.settle()
     assert await count_rows(bot, "checkins", "week = '2026-W49'") == 1
@@ -455,9 +439,7 @@ async def test_retention_erases_answers_and_keeps_counts(bot: BotHarness) -> Non
 
 async def test_answer_to_last_weeks_message_changes_nothing(bot: BotHarness) -> None:
     user = await bot.resident("Fatima")
-    await opt_in(bot, user)
-    await bot.tick(at=MONDAY_10)
-    await user.next_message()
+    await asked(bot, user)
     await bot.tick(at=MONDAY_10 + timedelta(days=7))
     await user.next_message()
     old, new = checkins_of(user)
@@ -477,11 +459,7 @@ async def test_answer_to_last_weeks_message_changes_nothing(bot: BotHarness) -> 
 async def test_forged_buttons_and_typed_text_change_nothing(bot: BotHarness) -> None:
     fatima = await bot.resident("Fatima")
     rob = await bot.resident("Rob")
-    for user in (fatima, rob):
-        await opt_in(bot, user)
-    await bot.tick(at=MONDAY_10)
-    await fatima.next_message()
-    await rob.next_message()
+    await asked(bot, fatima, rob)
     fatima_checkin = await bot.db.fetchval(
         "SELECT c.id FROM checkins c JOIN users u ON u.id = c.user_id WHERE u.telegram_id = ?",
         (fatima.id,))
@@ -513,11 +491,8 @@ async def test_forged_buttons_and_typed_text_change_nothing(bot: BotHarness) -> 
 async def test_volunteer_of_another_room_sees_nothing(bot: BotHarness) -> None:
     other = await bot.volunteer("Otto", room="hart", name="Otto")
     user = await bot.resident("Fatima", name="Fatima")
-    await opt_in(bot, user)
-    await bot.tick(at=MONDAY_10)
-    await user.next_message()
-    await user.press("Niet zo goed 😟")
-    await user.next_edit()
+    await asked(bot, user)
+    await answer(user, "Niet zo goed 😟")
     await other.send("/belronde")
     listing = await other.next_message()
     assert "Fatima" not in listing.text
@@ -551,11 +526,8 @@ async def test_volunteer_sees_own_resident_part_and_menu_buttons(bot: BotHarness
 
 async def test_privacy_export_and_erase(bot: BotHarness) -> None:
     user = await bot.resident("Fatima")
-    await opt_in(bot, user)
-    await bot.tick(at=MONDAY_10)
-    await user.next_message()
-    await user.press("Niet zo goed 😟")
-    await user.next_edit()
+    await asked(bot, user)
+    await answer(user, "Niet zo goed 😟")
     person = await bot.person(user)
     data = await bot.services.privacy.export(person)
     assert data["checkins"]["weeks"][0]["answer"] == "bad"
@@ -612,9 +584,7 @@ async def test_joining_or_moving_after_this_weeks_moment_waits_for_next_week(
 
 async def test_check_in_in_arabic_reads_right_to_left(bot: BotHarness) -> None:
     user = await bot.resident("Amal", language="ar", name="Amal")
-    await opt_in(bot, user)
-    await bot.tick(at=MONDAY_10)
-    message = await user.next_message()
+    [message] = await asked(bot, user)
     assert message.text.startswith("\u200f") and "كيف حالك هذا الأسبوع؟" in message.text
     assert message.buttons[0] == ["بخير 😊"]
     await user.press("اتصلوا بي من فضلكم 📞")

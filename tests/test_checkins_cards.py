@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.clock import TZ
 from bot.i18n import plain, translator
 from bot.store import checkins as checkin_store
-from tests.auxil.checkins import count_rows, no_hours_question, opt_in
+from tests.auxil.checkins import MONDAY_10, asked, count_rows, no_hours_question, opt_in
 from tests.auxil.harness import BotHarness
 
-MONDAY_10 = datetime(2026, 11, 30, 10, 0, tzinfo=TZ)  # TOP's default moment (mon 10:00)
 AR, NL = translator("ar"), translator("nl")
 
 
@@ -132,9 +130,7 @@ async def test_arabic_volunteer_reads_a_dutch_residents_card_in_arabic(bot: BotH
 async def test_dutch_volunteer_reads_an_arabic_residents_card_in_dutch(bot: BotHarness) -> None:
     vera = await bot.volunteer("Vera", name="Vera", language="nl")
     amal = await bot.resident("Amal", name="أمل", language="ar")
-    await opt_in(bot, amal)
-    await bot.tick(at=MONDAY_10)
-    await amal.next_message()
+    await asked(bot, amal)
     await amal.press(AR._("Please call me 📞"))
     await amal.next_edit()
     await bot.settle()

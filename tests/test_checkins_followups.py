@@ -8,17 +8,23 @@ the same way.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from telegram.error import NetworkError, TimedOut
 
-from bot.clock import TZ
-from tests.auxil.checkins import checkins_of, count_rows, last_answer, no_hours_question, opt_in
+from tests.auxil.checkins import (
+    MONDAY_10,
+    answer,
+    asked,
+    checkins_of,
+    count_rows,
+    last_answer,
+    no_hours_question,
+    opt_in,
+)
 from tests.auxil.harness import BotHarness
-
-MONDAY_10 = datetime(2026, 11, 30, 10, 0, tzinfo=TZ)  # TOP's default moment (mon 10:00)
 
 
 def sends_to(bot: BotHarness, chat_id: int) -> int:
@@ -30,22 +36,16 @@ async def test_call_me_late_in_the_evening_says_tomorrow(bot: BotHarness) -> Non
     vera = await bot.volunteer("Vera", name="Vera")
     early = await bot.resident("Anna", name="Anna")
     late = await bot.resident("Bram", name="Bram")
-    for user in (early, late):
-        await opt_in(bot, user)
-    await bot.tick(at=MONDAY_10)
-    await early.next_message()
-    await late.next_message()
+    await asked(bot, early, late)
 
     bot.clock.set(MONDAY_10.replace(hour=19, minute=59))
-    await early.press("Bel me even 📞")
-    answered = await early.next_edit()
+    answered = await answer(early, "Bel me even 📞")
     assert "Een vrijwilliger belt u vandaag." in answered.text
     await bot.settle()  # Vera is told at once, before the clock moves on
 
     # After the room's last calling hour (20:00 by default) nobody calls today.
     bot.clock.set(MONDAY_10.replace(hour=22, minute=30))
-    await late.press("Niet zo goed 😟")
-    answered = await late.next_edit()
+    answered = await answer(late, "Niet zo goed 😟")
     assert "Een vrijwilliger belt u morgen." in answered.text
     assert "vandaag" not in answered.text
     # The follow-up is made all the same; Vera hears about it in the morning, not at night
@@ -260,11 +260,8 @@ async def test_outcome_button_outside_the_flow_or_for_an_answer_changes_nothing(
 ) -> None:
     vera = await bot.volunteer("Vera", name="Vera")
     user = await bot.resident("Fatima", name="Fatima")
-    await opt_in(bot, user)
-    await bot.tick(at=MONDAY_10)
-    await user.next_message()
-    await user.press("Niet zo goed 😟")
-    await user.next_edit()
+    await asked(bot, user)
+    await answer(user, "Niet zo goed 😟")
     await vera.next_message()
     # A forged outcome button, outside the "Done" step: refused.
     await vera.press_data("chk:out:stop")
@@ -309,9 +306,7 @@ async def test_one_failing_volunteer_chat_does_not_stop_the_others_hearing(
     vera = await bot.volunteer("Vera", name="Vera")
     piet = await bot.volunteer("Piet", name="Piet")
     user = await bot.resident("Fatima", name="Fatima")
-    await opt_in(bot, user)
-    await bot.tick(at=MONDAY_10)
-    await user.next_message()
+    await asked(bot, user)
     bot_class = type(bot.app.bot)  # type: ignore[union-attr]
     original = bot_class.send_message
     first, second = sorted([vera, piet], key=lambda u: u.id)
@@ -322,8 +317,7 @@ async def test_one_failing_volunteer_chat_does_not_stop_the_others_hearing(
         return await original(self, chat_id, *args, **kwargs)
 
     monkeypatch.setattr(bot_class, "send_message", flaky)
-    await user.press("Niet zo goed 😟")
-    answered = await user.next_edit()
+    answered = await answer(user, "Niet zo goed 😟")
     assert "Een vrijwilliger belt u" in answered.text
     notice = await second.next_message()
     assert "Fatima" in notice.text

@@ -9,10 +9,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.clock import TZ
-from tests.auxil.checkins import belronde_press, count_rows, opt_in
+from tests.auxil.checkins import MONDAY_10, answer, asked, belronde_press, count_rows
 from tests.auxil.harness import BotHarness
 
-MONDAY_10 = datetime(2026, 11, 30, 10, 0, tzinfo=TZ)  # TOP's default moment (mon 10:00)
 MONDAY_2230 = MONDAY_10.replace(hour=22, minute=30)
 TUESDAY_8 = datetime(2026, 12, 1, 8, 0, tzinfo=TZ)
 NOTICE = "iemand wil graag gebeld worden"
@@ -30,13 +29,10 @@ async def test_call_me_at_night_is_announced_at_eight_once_across_a_restart(
     wim = await bot.volunteer("Wim", name="Wim")
     coordinator = await bot.coordinator()
     bram = await bot.resident("Bram", name="Bram")
-    await opt_in(bot, bram)
-    await bot.tick(at=MONDAY_10)
-    await bram.next_message()
+    await asked(bot, bram)
 
     bot.clock.set(MONDAY_2230)
-    await bram.press("Bel me even 📞")
-    answered = await bram.next_edit()
+    answered = await answer(bram, "Bel me even 📞")
     assert "Een vrijwilliger belt u morgen." in answered.text
     await bot.settle()
     # Nobody is woken up, but the follow-up exists and is on the list at once.
@@ -82,12 +78,9 @@ async def test_untaken_night_follow_up_escalates_a_day_after_the_notice(
     vera = await bot.volunteer("Vera", name="Vera")
     coordinator = await bot.coordinator()
     bram = await bot.resident("Bram", name="Bram")
-    await opt_in(bot, bram)
-    await bot.tick(at=MONDAY_10)
-    await bram.next_message()
+    await asked(bot, bram)
     bot.clock.set(MONDAY_2230)
-    await bram.press("Niet zo goed 😟")
-    await bram.next_edit()
+    await answer(bram, "Niet zo goed 😟")
     await bot.tick(at=TUESDAY_8)
     await vera.next_message()
     # A day after 22:30 the volunteers have only had the notice since 08:00: no escalation.
@@ -106,12 +99,9 @@ async def test_follow_up_taken_from_the_list_at_night_gets_no_morning_notice(
     vera = await bot.volunteer("Vera", name="Vera")
     wim = await bot.volunteer("Wim", name="Wim")
     bram = await bot.resident("Bram", name="Bram")
-    await opt_in(bot, bram)
-    await bot.tick(at=MONDAY_10)
-    await bram.next_message()
+    await asked(bot, bram)
     bot.clock.set(MONDAY_2230)
-    await bram.press("Bel me even 📞")
-    await bram.next_edit()
+    await answer(bram, "Bel me even 📞")
     # Vera happens to look at 23:00 and takes it herself.
     bot.clock.set(MONDAY_2230 + timedelta(minutes=30))
     await belronde_press(vera, "📞 Ik bel Bram · ma 30 nov")
@@ -127,14 +117,9 @@ async def test_daytime_follow_up_is_told_at_once_and_a_lost_notice_comes_next_ti
     vera = await bot.volunteer("Vera", name="Vera")
     bram = await bot.resident("Bram", name="Bram")
     anna = await bot.resident("Anna", name="Anna")
-    for user in (bram, anna):
-        await opt_in(bot, user)
-    await bot.tick(at=MONDAY_10)
-    await bram.next_message()
-    await anna.next_message()
+    await asked(bot, bram, anna)
     bot.clock.set(MONDAY_10 + timedelta(hours=1))
-    await bram.press("Bel me even 📞")
-    await bram.next_edit()
+    await answer(bram, "Bel me even 📞")
     notice = await vera.next_message()
     assert "Bram" in notice.text and WAITED not in notice.text
 
@@ -158,13 +143,10 @@ async def test_daytime_follow_up_is_told_at_once_and_a_lost_notice_comes_next_ti
 async def test_no_volunteers_the_coordinator_is_not_woken_either(bot: BotHarness) -> None:
     coordinator = await bot.coordinator()
     bram = await bot.resident("Bram", name="Bram")
-    await opt_in(bot, bram)
-    await bot.tick(at=MONDAY_10)
-    await bram.next_message()
+    await asked(bot, bram)
     # 02:00 on Tuesday: "today" for the resident (the call comes in the daytime).
     bot.clock.set(TUESDAY_8 - timedelta(hours=6))
-    await bram.press("Bel me even 📞")
-    answered = await bram.next_edit()
+    answered = await answer(bram, "Bel me even 📞")
     assert "Een vrijwilliger belt u vandaag." in answered.text
     await bot.tick()
     await bot.settle()
@@ -181,9 +163,7 @@ async def test_notice_lost_in_a_long_outage_goes_to_volunteers_before_the_coordi
     vera = await bot.volunteer("Vera", name="Vera")
     coordinator = await bot.coordinator()
     bram = await bot.resident("Bram", name="Bram")
-    await opt_in(bot, bram)
-    await bot.tick(at=MONDAY_10)
-    await bram.next_message()
+    await asked(bot, bram)
     # The answer is saved, then the bot dies while telling Vera and is down for two days.
     bot.clock.set(MONDAY_10 + timedelta(hours=1))
     bot.kill_at(method="sendMessage", n=1, delivered=False)

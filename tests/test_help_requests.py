@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from bot.clock import TZ
 from bot.sandbox import SandboxUser
 from tests.auxil.harness import BotHarness
-from tests.auxil.help_requests import ask_help, start_help, to_urgency
+from tests.auxil.help_requests import ask_help, start_help, take_on, taken, to_urgency
 
 
 async def _participation(bot: BotHarness, source: str) -> list:
@@ -183,9 +183,7 @@ async def test_forged_buttons_leak_nothing(bot: BotHarness) -> None:
 async def test_resident_lists_and_cancels_own_request(bot: BotHarness) -> None:
     volunteer = await bot.volunteer()
     resident = await bot.resident()
-    request_id = await ask_help(bot, resident)
-    await volunteer.press_data(f"help:take:{request_id}")
-    await bot.settle()
+    request_id = await taken(bot, volunteer, resident)
     resident.chat.skip_pending()
     volunteer.chat.skip_pending()
     await resident.send("/hulp")
@@ -204,9 +202,7 @@ async def test_resident_lists_and_cancels_own_request(bot: BotHarness) -> None:
 async def test_notes_hand_back_and_overlong_note(bot: BotHarness) -> None:
     volunteer = await bot.volunteer()
     resident = await bot.resident()
-    request_id = await ask_help(bot, resident)
-    await volunteer.press_data(f"help:take:{request_id}")
-    await bot.settle()
+    request_id = await taken(bot, volunteer, resident)
     volunteer.chat.skip_pending()
     await volunteer.press_data(f"help:note:{request_id}")
     await volunteer.next_edit()
@@ -227,9 +223,7 @@ async def test_notes_hand_back_and_overlong_note(bot: BotHarness) -> None:
 async def test_warm_handoff_with_follow_up_answer_to_volunteer(bot: BotHarness) -> None:
     volunteer = await bot.volunteer()
     resident = await bot.resident()
-    request_id = await ask_help(bot, resident, kind="debts")
-    await volunteer.press_data(f"help:take:{request_id}")
-    await bot.settle()
+    request_id = await taken(bot, volunteer, resident, kind="debts")
     volunteer.chat.skip_pending()
     resident.chat.skip_pending()
     await volunteer.press_data(f"help:ref:{request_id}")
@@ -267,9 +261,7 @@ async def test_warm_handoff_with_follow_up_answer_to_volunteer(bot: BotHarness) 
 async def test_referral_from_partner_is_recorded_once(bot: BotHarness) -> None:
     volunteer = await bot.volunteer()
     resident = await bot.resident()
-    request_id = await ask_help(bot, resident, kind="language")
-    await volunteer.press_data(f"help:take:{request_id}")
-    await bot.settle()
+    request_id = await taken(bot, volunteer, resident, kind="language")
     volunteer.chat.skip_pending()
     await volunteer.press_data(f"help:fpp:{request_id}:taalhuis")
     assert "Naar ons verwezen door Taalhuis Utrecht" in (await volunteer.next_edit()).text
@@ -291,9 +283,7 @@ async def test_escalation_release_once_across_restarts(bot: BotHarness) -> None:
     volunteer = await bot.volunteer()
     resident = await bot.resident()
     waiting = await ask_help(bot, resident, kind="computer", urgency="none")
-    held = await ask_help(bot, resident, kind="work", urgency="none")
-    await volunteer.press_data(f"help:take:{held}")
-    await bot.settle()
+    held = await taken(bot, volunteer, resident, kind="work", urgency="none")
     volunteer.chat.skip_pending()
     coordinator.chat.skip_pending()
     await bot.tick(at=bot.clock.now() + timedelta(hours=47), only="help")
@@ -340,9 +330,7 @@ async def test_deadline_within_two_days_alerts_coordinator_once(bot: BotHarness)
 async def test_retention_erases_free_text_but_keeps_counts(bot: BotHarness) -> None:
     volunteer = await bot.volunteer()
     resident = await bot.resident()
-    request_id = await ask_help(bot, resident, photo=True)
-    await volunteer.press_data(f"help:take:{request_id}")
-    await bot.settle()
+    request_id = await taken(bot, volunteer, resident, photo=True)
     await volunteer.press_data(f"help:note:{request_id}")
     await bot.settle()
     await volunteer.send("Notitie met BSN")
@@ -499,8 +487,7 @@ async def test_coordinator_acting_on_a_held_request_tells_the_volunteer(bot: Bot
     first = await ask_help(bot, resident)
     second = await ask_help(bot, resident, kind="debts")
     for request_id in (first, second):
-        await volunteer.press_data(f"help:take:{request_id}")
-        await bot.settle()
+        await take_on(bot, volunteer, request_id)
     volunteer.chat.skip_pending()
     coordinator.chat.skip_pending()
     await coordinator.send("/vragen")
@@ -518,9 +505,7 @@ async def test_coordinator_acting_on_a_held_request_tells_the_volunteer(bot: Bot
     # Acting on your own request does not message yourself.
     await bot.settle()
     resident.chat.skip_pending()
-    third = await ask_help(bot, resident, kind="work")
-    await volunteer.press_data(f"help:take:{third}")
-    await bot.settle()
+    third = await taken(bot, volunteer, resident, kind="work")
     volunteer.chat.skip_pending()
     await volunteer.press_data(f"help:dn:{third}:helped")
     await bot.settle()
@@ -543,9 +528,7 @@ async def test_forget_me_tells_the_holding_volunteer_once_in_their_language(
     holder = await bot.volunteer("Ayse", language="tr", name="Ayşe")
     other = await bot.volunteer("Wim", name="Wim")
     resident = await bot.resident("Fatima", name="Fatima Yilmaz")
-    request_id = await ask_help(bot, resident, text="Brief van de Belastingdienst")
-    await holder.press_data(f"help:take:{request_id}")
-    await bot.settle()
+    request_id = await taken(bot, holder, resident, text="Brief van de Belastingdienst")
     assert await bot.db.fetchval("SELECT status FROM help_requests") == "taken"
     for user in (holder, other, resident):
         user.chat.skip_pending()
@@ -573,9 +556,7 @@ async def test_forget_me_tells_nobody_when_no_volunteer_holds_a_request(bot: Bot
     volunteer = await bot.volunteer("Vera", name="Vera")
     resident = await bot.resident("Fatima", name="Fatima")
     # One request that was held but is already done, one that still waits in the queue.
-    done_id = await ask_help(bot, resident, text="Eerste brief")
-    await volunteer.press_data(f"help:take:{done_id}")
-    await bot.settle()
+    done_id = await taken(bot, volunteer, resident, text="Eerste brief")
     await volunteer.press_data(f"help:done:{done_id}")
     await bot.settle()
     await volunteer.press("✅ Geholpen")

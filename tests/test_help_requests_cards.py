@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot.i18n import translator
 from tests.auxil.harness import BotHarness
-from tests.auxil.help_requests import ask_help
+from tests.auxil.help_requests import ask_help, take_on
 
 
 def test_language_name_in_the_readers_language() -> None:
@@ -25,8 +25,7 @@ async def test_coordinator_sees_open_and_held_requests_with_their_holder(bot: Bo
     resident = await bot.resident()
     held = await ask_help(bot, resident)
     waiting = await ask_help(bot, resident, kind="computer")
-    await vera.press_data(f"help:take:{held}")
-    await bot.settle()
+    await take_on(bot, vera, held)
     coordinator = await bot.coordinator()
     await coordinator.send("/vragen")
     listing = await coordinator.next_message()

@@ -16,7 +16,7 @@ from bot.services.announcements_rules import parse_moment
 from bot.services.calendar_programme import parse_time_text
 from bot.services.checkins import normalise_phone
 from bot.services.help_requests_rules import DateProblem, clean_phone, parse_due_date
-from tests.auxil.checkins import opt_in
+from tests.auxil.checkins import answer, opt_in
 from tests.auxil.harness import BotHarness
 from tests.auxil.help_requests import press_send, to_urgency
 
@@ -116,8 +116,7 @@ async def test_belronde_phone_in_persian_digits_is_accepted(bot: BotHarness) -> 
     await opt_in(bot, user)
     await bot.tick(at=datetime(2026, 11, 30, 10, 0, tzinfo=TZ))
     await user.next_message()
-    await user.press("Bel me even 📞")
-    await user.next_edit()
+    await answer(user, "Bel me even 📞")
     await user.press("📞 Mijn nummer delen")
     await user.next_message()
     await user.send("۰۶-۱۲۳۴ ۵۶۷۸")
@@ -202,9 +201,9 @@ async def test_photo_mid_intake_still_goes_into_that_intake(bot: BotHarness) -> 
 async def test_volunteer_sending_a_photo_hears_where_it_belongs(bot: BotHarness) -> None:
     volunteer = await bot.volunteer()
     await volunteer.send_photo()
-    answer = await volunteer.next_message()
-    assert "/hulp" in answer.text and "bewoner" in answer.text
-    assert "📝 Ik wil zelf hulp hierbij" in [b for row in answer.buttons for b in row]
+    reply = await volunteer.next_message()
+    assert "/hulp" in reply.text and "bewoner" in reply.text
+    assert "📝 Ik wil zelf hulp hierbij" in [b for row in reply.buttons for b in row]
     await volunteer.press("📝 Ik wil zelf hulp hierbij")
     assert "Waar wilt u hulp bij?" in (await volunteer.next_edit()).text
     coordinator = await bot.coordinator()

@@ -10,7 +10,7 @@ import sqlite3
 
 from bot.sandbox import SandboxUser
 from tests.auxil.harness import BotHarness
-from tests.auxil.help_requests import ask_help, send_data
+from tests.auxil.help_requests import ask_help, send_data, take_on
 
 
 async def _to_summary(bot: BotHarness, user: SandboxUser, text: str = "Brief van de gemeente"
@@ -159,8 +159,7 @@ async def test_double_taps_on_take_hand_back_done_refer_and_cancel(bot: BotHarne
     assert await bot.db.fetchval("SELECT status FROM help_requests WHERE id = ?",
                                  (first,)) == "open"
 
-    await volunteer.press_data(f"help:take:{first}")
-    await bot.settle()
+    await take_on(bot, volunteer, first)
     answers = await twice(volunteer, f"help:dn:{first}:helped")
     assert answers == ["Deze hulpvraag is al klaar. Er is niets veranderd."]
     done = [m for m in resident.bot_messages if "is klaar" in (m.text or "")]
@@ -170,9 +169,7 @@ async def test_double_taps_on_take_hand_back_done_refer_and_cancel(bot: BotHarne
     assert counted == 1  # one request is one contact for the funders, however often tapped
 
     resident.chat.skip_pending()
-    second = await ask_help(bot, resident, kind="debts")
-    await volunteer.press_data(f"help:take:{second}")
-    await bot.settle()
+    second = await taken(bot, volunteer, resident, kind="debts")
     answers = await twice(volunteer, f"help:rf:{second}:buurtteam:0:7")
     assert answers == ["Deze hulpvraag is al overgedragen aan een partnerorganisatie."]
     assert await bot.db.fetchval("SELECT COUNT(*) FROM help_referrals WHERE request_id = ?",

@@ -18,12 +18,11 @@ from datetime import datetime
 from bot.clock import TZ
 from bot.sandbox import SandboxUser
 from tests.auxil.announcements import MY_ROOM
-from tests.auxil.checkins import opt_in
+from tests.auxil.checkins import MONDAY_10, answer, asked, opt_in
 from tests.auxil.harness import BotHarness
-from tests.auxil.help_requests import ask_help, start_help
+from tests.auxil.help_requests import start_help, taken
 from tests.auxil.meals import first_meal, sign_up
 
-MONDAY_10 = datetime(2026, 11, 30, 10, 0, tzinfo=TZ)
 STALE = "werkt niet meer"
 
 
@@ -141,9 +140,7 @@ async def test_calendar_days_toggle_is_not_undone(bot: BotHarness) -> None:
 async def test_help_volunteer_note(bot: BotHarness) -> None:
     volunteer = await bot.volunteer()
     resident = await bot.resident()
-    request_id = await ask_help(bot, resident)
-    await volunteer.press_data(f"help:take:{request_id}")
-    await bot.settle()
+    request_id = await taken(bot, volunteer, resident)
     volunteer.chat.skip_pending()
     await killed_right_after_the_answer(bot, volunteer,
                                         volunteer.press_data(f"help:note:{request_id}"))
@@ -156,11 +153,8 @@ async def _followup_taken(bot: BotHarness) -> SandboxUser:
     """A resident answered "not so good"; Vera took the follow-up call."""
     vera = await bot.volunteer("Vera", name="Vera")
     user = await bot.resident("Fatima", name="Fatima")
-    await opt_in(bot, user)
-    await bot.tick(at=MONDAY_10)
-    await user.next_message()
-    await user.press("Niet zo goed 😟")
-    await user.next_edit()
+    await asked(bot, user)
+    await answer(user, "Niet zo goed 😟")
     await vera.next_message()
     await vera.press("📞 Ik bel Fatima · ma 30 nov")
     await vera.next_edit()
@@ -180,11 +174,8 @@ async def test_checkins_note(bot: BotHarness) -> None:
 async def test_checkins_phone(bot: BotHarness) -> None:
     await bot.volunteer("Vera", name="Vera")
     user = await bot.resident("Fatima", name="Fatima")
-    await opt_in(bot, user)
-    await bot.tick(at=MONDAY_10)
-    await user.next_message()
-    await user.press("Bel me even 📞")
-    await user.next_edit()
+    await asked(bot, user)
+    await answer(user, "Bel me even 📞")
     await bot.settle()
     await killed_right_after_the_answer(bot, user, user.press("📞 Mijn nummer delen"))
     await user.send("06-1234 5678")

@@ -16,11 +16,19 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.clock import TZ
-from tests.auxil.checkins import QUESTION, checkins_of, count_rows, no_hours_question, opt_in
+from tests.auxil.checkins import (
+    MONDAY_10,
+    QUESTION,
+    answer,
+    asked,
+    checkins_of,
+    count_rows,
+    no_hours_question,
+    opt_in,
+)
 from tests.auxil.harness import BotHarness, assert_each_once
 from tests.auxil.outbox import coordinators, final_states, resume
 
-MONDAY_10 = datetime(2026, 11, 30, 10, 0, tzinfo=TZ)  # TOP's default moment (mon 10:00)
 PEOPLE = 5
 
 
@@ -47,8 +55,7 @@ async def test_weekly_check_in_survives_a_kill_mid_run(bot: BotHarness, k: int) 
     assert await count_rows(bot, "checkins", "status = 'sent' AND sent_at IS NOT NULL") == PEOPLE
     # Every message's buttons work, also the one sent twice.
     for user in residents:
-        await user.press("Goed 😊")
-        await user.next_edit()
+        await answer(user, "Goed 😊")
     assert await count_rows(bot, "checkins", "answer = 'good'") == PEOPLE
 
 
@@ -119,9 +126,7 @@ async def test_follow_up_notice_survives_a_kill_at_the_tap(bot: BotHarness, k: i
     killed at the k-th notice, the rest still go out after the restart."""
     volunteers = [await bot.volunteer(f"Vrijw{i}", name=f"Vrijw{i}") for i in range(4)]
     fatima = await bot.resident("Fatima", name="Fatima")
-    await opt_in(bot, fatima)
-    await bot.tick(at=MONDAY_10)
-    await fatima.next_message()
+    await asked(bot, fatima)
     await bot.settle()
     bot.kill_at(method="sendMessage", n=k, delivered=True)
     await fatima.press("Niet zo goed 😟")
@@ -161,11 +166,8 @@ async def test_untaken_escalation_to_coordinators_survives_a_kill(bot: BotHarnes
     vera = await bot.volunteer("Vera", name="Vera")
     await no_hours_question(bot, vera)
     fatima = await bot.resident("Fatima", name="Fatima")
-    await opt_in(bot, fatima)
-    await bot.tick(at=MONDAY_10)
-    await fatima.next_message()
-    await fatima.press("Bel me even 📞")
-    await fatima.next_edit()
+    await asked(bot, fatima)
+    await answer(fatima, "Bel me even 📞")
     await vera.next_message()
     await bot.settle()  # the tap's handler has recorded the notice as sent
     bot.kill_at(method="sendMessage", n=k, delivered=True)

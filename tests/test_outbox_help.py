@@ -16,7 +16,7 @@ import pytest
 
 from bot.sandbox import SandboxUser
 from tests.auxil.harness import BotHarness, assert_each_once
-from tests.auxil.help_requests import ask_help, press_send, start_help, urgency_and_contact
+from tests.auxil.help_requests import ask_help, press_send, start_help, taken, urgency_and_contact
 from tests.auxil.outbox import (
     all_sent,
     coordinators,
@@ -98,9 +98,7 @@ async def test_release_after_seven_days_survives_a_kill(bot: BotHarness, k: int)
     for i in range(3):
         volunteer = await bot.volunteer(f"Vera{i}", name=f"Vera{i}")
         resident = await bot.resident(f"Fatima{i}")
-        request_id = await ask_help(bot, resident, urgency="none")
-        await volunteer.press_data(f"help:take:{request_id}")
-        await bot.settle()
+        await taken(bot, volunteer, resident, urgency="none")
         volunteers.append(volunteer)
         residents.append(resident)
     bot.kill_at(method="sendMessage", n=k)
@@ -125,9 +123,7 @@ async def test_partner_followup_survives_a_kill(bot: BotHarness, k: int) -> None
     residents = []
     for i in range(3):
         resident = await bot.resident(f"Fatima{i}")
-        request_id = await ask_help(bot, resident, kind="debts")
-        await volunteer.press_data(f"help:take:{request_id}")
-        await bot.settle()
+        request_id = await taken(bot, volunteer, resident, kind="debts")
         await volunteer.press_data(f"help:rf:{request_id}:buurtteam:0:7")
         await bot.settle()
         residents.append(resident)
@@ -145,9 +141,7 @@ async def test_partner_followup_survives_a_kill(bot: BotHarness, k: int) -> None
 async def _taken(bot: BotHarness, photo: bool = False) -> tuple[SandboxUser, SandboxUser, int]:
     volunteer = await bot.volunteer("Vera", name="Vera")
     resident = await bot.resident()
-    request_id = await ask_help(bot, resident, photo=photo)
-    await volunteer.press_data(f"help:take:{request_id}")
-    await bot.settle()
+    request_id = await taken(bot, volunteer, resident, photo=photo)
     return volunteer, resident, request_id
 
 

@@ -32,7 +32,7 @@ from bot.services.indicators import (
     year_fraction,
 )
 from tests.auxil.harness import ROOT, BotHarness
-from tests.auxil.help_requests import ask_help
+from tests.auxil.help_requests import ask_help, taken
 from tests.auxil.tally import press_for_answer, record
 
 EXAMPLE = str(ROOT / "buurtbot.example.toml")
@@ -52,9 +52,7 @@ async def test_referred_residents_are_x_taking_part_of_y_registered(bot: BotHarn
     came = await bot.resident("Ali", name="Ali")
     stayed_away = await bot.resident("Bea", name="Bea")
     # Ali came via the buurtteam (the volunteer says so on Ali's help request) and takes part.
-    request = await ask_help(bot, came)
-    await volunteer.press_data(f"help:take:{request}")
-    await bot.settle()
+    request = await taken(bot, volunteer, came)
     await volunteer.press_data(f"help:fpp:{request}:buurtteam")
     await bot.settle()
     assert await bot.db.fetchval(
@@ -148,9 +146,7 @@ async def test_found_paid_work_is_an_outcome_of_a_work_request(bot: BotHarness) 
     volunteer = await bot.volunteer()
     other = await bot.volunteer("Olga", name="Olga")
     resident = await bot.resident("Kemal", name="Kemal")
-    request = await ask_help(bot, resident, kind="work", text="Hulp bij mijn cv")
-    await volunteer.press_data(f"help:take:{request}")
-    await bot.settle()
+    request = await taken(bot, volunteer, resident, kind="work", text="Hulp bij mijn cv")
     text, alert = await press_for_answer(bot, volunteer, f"rpt:pw:{request}")
     assert alert and "werkt niet meer" in text  # not done yet: nothing to note
     volunteer.chat.skip_pending()

@@ -21,9 +21,9 @@ import openpyxl
 from bot.cli import main
 from bot.clock import TZ
 from tests.auxil.calendar import occurrence_id
-from tests.auxil.checkins import opt_in
+from tests.auxil.checkins import answer, opt_in
 from tests.auxil.harness import ROOT, BotHarness
-from tests.auxil.help_requests import ask_help
+from tests.auxil.help_requests import taken
 from tests.auxil.meals import first_meal, sign_up
 
 MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=TZ)
@@ -43,21 +43,16 @@ async def a_real_week(bot: BotHarness):
     await opt_in(bot, fatima)
     await bot.tick(at=datetime(2026, 11, 30, 10, 0, tzinfo=TZ), only="checkins")
     await fatima.next_message()
-    await fatima.press("Goed 😊")
-    await fatima.next_edit()
+    await answer(fatima, "Goed 😊")
 
     # A letter read: taken on and done.
-    letter = await ask_help(bot, fatima, kind="letter")
-    await vera.press_data(f"help:take:{letter}")
-    await bot.settle()
+    letter = await taken(bot, vera, fatima, kind="letter")
     await vera.press_data(f"help:dn:{letter}:helped")
     await bot.settle()
 
     # Debts: taken on and handed over to a partner (a referral; the request counts too).
     fatima.chat.skip_pending()
-    debts = await ask_help(bot, fatima, kind="debts")
-    await vera.press_data(f"help:take:{debts}")
-    await bot.settle()
+    debts = await taken(bot, vera, fatima, kind="debts")
     vera.chat.skip_pending()
     fatima.chat.skip_pending()
     await vera.press_data(f"help:ref:{debts}")

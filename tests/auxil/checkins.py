@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from bot.clock import TZ
 from bot.sandbox import SandboxUser
 from bot.sandbox.state import SandboxMessage
 from tests.auxil.harness import BotHarness
 
+MONDAY_10 = datetime(2026, 11, 30, 10, 0, tzinfo=TZ)  # TOP's default moment (mon 10:00)
 QUESTION = "Hoe gaat het deze week met u?"
 ANSWERS = ["Goed 😊", "Gaat wel 😐", "Niet zo goed 😟", "Bel me even 📞", "Ik kom langs 🚶"]
 
@@ -24,6 +28,21 @@ async def opt_in(bot: BotHarness, user: SandboxUser, **fields: object) -> None:
         async with bot.db.transaction() as conn:
             await conn.execute("UPDATE checkin_subscriptions SET extra_attention = 1"
                                " WHERE user_id = ?", (person.id,))
+
+
+async def asked(bot: BotHarness, *users: SandboxUser) -> list[SandboxMessage]:
+    """Opt each one in, run Monday 10:00's tick and read each one's check-in, in order."""
+    for user in users:
+        await opt_in(bot, user)
+    await bot.tick(at=MONDAY_10)
+    return [await user.next_message() for user in users]
+
+
+async def answer(user: SandboxUser, label: str) -> SandboxMessage:
+    """Tap one of the check-in's answers (``ANSWERS``); returns the edit the tap makes."""
+    assert label in ANSWERS, label
+    await user.press(label)
+    return await user.next_edit()
 
 
 async def belronde_press(user: SandboxUser, label: str) -> SandboxMessage:

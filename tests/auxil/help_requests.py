@@ -67,3 +67,17 @@ def send_data(user: SandboxUser) -> str:
 
 async def press_send(user: SandboxUser) -> None:
     await user.press_data(send_data(user))
+
+
+async def take_on(bot: BotHarness, volunteer: SandboxUser, request_id: int) -> None:
+    """The volunteer taps "take on" on the request's card; the bot has done all it does."""
+    await volunteer.press_data(f"help:take:{request_id}")
+    await bot.settle()
+
+
+async def taken(bot: BotHarness, volunteer: SandboxUser, resident: SandboxUser,
+                **ask: object) -> int:
+    """A request the resident asked (``ask_help``'s options) that the volunteer took on."""
+    request_id = await ask_help(bot, resident, **ask)  # type: ignore[arg-type]
+    await take_on(bot, volunteer, request_id)
+    return request_id
