@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from bot.clock import FrozenClock
 from bot.sandbox import Limits, Sandbox
 from tests.auxil.harness import BOT_USERNAME, START, TOKEN, BotHarness, make_config
+from tests.auxil.server import PUBLIC, WebhookHarness, with_web
 
 
 @pytest.fixture
@@ -35,6 +37,23 @@ def config(sandbox: Sandbox, tmp_path):
 @pytest.fixture
 async def bot(sandbox: Sandbox, config, clock: FrozenClock) -> AsyncIterator[BotHarness]:
     harness = BotHarness(sandbox, config, clock)
+    await harness.start()
+    yield harness
+    await harness.stop()
+
+
+@pytest.fixture
+def webhook_config(sandbox: Sandbox, tmp_path):
+    """Settings for webhook mode: Telegram posts updates to the bot's own web server."""
+    return dataclasses.replace(with_web(make_config(sandbox, tmp_path / "buurtbot.db")),
+                               webhook_url=f"{PUBLIC}/telegram")
+
+
+@pytest.fixture
+async def hooked(sandbox: Sandbox, webhook_config, clock: FrozenClock
+                 ) -> AsyncIterator[WebhookHarness]:
+    """The bot running in webhook mode (``webhook_config``)."""
+    harness = WebhookHarness(sandbox, webhook_config, clock)
     await harness.start()
     yield harness
     await harness.stop()

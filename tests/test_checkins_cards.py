@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from bot.i18n import plain, translator
 from bot.store import checkins as checkin_store
-from tests.auxil.checkins import MONDAY_10, asked, count_rows, no_hours_question, opt_in
+from tests.auxil.checkins import MONDAY_10, asked, count_rows, opt_in, vera_and
 from tests.auxil.harness import BotHarness
 
 AR, NL = translator("ar"), translator("nl")
@@ -36,10 +36,7 @@ async def _answer_week(bot: BotHarness, user, at: datetime, label: str) -> None:
 
 async def test_a_new_week_supersedes_the_open_entry_and_the_list_shows_it_once(
         bot: BotHarness) -> None:
-    vera = await bot.volunteer("Vera", name="Vera")
-    await no_hours_question(bot, vera)  # its Monday question would come in between
-    fatima = await bot.resident("Fatima", name="Fatima")
-    await opt_in(bot, fatima)
+    vera, fatima = await vera_and(bot, "Fatima")
     await _answer_week(bot, fatima, MONDAY_10, "Niet zo goed 😟")
     first_notice = await vera.next_message()
     assert buttons_of(first_notice) == ["📞 Ik bel Fatima · ma 30 nov"]
@@ -74,10 +71,7 @@ async def test_a_new_week_supersedes_the_open_entry_and_the_list_shows_it_once(
 
 async def test_a_taken_entry_stays_with_its_volunteer_when_a_new_week_supersedes_it(
         bot: BotHarness) -> None:
-    vera = await bot.volunteer("Vera", name="Vera")
-    await no_hours_question(bot, vera)  # its Monday question would come in between
-    fatima = await bot.resident("Fatima", name="Fatima")
-    await opt_in(bot, fatima)
+    vera, fatima = await vera_and(bot, "Fatima")
     await _answer_week(bot, fatima, MONDAY_10, "Niet zo goed 😟")
     await vera.next_message()
     await vera.press("📞 Ik bel Fatima · ma 30 nov")

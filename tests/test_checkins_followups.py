@@ -23,6 +23,7 @@ from tests.auxil.checkins import (
     last_answer,
     no_hours_question,
     opt_in,
+    vera_and,
 )
 from tests.auxil.harness import BotHarness
 
@@ -197,10 +198,7 @@ async def test_unreachable_by_telegram_update_or_by_403_both_go_on_the_list(
 async def test_volunteer_closes_to_call_entry_and_decides_what_happens_next(
     bot: BotHarness,
 ) -> None:
-    vera = await bot.volunteer("Vera", name="Vera")
-    await no_hours_question(bot, vera)  # its Monday question would come in between
-    kees = await bot.resident("Kees", name="Kees")
-    await opt_in(bot, kees)
+    vera, kees = await vera_and(bot, "Kees")
     kees.block()
     await bot.tick(at=MONDAY_10)
     await vera.next_message()

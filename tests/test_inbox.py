@@ -4,21 +4,19 @@ told it arrived, is handled once, and is handled after a restart when the bot di
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
-import pytest
 
 from bot.clock import to_db
 from bot.sandbox import Sandbox, SandboxUser
 from bot.web import SECRET_HEADER, webhook_secret
 from tests.auxil.announcements import announcements_of, compose, report
-from tests.auxil.harness import START, BotHarness, make_config
-from tests.auxil.server import PUBLIC, WebhookHarness, with_web
+from tests.auxil.harness import START, BotHarness
+from tests.auxil.server import WebhookHarness
 
 
 def _capture_updates(sandbox: Sandbox) -> list[dict[str, Any]]:
@@ -32,6 +30,21 @@ def _capture_updates(sandbox: Sandbox) -> list[dict[str, Any]]:
 async def _inbox(bot: BotHarness) -> list[dict[str, Any]]:
     rows = await bot.db.fetchall("SELECT * FROM inbox ORDER BY received_at, rowid")
     return [dict(row) for row in rows]
+
+
+async def _unfinished(bot: BotHarness, user: SandboxUser, update_id: int, received: datetime,
+                      attempts: int) -> None:
+    """An inbox row a run took in and never finished: ``user``'s /agenda, handed on
+    ``attempts`` times."""
+    update = {"update_id": update_id, "message": {
+        "message_id": 1, "date": 0, "text": "/agenda",
+        "chat": {"id": user.id, "type": "private"},
+        "from": {"id": user.id, "is_bot": False, "first_name": user.first_name},
+        "entities": [{"type": "bot_command", "offset": 0, "length": 7}]}}
+    await bot.db.execute(
+        "INSERT INTO inbox (channel, update_id, payload, received_at, attempts)"
+        " VALUES ('telegram', ?, ?, ?, ?)",
+        (str(update_id), json.dumps(update), to_db(received), attempts))
 
 
 async def test_send_now_killed_after_it_was_fetched_is_sent_once_after_restart(
@@ -100,15 +113,7 @@ async def test_handled_rows_and_anything_older_than_a_day_are_pruned(
     [row] = await _inbox(bot)
     assert row["state"] == "handled" and row["payload"] is None  # the words are gone at once
     # A row the last run never finished, from more than a day ago: dropped, not handled.
-    old = {"update_id": 999_999, "message": {
-        "message_id": 1, "date": 0, "text": "/agenda",
-        "chat": {"id": fatima.id, "type": "private"},
-        "from": {"id": fatima.id, "is_bot": False, "first_name": "Fatima"},
-        "entities": [{"type": "bot_command", "offset": 0, "length": 7}]}}
-    await bot.db.execute(
-        "INSERT INTO inbox (channel, update_id, payload, received_at, attempts)"
-        " VALUES ('telegram', '999999', ?, ?, 1)",
-        (json.dumps(old), to_db(START - timedelta(hours=25))))
+    await _unfinished(bot, fatima, 999_999, START - timedelta(hours=25), attempts=1)
     answers = len(fatima.bot_messages)
     await bot.restart()
     await bot.settle()
@@ -121,14 +126,7 @@ async def test_handled_rows_and_anything_older_than_a_day_are_pruned(
 async def test_an_update_that_keeps_killing_the_bot_gives_up(bot: BotHarness) -> None:
     """Handed on three times without ever finishing: marked failed, not tried again."""
     fatima = await bot.resident("Fatima")
-    update = {"update_id": 424_242, "message": {
-        "message_id": 1, "date": 0, "text": "/agenda",
-        "chat": {"id": fatima.id, "type": "private"},
-        "from": {"id": fatima.id, "is_bot": False, "first_name": "Fatima"},
-        "entities": [{"type": "bot_command", "offset": 0, "length": 7}]}}
-    await bot.db.execute(
-        "INSERT INTO inbox (channel, update_id, payload, received_at, attempts)"
-        " VALUES ('telegram', '424242', ?, ?, 3)", (json.dumps(update), to_db(START)))
+    await _unfinished(bot, fatima, 424_242, START, attempts=3)
     await bot.restart()
     await bot.settle()
     row = await bot.db.fetchone("SELECT state, payload FROM inbox WHERE update_id = '424242'")
@@ -137,20 +135,6 @@ async def test_an_update_that_keeps_killing_the_bot_gives_up(bot: BotHarness) ->
 
 
 # --- webhook mode --------------------------------------------------------------------------
-
-@pytest.fixture
-def webhook_config(sandbox, tmp_path):
-    return dataclasses.replace(with_web(make_config(sandbox, tmp_path / "buurtbot.db")),
-                               webhook_url=f"{PUBLIC}/telegram")
-
-
-@pytest.fixture
-async def hooked(sandbox, webhook_config, clock):
-    harness = WebhookHarness(sandbox, webhook_config, clock)
-    await harness.start()
-    yield harness
-    await harness.stop()
-
 
 async def _post(hooked: WebhookHarness, update: dict[str, Any]) -> int:
     assert hooked.server is not None

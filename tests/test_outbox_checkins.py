@@ -25,6 +25,7 @@ from tests.auxil.checkins import (
     count_rows,
     no_hours_question,
     opt_in,
+    vera_and,
 )
 from tests.auxil.harness import BotHarness, assert_each_once
 from tests.auxil.outbox import coordinators, final_states, resume
@@ -76,10 +77,7 @@ async def test_check_in_killed_before_it_left_is_sent_once_and_only_then_counted
 
 
 async def test_gone_address_goes_on_the_to_call_list_at_once(bot: BotHarness) -> None:
-    vera = await bot.volunteer("Vera", name="Vera")
-    await no_hours_question(bot, vera)
-    lies = await bot.resident("Lies", name="Lies")
-    await opt_in(bot, lies)
+    vera, lies = await vera_and(bot, "Lies")
     lies.blocked = True  # noticed only when the check-in gets a 403
     await bot.tick(at=MONDAY_10)
     await bot.settle()
@@ -95,10 +93,7 @@ async def test_gone_address_is_listed_also_when_a_kill_came_right_after_the_403(
 ) -> None:
     """The outbox wrote 'unreachable' and died before the belronde heard of it: the next tick
     reads the outbox state and puts the resident on the list all the same."""
-    vera = await bot.volunteer("Vera", name="Vera")
-    await no_hours_question(bot, vera)
-    lies = await bot.resident("Lies", name="Lies")
-    await opt_in(bot, lies)
+    vera, lies = await vera_and(bot, "Lies")
     lies.blocked = True
     service = bot.services.checkins
     settle = service.settle

@@ -12,6 +12,7 @@ from datetime import datetime
 import pytest
 
 from bot.clock import TZ
+from bot.sandbox import SandboxUser
 from tests.auxil.harness import BotHarness, assert_each_once
 from tests.auxil.outbox import all_sent, coordinators, resume
 from tests.test_tally_bot import TODAY, record
@@ -20,10 +21,16 @@ SUNDAY = datetime(2026, 12, 6, 18, 5, tzinfo=TZ)
 COORDINATORS = 5
 
 
-@pytest.mark.parametrize("k", [1, 3, COORDINATORS])
-async def test_weekly_summary_survives_a_kill_mid_run(bot: BotHarness, k: int) -> None:
+async def a_week_to_report(bot: BotHarness) -> list[SandboxUser]:
+    """The room's coordinators, and a week with something in it for their summary."""
     people = await coordinators(bot, COORDINATORS)
     await record(bot, None, "top", "klussen", "activity", "klussen:x", TODAY, quantity=2)
+    return people
+
+
+@pytest.mark.parametrize("k", [1, 3, COORDINATORS])
+async def test_weekly_summary_survives_a_kill_mid_run(bot: BotHarness, k: int) -> None:
+    people = await a_week_to_report(bot)
     bot.kill_at(method="sendMessage", n=k, delivered=True)
     await bot.tick(only="tally", at=SUNDAY)
     assert bot.killed
@@ -42,8 +49,7 @@ async def test_weekly_summary_survives_a_kill_mid_run(bot: BotHarness, k: int) -
 
 
 async def test_kill_before_delivery_sends_each_once(bot: BotHarness) -> None:
-    people = await coordinators(bot, COORDINATORS)
-    await record(bot, None, "top", "klussen", "activity", "klussen:x", TODAY, quantity=2)
+    people = await a_week_to_report(bot)
     bot.kill_at(method="sendMessage", n=2, delivered=False)
     await bot.tick(only="tally", at=SUNDAY)
     await resume(bot)

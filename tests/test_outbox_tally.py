@@ -12,9 +12,8 @@ from __future__ import annotations
 import pytest
 
 from tests.auxil.harness import BotHarness
-from tests.auxil.outbox import all_sent, coordinators, final_states, resume
-from tests.test_outbox_kill import COORDINATORS, SUNDAY
-from tests.test_tally_bot import TODAY, record
+from tests.auxil.outbox import all_sent, final_states, resume
+from tests.test_outbox_kill import COORDINATORS, SUNDAY, a_week_to_report
 
 
 def _charts(user) -> int:  # type: ignore[no-untyped-def]
@@ -27,8 +26,7 @@ def _texts(user) -> int:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("k", [1, 3, COORDINATORS])
 async def test_weekly_chart_survives_a_kill_mid_run(bot: BotHarness, k: int) -> None:
-    people = await coordinators(bot, COORDINATORS)
-    await record(bot, None, "top", "klussen", "activity", "klussen:x", TODAY, quantity=2)
+    people = await a_week_to_report(bot)
     bot.kill_at(method="sendPhoto", n=k, delivered=True)
     await bot.tick(only="tally", at=SUNDAY)
     assert bot.killed
@@ -40,8 +38,7 @@ async def test_weekly_chart_survives_a_kill_mid_run(bot: BotHarness, k: int) -> 
 
 
 async def test_coordinator_who_blocked_the_bot_does_not_stop_the_others(bot: BotHarness) -> None:
-    people = await coordinators(bot, COORDINATORS)
-    await record(bot, None, "top", "klussen", "activity", "klussen:x", TODAY, quantity=2)
+    people = await a_week_to_report(bot)
     people[1].block()
     await bot.tick(only="tally", at=SUNDAY)
     assert [_texts(p) for p in people] == [1, 0, 1, 1, 1]

@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 
 import aiohttp
 import pytest
 
 from bot.web import SECRET_HEADER, webhook_secret
-from tests.auxil.harness import make_config
-from tests.auxil.server import PUBLIC, WebhookHarness, get, with_web
-
-
-@pytest.fixture
-def config(sandbox, tmp_path):
-    return dataclasses.replace(with_web(make_config(sandbox, tmp_path / "buurtbot.db")),
-                               webhook_url=f"{PUBLIC}/telegram")
-
-
-@pytest.fixture
-async def hooked(sandbox, config, clock):
-    harness = WebhookHarness(sandbox, config, clock)
-    await harness.start()
-    yield harness
-    await harness.stop()
+from tests.auxil.server import PUBLIC, WebhookHarness, get
 
 
 async def test_the_bot_answers_through_the_webhook(hooked: WebhookHarness, sandbox) -> None:

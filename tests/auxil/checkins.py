@@ -76,3 +76,13 @@ async def no_hours_question(bot: BotHarness, volunteer: SandboxUser) -> None:
     person = await bot.person(volunteer)
     assert person is not None
     await bot.services.volunteer_work.set_asking(person, False)
+
+
+async def vera_and(bot: BotHarness, name: str) -> tuple[SandboxUser, SandboxUser]:
+    """Vera, a volunteer of TOP without the hours question (so her belronde notices come in
+    order), and the resident ``name`` in the belronde."""
+    vera = await bot.volunteer("Vera", name="Vera")
+    await no_hours_question(bot, vera)
+    resident = await bot.resident(name, name=name)
+    await opt_in(bot, resident)
+    return vera, resident

@@ -11,7 +11,7 @@ import dataclasses
 
 from bot.sandbox import SandboxUser
 from bot.store.outbox import FINAL
-from tests.auxil.harness import COORDINATOR_ID, BotHarness
+from tests.auxil.harness import COORDINATOR_ID, BotHarness, assert_each_once
 
 
 async def until_killed(bot: BotHarness, seconds: float = 10) -> None:
@@ -67,3 +67,13 @@ async def killed_and_resumed(bot: BotHarness) -> None:
     """Wait for the kill a tap or a tick set off, then restart and let the sender finish."""
     await until_killed(bot)
     await resume(bot)
+
+
+async def only_the_kth_twice(bot: BotHarness, k: int, people: list[SandboxUser],
+                             contains: str) -> None:
+    """Killed at the k-th send of a run: k people had it. Restarted, everyone has it and
+    only the k-th (the one in flight at the kill) twice."""
+    assert sum(count(p, contains) for p in people) == k
+    await resume(bot)
+    assert_each_once(bot.sandbox, people, contains=contains)
+    assert [count(p, contains) for p in people].index(2) == k - 1
