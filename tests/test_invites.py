@@ -9,7 +9,8 @@ from datetime import timedelta
 
 from bot.i18n import translator
 from tests.auxil.harness import BotHarness
-from tests.auxil.invites import invite
+from tests.auxil.invites import follow_link, invite
+from tests.auxil.outbox import killed_and_resumed
 
 WELCOME = "Welkom! U bent nu vrijwilliger van TOP."
 
@@ -21,10 +22,7 @@ async def test_a_used_link_asks_the_room_question_as_a_normal_onboarding(
     await first.send(f"/start {payload}")
     await first.next_message()
     newcomer = bot.user("Nadia")
-    await newcomer.send(f"/start {payload}")
-    await newcomer.next_message()
-    await newcomer.press("Nederlands")
-    question = await newcomer.next_edit()
+    question = await follow_link(newcomer, payload)
     assert "Deze uitnodiging is al gebruikt" in question.text
     assert "Welke BuurtWerkKamer is van u?" in question.text
     assert await bot.person(newcomer) is None  # nothing stored before the privacy step
@@ -45,10 +43,7 @@ async def test_an_expired_link_asks_the_room_question_too(bot: BotHarness) -> No
     _coordinator, payload = await invite(bot)
     bot.clock.advance(timedelta(days=8))
     newcomer = bot.user("Laat")
-    await newcomer.send(f"/start {payload}")
-    await newcomer.next_message()
-    await newcomer.press("English")
-    question = await newcomer.next_edit()
+    question = await follow_link(newcomer, payload, "English")
     assert "has expired" in question.text and "Which BuurtWerkKamer is yours?" in question.text
     assert next(b for row in question.buttons for b in row).startswith("TOP")
 
@@ -56,10 +51,7 @@ async def test_an_expired_link_asks_the_room_question_too(bot: BotHarness) -> No
 async def test_a_good_link_gives_one_welcome_and_tells_the_coordinator(bot: BotHarness) -> None:
     coordinator, payload = await invite(bot)
     newcomer = bot.user("Vera")
-    await newcomer.send(f"/start {payload}")
-    await newcomer.next_message()
-    await newcomer.press("Nederlands")
-    await newcomer.next_edit()
+    await follow_link(newcomer, payload)
     await newcomer.press("✅ Ik ga akkoord")
     await newcomer.next_edit()
     told = await coordinator.next_message()
@@ -113,10 +105,7 @@ async def test_two_newcomers_at_once_one_volunteer_the_other_onboards(bot: BotHa
     _coordinator, payload = await invite(bot)
     a, b = bot.user("Anna"), bot.user("Bas")
     for user in (a, b):
-        await user.send(f"/start {payload}")
-        await user.next_message()
-        await user.press("Nederlands")
-        await user.next_edit()
+        await follow_link(user, payload)
     # Both saw the privacy step (the link was still free); both agree at the same moment.
     await asyncio.gather(a.press("✅ Ik ga akkoord"), b.press("✅ Ik ga akkoord"))
     await bot.settle()
@@ -136,10 +125,7 @@ async def test_arabic_welcome_isolates_commands(bot: BotHarness) -> None:
     _coordinator, payload = await invite(bot)
     ar = translator("ar")
     newcomer = bot.user("Amal", language_code="ar")
-    await newcomer.send(f"/start {payload}")
-    await newcomer.next_message()
-    await newcomer.press("العربية")
-    await newcomer.next_edit()
+    await follow_link(newcomer, payload, "العربية")
     await newcomer.press(ar._("✅ I agree"))
     await newcomer.next_edit()
     await newcomer.press(ar._("Skip"))
@@ -155,15 +141,10 @@ async def test_the_coordinator_is_told_even_when_the_bot_is_killed_at_that_send(
 
     coordinator, payload = await invite(bot)
     newcomer = bot.user("Vera")
-    await newcomer.send(f"/start {payload}")
-    await newcomer.next_message()
-    await newcomer.press("Nederlands")
-    await newcomer.next_edit()
+    await follow_link(newcomer, payload)
     bot.kill_at(method="sendMessage", n=1, delivered=False)
     await newcomer.press("✅ Ik ga akkoord")
-    await bot.sandbox.changed.wait_for(lambda: bot.killed, 10)
-    await bot.crash()
-    await bot.services.outbox.deliver()
+    await killed_and_resumed(bot)
     assert_each_once(bot.sandbox, [coordinator], contains="Vera heeft uw uitnodiging gebruikt")
     assert await bot.db.fetchval(
         "SELECT state FROM outbox WHERE kind = 'onboarding.invite_used'") == "sent"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.auxil.harness import BotHarness
-from tests.auxil.invites import invite
+from tests.auxil.invites import follow_link, invite
 
 
 async def _invite_link(bot: BotHarness, room_label: str = "TOP") -> str:
@@ -15,10 +15,7 @@ async def _invite_link(bot: BotHarness, room_label: str = "TOP") -> str:
 async def test_invite_makes_a_volunteer_of_that_room(bot: BotHarness) -> None:
     payload = await _invite_link(bot, "De Verbinding")
     newcomer = bot.user("Vera")
-    await newcomer.send(f"/start {payload}")
-    await newcomer.next_message()
-    await newcomer.press("Nederlands")
-    privacy = await newcomer.next_edit()
+    privacy = await follow_link(newcomer, payload)
     assert "/vergeetmij" in privacy.text
     await newcomer.press("✅ Ik ga akkoord")
     await newcomer.next_edit()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.sandbox import SandboxUser
+from bot.sandbox.state import SandboxMessage
 from tests.auxil.harness import BOT_USERNAME, BotHarness
 
 
@@ -18,3 +19,12 @@ async def invite(bot: BotHarness, room_label: str = "TOP") -> tuple[SandboxUser,
     match = re.search(rf"https://t\.me/{BOT_USERNAME}\?start=(inv_\S+)", answer.text)
     assert match, answer.text
     return coordinator, match.group(1)
+
+
+async def follow_link(user: SandboxUser, payload: str,
+                      language: str = "Nederlands") -> SandboxMessage:
+    """The newcomer opens the invite link and picks a language; returns the next step."""
+    await user.send(f"/start {payload}")
+    await user.next_message()
+    await user.press(language)
+    return await user.next_edit()
