@@ -14,6 +14,7 @@ from tests.auxil.checkins import (
     belronde_press,
     checkins_of,
     count_rows,
+    done_with_note,
     last_answer,
     opt_in,
 )
@@ -245,14 +246,7 @@ async def test_not_so_good_goes_to_a_volunteer_who_takes_and_finishes(bot: BotHa
     detail = await winner.next_edit()
     assert "U belt" in detail.text and "Fatima" in detail.text
 
-    await winner.press("✅ Klaar: Fatima · ma 30 nov")
-    ask = await winner.next_edit()
-    assert "notitie" in ask.text
-    await winner.send("Gebeld, gaat morgen langs.")
-    done = await winner.next_message()
-    assert "Dank u voor het bellen" in done.text
-    row = await bot.db.fetchone("SELECT done_at, note FROM checkin_followups")
-    assert row["done_at"] is not None and row["note"] == "Gebeld, gaat morgen langs."
+    await done_with_note(bot, winner, "✅ Klaar: Fatima · ma 30 nov", "Gebeld, gaat morgen langs.")
     winner_person = await bot.person(winner)
     assert await count_rows(
         bot, "participation", "category = 'volunteer' AND source = 'volunteer'"

@@ -20,6 +20,7 @@ from tests.auxil.checkins import (
     asked,
     checkins_of,
     count_rows,
+    done_with_note,
     last_answer,
     no_hours_question,
     opt_in,
@@ -213,14 +214,8 @@ async def test_volunteer_closes_to_call_entry_and_decides_what_happens_next(
     again = await vera.next_message()
     assert "knoppen" in again.text
     assert await count_rows(bot, "checkin_followups", "done_at IS NULL") == 1
-    await vera.press("📞 Ja, elke week blijven bellen")
-    ask = await vera.next_edit()
-    assert "notitie" in ask.text
-    await vera.send("Telefonisch gesproken, gaat goed")
-    done = await vera.next_message()
-    assert "Dank u voor het bellen" in done.text
-    row = await bot.db.fetchone("SELECT done_at, note FROM checkin_followups")
-    assert row["done_at"] is not None and row["note"] == "Telefonisch gesproken, gaat goed"
+    await done_with_note(bot, vera, "📞 Ja, elke week blijven bellen",
+                         "Telefonisch gesproken, gaat goed")
     kees_id = (await bot.person(kees)).id
     assert await bot.db.fetchval(
         "SELECT active FROM checkin_subscriptions WHERE user_id = ?", (kees_id,)) == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.clock import TZ
+from bot.sandbox import SandboxUser
 from tests.auxil.checkins import MONDAY_10, answer, asked, belronde_press, count_rows
 from tests.auxil.harness import BotHarness
 
@@ -20,6 +21,16 @@ WAITED = "We wachtten tot de ochtend"
 
 def notices(user, name: str) -> list[str]:
     return [m.text for m in user.bot_messages if m.text and NOTICE in m.text and name in m.text]
+
+
+async def _vera_coordinator_and_bram(bot: BotHarness) -> tuple[SandboxUser, SandboxUser,
+                                                                   SandboxUser]:
+    """A volunteer, a coordinator and Bram, who has this Monday's check-in."""
+    vera = await bot.volunteer("Vera", name="Vera")
+    coordinator = await bot.coordinator()
+    bram = await bot.resident("Bram", name="Bram")
+    await asked(bot, bram)
+    return vera, coordinator, bram
 
 
 async def test_call_me_at_night_is_announced_at_eight_once_across_a_restart(
@@ -75,10 +86,7 @@ async def test_call_me_at_night_is_announced_at_eight_once_across_a_restart(
 async def test_untaken_night_follow_up_escalates_a_day_after_the_notice(
     bot: BotHarness,
 ) -> None:
-    vera = await bot.volunteer("Vera", name="Vera")
-    coordinator = await bot.coordinator()
-    bram = await bot.resident("Bram", name="Bram")
-    await asked(bot, bram)
+    vera, coordinator, bram = await _vera_coordinator_and_bram(bot)
     bot.clock.set(MONDAY_2230)
     await answer(bram, "Niet zo goed 😟")
     await bot.tick(at=TUESDAY_8)
@@ -160,10 +168,7 @@ async def test_no_volunteers_the_coordinator_is_not_woken_either(bot: BotHarness
 async def test_notice_lost_in_a_long_outage_goes_to_volunteers_before_the_coordinator(
     bot: BotHarness,
 ) -> None:
-    vera = await bot.volunteer("Vera", name="Vera")
-    coordinator = await bot.coordinator()
-    bram = await bot.resident("Bram", name="Bram")
-    await asked(bot, bram)
+    vera, coordinator, bram = await _vera_coordinator_and_bram(bot)
     # The answer is saved, then the bot dies while telling Vera and is down for two days.
     bot.clock.set(MONDAY_10 + timedelta(hours=1))
     bot.kill_at(method="sendMessage", n=1, delivered=False)

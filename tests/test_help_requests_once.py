@@ -10,7 +10,7 @@ import sqlite3
 
 from bot.sandbox import SandboxUser
 from tests.auxil.harness import BotHarness
-from tests.auxil.help_requests import ask_help, send_data, take_on
+from tests.auxil.help_requests import ask_help, send_data, take_on, taken
 
 
 async def _to_summary(bot: BotHarness, user: SandboxUser, text: str = "Brief van de gemeente"
@@ -146,8 +146,8 @@ async def test_double_taps_on_take_hand_back_done_refer_and_cancel(bot: BotHarne
     first = await ask_help(bot, resident)
     answers = await twice(volunteer, f"help:take:{first}")
     assert answers == ["U heeft deze hulpvraag al opgepakt."]
-    taken = [m for m in resident.bot_messages if "heeft uw vraag" in (m.text or "")]
-    assert len(taken) == 1
+    told = [m for m in resident.bot_messages if "heeft uw vraag" in (m.text or "")]
+    assert len(told) == 1
     assert await bot.db.fetchval(
         "SELECT COUNT(*) FROM participation WHERE source = 'volunteer'") == 1
 

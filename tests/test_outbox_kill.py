@@ -28,12 +28,18 @@ async def a_week_to_report(bot: BotHarness) -> list[SandboxUser]:
     return people
 
 
-@pytest.mark.parametrize("k", [1, 3, COORDINATORS])
-async def test_weekly_summary_survives_a_kill_mid_run(bot: BotHarness, k: int) -> None:
+async def summary_killed_at(bot: BotHarness, method: str, k: int) -> list[SandboxUser]:
+    """A week to report, and Sunday's summary run killed at its k-th ``method`` call."""
     people = await a_week_to_report(bot)
-    bot.kill_at(method="sendMessage", n=k, delivered=True)
+    bot.kill_at(method=method, n=k, delivered=True)
     await bot.tick(only="tally", at=SUNDAY)
     assert bot.killed
+    return people
+
+
+@pytest.mark.parametrize("k", [1, 3, COORDINATORS])
+async def test_weekly_summary_survives_a_kill_mid_run(bot: BotHarness, k: int) -> None:
+    people = await summary_killed_at(bot, "sendMessage", k)
     assert sum(1 for p in people for m in p.bot_messages if "Weektelling" in (m.text or "")) == k
     await resume(bot)
     assert_each_once(bot.sandbox, people, contains="Weektelling", in_flight_max=1)

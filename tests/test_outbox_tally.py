@@ -13,7 +13,7 @@ import pytest
 
 from tests.auxil.harness import BotHarness
 from tests.auxil.outbox import all_sent, final_states, resume
-from tests.test_outbox_kill import COORDINATORS, SUNDAY, a_week_to_report
+from tests.test_outbox_kill import COORDINATORS, SUNDAY, a_week_to_report, summary_killed_at
 
 
 def _charts(user) -> int:  # type: ignore[no-untyped-def]
@@ -26,10 +26,7 @@ def _texts(user) -> int:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("k", [1, 3, COORDINATORS])
 async def test_weekly_chart_survives_a_kill_mid_run(bot: BotHarness, k: int) -> None:
-    people = await a_week_to_report(bot)
-    bot.kill_at(method="sendPhoto", n=k, delivered=True)
-    await bot.tick(only="tally", at=SUNDAY)
-    assert bot.killed
+    people = await summary_killed_at(bot, "sendPhoto", k)
     assert sum(_charts(p) for p in people) == k
     await resume(bot)
     assert [_texts(p) for p in people] == [1] * COORDINATORS  # texts sent before: not again

@@ -86,3 +86,16 @@ async def vera_and(bot: BotHarness, name: str) -> tuple[SandboxUser, SandboxUser
     resident = await bot.resident(name, name=name)
     await opt_in(bot, resident)
     return vera, resident
+
+
+async def done_with_note(bot: BotHarness, volunteer: SandboxUser, button: str, note: str) -> None:
+    """The last step of a follow-up call: ``button`` asks for a note, the volunteer types
+    ``note``, is thanked, and the follow-up is done with that note."""
+    await volunteer.press(button)
+    ask = await volunteer.next_edit()
+    assert "notitie" in ask.text
+    await volunteer.send(note)
+    done = await volunteer.next_message()
+    assert "Dank u voor het bellen" in done.text
+    row = await bot.db.fetchone("SELECT done_at, note FROM checkin_followups")
+    assert row["done_at"] is not None and row["note"] == note
