@@ -189,43 +189,34 @@ def test_too_few_plural_forms_for_polish_are_reported(extra_language) -> None:
     assert any("plural forms incomplete" in line for line in plural_problems("pl"))
 
 
-@pytest.mark.parametrize("text", [
-    "Ogłoszenie może mieć najwyżej {max} znaków.",  # "1 024 znaków" is wrong: "1 024 znaki"
-    "To więcej niż {max} godzin w jednym tygodniu.",
-    "Ankieta dotarła do {sent} z {total} osób.",
+@pytest.mark.parametrize("language, text", [
+    ("pl", "Ogłoszenie może mieć najwyżej {max} znaków."),  # "1 024 znaków": "1 024 znaki"
+    ("pl", "To więcej niż {max} godzin w jednym tygodniu."),
+    ("pl", "Ankieta dotarła do {sent} z {total} osób."),
+    ("uk", "В оголошенні може бути не більше {max} символів."),  # 1 021: "1 021 символу"
+    ("uk", "Це більше ніж {max} годин за тиждень."),  # wrong for 82: "82 години"
+    ("uk", "Анкету отримали {sent} з {total} осіб."),
 ])
-def test_polish_counted_noun_after_a_number_outside_ngettext_is_reported(text: str) -> None:
-    assert any("counted noun" in line for line in _text_problems("pl", "x", text))
+def test_counted_noun_after_a_number_outside_ngettext_is_reported(language: str,
+                                                                 text: str) -> None:
+    """Polish and Ukrainian: the noun after a number changes with the number."""
+    assert any("counted noun" in line for line in _text_problems(language, "x", text))
 
 
-@pytest.mark.parametrize("text", [
-    "Największa liczba znaków w ogłoszeniu: {max}.",  # the number after a label
-    "Na co masz alergię? Napisz najwyżej {n} znaków.",  # {n}: the plural form's own count
-    "{hours} godzin",
-    "Zajęte miejsca: {taken} z {cap}. Wolne: {free}.",
+@pytest.mark.parametrize("language, text", [
+    ("pl", "Największa liczba znaków w ogłoszeniu: {max}."),  # the number after a label
+    ("pl", "Na co masz alergię? Napisz najwyżej {n} znaków."),  # {n}: the form's own count
+    ("pl", "{hours} godzin"),
+    ("pl", "Zajęte miejsca: {taken} z {cap}. Wolne: {free}."),
+    ("uk", "Найбільша кількість символів в оголошенні: {max}."),  # the number after a label
+    ("uk", "Напишіть не більше {n} символів."),  # {n}: the plural form's own count
+    ("uk", "{hours} годин"),
+    ("uk", "Запит {n} передано: {partner}."),
+    ("uk", "Зайнято місць: {taken} з {cap}. Вільно: {free}."),
 ])
-def test_polish_number_after_a_label_or_in_its_own_plural_form_passes(text: str) -> None:
-    assert _text_problems("pl", "x", text) == []
-
-
-@pytest.mark.parametrize("text", [
-    "В оголошенні може бути не більше {max} символів.",  # wrong for 1 021: "1 021 символу"
-    "Це більше ніж {max} годин за тиждень.",  # wrong for 82: "82 години"
-    "Анкету отримали {sent} з {total} осіб.",
-])
-def test_ukrainian_counted_noun_after_a_number_outside_ngettext_is_reported(text: str) -> None:
-    assert any("counted noun" in line for line in _text_problems("uk", "x", text))
-
-
-@pytest.mark.parametrize("text", [
-    "Найбільша кількість символів в оголошенні: {max}.",  # the number after a label
-    "Напишіть не більше {n} символів.",  # {n}: the plural form's own count
-    "{hours} годин",
-    "Запит {n} передано: {partner}.",
-    "Зайнято місць: {taken} з {cap}. Вільно: {free}.",
-])
-def test_ukrainian_number_after_a_label_or_in_its_own_plural_form_passes(text: str) -> None:
-    assert _text_problems("uk", "x", text) == []
+def test_number_after_a_label_or_in_its_own_plural_form_passes(language: str,
+                                                              text: str) -> None:
+    assert _text_problems(language, "x", text) == []
 
 
 def test_a_ukrainian_plural_form_counted_by_another_placeholder_passes() -> None:
