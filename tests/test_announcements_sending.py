@@ -10,7 +10,7 @@ import pytest
 
 from bot.clock import TZ
 from bot.messaging.port import DeliveryError
-from bot.sandbox import Limits
+from bot.sandbox import Limits, SandboxUser
 from bot.sandbox.limits import FloodControl
 from bot.services.announcements import Audience, parse_moment
 from bot.services.outbox import Policy
@@ -70,14 +70,25 @@ async def test_within_limits_there_are_no_429s(bot: BotHarness) -> None:
     assert all(len(announcements_of(p)) == 1 for p in people)
 
 
-async def test_a_resident_is_answered_while_a_broadcast_is_in_flight(bot: BotHarness) -> None:
+async def _chatter_during_a_broadcast(bot: BotHarness, recipients: int, text: str, *,
+                                      seen: int, seconds: float
+                                      ) -> tuple[SandboxUser, SandboxUser]:
+    """A broadcast to ``recipients`` residents, paced like Telegram, under way: ``seen`` of
+    them have it. Returns the coordinator and a resident of another room who is about to
+    talk to the bot."""
     limit(bot, scale=2)
     coordinator = await bot.coordinator()
-    people = await residents(bot, 300)
+    people = await residents(bot, recipients)
     chatter = await bot.resident("Praat", room="hart")
-    await start_sending(coordinator, "Groot bericht.")
+    await start_sending(coordinator, text)
     await bot.sandbox.changed.wait_for(lambda: sum(len(announcements_of(p)) for p in people)
-                                       >= 20, 10)
+                                       >= seen, seconds)
+    return coordinator, chatter
+
+
+async def test_a_resident_is_answered_while_a_broadcast_is_in_flight(bot: BotHarness) -> None:
+    coordinator, chatter = await _chatter_during_a_broadcast(
+        bot, 300, "Groot bericht.", seen=20, seconds=10)
     started = time.monotonic()
     await chatter.send("/berichten")
     answer = await chatter.next_message(timeout=2)
@@ -323,13 +334,8 @@ async def test_planned_list_shows_formatted_texts_safely(bot: BotHarness) -> Non
 async def test_a_tap_is_answered_ahead_of_a_2000_recipient_broadcast(bot: BotHarness) -> None:
     """Answers to a person's own tap go out at once, ahead of the queued broadcast, and are
     counted against the same limits (one pacer: no 429 although both share Telegram's)."""
-    limit(bot, scale=2)
-    coordinator = await bot.coordinator()
-    people = await residents(bot, 2000)
-    chatter = await bot.resident("Praat", room="hart")
-    await start_sending(coordinator, "Een heel groot bericht.")
-    await bot.sandbox.changed.wait_for(lambda: sum(len(announcements_of(p)) for p in people)
-                                       >= 30, 20)
+    _coordinator, chatter = await _chatter_during_a_broadcast(
+        bot, 2000, "Een heel groot bericht.", seen=30, seconds=20)
     pacer = bot.app.port.pacer  # type: ignore[union-attr]
     answered = pacer.answers
     await chatter.send("/berichten")

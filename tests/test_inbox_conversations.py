@@ -17,6 +17,7 @@ from datetime import datetime
 
 from bot.clock import TZ
 from bot.sandbox import SandboxUser
+from bot.store.meals import MealRow
 from tests.auxil.announcements import MY_ROOM
 from tests.auxil.checkins import MONDAY_10, answer, asked, opt_in
 from tests.auxil.harness import BotHarness
@@ -82,11 +83,17 @@ async def test_help_intake_description_is_kept_once(bot: BotHarness) -> None:
     assert "Aanmaning\\nvan de zorgverzekeraar" in draft and draft.count("Aanmaning") == 1
 
 
-async def test_meals_note(bot: BotHarness) -> None:
+async def _fatima_at_the_meal(bot: BotHarness) -> tuple[SandboxUser, MealRow]:
+    """Fatima, signed up for the first meal (the answer to her tap sent)."""
     fatima = await bot.resident("Fatima")
     meal = (await first_meal(bot)).meal
     await sign_up(fatima, meal.id)
     await bot.settle()
+    return fatima, meal
+
+
+async def test_meals_note(bot: BotHarness) -> None:
+    fatima, meal = await _fatima_at_the_meal(bot)
     await killed_right_after_the_answer(bot, fatima, fatima.press_data(f"meal:note:{meal.id}"))
     await fatima.send("noten")
     await fatima.next_message()
@@ -213,10 +220,7 @@ async def test_tally_walk_in_code(bot: BotHarness) -> None:
 # --- taps that toggle: handled again after the restart, they must not take themselves back ---
 
 async def test_meal_diet_toggle_is_not_undone(bot: BotHarness) -> None:
-    fatima = await bot.resident("Fatima")
-    meal = (await first_meal(bot)).meal
-    await sign_up(fatima, meal.id)
-    await bot.settle()
+    fatima, meal = await _fatima_at_the_meal(bot)
     await killed_right_after_the_answer(bot, fatima, fatima.press_data(f"meal:d:{meal.id}:vega"))
     await bot.settle()
     assert "vega" in await bot.db.fetchval("SELECT diet FROM meal_signups")

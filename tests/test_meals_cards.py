@@ -15,6 +15,8 @@ from bot.clock import TZ
 from bot.config import ConfigError, load_config
 from bot.handlers.meals.render import card
 from bot.i18n import translator
+from bot.sandbox import SandboxUser
+from bot.store.meals import MealRow
 from tests.auxil.harness import ROOT, BotHarness
 from tests.auxil.meals import first_meal, last_answer, set_cap, sign_up
 
@@ -33,10 +35,16 @@ def _actions(message) -> set[str]:
             if "callback_data" in b}
 
 
-async def test_card_follows_confirm_decline_and_offer(bot: BotHarness) -> None:
+async def _vera_and_a_meal_for_two(bot: BotHarness) -> tuple[SandboxUser, MealRow]:
+    """A volunteer of the kookgroep and the first meal, with two seats."""
     vera = await bot.volunteer("Vera")
     meal = (await first_meal(bot)).meal
     await set_cap(bot, meal.id, 2)
+    return vera, meal
+
+
+async def test_card_follows_confirm_decline_and_offer(bot: BotHarness) -> None:
+    vera, meal = await _vera_and_a_meal_for_two(bot)
     fatima = await bot.resident("Fatima", name="Fatima")
     jan = await bot.resident("Jan", name="Jan")
     cem = await bot.resident("Cem", name="Cem")
@@ -123,9 +131,7 @@ async def test_card_after_the_deadline_shows_what_still_works_and_the_phone(
 
 
 async def test_reminder_says_where_each_person_stands(bot: BotHarness) -> None:
-    vera = await bot.volunteer("Vera")
-    meal = (await first_meal(bot)).meal
-    await set_cap(bot, meal.id, 2)
+    vera, meal = await _vera_and_a_meal_for_two(bot)
     anna = await bot.resident("Anna", name="Anna")
     bram = await bot.resident("Bram", name="Bram")
     cem = await bot.resident("Cem", name="Cem")

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from bot.clock import TZ
 from bot.schedule import CalendarEntry
 from tests.auxil.harness import START, BotHarness
-from tests.auxil.tally import press_for_answer, record, seed_2021
+from tests.auxil.tally import press_for_answer, rapport, record, seed_2021
 
 TODAY = START.date()  # Monday 30 November 2026
 
@@ -190,12 +190,7 @@ async def test_rapport_for_coordinators_only(bot: BotHarness) -> None:
 
 async def test_rapport_this_year_button_and_empty_period(bot: BotHarness) -> None:
     coordinator = await bot.coordinator()
-    await coordinator.send("/rapport")
-    await coordinator.next_message()
-    await coordinator.press("Vorig jaar")
-    await coordinator.next_edit()
-    await coordinator.press("TOP")
-    empty = await coordinator.next_edit()
+    empty = await rapport(coordinator, "Vorig jaar")
     assert "Er is niets geteld" in empty.text
     pdf = await coordinator.next_message()  # the table is still made: targets, no data
     assert pdf.document["file_name"] == "buurtbot-rapport-2025-top.pdf"

@@ -25,6 +25,7 @@ from tests.auxil.checkins import answer, opt_in
 from tests.auxil.harness import ROOT, BotHarness
 from tests.auxil.help_requests import taken
 from tests.auxil.meals import first_meal, sign_up
+from tests.auxil.tally import rapport
 
 MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=TZ)
 
@@ -146,12 +147,7 @@ async def test_rapport_and_cli_count_real_records_and_erasure_keeps_the_past(
     # In another room: the command line below reads the example settings, where this
     # coordinator is not one, so at De Verbinding they would count as a new resident.
     coordinator = await bot.coordinator(room="verbinding")
-    await coordinator.send("/rapport")
-    await coordinator.next_message()
-    await coordinator.press("Dit jaar")
-    await coordinator.next_edit()
-    await coordinator.press("TOP")
-    summary = await coordinator.next_edit()
+    summary = await rapport(coordinator, "Dit jaar")
     assert "TOP:" in summary.text
     pdf = await coordinator.next_message()
     from pypdf import PdfReader
@@ -222,12 +218,7 @@ async def test_rapport_and_cli_count_real_records_and_erasure_keeps_the_past(
 
     # The spreadsheet /rapport sends holds the same numbers after the erasure.
     coordinator.chat.skip_pending()
-    await coordinator.send("/rapport")
-    await coordinator.next_message()
-    await coordinator.press("Dit jaar")
-    await coordinator.next_edit()
-    await coordinator.press("TOP")
-    summary = await coordinator.next_edit()
+    summary = await rapport(coordinator, "Dit jaar")
     await coordinator.next_message()  # the PDF
     await coordinator.press("📊 Ook als spreadsheet (XLSX)", message=summary)
     sheet = await coordinator.next_message()

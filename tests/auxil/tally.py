@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from bot.clock import TZ
 from bot.sandbox import SandboxUser
+from bot.sandbox.state import SandboxMessage
 from tests.auxil.harness import BotHarness
 
 
@@ -25,6 +26,16 @@ async def press_for_answer(
     user._answer_cursor = len(user.callback_answers)
     await user.press_data(data)
     return await user.next_callback_answer()
+
+
+async def rapport(coordinator: SandboxUser, period: str, room: str = "TOP") -> SandboxMessage:
+    """/rapport, a period and a room; returns the summary (the PDF is the next message)."""
+    await coordinator.send("/rapport")
+    await coordinator.next_message()
+    await coordinator.press(period)
+    await coordinator.next_edit()
+    await coordinator.press(room)
+    return await coordinator.next_edit()
 
 
 async def record(bot: BotHarness, key: str | None, room: str, category: str, source: str,
