@@ -17,6 +17,7 @@ from tests.auxil.checkins import (
     done_with_note,
     last_answer,
     opt_in,
+    worried,
 )
 from tests.auxil.harness import BotHarness
 
@@ -415,9 +416,7 @@ async def test_weekly_summary_to_the_coordinator_once(bot: BotHarness) -> None:
 
 
 async def test_retention_erases_answers_and_keeps_counts(bot: BotHarness) -> None:
-    user = await bot.resident("Fatima")
-    await asked(bot, user)
-    await answer(user, "Niet zo goed 😟")
+    await worried(bot, "Fatima")
     await bot.tick(at=MONDAY_10 + timedelta(weeks=25))
     await bot.settle()
     assert await count_rows(bot, "checkins", "week = '2026-W49'") == 1
@@ -484,9 +483,7 @@ async def test_forged_buttons_and_typed_text_change_nothing(bot: BotHarness) -> 
 
 async def test_volunteer_of_another_room_sees_nothing(bot: BotHarness) -> None:
     other = await bot.volunteer("Otto", room="hart", name="Otto")
-    user = await bot.resident("Fatima", name="Fatima")
-    await asked(bot, user)
-    await answer(user, "Niet zo goed 😟")
+    await worried(bot, "Fatima", name="Fatima")
     await other.send("/belronde")
     listing = await other.next_message()
     assert "Fatima" not in listing.text
@@ -519,9 +516,7 @@ async def test_volunteer_sees_own_resident_part_and_menu_buttons(bot: BotHarness
 
 
 async def test_privacy_export_and_erase(bot: BotHarness) -> None:
-    user = await bot.resident("Fatima")
-    await asked(bot, user)
-    await answer(user, "Niet zo goed 😟")
+    user = await worried(bot, "Fatima")
     person = await bot.person(user)
     data = await bot.services.privacy.export(person)
     assert data["checkins"]["weeks"][0]["answer"] == "bad"

@@ -25,6 +25,7 @@ from tests.auxil.checkins import (
     no_hours_question,
     opt_in,
     vera_and,
+    worried,
 )
 from tests.auxil.harness import BotHarness
 
@@ -252,9 +253,7 @@ async def test_outcome_button_outside_the_flow_or_for_an_answer_changes_nothing(
     bot: BotHarness,
 ) -> None:
     vera = await bot.volunteer("Vera", name="Vera")
-    user = await bot.resident("Fatima", name="Fatima")
-    await asked(bot, user)
-    await answer(user, "Niet zo goed 😟")
+    user = await worried(bot, "Fatima", name="Fatima")
     await vera.next_message()
     # A forged outcome button, outside the "Done" step: refused.
     await vera.press_data("chk:out:stop")

@@ -19,7 +19,7 @@ from bot.clock import TZ
 from bot.sandbox import SandboxUser
 from bot.store.meals import MealRow
 from tests.auxil.announcements import MY_ROOM
-from tests.auxil.checkins import MONDAY_10, answer, asked, opt_in
+from tests.auxil.checkins import MONDAY_10, answer, asked, opt_in, worried
 from tests.auxil.harness import BotHarness
 from tests.auxil.help_requests import start_help, taken
 from tests.auxil.meals import first_meal, sign_up
@@ -159,9 +159,7 @@ async def test_help_volunteer_note(bot: BotHarness) -> None:
 async def _followup_taken(bot: BotHarness) -> SandboxUser:
     """A resident answered "not so good"; Vera took the follow-up call."""
     vera = await bot.volunteer("Vera", name="Vera")
-    user = await bot.resident("Fatima", name="Fatima")
-    await asked(bot, user)
-    await answer(user, "Niet zo goed 😟")
+    await worried(bot, "Fatima", name="Fatima")
     await vera.next_message()
     await vera.press("📞 Ik bel Fatima · ma 30 nov")
     await vera.next_edit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from bot.clock import TZ
 from bot.sandbox import SandboxUser
@@ -43,6 +44,15 @@ async def answer(user: SandboxUser, label: str) -> SandboxMessage:
     assert label in ANSWERS, label
     await user.press(label)
     return await user.next_edit()
+
+
+async def worried(bot: BotHarness, name: str, **resident: Any) -> SandboxUser:
+    """A resident (``bot.resident``'s options) who answered this Monday's check-in "not so
+    good": the room's volunteers now have a follow-up to call."""
+    user = await bot.resident(name, **resident)
+    await asked(bot, user)
+    await answer(user, "Niet zo goed 😟")
+    return user
 
 
 async def belronde_press(user: SandboxUser, label: str) -> SandboxMessage:
