@@ -9,10 +9,10 @@ from bot.store.db import Database
 from tests.auxil.announcements import (
     announcements_of,
     compose,
+    crashed_mid_send,
     report,
     send_now,
     with_group,
-    write_broadcast,
 )
 from tests.auxil.harness import BotHarness, make_config
 
@@ -156,20 +156,8 @@ async def test_a_crash_mid_send_posts_in_the_group_exactly_once(bot: BotHarness)
     group = bot.sandbox.add_group("BuurtWerkKamer TOP", chat_id=GROUP_ID)
     coordinator = await bot.coordinator()
     people = [await bot.resident(f"R{i}") for i in range(4)]
-    author = await bot.person(coordinator)
-    ids = [(await bot.person(p)).id for p in people]
-    await bot.stop()
-    db = Database(bot.config.database)
-    await db.connect()
-    async with db.transaction() as conn:
-        states = ["sent", "sending", "queued", "queued"]
-        await write_broadcast(
-            conn, author_id=author.id, coordinator_chat=coordinator.id, text="Na de crash.",
-            people=[(uid, p.id, state) for uid, p, state in zip(ids, people, states,
-                                                                strict=True)],
-            groups=[("top", GROUP_ID, "sending")], post_groups=True)
-    await db.close()
-    await bot.start()
+    await crashed_mid_send(bot, coordinator, people, ["sent", "sending", "queued", "queued"],
+                           groups=[("top", GROUP_ID, "sending")], post_groups=True)
     final = await report(coordinator, wait=15)
     assert "Afgeleverd: 4" in final.text and "Geplaatst in de groep van TOP" in final.text
     assert [len(announcements_of(p)) for p in people] == [0, 1, 1, 1]

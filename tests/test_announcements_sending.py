@@ -18,9 +18,9 @@ from bot.store.db import Database
 from tests.auxil.announcements import (
     announcements_of,
     compose,
+    crashed_mid_send,
     report,
     send_now,
-    write_broadcast,
 )
 from tests.auxil.harness import START, BotHarness
 
@@ -170,19 +170,8 @@ async def test_after_a_crash_rows_in_flight_are_resent_and_nobody_skipped(
     """A kill -9 leaves rows 'sending' (maybe sent, maybe not) and 'pending': both go out."""
     coordinator = await bot.coordinator()
     people = await residents(bot, 6)
-    author = await bot.person(coordinator)
-    ids = [(await bot.person(p)).id for p in people]
-    await bot.stop()
-    db = Database(bot.config.database)
-    await db.connect()
-    async with db.transaction() as conn:
-        states = ["sent", "sent", "sending", "queued", "queued", "queued"]
-        await write_broadcast(
-            conn, author_id=author.id, coordinator_chat=coordinator.id, text="Na de crash.",
-            people=[(uid, p.id, state) for uid, p, state in zip(ids, people, states,
-                                                                strict=True)])
-    await db.close()
-    await bot.start()
+    await crashed_mid_send(bot, coordinator, people,
+                           ["sent", "sent", "sending", "queued", "queued", "queued"])
     final = await report(coordinator, wait=15)
     assert "Afgeleverd: 6" in final.text
     # The two marked sent before the crash are not sent again; everyone else gets it once.

@@ -22,7 +22,6 @@ from tests.auxil.checkins import (
     count_rows,
     done_with_note,
     last_answer,
-    no_hours_question,
     opt_in,
     vera_and,
     worried,
@@ -128,10 +127,7 @@ async def test_never_delivered_check_in_is_neither_counted_nor_escalated(
 ) -> None:
     """Telegram refuses every attempt until the evening: the week's row stays unsent (no
     escalation, not in the summary) and the next morning it is tried again, once."""
-    vera = await bot.volunteer("Vera", name="Vera")
-    await no_hours_question(bot, vera)
-    user = await bot.resident("Henk", name="Henk")
-    await opt_in(bot, user, extra_attention=True)
+    vera, user = await vera_and(bot, "Henk", extra_attention=True)
     bot.sandbox.faults.error(500, methods=["sendMessage"], seconds=24 * 3600)
     await bot.tick(at=MONDAY_10)
     for hours in (1, 3, 6, 10, 11):  # the outbox retries with backoff until 21:00

@@ -200,13 +200,18 @@ async def test_volunteer_hours_typed(bot: BotHarness) -> None:
     assert await bot.db.fetchval("SELECT hours FROM volunteer_hours") == 7.0
 
 
-async def test_tally_walk_in_code(bot: BotHarness) -> None:
-    volunteer = await bot.volunteer()
+async def _turf_the_first_activity(bot: BotHarness, volunteer: SandboxUser) -> None:
+    """/turf and the first activity on offer: the list of people to tick is open."""
     await volunteer.send("/turf")
     choose = await volunteer.next_message()
     await volunteer.press(next(b for row in choose.buttons for b in row))
     await volunteer.next_edit()
     await bot.settle()
+
+
+async def test_tally_walk_in_code(bot: BotHarness) -> None:
+    volunteer = await bot.volunteer()
+    await _turf_the_first_activity(bot, volunteer)
     await killed_right_after_the_answer(bot, volunteer,
                                         volunteer.press("➕ Code losse bezoeker"))
     await volunteer.send("ab12")
@@ -227,11 +232,7 @@ async def test_meal_diet_toggle_is_not_undone(bot: BotHarness) -> None:
 async def test_turf_toggle_is_not_undone(bot: BotHarness) -> None:
     await bot.resident("Anna", name="Anna")
     volunteer = await bot.volunteer()
-    await volunteer.send("/turf")
-    choose = await volunteer.next_message()
-    await volunteer.press(next(b for row in choose.buttons for b in row))
-    await volunteer.next_edit()
-    await bot.settle()
+    await _turf_the_first_activity(bot, volunteer)
     anna = await bot.db.fetchval("SELECT anon_key FROM users WHERE display_name = 'Anna'")
     await killed_right_after_the_answer(bot, volunteer, volunteer.press("Anna"))
     await bot.settle()

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.clock import TZ
-from bot.sandbox import Sandbox
+from bot.sandbox import Sandbox, SandboxUser
 from tests.auxil.harness import BotHarness
 from tests.auxil.help_requests import ask_help
 from tests.auxil.meals import first_meal, sign_up
@@ -91,6 +91,18 @@ async def test_a_refused_token_or_no_telegram_at_start_is_one_line(
         assert len(ours) == 1 and words in ours[0], result.stderr
 
 
+async def _next_two_meal_ticks(bot: BotHarness) -> None:
+    """The restarted bot's next two meal ticks, a minute apart, and all they send."""
+    for _ in range(2):
+        await bot.tick(at=bot.clock.now() + timedelta(minutes=1), only="meals")
+        await bot.settle()
+
+
+def _one_each(users: list[SandboxUser], words: str) -> None:
+    for user in users:
+        got = [m for m in user.bot_messages if words in (m.text or "")]
+        assert len(got) == 1, user.first_name
+
 
 async def test_a_kill_during_the_morning_reminders_loses_none_and_repeats_none(
     bot: BotHarness,
@@ -111,12 +123,8 @@ async def test_a_kill_during_the_morning_reminders_loses_none_and_repeats_none(
     bot.clock.set(datetime(2026, 12, 1, 9, 5, tzinfo=TZ))
     late = await bot.resident("Late", name="Late")
     await sign_up(late, meal.meal.id)
-    for _ in range(2):
-        await bot.tick(at=bot.clock.now() + timedelta(minutes=1), only="meals")
-        await bot.settle()
-    for user in people:
-        reminders = [m for m in user.bot_messages if "Herinnering" in (m.text or "")]
-        assert len(reminders) == 1, user.first_name
+    await _next_two_meal_ticks(bot)
+    _one_each(people, "Herinnering")
     assert not [m for m in late.bot_messages if "Herinnering" in (m.text or "")]
 
 
@@ -132,9 +140,5 @@ async def test_a_kill_as_the_final_list_goes_out_still_gives_every_volunteer_one
     bot.clock.set(datetime(2026, 12, 1, 12, 0, tzinfo=TZ))
     await bot.services.meals.tick(bot.clock.now())  # committed; killed before sending
     await bot.crash()
-    for _ in range(2):
-        await bot.tick(at=bot.clock.now() + timedelta(minutes=1), only="meals")
-        await bot.settle()
-    for volunteer in volunteers:
-        lists = [m for m in volunteer.bot_messages if "Definitieve lijst" in (m.text or "")]
-        assert len(lists) == 1, volunteer.first_name
+    await _next_two_meal_ticks(bot)
+    _one_each(volunteers, "Definitieve lijst")

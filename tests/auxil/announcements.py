@@ -7,6 +7,7 @@ import dataclasses
 from bot.config import Config
 from bot.sandbox import SandboxUser
 from bot.sandbox.state import SandboxMessage
+from bot.store.db import Database
 from tests.auxil.harness import BotHarness
 
 MY_ROOM = "🏠 Iedereen in mijn BuurtWerkKamer"
@@ -84,3 +85,24 @@ async def write_broadcast(conn, *, author_id: int, coordinator_chat: int, text: 
             " WHERE kind = 'announcement' AND ref = ? AND address = ?",
             (state, state, str(row.id), str(chat)))
     return row.id
+
+
+async def crashed_mid_send(bot: BotHarness, coordinator: SandboxUser, people: list[SandboxUser],
+                           states: list[str], *,
+                           groups: list[tuple[str, int, str]] = (),  # type: ignore[assignment]
+                           post_groups: bool = False) -> None:
+    """The bot stopped, the coordinator's "Na de crash." written as a kill -9 mid-send leaves
+    it (``people``'s outbox rows in ``states``, see ``write_broadcast``), the bot started."""
+    author = await bot.person(coordinator)
+    ids = [(await bot.person(p)).id for p in people]
+    await bot.stop()
+    db = Database(bot.config.database)
+    await db.connect()
+    async with db.transaction() as conn:
+        await write_broadcast(
+            conn, author_id=author.id, coordinator_chat=coordinator.id, text="Na de crash.",
+            people=[(uid, p.id, state) for uid, p, state in zip(ids, people, states,
+                                                                strict=True)],
+            groups=groups, post_groups=post_groups)
+    await db.close()
+    await bot.start()

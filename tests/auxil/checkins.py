@@ -46,10 +46,10 @@ async def answer(user: SandboxUser, label: str) -> SandboxMessage:
     return await user.next_edit()
 
 
-async def worried(bot: BotHarness, name: str, **resident: Any) -> SandboxUser:
+async def worried(bot: BotHarness, first_name: str, **resident: Any) -> SandboxUser:
     """A resident (``bot.resident``'s options) who answered this Monday's check-in "not so
     good": the room's volunteers now have a follow-up to call."""
-    user = await bot.resident(name, **resident)
+    user = await bot.resident(first_name, **resident)
     await asked(bot, user)
     await answer(user, "Niet zo goed 😟")
     return user
@@ -88,13 +88,14 @@ async def no_hours_question(bot: BotHarness, volunteer: SandboxUser) -> None:
     await bot.services.volunteer_work.set_asking(person, False)
 
 
-async def vera_and(bot: BotHarness, name: str) -> tuple[SandboxUser, SandboxUser]:
+async def vera_and(bot: BotHarness, name: str, **fields: object
+                   ) -> tuple[SandboxUser, SandboxUser]:
     """Vera, a volunteer of TOP without the hours question (so her belronde notices come in
-    order), and the resident ``name`` in the belronde."""
+    order), and the resident ``name`` in the belronde (``opt_in``'s settings)."""
     vera = await bot.volunteer("Vera", name="Vera")
     await no_hours_question(bot, vera)
     resident = await bot.resident(name, name=name)
-    await opt_in(bot, resident)
+    await opt_in(bot, resident, **fields)
     return vera, resident
 
 
