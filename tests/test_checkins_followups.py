@@ -27,6 +27,7 @@ from tests.auxil.checkins import (
     worried,
 )
 from tests.auxil.harness import BotHarness
+from tests.auxil.outbox import resume
 
 
 def sends_to(bot: BotHarness, chat_id: int) -> int:
@@ -112,8 +113,7 @@ async def test_process_died_after_sending_extra_attention_still_escalates(
     bot.kill_at(method="sendMessage", n=1, delivered=True)
     await bot.tick(at=MONDAY_10)
     assert bot.killed and len(checkins_of(user)) == 1
-    await bot.crash()
-    await bot.services.outbox.deliver()
+    await resume(bot)
     assert len(checkins_of(user)) == 2  # the one in flight, never none
     await bot.tick(at=MONDAY_10 + timedelta(minutes=1))
     assert await bot.db.fetchval("SELECT status FROM checkins") == "sent"

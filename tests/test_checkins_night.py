@@ -12,6 +12,7 @@ from bot.clock import TZ
 from bot.sandbox import SandboxUser
 from tests.auxil.checkins import MONDAY_10, answer, asked, belronde_press, count_rows
 from tests.auxil.harness import BotHarness
+from tests.auxil.outbox import resume
 
 MONDAY_2230 = MONDAY_10.replace(hour=22, minute=30)
 TUESDAY_8 = datetime(2026, 12, 1, 8, 0, tzinfo=TZ)
@@ -176,8 +177,7 @@ async def test_notice_lost_in_a_long_outage_goes_to_volunteers_before_the_coordi
     await bot.settle()
     assert bot.killed and notices(vera, "Bram") == []
     bot.clock.set(MONDAY_10 + timedelta(days=2))
-    await bot.crash()
-    await bot.services.outbox.deliver()
+    await resume(bot)
     await bot.tick(at=MONDAY_10 + timedelta(days=2))
     await bot.settle()
     # The volunteers hear first and get their day; the coordinator is not told yet.
