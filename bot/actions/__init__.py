@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import Any, ClassVar, TypeVar
 
 #: Telegram's limit for callback data, in UTF-8 bytes.
@@ -133,6 +133,20 @@ def button_int(part: str) -> int:
     if not -MAX_ID <= value <= MAX_ID:
         raise ValueError(part)
     return value
+
+
+def one_of(value: str, allowed: Collection[str]) -> None:
+    """For ``__post_init__``: ValueError unless ``value`` is one of ``allowed``, so a forged or
+    retired choice does not decode."""
+    if value not in allowed:
+        raise ValueError(value)
+
+
+def not_negative(**values: int) -> None:
+    """For ``__post_init__``: ValueError when a page, offset or person id is negative."""
+    bad = [f"{name}={value}" for name, value in values.items() if value < 0]
+    if bad:
+        raise ValueError(" ".join(bad))
 
 
 def _convert(part: str, kind: type) -> Any:

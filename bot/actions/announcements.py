@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bot.actions import Action, action
+from bot.actions import Action, action, one_of
 
 #: The audiences a coordinator can choose (``bot.handlers.announcements.render.AUDIENCE_LABELS``).
 AUDIENCES = ("room", "all", "vol_room", "vol_all", "lang")
@@ -31,8 +31,7 @@ class AnnouncementAudience(Action):
     longest_audience: ClassVar[str] = "vol_room"
 
     def __post_init__(self) -> None:
-        if self.audience not in AUDIENCES:
-            raise ValueError(self.audience)
+        one_of(self.audience, AUDIENCES)
 
 
 @action("ann:lang")

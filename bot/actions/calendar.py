@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bot.actions import Action, action
+from bot.actions import Action, action, not_negative, one_of
 
 #: The longest room id in use (the settings allow up to 32 characters; rooms are short words).
 LONGEST_ROOM = "verbinding"
@@ -21,11 +21,6 @@ LONGEST_ROOM = "verbinding"
 LONGEST_CATEGORY = "sociale_ontmoeting"
 #: The largest week offset the agenda shows (the horizon is a few weeks).
 LARGEST_OFFSET = 52
-
-
-def _not_negative(value: int, what: str) -> None:
-    if value < 0:
-        raise ValueError(f"{what}={value}")
 
 
 # --- /agenda (residents) ---------------------------------------------------------------------
@@ -42,7 +37,7 @@ class AgendaWeek(Action):
     longest_offset: ClassVar[int] = LARGEST_OFFSET
 
     def __post_init__(self) -> None:
-        _not_negative(self.offset, "offset")
+        not_negative(offset=self.offset)
 
 
 @action("cal:rooms")
@@ -54,7 +49,7 @@ class AgendaRooms(Action):
     longest_offset: ClassVar[int] = LARGEST_OFFSET
 
     def __post_init__(self) -> None:
-        _not_negative(self.offset, "offset")
+        not_negative(offset=self.offset)
 
 
 @action("cal:su")
@@ -168,8 +163,7 @@ class NewActivity(Action):
     longest_room: ClassVar[str] = LONGEST_ROOM
 
     def __post_init__(self) -> None:
-        if self.kind not in (WEEKLY, ONE_OFF):
-            raise ValueError(f"kind={self.kind!r}")
+        one_of(self.kind, (WEEKLY, ONE_OFF))
 
 
 # --- the conversation that adds an activity --------------------------------------------------

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import ClassVar
 
-from bot.actions import Action, action
+from bot.actions import Action, action, one_of
 
 #: The answer codes of the weekly message (``bot.handlers.checkins.texts.ANSWER_CODES``).
 ANSWER_CODES = ("g", "o", "b", "c", "v")
@@ -54,8 +54,7 @@ class CheckinSetDay(Action):
     longest_day: ClassVar[str] = "d"
 
     def __post_init__(self) -> None:
-        if self.day not in WEEKDAY_CODES:
-            raise ValueError(self.day)
+        one_of(self.day, WEEKDAY_CODES)
 
     @property
     def weekday(self) -> int | None:
@@ -75,8 +74,7 @@ class CheckinSetPart(Action):
     longest_part: ClassVar[str] = "afternoon"
 
     def __post_init__(self) -> None:
-        if self.part not in DAYPART_CODES:
-            raise ValueError(self.part)
+        one_of(self.part, DAYPART_CODES)
 
     @property
     def daypart(self) -> str | None:
@@ -125,8 +123,7 @@ class CheckinAnswer(Action):
     longest_answer: ClassVar[str] = "g"
 
     def __post_init__(self) -> None:
-        if self.answer not in ANSWER_CODES:
-            raise ValueError(self.answer)
+        one_of(self.answer, ANSWER_CODES)
 
 
 @action("chk:take")
@@ -154,8 +151,7 @@ class FollowupOutcome(Action):
     longest_choice: ClassVar[str] = "keep"
 
     def __post_init__(self) -> None:
-        if self.choice not in ("keep", "stop"):
-            raise ValueError(self.choice)
+        one_of(self.choice, ("keep", "stop"))
 
 
 @action("chk:nonote")

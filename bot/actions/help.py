@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bot.actions import Action, action
+from bot.actions import Action, action, one_of
 from bot.services.help_requests_rules import (
     CONTACTS,
     FOLLOWUP_ANSWERS,
@@ -22,11 +22,6 @@ from bot.services.help_requests_rules import (
     SKILLS,
     URGENCIES,
 )
-
-
-def _one_of(value: str, allowed) -> None:
-    if value not in allowed:
-        raise ValueError(value)
 
 
 def _plain(value: str) -> None:
@@ -63,7 +58,7 @@ class ChooseKind(Action):
     longest_kind: ClassVar[str] = max(KINDS, key=len)
 
     def __post_init__(self) -> None:
-        _one_of(self.kind, KINDS)
+        one_of(self.kind, KINDS)
 
 
 @action("help:next")
@@ -85,7 +80,7 @@ class ChooseWhen(Action):
     longest_urgency: ClassVar[str] = max(URGENCIES, key=len)
 
     def __post_init__(self) -> None:
-        _one_of(self.urgency, URGENCIES)
+        one_of(self.urgency, URGENCIES)
 
 
 @action("help:c")
@@ -95,7 +90,7 @@ class ChooseContact(Action):
     longest_contact: ClassVar[str] = max(CONTACTS, key=len)
 
     def __post_init__(self) -> None:
-        _one_of(self.contact, CONTACTS)
+        one_of(self.contact, CONTACTS)
 
 
 @action("help:ph:keep")
@@ -182,7 +177,7 @@ class MarkDone(Action):
     longest_outcome: ClassVar[str] = max(OUTCOMES, key=len)
 
     def __post_init__(self) -> None:
-        _one_of(self.outcome, OUTCOMES)
+        one_of(self.outcome, OUTCOMES)
 
 
 @action("help:note")
@@ -210,7 +205,7 @@ class ToggleSkill(Action):
     longest_skill: ClassVar[str] = max(SKILLS, key=len)
 
     def __post_init__(self) -> None:
-        _one_of(self.skill, SKILLS)
+        one_of(self.skill, SKILLS)
 
 
 # --- warm handoff and the follow-up ------------------------------------------------------
@@ -277,7 +272,7 @@ class Refer(Action):
 
     def __post_init__(self) -> None:
         _plain(self.partner)
-        _one_of(self.days, DAY_CHOICES)
+        one_of(self.days, DAY_CHOICES)
 
     @property
     def after(self) -> int:
@@ -314,4 +309,4 @@ class FollowupAnswer(Action):
     longest_answer: ClassVar[str] = max(FOLLOWUP_ANSWERS, key=len)
 
     def __post_init__(self) -> None:
-        _one_of(self.answer, FOLLOWUP_ANSWERS)
+        one_of(self.answer, FOLLOWUP_ANSWERS)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bot.actions import Action, action
+from bot.actions import Action, action, one_of
 from bot.actions.meals import LONGEST_ROOM
 from bot.i18n import LANGUAGES
 
@@ -25,8 +25,7 @@ class OnboardingLanguage(Action):
     longest_language: ClassVar[str] = max(LANGUAGES, key=len)
 
     def __post_init__(self) -> None:
-        if self.language not in LANGUAGES:
-            raise ValueError(self.language)
+        one_of(self.language, LANGUAGES)
 
 
 @action("onb:room")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bot.actions import Action, action
+from bot.actions import Action, action, one_of
 
 NEWCOMER_CHOICES = ("yes", "no", "skip")
 
@@ -41,5 +41,4 @@ class NewcomerAnswer(Action):
     longest_choice: ClassVar[str] = max(NEWCOMER_CHOICES, key=len)
 
     def __post_init__(self) -> None:
-        if self.choice not in NEWCOMER_CHOICES:
-            raise ValueError(self.choice)
+        one_of(self.choice, NEWCOMER_CHOICES)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bot.actions import Action, action
+from bot.actions import Action, action, one_of
 
 #: The kinds of survey (``bot.services.surveys.QUESTIONS``).
 SURVEY_KINDS = ("residents", "volunteers")
@@ -22,11 +22,6 @@ ALL_ROOMS = "all"
 #: know", 1…10). ``longest_index``/``longest_value`` tell the 64-byte check so.
 MAX_INDEX = 9
 MAX_VALUE = 10
-
-
-def _check_kind(kind: str) -> None:
-    if kind not in SURVEY_KINDS:
-        raise ValueError(kind)
 
 
 def _check_answer(index: int, value: int) -> None:
@@ -101,7 +96,7 @@ class SurveyKind(Action):
     longest_kind: ClassVar[str] = "volunteers"
 
     def __post_init__(self) -> None:
-        _check_kind(self.kind)
+        one_of(self.kind, SURVEY_KINDS)
 
 
 @action("srv:room")
@@ -115,7 +110,7 @@ class SurveyRoom(Action):
     longest_room: ClassVar[str] = "leidsche-rijn"
 
     def __post_init__(self) -> None:
-        _check_kind(self.kind)
+        one_of(self.kind, SURVEY_KINDS)
 
 
 @action("srv:go")
@@ -131,7 +126,7 @@ class SurveyGo(Action):
     longest_nonce: ClassVar[str] = "0123abcd"
 
     def __post_init__(self) -> None:
-        _check_kind(self.kind)
+        one_of(self.kind, SURVEY_KINDS)
         if not self.nonce or len(self.nonce) > 16:
             raise ValueError(self.nonce)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import ClassVar
 
-from bot.actions import MAX_ID, Action, action
+from bot.actions import MAX_ID, Action, action, not_negative
 from bot.actions.calendar import LONGEST_ROOM
 
 #: ``occ.<id>`` with the largest id (``c.<category>`` is shorter).
@@ -93,8 +93,7 @@ class TurfPage(_OnDay):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.page < 0:
-            raise ValueError(f"page={self.page}")
+        not_negative(page=self.page)
 
 
 @action("tal:t")
@@ -109,8 +108,7 @@ class TurfToggle(_OnDay):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.page < 0 or self.user_id < 0:
-            raise ValueError(f"page={self.page} user_id={self.user_id}")
+        not_negative(page=self.page, user_id=self.user_id)
 
 
 @action("tal:w")
