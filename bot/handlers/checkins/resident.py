@@ -108,6 +108,15 @@ async def needs_subscription(update: Update, context: BotContext) -> None:
                       alert=True)
 
 
+async def _shown_or_refused(update: Update, context: BotContext, changed: object) -> None:
+    """After a change to one's check-in: the overview again, or "join first" when the service
+    changed nothing (``None``: the person is not in the check-in)."""
+    if changed is None:
+        await needs_subscription(update, context)
+        return
+    await resident_view(update, context)
+
+
 async def stop(update: Update, context: BotContext, act: CheckinStop) -> None:
     assert context.person is not None
     t = context.t
@@ -132,10 +141,9 @@ async def ask_day(update: Update, context: BotContext, act: CheckinAskDay) -> No
 
 
 async def set_day(update: Update, context: BotContext, act: CheckinSetDay) -> None:
-    if await context.services.checkins.set_weekday(context.person, act.weekday) is None:  # type: ignore[arg-type]
-        await needs_subscription(update, context)
-        return
-    await resident_view(update, context)
+    checkins = context.services.checkins
+    await _shown_or_refused(update, context, await checkins.set_weekday(
+        context.person, act.weekday))  # type: ignore[arg-type]
 
 
 async def ask_part(update: Update, context: BotContext, act: CheckinAskPart) -> None:
@@ -150,10 +158,9 @@ async def ask_part(update: Update, context: BotContext, act: CheckinAskPart) -> 
 
 
 async def set_part(update: Update, context: BotContext, act: CheckinSetPart) -> None:
-    if await context.services.checkins.set_daypart(context.person, act.daypart) is None:  # type: ignore[arg-type]
-        await needs_subscription(update, context)
-        return
-    await resident_view(update, context)
+    checkins = context.services.checkins
+    await _shown_or_refused(update, context, await checkins.set_daypart(
+        context.person, act.daypart))  # type: ignore[arg-type]
 
 
 async def ask_pause(update: Update, context: BotContext, act: CheckinAskPause) -> None:
@@ -176,14 +183,10 @@ async def set_pause(update: Update, context: BotContext, act: CheckinPause) -> N
                           t._("That date cannot be chosen. Please pick one of the buttons."),
                           alert=True)
         return
-    if await service.pause(context.person, act.day) is None:  # type: ignore[arg-type]
-        await needs_subscription(update, context)
-        return
-    await resident_view(update, context)
+    await _shown_or_refused(update, context, await service.pause(context.person, act.day))  # type: ignore[arg-type]
 
 
 async def resume(update: Update, context: BotContext, act: CheckinResume) -> None:
-    if await context.services.checkins.resume(context.person) is None:  # type: ignore[arg-type]
-        await needs_subscription(update, context)
-        return
-    await resident_view(update, context)
+    checkins = context.services.checkins
+    await _shown_or_refused(update, context,
+                            await checkins.resume(context.person))  # type: ignore[arg-type]
