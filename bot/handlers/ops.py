@@ -30,6 +30,7 @@ from bot.handlers.common import (
     requires,
     safe_answer,
     stale_button,
+    yes_no,
 )
 from bot.i18n import Translator
 from bot.messaging.message import Attachment, OutMessage
@@ -135,8 +136,7 @@ async def feed_renew_ask(update: Update, context: BotContext, act: FeedRenewAsk)
     t = context.t
     await reply(update, context, t._("Make a new link? Phones with the old link no longer get "
                                      "the programme until they add the new one."),
-                kb([[(t._("Yes, make a new link"), FeedRenew(room_id)),
-                     (t._("No"), FeedLink(room_id))]]))
+                yes_no(t, t._("Yes, make a new link"), FeedRenew(room_id), FeedLink(room_id)))
 
 
 async def feed_renew(update: Update, context: BotContext, act: FeedRenew) -> None:

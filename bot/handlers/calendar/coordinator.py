@@ -36,6 +36,7 @@ from bot.handlers.common import (
     reply,
     requires,
     stale_button,
+    yes_no,
 )
 from bot.i18n import Translator, shorten
 from bot.messaging.message import OutMessage
@@ -201,8 +202,8 @@ async def ask_cancel(update: Update, context: BotContext, act: CancelDate) -> No
     await reply(update, context, t._("Cancel {title} on {when}? Everyone who signed up is "
                                      "told.").format(title=escape(t._(row.title)),
                                                      when=t.datetime(row.starts_at)),
-                kb([[(t._("Yes, call it off"), CancelDateConfirmed(row.id)),
-                     (t._("No"), ProgrammeOccurrence(row.id))]]))
+                yes_no(t, t._("Yes, call it off"), CancelDateConfirmed(row.id),
+                       ProgrammeOccurrence(row.id)))
 
 
 async def _tell_signed_up(context: BotContext, change: Change) -> int:
@@ -266,8 +267,8 @@ async def ask_end(update: Update, context: BotContext, act: EndSeries) -> None:
     await reply(update, context, t._("End {title}? All its future dates are removed from the "
                                      "programme, and everyone who signed up is told.").format(
         title=escape(t._(series.title))),
-        kb([[(t._("Yes, end it"), EndSeriesConfirmed(series.id)),
-             (t._("No"), ProgrammeSeries(series.id))]]))
+        yes_no(t, t._("Yes, end it"), EndSeriesConfirmed(series.id),
+               ProgrammeSeries(series.id)))
 
 
 async def do_end(update: Update, context: BotContext, act: EndSeriesConfirmed) -> None:
