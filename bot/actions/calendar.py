@@ -23,33 +23,43 @@ LONGEST_CATEGORY = "sociale_ontmoeting"
 LARGEST_OFFSET = 52
 
 
+@dataclass(frozen=True)
+class _OfRoom(Action):
+    """A button about one room (not a button kind itself); the handler checks the id against
+    the settings."""
+
+    room: str
+    longest_room: ClassVar[str] = LONGEST_ROOM
+
+
+class _AtOffset(Action):
+    """A button that carries a week ``offset`` from this week, never negative (not a button
+    kind itself, nor a dataclass: each subclass declares ``offset`` where its data has it)."""
+
+    offset: int
+    longest_offset: ClassVar[int] = LARGEST_OFFSET
+
+    def __post_init__(self) -> None:
+        not_negative(offset=self.offset)
+
+
 # --- /agenda (residents) ---------------------------------------------------------------------
 
 
 @action("cal:w")
 @dataclass(frozen=True)
-class AgendaWeek(Action):
+class AgendaWeek(_OfRoom, _AtOffset):
     """One week of a room's programme (0 = this week)."""
 
-    room: str
     offset: int
-    longest_room: ClassVar[str] = LONGEST_ROOM
-    longest_offset: ClassVar[int] = LARGEST_OFFSET
-
-    def __post_init__(self) -> None:
-        not_negative(offset=self.offset)
 
 
 @action("cal:rooms")
 @dataclass(frozen=True)
-class AgendaRooms(Action):
+class AgendaRooms(_AtOffset):
     """Choose another room's agenda, staying at the week that was shown."""
 
     offset: int
-    longest_offset: ClassVar[int] = LARGEST_OFFSET
-
-    def __post_init__(self) -> None:
-        not_negative(offset=self.offset)
 
 
 @action("cal:su")
@@ -68,21 +78,16 @@ class ActivitySignOff(Action):
 
 @action("cal:sub")
 @dataclass(frozen=True)
-class AgendaSubscribe(Action):
+class AgendaSubscribe(_OfRoom):
     """The weekly programme of ``room`` by private message: on or off."""
 
-    room: str
     on: bool
-    longest_room: ClassVar[str] = LONGEST_ROOM
 
 
 @action("cal:ics")
 @dataclass(frozen=True)
-class AgendaIcs(Action):
+class AgendaIcs(_OfRoom):
     """The room's programme as an .ics file for the phone's calendar."""
-
-    room: str
-    longest_room: ClassVar[str] = LONGEST_ROOM
 
 
 # --- /programma (coordinators) ---------------------------------------------------------------
@@ -96,9 +101,8 @@ class ProgrammeRooms(Action):
 
 @action("cal:p")
 @dataclass(frozen=True)
-class ProgrammeRoom(Action):
-    room: str
-    longest_room: ClassVar[str] = LONGEST_ROOM
+class ProgrammeRoom(_OfRoom):
+    """The programme of one room, to edit."""
 
 
 @action("cal:ps")

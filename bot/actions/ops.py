@@ -16,37 +16,34 @@ from bot.actions import Action, action
 LONGEST_ROOM = "leidsche-rijn-noord"
 
 
-@action("ops:qr")
 @dataclass(frozen=True)
-class QrSign(Action):
-    """The PDF door sign of one room."""
+class _OfRoom(Action):
+    """A button about one room (not a button kind itself); the handler checks the id against
+    the settings."""
 
     room: str
     longest_room: ClassVar[str] = LONGEST_ROOM
+
+
+@action("ops:qr")
+@dataclass(frozen=True)
+class QrSign(_OfRoom):
+    """The PDF door sign of one room."""
 
 
 @action("ops:feed")
 @dataclass(frozen=True)
-class FeedLink(Action):
+class FeedLink(_OfRoom):
     """The calendar feed link of one room."""
-
-    room: str
-    longest_room: ClassVar[str] = LONGEST_ROOM
 
 
 @action("ops:feedn")
 @dataclass(frozen=True)
-class FeedRenewAsk(Action):
+class FeedRenewAsk(_OfRoom):
     """"Make a new link?" (the old one stops working)."""
-
-    room: str
-    longest_room: ClassVar[str] = LONGEST_ROOM
 
 
 @action("ops:feedy")
 @dataclass(frozen=True)
-class FeedRenew(Action):
+class FeedRenew(_OfRoom):
     """Yes: a new feed link for the room."""
-
-    room: str
-    longest_room: ClassVar[str] = LONGEST_ROOM
