@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 
 from bot.actions import Action
 from bot.actions import help as act
@@ -22,11 +22,15 @@ from bot.store.help_requests import RequestRow
 # --- warm handoff ------------------------------------------------------------------------
 
 
-def _partner_rows(context: BotContext, request: RequestRow,
-                  kind: type[act.ChoosePartner] | type[act.FromPartner]
-                  ) -> list[list[tuple[str, Action]]]:
-    return [[(p.name, kind(request.id, p.id))]
-            for p in context.services.help.partners_for(request.room)]
+def _partner_markup(context: BotContext, request: RequestRow,
+                    kind: type[act.ChoosePartner] | type[act.FromPartner]
+                    ) -> InlineKeyboardMarkup:
+    """The room's partner organisations, one a row, and back to the request."""
+    rows: list[list[tuple[str, Action]]] = [
+        [(p.name, kind(request.id, p.id))]
+        for p in context.services.help.partners_for(request.room)]
+    rows.append([(context.t._("⬅️ Back"), act.ViewRequest(request.id))])
+    return kb(rows)
 
 
 async def ask_partner(update: Update, context: BotContext, pressed: act.AskPartner) -> None:
@@ -34,10 +38,8 @@ async def ask_partner(update: Update, context: BotContext, pressed: act.AskPartn
     if request is None:
         return
     t = context.t
-    rows = _partner_rows(context, request, act.ChoosePartner)
-    rows.append([(t._("⬅️ Back"), act.ViewRequest(request.id))])
     await reply(update, context, t._("To which organisation do you hand over request {n}?")
-                .format(n=request.id), kb(rows))
+                .format(n=request.id), _partner_markup(context, request, act.ChoosePartner))
 
 
 def _partner_of(context: BotContext, request: RequestRow, partner_id: str):
@@ -106,9 +108,8 @@ async def ask_from_partner(update: Update, context: BotContext, pressed: act.Ask
     if request is None:
         return
     t = context.t
-    rows = _partner_rows(context, request, act.FromPartner)
-    rows.append([(t._("⬅️ Back"), act.ViewRequest(request.id))])
-    await reply(update, context, t._("Which organisation sent this resident to us?"), kb(rows))
+    await reply(update, context, t._("Which organisation sent this resident to us?"),
+                _partner_markup(context, request, act.FromPartner))
 
 
 async def from_partner(update: Update, context: BotContext, pressed: act.FromPartner) -> None:
