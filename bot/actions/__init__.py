@@ -92,6 +92,20 @@ class Action:
         return found if isinstance(found, cls) else None
 
 
+#: A room id from the config: lowercase letters, digits, ``-``/``_``, at most 32 characters
+#: (``bot.config._ROOM_ID``).
+LONGEST_ROOM = "r" * 32
+
+
+@dataclasses.dataclass(frozen=True)
+class RoomAction(Action):
+    """Base of a button whose first field is a room id (not a button kind itself); the
+    handler checks the id against the settings."""
+
+    room: str
+    longest_room: ClassVar[str] = LONGEST_ROOM
+
+
 def action(code: str) -> Callable[[type[A]], type[A]]:
     """Register a frozen dataclass as the action with this ``code`` (unique)."""
     if not code or code.endswith(":") or " " in code:

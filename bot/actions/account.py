@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bot.actions import Action, action, one_of
+from bot.actions import Action, RoomAction, action, one_of
 from bot.i18n import LANGUAGES
 
 
@@ -38,10 +38,8 @@ class AskRoom(Action):
 
 @action("acc:setroom")
 @dataclass(frozen=True)
-class SetRoom(Action):
-    room: str
-    #: Room ids are at most 32 characters (``bot/config.py``).
-    longest_room: ClassVar[str] = "r" * 32
+class SetRoom(RoomAction):
+    """The person's new home room."""
 
 
 @action("acc:privacy")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bot.actions import Action, action, not_negative, one_of
+from bot.actions import Action, RoomAction, action, not_negative, one_of
 
 #: The longest room id in use (the settings allow up to 32 characters; rooms are short words).
 LONGEST_ROOM = "verbinding"
@@ -21,15 +21,6 @@ LONGEST_ROOM = "verbinding"
 LONGEST_CATEGORY = "sociale_ontmoeting"
 #: The largest week offset the agenda shows (the horizon is a few weeks).
 LARGEST_OFFSET = 52
-
-
-@dataclass(frozen=True)
-class _OfRoom(Action):
-    """A button about one room (not a button kind itself); the handler checks the id against
-    the settings."""
-
-    room: str
-    longest_room: ClassVar[str] = LONGEST_ROOM
 
 
 class _AtOffset(Action):
@@ -48,7 +39,7 @@ class _AtOffset(Action):
 
 @action("cal:w")
 @dataclass(frozen=True)
-class AgendaWeek(_OfRoom, _AtOffset):
+class AgendaWeek(RoomAction, _AtOffset):
     """One week of a room's programme (0 = this week)."""
 
     offset: int
@@ -78,7 +69,7 @@ class ActivitySignOff(Action):
 
 @action("cal:sub")
 @dataclass(frozen=True)
-class AgendaSubscribe(_OfRoom):
+class AgendaSubscribe(RoomAction):
     """The weekly programme of ``room`` by private message: on or off."""
 
     on: bool
@@ -86,7 +77,7 @@ class AgendaSubscribe(_OfRoom):
 
 @action("cal:ics")
 @dataclass(frozen=True)
-class AgendaIcs(_OfRoom):
+class AgendaIcs(RoomAction):
     """The room's programme as an .ics file for the phone's calendar."""
 
 
@@ -101,7 +92,7 @@ class ProgrammeRooms(Action):
 
 @action("cal:p")
 @dataclass(frozen=True)
-class ProgrammeRoom(_OfRoom):
+class ProgrammeRoom(RoomAction):
     """The programme of one room, to edit."""
 
 

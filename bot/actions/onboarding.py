@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bot.actions import Action, action, one_of
-from bot.actions.meals import LONGEST_ROOM
+from bot.actions import Action, RoomAction, action, one_of
 from bot.i18n import LANGUAGES
 
 
@@ -30,12 +29,8 @@ class OnboardingLanguage(Action):
 
 @action("onb:room")
 @dataclass(frozen=True)
-class OnboardingRoom(Action):
+class OnboardingRoom(RoomAction):
     """The person's home room."""
-
-    room: str
-
-    longest_room: ClassVar[str] = LONGEST_ROOM
 
 
 @action("onb:privacy:yes")

@@ -8,42 +8,29 @@ screen offers :class:`QrSign` and :class:`FeedLink` too.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 
-from bot.actions import Action, action
-
-#: Longer than any configured room id (``[rooms.<id>]`` in buurtbot.toml).
-LONGEST_ROOM = "leidsche-rijn-noord"
-
-
-@dataclass(frozen=True)
-class _OfRoom(Action):
-    """A button about one room (not a button kind itself); the handler checks the id against
-    the settings."""
-
-    room: str
-    longest_room: ClassVar[str] = LONGEST_ROOM
+from bot.actions import RoomAction, action
 
 
 @action("ops:qr")
 @dataclass(frozen=True)
-class QrSign(_OfRoom):
+class QrSign(RoomAction):
     """The PDF door sign of one room."""
 
 
 @action("ops:feed")
 @dataclass(frozen=True)
-class FeedLink(_OfRoom):
+class FeedLink(RoomAction):
     """The calendar feed link of one room."""
 
 
 @action("ops:feedn")
 @dataclass(frozen=True)
-class FeedRenewAsk(_OfRoom):
+class FeedRenewAsk(RoomAction):
     """"Make a new link?" (the old one stops working)."""
 
 
 @action("ops:feedy")
 @dataclass(frozen=True)
-class FeedRenew(_OfRoom):
+class FeedRenew(RoomAction):
     """Yes: a new feed link for the room."""
