@@ -18,8 +18,9 @@ SQLite). Nothing here knows a channel: services may build actions for the button
 
 Field types: ``int``, ``str`` and ``bool`` (``"1"``/``"0"``). A ``str`` field may not contain
 ``:``, except the last field, which takes the rest of the data (a time such as ``18:00``).
-A class may validate further in ``__post_init__`` (raise ``ValueError``): decoding then
-gives ``None``. Trailing fields with a default may be missing from the data (``meal:rcap``
+A ``str`` field limited to a few values names them in ``choices`` (``choices = {"kind":
+KINDS}``); a class may validate further in ``__post_init__`` (raise ``ValueError``): decoding
+then gives ``None``. Trailing fields with a default may be missing from the data (``meal:rcap``
 from before the room was in it decodes with the default room ``""``).
 """
 
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any, ClassVar, TypeVar
 
 #: Telegram's limit for callback data, in UTF-8 bytes.
@@ -54,6 +55,14 @@ class Action:
     #: Trailing fields with a default: data without them (a button from before they
     #: existed) still decodes, to the default.
     _optional: ClassVar[frozenset[str]] = frozenset()
+    #: ``str`` fields whose value must be one of a set (``{"kind": KINDS}``): anything else,
+    #: forged or retired, does not decode. The longest value is the field's ``longest_<name>``.
+    #: A subclass with its own ``__post_init__`` calls ``super().__post_init__()``.
+    choices: ClassVar[Mapping[str, Collection[str]]] = {}
+
+    def __post_init__(self) -> None:
+        for name, allowed in self.choices.items():
+            one_of(getattr(self, name), allowed)
 
     def encode(self) -> str:
         parts = [self.code]
@@ -126,6 +135,10 @@ def action(code: str) -> Callable[[type[A]], type[A]]:
             if kind not in (int, str, bool):
                 raise TypeError(f"{cls.__name__}.{field.name}: only int, str and bool")
             fields.append((field.name, kind))
+        for name, allowed in cls.choices.items():
+            if hints.get(name) is not str or name not in {n for n, _ in fields}:
+                raise TypeError(f"{cls.__name__}.choices: {name} is not a str field")
+            setattr(cls, "longest_" + name, max(allowed, key=len))
         cls.code = code
         cls._fields = tuple(fields)
         cls._optional = frozenset(

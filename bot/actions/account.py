@@ -8,9 +8,8 @@ forged or stale and decodes to None; a room is checked against the config by the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 
-from bot.actions import Action, RoomAction, action, one_of
+from bot.actions import Action, RoomAction, action
 from bot.i18n import LANGUAGES
 
 
@@ -24,10 +23,7 @@ class AskLanguage(Action):
 @dataclass(frozen=True)
 class SetLanguage(Action):
     language: str  # not ``code``: that name is the action's own (``Action.code``)
-    longest_language: ClassVar[str] = max(LANGUAGES, key=len)
-
-    def __post_init__(self) -> None:
-        one_of(self.language, LANGUAGES)
+    choices = {"language": LANGUAGES}
 
 
 @action("acc:room")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bot.actions import Action, action, one_of
+from bot.actions import Action, action
 
 #: The audiences a coordinator can choose (``bot.handlers.announcements.render.AUDIENCE_LABELS``).
 AUDIENCES = ("room", "all", "vol_room", "vol_all", "lang")
@@ -28,10 +28,7 @@ class AnnouncementStop(Action):
 @dataclass(frozen=True)
 class AnnouncementAudience(Action):
     audience: str
-    longest_audience: ClassVar[str] = "vol_room"
-
-    def __post_init__(self) -> None:
-        one_of(self.audience, AUDIENCES)
+    choices = {"audience": AUDIENCES}
 
 
 @action("ann:lang")

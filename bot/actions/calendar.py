@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bot.actions import Action, RoomAction, action, not_negative, one_of
+from bot.actions import Action, RoomAction, action, not_negative
 
 #: The longest room id in use (the settings allow up to 32 characters; rooms are short words).
 LONGEST_ROOM = "verbinding"
@@ -154,11 +154,8 @@ class NewActivity(Action):
 
     kind: str
     room: str
-    longest_kind: ClassVar[str] = WEEKLY
     longest_room: ClassVar[str] = LONGEST_ROOM
-
-    def __post_init__(self) -> None:
-        one_of(self.kind, (WEEKLY, ONE_OFF))
+    choices = {"kind": (WEEKLY, ONE_OFF)}
 
 
 # --- the conversation that adds an activity --------------------------------------------------

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import ClassVar
 
-from bot.actions import Action, action, one_of
+from bot.actions import Action, action
 
 #: The answer codes of the weekly message (``bot.handlers.checkins.texts.ANSWER_CODES``).
 ANSWER_CODES = ("g", "o", "b", "c", "v")
@@ -51,10 +51,7 @@ class CheckinAskDay(Action):
 @dataclass(frozen=True)
 class CheckinSetDay(Action):
     day: str  # "0" … "6", or "d" for the room's day
-    longest_day: ClassVar[str] = "d"
-
-    def __post_init__(self) -> None:
-        one_of(self.day, WEEKDAY_CODES)
+    choices = {"day": WEEKDAY_CODES}
 
     @property
     def weekday(self) -> int | None:
@@ -71,10 +68,7 @@ class CheckinAskPart(Action):
 @dataclass(frozen=True)
 class CheckinSetPart(Action):
     part: str  # a day part, or "d" for the room's time
-    longest_part: ClassVar[str] = "afternoon"
-
-    def __post_init__(self) -> None:
-        one_of(self.part, DAYPART_CODES)
+    choices = {"part": DAYPART_CODES}
 
     @property
     def daypart(self) -> str | None:
@@ -120,10 +114,7 @@ class CheckinAnswer(Action):
 
     checkin_id: int
     answer: str  # one of ANSWER_CODES ("b" = not so good)
-    longest_answer: ClassVar[str] = "g"
-
-    def __post_init__(self) -> None:
-        one_of(self.answer, ANSWER_CODES)
+    choices = {"answer": ANSWER_CODES}
 
 
 @action("chk:take")
@@ -148,10 +139,7 @@ class FollowupOutcome(Action):
     """For a resident we cannot message: keep calling every week, or stop."""
 
     choice: str  # "keep" or "stop"
-    longest_choice: ClassVar[str] = "keep"
-
-    def __post_init__(self) -> None:
-        one_of(self.choice, ("keep", "stop"))
+    choices = {"choice": ("keep", "stop")}
 
 
 @action("chk:nonote")

@@ -8,9 +8,8 @@ handler, which knows it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 
-from bot.actions import Action, RoomAction, action, one_of
+from bot.actions import Action, RoomAction, action
 from bot.i18n import LANGUAGES
 
 
@@ -21,10 +20,7 @@ class OnboardingLanguage(Action):
 
     language: str
 
-    longest_language: ClassVar[str] = max(LANGUAGES, key=len)
-
-    def __post_init__(self) -> None:
-        one_of(self.language, LANGUAGES)
+    choices = {"language": LANGUAGES}
 
 
 @action("onb:room")

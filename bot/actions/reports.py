@@ -7,9 +7,8 @@ Wire format as it always was (``rpt:pw:12``, ``nwk:yes``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 
-from bot.actions import Action, action, one_of
+from bot.actions import Action, action
 
 NEWCOMER_CHOICES = ("yes", "no", "skip")
 
@@ -38,7 +37,4 @@ class NewcomerAnswer(Action):
     """The resident's own answer: ``yes``, ``no`` or ``skip`` (I would rather not say)."""
 
     choice: str
-    longest_choice: ClassVar[str] = max(NEWCOMER_CHOICES, key=len)
-
-    def __post_init__(self) -> None:
-        one_of(self.choice, NEWCOMER_CHOICES)
+    choices = {"choice": NEWCOMER_CHOICES}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bot.actions import Action, action, one_of
+from bot.actions import Action, action
 
 #: The kinds of survey (``bot.services.surveys.QUESTIONS``).
 SURVEY_KINDS = ("residents", "volunteers")
@@ -93,10 +93,7 @@ class SurveyNew(Action):
 @dataclass(frozen=True)
 class SurveyKind(Action):
     kind: str
-    longest_kind: ClassVar[str] = "volunteers"
-
-    def __post_init__(self) -> None:
-        one_of(self.kind, SURVEY_KINDS)
+    choices = {"kind": SURVEY_KINDS}
 
 
 @action("srv:room")
@@ -106,11 +103,8 @@ class SurveyRoom(Action):
 
     kind: str
     room: str
-    longest_kind: ClassVar[str] = "volunteers"
     longest_room: ClassVar[str] = "leidsche-rijn"
-
-    def __post_init__(self) -> None:
-        one_of(self.kind, SURVEY_KINDS)
+    choices = {"kind": SURVEY_KINDS}
 
 
 @action("srv:go")
@@ -121,12 +115,12 @@ class SurveyGo(Action):
     kind: str
     room: str
     nonce: str
-    longest_kind: ClassVar[str] = "volunteers"
     longest_room: ClassVar[str] = "leidsche-rijn"
     longest_nonce: ClassVar[str] = "0123abcd"
+    choices = {"kind": SURVEY_KINDS}
 
     def __post_init__(self) -> None:
-        one_of(self.kind, SURVEY_KINDS)
+        super().__post_init__()
         if not self.nonce or len(self.nonce) > 16:
             raise ValueError(self.nonce)
 
