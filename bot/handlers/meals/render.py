@@ -7,6 +7,7 @@ Pure rendering plus the helpers every action uses to answer (``refuse``, ``show_
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from html import escape
 from typing import Any
@@ -275,6 +276,17 @@ def plain_name(t: Translator, row: SignupRow) -> str:
     return row.name or t._("anonymous {number}").format(number=row.user_id)
 
 
+def _page_row(t: Translator, page: int, pages: int, to: Callable[[int], Action]
+              ) -> list[tuple[str, Action]]:
+    """⬅️ and ➡️ between the pages of a long list (one of them on the first and last page)."""
+    nav: list[tuple[str, Action]] = []
+    if page > 0:
+        nav.append((t._("⬅️ Previous page"), to(page - 1)))
+    if page < pages - 1:
+        nav.append((t._("Next page ➡️"), to(page + 1)))
+    return nav
+
+
 def table_markup(t: Translator, table: Table, person: Person, now: datetime, page: int = 0,
                  pages: int = 1) -> InlineKeyboardMarkup:
     mid = table.view.meal.id
@@ -282,12 +294,7 @@ def table_markup(t: Translator, table: Table, person: Person, now: datetime, pag
     pending = [r for r in table.seated if r.status == "pending"]
     started = table.view.meal.starts_at <= now
     if pages > 1:
-        nav = []
-        if page > 0:
-            nav.append((t._("⬅️ Previous page"), meals.MealTablePage(mid, page - 1)))
-        if page < pages - 1:
-            nav.append((t._("Next page ➡️"), meals.MealTablePage(mid, page + 1)))
-        rows.append(nav)
+        rows.append(_page_row(t, page, pages, lambda to: meals.MealTablePage(mid, to)))
     for row in pending[:10]:
         label = plain_name(t, row)
         rows.append([(t._("✅ {name}").format(name=label), meals.MealConfirm(row.id)),
@@ -329,12 +336,7 @@ def pick_text(t: Translator, table: Table, page: int) -> tuple[str, InlineKeyboa
         rows.append([(f"✖️ {marks.get(row.status, '')} {plain_name(t, row)}",
                       meals.MealTakeOffReason(row.id))])
     if pages > 1:
-        nav = []
-        if page > 0:
-            nav.append((t._("⬅️ Previous page"), meals.MealTakeOffPick(mid, page - 1)))
-        if page < pages - 1:
-            nav.append((t._("Next page ➡️"), meals.MealTakeOffPick(mid, page + 1)))
-        rows.append(nav)
+        rows.append(_page_row(t, page, pages, lambda to: meals.MealTakeOffPick(mid, to)))
     rows.append([(t._("⬅️ Back to the list"), meals.MealTable(mid))])
     text = t._("Whom do you take off the list for {when}? Tap the name. "
                "🕐 = on the waiting list.").format(when=when(t, table.view))
