@@ -14,7 +14,7 @@ from bot.actions import help as act
 from bot.context import BotContext
 from bot.handlers.common import kb, one_per_row, reply
 from bot.handlers.help_requests.notices import notices_after_answer
-from bot.handlers.help_requests.render import refusal_text, refuse
+from bot.handlers.help_requests.render import allowed, refusal_text, refuse
 from bot.handlers.help_requests.volunteer import show_detail, visible
 from bot.services.help_requests import HelpError, Refusal
 from bot.store.help_requests import RequestRow
@@ -88,13 +88,12 @@ async def ask_followup(update: Update, context: BotContext, pressed: act.ChooseT
 async def refer(update: Update, context: BotContext, pressed: act.Refer) -> None:
     pid = pressed.partner
     async with notices_after_answer(context):  # the resident and a displaced holder
-        try:
-            request, _referral = await context.services.help.refer(
-                context.person, pressed.request_id, pid, consent=True,  # type: ignore[arg-type]
-                together=pressed.together, followup_days=pressed.after)
-        except HelpError as error:
-            await refuse(update, context, error)
+        found = await allowed(update, context, context.services.help.refer(
+            context.person, pressed.request_id, pid, consent=True,  # type: ignore[arg-type]
+            together=pressed.together, followup_days=pressed.after))
+        if found is None:
             return
+        request, _referral = found
         partner = context.services.config.partners[pid]
         t = context.t
         await reply(update, context, t._("Request {n} is handed over to {partner}. Thank you!")
@@ -113,11 +112,9 @@ async def ask_from_partner(update: Update, context: BotContext, pressed: act.Ask
 
 
 async def from_partner(update: Update, context: BotContext, pressed: act.FromPartner) -> None:
-    try:
-        request = await context.services.help.referred_by_partner(
-            context.person, pressed.request_id, pressed.partner)  # type: ignore[arg-type]
-    except HelpError as error:
-        await refuse(update, context, error)
+    request = await allowed(update, context, context.services.help.referred_by_partner(
+        context.person, pressed.request_id, pressed.partner))  # type: ignore[arg-type]
+    if request is None:
         return
     await show_detail(update, context, request)  # now shows "Sent to us by ..."
 
