@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 from telegram import Update
 
+from bot.actions import Action
 from bot.actions.checkins import (
     CheckinAskDay,
     CheckinAskPart,
@@ -20,6 +22,7 @@ from bot.actions.checkins import (
     CheckinStop,
 )
 from bot.actions.menu import MenuCheckins
+from bot.config import Room
 from bot.context import BotContext
 from bot.handlers.checkins.texts import DAYPART_LABELS, back_button
 from bot.handlers.common import kb, reply, requires, safe_answer
@@ -129,15 +132,25 @@ async def stop(update: Update, context: BotContext, act: CheckinStop) -> None:
                 kb([[(t._("Start again"), CheckinOptIn())], [back_button(t)]]))
 
 
+async def _ask_or_room_default(update: Update, context: BotContext, question: str,
+                               rows: list[list[tuple[str, Action]]],
+                               default: Callable[[Room], tuple[str, Action]]) -> None:
+    """A check-in setting's choices, and below them "the room's own" (when the person's room
+    is known): the day or time of the room's belronde."""
+    room = context.services.config.room(context.person.room)  # type: ignore[union-attr]
+    if room is not None:
+        rows.append([default(room)])
+    await reply(update, context, question, kb(rows))
+
+
 async def ask_day(update: Update, context: BotContext, act: CheckinAskDay) -> None:
     t = context.t
-    room = context.services.config.room(context.person.room)  # type: ignore[union-attr]
     buttons = [(t.weekday(i).capitalize(), CheckinSetDay(str(i))) for i in range(7)]
-    rows = [buttons[i : i + 2] for i in range(0, 7, 2)]
-    if room is not None:
-        rows.append([(t._("The room's day ({weekday})").format(
-            weekday=t.weekday(room.belronde.weekday)), CheckinSetDay("d"))])
-    await reply(update, context, t._("On which day would you like our message?"), kb(rows))
+    await _ask_or_room_default(
+        update, context, t._("On which day would you like our message?"),
+        [buttons[i : i + 2] for i in range(0, 7, 2)],
+        lambda room: (t._("The room's day ({weekday})").format(
+            weekday=t.weekday(room.belronde.weekday)), CheckinSetDay("d")))
 
 
 async def set_day(update: Update, context: BotContext, act: CheckinSetDay) -> None:
@@ -148,13 +161,12 @@ async def set_day(update: Update, context: BotContext, act: CheckinSetDay) -> No
 
 async def ask_part(update: Update, context: BotContext, act: CheckinAskPart) -> None:
     t = context.t
-    room = context.services.config.room(context.person.room)  # type: ignore[union-attr]
-    rows = [[(f"{t._(DAYPART_LABELS[part])} ({t.time(at)})", CheckinSetPart(part))]
-            for part, at in DAYPARTS.items()]
-    if room is not None:
-        rows.append([(t._("The room's time ({time})").format(time=t.time(room.belronde.at)),
-                      CheckinSetPart("d"))])
-    await reply(update, context, t._("At what time of day?"), kb(rows))
+    await _ask_or_room_default(
+        update, context, t._("At what time of day?"),
+        [[(f"{t._(DAYPART_LABELS[part])} ({t.time(at)})", CheckinSetPart(part))]
+         for part, at in DAYPARTS.items()],
+        lambda room: (t._("The room's time ({time})").format(time=t.time(room.belronde.at)),
+                      CheckinSetPart("d")))
 
 
 async def set_part(update: Update, context: BotContext, act: CheckinSetPart) -> None:
