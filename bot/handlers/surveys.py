@@ -249,11 +249,6 @@ async def paper_answer(update: Update, context: BotContext, act: SurveyPaperAnsw
 # --- the overview: /enquete --------------------------------------------------------------
 
 
-async def overview_button(update: Update, context: BotContext, act: MenuSurveys) -> None:
-    """🗳 in the main menu."""
-    await overview(update, context)
-
-
 @requires(RESIDENT)
 async def overview(update: Update, context: BotContext) -> None:
     """/enquete: volunteers and coordinators see the rounds; a resident their open question."""
@@ -516,7 +511,7 @@ def register(app: Application) -> None:
     _install_outbox(app)  # type: ignore[arg-type]
     add_tick(app, "surveys", tick)  # type: ignore[arg-type]
     app.add_handler(CommandHandler("enquete", overview, filters=private))
-    app.add_handler(routing.on(MenuSurveys, overview_button))
+    app.add_handler(routing.on(MenuSurveys, routing.same_as(overview)))
     for handler in (
         routing.on(SurveyList, list_rounds),  # overview checks the role itself
         routing.on(SurveyAnswer, answer),

@@ -21,7 +21,6 @@ from bot.handlers.calendar.coordinator import (
     do_cancel,
     do_end,
     programme_command,
-    programme_menu,
     programme_occurrence,
     programme_room,
     programme_rooms,
@@ -31,7 +30,6 @@ from bot.handlers.calendar.coordinator import (
 from bot.handlers.calendar.flow import build_conversation
 from bot.handlers.calendar.resident import (
     agenda_command,
-    agenda_menu,
     agenda_rooms,
     agenda_week,
     send_ics,
@@ -40,7 +38,7 @@ from bot.handlers.calendar.resident import (
     subscribe,
 )
 from bot.handlers.calendar.weekly_post import register_membership, tick
-from bot.handlers.routing import on
+from bot.handlers.routing import on, same_as
 from bot.services.calendar import CHANGED_KIND
 from bot.services.users import COORDINATOR, RESIDENT
 
@@ -49,7 +47,7 @@ def register(app: Application) -> None:
     """Add this feature's handlers and ticks to the application."""
     app.add_handler(build_conversation())
     app.add_handler(CommandHandler("agenda", agenda_command))
-    app.add_handler(on(MenuAgenda, agenda_menu))  # agenda_command checks the role
+    app.add_handler(on(MenuAgenda, same_as(agenda_command)))  # agenda_command checks the role
     app.add_handlers([
         on(act.AgendaWeek, agenda_week, role=RESIDENT),
         on(act.AgendaRooms, agenda_rooms, role=RESIDENT),
@@ -59,7 +57,7 @@ def register(app: Application) -> None:
         on(act.AgendaIcs, send_ics, role=RESIDENT),
     ])
     app.add_handler(CommandHandler("programma", programme_command))
-    app.add_handler(on(MenuProgramme, programme_menu))  # programme_command checks it
+    app.add_handler(on(MenuProgramme, same_as(programme_command)))  # programme_command checks it
     app.add_handlers([
         on(act.ProgrammeRooms, programme_rooms, role=COORDINATOR),
         on(act.ProgrammeRoom, programme_room, role=COORDINATOR),

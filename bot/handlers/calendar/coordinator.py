@@ -25,7 +25,7 @@ from bot.actions.calendar import (
     ProgrammeRooms,
     ProgrammeSeries,
 )
-from bot.actions.menu import MenuMain, MenuProgramme
+from bot.actions.menu import MenuMain
 from bot.actions.ops import FeedLink, QrSign
 from bot.categories import CATEGORIES
 from bot.clock import from_db
@@ -119,11 +119,6 @@ async def _programme_room(update: Update, context: BotContext, room_id: str) -> 
                "end it.").format(room=escape(room.name))
     await reply(update, context, text, one_per_row(buttons),
                 edit=update.callback_query is not None)
-
-
-async def programme_menu(update: Update, context: BotContext, act: MenuProgramme) -> None:
-    """🗓 in the main menu: the same as /programma."""
-    await programme_command(update, context)
 
 
 @requires(COORDINATOR)

@@ -28,8 +28,8 @@ def register(app: Application) -> None:
     app.add_handler(phone.build_phone_conversation())
     app.add_handler(volunteer.build_note_conversation())
     app.add_handler(CommandHandler("belronde", volunteer.belronde_command))
-    app.add_handler(routing.on(MenuCheckins, resident.resident_menu_button))
-    app.add_handler(routing.on(MenuFollowups, volunteer.followups_menu_button))
+    app.add_handler(routing.on(MenuCheckins, routing.same_as(resident.resident_menu)))
+    app.add_handler(routing.on(MenuFollowups, routing.same_as(volunteer.followups_menu)))
     for kind, callback, role in (
         (act.CheckinOptIn, resident.opt_in, RESIDENT),
         (act.CheckinNoThanks, resident.no_thanks, RESIDENT),

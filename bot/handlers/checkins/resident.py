@@ -21,7 +21,6 @@ from bot.actions.checkins import (
     CheckinSetPart,
     CheckinStop,
 )
-from bot.actions.menu import MenuCheckins
 from bot.config import Room
 from bot.context import BotContext
 from bot.handlers.checkins.texts import DAYPART_LABELS, back_button
@@ -79,11 +78,6 @@ async def offer_after_onboarding(update: Update, context: BotContext) -> None:
         kb([[(t._("✅ Yes, please"), CheckinOptIn())], [(t._("No, thanks"), CheckinNoThanks())]]),
         edit=False,
     )
-
-
-async def resident_menu_button(update: Update, context: BotContext, act: MenuCheckins) -> None:
-    """☎️ in the main menu."""
-    await resident_menu(update, context)
 
 
 @requires(RESIDENT)

@@ -25,14 +25,13 @@ from telegram.ext import (
 
 from bot.actions import tally as act
 from bot.actions.menu import MenuReport, MenuTurf
-from bot.handlers.routing import on
+from bot.handlers.routing import on, same_as
 from bot.handlers.tally import enter
 from bot.handlers.tally.helpers import CODE, COUNT, PERIOD, not_text
 from bot.handlers.tally.report import (
     ask_period,
     got_period,
     rapport,
-    rapport_menu,
     report_csv,
     report_period,
     report_room,
@@ -50,7 +49,6 @@ from bot.handlers.tally.turf import (
     remove_walkin,
     toggle,
     turf,
-    turf_menu,
 )
 from bot.handlers.tally.weekly import register_outbox, tick, upcoming
 from bot.jobs import add_tick
@@ -68,8 +66,8 @@ def _routes() -> list[BaseHandler]:
     return [
         CommandHandler("turf", turf),
         CommandHandler("rapport", rapport),
-        on(MenuTurf, turf_menu),  # turf and rapport check the role themselves
-        on(MenuReport, rapport_menu),
+        on(MenuTurf, same_as(turf)),  # turf and rapport check the role themselves
+        on(MenuReport, same_as(rapport)),
         on(act.TurfActivity, choose_activity, role=VOLUNTEER),
         on(act.TurfOtherActivity, other_activity, role=VOLUNTEER),
         on(act.TurfPage, page, role=VOLUNTEER),
