@@ -19,9 +19,10 @@ SQLite). Nothing here knows a channel: services may build actions for the button
 Field types: ``int``, ``str`` and ``bool`` (``"1"``/``"0"``). A ``str`` field may not contain
 ``:``, except the last field, which takes the rest of the data (a time such as ``18:00``).
 A ``str`` field limited to a few values names them in ``choices`` (``choices = {"kind":
-KINDS}``); a class may validate further in ``__post_init__`` (raise ``ValueError``): decoding
-then gives ``None``. Trailing fields with a default may be missing from the data (``meal:rcap``
-from before the room was in it decodes with the default room ``""``).
+KINDS}``), an ``int`` field that is never negative is listed in ``never_negative``; a class
+may validate further in ``__post_init__`` (raise ``ValueError``, call ``super()`` first):
+decoding then gives ``None``. Trailing fields with a default may be missing from the data
+(``meal:rcap`` from before the room was in it decodes with the default room ``""``).
 """
 
 from __future__ import annotations
@@ -59,10 +60,13 @@ class Action:
     #: forged or retired, does not decode. The longest value is the field's ``longest_<name>``.
     #: A subclass with its own ``__post_init__`` calls ``super().__post_init__()``.
     choices: ClassVar[Mapping[str, Collection[str]]] = {}
+    #: ``int`` fields that are never negative (a page, a week offset, a person id).
+    never_negative: ClassVar[tuple[str, ...]] = ()
 
     def __post_init__(self) -> None:
         for name, allowed in self.choices.items():
             one_of(getattr(self, name), allowed)
+        not_negative(**{name: getattr(self, name) for name in self.never_negative})
 
     def encode(self) -> str:
         parts = [self.code]
@@ -139,6 +143,9 @@ def action(code: str) -> Callable[[type[A]], type[A]]:
             if hints.get(name) is not str or name not in {n for n, _ in fields}:
                 raise TypeError(f"{cls.__name__}.choices: {name} is not a str field")
             setattr(cls, "longest_" + name, max(allowed, key=len))
+        for name in cls.never_negative:
+            if hints.get(name) is not int or name not in {n for n, _ in fields}:
+                raise TypeError(f"{cls.__name__}.never_negative: {name} is not an int field")
         cls.code = code
         cls._fields = tuple(fields)
         cls._optional = frozenset(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bot.actions import Action, RoomAction, action, not_negative
+from bot.actions import Action, RoomAction, action
 
 #: The longest room id in use (the settings allow up to 32 characters; rooms are short words).
 LONGEST_ROOM = "verbinding"
@@ -29,9 +29,7 @@ class _AtOffset(Action):
 
     offset: int
     longest_offset: ClassVar[int] = LARGEST_OFFSET
-
-    def __post_init__(self) -> None:
-        not_negative(offset=self.offset)
+    never_negative = ("offset",)
 
 
 # --- /agenda (residents) ---------------------------------------------------------------------

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import ClassVar
 
-from bot.actions import MAX_ID, Action, action, not_negative
+from bot.actions import MAX_ID, Action, action
 from bot.actions.calendar import LONGEST_ROOM
 
 #: ``occ.<id>`` with the largest id (``c.<category>`` is shorter).
@@ -52,6 +52,7 @@ class _Day(Action):
     longest_day: ClassVar[str] = LONGEST_DAY
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         button_day(self.day)
 
     @property
@@ -90,10 +91,7 @@ class TurfOtherActivity(_Day):
 class TurfPage(_OnDay):
     page: int
     longest_page: ClassVar[int] = LARGEST_PAGE
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        not_negative(page=self.page)
+    never_negative = ("page",)
 
 
 @action("tal:t")
@@ -105,10 +103,7 @@ class TurfToggle(_OnDay):
     user_id: int
     longest_page: ClassVar[int] = LARGEST_PAGE
     longest_user_id: ClassVar[int] = MAX_ID
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        not_negative(page=self.page, user_id=self.user_id)
+    never_negative = ("page", "user_id")
 
 
 @action("tal:w")
