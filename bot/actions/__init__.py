@@ -133,7 +133,7 @@ def action(code: str) -> Callable[[type[A]], type[A]]:
         hints = typing.get_type_hints(cls)
         fields = []
         for field in dataclasses.fields(cls):
-            if field.name in ("code", "encode", "matches", "parse"):
+            if field.name in ("code", "encode", "matches", "parse", "choices", "never_negative"):
                 raise TypeError(f"{cls.__name__}.{field.name}: that name is Action's own")
             kind = hints[field.name]
             if kind not in (int, str, bool):
