@@ -287,8 +287,14 @@ class UserService:
             return InviteResult.EXPIRED
         return InviteResult.OK
 
-    async def redeem_invite(self, telegram_id: int, code: str, language: str) -> Redemption:
+    async def redeem_invite(
+        self, telegram_id: int, code: str, language: str, *,
+        then: Callable[[aiosqlite.Connection, Redemption], Awaitable[object]] | None = None,
+    ) -> Redemption:
         """Make the opener a volunteer of the invite's room; the invite works once.
+
+        ``then(conn, redemption)`` runs in the same transaction, only when the invite was
+        used now (``OK``): the outbox row telling the inviter, so a kill cannot lose it.
 
         Checked and written in one transaction (BEGIN IMMEDIATE): of two people opening the
         same link at once exactly one becomes a volunteer, the other gets ``USED``. The same
@@ -317,7 +323,10 @@ class UserService:
             if not await invite_store.mark_used(conn, code, row.id, now):
                 raise RuntimeError("invite raced")  # rolls back; the lock makes this unreachable
             person = await self.person(conn, row.id)
-        return Redemption(InviteResult.OK, person, invite.created_by, invite.room)
+            redemption = Redemption(InviteResult.OK, person, invite.created_by, invite.room)
+            if then is not None:
+                await then(conn, redemption)
+        return redemption
 
     async def remove_volunteer(
         self, coordinator: Person, user_id: int, *,
