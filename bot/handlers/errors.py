@@ -8,9 +8,9 @@ from telegram import Update
 from telegram.error import Forbidden, NetworkError, TelegramError
 from telegram.ext import Application
 
+from bot.channels.telegram import port as telegram_port
 from bot.context import BotContext
 from bot.handlers.common import stale_button
-from bot.i18n import mark_rtl
 from bot.log_safe import without_data
 
 log = logging.getLogger("bot.errors")
@@ -40,15 +40,15 @@ async def on_error(update: object, context: BotContext) -> None:
         t = context.t
         try:
             if update.callback_query:
-                await update.callback_query.answer(
-                    mark_rtl(t._("Sorry, something went wrong. Please try again.")), show_alert=True
-                )
+                await telegram_port.popup(  # marks right-to-left itself
+                    update.callback_query,
+                    t._("Sorry, something went wrong. Please try again."), alert=True)
             else:
-                await context.bot.send_message(
-                    chat.id,
+                await telegram_port.say(
+                    context.bot, chat.id,
                     t.bidi(t._("Sorry, something went wrong. Please try again, or tap /menu.")),
                 )
-        except TelegramError:
+        except (TelegramError, telegram_port.Gone):
             log.info("could not tell the user about the error")
 
 

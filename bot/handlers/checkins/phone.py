@@ -8,6 +8,7 @@ from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, U
 from telegram.ext import ConversationHandler, MessageHandler, filters
 
 from bot.actions.checkins import CheckinPhone
+from bot.channels.telegram import port as telegram_port
 from bot.context import BotContext
 from bot.handlers import routing
 from bot.handlers.common import END, reply, safe_answer
@@ -26,8 +27,8 @@ async def ask_phone(update: Update, context: BotContext, act: CheckinPhone) -> s
     if context.person and context.person.row.phone:
         rows.append([KeyboardButton(t._("Remove my number"))])
     rows.append([KeyboardButton(t._("Not now"))])
-    await context.bot.send_message(
-        update.effective_chat.id,
+    await telegram_port.say(
+        context.bot, update.effective_chat.id,
         t.bidi(t._("Tap the button below to share your phone number, or type it (for example "
                    "06 12345678). Only the volunteers of the belronde and the coordinator see "
                    "it.")),
@@ -37,9 +38,9 @@ async def ask_phone(update: Update, context: BotContext, act: CheckinPhone) -> s
 
 
 async def _phone_done(update: Update, context: BotContext, text: str) -> int:
-    assert update.effective_message is not None
-    await update.effective_message.reply_text(context.t.bidi(text),
-                                              reply_markup=ReplyKeyboardRemove())
+    assert update.effective_chat is not None
+    await telegram_port.say(context.bot, update.effective_chat.id, context.t.bidi(text),
+                            reply_markup=ReplyKeyboardRemove())
     return END
 
 
