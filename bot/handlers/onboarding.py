@@ -10,7 +10,6 @@ is a volunteer invite.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from html import escape
 from typing import Any
 
@@ -48,7 +47,7 @@ from bot.handlers.menu import menu_markup, show_menu
 from bot.handlers.routing import on
 from bot.i18n import LANGUAGES, own_direction, translator
 from bot.messaging.message import OutMessage
-from bot.services.users import MAX_NAME, VOLUNTEER, InviteResult, Redemption
+from bot.services.users import MAX_NAME, VOLUNTEER, InviteResult
 
 LANGUAGE, ROOM, PRIVACY, NAME = "language", "room", "privacy", "name"
 INVITE_PREFIX = "inv_"
@@ -210,7 +209,7 @@ async def privacy_answer(update: Update, context: BotContext,
     if invite:
         redemption = await context.services.users.redeem_invite(
             update.effective_user.id, invite, draft["language"],
-            then=_tell_inviter(context, invite, update.effective_user.first_name))
+            then=_tell_inviter(context, update.effective_user.first_name))
         if redemption.result in (InviteResult.OK, InviteResult.ALREADY) and redemption.person:
             context.person = redemption.person
             draft["volunteer"] = True
@@ -337,34 +336,29 @@ async def _volunteer_welcome(update: Update, context: BotContext) -> None:
                 menu_markup(t, person), edit=False)
 
 
-#: The outbox kind telling a coordinator their invitation link was used (written with the
-#: redemption, in its transaction: the redemption happens once, a replay finds it ALREADY).
+#: The coordinator who made an invite link hears it was used (an outbox kind).
 INVITE_USED = "onboarding.invite_used"
 
 
-def _tell_inviter(context: BotContext, code: str, telegram_name: str
-                  ) -> Callable[[Any, Redemption], Awaitable[None]]:
-    """``then`` for ``redeem_invite``: the coordinator who made the link hears it was used,
-    and by whom, through an outbox row of the redemption's own transaction."""
-    async def queue(conn: Any, redemption: Redemption) -> None:
-        if redemption.created_by is None or redemption.person is None:
-            return
+def _tell_inviter(context: BotContext, telegram_name: str) -> Any:
+    """``then`` for ``redeem_invite``: the maker of the link hears it was used, and by whom —
+    queued in the redemption's own transaction, so it is told once and never lost."""
+
+    async def tell(conn: Any, person: Any, created_by: int, room: str) -> None:
         await context.services.outbox.enqueue(
-            conn, to=redemption.created_by, kind=INVITE_USED, ref=redemption.person.id,
-            dedupe=code, params={"room": redemption.room,
-                    "name": redemption.person.name or telegram_name or ""})
-    return queue
+            conn, to=created_by, kind=INVITE_USED, ref=str(person.id),
+            params={"name": person.name or telegram_name or "", "room": room})
+
+    return tell
 
 
-def render_invite_used(app: Any, row: Any, t: Any) -> OutMessage | None:
-    """Rendered at send time in the inviter's language; the name the volunteer gave by then,
-    else their Telegram first name."""
-    params = row.params or {}
-    room = app.services.config.room(params.get("room"))
-    return OutMessage(t._("{name} used your invitation link and is now a volunteer of {room}."
-                          ).format(name=f"<b>{escape(params['name'])}</b>" if params.get("name")
-                                   else t._("Someone"),
-                                   room=escape(room.name if room else "-")), lang=t.language)
+def render_invite_used(app: Any, row: Any, t: Any) -> OutMessage:
+    name = row.params.get("name") or ""
+    room = app.services.config.room(row.params.get("room"))
+    return OutMessage(
+        t._("{name} used your invitation link and is now a volunteer of {room}.").format(
+            name=f"<b>{escape(name)}</b>" if name else t._("Someone"),
+            room=escape(room.name if room else "-")), lang=t.language)
 
 
 async def _redeem(update: Update, context: BotContext, code: str) -> int:
@@ -373,12 +367,12 @@ async def _redeem(update: Update, context: BotContext, code: str) -> int:
     t = context.t
     redemption = await context.services.users.redeem_invite(
         update.effective_user.id, code, t.language,
-        then=_tell_inviter(context, code, update.effective_user.first_name))
+        then=_tell_inviter(context, update.effective_user.first_name))
     person = redemption.person
     if redemption.result is InviteResult.OK and person is not None:
         context.person = person
-        await context.services.outbox.deliver()
         await set_person_commands(context.application, person)
+        await context.services.outbox.deliver()
         await _volunteer_welcome(update, context)
     elif (redemption.result is InviteResult.ALREADY and person is not None
           and person.has_role(VOLUNTEER)):

@@ -35,6 +35,7 @@ from bot.actions.surveys import (
     SurveyResults,
     SurveyRoom,
 )
+from bot.channels.telegram import from_markup
 from bot.context import BotContext, BuurtApplication
 from bot.handlers import routing
 from bot.handlers.common import (
@@ -47,6 +48,8 @@ from bot.handlers.common import (
 )
 from bot.i18n import Translator, translator
 from bot.jobs import add_tick
+from bot.messaging.message import OutMessage
+from bot.services.announcements import Views
 from bot.services.surveys import (
     AGREE_SCALE,
     DONT_KNOW,
@@ -57,7 +60,8 @@ from bot.services.surveys import (
     SurveyError,
 )
 from bot.services.users import COORDINATOR, RESIDENT, VOLUNTEER
-from bot.store.broadcasts import BroadcastRow, OutboxRow
+from bot.store.broadcasts import BroadcastRow
+from bot.store.outbox import OutboxRow
 from bot.store.surveys import SurveyRound
 
 ALL = ALL_ROOMS
@@ -475,21 +479,18 @@ async def show_results(update: Update, context: BotContext, found: SurveyRound) 
 
 def _install_outbox(app: BuurtApplication) -> None:
     services = app.services
-    transport = services.announcements.transport
-    if transport is None:
-        return
 
-    async def render(broadcast: BroadcastRow, row: OutboxRow) -> tuple[str, Any] | None:
-        found = await services.surveys.get(broadcast.ref or 0)
+    @services.outbox.renderer("survey")
+    async def render(app_: Any, row: OutboxRow, t: Translator) -> OutMessage | None:
+        broadcast = await services.announcements.get(int(row.ref))  # ref: the broadcast
+        found = await services.surveys.get(broadcast.ref or 0) if broadcast else None
         if found is None or not found.is_open:
             return None  # closed before it went out: nothing to ask any more
-        t = translator(row.language)
         text, markup = render_first(t, found)
-        return t.bidi(text), markup
+        return OutMessage(t.bidi(text), from_markup(markup))
 
-    async def progress(broadcast: BroadcastRow, counts: dict[str, int], final: bool) -> None:
-        if not final or not broadcast.coordinator_chat:
-            return
+    def report(broadcast: BroadcastRow, counts: dict[str, int], groups: list[Any]
+               ) -> OutMessage | None:
         t = translator(broadcast.coordinator_language)
         text = t.ngettext(
             "🗳 The survey has gone out: {sent} of {total} person reached. Tap /enquete to "
@@ -497,9 +498,9 @@ def _install_outbox(app: BuurtApplication) -> None:
             "🗳 The survey has gone out: {sent} of {total} people reached. Tap /enquete to "
             "see how many answered.", broadcast.total).format(
             sent=t.number(counts["sent"]), total=t.number(broadcast.total))
-        await transport.bot.send_message(broadcast.coordinator_chat, t.bidi(text))
+        return OutMessage(t.bidi(text))
 
-    transport.kinds["survey"] = (render, progress)
+    services.announcements.views["survey"] = Views(report=report)
 
 
 async def tick(app: BuurtApplication, now: Any) -> None:

@@ -38,6 +38,7 @@ from bot.actions.hours import (
     VolunteerOpen,
 )
 from bot.actions.menu import MenuHours, MenuVolunteers
+from bot.channels.telegram import from_markup
 from bot.context import BotContext, BuurtApplication
 from bot.handlers import routing
 from bot.handlers.common import (
@@ -51,6 +52,7 @@ from bot.handlers.common import (
 )
 from bot.i18n import Translator, translator
 from bot.jobs import add_tick
+from bot.messaging.message import OutMessage
 from bot.services.users import COORDINATOR, VOLUNTEER, Person
 from bot.services.volunteer_work import (
     BUTTON_HOURS,
@@ -61,7 +63,7 @@ from bot.services.volunteer_work import (
     parse_hours,
     week_start,
 )
-from bot.store.broadcasts import BroadcastRow, OutboxRow
+from bot.store.outbox import OutboxRow
 
 TYPING = "typing"
 
@@ -356,22 +358,21 @@ async def set_their_group(update: Update, context: BotContext, act: TheirGroupTo
 
 def _install_outbox(app: BuurtApplication) -> None:
     services = app.services
-    transport = services.announcements.transport
-    if transport is None:
-        return
 
-    async def render(broadcast: BroadcastRow, row: OutboxRow) -> tuple[str, Any] | None:
-        person = await services.users.by_id(row.user_id or 0)
-        week = broadcast.draft_key.removeprefix("hours:")
+    @services.outbox.renderer("hours")
+    async def render(app_: Any, row: OutboxRow, t: Translator) -> OutMessage | None:
+        broadcast = await services.announcements.get(int(row.ref))
+        person = await services.users.by_id(row.person_id or 0)
         work = services.volunteer_work
-        if person is None or not person.has_role(VOLUNTEER) or not await work.asking(person) \
-                or await work.hours_in_week(person, week) is not None:
-            return None  # switched off, no longer a volunteer, or already answered
+        if broadcast is None or person is None or not person.has_role(VOLUNTEER) \
+                or not await work.asking(person):
+            return None  # switched off or no longer a volunteer
+        week = broadcast.draft_key.removeprefix("hours:")
+        if await work.hours_in_week(person, week) is not None:
+            return None  # already answered
         t = translator(person.language)
         text, markup = question(t, week, await work.proposal(person, week))
-        return t.bidi(text), markup
-
-    transport.kinds["hours"] = (render, None)
+        return OutMessage(t.bidi(text), from_markup(markup))
 
 
 async def tick(app: BuurtApplication, now: Any) -> None:

@@ -289,17 +289,16 @@ class UserService:
 
     async def redeem_invite(
         self, telegram_id: int, code: str, language: str, *,
-        then: Callable[[aiosqlite.Connection, Redemption], Awaitable[object]] | None = None,
+        then: Callable[[aiosqlite.Connection, Person, int, str], Awaitable[object]] | None = None,
     ) -> Redemption:
         """Make the opener a volunteer of the invite's room; the invite works once.
-
-        ``then(conn, redemption)`` runs in the same transaction, only when the invite was
-        used now (``OK``): the outbox row telling the inviter, so a kill cannot lose it.
 
         Checked and written in one transaction (BEGIN IMMEDIATE): of two people opening the
         same link at once exactly one becomes a volunteer, the other gets ``USED``. The same
         person opening it again (a second /start, a double tap) gets ``ALREADY`` and nothing
-        changes, so the coordinator is told only once.
+        changes, so the coordinator is told only once: ``then(conn, person, created_by,
+        room)`` runs in the same transaction when the link was used now and has a maker (the
+        outbox row telling them).
         """
         if self.is_coordinator_id(telegram_id):
             return Redemption(InviteResult.IS_COORDINATOR, await self.get(telegram_id))
@@ -323,10 +322,9 @@ class UserService:
             if not await invite_store.mark_used(conn, code, row.id, now):
                 raise RuntimeError("invite raced")  # rolls back; the lock makes this unreachable
             person = await self.person(conn, row.id)
-            redemption = Redemption(InviteResult.OK, person, invite.created_by, invite.room)
-            if then is not None:
-                await then(conn, redemption)
-        return redemption
+            if then is not None and invite.created_by is not None and person is not None:
+                await then(conn, person, invite.created_by, invite.room)
+        return Redemption(InviteResult.OK, person, invite.created_by, invite.room)
 
     async def remove_volunteer(
         self, coordinator: Person, user_id: int, *,
