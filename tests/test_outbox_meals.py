@@ -19,7 +19,14 @@ from bot.clock import TZ
 from bot.sandbox import SandboxUser
 from tests.auxil.harness import START, BotHarness, assert_each_once
 from tests.auxil.meals import first_meal, one_seat_and_a_waiter, status
-from tests.auxil.outbox import all_sent, count, killed_and_resumed, only_the_kth_twice, resume
+from tests.auxil.outbox import (
+    all_sent,
+    count,
+    kill_at_send,
+    killed_and_resumed,
+    only_the_kth_twice,
+    resume,
+)
 
 MORNING = datetime(2026, 12, 1, 9, 0, tzinfo=TZ)  # the meal day's reminder moment
 DEADLINE = datetime(2026, 12, 1, 12, 0, tzinfo=TZ)  # the cook's final list
@@ -29,21 +36,6 @@ DIGEST = "nieuwe aanmelding"
 
 def labels(message) -> list[str]:  # type: ignore[no-untyped-def]
     return [label for row in message.buttons for label in row]
-
-
-def kill_at_send(bot: BotHarness, n: int = 1, *, delivered: bool = True) -> None:
-    """``bot.kill_at`` whose moment also wakes the sandbox's waiters (a message that is not
-    delivered changes nothing there), so a test can wait for it without sleeping."""
-    bot.kill_at(method="sendMessage", n=n, delivered=delivered)
-    kill = bot.sandbox.faults.kill
-    assert kill is not None and kill.on_kill is not None
-    inner = kill.on_kill
-
-    def on_kill() -> None:
-        inner()
-        bot.sandbox.changed.notify()
-
-    kill.on_kill = on_kill
 
 
 async def diners(bot: BotHarness, n: int) -> tuple[int, list[SandboxUser]]:
@@ -234,3 +226,26 @@ async def test_a_late_food_wish_reaches_the_kookgroep_despite_a_kill(bot: BotHar
     await killed_and_resumed(bot)
     assert_each_once(bot.sandbox, kitchen, contains="pinda")
     await all_sent(bot, "meal.late_diet", 3)
+
+
+# --- meal.notice to many at once: a coordinator cancels the meal -----------------------------
+
+
+@pytest.mark.parametrize("k", [1, 3, 5])
+async def test_a_cancelled_meal_is_told_to_everyone_despite_a_kill(bot: BotHarness, k: int
+                                                                   ) -> None:
+    """The cancel and its five notices are one transaction: killed at the first, middle or
+    last notice (after the coordinator's own answer), every diner hears it, once."""
+    meal_id, people = await diners(bot, 5)
+    carla = await bot.coordinator()
+    await carla.send("/tafel")
+    await carla.next_message()
+    await carla.press("🚫 Deze eettafel afzeggen")
+    await carla.next_edit()
+    kill_at_send(bot, k)
+    await carla.press("Ja, eettafel afzeggen")
+    await killed_and_resumed(bot)
+    assert_each_once(bot.sandbox, people, contains="gaat niet door")
+    await all_sent(bot, "meal.notice", 5)
+    assert await bot.db.fetchval("SELECT cancelled_at IS NOT NULL FROM meals WHERE id = ?",
+                                 (meal_id,)) == 1

@@ -46,6 +46,12 @@ def one_per_row(buttons: Sequence[tuple[str, str | Action]]) -> InlineKeyboardMa
     return kb([[button] for button in buttons])
 
 
+def yes_no(t: Any, yes_label: str, yes: Action, no: Action) -> InlineKeyboardMarkup:
+    """The "are you sure?" row: the translated yes (which says what it does) next to "No",
+    which goes back without changing anything."""
+    return kb([[(yes_label, yes), (t._("No"), no)]])
+
+
 async def load_person(update: Update, context: BotContext) -> None:
     """Group -10: attach the person and their translator to the context."""
     user = update.effective_user

@@ -249,11 +249,6 @@ async def paper_answer(update: Update, context: BotContext, act: SurveyPaperAnsw
 # --- the overview: /enquete --------------------------------------------------------------
 
 
-async def overview_button(update: Update, context: BotContext, act: MenuSurveys) -> None:
-    """🗳 in the main menu."""
-    await overview(update, context)
-
-
 @requires(RESIDENT)
 async def overview(update: Update, context: BotContext) -> None:
     """/enquete: volunteers and coordinators see the rounds; a resident their open question."""
@@ -341,16 +336,20 @@ async def choose_room(update: Update, context: BotContext, act: SurveyKind) -> N
     await reply(update, context, t._("For which BuurtWerkKamer?"), one_per_row(buttons))
 
 
-def _room_of(context: BotContext, value: str) -> tuple[bool, str | None]:
-    if value == ALL:
-        return True, None
-    return value in context.services.config.rooms, value
+async def _target(update: Update, context: BotContext, act: SurveyRoom | SurveyGo
+                  ) -> tuple[bool, str | None]:
+    """Whether the button's kind and room (``all``: None) still exist, and the room; when
+    not, the stale-button answer is given."""
+    room = None if act.room == ALL else act.room
+    if act.kind in QUESTIONS and (room is None or room in context.services.config.rooms):
+        return True, room
+    await stale_button(update, context)
+    return False, None
 
 
 async def preview(update: Update, context: BotContext, act: SurveyRoom) -> None:
-    ok, room = _room_of(context, act.room)
-    if not ok or act.kind not in QUESTIONS:
-        await stale_button(update, context)
+    ok, room = await _target(update, context, act)
+    if not ok:
         return
     t, kind = context.t, act.kind
     reachable, unreachable = await context.services.surveys.preview(
@@ -375,9 +374,8 @@ async def preview(update: Update, context: BotContext, act: SurveyRoom) -> None:
 
 
 async def go(update: Update, context: BotContext, act: SurveyGo) -> None:
-    ok, room = _room_of(context, act.room)
-    if not ok or act.kind not in QUESTIONS:
-        await stale_button(update, context)
+    ok, room = await _target(update, context, act)
+    if not ok:
         return
     t, person = context.t, context.person
     assert person is not None and update.effective_chat is not None
@@ -513,7 +511,7 @@ def register(app: Application) -> None:
     _install_outbox(app)  # type: ignore[arg-type]
     add_tick(app, "surveys", tick)  # type: ignore[arg-type]
     app.add_handler(CommandHandler("enquete", overview, filters=private))
-    app.add_handler(routing.on(MenuSurveys, overview_button))
+    app.add_handler(routing.on(MenuSurveys, routing.same_as(overview)))
     for handler in (
         routing.on(SurveyList, list_rounds),  # overview checks the role itself
         routing.on(SurveyAnswer, answer),

@@ -221,11 +221,6 @@ async def set_asking(update: Update, context: BotContext, act: HoursAsking) -> N
     await reply(update, context, text, one_per_row([(t._("⬅️ Back to my hours"), HoursMenu())]))
 
 
-async def menu_entry(update: Update, context: BotContext, act: MenuHours) -> int:
-    """🕒 in the main menu."""
-    return await menu(update, context)
-
-
 @requires(VOLUNTEER)
 async def menu(update: Update, context: BotContext) -> int:
     """/uren: hours of last week and this year, the weekly question, my groups."""
@@ -400,7 +395,7 @@ def register(app: Application) -> None:
     _install_outbox(buurt)
     app.add_handler(build_conversation())
     app.add_handler(CommandHandler("uren", menu, filters=filters.ChatType.PRIVATE))
-    app.add_handler(routing.on(MenuHours, menu_entry))
+    app.add_handler(routing.on(MenuHours, routing.same_as(menu)))
     for handler in (
         routing.on(HoursMenu, menu_button, role=VOLUNTEER),
         routing.on(HoursGiven, hours_button, role=VOLUNTEER),

@@ -94,7 +94,8 @@ async def requeue_in_flight(conn: aiosqlite.Connection) -> int:
 async def expire(conn: aiosqlite.Connection, now: datetime) -> list[OutboxRow]:
     """Queued rows no longer worth sending become 'expired'; returns them (for the log)."""
     cursor = await conn.execute(
-        "UPDATE outbox SET state = 'expired' WHERE state = 'queued' AND expires_at IS NOT NULL"
+        "UPDATE outbox SET state = 'expired', message = NULL"
+        " WHERE state = 'queued' AND expires_at IS NOT NULL"
         " AND expires_at <= ? RETURNING *", (to_db(now),))
     return [_row(r) for r in await cursor.fetchall()]
 
@@ -132,9 +133,11 @@ async def requeue_stale_leases(conn: aiosqlite.Connection, now: datetime) -> int
 
 async def mark_sent(conn: aiosqlite.Connection, row_id: int, now: datetime,
                     provider_ref: str | None) -> None:
+    """Sent: the snapshot of what it said (names, food wishes) is dropped, as in mark_final;
+    only its state, kind, ref and receipt stay."""
     await conn.execute(
         "UPDATE outbox SET state = 'sent', sent_at = ?, provider_ref = ?, lease_until = NULL,"
-        " attempts = attempts + 1 WHERE id = ?", (to_db(now), provider_ref, row_id))
+        " message = NULL, attempts = attempts + 1 WHERE id = ?", (to_db(now), provider_ref, row_id))
 
 
 async def mark_final(conn: aiosqlite.Connection, row_id: int, state: str,
@@ -143,6 +146,7 @@ async def mark_final(conn: aiosqlite.Connection, row_id: int, state: str,
     assert state in FINAL and state != SENT
     await conn.execute(
         "UPDATE outbox SET state = ?, error = COALESCE(?, error), lease_until = NULL,"
+        " message = NULL,"
         " attempts = attempts + (CASE WHEN ? IN ('unreachable', 'failed') THEN 1 ELSE 0 END)"
         " WHERE id = ?", (state, error[:200] if error else None, state, row_id))
 
@@ -226,5 +230,6 @@ async def last_id(conn: aiosqlite.Connection) -> int:
 async def skip_queued_after(conn: aiosqlite.Connection, after_id: int) -> int:
     """Rows queued after ``after_id`` that are not to be sent (the demo's seeded past)."""
     cursor = await conn.execute(
-        "UPDATE outbox SET state = ? WHERE id > ? AND state = ?", (SKIPPED, after_id, QUEUED))
+        "UPDATE outbox SET state = ?, message = NULL WHERE id > ? AND state = ?",
+        (SKIPPED, after_id, QUEUED))
     return cursor.rowcount

@@ -14,6 +14,22 @@ from bot.store.outbox import FINAL
 from tests.auxil.harness import COORDINATOR_ID, BotHarness, assert_each_once
 
 
+def kill_at_send(bot: BotHarness, n: int = 1, *, method: str = "sendMessage",
+                 delivered: bool = True) -> None:
+    """``bot.kill_at`` whose moment also wakes the sandbox's waiters (a call that is not
+    delivered changes nothing there), so a test can wait for it without sleeping."""
+    bot.kill_at(method=method, n=n, delivered=delivered)
+    kill = bot.sandbox.faults.kill
+    assert kill is not None and kill.on_kill is not None
+    inner = kill.on_kill
+
+    def on_kill() -> None:
+        inner()
+        bot.sandbox.changed.notify()
+
+    kill.on_kill = on_kill
+
+
 async def until_killed(bot: BotHarness, seconds: float = 10) -> None:
     """The kill is a moment in the sandbox; wait for it (no sleeps)."""
     await bot.sandbox.changed.wait_for(lambda: bot.killed, seconds)
