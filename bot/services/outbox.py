@@ -49,6 +49,9 @@ DEFAULT_LIFETIME = timedelta(hours=24)
 LEASE = timedelta(minutes=5)
 #: The background sender looks at the outbox at least this often (seconds).
 IDLE_WAKE = 30.0
+#: A graceful stop lets the message in flight finish for at most this long (seconds); one
+#: that hangs longer is cut off and stays 'sending' (sent again on the next start).
+STOP_GRACE = 10.0
 
 Renderer = Callable[[Any, OutboxRow, Any], "Awaitable[OutMessage | None] | OutMessage | None"]
 OnSent = Callable[[Any, OutboxRow, Receipt], Awaitable[None]]
@@ -90,6 +93,8 @@ class OutboxService:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._holding = 0
+        #: Set by a graceful stop: the message in flight finishes, nothing more is sent.
+        self._stopping = False
 
     async def start(self) -> None:
         """Called once the database is connected: what a crash left in flight goes again."""
@@ -178,7 +183,7 @@ class OutboxService:
     async def deliver(self) -> None:
         """Send everything due now (paced), then return."""
         async with self._lock:
-            while True:
+            while not self._stopping:
                 now = self.services.clock.now()
                 async with self.services.db.transaction() as conn:
                     expired = await store.expire(conn, now)
@@ -190,7 +195,11 @@ class OutboxService:
                     await self._after_final(row, store.EXPIRED)
                 if not rows:
                     return
-                for row in rows:
+                for index, row in enumerate(rows):
+                    if self._stopping:  # claimed but not begun: back to the queue, untouched
+                        async with self.services.db.transaction() as conn:
+                            await store.release(conn, [r.id for r in rows[index:]])
+                        return
                     await self._send(row)
 
     async def _send(self, row: OutboxRow) -> None:
@@ -289,23 +298,34 @@ class OutboxService:
 
     def start_sender(self) -> None:
         """Start the task that sends what is queued (woken by enqueue and by ``next_at``)."""
+        self._stopping = False
         if self._task is None or self._task.done():
             self._wake = asyncio.Event()
             self._task = asyncio.get_running_loop().create_task(self._run(), name="outbox")
 
-    async def stop_sender(self) -> None:
+    async def stop_sender(self, grace: float = STOP_GRACE) -> None:
+        """A graceful stop: the message in flight finishes (so it is marked 'sent' and never
+        sent again), rows claimed but not begun go back to 'queued', nothing new is sent (a
+        tick's :meth:`deliver` returns at once). Cancelling mid-request instead left the row
+        'sending' although Telegram had it, and the next start sent it a second time."""
+        self._stopping = True
+        self._wake.set()
         task, self._task = self._task, None
-        if task is not None and not task.done():
+        if task is None or task.done():
+            return
+        _done, hanging = await asyncio.wait({task}, timeout=grace)
+        if hanging:
+            log.warning("the outbox sender did not finish within %.0f s; stopping it", grace)
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
     @property
     def sender_task(self) -> asyncio.Task[None] | None:
         return self._task
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 if not self._holding:

@@ -101,6 +101,17 @@ async def requeue_stale_leases(conn: aiosqlite.Connection, now: datetime) -> int
     return cursor.rowcount
 
 
+async def release(conn: aiosqlite.Connection, row_ids: list[int]) -> int:
+    """Rows claimed for an attempt that never began (a graceful stop): back to 'queued'."""
+    if not row_ids:
+        return 0
+    marks = ", ".join("?" * len(row_ids))
+    cursor = await conn.execute(
+        f"UPDATE outbox SET state = 'queued', lease_until = NULL WHERE state = 'sending'"
+        f" AND id IN ({marks})", row_ids)
+    return cursor.rowcount
+
+
 async def mark_sent(conn: aiosqlite.Connection, row_id: int, now: datetime,
                     provider_ref: str | None) -> None:
     await conn.execute(
