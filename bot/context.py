@@ -54,7 +54,8 @@ class BuurtApplication(Application):
         await self.services.inbox.replay()
 
     async def stop(self) -> None:
-        await self.services.outbox.stop_sender()
+        # What is in flight finishes, nothing more is sent: a stop never sends one twice.
+        await self.services.outbox.stop_sender(closing=True)
         await super().stop()
 
     async def shutdown(self) -> None:

@@ -303,22 +303,30 @@ class OutboxService:
             self._wake = asyncio.Event()
             self._task = asyncio.get_running_loop().create_task(self._run(), name="outbox")
 
-    async def stop_sender(self, grace: float = STOP_GRACE) -> None:
-        """A graceful stop: the message in flight finishes (so it is marked 'sent' and never
-        sent again), rows claimed but not begun go back to 'queued', nothing new is sent (a
-        tick's :meth:`deliver` returns at once). Cancelling mid-request instead left the row
-        'sending' although Telegram had it, and the next start sent it a second time."""
+    async def stop_sender(self, grace: float = STOP_GRACE, *, closing: bool = False) -> None:
+        """Stop the background sender gracefully: the message in flight finishes (so it is
+        marked 'sent' and never sent again), rows claimed but not begun go back to 'queued'.
+        Cancelling mid-request instead left the row 'sending' although Telegram had it, and
+        the next start sent it a second time.
+
+        ``closing`` (the application stopping): from now on :meth:`deliver` sends nothing (a
+        tick or handler finishing during the stop returns at once; its rows go out on the
+        next start). Without it, :meth:`deliver` works again once the sender has stopped."""
         self._stopping = True
         self._wake.set()
         task, self._task = self._task, None
-        if task is None or task.done():
-            return
-        _done, hanging = await asyncio.wait({task}, timeout=grace)
-        if hanging:
-            log.warning("the outbox sender did not finish within %.0f s; stopping it", grace)
-            task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        try:
+            if task is None or task.done():
+                return
+            _done, hanging = await asyncio.wait({task}, timeout=grace)
+            if hanging:
+                log.warning("the outbox sender did not finish within %.0f s; stopping it",
+                            grace)
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        finally:
+            self._stopping = closing
 
     @property
     def sender_task(self) -> asyncio.Task[None] | None:
