@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test run lint format locales check-locales bench clean
+.PHONY: install demo test test-fast run lint format locales check-locales bench clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 2; }
@@ -21,6 +21,9 @@ demo: $(STAMP)  ## run the bot on the built-in sandbox with demo data
 test: $(STAMP)  ## install and run the whole test suite
 	$(BIN)/ruff check bot tests $(wildcard bench)
 	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP)  ## the fast tier: rules without Telegram (tests/unit, seconds)
+	$(BIN)/python -m pytest -q tests/unit
 
 run: $(STAMP)  ## run against real Telegram (needs buurtbot.toml or BUURTBOT_TOKEN)
 	$(BIN)/buurtbot run

@@ -54,8 +54,7 @@ class BuurtApplication(Application):
         await self.services.inbox.replay()
 
     async def stop(self) -> None:
-        # What is in flight finishes, nothing more is sent: a stop never sends one twice.
-        await self.services.outbox.stop_sender(closing=True)
+        await self.services.outbox.stop_sender()
         await super().stop()
 
     async def shutdown(self) -> None:

@@ -60,14 +60,14 @@ async def seed(app, sandbox) -> dict[int, object]:
 
     users = app.services.users
     people = {}
-    for telegram_id, first_name, language, room, role, name in PERSONAS:
+    for user_id, first_name, language, room, role, name in PERSONAS:
         user = sandbox.add_user(first_name=first_name, language_code=language,
-                                user_id=telegram_id)
-        person = await users.register(telegram_id, language, room, display_name=name)
+                                user_id=user_id)
+        person = await users.register(user_id, language, room, display_name=name)
         if role == "volunteer":
             person = await users.update(person, role="volunteer")
         await set_person_commands(app, person)
-        people[telegram_id] = user
+        people[user_id] = user
     await seed_features(app, sandbox)
     return people
 

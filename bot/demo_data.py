@@ -98,8 +98,8 @@ async def _seed_meals(app: Any, sandbox: Any) -> None:
             await meals.add_offline(vera, full, name)
         await meals.sign_up(john, full)  # the meal is full: John waits, place 1
 
-    for telegram_id, room in ((AHMED, "hart"), (AYSE, "verbinding")):
-        person = await users.get(telegram_id)
+    for user_id, room in ((AHMED, "hart"), (AYSE, "verbinding")):
+        person = await users.get(user_id)
         coming = [v for v in await meals.upcoming(room)
                   if not v.meal.cancelled and v.meal.deadline_at > now]
         if person is not None and coming:
@@ -163,8 +163,8 @@ async def _seed_checkins(app: Any, sandbox: Any) -> None:
     ):
         return
     users = app.services.users
-    for telegram_id in (AHMED, AYSE):
-        person = await users.get(telegram_id)
+    for user_id in (AHMED, AYSE):
+        person = await users.get(user_id)
         if person is not None:
             await service.opt_in(person)
     fatima = await users.get(FATIMA)

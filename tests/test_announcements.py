@@ -11,7 +11,7 @@ from tests.auxil.harness import BotHarness
 @pytest.fixture(autouse=True)
 def quick_pacing(bot: BotHarness) -> None:
     """Flood limits are off here unless a test switches them on: pace fast, not at 30/s."""
-    bot.services.announcements.set_speed(scale=20)
+    bot.services.outbox.set_speed(scale=20)
 
 
 async def test_coordinator_sends_to_their_room_and_gets_a_report(bot: BotHarness) -> None:
@@ -32,8 +32,8 @@ async def test_coordinator_sends_to_their_room_and_gets_a_report(bot: BotHarness
     assert "أخبار من TOP" in got_ar.plain_text
     assert announcements_of(other_room) == []
     assert await bot.db.fetchval(
-        "SELECT COUNT(*) FROM broadcast_outbox WHERE state = 'sent'") == 2
-    await bot.services.announcements.stop_sender()  # let it finish its bookkeeping
+        "SELECT COUNT(*) FROM outbox WHERE state = 'sent' AND kind = 'announcement'") == 2
+    await bot.settle()
     assert await bot.db.fetchval("SELECT status FROM broadcasts") == "done"
     # The progress message was edited into the final numbers.
     texts = [m.text for m in coordinator.bot_messages]
@@ -129,7 +129,7 @@ async def test_blocked_and_offline_people_are_reported_by_name(bot: BotHarness) 
     assert "heeft de bot geblokkeerd" in listing.text and "niet op Telegram" in listing.text
     # Not retried: exactly one attempt each.
     assert await bot.db.fetchval(
-        "SELECT MAX(attempts) FROM broadcast_outbox WHERE state = 'blocked'") == 1
+        "SELECT MAX(attempts) FROM outbox WHERE state = 'unreachable' AND attempts > 0") == 1
     assert offline.id
     # A resident cannot see the list.
     await ok.press_data(final.inline_keyboard[0][0]["callback_data"], message=ok.last)

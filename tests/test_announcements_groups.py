@@ -6,8 +6,15 @@ import pytest
 
 from bot.store import broadcasts as store
 from bot.store.db import Database
-from tests.auxil.announcements import announcements_of, compose, report, send_now, with_group
-from tests.auxil.harness import START, BotHarness, make_config
+from tests.auxil.announcements import (
+    announcements_of,
+    compose,
+    report,
+    send_now,
+    with_group,
+    write_broadcast,
+)
+from tests.auxil.harness import BotHarness, make_config
 
 GROUP_ID = -1001234567890
 ALL_ROOMS = "🏘 Iedereen in alle BuurtWerkKamers"
@@ -21,7 +28,7 @@ def config(sandbox, tmp_path):
 
 @pytest.fixture(autouse=True)
 def quick_pacing(bot: BotHarness) -> None:
-    bot.services.announcements.set_speed(scale=20)
+    bot.services.outbox.set_speed(scale=20)
 
 
 def posts(chat) -> list:  # type: ignore[no-untyped-def]
@@ -30,8 +37,11 @@ def posts(chat) -> list:  # type: ignore[no-untyped-def]
 
 async def group_rows(bot: BotHarness) -> list[tuple]:
     rows = await bot.db.fetchall(
-        "SELECT room, chat_id, state FROM broadcast_outbox WHERE user_id IS NULL ORDER BY id")
-    return [tuple(r) for r in rows]
+        "SELECT json_extract(params, '$.room'), CAST(address AS INTEGER), state, attempts"
+        " FROM outbox WHERE person_id IS NULL AND kind = 'announcement' ORDER BY id")
+    # The report's words: a group that is gone after a try removed the bot ('blocked').
+    return [(room, chat, "blocked" if state == "unreachable" and tried else state)
+            for room, chat, state, tried in rows]
 
 
 async def test_group_is_offered_on_by_default_and_gets_the_text_once(bot: BotHarness) -> None:
@@ -152,21 +162,12 @@ async def test_a_crash_mid_send_posts_in_the_group_exactly_once(bot: BotHarness)
     db = Database(bot.config.database)
     await db.connect()
     async with db.transaction() as conn:
-        row = await store.create(
-            conn, draft_key="crash", created_by=author.id, coordinator_chat=coordinator.id,
-            coordinator_language="nl", audience="room", room="top", language=None,
-            text="Na de crash.", photo_file_id=None, status="sending", send_at=START,
-            now=START, post_groups=True)
-        await store.add_recipients(
-            conn, row.id, [(uid, p.id, "pending") for uid, p in zip(ids, people, strict=True)],
-            START)
-        await store.add_group_posts(conn, row.id, [("top", GROUP_ID)])
-        await store.add_group_posts(conn, row.id, [("top", GROUP_ID)])  # written once only
-        await store.set_total(conn, row.id, 4)
-        await conn.execute("UPDATE broadcast_outbox SET state = 'sent' WHERE user_id = ?",
-                           (ids[0],))
-        await conn.execute("UPDATE broadcast_outbox SET state = 'sending'"
-                           " WHERE user_id IS NULL OR user_id = ?", (ids[1],))
+        states = ["sent", "sending", "queued", "queued"]
+        await write_broadcast(
+            conn, author_id=author.id, coordinator_chat=coordinator.id, text="Na de crash.",
+            people=[(uid, p.id, state) for uid, p, state in zip(ids, people, states,
+                                                                strict=True)],
+            groups=[("top", GROUP_ID, "sending")], post_groups=True)
     await db.close()
     await bot.start()
     final = await report(coordinator, wait=15)
@@ -200,7 +201,8 @@ async def test_scheduled_announcement_posts_in_the_group_when_it_goes_out(
 
 
 async def test_migration_008_keeps_an_existing_outbox(tmp_path, monkeypatch) -> None:
-    """An outbox written before 008 (mid-send at the upgrade) survives the table rebuild."""
+    """An outbox written before 008 (mid-send at the upgrade) survives the table rebuild, and
+    migration 020 moves it into the one outbox (in flight -> queued, attempts kept)."""
     from bot.store import db as dbmod
 
     every = dbmod.migration_files()
@@ -218,18 +220,24 @@ async def test_migration_008_keeps_an_existing_outbox(tmp_path, monkeypatch) -> 
         await conn.execute("INSERT INTO broadcast_outbox (broadcast_id, user_id, chat_id, state,"
                            " attempts) VALUES (1, 1, 501, 'sending', 2)")
     await old.close()
+    monkeypatch.setattr(dbmod, "migration_files", lambda: [m for m in every if m[0] < 24])
+    mid = Database(path)
+    await mid.connect()
+    rows = await (await mid.conn.execute(
+        "SELECT broadcast_id, user_id, room, chat_id, state, attempts FROM broadcast_outbox"
+    )).fetchall()
+    assert [tuple(r) for r in rows] == [(1, 1, None, 501, "sending", 2)]
+    await mid.close()
     monkeypatch.setattr(dbmod, "migration_files", lambda: every)
     new = Database(path)
     await new.connect()
     try:
         rows = await (await new.conn.execute(
-            "SELECT broadcast_id, user_id, room, chat_id, state, attempts FROM broadcast_outbox"
+            "SELECT kind, ref, person_id, address, state, attempts, priority FROM outbox"
         )).fetchall()
-        assert [tuple(r) for r in rows] == [(1, 1, None, 501, "sending", 2)]
+        assert [tuple(r) for r in rows] == [("announcement", "1", 1, "501", "queued", 2, 0)]
         async with new.transaction() as conn:
             assert (await store.get(conn, 1)).post_groups is False  # type: ignore[union-attr]
-            await store.add_group_posts(conn, 1, [("top", GROUP_ID), ("top", GROUP_ID)])
-            assert (await store.counts(conn, 1))["groups_busy"] == 1
-            assert len(await store.pending(conn, 10)) == 1  # the group row ('sending' waits)
+            assert (await store.counts(conn, 1))["pending"] == 1
     finally:
         await new.close()

@@ -4,31 +4,38 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
 from bot.clock import TZ
+from bot.messaging.port import DeliveryError
 from bot.sandbox import Limits
 from bot.sandbox.limits import FloodControl
-from bot.services.announcements import Audience, Outcome, parse_moment
-from bot.store import broadcasts as store
+from bot.services.announcements import Audience, parse_moment
+from bot.services.outbox import Policy
 from bot.store.db import Database
-from tests.auxil.announcements import announcements_of, compose, report, send_now
+from tests.auxil.announcements import (
+    announcements_of,
+    compose,
+    report,
+    send_now,
+    write_broadcast,
+)
 from tests.auxil.harness import START, BotHarness
 
 
 @pytest.fixture(autouse=True)
 def quick_pacing(bot: BotHarness) -> None:
     """Flood limits are off here unless a test switches them on: pace fast, not at 30/s."""
-    bot.services.announcements.set_speed(scale=20)
+    bot.services.outbox.set_speed(scale=20)
 
 
 def limit(bot: BotHarness, scale: float = 1.0) -> None:
     """Switch on Telegram's flood limits in this test's sandbox (off for most tests)."""
     bot.sandbox.limits = Limits(scale=scale)
     bot.sandbox.flood = FloodControl(bot.sandbox.limits)
-    bot.services.announcements.set_speed(29.0, scale)
+    bot.services.outbox.set_speed(29.0, scale)
 
 
 async def residents(bot: BotHarness, n: int, room: str = "top") -> list:
@@ -43,7 +50,7 @@ async def start_sending(coordinator, text: str) -> None:  # type: ignore[no-unty
 async def test_429_is_waited_out_and_nobody_is_skipped(bot: BotHarness) -> None:
     limit(bot)
     # Pace far above the limit on purpose so Telegram answers 429.
-    bot.services.announcements.set_speed(200.0, 1.0)
+    bot.services.outbox.set_speed(200.0, 1.0)
     coordinator = await bot.coordinator()
     people = await residents(bot, 70)
     final = await send_now(bot, coordinator, "Druk bericht.", wait=30)
@@ -77,7 +84,7 @@ async def test_a_resident_is_answered_while_a_broadcast_is_in_flight(bot: BotHar
     waited = time.monotonic() - started
     assert "berichten" in answer.text
     pending = await bot.db.fetchval(
-        "SELECT COUNT(*) FROM broadcast_outbox WHERE state = 'pending'")
+        "SELECT COUNT(*) FROM outbox WHERE state = 'queued' AND kind = 'announcement'")
     assert pending > 50, "the broadcast should still be going"
     assert waited < 1.0
     # And the progress message was edited in place while sending.
@@ -89,27 +96,31 @@ async def test_a_resident_is_answered_while_a_broadcast_is_in_flight(bot: BotHar
 
 
 async def test_other_failures_are_retried_with_backoff_then_reported(bot: BotHarness) -> None:
-    service = bot.services.announcements
-    service.backoff = (0.0,)
+    outbox = bot.services.outbox
+    policy = Policy(max_attempts=4, backoff=(timedelta(0),))
+    outbox.policies["announcement"] = policy
     coordinator = await bot.coordinator()
     flaky = await bot.resident("Flaky", name="Flaky")
     broken = await bot.resident("Broken", name="Broken")
     fine = await bot.resident("Fine")
-    real = service.transport.deliver
+    channel = outbox.channels["telegram"]
+    real = channel.send
     calls: Counter[int] = Counter()
 
-    async def deliver(broadcast, row):  # type: ignore[no-untyped-def]
-        calls[row.chat_id] += 1
-        if row.chat_id == flaky.id and calls[row.chat_id] <= 2:
-            return Outcome("failed", error="timed out")
-        if row.chat_id == broken.id:
-            return Outcome("failed", error="server error")
-        return await real(broadcast, row)
+    async def send(address, message):  # type: ignore[no-untyped-def]
+        chat = int(address)
+        if chat != coordinator.id:
+            calls[chat] += 1
+        if chat == flaky.id and calls[chat] <= 2:
+            raise DeliveryError("retry", None, "timed out")
+        if chat == broken.id:
+            raise DeliveryError("retry", None, "server error")
+        return await real(address, message)
 
-    service.transport.deliver = deliver  # type: ignore[method-assign]
+    channel.send = send  # type: ignore[method-assign]
     final = await send_now(bot, coordinator, "Probeer het nog eens.")
     assert "Afgeleverd: 2" in final.text and "andere reden: 1" in final.text
-    assert calls[flaky.id] == 3 and calls[broken.id] == service.max_attempts
+    assert calls[flaky.id] == 3 and calls[broken.id] == policy.max_attempts
     assert calls[fine.id] == 1
     assert len(announcements_of(flaky)) == 1 and announcements_of(broken) == []
     await coordinator.press("👥 Wie is niet bereikt")
@@ -129,10 +140,11 @@ async def test_stopping_mid_broadcast_resumes_without_skips_or_doubles(bot: BotH
     assert delivered < 60
     db = Database(bot.config.database)
     await db.connect()
-    left = await db.fetchval("SELECT COUNT(*) FROM broadcast_outbox WHERE state = 'pending'")
+    left = await db.fetchval(
+        "SELECT COUNT(*) FROM outbox WHERE state = 'queued' AND kind = 'announcement'")
     in_flight = await db.fetchval(
-        "SELECT COUNT(*) FROM broadcast_outbox WHERE state = 'sending'")
-    states = await db.fetchall("SELECT state, COUNT(*) FROM broadcast_outbox GROUP BY state")
+        "SELECT COUNT(*) FROM outbox WHERE state = 'sending' AND kind = 'announcement'")
+    states = await db.fetchall("SELECT state, COUNT(*) FROM outbox GROUP BY state")
     await db.close()
     assert left == 60 - delivered and in_flight == 0, [tuple(r) for r in states]
     await bot.start()
@@ -152,20 +164,12 @@ async def test_after_a_crash_rows_in_flight_are_resent_and_nobody_skipped(
     await bot.stop()
     db = Database(bot.config.database)
     await db.connect()
-    now = START
     async with db.transaction() as conn:
-        row = await store.create(
-            conn, draft_key="crash", created_by=author.id, coordinator_chat=coordinator.id,
-            coordinator_language="nl", audience="room", room="top", language=None,
-            text="Na de crash.", photo_file_id=None, status="sending", send_at=now, now=now)
-        states = ["sent", "sent", "sending", "pending", "pending", "pending"]
-        await store.add_recipients(
-            conn, row.id, [(uid, p.id, "pending") for uid, p in zip(ids, people, strict=True)],
-            now)
-        await store.set_total(conn, row.id, 6)
-        for uid, state in zip(ids, states, strict=True):
-            await conn.execute("UPDATE broadcast_outbox SET state = ? WHERE user_id = ?",
-                               (state, uid))
+        states = ["sent", "sent", "sending", "queued", "queued", "queued"]
+        await write_broadcast(
+            conn, author_id=author.id, coordinator_chat=coordinator.id, text="Na de crash.",
+            people=[(uid, p.id, state) for uid, p, state in zip(ids, people, states,
+                                                                strict=True)])
     await db.close()
     await bot.start()
     final = await report(coordinator, wait=15)
@@ -202,7 +206,7 @@ async def test_scheduling_for_later_and_cancelling(bot: BotHarness) -> None:
     final = await report(coordinator)
     assert "Afgeleverd: 1" in final.text
     assert len(announcements_of(fatima)) == 1 and announcements_of(quiet) == []
-    await bot.services.announcements.stop_sender()  # let it finish its bookkeeping
+    await bot.settle()
     assert await bot.db.fetchval("SELECT status FROM broadcasts") == "done"
 
 
@@ -226,7 +230,7 @@ async def test_cancel_a_planned_announcement(bot: BotHarness) -> None:
     await bot.tick(at=datetime(2026, 12, 1, 10, 5, tzinfo=TZ))
     await bot.settle()
     assert announcements_of(fatima) == []
-    assert await bot.db.fetchval("SELECT COUNT(*) FROM broadcast_outbox") == 0
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM outbox") == 0
 
 
 async def test_erasure_removes_pending_rows(bot: BotHarness) -> None:
@@ -239,7 +243,7 @@ async def test_erasure_removes_pending_rows(bot: BotHarness) -> None:
     assert data["announcements"][0]["state"] == "sent"
     await bot.services.privacy.erase(person)
     assert await bot.db.fetchval(
-        "SELECT chat_id FROM broadcast_outbox WHERE user_id = ?", (person.id,)) is None
+        "SELECT COUNT(*) FROM outbox WHERE person_id = ?", (person.id,)) == 0
 
 
 @pytest.mark.parametrize(("typed", "expected"), [
@@ -264,24 +268,26 @@ async def test_a_long_429_wait_or_a_hanging_send_never_keeps_the_bot_from_stoppi
     """Ctrl-C during a broadcast: the sender gives up its waits; nobody is lost or doubled."""
     import asyncio
 
-    service = bot.services.announcements
+    channel = bot.services.outbox.channels["telegram"]
     coordinator = await bot.coordinator()
     people = await residents(bot, 5)
-    real = service.transport.deliver
+    real = channel.send
     hang, two = asyncio.Event(), asyncio.Event()
     calls: list[int] = []
 
-    async def deliver(broadcast, row):  # type: ignore[no-untyped-def]
-        calls.append(row.chat_id)
+    async def send(address, message):  # type: ignore[no-untyped-def]
+        if int(address) == coordinator.id:
+            return await real(address, message)
+        calls.append(int(address))
         if len(calls) >= 2:
             two.set()
         if len(calls) == 1:
             await hang.wait()  # a request that never comes back
         if len(calls) == 2:
-            return Outcome("retry_after", retry_after=600)  # Telegram: wait ten minutes
-        return await real(broadcast, row)
+            raise DeliveryError("retry", 600, "429")  # Telegram: wait ten minutes
+        return await real(address, message)
 
-    service.transport.deliver = deliver  # type: ignore[method-assign]
+    channel.send = send  # type: ignore[method-assign]
     await start_sending(coordinator, "Even geduld.")
     await asyncio.wait_for(two.wait(), 10)
     await bot.settle()
@@ -289,7 +295,8 @@ async def test_a_long_429_wait_or_a_hanging_send_never_keeps_the_bot_from_stoppi
     db = Database(bot.config.database)
     await db.connect()
     waiting = await db.fetchval(
-        "SELECT COUNT(*) FROM broadcast_outbox WHERE state IN ('pending', 'sending')")
+        "SELECT COUNT(*) FROM outbox WHERE state IN ('queued', 'sending')"
+        " AND kind = 'announcement'")
     await db.close()
     assert waiting == 5 and all(announcements_of(p) == [] for p in people)
     await bot.start()
@@ -311,3 +318,27 @@ async def test_planned_list_shows_formatted_texts_safely(bot: BotHarness) -> Non
     assert "Geplande berichten" in intro.text
     assert "Koffie & thee: de hele week" in intro.text and "<b>" not in intro.text
     assert not list(bot.sandbox.errors), list(bot.sandbox.errors)
+
+
+async def test_a_tap_is_answered_ahead_of_a_2000_recipient_broadcast(bot: BotHarness) -> None:
+    """Answers to a person's own tap go out at once, ahead of the queued broadcast, and are
+    counted against the same limits (one pacer: no 429 although both share Telegram's)."""
+    limit(bot, scale=2)
+    coordinator = await bot.coordinator()
+    people = await residents(bot, 2000)
+    chatter = await bot.resident("Praat", room="hart")
+    await start_sending(coordinator, "Een heel groot bericht.")
+    await bot.sandbox.changed.wait_for(lambda: sum(len(announcements_of(p)) for p in people)
+                                       >= 30, 20)
+    pacer = bot.app.port.pacer  # type: ignore[union-attr]
+    answered = pacer.answers
+    await chatter.send("/berichten")
+    question = await chatter.next_message(timeout=2)
+    await chatter.press("🔕 Geen berichten meer", message=question)
+    answer = await chatter.next_edit(timeout=2)
+    assert "berichten" in answer.text.lower()
+    queued = await bot.db.fetchval(
+        "SELECT COUNT(*) FROM outbox WHERE kind = 'announcement' AND state = 'queued'")
+    assert queued > 1500, "the broadcast is still going"
+    assert pacer.answers >= answered + 2  # both answers took (and were counted in) a slot
+    assert bot.sandbox.stats["429"] == 0, list(bot.sandbox.errors)

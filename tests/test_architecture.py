@@ -31,10 +31,13 @@ BOT = ROOT / "bot"
 
 #: Today's counts; lower them as the work lands, never raise them. 0 = must stay 0.
 CEILINGS: dict[str, int] = {
-    # bot.send_* / bot.edit_message_* / .reply_text / .edit_text / query.answer outside the adapter
-    "telegram_calls": 17,
+    # bot.send_* / bot.edit_message_* / .reply_text / .edit_text / query.answer outside the
+    # adapter, and any Bot API method or PTB shortcut that speaks to a chat, on any receiver
+    # (copy/forward/delete_message, answer_callback_query, set_my_commands, reply_photo …),
+    # passed on uncalled or named in getattr
+    "telegram_calls": 0,
     # "chat not found", "not modified", "deactivated", "kicked" outside the adapter
-    "telegram_error_strings": 2,
+    "telegram_error_strings": 0,
     # SQL statements (string literals) outside bot/store/
     "sql_outside_store": 0,
     # INSERT OR IGNORE anywhere (ON CONFLICT (cols) DO NOTHING is the portable form)
@@ -42,13 +45,13 @@ CEILINGS: dict[str, int] = {
     # cursor.lastrowid anywhere (INSERT ... RETURNING id is the portable form)
     "lastrowid": 0,
     # button data written as a string literal ("meal:su:…") outside bot/actions/
-    "callback_literals": 2,
+    "callback_literals": 0,
     # PTB's private attributes and modules outside bot/handlers/ptb_compat.py
     "ptb_private": 0,
     # a store module's private helper (store._row) used outside bot/store/
     "store_private": 0,
     # users.telegram_id outside bot/store/users.py and the adapter (people engineer, stage 1)
-    "telegram_id": 51,
+    "telegram_id": 29,
 }
 
 #: Where a kind is at home (path prefixes relative to the repository), with the reason.
@@ -204,16 +207,47 @@ def _call_name(call: ast.Call) -> str | None:
 
 _SHORTCUTS = {"reply_text", "edit_text", "send_chat_action"}
 _BOT_METHOD = re.compile(r"^(send_[a-z_]+|edit_message_[a-z_]+)$")
+#: Bot API methods that speak to a chat (or change what it shows), and the shortcuts PTB's
+#: Message / Chat / User / CallbackQuery objects have for them: on *any* receiver
+#: (``query.edit_message_text``, ``chat.send_message``, ``self._bot.copy_message``), as an
+#: attribute that is passed on uncalled, or named in ``getattr(bot, "send_message")``.
+_SPEAKING = re.compile(r"^(send_[a-z_]+|edit_message_[a-z_]+|copy_messages?|forward_messages?"
+                       r"|delete_messages?|answer_[a-z_]*query|set_my_[a-z_]+|delete_my_[a-z_]+"
+                       r"|(reply|edit)_[a-z_]+|(pin|unpin)_[a-z_]*message|set_message_reaction"
+                       r"|stop_(poll|message_live_location))$")
+
+
+@cache
+def _telegram_speaking_names() -> frozenset[str]:
+    """The speaking names PTB itself defines (read from the installed PTB), so our own
+    ``send_now`` or ``reply_message`` helpers do not count."""
+    import telegram
+
+    names: set[str] = set()
+    for cls in (telegram.Bot, telegram.Message, telegram.Chat, telegram.User,
+                telegram.CallbackQuery):
+        names.update(name for name in dir(cls) if _SPEAKING.match(name))
+    return frozenset(names)
 
 
 def telegram_calls(module: Module) -> Iterator[Hit]:
+    speaking = _telegram_speaking_names()
+    called: set[int] = set()
     for node in module.calls:
+        if _call_name(node) in ("getattr", "setattr", "hasattr") and len(node.args) >= 2 \
+                and isinstance(node.args[1], ast.Constant) and node.args[1].value in speaking:
+            yield Hit(module.path, node.lineno, f"getattr(…, {node.args[1].value!r})")
         if not isinstance(node.func, ast.Attribute):
             continue
+        called.add(id(node.func))
         attr, receiver = node.func.attr, _tail(node.func.value)
         if (_BOT_METHOD.match(attr) and receiver == "bot") or attr in _SHORTCUTS or (
-                attr == "answer" and receiver in ("query", "callback_query")):
+                attr == "answer" and receiver in ("query", "callback_query")) \
+                or attr in speaking:
             yield Hit(module.path, node.lineno, f"{receiver}.{attr}(...)")
+    for node, _klass in module.attributes:
+        if id(node) not in called and node.attr in speaking and isinstance(node.ctx, ast.Load):
+            yield Hit(module.path, node.lineno, f"{_tail(node.value)}.{node.attr} (passed on)")
 
 
 _ERROR_STRINGS = ("chat not found", "not modified", "deactivated", "kicked")
@@ -430,6 +464,17 @@ async def handler(update, context, query, handler, exc, cursor):
     await context.bot.send_message(1, "hi")
     await update.message.reply_text("hi")
     await query.answer()
+    await update.callback_query.edit_message_text("hi")
+    await update.effective_chat.send_message("hi")
+    await self._bot.copy_message(1, 2, 3)
+    await getattr(context.bot, "send_message")(1, "hi")
+    later = functools.partial(context.bot.send_media_group, 1)
+    await bot.answer_callback_query("1")
+    await bot.delete_message(1, 2)
+    await bot.forward_message(1, 2, 3)
+    await bot.set_my_commands([])
+    await update.message.reply_photo(b"")
+    await services.outbox.send_now(1)
     if "chat not found" in exc.message:
         pass
     await conn.execute("SELECT id FROM users WHERE id = ?", (1,))
@@ -445,8 +490,13 @@ async def handler(update, context, query, handler, exc, cursor):
     module = _module_from(source)
     found = {kind: [hit.text for hit in sorted(check(module), key=lambda h: h.line)]
              for kind, check in CHECKS.items()}
-    assert found["telegram_calls"] == ["bot.send_message(...)", "message.reply_text(...)",
-                                       "query.answer(...)"]
+    assert found["telegram_calls"] == [
+        "bot.send_message(...)", "message.reply_text(...)", "query.answer(...)",
+        "callback_query.edit_message_text(...)", "effective_chat.send_message(...)",
+        "_bot.copy_message(...)", "getattr(…, 'send_message')",
+        "bot.send_media_group (passed on)", "bot.answer_callback_query(...)",
+        "bot.delete_message(...)", "bot.forward_message(...)", "bot.set_my_commands(...)",
+        "message.reply_photo(...)"]
     assert found["telegram_error_strings"] == ["'chat not found'"]
     assert len(found["sql_outside_store"]) == 2
     assert len(found["or_ignore"]) == 1

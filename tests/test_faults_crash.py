@@ -89,12 +89,12 @@ async def test_kill_right_after_send_now_sends_once(bot: BotHarness) -> None:
     people = [await bot.resident(f"R{i}") for i in range(3)]
     confirm = await compose(carla, "Vrijdag is de BuurtWerkKamer dicht.")
     send_data = confirm.button_data["✅ Nu versturen"]
-    bot.services.announcements.set_speed(per_second=0.001)  # nothing goes out before the kill
+    bot.services.outbox.set_speed(per_second=0.001)  # nothing goes out before the kill
     await carla.press("✅ Nu versturen")
     await carla.next_edit()
     await bot.settle()
     await bot.crash()
-    bot.services.announcements.set_speed(scale=20)
+    bot.services.outbox.set_speed(scale=20)
     final = await report(carla)
     assert "Afgeleverd: 3" in final.text
     await carla.press_data(send_data, message=confirm)  # the old button: no second send

@@ -162,7 +162,7 @@ async def test_a_reply_that_left_without_an_answer_counts_as_sent(flaky) -> None
 
 async def test_a_scheduled_send_is_left_to_the_delivery_rules(flaky) -> None:  # type: ignore[no-untyped-def]
     request = flaky(_caused(TimedOut(), httpx.ReadTimeout("x")))
-    _current.set(None)  # a tick: no update being handled; classify() decides in send_safely
+    _current.set(None)  # a tick: no update being handled; classify() decides in the outbox sender
     with pytest.raises(TimedOut):
         await request.do_request("http://x/bot1/sendMessage", "POST")
 

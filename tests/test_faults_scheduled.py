@@ -203,7 +203,7 @@ async def test_broadcast_dropped_after_delivery_is_not_sent_twice(bot: BotHarnes
 
     from tests.auxil.announcements import announcements_of, report
 
-    bot.services.announcements.set_speed(scale=20)
+    bot.services.outbox.set_speed(scale=20)
     carla = await bot.coordinator()
     people = [await bot.resident(f"R{i}") for i in range(10)]
     data = await _compose(carla)
@@ -221,8 +221,12 @@ async def test_broadcast_500_before_delivery_is_sent_again(bot: BotHarness) -> N
 
     from tests.auxil.announcements import announcements_of, report
 
-    bot.services.announcements.set_speed(scale=20)
-    bot.services.announcements.backoff = (0.01, 0.01, 0.01)
+    bot.services.outbox.set_speed(scale=20)
+    from datetime import timedelta
+
+    from bot.services.outbox import Policy
+
+    bot.services.outbox.policies["announcement"] = Policy(4, (timedelta(0),))
     carla = await bot.coordinator()
     people = [await bot.resident(f"R{i}") for i in range(5)]
     data = await _compose(carla)
@@ -239,7 +243,7 @@ async def test_double_tap_on_send_now_makes_one_broadcast(bot: BotHarness) -> No
 
     from tests.auxil.announcements import announcements_of, report
 
-    bot.services.announcements.set_speed(scale=20)
+    bot.services.outbox.set_speed(scale=20)
     carla = await bot.coordinator()
     people = [await bot.resident(f"R{i}") for i in range(4)]
     data = await _compose(carla)
@@ -284,14 +288,13 @@ async def test_broadcast_slow_answer_is_not_sent_twice(bot: BotHarness) -> None:
 
     from tests.auxil.announcements import announcements_of, report
 
-    bot.services.announcements.set_speed(scale=20)
-    transport = bot.services.announcements.transport
-    assert transport is not None
+    bot.services.outbox.set_speed(scale=20)
+    channel = bot.services.outbox.channels["telegram"]
     impatient = ExtBot(token=bot.config.token, base_url=bot.config.api_url,
                        base_file_url=bot.config.file_url, defaults=bot.app.bot.defaults,
                        request=HTTPXRequest(connection_pool_size=8, read_timeout=0.3))
     await impatient.initialize()
-    transport.bot = impatient  # type: ignore[attr-defined]
+    channel.bot = impatient  # the one sender's way to Telegram, impatient
     carla = await bot.coordinator()
     people = [await bot.resident(f"R{i}") for i in range(4)]
     data = await _compose(carla)

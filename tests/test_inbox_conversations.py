@@ -258,3 +258,15 @@ async def test_belronde_extra_attention_toggle_is_not_undone(bot: BotHarness) ->
     await bot.settle()
     assert await bot.db.fetchval("SELECT extra_attention FROM checkin_subscriptions"
                                  " WHERE user_id = ?", (person.id,)) == 1
+
+
+async def test_photo_out_of_the_blue_keeps_its_caption_once(bot: BotHarness) -> None:
+    """The offer after a photo adds its caption to what is kept: handled twice (killed right
+    after the offer), the caption is still there once."""
+    resident = await bot.resident("Fatima")
+    await killed_right_after_the_answer(
+        bot, resident, resident.send_photo(size=400_000, caption="Brief van Eneco"))
+    await bot.settle()
+    draft = await bot.db.fetchval("SELECT data FROM ptb_user_data WHERE user_id = ?",
+                                  (resident.id,))
+    assert draft.count("Brief van Eneco") == 1, draft

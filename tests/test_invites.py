@@ -145,3 +145,27 @@ async def test_arabic_welcome_isolates_commands(bot: BotHarness) -> None:
     await newcomer.press(ar._("Skip"))
     welcome = await newcomer.next_message()
     assert "\u2068/tafel\u2069" in welcome.text and "\u2068/belronde\u2069" in welcome.text
+
+
+async def test_the_coordinator_is_told_even_when_the_bot_is_killed_at_that_send(
+        bot: BotHarness) -> None:
+    """The notice is queued in the redemption's own transaction: a kill as it is sent loses
+    nothing; after the restart the coordinator has it (twice at most: it was in flight)."""
+    from tests.auxil.harness import assert_each_once
+
+    coordinator, payload = await invite(bot)
+    newcomer = bot.user("Vera")
+    await newcomer.send(f"/start {payload}")
+    await newcomer.next_message()
+    await newcomer.press("Nederlands")
+    await newcomer.next_edit()
+    bot.kill_at(method="sendMessage", n=1, delivered=False)
+    await newcomer.press("✅ Ik ga akkoord")
+    await bot.sandbox.changed.wait_for(lambda: bot.killed, 10)
+    await bot.crash()
+    await bot.services.outbox.deliver()
+    assert_each_once(bot.sandbox, [coordinator], contains="Vera heeft uw uitnodiging gebruikt")
+    assert await bot.db.fetchval(
+        "SELECT state FROM outbox WHERE kind = 'onboarding.invite_used'") == "sent"
+    person = await bot.person(newcomer)
+    assert person.role == "volunteer"

@@ -261,3 +261,27 @@ async def test_a_late_food_wish_reaches_the_kookgroep_despite_a_kill(bot: BotHar
     await resume(bot)
     assert_each_once(bot.sandbox, kitchen, contains="pinda")
     await all_sent(bot, "meal.late_diet", 3)
+
+
+# --- meal.notice to many at once: a coordinator cancels the meal -----------------------------
+
+
+@pytest.mark.parametrize("k", [1, 3, 5])
+async def test_a_cancelled_meal_is_told_to_everyone_despite_a_kill(bot: BotHarness, k: int
+                                                                   ) -> None:
+    """The cancel and its five notices are one transaction: killed at the first, middle or
+    last notice (after the coordinator's own answer), every diner hears it, once."""
+    meal_id, people = await diners(bot, 5)
+    carla = await bot.coordinator()
+    await carla.send("/tafel")
+    await carla.next_message()
+    await carla.press("🚫 Deze eettafel afzeggen")
+    await carla.next_edit()
+    kill_at_send(bot, k)
+    await carla.press("Ja, eettafel afzeggen")
+    await until_killed(bot)
+    await resume(bot)
+    assert_each_once(bot.sandbox, people, contains="gaat niet door")
+    await all_sent(bot, "meal.notice", 5)
+    assert await bot.db.fetchval("SELECT cancelled_at IS NOT NULL FROM meals WHERE id = ?",
+                                 (meal_id,)) == 1

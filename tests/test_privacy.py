@@ -9,8 +9,6 @@ import pytest
 
 from bot.handlers.commands import set_person_commands
 from bot.handlers.my_data import COUNTED
-from bot.i18n import Translator, translator
-from bot.services.privacy import AfterEraseNotice
 from tests.auxil.calendar import occurrence_id
 from tests.auxil.checkins import opt_in
 from tests.auxil.harness import BotHarness
@@ -196,28 +194,26 @@ async def test_erasing_leaves_other_peoples_unfinished_forms_alone(bot: BotHarne
         "SELECT COUNT(*) FROM ptb_user_data WHERE user_id = ?", (person.id,)) == 1
 
 
-async def test_after_erase_notices_are_returned_only_once_committed(bot: BotHarness) -> None:
-    """Erasers may hand back notices for others; ``None`` still works; none leak on rollback."""
+async def test_an_erasers_notice_exists_exactly_when_the_erasure_does(bot: BotHarness) -> None:
+    """An eraser that tells someone queues an outbox row in the erasure's own transaction:
+    committed together, or rolled back together (nobody is told of an erasure that failed)."""
+    from bot.messaging.message import OutMessage
+
     fatima = await bot.person(await bot.resident("Fatima", name="Fatima"))
     vera = await bot.person(await bot.volunteer("Vera", name="Vera"))
 
-    def render(t: Translator) -> str:
-        return t._("Good, nothing was erased.")
+    async def tells_vera(conn, user_id: int) -> None:
+        await bot.services.outbox.enqueue(conn, to=vera.id, kind="test.erased", ref=str(user_id),
+                                          message=OutMessage("Er is iets gewist."))
 
-    async def tells_vera_and_fatima(conn, user_id: int) -> list[AfterEraseNotice]:
-        return [AfterEraseNotice(vera.id, render), AfterEraseNotice(user_id, render)]
-
-    async def tells_nobody(conn, user_id: int) -> None:
-        return None
-
-    bot.services.privacy.register("test_tells", None, tells_vera_and_fatima)
-    bot.services.privacy.register("test_silent", None, tells_nobody)
-    notices = await bot.services.privacy.erase(fatima)
-    assert [n.user_id for n in notices] == [vera.id], "the erased person is not told twice"
-    assert notices[0].render(translator("nl")) == "Goed, er is niets gewist."
+    bot.services.privacy.register("test_tells", None, tells_vera)
+    await bot.services.privacy.erase(fatima)
     assert await bot.db.fetchval("SELECT erased_at FROM users WHERE id = ?", (fatima.id,))
+    assert await bot.db.fetchval(
+        "SELECT COUNT(*) FROM outbox WHERE kind = 'test.erased' AND ref = ?",
+        (str(fatima.id),)) == 1
 
-    # An eraser that fails rolls everything back: no notices, nothing erased.
+    # An eraser that fails rolls everything back: nothing erased, nobody told.
     async def fails(conn, user_id: int) -> None:
         raise RuntimeError("disk full")
 
@@ -225,5 +221,8 @@ async def test_after_erase_notices_are_returned_only_once_committed(bot: BotHarn
     ahmed = await bot.person(await bot.resident("Ahmed", name="Ahmed"))
     with pytest.raises(RuntimeError):
         await bot.services.privacy.erase(ahmed)
+    assert await bot.db.fetchval(
+        "SELECT COUNT(*) FROM outbox WHERE kind = 'test.erased' AND ref = ?",
+        (str(ahmed.id),)) == 0
     assert await bot.db.fetchval(
         "SELECT display_name FROM users WHERE id = ?", (ahmed.id,)) == "Ahmed"

@@ -507,7 +507,8 @@ async def test_volunteer_marks_a_newcomer_with_consent(bot: BotHarness) -> None:
     asked = await volunteer.next_edit()
     assert "Vraag het eerst aan de bewoner" in asked.text
     assert await bot.db.fetchval("SELECT COUNT(*) FROM person_marks") == 0
-    resident.chat.skip_pending()
+    # The resident hears that Vera took the request (paced: one message a second per chat).
+    assert "opgepakt" in (await resident.next_message()).text
     await volunteer.press("Ja, de bewoner is akkoord", message=asked)
     assert "Genoteerd" in (await volunteer.next_edit()).text
     told = await resident.next_message()

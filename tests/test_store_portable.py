@@ -36,7 +36,13 @@ async def _person(db: Database, telegram_id: int | None, **columns: object) -> i
     rows = await db.execute_returning(
         f"INSERT INTO users ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
         " RETURNING id", values)
-    return int(rows[0][0])
+    person_id = int(rows[0][0])
+    if telegram_id is not None:  # their Telegram address, as store/users.create writes it
+        await db.execute(
+            "INSERT INTO addresses (person_id, channel, address, reachable, created_at)"
+            " VALUES (?, 'telegram', ?, ?, '2026-11-01T00:00:00+00:00')",
+            (person_id, str(telegram_id), columns.get("reachable", 1)))
+    return person_id
 
 
 async def test_execute_counts_and_execute_returning_gives_the_new_id(db: Database) -> None:

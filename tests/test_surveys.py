@@ -209,7 +209,7 @@ async def test_a_restart_right_after_the_start_sends_each_survey_once(bot: BotHa
         asked = [m for m in resident.bot_messages if "Vraag 1 van 2" in (m.text or "")]
         assert len(asked) == 1
     assert await bot.db.fetchval(
-        "SELECT COUNT(*) FROM broadcast_outbox WHERE state = 'sent'") == 6
+        "SELECT COUNT(*) FROM outbox WHERE state = 'sent' AND kind = 'survey'") == 6
 
     # A resident who lost the message finds the question again with /enquete.
     await residents[0].send("/enquete")
@@ -228,8 +228,7 @@ async def test_a_restart_right_after_the_start_sends_each_survey_once(bot: BotHa
     # Closing drops who was asked from the outbox too; only the total stays.
     await close_round(bot, coordinator, "Bewoners · TOP")
     assert await bot.db.fetchval(
-        "SELECT COUNT(*) FROM broadcast_outbox o JOIN broadcasts b ON b.id = o.broadcast_id"
-        " WHERE b.kind = 'survey'") == 0
+        "SELECT COUNT(*) FROM outbox WHERE kind = 'survey'") == 0
     assert await bot.db.fetchval("SELECT total FROM broadcasts WHERE kind = 'survey'") == 6
     # A resident (or volunteer) pressing after the close: told kindly, nothing stored.
     await residents[1].press_data(button_data(residents[1].bot_messages[-1], AGREE))
@@ -247,13 +246,13 @@ async def test_a_round_started_at_night_goes_out_in_the_morning(bot: BotHarness)
     await bot.settle()
     assert await bot.db.fetchval("SELECT status FROM broadcasts WHERE kind = 'survey'"
                                  ) == "scheduled"
-    assert await bot.db.fetchval("SELECT COUNT(*) FROM broadcast_outbox") == 0
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM outbox WHERE kind = 'survey'") == 0
     assert not [m for m in resident.bot_messages if "Vraag 1 van 2" in (m.text or "")]
     # Announcements' own scheduling does not touch it.
     await bot.tick(at=datetime(2026, 12, 1, 7, 59, tzinfo=TZ), only="announcements")
-    assert await bot.db.fetchval("SELECT COUNT(*) FROM broadcast_outbox") == 0
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM outbox WHERE kind = 'survey'") == 0
     await bot.tick(at=datetime(2026, 12, 1, 8, 0, tzinfo=TZ), only="surveys")
     assert "Vraag 1 van 2" in (await resident.next_message(timeout=20)).text
     await bot.tick(at=datetime(2026, 12, 1, 9, 0, tzinfo=TZ), only="surveys")
     await sent_report(coordinator)
-    assert await bot.db.fetchval("SELECT COUNT(*) FROM broadcast_outbox") == 1
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM outbox WHERE kind = 'survey'") == 1

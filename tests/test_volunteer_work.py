@@ -25,8 +25,7 @@ async def _asked(bot: BotHarness, user) -> int:
     """Outbox rows of the weekly hours question for this person (sent or still to send)."""
     person = await bot.person(user)
     return await bot.db.fetchval(
-        "SELECT COUNT(*) FROM broadcast_outbox o JOIN broadcasts b ON b.id = o.broadcast_id"
-        " WHERE b.kind = 'hours' AND o.user_id = ?", (person.id,))
+        "SELECT COUNT(*) FROM outbox WHERE kind = 'hours' AND person_id = ?", (person.id,))
 
 
 def _questions(user) -> list:

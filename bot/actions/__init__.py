@@ -18,16 +18,18 @@ SQLite). Nothing here knows a channel: services may build actions for the button
 
 Field types: ``int``, ``str`` and ``bool`` (``"1"``/``"0"``). A ``str`` field may not contain
 ``:``, except the last field, which takes the rest of the data (a time such as ``18:00``).
-A class may validate further in ``__post_init__`` (raise ``ValueError``): decoding then
-gives ``None``. Trailing fields with a default may be missing from the data (``meal:rcap``
-from before the room was in it decodes with the default room ``""``).
+A ``str`` field limited to a few values names them in ``choices`` (``choices = {"kind":
+KINDS}``), an ``int`` field that is never negative is listed in ``never_negative``; a class
+may validate further in ``__post_init__`` (raise ``ValueError``, call ``super()`` first):
+decoding then gives ``None``. Trailing fields with a default may be missing from the data
+(``meal:rcap`` from before the room was in it decodes with the default room ``""``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any, ClassVar, TypeVar
 
 #: Telegram's limit for callback data, in UTF-8 bytes.
@@ -54,6 +56,17 @@ class Action:
     #: Trailing fields with a default: data without them (a button from before they
     #: existed) still decodes, to the default.
     _optional: ClassVar[frozenset[str]] = frozenset()
+    #: ``str`` fields whose value must be one of a set (``{"kind": KINDS}``): anything else,
+    #: forged or retired, does not decode. The longest value is the field's ``longest_<name>``.
+    #: A subclass with its own ``__post_init__`` calls ``super().__post_init__()``.
+    choices: ClassVar[Mapping[str, Collection[str]]] = {}
+    #: ``int`` fields that are never negative (a page, a week offset, a person id).
+    never_negative: ClassVar[tuple[str, ...]] = ()
+
+    def __post_init__(self) -> None:
+        for name, allowed in self.choices.items():
+            one_of(getattr(self, name), allowed)
+        not_negative(**{name: getattr(self, name) for name in self.never_negative})
 
     def encode(self) -> str:
         parts = [self.code]
@@ -92,6 +105,20 @@ class Action:
         return found if isinstance(found, cls) else None
 
 
+#: A room id from the config: lowercase letters, digits, ``-``/``_``, at most 32 characters
+#: (``bot.config._ROOM_ID``).
+LONGEST_ROOM = "r" * 32
+
+
+@dataclasses.dataclass(frozen=True)
+class RoomAction(Action):
+    """Base of a button whose first field is a room id (not a button kind itself); the
+    handler checks the id against the settings."""
+
+    room: str
+    longest_room: ClassVar[str] = LONGEST_ROOM
+
+
 def action(code: str) -> Callable[[type[A]], type[A]]:
     """Register a frozen dataclass as the action with this ``code`` (unique)."""
     if not code or code.endswith(":") or " " in code:
@@ -106,12 +133,19 @@ def action(code: str) -> Callable[[type[A]], type[A]]:
         hints = typing.get_type_hints(cls)
         fields = []
         for field in dataclasses.fields(cls):
-            if field.name in ("code", "encode", "matches", "parse"):
+            if field.name in ("code", "encode", "matches", "parse", "choices", "never_negative"):
                 raise TypeError(f"{cls.__name__}.{field.name}: that name is Action's own")
             kind = hints[field.name]
             if kind not in (int, str, bool):
                 raise TypeError(f"{cls.__name__}.{field.name}: only int, str and bool")
             fields.append((field.name, kind))
+        for name, allowed in cls.choices.items():
+            if hints.get(name) is not str or name not in {n for n, _ in fields}:
+                raise TypeError(f"{cls.__name__}.choices: {name} is not a str field")
+            setattr(cls, "longest_" + name, max(allowed, key=len))
+        for name in cls.never_negative:
+            if hints.get(name) is not int or name not in {n for n, _ in fields}:
+                raise TypeError(f"{cls.__name__}.never_negative: {name} is not an int field")
         cls.code = code
         cls._fields = tuple(fields)
         cls._optional = frozenset(
@@ -136,6 +170,20 @@ def button_int(part: str) -> int:
     if not -MAX_ID <= value <= MAX_ID:
         raise ValueError(part)
     return value
+
+
+def one_of(value: str, allowed: Collection[str]) -> None:
+    """For ``__post_init__``: ValueError unless ``value`` is one of ``allowed``, so a forged or
+    retired choice does not decode."""
+    if value not in allowed:
+        raise ValueError(value)
+
+
+def not_negative(**values: int) -> None:
+    """For ``__post_init__``: ValueError when a page, offset or person id is negative."""
+    bad = [f"{name}={value}" for name, value in values.items() if value < 0]
+    if bad:
+        raise ValueError(" ".join(bad))
 
 
 def _convert(part: str, kind: type) -> Any:

@@ -8,9 +8,8 @@ forged or stale and decodes to None; a room is checked against the config by the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 
-from bot.actions import Action, action
+from bot.actions import Action, RoomAction, action
 from bot.i18n import LANGUAGES
 
 
@@ -24,11 +23,7 @@ class AskLanguage(Action):
 @dataclass(frozen=True)
 class SetLanguage(Action):
     language: str  # not ``code``: that name is the action's own (``Action.code``)
-    longest_language: ClassVar[str] = max(LANGUAGES, key=len)
-
-    def __post_init__(self) -> None:
-        if self.language not in LANGUAGES:
-            raise ValueError(self.language)
+    choices = {"language": LANGUAGES}
 
 
 @action("acc:room")
@@ -39,10 +34,8 @@ class AskRoom(Action):
 
 @action("acc:setroom")
 @dataclass(frozen=True)
-class SetRoom(Action):
-    room: str
-    #: Room ids are at most 32 characters (``bot/config.py``).
-    longest_room: ClassVar[str] = "r" * 32
+class SetRoom(RoomAction):
+    """The person's new home room."""
 
 
 @action("acc:privacy")

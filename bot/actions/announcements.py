@@ -28,11 +28,7 @@ class AnnouncementStop(Action):
 @dataclass(frozen=True)
 class AnnouncementAudience(Action):
     audience: str
-    longest_audience: ClassVar[str] = "vol_room"
-
-    def __post_init__(self) -> None:
-        if self.audience not in AUDIENCES:
-            raise ValueError(self.audience)
+    choices = {"audience": AUDIENCES}
 
 
 @action("ann:lang")

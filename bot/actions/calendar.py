@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bot.actions import Action, action
+from bot.actions import Action, RoomAction, action
 
 #: The longest room id in use (the settings allow up to 32 characters; rooms are short words).
 LONGEST_ROOM = "verbinding"
@@ -23,9 +23,13 @@ LONGEST_CATEGORY = "sociale_ontmoeting"
 LARGEST_OFFSET = 52
 
 
-def _not_negative(value: int, what: str) -> None:
-    if value < 0:
-        raise ValueError(f"{what}={value}")
+class _AtOffset(Action):
+    """A button that carries a week ``offset`` from this week, never negative (not a button
+    kind itself, nor a dataclass: each subclass declares ``offset`` where its data has it)."""
+
+    offset: int
+    longest_offset: ClassVar[int] = LARGEST_OFFSET
+    never_negative = ("offset",)
 
 
 # --- /agenda (residents) ---------------------------------------------------------------------
@@ -33,28 +37,18 @@ def _not_negative(value: int, what: str) -> None:
 
 @action("cal:w")
 @dataclass(frozen=True)
-class AgendaWeek(Action):
+class AgendaWeek(RoomAction, _AtOffset):
     """One week of a room's programme (0 = this week)."""
 
-    room: str
     offset: int
-    longest_room: ClassVar[str] = LONGEST_ROOM
-    longest_offset: ClassVar[int] = LARGEST_OFFSET
-
-    def __post_init__(self) -> None:
-        _not_negative(self.offset, "offset")
 
 
 @action("cal:rooms")
 @dataclass(frozen=True)
-class AgendaRooms(Action):
+class AgendaRooms(_AtOffset):
     """Choose another room's agenda, staying at the week that was shown."""
 
     offset: int
-    longest_offset: ClassVar[int] = LARGEST_OFFSET
-
-    def __post_init__(self) -> None:
-        _not_negative(self.offset, "offset")
 
 
 @action("cal:su")
@@ -73,21 +67,16 @@ class ActivitySignOff(Action):
 
 @action("cal:sub")
 @dataclass(frozen=True)
-class AgendaSubscribe(Action):
+class AgendaSubscribe(RoomAction):
     """The weekly programme of ``room`` by private message: on or off."""
 
-    room: str
     on: bool
-    longest_room: ClassVar[str] = LONGEST_ROOM
 
 
 @action("cal:ics")
 @dataclass(frozen=True)
-class AgendaIcs(Action):
+class AgendaIcs(RoomAction):
     """The room's programme as an .ics file for the phone's calendar."""
-
-    room: str
-    longest_room: ClassVar[str] = LONGEST_ROOM
 
 
 # --- /programma (coordinators) ---------------------------------------------------------------
@@ -101,9 +90,8 @@ class ProgrammeRooms(Action):
 
 @action("cal:p")
 @dataclass(frozen=True)
-class ProgrammeRoom(Action):
-    room: str
-    longest_room: ClassVar[str] = LONGEST_ROOM
+class ProgrammeRoom(RoomAction):
+    """The programme of one room, to edit."""
 
 
 @action("cal:ps")
@@ -164,12 +152,8 @@ class NewActivity(Action):
 
     kind: str
     room: str
-    longest_kind: ClassVar[str] = WEEKLY
     longest_room: ClassVar[str] = LONGEST_ROOM
-
-    def __post_init__(self) -> None:
-        if self.kind not in (WEEKLY, ONE_OFF):
-            raise ValueError(f"kind={self.kind!r}")
+    choices = {"kind": (WEEKLY, ONE_OFF)}
 
 
 # --- the conversation that adds an activity --------------------------------------------------

@@ -51,11 +51,7 @@ class CheckinAskDay(Action):
 @dataclass(frozen=True)
 class CheckinSetDay(Action):
     day: str  # "0" … "6", or "d" for the room's day
-    longest_day: ClassVar[str] = "d"
-
-    def __post_init__(self) -> None:
-        if self.day not in WEEKDAY_CODES:
-            raise ValueError(self.day)
+    choices = {"day": WEEKDAY_CODES}
 
     @property
     def weekday(self) -> int | None:
@@ -72,11 +68,7 @@ class CheckinAskPart(Action):
 @dataclass(frozen=True)
 class CheckinSetPart(Action):
     part: str  # a day part, or "d" for the room's time
-    longest_part: ClassVar[str] = "afternoon"
-
-    def __post_init__(self) -> None:
-        if self.part not in DAYPART_CODES:
-            raise ValueError(self.part)
+    choices = {"part": DAYPART_CODES}
 
     @property
     def daypart(self) -> str | None:
@@ -122,11 +114,7 @@ class CheckinAnswer(Action):
 
     checkin_id: int
     answer: str  # one of ANSWER_CODES ("b" = not so good)
-    longest_answer: ClassVar[str] = "g"
-
-    def __post_init__(self) -> None:
-        if self.answer not in ANSWER_CODES:
-            raise ValueError(self.answer)
+    choices = {"answer": ANSWER_CODES}
 
 
 @action("chk:take")
@@ -151,11 +139,7 @@ class FollowupOutcome(Action):
     """For a resident we cannot message: keep calling every week, or stop."""
 
     choice: str  # "keep" or "stop"
-    longest_choice: ClassVar[str] = "keep"
-
-    def __post_init__(self) -> None:
-        if self.choice not in ("keep", "stop"):
-            raise ValueError(self.choice)
+    choices = {"choice": ("keep", "stop")}
 
 
 @action("chk:nonote")

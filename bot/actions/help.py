@@ -24,11 +24,6 @@ from bot.services.help_requests_rules import (
 )
 
 
-def _one_of(value: str, allowed) -> None:
-    if value not in allowed:
-        raise ValueError(value)
-
-
 def _plain(value: str) -> None:
     """A partner id is a config key: never empty, never with ``:``."""
     if not value or ":" in value:
@@ -60,10 +55,7 @@ class OfferNo(Action):
 @dataclass(frozen=True)
 class ChooseKind(Action):
     kind: str
-    longest_kind: ClassVar[str] = max(KINDS, key=len)
-
-    def __post_init__(self) -> None:
-        _one_of(self.kind, KINDS)
+    choices = {"kind": KINDS}
 
 
 @action("help:next")
@@ -82,20 +74,14 @@ class StopIntake(Action):
 @dataclass(frozen=True)
 class ChooseWhen(Action):
     urgency: str
-    longest_urgency: ClassVar[str] = max(URGENCIES, key=len)
-
-    def __post_init__(self) -> None:
-        _one_of(self.urgency, URGENCIES)
+    choices = {"urgency": URGENCIES}
 
 
 @action("help:c")
 @dataclass(frozen=True)
 class ChooseContact(Action):
     contact: str
-    longest_contact: ClassVar[str] = max(CONTACTS, key=len)
-
-    def __post_init__(self) -> None:
-        _one_of(self.contact, CONTACTS)
+    choices = {"contact": CONTACTS}
 
 
 @action("help:ph:keep")
@@ -179,10 +165,7 @@ class AskOutcome(Action):
 class MarkDone(Action):
     request_id: int
     outcome: str
-    longest_outcome: ClassVar[str] = max(OUTCOMES, key=len)
-
-    def __post_init__(self) -> None:
-        _one_of(self.outcome, OUTCOMES)
+    choices = {"outcome": OUTCOMES}
 
 
 @action("help:note")
@@ -207,10 +190,7 @@ class Skills(Action):
 @dataclass(frozen=True)
 class ToggleSkill(Action):
     skill: str
-    longest_skill: ClassVar[str] = max(SKILLS, key=len)
-
-    def __post_init__(self) -> None:
-        _one_of(self.skill, SKILLS)
+    choices = {"skill": SKILLS}
 
 
 # --- warm handoff and the follow-up ------------------------------------------------------
@@ -273,11 +253,11 @@ class Refer(Action):
     together: bool
     days: str
     longest_partner: ClassVar[str] = LONGEST_PARTNER
-    longest_days: ClassVar[str] = max(DAY_CHOICES, key=len)
+    choices = {"days": DAY_CHOICES}
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         _plain(self.partner)
-        _one_of(self.days, DAY_CHOICES)
 
     @property
     def after(self) -> int:
@@ -311,7 +291,4 @@ class FollowupAnswer(Action):
 
     referral_id: int
     answer: str
-    longest_answer: ClassVar[str] = max(FOLLOWUP_ANSWERS, key=len)
-
-    def __post_init__(self) -> None:
-        _one_of(self.answer, FOLLOWUP_ANSWERS)
+    choices = {"answer": FOLLOWUP_ANSWERS}

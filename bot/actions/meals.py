@@ -11,12 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bot.actions import Action, action
-
-#: A room id from the config: lowercase letters, digits, ``-``/``_``, at most 32 characters
-#: (``bot.config._ROOM_ID``).
-LONGEST_ROOM = "r" * 32
-
+from bot.actions import LONGEST_ROOM, Action, RoomAction, action
 
 # --- residents -----------------------------------------------------------------------------
 
@@ -190,12 +185,8 @@ class MealOtherMeals(Action):
 
 @action("meal:tlr")
 @dataclass(frozen=True)
-class MealOtherMealsOf(Action):
+class MealOtherMealsOf(RoomAction):
     """The recent and coming meals of a room."""
-
-    room: str
-
-    longest_room: ClassVar[str] = LONGEST_ROOM
 
 
 @action("meal:att")
@@ -234,12 +225,8 @@ class MealRooms(Action):
 
 @action("meal:tr")
 @dataclass(frozen=True)
-class MealRoomTable(Action):
+class MealRoomTable(RoomAction):
     """The next meal's list of a room."""
-
-    room: str
-
-    longest_room: ClassVar[str] = LONGEST_ROOM
 
 
 @action("meal:cap")

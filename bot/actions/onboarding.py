@@ -8,10 +8,8 @@ handler, which knows it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 
-from bot.actions import Action, action
-from bot.actions.meals import LONGEST_ROOM
+from bot.actions import Action, RoomAction, action
 from bot.i18n import LANGUAGES
 
 
@@ -22,21 +20,13 @@ class OnboardingLanguage(Action):
 
     language: str
 
-    longest_language: ClassVar[str] = max(LANGUAGES, key=len)
-
-    def __post_init__(self) -> None:
-        if self.language not in LANGUAGES:
-            raise ValueError(self.language)
+    choices = {"language": LANGUAGES}
 
 
 @action("onb:room")
 @dataclass(frozen=True)
-class OnboardingRoom(Action):
+class OnboardingRoom(RoomAction):
     """The person's home room."""
-
-    room: str
-
-    longest_room: ClassVar[str] = LONGEST_ROOM
 
 
 @action("onb:privacy:yes")

@@ -8,45 +8,29 @@ screen offers :class:`QrSign` and :class:`FeedLink` too.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 
-from bot.actions import Action, action
-
-#: Longer than any configured room id (``[rooms.<id>]`` in buurtbot.toml).
-LONGEST_ROOM = "leidsche-rijn-noord"
+from bot.actions import RoomAction, action
 
 
 @action("ops:qr")
 @dataclass(frozen=True)
-class QrSign(Action):
+class QrSign(RoomAction):
     """The PDF door sign of one room."""
-
-    room: str
-    longest_room: ClassVar[str] = LONGEST_ROOM
 
 
 @action("ops:feed")
 @dataclass(frozen=True)
-class FeedLink(Action):
+class FeedLink(RoomAction):
     """The calendar feed link of one room."""
-
-    room: str
-    longest_room: ClassVar[str] = LONGEST_ROOM
 
 
 @action("ops:feedn")
 @dataclass(frozen=True)
-class FeedRenewAsk(Action):
+class FeedRenewAsk(RoomAction):
     """"Make a new link?" (the old one stops working)."""
-
-    room: str
-    longest_room: ClassVar[str] = LONGEST_ROOM
 
 
 @action("ops:feedy")
 @dataclass(frozen=True)
-class FeedRenew(Action):
+class FeedRenew(RoomAction):
     """Yes: a new feed link for the room."""
-
-    room: str
-    longest_room: ClassVar[str] = LONGEST_ROOM

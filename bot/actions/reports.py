@@ -7,7 +7,6 @@ Wire format as it always was (``rpt:pw:12``, ``nwk:yes``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 
 from bot.actions import Action, action
 
@@ -38,8 +37,4 @@ class NewcomerAnswer(Action):
     """The resident's own answer: ``yes``, ``no`` or ``skip`` (I would rather not say)."""
 
     choice: str
-    longest_choice: ClassVar[str] = max(NEWCOMER_CHOICES, key=len)
-
-    def __post_init__(self) -> None:
-        if self.choice not in NEWCOMER_CHOICES:
-            raise ValueError(self.choice)
+    choices = {"choice": NEWCOMER_CHOICES}

@@ -24,11 +24,6 @@ MAX_INDEX = 9
 MAX_VALUE = 10
 
 
-def _check_kind(kind: str) -> None:
-    if kind not in SURVEY_KINDS:
-        raise ValueError(kind)
-
-
 def _check_answer(index: int, value: int) -> None:
     if not 0 <= index <= MAX_INDEX or not 0 <= value <= MAX_VALUE:
         raise ValueError((index, value))
@@ -98,10 +93,7 @@ class SurveyNew(Action):
 @dataclass(frozen=True)
 class SurveyKind(Action):
     kind: str
-    longest_kind: ClassVar[str] = "volunteers"
-
-    def __post_init__(self) -> None:
-        _check_kind(self.kind)
+    choices = {"kind": SURVEY_KINDS}
 
 
 @action("srv:room")
@@ -111,11 +103,8 @@ class SurveyRoom(Action):
 
     kind: str
     room: str
-    longest_kind: ClassVar[str] = "volunteers"
     longest_room: ClassVar[str] = "leidsche-rijn"
-
-    def __post_init__(self) -> None:
-        _check_kind(self.kind)
+    choices = {"kind": SURVEY_KINDS}
 
 
 @action("srv:go")
@@ -126,12 +115,12 @@ class SurveyGo(Action):
     kind: str
     room: str
     nonce: str
-    longest_kind: ClassVar[str] = "volunteers"
     longest_room: ClassVar[str] = "leidsche-rijn"
     longest_nonce: ClassVar[str] = "0123abcd"
+    choices = {"kind": SURVEY_KINDS}
 
     def __post_init__(self) -> None:
-        _check_kind(self.kind)
+        super().__post_init__()
         if not self.nonce or len(self.nonce) > 16:
             raise ValueError(self.nonce)
 

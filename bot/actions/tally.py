@@ -43,21 +43,30 @@ def day_text(day: date) -> str:
     return day.strftime("%Y%m%d")
 
 
-@dataclass(frozen=True)
-class _OnDay(Action):
-    """A /turf button of one activity on one day (not a button kind itself)."""
+class _Day(Action):
+    """A button that carries a /turf day (not a button kind itself, nor a dataclass: each
+    subclass declares ``day`` where its wire format has it). A day that is not a real
+    ``YYYYMMDD`` date does not decode."""
 
-    token: str
     day: str
-    longest_token: ClassVar[str] = LONGEST_TOKEN
     longest_day: ClassVar[str] = LONGEST_DAY
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         button_day(self.day)
 
     @property
     def date(self) -> date:
         return button_day(self.day)
+
+
+@dataclass(frozen=True)
+class _OnDay(_Day):
+    """A /turf button of one activity on one day (not a button kind itself)."""
+
+    token: str
+    day: str
+    longest_token: ClassVar[str] = LONGEST_TOKEN
 
 
 # --- /turf (volunteers) ----------------------------------------------------------------------
@@ -71,18 +80,10 @@ class TurfActivity(_OnDay):
 
 @action("tal:o")
 @dataclass(frozen=True)
-class TurfOtherActivity(Action):
+class TurfOtherActivity(_Day):
     """An activity that is not on the programme: choose its category."""
 
     day: str
-    longest_day: ClassVar[str] = LONGEST_DAY
-
-    def __post_init__(self) -> None:
-        button_day(self.day)
-
-    @property
-    def date(self) -> date:
-        return button_day(self.day)
 
 
 @action("tal:p")
@@ -90,11 +91,7 @@ class TurfOtherActivity(Action):
 class TurfPage(_OnDay):
     page: int
     longest_page: ClassVar[int] = LARGEST_PAGE
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.page < 0:
-            raise ValueError(f"page={self.page}")
+    never_negative = ("page",)
 
 
 @action("tal:t")
@@ -106,11 +103,7 @@ class TurfToggle(_OnDay):
     user_id: int
     longest_page: ClassVar[int] = LARGEST_PAGE
     longest_user_id: ClassVar[int] = MAX_ID
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.page < 0 or self.user_id < 0:
-            raise ValueError(f"page={self.page} user_id={self.user_id}")
+    never_negative = ("page", "user_id")
 
 
 @action("tal:w")

@@ -7,9 +7,8 @@ and the service.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 
-from bot.actions import Action, action
+from bot.actions import Action, RoomAction, action
 
 
 @action("vol:new")
@@ -20,10 +19,8 @@ class AskInviteRoom(Action):
 
 @action("vol:invite")
 @dataclass(frozen=True)
-class CreateInvite(Action):
-    room: str
-    #: Room ids are at most 32 characters (``bot/config.py``).
-    longest_room: ClassVar[str] = "r" * 32
+class CreateInvite(RoomAction):
+    """An invite for a new volunteer of this room."""
 
 
 @action("vol:rm")

@@ -14,7 +14,6 @@ from bot.handlers.announcements import settings_button as announcements_button
 from bot.handlers.commands import clear_person_commands, set_person_commands
 from bot.handlers.common import (
     kb,
-    notify,
     one_per_row,
     reply,
     reply_file,
@@ -152,7 +151,7 @@ async def erase(update: Update, context: BotContext, _act: act.EraseYes) -> None
     assert person is not None and update.effective_user is not None
     # Help requests' notices to the volunteer holding one of theirs are outbox rows of the
     # erasure's own transaction; they go out after the goodbye below.
-    notices = await context.services.privacy.erase(person)
+    await context.services.privacy.erase(person)
     context.application.drop_user_data(update.effective_user.id)
     context.application.drop_chat_data(update.effective_user.id)  # the private chat
     await clear_person_commands(context.application, update.effective_user.id)
@@ -163,10 +162,6 @@ async def erase(update: Update, context: BotContext, _act: act.EraseYes) -> None
         t._("All your data is erased. Goodbye! Tap /start if you ever want to come back."),
     )
     await context.services.outbox.deliver()
-    # Only now, with the erasure committed: tell others what it changed for them, each in
-    # their own language (features that still return AfterEraseNotice; none do today).
-    for notice in notices:
-        await notify(context, await context.services.users.by_id(notice.user_id), notice.render)
 
 
 def register(app: Application) -> None:

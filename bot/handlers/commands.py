@@ -7,9 +7,8 @@ their own chat, set when their role or language changes.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
-from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, translator
@@ -44,44 +43,38 @@ COMMANDS: list[tuple[str, str, str]] = [
 _RANK = {RESIDENT: 0, VOLUNTEER: 1, COORDINATOR: 2}
 
 
-def commands_for(language: str, role: str) -> list[BotCommand]:
+def commands_for(language: str, role: str) -> list[tuple[str, str]]:
+    """(command, description in ``language``) of what ``role`` may use."""
     t = translator(language)
     return [
-        BotCommand(name, t._(description))
+        (name, t._(description))
         for name, description, needed in COMMANDS
         if _RANK[role] >= _RANK[needed]
     ]
 
 
+def _port(app: Application) -> Any:
+    return app.port  # type: ignore[attr-defined]
+
+
 async def set_default_commands(app: Application) -> None:
     """One list per shipped language, plus the default (Dutch) for everyone else."""
-    await app.bot.set_my_commands(
-        commands_for(DEFAULT_LANGUAGE, RESIDENT), scope=BotCommandScopeDefault()
-    )
+    port = _port(app)
+    await port.set_commands(commands_for(DEFAULT_LANGUAGE, RESIDENT))
     for language in LANGUAGES:
-        await app.bot.set_my_commands(
-            commands_for(language, RESIDENT),
-            scope=BotCommandScopeDefault(),
-            language_code=language,
-        )
+        await port.set_commands(commands_for(language, RESIDENT), language=language)
 
 
 async def set_person_commands(app: Application, person: Person) -> None:
     """A chat-scoped list in the person's own language and role."""
-    if person.telegram_id is None:
+    address = person.address("telegram")
+    if address is None:
         return
-    try:
-        await app.bot.set_my_commands(
-            commands_for(person.language, person.role),
-            scope=BotCommandScopeChat(person.telegram_id),
-        )
-    except TelegramError as exc:  # a command menu is nice to have, never worth a failure
-        log.info("could not set commands for a chat: %s", exc)
+    await _port(app).set_commands(commands_for(person.language, person.role),
+                                  chat=address.address, quiet=True)
 
 
-async def clear_person_commands(app: Application, telegram_id: int) -> None:
-    """After /vergeetmij: drop the chat-scoped list, so an erased volunteer sees the default."""
-    try:
-        await app.bot.delete_my_commands(scope=BotCommandScopeChat(telegram_id))
-    except TelegramError as exc:
-        log.info("could not clear commands for a chat: %s", exc)
+async def clear_person_commands(app: Application, chat_id: int) -> None:
+    """After /vergeetmij: drop the chat-scoped list (of their private chat, ``chat_id``), so an
+    erased volunteer sees the default."""
+    await _port(app).set_commands([], chat=str(chat_id), quiet=True)

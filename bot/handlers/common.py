@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -21,14 +20,11 @@ from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, ConversationHandler
 
 from bot.actions import MAX_ID, Action, button_int  # noqa: F401 (re-exported for handlers)
-from bot.channels.telegram import from_markup
 from bot.channels.telegram import markup as telegram_markup
 from bot.channels.telegram import port as telegram_port
 from bot.context import BotContext
-from bot.handlers.delivery import Retry
 from bot.i18n import translator
-from bot.messaging.message import Address, Attachment, OutMessage, Receipt, keyboard
-from bot.services.outbox import DEFAULT_LIFETIME
+from bot.messaging.message import Attachment, OutMessage, Receipt, keyboard
 from bot.services.users import COORDINATOR, RESIDENT, VOLUNTEER
 
 log = logging.getLogger(__name__)
@@ -48,6 +44,12 @@ def kb(rows: Sequence[Sequence[tuple[str, str | Action]]]) -> InlineKeyboardMark
 
 def one_per_row(buttons: Sequence[tuple[str, str | Action]]) -> InlineKeyboardMarkup:
     return kb([[button] for button in buttons])
+
+
+def yes_no(t: Any, yes_label: str, yes: Action, no: Action) -> InlineKeyboardMarkup:
+    """The "are you sure?" row: the translated yes (which says what it does) next to "No",
+    which goes back without changing anything."""
+    return kb([[(yes_label, yes), (t._("No"), no)]])
 
 
 async def load_person(update: Update, context: BotContext) -> None:
@@ -82,7 +84,7 @@ async def guard_groups(update: Update, context: BotContext) -> None:
         text = update.message.text or ""
         addressed = text.startswith("/") or (me and f"@{me}" in text)
         if addressed:
-            await telegram_port.reply_to(
+            await _port(context).reply_to(
                 update.message,
                 t._("I only talk in private chats, to keep your data private. Open a chat with me:")
                 + f" https://t.me/{me}")
@@ -102,9 +104,16 @@ async def reply(
     *,
     edit: bool = True,
 ) -> Message | None:
-    """Answer the person: edit the message a button sits on, or send a new one."""
-    return await telegram_port.answer(context.bot, update, context.t.bidi(text), markup,
-                                      edit=edit)
+    """Answer the person: edit the message a button sits on, or send a new one (at once,
+    ahead of a broadcast in progress, counted against Telegram's limits)."""
+    return await _port(context).answer_text(update, context.t.bidi(text), markup, edit=edit)
+
+
+def _port(context: Any) -> telegram_port.TelegramPort:
+    """The application's Telegram port (one pacer with the outbox sender)."""
+    app = getattr(context, "application", context)
+    port = getattr(app, "port", None)
+    return port if port is not None else telegram_port.TelegramPort(app.bot)
 
 
 async def reply_message(update: Update, context: BotContext, message: OutMessage
@@ -161,7 +170,7 @@ async def _deny(update: Update, context: BotContext, text: str) -> None:
     if update.callback_query is not None:
         await safe_answer(update.callback_query, text, alert=True)
     elif update.effective_chat is not None:
-        await telegram_port.say(context.bot, update.effective_chat.id, context.t.bidi(text))
+        await _port(context).say(update.effective_chat.id, context.t.bidi(text))
 
 
 async def stale_button(update: Update, context: BotContext) -> None:
@@ -180,66 +189,3 @@ async def stale_button(update: Update, context: BotContext) -> None:
 
 def too_long(text: str, limit: int = MAX_TEXT) -> bool:
     return len(text) > limit
-
-
-async def send_safely(
-    context_or_app: Any, telegram_id: int | None, text: str, *, retry: Retry | None = None,
-    attachment: Attachment | None = None, **kwargs: Any,
-) -> Message | Receipt | None:
-    """Send to someone who may have blocked the bot; marks them unreachable instead of failing.
-
-    With ``retry`` (every scheduled message) the message is an outbox row first (its own short
-    transaction), then the outbox delivers it: a kill, a short-lived failure (5xx, 429, no
-    connection) or a blocked person no longer loses or breaks anything. Returns the
-    :class:`Receipt` once sent, None when it is still queued (inside a run of ticks it goes out
-    once every tick has queued its messages) or the person cannot be reached.
-    """
-    if telegram_id is None:
-        return None
-    app = getattr(context_or_app, "application", context_or_app)
-    if retry is not None:
-        return await _through_outbox(app, telegram_id, text, retry, attachment,
-                                     kwargs.get("reply_markup"))
-    try:
-        return await telegram_port.say(app.bot, telegram_id, text, **kwargs)
-    except telegram_port.Gone:
-        await app.services.users.mark_unreachable(telegram_id)
-    return None
-
-
-async def _through_outbox(app: Any, telegram_id: int, text: str, retry: Retry,
-                          attachment: Attachment | None, reply_markup: Any) -> Receipt | None:
-    services = app.services
-    outbox = services.outbox
-    message = OutMessage(text, from_markup(reply_markup), attachment)
-    person = await services.users.get(telegram_id)
-    dedupe = retry.dedupe if retry.dedupe is not None else f"{uuid.uuid4().hex[:12]}"
-    expires_at = retry.expires_at or services.clock.now() + DEFAULT_LIFETIME
-    async with services.db.transaction() as conn:
-        target: dict[str, Any] = ({"to": person.id} if person is not None
-                                  else {"address": Address("telegram", str(telegram_id))})
-        row_id = await outbox.enqueue(conn, kind=retry.kind, ref=str(retry.ref), dedupe=dedupe,
-                                      message=message, expires_at=expires_at, **target)
-    if row_id is None or outbox.held():
-        return None
-    await outbox.deliver()
-    return await outbox.receipt(row_id)
-
-
-async def notify(
-    context_or_app: Any,
-    person: Any,
-    render: Callable[[Any], str | tuple[str, InlineKeyboardMarkup | None]],
-    *,
-    retry: Retry | None = None,
-) -> Message | Receipt | None:
-    """Tell someone else something, in *their* language (``render`` gets their translator).
-
-    Scheduled messages pass ``retry`` (see :func:`send_safely`)."""
-    if person is None or person.telegram_id is None or not person.row.reachable:
-        return None
-    t = translator(person.language)
-    rendered = render(t)
-    text, markup = rendered if isinstance(rendered, tuple) else (rendered, None)
-    return await send_safely(context_or_app, person.telegram_id, t.bidi(text), retry=retry,
-                             reply_markup=markup)

@@ -1,4 +1,4 @@
-"""Wiring of the one outbox sender into the application, and the compatibility ``Retry``.
+"""Wiring of the one outbox sender into the application.
 
 What a failed send means is decided in one place, the Telegram adapter's
 :func:`bot.channels.telegram.classify` (re-exported here for older imports). Every message the
@@ -11,35 +11,21 @@ error, and what the run just queued).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from bot.channels.telegram import TelegramChannel
 from bot.channels.telegram.errors import Delivery, classify, gone, request_left
 from bot.channels.telegram.port import TelegramPort
 
-__all__ = ["Delivery", "Retry", "classify", "gone", "register", "request_left"]
-
-
-@dataclass(frozen=True)
-class Retry:
-    """Compatibility for ``notify(..., retry=...)`` / ``send_safely(..., retry=...)``: the
-    message becomes an outbox row of ``kind`` about ``ref``; after ``expires_at`` it is no
-    longer worth sending. ``dedupe`` None: every call queues its own row (the caller's claim
-    decides once-ness, as before); a string: one row per (kind, ref, chat, dedupe)."""
-
-    kind: str
-    ref: str | int
-    expires_at: datetime | None = None
-    dedupe: str | None = None
+__all__ = ["Delivery", "classify", "gone", "register", "request_left"]
 
 
 def register(app: Any) -> None:
     outbox = app.services.outbox
     outbox.app = app
-    # One overall pace for Telegram: shared with the announcement sender (and its reserve()
-    # for answers to people chatting meanwhile).
-    outbox.channels["telegram"] = TelegramChannel(
-        app.bot, lambda: app.services.announcements.pacer)
-    app.port = TelegramPort(app.bot)  # answers: context.port / handlers.common.reply_message
+    # One channel, one pacer: the outbox sender (notices, broadcasts) and the answers to
+    # people's own updates (context.port, handlers.common.reply) count against the same
+    # limits; answers take the slot kept free for them, ahead of a broadcast.
+    channel = TelegramChannel(app.bot)
+    outbox.channels["telegram"] = channel
+    app.port = TelegramPort(app.bot, channel)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import Forbidden, NetworkError, TelegramError
 from telegram.ext import Application
 
+from bot.channels.telegram import Delivery, classify
 from bot.context import BotContext
-from bot.handlers.common import stale_button
-from bot.i18n import mark_rtl
+from bot.handlers.common import reply, safe_answer, stale_button
 from bot.log_safe import without_data
 
 log = logging.getLogger("bot.errors")
@@ -21,7 +20,8 @@ async def on_error(update: object, context: BotContext) -> None:
     where = "job" if context.job else "update"
     update_id = update.update_id if isinstance(update, Update) else None
     kind = _describe(update) if isinstance(update, Update) else "-"
-    if isinstance(error, Forbidden) and isinstance(update, Update) and update.effective_user:
+    verdict = classify(error) if error is not None else Delivery.FAILED
+    if verdict is Delivery.GONE and isinstance(update, Update) and update.effective_user:
         await context.services.users.mark_unreachable(update.effective_user.id)
         log.info("user blocked the bot (update %s)", update_id)
         return
@@ -31,7 +31,7 @@ async def on_error(update: object, context: BotContext) -> None:
         log.info("forged number in button %s (update %s)", kind, update_id)
         await stale_button(update, context)
         return
-    if isinstance(error, NetworkError):
+    if verdict in (Delivery.RETRY, Delivery.UNCERTAIN):  # the network, not a bug
         log.warning("network problem in %s %s (%s): %s", where, update_id, kind, error)
     else:
         log.error("error in %s %s (%s): %s", where, update_id, kind, without_data(error))
@@ -40,15 +40,14 @@ async def on_error(update: object, context: BotContext) -> None:
         t = context.t
         try:
             if update.callback_query:
-                await update.callback_query.answer(
-                    mark_rtl(t._("Sorry, something went wrong. Please try again.")), show_alert=True
-                )
+                await safe_answer(update.callback_query,
+                                  t._("Sorry, something went wrong. Please try again."),
+                                  alert=True)
             else:
-                await context.bot.send_message(
-                    chat.id,
-                    t.bidi(t._("Sorry, something went wrong. Please try again, or tap /menu.")),
-                )
-        except TelegramError:
+                await reply(update, context,
+                            t._("Sorry, something went wrong. Please try again, or tap /menu."),
+                            edit=False)
+        except Exception:  # the error handler itself must never fail
             log.info("could not tell the user about the error")
 
 

@@ -16,7 +16,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from bot.handlers.common import stale_button
+from bot.handlers.common import reply, stale_button
 from bot.handlers.help_requests import media_offer_handler
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     assert update.message is not None
     t = context.t
     hint = t._("Tap /menu to see what I can do.") if context.person else t._("Tap /start to begin.")
-    await update.message.reply_text(t.bidi(t._("I do not know that command.") + " " + hint))
+    await reply(update, context, t._("I do not know that command.") + " " + hint, edit=False)
 
 
 async def unexpected_text(update: Update, context: BotContext) -> None:
@@ -36,15 +36,15 @@ async def unexpected_text(update: Update, context: BotContext) -> None:
         text = t._("Hello! Tap /start to begin.")
     else:
         text = t._("I did not understand that. Please use the buttons. Tap /menu to see them.")
-    await update.message.reply_text(t.bidi(text))
+    await reply(update, context, text, edit=False)
 
 
 async def unexpected_media(update: Update, context: BotContext) -> None:
     assert update.message is not None
     t = context.t
-    await update.message.reply_text(
-        t.bidi(t._("I cannot do anything with this here. Tap /menu to see what I can do."))
-    )
+    await reply(update, context,
+                t._("I cannot do anything with this here. Tap /menu to see what I can do."),
+                edit=False)
 
 
 async def ignore(update: Update, context: BotContext) -> None:

@@ -8,25 +8,7 @@ from html import escape
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CommandHandler
 
-from bot.actions import Action
-from bot.actions.menu import (
-    MenuAgenda,
-    MenuBroadcast,
-    MenuCheckins,
-    MenuFollowups,
-    MenuHelp,
-    MenuHours,
-    MenuMain,
-    MenuMeals,
-    MenuProgramme,
-    MenuQueue,
-    MenuReport,
-    MenuSettings,
-    MenuSurveys,
-    MenuTable,
-    MenuTurf,
-    MenuVolunteers,
-)
+from bot.actions import Action, menu
 from bot.context import BotContext
 from bot.handlers.common import kb, reply, requires
 from bot.handlers.routing import on
@@ -35,21 +17,21 @@ from bot.services.users import COORDINATOR, RESIDENT, VOLUNTEER, Person
 
 #: (label msgid, action, lowest role). Features route their own entry's action.
 MENU: list[tuple[str, Action, str]] = [
-    (N_("📅 This week"), MenuAgenda(), RESIDENT),
-    (N_("🍲 Shared dinner"), MenuMeals(), RESIDENT),
-    (N_("📝 Ask for help"), MenuHelp(), RESIDENT),
-    (N_("☎️ Weekly check-in"), MenuCheckins(), RESIDENT),
-    (N_("⚙️ Settings and privacy"), MenuSettings(), RESIDENT),
-    (N_("🍽 Dinner list"), MenuTable(), VOLUNTEER),
-    (N_("📋 Help requests"), MenuQueue(), VOLUNTEER),
-    (N_("✅ Who came today"), MenuTurf(), VOLUNTEER),
-    (N_("📞 Check-in follow-ups"), MenuFollowups(), VOLUNTEER),
-    (N_("🕒 My hours and groups"), MenuHours(), VOLUNTEER),
-    (N_("🗳 Surveys"), MenuSurveys(), VOLUNTEER),
-    (N_("📣 Announcement"), MenuBroadcast(), COORDINATOR),
-    (N_("🗓 Edit programme"), MenuProgramme(), COORDINATOR),
-    (N_("📊 Report"), MenuReport(), COORDINATOR),
-    (N_("👥 Volunteers"), MenuVolunteers(), COORDINATOR),
+    (N_("📅 This week"), menu.MenuAgenda(), RESIDENT),
+    (N_("🍲 Shared dinner"), menu.MenuMeals(), RESIDENT),
+    (N_("📝 Ask for help"), menu.MenuHelp(), RESIDENT),
+    (N_("☎️ Weekly check-in"), menu.MenuCheckins(), RESIDENT),
+    (N_("⚙️ Settings and privacy"), menu.MenuSettings(), RESIDENT),
+    (N_("🍽 Dinner list"), menu.MenuTable(), VOLUNTEER),
+    (N_("📋 Help requests"), menu.MenuQueue(), VOLUNTEER),
+    (N_("✅ Who came today"), menu.MenuTurf(), VOLUNTEER),
+    (N_("📞 Check-in follow-ups"), menu.MenuFollowups(), VOLUNTEER),
+    (N_("🕒 My hours and groups"), menu.MenuHours(), VOLUNTEER),
+    (N_("🗳 Surveys"), menu.MenuSurveys(), VOLUNTEER),
+    (N_("📣 Announcement"), menu.MenuBroadcast(), COORDINATOR),
+    (N_("🗓 Edit programme"), menu.MenuProgramme(), COORDINATOR),
+    (N_("📊 Report"), menu.MenuReport(), COORDINATOR),
+    (N_("👥 Volunteers"), menu.MenuVolunteers(), COORDINATOR),
 ]
 
 
@@ -79,10 +61,10 @@ async def menu_command(update: Update, context: BotContext) -> None:
     await show_menu(update, context, edit=False)
 
 
-async def menu_button(update: Update, context: BotContext, act: MenuMain) -> None:
+async def menu_button(update: Update, context: BotContext, act: menu.MenuMain) -> None:
     await show_menu(update, context)
 
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("menu", menu_command))
-    app.add_handler(on(MenuMain, menu_button, role=RESIDENT))
+    app.add_handler(on(menu.MenuMain, menu_button, role=RESIDENT))

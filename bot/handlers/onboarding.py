@@ -11,6 +11,7 @@ is a volunteer invite.
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
 from telegram import Update
 from telegram.ext import (
@@ -37,18 +38,16 @@ from bot.handlers.commands import set_person_commands
 from bot.handlers.common import (
     END,
     kb,
-    notify,
     one_per_row,
     reply,
     reply_message,
     stale_button,
 )
-from bot.handlers.delivery import Retry
 from bot.handlers.menu import menu_markup, show_menu
 from bot.handlers.routing import on
 from bot.i18n import LANGUAGES, own_direction, translator
 from bot.messaging.message import OutMessage
-from bot.services.users import MAX_NAME, VOLUNTEER, InviteResult, Redemption
+from bot.services.users import MAX_NAME, VOLUNTEER, InviteResult
 
 LANGUAGE, ROOM, PRIVACY, NAME = "language", "room", "privacy", "name"
 INVITE_PREFIX = "inv_"
@@ -209,12 +208,13 @@ async def privacy_answer(update: Update, context: BotContext,
     invite = draft.get("invite")
     if invite:
         redemption = await context.services.users.redeem_invite(
-            update.effective_user.id, invite, draft["language"])
+            update.effective_user.id, invite, draft["language"],
+            then=_tell_inviter(context, update.effective_user.first_name))
         if redemption.result in (InviteResult.OK, InviteResult.ALREADY) and redemption.person:
             context.person = redemption.person
             draft["volunteer"] = True
             if redemption.result is InviteResult.OK:
-                await _tell_inviter(context, redemption, update.effective_user.first_name)
+                await context.services.outbox.deliver()
             await set_person_commands(context.application, context.person)  # type: ignore[arg-type]
             return await _ask_name(update, context)
         # Someone else used it between the language step and now: the ordinary way in.
@@ -336,22 +336,29 @@ async def _volunteer_welcome(update: Update, context: BotContext) -> None:
                 menu_markup(t, person), edit=False)
 
 
-async def _tell_inviter(context: BotContext, redemption: Redemption, telegram_name: str) -> None:
-    """The coordinator who made the link hears it was used, and by whom (once: only an OK)."""
-    if redemption.created_by is None or redemption.person is None:
-        return
-    inviter = await context.services.users.by_id(redemption.created_by)
-    room = context.services.config.room(redemption.room)
-    name = redemption.person.name or telegram_name or ""
+#: The coordinator who made an invite link hears it was used (an outbox kind).
+INVITE_USED = "onboarding.invite_used"
 
-    def render(t) -> str:
-        return t._("{name} used your invitation link and is now a volunteer of {room}.").format(
+
+def _tell_inviter(context: BotContext, telegram_name: str) -> Any:
+    """``then`` for ``redeem_invite``: the maker of the link hears it was used, and by whom —
+    queued in the redemption's own transaction, so it is told once and never lost."""
+
+    async def tell(conn: Any, person: Any, created_by: int, room: str) -> None:
+        await context.services.outbox.enqueue(
+            conn, to=created_by, kind=INVITE_USED, ref=str(person.id),
+            params={"name": person.name or telegram_name or "", "room": room})
+
+    return tell
+
+
+def render_invite_used(app: Any, row: Any, t: Any) -> OutMessage:
+    name = row.params.get("name") or ""
+    room = app.services.config.room(row.params.get("room"))
+    return OutMessage(
+        t._("{name} used your invitation link and is now a volunteer of {room}.").format(
             name=f"<b>{escape(name)}</b>" if name else t._("Someone"),
-            room=escape(room.name if room else "-"))
-
-    # Through the outbox (kept across a short Telegram failure); the redemption happens once.
-    await notify(context, inviter, render,
-                 retry=Retry("onboarding.invite_used", redemption.person.id))
+            room=escape(room.name if room else "-")), lang=t.language)
 
 
 async def _redeem(update: Update, context: BotContext, code: str) -> int:
@@ -359,13 +366,13 @@ async def _redeem(update: Update, context: BotContext, code: str) -> int:
     assert update.effective_user is not None
     t = context.t
     redemption = await context.services.users.redeem_invite(
-        update.effective_user.id, code, t.language
-    )
+        update.effective_user.id, code, t.language,
+        then=_tell_inviter(context, update.effective_user.first_name))
     person = redemption.person
     if redemption.result is InviteResult.OK and person is not None:
         context.person = person
         await set_person_commands(context.application, person)
-        await _tell_inviter(context, redemption, update.effective_user.first_name)
+        await context.services.outbox.deliver()
         await _volunteer_welcome(update, context)
     elif (redemption.result is InviteResult.ALREADY and person is not None
           and person.has_role(VOLUNTEER)):
@@ -406,4 +413,5 @@ def build_conversation() -> ConversationHandler:
 
 
 def register(app: Application) -> None:
+    app.services.outbox.renderer(INVITE_USED)(render_invite_used)  # type: ignore[attr-defined]
     app.add_handler(build_conversation())

@@ -30,6 +30,7 @@ from bot.handlers.common import (
     requires,
     safe_answer,
     stale_button,
+    yes_no,
 )
 from bot.i18n import Translator
 from bot.messaging.message import Attachment, OutMessage
@@ -59,9 +60,8 @@ async def qr_command(update: Update, context: BotContext) -> None:
 async def qr_room(update: Update, context: BotContext, act: QrSign) -> None:
     query = update.callback_query
     assert query is not None
-    room_id = _button_room(context, act.room)
+    room_id = await _button_room(update, context, act.room)
     if room_id is None:
-        await stale_button(update, context)
         return
     await safe_answer(query)
     await _send_sign(update, context, room_id)
@@ -101,54 +101,54 @@ def _feed_text(t: Translator, room_name: str, url: str | None) -> str:
                    room=escape(room_name), url=escape(url))
 
 
-def _button_room(context: BotContext, room: str) -> str | None:
-    """The configured room a QR or feed button names, or None for stale or forged data."""
-    return room if room in context.services.config.rooms else None
+async def _button_room(update: Update, context: BotContext, room: str) -> str | None:
+    """The configured room a QR or feed button names; None (after the stale-button answer)
+    for stale or forged data."""
+    if room in context.services.config.rooms:
+        return room
+    await stale_button(update, context)
+    return None
+
+
+async def _show_feed(update: Update, context: BotContext, room_id: str, url: str | None,
+                     *, renewed: bool = False) -> None:
+    """The room's calendar link with its buttons (a new link only where there is one)."""
+    t = context.t
+    text = _feed_text(t, context.services.config.rooms[room_id].name, url)
+    if renewed:
+        text = t._("Done: this is the new link. The old one no longer works.") + "\n\n" + text
+    rows = [[(t._("🔄 Make a new link"), FeedRenewAsk(room_id))]] if url else []
+    rows.append([(t._("⬅️ Back"), ProgrammeRoom(room_id))])
+    await reply(update, context, text, kb(rows))
 
 
 async def feed_link(update: Update, context: BotContext, act: FeedLink) -> None:
-    room_id = _button_room(context, act.room)
+    room_id = await _button_room(update, context, act.room)
     if room_id is None:
-        await stale_button(update, context)
         return
-    rooms = context.services.config.rooms
-    t = context.t
-    url = await context.services.ops.feed_url(room_id)
-    rows = [[(t._("🔄 Make a new link"), FeedRenewAsk(room_id))]] if url else []
-    rows.append([(t._("⬅️ Back"), ProgrammeRoom(room_id))])
-    await reply(update, context, _feed_text(t, rooms[room_id].name, url), kb(rows))
+    await _show_feed(update, context, room_id, await context.services.ops.feed_url(room_id))
 
 
 async def feed_renew_ask(update: Update, context: BotContext, act: FeedRenewAsk) -> None:
-    room_id = _button_room(context, act.room)
+    room_id = await _button_room(update, context, act.room)
     if room_id is None:
-        await stale_button(update, context)
         return
     t = context.t
     await reply(update, context, t._("Make a new link? Phones with the old link no longer get "
                                      "the programme until they add the new one."),
-                kb([[(t._("Yes, make a new link"), FeedRenew(room_id)),
-                     (t._("No"), FeedLink(room_id))]]))
+                yes_no(t, t._("Yes, make a new link"), FeedRenew(room_id), FeedLink(room_id)))
 
 
 async def feed_renew(update: Update, context: BotContext, act: FeedRenew) -> None:
-    room_id = _button_room(context, act.room)
+    room_id = await _button_room(update, context, act.room)
     if room_id is None:
-        await stale_button(update, context)
         return
-    rooms = context.services.config.rooms
-    t = context.t
     ops = context.services.ops
     if await ops.feed_url(room_id) is None:
         await stale_button(update, context)
         return
     await ops.renew_feed_key(room_id)
-    url = await ops.feed_url(room_id)
-    text = t._("Done: this is the new link. The old one no longer works.") + "\n\n" + \
-        _feed_text(t, rooms[room_id].name, url)
-    await reply(update, context, text,
-                kb([[(t._("🔄 Make a new link"), FeedRenewAsk(room_id))],
-                    [(t._("⬅️ Back"), ProgrammeRoom(room_id))]]))
+    await _show_feed(update, context, room_id, await ops.feed_url(room_id), renewed=True)
 
 
 # --- the tick: nightly backup, warnings ----------------------------------------------------

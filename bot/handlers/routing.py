@@ -56,3 +56,15 @@ def on(kind: type[A] | tuple[type[A], ...], callback: ActionCallback[A], *,
 
     run.__name__ = run.__qualname__ = getattr(callback, "__name__", "action")
     return CallbackQueryHandler(run, pattern=matches)
+
+
+def same_as(command: Callable[[Update, BotContext], Awaitable[Any]]
+            ) -> Callable[[Update, BotContext, Action], Awaitable[Any]]:
+    """The callback of a button that does just what ``command`` does (the main menu's
+    entries: 📅 is /agenda), with the command's own role check and conversation state."""
+
+    async def press(update: Update, context: BotContext, act: Action) -> Any:
+        return await command(update, context)
+
+    press.__name__ = press.__qualname__ = getattr(command, "__name__", "command")
+    return press

@@ -35,6 +35,7 @@ from bot.actions.surveys import (
     SurveyResults,
     SurveyRoom,
 )
+from bot.channels.telegram import from_markup
 from bot.context import BotContext, BuurtApplication
 from bot.handlers import routing
 from bot.handlers.common import (
@@ -47,6 +48,8 @@ from bot.handlers.common import (
 )
 from bot.i18n import Translator, translator
 from bot.jobs import add_tick
+from bot.messaging.message import OutMessage
+from bot.services.announcements import Views
 from bot.services.surveys import (
     AGREE_SCALE,
     DONT_KNOW,
@@ -57,7 +60,8 @@ from bot.services.surveys import (
     SurveyError,
 )
 from bot.services.users import COORDINATOR, RESIDENT, VOLUNTEER
-from bot.store.broadcasts import BroadcastRow, OutboxRow
+from bot.store.broadcasts import BroadcastRow
+from bot.store.outbox import OutboxRow
 from bot.store.surveys import SurveyRound
 
 ALL = ALL_ROOMS
@@ -245,11 +249,6 @@ async def paper_answer(update: Update, context: BotContext, act: SurveyPaperAnsw
 # --- the overview: /enquete --------------------------------------------------------------
 
 
-async def overview_button(update: Update, context: BotContext, act: MenuSurveys) -> None:
-    """🗳 in the main menu."""
-    await overview(update, context)
-
-
 @requires(RESIDENT)
 async def overview(update: Update, context: BotContext) -> None:
     """/enquete: volunteers and coordinators see the rounds; a resident their open question."""
@@ -337,16 +336,20 @@ async def choose_room(update: Update, context: BotContext, act: SurveyKind) -> N
     await reply(update, context, t._("For which BuurtWerkKamer?"), one_per_row(buttons))
 
 
-def _room_of(context: BotContext, value: str) -> tuple[bool, str | None]:
-    if value == ALL:
-        return True, None
-    return value in context.services.config.rooms, value
+async def _target(update: Update, context: BotContext, act: SurveyRoom | SurveyGo
+                  ) -> tuple[bool, str | None]:
+    """Whether the button's kind and room (``all``: None) still exist, and the room; when
+    not, the stale-button answer is given."""
+    room = None if act.room == ALL else act.room
+    if act.kind in QUESTIONS and (room is None or room in context.services.config.rooms):
+        return True, room
+    await stale_button(update, context)
+    return False, None
 
 
 async def preview(update: Update, context: BotContext, act: SurveyRoom) -> None:
-    ok, room = _room_of(context, act.room)
-    if not ok or act.kind not in QUESTIONS:
-        await stale_button(update, context)
+    ok, room = await _target(update, context, act)
+    if not ok:
         return
     t, kind = context.t, act.kind
     reachable, unreachable = await context.services.surveys.preview(
@@ -371,9 +374,8 @@ async def preview(update: Update, context: BotContext, act: SurveyRoom) -> None:
 
 
 async def go(update: Update, context: BotContext, act: SurveyGo) -> None:
-    ok, room = _room_of(context, act.room)
-    if not ok or act.kind not in QUESTIONS:
-        await stale_button(update, context)
+    ok, room = await _target(update, context, act)
+    if not ok:
         return
     t, person = context.t, context.person
     assert person is not None and update.effective_chat is not None
@@ -475,21 +477,18 @@ async def show_results(update: Update, context: BotContext, found: SurveyRound) 
 
 def _install_outbox(app: BuurtApplication) -> None:
     services = app.services
-    transport = services.announcements.transport
-    if transport is None:
-        return
 
-    async def render(broadcast: BroadcastRow, row: OutboxRow) -> tuple[str, Any] | None:
-        found = await services.surveys.get(broadcast.ref or 0)
+    @services.outbox.renderer("survey")
+    async def render(app_: Any, row: OutboxRow, t: Translator) -> OutMessage | None:
+        broadcast = await services.announcements.get(int(row.ref))  # ref: the broadcast
+        found = await services.surveys.get(broadcast.ref or 0) if broadcast else None
         if found is None or not found.is_open:
             return None  # closed before it went out: nothing to ask any more
-        t = translator(row.language)
         text, markup = render_first(t, found)
-        return t.bidi(text), markup
+        return OutMessage(t.bidi(text), from_markup(markup))
 
-    async def progress(broadcast: BroadcastRow, counts: dict[str, int], final: bool) -> None:
-        if not final or not broadcast.coordinator_chat:
-            return
+    def report(broadcast: BroadcastRow, counts: dict[str, int], groups: list[Any]
+               ) -> OutMessage | None:
         t = translator(broadcast.coordinator_language)
         text = t.ngettext(
             "🗳 The survey has gone out: {sent} of {total} person reached. Tap /enquete to "
@@ -497,9 +496,9 @@ def _install_outbox(app: BuurtApplication) -> None:
             "🗳 The survey has gone out: {sent} of {total} people reached. Tap /enquete to "
             "see how many answered.", broadcast.total).format(
             sent=t.number(counts["sent"]), total=t.number(broadcast.total))
-        await transport.bot.send_message(broadcast.coordinator_chat, t.bidi(text))
+        return OutMessage(t.bidi(text))
 
-    transport.kinds["survey"] = (render, progress)
+    services.announcements.views["survey"] = Views(report=report)
 
 
 async def tick(app: BuurtApplication, now: Any) -> None:
@@ -512,7 +511,7 @@ def register(app: Application) -> None:
     _install_outbox(app)  # type: ignore[arg-type]
     add_tick(app, "surveys", tick)  # type: ignore[arg-type]
     app.add_handler(CommandHandler("enquete", overview, filters=private))
-    app.add_handler(routing.on(MenuSurveys, overview_button))
+    app.add_handler(routing.on(MenuSurveys, routing.same_as(overview)))
     for handler in (
         routing.on(SurveyList, list_rounds),  # overview checks the role itself
         routing.on(SurveyAnswer, answer),

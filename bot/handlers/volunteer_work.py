@@ -38,6 +38,7 @@ from bot.actions.hours import (
     VolunteerOpen,
 )
 from bot.actions.menu import MenuHours, MenuVolunteers
+from bot.channels.telegram import from_markup
 from bot.context import BotContext, BuurtApplication
 from bot.handlers import routing
 from bot.handlers.common import (
@@ -51,6 +52,7 @@ from bot.handlers.common import (
 )
 from bot.i18n import Translator, translator
 from bot.jobs import add_tick
+from bot.messaging.message import OutMessage
 from bot.services.users import COORDINATOR, VOLUNTEER, Person
 from bot.services.volunteer_work import (
     BUTTON_HOURS,
@@ -61,7 +63,7 @@ from bot.services.volunteer_work import (
     parse_hours,
     week_start,
 )
-from bot.store.broadcasts import BroadcastRow, OutboxRow
+from bot.store.outbox import OutboxRow
 
 TYPING = "typing"
 
@@ -219,11 +221,6 @@ async def set_asking(update: Update, context: BotContext, act: HoursAsking) -> N
     await reply(update, context, text, one_per_row([(t._("⬅️ Back to my hours"), HoursMenu())]))
 
 
-async def menu_entry(update: Update, context: BotContext, act: MenuHours) -> int:
-    """🕒 in the main menu."""
-    return await menu(update, context)
-
-
 @requires(VOLUNTEER)
 async def menu(update: Update, context: BotContext) -> int:
     """/uren: hours of last week and this year, the weekly question, my groups."""
@@ -356,22 +353,21 @@ async def set_their_group(update: Update, context: BotContext, act: TheirGroupTo
 
 def _install_outbox(app: BuurtApplication) -> None:
     services = app.services
-    transport = services.announcements.transport
-    if transport is None:
-        return
 
-    async def render(broadcast: BroadcastRow, row: OutboxRow) -> tuple[str, Any] | None:
-        person = await services.users.by_id(row.user_id or 0)
-        week = broadcast.draft_key.removeprefix("hours:")
+    @services.outbox.renderer("hours")
+    async def render(app_: Any, row: OutboxRow, t: Translator) -> OutMessage | None:
+        broadcast = await services.announcements.get(int(row.ref))
+        person = await services.users.by_id(row.person_id or 0)
         work = services.volunteer_work
-        if person is None or not person.has_role(VOLUNTEER) or not await work.asking(person) \
-                or await work.hours_in_week(person, week) is not None:
-            return None  # switched off, no longer a volunteer, or already answered
+        if broadcast is None or person is None or not person.has_role(VOLUNTEER) \
+                or not await work.asking(person):
+            return None  # switched off or no longer a volunteer
+        week = broadcast.draft_key.removeprefix("hours:")
+        if await work.hours_in_week(person, week) is not None:
+            return None  # already answered
         t = translator(person.language)
         text, markup = question(t, week, await work.proposal(person, week))
-        return t.bidi(text), markup
-
-    transport.kinds["hours"] = (render, None)
+        return OutMessage(t.bidi(text), from_markup(markup))
 
 
 async def tick(app: BuurtApplication, now: Any) -> None:
@@ -399,7 +395,7 @@ def register(app: Application) -> None:
     _install_outbox(buurt)
     app.add_handler(build_conversation())
     app.add_handler(CommandHandler("uren", menu, filters=filters.ChatType.PRIVATE))
-    app.add_handler(routing.on(MenuHours, menu_entry))
+    app.add_handler(routing.on(MenuHours, routing.same_as(menu)))
     for handler in (
         routing.on(HoursMenu, menu_button, role=VOLUNTEER),
         routing.on(HoursGiven, hours_button, role=VOLUNTEER),

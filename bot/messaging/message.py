@@ -53,6 +53,19 @@ Keyboard = tuple[tuple[Button, ...], ...]
 
 
 @dataclass(frozen=True)
+class Key:
+    """An answer the person can tap instead of typing it (it arrives as their own text).
+    ``asks_phone``: the key shares their phone number (Telegram's contact button; a channel
+    without one shows the label and lets them type the number)."""
+
+    label: str
+    asks_phone: bool = False
+
+
+Keys = tuple[tuple[Key, ...], ...]
+
+
+@dataclass(frozen=True)
 class Attachment:
     kind: Literal["photo", "document", "voice"]
     media_id: str | None = None  # a channel's own media id (Telegram file_id)
@@ -75,6 +88,14 @@ class OutMessage:
     attachment: Attachment | None = None
     replace: bool = False
     lang: str | None = None
+    #: Typed-answer keys under the input field (never together with ``buttons``), and
+    #: ``clear_keys`` to take earlier ones away once the question is answered.
+    keys: Keys = ()
+    clear_keys: bool = False
+
+    def __post_init__(self) -> None:
+        if self.keys and self.buttons:
+            raise ValueError("a message has buttons or keys, not both")
 
     def to_json(self) -> dict[str, Any]:
         """JSON-able form for the outbox (bytes base64)."""
@@ -98,6 +119,11 @@ class OutMessage:
             data["replace"] = True
         if self.lang is not None:
             data["lang"] = self.lang
+        if self.keys:
+            data["keys"] = [[{"label": k.label, "asks_phone": k.asks_phone} for k in row]
+                            for row in self.keys]
+        if self.clear_keys:
+            data["clear_keys"] = True
         return data
 
     @classmethod
@@ -113,8 +139,10 @@ class OutMessage:
                 a["kind"], media_id=a.get("media_id"),
                 data=base64.b64decode(a["data"]) if a.get("data") is not None else None,
                 filename=a.get("filename"))
+        keys = tuple(tuple(Key(k["label"], bool(k.get("asks_phone"))) for k in row)
+                     for row in data.get("keys") or ())
         return cls(data.get("text", ""), buttons, attachment, bool(data.get("replace")),
-                   data.get("lang"))
+                   data.get("lang"), keys, bool(data.get("clear_keys")))
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import contextlib
 import contextvars
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -47,15 +48,25 @@ MAX_ATTEMPTS = 30
 DEFAULT_LIFETIME = timedelta(hours=24)
 #: A row taken for an attempt is not taken again for this long (the attempt is under way).
 LEASE = timedelta(minutes=5)
+#: On a clean stop, how long sends under way may take to come back (seconds).
+STOP_GRACE = 2.0
 #: The background sender looks at the outbox at least this often (seconds).
 IDLE_WAKE = 30.0
-#: A graceful stop lets the message in flight finish for at most this long (seconds); one
-#: that hangs longer is cut off and stays 'sending' (sent again on the next start).
-STOP_GRACE = 10.0
 
 Renderer = Callable[[Any, OutboxRow, Any], "Awaitable[OutMessage | None] | OutMessage | None"]
 OnSent = Callable[[Any, OutboxRow, Receipt], Awaitable[None]]
 OnFinal = Callable[[Any, OutboxRow, str], Awaitable[None]]
+Progress = Callable[[Any, "str | None"], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How often a kind is tried after a short-lived failure, and the pauses in between.
+
+    A broadcast's coordinator waits for the report: a few quick tries, then "failed"."""
+
+    max_attempts: int = MAX_ATTEMPTS
+    backoff: tuple[timedelta, ...] = BACKOFF
 
 #: Set while a tick runs (:meth:`OutboxService.hold`): notices wait until every tick of the
 #: run has enqueued its messages, then go out together.
@@ -89,12 +100,22 @@ class OutboxService:
         self._renderers: dict[str, Renderer] = {}
         self._on_sent: dict[str, OnSent] = {}
         self._on_final: dict[str, OnFinal] = {}
+        self._progress_hooks: dict[str, Progress] = {}
+        #: kind -> retry policy (default: :data:`BACKOFF`, :data:`MAX_ATTEMPTS`).
+        self.policies: dict[str, Policy] = {}
+        #: Rows taken per look at the outbox, and chats sent to at once.
+        self.batch = 50
+        #: A broadcast's sends under way at once (a kill may repeat those, at most this many).
+        self.broadcast_in_flight = 4
+        self._slots = asyncio.Semaphore(self.broadcast_in_flight)
+        self._in_flight: dict[asyncio.Task[None], int] = {}
+        #: Rows taken for an attempt whose send has not begun (given back on a clean stop).
+        self._unstarted: set[int] = set()
+        self._stopping = False
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._holding = 0
-        #: Set by a graceful stop: the message in flight finishes, nothing more is sent.
-        self._stopping = False
 
     async def start(self) -> None:
         """Called once the database is connected: what a crash left in flight goes again."""
@@ -162,6 +183,18 @@ class OutboxService:
             self._wake.set()
         return row_id
 
+    async def enqueue_many(self, conn: aiosqlite.Connection, rows: list[dict[str, Any]], *,
+                           kind: str, ref: str | int, priority: int = BROADCAST,
+                           not_before: datetime | None = None,
+                           expires_at: datetime | None = None) -> int:
+        """A broadcast's rows at once, inside the caller's transaction (see
+        :func:`bot.store.outbox.enqueue_many`); rendered at send time by ``kind``'s renderer
+        (each row's ``params``). Call :meth:`wake` after the commit."""
+        now = self.services.clock.now()
+        return await store.enqueue_many(conn, rows, kind=kind, ref=str(ref), priority=priority,
+                                        next_at=not_before or now, expires_at=expires_at,
+                                        now=now)
+
     @contextlib.asynccontextmanager
     async def hold(self) -> AsyncIterator[None]:
         """While a run of ticks enqueues, nothing of it is sent; :meth:`deliver` after it."""
@@ -180,27 +213,95 @@ class OutboxService:
 
     # --- sending -------------------------------------------------------------------------
 
-    async def deliver(self) -> None:
-        """Send everything due now (paced), then return."""
-        async with self._lock:
-            while not self._stopping:
-                now = self.services.clock.now()
-                async with self.services.db.transaction() as conn:
-                    expired = await store.expire(conn, now)
-                    for row in expired:
-                        log.warning("%s %s expired before it could be sent", row.kind, row.ref)
-                    await store.requeue_stale_leases(conn, now)
-                    rows = await store.claim_due(conn, now, now + LEASE)
+    def wake(self) -> None:
+        """Something was queued outside :meth:`enqueue` (a broadcast's rows): look now."""
+        if not _held.get():
+            self._wake.set()
+
+    def set_speed(self, per_second: float = 29.0, scale: float = 1.0) -> None:
+        """Every channel paces at ``per_second`` (``scale`` speeds Telegram's limits up for
+        benchmarks and tests against a scaled sandbox)."""
+        for channel in self.channels.values():
+            setter = getattr(channel, "set_speed", None)
+            if setter is not None:
+                setter(per_second, scale)
+
+    async def deliver(self, *, broadcasts: bool | None = None) -> None:
+        """Send everything due now (paced), then return.
+
+        Broadcast rows (thousands, minutes of sending) are the background sender's: a handler
+        or a tick that calls this after its commit only waits for its own notices, which go
+        ahead of a broadcast in progress. ``broadcasts=True`` sends those too (the sender task
+        itself; or when no sender runs).
+        """
+        if broadcasts is None:
+            broadcasts = self._task is None or self._task.done()
+        floor = None if broadcasts else BROADCAST + 1
+        while True:
+            now = self.services.clock.now()
+            async with self._lock, self.services.db.transaction() as conn:
+                expired = await store.expire(conn, now)
                 for row in expired:
-                    await self._after_final(row, store.EXPIRED)
-                if not rows:
-                    return
-                for index, row in enumerate(rows):
-                    if self._stopping:  # claimed but not begun: back to the queue, untouched
-                        async with self.services.db.transaction() as conn:
-                            await store.release(conn, [r.id for r in rows[index:]])
-                        return
-                    await self._send(row)
+                    log.warning("%s %s expired before it could be sent", row.kind, row.ref)
+                await store.requeue_stale_leases(conn, now)
+                rows = await store.claim_due(conn, now, now + LEASE, self.batch,
+                                             min_priority=floor)
+            for row in expired:
+                await self._after_final(row, store.EXPIRED)
+            if not rows:
+                break
+            self._unstarted.update(r.id for r in rows)
+            if self._stopping:
+                break
+            await self._send_batch(rows)
+            await self._progress({(r.kind, r.ref) for r in rows})
+        # Rows another deliver() took meanwhile (the sender task woke first): wait for them,
+        # so that "deliver() returned" still means "what was due has gone".
+        waiting = [t for t, p in self._in_flight.items() if p > BROADCAST or broadcasts]
+        if waiting:
+            await asyncio.gather(*(asyncio.shield(t) for t in waiting),
+                                 return_exceptions=True)
+
+    async def _send_batch(self, rows: list[OutboxRow]) -> None:
+        """Notices one at a time, in order (so a kill repeats at most the one in flight).
+        A broadcast's rows to several chats at once (:attr:`broadcast_in_flight`: a round
+        trip to Telegram takes a while, one at a time would stay well under its limit), each
+        chat's rows in order; all through the channel's one pacer."""
+        notices = [r for r in rows if r.priority > BROADCAST]
+        tasks = []
+        if notices:
+            tasks.append(self._spawn(notices, None))
+        by_address: dict[tuple[str, str], list[OutboxRow]] = {}
+        for row in rows:
+            if row.priority <= BROADCAST:
+                by_address.setdefault((row.channel, row.address), []).append(row)
+        for chat_rows in by_address.values():
+            await self._slots.acquire()
+            tasks.append(self._spawn(chat_rows, self._slots))
+        await asyncio.gather(*tasks)
+
+    def _spawn(self, rows: list[OutboxRow], slots: asyncio.Semaphore | None
+               ) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(self._send_in_order(rows), name="outbox")
+        self._in_flight[task] = max(r.priority for r in rows)
+        task.add_done_callback(lambda done: self._finished(done, slots))
+        return task
+
+    def _finished(self, task: asyncio.Task[None], slots: asyncio.Semaphore | None) -> None:
+        self._in_flight.pop(task, None)
+        if slots is not None:
+            slots.release()
+
+    async def _send_in_order(self, rows: list[OutboxRow]) -> None:
+        for row in rows:
+            if self._stopping:
+                return  # given back by stop_sender
+            try:
+                await self._send(row)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a bug must not stop the others; the lease sends it again
+                log.exception("sending %s %s failed", row.kind, row.ref)
 
     async def _send(self, row: OutboxRow) -> None:
         try:
@@ -217,6 +318,10 @@ class OutboxService:
             await self._later(row, f"no {row.channel} channel")
             return
         token = await channel.pace(row.address)
+        if self._stopping:
+            channel.paced(token, counted=False)
+            return  # stopping while it waited for its turn: given back untouched
+        self._unstarted.discard(row.id)
         try:
             receipt = await channel.send(row.address, message)
         except DeliveryError as exc:
@@ -224,8 +329,34 @@ class OutboxService:
                           retry_after=exc.retry_after)
             await self._failed(row, exc)
             return
+        except BaseException:
+            channel.paced(token, counted=True)
+            raise
         channel.paced(token, counted=True)
         await self._sent(row, receipt)
+
+    # --- progress of a broadcast ---------------------------------------------------------
+
+    def on_progress(self, kind: str) -> Callable[[Progress], Progress]:
+        """``@outbox.on_progress(kind)``: ``fn(app, ref)`` after rows of ``kind`` were sent
+        (``ref`` None: at start, look at every one still under way). A broadcast's header
+        edits its progress message and, once no row is left, writes its report."""
+        def register(fn: Progress) -> Progress:
+            self._progress_hooks[kind] = fn
+            return fn
+        return register
+
+    async def _progress(self, touched: set[tuple[str, str]] | None) -> None:
+        for kind, hook in list(self._progress_hooks.items()):
+            refs: list[str | None] = ([None] if touched is None
+                                      else sorted({r for k, r in touched if k == kind}))
+            for ref in refs:
+                try:
+                    await hook(self.app, ref)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("progress of %s %s failed", kind, ref)
 
     async def _render(self, row: OutboxRow) -> OutMessage | None:
         if row.message is not None:
@@ -258,6 +389,12 @@ class OutboxService:
             log.warning("%s %s timed out after it left; counted as sent, not resent",
                         row.kind, row.ref)
             await self._sent(row, None)
+        elif exc.verdict == "retry" and exc.retry_after and row.priority <= BROADCAST:
+            # A broadcast ran into Telegram's flood limit: the pacer waits it out for every
+            # row (real time); this one goes again right after and loses no attempt.
+            async with self.services.db.transaction() as conn:
+                await store.later(conn, row.id, self.services.clock.now(),
+                                  f"429: retry after {exc.retry_after:g} s", attempt=False)
         elif exc.verdict == "retry":
             await self._later(row, exc.detail or "retry", exc.retry_after)
         elif exc.verdict == "gone":
@@ -269,11 +406,13 @@ class OutboxService:
             await self._final(row, store.FAILED, exc.detail or "failed")
 
     async def _later(self, row: OutboxRow, error: str, retry_after: float | None = None) -> None:
-        if row.attempts + 1 >= MAX_ATTEMPTS:
+        self._unstarted.discard(row.id)
+        policy = self.policies.get(row.kind) or Policy()
+        if row.attempts + 1 >= policy.max_attempts:
             log.warning("%s %s given up after %d attempts", row.kind, row.ref, row.attempts + 1)
             await self._final(row, store.FAILED, error)
             return
-        pause = BACKOFF[min(row.attempts, len(BACKOFF) - 1)]
+        pause = policy.backoff[min(row.attempts, len(policy.backoff) - 1)]
         if retry_after:
             pause = max(pause, timedelta(seconds=retry_after))
         log.warning("%s %s not sent (%s); will retry", row.kind, row.ref, error)
@@ -281,6 +420,7 @@ class OutboxService:
             await store.later(conn, row.id, self.services.clock.now() + pause, error)
 
     async def _final(self, row: OutboxRow, state: str, error: str | None = None) -> None:
+        self._unstarted.discard(row.id)
         async with self.services.db.transaction() as conn:
             await store.mark_final(conn, row.id, state, error)
         await self._after_final(row, state)
@@ -298,46 +438,45 @@ class OutboxService:
 
     def start_sender(self) -> None:
         """Start the task that sends what is queued (woken by enqueue and by ``next_at``)."""
-        self._stopping = False
         if self._task is None or self._task.done():
             self._wake = asyncio.Event()
             self._task = asyncio.get_running_loop().create_task(self._run(), name="outbox")
 
-    async def stop_sender(self, grace: float = STOP_GRACE, *, closing: bool = False) -> None:
-        """Stop the background sender gracefully: the message in flight finishes (so it is
-        marked 'sent' and never sent again), rows claimed but not begun go back to 'queued'.
-        Cancelling mid-request instead left the row 'sending' although Telegram had it, and
-        the next start sent it a second time.
-
-        ``closing`` (the application stopping): from now on :meth:`deliver` sends nothing (a
-        tick or handler finishing during the stop returns at once; its rows go out on the
-        next start). Without it, :meth:`deliver` works again once the sender has stopped."""
+    async def stop_sender(self) -> None:
+        """A clean stop: nothing new is begun; sends under way get :data:`STOP_GRACE` to come
+        back (one that hangs stays 'sending' and goes again at the next start); rows taken but
+        not yet begun go back to 'queued' untouched."""
         self._stopping = True
-        self._wake.set()
-        task, self._task = self._task, None
         try:
-            if task is None or task.done():
-                return
-            _done, hanging = await asyncio.wait({task}, timeout=grace)
-            if hanging:
-                log.warning("the outbox sender did not finish within %.0f s; stopping it",
-                            grace)
+            task, self._task = self._task, None
+            if self._in_flight:
+                _done, hanging = await asyncio.wait(set(self._in_flight), timeout=STOP_GRACE)
+                for running in hanging:
+                    running.cancel()
+            if task is not None and not task.done():
                 task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            if self._in_flight:
+                await asyncio.gather(*self._in_flight, return_exceptions=True)
+            if self._unstarted:
+                unstarted, self._unstarted = sorted(self._unstarted), set()
+                async with self.services.db.transaction() as conn:
+                    await store.give_back(conn, unstarted)
         finally:
-            self._stopping = closing
+            self._stopping = False
 
     @property
     def sender_task(self) -> asyncio.Task[None] | None:
         return self._task
 
     async def _run(self) -> None:
-        while not self._stopping:
+        await self._progress(None)  # a broadcast finished just before a stop gets its report
+        while True:
             self._wake.clear()
             try:
                 if not self._holding:
-                    await self.deliver()
+                    await self.deliver(broadcasts=True)
                 wait = await self._until_next()
             except asyncio.CancelledError:
                 raise

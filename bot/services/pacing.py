@@ -56,6 +56,8 @@ class Pacer:
         self._chat_last: dict[int, float] = {}
         self._groups: dict[int, deque[float]] = {}
         self._lock = asyncio.Lock()
+        #: Answers counted so far (benchmarks, tests).
+        self.answers = 0
 
     @property
     def rate(self) -> float:
@@ -117,6 +119,33 @@ class Pacer:
                 else:
                     self._groups[chat_id].append(now)
             return token
+
+    async def acquire_answer(self, chat_id: int | None) -> int:
+        """A slot for an answer to a person's own update: at once, ahead of every broadcast
+        waiting in :meth:`acquire` (the slot kept free is theirs), yet counted like any send:
+        only when the overall window is full (answers included) does it wait, and the
+        broadcast's next message to this chat keeps its second's distance."""
+        if self._replies:
+            self._replies.popleft()  # the slot reserve() kept for this answer is taken now
+        while True:
+            now = self.clock()
+            while self._done and self._done[0] <= now - self.window:
+                self._done.popleft()
+            if len(self._done) + len(self._in_flight) < self.limit \
+                    and now >= self._paused_until:
+                break
+            if now < self._paused_until:
+                wait = self._paused_until - now
+            else:
+                wait = self._done[0] + self.window - now if self._done else self.interval
+            await asyncio.sleep(max(wait, 0.0005))
+        token = next(self._tokens)
+        self._in_flight.add(token)
+        self._last_update = now
+        if chat_id is not None and chat_id > 0:
+            self._chat_last[chat_id] = now
+        self.answers += 1
+        return token
 
     def done(self, token: int) -> None:
         """The send came back (delivered or failed): it counts until a window from now."""

@@ -2,22 +2,20 @@
 
 Each feature registers an exporter (what it holds about a person) and an eraser (remove it,
 keeping only anonymous counts). Erasure runs all erasers in one transaction, so it is never half
-done. Erasers cannot send messages from inside that transaction (and must not: a message about an
-erasure that is then rolled back would be a lie), so an eraser that has to tell someone else (a
-volunteer whose request was withdrawn) returns :class:`AfterEraseNotice` items instead; ``erase``
-hands them back only after the transaction committed, and the handler sends them.
+done. An eraser that has to tell someone else (the volunteer holding a withdrawn request)
+queues an outbox row with the connection it is given: the notice then exists exactly when the
+erasure does (a rolled-back erasure tells nobody), and goes out once it committed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiosqlite
 
 from bot.clock import Clock, to_db
-from bot.i18n import Translator
 from bot.services.users import Person
 from bot.store import ptb_state
 from bot.store import users as user_store
@@ -26,22 +24,8 @@ from bot.store.db import Database
 Exporter = Callable[[aiosqlite.Connection, int], Awaitable[dict[str, Any] | list[Any] | None]]
 
 
-@dataclass(frozen=True)
-class AfterEraseNotice:
-    """A message for someone else, to send once an erasure has committed.
-
-    ``user_id`` is the recipient's internal ``users.id``; ``render`` gets *their* translator, so
-    the text arrives in their language. It must not contain the erased person's details.
-    """
-
-    user_id: int
-    render: Callable[[Translator], str]
-
-
-# An eraser may return notices to send after the erasure committed; None means "nothing to tell".
-Eraser = Callable[
-    [aiosqlite.Connection, int], Awaitable[Sequence[AfterEraseNotice] | None]
-]
+#: ``eraser(conn, user_id)``: remove what the feature holds, in the erasure's transaction.
+Eraser = Callable[[aiosqlite.Connection, int], Awaitable[object]]
 
 
 @dataclass
@@ -82,7 +66,8 @@ class PrivacyService:
                 part = await exporter(conn, person.id)
                 if part:
                     data[name] = part
-            draft = await ptb_state.data_of(conn, "user", person.telegram_id)
+            chat = _telegram_chat(person)
+            draft = await ptb_state.data_of(conn, "user", chat) if chat is not None else None
             # A finished flow leaves its key with an empty draft behind: that is no form.
             # "_handled" and the like are the bot's own bookkeeping (bot.handlers.flows).
             forms = {key: value for key, value in draft.items()
@@ -92,17 +77,22 @@ class PrivacyService:
                 data["unfinished_forms"] = forms
         return data
 
-    async def erase(self, person: Person) -> list[AfterEraseNotice]:
-        """Erase everything about ``person``; returns the notices to send now it is committed.
-
-        Notices addressed to the erased person themselves are dropped (they have just been told
-        everything is gone and no longer have an account to address).
-        """
-        notices: list[AfterEraseNotice] = []
+    async def erase(self, person: Person) -> None:
+        """Erase everything about ``person`` in one transaction (the outbox eraser drops the
+        messages still queued for them)."""
         async with self.db.transaction() as conn:
             for eraser in self.erasers.values():
-                notices.extend(await eraser(conn, person.id) or ())
+                await eraser(conn, person.id)
             # PTB's tables are keyed by Telegram id (a private chat's id is the user's id).
-            await ptb_state.forget_person(conn, person.telegram_id)
+            chat = _telegram_chat(person)
+            if chat is not None:
+                await ptb_state.forget_person(conn, chat)
             await user_store.erase(conn, person.id, self.clock.now())
-        return [notice for notice in notices if notice.user_id != person.id]
+
+
+def _telegram_chat(person: Person) -> int | None:
+    """The person's Telegram address (reachable or not): the key of PTB's own tables."""
+    for address in person.addresses:
+        if address.channel == "telegram":
+            return int(address.address)
+    return None

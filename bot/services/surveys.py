@@ -184,8 +184,8 @@ class SurveyService:
         rooms = self.services.config.rooms
         return [room] if room is not None else list(rooms)
 
-    async def audience(self, kind: str, room: str | None) -> list[tuple[int, int | None, str, str]]:
-        """(user id, chat id, outbox state, room) of everyone a round would ask.
+    async def audience(self, kind: str, room: str | None) -> list[tuple[int, str, str]]:
+        """(person id, 'pending' or 'unreachable', room) of everyone a round would ask.
 
         Residents who switched announcements off are not asked (a survey is a message the bot
         sends on its own); volunteers always are, as with announcements for volunteers.
@@ -201,13 +201,13 @@ class SurveyService:
                 conn, role="resident" if kind == "residents" else "volunteer", rooms=rooms,
                 coordinators=sorted(self.services.config.coordinators),
                 announcements_only=kind == "residents")
-        return [(m.user_id, m.telegram_id, m.state, m.room or "") for m in members]
+        return [(m.user_id, m.state, m.room or "") for m in members]
 
     async def preview(self, coordinator: Person, kind: str, room: str | None) -> tuple[int, int]:
         """(reachable, not reachable) for the confirm screen."""
         self._coordinator(coordinator)
         rows = await self.audience(kind, room)
-        reachable = sum(1 for r in rows if r[2] == "pending")
+        reachable = sum(1 for r in rows if r[1] == "pending")
         return reachable, len(rows) - reachable
 
     @staticmethod
@@ -243,14 +243,14 @@ class SurveyService:
             for other in await store.open_rounds(conn, kind):
                 if self._overlaps(other.room, room):
                     raise SurveyError("already_open", other)
-            asked = [r for r in recipients if r[2] == "pending"]
+            asked = [r for r in recipients if r[1] == "pending"]
             if not asked:
                 raise SurveyError("nobody")
             created = await store.create(conn, kind=kind, room=room, draft_key=draft_key,
                                          started_by=coordinator.id, now=now, today=now.date())
             await store.add_respondents(
                 conn, created.id, [(uid, r_room, secrets.token_hex(8))
-                                   for uid, _chat, _state, r_room in asked])
+                                   for uid, _state, r_room in asked])
             await store.set_asked(conn, created.id, len(asked))
             await self.services.announcements.enqueue(
                 conn, send_at=self.after_night(now), kind="survey", ref=created.id,
@@ -259,7 +259,7 @@ class SurveyService:
                 coordinator_language=coordinator.language,
                 audience=("room" if room else "all") if kind == "residents"
                 else ("vol_room" if room else "vol_all"),
-                room=room, recipients=[(uid, chat, state) for uid, chat, state, _ in asked],
+                room=room, recipients=[uid for uid, _state, _room in asked],
                 text=f"survey {created.id}",
             )
             fresh = await store.get(conn, created.id)

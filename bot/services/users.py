@@ -287,13 +287,18 @@ class UserService:
             return InviteResult.EXPIRED
         return InviteResult.OK
 
-    async def redeem_invite(self, telegram_id: int, code: str, language: str) -> Redemption:
+    async def redeem_invite(
+        self, telegram_id: int, code: str, language: str, *,
+        then: Callable[[aiosqlite.Connection, Person, int, str], Awaitable[object]] | None = None,
+    ) -> Redemption:
         """Make the opener a volunteer of the invite's room; the invite works once.
 
         Checked and written in one transaction (BEGIN IMMEDIATE): of two people opening the
         same link at once exactly one becomes a volunteer, the other gets ``USED``. The same
         person opening it again (a second /start, a double tap) gets ``ALREADY`` and nothing
-        changes, so the coordinator is told only once.
+        changes, so the coordinator is told only once: ``then(conn, person, created_by,
+        room)`` runs in the same transaction when the link was used now and has a maker (the
+        outbox row telling them).
         """
         if self.is_coordinator_id(telegram_id):
             return Redemption(InviteResult.IS_COORDINATOR, await self.get(telegram_id))
@@ -317,6 +322,8 @@ class UserService:
             if not await invite_store.mark_used(conn, code, row.id, now):
                 raise RuntimeError("invite raced")  # rolls back; the lock makes this unreachable
             person = await self.person(conn, row.id)
+            if then is not None and invite.created_by is not None and person is not None:
+                await then(conn, person, invite.created_by, invite.room)
         return Redemption(InviteResult.OK, person, invite.created_by, invite.room)
 
     async def remove_volunteer(

@@ -188,7 +188,7 @@ class VolunteerWorkService:
         announcements.kick()
         return row.id
 
-    async def _to_ask(self, joined_before: datetime) -> list[tuple[int, int | None, str]]:
+    async def _to_ask(self, joined_before: datetime) -> list[int]:
         rooms = list(self.services.config.rooms)
         if not rooms:
             return []
@@ -196,7 +196,7 @@ class VolunteerWorkService:
             members = await audience_store.hours_question(
                 conn, rooms=rooms, coordinators=sorted(self.services.config.coordinators),
                 joined_before=joined_before)
-        return [(m.user_id, m.telegram_id, m.state) for m in members]
+        return [m.user_id for m in members]
 
     async def asking(self, person: Person) -> bool:
         async with self.services.db.transaction() as conn:

@@ -2,8 +2,9 @@
 the monthly hours question.
 
 Why one module: the three choose from the same people (not erased, by role, room, language,
-announcements switched on or off, coordinators excluded as staff) and must agree on it; when
-people get more than one address (issue 13, stage 1) this is the one place that changes.
+announcements switched on or off, coordinators excluded as staff) and must agree on it. People
+are person ids; where a message goes is their addresses' business (``store/addresses.py``):
+"reachable" here means "has a reachable address on some channel".
 """
 
 from __future__ import annotations
@@ -22,15 +23,14 @@ class Member:
     """One person of an audience and where to reach them."""
 
     user_id: int
-    telegram_id: int | None
     reachable: bool
     room: str | None
 
     @property
     def state(self) -> str:
-        """The outbox state to start in: ``pending``, or ``unreachable`` (no chat to send to,
-        or the person blocked the bot)."""
-        return "pending" if self.telegram_id is not None and self.reachable else "unreachable"
+        """``pending``, or ``unreachable`` (no address left that works: they blocked the bot,
+        or never had a chat)."""
+        return "pending" if self.reachable else "unreachable"
 
 
 def _marks(values: Sequence[object]) -> str:
@@ -40,9 +40,17 @@ def _marks(values: Sequence[object]) -> str:
 async def _members(conn: aiosqlite.Connection, where: str, params: Sequence[object]
                    ) -> list[Member]:
     cursor = await conn.execute(
-        "SELECT id, telegram_id, reachable, room FROM users WHERE erased_at IS NULL"
+        "SELECT id, EXISTS (SELECT 1 FROM addresses a WHERE a.person_id = users.id"
+        " AND a.reachable = 1), room FROM users WHERE erased_at IS NULL"
         f" {where} ORDER BY id", list(params))
-    return [Member(row[0], row[1], bool(row[2]), row[3]) for row in await cursor.fetchall()]
+    return [Member(row[0], bool(row[1]), row[2]) for row in await cursor.fetchall()]
+
+
+def _staff(coordinators: Sequence[int]) -> tuple[str, list[object]]:
+    """"Is a coordinator": the config names them by their Telegram address."""
+    staff = [str(c) for c in coordinators] or ["-"]
+    return (" EXISTS (SELECT 1 FROM addresses a WHERE a.person_id = users.id AND"
+            f" a.channel = 'telegram' AND a.address IN ({_marks(staff)}))", list(staff))
 
 
 async def announcement(conn: aiosqlite.Connection, *, author_id: int,
@@ -53,8 +61,8 @@ async def announcement(conn: aiosqlite.Connection, *, author_id: int,
     only who left announcements on. ``room`` / ``language`` narrow it down."""
     where, params = " AND id != ?", [author_id]
     if volunteers_only:
-        staff = list(coordinators) or [0]
-        where += f" AND (role = 'volunteer' OR telegram_id IN ({_marks(staff)}))"
+        is_staff, staff = _staff(coordinators)
+        where += f" AND (role = 'volunteer' OR{is_staff})"
         params += staff
     else:
         where += " AND announcements = 1"
@@ -71,9 +79,8 @@ async def survey(conn: aiosqlite.Connection, *, role: str, rooms: Sequence[str],
                  coordinators: Sequence[int], announcements_only: bool) -> list[Member]:
     """People of ``role`` in ``rooms``, coordinators (staff) left out; ``announcements_only``:
     only who left announcements on (residents are not asked otherwise)."""
-    staff = list(coordinators) or [0]
-    where = (f" AND role = ? AND room IN ({_marks(rooms)})"
-             f" AND (telegram_id IS NULL OR telegram_id NOT IN ({_marks(staff)}))")
+    is_staff, staff = _staff(coordinators)
+    where = f" AND role = ? AND room IN ({_marks(rooms)}) AND NOT{is_staff}"
     if announcements_only:
         where += " AND announcements = 1"
     return await _members(conn, where, [role, *rooms, *staff])
@@ -83,9 +90,8 @@ async def hours_question(conn: aiosqlite.Connection, *, rooms: Sequence[str],
                          coordinators: Sequence[int], joined_before: datetime) -> list[Member]:
     """Volunteers of ``rooms`` who joined before ``joined_before`` and did not switch the
     hours question off; coordinators left out."""
-    staff = list(coordinators) or [0]
-    where = (f" AND role = 'volunteer' AND room IN ({_marks(rooms)})"
-             f" AND (telegram_id IS NULL OR telegram_id NOT IN ({_marks(staff)}))"
+    is_staff, staff = _staff(coordinators)
+    where = (f" AND role = 'volunteer' AND room IN ({_marks(rooms)}) AND NOT{is_staff}"
              " AND id NOT IN (SELECT user_id FROM volunteer_settings WHERE ask_hours = 0)"
              " AND created_at < ?")
     return await _members(conn, where, [*rooms, *staff, to_db(joined_before)])

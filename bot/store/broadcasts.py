@@ -1,18 +1,21 @@
-"""SQL for announcements: broadcasts and their outbox (one row per recipient)."""
+"""SQL for broadcasts: the header of an announcement, a survey round or the weekly hours
+question (author, text, audience, progress message, totals). Its messages are rows of the one
+outbox (``outbox.kind`` = the broadcast's kind, ``outbox.ref`` = its id; migration 020); the
+report and the progress read their states from there."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import aiosqlite
 
 from bot.clock import from_db, to_db
 from bot.store.db import inserted_id
 
-#: Outbox states that are final: nothing more will be sent for that row.
-FINAL = ("sent", "blocked", "unreachable", "failed")
+#: Outbox rows of a broadcast: ``kind = broadcasts.kind AND ref = broadcasts.id``.
+_ROWS = "o.kind = b.kind AND o.ref = CAST(b.id AS TEXT)"
 
 
 @dataclass(frozen=True)
@@ -41,22 +44,6 @@ class BroadcastRow:
     #: the weekly hours question); ``ref`` points at that feature's own row.
     kind: str = "announcement"
     ref: int | None = None
-
-
-@dataclass(frozen=True)
-class OutboxRow:
-    id: int
-    broadcast_id: int
-    user_id: int | None  # None: a post in a room's group
-    chat_id: int | None
-    state: str
-    attempts: int
-    language: str
-    room: str | None = None  # set for a group post: whose group
-
-    @property
-    def is_group(self) -> bool:
-        return self.user_id is None
 
 
 def _broadcast(row: aiosqlite.Row | None) -> BroadcastRow | None:
@@ -172,10 +159,10 @@ async def set_total(conn: aiosqlite.Connection, broadcast_id: int, total: int) -
     await conn.execute("UPDATE broadcasts SET total = ? WHERE id = ?", (total, broadcast_id))
 
 
-async def add_throttled(conn: aiosqlite.Connection, broadcast_id: int) -> None:
-    await conn.execute(
-        "UPDATE broadcasts SET throttled = throttled + 1 WHERE id = ?", (broadcast_id,)
-    )
+async def set_throttled(conn: aiosqlite.Connection, broadcast_id: int, throttled: int) -> None:
+    """How many of its messages met a 429 (Telegram: slow down), kept with the report."""
+    await conn.execute("UPDATE broadcasts SET throttled = ? WHERE id = ?",
+                       (throttled, broadcast_id))
 
 
 async def set_progress_message(
@@ -184,39 +171,6 @@ async def set_progress_message(
     await conn.execute(
         "UPDATE broadcasts SET progress_message_id = ? WHERE id = ?", (message_id, broadcast_id)
     )
-
-
-# --- outbox ------------------------------------------------------------------------------
-
-
-async def add_recipients(
-    conn: aiosqlite.Connection,
-    broadcast_id: int,
-    recipients: Iterable[tuple[int, int | None, str]],
-    now: datetime,
-) -> int:
-    """(user id, chat id or None, state) per recipient; returns how many rows were written."""
-    rows = [(broadcast_id, uid, chat, state, to_db(now) if state != "pending" else None)
-            for uid, chat, state in recipients]
-    await conn.executemany(
-        "INSERT INTO broadcast_outbox (broadcast_id, user_id, chat_id, state, done_at)"
-        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (broadcast_id, user_id) DO NOTHING",
-        rows,
-    )
-    return len(rows)
-
-
-async def add_group_posts(
-    conn: aiosqlite.Connection, broadcast_id: int, groups: Iterable[tuple[str, int]]
-) -> int:
-    """(room id, group chat id) per group to post in; written with the recipients."""
-    rows = [(broadcast_id, room, chat) for room, chat in groups]
-    await conn.executemany(
-        "INSERT INTO broadcast_outbox (broadcast_id, room, chat_id) VALUES (?, ?, ?)"
-        " ON CONFLICT (broadcast_id, room) WHERE room IS NOT NULL DO NOTHING",
-        rows,
-    )
-    return len(rows)
 
 
 async def forget_author(conn: aiosqlite.Connection, user_id: int) -> None:
@@ -229,132 +183,106 @@ async def forget_author(conn: aiosqlite.Connection, user_id: int) -> None:
                        (user_id,))
 
 
+# --- its messages: outbox rows ------------------------------------------------------------
+
+
 async def backlog(conn: aiosqlite.Connection) -> tuple[int, datetime | None]:
-    """Announcement messages still to go out (pending or in flight) and the oldest moment one
+    """Broadcast messages still to go out (queued or in flight) and the oldest moment one
     of them was due."""
     cursor = await conn.execute(
-        "SELECT COUNT(*), MIN(b.send_at) FROM broadcast_outbox o"
-        " JOIN broadcasts b ON b.id = o.broadcast_id WHERE o.state IN ('pending', 'sending')")
+        "SELECT COUNT(*), MIN(b.send_at) FROM outbox o"
+        f" JOIN broadcasts b ON {_ROWS} WHERE o.state IN ('queued', 'sending')")
     row = await cursor.fetchone()
     assert row is not None
     return int(row[0]), from_db(row[1])
 
 
-async def group_posts(conn: aiosqlite.Connection, broadcast_id: int) -> list[aiosqlite.Row]:
-    """The group posts of a broadcast: room, state and (for a failure) Telegram's reason."""
+async def group_posts(conn: aiosqlite.Connection, broadcast_id: int) -> list[dict[str, Any]]:
+    """The group posts of a broadcast: room, state (sent / blocked / failed / busy) and, for a
+    failure, Telegram's reason."""
     cursor = await conn.execute(
-        "SELECT room, state, error FROM broadcast_outbox"
-        " WHERE broadcast_id = ? AND user_id IS NULL ORDER BY id",
-        (broadcast_id,),
-    )
-    return list(await cursor.fetchall())
+        "SELECT json_extract(params, '$.room') AS room, state, error FROM outbox"
+        " WHERE ref = ? AND person_id IS NULL AND kind = (SELECT kind FROM broadcasts"
+        " WHERE id = ?) ORDER BY id", (str(broadcast_id), broadcast_id))
+    return [{"room": r["room"], "state": _report_state(r["state"], 1), "error": r["error"]}
+            for r in await cursor.fetchall()]
 
 
-async def requeue_in_flight(conn: aiosqlite.Connection) -> int:
-    """After a crash: rows marked 'sending' may or may not have gone out; send them again."""
-    cursor = await conn.execute(
-        "UPDATE broadcast_outbox SET state = 'pending' WHERE state = 'sending'"
-    )
-    return cursor.rowcount
-
-
-async def pending(
-    conn: aiosqlite.Connection, limit: int, exclude: Iterable[int] = (),
-    group_language: str = "nl",
-) -> list[OutboxRow]:
-    """Next rows to send, oldest broadcast first, with each recipient's language.
-
-    A group post has no person; it is written in ``group_language`` (the rooms' shared one).
-    """
-    skip = list(exclude)
-    marks = ",".join("?" for _ in skip)
-    where = f" AND o.id NOT IN ({marks})" if skip else ""
-    cursor = await conn.execute(
-        "SELECT o.id, o.broadcast_id, o.user_id, o.chat_id, o.state, o.attempts, o.room,"
-        " COALESCE(u.language, ?) AS language"
-        " FROM broadcast_outbox o LEFT JOIN users u ON u.id = o.user_id"
-        " JOIN broadcasts b ON b.id = o.broadcast_id"
-        f" WHERE o.state = 'pending' AND b.status = 'sending'{where}"
-        " ORDER BY o.broadcast_id, o.id LIMIT ?",
-        (group_language, *skip, limit),
-    )
-    return [
-        OutboxRow(r["id"], r["broadcast_id"], r["user_id"], r["chat_id"], r["state"],
-                  r["attempts"], r["language"], r["room"])
-        for r in await cursor.fetchall()
-    ]
-
-
-async def mark(
-    conn: aiosqlite.Connection,
-    outbox_id: int,
-    state: str,
-    *,
-    now: datetime | None = None,
-    error: str | None = None,
-    attempt: bool = False,
-) -> None:
-    await conn.execute(
-        "UPDATE broadcast_outbox SET state = ?, done_at = ?, error = COALESCE(?, error),"
-        " attempts = attempts + ? WHERE id = ?",
-        (state, to_db(now) if now and state in FINAL else None, error, 1 if attempt else 0,
-         outbox_id),
-    )
-
-
-async def mark_many(conn: aiosqlite.Connection, outbox_ids: list[int], state: str) -> None:
-    """Claim ('sending') or give back ('pending') several rows at once."""
-    await conn.executemany("UPDATE broadcast_outbox SET state = ? WHERE id = ?",
-                           [(state, i) for i in outbox_ids])
+def _report_state(state: str, attempts: int) -> str:
+    """The report's words for an outbox state: someone the bot tried and found gone
+    'blocked' the bot; someone it could not even try was 'unreachable' before."""
+    if state == "unreachable":
+        return "blocked" if attempts > 0 else "unreachable"
+    if state == "expired":
+        return "failed"
+    return {"queued": "pending"}.get(state, state)
 
 
 async def counts(conn: aiosqlite.Connection, broadcast_id: int) -> dict[str, int]:
-    """People per outbox state; group posts apart as groups_busy/groups_sent/groups_failed."""
+    """People per state (pending, sending, sent, blocked, unreachable, failed, skipped); group
+    posts apart as groups_busy / groups_sent / groups_failed."""
     cursor = await conn.execute(
-        "SELECT user_id IS NULL, state, COUNT(*) FROM broadcast_outbox WHERE broadcast_id = ?"
-        " GROUP BY user_id IS NULL, state",
-        (broadcast_id,),
-    )
+        "SELECT person_id IS NULL, state, attempts > 0, COUNT(*) FROM outbox"
+        " WHERE ref = ? AND kind = (SELECT kind FROM broadcasts WHERE id = ?)"
+        " GROUP BY person_id IS NULL, state, attempts > 0",
+        (str(broadcast_id), broadcast_id))
     people: dict[str, int] = {}
     groups: dict[str, int] = {}
-    for is_group, state, n in await cursor.fetchall():
-        (groups if is_group else people)[state] = n
-    result = {state: people.get(state, 0)
-              for state in ("pending", "sending", "sent", "blocked", "unreachable", "failed")}
+    for is_group, state, tried, n in await cursor.fetchall():
+        target = groups if is_group else people
+        word = _report_state(state, tried)
+        target[word] = target.get(word, 0) + n
+    result = {state: people.get(state, 0) for state in (
+        "pending", "sending", "sent", "blocked", "unreachable", "failed", "skipped")}
     result["groups_busy"] = groups.get("pending", 0) + groups.get("sending", 0)
     result["groups_sent"] = groups.get("sent", 0)
-    result["groups_failed"] = sum(groups.get(s, 0) for s in ("blocked", "unreachable", "failed"))
+    result["groups_failed"] = sum(groups.get(s, 0)
+                                  for s in ("blocked", "unreachable", "failed", "skipped"))
     return result
+
+
+async def throttled(conn: aiosqlite.Connection, broadcast_id: int) -> int:
+    """Messages of a broadcast that met a 429 on the way (the sender notes it as the error)."""
+    cursor = await conn.execute(
+        "SELECT COUNT(*) FROM outbox WHERE ref = ? AND error LIKE '429%'"
+        " AND kind = (SELECT kind FROM broadcasts WHERE id = ?)",
+        (str(broadcast_id), broadcast_id))
+    row = await cursor.fetchone()
+    return int(row[0]) if row else 0
 
 
 async def not_reached(conn: aiosqlite.Connection, broadcast_id: int) -> list[aiosqlite.Row]:
     """People this broadcast did not reach, with their name (if any) and why."""
     cursor = await conn.execute(
-        "SELECT u.id, u.display_name, u.room, o.state FROM broadcast_outbox o"
-        " JOIN users u ON u.id = o.user_id"
-        " WHERE o.broadcast_id = ? AND o.state IN ('blocked', 'unreachable', 'failed')"
+        "SELECT u.id, u.display_name, u.room, CASE WHEN o.state = 'unreachable' AND"
+        " o.attempts > 0 THEN 'blocked' WHEN o.state = 'expired' THEN 'failed'"
+        " ELSE o.state END AS state FROM outbox o JOIN users u ON u.id = o.person_id"
+        " WHERE o.ref = ? AND o.kind = (SELECT kind FROM broadcasts WHERE id = ?)"
+        " AND o.state IN ('unreachable', 'failed', 'expired')"
         " AND u.erased_at IS NULL ORDER BY u.display_name IS NULL, u.display_name, u.id",
-        (broadcast_id,),
+        (str(broadcast_id), broadcast_id),
     )
     return list(await cursor.fetchall())
 
 
-async def forget_user(conn: aiosqlite.Connection, user_id: int) -> None:
-    """Erasure: pending rows go; finished rows stay only as anonymous counts."""
-    await conn.execute(
-        "DELETE FROM broadcast_outbox WHERE user_id = ? AND state IN ('pending', 'sending')",
-        (user_id,),
-    )
-    await conn.execute(
-        "UPDATE broadcast_outbox SET chat_id = NULL, error = NULL WHERE user_id = ?", (user_id,)
-    )
-
-
 async def received_by(conn: aiosqlite.Connection, user_id: int) -> list[aiosqlite.Row]:
+    """The announcements sent (or on their way) to a person, for /mijngegevens."""
     cursor = await conn.execute(
-        "SELECT o.broadcast_id, o.state, o.done_at, b.text FROM broadcast_outbox o"
-        " JOIN broadcasts b ON b.id = o.broadcast_id WHERE o.user_id = ?"
+        "SELECT b.id AS broadcast_id, CASE WHEN o.state = 'unreachable' AND o.attempts > 0"
+        " THEN 'blocked' WHEN o.state = 'queued' THEN 'pending' ELSE o.state END AS state,"
+        " o.sent_at AS done_at, b.text FROM outbox o"
+        f" JOIN broadcasts b ON {_ROWS} WHERE o.person_id = ?"
         " AND b.kind = 'announcement' ORDER BY o.id",
         (user_id,),
     )
     return list(await cursor.fetchall())
+
+
+async def running(conn: aiosqlite.Connection, kind: str, broadcast_id: int | None = None
+                  ) -> list[BroadcastRow]:
+    """Broadcasts of ``kind`` being sent (one, if ``broadcast_id``)."""
+    sql, params = "SELECT * FROM broadcasts WHERE status = 'sending' AND kind = ?", [kind]
+    if broadcast_id is not None:
+        sql, params = sql + " AND id = ?", [kind, broadcast_id]
+    cursor = await conn.execute(sql + " ORDER BY id", params)
+    return [b for b in map(_broadcast, await cursor.fetchall()) if b is not None]

@@ -42,9 +42,16 @@ def applied_migrations(conn: sqlite3.Connection) -> set[int]:
 
 
 def outbox_backlog(conn: sqlite3.Connection) -> int:
-    """Announcement messages still waiting to go out (pending or in flight)."""
-    return int(conn.execute("SELECT COUNT(*) FROM broadcast_outbox WHERE state IN"
-                            " ('pending', 'sending')").fetchone()[0])
+    """Messages still waiting to go out (queued or in flight), of every kind.
+
+    A database from before the one outbox (migration 020) still has its announcements'
+    own table."""
+    try:
+        return int(conn.execute("SELECT COUNT(*) FROM outbox WHERE state IN"
+                                " ('queued', 'sending')").fetchone()[0])
+    except sqlite3.OperationalError:
+        return int(conn.execute("SELECT COUNT(*) FROM broadcast_outbox WHERE state IN"
+                                " ('pending', 'sending')").fetchone()[0])
 
 
 def runtime_status(conn: sqlite3.Connection) -> dict[str, tuple[str, str]]:

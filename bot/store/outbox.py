@@ -66,6 +66,24 @@ async def enqueue(conn: aiosqlite.Connection, *, person_id: int | None, channel:
     return int(row[0]) if row else None
 
 
+async def enqueue_many(conn: aiosqlite.Connection, rows: list[dict[str, Any]], *, kind: str,
+                       ref: str, priority: int, next_at: datetime,
+                       expires_at: datetime | None, now: datetime) -> int:
+    """Many rows of one (kind, ref) at once (a broadcast to thousands, in the caller's
+    transaction). Each row: ``person_id``, ``channel``, ``address``, ``dedupe``, ``params``,
+    ``state`` (``queued``, or ``unreachable`` for someone who cannot be reached: counted in
+    the report, never sent). Existing (kind, ref, address, dedupe) rows stay as they are."""
+    await conn.executemany(
+        "INSERT INTO outbox (person_id, channel, address, kind, ref, dedupe, params, priority,"
+        " state, next_at, expires_at, created_at, error)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [(r["person_id"], r["channel"], r["address"], kind, ref, r.get("dedupe", ""),
+          json.dumps(r.get("params") or {}), priority, r.get("state", QUEUED), to_db(next_at),
+          to_db(expires_at) if expires_at else None, to_db(now),
+          "unreachable before" if r.get("state") == UNREACHABLE else None) for r in rows])
+    return len(rows)
+
+
 async def requeue_in_flight(conn: aiosqlite.Connection) -> int:
     """At start: rows left 'sending' by a crash go out again (at least once)."""
     cursor = await conn.execute(
@@ -76,21 +94,33 @@ async def requeue_in_flight(conn: aiosqlite.Connection) -> int:
 async def expire(conn: aiosqlite.Connection, now: datetime) -> list[OutboxRow]:
     """Queued rows no longer worth sending become 'expired'; returns them (for the log)."""
     cursor = await conn.execute(
-        "UPDATE outbox SET state = 'expired' WHERE state = 'queued' AND expires_at IS NOT NULL"
+        "UPDATE outbox SET state = 'expired', message = NULL"
+        " WHERE state = 'queued' AND expires_at IS NOT NULL"
         " AND expires_at <= ? RETURNING *", (to_db(now),))
     return [_row(r) for r in await cursor.fetchall()]
 
 
 async def claim_due(conn: aiosqlite.Connection, now: datetime, lease_until: datetime,
-                    limit: int = 100) -> list[OutboxRow]:
-    """Take due rows for one attempt each (highest priority first, then oldest)."""
+                    limit: int = 100, min_priority: int | None = None) -> list[OutboxRow]:
+    """Take due rows for one attempt each (highest priority first, then oldest); only rows
+    of at least ``min_priority`` if given."""
+    floor = " AND priority >= ?" if min_priority is not None else ""
+    extra = (min_priority,) if min_priority is not None else ()
     cursor = await conn.execute(
         "UPDATE outbox SET state = 'sending', lease_until = ? WHERE id IN ("
-        " SELECT id FROM outbox WHERE state = 'queued' AND next_at <= ?"
+        f" SELECT id FROM outbox WHERE state = 'queued' AND next_at <= ?{floor}"
         " ORDER BY priority DESC, next_at, id LIMIT ?) RETURNING *",
-        (to_db(lease_until), to_db(now), limit))
+        (to_db(lease_until), to_db(now), *extra, limit))
     rows = [_row(r) for r in await cursor.fetchall()]
     return sorted(rows, key=lambda r: (-r.priority, r.next_at, r.id))
+
+
+async def give_back(conn: aiosqlite.Connection, row_ids: list[int]) -> None:
+    """Rows taken for an attempt that never began (a clean stop): 'queued' again, as they
+    were."""
+    await conn.executemany(
+        "UPDATE outbox SET state = 'queued', lease_until = NULL WHERE id = ? AND state = 'sending'",
+        [(i,) for i in row_ids])
 
 
 async def requeue_stale_leases(conn: aiosqlite.Connection, now: datetime) -> int:
@@ -101,22 +131,13 @@ async def requeue_stale_leases(conn: aiosqlite.Connection, now: datetime) -> int
     return cursor.rowcount
 
 
-async def release(conn: aiosqlite.Connection, row_ids: list[int]) -> int:
-    """Rows claimed for an attempt that never began (a graceful stop): back to 'queued'."""
-    if not row_ids:
-        return 0
-    marks = ", ".join("?" * len(row_ids))
-    cursor = await conn.execute(
-        f"UPDATE outbox SET state = 'queued', lease_until = NULL WHERE state = 'sending'"
-        f" AND id IN ({marks})", row_ids)
-    return cursor.rowcount
-
-
 async def mark_sent(conn: aiosqlite.Connection, row_id: int, now: datetime,
                     provider_ref: str | None) -> None:
+    """Sent: the snapshot of what it said (names, food wishes) is dropped, as in mark_final;
+    only its state, kind, ref and receipt stay."""
     await conn.execute(
         "UPDATE outbox SET state = 'sent', sent_at = ?, provider_ref = ?, lease_until = NULL,"
-        " attempts = attempts + 1 WHERE id = ?", (to_db(now), provider_ref, row_id))
+        " message = NULL, attempts = attempts + 1 WHERE id = ?", (to_db(now), provider_ref, row_id))
 
 
 async def mark_final(conn: aiosqlite.Connection, row_id: int, state: str,
@@ -125,15 +146,19 @@ async def mark_final(conn: aiosqlite.Connection, row_id: int, state: str,
     assert state in FINAL and state != SENT
     await conn.execute(
         "UPDATE outbox SET state = ?, error = COALESCE(?, error), lease_until = NULL,"
+        " message = NULL,"
         " attempts = attempts + (CASE WHEN ? IN ('unreachable', 'failed') THEN 1 ELSE 0 END)"
         " WHERE id = ?", (state, error[:200] if error else None, state, row_id))
 
 
-async def later(conn: aiosqlite.Connection, row_id: int, next_at: datetime, error: str) -> None:
-    """A short-lived failure: back to 'queued' for another attempt at ``next_at``."""
+async def later(conn: aiosqlite.Connection, row_id: int, next_at: datetime, error: str,
+                *, attempt: bool = True) -> None:
+    """A short-lived failure: back to 'queued' for another attempt at ``next_at``
+    (``attempt=False``: Telegram asked us to slow down; that costs no attempt)."""
     await conn.execute(
-        "UPDATE outbox SET state = 'queued', lease_until = NULL, attempts = attempts + 1,"
-        " next_at = ?, error = ? WHERE id = ?", (to_db(next_at), error[:200], row_id))
+        "UPDATE outbox SET state = 'queued', lease_until = NULL, attempts = attempts + ?,"
+        " next_at = ?, error = ? WHERE id = ?",
+        (1 if attempt else 0, to_db(next_at), error[:200], row_id))
 
 
 async def get(conn: aiosqlite.Connection, row_id: int) -> OutboxRow | None:
@@ -205,5 +230,6 @@ async def last_id(conn: aiosqlite.Connection) -> int:
 async def skip_queued_after(conn: aiosqlite.Connection, after_id: int) -> int:
     """Rows queued after ``after_id`` that are not to be sent (the demo's seeded past)."""
     cursor = await conn.execute(
-        "UPDATE outbox SET state = ? WHERE id > ? AND state = ?", (SKIPPED, after_id, QUEUED))
+        "UPDATE outbox SET state = ?, message = NULL WHERE id > ? AND state = ?",
+        (SKIPPED, after_id, QUEUED))
     return cursor.rowcount

@@ -102,15 +102,14 @@ async def add_respondents(conn: aiosqlite.Connection, round_id: int,
     )
 
 
-async def recipients(conn: aiosqlite.Connection, round_id: int
-                     ) -> list[tuple[int, int | None, str]]:
-    """(user id, chat id, outbox state) of everyone asked in a round, as they are now."""
+async def recipients(conn: aiosqlite.Connection, round_id: int) -> list[int]:
+    """The people asked in a round (not erased meanwhile); where to reach them is their
+    addresses' business."""
     cursor = await conn.execute(
-        "SELECT u.id, u.telegram_id, u.reachable FROM survey_respondents r JOIN users u"
+        "SELECT u.id FROM survey_respondents r JOIN users u"
         " ON u.id = r.user_id WHERE r.round_id = ? AND u.erased_at IS NULL ORDER BY u.id",
         (round_id,))
-    return [(uid, chat, "pending" if chat is not None and reachable else "unreachable")
-            for uid, chat, reachable in await cursor.fetchall()]
+    return [row[0] for row in await cursor.fetchall()]
 
 
 async def respondent(conn: aiosqlite.Connection, round_id: int, user_id: int
@@ -201,8 +200,9 @@ async def close(conn: aiosqlite.Connection, round_id: int, now: datetime) -> boo
     await conn.execute("DELETE FROM survey_respondents WHERE round_id = ?", (round_id,))
     # The outbox rows said who was asked: they go too (the broadcast keeps only its total).
     await conn.execute(
-        "DELETE FROM broadcast_outbox WHERE broadcast_id IN"
-        " (SELECT id FROM broadcasts WHERE kind = 'survey' AND ref = ?)", (round_id,))
+        "DELETE FROM outbox WHERE kind = 'survey' AND ref IN"
+        " (SELECT CAST(id AS TEXT) FROM broadcasts WHERE kind = 'survey' AND ref = ?)",
+        (round_id,))
     return True
 
 

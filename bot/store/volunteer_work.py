@@ -188,8 +188,9 @@ async def volunteer_contacts(conn: aiosqlite.Connection, rooms: list[str], start
 async def weeks_asked(conn: aiosqlite.Connection, user_id: int) -> list[str]:
     """The weeks the hours question was sent (or is about to be) to this volunteer."""
     cursor = await conn.execute(
-        "SELECT b.draft_key FROM broadcast_outbox o JOIN broadcasts b ON b.id = o.broadcast_id"
-        " WHERE b.kind = 'hours' AND o.user_id = ? ORDER BY b.id", (user_id,))
+        "SELECT b.draft_key FROM outbox o JOIN broadcasts b ON o.kind = b.kind"
+        " AND o.ref = CAST(b.id AS TEXT) WHERE b.kind = 'hours' AND o.person_id = ?"
+        " ORDER BY b.id", (user_id,))
     return [row[0].removeprefix("hours:") for row in await cursor.fetchall()]
 
 

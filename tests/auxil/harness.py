@@ -133,6 +133,7 @@ class BotHarness:
             self._freeze_persistence()
             self._freeze_database()
             self._kill = asyncio.get_running_loop().create_task(self._cancel_bot_tasks())
+            self.sandbox.changed.notify()  # whoever waits for ``killed`` looks again
 
         self.sandbox.faults.kill_at(method, n, delivered=delivered, on_kill=on_kill)
 

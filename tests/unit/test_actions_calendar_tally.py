@@ -116,3 +116,19 @@ def test_the_turf_day_is_a_real_date() -> None:
     assert tal.TurfActivity("occ.1", "20240229").date.isoformat() == "2024-02-29"
     with pytest.raises(ValueError):
         tal.TurfActivity("occ.1", "20230229")
+
+
+@pytest.mark.parametrize("cls", [c for c in registered() if c.never_negative],
+                         ids=lambda c: c.code)
+def test_a_never_negative_field_refuses_a_negative_number(cls: type[Action]) -> None:
+    """``never_negative`` (agenda offsets, /turf pages and people): 0 decodes, -1 does not,
+    also where the class checks more itself (the /turf day)."""
+    values = {name: 0 if kind is int else getattr(cls, "longest_" + name)
+              for name, kind in cls._fields if kind is not bool}
+    values.update({name: True for name, kind in cls._fields if kind is bool})
+    assert decode(cls(**values).encode()) == cls(**values)
+    for name in cls.never_negative:
+        forged = cls.__new__(cls)
+        for field, value in {**values, name: -1}.items():
+            object.__setattr__(forged, field, value)
+        assert decode(Action.encode(forged)) is None

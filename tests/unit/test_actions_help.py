@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.actions import MAX_BYTES, MAX_ID, Action, decode
+from bot.actions import MAX_BYTES, MAX_ID, Action, decode, registered
 from bot.actions import account as acc
 from bot.actions import help as hlp
 from bot.actions import reports as rpt
@@ -115,3 +115,22 @@ def test_every_action_of_these_features_is_covered_and_round_trips() -> None:
 ])
 def test_forged_or_stale_strings_decode_to_nothing(data: str) -> None:
     assert decode(data) is None
+
+
+@pytest.mark.parametrize("cls", [c for c in registered() if c.choices], ids=lambda c: c.code)
+def test_a_field_with_choices_takes_only_those_and_names_its_longest(cls: type[Action]) -> None:
+    """``choices`` (help's kinds, languages, check-in answers, ...): every allowed value
+    round-trips, anything else does not decode, and the longest value is the one the 64-byte
+    check uses. Also for a class with its own ``__post_init__`` (it must call super)."""
+    base = {name: {int: MAX_ID, bool: True}.get(kind, "") for name, kind in cls._fields}
+    for name, allowed in cls.choices.items():
+        assert getattr(cls, "longest_" + name) == max(allowed, key=len)
+        others = {n: getattr(cls, "longest_" + n, "x") for n, k in cls._fields
+                  if k is str and n != name}
+        for value in allowed:
+            act = cls(**{**base, **others, name: value})
+            assert decode(act.encode()) == act
+        forged = cls.__new__(cls)
+        for field, value in {**base, **others, name: "zz-forged"}.items():
+            object.__setattr__(forged, field, value)
+        assert decode(Action.encode(forged)) is None

@@ -35,3 +35,23 @@ def test_button_and_attachment_need_exactly_one_target() -> None:
         Button("x")
     with pytest.raises(ValueError):
         Attachment("photo")
+
+
+def test_typed_answer_keys_round_trip_and_render_as_a_reply_keyboard() -> None:
+    from telegram import ReplyKeyboardMarkup, ReplyKeyboardRemove
+
+    from bot.channels.telegram.render import reply_markup_of
+    from bot.messaging.message import Key
+
+    asked = OutMessage("Uw nummer?", keys=((Key("📞 Deel", asks_phone=True),), (Key("Nu niet"),)),
+                       lang="nl")
+    assert OutMessage.from_json(asked.to_json()) == asked
+    shown = reply_markup_of(asked)
+    assert isinstance(shown, ReplyKeyboardMarkup) and shown.one_time_keyboard
+    assert shown.keyboard[0][0].request_contact and not shown.keyboard[1][0].request_contact
+    done = OutMessage("Dank u.", clear_keys=True)
+    assert OutMessage.from_json(done.to_json()) == done
+    assert isinstance(reply_markup_of(done), ReplyKeyboardRemove)
+    with pytest.raises(ValueError):
+        OutMessage("x", buttons=((Button("a", url="https://example.org"),),),
+                   keys=((Key("b"),),))

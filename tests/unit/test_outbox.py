@@ -191,3 +191,18 @@ async def test_background_sender_wakes_on_enqueue(services: Services) -> None:
         assert len(channel(services).sent) == 1
     finally:
         await services.outbox.stop_sender()
+
+
+async def test_a_final_row_keeps_no_copy_of_what_it_said(services: Services) -> None:
+    """A snapshot (the cook's list with food wishes, a digest with names) is needed only until
+    it is sent or given up: after that the row keeps no copy (privacy: stored the minimum)."""
+    fatima = await services.users.register(104, "nl", "top")
+    gone = await services.users.register(105, "nl", "top")
+    channel(services).fail["105"] = [DeliveryError("gone", detail="Forbidden")]
+    sent = await enqueue(services, to=fatima.id, message=OutMessage("Piet: halal, geen noten"))
+    refused = await enqueue(services, to=gone.id, message=OutMessage("Piet: halal"))
+    await services.outbox.deliver()
+    assert [m.text for _a, m in channel(services).sent] == ["Piet: halal, geen noten"]
+    for row_id in (sent, refused):
+        kept = await services.db.fetchval("SELECT message FROM outbox WHERE id = ?", (row_id,))
+        assert kept is None

@@ -7,14 +7,13 @@ errors mean (:func:`classify`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from telegram import Message
 from telegram.error import TelegramError
 
 from bot.channels.telegram.errors import Delivery, classify, gone, not_modified, retry_after
-from bot.channels.telegram.render import from_markup, markup, media, text_of
+from bot.channels.telegram.render import from_markup, markup, media, reply_markup_of, text_of
 from bot.log_safe import without_data
 from bot.messaging.message import OutMessage, Receipt
 from bot.messaging.port import DeliveryError
@@ -32,7 +31,7 @@ async def send(bot: Any, chat_id: int | str, message: OutMessage) -> Message | A
     Raises PTB's errors; returns what PTB returns (a Message, or True when no answer came,
     see bot.request)."""
     text = text_of(message)
-    reply_markup = markup(message.buttons)
+    reply_markup = reply_markup_of(message)
     attachment = message.attachment
     if attachment is None:
         return await bot.send_message(chat_id, text, reply_markup=reply_markup)
@@ -62,15 +61,15 @@ class TelegramChannel:
 
     channel = CHANNEL
 
-    def __init__(self, bot: Any, pacer: Pacer | Callable[[], Pacer] | None = None) -> None:
+    def __init__(self, bot: Any, pacer: Pacer | None = None) -> None:
         self.bot = bot
-        self._pacer = pacer or Pacer(29.0)
+        #: The one pacer of this channel: the outbox sender and the answers to people's own
+        #: updates (:class:`bot.channels.telegram.port.TelegramPort`) count against it.
+        self.pacer = pacer or Pacer(29.0)
 
-    @property
-    def pacer(self) -> Pacer:
-        """One pacer per channel: the outbox shares it with the announcement sender (passed
-        as a callable, since benchmarks replace that one), so both count against 30/s."""
-        return self._pacer if isinstance(self._pacer, Pacer) else self._pacer()
+    def set_speed(self, per_second: float = 29.0, scale: float = 1.0) -> None:
+        """A fresh pacer (``scale``: a sandbox whose limits are sped up by that factor)."""
+        self.pacer = Pacer(per_second, scale)
 
     async def pace(self, address: str) -> int:
         return await self.pacer.acquire(int(address))

@@ -6,7 +6,13 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 
 from bot.i18n import mark_rtl, translator
 from bot.messaging.message import Button, Keyboard, OutMessage
@@ -19,6 +25,21 @@ def markup(buttons: Keyboard) -> InlineKeyboardMarkup | None:
         [InlineKeyboardButton(mark_rtl(b.label), url=b.url) if b.url is not None
          else InlineKeyboardButton(mark_rtl(b.label), callback_data=b.data) for b in row]
         for row in buttons])
+
+
+def reply_markup_of(message: OutMessage) -> Any:
+    """The message's inline buttons, else its typed-answer keys (a reply keyboard that
+    hides itself once used), else a request to take earlier keys away, else None."""
+    if message.buttons:
+        return markup(message.buttons)
+    if message.keys:
+        return ReplyKeyboardMarkup(
+            [[KeyboardButton(mark_rtl(k.label), request_contact=k.asks_phone or None)
+              for k in row] for row in message.keys],
+            resize_keyboard=True, one_time_keyboard=True)
+    if message.clear_keys:
+        return ReplyKeyboardRemove()
+    return None
 
 
 def from_markup(reply_markup: Any) -> Keyboard:

@@ -1,15 +1,15 @@
 """Announcements: a coordinator composes, picks an audience, previews and sends or schedules.
 
-The sending itself is the service's background sender; this package gives it a Telegram
-transport and renders progress and the report. Residents switch announcements on or off with
+The sending itself is the one outbox sender's; this package renders each message, the
+progress line and the report. Residents switch announcements on or off with
 ``/berichten`` or in the settings.
 
 - ``compose.py``: the /omroep conversation (text, audience, preview, confirm, plan).
 - ``coordinator.py``: who was not reached; cancelling a planned announcement.
 - ``resident.py``: announcements on or off.
 - ``render.py``: the announcement as recipients see it, the report.
-- ``transport.py``: one outbox row -> one Telegram call.
-- ``jobs.py``: starting and waking the sender, the tick, room for answers.
+- ``transport.py``: the outbox renderer of an announcement, its progress line and report.
+- ``jobs.py``: the tick (due and stalled broadcasts), room for answers.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from bot.actions.announcements import (
 )
 from bot.context import BotContext, BuurtApplication
 from bot.handlers import routing
+from bot.handlers.announcements import transport
 from bot.handlers.announcements.compose import (
     AUDIENCE,
     LANGUAGE,
@@ -64,12 +65,7 @@ from bot.handlers.announcements.compose import (
     toggle_groups,
 )
 from bot.handlers.announcements.coordinator import unschedule, who_not_reached
-from bot.handlers.announcements.jobs import (
-    _start_job,
-    ensure_sender,
-    keep_room_for_answers,
-    tick,
-)
+from bot.handlers.announcements.jobs import ensure_sender, keep_room_for_answers, tick
 from bot.handlers.announcements.render import render_announcement, render_report
 from bot.handlers.announcements.resident import (
     prefs_button,
@@ -77,7 +73,6 @@ from bot.handlers.announcements.resident import (
     settings_button,
     show_subscription,
 )
-from bot.handlers.announcements.transport import TelegramTransport
 from bot.handlers.announcements.upcoming import upcoming
 from bot.handlers.common import stale_button
 from bot.jobs import add_tick
@@ -136,7 +131,7 @@ def build_conversation() -> ConversationHandler:
 def register(app: Application) -> None:
     """Add this feature's handlers, its tick, and start the sender once the bot runs."""
     buurt: BuurtApplication = app  # type: ignore[assignment]
-    buurt.services.announcements.transport = TelegramTransport(buurt)
+    transport.install(buurt)
     app.add_handler(TypeHandler(Update, keep_room_for_answers), group=-8)
     app.add_handler(build_conversation())
     app.add_handler(routing.on(AnnouncementNotReached, who_not_reached, role=COORDINATOR))
@@ -147,5 +142,3 @@ def register(app: Application) -> None:
     app.add_handler(routing.on(AnnouncementPrefs, prefs_button, role=RESIDENT))
     app.add_handler(routing.on(AnnouncementSubscribe, set_subscription, role=RESIDENT))
     add_tick(buurt, "announcements", tick, upcoming=upcoming)
-    if app.job_queue is not None:
-        app.job_queue.run_once(_start_job, when=0, name="announcements-sender")

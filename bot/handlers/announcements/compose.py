@@ -29,11 +29,13 @@ from bot.handlers.common import (
     END,
     kb,
     reply,
+    reply_message,
     requires,
     safe_answer,
     stale_button,
 )
 from bot.i18n import LANGUAGES, Translator
+from bot.messaging.message import Attachment, OutMessage
 from bot.services.announcements import (
     MAX_CAPTION,
     MAX_TEXT,
@@ -224,15 +226,13 @@ async def show_preview(update: Update, context: BotContext) -> int:
     await reply(update, context, t._("Preview: this is what people will see."))
     shown = {"audience": audience.kind, "room": audience.room, "text": draft["text"]}
     preview = render_announcement(t, shown, services.config.rooms)
-    if draft.get("photo"):
-        await context.bot.send_photo(update.effective_chat.id, draft["photo"], caption=preview)
-    else:
-        await context.bot.send_message(update.effective_chat.id, preview)
+    photo = Attachment("photo", media_id=draft["photo"]) if draft.get("photo") else None
+    await reply_message(update, context, OutMessage(preview, attachment=photo))  # bidi done
     groups = services.announcements.groups(audience)
     draft["groups"] = bool(groups)  # offered only where a group exists, and then on
     text, markup = _question(t, draft, services.config.rooms, groups, reachable, unreachable)
     draft["send_at"] = None
-    await context.bot.send_message(update.effective_chat.id, t.bidi(text), reply_markup=markup)
+    await reply(update, context, text, markup, edit=False)
     return PREVIEW
 
 

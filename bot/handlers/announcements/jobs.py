@@ -1,65 +1,33 @@
-"""The background sender's life: started with the bot, woken by the tick, given way to answers."""
+"""The announcements' tick: scheduled broadcasts that are due get their outbox rows; one that
+finished while the bot was down gets its report. The sending is the one outbox sender's."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
 
-from telegram import Update
-from telegram.ext import (
-    Application,
-    ContextTypes,
-)
-
-from bot.context import BotContext, BuurtApplication
-from bot.handlers.announcements.transport import TelegramTransport
+from bot.context import BuurtApplication
 
 log = logging.getLogger(__name__)
 
 
-# --- the background sender -----------------------------------------------------------------
-
-
-def ensure_sender(app: Application) -> None:
-    """Start the sender if it is not running (idempotent); otherwise just wake it."""
-    buurt: BuurtApplication = app  # type: ignore[assignment]
-    service = buurt.services.announcements
-    if service.running or not app.running:
-        service.kick()
-        return
-    service.ensure_sender(
-        lambda coro: app.create_task(_with_transport(buurt, coro), name="announcements-sender"),
-        lambda: app.running,
-    )
-
-
-async def _with_transport(app: BuurtApplication, coro: Any) -> None:
-    transport = app.services.announcements.transport
-    assert isinstance(transport, TelegramTransport)
-    try:
-        await transport.bot.initialize()
-        await coro
-    finally:
-        try:
-            await transport.bot.shutdown()
-        except Exception:  # pragma: no cover - best effort on the way out
-            log.exception("could not shut down the sender's bot")
-
-
-async def _start_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    ensure_sender(context.application)
+def ensure_sender(app: BuurtApplication) -> None:
+    """Rows were queued: wake the one sender (it runs from the start of the application)."""
+    app.services.outbox.wake()
 
 
 async def tick(app: BuurtApplication, now: datetime) -> None:
-    """Make sure the sender runs; it fills scheduled broadcasts that are due."""
-    ensure_sender(app)
-    await app.services.announcements.promote_due()
-    app.services.announcements.kick()
+    """Fill scheduled broadcasts that are due; finish any left without a report."""
+    service = app.services.announcements
+    if await service.promote_due():
+        service.kick()
+    await service.finish_stalled()
 
 
-async def keep_room_for_answers(update: Update, context: BotContext) -> None:
-    """Group -8: someone wrote the bot; the broadcast leaves a slot free for the answer."""
-    service = context.services.announcements
-    if update.message is not None or update.callback_query is not None:
-        service.pacer.reserve()
+async def keep_room_for_answers(update: object, context: object) -> None:
+    """Group -8: someone wrote the bot; a broadcast in progress leaves a slot for the answer
+    (the answer itself then takes it: bot.services.pacing.Pacer.acquire_answer)."""
+    port = getattr(getattr(context, "application", None), "port", None)
+    if port is not None and (getattr(update, "message", None) is not None
+                             or getattr(update, "callback_query", None) is not None):
+        port.pacer.reserve()

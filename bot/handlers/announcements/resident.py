@@ -7,6 +7,7 @@ import logging
 from telegram import Update
 
 from bot.actions.announcements import AnnouncementPrefs, AnnouncementSubscribe
+from bot.actions.menu import MenuMain
 from bot.context import BotContext
 from bot.handlers.common import (
     kb,
@@ -44,7 +45,7 @@ async def show_subscription(update: Update, context: BotContext) -> None:
                    "reach you. Do you want announcements again?")
         button = (t._("🔔 Receive announcements"), AnnouncementSubscribe(True))
     await reply(update, context, text, kb([[button], [(t._("⬅️ Back to the menu"),
-                                                       "menu:main")]]))
+                                                       MenuMain())]]))
 
 
 async def prefs_button(update: Update, context: BotContext, act: AnnouncementPrefs) -> None:
@@ -61,4 +62,4 @@ async def set_subscription(update: Update, context: BotContext,
     text = (t._("Done. You will receive announcements again.") if act.on
             else t._("Done. You will not receive announcements anymore. Tap /berichten to "
                      "switch them on again."))
-    await reply(update, context, text, kb([[(t._("⬅️ Back to the menu"), "menu:main")]]))
+    await reply(update, context, text, kb([[(t._("⬅️ Back to the menu"), MenuMain())]]))

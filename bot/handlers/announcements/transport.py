@@ -1,105 +1,51 @@
-"""The sender's way to Telegram: one outbox row becomes one API call and an Outcome.
+"""How an announcement goes out through the one outbox: its renderer (one row -> the message in
+the recipient's language, with the photo), the coordinator's progress line and the report.
 
-It has its own Bot without PTB's rate limiter: the sender paces itself and waits out a 429
-without stalling everyone else's answers.
+The sending itself is the one sender's (:mod:`bot.services.outbox`); nothing here calls the
+Bot API but through the port (``app.port``): the progress line is an edit in place.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import (
-    ExtBot,
-)
-from telegram.request import HTTPXRequest
-
 from bot.context import BuurtApplication
-from bot.handlers import ptb_compat
 from bot.handlers.announcements.render import render_announcement, render_report
-from bot.handlers.delivery import classify
-from bot.i18n import translator
-from bot.services.announcements import (
-    Outcome,
-)
-from bot.store.broadcasts import BroadcastRow, OutboxRow
+from bot.i18n import Translator, translator
+from bot.messaging.message import Attachment, OutMessage, Receipt, keyboard
+from bot.services.announcements import Views
+from bot.store.broadcasts import BroadcastRow
+from bot.store.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
 
-
-#: Renders one outbox row of another feature's kind: (text, markup), or None if that message
-#: is no longer needed (a survey closed before it went out).
-KindRenderer = Callable[[BroadcastRow, OutboxRow], Awaitable[tuple[str, Any] | None]]
-#: Tells the sender of that kind how far it got (or nothing): (broadcast, counts, final).
-KindProgress = Callable[[BroadcastRow, dict[str, int], bool], Awaitable[None]]
+#: A room's group has no person, hence no language of its own: the rooms' shared one.
+GROUP_LANGUAGE = "nl"
 
 
-class TelegramTransport:
-    """Turns an outbox row into one API call; maps Telegram's answers to an :class:`Outcome`."""
+def install(app: BuurtApplication) -> None:
+    """Register the announcement kind with the outbox and its views with the service."""
+    services = app.services
+    outbox = services.outbox
 
-    def __init__(self, app: BuurtApplication) -> None:
-        self.app = app
-        #: kind → (renderer, progress) for messages other features send through this outbox.
-        self.kinds: dict[str, tuple[KindRenderer, KindProgress | None]] = {}
-        config = app.services.config
-        self.bot = ExtBot(
-            token=config.token,
-            base_url=config.api_url,
-            base_file_url=config.file_url,
-            defaults=app.bot.defaults,
-            request=HTTPXRequest(connection_pool_size=16),
-        )
+    @outbox.renderer("announcement")
+    async def render(app_: Any, row: OutboxRow, t: Translator) -> OutMessage | None:
+        broadcast = await services.announcements.get(int(row.ref))
+        if broadcast is None:
+            return None
+        group = row.person_id is None
+        if group:
+            t = translator(GROUP_LANGUAGE)
+        # In a group there is nobody to opt out: no /berichten footer there.
+        text = render_announcement(t, broadcast, services.config.rooms, footer=not group)
+        photo = (Attachment("photo", media_id=broadcast.photo_file_id)
+                 if broadcast.photo_file_id else None)
+        return OutMessage(text, attachment=photo)  # text final: render_announcement did bidi
 
-    async def deliver(self, broadcast: BroadcastRow, row: OutboxRow) -> Outcome:
-        if row.chat_id is None:
-            return Outcome("blocked", error="no chat")
-        markup = None
-        if broadcast.kind != "announcement":
-            rendered = await self.kinds[broadcast.kind][0](broadcast, row)
-            if rendered is None:
-                return Outcome("failed", error="no longer needed", permanent=True)
-            text, markup = rendered
-        else:
-            t = translator(row.language)
-            # In a group there is nobody to opt out: no /berichten footer there.
-            text = render_announcement(t, broadcast, self.app.services.config.rooms,
-                                       footer=not row.is_group)
-        try:
-            if markup is not None:
-                await self.bot.send_message(row.chat_id, text, reply_markup=markup)
-            elif broadcast.photo_file_id:
-                await self.bot.send_photo(row.chat_id, broadcast.photo_file_id, caption=text)
-            else:
-                await self.bot.send_message(row.chat_id, text)
-        except Forbidden as exc:
-            return Outcome("blocked", error=exc.message[:200])
-        except RetryAfter as exc:
-            return Outcome("retry_after", retry_after=ptb_compat.retry_after_seconds(exc))
-        except BadRequest as exc:
-            if "chat not found" in exc.message.lower():
-                return Outcome("blocked", error=exc.message[:200])
-            return Outcome("failed", error=exc.message[:200], permanent=True)
-        except (NetworkError, TelegramError) as exc:
-            if classify(exc).counts_as_sent:
-                # The request left and no answer came (a slow answer, a dropped connection):
-                # it most likely arrived. Sending it again gave residents the message twice.
-                log.warning("announcement %s: no answer after sending; counted as sent",
-                            broadcast.id)
-                return Outcome("sent")
-            return Outcome("failed", error=str(exc)[:200])  # never left: sent again later
-        return Outcome("sent")
-
-    async def progress(self, broadcast: BroadcastRow, counts: dict[str, int],
-                       final: bool) -> None:
-        if broadcast.kind != "announcement":
-            progress = self.kinds[broadcast.kind][1]
-            if progress is not None:
-                await progress(broadcast, counts, final)
-            return
+    async def progress(broadcast: BroadcastRow, counts: dict[str, int], final: bool) -> None:
         t = translator(broadcast.coordinator_language)
-        done = counts["sent"] + counts["blocked"] + counts["unreachable"] + counts["failed"]
+        done = sum(counts[s] for s in ("sent", "blocked", "unreachable", "failed", "skipped"))
         total = broadcast.total
         if final:
             text = t._("📣 Your announcement is done: {done} of {total} handled.").format(
@@ -107,25 +53,37 @@ class TelegramTransport:
         else:
             text = t._("📣 Sending your announcement… sent {done} of {total}.").format(
                 done=t.number(done), total=t.number(total))
-        await self._edit_or_send(broadcast, t.bidi(text))
-        if final:
-            groups = await self.app.services.announcements.group_posts(broadcast.id)
-            report, markup = render_report(t, broadcast, counts, groups,
-                                           self.app.services.config.rooms)
-            await self.bot.send_message(broadcast.coordinator_chat, t.bidi(report),
-                                        reply_markup=markup)
+        await edit_or_send(app, broadcast, t.bidi(text))
 
-    async def _edit_or_send(self, broadcast: BroadcastRow, text: str) -> None:
-        services = self.app.services
-        if broadcast.progress_message_id is not None:
-            try:
-                await self.bot.edit_message_text(
-                    text, chat_id=broadcast.coordinator_chat,
-                    message_id=broadcast.progress_message_id)
-                return
-            except BadRequest as exc:
-                if "not modified" in exc.message:
-                    return
-                log.info("progress message gone, sending a new one: %s", exc.message)
-        message = await self.bot.send_message(broadcast.coordinator_chat, text)
-        await services.announcements.set_progress_message(broadcast.id, message.message_id)
+    def report(broadcast: BroadcastRow, counts: dict[str, int], groups: list[Any]
+               ) -> OutMessage | None:
+        t = translator(broadcast.coordinator_language)
+        text, markup = render_report(t, broadcast, counts, groups, services.config.rooms)
+        return OutMessage(t.bidi(text), _buttons(markup))
+
+    services.announcements.views["announcement"] = Views(progress, report)
+
+
+def _buttons(markup: Any) -> Any:
+    from bot.channels.telegram import from_markup
+
+    return from_markup(markup) if markup is not None else keyboard([])
+
+
+async def edit_or_send(app: BuurtApplication, broadcast: BroadcastRow, text: str) -> None:
+    """The coordinator's progress line: edited in place; sent anew (and remembered) when it is
+    gone. Not an outbox row: an edit repeated after a crash shows the same."""
+    port = app.port  # type: ignore[attr-defined]
+    chat = str(broadcast.coordinator_chat)
+    if broadcast.progress_message_id is not None:
+        receipt = Receipt("telegram", chat, str(broadcast.progress_message_id))
+        if await port.edit(receipt, OutMessage(text)):
+            return
+    try:
+        sent = await port.send(chat, OutMessage(text))
+    except Exception as exc:  # the coordinator left; the report is queued all the same
+        log.info("progress message could not be sent: %s", type(exc).__name__)
+        return
+    if sent.message_ref:
+        await app.services.announcements.set_progress_message(broadcast.id,
+                                                              int(sent.message_ref))

@@ -13,22 +13,7 @@ from __future__ import annotations
 from telegram.ext import Application, CommandHandler
 
 from bot import jobs
-from bot.actions.calendar import (
-    ActivitySignOff,
-    ActivitySignUp,
-    AgendaIcs,
-    AgendaRooms,
-    AgendaSubscribe,
-    AgendaWeek,
-    CancelDate,
-    CancelDateConfirmed,
-    EndSeries,
-    EndSeriesConfirmed,
-    ProgrammeOccurrence,
-    ProgrammeRoom,
-    ProgrammeRooms,
-    ProgrammeSeries,
-)
+from bot.actions import calendar as act
 from bot.actions.menu import MenuAgenda, MenuProgramme
 from bot.handlers.calendar.coordinator import (
     ask_cancel,
@@ -36,7 +21,6 @@ from bot.handlers.calendar.coordinator import (
     do_cancel,
     do_end,
     programme_command,
-    programme_menu,
     programme_occurrence,
     programme_room,
     programme_rooms,
@@ -46,7 +30,6 @@ from bot.handlers.calendar.coordinator import (
 from bot.handlers.calendar.flow import build_conversation
 from bot.handlers.calendar.resident import (
     agenda_command,
-    agenda_menu,
     agenda_rooms,
     agenda_week,
     send_ics,
@@ -55,7 +38,7 @@ from bot.handlers.calendar.resident import (
     subscribe,
 )
 from bot.handlers.calendar.weekly_post import register_membership, tick
-from bot.handlers.routing import on
+from bot.handlers.routing import on, same_as
 from bot.services.calendar import CHANGED_KIND
 from bot.services.users import COORDINATOR, RESIDENT
 
@@ -64,26 +47,26 @@ def register(app: Application) -> None:
     """Add this feature's handlers and ticks to the application."""
     app.add_handler(build_conversation())
     app.add_handler(CommandHandler("agenda", agenda_command))
-    app.add_handler(on(MenuAgenda, agenda_menu))  # agenda_command checks the role
+    app.add_handler(on(MenuAgenda, same_as(agenda_command)))  # agenda_command checks the role
     app.add_handlers([
-        on(AgendaWeek, agenda_week, role=RESIDENT),
-        on(AgendaRooms, agenda_rooms, role=RESIDENT),
-        on(ActivitySignUp, sign_up, role=RESIDENT),
-        on(ActivitySignOff, sign_off, role=RESIDENT),
-        on(AgendaSubscribe, subscribe, role=RESIDENT),
-        on(AgendaIcs, send_ics, role=RESIDENT),
+        on(act.AgendaWeek, agenda_week, role=RESIDENT),
+        on(act.AgendaRooms, agenda_rooms, role=RESIDENT),
+        on(act.ActivitySignUp, sign_up, role=RESIDENT),
+        on(act.ActivitySignOff, sign_off, role=RESIDENT),
+        on(act.AgendaSubscribe, subscribe, role=RESIDENT),
+        on(act.AgendaIcs, send_ics, role=RESIDENT),
     ])
     app.add_handler(CommandHandler("programma", programme_command))
-    app.add_handler(on(MenuProgramme, programme_menu))  # programme_command checks it
+    app.add_handler(on(MenuProgramme, same_as(programme_command)))  # programme_command checks it
     app.add_handlers([
-        on(ProgrammeRooms, programme_rooms, role=COORDINATOR),
-        on(ProgrammeRoom, programme_room, role=COORDINATOR),
-        on(ProgrammeSeries, programme_series, role=COORDINATOR),
-        on(ProgrammeOccurrence, programme_occurrence, role=COORDINATOR),
-        on(CancelDate, ask_cancel, role=COORDINATOR),
-        on(CancelDateConfirmed, do_cancel, role=COORDINATOR),
-        on(EndSeries, ask_end, role=COORDINATOR),
-        on(EndSeriesConfirmed, do_end, role=COORDINATOR),
+        on(act.ProgrammeRooms, programme_rooms, role=COORDINATOR),
+        on(act.ProgrammeRoom, programme_room, role=COORDINATOR),
+        on(act.ProgrammeSeries, programme_series, role=COORDINATOR),
+        on(act.ProgrammeOccurrence, programme_occurrence, role=COORDINATOR),
+        on(act.CancelDate, ask_cancel, role=COORDINATOR),
+        on(act.CancelDateConfirmed, do_cancel, role=COORDINATOR),
+        on(act.EndSeries, ask_end, role=COORDINATOR),
+        on(act.EndSeriesConfirmed, do_end, role=COORDINATOR),
     ])
     register_membership(app)  # type: ignore[arg-type]
     app.services.outbox.renderer(CHANGED_KIND)(render_changed)  # type: ignore[attr-defined]

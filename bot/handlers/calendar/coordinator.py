@@ -25,7 +25,7 @@ from bot.actions.calendar import (
     ProgrammeRooms,
     ProgrammeSeries,
 )
-from bot.actions.menu import MenuMain, MenuProgramme
+from bot.actions.menu import MenuMain
 from bot.actions.ops import FeedLink, QrSign
 from bot.categories import CATEGORIES
 from bot.clock import from_db
@@ -36,6 +36,7 @@ from bot.handlers.common import (
     reply,
     requires,
     stale_button,
+    yes_no,
 )
 from bot.i18n import Translator, shorten
 from bot.messaging.message import OutMessage
@@ -120,11 +121,6 @@ async def _programme_room(update: Update, context: BotContext, room_id: str) -> 
                 edit=update.callback_query is not None)
 
 
-async def programme_menu(update: Update, context: BotContext, act: MenuProgramme) -> None:
-    """🗓 in the main menu: the same as /programma."""
-    await programme_command(update, context)
-
-
 @requires(COORDINATOR)
 async def programme_command(update: Update, context: BotContext) -> None:
     person = context.person
@@ -201,8 +197,8 @@ async def ask_cancel(update: Update, context: BotContext, act: CancelDate) -> No
     await reply(update, context, t._("Cancel {title} on {when}? Everyone who signed up is "
                                      "told.").format(title=escape(t._(row.title)),
                                                      when=t.datetime(row.starts_at)),
-                kb([[(t._("Yes, call it off"), CancelDateConfirmed(row.id)),
-                     (t._("No"), ProgrammeOccurrence(row.id))]]))
+                yes_no(t, t._("Yes, call it off"), CancelDateConfirmed(row.id),
+                       ProgrammeOccurrence(row.id)))
 
 
 async def _tell_signed_up(context: BotContext, change: Change) -> int:
@@ -266,8 +262,8 @@ async def ask_end(update: Update, context: BotContext, act: EndSeries) -> None:
     await reply(update, context, t._("End {title}? All its future dates are removed from the "
                                      "programme, and everyone who signed up is told.").format(
         title=escape(t._(series.title))),
-        kb([[(t._("Yes, end it"), EndSeriesConfirmed(series.id)),
-             (t._("No"), ProgrammeSeries(series.id))]]))
+        yes_no(t, t._("Yes, end it"), EndSeriesConfirmed(series.id),
+               ProgrammeSeries(series.id)))
 
 
 async def do_end(update: Update, context: BotContext, act: EndSeriesConfirmed) -> None:

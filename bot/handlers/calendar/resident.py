@@ -20,7 +20,7 @@ from bot.actions.calendar import (
     AgendaWeek,
 )
 from bot.actions.meals import MealMySignup
-from bot.actions.menu import MenuAgenda, MenuMain
+from bot.actions.menu import MenuMain
 from bot.clock import TZ
 from bot.context import BotContext
 from bot.handlers.common import (
@@ -160,11 +160,6 @@ async def _agenda(update: Update, context: BotContext, room_id: str, offset: int
         rows.append([(t._("🔔 Send me this every week"), AgendaSubscribe(room_id, True))])
     rows.append([(t._("⬅️ Back to the menu"), MenuMain())])
     await reply(update, context, text, kb(rows), edit=edit)
-
-
-async def agenda_menu(update: Update, context: BotContext, act: MenuAgenda) -> None:
-    """📅 in the main menu: the same as /agenda."""
-    await agenda_command(update, context)
 
 
 @requires(RESIDENT)

@@ -12,23 +12,7 @@ from __future__ import annotations
 from telegram.ext import Application, CommandHandler
 
 from bot import jobs as tick_jobs
-from bot.actions.checkins import (
-    CheckinAnswer,
-    CheckinAskDay,
-    CheckinAskPart,
-    CheckinAskPause,
-    CheckinNoThanks,
-    CheckinOptIn,
-    CheckinPause,
-    CheckinResume,
-    CheckinSetDay,
-    CheckinSetPart,
-    CheckinStop,
-    ExtraAttentionList,
-    ExtraAttentionToggle,
-    FollowupTake,
-    OwnCheckin,
-)
+from bot.actions import checkins as act
 from bot.actions.menu import MenuCheckins, MenuFollowups
 from bot.handlers import routing
 from bot.handlers.checkins import answers, notices, phone, resident, volunteer
@@ -44,24 +28,24 @@ def register(app: Application) -> None:
     app.add_handler(phone.build_phone_conversation())
     app.add_handler(volunteer.build_note_conversation())
     app.add_handler(CommandHandler("belronde", volunteer.belronde_command))
-    app.add_handler(routing.on(MenuCheckins, resident.resident_menu_button))
-    app.add_handler(routing.on(MenuFollowups, volunteer.followups_menu_button))
+    app.add_handler(routing.on(MenuCheckins, routing.same_as(resident.resident_menu)))
+    app.add_handler(routing.on(MenuFollowups, routing.same_as(volunteer.followups_menu)))
     for kind, callback, role in (
-        (CheckinOptIn, resident.opt_in, RESIDENT),
-        (CheckinNoThanks, resident.no_thanks, RESIDENT),
-        (CheckinStop, resident.stop, RESIDENT),
-        (CheckinAskDay, resident.ask_day, RESIDENT),
-        (CheckinSetDay, resident.set_day, RESIDENT),
-        (CheckinAskPart, resident.ask_part, RESIDENT),
-        (CheckinSetPart, resident.set_part, RESIDENT),
-        (CheckinAskPause, resident.ask_pause, RESIDENT),
-        (CheckinPause, resident.set_pause, RESIDENT),
-        (CheckinResume, resident.resume, RESIDENT),
-        (CheckinAnswer, answers.answer, RESIDENT),
-        (FollowupTake, volunteer.take, VOLUNTEER),
-        (ExtraAttentionList, volunteer.people, VOLUNTEER),
-        (ExtraAttentionToggle, volunteer.toggle_attention, VOLUNTEER),
-        (OwnCheckin, volunteer.own_checkin, VOLUNTEER),
+        (act.CheckinOptIn, resident.opt_in, RESIDENT),
+        (act.CheckinNoThanks, resident.no_thanks, RESIDENT),
+        (act.CheckinStop, resident.stop, RESIDENT),
+        (act.CheckinAskDay, resident.ask_day, RESIDENT),
+        (act.CheckinSetDay, resident.set_day, RESIDENT),
+        (act.CheckinAskPart, resident.ask_part, RESIDENT),
+        (act.CheckinSetPart, resident.set_part, RESIDENT),
+        (act.CheckinAskPause, resident.ask_pause, RESIDENT),
+        (act.CheckinPause, resident.set_pause, RESIDENT),
+        (act.CheckinResume, resident.resume, RESIDENT),
+        (act.CheckinAnswer, answers.answer, RESIDENT),
+        (act.FollowupTake, volunteer.take, VOLUNTEER),
+        (act.ExtraAttentionList, volunteer.people, VOLUNTEER),
+        (act.ExtraAttentionToggle, volunteer.toggle_attention, VOLUNTEER),
+        (act.OwnCheckin, volunteer.own_checkin, VOLUNTEER),
     ):
         app.add_handler(routing.on(kind, callback, role=role))  # type: ignore[arg-type]
     notices.install(app)  # type: ignore[arg-type]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram import Update
 from telegram.ext import ConversationHandler, MessageHandler, filters
 
 from bot.actions.checkins import CheckinPhone
 from bot.context import BotContext
 from bot.handlers import routing
-from bot.handlers.common import END, reply, safe_answer
+from bot.handlers.common import END, reply, reply_message, safe_answer
+from bot.messaging.message import Key, OutMessage
 from bot.services.users import RESIDENT
 
 PHONE = "phone"
@@ -20,26 +21,21 @@ PHONE = "phone"
 
 async def ask_phone(update: Update, context: BotContext, act: CheckinPhone) -> str:
     t = context.t
-    assert update.effective_chat is not None
     await safe_answer(update.callback_query)  # type: ignore[arg-type]
-    rows = [[KeyboardButton(t._("📞 Share my phone number"), request_contact=True)]]
+    keys = [(Key(t._("📞 Share my phone number"), asks_phone=True),)]
     if context.person and context.person.row.phone:
-        rows.append([KeyboardButton(t._("Remove my number"))])
-    rows.append([KeyboardButton(t._("Not now"))])
-    await context.bot.send_message(
-        update.effective_chat.id,
-        t.bidi(t._("Tap the button below to share your phone number, or type it (for example "
-                   "06 12345678). Only the volunteers of the belronde and the coordinator see "
-                   "it.")),
-        reply_markup=ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True),
-    )
+        keys.append((Key(t._("Remove my number")),))
+    keys.append((Key(t._("Not now")),))
+    await reply_message(update, context, OutMessage(
+        t._("Tap the button below to share your phone number, or type it (for example "
+            "06 12345678). Only the volunteers of the belronde and the coordinator see it."),
+        keys=tuple(keys), lang=t.language))
     return PHONE
 
 
 async def _phone_done(update: Update, context: BotContext, text: str) -> int:
-    assert update.effective_message is not None
-    await update.effective_message.reply_text(context.t.bidi(text),
-                                              reply_markup=ReplyKeyboardRemove())
+    await reply_message(update, context, OutMessage(text, clear_keys=True,
+                                                    lang=context.t.language))
     return END
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 from telegram import Update
 
+from bot.actions import Action
 from bot.actions.checkins import (
     CheckinAskDay,
     CheckinAskPart,
@@ -19,7 +21,7 @@ from bot.actions.checkins import (
     CheckinSetPart,
     CheckinStop,
 )
-from bot.actions.menu import MenuCheckins
+from bot.config import Room
 from bot.context import BotContext
 from bot.handlers.checkins.texts import DAYPART_LABELS, back_button
 from bot.handlers.common import kb, reply, requires, safe_answer
@@ -78,11 +80,6 @@ async def offer_after_onboarding(update: Update, context: BotContext) -> None:
     )
 
 
-async def resident_menu_button(update: Update, context: BotContext, act: MenuCheckins) -> None:
-    """☎️ in the main menu."""
-    await resident_menu(update, context)
-
-
 @requires(RESIDENT)
 async def resident_menu(update: Update, context: BotContext) -> None:
     await resident_view(update, context)
@@ -108,6 +105,15 @@ async def needs_subscription(update: Update, context: BotContext) -> None:
                       alert=True)
 
 
+async def _shown_or_refused(update: Update, context: BotContext, changed: object) -> None:
+    """After a change to one's check-in: the overview again, or "join first" when the service
+    changed nothing (``None``: the person is not in the check-in)."""
+    if changed is None:
+        await needs_subscription(update, context)
+        return
+    await resident_view(update, context)
+
+
 async def stop(update: Update, context: BotContext, act: CheckinStop) -> None:
     assert context.person is not None
     t = context.t
@@ -120,40 +126,47 @@ async def stop(update: Update, context: BotContext, act: CheckinStop) -> None:
                 kb([[(t._("Start again"), CheckinOptIn())], [back_button(t)]]))
 
 
+async def _ask_or_room_default(update: Update, context: BotContext, question: str,
+                               rows: list[list[tuple[str, Action]]],
+                               default: Callable[[Room], tuple[str, Action]]) -> None:
+    """A check-in setting's choices, and below them "the room's own" (when the person's room
+    is known): the day or time of the room's belronde."""
+    room = context.services.config.room(context.person.room)  # type: ignore[union-attr]
+    if room is not None:
+        rows.append([default(room)])
+    await reply(update, context, question, kb(rows))
+
+
 async def ask_day(update: Update, context: BotContext, act: CheckinAskDay) -> None:
     t = context.t
-    room = context.services.config.room(context.person.room)  # type: ignore[union-attr]
     buttons = [(t.weekday(i).capitalize(), CheckinSetDay(str(i))) for i in range(7)]
-    rows = [buttons[i : i + 2] for i in range(0, 7, 2)]
-    if room is not None:
-        rows.append([(t._("The room's day ({weekday})").format(
-            weekday=t.weekday(room.belronde.weekday)), CheckinSetDay("d"))])
-    await reply(update, context, t._("On which day would you like our message?"), kb(rows))
+    await _ask_or_room_default(
+        update, context, t._("On which day would you like our message?"),
+        [buttons[i : i + 2] for i in range(0, 7, 2)],
+        lambda room: (t._("The room's day ({weekday})").format(
+            weekday=t.weekday(room.belronde.weekday)), CheckinSetDay("d")))
 
 
 async def set_day(update: Update, context: BotContext, act: CheckinSetDay) -> None:
-    if await context.services.checkins.set_weekday(context.person, act.weekday) is None:  # type: ignore[arg-type]
-        await needs_subscription(update, context)
-        return
-    await resident_view(update, context)
+    checkins = context.services.checkins
+    await _shown_or_refused(update, context, await checkins.set_weekday(
+        context.person, act.weekday))  # type: ignore[arg-type]
 
 
 async def ask_part(update: Update, context: BotContext, act: CheckinAskPart) -> None:
     t = context.t
-    room = context.services.config.room(context.person.room)  # type: ignore[union-attr]
-    rows = [[(f"{t._(DAYPART_LABELS[part])} ({t.time(at)})", CheckinSetPart(part))]
-            for part, at in DAYPARTS.items()]
-    if room is not None:
-        rows.append([(t._("The room's time ({time})").format(time=t.time(room.belronde.at)),
-                      CheckinSetPart("d"))])
-    await reply(update, context, t._("At what time of day?"), kb(rows))
+    await _ask_or_room_default(
+        update, context, t._("At what time of day?"),
+        [[(f"{t._(DAYPART_LABELS[part])} ({t.time(at)})", CheckinSetPart(part))]
+         for part, at in DAYPARTS.items()],
+        lambda room: (t._("The room's time ({time})").format(time=t.time(room.belronde.at)),
+                      CheckinSetPart("d")))
 
 
 async def set_part(update: Update, context: BotContext, act: CheckinSetPart) -> None:
-    if await context.services.checkins.set_daypart(context.person, act.daypart) is None:  # type: ignore[arg-type]
-        await needs_subscription(update, context)
-        return
-    await resident_view(update, context)
+    checkins = context.services.checkins
+    await _shown_or_refused(update, context, await checkins.set_daypart(
+        context.person, act.daypart))  # type: ignore[arg-type]
 
 
 async def ask_pause(update: Update, context: BotContext, act: CheckinAskPause) -> None:
@@ -176,14 +189,10 @@ async def set_pause(update: Update, context: BotContext, act: CheckinPause) -> N
                           t._("That date cannot be chosen. Please pick one of the buttons."),
                           alert=True)
         return
-    if await service.pause(context.person, act.day) is None:  # type: ignore[arg-type]
-        await needs_subscription(update, context)
-        return
-    await resident_view(update, context)
+    await _shown_or_refused(update, context, await service.pause(context.person, act.day))  # type: ignore[arg-type]
 
 
 async def resume(update: Update, context: BotContext, act: CheckinResume) -> None:
-    if await context.services.checkins.resume(context.person) is None:  # type: ignore[arg-type]
-        await needs_subscription(update, context)
-        return
-    await resident_view(update, context)
+    checkins = context.services.checkins
+    await _shown_or_refused(update, context,
+                            await checkins.resume(context.person))  # type: ignore[arg-type]

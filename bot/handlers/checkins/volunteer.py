@@ -101,12 +101,6 @@ async def followups_menu(update: Update, context: BotContext) -> None:
     await volunteer_view(update, context)
 
 
-async def followups_menu_button(update: Update, context: BotContext, act: MenuFollowups
-                                ) -> None:
-    """📞 in the main menu, and "⬅️ Back to the list"."""
-    await followups_menu(update, context)
-
-
 async def take(update: Update, context: BotContext, act: FollowupTake) -> None:
     query = update.callback_query
     assert query is not None and context.person is not None

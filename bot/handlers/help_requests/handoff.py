@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 
 from bot.actions import Action
 from bot.actions import help as act
 from bot.context import BotContext
 from bot.handlers.common import kb, one_per_row, reply
 from bot.handlers.help_requests.notices import notices_after_answer
-from bot.handlers.help_requests.render import refusal_text, refuse
+from bot.handlers.help_requests.render import allowed, refusal_text, refuse
 from bot.handlers.help_requests.volunteer import show_detail, visible
 from bot.services.help_requests import HelpError, Refusal
 from bot.store.help_requests import RequestRow
@@ -22,11 +22,15 @@ from bot.store.help_requests import RequestRow
 # --- warm handoff ------------------------------------------------------------------------
 
 
-def _partner_rows(context: BotContext, request: RequestRow,
-                  kind: type[act.ChoosePartner] | type[act.FromPartner]
-                  ) -> list[list[tuple[str, Action]]]:
-    return [[(p.name, kind(request.id, p.id))]
-            for p in context.services.help.partners_for(request.room)]
+def _partner_markup(context: BotContext, request: RequestRow,
+                    kind: type[act.ChoosePartner] | type[act.FromPartner]
+                    ) -> InlineKeyboardMarkup:
+    """The room's partner organisations, one a row, and back to the request."""
+    rows: list[list[tuple[str, Action]]] = [
+        [(p.name, kind(request.id, p.id))]
+        for p in context.services.help.partners_for(request.room)]
+    rows.append([(context.t._("⬅️ Back"), act.ViewRequest(request.id))])
+    return kb(rows)
 
 
 async def ask_partner(update: Update, context: BotContext, pressed: act.AskPartner) -> None:
@@ -34,10 +38,8 @@ async def ask_partner(update: Update, context: BotContext, pressed: act.AskPartn
     if request is None:
         return
     t = context.t
-    rows = _partner_rows(context, request, act.ChoosePartner)
-    rows.append([(t._("⬅️ Back"), act.ViewRequest(request.id))])
     await reply(update, context, t._("To which organisation do you hand over request {n}?")
-                .format(n=request.id), kb(rows))
+                .format(n=request.id), _partner_markup(context, request, act.ChoosePartner))
 
 
 def _partner_of(context: BotContext, request: RequestRow, partner_id: str):
@@ -86,13 +88,12 @@ async def ask_followup(update: Update, context: BotContext, pressed: act.ChooseT
 async def refer(update: Update, context: BotContext, pressed: act.Refer) -> None:
     pid = pressed.partner
     async with notices_after_answer(context):  # the resident and a displaced holder
-        try:
-            request, _referral = await context.services.help.refer(
-                context.person, pressed.request_id, pid, consent=True,  # type: ignore[arg-type]
-                together=pressed.together, followup_days=pressed.after)
-        except HelpError as error:
-            await refuse(update, context, error)
+        found = await allowed(update, context, context.services.help.refer(
+            context.person, pressed.request_id, pid, consent=True,  # type: ignore[arg-type]
+            together=pressed.together, followup_days=pressed.after))
+        if found is None:
             return
+        request, _referral = found
         partner = context.services.config.partners[pid]
         t = context.t
         await reply(update, context, t._("Request {n} is handed over to {partner}. Thank you!")
@@ -106,17 +107,14 @@ async def ask_from_partner(update: Update, context: BotContext, pressed: act.Ask
     if request is None:
         return
     t = context.t
-    rows = _partner_rows(context, request, act.FromPartner)
-    rows.append([(t._("⬅️ Back"), act.ViewRequest(request.id))])
-    await reply(update, context, t._("Which organisation sent this resident to us?"), kb(rows))
+    await reply(update, context, t._("Which organisation sent this resident to us?"),
+                _partner_markup(context, request, act.FromPartner))
 
 
 async def from_partner(update: Update, context: BotContext, pressed: act.FromPartner) -> None:
-    try:
-        request = await context.services.help.referred_by_partner(
-            context.person, pressed.request_id, pressed.partner)  # type: ignore[arg-type]
-    except HelpError as error:
-        await refuse(update, context, error)
+    request = await allowed(update, context, context.services.help.referred_by_partner(
+        context.person, pressed.request_id, pressed.partner))  # type: ignore[arg-type]
+    if request is None:
         return
     await show_detail(update, context, request)  # now shows "Sent to us by ..."
 

@@ -18,6 +18,7 @@ from telegram.ext import BaseHandler, MessageHandler, filters
 
 from bot.actions import help as act
 from bot.context import BotContext
+from bot.handlers import flows
 from bot.handlers.common import kb, reply, safe_answer
 from bot.services.help_requests_rules import (
     DOCUMENT_TYPES,
@@ -90,11 +91,14 @@ async def offer_help(update: Update, context: BotContext) -> None:
     if not offer:
         offer = user_data[OFFER] = {"media": [], "caption": "", "group": group}
     offer["group"] = group
-    if len(offer["media"]) < MAX_MEDIA and entry not in offer["media"]:
-        offer["media"].append(entry)
-    caption = (message.caption or "").strip()
-    if caption:
-        offer["caption"] = (offer["caption"] + "\n" + caption).strip()
+    # Handled again after a restart (killed between the answer and the written step): the
+    # photo and its caption are kept already; the question is asked again, nothing added.
+    if flows.first_handling(context, update):
+        if len(offer["media"]) < MAX_MEDIA and entry not in offer["media"]:
+            offer["media"].append(entry)
+        caption = (message.caption or "").strip()
+        if caption:
+            offer["caption"] = (offer["caption"] + "\n" + caption).strip()
     if same_album:
         return  # one question for an album of photos, not one per photo
     if person.has_role(VOLUNTEER):

@@ -6,7 +6,9 @@ sentence for each refusal the service can give.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from html import escape
+from typing import TypeVar
 
 from telegram import Update
 
@@ -17,6 +19,8 @@ from bot.services.help_requests import HelpError, Refusal
 from bot.services.help_requests_rules import KINDS, MAX_NOTE
 from bot.services.users import Person
 from bot.store.help_requests import RequestRow
+
+T = TypeVar("T")
 
 URGENCY_LABELS = {
     "today": N_("Today"),
@@ -126,3 +130,13 @@ async def refuse(update: Update, context: BotContext, error: HelpError) -> int:
     elif update.effective_message is not None:
         await reply(update, context, text)
     return END
+
+
+async def allowed(update: Update, context: BotContext, call: Awaitable[T]) -> T | None:
+    """What the help service's ``call`` gives, or None once the person has been told why the
+    service refused it (:func:`refuse`)."""
+    try:
+        return await call
+    except HelpError as error:
+        await refuse(update, context, error)
+        return None

@@ -40,6 +40,7 @@ from bot.handlers.help_requests.render import (
     CONTACT_LABELS,
     STATUS_LABELS,
     URGENCY_LABELS,
+    allowed,
     kind_label,
     refuse,
 )
@@ -583,10 +584,9 @@ async def my_requests_end(update: Update, context: BotContext) -> int:
 
 
 async def confirm_cancel(update: Update, context: BotContext, pressed: act.AskCancel) -> None:
-    try:
-        request = await context.services.help.own_request(context.person, pressed.request_id)  # type: ignore[arg-type]
-    except HelpError as error:
-        await refuse(update, context, error)
+    request = await allowed(update, context, context.services.help.own_request(
+        context.person, pressed.request_id))  # type: ignore[arg-type]
+    if request is None:
         return
     t = context.t
     await reply(update, context, t._("Do you want to cancel request {n} ({kind})?").format(
@@ -598,10 +598,9 @@ async def confirm_cancel(update: Update, context: BotContext, pressed: act.AskCa
 async def cancel_request(update: Update, context: BotContext, pressed: act.ConfirmCancel
                          ) -> None:
     async with notices_after_answer(context):  # the volunteer holding it, if any
-        try:
-            request = await context.services.help.cancel(context.person, pressed.request_id)  # type: ignore[arg-type]
-        except HelpError as error:
-            await refuse(update, context, error)
+        request = await allowed(update, context, context.services.help.cancel(
+            context.person, pressed.request_id))  # type: ignore[arg-type]
+        if request is None:
             return
         await reply(update, context, context.t._("Request {n} is cancelled.").format(
             n=request.id))

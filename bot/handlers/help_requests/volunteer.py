@@ -28,6 +28,7 @@ from bot.handlers.help_requests.notices import notices_after_answer
 from bot.handlers.help_requests.render import (
     CONTACT_LABELS,
     OUTCOME_LABELS,
+    allowed,
     due_text,
     kind_label,
     refuse,
@@ -101,10 +102,9 @@ async def take(update: Update, context: BotContext, pressed: act.TakeOn) -> None
     assert person is not None
     # The resident's notice and the attachments (after the card) were queued with the take.
     async with notices_after_answer(context):
-        try:
-            request = await context.services.help.take(person, pressed.request_id)
-        except HelpError as error:
-            await refuse(update, context, error)
+        request = await allowed(update, context,
+                                context.services.help.take(person, pressed.request_id))
+        if request is None:
             return
         await show_detail(update, context, request)
 
@@ -176,11 +176,8 @@ async def show_detail(update: Update, context: BotContext, request: RequestRow) 
 
 async def visible(update: Update, context: BotContext, request_id: int) -> RequestRow | None:
     """The request the button names, if this person may see it; else the refusal is said."""
-    try:
-        return await context.services.help.visible_request(context.person, request_id)  # type: ignore[arg-type]
-    except HelpError as error:
-        await refuse(update, context, error)
-        return None
+    return await allowed(update, context, context.services.help.visible_request(
+        context.person, request_id))  # type: ignore[arg-type]
 
 
 async def view(update: Update, context: BotContext, pressed: act.ViewRequest) -> None:
@@ -203,11 +200,9 @@ async def resend_media(update: Update, context: BotContext, pressed: act.ResendM
 
 async def hand_back(update: Update, context: BotContext, pressed: act.HandBack) -> None:
     async with notices_after_answer(context):  # the resident and a displaced holder
-        try:
-            request = await context.services.help.hand_back(
-                context.person, pressed.request_id)  # type: ignore[arg-type]
-        except HelpError as error:
-            await refuse(update, context, error)
+        request = await allowed(update, context, context.services.help.hand_back(
+            context.person, pressed.request_id))  # type: ignore[arg-type]
+        if request is None:
             return
         await reply(update, context, context.t._(
             "Request {n} is back in the queue. Thank you for letting us know.").format(
@@ -228,11 +223,9 @@ async def ask_outcome(update: Update, context: BotContext, pressed: act.AskOutco
 
 async def mark_done(update: Update, context: BotContext, pressed: act.MarkDone) -> None:
     async with notices_after_answer(context):  # the resident and a displaced holder
-        try:
-            request = await context.services.help.done(
-                context.person, pressed.request_id, pressed.outcome)  # type: ignore[arg-type]
-        except HelpError as error:
-            await refuse(update, context, error)
+        request = await allowed(update, context, context.services.help.done(
+            context.person, pressed.request_id, pressed.outcome))  # type: ignore[arg-type]
+        if request is None:
             return
         found_work = paid_work_button(context.t, request)  # the report's "found paid work"
         await reply(update, context, context.t._("Request {n} is done. Thank you for your "

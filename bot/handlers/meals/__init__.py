@@ -25,41 +25,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.actions import Action
-from bot.actions.meals import (
-    MEAL_ACTIONS,
-    MealAddOffline,
-    MealAttendance,
-    MealCame,
-    MealCancel,
-    MealCancelAsk,
-    MealCancelMeal,
-    MealCancelMealAsk,
-    MealConfirm,
-    MealConfirmAll,
-    MealDecline,
-    MealDeclineAsk,
-    MealDiet,
-    MealGuests,
-    MealList,
-    MealMySignup,
-    MealNote,
-    MealOfferAccept,
-    MealOfferReject,
-    MealOtherMeals,
-    MealOtherMealsOf,
-    MealRooms,
-    MealRoomTable,
-    MealSetCap,
-    MealSetRoomCap,
-    MealSignUp,
-    MealStop,
-    MealTable,
-    MealTablePage,
-    MealTakeOff,
-    MealTakeOffPick,
-    MealTakeOffReason,
-)
+from bot.actions import Action, meals
 from bot.actions.menu import MenuMeals, MenuTable
 from bot.context import BotContext
 from bot.handlers.common import END, stale_button
@@ -109,41 +75,41 @@ log = logging.getLogger(__name__)
 #: Every eettafel button outside the typed-answer question: its function and the role it
 #: needs. Forged or stale data decodes to nothing and gets the one ``stale_button`` answer.
 ROUTES: list[CallbackQueryHandler] = [
-    on(MealList, list_button, role=RESIDENT),
-    on(MealSignUp, sign_up, role=RESIDENT),
-    on(MealMySignup, my_signup, role=RESIDENT),
-    on(MealGuests, set_guests, role=RESIDENT),
-    on(MealDiet, toggle_diet, role=RESIDENT),
-    on(MealCancelAsk, ask_cancel, role=RESIDENT),
-    on(MealCancel, cancel, role=RESIDENT),
-    on((MealOfferAccept, MealOfferReject), answer_offer, role=RESIDENT),
-    on(MealTable, table_of, role=VOLUNTEER),
-    on(MealTablePage, table_page, role=VOLUNTEER),
-    on(MealTakeOffPick, pick_signup, role=VOLUNTEER),
-    on(MealTakeOffReason, pick_reason, role=VOLUNTEER),
-    on(MealTakeOff, cancel_signup, role=VOLUNTEER),
-    on(MealOtherMeals, other_meals, role=VOLUNTEER),
-    on(MealOtherMealsOf, other_meals_of, role=VOLUNTEER),
-    on(MealRooms, pick_room, role=COORDINATOR),
-    on(MealRoomTable, room_table, role=VOLUNTEER),
-    on(MealConfirm, confirm, role=VOLUNTEER),
-    on(MealConfirmAll, confirm_all, role=VOLUNTEER),
-    on(MealDecline, decline_preset, role=VOLUNTEER),
-    on(MealAttendance, attendance, role=VOLUNTEER),
-    on(MealCame, mark, role=VOLUNTEER),
-    on(MealCancelMealAsk, ask_cancel_meal, role=COORDINATOR),
-    on(MealCancelMeal, cancel_meal, role=COORDINATOR),
+    on(meals.MealList, list_button, role=RESIDENT),
+    on(meals.MealSignUp, sign_up, role=RESIDENT),
+    on(meals.MealMySignup, my_signup, role=RESIDENT),
+    on(meals.MealGuests, set_guests, role=RESIDENT),
+    on(meals.MealDiet, toggle_diet, role=RESIDENT),
+    on(meals.MealCancelAsk, ask_cancel, role=RESIDENT),
+    on(meals.MealCancel, cancel, role=RESIDENT),
+    on((meals.MealOfferAccept, meals.MealOfferReject), answer_offer, role=RESIDENT),
+    on(meals.MealTable, table_of, role=VOLUNTEER),
+    on(meals.MealTablePage, table_page, role=VOLUNTEER),
+    on(meals.MealTakeOffPick, pick_signup, role=VOLUNTEER),
+    on(meals.MealTakeOffReason, pick_reason, role=VOLUNTEER),
+    on(meals.MealTakeOff, cancel_signup, role=VOLUNTEER),
+    on(meals.MealOtherMeals, other_meals, role=VOLUNTEER),
+    on(meals.MealOtherMealsOf, other_meals_of, role=VOLUNTEER),
+    on(meals.MealRooms, pick_room, role=COORDINATOR),
+    on(meals.MealRoomTable, room_table, role=VOLUNTEER),
+    on(meals.MealConfirm, confirm, role=VOLUNTEER),
+    on(meals.MealConfirmAll, confirm_all, role=VOLUNTEER),
+    on(meals.MealDecline, decline_preset, role=VOLUNTEER),
+    on(meals.MealAttendance, attendance, role=VOLUNTEER),
+    on(meals.MealCame, mark, role=VOLUNTEER),
+    on(meals.MealCancelMealAsk, ask_cancel_meal, role=COORDINATOR),
+    on(meals.MealCancelMeal, cancel_meal, role=COORDINATOR),
 ]
 
 
 def questions() -> list[CallbackQueryHandler]:
     """The buttons that ask a typed answer (the conversation's entry points)."""
     return [
-        on(MealNote, ask_text, role=RESIDENT),
-        on(MealDeclineAsk, ask_text, role=VOLUNTEER),
-        on(MealAddOffline, ask_text, role=VOLUNTEER),
-        on(MealSetCap, ask_text, role=COORDINATOR),
-        on(MealSetRoomCap, ask_text, role=COORDINATOR),
+        on(meals.MealNote, ask_text, role=RESIDENT),
+        on(meals.MealDeclineAsk, ask_text, role=VOLUNTEER),
+        on(meals.MealAddOffline, ask_text, role=VOLUNTEER),
+        on(meals.MealSetCap, ask_text, role=COORDINATOR),
+        on(meals.MealSetRoomCap, ask_text, role=COORDINATOR),
     ]
 
 
@@ -184,13 +150,13 @@ def build_conversation() -> ConversationHandler:
         states={
             TEXT: [
                 MessageHandler(typed, got_text),
-                on(MealStop, stop_text),
+                on(meals.MealStop, stop_text),
                 MessageHandler(~filters.COMMAND & ~filters.UpdateType.EDITED, text_expected),
             ],
         },
         fallbacks=[
             CommandHandler(["eten", "tafel"], command_and_forget),
-            on(MEAL_ACTIONS, route_and_forget),
+            on(meals.MEAL_ACTIONS, route_and_forget),
         ],
         name="meals",
         persistent=True,
@@ -205,7 +171,7 @@ def register(app: Application) -> None:
     app.add_handler(on(MenuMeals, list_button, role=RESIDENT))
     app.add_handler(CommandHandler("tafel", table_command))
     app.add_handler(on(MenuTable, table_button, role=VOLUNTEER))
-    app.add_handler(on(MealStop, stop_text))
+    app.add_handler(on(meals.MealStop, stop_text))
     for handler in ROUTES:
         app.add_handler(handler)
     notices.register(app)

@@ -7,39 +7,14 @@ Pure rendering plus the helpers every action uses to answer (``refuse``, ``show_
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from html import escape
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.actions import Action
-from bot.actions.meals import (
-    MealAddOffline,
-    MealAttendance,
-    MealCancelAsk,
-    MealCancelMealAsk,
-    MealConfirm,
-    MealConfirmAll,
-    MealDeclineAsk,
-    MealDiet,
-    MealGuests,
-    MealList,
-    MealMySignup,
-    MealNote,
-    MealOfferAccept,
-    MealOfferReject,
-    MealOtherMealsOf,
-    MealRooms,
-    MealSetCap,
-    MealSetRoomCap,
-    MealSignUp,
-    MealTable,
-    MealTablePage,
-    MealTakeOff,
-    MealTakeOffPick,
-    MealTakeOffReason,
-)
+from bot.actions import Action, meals
 from bot.actions.menu import MenuMain
 from bot.channels.telegram import from_markup
 from bot.context import BotContext
@@ -193,31 +168,31 @@ def card(t: Translator, result: Result, now: datetime, phone: str = ""
         lines.append(t._("Food wishes: {diet}").format(diet=diet) if diet
                      else t._("No food wishes."))
         if row.status == "offered":
-            rows.append([(t._("✅ Yes, I will come"), MealOfferAccept(mid)),
-                         (t._("No, give it on"), MealOfferReject(mid))])
+            rows.append([(t._("✅ Yes, I will come"), meals.MealOfferAccept(mid)),
+                         (t._("No, give it on"), meals.MealOfferReject(mid))])
         if not meal.cancelled and not started:
             guest_row = []
             if closed:
                 pass  # more or fewer guests after the deadline: by phone
             elif row.guests < MAX_GUESTS:
-                guest_row.append((t._("➕ Guest"), MealGuests(mid, row.guests + 1)))
+                guest_row.append((t._("➕ Guest"), meals.MealGuests(mid, row.guests + 1)))
             if row.guests > 0 and not closed:
-                guest_row.append((t._("➖ Guest"), MealGuests(mid, row.guests - 1)))
+                guest_row.append((t._("➖ Guest"), meals.MealGuests(mid, row.guests - 1)))
             if guest_row:
                 rows.append(guest_row)
             toggles = [((("✅ " if code in row.diet else "") + t._(DIET_LABELS[code])),
-                        MealDiet(mid, code)) for code in DIETS]
+                        meals.MealDiet(mid, code)) for code in DIETS]
             rows += [toggles[:2], toggles[2:]]
             if "allergy" in row.diet:
-                rows.append([(t._("✏️ Write what you are allergic to"), MealNote(mid))])
+                rows.append([(t._("✏️ Write what you are allergic to"), meals.MealNote(mid))])
             if not closed or row.status == "waiting":
-                rows.append([(t._("❌ Cancel my sign-up"), MealCancelAsk(mid))])
+                rows.append([(t._("❌ Cancel my sign-up"), meals.MealCancelAsk(mid))])
             if closed:
                 lines.append("")
                 lines.append(call_line(t, phone))
     elif not meal.cancelled and not closed and (row is None or row.status != "declined"):
-        rows.append([(t._("✍️ Sign up"), MealSignUp(mid))])
-    rows.append([(t._("⬅️ All meals"), MealList())])
+        rows.append([(t._("✍️ Sign up"), meals.MealSignUp(mid))])
+    rows.append([(t._("⬅️ All meals"), meals.MealList())])
     return "\n".join(lines), kb(rows)
 
 
@@ -301,6 +276,17 @@ def plain_name(t: Translator, row: SignupRow) -> str:
     return row.name or t._("anonymous {number}").format(number=row.user_id)
 
 
+def _page_row(t: Translator, page: int, pages: int, to: Callable[[int], Action]
+              ) -> list[tuple[str, Action]]:
+    """⬅️ and ➡️ between the pages of a long list (one of them on the first and last page)."""
+    nav: list[tuple[str, Action]] = []
+    if page > 0:
+        nav.append((t._("⬅️ Previous page"), to(page - 1)))
+    if page < pages - 1:
+        nav.append((t._("Next page ➡️"), to(page + 1)))
+    return nav
+
+
 def table_markup(t: Translator, table: Table, person: Person, now: datetime, page: int = 0,
                  pages: int = 1) -> InlineKeyboardMarkup:
     mid = table.view.meal.id
@@ -308,35 +294,32 @@ def table_markup(t: Translator, table: Table, person: Person, now: datetime, pag
     pending = [r for r in table.seated if r.status == "pending"]
     started = table.view.meal.starts_at <= now
     if pages > 1:
-        nav = []
-        if page > 0:
-            nav.append((t._("⬅️ Previous page"), MealTablePage(mid, page - 1)))
-        if page < pages - 1:
-            nav.append((t._("Next page ➡️"), MealTablePage(mid, page + 1)))
-        rows.append(nav)
+        rows.append(_page_row(t, page, pages, lambda to: meals.MealTablePage(mid, to)))
     for row in pending[:10]:
         label = plain_name(t, row)
-        rows.append([(t._("✅ {name}").format(name=label), MealConfirm(row.id)),
-                     (t._("✖️ {name}").format(name=label), MealDeclineAsk(row.id))])
+        rows.append([(t._("✅ {name}").format(name=label), meals.MealConfirm(row.id)),
+                     (t._("✖️ {name}").format(name=label), meals.MealDeclineAsk(row.id))])
     if len(pending) > 1:
-        rows.append([(t._("✅ Confirm everyone"), MealConfirmAll(mid))])
+        rows.append([(t._("✅ Confirm everyone"), meals.MealConfirmAll(mid))])
     if not table.view.meal.cancelled and not started and (table.seated or table.waiting):
-        rows.append([(t._("✖️ Take someone off the list"), MealTakeOffPick(mid, 0))])
+        rows.append([(t._("✖️ Take someone off the list"), meals.MealTakeOffPick(mid, 0))])
     if not table.view.meal.cancelled:
-        rows.append([(t._("➕ Add someone without Telegram"), MealAddOffline(mid))])
+        rows.append([(t._("➕ Add someone without Telegram"), meals.MealAddOffline(mid))])
     for other, count in table.pending_elsewhere[:3]:
         rows.append([(t._("⏳ {date}: {n} to confirm").format(
-            date=t.date(other.meal.starts_at, "EEE d MMM"), n=count), MealTable(other.meal.id))])
+            date=t.date(other.meal.starts_at, "EEE d MMM"), n=count),
+            meals.MealTable(other.meal.id))])
     room = table.view.meal.room
-    rows.append([(t._("🙋 Who came?"), MealAttendance(mid)),
-                 (t._("📅 Other meals"), MealOtherMealsOf(room))])
+    rows.append([(t._("🙋 Who came?"), meals.MealAttendance(mid)),
+                 (t._("📅 Other meals"), meals.MealOtherMealsOf(room))])
     if person.role == COORDINATOR and not table.view.meal.cancelled and not started:
-        rows.append([(t._("🔢 Seats for this meal"), MealSetCap(mid)),
-                     (t._("🚫 Cancel this meal"), MealCancelMealAsk(mid))])
+        rows.append([(t._("🔢 Seats for this meal"), meals.MealSetCap(mid)),
+                     (t._("🚫 Cancel this meal"), meals.MealCancelMealAsk(mid))])
     if person.role == COORDINATOR:
-        rows.append([(t._("🔢 Seats for all meals"), MealSetRoomCap(room)),
-                     (t._("🏠 Other room"), MealRooms())])
-    rows.append([(t._("🔄 Refresh"), MealTablePage(mid, page) if page else MealTable(mid)),
+        rows.append([(t._("🔢 Seats for all meals"), meals.MealSetRoomCap(room)),
+                     (t._("🏠 Other room"), meals.MealRooms())])
+    refresh = meals.MealTablePage(mid, page) if page else meals.MealTable(mid)
+    rows.append([(t._("🔄 Refresh"), refresh),
                  (t._("⬅️ Menu"), MenuMain())])
     return kb(rows)
 
@@ -351,15 +334,10 @@ def pick_text(t: Translator, table: Table, page: int) -> tuple[str, InlineKeyboa
     rows: list[list[tuple[str, Action]]] = []
     for row in people[page * PICK_PAGE:(page + 1) * PICK_PAGE]:
         rows.append([(f"✖️ {marks.get(row.status, '')} {plain_name(t, row)}",
-                      MealTakeOffReason(row.id))])
+                      meals.MealTakeOffReason(row.id))])
     if pages > 1:
-        nav = []
-        if page > 0:
-            nav.append((t._("⬅️ Previous page"), MealTakeOffPick(mid, page - 1)))
-        if page < pages - 1:
-            nav.append((t._("Next page ➡️"), MealTakeOffPick(mid, page + 1)))
-        rows.append(nav)
-    rows.append([(t._("⬅️ Back to the list"), MealTable(mid))])
+        rows.append(_page_row(t, page, pages, lambda to: meals.MealTakeOffPick(mid, to)))
+    rows.append([(t._("⬅️ Back to the list"), meals.MealTable(mid))])
     text = t._("Whom do you take off the list for {when}? Tap the name. "
                "🕐 = on the waiting list.").format(when=when(t, table.view))
     if pages > 1:
@@ -375,9 +353,9 @@ def reason_text(t: Translator, view: MealView, row: SignupRow) -> tuple[str, Inl
         text += "\n" + t._("They get a message with the reason.")
     text += "\n\n" + "\n".join(f"{t._(label)}: {t.quote(t._(sentence))}"
                                  for label, sentence in CANCEL_REASONS)
-    rows = [[(t._(label), MealTakeOff(row.id, i))] for i, (label, _) in
+    rows = [[(t._(label), meals.MealTakeOff(row.id, i))] for i, (label, _) in
             enumerate(CANCEL_REASONS)]
-    rows.append([(t._("⬅️ Back"), MealTakeOffPick(view.meal.id, 0))])
+    rows.append([(t._("⬅️ Back"), meals.MealTakeOffPick(view.meal.id, 0))])
     return text, kb(rows)
 
 
@@ -408,7 +386,7 @@ def outcome_text(t: Translator, outcome: Outcome, room_phone: str = "") -> str:
 def notice_text(t: Translator, notice: Notice, view: MealView) -> tuple[str, InlineKeyboardMarkup]:
     mid = view.meal.id
     meal = when(t, view)
-    open_card = kb([[(t._("📋 My sign-up"), MealMySignup(mid))]])
+    open_card = kb([[(t._("📋 My sign-up"), meals.MealMySignup(mid))]])
     if notice.kind == "confirmed":
         return t._("Your seat at the shared dinner on {when} is confirmed. "
                    "See you then!").format(when=meal), open_card
@@ -416,28 +394,28 @@ def notice_text(t: Translator, notice: Notice, view: MealView) -> tuple[str, Inl
         return t._("A volunteer could not give you a seat at the shared dinner on {when}. "
                    "Reason: {reason}").format(
                        when=meal, reason=escape(t._(notice.data["reason"]))), \
-            kb([[(t._("⬅️ All meals"), MealList())]])
+            kb([[(t._("⬅️ All meals"), meals.MealList())]])
     if notice.kind == "offer":
         return t._("Good news: a seat is free for you at the shared dinner on {when}. "
                    "Do you want it? Please answer before {time}.").format(
                        when=meal, time=t.time(notice.data["expires"])), kb([
-                           [(t._("✅ Yes, I will come"), MealOfferAccept(mid))],
-                           [(t._("No, give it on"), MealOfferReject(mid))]])
+                           [(t._("✅ Yes, I will come"), meals.MealOfferAccept(mid))],
+                           [(t._("No, give it on"), meals.MealOfferReject(mid))]])
     if notice.kind == "offer_expired":
         return t._("You did not answer in time, so the seat at the shared dinner on {when} "
                    "went to the next person.").format(when=meal), \
-            kb([[(t._("⬅️ All meals"), MealList())]])
+            kb([[(t._("⬅️ All meals"), meals.MealList())]])
     if notice.kind == "waitlisted":
         return t._("Fewer seats are available at the shared dinner on {when}. You are now on "
                    "the waiting list, place {place}. I will tell you when a seat frees up.").format(
                        when=meal, place=notice.data.get("place") or 1), open_card
     if notice.kind == "cancelled":
         return t._("Sorry: the shared dinner on {when} is cancelled.").format(when=meal), \
-            kb([[(t._("⬅️ All meals"), MealList())]])
+            kb([[(t._("⬅️ All meals"), meals.MealList())]])
     if notice.kind == "removed":
         return t._("A volunteer took you off the list for the shared dinner on {when}. "
                    "{reason}").format(when=meal, reason=escape(t._(notice.data["reason"]))), \
-            kb([[(t._("⬅️ All meals"), MealList())]])
+            kb([[(t._("⬅️ All meals"), meals.MealList())]])
     return reminder_text(t, notice, view), open_card
 
 

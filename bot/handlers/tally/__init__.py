@@ -23,34 +23,15 @@ from telegram.ext import (
     filters,
 )
 
+from bot.actions import tally as act
 from bot.actions.menu import MenuReport, MenuTurf
-from bot.actions.tally import (
-    EnterIndicator,
-    EnterPeriod,
-    EnterRoom,
-    EnterValue,
-    ReportCsv,
-    ReportOtherPeriod,
-    ReportPeriod,
-    ReportRoom,
-    ReportXlsx,
-    TurfActivity,
-    TurfAskCode,
-    TurfAskCount,
-    TurfDone,
-    TurfOtherActivity,
-    TurfPage,
-    TurfRemoveWalkin,
-    TurfToggle,
-)
-from bot.handlers.routing import on
+from bot.handlers.routing import on, same_as
 from bot.handlers.tally import enter
 from bot.handlers.tally.helpers import CODE, COUNT, PERIOD, not_text
 from bot.handlers.tally.report import (
     ask_period,
     got_period,
     rapport,
-    rapport_menu,
     report_csv,
     report_period,
     report_room,
@@ -68,7 +49,6 @@ from bot.handlers.tally.turf import (
     remove_walkin,
     toggle,
     turf,
-    turf_menu,
 )
 from bot.handlers.tally.weekly import register_outbox, tick, upcoming
 from bot.jobs import add_tick
@@ -86,21 +66,21 @@ def _routes() -> list[BaseHandler]:
     return [
         CommandHandler("turf", turf),
         CommandHandler("rapport", rapport),
-        on(MenuTurf, turf_menu),  # turf and rapport check the role themselves
-        on(MenuReport, rapport_menu),
-        on(TurfActivity, choose_activity, role=VOLUNTEER),
-        on(TurfOtherActivity, other_activity, role=VOLUNTEER),
-        on(TurfPage, page, role=VOLUNTEER),
-        on(TurfToggle, toggle, role=VOLUNTEER),
-        on(TurfRemoveWalkin, remove_walkin, role=VOLUNTEER),
-        on(TurfDone, done, role=VOLUNTEER),
-        on(ReportPeriod, report_period, role=COORDINATOR),
-        on(ReportRoom, report_room, role=COORDINATOR),
-        on(ReportXlsx, report_xlsx_file, role=COORDINATOR),
-        on(ReportCsv, report_csv, role=COORDINATOR),
-        on(EnterValue, enter.start, role=COORDINATOR),
-        on(EnterRoom, enter.choose_room, role=COORDINATOR),
-        on(EnterIndicator, enter.choose_indicator, role=COORDINATOR),
+        on(MenuTurf, same_as(turf)),  # turf and rapport check the role themselves
+        on(MenuReport, same_as(rapport)),
+        on(act.TurfActivity, choose_activity, role=VOLUNTEER),
+        on(act.TurfOtherActivity, other_activity, role=VOLUNTEER),
+        on(act.TurfPage, page, role=VOLUNTEER),
+        on(act.TurfToggle, toggle, role=VOLUNTEER),
+        on(act.TurfRemoveWalkin, remove_walkin, role=VOLUNTEER),
+        on(act.TurfDone, done, role=VOLUNTEER),
+        on(act.ReportPeriod, report_period, role=COORDINATOR),
+        on(act.ReportRoom, report_room, role=COORDINATOR),
+        on(act.ReportXlsx, report_xlsx_file, role=COORDINATOR),
+        on(act.ReportCsv, report_csv, role=COORDINATOR),
+        on(act.EnterValue, enter.start, role=COORDINATOR),
+        on(act.EnterRoom, enter.choose_room, role=COORDINATOR),
+        on(act.EnterIndicator, enter.choose_indicator, role=COORDINATOR),
     ]
 
 
@@ -112,10 +92,10 @@ def register(app: Application) -> None:
         persistent=True,
         allow_reentry=True,
         entry_points=[
-            on(TurfAskCode, ask_code, role=VOLUNTEER),
-            on(TurfAskCount, ask_count, role=VOLUNTEER),
-            on(ReportOtherPeriod, ask_period, role=COORDINATOR),
-            on(EnterPeriod, enter.choose_period, role=COORDINATOR),
+            on(act.TurfAskCode, ask_code, role=VOLUNTEER),
+            on(act.TurfAskCount, ask_count, role=VOLUNTEER),
+            on(act.ReportOtherPeriod, ask_period, role=COORDINATOR),
+            on(act.EnterPeriod, enter.choose_period, role=COORDINATOR),
         ],
         states={
             CODE: [MessageHandler(text_input, got_code), MessageHandler(other_input, not_text)],

@@ -8,7 +8,6 @@ from html import escape
 
 from telegram import Update
 
-from bot.actions.menu import MenuReport
 from bot.actions.tally import (
     EnterValue,
     ReportCsv,
@@ -54,11 +53,6 @@ def _period_buttons(t: Translator, today: date):
          (t._("Other period…"), ReportOtherPeriod())],
         [(t._("✏️ Enter a value"), EnterValue())],
     ])
-
-
-async def rapport_menu(update: Update, context: BotContext, act: MenuReport) -> object:
-    """📊 in the main menu: the same as /rapport."""
-    return await rapport(update, context)
 
 
 @requires(COORDINATOR)

@@ -54,11 +54,6 @@ PAGE_SIZE = 8
 # --- /turf: choose the activity --------------------------------------------------------------
 
 
-async def turf_menu(update: Update, context: BotContext, act: MenuTurf) -> object:
-    """✅ in the main menu: the same as /turf."""
-    return await turf(update, context)
-
-
 @requires(VOLUNTEER)
 async def turf(update: Update, context: BotContext) -> object:
     if await no_room(update, context):
