@@ -160,10 +160,13 @@ def action(code: str) -> Callable[[type[A]], type[A]]:
 
 def button_int(part: str) -> int:
     """A number from button data; ValueError when it is not a plain integer or does not fit
-    in SQLite's 64 bits."""
-    if not part or len(part) > 20 or part.strip() != part or "_" in part or "+" in part:
+    in SQLite's 64 bits. Only the form :meth:`Action.encode` writes: ASCII digits (``int``
+    also reads "٣" as 3), no leading zeros, so one action has one encoding."""
+    if not part or len(part) > 20 or not part.isascii():
         raise ValueError(part)
     value = int(part)
+    if str(value) != part:
+        raise ValueError(part)
     if not -MAX_ID <= value <= MAX_ID:
         raise ValueError(part)
     return value
