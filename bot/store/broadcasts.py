@@ -13,6 +13,7 @@ import aiosqlite
 
 from bot.clock import from_db, to_db
 from bot.store.db import inserted_id
+from bot.store.rows import all_rows, maybe_row
 
 #: Outbox rows of a broadcast: ``kind = broadcasts.kind AND ref = broadcasts.id``.
 _ROWS = "o.kind = b.kind AND o.ref = CAST(b.id AS TEXT)"
@@ -44,34 +45,6 @@ class BroadcastRow:
     #: the weekly hours question); ``ref`` points at that feature's own row.
     kind: str = "announcement"
     ref: int | None = None
-
-
-def _broadcast(row: aiosqlite.Row | None) -> BroadcastRow | None:
-    if row is None:
-        return None
-    return BroadcastRow(
-        id=row["id"],
-        draft_key=row["draft_key"],
-        created_by=row["created_by"],
-        coordinator_chat=row["coordinator_chat"],
-        coordinator_language=row["coordinator_language"],
-        audience=row["audience"],
-        room=row["room"],
-        language=row["language"],
-        text=row["text"],
-        photo_file_id=row["photo_file_id"],
-        status=row["status"],
-        send_at=from_db(row["send_at"]),  # type: ignore[arg-type]
-        created_at=from_db(row["created_at"]),  # type: ignore[arg-type]
-        started_at=from_db(row["started_at"]),
-        finished_at=from_db(row["finished_at"]),
-        total=row["total"],
-        throttled=row["throttled"],
-        progress_message_id=row["progress_message_id"],
-        post_groups=bool(row["post_groups"]),
-        kind=row["kind"],
-        ref=row["ref"],
-    )
 
 
 async def create(
@@ -109,12 +82,12 @@ async def create(
 
 async def get(conn: aiosqlite.Connection, broadcast_id: int) -> BroadcastRow | None:
     cursor = await conn.execute("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,))
-    return _broadcast(await cursor.fetchone())
+    return maybe_row(BroadcastRow, await cursor.fetchone())
 
 
 async def by_draft_key(conn: aiosqlite.Connection, draft_key: str) -> BroadcastRow | None:
     cursor = await conn.execute("SELECT * FROM broadcasts WHERE draft_key = ?", (draft_key,))
-    return _broadcast(await cursor.fetchone())
+    return maybe_row(BroadcastRow, await cursor.fetchone())
 
 
 async def with_status(conn: aiosqlite.Connection, status: str, kind: str | None = None
@@ -126,7 +99,7 @@ async def with_status(conn: aiosqlite.Connection, status: str, kind: str | None 
         sql += " AND kind = ?"
         params = (status, kind)
     cursor = await conn.execute(sql + " ORDER BY send_at, id", params)
-    return [b for b in map(_broadcast, await cursor.fetchall()) if b is not None]
+    return all_rows(BroadcastRow, await cursor.fetchall())
 
 
 async def due(conn: aiosqlite.Connection, now: datetime) -> list[BroadcastRow]:
@@ -135,7 +108,7 @@ async def due(conn: aiosqlite.Connection, now: datetime) -> list[BroadcastRow]:
         " AND kind = 'announcement' ORDER BY send_at, id",
         (to_db(now),),
     )
-    return [b for b in map(_broadcast, await cursor.fetchall()) if b is not None]
+    return all_rows(BroadcastRow, await cursor.fetchall())
 
 
 async def set_status(
@@ -285,4 +258,4 @@ async def running(conn: aiosqlite.Connection, kind: str, broadcast_id: int | Non
     if broadcast_id is not None:
         sql, params = sql + " AND id = ?", [kind, broadcast_id]
     cursor = await conn.execute(sql + " ORDER BY id", params)
-    return [b for b in map(_broadcast, await cursor.fetchall()) if b is not None]
+    return all_rows(BroadcastRow, await cursor.fetchall())

@@ -13,8 +13,9 @@ from datetime import date, datetime
 
 import aiosqlite
 
-from bot.clock import from_db, to_db
+from bot.clock import to_db
 from bot.store.db import inserted_id
+from bot.store.rows import all_rows, maybe_row
 
 
 @dataclass(frozen=True)
@@ -36,17 +37,6 @@ class SurveyRound:
         return self.status == "open"
 
 
-def _round(row: aiosqlite.Row | None) -> SurveyRound | None:
-    if row is None:
-        return None
-    return SurveyRound(
-        id=row["id"], kind=row["kind"], room=row["room"], status=row["status"],
-        started_by=row["started_by"], started_at=from_db(row["started_at"]),  # type: ignore[arg-type]
-        started_on=date.fromisoformat(row["started_on"]), closed_at=from_db(row["closed_at"]),
-        asked=row["asked"], answered=row["answered"], paper=row["paper"],
-    )
-
-
 async def create(conn: aiosqlite.Connection, *, kind: str, room: str | None, draft_key: str,
                  started_by: int, now: datetime, today: date) -> SurveyRound:
     cursor = await conn.execute(
@@ -61,12 +51,12 @@ async def create(conn: aiosqlite.Connection, *, kind: str, room: str | None, dra
 
 async def get(conn: aiosqlite.Connection, round_id: int) -> SurveyRound | None:
     cursor = await conn.execute("SELECT * FROM survey_rounds WHERE id = ?", (round_id,))
-    return _round(await cursor.fetchone())
+    return maybe_row(SurveyRound, await cursor.fetchone())
 
 
 async def by_draft_key(conn: aiosqlite.Connection, draft_key: str) -> SurveyRound | None:
     cursor = await conn.execute("SELECT * FROM survey_rounds WHERE draft_key = ?", (draft_key,))
-    return _round(await cursor.fetchone())
+    return maybe_row(SurveyRound, await cursor.fetchone())
 
 
 async def open_rounds(conn: aiosqlite.Connection, kind: str | None = None) -> list[SurveyRound]:
@@ -76,13 +66,13 @@ async def open_rounds(conn: aiosqlite.Connection, kind: str | None = None) -> li
         sql += " AND kind = ?"
         params = (kind,)
     cursor = await conn.execute(sql + " ORDER BY id", params)
-    return [r for r in map(_round, await cursor.fetchall()) if r is not None]
+    return all_rows(SurveyRound, await cursor.fetchall())
 
 
 async def recent_closed(conn: aiosqlite.Connection, limit: int = 5) -> list[SurveyRound]:
     cursor = await conn.execute(
         "SELECT * FROM survey_rounds WHERE status = 'closed' ORDER BY id DESC LIMIT ?", (limit,))
-    return [r for r in map(_round, await cursor.fetchall()) if r is not None]
+    return all_rows(SurveyRound, await cursor.fetchall())
 
 
 async def set_asked(conn: aiosqlite.Connection, round_id: int, asked: int) -> None:
