@@ -387,13 +387,7 @@ class CalendarService:
     async def cancel(self, occurrence_id: int) -> Change:
         now = self.services.clock.now()
         async with self.services.db.transaction() as conn:
-            row = await store.occurrence(conn, occurrence_id)
-            if row is None:
-                raise CalendarError("unknown")
-            if row.cancelled:
-                raise CalendarError("already_cancelled")
-            if row.starts_at <= now:
-                raise CalendarError("started")
+            row = await self._still_to_come(conn, occurrence_id, now)
             await store.cancel(conn, occurrence_id, now)
             users = await store.signed_up_users(conn, occurrence_id)
             notify = {user: [row] for user in users}
@@ -406,13 +400,7 @@ class CalendarService:
         if new_start <= now:
             raise CalendarError("past")
         async with self.services.db.transaction() as conn:
-            row = await store.occurrence(conn, occurrence_id)
-            if row is None:
-                raise CalendarError("unknown")
-            if row.cancelled:
-                raise CalendarError("already_cancelled")
-            if row.starts_at <= now:
-                raise CalendarError("started")
+            row = await self._still_to_come(conn, occurrence_id, now)
             await store.move(conn, occurrence_id, new_start,
                              new_start + (row.ends_at - row.starts_at), row.starts_at, now)
             users = await store.signed_up_users(conn, occurrence_id)
@@ -451,6 +439,18 @@ class CalendarService:
                         notify.setdefault(user, []).append(row)
                 await store.stop_occurrence(conn, row.id, now)
             return Change(removed, notify, await self._tell(conn, notify, ENDED, now))
+
+    async def _still_to_come(self, conn: aiosqlite.Connection, occurrence_id: int,
+                             now: datetime) -> OccurrenceRow:
+        """The occurrence a cancel or a move may change: known, not cancelled, not started."""
+        row = await store.occurrence(conn, occurrence_id)
+        if row is None:
+            raise CalendarError("unknown")
+        if row.cancelled:
+            raise CalendarError("already_cancelled")
+        if row.starts_at <= now:
+            raise CalendarError("started")
+        return row
 
     async def _tell(self, conn: aiosqlite.Connection, notify: dict[int, list[OccurrenceRow]],
                     variant: str, now: datetime, new_start: datetime | None = None
