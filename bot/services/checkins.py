@@ -487,19 +487,14 @@ class CheckinService:
         """Exactly one volunteer takes a follow-up: checked and written in one transaction."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            found = await self._current(conn, followup_id)
-            if found is None or not self.can_see(volunteer, found.room):
-                return TakeResult.UNKNOWN, None
-            if found.done_at is not None:
-                return TakeResult.DONE, await self._view(conn, found)
+            found = await self._actionable(conn, volunteer, followup_id)
+            if not isinstance(found, Followup):
+                return found
             if found.taken_by is not None:
                 result = TakeResult.OK if found.taken_by == volunteer.id else TakeResult.TAKEN
                 return result, await self._view(conn, found)
             await store.take(conn, found.id, volunteer.id, now)
-            await self._record_volunteer(conn, volunteer, found)
-            found = await store.followup(conn, found.id)
-            assert found is not None
-            return TakeResult.OK, await self._view(conn, found)
+            return await self._acted(conn, volunteer, found)
 
     async def finish(self, volunteer: Person, followup_id: int, note: str | None,
                      *, stop_checkin: bool = False) -> tuple[TakeResult, FollowupView | None]:
@@ -511,20 +506,34 @@ class CheckinService:
         note = " ".join(note.split())[:MAX_NOTE] if note else None
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            found = await self._current(conn, followup_id)
-            if found is None or not self.can_see(volunteer, found.room):
-                return TakeResult.UNKNOWN, None
-            if found.done_at is not None:
-                return TakeResult.DONE, await self._view(conn, found)
+            found = await self._actionable(conn, volunteer, followup_id)
+            if not isinstance(found, Followup):
+                return found
             if found.taken_by != volunteer.id:
                 return TakeResult.TAKEN, await self._view(conn, found)
             await store.finish(conn, found.id, volunteer.id, note or None, now)
             if stop_checkin and found.reason == "unreachable":
                 await store.update_subscription(conn, found.user_id, now, active=0)
-            await self._record_volunteer(conn, volunteer, found)
-            found = await store.followup(conn, found.id)
-            assert found is not None
-            return TakeResult.OK, await self._view(conn, found)
+            return await self._acted(conn, volunteer, found)
+
+    async def _actionable(self, conn: aiosqlite.Connection, volunteer: Person, followup_id: int
+                          ) -> Followup | tuple[TakeResult, FollowupView | None]:
+        """The follow-up a volunteer may take or finish, or the answer why not (it is not
+        theirs to see, or it is done already)."""
+        found = await self._current(conn, followup_id)
+        if found is None or not self.can_see(volunteer, found.room):
+            return TakeResult.UNKNOWN, None
+        if found.done_at is not None:
+            return TakeResult.DONE, await self._view(conn, found)
+        return found
+
+    async def _acted(self, conn: aiosqlite.Connection, volunteer: Person, found: Followup
+                     ) -> tuple[TakeResult, FollowupView]:
+        """After a take or a finish: the volunteer's part counted, the follow-up as it is now."""
+        await self._record_volunteer(conn, volunteer, found)
+        now_row = await store.followup(conn, found.id)
+        assert now_row is not None
+        return TakeResult.OK, await self._view(conn, now_row)
 
     async def _record_volunteer(self, conn: aiosqlite.Connection, volunteer: Person,
                                 followup: Followup) -> None:
