@@ -231,16 +231,13 @@ class CalendarService:
                                   local_moment(monday + timedelta(days=7), time(0)))
 
     async def get_occurrence(self, occurrence_id: int) -> OccurrenceRow | None:
-        async with self.services.db.transaction() as conn:
-            return await store.occurrence(conn, occurrence_id)
+        return await self.services.db.run(store.occurrence, occurrence_id)
 
     async def get_series(self, series_id: int) -> SeriesRow | None:
-        async with self.services.db.transaction() as conn:
-            return await store.series(conn, series_id)
+        return await self.services.db.run(store.series, series_id)
 
     async def series_of(self, room: str) -> list[SeriesRow]:
-        async with self.services.db.transaction() as conn:
-            return await store.active_series(conn, room, self.services.clock.today())
+        return await self.services.db.run(store.active_series, room, self.services.clock.today())
 
     async def upcoming_of_series(self, series_id: int, limit: int = 6) -> list[OccurrenceRow]:
         async with self.services.db.transaction() as conn:
@@ -281,8 +278,7 @@ class CalendarService:
             return await store.occurrence(conn, occurrence_id)
 
     async def signed_up(self, person: Person, room: str) -> set[int]:
-        async with self.services.db.transaction() as conn:
-            return await store.user_signed_up(conn, person.id, room)
+        return await self.services.db.run(store.user_signed_up, person.id, room)
 
     async def is_subscribed(self, person: Person, room: str) -> bool:
         async with self.services.db.transaction() as conn:
@@ -298,8 +294,7 @@ class CalendarService:
                 await store.unsubscribe(conn, person.id, room)
 
     async def subscribers(self, room: str) -> list[int]:
-        async with self.services.db.transaction() as conn:
-            return await store.subscribers(conn, room)
+        return await self.services.db.run(store.subscribers, room)
 
     # --- coordinators ---------------------------------------------------------------------
 
@@ -496,8 +491,7 @@ class CalendarService:
         return f"{room}:{year}-W{week:02d}"
 
     async def post_done(self, room: str, monday: date) -> bool:
-        async with self.services.db.transaction() as conn:
-            return await job_runs.done(conn, POST_JOB, self.post_period(room, monday))
+        return await self.services.db.run(job_runs.done, POST_JOB, self.post_period(room, monday))
 
     def room_of_chat(self, chat_id: int) -> str | None:
         """The room whose group or channel is ``chat_id``, if any."""
@@ -506,5 +500,4 @@ class CalendarService:
 
     async def chat_gone(self, room: str) -> bool:
         """True while the bot was removed from (or may not write in) the room's group."""
-        async with self.services.db.transaction() as conn:
-            return await job_runs.done(conn, CHAT_GONE_JOB, room)
+        return await self.services.db.run(job_runs.done, CHAT_GONE_JOB, room)

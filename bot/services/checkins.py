@@ -163,8 +163,7 @@ class CheckinService:
     # --- the resident's own settings -------------------------------------------------
 
     async def subscription(self, person: Person) -> Subscription | None:
-        async with self.db.transaction() as conn:
-            return await store.subscription(conn, person.id)
+        return await self.db.run(store.subscription, person.id)
 
     async def opt_in(self, person: Person) -> Subscription:
         now = self.clock.now()
@@ -546,8 +545,7 @@ class CheckinService:
         """The room's residents in the belronde (for marking "extra aandacht")."""
         if volunteer.room is None or not self.can_see(volunteer, volunteer.room):
             return []
-        async with self.db.transaction() as conn:
-            return await store.room_subscribers(conn, volunteer.room)
+        return await self.db.run(store.room_subscribers, volunteer.room)
 
     async def toggle_extra_attention(self, volunteer: Person, user_id: int) -> bool | None:
         """Flip "extra aandacht" for a resident of the volunteer's room; None if not allowed."""
@@ -647,8 +645,7 @@ class CheckinService:
         return told
 
     async def checkin(self, checkin_id: int) -> Checkin | None:
-        async with self.db.transaction() as conn:
-            return await store.get(conn, checkin_id)
+        return await self.db.run(store.get, checkin_id)
 
     async def subscribed(self, person: Person) -> bool:
         """Is the person in the belronde now (opted in, not stopped)?"""
@@ -656,8 +653,7 @@ class CheckinService:
         return sub is not None and sub.active
 
     async def followup_by_id(self, followup_id: int) -> Followup | None:
-        async with self.db.transaction() as conn:
-            return await store.followup(conn, followup_id)
+        return await self.db.run(store.followup, followup_id)
 
     async def weekly_summaries(self, now: datetime) -> list[tuple[str, str, dict[str, int]]]:
         """Last week's counts per room, each claimed once (sent from Monday morning) and
@@ -684,8 +680,7 @@ class CheckinService:
         """Answers older than the retention period become anonymous counts."""
         weeks = self.services.config.checkin_retention_weeks
         cutoff = to_db(now - timedelta(weeks=weeks))
-        async with self.db.transaction() as conn:
-            return await store.fold_and_delete(conn, "c.due_at < ?", (cutoff,))
+        return await self.db.run(store.fold_and_delete, "c.due_at < ?", (cutoff,))
 
     # --- privacy ----------------------------------------------------------------------
 

@@ -320,8 +320,7 @@ class IndicatorService:
             return new
 
     async def clear_mark(self, user_id: int, mark: str) -> bool:
-        async with self.services.db.transaction() as conn:
-            return await store.clear_mark(conn, user_id, mark)
+        return await self.services.db.run(store.clear_mark, user_id, mark)
 
     async def has_mark(self, user_id: int, mark: str) -> bool:
         async with self.services.db.transaction() as conn:

@@ -152,8 +152,7 @@ class UserService:
 
     async def address_of(self, user_id: int, channel: str | None = None) -> AddressRow | None:
         """Where "tell this person" goes: their preferred reachable address, or None."""
-        async with self.db.transaction() as conn:
-            return await address_store.address_of(conn, user_id, channel)
+        return await self.db.run(address_store.address_of, user_id, channel)
 
     async def by_id(self, user_id: int) -> Person | None:
         async with self.db.transaction() as conn:

@@ -13,15 +13,18 @@ import logging
 import os
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import aiosqlite
 
 log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
@@ -221,6 +224,15 @@ class Database:
         self._not_nested()
         async with self._lock:
             yield self.conn
+
+    async def run(self, step: Callable[Concatenate[aiosqlite.Connection, P], Awaitable[R]],
+                  *args: P.args, **kwargs: P.kwargs) -> R:
+        """One store function in a transaction of its own: ``step(conn, *args, **kwargs)``.
+
+        Why: a service method that only reads or writes one thing would otherwise open a
+        transaction by hand around that one call, in dozens of places."""
+        async with self.transaction() as conn:
+            return await step(conn, *args, **kwargs)
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """A single write statement in its own transaction; returns how many rows it changed.
