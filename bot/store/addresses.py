@@ -117,12 +117,7 @@ async def mark_unreachable(
     conn: aiosqlite.Connection, channel: str, address: str, now: datetime
 ) -> bool:
     """The channel said this address is gone (blocked, deleted). True if it changed now."""
-    cursor = await conn.execute(
-        "UPDATE addresses SET reachable = 0, unreachable_at = ?"
-        " WHERE channel = ? AND address = ? AND reachable = 1 RETURNING person_id",
-        (to_db(now), channel, address),
-    )
-    return await _changed(conn, cursor)
+    return await _flip(conn, channel, address, now, reachable=False)
 
 
 async def mark_reachable(
@@ -131,12 +126,7 @@ async def mark_reachable(
     """They wrote to us again through an address that was gone. True if it changed now.
 
     A write only on that change (not on every incoming update), like before addresses."""
-    cursor = await conn.execute(
-        "UPDATE addresses SET reachable = 1, reachable_at = ?"
-        " WHERE channel = ? AND address = ? AND reachable = 0 RETURNING person_id",
-        (to_db(now), channel, address),
-    )
-    return await _changed(conn, cursor)
+    return await _flip(conn, channel, address, now, reachable=True)
 
 
 async def set_reachable(
@@ -158,6 +148,18 @@ async def set_reachable(
 async def erase(conn: aiosqlite.Connection, person_id: int) -> None:
     """Erasure: no way to reach the person is kept."""
     await conn.execute("DELETE FROM addresses WHERE person_id = ?", (person_id,))
+
+
+async def _flip(conn: aiosqlite.Connection, channel: str, address: str, now: datetime, *,
+                reachable: bool) -> bool:
+    """Mark one address (un)reachable from now, only if it was not so already."""
+    stamp = "reachable_at" if reachable else "unreachable_at"
+    cursor = await conn.execute(
+        f"UPDATE addresses SET reachable = ?, {stamp} = ?"
+        " WHERE channel = ? AND address = ? AND reachable = ? RETURNING person_id",
+        (int(reachable), to_db(now), channel, address, int(not reachable)),
+    )
+    return await _changed(conn, cursor)
 
 
 async def _changed(conn: aiosqlite.Connection, cursor: aiosqlite.Cursor) -> bool:
