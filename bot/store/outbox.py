@@ -10,6 +10,7 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import from_db, to_db
+from bot.store.filters import and_given
 
 QUEUED, SENDING, SENT = "queued", "sending", "sent"
 UNREACHABLE, FAILED, SKIPPED, EXPIRED = "unreachable", "failed", "skipped", "expired"
@@ -173,15 +174,9 @@ async def next_due(conn: aiosqlite.Connection) -> datetime | None:
 async def counts(conn: aiosqlite.Connection, kind: str | None = None,
                  ref: str | None = None) -> dict[str, int]:
     """Rows per state, for reports (optionally of one kind, and of one ref)."""
-    sql = "SELECT state, COUNT(*) FROM outbox WHERE 1 = 1"
-    params: list[Any] = []
-    if kind is not None:
-        sql += " AND kind = ?"
-        params.append(kind)
-    if ref is not None:
-        sql += " AND ref = ?"
-        params.append(ref)
-    cursor = await conn.execute(sql + " GROUP BY state", params)
+    narrow, params = and_given({"kind": kind, "ref": ref})
+    cursor = await conn.execute(
+        f"SELECT state, COUNT(*) FROM outbox WHERE 1 = 1{narrow} GROUP BY state", params)
     return {row[0]: int(row[1]) for row in await cursor.fetchall()}
 
 

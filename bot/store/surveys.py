@@ -15,6 +15,7 @@ import aiosqlite
 
 from bot.clock import to_db
 from bot.store.db import inserted_id
+from bot.store.filters import and_given
 from bot.store.rows import all_rows, maybe_row
 
 
@@ -202,14 +203,9 @@ async def tallies(conn: aiosqlite.Connection, *, kind: str, question: str, room:
 
     ``room`` None: all rooms. ``round_id``: only that round.
     """
-    where = " AND s.kind = ? AND s.started_on BETWEEN ? AND ?"
-    params: list[object] = [question, kind, start.isoformat(), end.isoformat()]
-    if room is not None:
-        where += " AND x.room = ?"
-        params.append(room)
-    if round_id is not None:
-        where += " AND s.id = ?"
-        params.append(round_id)
+    narrow, values = and_given({"x.room": room, "s.id": round_id})
+    where = " AND s.kind = ? AND s.started_on BETWEEN ? AND ?" + narrow
+    params = [question, kind, start.isoformat(), end.isoformat(), *values]
     result: dict[int, int] = {}
     for table, amount in (("survey_counts", "SUM(x.n)"), ("survey_answers", "COUNT(*)")):
         cursor = await conn.execute(
