@@ -13,6 +13,7 @@ import aiosqlite
 
 from bot.clock import from_db, to_db
 from bot.store.db import inserted_id
+from bot.store.filters import and_given
 from bot.store.rows import all_rows, maybe_row
 
 #: Outbox rows of a broadcast: ``kind = broadcasts.kind AND ref = broadcasts.id``.
@@ -93,12 +94,10 @@ async def by_draft_key(conn: aiosqlite.Connection, draft_key: str) -> BroadcastR
 async def with_status(conn: aiosqlite.Connection, status: str, kind: str | None = None
                       ) -> list[BroadcastRow]:
     """Broadcasts in ``status`` (of one ``kind`` only, if given)."""
-    sql = "SELECT * FROM broadcasts WHERE status = ?"
-    params: tuple[str, ...] = (status,)
-    if kind is not None:
-        sql += " AND kind = ?"
-        params = (status, kind)
-    cursor = await conn.execute(sql + " ORDER BY send_at, id", params)
+    narrow, values = and_given({"kind": kind})
+    cursor = await conn.execute(
+        f"SELECT * FROM broadcasts WHERE status = ?{narrow} ORDER BY send_at, id",
+        [status, *values])
     return all_rows(BroadcastRow, await cursor.fetchall())
 
 
@@ -254,8 +253,8 @@ async def received_by(conn: aiosqlite.Connection, user_id: int) -> list[aiosqlit
 async def running(conn: aiosqlite.Connection, kind: str, broadcast_id: int | None = None
                   ) -> list[BroadcastRow]:
     """Broadcasts of ``kind`` being sent (one, if ``broadcast_id``)."""
-    sql, params = "SELECT * FROM broadcasts WHERE status = 'sending' AND kind = ?", [kind]
-    if broadcast_id is not None:
-        sql, params = sql + " AND id = ?", [kind, broadcast_id]
-    cursor = await conn.execute(sql + " ORDER BY id", params)
+    narrow, values = and_given({"id": broadcast_id})
+    cursor = await conn.execute(
+        f"SELECT * FROM broadcasts WHERE status = 'sending' AND kind = ?{narrow} ORDER BY id",
+        [kind, *values])
     return all_rows(BroadcastRow, await cursor.fetchall())

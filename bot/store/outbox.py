@@ -182,20 +182,18 @@ async def counts(conn: aiosqlite.Connection, kind: str | None = None,
 
 async def waiting_retry(conn: aiosqlite.Connection, kind: str | None = None) -> int:
     """Queued rows that failed at least once (kept back by a short-lived error)."""
-    sql, params = "SELECT COUNT(*) FROM outbox WHERE state = 'queued' AND attempts > 0", []
-    if kind is not None:
-        sql, params = sql + " AND kind = ?", [kind]
-    cursor = await conn.execute(sql, params)
+    narrow, params = and_given({"kind": kind})
+    cursor = await conn.execute(
+        f"SELECT COUNT(*) FROM outbox WHERE state = 'queued' AND attempts > 0{narrow}", params)
     row = await cursor.fetchone()
     return int(row[0]) if row else 0
 
 
 async def for_kind(conn: aiosqlite.Connection, kind: str, ref: str | None = None
                    ) -> list[OutboxRow]:
-    sql, params = "SELECT * FROM outbox WHERE kind = ?", [kind]
-    if ref is not None:
-        sql, params = sql + " AND ref = ?", [kind, ref]
-    cursor = await conn.execute(sql + " ORDER BY id", params)
+    narrow, values = and_given({"ref": ref})
+    cursor = await conn.execute(f"SELECT * FROM outbox WHERE kind = ?{narrow} ORDER BY id",
+                                [kind, *values])
     return [_row(r) for r in await cursor.fetchall()]
 
 

@@ -61,12 +61,9 @@ async def by_draft_key(conn: aiosqlite.Connection, draft_key: str) -> SurveyRoun
 
 
 async def open_rounds(conn: aiosqlite.Connection, kind: str | None = None) -> list[SurveyRound]:
-    sql = "SELECT * FROM survey_rounds WHERE status = 'open'"
-    params: tuple[str, ...] = ()
-    if kind is not None:
-        sql += " AND kind = ?"
-        params = (kind,)
-    cursor = await conn.execute(sql + " ORDER BY id", params)
+    narrow, params = and_given({"kind": kind})
+    cursor = await conn.execute(
+        f"SELECT * FROM survey_rounds WHERE status = 'open'{narrow} ORDER BY id", params)
     return all_rows(SurveyRound, await cursor.fetchall())
 
 
