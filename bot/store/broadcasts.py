@@ -91,14 +91,19 @@ async def by_draft_key(conn: aiosqlite.Connection, draft_key: str) -> BroadcastR
     return maybe_row(BroadcastRow, await cursor.fetchone())
 
 
+async def _listed(conn: aiosqlite.Connection, filters: dict[str, object], order: str
+                 ) -> list[BroadcastRow]:
+    """The broadcasts matching the given ``filters`` (None: any), in ``order``."""
+    narrow, values = and_given(filters)
+    cursor = await conn.execute(
+        f"SELECT * FROM broadcasts WHERE 1 = 1{narrow} ORDER BY {order}", values)
+    return all_rows(BroadcastRow, await cursor.fetchall())
+
+
 async def with_status(conn: aiosqlite.Connection, status: str, kind: str | None = None
                       ) -> list[BroadcastRow]:
     """Broadcasts in ``status`` (of one ``kind`` only, if given)."""
-    narrow, values = and_given({"kind": kind})
-    cursor = await conn.execute(
-        f"SELECT * FROM broadcasts WHERE status = ?{narrow} ORDER BY send_at, id",
-        [status, *values])
-    return all_rows(BroadcastRow, await cursor.fetchall())
+    return await _listed(conn, {"status": status, "kind": kind}, "send_at, id")
 
 
 async def due(conn: aiosqlite.Connection, now: datetime) -> list[BroadcastRow]:
@@ -253,8 +258,4 @@ async def received_by(conn: aiosqlite.Connection, user_id: int) -> list[aiosqlit
 async def running(conn: aiosqlite.Connection, kind: str, broadcast_id: int | None = None
                   ) -> list[BroadcastRow]:
     """Broadcasts of ``kind`` being sent (one, if ``broadcast_id``)."""
-    narrow, values = and_given({"id": broadcast_id})
-    cursor = await conn.execute(
-        f"SELECT * FROM broadcasts WHERE status = 'sending' AND kind = ?{narrow} ORDER BY id",
-        [kind, *values])
-    return all_rows(BroadcastRow, await cursor.fetchall())
+    return await _listed(conn, {"status": "sending", "kind": kind, "id": broadcast_id}, "id")
