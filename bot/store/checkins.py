@@ -8,7 +8,7 @@ from datetime import date, datetime
 import aiosqlite
 
 from bot.clock import from_db, to_db
-from bot.store.db import inserted_id
+from bot.store.db import inserted_id, stamp_once
 from bot.store.rows import all_rows, from_row, maybe_row
 
 ANSWERS = ("good", "okay", "bad", "call", "visit")
@@ -435,11 +435,7 @@ async def claim_announcement(
     conn: aiosqlite.Connection, followup_id: int, now: datetime
 ) -> bool:
     """Claim telling the volunteers about a follow-up: True only for the one caller that does."""
-    cursor = await conn.execute(
-        "UPDATE checkin_followups SET announced_at = ? WHERE id = ? AND announced_at IS NULL",
-        (to_db(now), followup_id),
-    )
-    return cursor.rowcount == 1
+    return await stamp_once(conn, "checkin_followups", "announced_at", followup_id, now)
 
 
 async def unannounced(conn: aiosqlite.Connection) -> list[Followup]:
@@ -451,11 +447,7 @@ async def unannounced(conn: aiosqlite.Connection) -> list[Followup]:
 
 
 async def mark_escalated(conn: aiosqlite.Connection, followup_id: int, now: datetime) -> bool:
-    cursor = await conn.execute(
-        "UPDATE checkin_followups SET escalated_at = ? WHERE id = ? AND escalated_at IS NULL",
-        (to_db(now), followup_id),
-    )
-    return cursor.rowcount == 1
+    return await stamp_once(conn, "checkin_followups", "escalated_at", followup_id, now)
 
 
 async def followups_taken_by(conn: aiosqlite.Connection, user_id: int) -> list[Followup]:
