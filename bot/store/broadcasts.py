@@ -12,9 +12,8 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import from_db, to_db
-from bot.store.db import inserted_id
 from bot.store.filters import and_given
-from bot.store.rows import all_rows, maybe_row
+from bot.store.rows import all_rows, inserted, maybe_row
 
 #: Outbox rows of a broadcast: ``kind = broadcasts.kind AND ref = broadcasts.id``.
 _ROWS = "o.kind = b.kind AND o.ref = CAST(b.id AS TEXT)"
@@ -71,14 +70,12 @@ async def create(
         "INSERT INTO broadcasts (draft_key, created_by, coordinator_chat, coordinator_language,"
         " audience, room, language, text, photo_file_id, status, send_at, created_at,"
         " post_groups, kind, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " RETURNING id",
+        " RETURNING *",
         (draft_key, created_by, coordinator_chat, coordinator_language, audience, room, language,
          text, photo_file_id, status, to_db(send_at), to_db(now), 1 if post_groups else 0,
          kind, ref),
     )
-    row = await get(conn, await inserted_id(cursor) or 0)
-    assert row is not None
-    return row
+    return await inserted(BroadcastRow, cursor)
 
 
 async def get(conn: aiosqlite.Connection, broadcast_id: int) -> BroadcastRow | None:

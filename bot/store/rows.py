@@ -92,3 +92,10 @@ def maybe_row(cls: type[T], row: aiosqlite.Row | None) -> T | None:
 def all_rows(cls: type[T], rows: Iterable[aiosqlite.Row]) -> list[T]:
     """:func:`from_row` for each row, in order."""
     return [from_row(cls, row) for row in rows]
+
+
+async def inserted(cls: type[T], cursor: aiosqlite.Cursor) -> T:
+    """The row an ``INSERT ... RETURNING *`` wrote, as ``cls`` (the cursor read to its end,
+    so the statement is finished before the transaction goes on)."""
+    rows = list(await cursor.fetchall())
+    return from_row(cls, rows[0])

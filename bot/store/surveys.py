@@ -14,9 +14,8 @@ from datetime import date, datetime
 import aiosqlite
 
 from bot.clock import to_db
-from bot.store.db import inserted_id
 from bot.store.filters import and_given
-from bot.store.rows import all_rows, maybe_row
+from bot.store.rows import all_rows, inserted, maybe_row
 
 
 @dataclass(frozen=True)
@@ -42,12 +41,10 @@ async def create(conn: aiosqlite.Connection, *, kind: str, room: str | None, dra
                  started_by: int, now: datetime, today: date) -> SurveyRound:
     cursor = await conn.execute(
         "INSERT INTO survey_rounds (kind, room, draft_key, started_by, started_at, started_on)"
-        " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        " VALUES (?, ?, ?, ?, ?, ?) RETURNING *",
         (kind, room, draft_key, started_by, to_db(now), today.isoformat()),
     )
-    found = await get(conn, await inserted_id(cursor) or 0)
-    assert found is not None
-    return found
+    return await inserted(SurveyRound, cursor)
 
 
 async def get(conn: aiosqlite.Connection, round_id: int) -> SurveyRound | None:

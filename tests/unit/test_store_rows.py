@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import aiosqlite
 import pytest
 
 from bot.clock import TZ
-from bot.store.rows import all_rows, from_row, maybe_row
+from bot.store.rows import all_rows, from_row, inserted, maybe_row
 
 
 @dataclass(frozen=True)
@@ -65,3 +65,15 @@ async def test_an_empty_day_is_none_and_nothing_found_is_none(
     cursor = await conn.execute(_SELECT + " UNION ALL "
                                 + _SELECT.replace("1 AS id", "2 AS id"))
     assert [t.id for t in all_rows(_Thing, await cursor.fetchall())] == [1, 2]
+
+
+async def test_an_inserted_row_is_read_back_from_returning(conn: aiosqlite.Connection) -> None:
+    await conn.execute("CREATE TABLE things (id INTEGER PRIMARY KEY, name TEXT, flag INTEGER,"
+                       " at TEXT, maybe_at TEXT, day TEXT, starts TEXT)")
+    cursor = await conn.execute(
+        "INSERT INTO things (name, flag, at, day, starts) VALUES (?, 0, ?, NULL, '09:00')"
+        " RETURNING *", ("a", "2026-10-25T01:30:00+00:00"))
+    thing = await inserted(_Thing, cursor)
+    assert (thing.id, thing.name, thing.flag, thing.day, thing.starts) == (1, "a", False, None,
+                                                                           time(9, 0))
+    assert (thing.at.hour, thing.at.utcoffset()) == (2, timedelta(hours=1))  # winter time again
