@@ -16,7 +16,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.clock import to_db
-from bot.store.filters import and_given
+from bot.store.clauses import and_given
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import from_db, to_db
-from bot.store.filters import and_given
+from bot.store.clauses import and_given
 from bot.store.rows import all_rows, inserted, maybe_row
 
 #: Outbox rows of a broadcast: ``kind = broadcasts.kind AND ref = broadcasts.id``.

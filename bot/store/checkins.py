@@ -8,6 +8,7 @@ from datetime import date, datetime
 import aiosqlite
 
 from bot.clock import from_db, to_db
+from bot.store.clauses import set_list
 from bot.store.db import inserted_id, stamp_once
 from bot.store.rows import all_rows, from_row, maybe_row
 
@@ -87,13 +88,10 @@ _SUB_FIELDS = {"active", "weekday", "daypart", "paused_until", "extra_attention"
 async def update_subscription(
     conn: aiosqlite.Connection, user_id: int, now: datetime, **fields: object
 ) -> None:
-    unknown = set(fields) - _SUB_FIELDS
-    if unknown:
-        raise ValueError(f"not updatable: {unknown}")
-    assignments = ", ".join(f"{name} = ?" for name in fields)
+    assignments, values = set_list(fields, _SUB_FIELDS)
     await conn.execute(
         f"UPDATE checkin_subscriptions SET {assignments}, updated_at = ? WHERE user_id = ?",
-        (*fields.values(), to_db(now), user_id),
+        (*values, to_db(now), user_id),
     )
 
 

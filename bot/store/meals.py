@@ -8,6 +8,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.clock import from_db, to_db
+from bot.store.clauses import set_list
 from bot.store.db import inserted_id, stamp_once
 
 #: Statuses that hold seats against the cap.
@@ -304,14 +305,10 @@ _FIELDS = {"status", "guests", "diet", "diet_note", "position", "offer_expires_a
 async def update_signup(
     conn: aiosqlite.Connection, signup_id: int, now: datetime, **fields: object
 ) -> None:
-    unknown = set(fields) - _FIELDS
-    if unknown:
-        raise ValueError(f"not updatable: {unknown}")
-    values = [to_db(v) if isinstance(v, datetime) else v for v in fields.values()]
-    assignments = ", ".join(f"{name} = ?" for name in fields)
+    assignments, values = set_list(fields, _FIELDS)
     await conn.execute(
         f"UPDATE meal_signups SET {assignments}, updated_at = ? WHERE id = ?",
-        (*values, to_db(now), signup_id),
+        (*[to_db(v) if isinstance(v, datetime) else v for v in values], to_db(now), signup_id),
     )
 
 

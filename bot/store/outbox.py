@@ -10,7 +10,7 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import from_db, to_db
-from bot.store.filters import and_given
+from bot.store.clauses import and_given
 
 QUEUED, SENDING, SENT = "queued", "sending", "sent"
 UNREACHABLE, FAILED, SKIPPED, EXPIRED = "unreachable", "failed", "skipped", "expired"

@@ -14,7 +14,7 @@ from datetime import date, datetime
 import aiosqlite
 
 from bot.clock import to_db
-from bot.store.filters import and_given
+from bot.store.clauses import and_given
 from bot.store.rows import all_rows, inserted, maybe_row
 
 

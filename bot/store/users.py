@@ -14,6 +14,7 @@ import aiosqlite
 
 from bot.clock import to_db
 from bot.store import addresses
+from bot.store.clauses import set_list
 from bot.store.rows import all_rows, maybe_row
 
 
@@ -111,18 +112,12 @@ async def update(
 ) -> None:
     """Change profile fields. ``reachable`` is the older per-person flag: it now sets the
     person's Telegram address (and the mirror column); prefer ``addresses.mark_*``."""
-    unknown = set(fields) - _UPDATABLE
-    if unknown:
-        raise ValueError(f"not updatable: {unknown}")
+    assignments, values = set_list(fields, _UPDATABLE)
     if "reachable" in fields:
         await addresses.set_reachable(conn, user_id, bool(fields["reachable"]), now)
     if not fields:
         return
-    assignments = ", ".join(f"{name} = ?" for name in fields)
-    await conn.execute(
-        f"UPDATE users SET {assignments} WHERE id = ?",
-        (*fields.values(), user_id),
-    )
+    await conn.execute(f"UPDATE users SET {assignments} WHERE id = ?", (*values, user_id))
 
 
 async def in_room(
