@@ -105,9 +105,11 @@ class Action:
         return found if isinstance(found, cls) else None
 
 
-#: A room id from the config: lowercase letters, digits, ``-``/``_``, at most 32 characters
-#: (``bot.config._ROOM_ID``).
-LONGEST_ROOM = "r" * 32
+#: A room id from the config: lowercase letters, digits, ``-``/``_``, at most 12 characters
+#: (``bot.config._ROOM_ID``), so that every button naming a room fits Telegram's 64 bytes
+#: (the longest, /turf's "enter a value": room, indicator and period).
+MAX_ROOM_ID = 12
+LONGEST_ROOM = "r" * MAX_ROOM_ID
 
 
 @dataclasses.dataclass(frozen=True)
