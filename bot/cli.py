@@ -11,6 +11,7 @@ import logging
 import sys
 from collections.abc import Callable
 
+from bot.cli_exit import fail
 from bot.config import Config, ConfigError, load_config, require_token
 from bot.store.db import DatabaseUnavailable
 
@@ -94,8 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         _help, _add, run = EXTRA_COMMANDS[args.command]
         return run(args)
     except (ConfigError, DatabaseUnavailable) as exc:
-        print(f"buurtbot: {exc}", file=sys.stderr)
-        return 2
+        return fail(f"buurtbot: {exc}")
     except KeyboardInterrupt:
         return 0
 

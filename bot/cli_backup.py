@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from bot.cli import EXTRA_COMMANDS
+from bot.cli_exit import fail
 from bot.clock import Clock
 from bot.config import ConfigError, load_config
 from bot.instance_lock import AlreadyRunning, InstanceLock
@@ -25,8 +26,7 @@ RESTORE_HELP = "put a backup back in place of the database (the bot must be stop
 
 
 def _fail(message: str) -> int:
-    print(f"buurtbot: {message}", file=sys.stderr)
-    return 2
+    return fail(f"buurtbot: {message}")
 
 
 def add_backup_arguments(parser: argparse.ArgumentParser) -> None:

@@ -16,6 +16,7 @@ from datetime import date, time, timedelta
 from pathlib import Path
 
 from bot.cli import EXTRA_COMMANDS
+from bot.cli_exit import fail
 from bot.clock import Clock
 from bot.config import load_config
 from bot.i18n import LANGUAGES, translator
@@ -46,11 +47,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         data = asyncio.run(_build(args))
     except BadInput as exc:
-        print(f"buurtbot calendar: {exc}", file=sys.stderr)
-        return 2
+        return fail(f"buurtbot calendar: {exc}")
     except ProgrammeError as exc:
-        print(f"buurtbot: {exc}", file=sys.stderr)
-        return 2
+        return fail(f"buurtbot: {exc}")
     if args.output:
         try:
             Path(args.output).write_bytes(data)

@@ -15,6 +15,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.cli import EXTRA_COMMANDS
+from bot.cli_exit import fail
 from bot.config import BOT_USERNAME_RULE, Config, ConfigError, is_bot_username, load_config
 from bot.fonts import GEEZ_PACKAGE
 from bot.i18n import LANGUAGES
@@ -59,14 +60,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         data = render(room, link, args.format)
     except SignError as exc:
-        print(f"buurtbot qr: {exc}", file=sys.stderr)
-        return 2
+        return fail(f"buurtbot qr: {exc}")
     out = Path(args.out or f"qr-{room.id}.{args.format}")
     try:
         out.write_bytes(data)
     except OSError as exc:
-        print(f"buurtbot qr: cannot write {out}: {exc.strerror}", file=sys.stderr)
-        return 2
+        return fail(f"buurtbot qr: cannot write {out}: {exc.strerror}")
     print(f"written: {out} (A4; the QR code opens {link})")
     missing = undrawable() if args.format != "svg" else []
     if missing:

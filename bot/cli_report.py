@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from bot.cli import EXTRA_COMMANDS
+from bot.cli_exit import fail
 from bot.clock import Clock
 from bot.config import Config, load_config
 from bot.i18n import LANGUAGES, translator
@@ -157,8 +158,7 @@ def run_set(args: argparse.Namespace, config: Config) -> int:
     missing = [f"--{n}" for n in ("room", "indicator", "period", "value")
                if not getattr(args, n)]
     if missing:
-        print(f"buurtbot report set: missing {', '.join(missing)}", file=sys.stderr)
-        return 2
+        return fail(f"buurtbot report set: missing {', '.join(missing)}")
     if len(args.room) != 1 or (args.room[0] not in config.rooms and args.room[0] != ALL):
         print(f"buurtbot report set: give one room (rooms: {', '.join(config.rooms)})",
               file=sys.stderr)
@@ -176,11 +176,9 @@ def run_set(args: argparse.Namespace, config: Config) -> int:
     except ReportError as exc:
         why = ("has not started yet" if exc.reason == ReportError.FUTURE
                else "is not a period (use 2026, 2026-Q1 or 2026-03)")
-        print(f"buurtbot report set: {args.period!r} {why}", file=sys.stderr)
-        return 2
+        return fail(f"buurtbot report set: {args.period!r} {why}")
     if _database_missing(config):
-        print(f"buurtbot report set: database not found: {config.database}", file=sys.stderr)
-        return 2
+        return fail(f"buurtbot report set: database not found: {config.database}")
     try:
         value, replaced = asyncio.run(_enter(config, args, period))
     except IndicatorError as exc:
@@ -210,8 +208,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         period = period_from_args(args)
     except UsageError as exc:
-        print(f"buurtbot report: {exc}", file=sys.stderr)
-        return 2
+        return fail(f"buurtbot report: {exc}")
     rooms = list(dict.fromkeys(args.room)) if args.room else list(config.rooms)
     try:
         for room in rooms:
@@ -220,19 +217,16 @@ def run(args: argparse.Namespace) -> int:
         if len(rooms) > 1 and len(rooms) != len(config.rooms):
             raise UsageError("give one --room, or none for every room with the summary")
         if _database_missing(config):
-            print(f"buurtbot report: database not found: {config.database}", file=sys.stderr)
-            return 2
+            return fail(f"buurtbot report: database not found: {config.database}")
         room = rooms[0] if len(rooms) == 1 and args.room else None
         table = asyncio.run(_make(config, period, room))
         if not asyncio.run(_has_records(config, period, rooms)):
             print(f"note: no participation was recorded in {period.key} for these rooms",
                   file=sys.stderr)
     except UsageError as exc:
-        print(f"buurtbot report: {exc}", file=sys.stderr)
-        return 2
+        return fail(f"buurtbot report: {exc}")
     except ReportError as exc:
-        print(f"buurtbot report: {_explain(exc, period, config)}", file=sys.stderr)
-        return 2
+        return fail(f"buurtbot report: {_explain(exc, period, config)}")
     t = translator(args.lang)
     from bot.services import report_pdf, report_render, report_xlsx
 

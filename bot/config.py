@@ -26,7 +26,8 @@ DAYPARTS = ("morning", "afternoon", "evening")
 #: The shipped languages: one list, in ``bot/i18n.py`` (adding a language = adding it there).
 LANGUAGES = tuple(SHIPPED_LANGUAGES)
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{10,}$")
-_ROOM_ID = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+#: At most 12 characters: a room id travels in buttons (bot.actions.MAX_ROOM_ID).
+_ROOM_ID = re.compile(r"^[a-z][a-z0-9_-]{0,11}$")
 #: Telegram's rule for a bot's @username: 5-32 letters, digits and _, ending in "bot".
 _BOT_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{1,28}bot$", re.IGNORECASE)
 BOT_USERNAME_RULE = ("a bot's @username: 5 to 32 letters, digits or _, ending in 'bot' "
@@ -235,7 +236,8 @@ def _phone(source: str, path: str, value: Any) -> str:
 def _room(source: str, room_id: str, raw: Any, partners: dict[str, Partner]) -> Room:
     path = f"rooms.{room_id}"
     if not _ROOM_ID.match(room_id):
-        raise _err(source, path, "a room id is lowercase letters, digits, - or _")
+        raise _err(source, path, "a room id is 1 to 12 lowercase letters, digits, - or _, "
+                                 "starting with a letter")
     if not isinstance(raw, dict):
         raise _err(source, path, "expected a table")
     _known(source, path, raw, _ROOM_KEYS)

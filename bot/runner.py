@@ -17,6 +17,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
+from bot.cli_exit import fail
 from bot.clock import Clock
 from bot.config import Config
 from bot.instance_lock import AlreadyRunning, InstanceLock
@@ -130,16 +131,13 @@ def run(config: Config) -> int:
     try:
         check_usable(config.database)
     except DatabaseUnavailable as exc:
-        print(f"buurtbot: {exc}", file=sys.stderr)
-        return 2
+        return fail(f"buurtbot: {exc}")
     try:
         lock = InstanceLock(config.database).acquire()
     except AlreadyRunning as exc:
-        print(f"buurtbot: {exc}", file=sys.stderr)
-        return 2
+        return fail(f"buurtbot: {exc}")
     except OSError as exc:
-        print(f"buurtbot: cannot lock {config.database}: {exc.strerror}", file=sys.stderr)
-        return 2
+        return fail(f"buurtbot: cannot lock {config.database}: {exc.strerror}")
     from telegram.error import InvalidToken, NetworkError
 
     logging.getLogger("telegram.ext").addFilter(_no_bootstrap_traceback)
@@ -147,8 +145,7 @@ def run(config: Config) -> int:
         backup_before_migrating(config, Clock())
         asyncio.run(serve(config))
     except (StartError, WebServerError) as exc:
-        print(f"buurtbot: {exc}", file=sys.stderr)
-        return 2
+        return fail(f"buurtbot: {exc}")
     # Telegram refusing the token, or not answering at all when the bot starts, is a start-up
     # failure like a wrong setting: one line (never the token), code 2. Once running, PTB
     # itself rides out network trouble.

@@ -57,10 +57,11 @@ async def test_stale_and_forged_buttons(bot: BotHarness) -> None:
     await user.send("/menu")
     await user.next_message()
     for data in ("nonsense", "onb:lang:xx", "acc:setroom:atlantis", "acc:setlang:fr",
-                 "vol:rm:notanumber", "x" * 64):
+                 "vol:rm:notanumber", "x" * 64, "x" * 65, "", ":", "meal:su:" + "9" * 30,
+                 "meal:su:1:2:3", "meal:su:\u0663", "meal:su:007", "meal:su: 1", "é" * 40):
         await user.press_data(data)
         text, alert = await user.next_callback_answer()
-        assert alert and text
+        assert alert and text and "werkt niet meer" in text, (data, text)
     person = await bot.person(user)
     assert person.room == "top" and person.language == "nl"
 

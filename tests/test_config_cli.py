@@ -111,6 +111,7 @@ FIELD_ERRORS = [
     ('name = "Buurtteam Sociaal"', 'name = ""', "partners[0].name"),
     ('contact = "030 - 236 41 00"', "contact = 5", "partners[0].contact"),
     ("[rooms.top]", "[rooms.Top]", "rooms.Top"),
+    ("[rooms.top]", "[rooms.ondiep_noord_1]", "rooms.ondiep_noord_1"),  # 13: buttons carry it
     ('name = "TOP"', 'name = ""', "rooms.top.name"),
     ('area = "Ondiep e.o."', "area = 5", "rooms.top.area"),
     ('address = "Amsterdamsestraatweg', 'address = 5  # "', "rooms.top.address"),

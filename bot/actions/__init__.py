@@ -105,9 +105,11 @@ class Action:
         return found if isinstance(found, cls) else None
 
 
-#: A room id from the config: lowercase letters, digits, ``-``/``_``, at most 32 characters
-#: (``bot.config._ROOM_ID``).
-LONGEST_ROOM = "r" * 32
+#: A room id from the config: lowercase letters, digits, ``-``/``_``, at most 12 characters
+#: (``bot.config._ROOM_ID``), so that every button naming a room fits Telegram's 64 bytes
+#: (the longest, /turf's "enter a value": room, indicator and period).
+MAX_ROOM_ID = 12
+LONGEST_ROOM = "r" * MAX_ROOM_ID
 
 
 @dataclasses.dataclass(frozen=True)
@@ -160,10 +162,13 @@ def action(code: str) -> Callable[[type[A]], type[A]]:
 
 def button_int(part: str) -> int:
     """A number from button data; ValueError when it is not a plain integer or does not fit
-    in SQLite's 64 bits."""
-    if not part or len(part) > 20 or part.strip() != part or "_" in part or "+" in part:
+    in SQLite's 64 bits. Only the form :meth:`Action.encode` writes: ASCII digits (``int``
+    also reads "٣" as 3), no leading zeros, so one action has one encoding."""
+    if not part or len(part) > 20 or not part.isascii():
         raise ValueError(part)
     value = int(part)
+    if str(value) != part:
+        raise ValueError(part)
     if not -MAX_ID <= value <= MAX_ID:
         raise ValueError(part)
     return value

@@ -13,10 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bot.actions import Action, RoomAction, action
+from bot.actions import LONGEST_ROOM, Action, RoomAction, action
 
-#: The longest room id in use (the settings allow up to 32 characters; rooms are short words).
-LONGEST_ROOM = "verbinding"
 #: The longest activity category (bot.categories).
 LONGEST_CATEGORY = "sociale_ontmoeting"
 #: The largest week offset the agenda shows (the horizon is a few weeks).

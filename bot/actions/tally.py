@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import ClassVar
 
-from bot.actions import MAX_ID, Action, action
-from bot.actions.calendar import LONGEST_ROOM
+from bot.actions import LONGEST_ROOM, MAX_ID, Action, action
 
 #: ``occ.<id>`` with the largest id (``c.<category>`` is shorter).
 LONGEST_TOKEN = f"occ.{MAX_ID}"

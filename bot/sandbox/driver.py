@@ -99,12 +99,8 @@ class SandboxUser:
 
     async def next_callback_answer(self, timeout: float = 5.0) -> tuple[str | None, bool]:  # noqa: ASYNC109 - public API mirrors asyncio.wait_for
         """The next answerCallbackQuery (text, show_alert) for this user's queries."""
-
-        def ready() -> bool:
-            return len(self.callback_answers) > self._answer_cursor
-
-        await self.sandbox.changed.wait_for(ready, timeout)
-        answer = self.callback_answers[self._answer_cursor]
+        answer = await self.sandbox.changed.next_in(self.callback_answers, self._answer_cursor,
+                                                    timeout)
         self._answer_cursor += 1
         return answer
 

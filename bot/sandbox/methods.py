@@ -151,12 +151,7 @@ class MethodsMixin:
         if not isinstance(markup, dict):
             raise bad_request("can't parse reply keyboard markup JSON object")
         if "inline_keyboard" in markup:
-            rows = markup["inline_keyboard"]
-            if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-                raise bad_request(
-                    'can\'t parse inline keyboard: field "inline_keyboard" must be an Array '
-                    "of Arrays"
-                )
+            rows = _button_rows(markup, "inline_keyboard", "inline keyboard")
             if sum(len(r) for r in rows) > MAX_BUTTONS:
                 raise bad_request("reply markup is too long")
             for row in rows:
@@ -166,11 +161,7 @@ class MethodsMixin:
         if inline_only:
             raise bad_request("inline keyboard expected")
         if "keyboard" in markup:
-            rows = markup["keyboard"]
-            if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-                raise bad_request(
-                    'can\'t parse keyboard: field "keyboard" must be an Array of Arrays'
-                )
+            rows = _button_rows(markup, "keyboard", "keyboard")
             for row in rows:
                 for button in row:
                     label = (
@@ -611,6 +602,14 @@ class MethodsMixin:
 
     async def _api_getMyName(self, params: dict[str, Any]) -> dict[str, str]:
         return await self._get_text(params, "name")
+
+
+def _button_rows(markup: dict[str, Any], field: str, what: str) -> list[list[Any]]:
+    """A keyboard's rows, refused like Telegram when they are not an array of arrays."""
+    rows = markup[field]
+    if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
+        raise bad_request(f'can\'t parse {what}: field "{field}" must be an Array of Arrays')
+    return rows
 
 
 def _check_inline_button(button: Any) -> None:

@@ -10,7 +10,7 @@ import asyncio
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 #: Invisible direction marks and isolates (LRM, RLM, LRE…PDF, LRI…PDI): a person does not
 #: read them, so tests compare labels and texts without them (``plain``).
@@ -24,6 +24,9 @@ def plain(text: str) -> str:
 
 if TYPE_CHECKING:
     from bot.sandbox.driver import SandboxUser
+
+
+T = TypeVar("T")
 
 
 class ApiError(Exception):
@@ -67,6 +70,11 @@ class Signal:
                 await self._event.wait()
 
         return await asyncio.wait_for(_loop(), timeout)
+
+    async def next_in(self, log: list[T], seen: int, timeout: float | None) -> T:  # noqa: ASYNC109 - public API mirrors asyncio.wait_for
+        """The entry of ``log`` after the ``seen`` ones a reader had, once it is there."""
+        await self.wait_for(lambda: len(log) > seen, timeout)
+        return log[seen]
 
 
 @dataclass
@@ -256,23 +264,13 @@ class SandboxChat:
 
     async def next_message(self, timeout: float = 5.0) -> SandboxMessage:  # noqa: ASYNC109 - public API mirrors asyncio.wait_for
         """The next bot message not returned before by next_message (per-chat cursor)."""
-
-        def ready() -> bool:
-            return len(self.bot_log) > self._msg_cursor
-
-        await self.sandbox.changed.wait_for(ready, timeout)
-        msg = self.bot_log[self._msg_cursor]
+        msg = await self.sandbox.changed.next_in(self.bot_log, self._msg_cursor, timeout)
         self._msg_cursor += 1
         return msg
 
     async def next_edit(self, timeout: float = 5.0) -> SandboxMessage:  # noqa: ASYNC109 - public API mirrors asyncio.wait_for
         """The next edit of a bot message here, as a snapshot taken at edit time."""
-
-        def ready() -> bool:
-            return len(self.edit_log) > self._edit_cursor
-
-        await self.sandbox.changed.wait_for(ready, timeout)
-        msg = self.edit_log[self._edit_cursor]
+        msg = await self.sandbox.changed.next_in(self.edit_log, self._edit_cursor, timeout)
         self._edit_cursor += 1
         return msg
 

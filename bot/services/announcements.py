@@ -280,8 +280,7 @@ class AnnouncementService:
 
     async def held(self, kind: str) -> list[BroadcastRow]:
         """Broadcasts of ``kind`` waiting for :meth:`release`."""
-        async with self.services.db.transaction() as conn:
-            return await store.with_status(conn, "scheduled", kind)
+        return await self.services.db.run(store.with_status, "scheduled", kind)
 
     async def promote_due(self) -> list[BroadcastRow]:
         """Scheduled broadcasts whose time has come: fill their outbox, exactly once."""
@@ -306,8 +305,7 @@ class AnnouncementService:
         return started
 
     async def scheduled(self) -> list[BroadcastRow]:
-        async with self.services.db.transaction() as conn:
-            return await store.with_status(conn, "scheduled", "announcement")
+        return await self.services.db.run(store.with_status, "scheduled", "announcement")
 
     async def cancel(self, coordinator: Person, broadcast_id: int) -> BroadcastRow | None:
         """Cancel one that has not gone out; None if it is unknown or already sending/sent."""
@@ -319,27 +317,22 @@ class AnnouncementService:
             return await store.get(conn, broadcast_id)
 
     async def get(self, broadcast_id: int) -> BroadcastRow | None:
-        async with self.services.db.transaction() as conn:
-            return await store.get(conn, broadcast_id)
+        return await self.services.db.run(store.get, broadcast_id)
 
     async def by_draft_key(self, draft_key: str) -> BroadcastRow | None:
-        async with self.services.db.transaction() as conn:
-            return await store.by_draft_key(conn, draft_key)
+        return await self.services.db.run(store.by_draft_key, draft_key)
 
     async def counts(self, broadcast_id: int) -> dict[str, int]:
-        async with self.services.db.transaction() as conn:
-            return await store.counts(conn, broadcast_id)
+        return await self.services.db.run(store.counts, broadcast_id)
 
     async def group_posts(self, broadcast_id: int) -> list[Any]:
         """Each group post of a broadcast (room, state, error), for the report."""
-        async with self.services.db.transaction() as conn:
-            return await store.group_posts(conn, broadcast_id)
+        return await self.services.db.run(store.group_posts, broadcast_id)
 
     async def not_reached(self, coordinator: Person, broadcast_id: int) -> list[Any]:
         if not coordinator.has_role(COORDINATOR):
             raise PermissionError("only coordinators see who was not reached")
-        async with self.services.db.transaction() as conn:
-            return await store.not_reached(conn, broadcast_id)
+        return await self.services.db.run(store.not_reached, broadcast_id)
 
     async def set_progress_message(self, broadcast_id: int, message_id: int | None) -> None:
         async with self.services.db.transaction() as conn:

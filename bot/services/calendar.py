@@ -231,16 +231,13 @@ class CalendarService:
                                   local_moment(monday + timedelta(days=7), time(0)))
 
     async def get_occurrence(self, occurrence_id: int) -> OccurrenceRow | None:
-        async with self.services.db.transaction() as conn:
-            return await store.occurrence(conn, occurrence_id)
+        return await self.services.db.run(store.occurrence, occurrence_id)
 
     async def get_series(self, series_id: int) -> SeriesRow | None:
-        async with self.services.db.transaction() as conn:
-            return await store.series(conn, series_id)
+        return await self.services.db.run(store.series, series_id)
 
     async def series_of(self, room: str) -> list[SeriesRow]:
-        async with self.services.db.transaction() as conn:
-            return await store.active_series(conn, room, self.services.clock.today())
+        return await self.services.db.run(store.active_series, room, self.services.clock.today())
 
     async def upcoming_of_series(self, series_id: int, limit: int = 6) -> list[OccurrenceRow]:
         async with self.services.db.transaction() as conn:
@@ -281,8 +278,7 @@ class CalendarService:
             return await store.occurrence(conn, occurrence_id)
 
     async def signed_up(self, person: Person, room: str) -> set[int]:
-        async with self.services.db.transaction() as conn:
-            return await store.user_signed_up(conn, person.id, room)
+        return await self.services.db.run(store.user_signed_up, person.id, room)
 
     async def is_subscribed(self, person: Person, room: str) -> bool:
         async with self.services.db.transaction() as conn:
@@ -298,8 +294,7 @@ class CalendarService:
                 await store.unsubscribe(conn, person.id, room)
 
     async def subscribers(self, room: str) -> list[int]:
-        async with self.services.db.transaction() as conn:
-            return await store.subscribers(conn, room)
+        return await self.services.db.run(store.subscribers, room)
 
     # --- coordinators ---------------------------------------------------------------------
 
@@ -387,13 +382,7 @@ class CalendarService:
     async def cancel(self, occurrence_id: int) -> Change:
         now = self.services.clock.now()
         async with self.services.db.transaction() as conn:
-            row = await store.occurrence(conn, occurrence_id)
-            if row is None:
-                raise CalendarError("unknown")
-            if row.cancelled:
-                raise CalendarError("already_cancelled")
-            if row.starts_at <= now:
-                raise CalendarError("started")
+            row = await self._still_to_come(conn, occurrence_id, now)
             await store.cancel(conn, occurrence_id, now)
             users = await store.signed_up_users(conn, occurrence_id)
             notify = {user: [row] for user in users}
@@ -406,13 +395,7 @@ class CalendarService:
         if new_start <= now:
             raise CalendarError("past")
         async with self.services.db.transaction() as conn:
-            row = await store.occurrence(conn, occurrence_id)
-            if row is None:
-                raise CalendarError("unknown")
-            if row.cancelled:
-                raise CalendarError("already_cancelled")
-            if row.starts_at <= now:
-                raise CalendarError("started")
+            row = await self._still_to_come(conn, occurrence_id, now)
             await store.move(conn, occurrence_id, new_start,
                              new_start + (row.ends_at - row.starts_at), row.starts_at, now)
             users = await store.signed_up_users(conn, occurrence_id)
@@ -451,6 +434,18 @@ class CalendarService:
                         notify.setdefault(user, []).append(row)
                 await store.stop_occurrence(conn, row.id, now)
             return Change(removed, notify, await self._tell(conn, notify, ENDED, now))
+
+    async def _still_to_come(self, conn: aiosqlite.Connection, occurrence_id: int,
+                             now: datetime) -> OccurrenceRow:
+        """The occurrence a cancel or a move may change: known, not cancelled, not started."""
+        row = await store.occurrence(conn, occurrence_id)
+        if row is None:
+            raise CalendarError("unknown")
+        if row.cancelled:
+            raise CalendarError("already_cancelled")
+        if row.starts_at <= now:
+            raise CalendarError("started")
+        return row
 
     async def _tell(self, conn: aiosqlite.Connection, notify: dict[int, list[OccurrenceRow]],
                     variant: str, now: datetime, new_start: datetime | None = None
@@ -496,8 +491,7 @@ class CalendarService:
         return f"{room}:{year}-W{week:02d}"
 
     async def post_done(self, room: str, monday: date) -> bool:
-        async with self.services.db.transaction() as conn:
-            return await job_runs.done(conn, POST_JOB, self.post_period(room, monday))
+        return await self.services.db.run(job_runs.done, POST_JOB, self.post_period(room, monday))
 
     def room_of_chat(self, chat_id: int) -> str | None:
         """The room whose group or channel is ``chat_id``, if any."""
@@ -506,5 +500,4 @@ class CalendarService:
 
     async def chat_gone(self, room: str) -> bool:
         """True while the bot was removed from (or may not write in) the room's group."""
-        async with self.services.db.transaction() as conn:
-            return await job_runs.done(conn, CHAT_GONE_JOB, room)
+        return await self.services.db.run(job_runs.done, CHAT_GONE_JOB, room)

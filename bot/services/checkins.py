@@ -163,8 +163,7 @@ class CheckinService:
     # --- the resident's own settings -------------------------------------------------
 
     async def subscription(self, person: Person) -> Subscription | None:
-        async with self.db.transaction() as conn:
-            return await store.subscription(conn, person.id)
+        return await self.db.run(store.subscription, person.id)
 
     async def opt_in(self, person: Person) -> Subscription:
         now = self.clock.now()
@@ -487,19 +486,14 @@ class CheckinService:
         """Exactly one volunteer takes a follow-up: checked and written in one transaction."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            found = await self._current(conn, followup_id)
-            if found is None or not self.can_see(volunteer, found.room):
-                return TakeResult.UNKNOWN, None
-            if found.done_at is not None:
-                return TakeResult.DONE, await self._view(conn, found)
+            found = await self._actionable(conn, volunteer, followup_id)
+            if not isinstance(found, Followup):
+                return found
             if found.taken_by is not None:
                 result = TakeResult.OK if found.taken_by == volunteer.id else TakeResult.TAKEN
                 return result, await self._view(conn, found)
             await store.take(conn, found.id, volunteer.id, now)
-            await self._record_volunteer(conn, volunteer, found)
-            found = await store.followup(conn, found.id)
-            assert found is not None
-            return TakeResult.OK, await self._view(conn, found)
+            return await self._acted(conn, volunteer, found)
 
     async def finish(self, volunteer: Person, followup_id: int, note: str | None,
                      *, stop_checkin: bool = False) -> tuple[TakeResult, FollowupView | None]:
@@ -511,20 +505,34 @@ class CheckinService:
         note = " ".join(note.split())[:MAX_NOTE] if note else None
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            found = await self._current(conn, followup_id)
-            if found is None or not self.can_see(volunteer, found.room):
-                return TakeResult.UNKNOWN, None
-            if found.done_at is not None:
-                return TakeResult.DONE, await self._view(conn, found)
+            found = await self._actionable(conn, volunteer, followup_id)
+            if not isinstance(found, Followup):
+                return found
             if found.taken_by != volunteer.id:
                 return TakeResult.TAKEN, await self._view(conn, found)
             await store.finish(conn, found.id, volunteer.id, note or None, now)
             if stop_checkin and found.reason == "unreachable":
                 await store.update_subscription(conn, found.user_id, now, active=0)
-            await self._record_volunteer(conn, volunteer, found)
-            found = await store.followup(conn, found.id)
-            assert found is not None
-            return TakeResult.OK, await self._view(conn, found)
+            return await self._acted(conn, volunteer, found)
+
+    async def _actionable(self, conn: aiosqlite.Connection, volunteer: Person, followup_id: int
+                          ) -> Followup | tuple[TakeResult, FollowupView | None]:
+        """The follow-up a volunteer may take or finish, or the answer why not (it is not
+        theirs to see, or it is done already)."""
+        found = await self._current(conn, followup_id)
+        if found is None or not self.can_see(volunteer, found.room):
+            return TakeResult.UNKNOWN, None
+        if found.done_at is not None:
+            return TakeResult.DONE, await self._view(conn, found)
+        return found
+
+    async def _acted(self, conn: aiosqlite.Connection, volunteer: Person, found: Followup
+                     ) -> tuple[TakeResult, FollowupView]:
+        """After a take or a finish: the volunteer's part counted, the follow-up as it is now."""
+        await self._record_volunteer(conn, volunteer, found)
+        now_row = await store.followup(conn, found.id)
+        assert now_row is not None
+        return TakeResult.OK, await self._view(conn, now_row)
 
     async def _record_volunteer(self, conn: aiosqlite.Connection, volunteer: Person,
                                 followup: Followup) -> None:
@@ -537,8 +545,7 @@ class CheckinService:
         """The room's residents in the belronde (for marking "extra aandacht")."""
         if volunteer.room is None or not self.can_see(volunteer, volunteer.room):
             return []
-        async with self.db.transaction() as conn:
-            return await store.room_subscribers(conn, volunteer.room)
+        return await self.db.run(store.room_subscribers, volunteer.room)
 
     async def toggle_extra_attention(self, volunteer: Person, user_id: int) -> bool | None:
         """Flip "extra aandacht" for a resident of the volunteer's room; None if not allowed."""
@@ -638,8 +645,7 @@ class CheckinService:
         return told
 
     async def checkin(self, checkin_id: int) -> Checkin | None:
-        async with self.db.transaction() as conn:
-            return await store.get(conn, checkin_id)
+        return await self.db.run(store.get, checkin_id)
 
     async def subscribed(self, person: Person) -> bool:
         """Is the person in the belronde now (opted in, not stopped)?"""
@@ -647,8 +653,7 @@ class CheckinService:
         return sub is not None and sub.active
 
     async def followup_by_id(self, followup_id: int) -> Followup | None:
-        async with self.db.transaction() as conn:
-            return await store.followup(conn, followup_id)
+        return await self.db.run(store.followup, followup_id)
 
     async def weekly_summaries(self, now: datetime) -> list[tuple[str, str, dict[str, int]]]:
         """Last week's counts per room, each claimed once (sent from Monday morning) and
@@ -675,8 +680,7 @@ class CheckinService:
         """Answers older than the retention period become anonymous counts."""
         weeks = self.services.config.checkin_retention_weeks
         cutoff = to_db(now - timedelta(weeks=weeks))
-        async with self.db.transaction() as conn:
-            return await store.fold_and_delete(conn, "c.due_at < ?", (cutoff,))
+        return await self.db.run(store.fold_and_delete, "c.due_at < ?", (cutoff,))
 
     # --- privacy ----------------------------------------------------------------------
 

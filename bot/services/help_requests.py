@@ -178,20 +178,16 @@ class HelpRequestService:
     # --- reading -----------------------------------------------------------------------
 
     async def get(self, request_id: int) -> RequestRow | None:
-        async with self.db.transaction() as conn:
-            return await store.get(conn, request_id)
+        return await self.db.run(store.get, request_id)
 
     async def media(self, request_id: int) -> list[store.MediaRow]:
-        async with self.db.transaction() as conn:
-            return await store.media(conn, request_id)
+        return await self.db.run(store.media, request_id)
 
     async def notes(self, request_id: int) -> list[store.NoteRow]:
-        async with self.db.transaction() as conn:
-            return await store.notes(conn, request_id)
+        return await self.db.run(store.notes, request_id)
 
     async def referrals(self, request_id: int) -> list[ReferralRow]:
-        async with self.db.transaction() as conn:
-            return await store.referrals_of(conn, request_id)
+        return await self.db.run(store.referrals_of, request_id)
 
     async def queue(self, person: Person) -> Queue:
         """What /vragen shows: the open requests of my room, those I hold and, for the
@@ -212,8 +208,7 @@ class HelpRequestService:
         return Queue(open_rows, total, held, held_by_others, coordinator)
 
     async def mine(self, person: Person) -> list[RequestRow]:
-        async with self.db.transaction() as conn:
-            return await store.of_resident(conn, person.id)
+        return await self.db.run(store.of_resident, person.id)
 
     async def visible_request(self, person: Person, request_id: int) -> RequestRow:
         """A request the person may open in detail, else NOT_FOUND (never say it exists)."""
@@ -300,8 +295,7 @@ class HelpRequestService:
 
     async def submitted(self, person: Person, submit_key: str) -> RequestRow | None:
         """The request an old "Send" button already made, if any (for a friendly answer)."""
-        async with self.db.transaction() as conn:
-            return await store.by_submit_key(conn, person.id, submit_key)
+        return await self.db.run(store.by_submit_key, person.id, submit_key)
 
     async def cancel(self, person: Person, request_id: int) -> RequestRow:
         """The resident withdraws their own request; the volunteer holding it is told."""
@@ -322,14 +316,12 @@ class HelpRequestService:
     # --- volunteers --------------------------------------------------------------------
 
     async def skills(self, person: Person) -> set[str]:
-        async with self.db.transaction() as conn:
-            return await store.skills(conn, person.id)
+        return await self.db.run(store.skills, person.id)
 
     async def toggle_skill(self, person: Person, skill: str) -> bool:
         if skill not in SKILLS or not person.has_role(VOLUNTEER):
             raise HelpError(Refusal.NOT_FOUND)
-        async with self.db.transaction() as conn:
-            return await store.toggle_skill(conn, person.id, skill)
+        return await self.db.run(store.toggle_skill, person.id, skill)
 
     async def _record_help(self, conn: aiosqlite.Connection, request: RequestRow,
                            volunteer: Person) -> None:
@@ -576,8 +568,7 @@ class HelpRequestService:
         return referral
 
     async def referral(self, referral_id: int) -> ReferralRow | None:
-        async with self.db.transaction() as conn:
-            return await store.referral(conn, referral_id)
+        return await self.db.run(store.referral, referral_id)
 
     # --- scheduled work ----------------------------------------------------------------
 
@@ -665,5 +656,4 @@ class HelpRequestService:
     async def erase_expired_text(self, now: datetime) -> int:
         """Retention: free text of requests closed longer ago than the configured days."""
         days = self.services.config.help_retention_days
-        async with self.db.transaction() as conn:
-            return await store.erase_text_closed_before(conn, now - timedelta(days=days), now)
+        return await self.db.run(store.erase_text_closed_before, now - timedelta(days=days), now)

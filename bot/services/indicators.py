@@ -29,6 +29,7 @@ import aiosqlite
 
 from bot.clock import from_db, to_db
 from bot.indicators_catalog import BY_KEY, INDICATORS, Indicator, Target
+from bot.services.refused import Refused
 from bot.store import indicators as store
 
 if TYPE_CHECKING:
@@ -236,7 +237,7 @@ def entered_value(indicator: Indicator, room: str, rooms: list[str],
         keys.pop() if len(keys) == 1 else None)
 
 
-class IndicatorError(ValueError):
+class IndicatorError(Refused):
     """An entered value that is refused; ``reason`` names why (shown in the user's language)."""
 
     UNKNOWN_INDICATOR = "unknown_indicator"
@@ -245,11 +246,6 @@ class IndicatorError(ValueError):
     UNKNOWN_ROOM = "unknown_room"
     NOT_ALLOWED = "not_allowed"
     BAD_NOTE = "bad_note"
-
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-        self.detail = detail
 
 
 #: The highest value each kind accepts (a typo such as 1800 paying members is possible; a
@@ -324,8 +320,7 @@ class IndicatorService:
             return new
 
     async def clear_mark(self, user_id: int, mark: str) -> bool:
-        async with self.services.db.transaction() as conn:
-            return await store.clear_mark(conn, user_id, mark)
+        return await self.services.db.run(store.clear_mark, user_id, mark)
 
     async def has_mark(self, user_id: int, mark: str) -> bool:
         async with self.services.db.transaction() as conn:

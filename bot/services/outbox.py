@@ -498,23 +498,19 @@ class OutboxService:
 
     async def last_id(self) -> int:
         """The newest row's id (0 when empty): a mark to :meth:`skip_queued_after`."""
-        async with self.services.db.transaction() as conn:
-            return await store.last_id(conn)
+        return await self.services.db.run(store.last_id)
 
     async def skip_queued_after(self, after_id: int) -> int:
         """Rows queued after the mark are not sent (marked skipped): the demo's seeded past."""
-        async with self.services.db.transaction() as conn:
-            return await store.skip_queued_after(conn, after_id)
+        return await self.services.db.run(store.skip_queued_after, after_id)
 
     async def counts(self, kind: str | None = None, ref: str | int | None = None
                      ) -> dict[str, int]:
         """Rows per state (queued, sending, sent, unreachable, failed, skipped, expired)."""
-        async with self.services.db.transaction() as conn:
-            return await store.counts(conn, kind, None if ref is None else str(ref))
+        return await self.services.db.run(store.counts, kind, None if ref is None else str(ref))
 
     async def rows(self, kind: str, ref: str | int | None = None) -> list[OutboxRow]:
-        async with self.services.db.transaction() as conn:
-            return await store.for_kind(conn, kind, None if ref is None else str(ref))
+        return await self.services.db.run(store.for_kind, kind, None if ref is None else str(ref))
 
     async def receipt(self, row_id: int) -> Receipt | None:
         """The receipt of a row once it is sent (None while queued, or never sent)."""
@@ -526,8 +522,7 @@ class OutboxService:
 
     async def waiting(self, kind: str | None = None) -> int:
         """Messages kept back by a short-lived failure, waiting for another attempt."""
-        async with self.services.db.transaction() as conn:
-            return await store.waiting_retry(conn, kind)
+        return await self.services.db.run(store.waiting_retry, kind)
 
     async def _erase(self, conn: aiosqlite.Connection, user_id: int) -> None:
         await store.erase_person(conn, user_id)

@@ -310,8 +310,7 @@ class SurveyService:
     # --- answering -----------------------------------------------------------------------
 
     async def get(self, round_id: int) -> SurveyRound | None:
-        async with self.services.db.transaction() as conn:
-            return await store.get(conn, round_id)
+        return await self.services.db.run(store.get, round_id)
 
     async def open_for(self, person: Person) -> list[int]:
         """Open rounds this person was asked in and has not answered yet."""
@@ -403,8 +402,7 @@ class SurveyService:
 
     async def recent_closed(self, coordinator: Person) -> list[SurveyRound]:
         self._coordinator(coordinator)
-        async with self.services.db.transaction() as conn:
-            return await store.recent_closed(conn)
+        return await self.services.db.run(store.recent_closed)
 
     async def results(self, found: SurveyRound, room: str | None = None) -> list[Aggregate]:
         """Each question's aggregate for one round (``room`` None: all its rooms)."""

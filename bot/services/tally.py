@@ -21,6 +21,7 @@ from bot.categories import CATEGORIES
 from bot.clock import TZ, to_db
 from bot.digits import whole_number
 from bot.schedule import CalendarEntry
+from bot.services.refused import Refused
 from bot.store import job_runs
 from bot.store import tally as store
 from bot.store import users as user_store
@@ -45,7 +46,7 @@ MAX_COUNT = 200
 FIRST_YEAR = 2015
 
 
-class ReportError(ValueError):
+class ReportError(Refused):
     """A report that cannot be made; ``reason`` is one of the class constants."""
 
     FUTURE = "future"
@@ -54,11 +55,6 @@ class ReportError(ValueError):
     UNKNOWN_ROOM = "unknown_room"
     INVALID = "invalid"
     TOO_EARLY = "too_early"
-
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-        self.detail = detail
 
 
 # --- periods ---------------------------------------------------------------------------------
@@ -324,7 +320,7 @@ class Attendance:
         return len(self.present) + self.anonymous
 
 
-class TurfError(ValueError):
+class TurfError(Refused):
     """A /turf action that is refused; ``reason`` names why."""
 
     NOT_TODAY = "not_today"
@@ -332,10 +328,6 @@ class TurfError(ValueError):
     UNKNOWN_PERSON = "unknown_person"
     BAD_CODE = "bad_code"
     BAD_COUNT = "bad_count"
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def walkin_key(room: str, code: str) -> str:

@@ -118,6 +118,13 @@ class UserService:
             return None
         return self._make(row, await address_store.of_person(conn, row.id))
 
+    async def _create(self, conn: aiosqlite.Connection, telegram_id: int | None, room: str,
+                      display_name: str | None, language: str) -> UserRow:
+        """A new person, made now, with their name cleaned (registered or added offline)."""
+        return await user_store.create(conn, telegram_id=telegram_id, language=language,
+                                       room=room, now=self.clock.now(),
+                                       display_name=clean_name(display_name))
+
     async def from_rows(self, conn: aiosqlite.Connection, rows: list[UserRow]) -> list[Person]:
         found = await address_store.of_people(conn, (row.id for row in rows))
         return [self._make(row, found[row.id]) for row in rows]
@@ -145,8 +152,7 @@ class UserService:
 
     async def address_of(self, user_id: int, channel: str | None = None) -> AddressRow | None:
         """Where "tell this person" goes: their preferred reachable address, or None."""
-        async with self.db.transaction() as conn:
-            return await address_store.address_of(conn, user_id, channel)
+        return await self.db.run(address_store.address_of, user_id, channel)
 
     async def by_id(self, user_id: int) -> Person | None:
         async with self.db.transaction() as conn:
@@ -164,14 +170,7 @@ class UserService:
                 await user_store.update(conn, existing.id, language=language, room=room)
                 row = await user_store.by_id(conn, existing.id)
             else:
-                row = await user_store.create(
-                    conn,
-                    telegram_id=telegram_id,
-                    language=language,
-                    room=room,
-                    now=self.clock.now(),
-                    display_name=clean_name(display_name),
-                )
+                row = await self._create(conn, telegram_id, room, display_name, language)
             person = await self._person(conn, row)
         assert person is not None
         return person
@@ -179,14 +178,7 @@ class UserService:
     async def add_offline(self, room: str, display_name: str, language: str = "nl") -> Person:
         """Someone without Telegram (a phone call, a walk-in), added by a volunteer."""
         async with self.db.transaction() as conn:
-            row = await user_store.create(
-                conn,
-                telegram_id=None,
-                language=language,
-                room=room,
-                now=self.clock.now(),
-                display_name=clean_name(display_name),
-            )
+            row = await self._create(conn, None, room, display_name, language)
             person = await self._person(conn, row)
         assert person is not None
         return person

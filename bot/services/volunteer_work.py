@@ -243,8 +243,7 @@ class VolunteerWorkService:
         return hours
 
     async def hours_in_week(self, person: Person, week: str) -> float | None:
-        async with self.services.db.transaction() as conn:
-            return await store.hours_in_week(conn, person.id, week)
+        return await self.services.db.run(store.hours_in_week, person.id, week)
 
     async def hours_this_year(self, person: Person) -> float:
         year = self.services.clock.now().year

@@ -7,8 +7,9 @@ from datetime import date, datetime, time
 
 import aiosqlite
 
-from bot.clock import from_db, to_db
+from bot.clock import to_db
 from bot.store.db import inserted_id
+from bot.store.rows import all_rows, maybe_row
 
 
 @dataclass(frozen=True)
@@ -50,31 +51,6 @@ class OccurrenceRow:
     stopped: bool = False  # its activity was stopped: only the feed still shows it
 
 
-def _series(row: aiosqlite.Row) -> SeriesRow:
-    return SeriesRow(
-        id=row["id"], room=row["room"], title=row["title"],
-        translatable=bool(row["translatable"]), category=row["category"], rrule=row["rrule"],
-        start_time=time.fromisoformat(row["start_time"]), duration_min=row["duration_min"],
-        starts_on=date.fromisoformat(row["starts_on"]),
-        ends_on=date.fromisoformat(row["ends_on"]) if row["ends_on"] else None,
-        capacity=row["capacity"], signup=bool(row["signup"]), leader=row["leader"],
-    )
-
-
-def _occurrence(row: aiosqlite.Row) -> OccurrenceRow:
-    return OccurrenceRow(
-        id=row["id"], series_id=row["series_id"],
-        original_date=date.fromisoformat(row["original_date"]) if row["original_date"] else None,
-        room=row["room"], title=row["title"], translatable=bool(row["translatable"]),
-        category=row["category"], starts_at=from_db(row["starts_at"]),  # type: ignore[arg-type]
-        ends_at=from_db(row["ends_at"]),  # type: ignore[arg-type]
-        capacity=row["capacity"], signup=bool(row["signup"]), cancelled=bool(row["cancelled"]),
-        moved_from=from_db(row["moved_from"]), taken=row["taken"], leader=row["leader"],
-        sequence=row["sequence"], modified_at=from_db(row["modified_at"]),
-        stopped=bool(row["stopped"]),
-    )
-
-
 _OCC = ("SELECT o.*, (SELECT COUNT(*) FROM activity_signups s WHERE s.occurrence_id = o.id)"
         " AS taken, (SELECT se.leader FROM activity_series se WHERE se.id = o.series_id)"
         " AS leader FROM activity_occurrences o")
@@ -101,7 +77,7 @@ async def insert_series(conn: aiosqlite.Connection, *, room: str, title: str,
 async def series(conn: aiosqlite.Connection, series_id: int) -> SeriesRow | None:
     cursor = await conn.execute("SELECT * FROM activity_series WHERE id = ?", (series_id,))
     row = await cursor.fetchone()
-    return _series(row) if row else None
+    return maybe_row(SeriesRow, row)
 
 
 async def active_series(conn: aiosqlite.Connection, room: str | None, on: date
@@ -113,7 +89,7 @@ async def active_series(conn: aiosqlite.Connection, room: str | None, on: date
         sql += " AND room = ?"
         params.append(room)
     cursor = await conn.execute(sql + " ORDER BY start_time, id", params)
-    return [_series(row) for row in await cursor.fetchall()]
+    return all_rows(SeriesRow, await cursor.fetchall())
 
 
 async def end_series(conn: aiosqlite.Connection, series_id: int, last_day: date) -> None:
@@ -139,7 +115,7 @@ async def insert_occurrence(conn: aiosqlite.Connection, *, series_id: int | None
 async def occurrence(conn: aiosqlite.Connection, occurrence_id: int) -> OccurrenceRow | None:
     cursor = await conn.execute(_OCC + " WHERE o.id = ?", (occurrence_id,))
     row = await cursor.fetchone()
-    return _occurrence(row) if row else None
+    return maybe_row(OccurrenceRow, row)
 
 
 async def occurrences(conn: aiosqlite.Connection, room: str, start: datetime, end: datetime,
@@ -155,7 +131,7 @@ async def occurrences(conn: aiosqlite.Connection, room: str, start: datetime, en
         sql += " AND o.series_id = ?"
         params.append(series_id)
     cursor = await conn.execute(sql + " ORDER BY o.starts_at, o.id", params)
-    return [_occurrence(row) for row in await cursor.fetchall()]
+    return all_rows(OccurrenceRow, await cursor.fetchall())
 
 
 async def future_of_series(conn: aiosqlite.Connection, series_id: int, after: date
@@ -163,7 +139,7 @@ async def future_of_series(conn: aiosqlite.Connection, series_id: int, after: da
     cursor = await conn.execute(_OCC + " WHERE o.series_id = ? AND o.original_date > ?"
                                 " AND o.stopped = 0"
                                 " ORDER BY o.starts_at", (series_id, after.isoformat()))
-    return [_occurrence(row) for row in await cursor.fetchall()]
+    return all_rows(OccurrenceRow, await cursor.fetchall())
 
 
 async def delete_occurrence(conn: aiosqlite.Connection, occurrence_id: int) -> None:

@@ -13,8 +13,9 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.clock import from_db, to_db
+from bot.clock import to_db
 from bot.messaging.message import Address
+from bot.store.rows import all_rows, maybe_row
 
 TELEGRAM = "telegram"
 
@@ -34,26 +35,6 @@ class AddressRow:
     @property
     def key(self) -> Address:
         return Address(self.channel, self.address)
-
-
-def _row(row: aiosqlite.Row | None) -> AddressRow | None:
-    if row is None:
-        return None
-    return AddressRow(
-        id=row["id"],
-        person_id=row["person_id"],
-        channel=row["channel"],
-        address=row["address"],
-        reachable=bool(row["reachable"]),
-        reachable_at=from_db(row["reachable_at"]),
-        unreachable_at=from_db(row["unreachable_at"]),
-        window_until=from_db(row["window_until"]),
-        created_at=from_db(row["created_at"]),  # type: ignore[arg-type]
-    )
-
-
-def _rows(rows: Iterable[aiosqlite.Row]) -> list[AddressRow]:
-    return [a for a in map(_row, rows) if a is not None]
 
 
 # Preferred first: reachable, then the one that worked most recently, then the oldest.
@@ -90,7 +71,7 @@ async def by_address(conn: aiosqlite.Connection, channel: str, address: str) -> 
     cursor = await conn.execute(
         "SELECT * FROM addresses WHERE channel = ? AND address = ?", (channel, address)
     )
-    return _row(await cursor.fetchone())
+    return maybe_row(AddressRow, await cursor.fetchone())
 
 
 async def of_person(conn: aiosqlite.Connection, person_id: int) -> list[AddressRow]:
@@ -98,7 +79,7 @@ async def of_person(conn: aiosqlite.Connection, person_id: int) -> list[AddressR
     cursor = await conn.execute(
         f"SELECT * FROM addresses WHERE person_id = ? ORDER BY {_PREFERRED}", (person_id,)
     )
-    return _rows(await cursor.fetchall())
+    return all_rows(AddressRow, await cursor.fetchall())
 
 
 async def of_people(
@@ -114,7 +95,7 @@ async def of_people(
         f"SELECT * FROM addresses WHERE person_id IN ({marks}) ORDER BY person_id, {_PREFERRED}",
         ids,
     )
-    for row in _rows(await cursor.fetchall()):
+    for row in all_rows(AddressRow, await cursor.fetchall()):
         found[row.person_id].append(row)
     return found
 
@@ -129,19 +110,14 @@ async def address_of(
         sql += " AND channel = ?"
         params.append(channel)
     cursor = await conn.execute(f"{sql} ORDER BY {_PREFERRED} LIMIT 1", params)
-    return _row(await cursor.fetchone())
+    return maybe_row(AddressRow, await cursor.fetchone())
 
 
 async def mark_unreachable(
     conn: aiosqlite.Connection, channel: str, address: str, now: datetime
 ) -> bool:
     """The channel said this address is gone (blocked, deleted). True if it changed now."""
-    cursor = await conn.execute(
-        "UPDATE addresses SET reachable = 0, unreachable_at = ?"
-        " WHERE channel = ? AND address = ? AND reachable = 1 RETURNING person_id",
-        (to_db(now), channel, address),
-    )
-    return await _changed(conn, cursor)
+    return await _flip(conn, channel, address, now, reachable=False)
 
 
 async def mark_reachable(
@@ -150,12 +126,7 @@ async def mark_reachable(
     """They wrote to us again through an address that was gone. True if it changed now.
 
     A write only on that change (not on every incoming update), like before addresses."""
-    cursor = await conn.execute(
-        "UPDATE addresses SET reachable = 1, reachable_at = ?"
-        " WHERE channel = ? AND address = ? AND reachable = 0 RETURNING person_id",
-        (to_db(now), channel, address),
-    )
-    return await _changed(conn, cursor)
+    return await _flip(conn, channel, address, now, reachable=True)
 
 
 async def set_reachable(
@@ -177,6 +148,18 @@ async def set_reachable(
 async def erase(conn: aiosqlite.Connection, person_id: int) -> None:
     """Erasure: no way to reach the person is kept."""
     await conn.execute("DELETE FROM addresses WHERE person_id = ?", (person_id,))
+
+
+async def _flip(conn: aiosqlite.Connection, channel: str, address: str, now: datetime, *,
+                reachable: bool) -> bool:
+    """Mark one address (un)reachable from now, only if it was not so already."""
+    stamp = "reachable_at" if reachable else "unreachable_at"
+    cursor = await conn.execute(
+        f"UPDATE addresses SET reachable = ?, {stamp} = ?"
+        " WHERE channel = ? AND address = ? AND reachable = ? RETURNING person_id",
+        (int(reachable), to_db(now), channel, address, int(not reachable)),
+    )
+    return await _changed(conn, cursor)
 
 
 async def _changed(conn: aiosqlite.Connection, cursor: aiosqlite.Cursor) -> bool:

@@ -16,6 +16,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.clock import to_db
+from bot.store.clauses import and_given
 
 
 @dataclass(frozen=True)
@@ -66,13 +67,8 @@ async def announcement(conn: aiosqlite.Connection, *, author_id: int,
         params += staff
     else:
         where += " AND announcements = 1"
-    if room is not None:
-        where += " AND room = ?"
-        params.append(room)
-    if language is not None:
-        where += " AND language = ?"
-        params.append(language)
-    return await _members(conn, where, params)
+    narrow, values = and_given({"room": room, "language": language})
+    return await _members(conn, where + narrow, params + values)
 
 
 async def survey(conn: aiosqlite.Connection, *, role: str, rooms: Sequence[str],

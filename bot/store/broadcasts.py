@@ -12,7 +12,8 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import from_db, to_db
-from bot.store.db import inserted_id
+from bot.store.clauses import and_given
+from bot.store.rows import all_rows, inserted, maybe_row
 
 #: Outbox rows of a broadcast: ``kind = broadcasts.kind AND ref = broadcasts.id``.
 _ROWS = "o.kind = b.kind AND o.ref = CAST(b.id AS TEXT)"
@@ -46,34 +47,6 @@ class BroadcastRow:
     ref: int | None = None
 
 
-def _broadcast(row: aiosqlite.Row | None) -> BroadcastRow | None:
-    if row is None:
-        return None
-    return BroadcastRow(
-        id=row["id"],
-        draft_key=row["draft_key"],
-        created_by=row["created_by"],
-        coordinator_chat=row["coordinator_chat"],
-        coordinator_language=row["coordinator_language"],
-        audience=row["audience"],
-        room=row["room"],
-        language=row["language"],
-        text=row["text"],
-        photo_file_id=row["photo_file_id"],
-        status=row["status"],
-        send_at=from_db(row["send_at"]),  # type: ignore[arg-type]
-        created_at=from_db(row["created_at"]),  # type: ignore[arg-type]
-        started_at=from_db(row["started_at"]),
-        finished_at=from_db(row["finished_at"]),
-        total=row["total"],
-        throttled=row["throttled"],
-        progress_message_id=row["progress_message_id"],
-        post_groups=bool(row["post_groups"]),
-        kind=row["kind"],
-        ref=row["ref"],
-    )
-
-
 async def create(
     conn: aiosqlite.Connection,
     *,
@@ -97,36 +70,37 @@ async def create(
         "INSERT INTO broadcasts (draft_key, created_by, coordinator_chat, coordinator_language,"
         " audience, room, language, text, photo_file_id, status, send_at, created_at,"
         " post_groups, kind, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " RETURNING id",
+        " RETURNING *",
         (draft_key, created_by, coordinator_chat, coordinator_language, audience, room, language,
          text, photo_file_id, status, to_db(send_at), to_db(now), 1 if post_groups else 0,
          kind, ref),
     )
-    row = await get(conn, await inserted_id(cursor) or 0)
-    assert row is not None
-    return row
+    return await inserted(BroadcastRow, cursor)
 
 
 async def get(conn: aiosqlite.Connection, broadcast_id: int) -> BroadcastRow | None:
     cursor = await conn.execute("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,))
-    return _broadcast(await cursor.fetchone())
+    return maybe_row(BroadcastRow, await cursor.fetchone())
 
 
 async def by_draft_key(conn: aiosqlite.Connection, draft_key: str) -> BroadcastRow | None:
     cursor = await conn.execute("SELECT * FROM broadcasts WHERE draft_key = ?", (draft_key,))
-    return _broadcast(await cursor.fetchone())
+    return maybe_row(BroadcastRow, await cursor.fetchone())
+
+
+async def _listed(conn: aiosqlite.Connection, filters: dict[str, object], order: str
+                 ) -> list[BroadcastRow]:
+    """The broadcasts matching the given ``filters`` (None: any), in ``order``."""
+    narrow, values = and_given(filters)
+    cursor = await conn.execute(
+        f"SELECT * FROM broadcasts WHERE 1 = 1{narrow} ORDER BY {order}", values)
+    return all_rows(BroadcastRow, await cursor.fetchall())
 
 
 async def with_status(conn: aiosqlite.Connection, status: str, kind: str | None = None
                       ) -> list[BroadcastRow]:
     """Broadcasts in ``status`` (of one ``kind`` only, if given)."""
-    sql = "SELECT * FROM broadcasts WHERE status = ?"
-    params: tuple[str, ...] = (status,)
-    if kind is not None:
-        sql += " AND kind = ?"
-        params = (status, kind)
-    cursor = await conn.execute(sql + " ORDER BY send_at, id", params)
-    return [b for b in map(_broadcast, await cursor.fetchall()) if b is not None]
+    return await _listed(conn, {"status": status, "kind": kind}, "send_at, id")
 
 
 async def due(conn: aiosqlite.Connection, now: datetime) -> list[BroadcastRow]:
@@ -135,7 +109,7 @@ async def due(conn: aiosqlite.Connection, now: datetime) -> list[BroadcastRow]:
         " AND kind = 'announcement' ORDER BY send_at, id",
         (to_db(now),),
     )
-    return [b for b in map(_broadcast, await cursor.fetchall()) if b is not None]
+    return all_rows(BroadcastRow, await cursor.fetchall())
 
 
 async def set_status(
@@ -281,8 +255,4 @@ async def received_by(conn: aiosqlite.Connection, user_id: int) -> list[aiosqlit
 async def running(conn: aiosqlite.Connection, kind: str, broadcast_id: int | None = None
                   ) -> list[BroadcastRow]:
     """Broadcasts of ``kind`` being sent (one, if ``broadcast_id``)."""
-    sql, params = "SELECT * FROM broadcasts WHERE status = 'sending' AND kind = ?", [kind]
-    if broadcast_id is not None:
-        sql, params = sql + " AND id = ?", [kind, broadcast_id]
-    cursor = await conn.execute(sql + " ORDER BY id", params)
-    return [b for b in map(_broadcast, await cursor.fetchall()) if b is not None]
+    return await _listed(conn, {"status": "sending", "kind": kind, "id": broadcast_id}, "id")

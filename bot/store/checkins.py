@@ -8,7 +8,9 @@ from datetime import date, datetime
 import aiosqlite
 
 from bot.clock import from_db, to_db
-from bot.store.db import inserted_id
+from bot.store.clauses import set_list
+from bot.store.db import inserted_id, stamp_once
+from bot.store.rows import all_rows, from_row, maybe_row
 
 ANSWERS = ("good", "okay", "bad", "call", "visit")
 
@@ -57,54 +59,7 @@ class Followup:
 
 def subscription_of(row: aiosqlite.Row | None) -> Subscription | None:
     """The subscription part of a row (of :func:`active_subscribers`, say)."""
-    if row is None:
-        return None
-    return Subscription(
-        user_id=row["user_id"],
-        active=bool(row["active"]),
-        weekday=row["weekday"],
-        daypart=row["daypart"],
-        paused_until=date.fromisoformat(row["paused_until"]) if row["paused_until"] else None,
-        extra_attention=bool(row["extra_attention"]),
-        starts_at=from_db(row["starts_at"]),  # type: ignore[arg-type]
-    )
-
-
-def _checkin(row: aiosqlite.Row | None) -> Checkin | None:
-    if row is None:
-        return None
-    return Checkin(
-        id=row["id"],
-        user_id=row["user_id"],
-        room=row["room"],
-        week=row["week"],
-        due_at=from_db(row["due_at"]),  # type: ignore[arg-type]
-        status=row["status"],
-        sent_at=from_db(row["sent_at"]),
-        answer=row["answer"],
-        answered_at=from_db(row["answered_at"]),
-    )
-
-
-def _followup(row: aiosqlite.Row | None) -> Followup | None:
-    if row is None:
-        return None
-    return Followup(
-        id=row["id"],
-        checkin_id=row["checkin_id"],
-        room=row["room"],
-        reason=row["reason"],
-        created_at=from_db(row["created_at"]),  # type: ignore[arg-type]
-        taken_by=row["taken_by"],
-        taken_at=from_db(row["taken_at"]),
-        done_at=from_db(row["done_at"]),
-        note=row["note"],
-        escalated_at=from_db(row["escalated_at"]),
-        user_id=row["user_id"],
-        week=row["week"],
-        announced_at=from_db(row["announced_at"]),
-        superseded_by=row["superseded_by"],
-    )
+    return maybe_row(Subscription, row)
 
 
 # --- subscriptions -----------------------------------------------------------------------
@@ -133,13 +88,10 @@ _SUB_FIELDS = {"active", "weekday", "daypart", "paused_until", "extra_attention"
 async def update_subscription(
     conn: aiosqlite.Connection, user_id: int, now: datetime, **fields: object
 ) -> None:
-    unknown = set(fields) - _SUB_FIELDS
-    if unknown:
-        raise ValueError(f"not updatable: {unknown}")
-    assignments = ", ".join(f"{name} = ?" for name in fields)
+    assignments, values = set_list(fields, _SUB_FIELDS)
     await conn.execute(
         f"UPDATE checkin_subscriptions SET {assignments}, updated_at = ? WHERE user_id = ?",
-        (*fields.values(), to_db(now), user_id),
+        (*values, to_db(now), user_id),
     )
 
 
@@ -226,8 +178,7 @@ async def sending(conn: aiosqlite.Connection, kind: str, checkin_id: int | None 
     cursor = await conn.execute(sql + " ORDER BY c.id, o.id", params)
     found: dict[int, tuple[Checkin, list[tuple[str, datetime | None, str]]]] = {}
     for row in await cursor.fetchall():
-        checkin = _checkin(row)
-        assert checkin is not None
+        checkin = from_row(Checkin, row)
         _, attempts = found.setdefault(checkin.id, (checkin, []))
         if row["o_state"] is not None:
             attempts.append((row["o_state"], from_db(row["o_sent_at"]), row["o_dedupe"]))
@@ -236,7 +187,7 @@ async def sending(conn: aiosqlite.Connection, kind: str, checkin_id: int | None 
 
 async def get(conn: aiosqlite.Connection, checkin_id: int) -> Checkin | None:
     cursor = await conn.execute("SELECT * FROM checkins WHERE id = ?", (checkin_id,))
-    return _checkin(await cursor.fetchone())
+    return maybe_row(Checkin, await cursor.fetchone())
 
 
 async def answer(
@@ -266,14 +217,14 @@ async def unanswered_extra_attention(
         " AND NOT EXISTS (SELECT 1 FROM checkin_followups f WHERE f.checkin_id = c.id)",
         (to_db(sent_before),),
     )
-    return [c for c in map(_checkin, await cursor.fetchall()) if c is not None]
+    return all_rows(Checkin, await cursor.fetchall())
 
 
 async def for_user(conn: aiosqlite.Connection, user_id: int) -> list[Checkin]:
     cursor = await conn.execute(
         "SELECT * FROM checkins WHERE user_id = ? ORDER BY week", (user_id,)
     )
-    return [c for c in map(_checkin, await cursor.fetchall()) if c is not None]
+    return all_rows(Checkin, await cursor.fetchall())
 
 
 async def week_counts(conn: aiosqlite.Connection, room: str, week: str) -> dict[str, int]:
@@ -396,7 +347,7 @@ async def create_followup(
         " AND c.user_id = (SELECT user_id FROM checkins WHERE id = ?) ORDER BY f.id",
         (new_id, checkin_id),
     )
-    older = [f for f in map(_followup, await cursor.fetchall()) if f is not None]
+    older = all_rows(Followup, await cursor.fetchall())
     taken = [f for f in older if f.taken_by is not None]
     if taken:
         await conn.execute(
@@ -424,7 +375,7 @@ async def has_open_unreachable(conn: aiosqlite.Connection, user_id: int) -> bool
 
 async def followup(conn: aiosqlite.Connection, followup_id: int) -> Followup | None:
     cursor = await conn.execute(_FOLLOWUP_SELECT + " WHERE f.id = ?", (followup_id,))
-    return _followup(await cursor.fetchone())
+    return maybe_row(Followup, await cursor.fetchone())
 
 
 async def open_followups(conn: aiosqlite.Connection, room: str) -> list[Followup]:
@@ -432,7 +383,7 @@ async def open_followups(conn: aiosqlite.Connection, room: str) -> list[Followup
         _FOLLOWUP_SELECT + " WHERE f.room = ? AND f.done_at IS NULL ORDER BY f.created_at, f.id",
         (room,),
     )
-    return [f for f in map(_followup, await cursor.fetchall()) if f is not None]
+    return all_rows(Followup, await cursor.fetchall())
 
 
 async def take(conn: aiosqlite.Connection, followup_id: int, user_id: int, now: datetime) -> bool:
@@ -475,18 +426,14 @@ async def untaken_since(conn: aiosqlite.Connection, told_before: datetime,
         "  THEN NULL ELSE f.announced_at END) <= ?",
         (notice_kind, notice_kind, to_db(told_before)),
     )
-    return [f for f in map(_followup, await cursor.fetchall()) if f is not None]
+    return all_rows(Followup, await cursor.fetchall())
 
 
 async def claim_announcement(
     conn: aiosqlite.Connection, followup_id: int, now: datetime
 ) -> bool:
     """Claim telling the volunteers about a follow-up: True only for the one caller that does."""
-    cursor = await conn.execute(
-        "UPDATE checkin_followups SET announced_at = ? WHERE id = ? AND announced_at IS NULL",
-        (to_db(now), followup_id),
-    )
-    return cursor.rowcount == 1
+    return await stamp_once(conn, "checkin_followups", "announced_at", followup_id, now)
 
 
 async def unannounced(conn: aiosqlite.Connection) -> list[Followup]:
@@ -494,17 +441,13 @@ async def unannounced(conn: aiosqlite.Connection) -> list[Followup]:
     cursor = await conn.execute(
         _FOLLOWUP_SELECT + " WHERE f.announced_at IS NULL ORDER BY f.created_at, f.id"
     )
-    return [f for f in map(_followup, await cursor.fetchall()) if f is not None]
+    return all_rows(Followup, await cursor.fetchall())
 
 
 async def mark_escalated(conn: aiosqlite.Connection, followup_id: int, now: datetime) -> bool:
-    cursor = await conn.execute(
-        "UPDATE checkin_followups SET escalated_at = ? WHERE id = ? AND escalated_at IS NULL",
-        (to_db(now), followup_id),
-    )
-    return cursor.rowcount == 1
+    return await stamp_once(conn, "checkin_followups", "escalated_at", followup_id, now)
 
 
 async def followups_taken_by(conn: aiosqlite.Connection, user_id: int) -> list[Followup]:
     cursor = await conn.execute(_FOLLOWUP_SELECT + " WHERE f.taken_by = ?", (user_id,))
-    return [f for f in map(_followup, await cursor.fetchall()) if f is not None]
+    return all_rows(Followup, await cursor.fetchall())

@@ -13,15 +13,21 @@ import logging
 import os
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import aiosqlite
 
+from bot.clock import to_db
+
 log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
@@ -222,6 +228,15 @@ class Database:
         async with self._lock:
             yield self.conn
 
+    async def run(self, step: Callable[Concatenate[aiosqlite.Connection, P], Awaitable[R]],
+                  *args: P.args, **kwargs: P.kwargs) -> R:
+        """One store function in a transaction of its own: ``step(conn, *args, **kwargs)``.
+
+        Why: a service method that only reads or writes one thing would otherwise open a
+        transaction by hand around that one call, in dozens of places."""
+        async with self.transaction() as conn:
+            return await step(conn, *args, **kwargs)
+
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """A single write statement in its own transaction; returns how many rows it changed.
 
@@ -240,6 +255,19 @@ class Database:
         async with self.transaction() as conn:
             cursor = await conn.execute(sql, tuple(params))
             return list(await cursor.fetchall())
+
+
+async def stamp_once(conn: aiosqlite.Connection, table: str, column: str, row_id: int,
+                     now: datetime) -> bool:
+    """Set one row's moment ``column`` to ``now`` unless it is set already: True only for
+    the one caller that set it. Why: "cancel this dinner", "tell the volunteers", "send the
+    reminder" are claims that must happen once, also when two callers race or a tick repeats.
+    ``table`` and ``column`` are the caller's literals, never input."""
+    cursor = await conn.execute(
+        f"UPDATE {table} SET {column} = ? WHERE id = ? AND {column} IS NULL",
+        (to_db(now), row_id),
+    )
+    return cursor.rowcount == 1
 
 
 async def inserted_id(cursor: aiosqlite.Cursor) -> int | None:

@@ -9,6 +9,7 @@ import aiosqlite
 
 from bot.clock import from_db, to_db
 from bot.store.db import inserted_id
+from bot.store.rows import all_rows, maybe_row
 
 OPEN, TAKEN, DONE, REFERRED, CANCELLED = "open", "taken", "done", "referred", "cancelled"
 ACTIVE = (OPEN, TAKEN)
@@ -77,55 +78,6 @@ class ReferralRow:
     created_at: datetime
 
 
-def _date(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
-
-
-def _request(row: aiosqlite.Row | None) -> RequestRow | None:
-    if row is None:
-        return None
-    return RequestRow(
-        id=row["id"],
-        resident_id=row["resident_id"],
-        room=row["room"],
-        kind=row["kind"],
-        category=row["category"],
-        description=row["description"],
-        urgency=row["urgency"],
-        due_on=_date(row["due_on"]),
-        contact=row["contact"],
-        phone=row["phone"],
-        status=row["status"],
-        volunteer_id=row["volunteer_id"],
-        queued_at=from_db(row["queued_at"]),  # type: ignore[arg-type]
-        taken_at=from_db(row["taken_at"]),
-        touched_at=from_db(row["touched_at"]),
-        outcome=row["outcome"],
-        created_at=from_db(row["created_at"]),  # type: ignore[arg-type]
-        closed_at=from_db(row["closed_at"]),
-        text_erased_at=from_db(row["text_erased_at"]),
-        submit_key=row["submit_key"],
-    )
-
-
-def _referral(row: aiosqlite.Row) -> ReferralRow:
-    return ReferralRow(
-        id=row["id"],
-        request_id=row["request_id"],
-        room=row["room"],
-        person_id=row["person_id"],
-        direction=row["direction"],
-        partner=row["partner"],
-        together=bool(row["together"]),
-        volunteer_id=row["volunteer_id"],
-        followup_on=_date(row["followup_on"]),
-        followup_sent_at=from_db(row["followup_sent_at"]),
-        followup_answer=row["followup_answer"],
-        answered_at=from_db(row["answered_at"]),
-        created_at=from_db(row["created_at"]),  # type: ignore[arg-type]
-    )
-
-
 async def _all(conn: aiosqlite.Connection, sql: str, params: tuple = ()) -> list[aiosqlite.Row]:
     cursor = await conn.execute(sql, params)
     return list(await cursor.fetchall())
@@ -134,7 +86,7 @@ async def _all(conn: aiosqlite.Connection, sql: str, params: tuple = ()) -> list
 async def _requests(conn: aiosqlite.Connection, sql: str, params: tuple = ()
                     ) -> list[RequestRow]:
     """The requests a ``SELECT * FROM help_requests`` query finds, as rows."""
-    return [r for r in map(_request, await _all(conn, sql, params)) if r is not None]
+    return all_rows(RequestRow, await _all(conn, sql, params))
 
 
 # --- requests ----------------------------------------------------------------------------
@@ -175,12 +127,12 @@ async def by_submit_key(conn: aiosqlite.Connection, resident_id: int, submit_key
         "SELECT * FROM help_requests WHERE submit_key = ? AND resident_id = ?",
         (submit_key, resident_id),
     )
-    return _request(await cursor.fetchone())
+    return maybe_row(RequestRow, await cursor.fetchone())
 
 
 async def get(conn: aiosqlite.Connection, request_id: int) -> RequestRow | None:
     cursor = await conn.execute("SELECT * FROM help_requests WHERE id = ?", (request_id,))
-    return _request(await cursor.fetchone())
+    return maybe_row(RequestRow, await cursor.fetchone())
 
 
 async def open_in_room(conn: aiosqlite.Connection, room: str, limit: int = 20) -> list[RequestRow]:
@@ -299,7 +251,7 @@ async def untouched_since(conn: aiosqlite.Connection, before: datetime) -> list[
 async def active(conn: aiosqlite.Connection) -> list[RequestRow]:
     """Every open or held request (the practice chat's clock asks when their alerts fall)."""
     rows = await _all(conn, "SELECT * FROM help_requests WHERE status IN ('open', 'taken')")
-    return [r for r in map(_request, rows) if r is not None]
+    return all_rows(RequestRow, rows)
 
 
 async def erase_text_closed_before(conn: aiosqlite.Connection, before: datetime, now: datetime
@@ -389,13 +341,13 @@ async def add_referral(
 async def referral(conn: aiosqlite.Connection, referral_id: int) -> ReferralRow | None:
     cursor = await conn.execute("SELECT * FROM help_referrals WHERE id = ?", (referral_id,))
     row = await cursor.fetchone()
-    return _referral(row) if row else None
+    return maybe_row(ReferralRow, row)
 
 
 async def referrals_of(conn: aiosqlite.Connection, request_id: int) -> list[ReferralRow]:
     rows = await _all(conn, "SELECT * FROM help_referrals WHERE request_id = ? ORDER BY id",
                       (request_id,))
-    return [_referral(r) for r in rows]
+    return all_rows(ReferralRow, rows)
 
 
 async def followups_due(conn: aiosqlite.Connection, today: date) -> list[ReferralRow]:
@@ -405,7 +357,7 @@ async def followups_due(conn: aiosqlite.Connection, today: date) -> list[Referra
         " AND followup_sent_at IS NULL AND person_id IS NOT NULL",
         (today.isoformat(),),
     )
-    return [_referral(r) for r in rows]
+    return all_rows(ReferralRow, rows)
 
 
 async def mark_followup_sent(conn: aiosqlite.Connection, referral_id: int, now: datetime

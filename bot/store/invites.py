@@ -7,7 +7,8 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.clock import from_db, to_db
+from bot.clock import to_db
+from bot.store.rows import maybe_row
 
 
 @dataclass(frozen=True)
@@ -34,18 +35,7 @@ async def create(
 
 async def get(conn: aiosqlite.Connection, code: str) -> InviteRow | None:
     cursor = await conn.execute("SELECT * FROM invites WHERE code = ?", (code,))
-    row = await cursor.fetchone()
-    if row is None:
-        return None
-    return InviteRow(
-        code=row["code"],
-        room=row["room"],
-        created_by=row["created_by"],
-        created_at=from_db(row["created_at"]),  # type: ignore[arg-type]
-        expires_at=from_db(row["expires_at"]),  # type: ignore[arg-type]
-        used_by=row["used_by"],
-        used_at=from_db(row["used_at"]),
-    )
+    return maybe_row(InviteRow, await cursor.fetchone())
 
 
 async def mark_used(conn: aiosqlite.Connection, code: str, user_id: int, now: datetime) -> bool:

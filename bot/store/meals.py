@@ -8,7 +8,8 @@ from datetime import datetime
 import aiosqlite
 
 from bot.clock import from_db, to_db
-from bot.store.db import inserted_id
+from bot.store.clauses import set_list
+from bot.store.db import inserted_id, stamp_once
 
 #: Statuses that hold seats against the cap.
 SEATED = ("pending", "confirmed", "offered")
@@ -127,11 +128,7 @@ async def set_meal_cap(conn: aiosqlite.Connection, meal_id: int, cap: int | None
 
 
 async def cancel_meal(conn: aiosqlite.Connection, meal_id: int, now: datetime) -> bool:
-    cursor = await conn.execute(
-        "UPDATE meals SET cancelled_at = ? WHERE id = ? AND cancelled_at IS NULL",
-        (to_db(now), meal_id),
-    )
-    return cursor.rowcount == 1
+    return await stamp_once(conn, "meals", "cancelled_at", meal_id, now)
 
 
 async def reminders_owed(conn: aiosqlite.Connection, meal_id: int) -> list[SignupRow]:
@@ -149,11 +146,7 @@ async def reminders_owed(conn: aiosqlite.Connection, meal_id: int) -> list[Signu
 
 async def claim_reminder(conn: aiosqlite.Connection, signup_id: int, now: datetime) -> bool:
     """Mark one sign-up's reminder as going out now; False if it already went."""
-    cursor = await conn.execute(
-        "UPDATE meal_signups SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL",
-        (to_db(now), signup_id),
-    )
-    return cursor.rowcount == 1
+    return await stamp_once(conn, "meal_signups", "reminded_at", signup_id, now)
 
 
 async def claim_meal_flag(
@@ -312,14 +305,10 @@ _FIELDS = {"status", "guests", "diet", "diet_note", "position", "offer_expires_a
 async def update_signup(
     conn: aiosqlite.Connection, signup_id: int, now: datetime, **fields: object
 ) -> None:
-    unknown = set(fields) - _FIELDS
-    if unknown:
-        raise ValueError(f"not updatable: {unknown}")
-    values = [to_db(v) if isinstance(v, datetime) else v for v in fields.values()]
-    assignments = ", ".join(f"{name} = ?" for name in fields)
+    assignments, values = set_list(fields, _FIELDS)
     await conn.execute(
         f"UPDATE meal_signups SET {assignments}, updated_at = ? WHERE id = ?",
-        (*values, to_db(now), signup_id),
+        (*[to_db(v) if isinstance(v, datetime) else v for v in values], to_db(now), signup_id),
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import from_db, to_db
+from bot.store.clauses import and_given
 
 QUEUED, SENDING, SENT = "queued", "sending", "sent"
 UNREACHABLE, FAILED, SKIPPED, EXPIRED = "unreachable", "failed", "skipped", "expired"
@@ -177,34 +178,26 @@ async def next_due(conn: aiosqlite.Connection) -> datetime | None:
 async def counts(conn: aiosqlite.Connection, kind: str | None = None,
                  ref: str | None = None) -> dict[str, int]:
     """Rows per state, for reports (optionally of one kind, and of one ref)."""
-    sql = "SELECT state, COUNT(*) FROM outbox WHERE 1 = 1"
-    params: list[Any] = []
-    if kind is not None:
-        sql += " AND kind = ?"
-        params.append(kind)
-    if ref is not None:
-        sql += " AND ref = ?"
-        params.append(ref)
-    cursor = await conn.execute(sql + " GROUP BY state", params)
+    narrow, params = and_given({"kind": kind, "ref": ref})
+    cursor = await conn.execute(
+        f"SELECT state, COUNT(*) FROM outbox WHERE 1 = 1{narrow} GROUP BY state", params)
     return {row[0]: int(row[1]) for row in await cursor.fetchall()}
 
 
 async def waiting_retry(conn: aiosqlite.Connection, kind: str | None = None) -> int:
     """Queued rows that failed at least once (kept back by a short-lived error)."""
-    sql, params = "SELECT COUNT(*) FROM outbox WHERE state = 'queued' AND attempts > 0", []
-    if kind is not None:
-        sql, params = sql + " AND kind = ?", [kind]
-    cursor = await conn.execute(sql, params)
+    narrow, params = and_given({"kind": kind})
+    cursor = await conn.execute(
+        f"SELECT COUNT(*) FROM outbox WHERE state = 'queued' AND attempts > 0{narrow}", params)
     row = await cursor.fetchone()
     return int(row[0]) if row else 0
 
 
 async def for_kind(conn: aiosqlite.Connection, kind: str, ref: str | None = None
                    ) -> list[OutboxRow]:
-    sql, params = "SELECT * FROM outbox WHERE kind = ?", [kind]
-    if ref is not None:
-        sql, params = sql + " AND ref = ?", [kind, ref]
-    cursor = await conn.execute(sql + " ORDER BY id", params)
+    narrow, values = and_given({"ref": ref})
+    cursor = await conn.execute(f"SELECT * FROM outbox WHERE kind = ?{narrow} ORDER BY id",
+                                [kind, *values])
     return [_row(r) for r in await cursor.fetchall()]
 
 

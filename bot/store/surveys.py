@@ -13,8 +13,9 @@ from datetime import date, datetime
 
 import aiosqlite
 
-from bot.clock import from_db, to_db
-from bot.store.db import inserted_id
+from bot.clock import to_db
+from bot.store.clauses import and_given
+from bot.store.rows import all_rows, inserted, maybe_row
 
 
 @dataclass(frozen=True)
@@ -36,53 +37,37 @@ class SurveyRound:
         return self.status == "open"
 
 
-def _round(row: aiosqlite.Row | None) -> SurveyRound | None:
-    if row is None:
-        return None
-    return SurveyRound(
-        id=row["id"], kind=row["kind"], room=row["room"], status=row["status"],
-        started_by=row["started_by"], started_at=from_db(row["started_at"]),  # type: ignore[arg-type]
-        started_on=date.fromisoformat(row["started_on"]), closed_at=from_db(row["closed_at"]),
-        asked=row["asked"], answered=row["answered"], paper=row["paper"],
-    )
-
-
 async def create(conn: aiosqlite.Connection, *, kind: str, room: str | None, draft_key: str,
                  started_by: int, now: datetime, today: date) -> SurveyRound:
     cursor = await conn.execute(
         "INSERT INTO survey_rounds (kind, room, draft_key, started_by, started_at, started_on)"
-        " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        " VALUES (?, ?, ?, ?, ?, ?) RETURNING *",
         (kind, room, draft_key, started_by, to_db(now), today.isoformat()),
     )
-    found = await get(conn, await inserted_id(cursor) or 0)
-    assert found is not None
-    return found
+    return await inserted(SurveyRound, cursor)
 
 
 async def get(conn: aiosqlite.Connection, round_id: int) -> SurveyRound | None:
     cursor = await conn.execute("SELECT * FROM survey_rounds WHERE id = ?", (round_id,))
-    return _round(await cursor.fetchone())
+    return maybe_row(SurveyRound, await cursor.fetchone())
 
 
 async def by_draft_key(conn: aiosqlite.Connection, draft_key: str) -> SurveyRound | None:
     cursor = await conn.execute("SELECT * FROM survey_rounds WHERE draft_key = ?", (draft_key,))
-    return _round(await cursor.fetchone())
+    return maybe_row(SurveyRound, await cursor.fetchone())
 
 
 async def open_rounds(conn: aiosqlite.Connection, kind: str | None = None) -> list[SurveyRound]:
-    sql = "SELECT * FROM survey_rounds WHERE status = 'open'"
-    params: tuple[str, ...] = ()
-    if kind is not None:
-        sql += " AND kind = ?"
-        params = (kind,)
-    cursor = await conn.execute(sql + " ORDER BY id", params)
-    return [r for r in map(_round, await cursor.fetchall()) if r is not None]
+    narrow, params = and_given({"kind": kind})
+    cursor = await conn.execute(
+        f"SELECT * FROM survey_rounds WHERE status = 'open'{narrow} ORDER BY id", params)
+    return all_rows(SurveyRound, await cursor.fetchall())
 
 
 async def recent_closed(conn: aiosqlite.Connection, limit: int = 5) -> list[SurveyRound]:
     cursor = await conn.execute(
         "SELECT * FROM survey_rounds WHERE status = 'closed' ORDER BY id DESC LIMIT ?", (limit,))
-    return [r for r in map(_round, await cursor.fetchall()) if r is not None]
+    return all_rows(SurveyRound, await cursor.fetchall())
 
 
 async def set_asked(conn: aiosqlite.Connection, round_id: int, asked: int) -> None:
@@ -212,14 +197,9 @@ async def tallies(conn: aiosqlite.Connection, *, kind: str, question: str, room:
 
     ``room`` None: all rooms. ``round_id``: only that round.
     """
-    where = " AND s.kind = ? AND s.started_on BETWEEN ? AND ?"
-    params: list[object] = [question, kind, start.isoformat(), end.isoformat()]
-    if room is not None:
-        where += " AND x.room = ?"
-        params.append(room)
-    if round_id is not None:
-        where += " AND s.id = ?"
-        params.append(round_id)
+    narrow, values = and_given({"x.room": room, "s.id": round_id})
+    where = " AND s.kind = ? AND s.started_on BETWEEN ? AND ?" + narrow
+    params = [question, kind, start.isoformat(), end.isoformat(), *values]
     result: dict[int, int] = {}
     for table, amount in (("survey_counts", "SUM(x.n)"), ("survey_answers", "COUNT(*)")):
         cursor = await conn.execute(

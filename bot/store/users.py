@@ -12,8 +12,10 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.clock import from_db, to_db
+from bot.clock import to_db
 from bot.store import addresses
+from bot.store.clauses import set_list
+from bot.store.rows import all_rows, maybe_row
 
 
 @dataclass(frozen=True)
@@ -33,26 +35,6 @@ class UserRow:
     erased_at: datetime | None
 
 
-def _row(row: aiosqlite.Row | None) -> UserRow | None:
-    if row is None:
-        return None
-    return UserRow(
-        id=row["id"],
-        telegram_id=row["telegram_id"],
-        display_name=row["display_name"],
-        language=row["language"],
-        room=row["room"],
-        role=row["role"],
-        phone=row["phone"],
-        privacy_accepted_at=from_db(row["privacy_accepted_at"]),
-        reachable=bool(row["reachable"]),
-        announcements=bool(row["announcements"]),
-        anon_key=row["anon_key"],
-        created_at=from_db(row["created_at"]),  # type: ignore[arg-type]
-        erased_at=from_db(row["erased_at"]),
-    )
-
-
 async def by_address(conn: aiosqlite.Connection, channel: str, address: str) -> UserRow | None:
     """The (not erased) person this address belongs to."""
     cursor = await conn.execute(
@@ -60,7 +42,7 @@ async def by_address(conn: aiosqlite.Connection, channel: str, address: str) -> 
         " WHERE a.channel = ? AND a.address = ? AND u.erased_at IS NULL",
         (channel, address),
     )
-    return _row(await cursor.fetchone())
+    return maybe_row(UserRow, await cursor.fetchone())
 
 
 async def by_addresses(
@@ -75,7 +57,7 @@ async def by_addresses(
         f" WHERE a.channel = ? AND a.address IN ({marks}) AND u.erased_at IS NULL ORDER BY u.id",
         (channel, *values),
     )
-    return [u for u in map(_row, await cursor.fetchall()) if u is not None]
+    return all_rows(UserRow, await cursor.fetchall())
 
 
 async def by_telegram_id(conn: aiosqlite.Connection, telegram_id: int) -> UserRow | None:
@@ -84,7 +66,7 @@ async def by_telegram_id(conn: aiosqlite.Connection, telegram_id: int) -> UserRo
 
 async def by_id(conn: aiosqlite.Connection, user_id: int) -> UserRow | None:
     cursor = await conn.execute("SELECT * FROM users WHERE id = ?", (user_id,))
-    return _row(await cursor.fetchone())
+    return maybe_row(UserRow, await cursor.fetchone())
 
 
 async def create(
@@ -130,18 +112,12 @@ async def update(
 ) -> None:
     """Change profile fields. ``reachable`` is the older per-person flag: it now sets the
     person's Telegram address (and the mirror column); prefer ``addresses.mark_*``."""
-    unknown = set(fields) - _UPDATABLE
-    if unknown:
-        raise ValueError(f"not updatable: {unknown}")
+    assignments, values = set_list(fields, _UPDATABLE)
     if "reachable" in fields:
         await addresses.set_reachable(conn, user_id, bool(fields["reachable"]), now)
     if not fields:
         return
-    assignments = ", ".join(f"{name} = ?" for name in fields)
-    await conn.execute(
-        f"UPDATE users SET {assignments} WHERE id = ?",
-        (*fields.values(), user_id),
-    )
+    await conn.execute(f"UPDATE users SET {assignments} WHERE id = ?", (*values, user_id))
 
 
 async def in_room(
@@ -153,7 +129,7 @@ async def in_room(
         sql += " AND role = ?"
         params.append(role)
     cursor = await conn.execute(sql + " ORDER BY id", params)
-    return [u for u in map(_row, await cursor.fetchall()) if u is not None]
+    return all_rows(UserRow, await cursor.fetchall())
 
 
 async def by_telegram_ids(conn: aiosqlite.Connection, telegram_ids: list[int]) -> list[UserRow]:
@@ -163,7 +139,7 @@ async def by_telegram_ids(conn: aiosqlite.Connection, telegram_ids: list[int]) -
 async def active(conn: aiosqlite.Connection) -> list[UserRow]:
     """Everyone not erased, by id."""
     cursor = await conn.execute("SELECT * FROM users WHERE erased_at IS NULL ORDER BY id")
-    return [u for u in map(_row, await cursor.fetchall()) if u is not None]
+    return all_rows(UserRow, await cursor.fetchall())
 
 
 async def volunteers_with_skill(
@@ -178,7 +154,7 @@ async def volunteers_with_skill(
                 " OR EXISTS (SELECT 1 FROM help_skills s WHERE s.user_id = u.id AND s.skill = ?))")
         params.append(skill)
     cursor = await conn.execute(sql + " ORDER BY u.id", params)
-    return [u for u in map(_row, await cursor.fetchall()) if u is not None]
+    return all_rows(UserRow, await cursor.fetchall())
 
 
 async def erase(conn: aiosqlite.Connection, user_id: int, now: datetime) -> None:

@@ -7,6 +7,7 @@ from datetime import date, datetime
 import aiosqlite
 
 from bot.clock import to_db
+from bot.store.clauses import and_given
 
 # --- settings -----------------------------------------------------------------------------
 
@@ -151,15 +152,10 @@ async def help_done(conn: aiosqlite.Connection, *, room: str | None, start: date
                     end: datetime, volunteer_id: int | None = None,
                     categories: tuple[str, ...] | None = None) -> int:
     """Help requests finished in [start, end) (by one volunteer, of some categories)."""
+    narrow, values = and_given({"room": room, "volunteer_id": volunteer_id})
     sql = ("SELECT COUNT(*) FROM help_requests WHERE status = 'done' AND closed_at >= ?"
-           " AND closed_at < ?")
-    params: list[object] = [to_db(start), to_db(end)]
-    if room is not None:
-        sql += " AND room = ?"
-        params.append(room)
-    if volunteer_id is not None:
-        sql += " AND volunteer_id = ?"
-        params.append(volunteer_id)
+           " AND closed_at < ?" + narrow)
+    params = [to_db(start), to_db(end), *values]
     if categories:
         sql += f" AND category IN ({','.join('?' for _ in categories)})"
         params += list(categories)

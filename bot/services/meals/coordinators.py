@@ -27,8 +27,7 @@ def _cap_refusal(coordinator: Person, cap: int) -> Outcome | None:
 
 class MealCoordinators(MealWaitlist):
     async def room_cap(self, room: str) -> int:
-        async with self.db.transaction() as conn:
-            return await self._room_cap(conn, room)
+        return await self.db.run(self._room_cap, room)
 
     async def set_meal_cap(self, coordinator: Person, meal_id: int, cap: int) -> Result:
         if (refusal := _cap_refusal(coordinator, cap)) is not None:

@@ -134,8 +134,7 @@ class MealResidents(MealWaitlist):
 
     async def signup_row(self, signup_id: int) -> SignupRow | None:
         """One sign-up as it is now (a notice rendered at send time reads it)."""
-        async with self.db.transaction() as conn:
-            return await store.signup(conn, signup_id)
+        return await self.db.run(store.signup, signup_id)
 
     # --- the resident's card ------------------------------------------------------------
 

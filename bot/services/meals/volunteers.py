@@ -173,23 +173,7 @@ class MealVolunteers(MealWaitlist):
 
     async def decline(self, volunteer: Person, signup_id: int, reason: str) -> Result:
         """Decline with a reason; the seat goes to the waitlist."""
-        reason = _clean_reason(reason)
-        if reason is None:
-            return Result(Outcome.INVALID)
-        now = self.now()
-        async with self.db.transaction() as conn:
-            outcome, meal, row = await self._managed_signup(conn, volunteer, signup_id)
-            if meal is None or row is None:
-                return Result(outcome)
-            if row.status not in store.ACTIVE:
-                return await self._result(conn, meal, row.id, Outcome.ALREADY)
-            await store.update_signup(conn, row.id, now, status="declined", reason=reason,
-                                      position=None, offer_expires_at=None)
-            await self._record_volunteer(conn, volunteer, meal)
-            notices = [Notice(row.user_id, "declined", meal.id, {"reason": reason})]
-            notices += await self._promote(conn, meal, now)
-            await self._tell(conn, notices)
-            return await self._result(conn, meal, row.id, Outcome.OK, notices)
+        return await self._take_off(volunteer, signup_id, reason, "declined")
 
     async def cancel_signup(self, volunteer: Person, signup_id: int, reason: str) -> Result:
         """A volunteer takes anyone off the list (a phone call, illness), with a reason.
@@ -198,6 +182,13 @@ class MealVolunteers(MealWaitlist):
         someone without Telegram and also after the sign-up deadline, until the meal starts.
         The freed seat goes to the waiting list as usual; the person (if on Telegram) is told.
         """
+        return await self._take_off(volunteer, signup_id, reason, "cancelled")
+
+    async def _take_off(self, volunteer: Person, signup_id: int, reason: str,
+                        status: str) -> Result:
+        """End an active sign-up with a reason: "declined" (the volunteer says no; the person
+        is always told) or "cancelled" (taken off a meal still to come; told only if they can
+        be reached and are not the volunteer). Either way the seat goes to the waiting list."""
         reason = _clean_reason(reason)
         if reason is None:
             return Result(Outcome.INVALID)
@@ -208,15 +199,18 @@ class MealVolunteers(MealWaitlist):
                 return Result(outcome)
             if row.status not in store.ACTIVE:
                 return await self._result(conn, meal, row.id, Outcome.ALREADY)
-            if meal.cancelled:
+            removed = status == "cancelled"
+            if removed and meal.cancelled:
                 return Result(Outcome.CANCELLED, await self._view(conn, meal), row)
-            if meal.starts_at <= now:
+            if removed and meal.starts_at <= now:
                 return Result(Outcome.PAST, await self._view(conn, meal), row)
-            await store.update_signup(conn, row.id, now, status="cancelled", reason=reason,
+            await store.update_signup(conn, row.id, now, status=status, reason=reason,
                                       position=None, offer_expires_at=None)
             await self._record_volunteer(conn, volunteer, meal)
             notices = []
-            if row.has_address and row.user_id != volunteer.id:
+            if not removed:
+                notices.append(Notice(row.user_id, "declined", meal.id, {"reason": reason}))
+            elif row.has_address and row.user_id != volunteer.id:
                 notices.append(Notice(row.user_id, "removed", meal.id, {"reason": reason}))
             notices += await self._promote(conn, meal, now)
             await self._tell(conn, notices)
