@@ -13,6 +13,10 @@ from bot.clock import from_db, to_db
 from bot.store.clauses import and_given
 
 QUEUED, SENDING, SENT = "queued", "sending", "sent"
+#: A row that ends keeps its params only for broadcasts (their report reads them: which
+#: group, which round; no personal text); every other kind's params (a name, an allergy note)
+#: are dropped with its message.
+_KEPT = "CASE WHEN kind IN ('announcement', 'survey', 'hours') THEN params END"
 UNREACHABLE, FAILED, SKIPPED, EXPIRED = "unreachable", "failed", "skipped", "expired"
 #: States a row never leaves.
 FINAL = frozenset({SENT, UNREACHABLE, FAILED, SKIPPED, EXPIRED})
@@ -95,7 +99,7 @@ async def requeue_in_flight(conn: aiosqlite.Connection) -> int:
 async def expire(conn: aiosqlite.Connection, now: datetime) -> list[OutboxRow]:
     """Queued rows no longer worth sending become 'expired'; returns them (for the log)."""
     cursor = await conn.execute(
-        "UPDATE outbox SET state = 'expired', message = NULL"
+        f"UPDATE outbox SET state = 'expired', message = NULL, params = {_KEPT}"
         " WHERE state = 'queued' AND expires_at IS NOT NULL"
         " AND expires_at <= ? RETURNING *", (to_db(now),))
     return [_row(r) for r in await cursor.fetchall()]
@@ -134,11 +138,12 @@ async def requeue_stale_leases(conn: aiosqlite.Connection, now: datetime) -> int
 
 async def mark_sent(conn: aiosqlite.Connection, row_id: int, now: datetime,
                     provider_ref: str | None) -> None:
-    """Sent: the snapshot of what it said (names, food wishes) is dropped, as in mark_final;
-    only its state, kind, ref and receipt stay."""
+    """Sent: what it said and what it was rendered from (names, food wishes, an allergy note)
+    are dropped, as in mark_final; only its state, kind, ref, dedupe and receipt stay."""
     await conn.execute(
         "UPDATE outbox SET state = 'sent', sent_at = ?, provider_ref = ?, lease_until = NULL,"
-        " message = NULL, attempts = attempts + 1 WHERE id = ?", (to_db(now), provider_ref, row_id))
+        f" message = NULL, params = {_KEPT}, attempts = attempts + 1 WHERE id = ?",
+        (to_db(now), provider_ref, row_id))
 
 
 async def mark_final(conn: aiosqlite.Connection, row_id: int, state: str,
@@ -147,7 +152,7 @@ async def mark_final(conn: aiosqlite.Connection, row_id: int, state: str,
     assert state in FINAL and state != SENT
     await conn.execute(
         "UPDATE outbox SET state = ?, error = COALESCE(?, error), lease_until = NULL,"
-        " message = NULL,"
+        f" message = NULL, params = {_KEPT},"
         " attempts = attempts + (CASE WHEN ? IN ('unreachable', 'failed') THEN 1 ELSE 0 END)"
         " WHERE id = ?", (state, error[:200] if error else None, state, row_id))
 
@@ -223,6 +228,6 @@ async def last_id(conn: aiosqlite.Connection) -> int:
 async def skip_queued_after(conn: aiosqlite.Connection, after_id: int) -> int:
     """Rows queued after ``after_id`` that are not to be sent (the demo's seeded past)."""
     cursor = await conn.execute(
-        "UPDATE outbox SET state = ?, message = NULL WHERE id > ? AND state = ?",
+        f"UPDATE outbox SET state = ?, message = NULL, params = {_KEPT} WHERE id > ? AND state = ?",
         (SKIPPED, after_id, QUEUED))
     return cursor.rowcount

@@ -206,3 +206,14 @@ async def test_a_final_row_keeps_no_copy_of_what_it_said(services: Services) -> 
     for row_id in (sent, refused):
         kept = await services.db.fetchval("SELECT message FROM outbox WHERE id = ?", (row_id,))
         assert kept is None
+
+
+async def test_a_final_row_keeps_no_params_either(services: Services) -> None:
+    """What a row is rendered from (an allergy note typed after the list went out) goes with
+    its message once the row ends; broadcasts keep theirs (their report reads them)."""
+    fatima = await services.users.register(106, "nl", "top")
+    services.outbox.renderer("test.note")(lambda app, row, t: OutMessage(row.params["note"]))
+    note = await enqueue(services, to=fatima.id, kind="test.note", params={"note": "geen noten"})
+    await services.outbox.deliver()
+    assert [m.text for _a, m in channel(services).sent] == ["geen noten"]
+    assert await services.db.fetchval("SELECT params FROM outbox WHERE id = ?", (note,)) is None
