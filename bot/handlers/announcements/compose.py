@@ -23,6 +23,7 @@ from bot.actions.announcements import (
 )
 from bot.clock import from_db, to_db
 from bot.context import BotContext
+from bot.handlers import flows
 from bot.handlers.announcements.jobs import ensure_sender
 from bot.handlers.announcements.render import AUDIENCE_LABELS, render_announcement, snippet
 from bot.handlers.common import (
@@ -288,7 +289,8 @@ async def toggle_groups(update: Update, context: BotContext, act: AnnouncementGr
         await safe_answer(update.callback_query,  # type: ignore[arg-type]
                           context.t._("These people have no Telegram group."), alert=True)
         return PREVIEW
-    draft["groups"] = not draft.get("groups")
+    if flows.first_handling(context, update):  # handled again after a restart: no 2nd flip
+        draft["groups"] = not draft.get("groups")
     reachable, unreachable = await services.announcements.recipients(audience, person)
     text, markup = _question(context.t, draft, services.config.rooms, groups, reachable,
                              unreachable)
