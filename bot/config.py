@@ -132,6 +132,29 @@ class BackupSettings:
 
 
 @dataclass(frozen=True)
+class WhatsAppSettings:
+    """``[whatsapp]``: the WhatsApp Cloud API (issue 14); off without this table.
+
+    Every value can be overridden by ``BUURTBOT_WHATSAPP_<NAME>`` (upper case)."""
+
+    access_token: str
+    phone_number_id: str
+    app_secret: str
+    verify_token: str
+    business_account_id: str = ""  # the WABA id: templates are created and listed there
+    api_url: str = "https://graph.facebook.com"
+    api_version: str = "21.0"
+    webhook_host: str = "127.0.0.1"  # put the operator's https reverse proxy in front
+    webhook_port: int = 8081
+    webhook_path: str = "/whatsapp"
+    messages_per_second: float = 80.0  # the number's throughput
+    daily_limit: int = 250  # unique people per 24 h that a business-initiated message may reach
+    template_price: float = 0.0  # per template message, for the announcement preview
+    currency: str = "EUR"
+    display_number: str = ""  # the room's WhatsApp number as people see it (+31 6 ...)
+
+
+@dataclass(frozen=True)
 class Config:
     token: str
     api_url: str
@@ -151,6 +174,12 @@ class Config:
     web: WebSettings | None = None
     backup: BackupSettings | None = None
     backup_passphrase: str = ""
+    whatsapp: WhatsAppSettings | None = None
+
+    @property
+    def telegram(self) -> bool:
+        """Telegram is on (a token is set); the bot may run on WhatsApp alone."""
+        return bool(self.token)
 
     def room(self, room_id: str | None) -> Room | None:
         return self.rooms.get(room_id or "")
