@@ -59,13 +59,17 @@ MAX_BODY = 1 << 20
 STATUS = "status"
 
 
+#: Where the webhook app keeps its :class:`Webhook` (the harness reads its tasks).
+HOOK: web.AppKey[Webhook] = web.AppKey("buurtbot.whatsapp", "Webhook")
+
+
 def make_web_app(app: BuurtApplication) -> web.Application:
     """The webhook's aiohttp application (see the module docstring)."""
     settings = app.services.config.whatsapp
     assert settings is not None, "make_web_app needs [whatsapp]"
     hook = Webhook(app)
     site = web.Application(client_max_size=MAX_BODY)
-    site["buurtbot.whatsapp"] = hook
+    site[HOOK] = hook
     site.router.add_get(settings.webhook_path, hook.verify)
     site.router.add_post(settings.webhook_path, hook.receive)
     site.on_shutdown.append(lambda _site: hook.drain())

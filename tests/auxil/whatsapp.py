@@ -75,7 +75,9 @@ class WaHarness(BotHarness):
     def webhook(self) -> Any:
         """The running :class:`bot.inbox.whatsapp.Webhook` (its tasks)."""
         assert self._runner is not None
-        return self._runner.app["buurtbot.whatsapp"]
+        from bot.inbox.whatsapp import HOOK
+
+        return self._runner.app[HOOK]
 
     async def stop(self) -> None:
         if self._runner is not None:

@@ -182,7 +182,10 @@ class WhatsAppBridge(ObservedRequest):
             kind = {"sendPhoto": "photo", "sendDocument": "document"}.get(name, "voice")
             field = {"sendPhoto": "photo", "sendDocument": "document",
                      "sendAudio": "audio"}.get(name, "voice")
-            attachment = _attachment(kind, params.get(field), files)
+            value = params.get(field)
+            if value is None and field in files:  # an upload: the part has the field's name
+                value = f"attach://{field}"
+            attachment = _attachment(kind, value, files)
             if attachment is None:
                 return _error(400, "Bad Request: there is no file in the request")
             message = OutMessage(str(params.get("caption") or ""), attachment=attachment,
