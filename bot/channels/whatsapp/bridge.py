@@ -20,10 +20,10 @@ text as a message, without one nothing. Errors come back Telegram-shaped (403 fo
 unreachable person, 429 with ``retry_after`` for WhatsApp's rate errors, 400 otherwise) so the
 existing error handling (``classify``, the answer pacer) keeps working.
 
-Message ids: a sent message's Telegram-shaped ``message_id`` is :func:`message_id_of` its
-wamid, a stable 48-bit number (the same function the inbound side applies to a reply's
-``context.id``), so a button press names the message it sat on without a lookup, also after
-a restart.
+Message ids: a sent message's Telegram-shaped ``message_id`` is the integer the adapter's
+message map gave its wamid (``bot/store/whatsapp_messages.py``, migration 021); the inbound
+side maps a reply's ``context.id`` back through the same map (:meth:`WhatsAppBridge.message_id`),
+so a button press names the message it sat on, also after a restart.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ _STOP_LABELS = ("stop", "stoppen", "annuleren", "cancel", "توقف", "إيقا�
 
 
 def message_id_of(wamid: str) -> int:
-    """The Telegram-shaped message id of a WhatsApp message (see the module docstring)."""
+    """A stable stand-in message id for a wamid when no message map is there (units)."""
     return number(wamid)
 
 
@@ -112,6 +112,18 @@ class WhatsAppBridge(ObservedRequest):
             if bare in _STOP_LABELS:
                 return data, message_id
         return None
+
+    async def message_id(self, wamid: str) -> int | None:
+        """The Telegram-shaped message id of a wamid: the adapter's message map (migration
+        021, ``WhatsAppChannel.message_id``); None for a wamid it never sent (an old or
+        forged reply)."""
+        lookup = getattr(self.channel, "message_id", None)
+        if lookup is None:
+            return message_id_of(wamid)
+        try:
+            return await lookup(wamid)
+        except LookupError:
+            return None
 
     def note_query(self, query_id: str, chat_id: int) -> None:
         """A tap is handed on: a pop-up answering it goes back to this chat."""
@@ -201,7 +213,7 @@ class WhatsAppBridge(ObservedRequest):
         wa_id = ids.wa_id(chat_id)
         receipt = await self.channel.send(wa_id, message)
         ref = getattr(receipt, "message_ref", "") or ""
-        message_id = message_id_of(ref) if ref else 0
+        message_id = (await self.message_id(ref) or 0) if ref else 0
         self._note_buttons(wa_id, message_id, message)
         sent: dict[str, Any] = {"message_id": message_id, "date": int(self.clock()),
                                 "chat": {"id": chat_id, "type": "private"}, "from": BOT_USER}
