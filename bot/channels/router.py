@@ -51,6 +51,14 @@ class WhatsAppPort(TelegramPort):
         return Receipt("whatsapp", str(ids.chat_id(wa_id)),
                        str(message_id) if message_id is not None else "")
 
+    async def edit(self, receipt: Receipt, message: OutMessage) -> bool:
+        """An edit of a message sent before, outside the person's own action (a live meal
+        card brought up to date, a coordinator's progress line): WhatsApp cannot edit, and a
+        new copy of the card would only repeat the notice that goes with the change (and, out
+        of the 24-hour window, be refused). So nothing is sent; the message stays "kept"
+        (True). Answers to the person's own tap still show the new state (``answer``)."""
+        return True
+
     async def set_commands(self, commands: list[tuple[str, str]], *,
                            language: str | None = None, chat: str | None = None,
                            quiet: bool = False) -> bool:

@@ -132,6 +132,19 @@ class WaHarness(BotHarness):
         person.drain()
         return person
 
+    async def telegram_resident(self, first_name: str = "Fatima", room: str = "top",
+                                language: str = "nl", name: str | None = None) -> Any:
+        """A registered resident on Telegram (a sandbox user), made through the service."""
+        return await BotHarness.resident(self, first_name, room, language, name)
+
+    async def volunteer(self, first_name: str = "Vera", room: str = "top",
+                        language: str = "nl", name: str | None = "Vera") -> Any:
+        """A volunteer on Telegram (the sandbox), in the same bot as the WhatsApp people."""
+        user = await self.telegram_resident(first_name, room, language, name)
+        person = await self.services.users.get(user.id)
+        await self.services.users.update(person, role="volunteer")
+        return user
+
     async def wa_person(self, person: Any) -> Any:
         """The bot's Person behind a stand-in person (None: not registered)."""
         from bot.channels.whatsapp import ids

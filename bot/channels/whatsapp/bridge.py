@@ -90,6 +90,8 @@ class WhatsAppBridge(ObservedRequest):
         self.clock = clock
         #: wa_id → (message id, [(label, callback data)]) of the last message with buttons.
         self._buttons: OrderedDict[str, tuple[int, list[tuple[str, str]]]] = OrderedDict()
+        #: message id → what it shows now (text and buttons, as an edit would leave it)
+        self._shows: OrderedDict[int, str] = OrderedDict()
         #: callback query id (the tap's wamid) → chat id: answerCallbackQuery names no chat
         self.queries: OrderedDict[str, int] = OrderedDict()
 
@@ -124,6 +126,12 @@ class WhatsAppBridge(ObservedRequest):
             return await lookup(wamid)
         except LookupError:
             return None
+
+    def _note_shows(self, message_id: int, message: OutMessage) -> None:
+        self._shows[message_id] = _content(message)
+        self._shows.move_to_end(message_id)
+        while len(self._shows) > _REMEMBER:
+            self._shows.popitem(last=False)
 
     def note_query(self, query_id: str, chat_id: int) -> None:
         """A tap is handed on: a pop-up answering it goes back to this chat."""
@@ -175,18 +183,24 @@ class WhatsAppBridge(ObservedRequest):
                 return _ok(True)
             await self._send(chat, OutMessage(str(text)))
             return _ok(True)
-        if name in ("sendMessage", "editMessageText"):
+        if name in ("sendMessage", "editMessageText", "editMessageCaption"):
             chat = _chat(params)
             if chat is None:
                 return _error(400, "Bad Request: chat not found")
-            message = OutMessage(str(params.get("text", "")), **_markup(params))
-            return _ok(await self._send(chat, message))
-        if name == "editMessageCaption":
-            chat = _chat(params)
-            if chat is None:
-                return _error(400, "Bad Request: chat not found")
-            message = OutMessage(str(params.get("caption", "")), **_markup(params))
-            return _ok(await self._send(chat, message))
+            field = "caption" if name == "editMessageCaption" else "text"
+            message = OutMessage(str(params.get(field, "")), **_markup(params))
+            if name == "sendMessage":
+                return _ok(await self._send(chat, message))
+            edited = _int(params.get("message_id"))
+            if edited is not None and self._shows.get(edited) == _content(message):
+                # what Telegram says for an edit to what the message shows already: no
+                # second copy of the same card (a handler and a live card both refreshing)
+                return _error(400, "Bad Request: message is not modified: specified new "
+                              "message content and reply markup are exactly the same")
+            sent = await self._send(chat, message)
+            if edited is not None:
+                self._note_shows(edited, message)  # its later edits compare to this state
+            return _ok(sent)
         if name in ("sendPhoto", "sendDocument", "sendVoice", "sendAudio"):
             chat = _chat(params)
             if chat is None:
@@ -215,6 +229,8 @@ class WhatsAppBridge(ObservedRequest):
         ref = getattr(receipt, "message_ref", "") or ""
         message_id = (await self.message_id(ref) or 0) if ref else 0
         self._note_buttons(wa_id, message_id, message)
+        if message_id:
+            self._note_shows(message_id, message)
         sent: dict[str, Any] = {"message_id": message_id, "date": int(self.clock()),
                                 "chat": {"id": chat_id, "type": "private"}, "from": BOT_USER}
         if message.attachment is None:
@@ -240,6 +256,17 @@ class WhatsAppBridge(ObservedRequest):
         if exc.verdict == "retry":
             raise NetworkError(f"WhatsApp could not be reached ({exc.detail or 'retry'})")
         return _error(400, f"Bad Request: WhatsApp refused the message ({exc.detail})")
+
+
+def _content(message: OutMessage) -> str:
+    return json.dumps(message.to_json(), sort_keys=True, ensure_ascii=False)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _chat(params: dict[str, Any]) -> int | None:
