@@ -255,3 +255,64 @@ async def test_killed_after_the_inbox_write_is_handled_after_restart(wa: WaHarne
     assert len([m for m in seen if "Eettafel in TOP" in (m.text or "")]) == 1
     assert await wa.db.fetchval(
         "SELECT COUNT(*) FROM inbox WHERE channel = 'whatsapp' AND state = 'received'") == 0
+
+
+async def test_stop_in_a_step_presses_its_stop(wa: WaHarness) -> None:
+    henk = await wa.resident("Henk")
+    await henk.send("hulp")
+    await wa.settle()
+    henk.drain()
+    await henk.tap("📄 Een brief of formulier")
+    await wa.settle()
+    asked = henk.drain()
+    assert asked and "Stoppen" in asked[-1].buttons, asked[-1]
+    await henk.send("STOP")
+    await wa.settle()
+    assert any("Gestopt" in t for t in texts(henk))
+    # no step open any more: "stop" opens the menu
+    await henk.send("stop")
+    await wa.settle()
+    assert texts(henk)[-1] == "Wat wilt u doen?"
+
+
+async def test_every_keyword_command_is_a_command_of_the_bot(wa: WaHarness) -> None:
+    from telegram.ext import CommandHandler, ConversationHandler
+
+    from bot.channels.whatsapp import keywords
+
+    assert wa.app is not None
+
+    def flat(handlers):
+        for h in handlers:
+            if isinstance(h, ConversationHandler):
+                yield from flat(h.entry_points)
+                yield from flat(h.fallbacks)
+                for step in h.states.values():
+                    yield from flat(step)
+            else:
+                yield h
+
+    commands = {c for handlers in wa.app.handlers.values() for h in flat(handlers)
+                if isinstance(h, CommandHandler) for c in h.commands}
+    wanted = set(keywords.KEYWORDS) - {keywords.STOP, keywords.GREETING}
+    assert wanted <= commands, wanted - commands
+
+
+async def test_one_persons_messages_are_handled_in_order(wa: WaHarness) -> None:
+    henk = await wa.resident("Henk")
+    await henk.send("eten")
+    await henk.send("menu")
+    await wa.settle()
+    seen = texts(henk)
+    assert "Eettafel in TOP" in seen[0] and seen[-1] == "Wat wilt u doen?"
+
+
+async def test_whatsapp_alone(wa_alone: WaHarness) -> None:
+    wa = wa_alone
+    assert wa.app is not None and wa.app.bot is wa.app.wa_bot
+    assert wa.app.bot.username == "buurtbot"
+    henk = await wa.resident("Henk")
+    await henk.send("eten")
+    await wa.settle()
+    assert "Eettafel in TOP" in texts(henk)[-1]
+    assert not wa.sandbox.unknown_methods

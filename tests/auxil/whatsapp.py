@@ -55,7 +55,12 @@ class WaHarness(BotHarness):
 
     # --- running --------------------------------------------------------------------------
     async def start(self) -> BuurtApplication:
-        app = await super().start()
+        if self.config.telegram:
+            app = await super().start()
+        else:  # WhatsApp alone: no Telegram polling (app.bot is the bridge bot)
+            app = await self._start_app()
+            await app.start()
+            self.app = app
         await self._serve(app)
         return app
 
@@ -171,8 +176,10 @@ def _first_choice(person: Any) -> str:
     raise AssertionError(f"no choice shown; last: {person.last}")
 
 
-async def make_wa_harness(tmp_path: Path, clock: FrozenClock, **whatsapp: Any
-                          ) -> tuple[WaHarness, Sandbox]:
+async def make_wa_harness(tmp_path: Path, clock: FrozenClock, *, telegram: bool = True,
+                          **whatsapp: Any) -> tuple[WaHarness, Sandbox]:
+    """A sandbox with the stand-in attached, and a harness for it (not started yet).
+    ``telegram=False``: the bot runs on WhatsApp alone (no token)."""
     from bot.sandbox.whatsapp import WhatsAppStandIn
 
     sandbox = Sandbox(token=TOKEN, bot_username=BOT_USERNAME, bot_name="Buurtbot",
@@ -183,4 +190,6 @@ async def make_wa_harness(tmp_path: Path, clock: FrozenClock, **whatsapp: Any
     await sandbox.start(host="127.0.0.1", port=0)
     config = dataclasses.replace(make_config(sandbox, tmp_path / "buurtbot.db"),
                                  whatsapp=whatsapp_settings(standin, **whatsapp))
+    if not telegram:
+        config = dataclasses.replace(config, token="")
     return WaHarness(sandbox, config, clock, standin), sandbox

@@ -28,6 +28,7 @@ so a button press names the message it sat on, also after a restart.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -56,10 +57,28 @@ _NOTHING = {"setMyCommands", "deleteMyCommands", "setChatMenuButton", "sendChatA
             "close", "logOut", "pinChatMessage", "unpinChatMessage"}
 #: Stop buttons remembered per person (the "stop" keyword presses the step's Stop).
 _REMEMBER = 5000
-#: Labels of a Stop button in every shipped language (with or without its ❌).
-_STOP_LABELS = ("stop", "stoppen", "annuleren", "cancel", "توقف", "إيقاف", "durdur", "dur",
-                "iptal", "ጠጠው", "ኣቋርጽ", "стоп", "зупинити", "скасувати", "zatrzymaj",
-                "anuluj")
+#: The msgids of the steps' Stop buttons (bot/handlers: meals, help requests, announcements).
+_STOP_MSGIDS = ("Stop", "❌ Stop")
+
+
+def _bare(label: str) -> str:
+    """A label without its emoji and marks, for comparing: "❌ Stop" → "stop"."""
+    from bot.channels.whatsapp.keywords import normalise
+
+    return normalise("".join(ch for ch in label if ch.isalpha() or ch.isspace()))
+
+
+@functools.cache
+def _stop_labels() -> frozenset[str]:
+    """A Stop button's label in every shipped language (its translations), and the words the
+    "stop" keyword has: a button so labelled is the step's Stop."""
+    from bot.channels.whatsapp.keywords import KEYWORDS, STOP
+    from bot.i18n import LANGUAGES, translator
+
+    labels = {_bare(str(translator(lang)._(msgid))) for lang in LANGUAGES
+              for msgid in _STOP_MSGIDS}
+    labels.update(_bare(w) for words in KEYWORDS[STOP].values() for w in words)
+    return frozenset(label for label in labels if label)
 
 
 def message_id_of(wamid: str) -> int:
@@ -110,8 +129,7 @@ class WhatsAppBridge(ObservedRequest):
             return None
         message_id, buttons = remembered
         for label, data in buttons:
-            bare = "".join(ch for ch in label if ch.isalpha() or ch == " ").strip().casefold()
-            if bare in _STOP_LABELS:
+            if _bare(label) in _stop_labels():
                 return data, message_id
         return None
 
