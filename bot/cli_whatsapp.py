@@ -232,8 +232,8 @@ async def _create(templates: Any, settings: WhatsAppSettings) -> list[tuple[str,
 
 def run_templates(args: argparse.Namespace) -> int:
     config, settings = _settings(args)
-    templates = _templates_module()
     _need_business_account(settings, config.source)
+    templates = _templates_module()
     refused: list[tuple[str, str, str]] = []
     try:
         if args.create:

@@ -642,10 +642,11 @@ class _WhatsAppReader:
         value = self.raw(name)
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
-        if value is None or value == "":
+        if value is None or (isinstance(value, str) and not value.strip()):
             if required:
+                problem = "is missing" if value is None else "is empty"
                 raise _err(self.source, f"whatsapp.{name}",
-                           f"is missing (set it here or in {whatsapp_env(name)})")
+                           f"{problem} (set it here or in {whatsapp_env(name)})")
             return ""
         if not isinstance(value, str) or not _DIGITS.match(value.strip()):
             raise self.fail(name, f"expected the id Meta shows (digits only, such as "
