@@ -172,6 +172,11 @@ def test_messages_of_a_body():
     assert [m.wamid for m in messages] == ["wamid.1"] and messages[0].valid
     assert messages[0].contact["profile"]["name"] == "Henk"
     assert statuses == [{"id": "wamid.9", "status": "read"}]
+    assert inbound.messages_of(body, "1065")[0] == messages  # no metadata: kept
+    other = json.loads(json.dumps(body))
+    other["entry"][0]["changes"][0]["value"]["metadata"] = {"phone_number_id": "999"}
+    assert inbound.messages_of(other, "1065") == ([], [])  # another number of the account
+    assert len(inbound.messages_of(other, "999")[0]) == 1
     for bad in ({}, [], {"object": "page", "entry": []}, {"object": "whatsapp_business_account"}):
         with pytest.raises(inbound.BadBody):
             inbound.messages_of(bad)

@@ -123,7 +123,7 @@ class Webhook:
             log.warning("WhatsApp webhook call refused: not JSON")
             return web.Response(status=400, text="Bad request\n")
         try:
-            messages, statuses = inbound.messages_of(data)
+            messages, statuses = inbound.messages_of(data, self.settings.phone_number_id)
         except inbound.BadBody:
             log.info("WhatsApp webhook: a notification that is not about messages; ignored")
             return web.Response(text="ok")
@@ -309,10 +309,10 @@ async def _cannot_read(app: BuurtApplication, wa_id: str, person: Any) -> None:
     language = person.language if person is not None else inbound.language_of_number(wa_id)
     t = translator(language)
     text = t._("I cannot do anything with this here. Tap /menu to see what I can do.")
-    whatsapp = getattr(app, "whatsapp", None)
-    if whatsapp is None:
+    port = getattr(app, "port", None)
+    if port is None or getattr(app, "whatsapp", None) is None:
         return
-    try:
-        await whatsapp.send(wa_id, OutMessage(str(t.bidi(text)), lang=None))
+    try:  # paced like any answer (the WhatsApp port of the router)
+        await port.send(str(ids.chat_id(wa_id)), OutMessage(str(t.bidi(text))))
     except Exception as exc:
         log.info("WhatsApp: could not answer an unsupported message (%s)", type(exc).__name__)
