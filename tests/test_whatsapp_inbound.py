@@ -3,6 +3,7 @@ signature, the verify handshake, the webhook's refusals, the users id rule, key_
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from types import SimpleNamespace
 from typing import Any
@@ -395,11 +396,12 @@ async def test_bridge_errors_are_telegram_shaped():
 async def test_a_whatsapp_chat_id_is_a_whatsapp_address(tmp_path):
     from bot.clock import FrozenClock
     from bot.config import load_config
-    from bot.services.users import UserService
+    from bot.services.users import InviteResult, UserService
     from bot.store.db import Database
     from tests.auxil.harness import ROOT, START
 
-    config = load_config(ROOT / "buurtbot.example.toml", env={})
+    config = dataclasses.replace(load_config(ROOT / "buurtbot.example.toml", env={}),
+                                 coordinators=frozenset({9001}))
     db = Database(str(tmp_path / "u.db"))
     await db.connect()
     await db.migrate()
@@ -416,6 +418,17 @@ async def test_a_whatsapp_chat_id_is_a_whatsapp_address(tmp_path):
         assert not users.is_coordinator_id(CHAT)
         telegram = await users.register(424242, "nl", "top")
         assert telegram.telegram_id == 424242
+        # a volunteer invite opened on WhatsApp: a volunteer with a WhatsApp address
+        coordinator = await users.register(9001, "nl", "top")
+        code = await users.create_invite(coordinator, "top")
+        other = ids.chat_id("31687654321")
+        assert await users.check_invite(other, code) is InviteResult.OK
+        used = await users.redeem_invite(other, code, "nl")
+        assert used.result is InviteResult.OK and used.person.role == "volunteer"
+        assert used.person.telegram_id is None
+        assert [(a.channel, a.address) for a in used.person.addresses] == [
+            ("whatsapp", "31687654321")]
+        assert await users.check_invite(other, code) is InviteResult.ALREADY
         rows = await db.fetchall("SELECT telegram_id FROM users")
         assert all(r[0] is None or r[0] < ids.BASE for r in rows)
     finally:
