@@ -36,6 +36,7 @@ class WaPerson:
         self.sent: list[InMessage] = []
         #: Stand-in clock time of the person's last message (opens the 24-hour window).
         self.last_inbound: float | None = None
+        self.timeline: list[WaMessage | InMessage] = []  # both sides, in order
         self._cursor = 0
 
     def __repr__(self) -> str:
@@ -69,9 +70,8 @@ class WaPerson:
         return new
 
     def history(self) -> list[WaMessage | InMessage]:
-        """Both sides of the chat in time order (for the practice-chat page)."""
-        both: list[WaMessage | InMessage] = [*self.messages, *self.sent]
-        return sorted(both, key=lambda m: m.timestamp)
+        """Both sides of the chat in order (for the practice-chat page)."""
+        return list(self.timeline)
 
     # -- actions -----------------------------------------------------------
     async def send(self, text: str, *, reply_to: str | None = None) -> dict[str, Any]:
