@@ -86,7 +86,7 @@ async def standin(clock: Clock) -> AsyncIterator[WhatsAppStandIn]:
     sandbox = Sandbox(limits=Limits.off())
     wa = WhatsAppStandIn(app_secret=SECRET, verify_token="verify-me", phone_number_id=PHONE_ID,
                          business_account_id=WABA, token=TOKEN, clock=clock,
-                         limits=WaLimits.off())
+                         limits=WaLimits.off(), rate_clock=clock)
     wa.attach(sandbox)
     await sandbox.start()
     try:
@@ -599,7 +599,17 @@ async def test_throughput_limit_is_130429(standin: WhatsAppStandIn, api: httpx.A
 async def test_default_limits_are_80_per_second_and_45_burst() -> None:
     limits = WaLimits()
     assert (limits.throughput, limits.pair_burst, limits.pair_interval) == (80, 45, 6.0)
-    assert WhatsAppStandIn().throughput == 80
+    standin = WhatsAppStandIn()
+    assert standin.throughput == 80 and standin.limits.enabled
+
+
+async def test_limits_run_on_their_own_clock_by_default() -> None:
+    """A test jumping the window clock does not refill (or drain) the pair rate."""
+    window = Clock()
+    standin = WhatsAppStandIn(clock=window, limits=WaLimits(pair_burst=1))
+    assert standin.rates.check(HENK) is None
+    window.advance(7 * 24 * 3600)
+    assert standin.rates.check(HENK) == 131056
 
 
 async def test_pair_rate_burst_then_one_per_6_seconds_is_131056(
@@ -885,3 +895,40 @@ async def test_events_reach_the_sandbox_observers(standin: WhatsAppStandIn,
     kinds = [(e["type"], e.get("from", e.get("status"))) for e in seen]
     assert kinds == [("wa_person", None), ("wa_message", "person"), ("wa_message", "bot"),
                      ("wa_status", "sent"), ("wa_status", "delivered")]
+
+
+async def test_interactive_media_header_must_exist(standin: WhatsAppStandIn,
+                                                   api: httpx.AsyncClient) -> None:
+    await standin.person(HENK).send("Hoi")
+    media = standin.store_media(b"\xff\xd8 jpg", "image/jpeg")
+    good = buttons(HENK, ["Ja"], header={"type": "image", "image": {"id": media.id}})
+    assert (await post(api, good)).status_code == 200
+    bad = buttons(HENK, ["Ja"], header={"type": "image", "image": {"id": "404"}})
+    assert_refused(await post(api, bad), 131009)
+    assert_refused(await post(api, buttons(HENK, ["Ja"], header={"type": "image"})), 131008)
+    rows_with_image = listing(HENK, _sections(1, 1))
+    rows_with_image["interactive"]["header"] = {"type": "image", "image": {"id": media.id}}
+    assert_refused(await post(api, rows_with_image), 131009)
+
+
+async def test_close_window_makes_free_form_fail_again(standin: WhatsAppStandIn,
+                                                       api: httpx.AsyncClient) -> None:
+    henk = standin.person(HENK)
+    await henk.send("Hoi")
+    henk.close_window()
+    assert not henk.window_open
+    assert_refused(await post(api, text(HENK, "Hallo")), 131047)
+
+
+async def test_scale_speeds_the_limits_up(standin: WhatsAppStandIn, api: httpx.AsyncClient,
+                                          clock: Clock) -> None:
+    standin.limits.enabled = True
+    standin.limits.throughput = 2
+    standin.limits.scale = 10.0  # 2 per 0.1 s
+    for i in range(3):
+        await standin.person(f"3162000000{i}").send("Hoi")
+    assert (await post(api, text("31620000000", "a"))).status_code == 200
+    assert (await post(api, text("31620000001", "b"))).status_code == 200
+    assert_refused(await post(api, text("31620000002", "c")), 130429)
+    clock.advance(0.1)
+    assert (await post(api, text("31620000002", "c"))).status_code == 200

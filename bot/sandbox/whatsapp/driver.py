@@ -57,6 +57,11 @@ class WaPerson:
     def window_until(self) -> float | None:
         return None if self.last_inbound is None else self.last_inbound + WINDOW
 
+    def close_window(self) -> None:
+        """Forget the person's last message: free-form sends get 131047 again (also when
+        the bot still thinks the window is open)."""
+        self.last_inbound = None
+
     async def next_message(self, timeout: float = 5.0) -> WaMessage:  # noqa: ASYNC109 - mirrors asyncio.wait_for
         """The next message the person has not looked at yet, once it arrives."""
         msg = await self.standin.changed.next_in(self.messages, self._cursor, timeout)

@@ -74,6 +74,7 @@ class WhatsAppStandIn:
         display_phone_number: str = "31850001234",
         verified_name: str = "Buurtbot",
         limits: WaLimits | None = None,
+        rate_clock: Callable[[], float] | None = None,
     ) -> None:
         self.app_secret = app_secret
         self.verify_token = verify_token
@@ -84,7 +85,10 @@ class WhatsAppStandIn:
         self.display_phone_number = display_phone_number
         self.verified_name = verified_name
         self.limits = limits if limits is not None else WaLimits()
-        self.rates = RateControl(self.limits, lambda: self.clock())
+        #: The limits run on their own clock (monotonic, like the Telegram sandbox's flood
+        #: control), so a test that freezes or jumps ``clock`` for the 24-hour window does
+        #: not run into pair-rate errors; pass ``rate_clock=clock`` to drive both.
+        self.rates = RateControl(self.limits, rate_clock or time.monotonic)
         self.changed = Signal()
         self.webhooks = WebhookSender(lambda: self.app_secret, self.changed)
 
@@ -437,6 +441,13 @@ class WhatsAppStandIn:
             validate.check_text(part)
         elif kind == "interactive":
             validate.check_interactive(part)
+            header = part.get("header") or {}
+            if header.get("type") in ("image", "document", "video"):
+                media = header.get(header["type"])
+                if not isinstance(media, dict):
+                    raise WaError(131008, f"The parameter interactive['header']"
+                                          f"['{header['type']}'] is required.")
+                validate.check_media(header["type"], media, self.media)
         elif kind in validate.MEDIA_TYPES:
             validate.check_media(kind, part, self.media)
         elif kind == "location":
