@@ -969,3 +969,34 @@ async def test_statuses_follow_the_send_answer(standin: WhatsAppStandIn, fake_bo
             await standin.settle()
     assert posted_before_answer == [0] * 10
     assert len(fake_bot.values("statuses")) == 15
+
+
+async def test_template_review_webhooks_and_status_choice(
+        standin: WhatsAppStandIn, fake_bot: FakeBot, api: httpx.AsyncClient) -> None:
+    standin.template_webhooks = True
+    standin.status_webhooks = {"failed"}
+    assert (await api.post(f"/{WABA}/message_templates", json=new_template())).status_code \
+        == 200
+    standin.approve("maaltijd_herinnering", "nl")
+    assert (await post(api, template(HENK, "maaltijd_herinnering", "nl", ["18:00"]))
+            ).status_code == 200
+    await standin.settle()
+    [review] = [p["entry"][0]["changes"][0] for p in fake_bot.payloads]
+    assert review["field"] == "message_template_status_update"
+    assert review["value"]["event"] == "APPROVED"
+    assert review["value"]["message_template_name"] == "maaltijd_herinnering"
+    assert review["value"]["message_template_language"] == "nl"
+    assert fake_bot.values("statuses") == []  # sent/delivered not posted
+    assert standin.sent[-1].status == "delivered"
+
+
+async def test_concurrent_delivery_posts_everything(standin: WhatsAppStandIn,
+                                                    fake_bot: FakeBot) -> None:
+    standin.webhooks.concurrency = 4
+    people = [standin.person(f"3163000000{i}") for i in range(8)]
+    for p in people:
+        await p.send("Hoi")
+    await standin.settle()
+    assert sorted(m["from"] for m in fake_bot.values("messages")) == sorted(
+        p.wa_id for p in people)
+    assert all(d.ok for d in standin.deliveries)
