@@ -471,3 +471,52 @@ async def test_a_whatsapp_media_id_that_is_gone_is_refused_on_telegram(world: Wo
     message = OutMessage("", attachment=Attachment("voice", media_id=MEDIA_PREFIX + "404404"))
     with pytest.raises(BadRequest):
         await telegram_channel.send(world.telegram, volunteer.id, message)
+
+
+# --- pacing and the token alert ------------------------------------------------------------
+
+
+async def test_rows_to_one_person_keep_6_seconds_apart_answers_go_at_once(world: World) -> None:
+    import time
+
+    channel = world.channel
+    channel.set_speed(80, scale=5)  # WhatsApp's numbers, five times faster: a 1.2 s gap
+    assert channel.pacer.per_second == 79  # one slot of the 80 kept for answers
+    channel.paced(await channel.pace(HENK), counted=True)
+    began = time.monotonic()
+    channel.paced(await channel.pace(FATIMA), counted=True)  # someone else: no wait
+    answer = await channel.pacer.acquire_answer(int(HENK))  # an answer to Henk: at once
+    channel.pacer.done(answer)
+    assert time.monotonic() - began < 0.6
+    channel.paced(await channel.pace(HENK), counted=True)  # Henk's next row waits its turn
+    assert time.monotonic() - began >= 1.0
+
+
+async def test_a_refused_token_warns_the_coordinators_one_incident_a_day(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from bot.handlers.ops import render_alert
+    from bot.i18n import translator
+
+    alerts: list[tuple[str, str, dict[str, Any]]] = []
+
+    async def alert(job: str, incident: str, params: dict[str, Any]) -> int:
+        alerts.append((job, incident, params))
+        return 1
+
+    monkeypatch.setattr(world.services.ops, "alert", alert)
+    world.person()
+    channel = WhatsAppChannel(settings_for(world.standin, access_token="wrong"),
+                              world.services)
+    try:
+        for _ in range(2):
+            with pytest.raises(TokenRefused):
+                await channel.send(HENK, OutMessage("Hoi"))
+        await asyncio.sleep(0)  # the alert is queued by a task of its own
+    finally:
+        await channel.close()
+    assert [a[:2] for a in alerts] == [("ops_alert_whatsapp_token", "2026-11-30")] * 2
+    row = SimpleNamespace(params=alerts[0][2])
+    shown = render_alert(world.app, row, translator("nl"))  # type: ignore[arg-type]
+    assert shown is not None and "WhatsApp" in shown.text
