@@ -351,3 +351,32 @@ async def test_a_help_request_with_a_photo_and_a_voice_note(wa: WaHarness) -> No
     media = await wa.db.fetchall("SELECT kind, file_id FROM help_media ORDER BY id")
     assert [row[1][:3] for row in media] == ["wa:", "wa:"]
     assert any("Nieuwe hulpvraag" in (m.text or "") for m in vera.bot_messages)
+
+
+async def test_a_failed_status_webhook_marks_the_person_unreachable(wa: WaHarness) -> None:
+    vera = await wa.volunteer("Vera")
+    henk = await wa.resident("Henk")
+    await henk.send("eten")
+    await wa.settle()
+    await henk.tap("✍️ Aanmelden di 1 dec")
+    await wa.settle()
+    henk.drain()
+    wa.standin.undeliverable.add(henk.wa_id)  # accepted, then a failed status (131026)
+    signup = await wa.db.fetchval("SELECT id FROM meal_signups")
+    await vera.send("/tafel")
+    await vera.next_message()
+    await vera.press_data(f"meal:ok:{signup}")
+    await wa.settle()
+    person = await wa.services.users.by_id((await wa.wa_person(henk)).id)
+    assert person is not None and not person.reachable
+    states = {row[0] for row in await wa.db.fetchall(
+        "SELECT state FROM outbox WHERE channel = 'whatsapp' AND kind = 'meal.notice'")}
+    assert states == {"unreachable"}, states
+    # the status rows were taken in and handled like messages (nothing left received)
+    assert await wa.db.fetchval("SELECT COUNT(*) FROM inbox WHERE channel = 'whatsapp'"
+                                " AND update_id LIKE 'status:%' AND state = 'received'") == 0
+    # writing again makes them reachable again
+    wa.standin.undeliverable.discard(henk.wa_id)
+    await henk.send("menu")
+    await wa.settle()
+    assert (await wa.wa_person(henk)).reachable
