@@ -380,3 +380,14 @@ async def test_a_failed_status_webhook_marks_the_person_unreachable(wa: WaHarnes
     await henk.send("menu")
     await wa.settle()
     assert (await wa.wa_person(henk)).reachable
+
+
+async def test_an_arabic_resident_gets_the_menu_in_arabic(wa: WaHarness) -> None:
+    amira = await wa.resident("Amira", language="ar")
+    person = await wa.wa_person(amira)
+    assert person.language == "ar"
+    await amira.send("القائمة")
+    await wa.settle()
+    menu = amira.drain()[-1]
+    assert "ماذا تريد" in menu.text or "تريد" in menu.text, menu.text
+    assert len(menu.rows) == 5

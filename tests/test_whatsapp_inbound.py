@@ -363,8 +363,11 @@ async def test_bridge_answers_the_bot_api():
     bridge.note_query("wamid.tap", CHAT)
     assert await bot.answer_callback_query("wamid.tap") is True
     assert len(channel.sent) == 2
+    await bot.send_message(CHAT, "Stap", reply_markup={"inline_keyboard": [[
+        {"text": "Stoppen", "callback_data": "help:stop"}]]})
     assert await bot.answer_callback_query("wamid.tap", text="Al gedaan") is True
     assert channel.sent[-1][1].text == "Al gedaan"
+    assert bridge.stop_of(WA_ID)[0] == "help:stop"  # a pop-up leaves the step's Stop
     photo = await bot.send_photo(CHAT, photo=b"\x89PNG...", caption="kaart")
     assert channel.sent[-1][1].attachment.data == b"\x89PNG..." and photo.caption == "kaart"
     await bot.shutdown()
