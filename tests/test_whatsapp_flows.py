@@ -391,3 +391,20 @@ async def test_an_arabic_resident_gets_the_menu_in_arabic(wa: WaHarness) -> None
     menu = amira.drain()[-1]
     assert "ماذا تريد" in menu.text or "تريد" in menu.text, menu.text
     assert len(menu.rows) == 5
+
+
+async def test_a_handler_that_fails_tells_the_person_and_is_not_replayed(wa: WaHarness,
+                                                                          monkeypatch) -> None:
+    henk = await wa.resident("Henk")
+    meals = wa.services.meals
+
+    async def broken(*_args, **_kwargs):
+        raise RuntimeError("the database is on fire")
+
+    monkeypatch.setattr(meals, "upcoming", broken)
+    await henk.send("eten")
+    await wa.settle()
+    assert any("Sorry" in t or "misgegaan" in t for t in texts(henk))
+    wamid = henk.sent[-1].wamid
+    assert await wa.db.fetchval("SELECT state FROM inbox WHERE channel = 'whatsapp'"
+                                " AND update_id = ?", (wamid,)) == "failed"
