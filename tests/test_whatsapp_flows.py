@@ -425,3 +425,19 @@ async def test_a_handler_that_fails_tells_the_person_and_is_not_replayed(wa: WaH
     wamid = henk.sent[-1].wamid
     assert await wa.db.fetchval("SELECT state FROM inbox WHERE channel = 'whatsapp'"
                                 " AND update_id = ?", (wamid,)) == "failed"
+
+
+async def test_the_weekly_checkin_is_answered_with_one_tap(wa: WaHarness) -> None:
+    from tests.auxil.checkins import MONDAY_10, QUESTION
+
+    henk = await wa.resident("Henk")
+    await wa.services.checkins.opt_in(await wa.wa_person(henk))
+    await wa.tick(at=MONDAY_10)  # in the window: Henk wrote this morning
+    await wa.settle()
+    question = henk.drain()[-1]
+    assert QUESTION in question.text
+    await henk.tap("Goed 😊")
+    await wa.settle()
+    assert henk.drain(), "the tap is answered"
+    row = await wa.db.fetchone("SELECT status, answer FROM checkins")
+    assert (row[0], row[1]) == ("answered", "good")
