@@ -470,3 +470,24 @@ async def test_my_data_as_a_document(wa: WaHarness) -> None:
     if not any(m.kind == "document" for m in seen):
         pytest.xfail("wa-send: a JSON document is uploaded as application/json (131053)")
     assert "Wat wij van u bewaren" in seen[0].text
+
+
+async def test_meta_gets_its_200_before_the_work_is_done(wa: WaHarness, monkeypatch) -> None:
+    henk = await wa.resident("Henk")
+    meals = wa.services.meals
+    release = asyncio.Event()
+    real = meals.upcoming
+
+    async def slow(*args, **kwargs):
+        await release.wait()  # the handler is busy (a slow database, a long list)
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(meals, "upcoming", slow)
+    await henk.send("eten")
+    await wa.standin.settle()  # the webhook was answered…
+    assert wa.standin.deliveries[-1].ok
+    assert wa.webhook.tasks, "…while the handling still runs"
+    assert henk.drain() == []
+    release.set()
+    await wa.settle()
+    assert "Eettafel in TOP" in texts(henk)[-1]
