@@ -20,6 +20,7 @@ from bot.handlers.common import (
     requires,
     stale_button,
 )
+from bot.handlers.linking import settings_row as link_row
 from bot.handlers.menu import show_menu
 from bot.handlers.my_data import summary
 from bot.handlers.onboarding import backup_window, privacy_text
@@ -46,6 +47,7 @@ async def settings(update: Update, context: BotContext) -> None:
                 [(t._("🌐 Language"), act.AskLanguage()), (t._("🏠 My room"), act.AskRoom())],
                 [(t._("🔒 Privacy"), act.ShowPrivacy()), (t._("📄 My data"), act.MyData())],
                 [(t._("🗑 Erase my data"), act.AskErase())],
+                *link_row(t, context),
                 [(t._(NEWCOMER_BUTTON), act.NewcomerSettings())],
                 [announcements_button(t, context.person)],
                 [_back(t)],
