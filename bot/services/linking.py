@@ -47,6 +47,7 @@ from bot.messaging.message import Address
 from bot.services.users import COORDINATOR, RESIDENT, VOLUNTEER, Person
 from bot.store import addresses as address_store
 from bot.store import link_codes as store
+from bot.store import outbox as outbox_store
 from bot.store import users as user_store
 
 if TYPE_CHECKING:
@@ -266,6 +267,7 @@ class LinkingService:
     async def _erase(self, conn: aiosqlite.Connection, user_id: int) -> None:
         for address in await address_store.of_person(conn, user_id):
             await store.erase_tries(conn, address.channel, address.address)
+            await outbox_store.erase_to_address(conn, address.channel, address.address)
         await store.erase(conn, user_id)
 
 

@@ -69,7 +69,7 @@ class PrivacyService:
                 if part:
                     data[name] = part
             forms: dict[str, Any] = {}
-            for chat in _chats(person):
+            for chat in chats_of(person):
                 draft = await ptb_state.data_of(conn, "user", chat)
                 # A finished flow leaves its key with an empty draft behind: that is no form.
                 # "_handled" and the like are the bot's own bookkeeping (bot.handlers.flows).
@@ -100,12 +100,12 @@ class PrivacyService:
             await eraser(conn, person.id)
         # PTB's tables are keyed by the chat id (a private chat's id is the user's id): the
         # Telegram id, and for WhatsApp the app's chat id of the number (both, when linked).
-        for chat in _chats(person):
+        for chat in chats_of(person):
             await ptb_state.forget_person(conn, chat)
         await user_store.erase(conn, person.id, self.clock.now())
 
 
-def _chats(person: Person) -> list[int]:
+def chats_of(person: Person) -> list[int]:
     """Every chat id the application knows this person by (Telegram, WhatsApp)."""
     chats = []
     for address in person.addresses:
