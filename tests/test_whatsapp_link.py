@@ -7,65 +7,20 @@ with :class:`Address` objects (the WhatsApp harness comes with wa-core's spine).
 
 from __future__ import annotations
 
-import dataclasses
-import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
 
-from bot.clock import FrozenClock
-from bot.config import WhatsAppSettings
 from bot.messaging.message import Address
-from bot.services.linking import ALPHABET, MAX_TRIES, LinkResult, normalise
-from bot.services.users import Person
-from bot.store import addresses as address_store
-from bot.store import users as user_store
-from tests.auxil.harness import BotHarness, make_config
-
-WA = "31612345678"
-WA_ADDRESS = Address("whatsapp", WA)
-CODE = re.compile(r"koppel ([A-Z0-9]{6})")
-
-
-def whatsapp_settings() -> WhatsAppSettings:
-    return WhatsAppSettings(access_token="t", phone_number_id="1", app_secret="s",
-                            verify_token="v", display_number="+31 6 9999 0000")
+from bot.services.linking import ALPHABET, LinkResult, normalise
+from tests.auxil.harness import make_config
+from tests.auxil.linking import CODE, WA, WA_ADDRESS, code_shown, whatsapp_person, with_whatsapp
 
 
 @pytest.fixture
 def config(sandbox, tmp_path):
     """Both apps configured: linking has something to link."""
-    return dataclasses.replace(make_config(sandbox, tmp_path / "buurtbot.db"),
-                               whatsapp=whatsapp_settings())
-
-
-@pytest.fixture
-async def bot(sandbox, config, clock: FrozenClock) -> AsyncIterator[BotHarness]:
-    harness = BotHarness(sandbox, config, clock)
-    await harness.start()
-    yield harness
-    await harness.stop()
-
-
-async def whatsapp_person(bot: BotHarness, wa_id: str = WA, *, role: str = "resident",
-                          name: str | None = None, room: str = "top") -> Person:
-    """A person who registered on WhatsApp (a ``whatsapp`` address, no Telegram id)."""
-    async with bot.services.db.transaction() as conn:
-        row = await user_store.create(conn, telegram_id=None, language="nl", room=room,
-                                      now=bot.clock.now(), role=role, display_name=name)
-        await address_store.add(conn, row.id, "whatsapp", wa_id, bot.clock.now())
-    person = await bot.services.users.by_address("whatsapp", wa_id)
-    assert person is not None
-    return person
-
-
-async def code_shown(user) -> str:
-    await user.send("/koppel")
-    message = await user.next_message()
-    found = CODE.search(message.text)
-    assert found, message.text
-    return found.group(1)
+    return with_whatsapp(make_config(sandbox, tmp_path / "buurtbot.db"))
 
 
 async def test_code_is_shown_and_typed_in_whatsapp_links_the_volunteer(bot) -> None:
@@ -87,7 +42,7 @@ async def test_code_is_shown_and_typed_in_whatsapp_links_the_volunteer(bot) -> N
     assert {a.channel for a in on_whatsapp.addresses} == {"telegram", "whatsapp"}
     # The app that showed the code is told (someone else typing it would not go unnoticed).
     told = await vera.next_message()
-    assert "WhatsApp" in told.text and "linked" in told.text.lower() or "gekoppeld" in told.text
+    assert "Uw WhatsApp is nu gekoppeld aan deze chat" in told.text
     # The same code works once.
     again = await bot.services.linking.redeem(Address("whatsapp", "31600000001"), code)
     assert again.result is LinkResult.USED
