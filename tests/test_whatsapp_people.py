@@ -13,6 +13,7 @@ import logging
 import pytest
 
 from bot.channels.whatsapp import ids
+from bot.clock import to_db
 from bot.handlers.onboarding import privacy_text
 from bot.handlers.people_labels import WHATSAPP_BADGE
 from bot.i18n import translator
@@ -185,3 +186,65 @@ def test_new_texts_are_translated(language: str) -> None:
     if language != "en":
         assert t._("🔗 Link your other app") != "🔗 Link your other app"
         assert "Meta" in privacy_text(t, None, ["whatsapp"])
+
+
+# --- end to end through the WhatsApp stand-in (tests/auxil/whatsapp.py) ----------------------
+
+
+def wa_texts(person) -> list[str]:
+    return [m.text or "" for m in person.drain()]
+
+
+async def test_e2e_a_whatsapp_sign_up_on_the_telegram_dinner_list(wa) -> None:
+    vera = await wa.volunteer("Vera")
+    henk = await wa.resident("Henk")
+    await henk.send("eten")
+    await wa.settle()
+    await henk.tap("✍️ Aanmelden di 1 dec")
+    await wa.settle()
+    await vera.send("/tafel")
+    table = (await vera.next_message()).text
+    person = await wa.wa_person(henk)
+    assert f"anoniem {person.id} · {WHATSAPP_BADGE}" in table
+    assert henk.wa_id not in table
+
+
+async def test_e2e_privacy_on_whatsapp_names_meta(wa) -> None:
+    henk = await wa.resident("Henk")
+    await henk.send("privacy")
+    await wa.settle()
+    text = henk.last.text
+    assert "Op WhatsApp brengt WhatsApp (Meta) de berichten" in text
+    assert "Op Telegram" not in text
+
+
+async def test_e2e_my_data_and_erase_on_whatsapp(wa) -> None:
+    henk = await wa.resident("Henk")
+    await henk.send("koppel")  # a link code of theirs
+    await wa.settle()
+    await henk.send("mijngegevens")
+    await wa.settle()
+    seen = henk.drain()
+    assert any(f"Apps: WhatsApp (+{henk.wa_id})" in (m.text or "") for m in seen)
+    assert any(m.kind == "document" for m in seen)
+    person = await wa.wa_person(henk)
+    assert await wa.db.fetchval("SELECT COUNT(*) FROM whatsapp_messages WHERE wa_id = ?",
+                                (henk.wa_id,)) > 0
+    await henk.send("vergeetmij")
+    await wa.settle()
+    await henk.tap("Ja, wis alles")
+    await wa.settle()
+    assert any("gewist" in t for t in wa_texts(henk))
+    for sql in ("SELECT COUNT(*) FROM addresses WHERE address = ?",
+                "SELECT COUNT(*) FROM link_tries WHERE address = ?"):
+        assert await wa.db.fetchval(sql, (henk.wa_id,)) == 0, sql
+    assert await wa.db.fetchval("SELECT COUNT(*) FROM link_codes WHERE person_id = ?",
+                                (person.id,)) == 0
+    # The message map keeps no row from before the erasure (the goodbye itself is sent
+    # after it and maps its own wamid, without content; pruned after 30 days).
+    assert await wa.db.fetchval(
+        "SELECT COUNT(*) FROM whatsapp_messages WHERE wa_id = ? AND created_at < ?",
+        (henk.wa_id, to_db(wa.clock.now()))) == 0
+    assert await wa.wa_person(henk) is None
+    async with wa.db.reading() as conn:
+        assert not await ptb_state.data_of(conn, "user", ids.chat_id(henk.wa_id))
