@@ -491,3 +491,22 @@ async def test_meta_gets_its_200_before_the_work_is_done(wa: WaHarness, monkeypa
     release.set()
     await wa.settle()
     assert "Eettafel in TOP" in texts(henk)[-1]
+
+
+async def test_a_telegram_volunteer_links_whatsapp_by_typing_the_code(wa: WaHarness) -> None:
+    """A stranger on WhatsApp types "koppel CODE" (shown on Telegram): it reaches the link
+    handler as text, not the stranger's /start."""
+    import re
+
+    vera = await wa.volunteer("Vera")
+    await vera.send("/koppel")
+    shown = await vera.next_message()
+    code = re.search(r"\b([A-Z0-9]{3}\s?[A-Z0-9]{3})\b", shown.text)
+    assert code, shown.text
+    phone = wa.person("Vera")
+    await phone.send(f"koppel {code.group(1)}")
+    await wa.settle()
+    person = await wa.wa_person(phone)
+    assert person is not None and person.role == "volunteer"
+    assert {a.channel for a in person.addresses} == {"telegram", "whatsapp"}
+    assert phone.drain(), "WhatsApp answers"
