@@ -235,6 +235,12 @@ async def test_a_duplicated_webhook_is_handled_once(wa: WaHarness) -> None:
     assert again.ok
     assert henk.drain() == []
     assert await wa.db.fetchval("SELECT COUNT(*) FROM meal_signups") == 1
+    # every webhook posted twice from now on (statuses too): each handled once
+    wa.standin.deliver_twice = True
+    await henk.tap("➕ Gast")
+    await wa.settle()
+    assert len(henk.drain()) == 1
+    assert await wa.db.fetchval("SELECT guests FROM meal_signups") == 1
 
 
 async def test_a_wrong_signature_is_refused_and_nothing_stored(wa: WaHarness, caplog) -> None:
