@@ -278,3 +278,19 @@ async def test_a_row_not_held_still_just_expires(wa) -> None:
     advance(services, timedelta(hours=2))
     await services.outbox.deliver()
     assert (await row(services, row_id)).state == "expired"
+
+
+async def test_the_window_is_24_real_hours_across_the_dst_change(wa) -> None:
+    from datetime import datetime
+
+    from bot.clock import TZ
+
+    services, _channel = wa
+    await person(services, WA)
+    services.clock.set(datetime(2027, 3, 27, 12, 0, tzinfo=TZ))  # type: ignore[attr-defined]
+    await writes(services, WA)
+    # The clocks went forward that night: 12:30 on Sunday is only 23.5 hours later.
+    services.clock.set(datetime(2027, 3, 28, 12, 30, tzinfo=TZ))  # type: ignore[attr-defined]
+    assert await window.is_open(services, WA)
+    services.clock.set(datetime(2027, 3, 28, 13, 0, tzinfo=TZ))  # type: ignore[attr-defined]
+    assert not await window.is_open(services, WA)
