@@ -57,7 +57,7 @@ GRACE = timedelta(minutes=2)
 HOLD = timedelta(days=3)
 #: Meta's error codes: outside the window; template missing, parameters refused, paused.
 WINDOW_CLOSED = 131047
-TEMPLATE_REFUSED = frozenset({132000, 132001, 132005, 132007, 132012, 132015, 132016})
+TEMPLATE_REFUSED = frozenset({132000, 132001, 132005, 132007, 132008, 132012, 132015, 132016})
 #: Why a row is held (``outbox.held``).
 HELD_SHOW, HELD_TEMPLATE, HELD_LIMIT = "show", "template", "limit"
 _CODE = re.compile(r"\b(13\d{4})\b")
