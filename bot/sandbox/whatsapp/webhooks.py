@@ -1,0 +1,150 @@
+"""Webhook delivery from the stand-in to the bot, as Meta does it.
+
+Every POST is signed ``X-Hub-Signature-256: sha256=<hmac-sha256(app_secret, raw body)>``.
+Deliveries go one after the other, in order (``concurrency`` > 1: that many at a time, as
+Meta does under load, so order is no longer kept). A non-200 answer (or no answer) is retried a
+few times with a growing pause (Meta retries for days; here ``retries`` times, starting at
+``retry_pause`` seconds). Every answer is kept (``Delivery.answers``), and ``settle()``
+waits, on an event, until every delivery so far has had its final answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+
+from bot.sandbox.state import Signal
+from bot.sandbox.whatsapp.state import Delivery
+
+_LOG = logging.getLogger(__name__)
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The ``X-Hub-Signature-256`` header value for ``body``."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class WebhookSender:
+    """Queues, signs and posts webhook payloads; keeps every delivery and its answers."""
+
+    def __init__(self, secret: Callable[[], str], changed: Signal) -> None:
+        self._secret = secret
+        self.changed = changed
+        self.url: str | None = None
+        self.retries = 3
+        self.retry_pause = 0.05
+        self.timeout = 10.0
+        self.deliver_twice = False
+        self.concurrency = 1
+        self.deliveries: list[Delivery] = []
+        self._pending: deque[Delivery] = deque()
+        self._inflight = 0
+        self._tasks: list[asyncio.Task[None]] = []
+        self._http: aiohttp.ClientSession | None = None
+        self._stopping = False
+
+    def post(self, kind: str, payload: dict[str, Any]) -> Delivery:
+        """Queue ``payload``; posted once ``url`` is set (twice with ``deliver_twice``)."""
+        delivery = self._queue(kind, payload)
+        if self.deliver_twice:
+            self._queue(kind, payload, body=delivery.body)
+        return delivery
+
+    def repost(self, delivery: Delivery) -> Delivery:
+        """The same body again: Meta's duplicate delivery."""
+        return self._queue(delivery.kind, delivery.payload, body=delivery.body)
+
+    def _queue(self, kind: str, payload: dict[str, Any], body: bytes | None = None) -> Delivery:
+        raw = body if body is not None else json.dumps(
+            payload, ensure_ascii=False, separators=(",", ":")).encode()
+        delivery = Delivery(seq=len(self.deliveries) + 1, kind=kind, payload=payload, body=raw,
+                            signature=sign(self._secret(), raw))
+        self.deliveries.append(delivery)
+        self._pending.append(delivery)
+        self._start()
+        self.changed.notify()
+        return delivery
+
+    def _start(self) -> None:
+        self._tasks = [t for t in self._tasks if not t.done()]
+        if self._stopping or len(self._tasks) >= max(1, self.concurrency):
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # queued outside a loop: posted when one runs and url is set
+            return
+        while len(self._tasks) < max(1, self.concurrency):
+            self._tasks.append(loop.create_task(self._run()))
+
+    def set_url(self, url: str | None) -> None:
+        self.url = url
+        self._start()
+        self.changed.notify()
+
+    @property
+    def idle(self) -> bool:
+        """Every delivery so far had its final answer."""
+        return not self._pending and not self._inflight
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            await self.changed.wait_for(
+                lambda: (self._pending and self.url) or self._stopping, None)
+            if self._stopping:
+                return
+            if self._http is None or self._http.closed:
+                self._http = aiohttp.ClientSession(
+                    timeout=aiohttp.ClientTimeout(total=self.timeout))
+            delivery = self._pending.popleft()
+            self._inflight += 1
+            try:
+                await self._deliver(self._http, delivery)
+            finally:
+                self._inflight -= 1
+                delivery.done = True
+                self.changed.notify()
+
+    async def _deliver(self, http: aiohttp.ClientSession, delivery: Delivery) -> None:
+        pause = self.retry_pause
+        headers = {"Content-Type": "application/json",
+                   "X-Hub-Signature-256": delivery.signature,
+                   "User-Agent": "facebookexternalua"}
+        for attempt in range(self.retries + 1):
+            url = self.url
+            if url is None:
+                return
+            try:
+                async with http.post(url, data=delivery.body, headers=headers) as response:
+                    answer = (response.status, await response.text())
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                answer = (0, f"{type(exc).__name__}")
+            delivery.answers.append(answer)
+            self.changed.notify()
+            if answer[0] == 200:
+                return
+            _LOG.debug("webhook %s answered %s (attempt %s)", delivery.seq, answer[0], attempt)
+            if attempt < self.retries:
+                await asyncio.sleep(pause)  # Meta's back-off, shortened
+                pause *= 2
+
+    async def close(self) -> None:
+        self._stopping = True
+        self.changed.notify()
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
