@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import importlib
 import json
 import logging
 import mimetypes
@@ -30,7 +31,6 @@ from typing import TYPE_CHECKING, Any
 
 from pywa.errors import WhatsAppError
 
-from bot.channels.telegram import media as telegram_media
 from bot.channels.whatsapp import CHANNEL
 from bot.channels.whatsapp.client import CloudClient, MediaTooLarge
 from bot.channels.whatsapp.errors import (
@@ -50,6 +50,9 @@ if TYPE_CHECKING:
     from bot.config import WhatsAppSettings
     from bot.services import Services
     from bot.store.outbox import OutboxRow
+
+# The package's name ``media`` is also a function of its render module: take the module.
+telegram_media = importlib.import_module("bot.channels.telegram.media")
 
 log = logging.getLogger(__name__)
 
