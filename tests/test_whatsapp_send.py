@@ -539,3 +539,15 @@ async def test_a_residents_photo_forwarded_on_whatsapp_is_uploaded_again_once(
     assert first.media_id != sent["image"]["id"]  # Meta sends only what the business uploaded
     assert world.standin.media[first.media_id].data == PHOTO
     assert second.media_id == first.media_id  # uploaded once
+
+
+async def test_templates_are_listed_and_created_through_the_client(world: World) -> None:
+    world.standin.add_template("meal_reminder", "nl", "Morgen eettafel om {{1}}.")
+    created = await world.channel.client.create_template({
+        "name": "belronde_question", "language": "nl", "category": "UTILITY",
+        "components": [{"type": "BODY", "text": "Hoe gaat het, {{1}}?",
+                        "example": {"body_text": [["Henk"]]}},
+                       {"type": "BUTTONS", "buttons": [{"type": "QUICK_REPLY", "text": "Goed"}]}]})
+    assert created["status"] == "PENDING"
+    found = {(t["name"], t["language"]): t["status"] for t in await world.channel.client.templates()}
+    assert found == {("meal_reminder", "nl"): "APPROVED", ("belronde_question", "nl"): "PENDING"}
