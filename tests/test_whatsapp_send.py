@@ -549,5 +549,22 @@ async def test_templates_are_listed_and_created_through_the_client(world: World)
                         "example": {"body_text": [["Henk"]]}},
                        {"type": "BUTTONS", "buttons": [{"type": "QUICK_REPLY", "text": "Goed"}]}]})
     assert created["status"] == "PENDING"
-    found = {(t["name"], t["language"]): t["status"] for t in await world.channel.client.templates()}
+    listed = await world.channel.client.templates()
+    found = {(t["name"], t["language"]): t["status"] for t in listed}
     assert found == {("meal_reminder", "nl"): "APPROVED", ("belronde_question", "nl"): "PENDING"}
+
+
+async def test_an_upload_that_times_out_is_retried_not_counted_as_sent(world: World) -> None:
+    def upload_hangs(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/media"):
+            raise httpx.ReadTimeout("no answer", request=request)
+        return httpx.Response(200, json={"messages": [{"id": "wamid.x"}]})
+
+    channel = WhatsAppChannel(settings_for(world.standin), world.services,
+                              transport=httpx.MockTransport(upload_hangs))
+    try:
+        with pytest.raises(DeliveryError) as caught:
+            await channel.send(HENK, OutMessage("", attachment=Attachment("photo", data=PHOTO)))
+        assert caught.value.verdict == "retry"
+    finally:
+        await channel.close()

@@ -244,7 +244,15 @@ class WhatsAppChannel:
     async def _send_one(self, address: str, payload: WaPayload) -> str:
         media_id = None
         if payload.attachment is not None:
-            media_id = await self.media_id(payload.attachment)
+            try:
+                media_id = await self.media_id(payload.attachment)
+            except Exception as exc:
+                # Before the message itself: an upload that timed out sent nobody anything.
+                error = classify(exc)
+                if error.verdict == "uncertain":
+                    error = WhatsAppDeliveryError("retry", None, f"media: {error.detail}",
+                                                  code=error.code)
+                raise error from exc
         return await self.client.send(address, payload.type, payload.body(media_id))
 
     async def _failure(self, address: str, exc: BaseException) -> WhatsAppDeliveryError:
