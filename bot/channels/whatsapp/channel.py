@@ -22,6 +22,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import math
 import mimetypes
 import time
 from collections import OrderedDict
@@ -55,6 +56,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds between two outbox messages to the same person (Meta: about one per 6 s).
 ROW_GAP = 6.0
+#: Seconds Meta typically takes to answer a send (for the broadcast's sends under way).
+ROUND_TRIP = 0.3
 #: The ops alert's job name (one warning per day of a refused access token).
 ALERT_TOKEN = "ops_alert_whatsapp_token"
 #: Uploads remembered (same bytes → same media id; Meta keeps media 30 days, we reuse one
@@ -71,6 +74,12 @@ DOCUMENT_TYPES = frozenset({
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "application/vnd.ms-powerpoint",
     "application/vnd.openxmlformats-officedocument.presentationml.presentation"})
+
+
+def in_flight_for(per_second: float, scale: float = 1.0) -> int:
+    """How many of a broadcast's sends may be under way at once to keep ``per_second``
+    when Meta takes :data:`ROUND_TRIP` to answer (a kill may repeat at most these)."""
+    return max(4, math.ceil(per_second * (scale if scale > 0 else 1.0) * ROUND_TRIP))
 
 
 def make_pacer(per_second: float, scale: float = 1.0) -> Pacer:
@@ -107,6 +116,8 @@ class WhatsAppChannel:
         self.services = services
         self.client = CloudClient(settings, transport)
         self.pacer = make_pacer(settings.messages_per_second)
+        #: A broadcast's sends under way at once (read by the outbox sender).
+        self.in_flight = in_flight_for(settings.messages_per_second)
         #: The application (set by :meth:`register`): the Telegram bot fetches Telegram files.
         self.app: Any = None
         #: A PTB bot that can fetch Telegram files (None: WhatsApp alone).
@@ -156,7 +167,9 @@ class WhatsAppChannel:
 
     def set_speed(self, per_second: float | None = None, scale: float = 1.0) -> None:
         """A fresh pacer (``per_second`` None: the setting; ``scale``: a sped-up stand-in)."""
-        self.pacer = make_pacer(per_second or self.settings.messages_per_second, scale)
+        per_second = per_second or self.settings.messages_per_second
+        self.pacer = make_pacer(per_second, scale)
+        self.in_flight = in_flight_for(per_second, scale)
 
     async def pace(self, address: str) -> int:
         """Wait for an outbox row's turn to ``address`` (a wa_id)."""
