@@ -621,3 +621,20 @@ async def test_a_broadcast_keeps_enough_sends_under_way_for_metas_round_trip(
         await sending
         await channel.close()
     assert await world.services.outbox.counts("test.broadcast") == {"sent": 30}
+
+
+async def test_an_answer_sent_inside_a_handlers_transaction_is_mapped_in_it(
+        world: World) -> None:
+    """Some handlers answer while holding the database (the lock is not re-entrant): the
+    map's row goes into their transaction; a gone person is marked once it is over."""
+    await whatsapp_person(world)
+    world.person()
+    async with world.services.db.transaction():
+        receipt = await world.channel.send(HENK, OutMessage("Hoi"))
+        assert await world.channel.message_id(receipt.message_ref) > 0
+        world.standin.fail_next(HENK, 131026, via="answer")
+        with pytest.raises(DeliveryError) as caught:
+            await world.channel.send(HENK, OutMessage("Nog eens"))
+        assert caught.value.verdict == "gone"
+    assert await world.channel.message_id(receipt.message_ref) > 0
+    assert not await reachable(world, HENK)  # queued behind the transaction, done now

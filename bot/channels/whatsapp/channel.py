@@ -278,7 +278,11 @@ class WhatsAppChannel:
         if isinstance(error, TokenRefused):
             self._token_refused()
         if error.verdict == "gone":
-            await self.services.users.mark_unreachable(Address(CHANNEL, address))
+            gone = self.services.users.mark_unreachable(Address(CHANNEL, address))
+            if self.services.db.held_here():  # after the caller's transaction
+                asyncio.get_running_loop().create_task(gone).add_done_callback(_log_failure)
+            else:
+                await gone
         log.warning("WhatsApp send failed: %s", error.detail)  # no address, no content
         return error
 
@@ -296,13 +300,22 @@ class WhatsAppChannel:
 
     async def _record(self, wamid: str, address: str) -> int:
         now = self.services.clock.now()
-        async with self.services.db.transaction() as conn:
+        db = self.services.db
+        if db.held_here():
+            # A handler answering inside its own transaction: the row is written in it (the
+            # lock is not re-entrant; waiting for another transaction would wait for ever).
+            return await store.record(db.conn, wamid, address, now)
+        async with db.transaction() as conn:
             return await store.record(conn, wamid, address, now)
 
     async def message_id(self, wamid: str) -> int:
         """The Telegram-shaped message_id of a wamid (recorded when it was sent)."""
-        async with self.services.db.transaction() as conn:
-            found = await store.id_of(conn, wamid)
+        db = self.services.db
+        if db.held_here():
+            found = await store.id_of(db.conn, wamid)
+        else:
+            async with db.reading() as conn:
+                found = await store.id_of(conn, wamid)
         if found is None:
             raise LookupError("unknown wamid")
         return found
@@ -389,4 +402,4 @@ def _default_name(attachment: Attachment) -> str:
 
 def _log_failure(task: asyncio.Task[Any]) -> None:
     if not task.cancelled() and task.exception() is not None:
-        log.warning("could not queue the WhatsApp token alert: %s", task.exception())
+        log.warning("WhatsApp bookkeeping after a failed send failed: %s", task.exception())
