@@ -1016,6 +1016,11 @@ async def test_blocked_person_gets_nothing_until_they_write(
     assert [m.text for m in henk.messages] == ["Welkom terug"]
     failed = [s for s in fake_bot.values("statuses") if s["status"] == "failed"]
     assert [s["errors"][0]["code"] for s in failed] == [131026]
+    # A number in the undeliverable set stays so, also when it writes.
+    standin.undeliverable.add(HENK)
+    await henk.send("Hallo?")
+    assert (await post(api, text(HENK, "Hoort u mij?"))).status_code == 200
+    assert [m.text for m in henk.messages] == ["Welkom terug"]
 
 
 async def test_a_sandbox_started_again_delivers_again(clock: Clock) -> None:

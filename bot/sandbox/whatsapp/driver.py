@@ -30,6 +30,7 @@ class WaPerson:
         self.wa_id = wa_id
         self.name = name
         self.reads = False
+        self.blocked = False
         #: What the bot sent that reached this person, oldest first.
         self.messages: list[WaMessage] = []
         #: What this person sent, oldest first.
@@ -58,11 +59,12 @@ class WaPerson:
         return None if self.last_inbound is None else self.last_inbound + WINDOW
 
     def block(self) -> None:
-        """Block the business: sends are accepted, then fail with 131026."""
-        self.standin.undeliverable.add(self.wa_id)
+        """Block the business: sends are accepted, then fail with 131026 (writing to the
+        business again unblocks; ``standin.undeliverable`` stays as the test set it)."""
+        self.blocked = True
 
     def unblock(self) -> None:
-        self.standin.undeliverable.discard(self.wa_id)
+        self.blocked = False
 
     def close_window(self) -> None:
         """Forget the person's last message: free-form sends get 131047 again (also when
