@@ -39,7 +39,15 @@ NUMBER_FIELDS = ("display_phone_number,verified_name,quality_rating,messaging_li
 
 
 class ApiProblem(Exception):
-    """Meta cannot be reached or refuses: the message is one line without any secret."""
+    """Meta cannot be reached or refuses: the message is one line without any secret.
+
+    ``refused`` is True when Meta answered and said no (a bad token, an unknown number): a
+    setting is wrong. False: Meta could not be reached (or answered nonsense), which may pass.
+    """
+
+    def __init__(self, message: str, *, refused: bool = False) -> None:
+        super().__init__(message)
+        self.refused = refused
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,9 @@ def explain(answer: httpx.Response, settings: WhatsAppSettings) -> str:
         error = {}
     code = error.get("code")
     message = str(error.get("message") or answer.reason_phrase or answer.status_code)[:200]
+    if not error and answer.status_code in (404, 405):
+        return (f"{settings.api_url} answered {answer.status_code}, not like the WhatsApp "
+                "Cloud API; check whatsapp.api_url (BUURTBOT_WHATSAPP_API_URL)")
     if code == 190 or answer.status_code == 401:
         return (f"Meta refuses the access token ({message}); make a new permanent token for "
                 "the system user and put it in BUURTBOT_WHATSAPP_ACCESS_TOKEN")
@@ -97,7 +108,7 @@ async def number_info(settings: WhatsAppSettings, *, timeout: float = 10.0  # no
                          f"({type(exc).__name__}); check the internet connection and "
                          "whatsapp.api_url (BUURTBOT_WHATSAPP_API_URL)") from None
     if answer.status_code != 200:
-        raise ApiProblem(explain(answer, settings))
+        raise ApiProblem(explain(answer, settings), refused=answer.status_code < 500)
     try:
         data = answer.json()
     except ValueError:

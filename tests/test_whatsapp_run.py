@@ -244,6 +244,44 @@ async def test_a_taken_webhook_port_is_one_line_and_exit_2_before_anything_start
     assert list(sandbox.calls) == []  # refused before the bot said a word to Telegram
 
 
+async def test_a_token_meta_refuses_stops_the_start_with_one_line_and_exit_2(
+        meta: tuple[Sandbox, WhatsAppStandIn], tmp_path: Path) -> None:
+    sandbox, standin = meta
+    port = _free_port()
+    settings = _settings(tmp_path, sandbox, standin, telegram=True, port=port)
+    env = {**_env(standin), "BUURTBOT_WHATSAPP_ACCESS_TOKEN": "EAArevokedToken42"}
+    bot = await Bot.spawn(settings, env)
+    assert await bot.ended() == 2
+    lines = [line for line in bot.lines if line.startswith("buurtbot:")]
+    assert len(lines) == 1 and lines[0].startswith("buurtbot: Meta refuses the access token")
+    assert "BUURTBOT_WHATSAPP_ACCESS_TOKEN" in lines[0]
+    assert "EAArevokedToken42" not in bot.log and "Traceback" not in bot.log
+    assert list(sandbox.calls) == []
+    with socket.socket() as free:  # the port was never taken
+        free.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        free.bind(("127.0.0.1", port))
+
+
+async def test_meta_unreachable_at_start_is_logged_and_the_bot_runs(
+        meta: tuple[Sandbox, WhatsAppStandIn], tmp_path: Path) -> None:
+    sandbox, standin = meta
+    port = _free_port()
+    settings = _settings(tmp_path, sandbox, standin, telegram=False, port=port)
+    text = settings.read_text(encoding="utf-8").replace(
+        f'api_url = "{standin.api_url}"', f'api_url = "http://127.0.0.1:{_free_port()}/wa"')
+    settings.write_text(text, encoding="utf-8")
+    bot = await Bot.spawn(settings, _env(standin))
+    try:
+        warning = await bot.wait_for_line("cannot reach the WhatsApp Cloud API")
+        assert "starting anyway" in warning
+        await bot.wait_for_line(STARTED)
+        assert await _handshake(port, standin.verify_token, "7") == (200, "7")
+        code = await bot.stop(signal.SIGTERM)
+    finally:
+        await bot.kill()
+    assert code == 0 and "Traceback" not in bot.log
+
+
 async def test_telegram_alone_is_unchanged(meta: tuple[Sandbox, WhatsAppStandIn],
                                            tmp_path: Path) -> None:
     sandbox, _standin = meta
