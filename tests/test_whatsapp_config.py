@@ -330,3 +330,13 @@ def test_whatsapp_variables_without_a_table_are_pointed_out(
     out = capsys.readouterr().out
     assert "note: BUURTBOT_WHATSAPP_ACCESS_TOKEN set, but there is no [whatsapp] table" in out
     assert SECRET_TOKEN not in out
+
+
+def test_coordinators_on_whatsapp_alone_are_pointed_out(tmp_path: Path, capsys) -> None:
+    path = _write(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8").replace("coordinators = []",
+                                                             "coordinators = [123456]"),
+                    encoding="utf-8")
+    assert main(["--config", str(path), "check-config"]) == 0
+    assert "note: bot.coordinators are Telegram user ids and Telegram is off" in (
+        capsys.readouterr().out)
