@@ -19,6 +19,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -225,13 +226,60 @@ def _api_error(exc: Exception, settings: WhatsAppSettings) -> ApiProblem:
                       "whatsapp.api_url (BUURTBOT_WHATSAPP_API_URL)")
 
 
-async def _statuses(templates: Any, settings: WhatsAppSettings) -> list[TemplateLine]:
+async def _statuses(templates: Any, settings: WhatsAppSettings, database: str | None = None
+                    ) -> list[TemplateLine]:
     try:
         rows = await templates.sync(settings)
     except (httpx.HTTPError, ValueError) as exc:
         raise _api_error(exc, settings) from None
+    if database is not None:
+        note = await remember(templates, database, rows)
+        if note:
+            print(note)
     return [TemplateLine(row.name, row.language, row.category, row.status, row.reason or "",
                          row.body, tuple(row.buttons)) for row in rows]
+
+
+def writable_database(config: Config) -> tuple[str | None, str | None]:
+    """(the database to keep Meta's statuses in, or None; a note why not).
+
+    Not one that does not exist yet or needs an upgrade: the bot itself does that at start."""
+    from bot.runner import StartError, pending_migrations
+
+    path = Path(config.database)
+    if not path.exists() or path.stat().st_size == 0:
+        return None, None
+    try:
+        if pending_migrations(path):
+            return None, ("(the statuses are not written to the database yet: it is upgraded "
+                          "at the bot's next start)")
+    except StartError as exc:
+        return None, f"(the statuses are not written to the database: {exc})"
+    return str(path), None
+
+
+async def remember(templates: Any, database: str, rows: list[Any]) -> str | None:
+    """Write Meta's statuses into the bot's database, so the running bot uses a template
+    approved just now at once (its own check is once a day) and sends what it held for it."""
+    from types import SimpleNamespace
+
+    from bot.clock import Clock
+    from bot.store.db import Database, DatabaseUnavailable
+
+    db = Database(database)
+    try:
+        await db.connect()
+        services = SimpleNamespace(db=db, clock=Clock(),
+                                   outbox=SimpleNamespace(wake=lambda: None))
+        newly = await templates.store_rows(services, rows)
+    except DatabaseUnavailable as exc:
+        return f"(the statuses are not written to the database: {exc})"
+    finally:
+        await db.close()
+    if newly:
+        return (f"{newly} template(s) approved since the bot last looked: it uses them from now "
+                "on, and sends what it held for them")
+    return None
 
 
 async def _create(templates: Any, settings: WhatsAppSettings) -> list[tuple[str, str, str]]:
@@ -257,7 +305,10 @@ def run_templates(args: argparse.Namespace) -> int:
                       "now")
             if not created:
                 print("nothing to create: every template is in the account already")
-        lines = asyncio.run(_statuses(templates, settings))
+        database, note = writable_database(config)
+        if note:
+            print(note)
+        lines = asyncio.run(_statuses(templates, settings, database))
     except ApiProblem as exc:
         print(table(definition_lines(templates), text=args.text))
         print(f"buurtbot: {exc}", file=sys.stderr)
