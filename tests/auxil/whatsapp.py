@@ -55,7 +55,12 @@ class WaHarness(BotHarness):
 
     # --- running --------------------------------------------------------------------------
     async def start(self) -> BuurtApplication:
-        app = await super().start()
+        if self.config.telegram:
+            app = await super().start()
+        else:  # WhatsApp alone: no Telegram polling (app.bot is the bridge bot)
+            app = await self._start_app()
+            await app.start()
+            self.app = app
         await self._serve(app)
         return app
 
@@ -75,7 +80,9 @@ class WaHarness(BotHarness):
     def webhook(self) -> Any:
         """The running :class:`bot.inbox.whatsapp.Webhook` (its tasks)."""
         assert self._runner is not None
-        return self._runner.app["buurtbot.whatsapp"]
+        from bot.inbox.whatsapp import HOOK
+
+        return self._runner.app[HOOK]
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -130,6 +137,19 @@ class WaHarness(BotHarness):
         person.drain()
         return person
 
+    async def telegram_resident(self, first_name: str = "Fatima", room: str = "top",
+                                language: str = "nl", name: str | None = None) -> Any:
+        """A registered resident on Telegram (a sandbox user), made through the service."""
+        return await BotHarness.resident(self, first_name, room, language, name)
+
+    async def volunteer(self, first_name: str = "Vera", room: str = "top",
+                        language: str = "nl", name: str | None = "Vera") -> Any:
+        """A volunteer on Telegram (the sandbox), in the same bot as the WhatsApp people."""
+        user = await self.telegram_resident(first_name, room, language, name)
+        person = await self.services.users.get(user.id)
+        await self.services.users.update(person, role="volunteer")
+        return user
+
     async def wa_person(self, person: Any) -> Any:
         """The bot's Person behind a stand-in person (None: not registered)."""
         from bot.channels.whatsapp import ids
@@ -156,8 +176,10 @@ def _first_choice(person: Any) -> str:
     raise AssertionError(f"no choice shown; last: {person.last}")
 
 
-async def make_wa_harness(tmp_path: Path, clock: FrozenClock, **whatsapp: Any
-                          ) -> tuple[WaHarness, Sandbox]:
+async def make_wa_harness(tmp_path: Path, clock: FrozenClock, *, telegram: bool = True,
+                          **whatsapp: Any) -> tuple[WaHarness, Sandbox]:
+    """A sandbox with the stand-in attached, and a harness for it (not started yet).
+    ``telegram=False``: the bot runs on WhatsApp alone (no token)."""
     from bot.sandbox.whatsapp import WhatsAppStandIn
 
     sandbox = Sandbox(token=TOKEN, bot_username=BOT_USERNAME, bot_name="Buurtbot",
@@ -168,4 +190,6 @@ async def make_wa_harness(tmp_path: Path, clock: FrozenClock, **whatsapp: Any
     await sandbox.start(host="127.0.0.1", port=0)
     config = dataclasses.replace(make_config(sandbox, tmp_path / "buurtbot.db"),
                                  whatsapp=whatsapp_settings(standin, **whatsapp))
+    if not telegram:
+        config = dataclasses.replace(config, token="")
     return WaHarness(sandbox, config, clock, standin), sandbox
