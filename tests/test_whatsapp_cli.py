@@ -211,3 +211,22 @@ async def test_an_approval_reaches_the_bot_s_database_at_once(
     conn.close()
     assert stored == {code: "APPROVED" for code in templates.languages()}
     assert pending == len(EVERY) - 6
+
+
+async def test_doctor_warns_about_secrets_in_a_readable_settings_file(
+        standin: WhatsAppStandIn, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("BUURTBOT_TOKEN", "BUURTBOT_CONFIG", "BUURTBOT_DB"):
+        monkeypatch.delenv(var, raising=False)
+    path = _settings(tmp_path, standin)
+    path.write_text(path.read_text(encoding="utf-8") + (
+        f'access_token = "{standin.token}"\napp_secret = "{standin.app_secret}"\n'
+        f'verify_token = "{standin.verify_token}"\n'), encoding="utf-8")
+    path.chmod(0o644)
+    await _cli("--config", str(path), "doctor", "--timeout", "5")
+    out = capsys.readouterr().out
+    assert (f"WARN whatsapp secrets: {path} holds whatsapp.access_token, whatsapp.app_secret, "
+            "whatsapp.verify_token and others can read it: better in the environment file") in out
+    assert "OK   whatsapp number: 31850001234 (Buurtbot)" in out
+    for secret in (standin.token, standin.app_secret, standin.verify_token):
+        assert secret not in out
