@@ -165,18 +165,35 @@ async def test_text_where_a_choice_is_expected(wa: WaHarness) -> None:
     henk.drain()
     await henk.send("ik weet het niet")  # the language question waits for a choice
     await wa.settle()
-    answer = henk.drain()
-    assert answer and answer[-1].text
+    assert texts(henk) == ["Tik op een van de knoppen hierboven. Of stuur /start om "
+                           "opnieuw te beginnen."]
     assert await wa.wa_person(henk) is None
+    # the step is still there: the language list above works
+    await henk.tap("Nederlands")
+    await wa.settle()
+    assert "BuurtWerkKamer" in henk.drain()[-1].text
+    # a known person's text outside any step: the friendly hint, nothing changes
+    els = await wa.resident("Els")
+    await els.send("ik weet het niet")
+    await wa.settle()
+    assert texts(els) == ["Dat begreep ik niet. Gebruik de knoppen. Tik op /menu om ze te zien."]
 
 
 async def test_a_sticker_a_location_and_a_reaction(wa: WaHarness) -> None:
     henk = await wa.resident("Henk")
+    cannot = "Hier kan ik niets mee. Tik op /menu om te zien wat ik kan doen."
     await henk.send_sticker()
     await wa.settle()
-    assert texts(henk) == ["Hier kan ik niets mee. Tik op /menu om te zien wat ik kan doen."] \
-        or "/menu" in henk.messages[-1].text
+    assert texts(henk) == [cannot]
     await henk.send_location()
+    await wa.settle()
+    assert texts(henk) == [cannot]
+    await henk.send_unsupported()
+    await wa.settle()
+    assert texts(henk) == [cannot]
+    # a contact card is handed on (the phone question takes one); out of a step the
+    # handlers' own answer
+    await henk.send_contact("Els", "+31 6 11122233")
     await wa.settle()
     assert len(texts(henk)) == 1
     await henk.react("👍")
@@ -408,3 +425,88 @@ async def test_a_handler_that_fails_tells_the_person_and_is_not_replayed(wa: WaH
     wamid = henk.sent[-1].wamid
     assert await wa.db.fetchval("SELECT state FROM inbox WHERE channel = 'whatsapp'"
                                 " AND update_id = ?", (wamid,)) == "failed"
+
+
+async def test_the_weekly_checkin_is_answered_with_one_tap(wa: WaHarness) -> None:
+    from tests.auxil.checkins import MONDAY_10, QUESTION
+
+    henk = await wa.resident("Henk")
+    await wa.services.checkins.opt_in(await wa.wa_person(henk))
+    await wa.tick(at=MONDAY_10)  # in the window: Henk wrote this morning
+    await wa.settle()
+    question = henk.drain()[-1]
+    assert QUESTION in question.text
+    await henk.tap("Goed 😊")
+    await wa.settle()
+    assert henk.drain(), "the tap is answered"
+    row = await wa.db.fetchone("SELECT status, answer FROM checkins")
+    assert (row[0], row[1]) == ("answered", "good")
+
+
+async def test_forget_me_then_hoi_starts_afresh(wa: WaHarness) -> None:
+    els = await wa.resident("Els")
+    await els.send("vergeet mij")
+    await wa.settle()
+    assert "wissen?" in els.drain()[-1].text
+    await els.tap("Ja, wis alles")
+    await wa.settle()
+    assert "gewist" in texts(els)[-1]
+    assert await wa.wa_person(els) is None
+    await els.send("hoi")
+    await wa.settle()
+    assert "Kies uw taal" in texts(els)[-1]
+
+
+async def test_my_data_as_a_document(wa: WaHarness) -> None:
+    """The export is JSON; WhatsApp takes documents of its own types only (text/plain is
+    one): the adapter must upload it as such (wa-send's _mime sends application/json, which
+    Meta refuses with 131053)."""
+    import pytest
+
+    els = await wa.resident("Els")
+    await els.send("mijn gegevens")
+    await wa.settle()
+    seen = els.drain()
+    if not any(m.kind == "document" for m in seen):
+        pytest.xfail("wa-send: a JSON document is uploaded as application/json (131053)")
+    assert "Wat wij van u bewaren" in seen[0].text
+
+
+async def test_meta_gets_its_200_before_the_work_is_done(wa: WaHarness, monkeypatch) -> None:
+    henk = await wa.resident("Henk")
+    meals = wa.services.meals
+    release = asyncio.Event()
+    real = meals.upcoming
+
+    async def slow(*args, **kwargs):
+        await release.wait()  # the handler is busy (a slow database, a long list)
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(meals, "upcoming", slow)
+    await henk.send("eten")
+    await wa.standin.settle()  # the webhook was answered…
+    assert wa.standin.deliveries[-1].ok
+    assert wa.webhook.tasks, "…while the handling still runs"
+    assert henk.drain() == []
+    release.set()
+    await wa.settle()
+    assert "Eettafel in TOP" in texts(henk)[-1]
+
+
+async def test_a_telegram_volunteer_links_whatsapp_by_typing_the_code(wa: WaHarness) -> None:
+    """A stranger on WhatsApp types "koppel CODE" (shown on Telegram): it reaches the link
+    handler as text, not the stranger's /start."""
+    import re
+
+    vera = await wa.volunteer("Vera")
+    await vera.send("/koppel")
+    shown = await vera.next_message()
+    code = re.search(r"\b([A-Z0-9]{3}\s?[A-Z0-9]{3})\b", shown.text)
+    assert code, shown.text
+    phone = wa.person("Vera")
+    await phone.send(f"koppel {code.group(1)}")
+    await wa.settle()
+    person = await wa.wa_person(phone)
+    assert person is not None and person.role == "volunteer"
+    assert {a.channel for a in person.addresses} == {"telegram", "whatsapp"}
+    assert phone.drain(), "WhatsApp answers"

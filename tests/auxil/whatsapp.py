@@ -52,6 +52,8 @@ class WaHarness(BotHarness):
         self.standin = standin
         self._runner: web.AppRunner | None = None
         self.webhook_port = 0
+        #: How much faster than Meta's the bot's WhatsApp pacing runs (see start()).
+        self.pace_scale = 100.0
 
     # --- running --------------------------------------------------------------------------
     async def start(self) -> BuurtApplication:
@@ -61,6 +63,10 @@ class WaHarness(BotHarness):
             app = await self._start_app()
             await app.start()
             self.app = app
+        if self.pace_scale != 1.0 and getattr(app, "whatsapp", None) is not None:
+            # Meta's pair rate (6 s between two messages to one person) sped up: the same
+            # rules, in test time (a test of the pacing itself sets pace_scale = 1)
+            app.whatsapp.set_speed(None, self.pace_scale)
         await self._serve(app)
         return app
 
