@@ -75,4 +75,5 @@ async def tick(app: Any, now: datetime) -> None:
 
 def register(app: Any) -> None:
     app.add_handler(routing.on(WhatsAppShow, show))
+    app.services.privacy.register("whatsapp_conversations", None, limits.erase)
     add_tick(app, "whatsapp", tick)
