@@ -340,3 +340,26 @@ async def test_belronde_with_nothing_approved_puts_them_on_the_to_call_list(wa) 
     person = await wa.wa_person(henk)
     async with wa.services.db.reading() as conn:
         assert await checkin_store.has_open_unreachable(conn, person.id)
+
+
+async def test_writing_does_not_bring_a_planned_message_forward(wa_unit) -> None:
+    services, channel = wa_unit
+    pid = await person(services, WA)
+    later = services.clock.now() + timedelta(hours=5)
+    async with services.db.transaction() as conn:
+        await services.outbox.enqueue(conn, to=pid, kind="meal.reminder", ref="1",
+                                      message=OutMessage("Straks"), not_before=later)
+    assert await writes(services, WA) == 0
+    await services.outbox.deliver()
+    assert channel.sent == []
+    advance(services, timedelta(hours=5))
+    await services.outbox.deliver()
+    assert channel.to(WA)[0].kind == "text"  # his window is still open then
+
+
+async def test_a_person_who_just_registered_by_writing_has_an_open_window(wa_unit) -> None:
+    services, _channel = wa_unit
+    await person(services, WA, just_now=True)  # made by their message (onboarding)
+    assert await window.is_open(services, WA)
+    advance(services, timedelta(hours=24))
+    assert not await window.is_open(services, WA)
