@@ -223,3 +223,17 @@ async def test_a_status_update_webhook_is_stored_at_once(wa) -> None:
     assert (await statuses(wa))[("buurtbot_meal_offer", "uk")] == "APPROVED"
     assert not await templates.status_update(wa.services, {**value, "message_template_name":
                                                            "someone_elses"})
+
+
+async def test_meta_s_review_webhook_reaches_the_store_through_the_real_webhook(wa) -> None:
+    """Meta posts a review result (message_template_status_update) to the webhook: the bot
+    stores it before answering, so an approval is used without waiting for the sync."""
+    await templates.create_missing(wa.app)
+    wa.standin.template_webhooks = True
+    wa.standin.approve("buurtbot_meal_offer", "pl")
+    wa.standin.pause("buurtbot_belronde", "nl")
+    await wa.settle()
+    found = await statuses(wa)
+    assert found[("buurtbot_meal_offer", "pl")] == "APPROVED"
+    assert found[("buurtbot_belronde", "nl")] == "PAUSED"
+    assert found[("buurtbot_meal_offer", "nl")] == "PENDING"  # only what Meta named

@@ -128,6 +128,8 @@ class Webhook:
         except inbound.BadBody:
             log.info("WhatsApp webhook: a notification that is not about messages; ignored")
             return web.Response(text="ok")
+        for value in inbound.template_updates_of(data):
+            await self._template_update(value)
         items = [(m.wamid, {"kind": "message", **m.to_json()}) for m in messages if m.valid]
         skipped = len(messages) - len(items)
         if skipped:
@@ -152,6 +154,16 @@ class Webhook:
         for key in fresh:
             self._spawn(dispatch(self.app, key, payloads[key]))
         return web.Response(text="ok")
+
+    async def _template_update(self, value: dict[str, Any]) -> None:
+        """Meta's review of one of our templates: stored before the 200 (Meta sends it once
+        more when it gets no answer), so an approval is used without waiting for the sync."""
+        from bot.channels.whatsapp import templates
+
+        try:
+            await templates.status_update(self.app.services, value)
+        except Exception as exc:  # never a 500 for Meta; the hourly sync catches up
+            log.warning("WhatsApp template status not stored (%s)", type(exc).__name__)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro, name="buurtbot:whatsapp")

@@ -139,6 +139,20 @@ def _values(body: dict[str, Any]) -> Iterator[dict[str, Any]]:
                 yield change["value"]
 
 
+def template_updates_of(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ``message_template_status_update`` values of a webhook body (Meta's review
+    result for a template, or a pause): stored at once by the templates module."""
+    found: list[dict[str, Any]] = []
+    for entry in body.get("entry") or ():
+        if not isinstance(entry, dict):
+            continue
+        for change in entry.get("changes") or ():
+            if isinstance(change, dict) and isinstance(change.get("value"), dict) \
+                    and change.get("field") == "message_template_status_update":
+                found.append(change["value"])
+    return found
+
+
 def number(wamid: str) -> int:
     """A stable positive int for a wamid (Telegram's update and message ids are ints)."""
     return int.from_bytes(hashlib.sha256(wamid.encode()).digest()[:6], "big") or 1
