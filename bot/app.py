@@ -13,7 +13,14 @@ import warnings
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults, TypeHandler
+from telegram.ext import (
+    AIORateLimiter,
+    ApplicationBuilder,
+    ContextTypes,
+    Defaults,
+    ExtBot,
+    TypeHandler,
+)
 from telegram.warnings import PTBUserWarning
 
 from bot import jobs
@@ -58,7 +65,22 @@ FEATURES = (onboarding, menu, account, volunteers, calendar, meals, help_request
 
 
 async def _post_init(app: BuurtApplication) -> None:
+    whatsapp = getattr(app, "whatsapp", None)
+    if whatsapp is not None:
+        wa_bot = app.wa_bot  # type: ignore[attr-defined]
+        if wa_bot is not app.bot:
+            await wa_bot.initialize()  # getMe, answered by the bridge
+        await whatsapp.start()
     await set_default_commands(app)
+
+
+async def _post_shutdown(app: BuurtApplication) -> None:
+    whatsapp = getattr(app, "whatsapp", None)
+    if whatsapp is not None:
+        await whatsapp.close()
+        wa_bot = app.wa_bot  # type: ignore[attr-defined]
+        if wa_bot is not app.bot:
+            await wa_bot.shutdown()
 
 
 def build_application(
@@ -70,26 +92,27 @@ def build_application(
 ) -> BuurtApplication:
     db = Database(config.database)
     services = Services(config, db, clock or Clock())
+    defaults = Defaults(tzinfo=TZ, parse_mode=ParseMode.HTML,
+                        link_preview_options=LinkPreviewOptions(is_disabled=True))
+    # WhatsApp (issue 14): a second ExtBot whose request object answers the Bot API through
+    # WhatsApp (bot.channels.whatsapp.bridge); WhatsApp alone: it is the application's bot.
+    wa_bot = _whatsapp_bot(defaults) if config.whatsapp is not None else None
     # Every answer from the Bot API is "contact with Telegram" for /healthz.
     http = ObservedRequest(connection_pool_size=256, on_contact=services.ops.saw_telegram)
+    builder = ApplicationBuilder().application_class(BuurtApplication,
+                                                     kwargs={"services": services})
+    if config.telegram or wa_bot is None:
+        builder = (builder.token(config.token).request(http).base_url(config.api_url)
+                   .base_file_url(config.file_url).defaults(defaults))
+    else:
+        builder = builder.bot(wa_bot)
     builder = (
-        ApplicationBuilder()
-        .application_class(BuurtApplication, kwargs={"services": services})
-        .token(config.token)
-        .request(http)
-        .base_url(config.api_url)
-        .base_file_url(config.file_url)
-        .defaults(
-            Defaults(
-                tzinfo=TZ,
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
-        )
+        builder
         .context_types(ContextTypes(context=BotContext))
         .persistence(SqlitePersistence(db, update_interval=persistence_interval))
         .concurrent_updates(True)
         .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
     )
     # The Telegram adapter paces every send itself (bot.channels.telegram: one pacer for the
     # outbox sender and the answers, 30/s with a slot kept for answers, 1/s per chat,
@@ -99,12 +122,50 @@ def build_application(
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     # No PTB Updater: it confirms updates to Telegram before they are handled. Updates come in
     # through the inbox (bot.inbox.telegram.Polling, or the webhook in bot.web).
-    builder = builder.updater(None).get_updates_request(ObservedRequest(
-        connection_pool_size=1, on_contact=services.ops.saw_telegram))
+    builder = builder.updater(None)
+    if config.telegram or wa_bot is None:
+        builder = builder.get_updates_request(ObservedRequest(
+            connection_pool_size=1, on_contact=services.ops.saw_telegram))
     app: BuurtApplication = builder.build()  # type: ignore[assignment]
     http.before_answer = functools.partial(_drafts_first, app)
+    app.whatsapp = None  # type: ignore[attr-defined]
+    app.wa_bot = wa_bot  # type: ignore[attr-defined]
     register_handlers(app)
+    if wa_bot is not None:
+        setup_whatsapp(app)
     return app
+
+
+def _whatsapp_bot(defaults: Defaults) -> ExtBot:
+    from bot.channels.whatsapp.bridge import WhatsAppBridge
+
+    bridge = WhatsAppBridge()
+    return ExtBot(token="whatsapp", request=bridge, get_updates_request=bridge,
+                  defaults=defaults)
+
+
+def setup_whatsapp(app: BuurtApplication) -> None:
+    """Wire WhatsApp in (``[whatsapp]`` set): the channel (``app.whatsapp``), the bridge
+    bot's request object pointed at it, the outbox's ``whatsapp`` channel, and ``app.port``
+    a router between the Telegram port and the WhatsApp port (see docs/whatsapp.md)."""
+    from bot.channels.router import PortRouter, WhatsAppPort
+    from bot.channels.whatsapp.channel import WhatsAppChannel
+    from bot.inbox import whatsapp as whatsapp_inbox
+
+    config = app.services.config
+    assert config.whatsapp is not None
+    wa_bot = app.wa_bot  # type: ignore[attr-defined]
+    channel = WhatsAppChannel(config.whatsapp, app.services)
+    bridge = wa_bot.request
+    bridge.channel = channel
+    bridge.before_answer = functools.partial(_drafts_first, app)
+    app.whatsapp = channel  # type: ignore[attr-defined]
+    app.services.outbox.channels["whatsapp"] = channel
+    telegram = app.port if config.telegram else None  # type: ignore[attr-defined]
+    if not config.telegram:
+        app.services.outbox.channels.pop("telegram", None)
+    app.port = PortRouter(telegram, WhatsAppPort(wa_bot, channel))  # type: ignore[attr-defined]
+    whatsapp_inbox.register(app)
 
 
 async def _drafts_first(app: BuurtApplication, activity: Activity) -> None:

@@ -115,7 +115,7 @@ class ObservedRequest(HTTPXRequest):
             await self.before_answer(activity)
         name = url.rsplit("/", 1)[-1]
         try:
-            code, body = await super().do_request(url, method, *args, **kwargs)
+            code, body = await self.transport(url, method, *args, **kwargs)
         except NetworkError as exc:
             if (activity is None or activity.task is not asyncio.current_task()
                     or not (is_visible(name) or name == "answerCallbackQuery")):
@@ -128,6 +128,13 @@ class ObservedRequest(HTTPXRequest):
             activity.methods.append(name)
         return code, body
 
+    async def transport(self, url: str, method: str, *args: Any, **kwargs: Any
+                        ) -> tuple[int, bytes]:
+        """The call itself: HTTP to the Bot API. Another channel's bridge
+        (:class:`bot.channels.whatsapp.bridge.WhatsAppBridge`) answers it its own way and
+        keeps the observation above."""
+        return await super().do_request(url, method, *args, **kwargs)
+
     async def _unanswered(self, activity: Activity, name: str, exc: NetworkError, url: str,
                           method: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         """A call of a handler got no answer: carry on when it most likely arrived, else try
@@ -136,7 +143,7 @@ class ObservedRequest(HTTPXRequest):
         if verdict is Delivery.RETRY:
             log.warning("%s did not reach Telegram (%s); trying once more", name, exc)
             try:
-                code, body = await super().do_request(url, method, *args, **kwargs)
+                code, body = await self.transport(url, method, *args, **kwargs)
             except NetworkError as again:
                 exc, verdict = again, classify(again)
             else:

@@ -57,3 +57,17 @@ async def hooked(sandbox: Sandbox, webhook_config, clock: FrozenClock
     await harness.start()
     yield harness
     await harness.stop()
+
+
+@pytest.fixture
+async def wa(tmp_path, clock: FrozenClock):
+    """The bot with WhatsApp on the stand-in (tests/auxil/whatsapp.py): ``wa.person()``,
+    ``await wa.resident("Henk")``, ``await wa.settle()``; Telegram users as with ``bot``."""
+    from tests.auxil.whatsapp import make_wa_harness
+
+    harness, box = await make_wa_harness(tmp_path, clock)
+    await harness.start()
+    yield harness
+    await harness.stop()
+    await harness.standin.close()
+    await box.stop()

@@ -49,8 +49,13 @@ FIRST_PAUSE, GROWTH, LONGEST_PAUSE = 1.0, 1.5, 30.0
 def key_of(update: object) -> Key | None:
     """The inbox key of an update the application handles (None: not from the inbox).
 
-    Another channel's update object carries its own ``inbox_key`` (issue 14)."""
+    A WhatsApp message handed on as a synthetic Update (issue 14,
+    :mod:`bot.channels.whatsapp.inbound`) carries ``api_kwargs["buurtbot"]``: its key is
+    ``("whatsapp", wamid)``. Another channel's update object may carry its own ``inbox_key``."""
     if isinstance(update, Update):
+        marker = (update.api_kwargs or {}).get("buurtbot")
+        if isinstance(marker, dict) and isinstance(marker.get("key"), str):
+            return (str(marker.get("channel") or "whatsapp"), marker["key"])
         return (CHANNEL, str(update.update_id))
     key = getattr(update, "inbox_key", None)
     return key if isinstance(key, tuple) else None

@@ -15,7 +15,7 @@ import logging
 import time
 from collections import Counter, deque
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -26,6 +26,9 @@ from bot.sandbox.limits import FloodControl, Limits
 from bot.sandbox.methods import MethodsMixin, Upload
 from bot.sandbox.spec import MethodSpec, method_spec
 from bot.sandbox.state import ApiError, SandboxChat, SandboxMessage, Signal
+
+if TYPE_CHECKING:
+    from bot.sandbox.whatsapp import WhatsAppStandIn
 
 _LOG = logging.getLogger(__name__)
 
@@ -83,6 +86,9 @@ class Sandbox(MethodsMixin):
         self._query_seq = 0
         self._subscribers: list[Callable[[dict[str, Any]], None]] = []
         self._mounts: list[Callable[[web.Application], None]] = []
+        #: The WhatsApp Cloud API stand-in under ``/wa``, once attached
+        #: (``WhatsAppStandIn(...).attach(sandbox)``).
+        self.whatsapp: WhatsAppStandIn | None = None
 
         self._runner: web.AppRunner | None = None
         self.host = "127.0.0.1"
@@ -102,6 +108,11 @@ class Sandbox(MethodsMixin):
     @property
     def base(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The server's root (``f"{sandbox.url}/wa"`` is the WhatsApp stand-in's api_url)."""
+        return self.base
 
     @property
     def api_url(self) -> str:

@@ -4,6 +4,12 @@ A person is one ``users`` row with one or more addresses (channel, address, reac
 Telegram is the first channel. ``get(telegram_id)`` is kept for today's callers: it looks the
 person up by their Telegram address. Coordinators in the config are Telegram ids, resolved
 through the addresses too.
+
+The id rule (issue 14): an int at or above :data:`bot.channels.whatsapp.ids.BASE` given where
+a Telegram id is expected (``get``, ``register``, invites, ``mark_(un)reachable``) is a
+WhatsApp person's chat id (:mod:`bot.channels.whatsapp.ids`): they are found and made by their
+``whatsapp`` address and ``users.telegram_id`` stays NULL. So every handler, written for
+Telegram ids (``update.effective_user.id``), works unchanged for a WhatsApp person.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from enum import Enum
 
 import aiosqlite
 
+from bot.channels.whatsapp import ids as wa_ids
 from bot.clock import Clock
 from bot.config import Config
 from bot.store import addresses as address_store
@@ -28,6 +35,7 @@ from bot.store.users import UserRow
 __all__ = ["TELEGRAM", "Address", "AddressRow", "Person", "UserService"]
 
 RESIDENT, VOLUNTEER, COORDINATOR = "resident", "volunteer", "coordinator"
+WHATSAPP = "whatsapp"
 _RANK = {RESIDENT: 0, VOLUNTEER: 1, COORDINATOR: 2}
 MAX_NAME = 64
 
@@ -119,11 +127,28 @@ class UserService:
         return self._make(row, await address_store.of_person(conn, row.id))
 
     async def _create(self, conn: aiosqlite.Connection, telegram_id: int | None, room: str,
-                      display_name: str | None, language: str) -> UserRow:
-        """A new person, made now, with their name cleaned (registered or added offline)."""
-        return await user_store.create(conn, telegram_id=telegram_id, language=language,
-                                       room=room, now=self.clock.now(),
-                                       display_name=clean_name(display_name))
+                      display_name: str | None, language: str, role: str = RESIDENT
+                      ) -> UserRow:
+        """A new person, made now, with their name cleaned (registered or added offline).
+        ``telegram_id`` may be a WhatsApp chat id (the id rule): then their address is the
+        WhatsApp one and ``users.telegram_id`` stays NULL."""
+        now = self.clock.now()
+        whatsapp = telegram_id is not None and wa_ids.is_whatsapp(telegram_id)
+        row = await user_store.create(conn, telegram_id=None if whatsapp else telegram_id,
+                                      language=language, room=room, now=now,
+                                      display_name=clean_name(display_name), role=role)
+        if whatsapp:
+            assert telegram_id is not None
+            await address_store.add(conn, row.id, WHATSAPP, wa_ids.wa_id(telegram_id), now)
+            found = await user_store.by_id(conn, row.id)
+            assert found is not None
+            row = found
+        return row
+
+    async def _row(self, conn: aiosqlite.Connection, chat_id: int) -> UserRow | None:
+        """The person behind a Telegram id or a WhatsApp chat id (the id rule)."""
+        address = _address(chat_id)
+        return await user_store.by_address(conn, address.channel, address.address)
 
     async def from_rows(self, conn: aiosqlite.Connection, rows: list[UserRow]) -> list[Person]:
         found = await address_store.of_people(conn, (row.id for row in rows))
@@ -139,11 +164,14 @@ class UserService:
         return await self.from_rows(conn, [row for row in rows if row is not None])
 
     def is_coordinator_id(self, telegram_id: int) -> bool:
-        return telegram_id in self.config.coordinators
+        """Coordinators are Telegram ids in the config (a WhatsApp chat id never is one)."""
+        return not wa_ids.is_whatsapp(telegram_id) and telegram_id in self.config.coordinators
 
     async def get(self, telegram_id: int) -> Person | None:
-        """The person with this Telegram id (their Telegram address)."""
-        return await self.by_address(TELEGRAM, str(telegram_id))
+        """The person with this Telegram id (their Telegram address), or with this WhatsApp
+        chat id (their WhatsApp address; the id rule)."""
+        address = _address(telegram_id)
+        return await self.by_address(address.channel, address.address)
 
     async def by_address(self, channel: str, address: str) -> Person | None:
         """The (not erased) person this address belongs to."""
@@ -165,7 +193,7 @@ class UserService:
         if room not in self.config.rooms:
             raise ValueError(f"unknown room {room!r}")
         async with self.db.transaction() as conn:
-            existing = await user_store.by_telegram_id(conn, telegram_id)
+            existing = await self._row(conn, telegram_id)
             if existing is not None:
                 await user_store.update(conn, existing.id, language=language, room=room)
                 row = await user_store.by_id(conn, existing.id)
@@ -266,7 +294,7 @@ class UserService:
             return InviteResult.IS_COORDINATOR
         async with self.db.transaction() as conn:
             invite = await invite_store.get(conn, code)
-            row = await user_store.by_telegram_id(conn, telegram_id)
+            row = await self._row(conn, telegram_id)
         return self._invite_state(invite, row)
 
     def _invite_state(self, invite, row: UserRow | None) -> InviteResult:
@@ -297,7 +325,7 @@ class UserService:
         now = self.clock.now()
         async with self.db.transaction() as conn:
             invite = await invite_store.get(conn, code)
-            row = await user_store.by_telegram_id(conn, telegram_id)
+            row = await self._row(conn, telegram_id)
             state = self._invite_state(invite, row)
             if state is not InviteResult.OK:
                 person = await self._person(conn, row) if state is InviteResult.ALREADY else None
@@ -305,10 +333,8 @@ class UserService:
                                   invite.room if invite else None)
             assert invite is not None
             if row is None:
-                row = await user_store.create(
-                    conn, telegram_id=telegram_id, language=language, room=invite.room, now=now,
-                    role=VOLUNTEER,
-                )
+                row = await self._create(conn, telegram_id, invite.room, None, language,
+                                         role=VOLUNTEER)
             else:
                 await user_store.update(conn, row.id, role=VOLUNTEER, room=invite.room)
             if not await invite_store.mark_used(conn, code, row.id, now):
@@ -338,8 +364,11 @@ class UserService:
 
 
 def _address(target: int | Address) -> Address:
-    """An address from an Address-like object (channel, address) or a Telegram chat id."""
+    """An address from an Address-like object (channel, address), a Telegram chat id or a
+    WhatsApp chat id (the id rule)."""
     if isinstance(target, int):
+        if wa_ids.is_whatsapp(target):
+            return Address(WHATSAPP, wa_ids.wa_id(target))
         return Address.telegram(target)
     return Address(target.channel, str(target.address))
 

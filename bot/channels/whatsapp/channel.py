@@ -1,0 +1,324 @@
+"""The WhatsApp channel: the outbox's adapter and the answer path's sender for WhatsApp people.
+
+``send(address, message)`` renders one neutral message (:mod:`.render`: maybe several
+WhatsApp messages, text first, then the choices), resolves its attachment into a WhatsApp
+media id (an upload of bytes, a Telegram file fetched into memory first, or a ``wa:`` id as it
+is), sends each part through :class:`.client.CloudClient`, records each wamid in the message
+map (the integer ids the handlers see) and returns a :class:`Receipt` naming the last wamid
+(the outbox keeps it as ``provider_ref``; status webhooks find the row by it).
+
+Pacing (one :class:`bot.services.pacing.Pacer` for the outbox and the answers): the number's
+throughput (``messages_per_second``, 80 by default; one slot of it kept for answers), one
+outbox message per person every 6 seconds (Meta's pair rate), answers take a slot at once.
+A 130429 pauses the channel; a 131056 holds only that person's next message.
+
+A message in several parts that fails half-way remembers the parts that went (in memory):
+the outbox's next attempt sends only the rest, so nobody gets the first part twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import mimetypes
+import time
+from collections import OrderedDict
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from bot.channels.whatsapp import CHANNEL
+from bot.channels.whatsapp.client import CloudClient
+from bot.channels.whatsapp.errors import (
+    TokenRefused,
+    WhatsAppDeliveryError,
+    classify,
+)
+from bot.channels.whatsapp.render import MEDIA_PREFIX, WaPayload, render
+from bot.messaging.message import Attachment, OutMessage, Receipt
+from bot.services.pacing import Pacer
+from bot.store import whatsapp_messages as store
+
+if TYPE_CHECKING:
+    import httpx
+
+    from bot.config import WhatsAppSettings
+    from bot.services import Services
+    from bot.store.outbox import OutboxRow
+
+log = logging.getLogger(__name__)
+
+#: Seconds between two outbox messages to the same person (Meta: about one per 6 s).
+ROW_GAP = 6.0
+#: The ops alert's job name (one warning per day of a refused access token).
+ALERT_TOKEN = "ops_alert_whatsapp_token"
+#: Uploads remembered (same bytes → same media id; Meta keeps media 30 days).
+UPLOADS_KEPT = 256
+#: WhatsApp's document types; another text file goes as text/plain.
+DOCUMENT_TYPES = frozenset({
+    "text/plain", "application/pdf", "application/msword",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.ms-excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation"})
+
+
+def make_pacer(per_second: float, scale: float = 1.0) -> Pacer:
+    """WhatsApp's numbers on the shared pacer: ``per_second`` − 1 for the outbox (the slot
+    kept free is the answers'), :data:`ROW_GAP` between two rows to one person."""
+    pacer = Pacer(max(per_second - 1.0, 1.0), scale)
+    pacer.private_gap = ROW_GAP / (scale if scale > 0 else 1.0)
+    return pacer
+
+
+def _mime(attachment: Attachment, data: bytes, hint: str | None = None) -> str:
+    if attachment.kind == "photo":
+        return "image/png" if data[:8] == b"\x89PNG\r\n\x1a\n" else "image/jpeg"
+    if attachment.kind == "voice":
+        return "audio/ogg"
+    mime = hint or mimetypes.guess_type(attachment.filename or "")[0] or "application/pdf"
+    if mime not in DOCUMENT_TYPES and mime.startswith("text/"):
+        mime = "text/plain"
+    return mime
+
+
+class WhatsAppChannel:
+    """``app.whatsapp``: the WhatsApp Cloud API behind the messaging core's port."""
+
+    channel = CHANNEL
+
+    def __init__(self, settings: WhatsAppSettings, services: Services, *,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.settings = settings
+        self.services = services
+        self.client = CloudClient(settings, transport)
+        self.pacer = make_pacer(settings.messages_per_second)
+        #: The application (set by :meth:`register`): the Telegram bot fetches Telegram files.
+        self.app: Any = None
+        #: A PTB bot that can fetch Telegram files (None: WhatsApp alone).
+        self.telegram: Any = None
+        #: The access token was refused (190): nothing can go out until it is fixed.
+        self.token_refused = False
+        self._pair_holds: dict[str, float] = {}  # wa_id -> monotonic moment it may go again
+        self._pair_hit: set[str] = set()
+        self._token_address: dict[int, str] = {}
+        self._partial: dict[str, list[str]] = {}  # message key -> wamids of the parts sent
+        self._uploads: OrderedDict[str, str] = OrderedDict()  # content key -> media id
+        # A person's erasure takes their rows of the message map along.
+        services.privacy.register("whatsapp_messages", None, store.erase_person)
+
+    # --- life ----------------------------------------------------------------------------
+
+    def register(self, app: Any) -> None:
+        """Wire it into the application: the outbox channel, ``app.whatsapp``, the map's
+        pruning tick, the Telegram bot for files (when Telegram runs too)."""
+        from bot import jobs
+
+        self.app = app
+        app.whatsapp = self
+        app.services.outbox.channels[CHANNEL] = self
+        if getattr(app.services.config, "telegram", False):
+            self.telegram = app.bot
+        jobs.add_tick(app, "whatsapp_messages", self._prune_tick)
+
+    async def start(self) -> None:
+        """Called once the database is connected (nothing to prepare yet: the client
+        connects on the first call)."""
+
+    async def close(self) -> None:
+        await self.client.close()
+
+    async def _prune_tick(self, app: Any, now: Any) -> None:
+        await self.prune()
+
+    async def prune(self) -> int:
+        before = self.services.clock.now() - timedelta(days=store.KEEP_DAYS)
+        return await self.services.db.run(store.prune, before)
+
+    # --- pacing --------------------------------------------------------------------------
+
+    def set_speed(self, per_second: float | None = None, scale: float = 1.0) -> None:
+        """A fresh pacer (``per_second`` None: the setting; ``scale``: a sped-up stand-in)."""
+        self.pacer = make_pacer(per_second or self.settings.messages_per_second, scale)
+
+    async def pace(self, address: str) -> int:
+        """Wait for an outbox row's turn to ``address`` (a wa_id)."""
+        hold = self._pair_holds.get(address)
+        if hold is not None:
+            wait = hold - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._pair_holds.pop(address, None)
+        token = await self.pacer.acquire(int(address))
+        self._token_address[token] = address
+        return token
+
+    def paced(self, token: int, *, counted: bool, retry_after: float | None = None) -> None:
+        address = self._token_address.pop(token, None)
+        if retry_after:
+            if address is not None and address in self._pair_hit:
+                self._pair_hit.discard(address)
+                self._pair_holds[address] = time.monotonic() + retry_after
+            else:
+                self.pacer.pause(retry_after)
+        if counted:
+            self.pacer.done(token)
+        else:
+            self.pacer.refund(token)
+
+    # --- sending -------------------------------------------------------------------------
+
+    async def send(self, address: str, message: OutMessage) -> Receipt:
+        """Send one neutral message to ``address`` (a wa_id); raises
+        :class:`bot.messaging.port.DeliveryError` (a :class:`WhatsAppDeliveryError`).
+
+        The caller paced the first part (the outbox's :meth:`pace`, or the answer port);
+        every further part takes an answer slot of the pacer."""
+        payloads = render(message, wa_id=address)
+        if not payloads:
+            raise WhatsAppDeliveryError("failed", None, "nothing to send")
+        key = _key(address, message)
+        wamids = list(self._partial.get(key, ()))
+        for index, payload in enumerate(payloads):
+            if index < len(wamids):
+                continue  # went in an earlier attempt
+            token = await self.pacer.acquire_answer(int(address)) if index else None
+            try:
+                wamid = await self._send_one(address, payload)
+            except Exception as exc:
+                error = self._failure(address, exc)
+                if wamids:
+                    self._partial[key] = wamids
+                    if len(self._partial) > 1000:
+                        self._partial.pop(next(iter(self._partial)))
+                raise error from exc
+            finally:
+                if token is not None:
+                    self.pacer.done(token)
+            wamids.append(wamid)
+            await self._record(wamid, address)
+        self._partial.pop(key, None)
+        return Receipt(CHANNEL, address, wamids[-1])
+
+    async def send_row(self, row: OutboxRow, message: OutMessage) -> Receipt:
+        """The outbox's entry for a WhatsApp row: the window logic (wa-tpl's
+        ``window.send_row``) picks free-form, template or hold; without it, free-form."""
+        from bot.channels.whatsapp import window
+
+        decide = getattr(window, "send_row", None)
+        if decide is not None:
+            return await decide(self, row, message)
+        return await self.send(row.address, message)
+
+    async def send_template(self, address: str, name: str, language: str,
+                            body_params: list[str] | tuple[str, ...] = (),
+                            button_payloads: list[str] | tuple[str, ...] = ()) -> Receipt:
+        """One approved template to ``address`` (the caller paced it); raises
+        :class:`DeliveryError` (:class:`.errors.TemplateRefused` when this template cannot
+        be used as it is)."""
+        try:
+            wamid = await self.client.send_template(address, name, language,
+                                                    list(body_params), list(button_payloads))
+        except Exception as exc:
+            raise self._failure(address, exc) from exc
+        await self._record(wamid, address)
+        return Receipt(CHANNEL, address, wamid)
+
+    async def _send_one(self, address: str, payload: WaPayload) -> str:
+        media_id = None
+        if payload.attachment is not None:
+            media_id = await self.media_id(payload.attachment)
+        return await self.client.send(address, payload.type, payload.body(media_id))
+
+    def _failure(self, address: str, exc: BaseException) -> WhatsAppDeliveryError:
+        error = classify(exc)
+        if error.scope == "pair":
+            self._pair_hit.add(address)
+        if isinstance(error, TokenRefused):
+            self._token_refused()
+        log.warning("WhatsApp send failed: %s", error.detail)  # no address, no content
+        return error
+
+    def _token_refused(self) -> None:
+        first = not self.token_refused
+        self.token_refused = True
+        if first:
+            log.error("WhatsApp refused the access token (190): check [whatsapp] access_token")
+        ops = getattr(self.services, "ops", None)
+        if ops is not None:
+            day = self.services.clock.now().date().isoformat()
+            task = asyncio.get_running_loop().create_task(
+                ops.alert(ALERT_TOKEN, day, {"what": "whatsapp_token"}))
+            task.add_done_callback(_log_failure)
+
+    async def _record(self, wamid: str, address: str) -> int:
+        now = self.services.clock.now()
+        async with self.services.db.transaction() as conn:
+            return await store.record(conn, wamid, address, now)
+
+    async def message_id(self, wamid: str) -> int:
+        """The Telegram-shaped message_id of a wamid (recorded when it was sent)."""
+        async with self.services.db.transaction() as conn:
+            found = await store.id_of(conn, wamid)
+        if found is None:
+            raise LookupError("unknown wamid")
+        return found
+
+    # --- media ---------------------------------------------------------------------------
+
+    async def media_id(self, attachment: Attachment) -> str:
+        """The WhatsApp media id for an attachment: ``wa:`` ids as they are, bytes uploaded,
+        a Telegram file_id fetched from Telegram into memory and uploaded (each once)."""
+        if attachment.media_id is not None and attachment.media_id.startswith(MEDIA_PREFIX):
+            return attachment.media_id[len(MEDIA_PREFIX):]
+        if attachment.media_id is not None:
+            key = "tg:" + attachment.media_id
+            if key in self._uploads:
+                return self._uploads[key]
+            data, hint = await self._telegram_file(attachment.media_id)
+        else:
+            data = attachment.data or b""
+            key = "sha:" + hashlib.sha256(data).hexdigest()
+            if key in self._uploads:
+                return self._uploads[key]
+            hint = None
+        media = await self.upload(data, _mime(attachment, data, hint),
+                                  attachment.filename or _default_name(attachment))
+        self._uploads[key] = media
+        while len(self._uploads) > UPLOADS_KEPT:
+            self._uploads.popitem(last=False)
+        return media
+
+    async def _telegram_file(self, file_id: str) -> tuple[bytes, str | None]:
+        if self.telegram is None:
+            raise WhatsAppDeliveryError("failed", None, "a Telegram file without Telegram")
+        file = await self.telegram.get_file(file_id)
+        data = bytes(await file.download_as_bytearray())
+        hint = mimetypes.guess_type(file.file_path or "")[0] if file.file_path else None
+        return data, hint
+
+    async def upload(self, data: bytes, mime: str, filename: str) -> str:
+        """Upload bytes held in memory; returns the WhatsApp media id."""
+        return await self.client.upload(data, mime, filename)
+
+    async def download(self, media_id: str) -> tuple[bytes, str]:
+        """A WhatsApp media file (``wa:`` prefix or not) as bytes in memory and its type."""
+        if media_id.startswith(MEDIA_PREFIX):
+            media_id = media_id[len(MEDIA_PREFIX):]
+        return await self.client.download(media_id)
+
+
+def _key(address: str, message: OutMessage) -> str:
+    text = json.dumps(message.to_json(), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(f"{address}\n{text}".encode()).hexdigest()
+
+
+def _default_name(attachment: Attachment) -> str:
+    return {"photo": "photo.jpg", "voice": "voice.ogg"}.get(attachment.kind, "document")
+
+
+def _log_failure(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("could not queue the WhatsApp token alert: %s", task.exception())

@@ -1,0 +1,135 @@
+"""Webhook delivery from the stand-in to the bot, as Meta does it.
+
+Every POST is signed ``X-Hub-Signature-256: sha256=<hmac-sha256(app_secret, raw body)>``.
+Deliveries go one after the other, in order. A non-200 answer (or no answer) is retried a
+few times with a growing pause (Meta retries for days; here ``retries`` times, starting at
+``retry_pause`` seconds). Every answer is kept (``Delivery.answers``), and ``settle()``
+waits, on an event, until every delivery so far has had its final answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+
+from bot.sandbox.state import Signal
+from bot.sandbox.whatsapp.state import Delivery
+
+_LOG = logging.getLogger(__name__)
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The ``X-Hub-Signature-256`` header value for ``body``."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class WebhookSender:
+    """Queues, signs and posts webhook payloads; keeps every delivery and its answers."""
+
+    def __init__(self, secret: Callable[[], str], changed: Signal) -> None:
+        self._secret = secret
+        self.changed = changed
+        self.url: str | None = None
+        self.retries = 3
+        self.retry_pause = 0.05
+        self.timeout = 10.0
+        self.deliver_twice = False
+        self.deliveries: list[Delivery] = []
+        self._pending: list[Delivery] = []
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    def post(self, kind: str, payload: dict[str, Any]) -> Delivery:
+        """Queue ``payload``; posted once ``url`` is set (twice with ``deliver_twice``)."""
+        delivery = self._queue(kind, payload)
+        if self.deliver_twice:
+            self._queue(kind, payload, body=delivery.body)
+        return delivery
+
+    def repost(self, delivery: Delivery) -> Delivery:
+        """The same body again: Meta's duplicate delivery."""
+        return self._queue(delivery.kind, delivery.payload, body=delivery.body)
+
+    def _queue(self, kind: str, payload: dict[str, Any], body: bytes | None = None) -> Delivery:
+        raw = body if body is not None else json.dumps(
+            payload, ensure_ascii=False, separators=(",", ":")).encode()
+        delivery = Delivery(seq=len(self.deliveries) + 1, kind=kind, payload=payload, body=raw,
+                            signature=sign(self._secret(), raw))
+        self.deliveries.append(delivery)
+        self._pending.append(delivery)
+        self._start()
+        self.changed.notify()
+        return delivery
+
+    def _start(self) -> None:
+        if self._stopping or (self._task is not None and not self._task.done()):
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # queued outside a loop: posted when one runs and url is set
+            return
+        self._task = loop.create_task(self._run())
+
+    def set_url(self, url: str | None) -> None:
+        self.url = url
+        self._start()
+        self.changed.notify()
+
+    @property
+    def idle(self) -> bool:
+        """Every delivery so far had its final answer."""
+        return not self._pending
+
+    async def _run(self) -> None:
+        timeout = aiohttp.ClientTimeout(total=self.timeout)
+        async with aiohttp.ClientSession(timeout=timeout) as http:
+            while not self._stopping:
+                await self.changed.wait_for(
+                    lambda: (self._pending and self.url) or self._stopping, None)
+                if self._stopping:
+                    return
+                delivery = self._pending[0]
+                await self._deliver(http, delivery)
+                self._pending.remove(delivery)
+                delivery.done = True
+                self.changed.notify()
+
+    async def _deliver(self, http: aiohttp.ClientSession, delivery: Delivery) -> None:
+        pause = self.retry_pause
+        headers = {"Content-Type": "application/json",
+                   "X-Hub-Signature-256": delivery.signature,
+                   "User-Agent": "facebookexternalua"}
+        for attempt in range(self.retries + 1):
+            url = self.url
+            if url is None:
+                return
+            try:
+                async with http.post(url, data=delivery.body, headers=headers) as response:
+                    answer = (response.status, await response.text())
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                answer = (0, f"{type(exc).__name__}")
+            delivery.answers.append(answer)
+            self.changed.notify()
+            if answer[0] == 200:
+                return
+            _LOG.debug("webhook %s answered %s (attempt %s)", delivery.seq, answer[0], attempt)
+            if attempt < self.retries:
+                await asyncio.sleep(pause)  # Meta's back-off, shortened
+                pause *= 2
+
+    async def close(self) -> None:
+        self._stopping = True
+        self.changed.notify()
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

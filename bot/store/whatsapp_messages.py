@@ -1,0 +1,121 @@
+"""SQL for WhatsApp's message map and for what status webhooks do to outbox rows
+(migration 021).
+
+The map: each message sent to WhatsApp gets an integer id (the ``message_id`` the handlers
+see, Telegram-shaped) for its wamid. Statuses: Meta reports sent / delivered / read / failed
+per wamid, perhaps twice, perhaps out of order; each function here changes a row at most once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from bot.clock import to_db
+from bot.store import outbox
+from bot.store.outbox import OutboxRow
+
+#: How long the map remembers a message (a tap on an older one is a stale button).
+KEEP_DAYS = 30
+
+
+async def record(conn: aiosqlite.Connection, wamid: str, wa_id: str, now: datetime) -> int:
+    """The message_id of ``wamid`` (a new one, or the one it has: recording twice is safe)."""
+    cursor = await conn.execute(
+        "INSERT INTO whatsapp_messages (wamid, wa_id, created_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (wamid) DO NOTHING RETURNING id", (wamid, wa_id, to_db(now)))
+    row = await cursor.fetchone()
+    await cursor.close()
+    if row is not None:
+        return int(row[0])
+    found = await id_of(conn, wamid)
+    assert found is not None
+    return found
+
+
+async def id_of(conn: aiosqlite.Connection, wamid: str) -> int | None:
+    cursor = await conn.execute("SELECT id FROM whatsapp_messages WHERE wamid = ?", (wamid,))
+    row = await cursor.fetchone()
+    return int(row[0]) if row else None
+
+
+async def wamid_of(conn: aiosqlite.Connection, message_id: int) -> tuple[str, str] | None:
+    """(wamid, wa_id) of a message_id, or None (unknown or pruned)."""
+    cursor = await conn.execute(
+        "SELECT wamid, wa_id FROM whatsapp_messages WHERE id = ?", (message_id,))
+    row = await cursor.fetchone()
+    return (str(row[0]), str(row[1])) if row else None
+
+
+async def prune(conn: aiosqlite.Connection, before: datetime) -> int:
+    cursor = await conn.execute(
+        "DELETE FROM whatsapp_messages WHERE created_at < ?", (to_db(before),))
+    return cursor.rowcount
+
+
+async def erase_address(conn: aiosqlite.Connection, wa_id: str) -> int:
+    cursor = await conn.execute("DELETE FROM whatsapp_messages WHERE wa_id = ?", (wa_id,))
+    return cursor.rowcount
+
+
+async def erase_person(conn: aiosqlite.Connection, person_id: int) -> int:
+    """Erasure: the map's rows of every WhatsApp address of the person."""
+    cursor = await conn.execute(
+        "DELETE FROM whatsapp_messages WHERE wa_id IN (SELECT address FROM addresses"
+        " WHERE person_id = ? AND channel = 'whatsapp')", (person_id,))
+    return cursor.rowcount
+
+
+# --- status webhooks on outbox rows ------------------------------------------------------
+
+
+async def outbox_row(conn: aiosqlite.Connection, wamid: str) -> OutboxRow | None:
+    """The WhatsApp outbox row whose last message is ``wamid``."""
+    cursor = await conn.execute(
+        "SELECT id FROM outbox WHERE provider_ref = ? AND channel = 'whatsapp'", (wamid,))
+    row = await cursor.fetchone()
+    return await outbox.get(conn, int(row[0])) if row else None
+
+
+async def delivered(conn: aiosqlite.Connection, row_id: int, when: datetime) -> bool:
+    """The first "delivered" (or a "read", which implies it); True when it changed the row."""
+    cursor = await conn.execute(
+        "UPDATE outbox SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL",
+        (to_db(when), row_id))
+    return cursor.rowcount == 1
+
+
+async def read(conn: aiosqlite.Connection, row_id: int, when: datetime) -> bool:
+    cursor = await conn.execute(
+        "UPDATE outbox SET read_at = ?, delivered_at = COALESCE(delivered_at, ?)"
+        " WHERE id = ? AND read_at IS NULL", (to_db(when), to_db(when), row_id))
+    return cursor.rowcount == 1
+
+
+async def sent_but_unreachable(conn: aiosqlite.Connection, row_id: int, error: str) -> bool:
+    """Meta accepted the message, then could not deliver it (131026 …): the row is
+    'unreachable' (never delivered), once; not when a delivered status came first."""
+    cursor = await conn.execute(
+        "UPDATE outbox SET state = 'unreachable', error = ? WHERE id = ? AND state = 'sent'"
+        " AND delivered_at IS NULL", (error[:200], row_id))
+    return cursor.rowcount == 1
+
+
+async def sent_but_failed(conn: aiosqlite.Connection, row_id: int, error: str) -> bool:
+    cursor = await conn.execute(
+        "UPDATE outbox SET state = 'failed', error = ? WHERE id = ? AND state = 'sent'"
+        " AND delivered_at IS NULL", (error[:200], row_id))
+    return cursor.rowcount == 1
+
+
+async def back_to_queued(conn: aiosqlite.Connection, row_id: int, now: datetime,
+                         error: str) -> bool:
+    """A message refused after it was accepted because the 24-hour window had closed
+    (131047): queued again for the window logic, once, if it can still be rendered (its
+    params or message are kept) and nothing was delivered."""
+    cursor = await conn.execute(
+        "UPDATE outbox SET state = 'queued', next_at = ?, error = ?, provider_ref = NULL,"
+        " sent_at = NULL WHERE id = ? AND state = 'sent' AND delivered_at IS NULL"
+        " AND (params IS NOT NULL OR message IS NOT NULL)", (to_db(now), error[:200], row_id))
+    return cursor.rowcount == 1
