@@ -198,10 +198,8 @@ async def _seed_checkins(app: Any, sandbox: Any, standin: Any = None) -> None:
     ):
         return
     users = app.services.users
-    # Samira (WhatsApp, Hart) shares Ahmed's moment: the clock jump there sends her weekly
-    # question as a WhatsApp template (her 24-hour window is closed).
-    for person in (await users.get(AHMED), await users.get(AYSE),
-                   await _whatsapp_person(app, SAMIRA)):
+    for user_id in (AHMED, AYSE):
+        person = await users.get(user_id)
         if person is not None:
             await service.opt_in(person)
     fatima = await users.get(FATIMA)
