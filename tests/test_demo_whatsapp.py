@@ -206,6 +206,25 @@ async def test_a_belronde_question_as_a_template_with_quick_replies(tmp_path: Pa
             reader.cancel()
 
 
+async def test_the_dinner_reminder_reaches_henk_as_a_template(tmp_path: Path) -> None:
+    """The clock control's jumps run the real ticks: TOP's meal reminder goes to Henk as the
+    approved template (he has not written in 24 hours), and the page marks it as one."""
+    async with demo_session(tmp_path) as demo, aiohttp.ClientSession() as http:
+        for _ in range(10):
+            state = await demo.page.control.jump()
+            if {"kind": "meal_reminder", "room": "top", "room_name": "TOP"} in state["ran"]:
+                break
+        else:
+            raise AssertionError("never reached TOP's meal reminder")
+        await demo.standin.settle()
+        async with http.get(demo.url + f"demo/api/chat/{HENK_KEY}") as response:
+            messages = (await response.json())["messages"]
+        reminders = [m for m in messages if m["template"] is not None]
+        assert len(reminders) == 1 and reminders[0]["from_bot"]
+        assert reminders[0]["template"] == {"name": "buurtbot_meal_reminder", "language": "nl"}
+        assert "TOP" in reminders[0]["html"]
+
+
 async def test_a_new_resident_on_whatsapp_and_a_photo(tmp_path: Path) -> None:
     async with demo_session(tmp_path) as demo, aiohttp.ClientSession() as http:
         url = demo.url
