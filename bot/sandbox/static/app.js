@@ -5,7 +5,7 @@
 const TEXTS = {
   nl: {
     title: "Buurtbot oefenchat",
-    subtitle: "De echte bot, zonder Telegram. Niets gaat naar buiten.",
+    subtitle: "De echte bot, zonder Telegram of WhatsApp. Niets gaat naar buiten.",
     botTime: "Tijd van de bot",
     jump: "⏭ Naar het volgende geplande moment",
     chooser: "Kies een persoon",
@@ -52,7 +52,7 @@ const TEXTS = {
   },
   en: {
     title: "Buurtbot practice chat",
-    subtitle: "The real bot, without Telegram. Nothing leaves this computer.",
+    subtitle: "The real bot, without Telegram or WhatsApp. Nothing leaves this computer.",
     botTime: "The bot's time",
     jump: "⏭ Jump to the next scheduled moment",
     chooser: "Choose a person",
