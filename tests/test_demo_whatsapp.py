@@ -139,6 +139,11 @@ async def test_the_page_shows_and_drives_a_whatsapp_chat(tmp_path: Path) -> None
             tapped = demo.standin.people[HENK].sent[-1]
             assert tapped.payload["interactive"]["list_reply"]["id"] == meals["id"]
             assert tapped.payload["context"]["id"] == menu["message_id"]
+            # On the page the reply quotes the menu's first line, as WhatsApp shows it.
+            async with http.get(url + f"demo/api/chat/{HENK_KEY}") as response:
+                chat = await response.json()
+            reply = next(m for m in chat["messages"] if m["message_id"] == tapped.wamid)
+            assert reply["html"] == "🍲 Eettafel" and "Wat wilt u doen?" in reply["quote"]
         finally:
             reader.cancel()
 

@@ -234,6 +234,17 @@ def person_message_view(msg: Any, status: str) -> dict[str, Any]:
     return view
 
 
+#: How much of a quoted message a reply shows.
+QUOTE = 80
+
+
+def _snippet(text: str) -> str:
+    """The first line of a message, shortened, without WhatsApp's markup characters."""
+    line = next((part for part in text.splitlines() if part.strip()), "").strip()
+    line = re.sub(r"[*_~`]", "", line)
+    return line if len(line) <= QUOTE else line[: QUOTE - 1].rstrip() + "…"
+
+
 class WhatsAppChats:
     """The practice page's window on the WhatsApp stand-in's people.
 
@@ -261,13 +272,18 @@ class WhatsAppChats:
 
     # -- the chat ------------------------------------------------------------
     def chat(self, person: Any) -> list[dict[str, Any]]:
-        """Both sides of the chat, oldest first, as the page draws them."""
+        """Both sides of the chat, oldest first, as the page draws them. A reply (a tapped
+        button or row) shows the start of the message it answers, as WhatsApp quotes it."""
         bot_times = [float(getattr(m, "timestamp", 0) or 0) for m in person.messages]
         theirs = {id(m) for m in person.sent}
+        quoted = {m.wamid: _snippet(getattr(m, "plain_text", None) or "")
+                  for m in person.messages}
         views = []
         for msg in person.history():
             if id(msg) in theirs:
-                views.append(person_message_view(msg, self._ticks(msg, bot_times)))
+                view = person_message_view(msg, self._ticks(msg, bot_times))
+                view["quote"] = quoted.get(view["reply_to"] or "")
+                views.append(view)
             else:
                 views.append(bot_message_view(msg))
         return views

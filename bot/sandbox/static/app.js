@@ -335,6 +335,7 @@ function renderWaMessage(pane, m) {
   if (m.template) {
     bubble.append(el("span", { class: "tpl", title: T.templateHelp }, `${T.template} · ${m.template.name}`));
   }
+  if (m.quote) bubble.append(el("span", { class: "quote", dir: "auto" }, m.quote));
   if (m.header) bubble.append(el("b", { class: "wa-header", dir: "auto" }, m.header));
   if (m.photo) {
     const img = el("img", { src: m.photo, alt: "", loading: "lazy" });
