@@ -30,12 +30,14 @@ class WaPerson:
         self.wa_id = wa_id
         self.name = name
         self.reads = False
+        self.blocked = False
         #: What the bot sent that reached this person, oldest first.
         self.messages: list[WaMessage] = []
         #: What this person sent, oldest first.
         self.sent: list[InMessage] = []
         #: Stand-in clock time of the person's last message (opens the 24-hour window).
         self.last_inbound: float | None = None
+        self.timeline: list[WaMessage | InMessage] = []  # both sides, in order
         self._cursor = 0
 
     def __repr__(self) -> str:
@@ -56,6 +58,19 @@ class WaPerson:
     def window_until(self) -> float | None:
         return None if self.last_inbound is None else self.last_inbound + WINDOW
 
+    def block(self) -> None:
+        """Block the business: sends are accepted, then fail with 131026 (writing to the
+        business again unblocks; ``standin.undeliverable`` stays as the test set it)."""
+        self.blocked = True
+
+    def unblock(self) -> None:
+        self.blocked = False
+
+    def close_window(self) -> None:
+        """Forget the person's last message: free-form sends get 131047 again (also when
+        the bot still thinks the window is open)."""
+        self.last_inbound = None
+
     async def next_message(self, timeout: float = 5.0) -> WaMessage:  # noqa: ASYNC109 - mirrors asyncio.wait_for
         """The next message the person has not looked at yet, once it arrives."""
         msg = await self.standin.changed.next_in(self.messages, self._cursor, timeout)
@@ -69,13 +84,13 @@ class WaPerson:
         return new
 
     def history(self) -> list[WaMessage | InMessage]:
-        """Both sides of the chat in time order (for the practice-chat page)."""
-        both: list[WaMessage | InMessage] = [*self.messages, *self.sent]
-        return sorted(both, key=lambda m: m.timestamp)
+        """Both sides of the chat in order (for the practice-chat page)."""
+        return list(self.timeline)
 
     # -- actions -----------------------------------------------------------
     async def send(self, text: str, *, reply_to: str | None = None) -> dict[str, Any]:
-        """Type and send ``text`` (``reply_to``: the wamid it quotes)."""
+        """Type and send ``text`` (``reply_to``: the wamid it quotes). Writing to the
+        business unblocks it, as in the app."""
         return self._post("text", {"text": {"body": text}}, text, context=reply_to)
 
     async def tap(self, title: str) -> dict[str, Any]:
@@ -168,4 +183,6 @@ class WaPerson:
 
     def _post(self, kind: str, content: dict[str, Any], text: str | None,
               context: str | None = None) -> dict[str, Any]:
+        if kind != "reaction":
+            self.unblock()
         return self.standin._inbound(self, kind, content, text, context)

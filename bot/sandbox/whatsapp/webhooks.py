@@ -1,7 +1,8 @@
 """Webhook delivery from the stand-in to the bot, as Meta does it.
 
 Every POST is signed ``X-Hub-Signature-256: sha256=<hmac-sha256(app_secret, raw body)>``.
-Deliveries go one after the other, in order. A non-200 answer (or no answer) is retried a
+Deliveries go one after the other, in order (``concurrency`` > 1: that many at a time, as
+Meta does under load, so order is no longer kept). A non-200 answer (or no answer) is retried a
 few times with a growing pause (Meta retries for days; here ``retries`` times, starting at
 ``retry_pause`` seconds). Every answer is kept (``Delivery.answers``), and ``settle()``
 waits, on an event, until every delivery so far has had its final answer.
@@ -15,6 +16,7 @@ import hashlib
 import hmac
 import json
 import logging
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -42,41 +44,60 @@ class WebhookSender:
         self.retry_pause = 0.05
         self.timeout = 10.0
         self.deliver_twice = False
+        self.concurrency = 1
         self.deliveries: list[Delivery] = []
-        self._pending: list[Delivery] = []
-        self._task: asyncio.Task[None] | None = None
+        self._pending: deque[Delivery] = deque()
+        self._held: list[Delivery] = []
+        self._inflight = 0
+        self._tasks: list[asyncio.Task[None]] = []
+        self._http: aiohttp.ClientSession | None = None
         self._stopping = False
 
-    def post(self, kind: str, payload: dict[str, Any]) -> Delivery:
-        """Queue ``payload``; posted once ``url`` is set (twice with ``deliver_twice``)."""
-        delivery = self._queue(kind, payload)
+    def post(self, kind: str, payload: dict[str, Any], *, hold: bool = False) -> Delivery:
+        """Queue ``payload``; posted once ``url`` is set (twice with ``deliver_twice``).
+        ``hold``: kept back until ``release()`` (statuses wait for the send's answer)."""
+        delivery = self._queue(kind, payload, hold=hold)
         if self.deliver_twice:
-            self._queue(kind, payload, body=delivery.body)
+            self._queue(kind, payload, body=delivery.body, hold=hold)
         return delivery
+
+    def release(self, deliveries: list[Delivery]) -> None:
+        """Post these held deliveries, in order."""
+        held = [d for d in self._held if any(d is x for x in deliveries)]
+        self._held = [d for d in self._held if not any(d is x for x in deliveries)]
+        self._pending.extend(held)
+        self._start()
+        self.changed.notify()
 
     def repost(self, delivery: Delivery) -> Delivery:
         """The same body again: Meta's duplicate delivery."""
         return self._queue(delivery.kind, delivery.payload, body=delivery.body)
 
-    def _queue(self, kind: str, payload: dict[str, Any], body: bytes | None = None) -> Delivery:
+    def _queue(self, kind: str, payload: dict[str, Any], body: bytes | None = None,
+               hold: bool = False) -> Delivery:
         raw = body if body is not None else json.dumps(
             payload, ensure_ascii=False, separators=(",", ":")).encode()
         delivery = Delivery(seq=len(self.deliveries) + 1, kind=kind, payload=payload, body=raw,
                             signature=sign(self._secret(), raw))
         self.deliveries.append(delivery)
+        if hold:
+            self._held.append(delivery)
+            return delivery
         self._pending.append(delivery)
         self._start()
         self.changed.notify()
         return delivery
 
     def _start(self) -> None:
-        if self._stopping or (self._task is not None and not self._task.done()):
+        self._tasks = [t for t in self._tasks if not t.done()]
+        if self._stopping or len(self._tasks) >= max(1, self.concurrency):
             return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # queued outside a loop: posted when one runs and url is set
             return
-        self._task = loop.create_task(self._run())
+        while len(self._tasks) < max(1, self.concurrency):
+            self._tasks.append(loop.create_task(self._run()))
 
     def set_url(self, url: str | None) -> None:
         self.url = url
@@ -86,20 +107,28 @@ class WebhookSender:
     @property
     def idle(self) -> bool:
         """Every delivery so far had its final answer."""
-        return not self._pending
+        return not self._pending and not self._inflight and not self._held
 
     async def _run(self) -> None:
-        timeout = aiohttp.ClientTimeout(total=self.timeout)
-        async with aiohttp.ClientSession(timeout=timeout) as http:
-            while not self._stopping:
-                await self.changed.wait_for(
-                    lambda: (self._pending and self.url) or self._stopping, None)
-                if self._stopping:
-                    return
-                delivery = self._pending[0]
-                await self._deliver(http, delivery)
-                self._pending.remove(delivery)
+        while not self._stopping:
+            await self.changed.wait_for(
+                lambda: (self._pending and self.url) or self._stopping, None)
+            if self._stopping:
+                return
+            if self._http is None or self._http.closed:
+                self._http = aiohttp.ClientSession(
+                    timeout=aiohttp.ClientTimeout(total=self.timeout))
+            delivery = self._pending.popleft()
+            self._inflight += 1
+            try:
+                await self._deliver(self._http, delivery)
+            except asyncio.CancelledError:  # stopped mid-way: it goes again first
+                self._pending.appendleft(delivery)
+                raise
+            else:
                 delivery.done = True
+            finally:
+                self._inflight -= 1
                 self.changed.notify()
 
     async def _deliver(self, http: aiohttp.ClientSession, delivery: Delivery) -> None:
@@ -128,8 +157,15 @@ class WebhookSender:
     async def close(self) -> None:
         self._stopping = True
         self.changed.notify()
-        task, self._task = self._task, None
-        if task is not None:
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
             task.cancel()
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+        self._stopping = False  # a sandbox started again delivers again
+        if self._pending:
+            self._start()
