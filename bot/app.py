@@ -162,8 +162,7 @@ def setup_whatsapp(app: BuurtApplication) -> None:
     bridge = wa_bot.request
     bridge.channel = channel
     bridge.before_answer = functools.partial(_drafts_first, app)
-    app.whatsapp = channel  # type: ignore[attr-defined]
-    app.services.outbox.channels["whatsapp"] = channel
+    channel.register(app)  # app.whatsapp, the outbox's "whatsapp" channel, its tick
     telegram = app.port if config.telegram else None  # type: ignore[attr-defined]
     if not config.telegram:
         app.services.outbox.channels.pop("telegram", None)

@@ -239,8 +239,11 @@ def run_templates(args: argparse.Namespace) -> int:
         if args.create:
             created = asyncio.run(_create(templates, settings))
             refused = [c for c in created if c[2].startswith("error")]
-            for name, language, result in created:
-                print(f"created {name} ({language}): {result}")
+            for name, language, result in refused:
+                print(f"not created: {name} ({language}): {result}")
+            if len(created) > len(refused):
+                print(f"created {len(created) - len(refused)} template(s); Meta reviews them "
+                      "now")
             if not created:
                 print("nothing to create: every template is in the account already")
         lines = asyncio.run(_statuses(templates, settings))
@@ -250,10 +253,15 @@ def run_templates(args: argparse.Namespace) -> int:
         return UNREACHABLE
     print(table(lines, text=args.text))
     print(f"{len(lines)} templates: {summary(lines)}")
+    print("(Meta has no Tigrinya templates: Tigrinya readers get the English one outside the "
+          "24-hour window)")
     missing = [line for line in lines if line.status == "MISSING"]
     waiting = [line for line in lines if line.status in ("PENDING", "IN_APPEAL")]
     if missing:
         print("create the missing ones: buurtbot whatsapp templates --create")
+    if any(line.status == "REJECTED" for line in lines):
+        print("a rejected template: read Meta's reason in WhatsApp Manager > Message "
+              "templates, change the text there and submit it again")
     if waiting:
         print("Meta reviews new templates (minutes to a day). Until one is approved, the bot "
               "holds what it would send with it for people outside the 24-hour window, or "

@@ -71,3 +71,16 @@ async def wa(tmp_path, clock: FrozenClock):
     await harness.stop()
     await harness.standin.close()
     await box.stop()
+
+
+@pytest.fixture
+async def wa_alone(tmp_path, clock: FrozenClock):
+    """The bot on WhatsApp alone (no Telegram token): ``app.bot`` is the bridge bot."""
+    from tests.auxil.whatsapp import make_wa_harness
+
+    harness, box = await make_wa_harness(tmp_path, clock, telegram=False)
+    await harness.start()
+    yield harness
+    await harness.stop()
+    await harness.standin.close()
+    await box.stop()

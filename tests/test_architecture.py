@@ -63,6 +63,8 @@ ALLOWED: dict[str, dict[str, str]] = {
     "telegram_error_strings": {
         "bot/channels/telegram/": "the adapter maps Telegram's errors to delivery verdicts",
         "bot/sandbox/": "the loopback Telegram produces these errors",
+        "bot/channels/whatsapp/bridge.py": "the WhatsApp bridge answers the Bot API as "
+                                           "Telegram would, its errors too (issue 14)",
     },
     "sql_outside_store": {
         "bot/store/": "SQL lives in the store, one module per aggregate",
@@ -530,3 +532,26 @@ if __name__ == "__main__":  # python tests/test_architecture.py [--list KIND]
         if kind == wanted:
             for hit in found:
                 print(f"    {hit}")
+
+
+def test_no_whatsapp_chat_id_lands_in_users_telegram_id() -> None:
+    """Issue 14's id rule: a WhatsApp chat id (2**53 and up) is never a Telegram id. The one
+    writer of ``users.telegram_id`` refuses it, and its threshold is the ids module's."""
+    import asyncio
+
+    import aiosqlite
+
+    from bot.channels.whatsapp import ids
+    from bot.clock import FrozenClock
+    from bot.store import users as user_store
+    from tests.auxil.harness import START
+
+    assert user_store._WHATSAPP_BASE == ids.BASE
+
+    async def attempt() -> None:
+        async with aiosqlite.connect(":memory:") as conn:
+            with pytest.raises(ValueError):
+                await user_store.create(conn, telegram_id=ids.chat_id("31612345678"),
+                                        language="nl", room="top", now=FrozenClock(START).now())
+
+    asyncio.run(attempt())

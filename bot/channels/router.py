@@ -20,6 +20,29 @@ from bot.messaging.message import OutMessage, Receipt
 from bot.services.pacing import Pacer
 
 
+class _PerPerson:
+    """The WhatsApp channel's pacer as the Telegram port uses it: the port names a chat by
+    its chat id (2**53 + number), the outbox by the wa_id; both must count against the same
+    person (Meta's pair rate counts every message to them), so chat ids become numbers."""
+
+    def __init__(self, pacer: Pacer) -> None:
+        self._pacer = pacer
+
+    @staticmethod
+    def _key(chat_id: int | None) -> int | None:
+        return int(ids.wa_id(chat_id)) if chat_id is not None and ids.is_whatsapp(chat_id) \
+            else chat_id
+
+    async def acquire_answer(self, chat_id: int | None) -> int:
+        return await self._pacer.acquire_answer(self._key(chat_id))
+
+    async def acquire(self, chat_id: int | None) -> int:
+        return await self._pacer.acquire(self._key(chat_id))
+
+    def __getattr__(self, name: str) -> Any:  # done, refund, pause, reserve, answers …
+        return getattr(self._pacer, name)
+
+
 class WhatsAppPort(TelegramPort):
     """The Telegram port's logic on ``wa_bot``; addresses may be chat ids or wa_ids."""
 
@@ -27,27 +50,37 @@ class WhatsAppPort(TelegramPort):
 
     def __init__(self, bot: Any, whatsapp: Any, pacer: Pacer | None = None) -> None:
         self._whatsapp = whatsapp
-        self._pacer = pacer or getattr(whatsapp, "pacer", None) or Pacer(80.0)
+        self._own_pacer = pacer or Pacer(80.0)
         super().__init__(bot, channel=self)  # type: ignore[arg-type]
 
     @property
     def pacer(self) -> Pacer:
-        return self._pacer
+        """The channel's one pacer (it may be replaced: ``set_speed``), shared with the
+        outbox sender."""
+        return _PerPerson(getattr(self._whatsapp, "pacer", None) or self._own_pacer)  # type: ignore[return-value]
 
     async def send(self, address: str, message: OutMessage) -> Receipt:
         """A message outside the outbox (a progress line), paced like an answer."""
         wa_id = ids.wa_id(address) if ids.is_whatsapp(address) else str(address)
-        token = await self._pacer.acquire_answer(ids.chat_id(wa_id))
+        pacer = self.pacer
+        token = await pacer.acquire_answer(int(wa_id))
         try:
             receipt = await self._whatsapp.send(wa_id, message)
         finally:
-            self._pacer.done(token)
+            pacer.done(token)
         # later edits (port.edit) name the chat: a WhatsApp chat id routes back here
-        from bot.channels.whatsapp.bridge import message_id_of
-
         ref = receipt.message_ref
+        message_id = await self.bot.request.message_id(ref) if ref else None
         return Receipt("whatsapp", str(ids.chat_id(wa_id)),
-                       str(message_id_of(ref)) if ref else "")
+                       str(message_id) if message_id is not None else "")
+
+    async def edit(self, receipt: Receipt, message: OutMessage) -> bool:
+        """An edit of a message sent before, outside the person's own action (a live meal
+        card brought up to date, a coordinator's progress line): WhatsApp cannot edit, and a
+        new copy of the card would only repeat the notice that goes with the change (and, out
+        of the 24-hour window, be refused). So nothing is sent; the message stays "kept"
+        (True). Answers to the person's own tap still show the new state (``answer``)."""
+        return True
 
     async def set_commands(self, commands: list[tuple[str, str]], *,
                            language: str | None = None, chat: str | None = None,

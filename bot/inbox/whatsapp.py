@@ -41,7 +41,6 @@ from telegram import Update
 from telegram.ext import ConversationHandler
 
 from bot.channels.whatsapp import CHANNEL, ids, inbound, signature, window
-from bot.channels.whatsapp.bridge import message_id_of
 from bot.clock import TZ
 from bot.handlers import ptb_compat
 from bot.inbox import InboxClosed, Key
@@ -124,7 +123,7 @@ class Webhook:
             log.warning("WhatsApp webhook call refused: not JSON")
             return web.Response(status=400, text="Bad request\n")
         try:
-            messages, statuses = inbound.messages_of(data)
+            messages, statuses = inbound.messages_of(data, self.settings.phone_number_id)
         except inbound.BadBody:
             log.info("WhatsApp webhook: a notification that is not about messages; ignored")
             return web.Response(text="ok")
@@ -239,7 +238,7 @@ async def handle(app: BuurtApplication, incoming: inbound.Incoming) -> None:
             await _cannot_read(app, wa_id, person)
             await app.services.inbox.finish(key)
             return
-        update = _update(app, incoming, person)
+        update = await _update(app, incoming, person)
         if update is None:
             await app.services.inbox.finish(key)
             return
@@ -270,11 +269,12 @@ async def _open_window(app: BuurtApplication, wa_id: str, when: datetime) -> Non
         log.exception("WhatsApp: could not note the 24-hour window")
 
 
-def _update(app: BuurtApplication, incoming: inbound.Incoming, person: Any) -> Update | None:
+async def _update(app: BuurtApplication, incoming: inbound.Incoming, person: Any
+                  ) -> Update | None:
     wa_bot = app.wa_bot  # type: ignore[attr-defined]
     context_id = (incoming.message.get("context") or {}).get("id")
-    replied_to = message_id_of(context_id) if isinstance(context_id, str) and context_id \
-        else None
+    replied_to = await wa_bot.request.message_id(context_id) \
+        if isinstance(context_id, str) and context_id else None
     situation = inbound.Situation(
         known=True, replied_to=replied_to,
         stop=wa_bot.request.stop_of(incoming.wa_id),
@@ -309,10 +309,10 @@ async def _cannot_read(app: BuurtApplication, wa_id: str, person: Any) -> None:
     language = person.language if person is not None else inbound.language_of_number(wa_id)
     t = translator(language)
     text = t._("I cannot do anything with this here. Tap /menu to see what I can do.")
-    whatsapp = getattr(app, "whatsapp", None)
-    if whatsapp is None:
+    port = getattr(app, "port", None)
+    if port is None or getattr(app, "whatsapp", None) is None:
         return
-    try:
-        await whatsapp.send(wa_id, OutMessage(str(t.bidi(text)), lang=None))
+    try:  # paced like any answer (the WhatsApp port of the router)
+        await port.send(str(ids.chat_id(wa_id)), OutMessage(str(t.bidi(text))))
     except Exception as exc:
         log.info("WhatsApp: could not answer an unsupported message (%s)", type(exc).__name__)

@@ -80,7 +80,13 @@ async def create(
     role: str = "resident",
     privacy_accepted: bool = True,
 ) -> UserRow:
-    """A new person; with ``telegram_id`` also their Telegram address (one transaction)."""
+    """A new person; with ``telegram_id`` also their Telegram address (one transaction).
+
+    A WhatsApp chat id (2**53 and up, :mod:`bot.channels.whatsapp.ids`) is never a Telegram
+    id: refused here, the one place that writes the column (``services.users`` gives such a
+    person a WhatsApp address instead)."""
+    if telegram_id is not None and telegram_id >= _WHATSAPP_BASE:
+        raise ValueError("a WhatsApp chat id is not a Telegram id")
     cursor = await conn.execute(
         "INSERT INTO users (telegram_id, display_name, language, room, role,"
         " privacy_accepted_at, anon_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -103,6 +109,9 @@ async def create(
     assert user is not None
     return user
 
+
+#: :data:`bot.channels.whatsapp.ids.BASE` (kept here: the store imports no channel).
+_WHATSAPP_BASE = 1 << 53
 
 _UPDATABLE = {"display_name", "language", "room", "role", "phone", "reachable", "announcements"}
 

@@ -52,10 +52,21 @@ class WaHarness(BotHarness):
         self.standin = standin
         self._runner: web.AppRunner | None = None
         self.webhook_port = 0
+        #: How much faster than Meta's the bot's WhatsApp pacing runs (see start()).
+        self.pace_scale = 100.0
 
     # --- running --------------------------------------------------------------------------
     async def start(self) -> BuurtApplication:
-        app = await super().start()
+        if self.config.telegram:
+            app = await super().start()
+        else:  # WhatsApp alone: no Telegram polling (app.bot is the bridge bot)
+            app = await self._start_app()
+            await app.start()
+            self.app = app
+        if self.pace_scale != 1.0 and getattr(app, "whatsapp", None) is not None:
+            # Meta's pair rate (6 s between two messages to one person) sped up: the same
+            # rules, in test time (a test of the pacing itself sets pace_scale = 1)
+            app.whatsapp.set_speed(None, self.pace_scale)
         await self._serve(app)
         return app
 
@@ -132,6 +143,19 @@ class WaHarness(BotHarness):
         person.drain()
         return person
 
+    async def telegram_resident(self, first_name: str = "Fatima", room: str = "top",
+                                language: str = "nl", name: str | None = None) -> Any:
+        """A registered resident on Telegram (a sandbox user), made through the service."""
+        return await BotHarness.resident(self, first_name, room, language, name)
+
+    async def volunteer(self, first_name: str = "Vera", room: str = "top",
+                        language: str = "nl", name: str | None = "Vera") -> Any:
+        """A volunteer on Telegram (the sandbox), in the same bot as the WhatsApp people."""
+        user = await self.telegram_resident(first_name, room, language, name)
+        person = await self.services.users.get(user.id)
+        await self.services.users.update(person, role="volunteer")
+        return user
+
     async def wa_person(self, person: Any) -> Any:
         """The bot's Person behind a stand-in person (None: not registered)."""
         from bot.channels.whatsapp import ids
@@ -158,8 +182,10 @@ def _first_choice(person: Any) -> str:
     raise AssertionError(f"no choice shown; last: {person.last}")
 
 
-async def make_wa_harness(tmp_path: Path, clock: FrozenClock, **whatsapp: Any
-                          ) -> tuple[WaHarness, Sandbox]:
+async def make_wa_harness(tmp_path: Path, clock: FrozenClock, *, telegram: bool = True,
+                          **whatsapp: Any) -> tuple[WaHarness, Sandbox]:
+    """A sandbox with the stand-in attached, and a harness for it (not started yet).
+    ``telegram=False``: the bot runs on WhatsApp alone (no token)."""
     from bot.sandbox.whatsapp import WhatsAppStandIn
 
     sandbox = Sandbox(token=TOKEN, bot_username=BOT_USERNAME, bot_name="Buurtbot",
@@ -170,4 +196,6 @@ async def make_wa_harness(tmp_path: Path, clock: FrozenClock, **whatsapp: Any
     await sandbox.start(host="127.0.0.1", port=0)
     config = dataclasses.replace(make_config(sandbox, tmp_path / "buurtbot.db"),
                                  whatsapp=whatsapp_settings(standin, **whatsapp))
+    if not telegram:
+        config = dataclasses.replace(config, token="")
     return WaHarness(sandbox, config, clock, standin), sandbox

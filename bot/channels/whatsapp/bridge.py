@@ -20,14 +20,15 @@ text as a message, without one nothing. Errors come back Telegram-shaped (403 fo
 unreachable person, 429 with ``retry_after`` for WhatsApp's rate errors, 400 otherwise) so the
 existing error handling (``classify``, the answer pacer) keeps working.
 
-Message ids: a sent message's Telegram-shaped ``message_id`` is :func:`message_id_of` its
-wamid, a stable 48-bit number (the same function the inbound side applies to a reply's
-``context.id``), so a button press names the message it sat on without a lookup, also after
-a restart.
+Message ids: a sent message's Telegram-shaped ``message_id`` is the integer the adapter's
+message map gave its wamid (``bot/store/whatsapp_messages.py``, migration 021); the inbound
+side maps a reply's ``context.id`` back through the same map (:meth:`WhatsAppBridge.message_id`),
+so a button press names the message it sat on, also after a restart.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -56,14 +57,32 @@ _NOTHING = {"setMyCommands", "deleteMyCommands", "setChatMenuButton", "sendChatA
             "close", "logOut", "pinChatMessage", "unpinChatMessage"}
 #: Stop buttons remembered per person (the "stop" keyword presses the step's Stop).
 _REMEMBER = 5000
-#: Labels of a Stop button in every shipped language (with or without its ❌).
-_STOP_LABELS = ("stop", "stoppen", "annuleren", "cancel", "توقف", "إيقاف", "durdur", "dur",
-                "iptal", "ጠጠው", "ኣቋርጽ", "стоп", "зупинити", "скасувати", "zatrzymaj",
-                "anuluj")
+#: The msgids of the steps' Stop buttons (bot/handlers: meals, help requests, announcements).
+_STOP_MSGIDS = ("Stop", "❌ Stop")
+
+
+def _bare(label: str) -> str:
+    """A label without its emoji and marks, for comparing: "❌ Stop" → "stop"."""
+    from bot.channels.whatsapp.keywords import normalise
+
+    return normalise("".join(ch for ch in label if ch.isalpha() or ch.isspace()))
+
+
+@functools.cache
+def _stop_labels() -> frozenset[str]:
+    """A Stop button's label in every shipped language (its translations), and the words the
+    "stop" keyword has: a button so labelled is the step's Stop."""
+    from bot.channels.whatsapp.keywords import KEYWORDS, STOP
+    from bot.i18n import LANGUAGES, translator
+
+    labels = {_bare(str(translator(lang)._(msgid))) for lang in LANGUAGES
+              for msgid in _STOP_MSGIDS}
+    labels.update(_bare(w) for words in KEYWORDS[STOP].values() for w in words)
+    return frozenset(label for label in labels if label)
 
 
 def message_id_of(wamid: str) -> int:
-    """The Telegram-shaped message id of a WhatsApp message (see the module docstring)."""
+    """A stable stand-in message id for a wamid when no message map is there (units)."""
     return number(wamid)
 
 
@@ -90,6 +109,8 @@ class WhatsAppBridge(ObservedRequest):
         self.clock = clock
         #: wa_id → (message id, [(label, callback data)]) of the last message with buttons.
         self._buttons: OrderedDict[str, tuple[int, list[tuple[str, str]]]] = OrderedDict()
+        #: message id → what it shows now (text and buttons, as an edit would leave it)
+        self._shows: OrderedDict[int, str] = OrderedDict()
         #: callback query id (the tap's wamid) → chat id: answerCallbackQuery names no chat
         self.queries: OrderedDict[str, int] = OrderedDict()
 
@@ -108,10 +129,27 @@ class WhatsAppBridge(ObservedRequest):
             return None
         message_id, buttons = remembered
         for label, data in buttons:
-            bare = "".join(ch for ch in label if ch.isalpha() or ch == " ").strip().casefold()
-            if bare in _STOP_LABELS:
+            if _bare(label) in _stop_labels():
                 return data, message_id
         return None
+
+    async def message_id(self, wamid: str) -> int | None:
+        """The Telegram-shaped message id of a wamid: the adapter's message map (migration
+        021, ``WhatsAppChannel.message_id``); None for a wamid it never sent (an old or
+        forged reply)."""
+        lookup = getattr(self.channel, "message_id", None)
+        if lookup is None:
+            return message_id_of(wamid)
+        try:
+            return await lookup(wamid)
+        except LookupError:
+            return None
+
+    def _note_shows(self, message_id: int, message: OutMessage) -> None:
+        self._shows[message_id] = _content(message)
+        self._shows.move_to_end(message_id)
+        while len(self._shows) > _REMEMBER:
+            self._shows.popitem(last=False)
 
     def note_query(self, query_id: str, chat_id: int) -> None:
         """A tap is handed on: a pop-up answering it goes back to this chat."""
@@ -161,20 +199,27 @@ class WhatsAppBridge(ObservedRequest):
             chat = self.queries.get(str(params.get("callback_query_id", "")))
             if not text or chat is None:
                 return _ok(True)
-            await self._send(chat, OutMessage(str(text)))
+            # a pop-up is no new step: the step's buttons (its Stop) stay the current ones
+            await self._send(chat, OutMessage(str(text)), step=False)
             return _ok(True)
-        if name in ("sendMessage", "editMessageText"):
+        if name in ("sendMessage", "editMessageText", "editMessageCaption"):
             chat = _chat(params)
             if chat is None:
                 return _error(400, "Bad Request: chat not found")
-            message = OutMessage(str(params.get("text", "")), **_markup(params))
-            return _ok(await self._send(chat, message))
-        if name == "editMessageCaption":
-            chat = _chat(params)
-            if chat is None:
-                return _error(400, "Bad Request: chat not found")
-            message = OutMessage(str(params.get("caption", "")), **_markup(params))
-            return _ok(await self._send(chat, message))
+            field = "caption" if name == "editMessageCaption" else "text"
+            message = OutMessage(str(params.get(field, "")), **_markup(params))
+            if name == "sendMessage":
+                return _ok(await self._send(chat, message))
+            edited = _int(params.get("message_id"))
+            if edited is not None and self._shows.get(edited) == _content(message):
+                # what Telegram says for an edit to what the message shows already: no
+                # second copy of the same card (a handler and a live card both refreshing)
+                return _error(400, "Bad Request: message is not modified: specified new "
+                              "message content and reply markup are exactly the same")
+            sent = await self._send(chat, message)
+            if edited is not None:
+                self._note_shows(edited, message)  # its later edits compare to this state
+            return _ok(sent)
         if name in ("sendPhoto", "sendDocument", "sendVoice", "sendAudio"):
             chat = _chat(params)
             if chat is None:
@@ -194,15 +239,19 @@ class WhatsAppBridge(ObservedRequest):
         log.warning("WhatsApp bridge: %s is not answered on WhatsApp", name)
         return _error(400, f"Bad Request: {name} is not available on WhatsApp")
 
-    async def _send(self, chat_id: int, message: OutMessage) -> dict[str, Any]:
+    async def _send(self, chat_id: int, message: OutMessage, *, step: bool = True
+                    ) -> dict[str, Any]:
         """Send through the WhatsApp channel; the Telegram-shaped Message it answers."""
         if self.channel is None:
             raise DeliveryError("retry", detail="WhatsApp is not started")
         wa_id = ids.wa_id(chat_id)
         receipt = await self.channel.send(wa_id, message)
         ref = getattr(receipt, "message_ref", "") or ""
-        message_id = message_id_of(ref) if ref else 0
-        self._note_buttons(wa_id, message_id, message)
+        message_id = (await self.message_id(ref) or 0) if ref else 0
+        if step:
+            self._note_buttons(wa_id, message_id, message)
+        if message_id:
+            self._note_shows(message_id, message)
         sent: dict[str, Any] = {"message_id": message_id, "date": int(self.clock()),
                                 "chat": {"id": chat_id, "type": "private"}, "from": BOT_USER}
         if message.attachment is None:
@@ -228,6 +277,17 @@ class WhatsAppBridge(ObservedRequest):
         if exc.verdict == "retry":
             raise NetworkError(f"WhatsApp could not be reached ({exc.detail or 'retry'})")
         return _error(400, f"Bad Request: WhatsApp refused the message ({exc.detail})")
+
+
+def _content(message: OutMessage) -> str:
+    return json.dumps(message.to_json(), sort_keys=True, ensure_ascii=False)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _chat(params: dict[str, Any]) -> int | None:

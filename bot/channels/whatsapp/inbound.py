@@ -100,15 +100,21 @@ class BadBody(ValueError):
     """Not a webhook body Meta sends (wrong object, no entry list)."""
 
 
-def messages_of(body: Any) -> tuple[list[Incoming], list[dict[str, Any]]]:
+def messages_of(body: Any, phone_number_id: str | None = None
+                ) -> tuple[list[Incoming], list[dict[str, Any]]]:
     """The messages and statuses of a webhook body, in order; raises :class:`BadBody` when
-    the body is not a WhatsApp Business Account notification at all."""
+    the body is not a WhatsApp Business Account notification at all. With
+    ``phone_number_id``: only what concerns that number (Meta posts the notifications of
+    every number of the business account to the one webhook)."""
     if not isinstance(body, dict) or body.get("object") != "whatsapp_business_account" \
             or not isinstance(body.get("entry"), list):
         raise BadBody("not a whatsapp_business_account notification")
     messages: list[Incoming] = []
     statuses: list[dict[str, Any]] = []
     for value in _values(body):
+        number_id = (value.get("metadata") or {}).get("phone_number_id")
+        if phone_number_id and number_id and str(number_id) != phone_number_id:
+            continue
         contacts = [c for c in value.get("contacts") or () if isinstance(c, dict)]
         by_wa_id = {str(c.get("wa_id")): c for c in contacts}
         for message in value.get("messages") or ():
