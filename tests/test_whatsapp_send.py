@@ -19,7 +19,7 @@ from telegram import Bot
 
 from bot.channels import telegram as telegram_channel
 from bot.channels.telegram import media_bridge
-from bot.channels.whatsapp import WhatsAppChannel, statuses
+from bot.channels.whatsapp import WhatsAppChannel, statuses, window
 from bot.channels.whatsapp.errors import TemplateRefused, TokenRefused, WindowClosed
 from bot.channels.whatsapp.render import MEDIA_PREFIX
 from bot.clock import FrozenClock
@@ -311,6 +311,11 @@ async def test_a_message_in_parts_that_fails_half_way_sends_only_the_rest_again(
 
 
 async def enqueue(world: World, kind: str = "test.kind", **kwargs: Any) -> int:
+    """A row to Henk, whose window is open in the bot's books (he wrote just now): the
+    window logic sends it free-form."""
+    await whatsapp_person(world)
+    async with world.services.db.transaction() as conn:
+        await window.open_until(conn, HENK, world.services.clock.now())
     async with world.services.db.transaction() as conn:
         row_id = await world.services.outbox.enqueue(
             conn, address=Address("whatsapp", HENK), kind=kind, ref="1", **kwargs)
@@ -362,7 +367,6 @@ async def test_read_before_delivered_changes_nothing_twice(world: World) -> None
 
 async def test_undeliverable_status_makes_the_row_and_the_address_unreachable(
         world: World) -> None:
-    await whatsapp_person(world)
     world.person()
     world.standin.undeliverable.add(HENK)
     ended: list[str] = []
@@ -520,3 +524,30 @@ async def test_a_refused_token_warns_the_coordinators_one_incident_a_day(
     row = SimpleNamespace(params=alerts[0][2])
     shown = render_alert(world.app, row, translator("nl"))  # type: ignore[arg-type]
     assert shown is not None and "WhatsApp" in shown.text
+
+
+async def test_a_residents_photo_forwarded_on_whatsapp_is_uploaded_again_once(
+        world: World) -> None:
+    henk = world.person()
+    fatima = world.person(FATIMA)
+    sent = await henk.send_photo(PHOTO)
+    message = OutMessage("Foto bij de hulpvraag", attachment=Attachment(
+        "photo", media_id=MEDIA_PREFIX + sent["image"]["id"]))
+    await world.channel.send(FATIMA, message)
+    await world.channel.send(FATIMA, message)
+    first, second = fatima.drain()
+    assert first.media_id != sent["image"]["id"]  # Meta sends only what the business uploaded
+    assert world.standin.media[first.media_id].data == PHOTO
+    assert second.media_id == first.media_id  # uploaded once
+
+
+async def test_templates_are_listed_and_created_through_the_client(world: World) -> None:
+    world.standin.add_template("meal_reminder", "nl", "Morgen eettafel om {{1}}.")
+    created = await world.channel.client.create_template({
+        "name": "belronde_question", "language": "nl", "category": "UTILITY",
+        "components": [{"type": "BODY", "text": "Hoe gaat het, {{1}}?",
+                        "example": {"body_text": [["Henk"]]}},
+                       {"type": "BUTTONS", "buttons": [{"type": "QUICK_REPLY", "text": "Goed"}]}]})
+    assert created["status"] == "PENDING"
+    found = {(t["name"], t["language"]): t["status"] for t in await world.channel.client.templates()}
+    assert found == {("meal_reminder", "nl"): "APPROVED", ("belronde_question", "nl"): "PENDING"}

@@ -242,12 +242,13 @@ class OutboxService:
             async with self._lock, self.services.db.transaction() as conn:
                 expired = await store.expire(conn, now)
                 for row in expired:
-                    log.warning("%s %s expired before it could be sent", row.kind, row.ref)
+                    log.warning("%s %s %s before it could be sent", row.kind, row.ref,
+                                "expired" if row.state == store.EXPIRED else "unreachable")
                 await store.requeue_stale_leases(conn, now)
                 rows = await store.claim_due(conn, now, now + LEASE, self.batch,
                                              min_priority=floor)
             for row in expired:
-                await self._after_final(row, store.EXPIRED)
+                await self._after_final(row, row.state)
             if not rows:
                 break
             self._unstarted.update(r.id for r in rows)

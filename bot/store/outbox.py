@@ -101,9 +101,14 @@ async def requeue_in_flight(conn: aiosqlite.Connection) -> int:
 
 
 async def expire(conn: aiosqlite.Connection, now: datetime) -> list[OutboxRow]:
-    """Queued rows no longer worth sending become 'expired'; returns them (for the log)."""
+    """Queued rows no longer worth sending become 'expired'; returns them (for the log).
+    A row held for the person (WhatsApp: their window stayed closed, no template could
+    reach them) becomes 'unreachable' instead: the "to call" lists count it like a Telegram
+    person who blocked the bot."""
     cursor = await conn.execute(
-        f"UPDATE outbox SET state = 'expired', message = NULL, params = {_KEPT}"
+        "UPDATE outbox SET state = CASE WHEN held IN ('show', 'template') THEN 'unreachable'"
+        " ELSE 'expired' END, held = NULL,"
+        f" message = NULL, params = {_KEPT}"
         " WHERE state = 'queued' AND expires_at IS NOT NULL"
         " AND expires_at <= ? RETURNING *", (to_db(now),))
     return [_row(r) for r in await cursor.fetchall()]

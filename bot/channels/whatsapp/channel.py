@@ -57,8 +57,12 @@ log = logging.getLogger(__name__)
 ROW_GAP = 6.0
 #: The ops alert's job name (one warning per day of a refused access token).
 ALERT_TOKEN = "ops_alert_whatsapp_token"
-#: Uploads remembered (same bytes → same media id; Meta keeps media 30 days).
+#: Uploads remembered (same bytes → same media id; Meta keeps media 30 days, we reuse one
+#: for a week).
 UPLOADS_KEPT = 256
+UPLOAD_REUSE = 7 * 24 * 3600.0
+#: WhatsApp's audio types (a Telegram voice note is OGG/Opus).
+AUDIO_TYPES = frozenset({"audio/ogg", "audio/mpeg", "audio/mp4", "audio/aac", "audio/amr"})
 #: WhatsApp's document types; another text file goes as text/plain.
 DOCUMENT_TYPES = frozenset({
     "text/plain", "application/pdf", "application/msword",
@@ -78,10 +82,14 @@ def make_pacer(per_second: float, scale: float = 1.0) -> Pacer:
 
 
 def _mime(attachment: Attachment, data: bytes, hint: str | None = None) -> str:
+    """The type to upload as (WhatsApp accepts only its own list per kind)."""
+    hint = hint.split(";", 1)[0].strip().lower() if hint else None
     if attachment.kind == "photo":
+        if hint in ("image/jpeg", "image/png"):
+            return hint
         return "image/png" if data[:8] == b"\x89PNG\r\n\x1a\n" else "image/jpeg"
     if attachment.kind == "voice":
-        return "audio/ogg"
+        return hint if hint in AUDIO_TYPES else "audio/ogg"
     mime = hint or mimetypes.guess_type(attachment.filename or "")[0] or "application/pdf"
     if mime not in DOCUMENT_TYPES and mime.startswith("text/"):
         mime = "text/plain"
@@ -109,7 +117,8 @@ class WhatsAppChannel:
         self._pair_hit: set[str] = set()
         self._token_address: dict[int, str] = {}
         self._partial: dict[str, list[str]] = {}  # message key -> wamids of the parts sent
-        self._uploads: OrderedDict[str, str] = OrderedDict()  # content key -> media id
+        #: content key -> (media id, monotonic upload moment)
+        self._uploads: OrderedDict[str, tuple[str, float]] = OrderedDict()
         # A person's erasure takes their rows of the message map along.
         services.privacy.register("whatsapp_messages", None, store.erase_person)
 
@@ -280,27 +289,43 @@ class WhatsAppChannel:
     # --- media ---------------------------------------------------------------------------
 
     async def media_id(self, attachment: Attachment) -> str:
-        """The WhatsApp media id for an attachment: ``wa:`` ids as they are, bytes uploaded,
-        a Telegram file_id fetched from Telegram into memory and uploaded (each once)."""
-        if attachment.media_id is not None and attachment.media_id.startswith(MEDIA_PREFIX):
-            return attachment.media_id[len(MEDIA_PREFIX):]
-        if attachment.media_id is not None:
-            key = "tg:" + attachment.media_id
-            if key in self._uploads:
-                return self._uploads[key]
-            data, hint = await self._telegram_file(attachment.media_id)
+        """The WhatsApp media id to send an attachment by, each file uploaded once (a week):
+        bytes uploaded; a Telegram file_id fetched from Telegram into memory and uploaded;
+        a ``wa:`` id (media a person sent us) downloaded and uploaded again, since Meta
+        sends only media uploaded by the business."""
+        media_id = attachment.media_id
+        hint: str | None = None
+        if media_id is not None:
+            key = media_id if media_id.startswith(MEDIA_PREFIX) else "tg:" + media_id
+            known = self._known_upload(key)
+            if known is not None:
+                return known
+            if media_id.startswith(MEDIA_PREFIX):
+                data, hint = await self.download(media_id)
+            else:
+                data, hint = await self._telegram_file(media_id)
         else:
             data = attachment.data or b""
             key = "sha:" + hashlib.sha256(data).hexdigest()
-            if key in self._uploads:
-                return self._uploads[key]
-            hint = None
-        media = await self.upload(data, _mime(attachment, data, hint),
-                                  attachment.filename or _default_name(attachment))
-        self._uploads[key] = media
+            known = self._known_upload(key)
+            if known is not None:
+                return known
+        uploaded = await self.upload(data, _mime(attachment, data, hint),
+                                     attachment.filename or _default_name(attachment))
+        self._uploads[key] = (uploaded, time.monotonic())
         while len(self._uploads) > UPLOADS_KEPT:
             self._uploads.popitem(last=False)
-        return media
+        return uploaded
+
+    def _known_upload(self, key: str) -> str | None:
+        found = self._uploads.get(key)
+        if found is None:
+            return None
+        if time.monotonic() - found[1] > UPLOAD_REUSE:
+            del self._uploads[key]
+            return None
+        self._uploads.move_to_end(key)
+        return found[0]
 
     async def _telegram_file(self, file_id: str) -> tuple[bytes, str | None]:
         if self.telegram is None:

@@ -19,11 +19,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.store import whatsapp_templates as store
 
 #: The rolling span Meta counts in.
 SPAN = timedelta(hours=24)
+UTC = ZoneInfo("UTC")
 #: A little after the oldest conversation leaves the span (Meta's clock and ours differ).
 MARGIN = timedelta(seconds=30)
 
@@ -38,7 +40,7 @@ class Slot:
 
 async def reserve(services: Any, address: str, limit: int) -> Slot | datetime:
     """A slot for a template to ``address`` now, or the moment one frees up."""
-    now = services.clock.now()
+    now = services.clock.now().astimezone(UTC)  # rolling hours: arithmetic in UTC
     since = now - SPAN
     async with services.db.transaction() as conn:
         if await store.has_conversation(conn, address, since):
@@ -46,7 +48,7 @@ async def reserve(services: Any, address: str, limit: int) -> Slot | datetime:
         opened = await store.conversations_since(conn, since)
         if limit > 0 and len(opened) >= limit:
             # The (n - limit + 1)-th oldest leaves the span first enough for one more.
-            return opened[len(opened) - limit] + SPAN + MARGIN
+            return opened[len(opened) - limit].astimezone(UTC) + SPAN + MARGIN
         if limit <= 0:
             return now + SPAN
         return Slot(await store.open_conversation(conn, address, now))
@@ -62,11 +64,11 @@ async def give_back(services: Any, slot: Slot) -> None:
 
 async def used(services: Any) -> int:
     """People reached with a template in the last 24 hours (for doctor and the preview)."""
-    now = services.clock.now()
+    now = services.clock.now().astimezone(UTC)
     async with services.db.reading() as conn:
         return len(await store.conversations_since(conn, now - SPAN))
 
 
 async def prune(services: Any) -> int:
     async with services.db.transaction() as conn:
-        return await store.prune_conversations(conn, services.clock.now())
+        return await store.prune_conversations(conn, services.clock.now().astimezone(UTC))

@@ -30,6 +30,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiosqlite
 
@@ -43,6 +44,9 @@ from bot.store.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
 
+#: Durations are added in UTC: a wall-clock "+24 h" across a DST change is 23 or 25 hours.
+UTC = ZoneInfo("UTC")
+
 #: How long the window stays open after the person's last message.
 WINDOW = timedelta(hours=24)
 #: Our clock and Meta's may differ: the last minutes of a window count as closed.
@@ -53,7 +57,7 @@ GRACE = timedelta(minutes=2)
 HOLD = timedelta(days=3)
 #: Meta's error codes: outside the window; template missing, parameters refused, paused.
 WINDOW_CLOSED = 131047
-TEMPLATE_REFUSED = frozenset({132000, 132001, 132005, 132007, 132012, 132015, 132016})
+TEMPLATE_REFUSED = frozenset({132000, 132001, 132005, 132007, 132008, 132012, 132015, 132016})
 #: Why a row is held (``outbox.held``).
 HELD_SHOW, HELD_TEMPLATE, HELD_LIMIT = "show", "template", "limit"
 _CODE = re.compile(r"\b(13\d{4})\b")
@@ -63,7 +67,7 @@ async def open_until(conn: aiosqlite.Connection, wa_id: str, when: datetime) -> 
     """The person wrote at ``when``: their window is open until ``when`` + 24 h (a known
     WhatsApp address only; a stranger has no address row yet). Inside the caller's
     transaction."""
-    await address_store.open_window(conn, CHANNEL, wa_id, when + WINDOW)
+    await address_store.open_window(conn, CHANNEL, wa_id, when.astimezone(UTC) + WINDOW)
 
 
 async def opened(app: Any, wa_id: str) -> int:
@@ -79,14 +83,14 @@ async def opened(app: Any, wa_id: str) -> int:
 
 async def is_open(services: Any, wa_id: str, now: datetime | None = None) -> bool:
     """Is a free-form message to this person allowed now (with :data:`SKEW` to spare)?"""
-    now = now or services.clock.now()
+    now = (now or services.clock.now()).astimezone(UTC)
     async with services.db.reading() as conn:
         found = await address_store.by_address(conn, CHANNEL, wa_id)
     return window_open(found.window_until if found else None, now)
 
 
 def window_open(until: datetime | None, now: datetime) -> bool:
-    return until is not None and until - SKEW > now
+    return until is not None and until.astimezone(UTC) - SKEW > now
 
 
 def error_code(exc: BaseException) -> int | None:
@@ -112,7 +116,7 @@ async def send_row(channel: Any, row: OutboxRow, message: OutMessage) -> Receipt
     """The outbox's entry for a WhatsApp row (``WhatsAppChannel.send_row``): free-form in
     the window, else a template, else held (raises :class:`Deferred`)."""
     services = channel.services
-    now = services.clock.now()
+    now = services.clock.now().astimezone(UTC)
     if await is_open(services, row.address, now):
         try:
             return await channel.send(row.address, message)
@@ -173,7 +177,7 @@ def _hold_or_end(row: OutboxRow, now: datetime, held: str, reason: str, *,
                  again: bool = False, template: str | None = None) -> Exception:
     """Hold the row for the person until near its end; at its end, unreachable."""
     if row.expires_at is not None:
-        until = row.expires_at - GRACE
+        until = row.expires_at.astimezone(UTC) - GRACE
     else:
         until = now + HOLD if not again else now
     if until <= now:
