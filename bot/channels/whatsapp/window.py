@@ -139,7 +139,7 @@ async def _closed(channel: Any, row: OutboxRow, message: OutMessage, now: dateti
     if plan is None:
         raise _hold_or_end(row, now, HELD_TEMPLATE, "window closed, no approved template",
                            again=row.held == HELD_TEMPLATE)
-    slot = await limits.reserve(services, row.address, _daily_limit(channel))
+    slot = await limits.reserve(services, row.address, _daily_limit(channel), row.person_id)
     if isinstance(slot, datetime):
         raise Deferred(slot, "whatsapp: daily limit reached", HELD_LIMIT)
     defn = plan.definition
