@@ -7,65 +7,20 @@ with :class:`Address` objects (the WhatsApp harness comes with wa-core's spine).
 
 from __future__ import annotations
 
-import dataclasses
-import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
 
-from bot.clock import FrozenClock
-from bot.config import WhatsAppSettings
 from bot.messaging.message import Address
-from bot.services.linking import ALPHABET, MAX_TRIES, LinkResult, normalise
-from bot.services.users import Person
-from bot.store import addresses as address_store
-from bot.store import users as user_store
-from tests.auxil.harness import BotHarness, make_config
-
-WA = "31612345678"
-WA_ADDRESS = Address("whatsapp", WA)
-CODE = re.compile(r"koppel ([A-Z0-9]{6})")
-
-
-def whatsapp_settings() -> WhatsAppSettings:
-    return WhatsAppSettings(access_token="t", phone_number_id="1", app_secret="s",
-                            verify_token="v", display_number="+31 6 9999 0000")
+from bot.services.linking import ALPHABET, LinkResult, normalise
+from tests.auxil.harness import make_config
+from tests.auxil.linking import CODE, WA, WA_ADDRESS, code_shown, whatsapp_person, with_whatsapp
 
 
 @pytest.fixture
 def config(sandbox, tmp_path):
     """Both apps configured: linking has something to link."""
-    return dataclasses.replace(make_config(sandbox, tmp_path / "buurtbot.db"),
-                               whatsapp=whatsapp_settings())
-
-
-@pytest.fixture
-async def bot(sandbox, config, clock: FrozenClock) -> AsyncIterator[BotHarness]:
-    harness = BotHarness(sandbox, config, clock)
-    await harness.start()
-    yield harness
-    await harness.stop()
-
-
-async def whatsapp_person(bot: BotHarness, wa_id: str = WA, *, role: str = "resident",
-                          name: str | None = None, room: str = "top") -> Person:
-    """A person who registered on WhatsApp (a ``whatsapp`` address, no Telegram id)."""
-    async with bot.services.db.transaction() as conn:
-        row = await user_store.create(conn, telegram_id=None, language="nl", room=room,
-                                      now=bot.clock.now(), role=role, display_name=name)
-        await address_store.add(conn, row.id, "whatsapp", wa_id, bot.clock.now())
-    person = await bot.services.users.by_address("whatsapp", wa_id)
-    assert person is not None
-    return person
-
-
-async def code_shown(user) -> str:
-    await user.send("/koppel")
-    message = await user.next_message()
-    found = CODE.search(message.text)
-    assert found, message.text
-    return found.group(1)
+    return with_whatsapp(make_config(sandbox, tmp_path / "buurtbot.db"))
 
 
 async def test_code_is_shown_and_typed_in_whatsapp_links_the_volunteer(bot) -> None:
@@ -87,7 +42,7 @@ async def test_code_is_shown_and_typed_in_whatsapp_links_the_volunteer(bot) -> N
     assert {a.channel for a in on_whatsapp.addresses} == {"telegram", "whatsapp"}
     # The app that showed the code is told (someone else typing it would not go unnoticed).
     told = await vera.next_message()
-    assert "WhatsApp" in told.text and "linked" in told.text.lower() or "gekoppeld" in told.text
+    assert "Uw WhatsApp is nu gekoppeld aan deze chat" in told.text
     # The same code works once.
     again = await bot.services.linking.redeem(Address("whatsapp", "31600000001"), code)
     assert again.result is LinkResult.USED
@@ -265,3 +220,67 @@ async def test_link_button_in_settings_and_command_list(bot) -> None:
 
 def test_codes_are_read_back_as_typed() -> None:
     assert normalise(" ab3-k9x ") == "AB3K9X"
+
+
+# --- end to end through the WhatsApp stand-in (tests/auxil/whatsapp.py) ----------------------
+
+
+def wa_texts(person) -> list[str]:
+    return [m.text or "" for m in person.drain()]
+
+
+async def test_e2e_telegram_volunteer_links_whatsapp_and_both_apps_answer(wa) -> None:
+    vera = await wa.volunteer("Vera")
+    code = await code_shown(vera)
+    phone = wa.person("Vera")  # her WhatsApp, never used with the bot
+    await phone.send(f"/koppel {code}")
+    await wa.settle()
+    said = wa_texts(phone)
+    assert any("gekoppeld aan uw Telegram" in t for t in said), said
+    person = await wa.wa_person(phone)
+    assert person is not None and person.role == "volunteer"
+    assert person.id == (await wa.services.users.get(vera.id)).id
+    assert {a.channel for a in person.addresses} == {"telegram", "whatsapp"}
+    # Telegram heard that WhatsApp was linked (the app that showed the code).
+    assert "Uw WhatsApp is nu gekoppeld" in (await vera.next_message()).text
+    # Both apps answer as the same volunteer: the volunteer's menu on WhatsApp too.
+    await phone.send("menu")
+    await wa.settle()
+    rows = [row for message in phone.drain() for row in (message.rows or [])]
+    assert "📋 Hulpvragen" in rows, rows  # a volunteer's entry
+    await vera.send("/menu")
+    assert any("🍽" in label for row in (await vera.next_message()).buttons for label in row)
+    assert await wa.db.fetchval("SELECT COUNT(*) FROM users WHERE erased_at IS NULL") == 1
+
+
+async def test_e2e_whatsapp_resident_shows_a_code_typed_in_telegram(wa) -> None:
+    henk = await wa.resident("Henk")
+    await henk.send("koppel")
+    await wa.settle()
+    shown = henk.last.text
+    found = CODE.search(shown)
+    assert found, shown
+    assert "Telegram" in shown and f"@{wa.sandbox.bot_username}" in shown
+    telegram = wa.user("Henk")
+    wa.clock.advance(timedelta(minutes=1))
+    await telegram.send(f"koppel {found.group(1)}")
+    answer = await telegram.next_message()
+    assert "gekoppeld aan uw WhatsApp" in answer.text
+    on_telegram = await wa.services.users.get(telegram.id)
+    assert on_telegram is not None and on_telegram.id == (await wa.wa_person(henk)).id
+    await wa.settle()
+    assert any("Uw Telegram is nu gekoppeld" in t for t in wa_texts(henk))
+    # Messages the bot starts go to the app used last: Telegram now, WhatsApp after "menu".
+    assert (await wa.services.users.address_of(on_telegram.id)).channel == "telegram"
+    wa.clock.advance(timedelta(minutes=2))
+    await henk.send("menu")
+    await wa.settle()
+    assert (await wa.services.users.address_of(on_telegram.id)).channel == "whatsapp"
+
+
+async def test_e2e_a_wrong_code_on_whatsapp_gets_a_friendly_answer(wa) -> None:
+    henk = await wa.resident("Henk")
+    await henk.send("koppel ZZZ 999")
+    await wa.settle()
+    assert "Deze code ken ik niet" in henk.last.text
+    assert await wa.db.fetchval("SELECT COUNT(*) FROM link_tries") == 1

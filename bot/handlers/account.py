@@ -9,6 +9,7 @@ from telegram.ext import Application, CommandHandler
 
 from bot.actions import account as act
 from bot.actions.menu import MenuMain, MenuSettings
+from bot.channels.whatsapp import ids
 from bot.context import BotContext
 from bot.handlers.announcements import settings_button as announcements_button
 from bot.handlers.commands import clear_person_commands, set_person_commands
@@ -125,8 +126,11 @@ async def my_data(update: Update, context: BotContext) -> None:
     text = summary(t, context.services.config, person, data)
     await reply(update, context, text, edit=False)
     payload = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode()
-    await reply_file(update, context, Attachment("document", data=payload,
-                                                 filename="mijn-gegevens.json"),
+    # On WhatsApp a text file: a phone opens .txt anywhere, and Meta accepts no JSON type.
+    chat = update.effective_chat
+    on_whatsapp = chat is not None and ids.is_whatsapp(chat.id)
+    filename = "mijn-gegevens.txt" if on_whatsapp else "mijn-gegevens.json"
+    await reply_file(update, context, Attachment("document", data=payload, filename=filename),
                      t._("All your data, as a file."))
 
 

@@ -64,9 +64,12 @@ async def load_person(update: Update, context: BotContext) -> None:
         person = await context.services.linking.seen(person, address_of_chat(user.id))
     context.person = person
     context.t = translator(person.language if person else user.language_code)
-    if person is not None and person.address("telegram") is None and _is_private(update):
-        # They blocked us once and are back: their Telegram address is reachable again.
-        if await context.services.users.mark_reachable(user.id):
+    if person is not None and _is_private(update):
+        # They blocked us once and are back: the address they wrote from (their Telegram
+        # chat, or their WhatsApp number: a linked person has both) is reachable again.
+        here = address_of_chat(user.id)
+        if not any(a.key == here and a.reachable for a in person.addresses) \
+                and await context.services.users.mark_reachable(here):
             context.person = await context.services.users.by_id(person.id)
 
 

@@ -27,7 +27,7 @@ from bot.services.linking import LINKED_KIND, VALID, LinkResult, Redeemed, chann
 from bot.services.users import RESIDENT
 
 #: The Settings and privacy button (bot/handlers/account.py shows it).
-SETTINGS_BUTTON = N_("🔗 Link WhatsApp and Telegram")
+SETTINGS_BUTTON = N_("🔗 Link your other app")
 #: "koppel AB3K9X" (or "koppel AB3 K9X", or "koppel" alone) typed without the slash: WhatsApp
 #: has no command menu, people type. Only a code-shaped rest: a sentence that starts with
 #: "koppel" (a help request's words) is no link attempt.
@@ -189,8 +189,8 @@ def answer_text(t: Translator, result: Redeemed) -> str:
         return t._("Too many wrong codes. Please wait until {time} and try again.").format(
             time=t.time(until) if until else "-")
     if result.result is LinkResult.SAME_CHANNEL:
-        return t._("Your account is linked to another {app} account already. You can link "
-                   "one Telegram and one WhatsApp.").format(app=other if other else "-")
+        return t._("That code is from an account that has this app already. You can link "
+                   "one Telegram and one WhatsApp. Type the code in your other app.")
     if result.result is LinkResult.BOTH_HAVE_DATA:
         return t._("You have two accounts with their own data: one in each app. I do not "
                    "join them, so nothing gets mixed up. Erase the account you no longer "

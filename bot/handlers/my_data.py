@@ -55,6 +55,9 @@ COUNTED: dict[tuple[str, str | None], _Counted] = {
     ("volunteer_work", "hours"): lambda t, n: t.ngettext(
         "Volunteer hours: given for {n} week", "Volunteer hours: given for {n} weeks", n
     ).format(n=n),
+    ("linking", "codes"): lambda t, n: t.ngettext(
+        "Codes to link your other app: {n}", "Codes to link your other app: {n}", n
+    ).format(n=n),
     ("report_marks", None): lambda t, n: t._(report_newcomer.MY_DATA_LINE).format(what=n),
 }
 

@@ -59,7 +59,8 @@ class PrivacyService:
                 # How we reach them: the channel and whether it works (their Telegram
                 # account itself is the chat they read this in; its id is not repeated).
                 # A WhatsApp address is a phone number: that is their data, so it is shown.
-                "addresses": [_address(a, i == 0) for i, a in enumerate(person.addresses)],
+                "addresses": [_address(a, i == 0, len(person.addresses) > 1)
+                              for i, a in enumerate(person.addresses)],
                 "linked_channels": len({a.channel for a in person.addresses}) > 1,
             }
         }
@@ -116,10 +117,12 @@ def chats_of(person: Person) -> list[int]:
     return chats
 
 
-def _address(address: AddressRow, preferred: bool) -> dict[str, Any]:
-    """One way to reach a person, for their export (``preferred``: where our messages go)."""
-    shown: dict[str, Any] = {"channel": address.channel, "reachable": address.reachable,
-                             "messages_go_here": preferred and address.reachable}
+def _address(address: AddressRow, preferred: bool, several: bool) -> dict[str, Any]:
+    """One way to reach a person, for their export (``preferred``: where our messages go,
+    said when they have ``several`` addresses)."""
+    shown: dict[str, Any] = {"channel": address.channel, "reachable": address.reachable}
+    if several:
+        shown["messages_go_here"] = preferred and address.reachable
     if address.channel == "whatsapp":
         shown["number"] = "+" + address.address
     return shown
