@@ -19,6 +19,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -39,7 +40,15 @@ NUMBER_FIELDS = ("display_phone_number,verified_name,quality_rating,messaging_li
 
 
 class ApiProblem(Exception):
-    """Meta cannot be reached or refuses: the message is one line without any secret."""
+    """Meta cannot be reached or refuses: the message is one line without any secret.
+
+    ``refused`` is True when Meta answered and said no (a bad token, an unknown number): a
+    setting is wrong. False: Meta could not be reached (or answered nonsense), which may pass.
+    """
+
+    def __init__(self, message: str, *, refused: bool = False) -> None:
+        super().__init__(message)
+        self.refused = refused
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,9 @@ def explain(answer: httpx.Response, settings: WhatsAppSettings) -> str:
         error = {}
     code = error.get("code")
     message = str(error.get("message") or answer.reason_phrase or answer.status_code)[:200]
+    if not error and answer.status_code in (404, 405):
+        return (f"{settings.api_url} answered {answer.status_code}, not like the WhatsApp "
+                "Cloud API; check whatsapp.api_url (BUURTBOT_WHATSAPP_API_URL)")
     if code == 190 or answer.status_code == 401:
         return (f"Meta refuses the access token ({message}); make a new permanent token for "
                 "the system user and put it in BUURTBOT_WHATSAPP_ACCESS_TOKEN")
@@ -97,7 +109,7 @@ async def number_info(settings: WhatsAppSettings, *, timeout: float = 10.0  # no
                          f"({type(exc).__name__}); check the internet connection and "
                          "whatsapp.api_url (BUURTBOT_WHATSAPP_API_URL)") from None
     if answer.status_code != 200:
-        raise ApiProblem(explain(answer, settings))
+        raise ApiProblem(explain(answer, settings), refused=answer.status_code < 500)
     try:
         data = answer.json()
     except ValueError:
@@ -214,13 +226,60 @@ def _api_error(exc: Exception, settings: WhatsAppSettings) -> ApiProblem:
                       "whatsapp.api_url (BUURTBOT_WHATSAPP_API_URL)")
 
 
-async def _statuses(templates: Any, settings: WhatsAppSettings) -> list[TemplateLine]:
+async def _statuses(templates: Any, settings: WhatsAppSettings, database: str | None = None
+                    ) -> list[TemplateLine]:
     try:
         rows = await templates.sync(settings)
     except (httpx.HTTPError, ValueError) as exc:
         raise _api_error(exc, settings) from None
+    if database is not None:
+        note = await remember(templates, database, rows)
+        if note:
+            print(note)
     return [TemplateLine(row.name, row.language, row.category, row.status, row.reason or "",
                          row.body, tuple(row.buttons)) for row in rows]
+
+
+def writable_database(config: Config) -> tuple[str | None, str | None]:
+    """(the database to keep Meta's statuses in, or None; a note why not).
+
+    Not one that does not exist yet or needs an upgrade: the bot itself does that at start."""
+    from bot.runner import StartError, pending_migrations
+
+    path = Path(config.database)
+    if not path.exists() or path.stat().st_size == 0:
+        return None, None
+    try:
+        if pending_migrations(path):
+            return None, ("(the statuses are not written to the database yet: it is upgraded "
+                          "at the bot's next start)")
+    except StartError as exc:
+        return None, f"(the statuses are not written to the database: {exc})"
+    return str(path), None
+
+
+async def remember(templates: Any, database: str, rows: list[Any]) -> str | None:
+    """Write Meta's statuses into the bot's database, so the running bot uses a template
+    approved just now at once (its own check is once a day) and sends what it held for it."""
+    from types import SimpleNamespace
+
+    from bot.clock import Clock
+    from bot.store.db import Database, DatabaseUnavailable
+
+    db = Database(database)
+    try:
+        await db.connect()
+        services = SimpleNamespace(db=db, clock=Clock(),
+                                   outbox=SimpleNamespace(wake=lambda: None))
+        newly = await templates.store_rows(services, rows)
+    except DatabaseUnavailable as exc:
+        return f"(the statuses are not written to the database: {exc})"
+    finally:
+        await db.close()
+    if newly:
+        return (f"{newly} template(s) approved since the bot last looked: it uses them from now "
+                "on, and sends what it held for them")
+    return None
 
 
 async def _create(templates: Any, settings: WhatsAppSettings) -> list[tuple[str, str, str]]:
@@ -246,7 +305,10 @@ def run_templates(args: argparse.Namespace) -> int:
                       "now")
             if not created:
                 print("nothing to create: every template is in the account already")
-        lines = asyncio.run(_statuses(templates, settings))
+        database, note = writable_database(config)
+        if note:
+            print(note)
+        lines = asyncio.run(_statuses(templates, settings, database))
     except ApiProblem as exc:
         print(table(definition_lines(templates), text=args.text))
         print(f"buurtbot: {exc}", file=sys.stderr)

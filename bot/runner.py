@@ -103,6 +103,26 @@ def whatsapp_web_app_factory() -> Callable[[Any], web.Application]:
     return make
 
 
+async def check_whatsapp(settings: WhatsAppSettings, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+    """Ask Meta about the number with the token before starting (as Telegram's ``getMe``).
+
+    A refusal (a wrong or revoked token, an unknown phone number id) is a wrong setting: one
+    line, exit 2, before the port is taken. Meta not answering is only logged: the bot starts
+    and its outbox sends once Meta is back (a network hiccup at boot must not keep it down).
+    """
+    from bot.cli_whatsapp import ApiProblem, number_info
+
+    try:
+        info = await number_info(settings, timeout=timeout)
+    except ApiProblem as exc:
+        if exc.refused:
+            raise StartError(str(exc)) from None
+        log.warning("WhatsApp: %s; starting anyway, messages wait until Meta answers", exc)
+        return
+    log.info("WhatsApp number %s (%s)", info.display_phone_number or "?",
+             info.verified_name or "no name")
+
+
 class WhatsAppWebhook:
     """The WhatsApp webhook's own listener, on ``whatsapp.webhook_host:webhook_port``.
 
@@ -180,6 +200,8 @@ async def serve(config: Config, *, clock: Clock | None = None,
     from bot.web import WebServer, webhook_secret
 
     make_wa_app = whatsapp_web_app_factory() if config.whatsapp is not None else None
+    if config.whatsapp is not None:
+        await check_whatsapp(config.whatsapp)
     app = build_application(config, clock=clock)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()

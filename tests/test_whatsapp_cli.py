@@ -46,7 +46,9 @@ def _settings(tmp_path: Path, standin: WhatsAppStandIn, *, api_url: str | None =
               name: str = "buurtbot.toml") -> Path:
     waba = standin.business_account_id if business_account_id is None else business_account_id
     path = tmp_path / name
-    path.write_text(EXAMPLE.read_text(encoding="utf-8") + (
+    example = EXAMPLE.read_text(encoding="utf-8").replace(
+        'database = "buurtbot.db"', f'database = "{tmp_path / "bot.db"}"')
+    path.write_text(example + (
         f'\n[whatsapp]\nphone_number_id = "{phone_number_id or standin.phone_number_id}"\n'
         f'business_account_id = "{waba}"\napi_url = "{api_url or standin.api_url}"\n'),
         encoding="utf-8")
@@ -180,3 +182,51 @@ def test_the_advice_on_the_daily_limit() -> None:
                                info("TIER_250"))
     assert level == "WARN" and "set it to 250" in text
     assert limit_advice(settings, info("TIER_UNLIMITED"))[0] == "OK"
+
+
+@pytest.mark.usefixtures("secrets_in_env")
+async def test_an_approval_reaches_the_bot_s_database_at_once(
+        standin: WhatsAppStandIn, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The bot checks Meta once a day; the command keeps what it read in the database, so a
+    template approved just now is used (and what was held for it sent) without waiting."""
+    import sqlite3
+
+    from bot.store.db import Database
+
+    settings = str(_settings(tmp_path, standin))
+    db = Database(str(tmp_path / "bot.db"))
+    await db.connect()  # the bot ran here before
+    await db.close()
+    assert await _cli("--config", settings, "whatsapp", "templates", "--create") == 0
+    capsys.readouterr()
+    standin.approve("buurtbot_new_message")
+    assert await _cli("--config", settings, "whatsapp", "templates") == 0
+    out = capsys.readouterr().out
+    assert "6 template(s) approved since the bot last looked" in out
+    conn = sqlite3.connect(tmp_path / "bot.db")
+    stored = dict(conn.execute("SELECT language, status FROM whatsapp_templates WHERE name = ?",
+                               ("buurtbot_new_message",)).fetchall())
+    pending = conn.execute("SELECT COUNT(*) FROM whatsapp_templates WHERE status = 'PENDING'"
+                           ).fetchone()[0]
+    conn.close()
+    assert stored == {code: "APPROVED" for code in templates.languages()}
+    assert pending == len(EVERY) - 6
+
+
+async def test_doctor_warns_about_secrets_in_a_readable_settings_file(
+        standin: WhatsAppStandIn, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("BUURTBOT_TOKEN", "BUURTBOT_CONFIG", "BUURTBOT_DB"):
+        monkeypatch.delenv(var, raising=False)
+    path = _settings(tmp_path, standin)
+    path.write_text(path.read_text(encoding="utf-8") + (
+        f'access_token = "{standin.token}"\napp_secret = "{standin.app_secret}"\n'
+        f'verify_token = "{standin.verify_token}"\n'), encoding="utf-8")
+    path.chmod(0o644)
+    await _cli("--config", str(path), "doctor", "--timeout", "5")
+    out = capsys.readouterr().out
+    assert (f"WARN whatsapp secrets: {path} holds whatsapp.access_token, whatsapp.app_secret, "
+            "whatsapp.verify_token and others can read it: better in the environment file") in out
+    assert "OK   whatsapp number: 31850001234 (Buurtbot)" in out
+    for secret in (standin.token, standin.app_secret, standin.verify_token):
+        assert secret not in out

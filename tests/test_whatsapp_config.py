@@ -319,3 +319,24 @@ def test_the_real_command_refuses_with_one_line_and_exit_2(tmp_path: Path) -> No
     # Templates need the Business Account.
     err = _one_line(_cli("--config", str(_write(tmp_path)), "whatsapp", "templates"))
     assert "whatsapp.business_account_id" in err and "BUURTBOT_WHATSAPP_BUSINESS_ACCOUNT_ID" in err
+
+
+def test_whatsapp_variables_without_a_table_are_pointed_out(
+        tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BUURTBOT_WHATSAPP_ACCESS_TOKEN", SECRET_TOKEN)
+    path = _write(tmp_path, "", token=TOKEN)
+    assert load_config(path).whatsapp is None  # off without the table
+    assert main(["--config", str(path), "check-config"]) == 0
+    out = capsys.readouterr().out
+    assert "note: BUURTBOT_WHATSAPP_ACCESS_TOKEN set, but there is no [whatsapp] table" in out
+    assert SECRET_TOKEN not in out
+
+
+def test_coordinators_on_whatsapp_alone_are_pointed_out(tmp_path: Path, capsys) -> None:
+    path = _write(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8").replace("coordinators = []",
+                                                             "coordinators = [123456]"),
+                    encoding="utf-8")
+    assert main(["--config", str(path), "check-config"]) == 0
+    assert "note: bot.coordinators are Telegram user ids and Telegram is off" in (
+        capsys.readouterr().out)

@@ -53,7 +53,7 @@ def _free_port() -> int:
 
 
 def _settings(tmp_path: Path, sandbox: Sandbox, standin: WhatsAppStandIn | None, *,
-              telegram: bool, port: int = 0) -> Path:
+              telegram: bool, port: int = 0, web_port: int = 0) -> Path:
     """The example settings; WhatsApp's ids in the file, its secrets left to the environment."""
     text = EXAMPLE.read_text(encoding="utf-8")
     text = text.replace('database = "buurtbot.db"', f'database = "{tmp_path / "bot.db"}"')
@@ -61,6 +61,8 @@ def _settings(tmp_path: Path, sandbox: Sandbox, standin: WhatsAppStandIn | None,
                         f'api_url = "{sandbox.api_url}"')
     if telegram:
         text = text.replace('token = ""', f'token = "{TOKEN}"')
+    if web_port:
+        text += f"\n[web]\nport = {web_port}\n"
     if standin is not None:
         text += (f'\n[whatsapp]\nphone_number_id = "{standin.phone_number_id}"\n'
                  f'business_account_id = "{standin.business_account_id}"\n'
@@ -152,14 +154,20 @@ async def _handshake(port: int, token: str, challenge: str = "4721") -> tuple[in
 async def test_whatsapp_alone_starts_answers_meta_and_a_resident_and_stops_on_sigterm(
         meta: tuple[Sandbox, WhatsAppStandIn], tmp_path: Path) -> None:
     sandbox, standin = meta
-    port = _free_port()
-    settings = _settings(tmp_path, sandbox, standin, telegram=False, port=port)
+    port, web_port = _free_port(), _free_port()
+    settings = _settings(tmp_path, sandbox, standin, telegram=False, port=port,
+                         web_port=web_port)
     bot = await Bot.spawn(settings, _env(standin))
     try:
         line = await bot.wait_for_line("WhatsApp webhook on")
         assert f"http://127.0.0.1:{port}/whatsapp" in line
         await bot.wait_for_line(STARTED)
         assert "Telegram is off" in bot.log
+        # /healthz does not wait for contact with Telegram, which never comes.
+        async with aiohttp.ClientSession() as http, http.get(
+                f"http://127.0.0.1:{web_port}/healthz") as response:
+            health = await response.json()
+        assert response.status == 200 and "telegram" not in health["checks"], health
         # Meta's subscription handshake: the challenge back, a wrong token refused.
         assert await _handshake(port, standin.verify_token) == (200, "4721")
         status, _text = await _handshake(port, "not-the-token")
@@ -242,6 +250,44 @@ async def test_a_taken_webhook_port_is_one_line_and_exit_2_before_anything_start
                      "change whatsapp.webhook_port (BUURTBOT_WHATSAPP_WEBHOOK_PORT)"]
     assert "Traceback" not in bot.log
     assert list(sandbox.calls) == []  # refused before the bot said a word to Telegram
+
+
+async def test_a_token_meta_refuses_stops_the_start_with_one_line_and_exit_2(
+        meta: tuple[Sandbox, WhatsAppStandIn], tmp_path: Path) -> None:
+    sandbox, standin = meta
+    port = _free_port()
+    settings = _settings(tmp_path, sandbox, standin, telegram=True, port=port)
+    env = {**_env(standin), "BUURTBOT_WHATSAPP_ACCESS_TOKEN": "EAArevokedToken42"}
+    bot = await Bot.spawn(settings, env)
+    assert await bot.ended() == 2
+    lines = [line for line in bot.lines if line.startswith("buurtbot:")]
+    assert len(lines) == 1 and lines[0].startswith("buurtbot: Meta refuses the access token")
+    assert "BUURTBOT_WHATSAPP_ACCESS_TOKEN" in lines[0]
+    assert "EAArevokedToken42" not in bot.log and "Traceback" not in bot.log
+    assert list(sandbox.calls) == []
+    with socket.socket() as free:  # the port was never taken
+        free.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        free.bind(("127.0.0.1", port))
+
+
+async def test_meta_unreachable_at_start_is_logged_and_the_bot_runs(
+        meta: tuple[Sandbox, WhatsAppStandIn], tmp_path: Path) -> None:
+    sandbox, standin = meta
+    port = _free_port()
+    settings = _settings(tmp_path, sandbox, standin, telegram=False, port=port)
+    text = settings.read_text(encoding="utf-8").replace(
+        f'api_url = "{standin.api_url}"', f'api_url = "http://127.0.0.1:{_free_port()}/wa"')
+    settings.write_text(text, encoding="utf-8")
+    bot = await Bot.spawn(settings, _env(standin))
+    try:
+        warning = await bot.wait_for_line("cannot reach the WhatsApp Cloud API")
+        assert "starting anyway" in warning
+        await bot.wait_for_line(STARTED)
+        assert await _handshake(port, standin.verify_token, "7") == (200, "7")
+        code = await bot.stop(signal.SIGTERM)
+    finally:
+        await bot.kill()
+    assert code == 0 and "Traceback" not in bot.log
 
 
 async def test_telegram_alone_is_unchanged(meta: tuple[Sandbox, WhatsAppStandIn],

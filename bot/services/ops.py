@@ -165,6 +165,8 @@ class OpsService:
             detail = (f"{count} message(s) waiting" + (f", the oldest since {_ago(now, oldest)}"
                                                       if late else ""))
             checks.append(Check("outbox", not late, detail, {"backlog": count}))
+        if not self.services.config.telegram:  # WhatsApp alone: Telegram is never asked
+            return Health(checks)
         tg_ok = (self.last_telegram is not None and now - self.last_telegram <= (
             TELEGRAM_STALE if not self.webhook_mode else TELEGRAM_STALE + WEBHOOK_PROBE)) or (
             self.last_telegram is None and fresh_start)
