@@ -330,7 +330,7 @@ async def whatsapp_walkthrough(sandbox, standin, show) -> None:
 
     show("Vera (✈️ Telegram)", "/tafel")
     await vera.send("/tafel")
-    table = await vera.next_message()
+    table = await vera.next_message(timeout=ANSWER_WAIT)
     show("Bot → Vera", table.text, table.buttons)
     confirm = next((label for row in table.buttons for label in row
                     if label.startswith("✅") and "Henk" in label), None)
@@ -338,7 +338,7 @@ async def whatsapp_walkthrough(sandbox, standin, show) -> None:
         return
     show("Vera", f"(tikt op [{confirm}])")
     await vera.press(confirm)
-    table = await vera.next_edit()
+    table = await vera.next_edit(timeout=ANSWER_WAIT)
     show("Bot → Vera", table.text, table.buttons)
     show_wa(await henk.next_message(timeout=ANSWER_WAIT))
 
