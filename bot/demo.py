@@ -202,6 +202,7 @@ async def running_demo(config: Config, port: int = 0, start: datetime | None = N
         finally:
             await polling.stop()
             if stop_webhook is not None:
+                standin.webhook_url = None  # the bot stops: the stand-in stops posting to it
                 await stop_webhook()
             await app.stop()
             await app.shutdown()

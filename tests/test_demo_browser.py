@@ -349,11 +349,14 @@ async def test_a_resident_on_whatsapp_is_drawn_whatsapp_style_next_to_the_volunt
             "node => getComputedStyle(node).backgroundColor")
         assert (head, chat) == ("rgb(0, 128, 105)", "rgb(239, 234, 226)")
         await expect(henk.locator(".menu-btn")).to_be_hidden()  # no command menu on WhatsApp
+        # He has not written yet: WhatsApp's 24-hour window is closed (templates only).
+        await expect(henk.locator(".wa-window")).to_contain_text("Venster dicht")
 
         # "Hoi": the menu comes as a list message; its button opens a sheet of rows.
         await henk.locator(".composer .text").fill("Hoi")
         await henk.locator(".composer .text").press("Enter")
         await expect(henk.locator(".msg.me .ticks.read")).to_have_count(1)
+        await expect(henk.locator(".wa-window")).to_contain_text("Venster open tot di 09:00")
         await henk.locator(".msg.bot .wa-list-open").last.click()
         sheet = henk.locator(".wa-sheet")
         await expect(sheet).to_be_visible()

@@ -123,6 +123,9 @@ async def test_the_page_shows_and_drives_a_whatsapp_chat(tmp_path: Path) -> None
             async with http.get(url + f"demo/api/chat/{HENK_KEY}") as response:
                 chat = await response.json()
             assert chat["channel"] == "whatsapp" and chat["commands"] == []
+            # His "Hoi" opened WhatsApp's 24-hour window (the stand-in's clock is the bot's).
+            assert chat["window"]["open"] is True
+            assert chat["window"]["until"].startswith("2026-12-01T09:00")  # 24 h on
             first, second = chat["messages"][:2]
             assert (first["from_bot"], first["status"]) == (False, "read")
             assert second["from_bot"] and second["message_id"] == menu["message_id"]

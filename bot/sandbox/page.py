@@ -264,6 +264,7 @@ class PracticePage:
                 "channel": "whatsapp",
                 "seq": self._seq,
                 "messages": self.whatsapp.chat(wa_person),
+                "window": self.whatsapp.window(wa_person),
                 "reply_keyboard": None,
                 "commands": [],  # WhatsApp has no command menu: people type "menu"
             })

@@ -288,6 +288,15 @@ class WhatsAppChats:
                 views.append(bot_message_view(msg))
         return views
 
+    def window(self, person: Any) -> dict[str, Any]:
+        """WhatsApp's 24-hour window as the stand-in keeps it (its clock is the bot's): open
+        until when, or closed (then the bot may only send approved templates)."""
+        until = getattr(person, "window_until", None)
+        is_open = bool(getattr(person, "window_open", False))
+        return {"open": is_open,
+                "until": datetime.fromtimestamp(int(until), TZ).isoformat()
+                if is_open and until is not None else None}
+
     def _ticks(self, msg: Any, bot_times: list[float]) -> str:
         """✓ sent (the stand-in took it), ✓✓ delivered (the bot's webhook said 200), blue
         ✓✓ read (the bot marked it read, or has answered since)."""
@@ -361,10 +370,12 @@ class WhatsAppChats:
                 key = view["message_id"]
                 if key not in told:
                     events.append({"type": "message", "user_id": page_id(wa_id),
-                                   "message": view, "reply_keyboard": None})
+                                   "message": view, "reply_keyboard": None,
+                                   "window": self.window(person)})
                 elif told[key] != view["status"]:
                     events.append({"type": "edit", "user_id": page_id(wa_id),
-                                   "message": view, "reply_keyboard": None})
+                                   "message": view, "reply_keyboard": None,
+                                   "window": self.window(person)})
                 told[key] = view["status"]
         return events
 

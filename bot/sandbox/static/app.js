@@ -48,7 +48,9 @@ const TEXTS = {
     tickSent: "Verstuurd",
     tickDelivered: "Afgeleverd",
     tickRead: "Gelezen",
-    waBusiness: "Zakelijk account",
+    windowOpen: "🕒 Venster open tot ",
+    windowClosed: "🔒 Venster dicht: de bot mag alleen goedgekeurde sjablonen sturen",
+    windowHelp: "WhatsApp: 24 uur na het laatste bericht van de bewoner mag de bot vrij antwoorden. Daarna alleen vooraf goedgekeurde sjablonen.",
   },
   en: {
     title: "Buurtbot practice chat",
@@ -95,7 +97,9 @@ const TEXTS = {
     tickSent: "Sent",
     tickDelivered: "Delivered",
     tickRead: "Read",
-    waBusiness: "Business account",
+    windowOpen: "🕒 Window open until ",
+    windowClosed: "🔒 Window closed: the bot may only send approved templates",
+    windowHelp: "WhatsApp: for 24 hours after the resident's last message the bot may answer freely. After that only pre-approved templates.",
   },
 };
 const LANG = new URLSearchParams(location.search).get("lang") === "en" ? "en" : "nl";
@@ -200,6 +204,7 @@ function makePane(index) {
     newForm: node.querySelector(".new-resident"),
     channel: node.querySelector(".channel"),
     sheet: node.querySelector(".wa-sheet"),
+    window: node.querySelector(".wa-window"),
     wa: false,
   };
   pane.picker.addEventListener("change", () => {
@@ -300,6 +305,7 @@ async function loadChat(pane) {
   pane.pending = null;
   pane.chat.replaceChildren(...data.messages.map((m) => renderMessage(pane, m)));
   renderReplyKeyboard(pane, data.reply_keyboard);
+  renderWindow(pane, data.window);
   renderCommands(pane, data.commands);
   pane.startBar.hidden = data.messages.length > 0;
   closeSheet(pane);
@@ -315,6 +321,7 @@ function applyChatEvent(pane, event) {
   }
   upsertMessage(pane, event.message);
   renderReplyKeyboard(pane, event.reply_keyboard);
+  if (event.window) renderWindow(pane, event.window);
   if (event.message.from_bot) pane.status.textContent = "";
 }
 
@@ -325,6 +332,20 @@ function styleChannel(pane) {
   pane.node.classList.toggle("wa", pane.wa);
   pane.channel.textContent = pane.wa ? `${T.whatsapp}${p && p.phone ? " · " + p.phone : ""}` : T.telegram;
   pane.node.querySelector(".start").textContent = pane.wa ? "👋 Hoi" : "START";
+}
+
+// WhatsApp's 24-hour window: why the bot sends a template instead of a normal message.
+const WINDOW_FORMAT = new Intl.DateTimeFormat(LOCALE, {
+  timeZone: "Europe/Amsterdam", weekday: "short", hour: "2-digit", minute: "2-digit",
+});
+
+function renderWindow(pane, window_) {
+  pane.window.hidden = !pane.wa || !window_;
+  if (pane.window.hidden) return;
+  pane.window.classList.toggle("closed", !window_.open);
+  pane.window.textContent = window_.open
+    ? T.windowOpen + WINDOW_FORMAT.format(new Date(window_.until)) : T.windowClosed;
+  pane.window.title = T.windowHelp;
 }
 
 const TICKS = { sent: "✓", delivered: "✓✓", read: "✓✓" };
@@ -578,6 +599,8 @@ function onEvent(event) {
       break;
     case "clock":
       renderClock(event);
+      // The bot's clock moved: a WhatsApp window may have closed.
+      state.panes.filter((pane) => pane.wa && !pane.pending).forEach(loadChat);
       break;
     default:
       break;
