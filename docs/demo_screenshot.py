@@ -49,7 +49,7 @@ async def main() -> None:
             await right.locator(".composer .text").fill("/tafel")
             await right.locator(".composer .text").press("Enter")
             await right.locator(".kb button", has_text="✅ Fatima").click()
-            await left.locator(".msg.bot", has_text="is bevestigd").wait_for()
+            await left.locator(".msg.bot", has_text="Uw plek bij de eettafel").wait_for()
             await right.locator(".kb button", has_text="✅ Fatima").wait_for(state="detached")
             await right.locator(".kb button", has_text="✅ Henk").click()
             await henk.locator(".msg.bot", has_text="is bevestigd").wait_for()
