@@ -384,3 +384,35 @@ async def test_a_resident_on_whatsapp_is_drawn_whatsapp_style_next_to_the_volunt
         tapped = demo.standin.people[HENK].sent[-1]
         assert tapped.payload["interactive"]["button_reply"]["title"] == title
         assert errors == []
+
+
+async def test_a_new_resident_on_whatsapp_starts_with_hoi(browser, tmp_path: Path) -> None:
+    """➕ New resident, channel WhatsApp: the chat is drawn WhatsApp-style, "👋 Hoi" starts
+    it, the language question is a list whose sheet sends the chosen row."""
+    from bot.demo import whatsapp_available
+
+    if not whatsapp_available():
+        pytest.skip("this build has no WhatsApp channel")
+    expect = playwright_api.expect
+    async with demo_session(tmp_path) as demo:
+        page, errors = await _open(browser, demo.url, 390, 844)  # a phone
+        pane = page.locator(".pane").nth(0)
+        await pane.locator(".persona").select_option("new")
+        await pane.locator(".new-channel").select_option("whatsapp")
+        await expect(pane.locator(".new-lang")).to_be_hidden()
+        await pane.locator(".new-name").fill("Joke")
+        await pane.get_by_role("button", name="Maak aan").click()
+        await expect(pane).to_have_class(re.compile(r"\bwa\b"))
+        await expect(pane.locator(".channel")).to_contain_text("📱 WhatsApp · +31 6 ")
+        await pane.get_by_role("button", name="👋 Hoi").click()
+        await expect(pane.locator(".msg.bot").last).to_contain_text("Kies uw taal.")
+        await pane.locator(".msg.bot .wa-list-open").last.click()
+        await pane.locator(".wa-sheet label.row", has_text="Nederlands").click()
+        await pane.locator(".wa-sheet .send-row").click()
+        await expect(pane.locator(".msg.me").last).to_contain_text("Nederlands")
+        await expect(pane.locator(".msg.bot").last).to_contain_text("Welke BuurtWerkKamer")
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, "nothing sticks out sideways on a phone"
+        joke = next(p for p in demo.standin.people.values() if p.name == "Joke")
+        assert [m.kind for m in joke.sent[:2]] == ["text", "interactive"]
+        assert errors == []

@@ -44,6 +44,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_TEXT = 4096  # Telegram's limit for one message
 MAX_CAPTION = 1024
 MAX_PHOTO = 10 * 1024 * 1024  # Telegram's limit for a photo
+MAX_WA_PHOTO = 5 * 1024 * 1024  # WhatsApp's limit for an image
 HEARTBEAT_SECONDS = 15.0
 TZ = ZoneInfo("Europe/Amsterdam")
 #: Message fields that carry a file, in the order a message is checked for them.
@@ -354,6 +355,8 @@ class PracticePage:
             raise BadInput("That photo is empty.")
         if len(data) > MAX_PHOTO:
             raise BadInput("That photo is too big (at most 10 MB).")
+        if wa_person is not None and len(data) > MAX_WA_PHOTO:
+            raise BadInput("That photo is too big for WhatsApp (at most 5 MB).")
         caption = str(form.get("caption") or "").strip()[:MAX_CAPTION] or None
         if wa_person is not None:
             mime = upload.content_type if str(upload.content_type).startswith("image/") \

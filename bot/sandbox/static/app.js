@@ -226,9 +226,15 @@ function makePane(index) {
       });
       pane.newForm.hidden = true;
       pane.newForm.reset();
+      pane.newForm.querySelector(".new-lang").hidden = false;
       await loadPersonas();
       await select(pane, p.id);
     } catch (error) { showToast(pane, T.failed + error.message); }
+  });
+  // WhatsApp does not tell the bot a language: the bot asks. Only Telegram's is chosen here.
+  const channelPick = pane.newForm.querySelector(".new-channel");
+  channelPick.addEventListener("change", () => {
+    pane.newForm.querySelector(".new-lang").hidden = channelPick.value === "whatsapp";
   });
   pane.newForm.querySelector(".cancel").addEventListener("click", () => {
     pane.newForm.hidden = true;
