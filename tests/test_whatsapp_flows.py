@@ -181,11 +181,19 @@ async def test_text_where_a_choice_is_expected(wa: WaHarness) -> None:
 
 async def test_a_sticker_a_location_and_a_reaction(wa: WaHarness) -> None:
     henk = await wa.resident("Henk")
+    cannot = "Hier kan ik niets mee. Tik op /menu om te zien wat ik kan doen."
     await henk.send_sticker()
     await wa.settle()
-    assert texts(henk) == ["Hier kan ik niets mee. Tik op /menu om te zien wat ik kan doen."] \
-        or "/menu" in henk.messages[-1].text
+    assert texts(henk) == [cannot]
     await henk.send_location()
+    await wa.settle()
+    assert texts(henk) == [cannot]
+    await henk.send_unsupported()
+    await wa.settle()
+    assert texts(henk) == [cannot]
+    # a contact card is handed on (the phone question takes one); out of a step the
+    # handlers' own answer
+    await henk.send_contact("Els", "+31 6 11122233")
     await wa.settle()
     assert len(texts(henk)) == 1
     await henk.react("👍")
@@ -227,6 +235,12 @@ async def test_a_duplicated_webhook_is_handled_once(wa: WaHarness) -> None:
     assert again.ok
     assert henk.drain() == []
     assert await wa.db.fetchval("SELECT COUNT(*) FROM meal_signups") == 1
+    # every webhook posted twice from now on (statuses too): each handled once
+    wa.standin.deliver_twice = True
+    await henk.tap("➕ Gast")
+    await wa.settle()
+    assert len(henk.drain()) == 1
+    assert await wa.db.fetchval("SELECT guests FROM meal_signups") == 1
 
 
 async def test_a_wrong_signature_is_refused_and_nothing_stored(wa: WaHarness, caplog) -> None:
@@ -417,3 +431,85 @@ async def test_a_handler_that_fails_tells_the_person_and_is_not_replayed(wa: WaH
     wamid = henk.sent[-1].wamid
     assert await wa.db.fetchval("SELECT state FROM inbox WHERE channel = 'whatsapp'"
                                 " AND update_id = ?", (wamid,)) == "failed"
+
+
+async def test_the_weekly_checkin_is_answered_with_one_tap(wa: WaHarness) -> None:
+    from tests.auxil.checkins import MONDAY_10, QUESTION
+
+    henk = await wa.resident("Henk")
+    await wa.services.checkins.opt_in(await wa.wa_person(henk))
+    await wa.tick(at=MONDAY_10)  # in the window: Henk wrote this morning
+    await wa.settle()
+    question = henk.drain()[-1]
+    assert QUESTION in question.text
+    await henk.tap("Goed 😊")
+    await wa.settle()
+    assert henk.drain(), "the tap is answered"
+    row = await wa.db.fetchone("SELECT status, answer FROM checkins")
+    assert (row[0], row[1]) == ("answered", "good")
+
+
+async def test_forget_me_then_hoi_starts_afresh(wa: WaHarness) -> None:
+    els = await wa.resident("Els")
+    await els.send("vergeet mij")
+    await wa.settle()
+    assert "wissen?" in els.drain()[-1].text
+    await els.tap("Ja, wis alles")
+    await wa.settle()
+    assert "gewist" in texts(els)[-1]
+    assert await wa.wa_person(els) is None
+    await els.send("hoi")
+    await wa.settle()
+    assert "Kies uw taal" in texts(els)[-1]
+
+
+async def test_my_data_as_a_document(wa: WaHarness) -> None:
+    """WhatsApp takes documents of its own types only: the export arrives (as text), and
+    nothing was refused on the way."""
+    els = await wa.resident("Els")
+    await els.send("mijn gegevens")
+    await wa.settle()
+    seen = els.drain()
+    assert "Wat wij van u bewaren" in seen[0].text
+    assert [m.kind for m in seen].count("document") == 1
+    assert not wa.standin.errors
+
+
+async def test_meta_gets_its_200_before_the_work_is_done(wa: WaHarness, monkeypatch) -> None:
+    henk = await wa.resident("Henk")
+    meals = wa.services.meals
+    release = asyncio.Event()
+    real = meals.upcoming
+
+    async def slow(*args, **kwargs):
+        await release.wait()  # the handler is busy (a slow database, a long list)
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(meals, "upcoming", slow)
+    await henk.send("eten")
+    await wa.standin.settle()  # the webhook was answered…
+    assert wa.standin.deliveries[-1].ok
+    assert wa.webhook.tasks, "…while the handling still runs"
+    assert henk.drain() == []
+    release.set()
+    await wa.settle()
+    assert "Eettafel in TOP" in texts(henk)[-1]
+
+
+async def test_a_telegram_volunteer_links_whatsapp_by_typing_the_code(wa: WaHarness) -> None:
+    """A stranger on WhatsApp types "koppel CODE" (shown on Telegram): it reaches the link
+    handler as text, not the stranger's /start."""
+    import re
+
+    vera = await wa.volunteer("Vera")
+    await vera.send("/koppel")
+    shown = await vera.next_message()
+    code = re.search(r"\b([A-Z0-9]{3}\s?[A-Z0-9]{3})\b", shown.text)
+    assert code, shown.text
+    phone = wa.person("Vera")
+    await phone.send(f"koppel {code.group(1)}")
+    await wa.settle()
+    person = await wa.wa_person(phone)
+    assert person is not None and person.role == "volunteer"
+    assert {a.channel for a in person.addresses} == {"telegram", "whatsapp"}
+    assert phone.drain(), "WhatsApp answers"

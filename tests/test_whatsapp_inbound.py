@@ -78,6 +78,16 @@ def test_a_stranger_gets_start_whatever_they_write():
         assert text(body, stranger)["message"]["text"] == "/start", body
     # a known person's greeting opens the menu
     assert text("Hallo")["message"]["text"] == "/menu"
+    # a command word a stranger may type stays theirs; "start CODE" keeps the code
+    with_commands = inbound.Situation(known=False, commands=frozenset({"koppel", "start"}))
+    assert text("Koppel AB3 K9X", with_commands)["message"]["text"] == "Koppel AB3 K9X"
+    assert text("koppel", with_commands)["message"]["text"] == "koppel"
+    started = text("start Xy_12-ab", with_commands)["message"]
+    assert started["text"] == "/start Xy_12-ab" and started["entities"][0]["length"] == 6
+    assert text("start", with_commands)["message"]["text"] == "/start"
+    assert text("eten", with_commands)["message"]["text"] == "/start"
+    sentence = inbound.Situation(known=False, commands=frozenset({"hulp", "koppel"}))
+    assert text("help me met een brief", sentence)["message"]["text"] == "/start"
 
 
 def test_stop_presses_the_steps_stop_else_menu():

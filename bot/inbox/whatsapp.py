@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import json
 import logging
 from datetime import datetime, timedelta
@@ -38,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from telegram import Update
-from telegram.ext import ConversationHandler
+from telegram.ext import CommandHandler, ConversationHandler
 
 from bot.channels.whatsapp import CHANNEL, ids, inbound, signature, window
 from bot.clock import TZ
@@ -168,8 +169,6 @@ class Webhook:
 
 
 def _same(given: str, expected: str) -> bool:
-    import hmac
-
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
@@ -284,11 +283,34 @@ async def _update(app: BuurtApplication, incoming: inbound.Incoming, person: Any
         return None
     update = Update.de_json(data, wa_bot)
     if person is None and not _in_conversation(app, update):
-        situation = inbound.Situation(known=False, replied_to=replied_to, stop=None)
+        situation = inbound.Situation(known=False, replied_to=replied_to, stop=None,
+                                      commands=_commands(app))
         data = inbound.to_update(incoming, situation)
         assert data is not None
         update = Update.de_json(data, wa_bot)
     return update
+
+
+def _commands(app: BuurtApplication) -> frozenset[str]:
+    """Every command name the handlers know (in conversations too), once per application."""
+    known = getattr(app, "_buurtbot_wa_commands", None)
+    if known is None:
+        def flat(handlers: Any) -> Any:
+            for handler in handlers:
+                if isinstance(handler, ConversationHandler):
+                    yield from flat(handler.entry_points)
+                    yield from flat(handler.fallbacks)
+                    for step in handler.states.values():
+                        yield from flat(step)
+                else:
+                    yield handler
+
+        known = frozenset(command for handlers in app.handlers.values()
+                          for handler in flat(handlers)
+                          if isinstance(handler, CommandHandler)
+                          for command in handler.commands)
+        app._buurtbot_wa_commands = known  # type: ignore[attr-defined]
+    return known
 
 
 def _in_conversation(app: BuurtApplication, update: Update) -> bool:

@@ -94,6 +94,9 @@ class Situation:
     stop: tuple[str, int] | None = None
     #: the person's chosen language (for a stranger: guessed from the number)
     language: str | None = None
+    #: the bot's command names: a stranger's text that starts with one (typed without the
+    #: slash, e.g. "koppel AB3 K9X" to link an app) is theirs to answer, not a /start
+    commands: frozenset[str] = frozenset()
 
 
 class BadBody(ValueError):
@@ -271,6 +274,16 @@ def _text(body: str, situation: Situation) -> dict[str, Any]:
     elif command == keywords.STOP:
         command = "menu"  # no step with a Stop (else _is_stop made it that button)
     if not situation.known and not stripped.startswith("/"):
+        first, _, rest = stripped.partition(" ")
+        first_keyword = keywords.command_of(first)
+        if first_keyword == "start" and rest.strip() and len(rest.split()) == 1:
+            # "start CODE" (a volunteer invite shared as a wa.me link with its text)
+            text = "/start " + rest.strip()
+            return {"text": text, "entities": [{"type": "bot_command", "offset": 0,
+                                                "length": 6}]}
+        if command is None and first_keyword is None \
+                and first.casefold() in situation.commands:
+            return {"text": body}  # a command word the handlers read as text ("koppel …")
         command = "start"  # a stranger: whatever they wrote, the bot introduces itself
     if command is not None:
         text = "/" + command
