@@ -549,5 +549,92 @@ async def test_templates_are_listed_and_created_through_the_client(world: World)
                         "example": {"body_text": [["Henk"]]}},
                        {"type": "BUTTONS", "buttons": [{"type": "QUICK_REPLY", "text": "Goed"}]}]})
     assert created["status"] == "PENDING"
-    found = {(t["name"], t["language"]): t["status"] for t in await world.channel.client.templates()}
+    listed = await world.channel.client.templates()
+    found = {(t["name"], t["language"]): t["status"] for t in listed}
     assert found == {("meal_reminder", "nl"): "APPROVED", ("belronde_question", "nl"): "PENDING"}
+
+
+async def test_an_upload_that_times_out_is_retried_not_counted_as_sent(world: World) -> None:
+    def upload_hangs(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/media"):
+            raise httpx.ReadTimeout("no answer", request=request)
+        return httpx.Response(200, json={"messages": [{"id": "wamid.x"}]})
+
+    channel = WhatsAppChannel(settings_for(world.standin), world.services,
+                              transport=httpx.MockTransport(upload_hangs))
+    try:
+        with pytest.raises(DeliveryError) as caught:
+            await channel.send(HENK, OutMessage("", attachment=Attachment("photo", data=PHOTO)))
+        assert caught.value.verdict == "retry"
+    finally:
+        await channel.close()
+
+
+async def test_a_broadcast_keeps_enough_sends_under_way_for_metas_round_trip(
+        world: World) -> None:
+    """Meta answers in about 0.3 s and allows 80 a second: Telegram's 4 sends under way
+    would make 13 a second; the WhatsApp channel asks the outbox for 24."""
+    import asyncio
+
+    from bot.store import users as user_store
+
+    under_way = 0
+    most = 0
+    crowd = asyncio.Event()
+    release = asyncio.Event()
+
+    async def slow_meta(request: httpx.Request) -> httpx.Response:
+        nonlocal under_way, most
+        under_way += 1
+        most = max(most, under_way)
+        if under_way >= 24:
+            crowd.set()
+        await release.wait()
+        under_way -= 1
+        return httpx.Response(200, json={"messages": [{"id": f"wamid.{id(request)}"}]})
+
+    channel = WhatsAppChannel(settings_for(world.standin), world.services,
+                              transport=httpx.MockTransport(slow_meta))
+    channel.set_speed(80, scale=100)
+    assert channel.in_flight == 24 * 100  # scaled like the pacer
+    channel.in_flight = 24
+    world.services.outbox.channels["whatsapp"] = channel
+    world.services.outbox.renderer("test.broadcast")(lambda app, row, t: OutMessage("Hoi"))
+    now = world.services.clock.now()
+    rows = []
+    async with world.services.db.transaction() as conn:
+        for i in range(30):
+            wa_id = str(31_611_000_000 + i)
+            person = await user_store.create(conn, telegram_id=None, language="nl",
+                                             room="top", now=now)
+            await address_store.add(conn, person.id, "whatsapp", wa_id, now)
+            await window.open_until(conn, wa_id, now)
+            rows.append({"person_id": person.id, "channel": "whatsapp", "address": wa_id,
+                         "params": {}})
+        await world.services.outbox.enqueue_many(conn, rows, kind="test.broadcast", ref="1")
+    sending = asyncio.create_task(world.services.outbox.deliver(broadcasts=True))
+    try:
+        await asyncio.wait_for(crowd.wait(), timeout=10)
+        assert most == 24
+    finally:
+        release.set()
+        await sending
+        await channel.close()
+    assert await world.services.outbox.counts("test.broadcast") == {"sent": 30}
+
+
+async def test_an_answer_sent_inside_a_handlers_transaction_is_mapped_in_it(
+        world: World) -> None:
+    """Some handlers answer while holding the database (the lock is not re-entrant): the
+    map's row goes into their transaction; a gone person is marked once it is over."""
+    await whatsapp_person(world)
+    world.person()
+    async with world.services.db.transaction():
+        receipt = await world.channel.send(HENK, OutMessage("Hoi"))
+        assert await world.channel.message_id(receipt.message_ref) > 0
+        world.standin.fail_next(HENK, 131026, via="answer")
+        with pytest.raises(DeliveryError) as caught:
+            await world.channel.send(HENK, OutMessage("Nog eens"))
+        assert caught.value.verdict == "gone"
+    assert await world.channel.message_id(receipt.message_ref) > 0
+    assert not await reachable(world, HENK)  # queued behind the transaction, done now
