@@ -355,3 +355,11 @@ async def test_writing_does_not_bring_a_planned_message_forward(wa_unit) -> None
     advance(services, timedelta(hours=5))
     await services.outbox.deliver()
     assert channel.to(WA)[0].kind == "text"  # his window is still open then
+
+
+async def test_a_person_who_just_registered_by_writing_has_an_open_window(wa_unit) -> None:
+    services, _channel = wa_unit
+    await person(services, WA, just_now=True)  # made by their message (onboarding)
+    assert await window.is_open(services, WA)
+    advance(services, timedelta(hours=24))
+    assert not await window.is_open(services, WA)
