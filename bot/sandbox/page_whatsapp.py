@@ -104,8 +104,7 @@ def outgoing_view(payload: dict[str, Any]) -> dict[str, Any]:
     view: dict[str, Any] = {"kind": kind, "html": "", "buttons": [], "list": None,
                             "template": None, "header": "", "footer": ""}
     if kind == "text":
-        view["html"] = format_text(_text_of(payload.get("text")) or
-                                   str((payload.get("text") or {}).get("body") or ""))
+        view["html"] = format_text(str((payload.get("text") or {}).get("body") or ""))
     elif kind == "interactive":
         inter = payload.get("interactive") or {}
         view["html"] = format_text(_text_of(inter.get("body")))
