@@ -4,6 +4,12 @@ Starts the loopback Telegram sandbox, a fresh demo database (never a real one: i
 ``demo-data/`` and is deleted at every start), the real Application against it, and demo
 people in the three rooms. ``--once`` plays a short scripted walk-through and prints it, which
 shows on any machine that everything works.
+
+WhatsApp (issue 14): the sandbox also carries the WhatsApp Cloud API stand-in
+(``bot.sandbox.whatsapp``, under ``/wa``); the bot gets a ``[whatsapp]`` table pointed at it
+with demo secrets, serves its WhatsApp webhook on a local port (the stand-in posts signed
+webhooks there), has its message templates created and approved, and residents on WhatsApp
+are demo people too. A build without the WhatsApp channel runs the demo on Telegram alone.
 """
 
 from __future__ import annotations
@@ -14,13 +20,13 @@ import contextlib
 import dataclasses
 import os
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from bot.clock import OffsetClock
-from bot.config import Config, load_config
+from bot.config import Config, WhatsAppSettings, load_config
 
 DEMO_TOKEN = "424242:DEMO-TOKEN-buurtbot-sandbox"
 DEMO_BOT_USERNAME = "buurtbot_demo_bot"
@@ -38,6 +44,41 @@ PERSONAS = [
     (7006, "John", "en", "top", "resident", None),
 ]
 
+#: Residents on WhatsApp: (wa_id, first name, language, room, role, name as given). Made-up
+#: numbers in the Dutch mobile range (+31 6); they exist only in the stand-in.
+WA_PERSONAS = [
+    ("31612345678", "Henk", "nl", "top", "resident", "Henk"),
+    ("31623456789", "Samira", "ar", "hart", "resident", "Samira"),
+]
+HENK, SAMIRA = WA_PERSONAS[0][0], WA_PERSONAS[1][0]
+
+#: The stand-in's (and so the bot's) WhatsApp settings: demo secrets, nothing real.
+DEMO_WHATSAPP = {
+    "access_token": "demo-wa-access-token",
+    "phone_number_id": "106540352242922",
+    "app_secret": "demo-wa-app-secret",
+    "verify_token": "demo-wa-verify-token",
+    "business_account_id": "102290129340398",
+}
+#: The room's WhatsApp number as people see it (a made-up 085 number).
+DEMO_WA_NUMBER = "31850001234"
+
+
+def whatsapp_available() -> bool:
+    """This build has both the stand-in and the bot's WhatsApp webhook."""
+    try:
+        from bot.inbox import whatsapp as inbox
+        from bot.sandbox import whatsapp as standin
+    except ImportError:
+        return False
+    return hasattr(inbox, "make_web_app") and hasattr(standin, "WhatsAppStandIn")
+
+
+def whatsapp_settings(api_url: str) -> WhatsAppSettings:
+    """``[whatsapp]`` pointed at the stand-in (``api_url`` = the sandbox's url + ``/wa``)."""
+    return WhatsAppSettings(**DEMO_WHATSAPP, api_url=api_url, webhook_host="127.0.0.1",
+                            webhook_port=0, display_number=f"+{DEMO_WA_NUMBER}")
+
 
 def demo_config(path: str | None = None) -> Config:
     """The example settings (or the given file), pointed at a fresh demo database."""
@@ -53,13 +94,14 @@ def demo_config(path: str | None = None) -> Config:
     )
 
 
-async def seed(app, sandbox) -> dict[int, object]:
-    """Demo people in the sandbox and the database, then the features' demo data."""
+async def seed(app, sandbox, standin=None) -> dict[int | str, object]:
+    """Demo people in the sandbox (and the WhatsApp stand-in) and the database, then the
+    features' demo data."""
     from bot.demo_data import seed_features
     from bot.handlers.commands import set_person_commands
 
     users = app.services.users
-    people = {}
+    people: dict[int | str, object] = {}
     for user_id, first_name, language, room, role, name in PERSONAS:
         user = sandbox.add_user(first_name=first_name, language_code=language,
                                 user_id=user_id)
@@ -68,7 +110,17 @@ async def seed(app, sandbox) -> dict[int, object]:
             person = await users.update(person, role="volunteer")
         await set_person_commands(app, person)
         people[user_id] = user
-    await seed_features(app, sandbox)
+    if standin is not None:
+        from bot.channels.whatsapp import ids
+
+        for wa_id, first_name, language, room, _role, name in WA_PERSONAS:
+            person = standin.person(wa_id, name=first_name)
+            person.reads = True  # they read what arrives: the bot sees "read" statuses
+            # A WhatsApp chat id where a Telegram id is expected: the person is made with a
+            # whatsapp address (the users service's id rule).
+            await users.register(ids.chat_id(wa_id), language, room, display_name=name)
+            people[wa_id] = person
+    await seed_features(app, sandbox, standin)
     return people
 
 
@@ -80,7 +132,9 @@ class DemoSession:
     sandbox: Any
     page: Any
     clock: OffsetClock
-    people: dict[int, object]
+    people: dict[int | str, object]
+    #: The WhatsApp Cloud API stand-in (None: the demo runs on Telegram alone).
+    standin: Any = None
 
     @property
     def url(self) -> str:
@@ -88,11 +142,12 @@ class DemoSession:
 
 
 @contextlib.asynccontextmanager
-async def running_demo(config: Config, port: int = 0,
-                       start: datetime | None = None) -> AsyncIterator[DemoSession]:
+async def running_demo(config: Config, port: int = 0, start: datetime | None = None,
+                       whatsapp: bool = True) -> AsyncIterator[DemoSession]:
     """Sandbox + practice page on 127.0.0.1:``port``, the real bot, demo people and data.
 
     ``start`` sets the bot's clock (tests use a fixed Monday); by default it is the real time.
+    ``whatsapp``: also the WhatsApp side (when this build has it).
     """
     from bot.app import build_application
     from bot.demo_control import DemoControl
@@ -107,12 +162,27 @@ async def running_demo(config: Config, port: int = 0,
     clock = OffsetClock()
     if start is not None:
         clock.jump_to(start)
-    # Message times follow the bot's clock, so a clock jump shows in the chat too.
+    # Message times follow the bot's clock, so a clock jump shows in the chat too (and
+    # WhatsApp's 24-hour window closes when the clock jumps a day on).
     sandbox.clock = lambda: clock.now().timestamp()
+    standin = None
+    if whatsapp and whatsapp_available():
+        from bot.sandbox.whatsapp import WhatsAppStandIn
+
+        standin = WhatsAppStandIn(
+            app_secret=DEMO_WHATSAPP["app_secret"], verify_token=DEMO_WHATSAPP["verify_token"],
+            phone_number_id=DEMO_WHATSAPP["phone_number_id"],
+            business_account_id=DEMO_WHATSAPP["business_account_id"],
+            token=DEMO_WHATSAPP["access_token"], clock=lambda: clock.now().timestamp(),
+            display_phone_number=DEMO_WA_NUMBER)
+        standin.attach(sandbox)
     await sandbox.start(host="127.0.0.1", port=port)
-    config = dataclasses.replace(config, api_url=sandbox.api_url, file_url=sandbox.file_url)
+    config = dataclasses.replace(
+        config, api_url=sandbox.api_url, file_url=sandbox.file_url,
+        whatsapp=whatsapp_settings(standin.api_url) if standin is not None else None)
     app = build_application(config, clock=clock)
     app.bot_data["demo_clock"] = clock
+    stop_webhook: Callable[[], Awaitable[None]] | None = None
     try:
         await app.initialize()
         if app.post_init:
@@ -121,15 +191,60 @@ async def running_demo(config: Config, port: int = 0,
         polling = Polling(app, timeout=5)
         await polling.start()
         try:
-            people = await seed(app, sandbox)
-            page.control = DemoControl(app, sandbox, clock, page)
-            yield DemoSession(app=app, sandbox=sandbox, page=page, clock=clock, people=people)
+            if standin is not None:
+                stop_webhook = await start_whatsapp(app, standin)
+            people = await seed(app, sandbox, standin)
+            page.control = DemoControl(app, sandbox, clock, page, standin)
+            if standin is not None:
+                page.attach_whatsapp(standin)
+            yield DemoSession(app=app, sandbox=sandbox, page=page, clock=clock, people=people,
+                              standin=standin)
         finally:
             await polling.stop()
+            if stop_webhook is not None:
+                standin.webhook_url = None  # the bot stops: the stand-in stops posting to it
+                await stop_webhook()
             await app.stop()
             await app.shutdown()
     finally:
         await sandbox.stop()
+
+
+async def start_whatsapp(app: Any, standin: Any) -> Callable[[], Awaitable[None]]:
+    """The bot's WhatsApp webhook on a free local port, the stand-in posting to it, and the
+    demo's message templates created (as ``buurtbot whatsapp templates`` does) and approved
+    (the stand-in plays Meta's review). Returns how to stop the webhook."""
+    from aiohttp import web
+
+    from bot.inbox import whatsapp as inbox
+
+    settings = app.services.config.whatsapp
+    runner = web.AppRunner(inbox.make_web_app(app), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    standin.webhook_url = f"http://127.0.0.1:{port}{settings.webhook_path}"
+    await approve_templates(app, standin)
+    return runner.cleanup
+
+
+async def approve_templates(app: Any, standin: Any) -> None:
+    """Every template the bot ships, created in the stand-in and approved there, and the
+    bot's own table of them brought up to date: outside the 24-hour window the demo's
+    reminders and belronde questions go as templates, as they would for real."""
+    try:
+        from bot.channels.whatsapp import templates
+    except ImportError:
+        return
+    create_missing = getattr(templates, "create_missing", None)
+    sync = getattr(templates, "sync", None)
+    if create_missing is None or sync is None:
+        return
+    await create_missing(app)
+    for name in sorted({name for name, _language in standin.templates}):
+        standin.approve(name)
+    await sync(app)
 
 
 async def _run(args: argparse.Namespace) -> int:
@@ -137,18 +252,22 @@ async def _run(args: argparse.Namespace) -> int:
     port = args.port if args.port is not None else config.demo_port
     async with running_demo(config, port=0 if args.once else port) as session:
         if args.once:
-            await walkthrough(session.sandbox)
+            await walkthrough(session.sandbox, session.standin)
             return 0
         print(f"Buurtbot demo is running. Open the practice chat in your browser: {session.url}")
         print(f"Bot API for other clients: {session.sandbox.api_url}<token>  (token {DEMO_TOKEN})")
         print("Demo people: " + ", ".join(f"{p[1]} ({p[4]}, {p[3]})" for p in PERSONAS))
+        if session.standin is not None:
+            print(f"WhatsApp Cloud API stand-in: {session.standin.api_url}  (📱 WhatsApp: "
+                  + ", ".join(f"{p[1]} ({p[4]}, {p[3]})" for p in WA_PERSONAS) + ")")
         print("Stop with Ctrl-C.")
         await asyncio.Event().wait()
         return 0
 
 
-async def walkthrough(sandbox) -> None:
-    """A newcomer's first minute, printed as a chat transcript."""
+async def walkthrough(sandbox, standin=None) -> None:
+    """A newcomer's first minute, printed as a chat transcript; then, with WhatsApp, a
+    resident on WhatsApp whose dinner sign-up a volunteer confirms from Telegram."""
     newcomer = sandbox.add_user(first_name="Noor", language_code="nl")
 
     def show(who: str, text: str, buttons: list[list[str]] | None = None) -> None:
@@ -180,6 +299,49 @@ async def walkthrough(sandbox) -> None:
     for _ in range(2):
         message = await newcomer.next_message()
         show("Bot", message.text, message.buttons)
+    if standin is not None:
+        await whatsapp_walkthrough(sandbox, standin, show)
+
+
+#: How long the walk-through waits for one answer (the bot answers at once; a slow machine).
+ANSWER_WAIT = 20.0
+
+
+async def whatsapp_walkthrough(sandbox, standin, show) -> None:
+    """Henk writes "Hoi" on WhatsApp and gets the menu; Vera, on Telegram, finds his dinner
+    sign-up with "📱 WhatsApp" and confirms it; Henk gets the notice on WhatsApp."""
+    henk = standin.people[HENK]
+    vera = sandbox.users[7002]
+    channel = "📱 WhatsApp"
+
+    def show_wa(message) -> None:
+        text = message.plain_text or ""
+        if message.template is not None:
+            text = f"(📋 {message.template.name}) {text}"
+        show(f"Bot → Henk ({channel})", text, [message.buttons] if message.buttons else None)
+        if message.rows:
+            print(f"      ☰ {message.list_button}: " + " | ".join(message.rows))
+
+    print()
+    show(f"Henk ({channel})", "Hoi")
+    await henk.send("Hoi")
+    show_wa(await henk.next_message(timeout=ANSWER_WAIT))
+    for message in henk.drain():
+        show_wa(message)
+
+    show("Vera (✈️ Telegram)", "/tafel")
+    await vera.send("/tafel")
+    table = await vera.next_message(timeout=ANSWER_WAIT)
+    show("Bot → Vera", table.text, table.buttons)
+    confirm = next((label for row in table.buttons for label in row
+                    if label.startswith("✅") and "Henk" in label), None)
+    if confirm is None:
+        return
+    show("Vera", f"(tikt op [{confirm}])")
+    await vera.press(confirm)
+    table = await vera.next_edit(timeout=ANSWER_WAIT)
+    show("Bot → Vera", table.text, table.buttons)
+    show_wa(await henk.next_message(timeout=ANSWER_WAIT))
 
 
 def fresh_demo_dir() -> None:

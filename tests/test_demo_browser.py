@@ -7,6 +7,7 @@ installs it from Debian's packages; on a machine without it this test says so an
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -321,4 +322,97 @@ async def test_each_line_of_a_message_keeps_its_own_direction_at_phone_width(
             ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)")
         assert overflowing == [], overflowing
         assert await page.evaluate("document.documentElement.scrollWidth") <= 360
+        assert errors == []
+
+
+async def test_a_resident_on_whatsapp_is_drawn_whatsapp_style_next_to_the_volunteer(
+        browser, tmp_path: Path) -> None:
+    """Issue 14: the third pane is Henk on WhatsApp, drawn as WhatsApp (green header, beige
+    chat, ticks, a list that opens a sheet of rows, reply buttons under a message); Vera
+    confirms his dinner from Telegram in the pane next to it, and his tap on the reply
+    button under the notice reaches the bot."""
+    from bot.demo import HENK, whatsapp_available
+
+    if not whatsapp_available():
+        pytest.skip("this build has no WhatsApp channel")
+    expect = playwright_api.expect
+    async with demo_session(tmp_path) as demo:
+        page, errors = await _open(browser, demo.url, 1280, 800)
+        vera, henk = page.locator(".pane").nth(1), page.locator(".pane").nth(2)
+        await expect(henk.locator(".persona")).to_have_value(f"wa:{HENK}")
+        await expect(henk).to_have_class(re.compile(r"\bwa\b"))
+        await expect(henk.locator(".channel")).to_contain_text("📱 WhatsApp · +31 6 12345678")
+        await expect(vera.locator(".channel")).to_contain_text("Telegram")
+        head = await henk.locator(".pane-head").evaluate(
+            "node => getComputedStyle(node).backgroundColor")
+        chat = await henk.locator(".chat").evaluate(
+            "node => getComputedStyle(node).backgroundColor")
+        assert (head, chat) == ("rgb(0, 128, 105)", "rgb(239, 234, 226)")
+        await expect(henk.locator(".menu-btn")).to_be_hidden()  # no command menu on WhatsApp
+        # He has not written yet: WhatsApp's 24-hour window is closed (templates only).
+        await expect(henk.locator(".wa-window")).to_contain_text("Venster dicht")
+
+        # "Hoi": the menu comes as a list message; its button opens a sheet of rows.
+        await henk.locator(".composer .text").fill("Hoi")
+        await henk.locator(".composer .text").press("Enter")
+        await expect(henk.locator(".msg.me .ticks.read")).to_have_count(1)
+        await expect(henk.locator(".wa-window")).to_contain_text("Venster open tot di 09:00")
+        await henk.locator(".msg.bot .wa-list-open").last.click()
+        sheet = henk.locator(".wa-sheet")
+        await expect(sheet).to_be_visible()
+        await expect(sheet.locator(".send-row")).to_be_disabled()
+        await sheet.locator("label.row", has_text="Eettafel").click()
+        await sheet.locator(".send-row").click()
+        await expect(sheet).to_be_hidden()
+        await expect(henk.locator(".msg.me").last).to_contain_text("Eettafel")
+        await expect(henk.locator(".msg.bot").last).to_contain_text("Eettafel in TOP")
+
+        # Vera, on Telegram, sees Henk with the channel and confirms him.
+        await vera.locator(".composer .text").fill("/tafel")
+        await vera.locator(".composer .text").press("Enter")
+        await expect(vera.locator(".msg.bot").last).to_contain_text("📱 WhatsApp")
+        await vera.locator(".kb button", has_text="✅ Henk").click()
+        notice = henk.locator(".msg.bot", has_text="is bevestigd")
+        await expect(notice).to_have_count(1)
+        reply = notice.locator(".wa-buttons .wa-reply")
+        await expect(reply).to_have_count(1)
+        title = (await reply.inner_text()).strip()
+        bot_before = await henk.locator(".msg.bot").count()
+        await reply.click()
+        await expect(henk.locator(".msg.me").last).to_contain_text(title)
+        await expect(henk.locator(".msg.bot")).to_have_count(bot_before + 1)
+        tapped = demo.standin.people[HENK].sent[-1]
+        assert tapped.payload["interactive"]["button_reply"]["title"] == title
+        assert errors == []
+
+
+async def test_a_new_resident_on_whatsapp_starts_with_hoi(browser, tmp_path: Path) -> None:
+    """➕ New resident, channel WhatsApp: the chat is drawn WhatsApp-style, "👋 Hoi" starts
+    it, the language question is a list whose sheet sends the chosen row."""
+    from bot.demo import whatsapp_available
+
+    if not whatsapp_available():
+        pytest.skip("this build has no WhatsApp channel")
+    expect = playwright_api.expect
+    async with demo_session(tmp_path) as demo:
+        page, errors = await _open(browser, demo.url, 390, 844)  # a phone
+        pane = page.locator(".pane").nth(0)
+        await pane.locator(".persona").select_option("new")
+        await pane.locator(".new-channel").select_option("whatsapp")
+        await expect(pane.locator(".new-lang")).to_be_hidden()
+        await pane.locator(".new-name").fill("Joke")
+        await pane.get_by_role("button", name="Maak aan").click()
+        await expect(pane).to_have_class(re.compile(r"\bwa\b"))
+        await expect(pane.locator(".channel")).to_contain_text("📱 WhatsApp · +31 6 ")
+        await pane.get_by_role("button", name="👋 Hoi").click()
+        await expect(pane.locator(".msg.bot").last).to_contain_text("Kies uw taal.")
+        await pane.locator(".msg.bot .wa-list-open").last.click()
+        await pane.locator(".wa-sheet label.row", has_text="Nederlands").click()
+        await pane.locator(".wa-sheet .send-row").click()
+        await expect(pane.locator(".msg.me").last).to_contain_text("Nederlands")
+        await expect(pane.locator(".msg.bot").last).to_contain_text("Welke BuurtWerkKamer")
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, "nothing sticks out sideways on a phone"
+        joke = next(p for p in demo.standin.people.values() if p.name == "Joke")
+        assert [m.kind for m in joke.sent[:2]] == ["text", "interactive"]
         assert errors == []

@@ -269,7 +269,12 @@ async def test_meal_deadline_moment_is_the_meals_own_and_sends_the_cooks_list(
         assert demo.clock.now().strftime("%a %H:%M") == "Tue 12:00"
         final = [m for m in vera.messages[before:] if "Definitieve lijst" in (m.text or "")]
         assert len(final) == 1
-        assert "⏳ Fatima" in final[0].text and "4 van 12 plekken bezet" in final[0].text
+        # With WhatsApp, Henk (a resident on WhatsApp) is on the list too, with the channel.
+        taken = 5 if demo.standin is not None else 4
+        assert "⏳ Fatima" in final[0].text and f"{taken} van 12 plekken bezet" in final[0].text
+        if demo.standin is not None:
+            assert any("⏳ Henk" in line and "📱 WhatsApp" in line
+                       for line in final[0].text.splitlines())
 
 
 def test_the_practice_page_offers_every_shipped_language() -> None:

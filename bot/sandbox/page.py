@@ -8,6 +8,10 @@ events from :meth:`Sandbox.subscribe`.
 
 The page knows nothing about Buurtbot's database or clock: a :class:`DemoControl` (set by
 ``buurtbot demo``) lists the personas, adds new residents and moves the clock.
+
+Residents on WhatsApp (issue 14) are people of the WhatsApp Cloud API stand-in; the same
+routes serve their chats under the page id ``wa:<number>`` (``bot.sandbox.page_whatsapp``),
+and the page draws them WhatsApp-style.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from bot.sandbox.driver import SandboxUser
+from bot.sandbox.page_whatsapp import PREFIX as WA_PREFIX
+from bot.sandbox.page_whatsapp import WhatsAppChats
 from bot.sandbox.server import Sandbox
 from bot.sandbox.state import SandboxChat
 
@@ -38,6 +44,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_TEXT = 4096  # Telegram's limit for one message
 MAX_CAPTION = 1024
 MAX_PHOTO = 10 * 1024 * 1024  # Telegram's limit for a photo
+MAX_WA_PHOTO = 5 * 1024 * 1024  # WhatsApp's limit for an image
 HEARTBEAT_SECONDS = 15.0
 TZ = ZoneInfo("Europe/Amsterdam")
 #: Message fields that carry a file, in the order a message is checked for them.
@@ -49,7 +56,10 @@ class DemoControl(Protocol):
 
     async def personas(self) -> list[dict[str, Any]]: ...
 
-    async def add_resident(self, first_name: str, language: str) -> dict[str, Any]: ...
+    async def add_resident(self, first_name: str, language: str,
+                           channel: str = "telegram") -> dict[str, Any]: ...
+
+    def channels(self) -> list[str]: ...
 
     async def clock_state(self) -> dict[str, Any]: ...
 
@@ -76,6 +86,14 @@ class PracticePage:
         #: so the page can replay what arrived while it was loading (no lost messages).
         self._seq = 0
         self._unsubscribe: Callable[[], None] | None = None
+        #: The WhatsApp residents' chats, once the demo runs the WhatsApp stand-in.
+        self.whatsapp: WhatsAppChats | None = None
+
+    def attach_whatsapp(self, standin: Any) -> WhatsAppChats:
+        """Show the stand-in's people too (called by the demo once it runs)."""
+        self.whatsapp = WhatsAppChats(standin, self.broadcast)
+        self.whatsapp.start()
+        return self.whatsapp
 
     # -- wiring ------------------------------------------------------------
     def setup(self, app: web.Application) -> None:
@@ -91,6 +109,7 @@ class PracticePage:
         r.add_post("/demo/api/chat/{user_id}/photo", self._photo)
         r.add_post("/demo/api/chat/{user_id}/contact", self._contact)
         r.add_get("/demo/api/file/{file_id}", self._file)
+        r.add_get("/demo/api/wa-media/{media_id}", self._wa_media)
         r.add_get("/demo/api/clock", self._clock)
         r.add_post("/demo/api/clock/jump", self._jump)
         r.add_get("/demo/api/events", self._events)
@@ -167,6 +186,8 @@ class PracticePage:
         return response
 
     async def _close_streams(self, _app: web.Application) -> None:
+        if self.whatsapp is not None:
+            await self.whatsapp.stop()
         for queue in list(self._streams):
             queue.put_nowait(None)
         if self._unsubscribe is not None:
@@ -179,6 +200,16 @@ class PracticePage:
         if self.control is None:
             raise web.HTTPServiceUnavailable(text="The bot is still starting.")
         return self.control
+
+    def _wa_person(self, request: web.Request) -> Any | None:
+        """The WhatsApp person of a ``wa:<number>`` chat id (None: a Telegram chat)."""
+        key = request.match_info["user_id"]
+        if not key.startswith(WA_PREFIX):
+            return None
+        person = self.whatsapp.person(key) if self.whatsapp is not None else None
+        if person is None:
+            raise web.HTTPNotFound(text="No such person.")
+        return person
 
     def _user(self, request: web.Request) -> SandboxUser:
         try:
@@ -209,7 +240,9 @@ class PracticePage:
         return web.FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
 
     async def _personas(self, _request: web.Request) -> web.Response:
-        return self._ok({"personas": await self._control().personas()})
+        control = self._control()
+        channels = control.channels() if hasattr(control, "channels") else ["telegram"]
+        return self._ok({"personas": await control.personas(), "channels": channels})
 
     async def _add_persona(self, request: web.Request) -> web.Response:
         body = await self._json_body(request)
@@ -217,10 +250,25 @@ class PracticePage:
         if not 1 <= len(name) <= 64:
             raise BadInput("A first name of 1 to 64 characters, please.")
         language = str(body.get("language") or "nl")
-        persona = await self._control().add_resident(name, language)
+        channel = str(body.get("channel") or "telegram")
+        if channel not in ("telegram", "whatsapp") or (
+                channel == "whatsapp" and self.whatsapp is None):
+            raise BadInput("That channel is not running in this demo.")
+        persona = await self._control().add_resident(name, language, channel)
         return self._ok({"persona": persona})
 
     async def _chat(self, request: web.Request) -> web.Response:
+        wa_person = self._wa_person(request)
+        if wa_person is not None and self.whatsapp is not None:
+            return self._ok({
+                "user_id": request.match_info["user_id"],
+                "channel": "whatsapp",
+                "seq": self._seq,
+                "messages": self.whatsapp.chat(wa_person),
+                "window": self.whatsapp.window(wa_person),
+                "reply_keyboard": None,
+                "commands": [],  # WhatsApp has no command menu: people type "menu"
+            })
         user = self._user(request)
         return self._ok({
             "user_id": user.id,
@@ -231,20 +279,38 @@ class PracticePage:
         })
 
     async def _send(self, request: web.Request) -> web.Response:
-        user = self._user(request)
+        wa_person = self._wa_person(request)
+        user = self._user(request) if wa_person is None else None
         body = await self._json_body(request)
         text = body.get("text")
         if not isinstance(text, str) or not text.strip():
             raise BadInput("Type a message first.")
-        if len(text) > MAX_TEXT:
+        if len(text) > MAX_TEXT:  # WhatsApp's limit is the same 4,096 characters
             raise BadInput(f"A message can be at most {MAX_TEXT} characters.")
+        if wa_person is not None:
+            sent = await wa_person.send(text)
+            return self._ok({"message_id": sent.get("id")})
+        assert user is not None
         raw = await user.send(text)
         return self._ok({"message_id": raw["message_id"]})
 
     async def _press(self, request: web.Request) -> web.Response:
-        """Press button (row, col) of a bot message, as a finger on the screen would."""
-        user = self._user(request)
+        """Press button (row, col) of a bot message, as a finger on the screen would.
+
+        In a WhatsApp chat: ``{"message_id": wamid, "button_id": id}``, a reply button, a
+        list row or a template quick reply of that message."""
+        wa_person = self._wa_person(request)
         body = await self._json_body(request)
+        if wa_person is not None and self.whatsapp is not None:
+            wamid, choice = body.get("message_id"), body.get("button_id")
+            if not isinstance(wamid, str) or not isinstance(choice, str):
+                raise BadInput("Which button?")
+            try:
+                title = await self.whatsapp.press(wa_person, wamid, choice)
+            except LookupError as exc:
+                raise BadInput(str(exc)) from None
+            return self._ok({"pressed": title})
+        user = self._user(request)
         try:
             message_id, row, col = (int(body[k]) for k in ("message_id", "row", "col"))
         except (KeyError, TypeError, ValueError):
@@ -266,6 +332,8 @@ class PracticePage:
     async def _contact(self, request: web.Request) -> web.Response:
         """The "share my phone number" button of a reply keyboard: a contact message with the
         person's own number, as Telegram sends it. Only while such a button is shown."""
+        if self._wa_person(request) is not None:
+            raise BadInput("There is no button to share a phone number right now.")
         user = self._user(request)
         if not _contact_button(user.chat):
             raise BadInput("There is no button to share a phone number right now.")
@@ -273,7 +341,8 @@ class PracticePage:
         return self._ok({"message_id": raw["message_id"]})
 
     async def _photo(self, request: web.Request) -> web.Response:
-        user = self._user(request)
+        wa_person = self._wa_person(request)
+        user = self._user(request) if wa_person is None else None
         try:
             form = await request.post()
         except ValueError:
@@ -286,7 +355,15 @@ class PracticePage:
             raise BadInput("That photo is empty.")
         if len(data) > MAX_PHOTO:
             raise BadInput("That photo is too big (at most 10 MB).")
+        if wa_person is not None and len(data) > MAX_WA_PHOTO:
+            raise BadInput("That photo is too big for WhatsApp (at most 5 MB).")
         caption = str(form.get("caption") or "").strip()[:MAX_CAPTION] or None
+        if wa_person is not None:
+            mime = upload.content_type if str(upload.content_type).startswith("image/") \
+                else "image/jpeg"
+            sent = await wa_person.send_photo(data, caption=caption or "", mime_type=mime)
+            return self._ok({"message_id": sent.get("id")})
+        assert user is not None
         raw = await user.send_photo(data=data, caption=caption)
         return self._ok({"message_id": raw["message_id"]})
 
@@ -300,6 +377,19 @@ class PracticePage:
             name = (rec.file_name or Path(rec.file_path).name).replace('"', "")
             headers["Content-Disposition"] = f'attachment; filename="{name}"'
         return web.Response(body=rec.content(), content_type=mime or "application/octet-stream",
+                            headers=headers)
+
+    async def _wa_media(self, request: web.Request) -> web.StreamResponse:
+        """A photo or file in a WhatsApp chat (the stand-in's media store; in memory)."""
+        media = self.whatsapp.media(request.match_info["media_id"]) if self.whatsapp else None
+        if media is None:
+            raise web.HTTPNotFound(text="No such file.")
+        headers = {"Cache-Control": "private, max-age=3600"}
+        if request.query.get("download"):
+            name = str(getattr(media, "filename", None) or media.id).replace('"', "")
+            headers["Content-Disposition"] = f'attachment; filename="{name}"'
+        mime = str(getattr(media, "mime_type", "") or "application/octet-stream")
+        return web.Response(body=media.data, content_type=mime.split(";")[0].strip(),
                             headers=headers)
 
     async def _clock(self, _request: web.Request) -> web.Response:

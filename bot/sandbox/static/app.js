@@ -5,7 +5,7 @@
 const TEXTS = {
   nl: {
     title: "Buurtbot oefenchat",
-    subtitle: "De echte bot, zonder Telegram. Niets gaat naar buiten.",
+    subtitle: "De echte bot, zonder Telegram of WhatsApp. Niets gaat naar buiten.",
     botTime: "Tijd van de bot",
     jump: "⏭ Naar het volgende geplande moment",
     chooser: "Kies een persoon",
@@ -37,10 +37,24 @@ const TEXTS = {
     ran: "Gedaan: ",
     failed: "Dat lukte niet: ",
     offline: "verbinding weg…",
+    whatsapp: "📱 WhatsApp",
+    telegram: "✈️ Telegram",
+    template: "📋 Sjabloonbericht",
+    templateHelp: "Buiten de 24 uur van WhatsApp: een vooraf goedgekeurd bericht (betaald)",
+    listSend: "Verstuur",
+    listClose: "Sluit",
+    newChannel: "Kanaal",
+    notDelivered: "⚠️ Niet afgeleverd",
+    tickSent: "Verstuurd",
+    tickDelivered: "Afgeleverd",
+    tickRead: "Gelezen",
+    windowOpen: "🕒 Venster open tot ",
+    windowClosed: "🔒 Venster dicht: de bot mag alleen goedgekeurde sjablonen sturen",
+    windowHelp: "WhatsApp: 24 uur na het laatste bericht van de bewoner mag de bot vrij antwoorden. Daarna alleen vooraf goedgekeurde sjablonen.",
   },
   en: {
     title: "Buurtbot practice chat",
-    subtitle: "The real bot, without Telegram. Nothing leaves this computer.",
+    subtitle: "The real bot, without Telegram or WhatsApp. Nothing leaves this computer.",
     botTime: "The bot's time",
     jump: "⏭ Jump to the next scheduled moment",
     chooser: "Choose a person",
@@ -72,6 +86,20 @@ const TEXTS = {
     ran: "Done: ",
     failed: "That did not work: ",
     offline: "connection lost…",
+    whatsapp: "📱 WhatsApp",
+    telegram: "✈️ Telegram",
+    template: "📋 Template message",
+    templateHelp: "Outside WhatsApp's 24 hours: a pre-approved message (paid)",
+    listSend: "Send",
+    listClose: "Close",
+    newChannel: "Channel",
+    notDelivered: "⚠️ Not delivered",
+    tickSent: "Sent",
+    tickDelivered: "Delivered",
+    tickRead: "Read",
+    windowOpen: "🕒 Window open until ",
+    windowClosed: "🔒 Window closed: the bot may only send approved templates",
+    windowHelp: "WhatsApp: for 24 hours after the resident's last message the bot may answer freely. After that only pre-approved templates.",
   },
 };
 const LANG = new URLSearchParams(location.search).get("lang") === "en" ? "en" : "nl";
@@ -81,6 +109,15 @@ const ROLE_ORDER = ["coordinator", "volunteer", "resident", "new"];
 const ROLE_ICON = { coordinator: "🧭", volunteer: "🤝", resident: "🏠", new: "🆕" };
 
 const state = { personas: [], panes: [], active: 0 };
+const WA_PREFIX = "wa:";
+
+// A persona's page id: a Telegram id (a number) or "wa:<number>" for a WhatsApp resident.
+function keyOf(value) {
+  const text = String(value || "");
+  if (text.startsWith(WA_PREFIX)) return text;
+  return text ? Number(text) : null;
+}
+function isWhatsApp(id) { return typeof id === "string" && id.startsWith(WA_PREFIX); }
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -119,11 +156,14 @@ function persona(id) { return state.personas.find((p) => p.id === id); }
 
 function personaLabel(p) {
   const room = p.room_name ? ` · ${p.room_name}` : "";
-  return `${ROLE_ICON[p.role] || ""} ${p.name}${room} (${p.language})`;
+  const channel = p.channel === "whatsapp" ? " · 📱 WhatsApp" : "";
+  return `${ROLE_ICON[p.role] || ""} ${p.name}${room} (${p.language})${channel}`;
 }
 
 async function loadPersonas() {
-  state.personas = (await api("/demo/api/personas")).personas;
+  const data = await api("/demo/api/personas");
+  state.personas = data.personas;
+  state.channels = data.channels || ["telegram"];
   state.panes.forEach(fillPicker);
   updateSwitcher();
 }
@@ -140,6 +180,8 @@ function fillPicker(pane) {
   }
   select.append(el("option", { value: "new" }, T.addResident));
   if (pane.userId) select.value = String(pane.userId);
+  // New residents on WhatsApp too, when the demo runs its WhatsApp side.
+  pane.newForm.querySelector(".new-channel-pick").hidden = !state.channels.includes("whatsapp");
 }
 
 // -- panes ------------------------------------------------------------------
@@ -160,6 +202,10 @@ function makePane(index) {
     text: node.querySelector(".composer .text"),
     photoInput: node.querySelector(".photo-input"),
     newForm: node.querySelector(".new-resident"),
+    channel: node.querySelector(".channel"),
+    sheet: node.querySelector(".wa-sheet"),
+    window: node.querySelector(".wa-window"),
+    wa: false,
   };
   pane.picker.addEventListener("change", () => {
     if (pane.picker.value === "new") {
@@ -168,7 +214,7 @@ function makePane(index) {
       pane.newForm.querySelector(".new-name").focus();
       return;
     }
-    select(pane, Number(pane.picker.value));
+    select(pane, keyOf(pane.picker.value));
   });
   pane.newForm.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -176,12 +222,19 @@ function makePane(index) {
     try {
       const { persona: p } = await postJSON("/demo/api/personas", {
         first_name: data.get("first_name"), language: data.get("language"),
+        channel: data.get("channel") || "telegram",
       });
       pane.newForm.hidden = true;
       pane.newForm.reset();
+      pane.newForm.querySelector(".new-lang").hidden = false;
       await loadPersonas();
       await select(pane, p.id);
     } catch (error) { showToast(pane, T.failed + error.message); }
+  });
+  // WhatsApp does not tell the bot a language: the bot asks. Only Telegram's is chosen here.
+  const channelPick = pane.newForm.querySelector(".new-channel");
+  channelPick.addEventListener("change", () => {
+    pane.newForm.querySelector(".new-lang").hidden = channelPick.value === "whatsapp";
   });
   pane.newForm.querySelector(".cancel").addEventListener("click", () => {
     pane.newForm.hidden = true;
@@ -200,7 +253,9 @@ function makePane(index) {
   });
   node.querySelector(".photo-btn").addEventListener("click", () => pane.photoInput.click());
   pane.photoInput.addEventListener("change", () => sendPhoto(pane));
-  node.querySelector(".start").addEventListener("click", () => sendText(pane, "/start"));
+  // Telegram's START sends /start; a WhatsApp chat starts with whatever the person types.
+  node.querySelector(".start").addEventListener("click", () => sendText(pane, pane.wa ? "Hoi" : "/start"));
+  node.querySelector(".wa-sheet .close").addEventListener("click", () => closeSheet(pane));
   // A /command in a bot message is tappable, as in Telegram: tapping sends it.
   pane.chat.addEventListener("click", (event) => {
     const link = event.target.closest("a.cmd");
@@ -236,6 +291,7 @@ async function sendPhoto(pane) {
 async function select(pane, userId) {
   pane.userId = userId;
   pane.newForm.hidden = true;
+  styleChannel(pane);
   fillPicker(pane);
   saveHash();
   updateSwitcher();
@@ -255,24 +311,134 @@ async function loadChat(pane) {
   pane.pending = null;
   pane.chat.replaceChildren(...data.messages.map((m) => renderMessage(pane, m)));
   renderReplyKeyboard(pane, data.reply_keyboard);
+  renderWindow(pane, data.window);
   renderCommands(pane, data.commands);
   pane.startBar.hidden = data.messages.length > 0;
+  closeSheet(pane);
   missed.forEach((event) => applyChatEvent(pane, event));
   scrollDown(pane);
 }
 
 function applyChatEvent(pane, event) {
   if (event.type === "delete") {
-    const node = pane.chat.querySelector(`.msg[data-id="${event.message_id}"]`);
+    const node = pane.chat.querySelector(`.msg[data-id="${CSS.escape(String(event.message_id))}"]`);
     if (node) node.remove();
     return;
   }
   upsertMessage(pane, event.message);
   renderReplyKeyboard(pane, event.reply_keyboard);
+  if (event.window) renderWindow(pane, event.window);
   if (event.message.from_bot) pane.status.textContent = "";
 }
 
+// -- how a chat looks: Telegram, or WhatsApp for a resident on WhatsApp ---------------------
+function styleChannel(pane) {
+  const p = persona(pane.userId);
+  pane.wa = isWhatsApp(pane.userId);
+  pane.node.classList.toggle("wa", pane.wa);
+  pane.channel.textContent = pane.wa ? `${T.whatsapp}${p && p.phone ? " · " + p.phone : ""}` : T.telegram;
+  pane.node.querySelector(".start").textContent = pane.wa ? "👋 Hoi" : "START";
+}
+
+// WhatsApp's 24-hour window: why the bot sends a template instead of a normal message.
+const WINDOW_FORMAT = new Intl.DateTimeFormat(LOCALE, {
+  timeZone: "Europe/Amsterdam", weekday: "short", hour: "2-digit", minute: "2-digit",
+});
+
+function renderWindow(pane, window_) {
+  pane.window.hidden = !pane.wa || !window_;
+  if (pane.window.hidden) return;
+  pane.window.classList.toggle("closed", !window_.open);
+  pane.window.textContent = window_.open
+    ? T.windowOpen + WINDOW_FORMAT.format(new Date(window_.until)) : T.windowClosed;
+  pane.window.title = T.windowHelp;
+}
+
+const TICKS = { sent: "✓", delivered: "✓✓", read: "✓✓" };
+const TICK_TITLE = { sent: "tickSent", delivered: "tickDelivered", read: "tickRead" };
+
+function renderWaMessage(pane, m) {
+  const bubble = el("div", { class: "bubble", dir: "auto" });
+  if (m.template) {
+    bubble.append(el("span", { class: "tpl", title: T.templateHelp }, `${T.template} · ${m.template.name}`));
+  }
+  if (m.quote) bubble.append(el("span", { class: "quote", dir: "auto" }, m.quote));
+  if (m.header) bubble.append(el("b", { class: "wa-header", dir: "auto" }, m.header));
+  if (m.photo) {
+    const img = el("img", { src: m.photo, alt: "", loading: "lazy" });
+    img.addEventListener("error", () => img.replaceWith(el("span", { class: "img-missing" }, T.photoMissing)));
+    bubble.append(img);
+  }
+  if (m.file) {
+    bubble.append(el("a", { class: "file", href: m.file.url, download: m.file.name },
+      el("span", { class: "icon" }, "⬇"), el("span", { class: "name" }, m.file.name)));
+  }
+  if (m.html) bubble.append(el("span", { class: "text", html: m.html }));
+  if (m.footer) bubble.append(el("small", { class: "wa-footer", dir: "auto" }, m.footer));
+  const meta = el("span", { class: "meta" }, m.time);
+  if (!m.from_bot && TICKS[m.status]) {
+    meta.append(el("span", { class: `ticks ${m.status}`, title: T[TICK_TITLE[m.status]],
+      "aria-label": T[TICK_TITLE[m.status]] }, TICKS[m.status]));
+  }
+  if (m.status === "failed") meta.append(el("span", { class: "failed" }, ` ${T.notDelivered}`));
+  bubble.append(meta);
+  const classes = `msg ${m.from_bot ? "bot" : "me"}${m.template ? " template" : ""}`;
+  const node = el("div", { class: classes, "data-id": m.message_id, "data-kind": m.kind }, bubble);
+  if (m.buttons && m.buttons.length) {
+    const replies = el("div", { class: "wa-buttons" });
+    for (const b of m.buttons) {
+      const button = el("button", { type: "button", class: "wa-reply", dir: "auto" }, b.title);
+      button.addEventListener("click", () => pressWa(pane, m.message_id, b, button));
+      replies.append(button);
+    }
+    node.append(replies);
+  }
+  if (m.list) {
+    const open = el("button", { type: "button", class: "wa-list-open", dir: "auto" }, `☰ ${m.list.button}`);
+    open.addEventListener("click", () => openSheet(pane, m));
+    node.append(el("div", { class: "wa-buttons" }, open));
+  }
+  return node;
+}
+
+// A list message opens a sheet of rows (radio choices) with a send button, as WhatsApp does.
+function openSheet(pane, m) {
+  const sheet = pane.sheet;
+  const body = sheet.querySelector(".rows");
+  const send = sheet.querySelector(".send-row");
+  sheet.querySelector(".title").textContent = m.list.button;
+  body.replaceChildren();
+  let chosen = null;
+  m.list.sections.forEach((section, s) => {
+    if (section.title) body.append(el("h4", { dir: "auto" }, section.title));
+    section.rows.forEach((row, r) => {
+      const input = el("input", { type: "radio", name: `row-${pane.index}`, value: row.id, id: `row-${pane.index}-${s}-${r}` });
+      input.addEventListener("change", () => { chosen = row; send.disabled = false; });
+      body.append(el("label", { class: "row", for: input.id, dir: "auto" },
+        el("span", {}, el("b", {}, row.title), row.description ? el("small", {}, row.description) : null), input));
+    });
+  });
+  send.disabled = true;
+  send.onclick = async () => {
+    if (!chosen) return;
+    closeSheet(pane);
+    await pressWa(pane, m.message_id, { id: chosen.id, title: chosen.title }, send);
+  };
+  sheet.hidden = false;
+}
+
+function closeSheet(pane) { pane.sheet.hidden = true; }
+
+async function pressWa(pane, messageId, button, node) {
+  node.disabled = true;
+  try {
+    await postJSON(`/demo/api/chat/${pane.userId}/press`, { message_id: messageId, button_id: button.id, title: button.title });
+  } catch (error) { showToast(pane, T.failed + error.message); }
+  finally { node.disabled = false; }
+}
+
 function renderMessage(pane, m) {
+  if (pane.wa) return renderWaMessage(pane, m);
   const bubble = el("div", { class: "bubble", dir: "auto" });
   if (m.photo) {
     const img = el("img", { src: m.photo, alt: "", loading: "lazy" });
@@ -337,7 +503,7 @@ function renderCommands(pane, commands) {
 
 function upsertMessage(pane, m) {
   const fresh = renderMessage(pane, m);
-  const old = pane.chat.querySelector(`.msg[data-id="${m.message_id}"]`);
+  const old = pane.chat.querySelector(`.msg[data-id="${CSS.escape(String(m.message_id))}"]`);
   if (old) { old.replaceWith(fresh); return; }
   pane.chat.append(fresh);
   pane.startBar.hidden = true;
@@ -361,11 +527,18 @@ function showTyping(pane) {
 
 // -- phone width: one pane with a switcher ------------------------------------
 function updateSwitcher() {
+  const switcher = document.getElementById("switcher");
+  while (switcher.children.length < state.panes.length) {
+    const button = el("button", { type: "button", "data-pane": switcher.children.length });
+    button.addEventListener("click", () => { state.active = Number(button.dataset.pane); updateSwitcher(); });
+    switcher.append(button);
+  }
   document.querySelectorAll("#switcher button").forEach((button) => {
     const index = Number(button.dataset.pane);
     const pane = state.panes[index];
     const p = pane && persona(pane.userId);
-    button.textContent = p ? `${ROLE_ICON[p.role] || ""} ${p.name}` : `${index + 1}`;
+    const channel = p && p.channel === "whatsapp" ? " 📱" : "";
+    button.textContent = p ? `${ROLE_ICON[p.role] || ""} ${p.name}${channel}` : `${index + 1}`;
     button.classList.toggle("active", index === state.active);
   });
   state.panes.forEach((pane) => pane.node.classList.toggle("active", pane.index === state.active));
@@ -432,6 +605,8 @@ function onEvent(event) {
       break;
     case "clock":
       renderClock(event);
+      // The bot's clock moved: a WhatsApp window may have closed.
+      state.panes.filter((pane) => pane.wa && !pane.pending).forEach(loadChat);
       break;
     default:
       break;
@@ -465,17 +640,24 @@ async function main() {
   document.title = T.title;
   translate(document);
   const panesNode = document.getElementById("panes");
-  state.panes = [makePane(0), makePane(1)];
-  state.panes.forEach((pane) => panesNode.append(pane.node));
   document.querySelectorAll("#switcher button").forEach((button) => {
     button.addEventListener("click", () => { state.active = Number(button.dataset.pane); updateSwitcher(); });
   });
   document.getElementById("clock-jump").addEventListener("click", jump);
   connect();
-  await loadPersonas();
-  const wanted = location.hash.slice(1).split(",").map(Number);
-  const byRole = (role) => (state.personas.find((p) => p.role === role) || state.personas[0] || {}).id;
+  state.personas = (await api("/demo/api/personas")).personas;
+  const telegram = state.personas.filter((p) => p.channel !== "whatsapp");
+  const byRole = (role) => (telegram.find((p) => p.role === role) || state.personas[0] || {}).id;
+  // A Telegram resident and the Telegram volunteer; then, when WhatsApp runs, a resident on
+  // WhatsApp next to the volunteer: a coordinator sees both channels at once.
   const defaults = [byRole("resident"), byRole("volunteer")];
+  const onWhatsApp = state.personas.find((p) => p.channel === "whatsapp" && p.role !== "new");
+  if (onWhatsApp) defaults.push(onWhatsApp.id);
+  state.panes = defaults.map((_, i) => makePane(i));
+  state.panes.forEach((pane) => panesNode.append(pane.node));
+  panesNode.style.setProperty("--panes", state.panes.length);
+  await loadPersonas();
+  const wanted = location.hash.slice(1).split(",").map(keyOf);
   await Promise.all(state.panes.map((pane, i) => select(pane, persona(wanted[i]) ? wanted[i] : defaults[i])));
   renderClock(await api("/demo/api/clock"));
   document.body.dataset.ready = "1";
