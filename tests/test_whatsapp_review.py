@@ -4,7 +4,7 @@ offer, a diet note, the programme — and what the review found."""
 
 from __future__ import annotations
 
-from tests.auxil.meals import first_meal, set_cap, status
+from tests.auxil.meals import first_meal, set_cap
 from tests.auxil.whatsapp import WaHarness
 
 
@@ -65,3 +65,22 @@ async def test_the_programme_by_keyword(wa: WaHarness) -> None:
     week = next(t for t in shown if "week 49" in t)
     assert "Koffie en praatje" in week and "Maandag 30 november" in week
     assert "<b>" not in week and "&amp;" not in week  # WhatsApp's markers, not HTML
+
+
+async def test_a_failure_while_taking_a_message_in_logs_no_text_or_number(
+        wa: WaHarness, caplog, monkeypatch) -> None:
+    """An exception's message can hold what the person wrote: the webhook's own failure
+    log (outside PTB's error handler) keeps file and line only (bot.log_safe)."""
+    from bot.channels.whatsapp import inbound
+
+    henk = await wa.resident("Henk")
+
+    def broken(incoming, situation):
+        raise ValueError(f"cannot read {incoming.message['text']['body']!r} "
+                         f"from {incoming.wa_id}")
+
+    monkeypatch.setattr(inbound, "to_update", broken)
+    await henk.send("mijn adres is Geheimstraat 7")
+    await wa.settle()
+    assert "handling a webhook item failed" in caplog.text
+    assert "Geheimstraat" not in caplog.text and henk.wa_id not in caplog.text

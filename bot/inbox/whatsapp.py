@@ -45,6 +45,7 @@ from bot.channels.whatsapp import CHANNEL, ids, inbound, signature, window
 from bot.clock import TZ
 from bot.handlers import ptb_compat
 from bot.inbox import InboxClosed, Key
+from bot.log_safe import without_data
 from bot.messaging.message import OutMessage
 
 if TYPE_CHECKING:
@@ -215,8 +216,8 @@ async def dispatch(app: BuurtApplication, key: str, payload: dict[str, Any]) -> 
             await _status(app, (CHANNEL, key), payload["status"])
         else:
             await handle(app, inbound.Incoming.from_json(payload))
-    except Exception:
-        log.exception("WhatsApp: handling a webhook item failed")
+    except Exception as exc:  # the message's text may be in exc: file and line only
+        log.error("WhatsApp: handling a webhook item failed: %s", without_data(exc))
         app.services.inbox.note_failure((CHANNEL, key))
         with contextlib.suppress(Exception):
             await app.services.inbox.finish((CHANNEL, key))
@@ -276,8 +277,8 @@ async def _open_window(app: BuurtApplication, wa_id: str, when: datetime) -> Non
         async with app.services.db.transaction() as conn:
             await window.open_until(conn, wa_id, when)
         await window.opened(app, wa_id)
-    except Exception:
-        log.exception("WhatsApp: could not note the 24-hour window")
+    except Exception as exc:
+        log.error("WhatsApp: could not note the 24-hour window: %s", without_data(exc))
 
 
 async def _update(app: BuurtApplication, incoming: inbound.Incoming, person: Any

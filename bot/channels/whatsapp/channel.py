@@ -41,6 +41,7 @@ from bot.channels.whatsapp.errors import (
     classify,
 )
 from bot.channels.whatsapp.render import MEDIA_PREFIX, WaPayload, render
+from bot.log_safe import without_data
 from bot.messaging.message import Address, Attachment, OutMessage, Receipt
 from bot.services.pacing import Pacer
 from bot.store import whatsapp_messages as store
@@ -402,4 +403,5 @@ def _default_name(attachment: Attachment) -> str:
 
 def _log_failure(task: asyncio.Task[Any]) -> None:
     if not task.cancelled() and task.exception() is not None:
-        log.warning("WhatsApp bookkeeping after a failed send failed: %s", task.exception())
+        log.warning("WhatsApp bookkeeping after a failed send failed: %s",
+                    without_data(task.exception()))
