@@ -84,3 +84,24 @@ async def test_a_failure_while_taking_a_message_in_logs_no_text_or_number(
     await wa.settle()
     assert "handling a webhook item failed" in caplog.text
     assert "Geheimstraat" not in caplog.text and henk.wa_id not in caplog.text
+
+
+async def test_an_undeliverable_belronde_question_puts_them_on_the_to_call_list(
+        wa: WaHarness) -> None:
+    """131026 in a failed status webhook (accepted first, then undeliverable): the person is
+    unreachable and the belronde's "to call" list has them, as for a Telegram person who
+    blocked the bot."""
+    from bot.store import checkins as checkin_store
+    from tests.auxil.checkins import MONDAY_10
+
+    henk = await wa.resident("Henk")
+    person = await wa.wa_person(henk)
+    await wa.services.checkins.opt_in(person)
+    wa.standin.undeliverable.add(henk.wa_id)
+    await wa.tick(at=MONDAY_10)  # in the window: free-form, accepted, then failed 131026
+    await wa.settle()
+    assert await wa.db.fetchval(
+        "SELECT state FROM outbox WHERE kind = 'checkin.question'") == "unreachable"
+    assert not (await wa.services.users.by_id(person.id)).reachable
+    async with wa.services.db.reading() as conn:
+        assert await checkin_store.has_open_unreachable(conn, person.id)
