@@ -4,8 +4,14 @@ offer, a diet note, the programme — and what the review found."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+
 from tests.auxil.meals import first_meal, set_cap
-from tests.auxil.whatsapp import WaHarness
+from tests.auxil.whatsapp import WaHarness, make_wa_harness
+from tests.conftest import assert_meta_refused_no_payload
 
 
 def texts(person) -> list[str]:
@@ -105,3 +111,48 @@ async def test_an_undeliverable_belronde_question_puts_them_on_the_to_call_list(
     assert not (await wa.services.users.by_id(person.id)).reachable
     async with wa.services.db.reading() as conn:
         assert await checkin_store.has_open_unreachable(conn, person.id)
+
+
+@pytest.fixture
+async def limited(tmp_path, clock) -> AsyncIterator[WaHarness]:  # type: ignore[no-untyped-def]
+    """The bot on the stand-in with a daily messaging limit of 1 conversation."""
+    harness, box = await make_wa_harness(tmp_path, clock, daily_limit=1)
+    await harness.start()
+    yield harness
+    await harness.stop()
+    await harness.standin.close()
+    await box.stop()
+    assert_meta_refused_no_payload(harness.standin)
+
+
+async def test_a_belronde_beyond_the_daily_limit_goes_on_the_next_day(limited, clock
+                                                                      ) -> None:
+    """Two residents outside their window, a limit of 1 a day: Monday's belronde reaches
+    one as a template, the other the next day — spread, not failed or on the call list."""
+    from bot.channels.whatsapp import templates
+    from bot.store import checkins as checkin_store
+    from tests.auxil.checkins import MONDAY_10
+
+    wa = limited
+    henk, anna = await wa.resident("Henk"), await wa.resident("Anna")
+    for person in (henk, anna):
+        await wa.services.checkins.opt_in(await wa.wa_person(person))
+    await templates.create_missing(wa.app)
+    wa.standin.approve("buurtbot_belronde", "nl")
+    await templates.sync(wa.app)
+    monday = MONDAY_10 + timedelta(days=7)  # a week on: both windows closed
+    await wa.tick(at=monday)
+    await wa.settle()
+
+    def asked() -> int:
+        return sum(1 for person in (henk, anna) for m in person.messages
+                   if m.kind == "template" and m.template.name == "buurtbot_belronde")
+
+    assert asked() == 1
+    await wa.tick(at=monday + timedelta(days=1))
+    await wa.settle()
+    assert asked() == 2
+    for person in (henk, anna):
+        found = await wa.wa_person(person)
+        async with wa.services.db.reading() as conn:
+            assert not await checkin_store.has_open_unreachable(conn, found.id)
