@@ -4,14 +4,24 @@ offer, a diet note, the programme — and what the review found."""
 
 from __future__ import annotations
 
+import builtins
+import io
+import os
+import tempfile
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
 
+from bot.channels import telegram as telegram_channel
+from bot.channels.whatsapp.render import MEDIA_PREFIX
+from bot.messaging.message import Attachment, OutMessage
 from tests.auxil.meals import first_meal, set_cap
 from tests.auxil.whatsapp import WaHarness, make_wa_harness
 from tests.conftest import assert_meta_refused_no_payload
+from tests.test_whatsapp_send import HENK, PHOTO, world
+
+__all__ = ["world"]  # the fixture of tests/test_whatsapp_send.py
 
 
 def texts(person) -> list[str]:
@@ -156,3 +166,50 @@ async def test_a_belronde_beyond_the_daily_limit_goes_on_the_next_day(limited, c
         found = await wa.wa_person(person)
         async with wa.services.db.reading() as conn:
             assert not await checkin_store.has_open_unreachable(conn, found.id)
+
+
+async def test_media_cross_the_channels_in_memory_never_on_disk(world, monkeypatch) -> None:
+    """Issue 14: "media by media id only, never on disk". A resident's WhatsApp photo
+    forwarded to a Telegram volunteer, and a Telegram file sent on WhatsApp: no file is
+    opened for writing, no temporary file is made on the way."""
+    written: list[str] = []
+    real_open, real_os_open = builtins.open, os.open
+
+    def watched_open(file, mode="r", *args, **kwargs):  # type: ignore[no-untyped-def]
+        if any(flag in mode for flag in "wax+"):
+            written.append(f"open {file} {mode}")
+        return real_open(file, mode, *args, **kwargs)
+
+    def watched_os_open(path, flags, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            written.append(f"os.open {path}")
+        return real_os_open(path, flags, *args, **kwargs)
+
+    def no_temp(name: str):  # type: ignore[no-untyped-def]
+        def refuse(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+            written.append(f"tempfile.{name}")
+            raise AssertionError(f"tempfile.{name} while forwarding media")
+        return refuse
+
+    henk = world.person()
+    sent = await henk.send_photo(PHOTO, caption="mijn brief")
+    record = world.box.files.add("photos", "jpg", data=PHOTO, mime_type="image/jpeg")
+    volunteer = world.box.add_user("Vera")
+    monkeypatch.setattr(builtins, "open", watched_open)
+    monkeypatch.setattr(io, "open", watched_open)
+    monkeypatch.setattr(os, "open", watched_os_open)
+    for name in ("mkstemp", "mkdtemp", "NamedTemporaryFile", "TemporaryFile",
+                 "SpooledTemporaryFile", "TemporaryDirectory"):
+        monkeypatch.setattr(tempfile, name, no_temp(name))
+    # WhatsApp → Telegram (a volunteer sees the resident's letter)
+    forwarded = await telegram_channel.send(world.telegram, volunteer.id, OutMessage(
+        "Foto bij de hulpvraag",
+        attachment=Attachment("photo", media_id=MEDIA_PREFIX + sent["image"]["id"])))
+    # Telegram → WhatsApp (a file a coordinator sent on Telegram)
+    await world.channel.send(HENK, OutMessage("De brief", attachment=Attachment(
+        "photo", media_id=record.file_id)))
+    monkeypatch.undo()
+    assert written == []
+    assert world.box.files.get(forwarded.photo[-1].file_id).content() == PHOTO
+    [msg] = henk.drain()
+    assert msg.kind == "image" and world.standin.media[msg.media_id].data == PHOTO
