@@ -130,8 +130,9 @@ def config_notes(config: Config) -> list[str]:
     if not config.telegram and config.whatsapp is None:
         notes.append("no channel yet: set bot.token (or BUURTBOT_TOKEN) for Telegram, or a "
                      "[whatsapp] table for WhatsApp, before `run`")
-    if not config.telegram and config.whatsapp is not None and config.coordinators:
-        notes.append("bot.coordinators are Telegram user ids and Telegram is off: they "
+    if not config.telegram and config.whatsapp is not None \
+            and any(c < 1 << 53 for c in config.coordinators):
+        notes.append("bot.coordinators has Telegram user ids and Telegram is off: they "
                      "cannot reach the bot (add bot.token to run both; a coordinator then links "
                      "WhatsApp with /koppel)")
     if config.whatsapp is None and (present := whatsapp_env_present()):
