@@ -132,9 +132,9 @@ def config_notes(config: Config) -> list[str]:
                      "[whatsapp] table for WhatsApp, before `run`")
     if not config.telegram and config.whatsapp is not None \
             and any(c < 1 << 53 for c in config.coordinators):
-        notes.append("bot.coordinators has Telegram user ids and Telegram is off: they "
-                     "cannot reach the bot (add bot.token to run both; a coordinator then links "
-                     "WhatsApp with /koppel)")
+        notes.append("bot.coordinators are Telegram user ids and Telegram is off: they "
+                     "cannot reach the bot (name them by their WhatsApp number, "
+                     "\"+31612345678\", or add bot.token to run both)")
     if config.whatsapp is None and (present := whatsapp_env_present()):
         notes.append(f"{', '.join(present)} set, but there is no [whatsapp] table: WhatsApp "
                      "stays off (add an empty [whatsapp] table to use them)")

@@ -21,7 +21,7 @@ from bot.config import ConfigError, coordinator_id, load_config
 from bot.messaging.message import Address, OutMessage
 from bot.services.ops_door_sign import render, sign_links
 from bot.store import outbox as outbox_store
-from tests.auxil.harness import BOT_USERNAME, ROOT, BotHarness
+from tests.auxil.harness import BOT_USERNAME, ROOT, TOKEN, BotHarness
 from tests.auxil.server import write_settings
 from tests.auxil.whatsapp import WaHarness, make_wa_harness
 
@@ -172,9 +172,8 @@ def test_buurtbot_qr_prints_both_codes(tmp_path: Path, capsys) -> None:
 
 def test_buurtbot_qr_on_whatsapp_alone_needs_no_username(tmp_path: Path, capsys) -> None:
     settings = write_settings(tmp_path, tmp_path / "buurtbot.db", extra=_whatsapp_table())
-    text = settings.read_text(encoding="utf-8")
-    settings.write_text(text.replace(text.split("\n[bot]\n", 1)[1].split("\n", 1)[0],
-                                     'token = ""', 1), encoding="utf-8")
+    settings.write_text(settings.read_text(encoding="utf-8").replace(
+        f'token = "{TOKEN}"', 'token = ""', 1), encoding="utf-8")
     assert not load_config(settings, env={}).telegram
     out = tmp_path / "door.png"
     assert cli.main(["--config", str(settings), "qr", "--room", "top", "--format", "png",
@@ -401,3 +400,15 @@ async def test_a_telegram_group_post_on_whatsapp_alone_is_skipped(tmp_path, cloc
     finally:
         await harness.stop()
         await harness.standin.close()
+
+
+def test_whatsapp_coordinators_on_whatsapp_alone_need_no_note(tmp_path: Path, capsys) -> None:
+    settings = write_settings(tmp_path, tmp_path / "buurtbot.db", extra=_whatsapp_table())
+    text = settings.read_text(encoding="utf-8").replace(f'token = "{TOKEN}"', 'token = ""', 1)
+    for coordinators, noted in (('["+31612345678"]', False), ('[9001, "+31612345678"]', True)):
+        settings.write_text(text.replace("coordinators = []", f"coordinators = {coordinators}",
+                                         1), encoding="utf-8")
+        assert cli.main(["--config", str(settings), "check-config"]) == 0
+        out = capsys.readouterr().out
+        assert ("bot.coordinators are Telegram user ids and Telegram is off" in out) is noted
+
