@@ -224,15 +224,15 @@ def _raster(room: Room, links: list[SignLink], fmt: str) -> bytes:
     else:
         width = 88
         gap = (A4_MM[0] - 2 * width) / 3
-        height = 0.0
-        for i, link in enumerate(links[:2]):
-            code = code_of(link.url, width)
+        codes = [code_of(link.url, width) for link in links[:2]]
+        height = max(code.height for code in codes) / DPI * 25.4  # names on one line
+        for i, (link, code) in enumerate(zip(links, codes, strict=False)):
             left = gap + i * (width + gap)
-            page.paste(code, (mm(left) + (mm(width) - code.width) // 2, mm(58)))
-            height = code.height / DPI * 25.4
+            page.paste(code, (mm(left) + (mm(width) - code.width) // 2,
+                              mm(58) + (mm(height) - code.height) // 2))
             under(link.channel, left + width / 2, 58 + height + 3, 6.5, bold=True)
             under(link.shown, left + width / 2, 58 + height + 12, 4)
-        y = 58 + height + 22
+        y = 58 + height + 26
     scan = [(lang, text) for lang, text in scan_lines() if fonts.draws(text)]
     step, size = _spacing(y, 268, len(scan), 8)
     for lang, text in scan:
