@@ -56,7 +56,11 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"unknown room {args.room!r} (known: {', '.join(config.rooms)})")
     number = config.whatsapp.display_number if config.whatsapp is not None else ""
     username = None
-    if config.telegram or args.username or not number:
+    if not config.telegram and config.whatsapp is not None and not number:
+        raise ConfigError(f"{config.source}: whatsapp.display_number is not set: the sign needs "
+                          "it for the WhatsApp QR code (the number as residents see it, "
+                          '"+31 6 1234 5678")')
+    if config.telegram or not number:  # WhatsApp alone: a Telegram code would not answer
         username = (args.username or config.bot_username or
                     asyncio.run(_username_from_telegram(config))).lstrip("@")
         if not is_bot_username(username):

@@ -412,3 +412,15 @@ def test_whatsapp_coordinators_on_whatsapp_alone_need_no_note(tmp_path: Path, ca
         out = capsys.readouterr().out
         assert ("bot.coordinators are Telegram user ids and Telegram is off" in out) is noted
 
+
+
+def test_whatsapp_alone_without_a_number_says_what_to_set(tmp_path: Path, capsys) -> None:
+    table = _whatsapp_table().replace(f'display_number = "{NUMBER}"\n', "")
+    settings = write_settings(tmp_path, tmp_path / "buurtbot.db", extra=table)
+    settings.write_text(settings.read_text(encoding="utf-8").replace(
+        f'token = "{TOKEN}"', 'token = ""', 1), encoding="utf-8")
+    out = tmp_path / "door.pdf"
+    assert cli.main(["--config", str(settings), "qr", "--room", "top", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "whatsapp.display_number is not set" in err and len(err.splitlines()) == 1
+    assert not out.exists()

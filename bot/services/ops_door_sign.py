@@ -101,7 +101,8 @@ def render(room: Room, link: str | Sequence[SignLink], fmt: str) -> bytes:
     """The sign with one QR code (a link) or one per channel (:func:`sign_links`)."""
     links = _links(link)
     if not links:
-        raise SignError("no channel to put on the sign")
+        raise SignError("no channel to put on the sign: set whatsapp.display_number for "
+                        "WhatsApp, or run Telegram")
     if fmt == "svg":
         return _svg(room, links)
     if fmt in ("png", "pdf"):
