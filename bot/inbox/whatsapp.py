@@ -41,7 +41,7 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import CommandHandler, ConversationHandler
 
-from bot.channels.whatsapp import CHANNEL, ids, inbound, signature, window
+from bot.channels.whatsapp import CHANNEL, door, ids, inbound, signature, window
 from bot.clock import TZ
 from bot.handlers import ptb_compat
 from bot.inbox import InboxClosed, Key
@@ -290,18 +290,28 @@ async def _update(app: BuurtApplication, incoming: inbound.Incoming, person: Any
     situation = inbound.Situation(
         known=True, replied_to=replied_to,
         stop=wa_bot.request.stop_of(incoming.wa_id),
-        language=person.language if person is not None else None)
+        language=person.language if person is not None else None, rooms=_rooms(app))
     data = inbound.to_update(incoming, situation)
     if data is None:
         return None
     update = Update.de_json(data, wa_bot)
     if person is None and not _in_conversation(app, update):
         situation = inbound.Situation(known=False, replied_to=replied_to, stop=None,
-                                      commands=_commands(app))
+                                      commands=_commands(app), rooms=_rooms(app))
         data = inbound.to_update(incoming, situation)
         assert data is not None
         update = Update.de_json(data, wa_bot)
     return update
+
+
+def _rooms(app: BuurtApplication) -> tuple[tuple[str, str], ...]:
+    """The rooms' ids and names as the door's greeting names them, once per application."""
+    forms = getattr(app, "_buurtbot_wa_rooms", None)
+    if forms is None:
+        forms = door.room_forms((room.id, room.name)
+                                for room in app.services.config.rooms.values())
+        app._buurtbot_wa_rooms = forms  # type: ignore[attr-defined]
+    return forms
 
 
 def _commands(app: BuurtApplication) -> frozenset[str]:
