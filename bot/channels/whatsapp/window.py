@@ -242,3 +242,19 @@ def _payloads(defn: templates.Definition, row: OutboxRow, message: OutMessage) -
     if not defn.buttons:
         return []
     return [str(b.data) for line in message.buttons for b in line if b.data is not None]
+
+
+#: The states of a row the "Show" tap may still bring up (not expired, erased or failed).
+_SHOWABLE = (outbox_store.QUEUED, outbox_store.SENDING, outbox_store.SENT)
+
+
+async def show(services: Any, app: Any, wa_id: str, row_id: int) -> bool:
+    """The "Show" tap under a "you have a new message" template: the person's window is open
+    (their tap opened it), so what was held for them is released and delivered now, as the
+    answer to the tap. True when ``row_id`` is a message of theirs that is (being) delivered;
+    False when it is gone (expired, erased) or not theirs — then nothing about it is shown."""
+    await opened(app, wa_id)
+    await services.outbox.deliver()
+    row = await services.db.run(outbox_store.get, row_id)
+    return (row is not None and row.channel == CHANNEL and row.address == wa_id
+            and row.state in _SHOWABLE)
