@@ -165,8 +165,10 @@ async def test_text_where_a_choice_is_expected(wa: WaHarness) -> None:
     henk.drain()
     await henk.send("ik weet het niet")  # the language question waits for a choice
     await wa.settle()
-    assert texts(henk) == ["Tik op een van de knoppen hierboven. Of stuur /start om "
-                           "opnieuw te beginnen."]
+    [hint] = henk.drain()
+    assert hint.text == ("Tik op een van de knoppen hierboven. Of stuur *start* om "
+                         "opnieuw te beginnen.")
+    assert hint.buttons == ["▶️ Start"]
     assert await wa.wa_person(henk) is None
     # the step is still there: the language list above works
     await henk.tap("Nederlands")
@@ -176,12 +178,12 @@ async def test_text_where_a_choice_is_expected(wa: WaHarness) -> None:
     els = await wa.resident("Els")
     await els.send("ik weet het niet")
     await wa.settle()
-    assert texts(els) == ["Dat begreep ik niet. Gebruik de knoppen. Tik op /menu om ze te zien."]
+    assert texts(els) == ["Dat begreep ik niet. Gebruik de knoppen. Tik op *menu* om ze te zien."]
 
 
 async def test_a_sticker_a_location_and_a_reaction(wa: WaHarness) -> None:
     henk = await wa.resident("Henk")
-    cannot = "Hier kan ik niets mee. Tik op /menu om te zien wat ik kan doen."
+    cannot = "Hier kan ik niets mee. Tik op *menu* om te zien wat ik kan doen."
     await henk.send_sticker()
     await wa.settle()
     assert texts(henk) == [cannot]

@@ -215,20 +215,16 @@ async def test_media_cross_the_channels_in_memory_never_on_disk(world, monkeypat
     assert msg.kind == "image" and world.standin.media[msg.media_id].data == PHOTO
 
 
-@pytest.mark.xfail(strict=True, reason="review-whatsapp.md gap 1: the answer to a sticker "
-                   "says 'Tik op /menu' on WhatsApp, where nothing can be tapped; it shares "
-                   "its msgid with Telegram's (core.po), which wa-fix is deduplicating")
 async def test_the_answer_to_a_sticker_says_what_to_type_on_whatsapp(wa: WaHarness) -> None:
     henk = await wa.resident("Henk")
     await henk.send_sticker()
     await wa.settle()
-    [answer] = texts(henk)
-    assert "Tik op" not in answer and "Typ menu" in answer, answer
+    [answer] = henk.drain()
+    # the word to type, in bold, and a button that does what typing it does
+    assert answer.text == "Hier kan ik niets mee. Tik op *menu* om te zien wat ik kan doen."
+    assert answer.buttons == ["📋 Menu"]
 
 
-@pytest.mark.xfail(strict=True, reason="review-whatsapp.md gap 2: the Show tap's rules "
-                   "(release, deliver, whose row) and the template tick's job_runs claim "
-                   "live in the handler module, which reads the store itself")
 def test_the_whatsapp_window_handler_is_thin() -> None:
     import ast
     from pathlib import Path
