@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from bot.actions.whatsapp import WhatsAppShow
-from bot.channels.whatsapp import CHANNEL, limits, templates
+from bot.channels.whatsapp import CHANNEL, command_hints, limits, templates
 from bot.messaging.message import OutMessage, Receipt
 from bot.messaging.port import Deferred, DeliveryError
 from bot.store import addresses as address_store
@@ -211,7 +211,8 @@ async def plan_for(services: Any, row: OutboxRow, message: OutMessage) -> Plan |
         if own is not None and fits(own, message):
             code = await templates.choose(conn, own, language)
             if code is not None:
-                return Plan(own, code, templates.body_params(own, room_name, message.text),
+                summary = command_hints.rewrite(message.text, language)[0]  # "Tik op berichten"
+                return Plan(own, code, templates.body_params(own, room_name, summary),
                             _payloads(own, row, message))
         generic = templates.by_name(templates.GENERIC)
         assert generic is not None
