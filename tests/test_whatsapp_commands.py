@@ -196,7 +196,7 @@ async def test_the_menu_is_complete_and_every_entry_works(wa: WaHarness, role: s
     shown = henk.drain()
     t = translator("nl")
     wanted = [t._(label) for label, _, needed in MENU
-              if needed == RESIDENT or role != "resident" and needed != "coordinator"]
+              if needed == RESIDENT or (role != "resident" and needed != "coordinator")]
     assert len(wanted) == (5 if role == "resident" else 11)
     entries = _entries(shown)
     # a row title may be shortened to WhatsApp's 24 characters; nothing is left out
