@@ -9,6 +9,7 @@ twice (nothing twice), one person, one address and one meal sign-up in the datab
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import random
 import signal
@@ -43,9 +44,9 @@ async def _choice(person, prefix: str, since: int) -> str:
     """The title of the newest choice starting with ``prefix`` (waits for it to come)."""
     try:
         await person.standin.changed.wait_for(lambda: _find(person, prefix, since), 60)
-    except TimeoutError:
-        raise LookupError(f"no choice starting with {prefix!r}: "
-                          f"{[(m.text, m.buttons + m.rows) for m in person.messages[-3:]]}")
+    except TimeoutError as exc:
+        recent = [(m.text, m.buttons + m.rows) for m in person.messages[-3:]]
+        raise LookupError(f"no choice starting with {prefix!r}: {recent}") from exc
     return _find(person, prefix, since)
 
 
@@ -96,7 +97,7 @@ async def test_kill_9_while_a_whatsapp_resident_signs_up_loses_nothing_and_repea
         await bot.kill()
     assert code == 0, bot.log[-2000:]
     texts = [(m.text or "", tuple(c.title for c in m.choices)) for m in henk.messages]
-    repeats = [t for a, t in zip(texts, texts[1:], strict=False) if a == t]
+    repeats = [t for a, t in itertools.pairwise(texts) if a == t]
     assert not repeats, f"seed {seed}, {kills} kills: an answer came twice: {repeats}"
     db = sqlite3.connect(tmp_path / "bot.db")
     try:
