@@ -73,3 +73,53 @@ async def test_the_preview_does_not_promise_a_cost_for_what_cannot_go_out(wa, cl
     assert "📱 1 persoon gebruikt WhatsApp" in text, text
     # what a coordinator needs to know before sending: it cannot reach Henk now
     assert "goedgekeurd" in text or "wacht" in text, text
+
+
+async def test_a_tigrinya_resident_outside_the_window_gets_the_english_template(wa, clock
+                                                                              ) -> None:
+    from bot.channels.whatsapp import templates
+
+    tesfay = await wa.resident("Tesfay", room="top", language="ti")
+    carla = await wa.coordinator()
+    await templates.create_missing(wa.app)
+    wa.standin.approve("buurtbot_announcement", "*")
+    await templates.sync(wa.app)
+    clock.advance(timedelta(hours=25))
+    question = await compose(carla, "Zaterdag is er open huis. Welkom!")
+    assert "📱 1 persoon gebruikt WhatsApp" in question.text  # (English: not said here)
+    await carla.press("✅ Nu versturen")
+    await wa.settle()
+    last = tesfay.last
+    assert last.kind == "template" and last.template.language == "en", last
+    assert "open huis" in last.text
+
+
+async def test_an_old_sign_up_button_from_last_week_signs_nobody_up(wa, clock) -> None:
+    henk = await wa.resident("Henk", room="top")
+    await henk.send("eten")
+    await wa.settle()
+    card = henk.drain()[-1]
+    first = next(t for t in card.rows + card.buttons if t.startswith("✍️ Aanmelden"))
+    clock.advance(timedelta(days=8))  # that meal is over
+    await henk.tap(first)
+    await wa.settle()
+    said = [m.text for m in henk.drain()]
+    assert await wa.db.fetchval("SELECT COUNT(*) FROM meal_signups") == 0, said
+    assert said, "no answer to the old button"
+
+
+async def test_an_arabic_resident_is_offered_her_own_number_in_arabic(wa) -> None:
+    samira = await wa.resident("Samira", room="hart", language="ar")
+    await samira.send("/belronde")
+    await wa.settle()
+    await samira.tap("\u200f✅ نعم، من فضلك")
+    await wa.settle()
+    samira.drain()
+    phone = next(t for t in samira.last.rows + samira.last.buttons if "📞" in t)
+    await samira.tap(phone)
+    await wa.settle()
+    shown = samira.drain()[-1]
+    # all in Arabic (not "Uw WhatsApp-nummer is …"), her number isolated, the button too
+    assert "Uw WhatsApp-nummer" not in shown.text, shown.text
+    assert f"\u2068+{samira.wa_id}\u2069" in shown.text, shown.text
+    assert "\u200f📞 استخدم هذا الرقم" in shown.buttons, shown.buttons
