@@ -57,10 +57,6 @@ async def test_what_the_bot_tells_a_whatsapp_resident_to_type_can_be_typed_there
     assert "Typ menu om te zien wat ik kan doen." in henk.drain()[-1].text
 
 
-@pytest.mark.xfail(strict=True, reason="AnnouncementService.paid_templates counts closed "
-                   "windows only, not whether a template is approved: the preview says "
-                   "'gets it as a template' while the row will be held (see "
-                   "docs/reviews/review-whatsapp-qa.md)")
 async def test_the_preview_does_not_promise_a_cost_for_what_cannot_go_out(wa, clock) -> None:
     """No template is approved yet (the operator has not run ``whatsapp templates
     --create``, or Meta is still reviewing): a WhatsApp resident whose window is closed gets
@@ -70,9 +66,25 @@ async def test_the_preview_does_not_promise_a_cost_for_what_cannot_go_out(wa, cl
     clock.advance(timedelta(hours=25))  # Henk's 24-hour window is closed
     question = await compose(carla, "Zaterdag is er open huis. Welkom!")
     text = question.text or ""
-    assert "📱 1 persoon gebruikt WhatsApp" in text, text
     # what a coordinator needs to know before sending: it cannot reach Henk now
-    assert "goedgekeurd" in text or "wacht" in text, text
+    assert "📱 1 persoon gebruikt WhatsApp" in text, text
+    assert "nog geen sjabloon goedgekeurd: het bericht wacht" in text, text
+    assert "krijgt het als sjabloonbericht" not in text, text
+
+
+async def test_with_the_general_template_approved_the_preview_says_template(wa, clock
+                                                                            ) -> None:
+    from bot.channels.whatsapp import templates
+
+    await wa.resident("Henk", room="top")
+    carla = await wa.coordinator()
+    await templates.create_missing(wa.app)
+    wa.standin.approve(templates.GENERIC, "nl")  # not the announcement's own: the generic
+    await templates.sync(wa.app)
+    clock.advance(timedelta(hours=25))
+    question = await compose(carla, "Zaterdag is er open huis. Welkom!")
+    assert "Die krijgt het als sjabloonbericht" in question.text, question.text
+    assert "wacht" not in question.text, question.text
 
 
 async def test_a_tigrinya_resident_outside_the_window_gets_the_english_template(wa, clock
