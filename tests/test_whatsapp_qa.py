@@ -135,3 +135,43 @@ async def test_an_arabic_resident_is_offered_her_own_number_in_arabic(wa) -> Non
     assert "Uw WhatsApp-nummer" not in shown.text, shown.text
     assert f"\u2068+{samira.wa_id}\u2069" in shown.text, shown.text
     assert "\u200f📞 استخدم هذا الرقم" in shown.buttons, shown.buttons
+
+
+@pytest.mark.parametrize("gone", [False, True])
+async def test_a_whatsapp_residents_photo_reaches_the_telegram_volunteer(wa, gone: bool
+                                                                        ) -> None:
+    """The photo of a letter a resident sends on WhatsApp reaches the volunteer on Telegram
+    who takes the request on (fetched from Meta, uploaded, never on disk). When Meta no
+    longer has it (expired, or a media id that never was), the request still arrives and
+    nothing is retried for ever."""
+    vera = await wa.volunteer("Vera")
+    henk = await wa.resident("Henk")
+    await henk.send("hulp")
+    await wa.settle()
+    await henk.tap("📄 Een brief of formulier")
+    await wa.settle()
+    await henk.send_photo(b"\x89PNG\r\n\x1a\nletter", caption="deze brief")
+    await wa.settle()
+    if gone:
+        wa.standin.media.clear()  # Meta no longer has it
+    await henk.tap("Verder ➡️")
+    await wa.settle()
+    await henk.tap("Vandaag")
+    await wa.settle()
+    await henk.tap(henk.drain()[-1].rows[0])  # "I come by"
+    await wa.settle()
+    await henk.tap("✅ Versturen")
+    await wa.settle()
+    assert "Uw vraag heeft nummer" in (henk.drain()[-1].text or "")
+    notices = [m for m in vera.bot_messages if "hulpvraag" in (m.text or "")]
+    assert notices, [m.text for m in vera.bot_messages]
+    await vera.press("✋ Ik pak 'm op", notices[-1])
+    await wa.settle()
+    states = [tuple(r) for r in await wa.db.fetchall(
+        "SELECT state FROM outbox WHERE kind = 'help.media'")]
+    photos = [m for m in vera.bot_messages if m.photo or m.document]
+    if gone:
+        assert states == [("failed",)] and photos == [], (states, photos)
+    else:
+        assert states == [("sent",)], states
+        assert len(photos) == 1
