@@ -215,9 +215,6 @@ async def test_media_cross_the_channels_in_memory_never_on_disk(world, monkeypat
     assert msg.kind == "image" and world.standin.media[msg.media_id].data == PHOTO
 
 
-@pytest.mark.xfail(strict=True, reason="review-whatsapp.md gap 1: the answer to a sticker "
-                   "says 'Tik op /menu' on WhatsApp, where nothing can be tapped; it shares "
-                   "its msgid with Telegram's (core.po), which wa-fix is deduplicating")
 async def test_the_answer_to_a_sticker_says_what_to_type_on_whatsapp(wa: WaHarness) -> None:
     henk = await wa.resident("Henk")
     await henk.send_sticker()

@@ -353,7 +353,7 @@ async def _cannot_read(app: BuurtApplication, wa_id: str, person: Any) -> None:
 
     language = person.language if person is not None else inbound.language_of_number(wa_id)
     t = translator(language)
-    text = t._("I cannot do anything with this here. Tap /menu to see what I can do.")
+    text = t._("I can't read this here. Type menu, or use the buttons.")
     port = getattr(app, "port", None)
     if port is None or getattr(app, "whatsapp", None) is None:
         return
