@@ -15,8 +15,7 @@ from bot.messaging.message import OutMessage
 from tests.auxil.announcements import compose, report
 from tests.auxil.whatsapp import WaHarness
 
-#: The word for "menu" and the Menu button, per language.
-MENU_WORD = {"nl": "*menu*", "ar": "*قائمة*"}
+#: The Menu button, per language.
 MENU_BUTTON = {"nl": "📋 Menu", "ar": "📋 القائمة"}
 
 
@@ -99,32 +98,54 @@ def test_a_cmd_reply_is_the_command_typed_a_forged_one_is_button_data() -> None:
 # --- end to end through the stand-in ------------------------------------------------------
 
 @pytest.mark.parametrize("language", ["nl", "ar"])
-async def test_the_stale_button_answer_and_its_menu_button(wa: WaHarness, language: str
-                                                            ) -> None:
+async def test_a_forged_cmd_id_gets_the_stale_button_answer(wa: WaHarness, language: str
+                                                             ) -> None:
     henk = await wa.resident("Henk", language=language)
     await henk.tap_id("cmd:doesnotexist")  # a forged cmd: id → the stale-button answer
     await wa.settle()
     answer = last_of(henk)
-    assert "/menu" not in bare(answer.text) and MENU_WORD[language] in bare(answer.text)
-    assert [bare(b) for b in answer.buttons] == [MENU_BUTTON[language]]
-    await henk.tap(answer.buttons[0])  # does what typing "menu" does
-    await wa.settle()
-    menu = last_of(henk)
-    assert menu.rows or menu.buttons
-    await henk.send(keywords.KEYWORDS["menu"][language][0])
-    await wa.settle()
-    typed = last_of(henk)
-    assert (typed.text, typed.rows, typed.buttons) == (menu.text, menu.rows, menu.buttons)
+    t = translator(language)
+    assert bare(answer.text) == bare(t.bidi(t._(
+        "This button no longer works. Type menu to start again.")))
+    assert "/menu" not in bare(answer.text)
+    assert await wa.wa_person(henk) is not None  # nothing changed
 
 
+@pytest.mark.parametrize("language", ["nl", "ar"])
+async def test_a_hint_in_a_step_names_the_word_and_its_button_works(wa: WaHarness,
+                                                                    language: str) -> None:
+    henk = await wa.resident("Henk", language=language)
+    await henk.send(keywords.KEYWORDS["hulp"][language][0])
+    await wa.settle()
+    question = last_of(henk)
+    await henk.send("❌")  # text where the help step's buttons are expected
+    await wa.settle()
+    hint = last_of(henk)
+    word = "*" + keywords.KEYWORDS["hulp"][language][0] + "*"
+    assert "/hulp" not in bare(hint.text) and word in bare(hint.text), hint.text
+    t = translator(language)
+    assert [bare(b) for b in hint.buttons] == [t._("📝 Ask for help")]  # the menu's name
+    await henk.tap(hint.buttons[0])  # the same as typing the word: the help question again
+    await wa.settle()
+    again = last_of(henk)
+    assert (again.text, again.rows) == (question.text, question.rows)
 @pytest.mark.parametrize("language", ["nl", "ar"])
 async def test_the_answer_to_a_sticker(wa: WaHarness, language: str) -> None:
     henk = await wa.resident("Henk", language=language)
     await henk.send_sticker()
     await wa.settle()
     answer = last_of(henk)
-    assert "/menu" not in bare(answer.text) and MENU_WORD[language] in bare(answer.text)
+    t = translator(language)
+    assert bare(answer.text) == bare(t.bidi(t._(
+        "I can't read this here. Type menu, or use the buttons.")))
     assert [bare(b) for b in answer.buttons] == [MENU_BUTTON[language]]
+    await henk.tap(answer.buttons[0])  # does what typing "menu" does
+    await wa.settle()
+    menu = last_of(henk)
+    await henk.send(keywords.KEYWORDS["menu"][language][0])
+    await wa.settle()
+    typed = last_of(henk)
+    assert menu.rows and (typed.text, typed.rows) == (menu.text, menu.rows)
 
 
 @pytest.mark.parametrize(("language", "word", "button", "yes"), [

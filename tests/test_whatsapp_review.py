@@ -220,8 +220,8 @@ async def test_the_answer_to_a_sticker_says_what_to_type_on_whatsapp(wa: WaHarne
     await henk.send_sticker()
     await wa.settle()
     [answer] = henk.drain()
-    # the word to type, in bold, and a button that does what typing it does
-    assert answer.text == "Hier kan ik niets mee. Tik op *menu* om te zien wat ik kan doen."
+    # what to type, and a button that does what typing it does
+    assert answer.text == "Dit kan ik hier niet lezen. Typ menu, of gebruik de knoppen."
     assert answer.buttons == ["📋 Menu"]
 
 

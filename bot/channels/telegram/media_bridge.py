@@ -38,7 +38,30 @@ class MediaGone(Exception):
     """Raised by a fetch: that channel does not have this media (any more)."""
 
 
-_by_bot: weakref.WeakKeyDictionary[Any, _Sources] = weakref.WeakKeyDictionary()
+#: id(bot) → its sources. Keyed by identity, not by the bot: a PTB ``Bot`` hashes by its
+#: getMe user once initialised, so a bot registered before ``initialize()`` (as the
+#: application wires it) would not be found after it in a dict keyed by the bot itself.
+_sources: dict[int, _Sources] = {}
+
+
+class _ByBot:
+    """The sources per bot object, dropped when the bot is garbage-collected."""
+
+    def get(self, bot: Any) -> _Sources | None:
+        return _sources.get(id(bot))
+
+    def __getitem__(self, bot: Any) -> _Sources:
+        return _sources[id(bot)]
+
+    def setdefault(self, bot: Any, default: _Sources) -> _Sources:
+        key = id(bot)
+        if key not in _sources:
+            _sources[key] = default
+            weakref.finalize(bot, _sources.pop, key, None)
+        return _sources[key]
+
+
+_by_bot = _ByBot()
 
 
 def serve_from(bot: Any, prefix: str, fetch: Fetch) -> None:
