@@ -425,6 +425,12 @@ class OutboxService:
             await store.mark_final(conn, row.id, state, error)
         await self._after_final(row, state)
 
+    async def ended_after_sending(self, row: OutboxRow, state: str) -> None:
+        """A channel learned after the send that the row did not arrive (a WhatsApp failed
+        status: undeliverable): the row is ``state`` now (committed by the caller) and the
+        kind's ``on_final`` hook runs, as for a row that ended so at once."""
+        await self._after_final(row, state)
+
     async def _after_final(self, row: OutboxRow, state: str) -> None:
         hook = self._on_final.get(row.kind)
         if hook is None:

@@ -109,13 +109,14 @@ async def sent_but_failed(conn: aiosqlite.Connection, row_id: int, error: str) -
     return cursor.rowcount == 1
 
 
-async def back_to_queued(conn: aiosqlite.Connection, row_id: int, now: datetime,
+async def back_to_queued(conn: aiosqlite.Connection, row_id: int, next_at: datetime,
                          error: str) -> bool:
-    """A message refused after it was accepted because the 24-hour window had closed
-    (131047): queued again for the window logic, once, if it can still be rendered (its
-    params or message are kept) and nothing was delivered."""
+    """A message refused after it was accepted (131047: the 24-hour window had closed; or
+    Meta holds it back for now): queued again for ``next_at`` (one attempt more), once, if it
+    can still be rendered (its params or message are kept) and nothing was delivered."""
     cursor = await conn.execute(
         "UPDATE outbox SET state = 'queued', next_at = ?, error = ?, provider_ref = NULL,"
-        " sent_at = NULL WHERE id = ? AND state = 'sent' AND delivered_at IS NULL"
-        " AND (params IS NOT NULL OR message IS NOT NULL)", (to_db(now), error[:200], row_id))
+        " sent_at = NULL, attempts = attempts + 1 WHERE id = ? AND state = 'sent'"
+        " AND delivered_at IS NULL AND (params IS NOT NULL OR message IS NOT NULL)",
+        (to_db(next_at), error[:200], row_id))
     return cursor.rowcount == 1

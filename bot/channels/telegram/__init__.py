@@ -12,6 +12,7 @@ from typing import Any
 from telegram import Message
 from telegram.error import TelegramError
 
+from bot.channels.telegram import media as telegram_media
 from bot.channels.telegram.errors import Delivery, classify, gone, not_modified, retry_after
 from bot.channels.telegram.render import from_markup, markup, media, reply_markup_of, text_of
 from bot.log_safe import without_data
@@ -35,6 +36,19 @@ async def send(bot: Any, chat_id: int | str, message: OutMessage) -> Message | A
     attachment = message.attachment
     if attachment is None:
         return await bot.send_message(chat_id, text, reply_markup=reply_markup)
+    foreign = telegram_media.foreign(bot, message)
+    if foreign is not None:  # another channel's media (a WhatsApp photo): fetched, uploaded
+        sent = await _send_media(bot, chat_id, await telegram_media.resolved(bot, message),
+                                 text, reply_markup)
+        telegram_media.uploaded(bot, foreign, sent)
+        return sent
+    return await _send_media(bot, chat_id, message, text, reply_markup)
+
+
+async def _send_media(bot: Any, chat_id: int | str, message: OutMessage, text: str,
+                      reply_markup: Any) -> Message | Any:
+    attachment = message.attachment
+    assert attachment is not None
     caption = text or None
     if attachment.kind == "photo":
         return await bot.send_photo(chat_id, photo=media(message), caption=caption,

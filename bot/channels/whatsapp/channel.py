@@ -28,15 +28,19 @@ from collections import OrderedDict
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from pywa.errors import WhatsAppError
+
+from bot.channels.telegram import media as telegram_media
 from bot.channels.whatsapp import CHANNEL
-from bot.channels.whatsapp.client import CloudClient
+from bot.channels.whatsapp.client import CloudClient, MediaTooLarge
 from bot.channels.whatsapp.errors import (
+    TOKEN,
     TokenRefused,
     WhatsAppDeliveryError,
     classify,
 )
 from bot.channels.whatsapp.render import MEDIA_PREFIX, WaPayload, render
-from bot.messaging.message import Attachment, OutMessage, Receipt
+from bot.messaging.message import Address, Attachment, OutMessage, Receipt
 from bot.services.pacing import Pacer
 from bot.store import whatsapp_messages as store
 
@@ -121,6 +125,8 @@ class WhatsAppChannel:
         app.services.outbox.channels[CHANNEL] = self
         if getattr(app.services.config, "telegram", False):
             self.telegram = app.bot
+            # A WhatsApp photo or voice note sent on Telegram (to a volunteer) is fetched here.
+            telegram_media.serve_from(app.bot, MEDIA_PREFIX, self._fetch_for_telegram)
         jobs.add_tick(app, "whatsapp_messages", self._prune_tick)
 
     async def start(self) -> None:
@@ -188,7 +194,7 @@ class WhatsAppChannel:
             try:
                 wamid = await self._send_one(address, payload)
             except Exception as exc:
-                error = self._failure(address, exc)
+                error = await self._failure(address, exc)
                 if wamids:
                     self._partial[key] = wamids
                     if len(self._partial) > 1000:
@@ -222,7 +228,7 @@ class WhatsAppChannel:
             wamid = await self.client.send_template(address, name, language,
                                                     list(body_params), list(button_payloads))
         except Exception as exc:
-            raise self._failure(address, exc) from exc
+            raise await self._failure(address, exc) from exc
         await self._record(wamid, address)
         return Receipt(CHANNEL, address, wamid)
 
@@ -232,12 +238,17 @@ class WhatsAppChannel:
             media_id = await self.media_id(payload.attachment)
         return await self.client.send(address, payload.type, payload.body(media_id))
 
-    def _failure(self, address: str, exc: BaseException) -> WhatsAppDeliveryError:
+    async def _failure(self, address: str, exc: BaseException) -> WhatsAppDeliveryError:
+        """The verdict of a failed send, and what the channel does about it itself: the
+        person's address unreachable (gone), their next message held (pair rate), an alert
+        (the token)."""
         error = classify(exc)
         if error.scope == "pair":
             self._pair_hit.add(address)
         if isinstance(error, TokenRefused):
             self._token_refused()
+        if error.verdict == "gone":
+            await self.services.users.mark_unreachable(Address(CHANNEL, address))
         log.warning("WhatsApp send failed: %s", error.detail)  # no address, no content
         return error
 
@@ -302,6 +313,17 @@ class WhatsAppChannel:
     async def upload(self, data: bytes, mime: str, filename: str) -> str:
         """Upload bytes held in memory; returns the WhatsApp media id."""
         return await self.client.upload(data, mime, filename)
+
+    async def _fetch_for_telegram(self, media_id: str) -> tuple[bytes, str]:
+        try:
+            return await self.download(media_id)
+        except WhatsAppError as exc:
+            status = exc.status_code
+            if status is not None and 400 <= status < 500 and exc.code != TOKEN:
+                raise telegram_media.MediaGone(media_id) from exc
+            raise
+        except MediaTooLarge as exc:
+            raise telegram_media.MediaGone(media_id) from exc
 
     async def download(self, media_id: str) -> tuple[bytes, str]:
         """A WhatsApp media file (``wa:`` prefix or not) as bytes in memory and its type."""

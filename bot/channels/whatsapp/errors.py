@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import httpx
 from pywa.errors import WhatsAppError
+from telegram.error import BadRequest, NetworkError, TelegramError
 
 from bot.messaging.port import DeliveryError
 
@@ -123,6 +124,11 @@ def classify(exc: BaseException) -> WhatsAppDeliveryError:
     if isinstance(exc, httpx.HTTPStatusError):
         status = exc.response.status_code
         return from_code(status, status)
+    if isinstance(exc, TelegramError):
+        # Fetching a Telegram file to upload it (nothing was sent to WhatsApp yet).
+        if isinstance(exc, NetworkError) and not isinstance(exc, BadRequest):
+            return WhatsAppDeliveryError("retry", None, "Telegram file not fetched")
+        return WhatsAppDeliveryError("failed", None, "Telegram file refused")
     if isinstance(exc, _AFTER_SENDING):
         return WhatsAppDeliveryError("uncertain", None, type(exc).__name__)
     if isinstance(exc, httpx.HTTPError | OSError):  # connect errors, pool full: nothing left

@@ -416,7 +416,7 @@ def render(message: OutMessage, wa_id: str | None = None) -> list[WaPayload]:
     """The WhatsApp messages that say ``message``, in order (see the module docstring).
     ``wa_id``: the recipient (a key asking for the phone number offers theirs)."""
     t = translator(message.lang)
-    text = formatted(message.text).strip("\n")
+    text = formatted(message.text).strip()
     choices, links = choices_of(message, wa_id)
     if wa_id and any(k.asks_phone for row in message.keys for k in row):
         number = t.isolate("+" + wa_id) if t.rtl else "+" + wa_id

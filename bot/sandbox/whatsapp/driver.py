@@ -36,6 +36,7 @@ class WaPerson:
         self.sent: list[InMessage] = []
         #: Stand-in clock time of the person's last message (opens the 24-hour window).
         self.last_inbound: float | None = None
+        self.timeline: list[WaMessage | InMessage] = []  # both sides, in order
         self._cursor = 0
 
     def __repr__(self) -> str:
@@ -56,6 +57,11 @@ class WaPerson:
     def window_until(self) -> float | None:
         return None if self.last_inbound is None else self.last_inbound + WINDOW
 
+    def close_window(self) -> None:
+        """Forget the person's last message: free-form sends get 131047 again (also when
+        the bot still thinks the window is open)."""
+        self.last_inbound = None
+
     async def next_message(self, timeout: float = 5.0) -> WaMessage:  # noqa: ASYNC109 - mirrors asyncio.wait_for
         """The next message the person has not looked at yet, once it arrives."""
         msg = await self.standin.changed.next_in(self.messages, self._cursor, timeout)
@@ -69,9 +75,8 @@ class WaPerson:
         return new
 
     def history(self) -> list[WaMessage | InMessage]:
-        """Both sides of the chat in time order (for the practice-chat page)."""
-        both: list[WaMessage | InMessage] = [*self.messages, *self.sent]
-        return sorted(both, key=lambda m: m.timestamp)
+        """Both sides of the chat in order (for the practice-chat page)."""
+        return list(self.timeline)
 
     # -- actions -----------------------------------------------------------
     async def send(self, text: str, *, reply_to: str | None = None) -> dict[str, Any]:

@@ -74,6 +74,7 @@ class WhatsAppStandIn:
         display_phone_number: str = "31850001234",
         verified_name: str = "Buurtbot",
         limits: WaLimits | None = None,
+        rate_clock: Callable[[], float] | None = None,
     ) -> None:
         self.app_secret = app_secret
         self.verify_token = verify_token
@@ -84,7 +85,10 @@ class WhatsAppStandIn:
         self.display_phone_number = display_phone_number
         self.verified_name = verified_name
         self.limits = limits if limits is not None else WaLimits()
-        self.rates = RateControl(self.limits, lambda: self.clock())
+        #: The limits run on their own clock (monotonic, like the Telegram sandbox's flood
+        #: control), so a test that freezes or jumps ``clock`` for the 24-hour window does
+        #: not run into pair-rate errors; pass ``rate_clock=clock`` to drive both.
+        self.rates = RateControl(self.limits, rate_clock or time.monotonic)
         self.changed = Signal()
         self.webhooks = WebhookSender(lambda: self.app_secret, self.changed)
 
@@ -103,6 +107,9 @@ class WhatsAppStandIn:
         self.window_failure = "answer"
         #: Also post ``message_template_status_update`` webhooks on review.
         self.template_webhooks = False
+        #: Which statuses are posted as webhooks (a bench may keep only "failed").
+        self.status_webhooks: set[str] = {"sent", "delivered", "read", "failed"}
+        self.received: dict[str, InMessage] = {}
         self._faults: dict[str | None, deque[tuple[int, str | None]]] = defaultdict(deque)
         self._subscribers: list[Callable[[dict[str, Any]], None]] = []
         self.sandbox: Sandbox | None = None
@@ -125,6 +132,8 @@ class WhatsAppStandIn:
             web.post(PREFIX + "/_sandbox/say", self._say),
             web.post(PREFIX + "/_sandbox/tap", self._tap),
             web.post(PREFIX + "/_sandbox/read", self._read),
+            web.post(PREFIX + "/_sandbox/photo", self._photo),
+            web.get(PREFIX + "/_sandbox/media/{media_id}", self._page_media),
         ]
 
     def setup(self, app: web.Application) -> None:
@@ -210,7 +219,8 @@ class WhatsAppStandIn:
                 "metadata": {"display_phone_number": self.display_phone_number,
                              "phone_number_id": self.phone_number_id}}
 
-    def _status(self, msg: WaMessage, status: str, error: WaError | None = None) -> Delivery:
+    def _status(self, msg: WaMessage, status: str,
+                error: WaError | None = None) -> Delivery | None:
         entry: dict[str, Any] = {"id": msg.wamid, "status": status,
                                  "timestamp": str(int(self.clock())), "recipient_id": msg.wa_id}
         if error is not None:
@@ -226,6 +236,8 @@ class WhatsAppStandIn:
             msg.error_code = error.code
         self._emit({"type": "wa_status", "wa_id": msg.wa_id, "wamid": msg.wamid,
                     "status": status})
+        if status not in self.status_webhooks:
+            return None
         return self.webhooks.post("status", self._envelope(
             {**self._metadata(), "statuses": [entry]}))
 
@@ -251,7 +263,10 @@ class WhatsAppStandIn:
         if kind != "reaction":
             person.last_inbound = now
         contact = {"profile": {"name": person.name or ""}, "wa_id": person.wa_id}
-        person.sent.append(InMessage(message["id"], kind, message, now, text))
+        received = InMessage(message["id"], kind, message, now, text)
+        person.sent.append(received)
+        person.timeline.append(received)
+        self.received[received.wamid] = received
         self.webhooks.post("message", self._envelope(
             {**self._metadata(), "contacts": [contact], "messages": [message]}))
         self._emit({"type": "wa_message", "wa_id": person.wa_id, "from": "person",
@@ -414,8 +429,7 @@ class WhatsAppStandIn:
         if body.get("messaging_product") != "whatsapp":
             raise invalid("The parameter messaging_product is required.")
         wamid = body.get("message_id")
-        if not isinstance(wamid, str) or not any(
-                m.wamid == wamid for p in self.people.values() for m in p.sent):
+        if not isinstance(wamid, str) or wamid not in self.received:
             raise invalid(f"Invalid parameter: message_id {wamid!r} is not a received message")
         return {"success": True}
 
@@ -427,6 +441,13 @@ class WhatsAppStandIn:
             validate.check_text(part)
         elif kind == "interactive":
             validate.check_interactive(part)
+            header = part.get("header") or {}
+            if header.get("type") in ("image", "document", "video"):
+                media = header.get(header["type"])
+                if not isinstance(media, dict):
+                    raise WaError(131008, f"The parameter interactive['header']"
+                                          f"['{header['type']}'] is required.")
+                validate.check_media(header["type"], media, self.media)
         elif kind in validate.MEDIA_TYPES:
             validate.check_media(kind, part, self.media)
         elif kind == "location":
@@ -438,6 +459,8 @@ class WhatsAppStandIn:
         else:
             raise WaError(131051, f"Sending {kind} messages is not supported by the stand-in.")
         wa_id = validate.wa_id_of(body["to"])
+        if wa_id == self.display_phone_number:
+            raise WaError(131021)
         person = self.person(wa_id, name=None)
         failure: WaError | None = None
         fault = self._take_fault(wa_id)
@@ -463,6 +486,7 @@ class WhatsAppStandIn:
             self._status(msg, "failed", failure)
         else:
             person.messages.append(msg)
+            person.timeline.append(msg)
             self._emit({"type": "wa_message", "wa_id": wa_id, "from": "bot", "wamid": wamid})
             self._status(msg, "sent")
             self._status(msg, "delivered")
@@ -652,3 +676,31 @@ class WhatsAppStandIn:
         """``{"wa_id"}``: the person opens the chat (read statuses)."""
         person, _body = await self._page_body(request)
         return self._json({"ok": True, "read": await person.read()})
+
+    async def _photo(self, request: web.Request) -> web.Response:
+        """multipart ``wa_id``, ``file``, ``caption``?, ``name``?: the person sends a photo
+        (or a document, by the file's type)."""
+        form = await request.post()
+        wa_id, upload = form.get("wa_id"), form.get("file")
+        if not isinstance(wa_id, str) or not isinstance(upload, web.FileField):
+            return self._json({"error": "wa_id and file are required"}, 400)
+        try:
+            person = self.person(wa_id, name=str(form.get("name") or "") or None)
+        except WaError:
+            return self._json({"error": "wa_id must be digits"}, 400)
+        data = upload.file.read()
+        caption = str(form.get("caption") or "")
+        mime = upload.content_type or "application/octet-stream"
+        if mime.startswith("image/"):
+            sent = await person.send_photo(data, caption=caption, mime_type=mime)
+        else:
+            sent = await person.send_document(data, upload.filename or "file", caption=caption,
+                                              mime_type=mime)
+        return self._json({"ok": True, "message": sent})
+
+    async def _page_media(self, request: web.Request) -> web.Response:
+        """The bytes of a media id, for the page to show (no token: loopback only)."""
+        media = self.media.get(request.match_info["media_id"])
+        if media is None:
+            return web.Response(status=404, text="Not Found")
+        return web.Response(body=media.data, content_type=media.mime_type.split(";")[0])

@@ -78,6 +78,8 @@ def check_text(text: dict[str, Any]) -> None:
     if not isinstance(body, str) or not body.strip():
         raise missing("The parameter text['body'] is required.")
     _at_most("text['body']", body, TEXT_MAX)
+    if not isinstance(text.get("preview_url", False), bool):
+        raise invalid("Param text['preview_url'] must be a boolean.")
 
 
 def check_interactive(inter: dict[str, Any]) -> None:

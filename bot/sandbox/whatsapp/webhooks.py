@@ -1,7 +1,8 @@
 """Webhook delivery from the stand-in to the bot, as Meta does it.
 
 Every POST is signed ``X-Hub-Signature-256: sha256=<hmac-sha256(app_secret, raw body)>``.
-Deliveries go one after the other, in order. A non-200 answer (or no answer) is retried a
+Deliveries go one after the other, in order (``concurrency`` > 1: that many at a time, as
+Meta does under load, so order is no longer kept). A non-200 answer (or no answer) is retried a
 few times with a growing pause (Meta retries for days; here ``retries`` times, starting at
 ``retry_pause`` seconds). Every answer is kept (``Delivery.answers``), and ``settle()``
 waits, on an event, until every delivery so far has had its final answer.
@@ -15,6 +16,7 @@ import hashlib
 import hmac
 import json
 import logging
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -42,9 +44,12 @@ class WebhookSender:
         self.retry_pause = 0.05
         self.timeout = 10.0
         self.deliver_twice = False
+        self.concurrency = 1
         self.deliveries: list[Delivery] = []
-        self._pending: list[Delivery] = []
-        self._task: asyncio.Task[None] | None = None
+        self._pending: deque[Delivery] = deque()
+        self._inflight = 0
+        self._tasks: list[asyncio.Task[None]] = []
+        self._http: aiohttp.ClientSession | None = None
         self._stopping = False
 
     def post(self, kind: str, payload: dict[str, Any]) -> Delivery:
@@ -70,13 +75,15 @@ class WebhookSender:
         return delivery
 
     def _start(self) -> None:
-        if self._stopping or (self._task is not None and not self._task.done()):
+        self._tasks = [t for t in self._tasks if not t.done()]
+        if self._stopping or len(self._tasks) >= max(1, self.concurrency):
             return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # queued outside a loop: posted when one runs and url is set
             return
-        self._task = loop.create_task(self._run())
+        while len(self._tasks) < max(1, self.concurrency):
+            self._tasks.append(loop.create_task(self._run()))
 
     def set_url(self, url: str | None) -> None:
         self.url = url
@@ -86,19 +93,23 @@ class WebhookSender:
     @property
     def idle(self) -> bool:
         """Every delivery so far had its final answer."""
-        return not self._pending
+        return not self._pending and not self._inflight
 
     async def _run(self) -> None:
-        timeout = aiohttp.ClientTimeout(total=self.timeout)
-        async with aiohttp.ClientSession(timeout=timeout) as http:
-            while not self._stopping:
-                await self.changed.wait_for(
-                    lambda: (self._pending and self.url) or self._stopping, None)
-                if self._stopping:
-                    return
-                delivery = self._pending[0]
-                await self._deliver(http, delivery)
-                self._pending.remove(delivery)
+        while not self._stopping:
+            await self.changed.wait_for(
+                lambda: (self._pending and self.url) or self._stopping, None)
+            if self._stopping:
+                return
+            if self._http is None or self._http.closed:
+                self._http = aiohttp.ClientSession(
+                    timeout=aiohttp.ClientTimeout(total=self.timeout))
+            delivery = self._pending.popleft()
+            self._inflight += 1
+            try:
+                await self._deliver(self._http, delivery)
+            finally:
+                self._inflight -= 1
                 delivery.done = True
                 self.changed.notify()
 
@@ -128,8 +139,12 @@ class WebhookSender:
     async def close(self) -> None:
         self._stopping = True
         self.changed.notify()
-        task, self._task = self._task, None
-        if task is not None:
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
             task.cancel()
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
