@@ -47,6 +47,7 @@ from bot.handlers import (
     tally,
     volunteer_work,
     volunteers,
+    whatsapp_window,
 )
 from bot.handlers.commands import set_default_commands
 from bot.handlers.common import guard_groups, load_person
@@ -61,7 +62,7 @@ warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTB
 
 FEATURES = (onboarding, menu, account, volunteers, calendar, meals, help_requests, checkins,
             announcements, tally, ops, report_newcomer, report_outcomes, surveys,
-            volunteer_work)
+            volunteer_work, whatsapp_window)
 
 
 async def _post_init(app: BuurtApplication) -> None:

@@ -45,6 +45,7 @@ FEATURE_DOMAINS = (
     "ops",
     "surveys",
     "volunteer_work",
+    "whatsapp",
 )
 KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None}
 PLACEHOLDER = re.compile(r"\{[a-zA-Z_][a-zA-Z0-9_]*\}")

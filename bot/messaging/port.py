@@ -41,3 +41,19 @@ class Port(Protocol):
     async def popup(self, update: Any, text: str, alert: bool = False) -> None: ...
 
     async def edit(self, receipt: Receipt, message: OutMessage) -> None: ...
+
+
+class Deferred(Exception):
+    """A channel will not send this outbox row now, and nothing failed: it waits until
+    ``until`` (WhatsApp: the person's window is closed and no template may go yet, or the
+    daily messaging limit is reached). ``held`` names what the person's next message releases
+    (None: only the clock); ``template`` a template that already went for the row (the "you
+    have a message" one). The sender keeps the row queued and loses no attempt."""
+
+    def __init__(self, until: Any, reason: str, held: str | None = None,
+                 template: str | None = None) -> None:
+        super().__init__(reason)
+        self.until = until
+        self.reason = reason
+        self.held = held
+        self.template = template

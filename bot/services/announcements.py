@@ -120,6 +120,27 @@ class AnnouncementService:
         reachable = sum(1 for m in members if m.reachable)
         return reachable, len(members) - reachable
 
+    async def paid_templates(self, audience: Audience, author: Person) -> int | None:
+        """How many of the recipients would get it as a paid WhatsApp template if it went
+        now: their preferred address is WhatsApp and they have not written in the last 24
+        hours. None when WhatsApp is off (the preview says nothing about it)."""
+        if getattr(self.services.config, "whatsapp", None) is None:
+            return None
+        from bot.channels.whatsapp.window import window_open
+
+        members = await self._resolve(audience, author)
+        now = self.services.clock.now()
+        async with self.services.db.reading() as conn:
+            found = await address_store.of_people(conn, [m.user_id for m in members
+                                                         if m.reachable])
+        paid = 0
+        for rows in found.values():
+            best = next((row for row in rows if row.reachable), None)
+            if best is not None and best.channel == "whatsapp" \
+                    and not window_open(best.window_until, now):
+                paid += 1
+        return paid
+
     def groups(self, audience: Audience) -> list[tuple[str, int]]:
         """(room id, group chat id) of the groups this audience may also be posted in.
 
@@ -323,7 +344,14 @@ class AnnouncementService:
         return await self.services.db.run(store.by_draft_key, draft_key)
 
     async def counts(self, broadcast_id: int) -> dict[str, int]:
-        return await self.services.db.run(store.counts, broadcast_id)
+        """Rows per state; ``paid``: how many went as a (paid) WhatsApp template."""
+        counts = await self.services.db.run(store.counts, broadcast_id)
+        broadcast = await self.get(broadcast_id)
+        if broadcast is not None:
+            templates = await self.services.outbox.template_counts(broadcast.kind, broadcast_id)
+            if templates:
+                counts["paid"] = sum(templates.values())
+        return counts
 
     async def group_posts(self, broadcast_id: int) -> list[Any]:
         """Each group post of a broadcast (room, state, error), for the report."""

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.i18n import translator
 from bot.messaging.message import Address, OutMessage, Receipt
-from bot.messaging.port import DeliveryError
+from bot.messaging.port import Deferred, DeliveryError
 from bot.store import addresses as address_store
 from bot.store import outbox as store
 from bot.store.outbox import OutboxRow
@@ -242,12 +242,13 @@ class OutboxService:
             async with self._lock, self.services.db.transaction() as conn:
                 expired = await store.expire(conn, now)
                 for row in expired:
-                    log.warning("%s %s expired before it could be sent", row.kind, row.ref)
+                    log.warning("%s %s %s before it could be sent", row.kind, row.ref,
+                                "expired" if row.state == store.EXPIRED else "unreachable")
                 await store.requeue_stale_leases(conn, now)
                 rows = await store.claim_due(conn, now, now + LEASE, self.batch,
                                              min_priority=floor)
             for row in expired:
-                await self._after_final(row, store.EXPIRED)
+                await self._after_final(row, row.state)
             if not rows:
                 break
             self._unstarted.update(r.id for r in rows)
@@ -322,8 +323,20 @@ class OutboxService:
             channel.paced(token, counted=False)
             return  # stopping while it waited for its turn: given back untouched
         self._unstarted.discard(row.id)
+        # A channel with rules of its own for messages the bot starts (WhatsApp's 24-hour
+        # window, templates, daily limit) takes the whole row.
+        send_row = getattr(channel, "send_row", None)
         try:
-            receipt = await channel.send(row.address, message)
+            if send_row is not None:
+                receipt = await send_row(row, message)
+            else:
+                receipt = await channel.send(row.address, message)
+        except Deferred as wait:
+            channel.paced(token, counted=wait.template is not None)
+            async with self.services.db.transaction() as conn:
+                await store.defer(conn, row.id, wait.until, wait.reason, wait.held,
+                                  wait.template)
+            return
         except DeliveryError as exc:
             channel.paced(token, counted=exc.verdict not in ("gone", "retry"),
                           retry_after=exc.retry_after)
@@ -525,6 +538,10 @@ class OutboxService:
         if row is None or row.state != store.SENT:
             return None
         return Receipt(row.channel, row.address, row.provider_ref or "")
+
+    async def template_counts(self, kind: str, ref: str | int) -> dict[str, int]:
+        """Sent rows of one broadcast per WhatsApp template (paid messages)."""
+        return await self.services.db.run(store.template_counts, kind, str(ref))
 
     async def waiting(self, kind: str | None = None) -> int:
         """Messages kept back by a short-lived failure, waiting for another attempt."""

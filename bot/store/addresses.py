@@ -177,3 +177,22 @@ async def _mirror(conn: aiosqlite.Connection, person_id: int) -> None:
         " WHERE id = ? AND EXISTS (SELECT 1 FROM addresses a WHERE a.person_id = users.id)",
         (person_id,),
     )
+
+
+async def open_window(conn: aiosqlite.Connection, channel: str, address: str,
+                      until: datetime) -> bool:
+    """WhatsApp's 24-hour window: open until ``until`` (never shortened by an older message
+    delivered late). True when that address exists."""
+    cursor = await conn.execute(
+        "UPDATE addresses SET window_until = CASE WHEN window_until IS NULL OR window_until < ?"
+        " THEN ? ELSE window_until END WHERE channel = ? AND address = ?",
+        (to_db(until), to_db(until), channel, address))
+    return cursor.rowcount > 0
+
+
+async def close_window(conn: aiosqlite.Connection, channel: str, address: str,
+                       now: datetime) -> None:
+    """The channel says the window is closed after all (WhatsApp 131047, clock skew)."""
+    await conn.execute(
+        "UPDATE addresses SET window_until = ? WHERE channel = ? AND address = ?"
+        " AND window_until > ?", (to_db(now), channel, address, to_db(now)))

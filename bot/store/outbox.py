@@ -40,6 +40,10 @@ class OutboxRow:
     expires_at: datetime | None
     error: str | None
     provider_ref: str | None
+    #: The WhatsApp template it went out as (None: free-form), and why it is held for the
+    #: person (migration 022; see :mod:`bot.channels.whatsapp.window`).
+    template: str | None = None
+    held: str | None = None
 
 
 def _row(row: aiosqlite.Row) -> OutboxRow:
@@ -49,7 +53,7 @@ def _row(row: aiosqlite.Row) -> OutboxRow:
         json.loads(row["message"]) if row["message"] else None, row["priority"], row["state"],
         row["attempts"], from_db(row["next_at"]),
         from_db(row["expires_at"]) if row["expires_at"] else None, row["error"],
-        row["provider_ref"])
+        row["provider_ref"], row["template"], row["held"])
 
 
 async def enqueue(conn: aiosqlite.Connection, *, person_id: int | None, channel: str,
@@ -97,9 +101,14 @@ async def requeue_in_flight(conn: aiosqlite.Connection) -> int:
 
 
 async def expire(conn: aiosqlite.Connection, now: datetime) -> list[OutboxRow]:
-    """Queued rows no longer worth sending become 'expired'; returns them (for the log)."""
+    """Queued rows no longer worth sending become 'expired'; returns them (for the log).
+    A row held for the person (WhatsApp: their window stayed closed, no template could
+    reach them) becomes 'unreachable' instead: the "to call" lists count it like a Telegram
+    person who blocked the bot."""
     cursor = await conn.execute(
-        f"UPDATE outbox SET state = 'expired', message = NULL, params = {_KEPT}"
+        "UPDATE outbox SET state = CASE WHEN held IN ('show', 'template') THEN 'unreachable'"
+        " ELSE 'expired' END, held = NULL,"
+        f" message = NULL, params = {_KEPT}"
         " WHERE state = 'queued' AND expires_at IS NOT NULL"
         " AND expires_at <= ? RETURNING *", (to_db(now),))
     return [_row(r) for r in await cursor.fetchall()]
@@ -142,6 +151,7 @@ async def mark_sent(conn: aiosqlite.Connection, row_id: int, now: datetime,
     are dropped, as in mark_final; only its state, kind, ref, dedupe and receipt stay."""
     await conn.execute(
         "UPDATE outbox SET state = 'sent', sent_at = ?, provider_ref = ?, lease_until = NULL,"
+        " held = NULL,"
         f" message = NULL, params = {_KEPT}, attempts = attempts + 1 WHERE id = ?",
         (to_db(now), provider_ref, row_id))
 
@@ -151,7 +161,7 @@ async def mark_final(conn: aiosqlite.Connection, row_id: int, state: str,
     """unreachable / failed / skipped / expired: never sent (again)."""
     assert state in FINAL and state != SENT
     await conn.execute(
-        "UPDATE outbox SET state = ?, error = COALESCE(?, error), lease_until = NULL,"
+        "UPDATE outbox SET state = ?, error = COALESCE(?, error), lease_until = NULL, held = NULL,"
         f" message = NULL, params = {_KEPT},"
         " attempts = attempts + (CASE WHEN ? IN ('unreachable', 'failed') THEN 1 ELSE 0 END)"
         " WHERE id = ?", (state, error[:200] if error else None, state, row_id))
@@ -165,6 +175,49 @@ async def later(conn: aiosqlite.Connection, row_id: int, next_at: datetime, erro
         "UPDATE outbox SET state = 'queued', lease_until = NULL, attempts = attempts + ?,"
         " next_at = ?, error = ? WHERE id = ?",
         (1 if attempt else 0, to_db(next_at), error[:200], row_id))
+
+
+async def defer(conn: aiosqlite.Connection, row_id: int, next_at: datetime, reason: str,
+                held: str | None, template: str | None = None) -> None:
+    """Not sent now, and no attempt lost: the row waits until ``next_at`` (WhatsApp's window,
+    its daily limit); ``held`` says what the person's next message releases; ``template``
+    records a template that already went for it (the "you have a message" one)."""
+    await conn.execute(
+        "UPDATE outbox SET state = 'queued', lease_until = NULL, next_at = ?, error = ?,"
+        " held = ?, template = COALESCE(?, template) WHERE id = ?",
+        (to_db(next_at), reason[:200], held, template, row_id))
+
+
+async def set_template(conn: aiosqlite.Connection, row_id: int, template: str) -> None:
+    """The row goes out as this template (counted for the daily limit and the cost report)."""
+    await conn.execute("UPDATE outbox SET template = ? WHERE id = ?", (template, row_id))
+
+
+async def release(conn: aiosqlite.Connection, channel: str, address: str,
+                  now: datetime) -> int:
+    """The person wrote: every queued row to them is due now (held or waiting for the daily
+    limit); the rows a retry keeps back for a short-lived error stay as they are."""
+    cursor = await conn.execute(
+        "UPDATE outbox SET next_at = ?, held = NULL WHERE channel = ? AND address = ?"
+        " AND state = 'queued' AND next_at > ? AND (held IS NOT NULL OR attempts = 0)",
+        (to_db(now), channel, address, to_db(now)))
+    return cursor.rowcount
+
+
+async def release_held(conn: aiosqlite.Connection, held: str, now: datetime) -> int:
+    """Rows held for this reason are due now (a template was approved meanwhile)."""
+    cursor = await conn.execute(
+        "UPDATE outbox SET next_at = ?, held = NULL WHERE held = ? AND state = 'queued'",
+        (to_db(now), held))
+    return cursor.rowcount
+
+
+async def template_counts(conn: aiosqlite.Connection, kind: str, ref: str) -> dict[str, int]:
+    """Sent rows of one broadcast per template (free-form rows are not counted)."""
+    cursor = await conn.execute(
+        "SELECT template, COUNT(*) FROM outbox WHERE kind = ? AND ref = ? AND state = 'sent'"
+        " AND template IS NOT NULL GROUP BY template", (kind, ref))
+    return {row[0]: int(row[1]) for row in await cursor.fetchall()}
 
 
 async def get(conn: aiosqlite.Connection, row_id: int) -> OutboxRow | None:

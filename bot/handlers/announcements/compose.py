@@ -25,7 +25,12 @@ from bot.clock import from_db, to_db
 from bot.context import BotContext
 from bot.handlers import flows
 from bot.handlers.announcements.jobs import ensure_sender
-from bot.handlers.announcements.render import AUDIENCE_LABELS, render_announcement, snippet
+from bot.handlers.announcements.render import (
+    AUDIENCE_LABELS,
+    render_announcement,
+    snippet,
+    whatsapp_cost,
+)
 from bot.handlers.common import (
     END,
     kb,
@@ -231,15 +236,25 @@ async def show_preview(update: Update, context: BotContext) -> int:
     await reply_message(update, context, OutMessage(preview, attachment=photo))  # bidi done
     groups = services.announcements.groups(audience)
     draft["groups"] = bool(groups)  # offered only where a group exists, and then on
-    text, markup = _question(t, draft, services.config.rooms, groups, reachable, unreachable)
+    text, markup = _question(t, draft, services.config.rooms, groups, reachable, unreachable,
+                             await _paid(context, audience, person))
     draft["send_at"] = None
     await reply(update, context, text, markup, edit=False)
     return PREVIEW
 
 
+async def _paid(context: BotContext, audience: Audience, person: Person) -> str | None:
+    """The WhatsApp cost line of the preview (None: WhatsApp off, or nobody pays)."""
+    services = context.services
+    paid = await services.announcements.paid_templates(audience, person)
+    if not paid:
+        return None
+    return whatsapp_cost(context.t, paid, services.config.whatsapp)
+
+
 def _question(t: Translator, draft: dict[str, Any], rooms: dict[str, Any],
-              groups: list[tuple[str, int]], reachable: int, unreachable: int
-              ) -> tuple[str, Any]:
+              groups: list[tuple[str, int]], reachable: int, unreachable: int,
+              paid: str | None = None) -> tuple[str, Any]:
     """The preview's question: who gets it, the group toggle (if any), send or not."""
     lines = [t.ngettext("To: {audience}. {n} person will receive it.",
                         "To: {audience}. {n} people will receive it.", reachable).format(
@@ -249,6 +264,8 @@ def _question(t: Translator, draft: dict[str, Any], rooms: dict[str, Any],
             "{n} more person cannot be reached on Telegram; the report will name them.",
             "{n} more people cannot be reached on Telegram; the report will name them.",
             unreachable).format(n=t.number(unreachable)))
+    if paid:
+        lines.append(paid)
     rows: list[list[tuple[str, str]]] = []
     if groups:
         names = t.join(html.escape(rooms[room_id].name) for room_id, _chat in groups)
@@ -293,7 +310,7 @@ async def toggle_groups(update: Update, context: BotContext, act: AnnouncementGr
         draft["groups"] = not draft.get("groups")
     reachable, unreachable = await services.announcements.recipients(audience, person)
     text, markup = _question(context.t, draft, services.config.rooms, groups, reachable,
-                             unreachable)
+                             unreachable, await _paid(context, audience, person))
     await reply(update, context, text, markup, edit=True)
     return PREVIEW
 

@@ -59,9 +59,47 @@ def render_announcement(t: Translator, broadcast: BroadcastRow | dict[str, Any],
 
 
 
+def whatsapp_cost(t: Translator, n: int, settings: Any) -> str:
+    """The preview's line about WhatsApp: how many get it as a template message (their
+    24-hour window is closed, so Meta charges for it) and the estimated cost, in the
+    coordinator's locale (``whatsapp.template_price`` per message, ``whatsapp.currency``)."""
+    price = float(getattr(settings, "template_price", 0.0) or 0.0)
+    if price <= 0:
+        return t.ngettext(
+            "📱 {n} person is on WhatsApp and has not written to the bot in the last 24 "
+            "hours. They get it as a template message; WhatsApp may charge for it.",
+            "📱 {n} people are on WhatsApp and have not written to the bot in the last 24 "
+            "hours. They get it as a template message; WhatsApp may charge for it.",
+            n).format(n=t.number(n))
+    return t.ngettext(
+        "📱 {n} person is on WhatsApp and has not written to the bot in the last 24 hours. "
+        "They get it as a paid template message: about {cost} in total.",
+        "📱 {n} people are on WhatsApp and have not written to the bot in the last 24 hours. "
+        "They get it as a paid template message: about {cost} in total.",
+        n).format(n=t.number(n), cost=money(t, n * price, settings))
+
+
+def money(t: Translator, amount: float, settings: Any) -> str:
+    """An amount in the setting's currency, as the coordinator's locale writes it."""
+    from babel.numbers import format_currency
+
+    text = format_currency(amount, getattr(settings, "currency", "EUR") or "EUR",
+                           locale=t.locale)
+    return t.isolate(text) if t.rtl else text
+
+
+def paid_line(t: Translator, n: int, settings: Any) -> str:
+    """The report's line: how many went as a paid WhatsApp template, and about what cost."""
+    price = float(getattr(settings, "template_price", 0.0) or 0.0)
+    if price <= 0:
+        return t._("📱 Sent as a WhatsApp template message: {n}").format(n=t.number(n))
+    return t._("📱 Sent as a paid WhatsApp template message: {n} (about {cost})").format(
+        n=t.number(n), cost=money(t, n * price, settings))
+
+
 def render_report(t: Translator, broadcast: BroadcastRow, counts: dict[str, int],
                   groups: Sequence[Any] = (), rooms: dict[str, Any] | None = None,
-                  ) -> tuple[str, InlineKeyboardMarkup | None]:
+                  whatsapp: Any = None) -> tuple[str, InlineKeyboardMarkup | None]:
     lines = [
         "<b>" + t._("Report of your announcement") + "</b>",
         t._("✅ Delivered: {n}").format(n=t.number(counts["sent"])),
@@ -70,6 +108,8 @@ def render_report(t: Translator, broadcast: BroadcastRow, counts: dict[str, int]
             n=t.number(counts["unreachable"])),
         t._("⚠️ Failed for another reason: {n}").format(n=t.number(counts["failed"])),
     ]
+    if whatsapp is not None and counts.get("paid"):
+        lines.append(paid_line(t, counts["paid"], whatsapp))
     lines += _group_lines(t, groups, rooms or {})
     missed = counts["blocked"] + counts["unreachable"] + counts["failed"]
     if not missed:

@@ -58,7 +58,8 @@ def install(app: BuurtApplication) -> None:
     def report(broadcast: BroadcastRow, counts: dict[str, int], groups: list[Any]
                ) -> OutMessage | None:
         t = translator(broadcast.coordinator_language)
-        text, markup = render_report(t, broadcast, counts, groups, services.config.rooms)
+        text, markup = render_report(t, broadcast, counts, groups, services.config.rooms,
+                                     getattr(services.config, "whatsapp", None))
         return OutMessage(t.bidi(text), _buttons(markup))
 
     services.announcements.views["announcement"] = Views(progress, report)
