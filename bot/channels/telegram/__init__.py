@@ -12,7 +12,7 @@ from typing import Any
 from telegram import Message
 from telegram.error import TelegramError
 
-from bot.channels.telegram import media as telegram_media
+from bot.channels.telegram import media_bridge
 from bot.channels.telegram.errors import Delivery, classify, gone, not_modified, retry_after
 from bot.channels.telegram.render import from_markup, markup, media, reply_markup_of, text_of
 from bot.log_safe import without_data
@@ -36,11 +36,11 @@ async def send(bot: Any, chat_id: int | str, message: OutMessage) -> Message | A
     attachment = message.attachment
     if attachment is None:
         return await bot.send_message(chat_id, text, reply_markup=reply_markup)
-    foreign = telegram_media.foreign(bot, message)
+    foreign = media_bridge.foreign(bot, message)
     if foreign is not None:  # another channel's media (a WhatsApp photo): fetched, uploaded
-        sent = await _send_media(bot, chat_id, await telegram_media.resolved(bot, message),
+        sent = await _send_media(bot, chat_id, await media_bridge.resolved(bot, message),
                                  text, reply_markup)
-        telegram_media.uploaded(bot, foreign, sent)
+        media_bridge.uploaded(bot, foreign, sent)
         return sent
     return await _send_media(bot, chat_id, message, text, reply_markup)
 

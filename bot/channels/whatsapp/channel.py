@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from pywa.errors import WhatsAppError
 
-from bot.channels.telegram import media as telegram_media
+from bot.channels.telegram import media_bridge
 from bot.channels.whatsapp import CHANNEL
 from bot.channels.whatsapp.client import CloudClient, MediaTooLarge
 from bot.channels.whatsapp.errors import (
@@ -126,7 +126,7 @@ class WhatsAppChannel:
         if getattr(app.services.config, "telegram", False):
             self.telegram = app.bot
             # A WhatsApp photo or voice note sent on Telegram (to a volunteer) is fetched here.
-            telegram_media.serve_from(app.bot, MEDIA_PREFIX, self._fetch_for_telegram)
+            media_bridge.serve_from(app.bot, MEDIA_PREFIX, self._fetch_for_telegram)
         jobs.add_tick(app, "whatsapp_messages", self._prune_tick)
 
     async def start(self) -> None:
@@ -320,10 +320,10 @@ class WhatsAppChannel:
         except WhatsAppError as exc:
             status = exc.status_code
             if status is not None and 400 <= status < 500 and exc.code != TOKEN:
-                raise telegram_media.MediaGone(media_id) from exc
+                raise media_bridge.MediaGone(media_id) from exc
             raise
         except MediaTooLarge as exc:
-            raise telegram_media.MediaGone(media_id) from exc
+            raise media_bridge.MediaGone(media_id) from exc
 
     async def download(self, media_id: str) -> tuple[bytes, str]:
         """A WhatsApp media file (``wa:`` prefix or not) as bytes in memory and its type."""
