@@ -12,7 +12,14 @@ import sys
 from collections.abc import Callable
 
 from bot.cli_exit import fail
-from bot.config import Config, ConfigError, load_config, require_token
+from bot.config import (
+    Config,
+    ConfigError,
+    load_config,
+    require_channels,
+    require_token,
+    whatsapp_env_present,
+)
 from bot.store.db import DatabaseUnavailable
 
 #: Feature modules add subcommands here: name → (help, add_arguments, run(args) -> int).
@@ -23,17 +30,21 @@ EXTRA_COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None],
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="buurtbot",
-        description="Buurtbot: the Telegram bot of the BuurtWerkKamers in Utrecht.",
+        description="Buurtbot: the chat bot (Telegram and WhatsApp) of the BuurtWerkKamers in "
+        "Utrecht.",
     )
     parser.add_argument(
         "--config", help="settings file (default: $BUURTBOT_CONFIG or ./buurtbot.toml)"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("run", help="run the bot against Telegram (long polling or webhook)",
+    sub.add_parser("run", help="run the bot: Telegram (long polling or webhook) and/or "
+                   "WhatsApp (webhook)",
                    description="Run the bot against the Bot API in bot.api_url: long polling, "
                    "or a webhook when bot.webhook_url is set; with [web], also /healthz and "
-                   "the calendar feed. Stops gracefully on SIGINT/SIGTERM.")
+                   "the calendar feed; with [whatsapp], the WhatsApp webhook on "
+                   "whatsapp.webhook_port. Telegram alone, WhatsApp alone or both. Stops "
+                   "gracefully on SIGINT/SIGTERM.")
     demo = sub.add_parser(
         "demo",
         help="run the bot on the built-in sandbox with demo data (no Telegram needed)",
@@ -78,13 +89,14 @@ def main(argv: list[str] | None = None) -> int:
             if config.token:
                 require_token(config)  # a mistyped token is found now, not at `run`
             print(f"{config.source}: OK ({len(config.rooms)} rooms: "
-                  f"{', '.join(r.name for r in config.rooms.values())})")
-            if not config.token:
-                print("note: no token yet (set bot.token or BUURTBOT_TOKEN before `run`)")
+                  f"{', '.join(r.name for r in config.rooms.values())}; "
+                  f"{channels_line(config)})")
+            for note in config_notes(config):
+                print(f"note: {note}")
             return 0
         if args.command == "run":
             config = _load(args)
-            require_token(config)
+            require_channels(config)
             from bot.runner import run
 
             return run(config)
@@ -100,12 +112,36 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+def channels_line(config: Config) -> str:
+    """Which channels ``run`` would use, in words (check-config, doctor)."""
+    parts = []
+    if config.telegram:
+        parts.append("Telegram by " + ("webhook" if config.webhook_url else "long polling"))
+    if config.whatsapp is not None:
+        wa = config.whatsapp
+        parts.append(f"WhatsApp webhook on {wa.webhook_host}:{wa.webhook_port}"
+                     f"{wa.webhook_path}")
+    return " and ".join(parts) if parts else "no channel yet"
+
+
+def config_notes(config: Config) -> list[str]:
+    """What is not wrong yet but will stop ``run`` or surprise the operator."""
+    notes = []
+    if not config.telegram and config.whatsapp is None:
+        notes.append("no channel yet: set bot.token (or BUURTBOT_TOKEN) for Telegram, or a "
+                     "[whatsapp] table for WhatsApp, before `run`")
+    if config.whatsapp is None and (present := whatsapp_env_present()):
+        notes.append(f"{', '.join(present)} set, but there is no [whatsapp] table: WhatsApp "
+                     "stays off (add an empty [whatsapp] table to use them)")
+    return notes
+
+
 def _register_extra_commands() -> None:
     """Import feature CLIs so they can add themselves (calendar, report, backup...)."""
     import importlib
 
     for module in ("bot.cli_calendar", "bot.cli_report", "bot.cli_backup", "bot.cli_doctor",
-                   "bot.cli_qr"):
+                   "bot.cli_qr", "bot.cli_whatsapp"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

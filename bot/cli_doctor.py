@@ -1,24 +1,36 @@
 """``buurtbot doctor``: everything that must be right for the bot to run, checked from outside.
 
 Prints one line per check (OK / WARN / FAIL) and exits 1 when something FAILs: the settings,
-the token (asked of Telegram), the clock and time zone, the database, whether a bot is
-running and what its /healthz says, disk space, and the last backup.
+the token (asked of Telegram), the WhatsApp number and token (asked of Meta), the clock and
+time zone, the database, whether a bot is running and what its /healthz says, whether the
+WhatsApp webhook answers Meta's handshake and when a WhatsApp message last came in, disk
+space, and the last backup.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import secrets
 import sqlite3
+import stat
+import tomllib
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import aiohttp
 
-from bot.cli import EXTRA_COMMANDS
+from bot.cli import EXTRA_COMMANDS, channels_line, config_notes
 from bot.clock import TZ, Clock, from_db
-from bot.config import Config, ConfigError, load_config, require_token
+from bot.config import (
+    WHATSAPP_SECRETS,
+    Config,
+    ConfigError,
+    WhatsAppSettings,
+    load_config,
+    require_token,
+)
 from bot.instance_lock import is_running
 from bot.services import backup as backups
 from bot.services.ops import free_mb
@@ -64,12 +76,86 @@ async def _telegram(config: Config, report: Report, timeout: float) -> None:  # 
         report.line("OK", "token", f"valid: the bot is @{body['result'].get('username')}")
     else:
         report.line("FAIL", "token", f"Telegram refuses it: {body.get('description')}")
-    if date_header:
-        theirs = parsedate_to_datetime(date_header)
-        drift = abs(datetime.now(UTC) - theirs)
-        level = "OK" if drift <= CLOCK_DRIFT else "FAIL"
-        report.line(level, "clock sync", f"{int(drift.total_seconds())} s from Telegram's clock"
-                    + ("" if level == "OK" else " (install and start systemd-timesyncd)"))
+    _clock(report, date_header, "Telegram")
+
+
+def _clock(report: Report, date_header: str | None, whose: str) -> None:
+    if not date_header:
+        return
+    theirs = parsedate_to_datetime(date_header)
+    drift = abs(datetime.now(UTC) - theirs)
+    level = "OK" if drift <= CLOCK_DRIFT else "FAIL"
+    report.line(level, "clock sync", f"{int(drift.total_seconds())} s from {whose}'s clock"
+                + ("" if level == "OK" else " (install and start systemd-timesyncd)"))
+
+
+async def _whatsapp(config: Config, report: Report, timeout: float,  # noqa: ASYNC109
+                    running: bool) -> None:
+    """The number and token (asked of Meta), the daily limit, and, when the bot runs, its
+    webhook's answer to Meta's verify handshake on ``webhook_port``."""
+    from bot.cli_whatsapp import ApiProblem, limit_advice, number_info
+
+    settings = config.whatsapp
+    assert settings is not None
+    try:
+        info = await number_info(settings, timeout=timeout)
+    except ApiProblem as exc:
+        report.line("FAIL", "whatsapp number", str(exc))
+    else:
+        report.line("OK", "whatsapp number", f"{info.display_phone_number or '?'} "
+                    f"({info.verified_name or 'no name'}), quality {info.quality_rating}")
+        level, advice = limit_advice(settings, info)
+        report.line(level, "whatsapp daily limit", advice)
+        if not config.telegram:
+            _clock(report, info.date or None, "Meta")
+    if not settings.business_account_id:
+        report.line("WARN", "whatsapp templates", "whatsapp.business_account_id is not set: "
+                    "no templates, so nobody outside the 24-hour window can be written to")
+    if running:
+        await _whatsapp_webhook(settings, report, timeout)
+
+
+async def _whatsapp_webhook(settings: WhatsAppSettings, report: Report,
+                            timeout: float) -> None:  # noqa: ASYNC109
+    host = "127.0.0.1" if settings.webhook_host in ("0.0.0.0", "::", "") else \
+        settings.webhook_host
+    where = f"http://{host}:{settings.webhook_port}{settings.webhook_path}"
+    challenge = secrets.token_hex(8)
+    query = {"hub.mode": "subscribe", "hub.verify_token": settings.verify_token,
+             "hub.challenge": challenge}
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as http, \
+                http.get(where, params=query) as response:
+            text = await response.text()
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        report.line("FAIL", "whatsapp webhook", f"{where} does not answer "
+                    f"({type(exc).__name__}): is whatsapp.webhook_port the port of this bot?")
+        return
+    if response.status == 200 and text.strip() == challenge:
+        report.line("OK", "whatsapp webhook", f"{where} answers Meta's verify handshake "
+                    "(Meta must reach it through your https address)")
+    else:
+        report.line("FAIL", "whatsapp webhook", f"{where} answered {response.status} to the "
+                    "verify handshake (another program on this port?)")
+
+
+def _secrets_in_file(config: Config, report: Report) -> None:
+    """The WhatsApp secrets belong in the environment file; in a settings file that others
+    can read they let anyone send as the room."""
+    path = Path(config.source)
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8")).get("whatsapp") or {}
+        mode = path.stat().st_mode
+    except (OSError, tomllib.TOMLDecodeError):
+        return
+    found = [name for name in WHATSAPP_SECRETS if isinstance(table, dict) and table.get(name)]
+    if not found:
+        return
+    readable = bool(mode & (stat.S_IRGRP | stat.S_IROTH))
+    report.line("WARN", "whatsapp secrets", f"{path} holds whatsapp.{', whatsapp.'.join(found)}"
+                + (" and others can read it" if readable else "")
+                + ": better in the environment file (BUURTBOT_WHATSAPP_ACCESS_TOKEN, "
+                "BUURTBOT_WHATSAPP_APP_SECRET, BUURTBOT_WHATSAPP_VERIFY_TOKEN)")
 
 
 async def _healthz(config: Config, report: Report, timeout: float) -> None:  # noqa: ASYNC109
@@ -118,8 +204,10 @@ def _database(config: Config, report: Report, running: bool) -> dict[str, tuple[
         report.line("OK", "database", f"{path}: sound, schema {version}{pending}, "
                     f"{path.stat().st_size // 1024} KB, outbox backlog {backlog}")
     now = datetime.now(TZ)
-    for name, label in ((status_names.LAST_TICK, "last tick"),
-                        (status_names.LAST_TELEGRAM, "last contact with Telegram")):
+    checks = [(status_names.LAST_TICK, "last tick")]
+    if config.telegram:
+        checks.append((status_names.LAST_TELEGRAM, "last contact with Telegram"))
+    for name, label in checks:
         value = status.get(name)
         when = from_db(value[0]) if value else None
         if when is None:
@@ -127,6 +215,18 @@ def _database(config: Config, report: Report, running: bool) -> dict[str, tuple[
         else:
             late = running and now - when > timedelta(minutes=5)
             report.line("FAIL" if late else "OK", label, f"{when:%Y-%m-%d %H:%M:%S %Z}")
+    if config.whatsapp is not None:
+        conn = maintenance.open_read_only(path, timeout=5)
+        try:
+            last = maintenance.last_received(conn, "whatsapp")
+        finally:
+            conn.close()
+        when = from_db(last) if last else None
+        if when is None:
+            report.line("WARN", "last WhatsApp message", "none in the last 24 hours (is the "
+                        "webhook subscribed to \"messages\" in the Meta app?)")
+        else:
+            report.line("OK", "last WhatsApp message", f"{when:%Y-%m-%d %H:%M:%S %Z}")
     return status
 
 
@@ -162,12 +262,16 @@ def run(args: argparse.Namespace) -> int:
     extras = []
     if config.web:
         extras.append(f"web on {config.web.host}:{config.web.port}")
-    extras.append(f"webhook {config.webhook_url}" if config.webhook_url else "long polling")
+    extras.append(channels_line(config))
     if config.backup:
         extras.append(f"backups in {config.backup.dir} at {config.backup.at:%H:%M}"
                       + (" (encrypted)" if config.backup.encrypt else ""))
     report.line("OK", "settings", f"{config.source}: {len(config.rooms)} rooms; "
                 + ", ".join(extras))
+    for note in config_notes(config):
+        report.line("FAIL" if note.startswith("no channel") else "WARN", "settings", note)
+    if config.whatsapp is not None:
+        _secrets_in_file(config, report)
     now = Clock().now()
     report.line("OK", "time zone", f"{now:%Y-%m-%d %H:%M:%S} Europe/Amsterdam "
                 f"(UTC{now:%z}, {'summer' if now.dst() else 'winter'} time)")
@@ -177,7 +281,10 @@ def run(args: argparse.Namespace) -> int:
     report.line("OK" if running else "WARN", "bot", "running" if running else
                 "not running (start it: sudo systemctl start buurtbot; why it stopped: "
                 "journalctl -u buurtbot)")
-    asyncio.run(_telegram(config, report, args.timeout))
+    if config.telegram:
+        asyncio.run(_telegram(config, report, args.timeout))
+    if config.whatsapp is not None:
+        asyncio.run(_whatsapp(config, report, args.timeout, running))
     status = _database(config, report, running)
     if config.web and running:
         asyncio.run(_healthz(config, report, args.timeout))

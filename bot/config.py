@@ -41,11 +41,15 @@ def is_bot_username(name: str) -> bool:
 # The keys each table may hold. A key outside its set is refused (with a "did you mean"), so a
 # typo such as ``meal_cpa = 10`` fails loudly instead of silently leaving the default in place.
 # A branch adding a setting adds its key here, next to the code that reads it.
-_TOP_KEYS = ("bot", "privacy", "demo", "partners", "rooms", "web", "backup")
+_TOP_KEYS = ("bot", "privacy", "demo", "partners", "rooms", "web", "backup", "whatsapp")
 _BOT_KEYS = ("token", "api_url", "file_url", "database", "coordinators", "invite_valid_days",
              "programme_file", "webhook_url", "username")
 _WEB_KEYS = ("host", "port", "public_url", "health_timeout")
 _BACKUP_KEYS = ("dir", "daily", "weekly", "time", "encrypt", "warn_free_mb")
+_WHATSAPP_KEYS = ("access_token", "phone_number_id", "app_secret", "verify_token",
+                  "business_account_id", "api_url", "api_version", "webhook_host",
+                  "webhook_port", "webhook_path", "messages_per_second", "daily_limit",
+                  "template_price", "currency", "display_number")
 _PRIVACY_KEYS = ("help_retention_days", "checkin_retention_weeks")
 _DEMO_KEYS = ("port",)
 _PARTNER_KEYS = ("id", "name", "description", "contact")
@@ -135,7 +139,9 @@ class BackupSettings:
 class WhatsAppSettings:
     """``[whatsapp]``: the WhatsApp Cloud API (issue 14); off without this table.
 
-    Every value can be overridden by ``BUURTBOT_WHATSAPP_<NAME>`` (upper case)."""
+    Every value can be overridden by ``BUURTBOT_WHATSAPP_<NAME>`` (upper case); the two
+    secrets (``access_token``, ``app_secret``) and the verify token are best given only there,
+    so the settings file holds nothing that lets someone send as the room."""
 
     access_token: str
     phone_number_id: str
@@ -484,6 +490,11 @@ def parse_config(raw: dict[str, Any], source: str, env: dict[str, str] | None = 
     if username and not is_bot_username(username):
         raise _err(source, "bot.username", f"{username!r} is not {BOT_USERNAME_RULE}")
     backup = _backup(source, raw.get("backup"))
+    whatsapp = _whatsapp(source, raw.get("whatsapp"), env)
+    if whatsapp is not None and web is not None and whatsapp.webhook_port == web.port and (
+            whatsapp.webhook_host == web.host or "0.0.0.0" in (whatsapp.webhook_host, web.host)):
+        raise _err(source, "whatsapp.webhook_port", f"{web.port} is web.port already; the "
+                   "WhatsApp webhook needs a port of its own")
     if backup is not None and backup.encrypt and not env.get("BUURTBOT_BACKUP_PASSPHRASE"):
         raise _err(source, "backup.encrypt", "set the passphrase in BUURTBOT_BACKUP_PASSPHRASE "
                    "(in the environment file, not in this file)")
@@ -516,6 +527,7 @@ def parse_config(raw: dict[str, Any], source: str, env: dict[str, str] | None = 
         web=web,
         backup=backup,
         backup_passphrase=env.get("BUURTBOT_BACKUP_PASSPHRASE", ""),
+        whatsapp=whatsapp,
     )
 
 
@@ -558,6 +570,163 @@ def _backup(source: str, raw: Any) -> BackupSettings | None:
     )
 
 
+#: The settings ``[whatsapp]`` must have (from the file or the environment).
+WHATSAPP_REQUIRED = ("access_token", "phone_number_id", "app_secret", "verify_token")
+#: Never echoed in an error, a log line or ``doctor``'s output.
+WHATSAPP_SECRETS = ("access_token", "app_secret", "verify_token")
+_DIGITS = re.compile(r"^[0-9]{5,20}$")
+_API_VERSION = re.compile(r"^v?([0-9]{1,3}\.[0-9]{1,2})$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_WEBHOOK_PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
+
+
+def whatsapp_env(name: str) -> str:
+    """The environment variable that overrides ``whatsapp.<name>``."""
+    return f"BUURTBOT_WHATSAPP_{name.upper()}"
+
+
+def whatsapp_env_present(env: dict[str, str] | None = None) -> list[str]:
+    """``BUURTBOT_WHATSAPP_*`` variables that are set (they do nothing without [whatsapp])."""
+    environ = os.environ if env is None else env
+    return sorted(var for var in environ if var.startswith("BUURTBOT_WHATSAPP_") and
+                  environ[var])
+
+
+class _WhatsAppReader:
+    """Reads one ``[whatsapp]`` value: the environment first, then the file.
+
+    Each problem names the setting and, when the value came from there, the environment
+    variable. A secret's value is never part of the message (it would end up in a journal).
+    """
+
+    def __init__(self, source: str, table: dict[str, Any], env: dict[str, str]) -> None:
+        self.source, self.table, self.env = source, table, env
+
+    def where(self, name: str) -> str:
+        var = whatsapp_env(name)
+        if self.env.get(var):
+            return f"whatsapp.{name} (from {var})"
+        return f"whatsapp.{name}"
+
+    def fail(self, name: str, problem: str) -> ConfigError:
+        return _err(self.source, self.where(name), problem)
+
+    def raw(self, name: str) -> Any:
+        var = whatsapp_env(name)
+        if self.env.get(var):
+            return self.env[var].strip()
+        return self.table.get(name)
+
+    def text(self, name: str, default: str = "") -> str:
+        value = self.raw(name)
+        if value is None:
+            if name in WHATSAPP_REQUIRED:
+                raise _err(self.source, f"whatsapp.{name}",
+                           f"is missing (set it here or in {whatsapp_env(name)})")
+            return default
+        if not isinstance(value, str):
+            shown = "" if name in WHATSAPP_SECRETS else f", got {value!r}"
+            raise self.fail(name, f"expected text in quotes{shown}")
+        value = value.strip()
+        if not value:
+            if name in WHATSAPP_REQUIRED:
+                raise _err(self.source, f"whatsapp.{name}",
+                           f"is empty (set it here or in {whatsapp_env(name)})")
+            return default
+        if name in WHATSAPP_SECRETS and any(ch.isspace() for ch in value):
+            raise self.fail(name, "contains a space or a line break (copied with more than "
+                            "the value?)")
+        return value
+
+    def digits(self, name: str, required: bool) -> str:
+        value = self.raw(name)
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                problem = "is missing" if value is None else "is empty"
+                raise _err(self.source, f"whatsapp.{name}",
+                           f"{problem} (set it here or in {whatsapp_env(name)})")
+            return ""
+        if not isinstance(value, str) or not _DIGITS.match(value.strip()):
+            raise self.fail(name, f"expected the id Meta shows (digits only, such as "
+                            f"\"106540352242922\"), got {value!r}")
+        return value.strip()
+
+    def number(self, name: str, default: float, *, whole: bool, low: float,
+               high: float, low_open: bool = False) -> float:
+        value = self.raw(name)
+        if value is None:
+            return default
+        if isinstance(value, str):
+            try:
+                value = int(value) if whole else float(value.replace(",", "."))
+            except ValueError:
+                raise self.fail(name, f"expected a {'whole ' if whole else ''}number, got "
+                                f"{value!r}") from None
+        if isinstance(value, bool) or not isinstance(value, int if whole else int | float):
+            raise self.fail(name, f"expected a {'whole ' if whole else ''}number, got "
+                            f"{value!r}")
+        if value != value or (value <= low if low_open else value < low) or value > high:
+            lower = f"more than {low:g}" if low_open else f"at least {low:g}"
+            raise self.fail(name, f"must be {lower} and at most {high:.10g} (got {value:g})")
+        return value
+
+
+def _whatsapp(source: str, raw: Any, env: dict[str, str]) -> WhatsAppSettings | None:
+    """``[whatsapp]``: off without the table; with it, the four required values must be there
+    (each from the file or its ``BUURTBOT_WHATSAPP_*`` variable)."""
+    if raw is None:
+        return None
+    table = _table(source, "whatsapp", raw)
+    _known(source, "whatsapp", table, _WHATSAPP_KEYS)
+    read = _WhatsAppReader(source, table, env)
+    access_token = read.text("access_token")
+    phone_number_id = read.digits("phone_number_id", required=True)
+    app_secret = read.text("app_secret")
+    verify_token = read.text("verify_token")
+    api_url = read.text("api_url", "https://graph.facebook.com")
+    if not re.match(r"^https?://[^/\s]+", api_url):
+        raise read.fail("api_url", f"not an http(s) URL: {api_url!r}")
+    api_url = api_url.rstrip("/")
+    version = read.raw("api_version")
+    if isinstance(version, float | int) and not isinstance(version, bool):
+        version = f"{float(version):.1f}"
+    version = "21.0" if version is None else version
+    match = _API_VERSION.match(version.strip()) if isinstance(version, str) else None
+    if match is None:
+        raise read.fail("api_version", f'expected a Graph API version such as "21.0", got '
+                        f"{version!r}")
+    path = read.text("webhook_path", "/whatsapp")
+    if not _WEBHOOK_PATH.match(path):
+        raise read.fail("webhook_path", f'expected a path starting with "/", such as '
+                        f'"/whatsapp", got {path!r}')
+    currency = read.text("currency", "EUR").upper()
+    if not _CURRENCY.match(currency):
+        raise read.fail("currency", f'expected a currency code such as "EUR", got {currency!r}')
+    display = read.raw("display_number")
+    return WhatsAppSettings(
+        access_token=access_token,
+        phone_number_id=phone_number_id,
+        app_secret=app_secret,
+        verify_token=verify_token,
+        business_account_id=read.digits("business_account_id", required=False),
+        api_url=api_url,
+        api_version=match[1],
+        webhook_host=read.text("webhook_host", "127.0.0.1"),
+        webhook_port=int(read.number("webhook_port", 8081, whole=True, low=1, high=65535)),
+        webhook_path=path,
+        messages_per_second=float(read.number("messages_per_second", 80.0, whole=False,
+                                              low=0, high=1000, low_open=True)),
+        daily_limit=int(read.number("daily_limit", 250, whole=True, low=1,
+                                    high=100_000_000)),
+        template_price=float(read.number("template_price", 0.0, whole=False, low=0,
+                                         high=100)),
+        currency=currency,
+        display_number=_phone(source, read.where("display_number"), display),
+    )
+
+
 def derive_file_url(api_url: str) -> str:
     """PTB's base_file_url that belongs to a base_url (".../bot" → ".../file/bot")."""
     if api_url.endswith("/bot"):
@@ -580,6 +749,23 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
     return parse_config(raw, source, dict(environ))
+
+
+def require_channels(config: Config) -> None:
+    """Before ``run``: at least one channel, and Telegram's token well-formed when it is on.
+
+    Telegram alone (a token), WhatsApp alone (a complete ``[whatsapp]``, already checked when
+    the file was read) or both; neither is one line naming both ways to fix it.
+    """
+    if config.telegram:
+        require_token(config)
+    elif config.webhook_url:
+        raise ConfigError(f"{config.source}: bot.webhook_url is set but bot.token (or "
+                          "BUURTBOT_TOKEN) is missing")
+    if not config.telegram and config.whatsapp is None:
+        raise ConfigError(f"{config.source}: no channel to run on: set bot.token (or "
+                          "BUURTBOT_TOKEN) for Telegram, or fill in a [whatsapp] table for "
+                          "WhatsApp (see buurtbot.example.toml)")
 
 
 def require_token(config: Config) -> None:

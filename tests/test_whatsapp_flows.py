@@ -48,6 +48,10 @@ async def test_hoi_language_room_privacy_menu(wa: WaHarness) -> None:
     assert person is not None and (person.language, person.room) == ("nl", "top")
     assert [(a.channel, a.address) for a in person.addresses] == [("whatsapp", henk.wa_id)]
     assert person.telegram_id is None
+    # the person's 24-hour window is open from their last message (also the ones before
+    # they existed: onboarding made them, the window opened right after)
+    until = person.addresses[0].window_until
+    assert until is not None and until >= wa.clock.now()
     # the id rule: no WhatsApp chat id ever lands in users.telegram_id
     assert await wa.db.fetchval("SELECT COUNT(*) FROM users WHERE telegram_id >= ?",
                                 (ids.BASE,)) == 0
@@ -316,3 +320,30 @@ async def test_whatsapp_alone(wa_alone: WaHarness) -> None:
     await wa.settle()
     assert "Eettafel in TOP" in texts(henk)[-1]
     assert not wa.sandbox.unknown_methods
+
+
+async def test_a_help_request_with_a_photo_and_a_voice_note(wa: WaHarness) -> None:
+    vera = await wa.volunteer("Vera")
+    henk = await wa.resident("Henk")
+    await henk.send("hulp")
+    await wa.settle()
+    await henk.tap("📄 Een brief of formulier")
+    await wa.settle()
+    await henk.send_photo(b"\x89PNG\r\n\x1a\nletter", caption="deze brief")
+    await wa.settle()
+    assert "foto ontvangen" in henk.drain()[-1].text
+    await henk.send_voice(b"OggS voice")
+    await wa.settle()
+    assert "spraakbericht ontvangen" in henk.drain()[-1].text
+    await henk.tap("Verder ➡️")
+    await wa.settle()
+    await henk.tap("Vandaag")
+    await wa.settle()
+    await henk.tap(henk.drain()[-1].rows[0])  # "I come by"
+    await wa.settle()
+    await henk.tap("✅ Versturen")
+    await wa.settle()
+    assert "Uw vraag heeft nummer" in texts(henk)[-1]
+    media = await wa.db.fetchall("SELECT kind, file_id FROM help_media ORDER BY id")
+    assert [row[1][:3] for row in media] == ["wa:", "wa:"]
+    assert any("Nieuwe hulpvraag" in (m.text or "") for m in vera.bot_messages)

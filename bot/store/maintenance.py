@@ -54,6 +54,17 @@ def outbox_backlog(conn: sqlite3.Connection) -> int:
                                 " ('pending', 'sending')").fetchone()[0])
 
 
+def last_received(conn: sqlite3.Connection, channel: str) -> str | None:
+    """When the newest update of ``channel`` came in (as stored), from the inbox, which keeps
+    a day; None when none did (or the database is from before the inbox)."""
+    try:
+        row = conn.execute("SELECT MAX(received_at) FROM inbox WHERE channel = ?",
+                           (channel,)).fetchone()
+    except sqlite3.OperationalError:
+        return None
+    return row[0] if row else None
+
+
 def runtime_status(conn: sqlite3.Connection) -> dict[str, tuple[str, str]]:
     """name → (value, updated_at) of what the running bot last reported (``runtime_status``);
     {} for a database from before that table."""
