@@ -99,7 +99,11 @@ async def standin(clock: Clock) -> AsyncIterator[WhatsAppStandIn]:
 async def fake_bot(standin: WhatsAppStandIn) -> AsyncIterator[FakeBot]:
     bot = FakeBot(SECRET)
     app = web.Application()
-    app.router.add_route("*", "/whatsapp", bot.handle)
+
+    async def route(request: web.Request) -> web.Response:
+        return await bot.handle(request)
+
+    app.router.add_route("*", "/whatsapp", route)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -932,3 +936,67 @@ async def test_scale_speeds_the_limits_up(standin: WhatsAppStandIn, api: httpx.A
     assert_refused(await post(api, text("31620000002", "c")), 130429)
     clock.advance(0.1)
     assert (await post(api, text("31620000002", "c"))).status_code == 200
+
+
+async def test_statuses_follow_the_send_answer(standin: WhatsAppStandIn, fake_bot: FakeBot,
+                                               api: httpx.AsyncClient,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A send's status webhooks are posted after its answer is written (as at Meta, the bot
+    has the wamid before a status about it can arrive)."""
+    posted_before_answer: list[int] = []
+    seen: set[str] = set()
+    write_eof = web.Response.write_eof
+
+    async def recording(self: web.Response, data: bytes = b"") -> None:
+        answer = json.loads(self.body or b"{}") if self.content_type == "application/json" \
+            else {}
+        if "messages" in answer and answer["messages"][0]["id"] not in seen:
+            wamid = answer["messages"][0]["id"]
+            seen.add(wamid)
+            posted_before_answer.append(sum(
+                1 for d in standin.deliveries
+                if d.kind == "status" and d.value["statuses"][0]["id"] == wamid
+                and (d.answers or any(d is p for p in standin.webhooks._pending))))
+        await write_eof(self, data)
+
+    monkeypatch.setattr(web.Response, "write_eof", recording)
+    standin.undeliverable.add("31600000009")
+    await standin.person(HENK).send("Hoi")
+    await standin.person("31600000009").send("Hoi")
+    for i in range(5):
+        for to in (HENK, "31600000009"):
+            assert (await post(api, text(to, f"bericht {i}"))).status_code == 200
+            await standin.settle()
+    assert posted_before_answer == [0] * 10
+    assert len(fake_bot.values("statuses")) == 15
+
+
+async def test_template_review_webhooks_and_status_choice(
+        standin: WhatsAppStandIn, fake_bot: FakeBot, api: httpx.AsyncClient) -> None:
+    standin.template_webhooks = True
+    standin.status_webhooks = {"failed"}
+    assert (await api.post(f"/{WABA}/message_templates", json=new_template())).status_code \
+        == 200
+    standin.approve("maaltijd_herinnering", "nl")
+    assert (await post(api, template(HENK, "maaltijd_herinnering", "nl", ["18:00"]))
+            ).status_code == 200
+    await standin.settle()
+    [review] = [p["entry"][0]["changes"][0] for p in fake_bot.payloads]
+    assert review["field"] == "message_template_status_update"
+    assert review["value"]["event"] == "APPROVED"
+    assert review["value"]["message_template_name"] == "maaltijd_herinnering"
+    assert review["value"]["message_template_language"] == "nl"
+    assert fake_bot.values("statuses") == []  # sent/delivered not posted
+    assert standin.sent[-1].status == "delivered"
+
+
+async def test_concurrent_delivery_posts_everything(standin: WhatsAppStandIn,
+                                                    fake_bot: FakeBot) -> None:
+    standin.webhooks.concurrency = 4
+    people = [standin.person(f"3163000000{i}") for i in range(8)]
+    for p in people:
+        await p.send("Hoi")
+    await standin.settle()
+    assert sorted(m["from"] for m in fake_bot.values("messages")) == sorted(
+        p.wa_id for p in people)
+    assert all(d.ok for d in standin.deliveries)

@@ -110,6 +110,8 @@ class WhatsAppStandIn:
         #: Which statuses are posted as webhooks (a bench may keep only "failed").
         self.status_webhooks: set[str] = {"sent", "delivered", "read", "failed"}
         self.received: dict[str, InMessage] = {}
+        #: While a send is handled: its status webhooks, held until the answer is out.
+        self._holding: list[Delivery] | None = None
         self._faults: dict[str | None, deque[tuple[int, str | None]]] = defaultdict(deque)
         self._subscribers: list[Callable[[dict[str, Any]], None]] = []
         self.sandbox: Sandbox | None = None
@@ -238,8 +240,12 @@ class WhatsAppStandIn:
                     "status": status})
         if status not in self.status_webhooks:
             return None
-        return self.webhooks.post("status", self._envelope(
-            {**self._metadata(), "statuses": [entry]}))
+        holding = self._holding
+        delivery = self.webhooks.post("status", self._envelope(
+            {**self._metadata(), "statuses": [entry]}), hold=holding is not None)
+        if holding is not None:
+            holding.extend(d for d in self.webhooks.deliveries[delivery.seq - 1:])
+        return delivery
 
     # -- people ---------------------------------------------------------------
     def person(self, wa_id: str, name: str | None = "Henk") -> WaPerson:
@@ -413,17 +419,31 @@ class WhatsAppStandIn:
             raise invalid("Unexpected body: a JSON object is expected") from None
 
     async def _messages(self, request: web.Request) -> web.Response:
+        held: list[Delivery] = []
         try:
-            if not self._authorized(request):
-                raise WaError(190)
-            if request.match_info["node"] != self.phone_number_id:
-                raise self._node_error(request.match_info["node"])
-            body = await self._body(request)
-            if isinstance(body, dict) and body.get("status") == "read":
-                return self._json(self._mark_read(body))
-            return self._json(self._send(body))
-        except WaError as err:
-            return self._error(request, err)
+            try:
+                if not self._authorized(request):
+                    raise WaError(190)
+                if request.match_info["node"] != self.phone_number_id:
+                    raise self._node_error(request.match_info["node"])
+                body = await self._body(request)
+                if isinstance(body, dict) and body.get("status") == "read":
+                    return self._json(self._mark_read(body))
+                # The statuses of this send are posted once its answer is out, as at Meta
+                # (the bot knows the wamid before it hears of it).
+                self._holding = held
+                try:
+                    answer = self._send(body)
+                finally:
+                    self._holding = None
+            except WaError as err:
+                return self._error(request, err)
+            response = self._json(answer)
+            await response.prepare(request)
+            await response.write_eof()
+            return response
+        finally:
+            self.webhooks.release(held)
 
     def _mark_read(self, body: dict[str, Any]) -> dict[str, Any]:
         if body.get("messaging_product") != "whatsapp":

@@ -47,28 +47,42 @@ class WebhookSender:
         self.concurrency = 1
         self.deliveries: list[Delivery] = []
         self._pending: deque[Delivery] = deque()
+        self._held: list[Delivery] = []
         self._inflight = 0
         self._tasks: list[asyncio.Task[None]] = []
         self._http: aiohttp.ClientSession | None = None
         self._stopping = False
 
-    def post(self, kind: str, payload: dict[str, Any]) -> Delivery:
-        """Queue ``payload``; posted once ``url`` is set (twice with ``deliver_twice``)."""
-        delivery = self._queue(kind, payload)
+    def post(self, kind: str, payload: dict[str, Any], *, hold: bool = False) -> Delivery:
+        """Queue ``payload``; posted once ``url`` is set (twice with ``deliver_twice``).
+        ``hold``: kept back until ``release()`` (statuses wait for the send's answer)."""
+        delivery = self._queue(kind, payload, hold=hold)
         if self.deliver_twice:
-            self._queue(kind, payload, body=delivery.body)
+            self._queue(kind, payload, body=delivery.body, hold=hold)
         return delivery
+
+    def release(self, deliveries: list[Delivery]) -> None:
+        """Post these held deliveries, in order."""
+        held = [d for d in self._held if any(d is x for x in deliveries)]
+        self._held = [d for d in self._held if not any(d is x for x in deliveries)]
+        self._pending.extend(held)
+        self._start()
+        self.changed.notify()
 
     def repost(self, delivery: Delivery) -> Delivery:
         """The same body again: Meta's duplicate delivery."""
         return self._queue(delivery.kind, delivery.payload, body=delivery.body)
 
-    def _queue(self, kind: str, payload: dict[str, Any], body: bytes | None = None) -> Delivery:
+    def _queue(self, kind: str, payload: dict[str, Any], body: bytes | None = None,
+               hold: bool = False) -> Delivery:
         raw = body if body is not None else json.dumps(
             payload, ensure_ascii=False, separators=(",", ":")).encode()
         delivery = Delivery(seq=len(self.deliveries) + 1, kind=kind, payload=payload, body=raw,
                             signature=sign(self._secret(), raw))
         self.deliveries.append(delivery)
+        if hold:
+            self._held.append(delivery)
+            return delivery
         self._pending.append(delivery)
         self._start()
         self.changed.notify()
@@ -93,7 +107,7 @@ class WebhookSender:
     @property
     def idle(self) -> bool:
         """Every delivery so far had its final answer."""
-        return not self._pending and not self._inflight
+        return not self._pending and not self._inflight and not self._held
 
     async def _run(self) -> None:
         while not self._stopping:
