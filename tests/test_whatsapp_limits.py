@@ -17,11 +17,11 @@ from tests.auxil.whatsapp_tpl import (
     enqueue,
     person,
     row,
-    wa,
+    wa_unit,
     writes,
 )
 
-__all__ = ["wa"]
+__all__ = ["wa_unit"]
 
 
 def limit_to(channel, n: int) -> None:  # type: ignore[no-untyped-def]
@@ -42,8 +42,8 @@ async def sent_templates(channel) -> int:  # type: ignore[no-untyped-def]
     return sum(1 for s in channel.sent if s.kind == "template")
 
 
-async def test_limit_3_and_10_people_spread_over_4_days(wa) -> None:
-    services, channel = wa
+async def test_limit_3_and_10_people_spread_over_4_days(wa_unit) -> None:
+    services, channel = wa_unit
     limit_to(channel, 3)
     await approve(services, channel, "buurtbot_announcement", "nl")
     await ten_people(services, channel)
@@ -60,8 +60,8 @@ async def test_limit_3_and_10_people_spread_over_4_days(wa) -> None:
     assert len({s.address for s in channel.sent}) == 10  # each person once
 
 
-async def test_the_waiting_rows_lose_no_attempt_and_wait_for_the_free_moment(wa) -> None:
-    services, channel = wa
+async def test_the_waiting_rows_lose_no_attempt_and_wait_for_the_free_moment(wa_unit) -> None:
+    services, channel = wa_unit
     limit_to(channel, 3)
     await approve(services, channel, "buurtbot_announcement", "nl")
     await ten_people(services, channel)
@@ -74,8 +74,8 @@ async def test_the_waiting_rows_lose_no_attempt_and_wait_for_the_free_moment(wa)
     assert await limits.used(services) == 3
 
 
-async def test_answers_in_an_open_window_do_not_count(wa) -> None:
-    services, channel = wa
+async def test_answers_in_an_open_window_do_not_count(wa_unit) -> None:
+    services, channel = wa_unit
     limit_to(channel, 1)
     await approve(services, channel, "buurtbot_announcement", "nl")
     numbers = await ten_people(services, channel)
@@ -87,8 +87,8 @@ async def test_answers_in_an_open_window_do_not_count(wa) -> None:
     assert await limits.used(services) == 1
 
 
-async def test_a_second_template_to_someone_reached_today_does_not_count(wa) -> None:
-    services, channel = wa
+async def test_a_second_template_to_someone_reached_today_does_not_count(wa_unit) -> None:
+    services, channel = wa_unit
     limit_to(channel, 1)
     await approve(services, channel, "buurtbot_meal_reminder", "nl")
     pid = await person(services, "31612340000")
@@ -101,8 +101,8 @@ async def test_a_second_template_to_someone_reached_today_does_not_count(wa) -> 
     assert (await row(services, waits)).held == window.HELD_LIMIT
 
 
-async def test_writing_releases_a_row_waiting_for_the_limit(wa) -> None:
-    services, channel = wa
+async def test_writing_releases_a_row_waiting_for_the_limit(wa_unit) -> None:
+    services, channel = wa_unit
     limit_to(channel, 1)
     await approve(services, channel, "buurtbot_announcement", "nl")
     numbers = await ten_people(services, channel)
@@ -115,8 +115,8 @@ async def test_writing_releases_a_row_waiting_for_the_limit(wa) -> None:
     assert sent.kind == "text"  # free-form: no conversation counted, no cost
 
 
-async def test_rolling_24_hours_across_the_dst_change(wa) -> None:
-    services, channel = wa
+async def test_rolling_24_hours_across_the_dst_change(wa_unit) -> None:
+    services, channel = wa_unit
     clock: FrozenClock = services.clock  # type: ignore[assignment]
     # Saturday 27 March 2027 12:00 CET; the clocks go forward that night.
     clock.set(datetime(2027, 3, 27, 12, 0, tzinfo=TZ))
@@ -135,8 +135,8 @@ async def test_rolling_24_hours_across_the_dst_change(wa) -> None:
     assert await sent_templates(channel) == 2
 
 
-async def test_a_refused_template_gives_its_slot_back(wa) -> None:
-    services, channel = wa
+async def test_a_refused_template_gives_its_slot_back(wa_unit) -> None:
+    services, channel = wa_unit
     limit_to(channel, 1)
     await approve(services, channel, "buurtbot_meal_reminder", "nl")
     await approve(services, channel, "buurtbot_new_message", "nl")

@@ -19,11 +19,11 @@ from tests.auxil.whatsapp_tpl import (
     enqueue,
     person,
     row,
-    wa,
+    wa_unit,
     writes,
 )
 
-__all__ = ["wa"]  # the fixture
+__all__ = ["wa_unit"]  # the fixture
 
 WA = "31612345678"
 
@@ -36,8 +36,8 @@ def offer_message() -> OutMessage:
          (Button("No, give it on", MealOfferReject(7)),)), lang="nl")
 
 
-async def test_window_open_sends_free_form_and_no_template(wa) -> None:
-    services, channel = wa
+async def test_window_open_sends_free_form_and_no_template(wa_unit) -> None:
+    services, channel = wa_unit
     pid = await person(services, WA)
     await writes(services, WA)
     row_id = await enqueue(services, pid, OutMessage("Hallo <b>Henk</b>", lang="nl"))
@@ -48,8 +48,8 @@ async def test_window_open_sends_free_form_and_no_template(wa) -> None:
     assert done.state == "sent" and done.template is None
 
 
-async def test_window_closes_24_hours_after_the_last_message(wa) -> None:
-    services, _channel = wa
+async def test_window_closes_24_hours_after_the_last_message(wa_unit) -> None:
+    services, _channel = wa_unit
     await person(services, WA)
     await writes(services, WA)
     advance(services, timedelta(hours=23))
@@ -61,8 +61,8 @@ async def test_window_closes_24_hours_after_the_last_message(wa) -> None:
     assert not await window.is_open(services, WA)
 
 
-async def test_closed_window_sends_the_kinds_template_with_the_same_action_ids(wa) -> None:
-    services, channel = wa
+async def test_closed_window_sends_the_kinds_template_with_the_same_action_ids(wa_unit) -> None:
+    services, channel = wa_unit
     pid = await person(services, WA, name="Henk")
     await approve(services, channel, "buurtbot_meal_offer", "nl")
     row_id = await enqueue(services, pid, offer_message(), kind="meal.notice", ref="7",
@@ -79,8 +79,8 @@ async def test_closed_window_sends_the_kinds_template_with_the_same_action_ids(w
     assert done.state == "sent" and done.template == "buurtbot_meal_offer"
 
 
-async def test_belronde_template_has_the_five_answers_as_quick_replies(wa) -> None:
-    services, channel = wa
+async def test_belronde_template_has_the_five_answers_as_quick_replies(wa_unit) -> None:
+    services, channel = wa_unit
     pid = await person(services, WA, language="tr")
     await approve(services, channel, "buurtbot_belronde", "tr", "nl")
     buttons = tuple((Button(code, CheckinAnswer(3, code)),) for code in "gobcv")
@@ -94,8 +94,8 @@ async def test_belronde_template_has_the_five_answers_as_quick_replies(wa) -> No
     assert payloads == [CheckinAnswer(3, c).encode() for c in "gobcv"]
 
 
-async def test_language_fallback_only_to_an_approved_dutch_or_english(wa) -> None:
-    services, channel = wa
+async def test_language_fallback_only_to_an_approved_dutch_or_english(wa_unit) -> None:
+    services, channel = wa_unit
     arabic = await person(services, "31600000001", language="ar")
     tigrinya = await person(services, "31600000002", language="ti")
     await approve(services, channel, "buurtbot_meal_reminder", "nl", "en")
@@ -106,8 +106,8 @@ async def test_language_fallback_only_to_an_approved_dutch_or_english(wa) -> Non
     assert channel.to("31600000002")[0].template[1] == "en"  # Meta has no Tigrinya
 
 
-async def test_no_kind_template_sends_the_generic_one_and_holds_until_show(wa) -> None:
-    services, channel = wa
+async def test_no_kind_template_sends_the_generic_one_and_holds_until_show(wa_unit) -> None:
+    services, channel = wa_unit
     pid = await person(services, WA)
     await approve(services, channel, templates.GENERIC, "nl")
     row_id = await enqueue(services, pid, OutMessage("Uw hulpvraag is opgepakt.", lang="nl"),
@@ -132,8 +132,8 @@ async def test_no_kind_template_sends_the_generic_one_and_holds_until_show(wa) -
     assert (await row(services, row_id)).state == "sent"
 
 
-async def test_a_photo_announcement_goes_as_the_generic_template(wa) -> None:
-    services, channel = wa
+async def test_a_photo_announcement_goes_as_the_generic_template(wa_unit) -> None:
+    services, channel = wa_unit
     pid = await person(services, WA)
     await approve(services, channel, "buurtbot_announcement", "nl")
     await approve(services, channel, templates.GENERIC, "nl")
@@ -143,8 +143,8 @@ async def test_a_photo_announcement_goes_as_the_generic_template(wa) -> None:
     assert channel.to(WA)[0].template[0] == templates.GENERIC
 
 
-async def test_nothing_approved_holds_then_the_person_writes(wa) -> None:
-    services, channel = wa
+async def test_nothing_approved_holds_then_the_person_writes(wa_unit) -> None:
+    services, channel = wa_unit
     pid = await person(services, WA)
     row_id = await enqueue(services, pid, OutMessage("Herinnering", lang="nl"),
                            kind="meal.reminder", expires_in=timedelta(hours=10))
@@ -159,8 +159,8 @@ async def test_nothing_approved_holds_then_the_person_writes(wa) -> None:
     assert sent.kind == "text" and sent.message.text == "Herinnering"
 
 
-async def test_held_rows_go_when_a_template_is_approved_later(wa) -> None:
-    services, channel = wa
+async def test_held_rows_go_when_a_template_is_approved_later(wa_unit) -> None:
+    services, channel = wa_unit
     pid = await person(services, WA)
     await enqueue(services, pid, OutMessage("Herinnering", lang="nl"), kind="meal.reminder",
                   expires_in=timedelta(hours=10))
@@ -173,8 +173,8 @@ async def test_held_rows_go_when_a_template_is_approved_later(wa) -> None:
     assert channel.to(WA)[0].template[0] == "buurtbot_meal_reminder"
 
 
-async def test_131047_means_closed_after_all_and_a_template_goes(wa) -> None:
-    services, channel = wa
+async def test_131047_means_closed_after_all_and_a_template_goes(wa_unit) -> None:
+    services, channel = wa_unit
     pid = await person(services, WA)
     await writes(services, WA)
     channel.meta_window[WA] = False  # Meta's clock says the window is closed
@@ -188,8 +188,8 @@ async def test_131047_means_closed_after_all_and_a_template_goes(wa) -> None:
     assert not await window.is_open(services, WA)  # we believe Meta from now on
 
 
-async def test_a_paused_template_is_marked_and_not_used_again(wa) -> None:
-    services, channel = wa
+async def test_a_paused_template_is_marked_and_not_used_again(wa_unit) -> None:
+    services, channel = wa_unit
     pid = await person(services, WA)
     await approve(services, channel, "buurtbot_meal_reminder", "nl")
     await approve(services, channel, templates.GENERIC, "nl")
@@ -205,8 +205,8 @@ async def test_a_paused_template_is_marked_and_not_used_again(wa) -> None:
     assert (await row(services, row_id)).attempts == 0
 
 
-async def test_expiry_while_held_ends_unreachable_for_the_to_call_list(wa) -> None:
-    services, channel = wa
+async def test_expiry_while_held_ends_unreachable_for_the_to_call_list(wa_unit) -> None:
+    services, channel = wa_unit
     pid = await person(services, WA)
     ended: list[str] = []
 
@@ -233,8 +233,8 @@ async def test_expiry_while_held_ends_unreachable_for_the_to_call_list(wa) -> No
     assert person_row is not None and person_row.address("whatsapp") is not None
 
 
-async def test_a_teaser_nobody_taps_ends_unreachable_at_expiry(wa) -> None:
-    services, channel = wa
+async def test_a_teaser_nobody_taps_ends_unreachable_at_expiry(wa_unit) -> None:
+    services, channel = wa_unit
     pid = await person(services, WA)
     await approve(services, channel, templates.GENERIC, "nl")
     row_id = await enqueue(services, pid, OutMessage("Nieuws", ((Button(
@@ -247,8 +247,8 @@ async def test_a_teaser_nobody_taps_ends_unreachable_at_expiry(wa) -> None:
     assert len(channel.to(WA)) == 1  # the one teaser, nothing else
 
 
-async def test_a_free_form_text_too_long_for_a_template_is_not_cut(wa) -> None:
-    services, channel = wa
+async def test_a_free_form_text_too_long_for_a_template_is_not_cut(wa_unit) -> None:
+    services, channel = wa_unit
     pid = await person(services, WA)
     await approve(services, channel, "buurtbot_announcement", "nl")
     await approve(services, channel, templates.GENERIC, "nl")
@@ -258,8 +258,8 @@ async def test_a_free_form_text_too_long_for_a_template_is_not_cut(wa) -> None:
     assert channel.to(WA)[0].template[0] == templates.GENERIC
 
 
-async def test_a_held_row_past_its_expiry_after_downtime_is_unreachable_too(wa) -> None:
-    services, channel = wa
+async def test_a_held_row_past_its_expiry_after_downtime_is_unreachable_too(wa_unit) -> None:
+    services, channel = wa_unit
     pid = await person(services, WA)
     row_id = await enqueue(services, pid, OutMessage("Herinnering", lang="nl"),
                            kind="meal.reminder", expires_in=timedelta(hours=3))
@@ -270,8 +270,8 @@ async def test_a_held_row_past_its_expiry_after_downtime_is_unreachable_too(wa) 
     assert channel.sent == []
 
 
-async def test_a_row_not_held_still_just_expires(wa) -> None:
-    services, _channel = wa
+async def test_a_row_not_held_still_just_expires(wa_unit) -> None:
+    services, _channel = wa_unit
     pid = await person(services, WA)
     await writes(services, WA)
     row_id = await enqueue(services, pid, OutMessage("x"), expires_in=timedelta(hours=1))
@@ -280,12 +280,12 @@ async def test_a_row_not_held_still_just_expires(wa) -> None:
     assert (await row(services, row_id)).state == "expired"
 
 
-async def test_the_window_is_24_real_hours_across_the_dst_change(wa) -> None:
+async def test_the_window_is_24_real_hours_across_the_dst_change(wa_unit) -> None:
     from datetime import datetime
 
     from bot.clock import TZ
 
-    services, _channel = wa
+    services, _channel = wa_unit
     await person(services, WA)
     services.clock.set(datetime(2027, 3, 27, 12, 0, tzinfo=TZ))  # type: ignore[attr-defined]
     await writes(services, WA)

@@ -8,6 +8,7 @@ quick-reply payload (not Telegram callback data), but it decodes like every othe
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from bot.actions import Action, action
 
@@ -19,3 +20,5 @@ class WhatsAppShow(Action):
 
     row: int
     never_negative = ("row",)
+    #: An outbox row id (SQLite's 64 bits).
+    longest_row: ClassVar[int] = 2**63 - 1

@@ -104,7 +104,7 @@ class FakeWhatsApp:
 
 
 @pytest.fixture
-async def wa() -> AsyncIterator[tuple[Services, FakeWhatsApp]]:
+async def wa_unit() -> AsyncIterator[tuple[Services, FakeWhatsApp]]:
     config = load_config(ROOT / "buurtbot.example.toml", env={})
     wa_settings = settings()
     config = dataclasses.replace(config, whatsapp=wa_settings)
