@@ -144,7 +144,7 @@ async def test_131026_undeliverable_makes_the_person_unreachable(wa: WaHarness) 
     "'to call' entry"))
 async def test_131026_undeliverable_puts_the_person_on_the_to_call_list(wa: WaHarness
                                                                        ) -> None:
-    vera, henk, me = await undeliverable_belronde(wa)
+    vera, _henk, me = await undeliverable_belronde(wa)
     assert await wa.db.fetchval("SELECT status FROM checkins WHERE user_id = ?",
                                 (me.id,)) == "unreachable"
     vera.chat.skip_pending()
