@@ -19,7 +19,7 @@ from telegram import Bot
 
 from bot.channels import telegram as telegram_channel
 from bot.channels.telegram import media_bridge
-from bot.channels.whatsapp import WhatsAppChannel, statuses
+from bot.channels.whatsapp import WhatsAppChannel, statuses, window
 from bot.channels.whatsapp.errors import TemplateRefused, TokenRefused, WindowClosed
 from bot.channels.whatsapp.render import MEDIA_PREFIX
 from bot.clock import FrozenClock
@@ -311,6 +311,11 @@ async def test_a_message_in_parts_that_fails_half_way_sends_only_the_rest_again(
 
 
 async def enqueue(world: World, kind: str = "test.kind", **kwargs: Any) -> int:
+    """A row to Henk, whose window is open in the bot's books (he wrote just now): the
+    window logic sends it free-form."""
+    await whatsapp_person(world)
+    async with world.services.db.transaction() as conn:
+        await window.open_until(conn, HENK, world.services.clock.now())
     async with world.services.db.transaction() as conn:
         row_id = await world.services.outbox.enqueue(
             conn, address=Address("whatsapp", HENK), kind=kind, ref="1", **kwargs)
@@ -362,7 +367,6 @@ async def test_read_before_delivered_changes_nothing_twice(world: World) -> None
 
 async def test_undeliverable_status_makes_the_row_and_the_address_unreachable(
         world: World) -> None:
-    await whatsapp_person(world)
     world.person()
     world.standin.undeliverable.add(HENK)
     ended: list[str] = []
@@ -471,3 +475,166 @@ async def test_a_whatsapp_media_id_that_is_gone_is_refused_on_telegram(world: Wo
     message = OutMessage("", attachment=Attachment("voice", media_id=MEDIA_PREFIX + "404404"))
     with pytest.raises(BadRequest):
         await telegram_channel.send(world.telegram, volunteer.id, message)
+
+
+# --- pacing and the token alert ------------------------------------------------------------
+
+
+async def test_rows_to_one_person_keep_6_seconds_apart_answers_go_at_once(world: World) -> None:
+    import time
+
+    channel = world.channel
+    channel.set_speed(80, scale=5)  # WhatsApp's numbers, five times faster: a 1.2 s gap
+    assert channel.pacer.per_second == 79  # one slot of the 80 kept for answers
+    channel.paced(await channel.pace(HENK), counted=True)
+    began = time.monotonic()
+    channel.paced(await channel.pace(FATIMA), counted=True)  # someone else: no wait
+    answer = await channel.pacer.acquire_answer(int(HENK))  # an answer to Henk: at once
+    channel.pacer.done(answer)
+    assert time.monotonic() - began < 0.6
+    channel.paced(await channel.pace(HENK), counted=True)  # Henk's next row waits its turn
+    assert time.monotonic() - began >= 1.0
+
+
+async def test_a_refused_token_warns_the_coordinators_one_incident_a_day(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from bot.handlers.ops import render_alert
+    from bot.i18n import translator
+
+    alerts: list[tuple[str, str, dict[str, Any]]] = []
+
+    async def alert(job: str, incident: str, params: dict[str, Any]) -> int:
+        alerts.append((job, incident, params))
+        return 1
+
+    monkeypatch.setattr(world.services.ops, "alert", alert)
+    world.person()
+    channel = WhatsAppChannel(settings_for(world.standin, access_token="wrong"),
+                              world.services)
+    try:
+        for _ in range(2):
+            with pytest.raises(TokenRefused):
+                await channel.send(HENK, OutMessage("Hoi"))
+        await asyncio.sleep(0)  # the alert is queued by a task of its own
+    finally:
+        await channel.close()
+    assert [a[:2] for a in alerts] == [("ops_alert_whatsapp_token", "2026-11-30")] * 2
+    row = SimpleNamespace(params=alerts[0][2])
+    shown = render_alert(world.app, row, translator("nl"))  # type: ignore[arg-type]
+    assert shown is not None and "WhatsApp" in shown.text
+
+
+async def test_a_residents_photo_forwarded_on_whatsapp_is_uploaded_again_once(
+        world: World) -> None:
+    henk = world.person()
+    fatima = world.person(FATIMA)
+    sent = await henk.send_photo(PHOTO)
+    message = OutMessage("Foto bij de hulpvraag", attachment=Attachment(
+        "photo", media_id=MEDIA_PREFIX + sent["image"]["id"]))
+    await world.channel.send(FATIMA, message)
+    await world.channel.send(FATIMA, message)
+    first, second = fatima.drain()
+    assert first.media_id != sent["image"]["id"]  # Meta sends only what the business uploaded
+    assert world.standin.media[first.media_id].data == PHOTO
+    assert second.media_id == first.media_id  # uploaded once
+
+
+async def test_templates_are_listed_and_created_through_the_client(world: World) -> None:
+    world.standin.add_template("meal_reminder", "nl", "Morgen eettafel om {{1}}.")
+    created = await world.channel.client.create_template({
+        "name": "belronde_question", "language": "nl", "category": "UTILITY",
+        "components": [{"type": "BODY", "text": "Hoe gaat het, {{1}}?",
+                        "example": {"body_text": [["Henk"]]}},
+                       {"type": "BUTTONS", "buttons": [{"type": "QUICK_REPLY", "text": "Goed"}]}]})
+    assert created["status"] == "PENDING"
+    listed = await world.channel.client.templates()
+    found = {(t["name"], t["language"]): t["status"] for t in listed}
+    assert found == {("meal_reminder", "nl"): "APPROVED", ("belronde_question", "nl"): "PENDING"}
+
+
+async def test_an_upload_that_times_out_is_retried_not_counted_as_sent(world: World) -> None:
+    def upload_hangs(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/media"):
+            raise httpx.ReadTimeout("no answer", request=request)
+        return httpx.Response(200, json={"messages": [{"id": "wamid.x"}]})
+
+    channel = WhatsAppChannel(settings_for(world.standin), world.services,
+                              transport=httpx.MockTransport(upload_hangs))
+    try:
+        with pytest.raises(DeliveryError) as caught:
+            await channel.send(HENK, OutMessage("", attachment=Attachment("photo", data=PHOTO)))
+        assert caught.value.verdict == "retry"
+    finally:
+        await channel.close()
+
+
+async def test_a_broadcast_keeps_enough_sends_under_way_for_metas_round_trip(
+        world: World) -> None:
+    """Meta answers in about 0.3 s and allows 80 a second: Telegram's 4 sends under way
+    would make 13 a second; the WhatsApp channel asks the outbox for 24."""
+    import asyncio
+
+    from bot.store import users as user_store
+
+    under_way = 0
+    most = 0
+    crowd = asyncio.Event()
+    release = asyncio.Event()
+
+    async def slow_meta(request: httpx.Request) -> httpx.Response:
+        nonlocal under_way, most
+        under_way += 1
+        most = max(most, under_way)
+        if under_way >= 24:
+            crowd.set()
+        await release.wait()
+        under_way -= 1
+        return httpx.Response(200, json={"messages": [{"id": f"wamid.{id(request)}"}]})
+
+    channel = WhatsAppChannel(settings_for(world.standin), world.services,
+                              transport=httpx.MockTransport(slow_meta))
+    channel.set_speed(80, scale=100)
+    assert channel.in_flight == 24 * 100  # scaled like the pacer
+    channel.in_flight = 24
+    world.services.outbox.channels["whatsapp"] = channel
+    world.services.outbox.renderer("test.broadcast")(lambda app, row, t: OutMessage("Hoi"))
+    now = world.services.clock.now()
+    rows = []
+    async with world.services.db.transaction() as conn:
+        for i in range(30):
+            wa_id = str(31_611_000_000 + i)
+            person = await user_store.create(conn, telegram_id=None, language="nl",
+                                             room="top", now=now)
+            await address_store.add(conn, person.id, "whatsapp", wa_id, now)
+            await window.open_until(conn, wa_id, now)
+            rows.append({"person_id": person.id, "channel": "whatsapp", "address": wa_id,
+                         "params": {}})
+        await world.services.outbox.enqueue_many(conn, rows, kind="test.broadcast", ref="1")
+    sending = asyncio.create_task(world.services.outbox.deliver(broadcasts=True))
+    try:
+        await asyncio.wait_for(crowd.wait(), timeout=10)
+        assert most == 24
+    finally:
+        release.set()
+        await sending
+        await channel.close()
+    assert await world.services.outbox.counts("test.broadcast") == {"sent": 30}
+
+
+async def test_an_answer_sent_inside_a_handlers_transaction_is_mapped_in_it(
+        world: World) -> None:
+    """Some handlers answer while holding the database (the lock is not re-entrant): the
+    map's row goes into their transaction; a gone person is marked once it is over."""
+    await whatsapp_person(world)
+    world.person()
+    async with world.services.db.transaction():
+        receipt = await world.channel.send(HENK, OutMessage("Hoi"))
+        assert await world.channel.message_id(receipt.message_ref) > 0
+        world.standin.fail_next(HENK, 131026, via="answer")
+        with pytest.raises(DeliveryError) as caught:
+            await world.channel.send(HENK, OutMessage("Nog eens"))
+        assert caught.value.verdict == "gone"
+    assert await world.channel.message_id(receipt.message_ref) > 0
+    assert not await reachable(world, HENK)  # queued behind the transaction, done now

@@ -12,6 +12,7 @@ import pytest
 from bot.channels.whatsapp import ids, templates, window
 from bot.i18n import LANGUAGES
 from bot.messaging.message import OutMessage
+from bot.store import outbox as outbox_store
 from bot.store import whatsapp_templates as template_store
 
 _VAR = re.compile(r"\{\{(\d+)\}\}")
@@ -170,8 +171,7 @@ async def test_end_to_end_generic_template_show_releases_the_message(wa, clock) 
     shown = henk.drain()
     assert any("opgepakt door Vera" in (m.text or "") for m in shown), shown
     assert not any("niet meer" in (m.text or "") for m in shown)
-    done = await wa.services.db.run(__import__("bot.store.outbox", fromlist=["get"]).get,
-                                    row_id)
+    done = await wa.services.db.run(outbox_store.get, row_id)
     assert done.state == "sent"
 
 

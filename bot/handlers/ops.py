@@ -161,6 +161,10 @@ def render_alert(app: BuurtApplication, row: OutboxRow, t: Translator) -> OutMes
         text = t._("⚠️ The bot could not make its backup ({when}). The older backups are still "
                    "there. Please ask the person who manages the bot to look at it "
                    "(buurtbot doctor).").format(when=t.datetime(from_db(params["when"])))
+    elif params.get("what") == "whatsapp_token":
+        text = t._("⚠️ WhatsApp does not accept the bot's access key any more, so no WhatsApp "
+                   "messages go out. Please ask the person who manages the bot to renew it "
+                   "(buurtbot doctor).")
     elif params.get("what") == "disk":
         text = t._("⚠️ The disk of the bot's server is almost full ({mb} MB free). Please ask "
                    "the person who manages the bot to make room.").format(

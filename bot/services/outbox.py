@@ -108,6 +108,8 @@ class OutboxService:
         #: A broadcast's sends under way at once (a kill may repeat those, at most this many).
         self.broadcast_in_flight = 4
         self._slots = asyncio.Semaphore(self.broadcast_in_flight)
+        self._channel_slots: dict[str, asyncio.Semaphore] = {}
+        self._channel_slots_size: dict[str, int] = {}
         self._in_flight: dict[asyncio.Task[None], int] = {}
         #: Rows taken for an attempt whose send has not begun (given back on a clean stop).
         self._unstarted: set[int] = set()
@@ -276,10 +278,24 @@ class OutboxService:
         for row in rows:
             if row.priority <= BROADCAST:
                 by_address.setdefault((row.channel, row.address), []).append(row)
-        for chat_rows in by_address.values():
-            await self._slots.acquire()
-            tasks.append(self._spawn(chat_rows, self._slots))
+        for (channel, _address), chat_rows in by_address.items():
+            slots = self._slots_of(channel)
+            await slots.acquire()
+            tasks.append(self._spawn(chat_rows, slots))
         await asyncio.gather(*tasks)
+
+    def _slots_of(self, channel: str) -> asyncio.Semaphore:
+        """A broadcast's sends under way at once on ``channel``: the channel's own
+        ``in_flight`` when it says (WhatsApp: Meta answers slower than Telegram, and allows
+        more per second), else :attr:`broadcast_in_flight`."""
+        wanted = getattr(self.channels.get(channel), "in_flight", None)
+        if not isinstance(wanted, int) or wanted <= 0:
+            return self._slots
+        slots = self._channel_slots.get(channel)
+        if slots is None or self._channel_slots_size.get(channel) != wanted:
+            slots = self._channel_slots[channel] = asyncio.Semaphore(wanted)
+            self._channel_slots_size[channel] = wanted
+        return slots
 
     def _spawn(self, rows: list[OutboxRow], slots: asyncio.Semaphore | None
                ) -> asyncio.Task[None]:

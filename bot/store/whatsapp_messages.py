@@ -78,17 +78,24 @@ async def outbox_row(conn: aiosqlite.Connection, wamid: str) -> OutboxRow | None
     return await outbox.get(conn, int(row[0])) if row else None
 
 
+#: What a row keeps once it is final (as bot.store.outbox does: broadcasts keep their
+#: params for the report, every other row drops what it said).
+_DROP = f"message = NULL, params = {outbox._KEPT}"
+
+
 async def delivered(conn: aiosqlite.Connection, row_id: int, when: datetime) -> bool:
-    """The first "delivered" (or a "read", which implies it); True when it changed the row."""
+    """The first "delivered"; True when it changed the row. Delivered is final: whatever
+    the row still kept to be sent again (a window refusal) is dropped."""
     cursor = await conn.execute(
-        "UPDATE outbox SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL",
+        f"UPDATE outbox SET delivered_at = ?, {_DROP} WHERE id = ? AND delivered_at IS NULL",
         (to_db(when), row_id))
     return cursor.rowcount == 1
 
 
 async def read(conn: aiosqlite.Connection, row_id: int, when: datetime) -> bool:
+    """The first "read" (which implies delivered, also when that status comes later)."""
     cursor = await conn.execute(
-        "UPDATE outbox SET read_at = ?, delivered_at = COALESCE(delivered_at, ?)"
+        f"UPDATE outbox SET read_at = ?, delivered_at = COALESCE(delivered_at, ?), {_DROP}"
         " WHERE id = ? AND read_at IS NULL", (to_db(when), to_db(when), row_id))
     return cursor.rowcount == 1
 
@@ -97,15 +104,15 @@ async def sent_but_unreachable(conn: aiosqlite.Connection, row_id: int, error: s
     """Meta accepted the message, then could not deliver it (131026 …): the row is
     'unreachable' (never delivered), once; not when a delivered status came first."""
     cursor = await conn.execute(
-        "UPDATE outbox SET state = 'unreachable', error = ? WHERE id = ? AND state = 'sent'"
-        " AND delivered_at IS NULL", (error[:200], row_id))
+        f"UPDATE outbox SET state = 'unreachable', error = ?, {_DROP} WHERE id = ?"
+        " AND state = 'sent' AND delivered_at IS NULL", (error[:200], row_id))
     return cursor.rowcount == 1
 
 
 async def sent_but_failed(conn: aiosqlite.Connection, row_id: int, error: str) -> bool:
     cursor = await conn.execute(
-        "UPDATE outbox SET state = 'failed', error = ? WHERE id = ? AND state = 'sent'"
-        " AND delivered_at IS NULL", (error[:200], row_id))
+        f"UPDATE outbox SET state = 'failed', error = ?, {_DROP} WHERE id = ?"
+        " AND state = 'sent' AND delivered_at IS NULL", (error[:200], row_id))
     return cursor.rowcount == 1
 
 

@@ -22,6 +22,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import math
 import mimetypes
 import time
 from collections import OrderedDict
@@ -55,10 +56,16 @@ log = logging.getLogger(__name__)
 
 #: Seconds between two outbox messages to the same person (Meta: about one per 6 s).
 ROW_GAP = 6.0
+#: Seconds Meta typically takes to answer a send (for the broadcast's sends under way).
+ROUND_TRIP = 0.3
 #: The ops alert's job name (one warning per day of a refused access token).
 ALERT_TOKEN = "ops_alert_whatsapp_token"
-#: Uploads remembered (same bytes → same media id; Meta keeps media 30 days).
+#: Uploads remembered (same bytes → same media id; Meta keeps media 30 days, we reuse one
+#: for a week).
 UPLOADS_KEPT = 256
+UPLOAD_REUSE = 7 * 24 * 3600.0
+#: WhatsApp's audio types (a Telegram voice note is OGG/Opus).
+AUDIO_TYPES = frozenset({"audio/ogg", "audio/mpeg", "audio/mp4", "audio/aac", "audio/amr"})
 #: WhatsApp's document types; another text file goes as text/plain.
 DOCUMENT_TYPES = frozenset({
     "text/plain", "application/pdf", "application/msword",
@@ -67,6 +74,12 @@ DOCUMENT_TYPES = frozenset({
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "application/vnd.ms-powerpoint",
     "application/vnd.openxmlformats-officedocument.presentationml.presentation"})
+
+
+def in_flight_for(per_second: float, scale: float = 1.0) -> int:
+    """How many of a broadcast's sends may be under way at once to keep ``per_second``
+    when Meta takes :data:`ROUND_TRIP` to answer (a kill may repeat at most these)."""
+    return max(4, math.ceil(per_second * (scale if scale > 0 else 1.0) * ROUND_TRIP))
 
 
 def make_pacer(per_second: float, scale: float = 1.0) -> Pacer:
@@ -78,10 +91,14 @@ def make_pacer(per_second: float, scale: float = 1.0) -> Pacer:
 
 
 def _mime(attachment: Attachment, data: bytes, hint: str | None = None) -> str:
+    """The type to upload as (WhatsApp accepts only its own list per kind)."""
+    hint = hint.split(";", 1)[0].strip().lower() if hint else None
     if attachment.kind == "photo":
+        if hint in ("image/jpeg", "image/png"):
+            return hint
         return "image/png" if data[:8] == b"\x89PNG\r\n\x1a\n" else "image/jpeg"
     if attachment.kind == "voice":
-        return "audio/ogg"
+        return hint if hint in AUDIO_TYPES else "audio/ogg"
     mime = hint or mimetypes.guess_type(attachment.filename or "")[0] or "application/pdf"
     if mime not in DOCUMENT_TYPES and mime.startswith("text/"):
         mime = "text/plain"
@@ -99,6 +116,8 @@ class WhatsAppChannel:
         self.services = services
         self.client = CloudClient(settings, transport)
         self.pacer = make_pacer(settings.messages_per_second)
+        #: A broadcast's sends under way at once (read by the outbox sender).
+        self.in_flight = in_flight_for(settings.messages_per_second)
         #: The application (set by :meth:`register`): the Telegram bot fetches Telegram files.
         self.app: Any = None
         #: A PTB bot that can fetch Telegram files (None: WhatsApp alone).
@@ -109,7 +128,8 @@ class WhatsAppChannel:
         self._pair_hit: set[str] = set()
         self._token_address: dict[int, str] = {}
         self._partial: dict[str, list[str]] = {}  # message key -> wamids of the parts sent
-        self._uploads: OrderedDict[str, str] = OrderedDict()  # content key -> media id
+        #: content key -> (media id, monotonic upload moment)
+        self._uploads: OrderedDict[str, tuple[str, float]] = OrderedDict()
         # A person's erasure takes their rows of the message map along.
         services.privacy.register("whatsapp_messages", None, store.erase_person)
 
@@ -147,7 +167,9 @@ class WhatsAppChannel:
 
     def set_speed(self, per_second: float | None = None, scale: float = 1.0) -> None:
         """A fresh pacer (``per_second`` None: the setting; ``scale``: a sped-up stand-in)."""
-        self.pacer = make_pacer(per_second or self.settings.messages_per_second, scale)
+        per_second = per_second or self.settings.messages_per_second
+        self.pacer = make_pacer(per_second, scale)
+        self.in_flight = in_flight_for(per_second, scale)
 
     async def pace(self, address: str) -> int:
         """Wait for an outbox row's turn to ``address`` (a wa_id)."""
@@ -235,7 +257,15 @@ class WhatsAppChannel:
     async def _send_one(self, address: str, payload: WaPayload) -> str:
         media_id = None
         if payload.attachment is not None:
-            media_id = await self.media_id(payload.attachment)
+            try:
+                media_id = await self.media_id(payload.attachment)
+            except Exception as exc:
+                # Before the message itself: an upload that timed out sent nobody anything.
+                error = classify(exc)
+                if error.verdict == "uncertain":
+                    error = WhatsAppDeliveryError("retry", None, f"media: {error.detail}",
+                                                  code=error.code)
+                raise error from exc
         return await self.client.send(address, payload.type, payload.body(media_id))
 
     async def _failure(self, address: str, exc: BaseException) -> WhatsAppDeliveryError:
@@ -248,7 +278,11 @@ class WhatsAppChannel:
         if isinstance(error, TokenRefused):
             self._token_refused()
         if error.verdict == "gone":
-            await self.services.users.mark_unreachable(Address(CHANNEL, address))
+            gone = self.services.users.mark_unreachable(Address(CHANNEL, address))
+            if self.services.db.held_here():  # after the caller's transaction
+                asyncio.get_running_loop().create_task(gone).add_done_callback(_log_failure)
+            else:
+                await gone
         log.warning("WhatsApp send failed: %s", error.detail)  # no address, no content
         return error
 
@@ -266,13 +300,22 @@ class WhatsAppChannel:
 
     async def _record(self, wamid: str, address: str) -> int:
         now = self.services.clock.now()
-        async with self.services.db.transaction() as conn:
+        db = self.services.db
+        if db.held_here():
+            # A handler answering inside its own transaction: the row is written in it (the
+            # lock is not re-entrant; waiting for another transaction would wait for ever).
+            return await store.record(db.conn, wamid, address, now)
+        async with db.transaction() as conn:
             return await store.record(conn, wamid, address, now)
 
     async def message_id(self, wamid: str) -> int:
         """The Telegram-shaped message_id of a wamid (recorded when it was sent)."""
-        async with self.services.db.transaction() as conn:
-            found = await store.id_of(conn, wamid)
+        db = self.services.db
+        if db.held_here():
+            found = await store.id_of(db.conn, wamid)
+        else:
+            async with db.reading() as conn:
+                found = await store.id_of(conn, wamid)
         if found is None:
             raise LookupError("unknown wamid")
         return found
@@ -280,27 +323,43 @@ class WhatsAppChannel:
     # --- media ---------------------------------------------------------------------------
 
     async def media_id(self, attachment: Attachment) -> str:
-        """The WhatsApp media id for an attachment: ``wa:`` ids as they are, bytes uploaded,
-        a Telegram file_id fetched from Telegram into memory and uploaded (each once)."""
-        if attachment.media_id is not None and attachment.media_id.startswith(MEDIA_PREFIX):
-            return attachment.media_id[len(MEDIA_PREFIX):]
-        if attachment.media_id is not None:
-            key = "tg:" + attachment.media_id
-            if key in self._uploads:
-                return self._uploads[key]
-            data, hint = await self._telegram_file(attachment.media_id)
+        """The WhatsApp media id to send an attachment by, each file uploaded once (a week):
+        bytes uploaded; a Telegram file_id fetched from Telegram into memory and uploaded;
+        a ``wa:`` id (media a person sent us) downloaded and uploaded again, since Meta
+        sends only media uploaded by the business."""
+        media_id = attachment.media_id
+        hint: str | None = None
+        if media_id is not None:
+            key = media_id if media_id.startswith(MEDIA_PREFIX) else "tg:" + media_id
+            known = self._known_upload(key)
+            if known is not None:
+                return known
+            if media_id.startswith(MEDIA_PREFIX):
+                data, hint = await self.download(media_id)
+            else:
+                data, hint = await self._telegram_file(media_id)
         else:
             data = attachment.data or b""
             key = "sha:" + hashlib.sha256(data).hexdigest()
-            if key in self._uploads:
-                return self._uploads[key]
-            hint = None
-        media = await self.upload(data, _mime(attachment, data, hint),
-                                  attachment.filename or _default_name(attachment))
-        self._uploads[key] = media
+            known = self._known_upload(key)
+            if known is not None:
+                return known
+        uploaded = await self.upload(data, _mime(attachment, data, hint),
+                                     attachment.filename or _default_name(attachment))
+        self._uploads[key] = (uploaded, time.monotonic())
         while len(self._uploads) > UPLOADS_KEPT:
             self._uploads.popitem(last=False)
-        return media
+        return uploaded
+
+    def _known_upload(self, key: str) -> str | None:
+        found = self._uploads.get(key)
+        if found is None:
+            return None
+        if time.monotonic() - found[1] > UPLOAD_REUSE:
+            del self._uploads[key]
+            return None
+        self._uploads.move_to_end(key)
+        return found[0]
 
     async def _telegram_file(self, file_id: str) -> tuple[bytes, str | None]:
         if self.telegram is None:
@@ -343,4 +402,4 @@ def _default_name(attachment: Attachment) -> str:
 
 def _log_failure(task: asyncio.Task[Any]) -> None:
     if not task.cancelled() and task.exception() is not None:
-        log.warning("could not queue the WhatsApp token alert: %s", task.exception())
+        log.warning("WhatsApp bookkeeping after a failed send failed: %s", task.exception())

@@ -1,0 +1,176 @@
+"""Benchmark: a broadcast to WhatsApp recipients through the adapter and the Cloud API stand-in.
+
+The outbox's one sender sends every row through ``WhatsAppChannel`` (render, send, message
+map) to the stand-in, which enforces Meta's limits: the number's throughput (80 messages a
+second) and the pair rate (a burst of 45 to one person, then one per 6 seconds). ``--scale``
+speeds both limits up by the same factor for a quicker run (the bot's side and the stand-in
+share one process: past a few hundred messages a second it measures the machine, not the
+pacing); what counts is the ratio to the enforced limit. Every recipient has written the bot
+within the last day (the window is open: free-form messages, no daily limit); every
+``--second``-th recipient gets a second message (a follow-up row), which the pacer keeps 6 s
+(scaled) after the first.
+
+Prints, per size: messages accepted, the limits' refusals met (130429 throughput, 131056 pair
+rate; target 0), and two lines held against targets: RATE, the accepted messages per second
+while the broadcast goes out, as a ratio of the enforced throughput (target >= 0.95), and
+GAP, the shortest time between two messages to the same person as a ratio of the pair
+interval (target >= 0.95: a few milliseconds of arrival jitter). The machine's load average
+is printed too.
+
+Not a test: run it by hand, ``.venv/bin/python bench/bench_whatsapp_send.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from itertools import pairwise
+from pathlib import Path
+from types import SimpleNamespace
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.channels.whatsapp import window
+from bot.channels.whatsapp.channel import WhatsAppChannel
+from bot.clock import FrozenClock
+from bot.config import WhatsAppSettings, load_config
+from bot.messaging.message import OutMessage
+from bot.sandbox import Limits, Sandbox
+from bot.sandbox.whatsapp import WaLimits, WhatsAppStandIn
+from bot.services import Services
+from bot.store import addresses as address_store
+from bot.store import users as user_store
+from bot.store.db import Database
+from tests.auxil.harness import START
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET_RATIO = 0.95
+#: Arrival jitter of a few milliseconds is allowed for (the pacer spaces the sends).
+TARGET_GAP = 0.95
+THROUGHPUT = 80
+PAIR_INTERVAL = 6.0
+FIRST_NUMBER = 31_600_000_000
+BROADCAST = "De BuurtWerkKamer is morgen dicht. Tot overmorgen!"
+
+
+async def run_one(size: int, scale: float, second_every: int, workdir: Path) -> dict[str, float]:
+    box = Sandbox(limits=Limits.off())
+    standin = WhatsAppStandIn(limits=WaLimits(throughput=THROUGHPUT,
+                                              pair_interval=PAIR_INTERVAL, scale=scale))
+    standin.attach(box)
+    await box.start(host="127.0.0.1", port=0)
+    services = Services(load_config(ROOT / "buurtbot.example.toml", env={}),
+                        Database(str(workdir / f"bench-wa-{size}.db")), FrozenClock(START))
+    await services.start()
+    settings = WhatsAppSettings(
+        access_token=standin.token, phone_number_id=standin.phone_number_id,
+        app_secret=standin.app_secret, verify_token=standin.verify_token,
+        business_account_id=standin.business_account_id, api_url=standin.api_url,
+        messages_per_second=THROUGHPUT)
+    channel = WhatsAppChannel(settings, services)
+    channel.set_speed(THROUGHPUT, scale)
+    services.outbox.channels.pop("telegram", None)
+    services.outbox.channels["whatsapp"] = channel
+    services.outbox.app = SimpleNamespace(services=services, whatsapp=channel)
+    services.outbox.renderer("bench.broadcast")(
+        lambda app, row, t: OutMessage(BROADCAST))
+    services.outbox.renderer("bench.followup")(
+        lambda app, row, t: OutMessage("Hoe vond u de eettafel?"))
+    try:
+        rows = await populate(services, standin, size)
+        follow = [r for i, r in enumerate(rows) if second_every and i % second_every == 0]
+        now = services.clock.now()
+        async with services.db.transaction() as conn:
+            await services.outbox.enqueue_many(conn, rows, kind="bench.broadcast", ref="bench")
+            await services.outbox.enqueue_many(conn, follow, kind="bench.followup", ref="bench",
+                                               not_before=now)
+        expected = len(rows) + len(follow)
+        started = time.monotonic()
+        await services.outbox.deliver(broadcasts=True)
+        elapsed = time.monotonic() - started
+        sent = standin.sent
+        refusals = Counter(code for _path, code, _d in standin.errors)
+        # The rate while the broadcast itself goes out (the follow-ups that must wait for
+        # their person's 6 s come after it; those sent meanwhile share the throughput).
+        firsts = sorted(m.timestamp for m in sent if m.text == BROADCAST)
+        span = firsts[-1] - firsts[0] if len(firsts) > 1 else 0.0
+        during = sum(1 for m in sent if firsts and firsts[0] <= m.timestamp <= firsts[-1])
+        rate = (during - 1) / span if span > 0 else 0.0
+        by_person: dict[str, list[float]] = defaultdict(list)
+        for m in sent:
+            by_person[m.wa_id].append(m.timestamp)
+        gaps = [later - earlier for ts in map(sorted, by_person.values())
+                for earlier, later in pairwise(ts)]
+        return {
+            "expected": expected, "accepted": len(sent), "elapsed": elapsed,
+            "rate": rate, "enforced": THROUGHPUT * scale,
+            "throughput_refused": refusals.get(130429, 0),
+            "pair_refused": refusals.get(131056, 0),
+            "min_gap": min(gaps) if gaps else float("inf"),
+            "pair_interval": PAIR_INTERVAL / scale,
+        }
+    finally:
+        await channel.close()
+        await services.stop()
+        await box.stop()
+
+
+async def populate(services: Services, standin: WhatsAppStandIn, n: int) -> list[dict]:
+    """``n`` residents with a WhatsApp address whose window is open; the outbox rows."""
+    rooms = list(services.config.rooms)
+    now = services.clock.now()
+    rows = []
+    async with services.db.transaction() as conn:
+        for i in range(n):
+            wa_id = str(FIRST_NUMBER + i)
+            person = await user_store.create(conn, telegram_id=None, language="nl",
+                                             room=rooms[i % len(rooms)], now=now)
+            await address_store.add(conn, person.id, "whatsapp", wa_id, now)
+            await window.open_until(conn, wa_id, now)
+            standin.person(wa_id).last_inbound = standin.clock()
+            rows.append({"person_id": person.id, "channel": "whatsapp", "address": wa_id,
+                         "params": {}})
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_100, 10_000])
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="speed Meta's limits up by this factor (default 1: Meta's 80/s;"
+                             " the sender and the stand-in share one process, so a high"
+                             " scale measures the machine)")
+    parser.add_argument("--second", type=int, default=10,
+                        help="every n-th recipient gets a second message (0: none)")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("bot.services.outbox").setLevel(logging.ERROR)
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    failed = False
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in args.sizes:
+            result = asyncio.run(run_one(size, args.scale, args.second, Path(tmp)))
+            ratio = result["rate"] / result["enforced"]
+            gap = result["min_gap"] / result["pair_interval"]
+            print(f"{size:>6} recipients: {result['accepted']:.0f}/{result['expected']:.0f} "
+                  f"accepted in {result['elapsed']:.1f} s; refused: "
+                  f"{result['throughput_refused']:.0f} throughput (130429), "
+                  f"{result['pair_refused']:.0f} pair rate (131056)")
+            print(f"  RATE {ratio:.3f} of the enforced {result['enforced']:.0f}/s "
+                  f"({result['rate']:.1f}/s; target >= {TARGET_RATIO})")
+            print(f"  GAP  {gap:.2f} of the pair interval {result['pair_interval']:.2f} s "
+                  f"(target >= {TARGET_GAP})")
+            failed |= (ratio < TARGET_RATIO or gap < TARGET_GAP
+                       or result["accepted"] < result["expected"]
+                       or result["throughput_refused"] or result["pair_refused"])
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
