@@ -37,6 +37,7 @@ from bot.handlers import (
     fallback,
     flows,
     help_requests,
+    linking,
     meals,
     menu,
     onboarding,
@@ -60,8 +61,9 @@ from bot.store.db import Database
 # Our conversations are per person, not per message: this PTB hint does not apply.
 warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
 
-FEATURES = (onboarding, menu, account, volunteers, calendar, meals, help_requests, checkins,
-            announcements, tally, ops, report_newcomer, report_outcomes, surveys,
+# linking first: "koppel <code>" from a stranger half-way through onboarding is a link attempt.
+FEATURES = (linking, onboarding, menu, account, volunteers, calendar, meals, help_requests,
+            checkins, announcements, tally, ops, report_newcomer, report_outcomes, surveys,
             volunteer_work, whatsapp_window)
 
 

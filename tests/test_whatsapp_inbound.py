@@ -3,6 +3,7 @@ signature, the verify handshake, the webhook's refusals, the users id rule, key_
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from types import SimpleNamespace
 from typing import Any
@@ -77,6 +78,16 @@ def test_a_stranger_gets_start_whatever_they_write():
         assert text(body, stranger)["message"]["text"] == "/start", body
     # a known person's greeting opens the menu
     assert text("Hallo")["message"]["text"] == "/menu"
+    # a command word a stranger may type stays theirs; "start CODE" keeps the code
+    with_commands = inbound.Situation(known=False, commands=frozenset({"koppel", "start"}))
+    assert text("Koppel AB3 K9X", with_commands)["message"]["text"] == "Koppel AB3 K9X"
+    assert text("koppel", with_commands)["message"]["text"] == "koppel"
+    started = text("start Xy_12-ab", with_commands)["message"]
+    assert started["text"] == "/start Xy_12-ab" and started["entities"][0]["length"] == 6
+    assert text("start", with_commands)["message"]["text"] == "/start"
+    assert text("eten", with_commands)["message"]["text"] == "/start"
+    sentence = inbound.Situation(known=False, commands=frozenset({"hulp", "koppel"}))
+    assert text("help me met een brief", sentence)["message"]["text"] == "/start"
 
 
 def test_stop_presses_the_steps_stop_else_menu():
@@ -172,6 +183,11 @@ def test_messages_of_a_body():
     assert [m.wamid for m in messages] == ["wamid.1"] and messages[0].valid
     assert messages[0].contact["profile"]["name"] == "Henk"
     assert statuses == [{"id": "wamid.9", "status": "read"}]
+    assert inbound.messages_of(body, "1065")[0] == messages  # no metadata: kept
+    other = json.loads(json.dumps(body))
+    other["entry"][0]["changes"][0]["value"]["metadata"] = {"phone_number_id": "999"}
+    assert inbound.messages_of(other, "1065") == ([], [])  # another number of the account
+    assert len(inbound.messages_of(other, "999")[0]) == 1
     for bad in ({}, [], {"object": "page", "entry": []}, {"object": "whatsapp_business_account"}):
         with pytest.raises(inbound.BadBody):
             inbound.messages_of(bad)
@@ -357,8 +373,11 @@ async def test_bridge_answers_the_bot_api():
     bridge.note_query("wamid.tap", CHAT)
     assert await bot.answer_callback_query("wamid.tap") is True
     assert len(channel.sent) == 2
+    await bot.send_message(CHAT, "Stap", reply_markup={"inline_keyboard": [[
+        {"text": "Stoppen", "callback_data": "help:stop"}]]})
     assert await bot.answer_callback_query("wamid.tap", text="Al gedaan") is True
     assert channel.sent[-1][1].text == "Al gedaan"
+    assert bridge.stop_of(WA_ID)[0] == "help:stop"  # a pop-up leaves the step's Stop
     photo = await bot.send_photo(CHAT, photo=b"\x89PNG...", caption="kaart")
     assert channel.sent[-1][1].attachment.data == b"\x89PNG..." and photo.caption == "kaart"
     await bot.shutdown()
@@ -390,11 +409,12 @@ async def test_bridge_errors_are_telegram_shaped():
 async def test_a_whatsapp_chat_id_is_a_whatsapp_address(tmp_path):
     from bot.clock import FrozenClock
     from bot.config import load_config
-    from bot.services.users import UserService
+    from bot.services.users import InviteResult, UserService
     from bot.store.db import Database
     from tests.auxil.harness import ROOT, START
 
-    config = load_config(ROOT / "buurtbot.example.toml", env={})
+    config = dataclasses.replace(load_config(ROOT / "buurtbot.example.toml", env={}),
+                                 coordinators=frozenset({9001}))
     db = Database(str(tmp_path / "u.db"))
     await db.connect()
     await db.migrate()
@@ -411,6 +431,17 @@ async def test_a_whatsapp_chat_id_is_a_whatsapp_address(tmp_path):
         assert not users.is_coordinator_id(CHAT)
         telegram = await users.register(424242, "nl", "top")
         assert telegram.telegram_id == 424242
+        # a volunteer invite opened on WhatsApp: a volunteer with a WhatsApp address
+        coordinator = await users.register(9001, "nl", "top")
+        code = await users.create_invite(coordinator, "top")
+        other = ids.chat_id("31687654321")
+        assert await users.check_invite(other, code) is InviteResult.OK
+        used = await users.redeem_invite(other, code, "nl")
+        assert used.result is InviteResult.OK and used.person.role == "volunteer"
+        assert used.person.telegram_id is None
+        assert [(a.channel, a.address) for a in used.person.addresses] == [
+            ("whatsapp", "31687654321")]
+        assert await users.check_invite(other, code) is InviteResult.ALREADY
         rows = await db.fetchall("SELECT telegram_id FROM users")
         assert all(r[0] is None or r[0] < ids.BASE for r in rows)
     finally:

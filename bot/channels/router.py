@@ -20,6 +20,29 @@ from bot.messaging.message import OutMessage, Receipt
 from bot.services.pacing import Pacer
 
 
+class _PerPerson:
+    """The WhatsApp channel's pacer as the Telegram port uses it: the port names a chat by
+    its chat id (2**53 + number), the outbox by the wa_id; both must count against the same
+    person (Meta's pair rate counts every message to them), so chat ids become numbers."""
+
+    def __init__(self, pacer: Pacer) -> None:
+        self._pacer = pacer
+
+    @staticmethod
+    def _key(chat_id: int | None) -> int | None:
+        return int(ids.wa_id(chat_id)) if chat_id is not None and ids.is_whatsapp(chat_id) \
+            else chat_id
+
+    async def acquire_answer(self, chat_id: int | None) -> int:
+        return await self._pacer.acquire_answer(self._key(chat_id))
+
+    async def acquire(self, chat_id: int | None) -> int:
+        return await self._pacer.acquire(self._key(chat_id))
+
+    def __getattr__(self, name: str) -> Any:  # done, refund, pause, reserve, answers …
+        return getattr(self._pacer, name)
+
+
 class WhatsAppPort(TelegramPort):
     """The Telegram port's logic on ``wa_bot``; addresses may be chat ids or wa_ids."""
 
@@ -34,7 +57,7 @@ class WhatsAppPort(TelegramPort):
     def pacer(self) -> Pacer:
         """The channel's one pacer (it may be replaced: ``set_speed``), shared with the
         outbox sender."""
-        return getattr(self._whatsapp, "pacer", None) or self._own_pacer
+        return _PerPerson(getattr(self._whatsapp, "pacer", None) or self._own_pacer)  # type: ignore[return-value]
 
     async def send(self, address: str, message: OutMessage) -> Receipt:
         """A message outside the outbox (a progress line), paced like an answer."""

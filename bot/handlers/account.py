@@ -9,6 +9,7 @@ from telegram.ext import Application, CommandHandler
 
 from bot.actions import account as act
 from bot.actions.menu import MenuMain, MenuSettings
+from bot.channels.whatsapp import ids
 from bot.context import BotContext
 from bot.handlers.announcements import settings_button as announcements_button
 from bot.handlers.commands import clear_person_commands, set_person_commands
@@ -20,13 +21,15 @@ from bot.handlers.common import (
     requires,
     stale_button,
 )
+from bot.handlers.linking import settings_row as link_row
 from bot.handlers.menu import show_menu
 from bot.handlers.my_data import summary
-from bot.handlers.onboarding import backup_window, privacy_text
+from bot.handlers.onboarding import privacy_for
 from bot.handlers.report_newcomer import SETTINGS_BUTTON as NEWCOMER_BUTTON
 from bot.handlers.routing import on
 from bot.i18n import LANGUAGES, translator
 from bot.messaging.message import Attachment
+from bot.services.privacy import chats_of
 from bot.services.users import RESIDENT
 
 
@@ -46,6 +49,7 @@ async def settings(update: Update, context: BotContext) -> None:
                 [(t._("🌐 Language"), act.AskLanguage()), (t._("🏠 My room"), act.AskRoom())],
                 [(t._("🔒 Privacy"), act.ShowPrivacy()), (t._("📄 My data"), act.MyData())],
                 [(t._("🗑 Erase my data"), act.AskErase())],
+                *link_row(t, context),
                 [(t._(NEWCOMER_BUTTON), act.NewcomerSettings())],
                 [announcements_button(t, context.person)],
                 [_back(t)],
@@ -109,7 +113,7 @@ async def set_room(update: Update, context: BotContext, chosen: act.SetRoom) -> 
 @requires(RESIDENT)
 async def show_privacy(update: Update, context: BotContext) -> None:
     t = context.t
-    await reply(update, context, privacy_text(t, backup_window(context)), kb([[_back(t)]]))
+    await reply(update, context, privacy_for(update, context), kb([[_back(t)]]))
 
 
 @requires(RESIDENT)
@@ -122,8 +126,11 @@ async def my_data(update: Update, context: BotContext) -> None:
     text = summary(t, context.services.config, person, data)
     await reply(update, context, text, edit=False)
     payload = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode()
-    await reply_file(update, context, Attachment("document", data=payload,
-                                                 filename="mijn-gegevens.json"),
+    # On WhatsApp a text file: a phone opens .txt anywhere, and Meta accepts no JSON type.
+    chat = update.effective_chat
+    on_whatsapp = chat is not None and ids.is_whatsapp(chat.id)
+    filename = "mijn-gegevens.txt" if on_whatsapp else "mijn-gegevens.json"
+    await reply_file(update, context, Attachment("document", data=payload, filename=filename),
                      t._("All your data, as a file."))
 
 
@@ -151,10 +158,16 @@ async def erase(update: Update, context: BotContext, _act: act.EraseYes) -> None
     assert person is not None and update.effective_user is not None
     # Help requests' notices to the volunteer holding one of theirs are outbox rows of the
     # erasure's own transaction; they go out after the goodbye below.
+    # Every chat the person has with the bot (Telegram, WhatsApp when linked): the erasure
+    # leaves no draft of theirs in memory either.
+    chats = {update.effective_user.id, *chats_of(person)}
     await context.services.privacy.erase(person)
-    context.application.drop_user_data(update.effective_user.id)
-    context.application.drop_chat_data(update.effective_user.id)  # the private chat
-    await clear_person_commands(context.application, update.effective_user.id)
+    for chat in chats:
+        context.application.drop_user_data(chat)
+        context.application.drop_chat_data(chat)  # the private chat
+    for address in person.addresses:
+        if address.channel == "telegram":
+            await clear_person_commands(context.application, int(address.address))
     context.person = None
     await reply(
         update,

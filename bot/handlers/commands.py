@@ -29,6 +29,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("privacy", N_("What we store about you"), RESIDENT),
     ("mijngegevens", N_("See all your data"), RESIDENT),
     ("vergeetmij", N_("Erase all your data"), RESIDENT),
+    ("koppel", N_("Link WhatsApp and Telegram"), RESIDENT),
     ("tafel", N_("Volunteers: the dinner list"), VOLUNTEER),
     ("vragen", N_("Volunteers: open help requests"), VOLUNTEER),
     ("turf", N_("Volunteers: register who came"), VOLUNTEER),

@@ -22,9 +22,10 @@ from telegram.ext import ApplicationHandlerStop, ConversationHandler
 from bot.actions import MAX_ID, Action, button_int  # noqa: F401 (re-exported for handlers)
 from bot.channels.telegram import markup as telegram_markup
 from bot.channels.telegram import port as telegram_port
+from bot.channels.whatsapp import ids
 from bot.context import BotContext
 from bot.i18n import translator
-from bot.messaging.message import Attachment, OutMessage, Receipt, keyboard
+from bot.messaging.message import Address, Attachment, OutMessage, Receipt, keyboard
 from bot.services.users import COORDINATOR, RESIDENT, VOLUNTEER
 
 log = logging.getLogger(__name__)
@@ -58,12 +59,25 @@ async def load_person(update: Update, context: BotContext) -> None:
     if user is None or user.is_bot:
         return
     person = await context.services.users.get(user.id)  # by their Telegram address
+    if person is not None and len(person.addresses) > 1 and _is_private(update):
+        # On two apps (linked): messages the bot starts go to the app used last.
+        person = await context.services.linking.seen(person, address_of_chat(user.id))
     context.person = person
     context.t = translator(person.language if person else user.language_code)
-    if person is not None and person.address("telegram") is None and _is_private(update):
-        # They blocked us once and are back: their Telegram address is reachable again.
-        if await context.services.users.mark_reachable(user.id):
+    if person is not None and _is_private(update):
+        # They blocked us once and are back: the address they wrote from (their Telegram
+        # chat, or their WhatsApp number: a linked person has both) is reachable again.
+        here = address_of_chat(user.id)
+        if not any(a.key == here and a.reachable for a in person.addresses) \
+                and await context.services.users.mark_reachable(here):
             context.person = await context.services.users.by_id(person.id)
+
+
+def address_of_chat(chat_id: int) -> Address:
+    """The address behind an application chat id (WhatsApp ids are 2**53 and up)."""
+    if ids.is_whatsapp(chat_id):
+        return Address("whatsapp", ids.wa_id(chat_id))
+    return Address.telegram(chat_id)
 
 
 def _is_private(update: Update) -> bool:

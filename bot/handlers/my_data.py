@@ -55,6 +55,9 @@ COUNTED: dict[tuple[str, str | None], _Counted] = {
     ("volunteer_work", "hours"): lambda t, n: t.ngettext(
         "Volunteer hours: given for {n} week", "Volunteer hours: given for {n} weeks", n
     ).format(n=n),
+    ("linking", "codes"): lambda t, n: t.ngettext(
+        "Codes to link your other app: {n}", "Codes to link your other app: {n}", n
+    ).format(n=n),
     ("report_marks", None): lambda t, n: t._(report_newcomer.MY_DATA_LINE).format(what=n),
 }
 
@@ -110,6 +113,13 @@ def feature_lines(t: Translator, config: Config, data: dict[str, Any]) -> list[s
     return lines
 
 
+def _app(t: Translator, address: Any) -> str:
+    """"Telegram", or "WhatsApp (+31612345678)": a WhatsApp address is their phone number."""
+    if address.channel == "whatsapp":
+        return f"WhatsApp ({t.isolate(escape('+' + address.address))})"
+    return {"telegram": "Telegram"}.get(address.channel, escape(address.channel))
+
+
 def summary(t: Translator, config: Config, person: Person, data: dict[str, Any]) -> str:
     """The whole message: who you are to us, then what each part of the bot keeps."""
     row = person.row
@@ -119,6 +129,7 @@ def summary(t: Translator, config: Config, person: Person, data: dict[str, Any])
         "<b>" + t._("What we keep about you") + "</b>",
         t._("Name: {name}").format(name=escape(person.name) if person.name else none),
         t._("Phone number: {phone}").format(phone=escape(row.phone) if row.phone else none),
+        t._("Apps: {apps}").format(apps=t.join([_app(t, a) for a in person.addresses]) or none),
         t._("Language: {language}").format(language=LANGUAGES.get(person.language, "-")),
         t._("BuurtWerkKamer: {room}").format(room=escape(room.name) if room else "-"),
         t._("Role: {role}").format(role=role_name(t, person.role)),

@@ -10,6 +10,7 @@ is a volunteer invite.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from html import escape
 from typing import Any
 
@@ -37,6 +38,7 @@ from bot.handlers.checkins import offer_after_onboarding as offer_checkin
 from bot.handlers.commands import set_person_commands
 from bot.handlers.common import (
     END,
+    address_of_chat,
     kb,
     one_per_row,
     reply,
@@ -72,9 +74,12 @@ def room_markup(context: BotContext):
     )
 
 
-def privacy_text(t, backup_days: int | None = None) -> str:
+def privacy_text(t, backup_days: int | None = None,
+                 channels: Iterable[str] = ("telegram",)) -> str:
     """The privacy statement; ``backup_days`` (the backup rotation window, when backups are
-    configured) says how long erased data can still be in a backup."""
+    configured) says how long erased data can still be in a backup; ``channels``: the apps
+    the reader uses (the company of each carries the messages: Telegram, WhatsApp/Meta)."""
+    used = set(channels)
     parts = [
         "<b>" + t._("Your privacy") + "</b>",
         t._("What we keep: your language, your BuurtWerkKamer and what you ask us for. "
@@ -82,8 +87,16 @@ def privacy_text(t, backup_days: int | None = None) -> str:
         t._("Who sees it: only the volunteers and the coordinator of your room, and only "
             "what they need to help you."),
         t._("Your messages about help and how you are doing are deleted after some time."),
-        t._("See your data with /mijngegevens. Erase everything with /vergeetmij."),
     ]
+    if "whatsapp" in used:
+        parts.append(t._("On WhatsApp, WhatsApp (Meta) carries the messages between you and "
+                         "us, under its own privacy rules. Your phone number is your address "
+                         "there. If you take part in the weekly check-in, the volunteers who "
+                         "call residents can see it."))
+    if "telegram" in used or not used:
+        parts.append(t._("On Telegram, Telegram carries the messages between you and us, "
+                         "under its own privacy rules."))
+    parts.append(t._("See your data with /mijngegevens. Erase everything with /vergeetmij."))
     if backup_days:
         parts.append(t.ngettext(
             "We make a safety copy (backup) every night. What you erase can stay in these "
@@ -92,6 +105,20 @@ def privacy_text(t, backup_days: int | None = None) -> str:
             "copies for at most {n} days. Then it is gone for good.", backup_days).format(
                 n=t.number(backup_days)))
     return "\n\n".join(parts)
+
+
+def privacy_for(update: Update, context: BotContext) -> str:
+    """The privacy statement for this reader: their apps, the backup window."""
+    return privacy_text(context.t, backup_window(context), reader_channels(update, context))
+
+
+def reader_channels(update: Update, context: BotContext) -> list[str]:
+    """The apps the reader uses: their person's channels, else the app of this update."""
+    person = context.person
+    if person is not None and person.addresses:
+        return sorted({a.channel for a in person.addresses})
+    chat = update.effective_chat
+    return [address_of_chat(chat.id).channel] if chat is not None else ["telegram"]
 
 
 def backup_window(context: BotContext) -> int | None:
@@ -141,7 +168,7 @@ async def choose_language(update: Update, context: BotContext, act: OnboardingLa
             draft.pop("invite")
             return await _ask_room(update, context, invite_problem(t, state))
     if draft.get("room") or draft.get("invite"):
-        await reply(update, context, privacy_text(t, backup_window(context)), _privacy_markup(t))
+        await reply(update, context, privacy_for(update, context), _privacy_markup(t))
         return PRIVACY
     return await _ask_room(update, context)
 
@@ -184,7 +211,7 @@ async def choose_room(update: Update, context: BotContext, act: OnboardingRoom
     if draft.get("agreed") and "language" in draft:
         # Agreed already (their invite turned out used meanwhile): no second privacy step.
         return await _register(update, context, room)
-    await reply(update, context, privacy_text(t, backup_window(context)), _privacy_markup(t))
+    await reply(update, context, privacy_for(update, context), _privacy_markup(t))
     return PRIVACY
 
 

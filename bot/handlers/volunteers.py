@@ -15,6 +15,7 @@ from bot.actions.menu import MenuVolunteers
 from bot.context import BotContext
 from bot.handlers.commands import set_person_commands
 from bot.handlers.common import kb, one_per_row, reply, requires, stale_button
+from bot.handlers.people_labels import badge, on_whatsapp
 from bot.handlers.routing import on
 from bot.messaging.message import OutMessage
 from bot.services.users import COORDINATOR
@@ -76,7 +77,7 @@ async def list_volunteers(update: Update, context: BotContext) -> None:
                 n=len(volunteers))))
         for volunteer in volunteers:
             label = _label(t, volunteer)
-            lines.append(f"• {label}")
+            lines.append(f"• {label}{badge(t, on_whatsapp(volunteer.addresses))}")
             # Keyholder mark and groups: bot/handlers/volunteer_work.py.
             buttons.append((t._("🔑 Keyholder and groups: {name}").format(name=label),
                             VolunteerOpen(volunteer.id)))

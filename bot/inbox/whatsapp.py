@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import json
 import logging
 from datetime import datetime, timedelta
@@ -38,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from telegram import Update
-from telegram.ext import ConversationHandler
+from telegram.ext import CommandHandler, ConversationHandler
 
 from bot.channels.whatsapp import CHANNEL, ids, inbound, signature, window
 from bot.clock import TZ
@@ -123,7 +124,7 @@ class Webhook:
             log.warning("WhatsApp webhook call refused: not JSON")
             return web.Response(status=400, text="Bad request\n")
         try:
-            messages, statuses = inbound.messages_of(data)
+            messages, statuses = inbound.messages_of(data, self.settings.phone_number_id)
         except inbound.BadBody:
             log.info("WhatsApp webhook: a notification that is not about messages; ignored")
             return web.Response(text="ok")
@@ -168,8 +169,6 @@ class Webhook:
 
 
 def _same(given: str, expected: str) -> bool:
-    import hmac
-
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
@@ -284,11 +283,34 @@ async def _update(app: BuurtApplication, incoming: inbound.Incoming, person: Any
         return None
     update = Update.de_json(data, wa_bot)
     if person is None and not _in_conversation(app, update):
-        situation = inbound.Situation(known=False, replied_to=replied_to, stop=None)
+        situation = inbound.Situation(known=False, replied_to=replied_to, stop=None,
+                                      commands=_commands(app))
         data = inbound.to_update(incoming, situation)
         assert data is not None
         update = Update.de_json(data, wa_bot)
     return update
+
+
+def _commands(app: BuurtApplication) -> frozenset[str]:
+    """Every command name the handlers know (in conversations too), once per application."""
+    known = getattr(app, "_buurtbot_wa_commands", None)
+    if known is None:
+        def flat(handlers: Any) -> Any:
+            for handler in handlers:
+                if isinstance(handler, ConversationHandler):
+                    yield from flat(handler.entry_points)
+                    yield from flat(handler.fallbacks)
+                    for step in handler.states.values():
+                        yield from flat(step)
+                else:
+                    yield handler
+
+        known = frozenset(command for handlers in app.handlers.values()
+                          for handler in flat(handlers)
+                          if isinstance(handler, CommandHandler)
+                          for command in handler.commands)
+        app._buurtbot_wa_commands = known  # type: ignore[attr-defined]
+    return known
 
 
 def _in_conversation(app: BuurtApplication, update: Update) -> bool:
@@ -309,10 +331,10 @@ async def _cannot_read(app: BuurtApplication, wa_id: str, person: Any) -> None:
     language = person.language if person is not None else inbound.language_of_number(wa_id)
     t = translator(language)
     text = t._("I cannot do anything with this here. Tap /menu to see what I can do.")
-    whatsapp = getattr(app, "whatsapp", None)
-    if whatsapp is None:
+    port = getattr(app, "port", None)
+    if port is None or getattr(app, "whatsapp", None) is None:
         return
-    try:
-        await whatsapp.send(wa_id, OutMessage(str(t.bidi(text)), lang=None))
+    try:  # paced like any answer (the WhatsApp port of the router)
+        await port.send(str(ids.chat_id(wa_id)), OutMessage(str(t.bidi(text))))
     except Exception as exc:
         log.info("WhatsApp: could not answer an unsupported message (%s)", type(exc).__name__)

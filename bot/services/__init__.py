@@ -14,6 +14,7 @@ from bot.services.calendar import CalendarService
 from bot.services.checkins import CheckinService
 from bot.services.help_requests import HelpRequestService
 from bot.services.indicators import IndicatorService
+from bot.services.linking import LinkingService
 from bot.services.meals import MealService
 from bot.services.ops import OpsService
 from bot.services.outbox import OutboxService
@@ -50,6 +51,7 @@ class Services:
         self.ops = OpsService(self)
         self.surveys = SurveyService(self)
         self.volunteer_work = VolunteerWorkService(self)
+        self.linking = LinkingService(self)
 
     @property
     def features(self) -> list:
@@ -66,6 +68,7 @@ class Services:
             self.indicators,
             self.surveys,
             self.volunteer_work,
+            self.linking,
         ]
 
     async def start(self) -> None:

@@ -24,6 +24,7 @@ import aiosqlite
 from bot.clock import TZ, to_db
 from bot.digits import ascii_digits
 from bot.services.outbox import NOTICE, person_address
+from bot.store import addresses as address_store
 from bot.store import checkins as store
 from bot.store import job_runs
 from bot.store import users as user_store
@@ -135,6 +136,9 @@ class FollowupView:
     reachable: bool
     #: The resident's language code ("ar"): the volunteer who calls must know it.
     language: str | None = None
+    #: Their WhatsApp address (the number, E.164 digits) when they use WhatsApp: the call
+    #: card offers it when they gave no phone number of their own (docs/whatsapp-people.md).
+    whatsapp: str | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,15 @@ class Answered:
     result: AnswerResult
     checkin: Checkin | None = None
     followup_id: int | None = None
+
+
+async def _whatsapp_of(conn: aiosqlite.Connection, user_id: int) -> str | None:
+    """The resident's WhatsApp address (their number), if they use WhatsApp."""
+    found = await address_store.address_of(conn, user_id, "whatsapp")
+    if found is None:  # unreachable there: still their number, still worth a call
+        found = next((a for a in await address_store.of_person(conn, user_id)
+                      if a.channel == "whatsapp"), None)
+    return found.address if found else None
 
 
 class CheckinService:
@@ -455,6 +468,7 @@ class CheckinService:
             taken_by_name=(taker.display_name or "") if taker else None,
             reachable=bool(resident and resident.reachable),
             language=resident.language if resident else None,
+            whatsapp=await _whatsapp_of(conn, followup.user_id),
         )
 
     async def _current(self, conn: aiosqlite.Connection, followup_id: int) -> Followup | None:

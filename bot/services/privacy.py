@@ -15,8 +15,9 @@ from typing import Any
 
 import aiosqlite
 
+from bot.channels.whatsapp import ids
 from bot.clock import Clock, to_db
-from bot.services.users import Person
+from bot.services.users import AddressRow, Person
 from bot.store import ptb_state
 from bot.store import users as user_store
 from bot.store.db import Database
@@ -57,8 +58,10 @@ class PrivacyService:
                 "first_contact": to_db(row.created_at),
                 # How we reach them: the channel and whether it works (their Telegram
                 # account itself is the chat they read this in; its id is not repeated).
-                "addresses": [{"channel": a.channel, "reachable": a.reachable}
-                              for a in person.addresses],
+                # A WhatsApp address is a phone number: that is their data, so it is shown.
+                "addresses": [_address(a, i == 0, len(person.addresses) > 1)
+                              for i, a in enumerate(person.addresses)],
+                "linked_channels": len({a.channel for a in person.addresses}) > 1,
             }
         }
         async with self.db.transaction() as conn:
@@ -66,33 +69,60 @@ class PrivacyService:
                 part = await exporter(conn, person.id)
                 if part:
                     data[name] = part
-            chat = _telegram_chat(person)
-            draft = await ptb_state.data_of(conn, "user", chat) if chat is not None else None
-            # A finished flow leaves its key with an empty draft behind: that is no form.
-            # "_handled" and the like are the bot's own bookkeeping (bot.handlers.flows).
-            forms = {key: value for key, value in draft.items()
-                     if value not in (None, {}, [], "") and not key.startswith("_")
-                     } if draft else {}
+            forms: dict[str, Any] = {}
+            for chat in chats_of(person):
+                draft = await ptb_state.data_of(conn, "user", chat)
+                # A finished flow leaves its key with an empty draft behind: that is no form.
+                # "_handled" and the like are the bot's own bookkeeping (bot.handlers.flows).
+                forms.update({key: value for key, value in (draft or {}).items()
+                              if value not in (None, {}, [], "") and not key.startswith("_")})
             if forms:
                 data["unfinished_forms"] = forms
         return data
+
+    async def has_data(self, conn: aiosqlite.Connection, user_id: int,
+                       skip: tuple[str, ...] = ()) -> bool:
+        """Does any feature keep something of this person's own (a sign-up, a request, an
+        answer)? Linking two registrations asks before erasing one (``services/linking.py``)."""
+        for name, exporter in self.exporters.items():
+            if name not in skip and await exporter(conn, user_id):
+                return True
+        return False
 
     async def erase(self, person: Person) -> None:
         """Erase everything about ``person`` in one transaction (the outbox eraser drops the
         messages still queued for them)."""
         async with self.db.transaction() as conn:
-            for eraser in self.erasers.values():
-                await eraser(conn, person.id)
-            # PTB's tables are keyed by Telegram id (a private chat's id is the user's id).
-            chat = _telegram_chat(person)
-            if chat is not None:
-                await ptb_state.forget_person(conn, chat)
-            await user_store.erase(conn, person.id, self.clock.now())
+            await self.erase_in(conn, person)
+
+    async def erase_in(self, conn: aiosqlite.Connection, person: Person) -> None:
+        """:meth:`erase` inside a caller's transaction (two registrations linked into one)."""
+        for eraser in self.erasers.values():
+            await eraser(conn, person.id)
+        # PTB's tables are keyed by the chat id (a private chat's id is the user's id): the
+        # Telegram id, and for WhatsApp the app's chat id of the number (both, when linked).
+        for chat in chats_of(person):
+            await ptb_state.forget_person(conn, chat)
+        await user_store.erase(conn, person.id, self.clock.now())
 
 
-def _telegram_chat(person: Person) -> int | None:
-    """The person's Telegram address (reachable or not): the key of PTB's own tables."""
+def chats_of(person: Person) -> list[int]:
+    """Every chat id the application knows this person by (Telegram, WhatsApp)."""
+    chats = []
     for address in person.addresses:
         if address.channel == "telegram":
-            return int(address.address)
-    return None
+            chats.append(int(address.address))
+        elif address.channel == "whatsapp" and ids.valid_wa_id(address.address):
+            chats.append(ids.chat_id(address.address))
+    return chats
+
+
+def _address(address: AddressRow, preferred: bool, several: bool) -> dict[str, Any]:
+    """One way to reach a person, for their export (``preferred``: where our messages go,
+    said when they have ``several`` addresses)."""
+    shown: dict[str, Any] = {"channel": address.channel, "reachable": address.reachable}
+    if several:
+        shown["messages_go_here"] = preferred and address.reachable
+    if address.channel == "whatsapp":
+        shown["number"] = "+" + address.address
+    return shown

@@ -129,6 +129,18 @@ async def mark_reachable(
     return await _flip(conn, channel, address, now, reachable=True)
 
 
+async def seen(conn: aiosqlite.Connection, channel: str, address: str, now: datetime) -> bool:
+    """The person wrote through this (reachable) address: it becomes their preferred one
+    (``_PREFERRED``: the most recent ``reachable_at``). Called only when a person with two
+    addresses switches app (``services/linking.py``), not on every update."""
+    cursor = await conn.execute(
+        "UPDATE addresses SET reachable_at = ? WHERE channel = ? AND address = ?"
+        " AND reachable = 1 RETURNING id",
+        (to_db(now), channel, address),
+    )
+    return bool(list(await cursor.fetchall()))
+
+
 async def set_reachable(
     conn: aiosqlite.Connection, person_id: int, reachable: bool, now: datetime | None,
     channel: str = TELEGRAM,

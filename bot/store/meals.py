@@ -48,6 +48,8 @@ class SignupRow:
     #: The person can be sent a message (has an address); not someone added by a volunteer.
     has_address: bool = False
     anon_key: str | None = None
+    #: Reached on WhatsApp (the dinner list shows "📱 WhatsApp").
+    on_whatsapp: bool = False
 
     @property
     def seats(self) -> int:
@@ -89,6 +91,7 @@ def _signup(row: aiosqlite.Row) -> SignupRow:
         name=row["display_name"] if "display_name" in keys else None,
         has_address=bool(row["has_address"]) if "has_address" in keys else False,
         anon_key=row["anon_key"] if "anon_key" in keys else None,
+        on_whatsapp=bool(row["on_whatsapp"]) if "on_whatsapp" in keys else False,
     )
 
 
@@ -180,7 +183,9 @@ async def set_room_cap(conn: aiosqlite.Connection, room: str, cap: int) -> None:
 
 _WITH_USER = (
     "SELECT s.*, u.display_name, u.anon_key,"
-    " EXISTS (SELECT 1 FROM addresses a WHERE a.person_id = u.id) AS has_address"
+    " EXISTS (SELECT 1 FROM addresses a WHERE a.person_id = u.id) AS has_address,"
+    " EXISTS (SELECT 1 FROM addresses w WHERE w.person_id = u.id AND w.channel = 'whatsapp')"
+    " AS on_whatsapp"
     " FROM meal_signups s"
     " JOIN users u ON u.id = s.user_id"
 )

@@ -272,6 +272,15 @@ async def erase_address(conn: aiosqlite.Connection, channel: str, address: str) 
     return cursor.rowcount
 
 
+async def erase_to_address(conn: aiosqlite.Connection, channel: str, address: str) -> int:
+    """/vergeetmij: rows sent to one of the person's addresses without their person id (an
+    address-only notice such as "your WhatsApp is linked"): the address is theirs too."""
+    cursor = await conn.execute(
+        "DELETE FROM outbox WHERE channel = ? AND address = ? AND person_id IS NULL",
+        (channel, address))
+    return cursor.rowcount
+
+
 async def last_id(conn: aiosqlite.Connection) -> int:
     cursor = await conn.execute("SELECT COALESCE(MAX(id), 0) FROM outbox")
     row = await cursor.fetchone()

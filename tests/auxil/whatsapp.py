@@ -10,6 +10,14 @@ the stand-in (its 24-hour window follows the test's time).
     henk = await wa.resident("Henk", room="top", language="nl")   # onboarded for real
     await henk.send("eten"); await wa.settle(); henk.last.text ...
     vera = await wa.volunteer("Vera")                               # a Telegram volunteer
+    fatima = await wa.telegram_resident("Fatima")                   # a Telegram resident
+    stranger = wa.person("Els")                                     # not onboarded yet
+    await wa.wa_person(henk)                                        # the bot's Person
+
+``wa_alone`` is the same without Telegram (no token: ``app.bot`` is the bridge bot).
+The bot's WhatsApp pacing runs ``pace_scale`` (100) times faster than Meta's; a test of the
+pacing itself sets ``wa.pace_scale = 1`` and restarts. Faults, templates and the window are
+the stand-in's: ``wa.standin.fail_next(...)``, ``wa.standin.approve(...)``, ``henk.window_open``.
 
 ``await wa.settle()``: every webhook posted so far answered and handled, every update handled,
 the outbox idle — and again, until nothing moves (a send posts status webhooks). No sleeps.
@@ -52,6 +60,8 @@ class WaHarness(BotHarness):
         self.standin = standin
         self._runner: web.AppRunner | None = None
         self.webhook_port = 0
+        #: How much faster than Meta's the bot's WhatsApp pacing runs (see start()).
+        self.pace_scale = 100.0
 
     # --- running --------------------------------------------------------------------------
     async def start(self) -> BuurtApplication:
@@ -61,6 +71,10 @@ class WaHarness(BotHarness):
             app = await self._start_app()
             await app.start()
             self.app = app
+        if self.pace_scale != 1.0 and getattr(app, "whatsapp", None) is not None:
+            # Meta's pair rate (6 s between two messages to one person) sped up: the same
+            # rules, in test time (a test of the pacing itself sets pace_scale = 1)
+            app.whatsapp.set_speed(None, self.pace_scale)
         await self._serve(app)
         return app
 

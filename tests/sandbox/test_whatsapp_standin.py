@@ -671,6 +671,8 @@ async def test_fail_next_in_the_answer_or_the_status(
     assert [(s["id"], s["errors"][0]["code"]) for s in failed] == [
         (resp.json()["messages"][0]["id"], 131049)]
     assert [m.text for m in henk.messages] == ["4"]
+    assert (standin.counts["accepted"], standin.counts["failed"]) == (2, 1)
+    assert (standin.counts["131000"], standin.counts["190"]) == (1, 1)
     with pytest.raises(ValueError):
         standin.fail_next(HENK, 131000, via="sometimes")
 

@@ -199,7 +199,8 @@ class WhatsAppBridge(ObservedRequest):
             chat = self.queries.get(str(params.get("callback_query_id", "")))
             if not text or chat is None:
                 return _ok(True)
-            await self._send(chat, OutMessage(str(text)))
+            # a pop-up is no new step: the step's buttons (its Stop) stay the current ones
+            await self._send(chat, OutMessage(str(text)), step=False)
             return _ok(True)
         if name in ("sendMessage", "editMessageText", "editMessageCaption"):
             chat = _chat(params)
@@ -238,7 +239,8 @@ class WhatsAppBridge(ObservedRequest):
         log.warning("WhatsApp bridge: %s is not answered on WhatsApp", name)
         return _error(400, f"Bad Request: {name} is not available on WhatsApp")
 
-    async def _send(self, chat_id: int, message: OutMessage) -> dict[str, Any]:
+    async def _send(self, chat_id: int, message: OutMessage, *, step: bool = True
+                    ) -> dict[str, Any]:
         """Send through the WhatsApp channel; the Telegram-shaped Message it answers."""
         if self.channel is None:
             raise DeliveryError("retry", detail="WhatsApp is not started")
@@ -246,7 +248,8 @@ class WhatsAppBridge(ObservedRequest):
         receipt = await self.channel.send(wa_id, message)
         ref = getattr(receipt, "message_ref", "") or ""
         message_id = (await self.message_id(ref) or 0) if ref else 0
-        self._note_buttons(wa_id, message_id, message)
+        if step:
+            self._note_buttons(wa_id, message_id, message)
         if message_id:
             self._note_shows(message_id, message)
         sent: dict[str, Any] = {"message_id": message_id, "date": int(self.clock()),

@@ -94,21 +94,30 @@ class Situation:
     stop: tuple[str, int] | None = None
     #: the person's chosen language (for a stranger: guessed from the number)
     language: str | None = None
+    #: the bot's command names: a stranger's text that starts with one (typed without the
+    #: slash, e.g. "koppel AB3 K9X" to link an app) is theirs to answer, not a /start
+    commands: frozenset[str] = frozenset()
 
 
 class BadBody(ValueError):
     """Not a webhook body Meta sends (wrong object, no entry list)."""
 
 
-def messages_of(body: Any) -> tuple[list[Incoming], list[dict[str, Any]]]:
+def messages_of(body: Any, phone_number_id: str | None = None
+                ) -> tuple[list[Incoming], list[dict[str, Any]]]:
     """The messages and statuses of a webhook body, in order; raises :class:`BadBody` when
-    the body is not a WhatsApp Business Account notification at all."""
+    the body is not a WhatsApp Business Account notification at all. With
+    ``phone_number_id``: only what concerns that number (Meta posts the notifications of
+    every number of the business account to the one webhook)."""
     if not isinstance(body, dict) or body.get("object") != "whatsapp_business_account" \
             or not isinstance(body.get("entry"), list):
         raise BadBody("not a whatsapp_business_account notification")
     messages: list[Incoming] = []
     statuses: list[dict[str, Any]] = []
     for value in _values(body):
+        number_id = (value.get("metadata") or {}).get("phone_number_id")
+        if phone_number_id and number_id and str(number_id) != phone_number_id:
+            continue
         contacts = [c for c in value.get("contacts") or () if isinstance(c, dict)]
         by_wa_id = {str(c.get("wa_id")): c for c in contacts}
         for message in value.get("messages") or ():
@@ -265,6 +274,16 @@ def _text(body: str, situation: Situation) -> dict[str, Any]:
     elif command == keywords.STOP:
         command = "menu"  # no step with a Stop (else _is_stop made it that button)
     if not situation.known and not stripped.startswith("/"):
+        first, _, rest = stripped.partition(" ")
+        first_keyword = keywords.command_of(first)
+        if first_keyword == "start" and rest.strip() and len(rest.split()) == 1:
+            # "start CODE" (a volunteer invite shared as a wa.me link with its text)
+            text = "/start " + rest.strip()
+            return {"text": text, "entities": [{"type": "bot_command", "offset": 0,
+                                                "length": 6}]}
+        if command is None and first_keyword is None \
+                and first.casefold() in situation.commands:
+            return {"text": body}  # a command word the handlers read as text ("koppel …")
         command = "start"  # a stranger: whatever they wrote, the bot introduces itself
     if command is not None:
         text = "/" + command

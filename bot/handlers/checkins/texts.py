@@ -7,6 +7,7 @@ from html import escape
 from bot.actions.checkins import CheckinAnswer, FollowupTake
 from bot.actions.menu import MenuMain
 from bot.handlers.common import one_per_row
+from bot.handlers.people_labels import WHATSAPP_BADGE, whatsapp_link
 from bot.i18n import N_, Translator, shorten
 from bot.services.checkins import FollowupView
 
@@ -45,10 +46,18 @@ def resident_label(t: Translator, name: str | None, user_id: int) -> str:
     return name or t._("resident {number}").format(number=user_id)
 
 
+#: The same reason for a resident on WhatsApp (Telegram is not theirs to leave).
+WHATSAPP_UNREACHABLE = N_("{name} can no longer get our messages on WhatsApp. Please call "
+                          "them.")
+
+
 def reason_sentence(t: Translator, view: FollowupView) -> str:
     """"<b>Fatima</b> is not doing so well this week." in the reader's language (HTML)."""
     name = f"<b>{escape(resident_label(t, view.name, view.resident_id))}</b>"
-    return t._(REASON_SENTENCES[view.followup.reason]).format(name=name)
+    sentence = REASON_SENTENCES[view.followup.reason]
+    if view.whatsapp and view.followup.reason == "unreachable":
+        sentence = WHATSAPP_UNREACHABLE
+    return t._(sentence).format(name=name)
 
 
 def entry_date(t: Translator, view: FollowupView) -> str:
@@ -61,9 +70,18 @@ def about_lines(t: Translator, view: FollowupView) -> list[str]:
     lines = []
     if view.language:
         lines.append(t._("Speaks {language}").format(language=t.language_name(view.language)))
-    lines.append(t._("Phone: {phone}").format(phone=f"\u2068{escape(view.phone)}\u2069")
-                 if view.phone
-                 else t._("We have no phone number."))
+    if view.phone:
+        lines.append(t._("Phone: {phone}").format(phone=f"\u2068{escape(view.phone)}\u2069"))
+        if view.whatsapp:
+            lines.append(t.isolate(WHATSAPP_BADGE))
+    elif view.whatsapp:
+        # A WhatsApp resident's number is how the bot reaches them: the call card (the one
+        # place that shows phone numbers, to the room's volunteers) offers it, as the privacy
+        # statement says. A tap opens a WhatsApp chat with them.
+        lines.append(t._("WhatsApp number: {phone}. Call them, or send a WhatsApp message.")
+                     .format(phone=whatsapp_link(t, view.whatsapp)))
+    else:
+        lines.append(t._("We have no phone number."))
     return lines
 
 

@@ -119,7 +119,7 @@ async def take(update: Update, context: BotContext, act: FollowupTake) -> None:
     label = resident_label(t, view.name, view.resident_id)
     lines = [t._("You call {name}. Thank you!").format(name=f"<b>{escape(label)}</b>"),
              reason_sentence(t, view), *about_lines(t, view)]
-    if not view.phone:
+    if not view.phone and not view.whatsapp:
         lines.append(t._("Maybe the BuurtWerkKamer knows them, or drop by."))
     lines.append(t._("Tap Done when you have called."))
     await reply(update, context, "\n".join(lines), kb([

@@ -24,6 +24,7 @@ from bot.actions import Action
 from bot.actions import help as act
 from bot.context import BotContext
 from bot.handlers.help_requests.render import FOLLOWUP_LABELS, due_text, kind_label, speaks
+from bot.handlers.people_labels import channel_mark
 from bot.i18n import Translator
 from bot.messaging.message import Attachment, OutMessage, keyboard
 from bot.services import help_requests as kinds
@@ -73,9 +74,9 @@ async def render_new(app: Any, row: OutboxRow, t: Translator) -> OutMessage | No
                 if request.resident_id else None)
     text = t._("New help request <b>{n}</b>: {kind}, {due}.").format(
         n=request.id, kind=kind_label(t, request.kind), due=due_text(t, request))
-    language = speaks(t, resident)
-    if language:
-        text += "\n" + language
+    about = [part for part in (speaks(t, resident), channel_mark(t, resident)) if part]
+    if about:
+        text += "\n" + " · ".join(about)
     return _message(t, text, [[(t._("✋ I will take it"), act.TakeOn(request.id))],
                               [(t._("📋 All open requests"), act.Queue())]])
 

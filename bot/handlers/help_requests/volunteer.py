@@ -35,6 +35,7 @@ from bot.handlers.help_requests.render import (
     speaks,
     volunteer_status,
 )
+from bot.handlers.people_labels import badge, on_whatsapp
 from bot.handlers.report_outcomes import newcomer_button, paid_work_button
 from bot.handlers.routing import on
 from bot.i18n import Translator
@@ -123,7 +124,8 @@ async def _detail_text(context: BotContext, request: RequestRow) -> str:
     ]
     if resident is not None and resident.row.erased_at is None:
         lines.append(t._("Resident: {name}").format(
-            name=escape(resident.name) if resident.name else t._("(no name given)")))
+            name=escape(resident.name) if resident.name else t._("(no name given)"))
+            + badge(t, on_whatsapp(resident.addresses)))
         language = speaks(t, resident)
         if language:
             lines.append(language)

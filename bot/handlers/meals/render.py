@@ -23,6 +23,7 @@ from bot.handlers.common import (
     reply,
     safe_answer,
 )
+from bot.handlers.people_labels import badge
 from bot.i18n import N_, Translator, translator
 from bot.messaging.message import OutMessage, Receipt
 from bot.services.meals import (
@@ -100,10 +101,12 @@ def diet_text(t: Translator, row: SignupRow) -> str:
     return t.join(parts)
 
 
-def person_label(t: Translator, row: SignupRow) -> str:
-    if row.name:
-        return escape(row.name)
-    return t._("anonymous {number}").format(number=row.user_id)
+def person_label(t: Translator, row: SignupRow, *, channel: bool = False) -> str:
+    """The name (or a neutral number); ``channel``: with "📱 WhatsApp" for a WhatsApp
+    resident (the dinner list: the cook sees who uses which app)."""
+    label = escape(row.name) if row.name else t._("anonymous {number}").format(
+        number=row.user_id)
+    return label + (badge(t, row.on_whatsapp) if channel else "")
 
 
 def status_text(t: Translator, result: Result) -> str:
@@ -232,14 +235,14 @@ def table_pages(t: Translator, table: Table, *, final: bool = False) -> list[str
             extra.append(diet)
         if row.attended is not None:
             extra.append(t._("came") if row.attended else t._("did not come"))
-        body.append((False, f"{number}. {mark} {person_label(t, row)}"
+        body.append((False, f"{number}. {mark} {person_label(t, row, channel=True)}"
                      + (f" ({t.semicolon.join(extra)})" if extra else "")))
     if table.waiting:
         body.append((False, ""))
         body.append((True, t._("Waiting list:")))
         for number, row in enumerate(table.waiting, 1):
             guests = f" +{row.guests}" if row.guests else ""
-            body.append((True, f"{number}. {person_label(t, row)}{guests}"))
+            body.append((True, f"{number}. {person_label(t, row, channel=True)}{guests}"))
     foot = ["", t._("⏳ received, ✅ confirmed, 📨 seat offered")]
     continued = t._("Waiting list (continued):")
     # Room for the page marker and a repeated "waiting list" heading on every page.

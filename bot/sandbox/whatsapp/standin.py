@@ -16,7 +16,7 @@ import json
 import logging
 import secrets
 import time
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -98,6 +98,9 @@ class WhatsAppStandIn:
         self.by_wamid: dict[str, WaMessage] = {}
         #: Every refused request: (path, code, details).
         self.errors: list[tuple[str, int, str]] = []
+        #: "accepted", "failed" (accepted, then a failed status) and each refusal code
+        #: ("130429", "131056", ...): for the bench's ratios and quick asserts.
+        self.counts: Counter[str] = Counter()
         self.media: dict[str, Media] = {}
         self.templates: dict[tuple[str, str], Template] = {}
         #: wa_ids whose sends are accepted but then fail (status webhook 131026).
@@ -396,6 +399,7 @@ class WhatsAppStandIn:
 
     def _error(self, request: web.Request, err: WaError) -> web.Response:
         self.errors.append((request.path, err.code, err.details))
+        self.counts[str(err.code)] += 1
         return self._json(err.body(), err.http_status)
 
     def _authorized(self, request: web.Request) -> bool:
@@ -502,7 +506,9 @@ class WhatsAppStandIn:
         msg = parse(wamid, wa_id, body, self.clock(), use)
         self.sent.append(msg)
         self.by_wamid[wamid] = msg
+        self.counts["accepted"] += 1
         if failure is not None:
+            self.counts["failed"] += 1
             self._status(msg, "failed", failure)
         else:
             person.messages.append(msg)
