@@ -962,9 +962,9 @@ async def test_statuses_follow_the_send_answer(standin: WhatsAppStandIn, fake_bo
         await write_eof(self, data)
 
     monkeypatch.setattr(web.Response, "write_eof", recording)
-    standin.undeliverable.add("31600000009")
     await standin.person(HENK).send("Hoi")
     await standin.person("31600000009").send("Hoi")
+    standin.undeliverable.add("31600000009")
     for i in range(5):
         for to in (HENK, "31600000009"):
             assert (await post(api, text(to, f"bericht {i}"))).status_code == 200
@@ -1002,3 +1002,53 @@ async def test_concurrent_delivery_posts_everything(standin: WhatsAppStandIn,
     assert sorted(m["from"] for m in fake_bot.values("messages")) == sorted(
         p.wa_id for p in people)
     assert all(d.ok for d in standin.deliveries)
+
+
+async def test_blocked_person_gets_nothing_until_they_write(
+        standin: WhatsAppStandIn, fake_bot: FakeBot, api: httpx.AsyncClient) -> None:
+    henk = standin.person(HENK)
+    await henk.send("Hoi")
+    henk.block()
+    assert (await post(api, text(HENK, "Hallo"))).status_code == 200
+    await henk.send("Ik ben er weer")
+    assert (await post(api, text(HENK, "Welkom terug"))).status_code == 200
+    await standin.settle()
+    assert [m.text for m in henk.messages] == ["Welkom terug"]
+    failed = [s for s in fake_bot.values("statuses") if s["status"] == "failed"]
+    assert [s["errors"][0]["code"] for s in failed] == [131026]
+    # A number in the undeliverable set stays so, also when it writes.
+    standin.undeliverable.add(HENK)
+    await henk.send("Hallo?")
+    assert (await post(api, text(HENK, "Hoort u mij?"))).status_code == 200
+    assert [m.text for m in henk.messages] == ["Welkom terug"]
+
+
+async def test_a_sandbox_started_again_delivers_again(clock: Clock) -> None:
+    sandbox = Sandbox(limits=Limits.off())
+    standin = WhatsAppStandIn(app_secret=SECRET, clock=clock, limits=WaLimits.off())
+    standin.attach(sandbox)
+    got: list[bytes] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        got.append(await request.read())
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/whatsapp", hook)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    standin.webhook_url = f"http://127.0.0.1:{runner.addresses[0][1]}/whatsapp"
+    try:
+        await sandbox.start()
+        await standin.person(HENK).send("een")
+        await standin.settle()
+        await sandbox.stop()
+        await sandbox.start()
+        await standin.person(HENK).send("twee")
+        await standin.settle()
+        assert [json.loads(b)["entry"][0]["changes"][0]["value"]["messages"][0]["text"]["body"]
+                for b in got] == ["een", "twee"]
+    finally:
+        await sandbox.stop()
+        await runner.cleanup()

@@ -30,6 +30,7 @@ class WaPerson:
         self.wa_id = wa_id
         self.name = name
         self.reads = False
+        self.blocked = False
         #: What the bot sent that reached this person, oldest first.
         self.messages: list[WaMessage] = []
         #: What this person sent, oldest first.
@@ -57,6 +58,14 @@ class WaPerson:
     def window_until(self) -> float | None:
         return None if self.last_inbound is None else self.last_inbound + WINDOW
 
+    def block(self) -> None:
+        """Block the business: sends are accepted, then fail with 131026 (writing to the
+        business again unblocks; ``standin.undeliverable`` stays as the test set it)."""
+        self.blocked = True
+
+    def unblock(self) -> None:
+        self.blocked = False
+
     def close_window(self) -> None:
         """Forget the person's last message: free-form sends get 131047 again (also when
         the bot still thinks the window is open)."""
@@ -80,7 +89,8 @@ class WaPerson:
 
     # -- actions -----------------------------------------------------------
     async def send(self, text: str, *, reply_to: str | None = None) -> dict[str, Any]:
-        """Type and send ``text`` (``reply_to``: the wamid it quotes)."""
+        """Type and send ``text`` (``reply_to``: the wamid it quotes). Writing to the
+        business unblocks it, as in the app."""
         return self._post("text", {"text": {"body": text}}, text, context=reply_to)
 
     async def tap(self, title: str) -> dict[str, Any]:
@@ -173,4 +183,6 @@ class WaPerson:
 
     def _post(self, kind: str, content: dict[str, Any], text: str | None,
               context: str | None = None) -> dict[str, Any]:
+        if kind != "reaction":
+            self.unblock()
         return self.standin._inbound(self, kind, content, text, context)

@@ -500,7 +500,7 @@ class WhatsAppStandIn:
         limited = self.rates.check(wa_id)
         if limited is not None:
             raise WaError(limited)
-        if wa_id in self.undeliverable:
+        if wa_id in self.undeliverable or person.blocked:
             failure = failure or WaError(131026)
         wamid = _wamid(wa_id)
         msg = parse(wamid, wa_id, body, self.clock(), use)

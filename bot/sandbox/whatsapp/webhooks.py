@@ -122,9 +122,13 @@ class WebhookSender:
             self._inflight += 1
             try:
                 await self._deliver(self._http, delivery)
+            except asyncio.CancelledError:  # stopped mid-way: it goes again first
+                self._pending.appendleft(delivery)
+                raise
+            else:
+                delivery.done = True
             finally:
                 self._inflight -= 1
-                delivery.done = True
                 self.changed.notify()
 
     async def _deliver(self, http: aiohttp.ClientSession, delivery: Delivery) -> None:
@@ -162,3 +166,6 @@ class WebhookSender:
         if self._http is not None:
             await self._http.close()
             self._http = None
+        self._stopping = False  # a sandbox started again delivers again
+        if self._pending:
+            self._start()
