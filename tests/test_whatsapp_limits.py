@@ -149,3 +149,19 @@ async def test_a_refused_template_gives_its_slot_back(wa_unit) -> None:
     # The paused one did not use up the day's one conversation: the generic one went.
     assert [s.template[0] for s in channel.sent] == ["buurtbot_new_message"]
     assert await limits.used(services) == 1
+
+
+async def test_erasure_takes_their_conversation_counts_too(wa_unit) -> None:
+    from bot.store import whatsapp_templates as store
+
+    services, channel = wa_unit
+    services.privacy.register("whatsapp_conversations", None, limits.erase)
+    await approve(services, channel, "buurtbot_meal_reminder", "nl")
+    pid = await person(services, "31612340000")
+    await enqueue(services, pid, OutMessage("Een"), kind="meal.reminder")
+    await services.outbox.deliver()
+    assert await limits.used(services) == 1
+    person_ = await services.users.by_id(pid)
+    await services.privacy.erase(person_)
+    async with services.db.reading() as conn:
+        assert await store.conversations_since(conn, services.clock.now() - limits.SPAN) == []

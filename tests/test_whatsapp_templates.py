@@ -189,3 +189,37 @@ async def test_end_to_end_nothing_approved_holds_until_the_person_writes(wa, clo
     person = await wa.wa_person(henk)
     assert person.address("whatsapp").window_until is not None
     assert ids.is_whatsapp(ids.chat_id(henk.wa_id))
+
+
+async def test_the_tick_syncs_hourly_while_in_review_then_daily(wa, clock) -> None:
+    await templates.create_missing(wa.app)  # all PENDING
+    wa.standin.approve(templates.GENERIC)
+    await wa.tick()
+    found = await statuses(wa)
+    assert found[(templates.GENERIC, "nl")] == "APPROVED"
+    for defn in templates.definitions():
+        if defn.name != templates.GENERIC:
+            wa.standin.approve(defn.name)
+    await wa.tick()  # the same hour: not asked again
+    assert (await statuses(wa))[("buurtbot_belronde", "nl")] == "PENDING"
+    clock.advance(timedelta(hours=1))
+    await wa.tick()
+    assert set((await statuses(wa)).values()) == {"APPROVED"}
+    clock.advance(timedelta(hours=1))
+    await wa.tick()  # settled now: today's daily sync
+    wa.standin.pause("buurtbot_belronde")
+    clock.advance(timedelta(hours=1))
+    await wa.tick()  # settled: once a day only
+    assert (await statuses(wa))[("buurtbot_belronde", "nl")] == "APPROVED"
+    clock.advance(timedelta(days=1))
+    await wa.tick()
+    assert (await statuses(wa))[("buurtbot_belronde", "nl")] == "PAUSED"
+
+
+async def test_a_status_update_webhook_is_stored_at_once(wa) -> None:
+    value = {"event": "APPROVED", "message_template_name": "buurtbot_meal_offer",
+             "message_template_language": "uk", "reason": "NONE"}
+    assert await templates.status_update(wa.services, value)
+    assert (await statuses(wa))[("buurtbot_meal_offer", "uk")] == "APPROVED"
+    assert not await templates.status_update(wa.services, {**value, "message_template_name":
+                                                           "someone_elses"})

@@ -294,3 +294,72 @@ async def test_the_window_is_24_real_hours_across_the_dst_change(wa_unit) -> Non
     assert await window.is_open(services, WA)
     services.clock.set(datetime(2027, 3, 28, 13, 0, tzinfo=TZ))  # type: ignore[attr-defined]
     assert not await window.is_open(services, WA)
+
+
+# --- end to end: the belronde through the stand-in (tests/auxil/whatsapp.py) ----------------
+
+
+async def belronde_next_week(wa):  # type: ignore[no-untyped-def]
+    from tests.auxil.checkins import MONDAY_10
+
+    henk = await wa.resident("Henk", room="top")
+    await wa.services.checkins.opt_in(await wa.wa_person(henk))
+    await templates.create_missing(wa.app)
+    return henk, MONDAY_10 + timedelta(days=7)  # a week on: his window is closed
+
+
+async def test_belronde_outside_the_window_is_a_template_with_one_tap_answers(wa) -> None:
+    from tests.auxil.checkins import ANSWERS
+
+    henk, monday = await belronde_next_week(wa)
+    wa.standin.approve("buurtbot_belronde", "nl")
+    await templates.sync(wa.app)
+    await wa.tick(at=monday)
+    await wa.settle()
+    question = henk.last
+    assert question.kind == "template" and question.template.name == "buurtbot_belronde"
+    assert question.buttons == ANSWERS
+    await henk.tap("Goed 😊")
+    await wa.settle()
+    async with wa.services.db.reading() as conn:
+        status = await conn.execute_fetchall(
+            "SELECT status, answer FROM checkins ORDER BY id DESC LIMIT 1")
+    assert tuple(status[0]) == ("answered", "good")
+
+
+async def test_belronde_with_nothing_approved_puts_them_on_the_to_call_list(wa) -> None:
+    from bot.store import checkins as checkin_store
+    from tests.auxil.checkins import QUESTION
+
+    henk, monday = await belronde_next_week(wa)
+    await wa.tick(at=monday)
+    await wa.settle()
+    assert not any(QUESTION in (m.text or "") for m in henk.drain())
+    await wa.tick(at=monday.replace(hour=21, minute=30))  # the evening: the question ends
+    await wa.settle()
+    person = await wa.wa_person(henk)
+    async with wa.services.db.reading() as conn:
+        assert await checkin_store.has_open_unreachable(conn, person.id)
+
+
+async def test_writing_does_not_bring_a_planned_message_forward(wa_unit) -> None:
+    services, channel = wa_unit
+    pid = await person(services, WA)
+    later = services.clock.now() + timedelta(hours=5)
+    async with services.db.transaction() as conn:
+        await services.outbox.enqueue(conn, to=pid, kind="meal.reminder", ref="1",
+                                      message=OutMessage("Straks"), not_before=later)
+    assert await writes(services, WA) == 0
+    await services.outbox.deliver()
+    assert channel.sent == []
+    advance(services, timedelta(hours=5))
+    await services.outbox.deliver()
+    assert channel.to(WA)[0].kind == "text"  # his window is still open then
+
+
+async def test_a_person_who_just_registered_by_writing_has_an_open_window(wa_unit) -> None:
+    services, _channel = wa_unit
+    await person(services, WA, just_now=True)  # made by their message (onboarding)
+    assert await window.is_open(services, WA)
+    advance(services, timedelta(hours=24))
+    assert not await window.is_open(services, WA)

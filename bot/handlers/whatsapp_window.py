@@ -16,11 +16,13 @@ from typing import Any
 from bot.actions.whatsapp import WhatsAppShow
 from bot.channels.whatsapp import CHANNEL as ids_channel
 from bot.channels.whatsapp import ids, limits, templates, window
+from bot.clock import TZ
 from bot.handlers import routing
 from bot.handlers.common import reply
 from bot.jobs import add_tick
 from bot.store import job_runs
 from bot.store import outbox as outbox_store
+from bot.store import whatsapp_templates as template_store
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +50,17 @@ async def show(update: Any, context: Any, act: WhatsAppShow) -> None:
 
 
 async def tick(app: Any, now: datetime) -> None:
-    """Once a day: Meta's view of our templates (approved, paused, rejected) and a prune of
-    old conversation counts. Without ``[whatsapp]`` nothing happens."""
+    """Once a day (every hour while a template is in review): Meta's view of our templates
+    (approved, paused, rejected), and a prune of old conversation counts. Without
+    ``[whatsapp]`` nothing happens."""
     settings = getattr(app.services.config, "whatsapp", None)
     if settings is None or not settings.business_account_id:
         return
-    period = now.date().isoformat()
     async with app.services.db.reading() as conn:
+        # Daily once Meta has answered for every template; hourly while one is in review.
+        daily = templates.settled(await template_store.all_statuses(conn))
+        local = now.astimezone(TZ)
+        period = local.date().isoformat() if daily else local.strftime("%Y-%m-%dT%H")
         if await job_runs.done(conn, SYNC_JOB, period):
             return
     try:
@@ -69,4 +75,5 @@ async def tick(app: Any, now: datetime) -> None:
 
 def register(app: Any) -> None:
     app.add_handler(routing.on(WhatsAppShow, show))
+    app.services.privacy.register("whatsapp_conversations", None, limits.erase)
     add_tick(app, "whatsapp", tick)

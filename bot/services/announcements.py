@@ -126,7 +126,7 @@ class AnnouncementService:
         hours. None when WhatsApp is off (the preview says nothing about it)."""
         if getattr(self.services.config, "whatsapp", None) is None:
             return None
-        from bot.channels.whatsapp.window import window_open
+        from bot.channels.whatsapp.window import until_of, window_open
 
         members = await self._resolve(audience, author)
         now = self.services.clock.now()
@@ -137,7 +137,7 @@ class AnnouncementService:
         for rows in found.values():
             best = next((row for row in rows if row.reachable), None)
             if best is not None and best.channel == "whatsapp" \
-                    and not window_open(best.window_until, now):
+                    and not window_open(until_of(best), now):
                 paid += 1
         return paid
 

@@ -195,12 +195,12 @@ async def set_template(conn: aiosqlite.Connection, row_id: int, template: str) -
 
 async def release(conn: aiosqlite.Connection, channel: str, address: str,
                   now: datetime) -> int:
-    """The person wrote: every queued row to them is due now (held or waiting for the daily
-    limit); the rows a retry keeps back for a short-lived error stay as they are."""
+    """The person wrote: every row held for them (their window, the daily limit) is due now.
+    Rows planned for later (a reminder's ``not_before``) and rows a retry keeps back keep
+    their moment."""
     cursor = await conn.execute(
         "UPDATE outbox SET next_at = ?, held = NULL WHERE channel = ? AND address = ?"
-        " AND state = 'queued' AND next_at > ? AND (held IS NOT NULL OR attempts = 0)",
-        (to_db(now), channel, address, to_db(now)))
+        " AND state = 'queued' AND held IS NOT NULL", (to_db(now), channel, address))
     return cursor.rowcount
 
 

@@ -99,10 +99,11 @@ async def has_conversation(conn: aiosqlite.Connection, address: str, since: date
     return await cursor.fetchone() is not None
 
 
-async def open_conversation(conn: aiosqlite.Connection, address: str, now: datetime) -> int:
+async def open_conversation(conn: aiosqlite.Connection, address: str, now: datetime,
+                            person_id: int | None = None) -> int:
     cursor = await conn.execute(
-        "INSERT INTO whatsapp_conversations (address, opened_at) VALUES (?, ?) RETURNING id",
-        (address, to_db(now)))
+        "INSERT INTO whatsapp_conversations (person_id, address, opened_at) VALUES (?, ?, ?)"
+        " RETURNING id", (person_id, address, to_db(now)))
     row = await cursor.fetchone()
     await cursor.close()
     assert row is not None
@@ -120,5 +121,6 @@ async def prune_conversations(conn: aiosqlite.Connection, now: datetime) -> int:
     return cursor.rowcount
 
 
-async def erase_address(conn: aiosqlite.Connection, address: str) -> None:
-    await conn.execute("DELETE FROM whatsapp_conversations WHERE address = ?", (address,))
+async def erase_person(conn: aiosqlite.Connection, person_id: int) -> None:
+    """/vergeetmij: when the bot last started a conversation with them goes too."""
+    await conn.execute("DELETE FROM whatsapp_conversations WHERE person_id = ?", (person_id,))

@@ -120,15 +120,17 @@ _next_tg = [5000]
 
 
 async def person(services: Services, wa_id: str, language: str = "nl", room: str = "top",
-                 name: str | None = None) -> int:
+                 name: str | None = None, *, just_now: bool = False) -> int:
     """A resident whose one address is WhatsApp ``wa_id`` (made without the spine's id rule:
-    registered, then the address swapped)."""
+    registered, then the address swapped), registered a month ago (their window closed), or
+    ``just_now`` (by the message that opened it)."""
     _next_tg[0] += 1
     made = await services.users.register(_next_tg[0], language, room, name)
     now = services.clock.now()
     async with services.db.transaction() as conn:
         await address_store.erase(conn, made.id)
-        await address_store.add(conn, made.id, "whatsapp", wa_id, now)
+        await address_store.add(conn, made.id, "whatsapp", wa_id,
+                                now if just_now else now - timedelta(days=30))
     return made.id
 
 

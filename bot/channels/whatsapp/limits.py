@@ -38,7 +38,8 @@ class Slot:
     id: int | None
 
 
-async def reserve(services: Any, address: str, limit: int) -> Slot | datetime:
+async def reserve(services: Any, address: str, limit: int, person_id: int | None = None
+                  ) -> Slot | datetime:
     """A slot for a template to ``address`` now, or the moment one frees up."""
     now = services.clock.now().astimezone(UTC)  # rolling hours: arithmetic in UTC
     since = now - SPAN
@@ -51,7 +52,7 @@ async def reserve(services: Any, address: str, limit: int) -> Slot | datetime:
             return opened[len(opened) - limit].astimezone(UTC) + SPAN + MARGIN
         if limit <= 0:
             return now + SPAN
-        return Slot(await store.open_conversation(conn, address, now))
+        return Slot(await store.open_conversation(conn, address, now, person_id))
 
 
 async def give_back(services: Any, slot: Slot) -> None:
@@ -72,3 +73,8 @@ async def used(services: Any) -> int:
 async def prune(services: Any) -> int:
     async with services.db.transaction() as conn:
         return await store.prune_conversations(conn, services.clock.now().astimezone(UTC))
+
+
+async def erase(conn: Any, person_id: int) -> None:
+    """The privacy eraser (registered by :mod:`bot.handlers.whatsapp_window`)."""
+    await store.erase_person(conn, person_id)

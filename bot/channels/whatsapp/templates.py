@@ -355,6 +355,30 @@ async def store_rows(services: Any, rows: Iterable[Row]) -> int:
     return newly
 
 
+async def status_update(services: Any, value: dict[str, Any]) -> bool:
+    """A ``message_template_status_update`` webhook (Meta's review result, a pause): stored
+    at once, so an approval is used without waiting for the daily sync. True when it named one
+    of ours. For the inbound webhook (``field == "message_template_status_update"``)."""
+    name = value.get("message_template_name")
+    language = value.get("message_template_language")
+    event = str(value.get("event") or "").upper()
+    if by_name(str(name)) is None or not isinstance(language, str) or not event:
+        return False
+    reason = value.get("reason")
+    row = Row(str(name), language, by_name(str(name)).category,  # type: ignore[union-attr]
+              event, None if reason in (None, "", "NONE") else str(reason), "", ())
+    await store_rows(services, [row])
+    return True
+
+
+def settled(statuses: Iterable[Any]) -> bool:
+    """Every shipped (template, language) has a final answer from Meta (nothing pending or
+    unknown): the daily sync is enough; otherwise the bot asks every hour."""
+    known = {(s.name, s.language): s.status for s in statuses}
+    return all(known.get((d.name, code)) not in (None, "PENDING", "IN_APPEAL")
+               for d in DEFINITIONS for code in languages())
+
+
 async def create_missing(source: Any, client: httpx.AsyncClient | None = None
                          ) -> list[tuple[str, str, str]]:
     """Create every (template, language) the account does not have yet; returns

@@ -86,7 +86,21 @@ async def is_open(services: Any, wa_id: str, now: datetime | None = None) -> boo
     now = (now or services.clock.now()).astimezone(UTC)
     async with services.db.reading() as conn:
         found = await address_store.by_address(conn, CHANNEL, wa_id)
-    return window_open(found.window_until if found else None, now)
+    return window_open(until_of(found), now)
+
+
+def until_of(address: Any) -> datetime | None:
+    """When this WhatsApp address's window closes. An address made while the person wrote
+    (onboarding, a link code typed in WhatsApp) and not written from since counts from its
+    creation: the message that made it opened the window, though no address was there yet
+    to keep it."""
+    if address is None:
+        return None
+    until = address.window_until
+    made = address.created_at.astimezone(UTC) + WINDOW if address.created_at else None
+    if until is None:
+        return made
+    return max(until.astimezone(UTC), made) if made is not None else until
 
 
 def window_open(until: datetime | None, now: datetime) -> bool:
@@ -139,7 +153,7 @@ async def _closed(channel: Any, row: OutboxRow, message: OutMessage, now: dateti
     if plan is None:
         raise _hold_or_end(row, now, HELD_TEMPLATE, "window closed, no approved template",
                            again=row.held == HELD_TEMPLATE)
-    slot = await limits.reserve(services, row.address, _daily_limit(channel))
+    slot = await limits.reserve(services, row.address, _daily_limit(channel), row.person_id)
     if isinstance(slot, datetime):
         raise Deferred(slot, "whatsapp: daily limit reached", HELD_LIMIT)
     defn = plan.definition

@@ -25,8 +25,10 @@ CREATE INDEX outbox_held ON outbox (channel, address) WHERE held IS NOT NULL;
 -- than two days are pruned.
 CREATE TABLE whatsapp_conversations (
     id INTEGER PRIMARY KEY,
+    person_id INTEGER,               -- for erasure (/vergeetmij)
     address TEXT NOT NULL,
     opened_at TEXT NOT NULL
 );
 CREATE INDEX whatsapp_conversations_opened ON whatsapp_conversations (opened_at);
 CREATE INDEX whatsapp_conversations_address ON whatsapp_conversations (address, opened_at);
+CREATE INDEX whatsapp_conversations_person ON whatsapp_conversations (person_id);
