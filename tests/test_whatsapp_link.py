@@ -284,3 +284,44 @@ async def test_e2e_a_wrong_code_on_whatsapp_gets_a_friendly_answer(wa) -> None:
     await wa.settle()
     assert "Deze code ken ik niet" in henk.last.text
     assert await wa.db.fetchval("SELECT COUNT(*) FROM link_tries") == 1
+
+
+async def test_e2e_the_settings_list_on_whatsapp_has_the_link_row(wa) -> None:
+    henk = await wa.resident("Henk")
+    await henk.send("menu")
+    await wa.settle()
+    await henk.tap("⚙️ Instellingen en…")  # shortened to WhatsApp's 20
+    await wa.settle()
+    rows = henk.last.rows
+    assert "🔗 Andere app koppelen" in rows and len(rows) <= 10
+    await henk.tap("🔗 Andere app koppelen")
+    await wa.settle()
+    assert CODE.search(henk.last.text)
+
+
+async def test_a_stranger_typing_koppel_alone_is_told_what_to_type(bot) -> None:
+    stranger = bot.user("Sam")
+    await stranger.send("/koppel")
+    answer = (await stranger.next_message()).text
+    assert "koppel AB3K9X" in answer and "/start" in answer
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM link_codes") == 0
+    assert await bot.person(stranger) is None
+
+
+async def test_with_telegram_alone_there_is_nothing_to_link(sandbox, tmp_path, clock) -> None:
+    from tests.auxil.harness import BotHarness
+
+    alone = BotHarness(sandbox, make_config(sandbox, tmp_path / "alone.db"), clock)
+    await alone.start()
+    try:
+        fatima = await alone.resident("Fatima")
+        await fatima.send("/koppel")
+        assert "werkt maar in één app" in (await fatima.next_message()).text
+        assert await alone.db.fetchval("SELECT COUNT(*) FROM link_codes") == 0
+        await fatima.send("/menu")
+        await fatima.next_message()
+        await fatima.press("⚙️ Instellingen en privacy")
+        labels = [label for row in (await fatima.next_edit()).buttons for label in row]
+        assert not any(label.startswith("🔗") for label in labels)
+    finally:
+        await alone.stop()
