@@ -15,8 +15,7 @@ import pytest
 from bot.messaging.message import OutMessage
 from tests.auxil.checkins import MONDAY_10
 from tests.auxil.whatsapp import WaHarness, make_wa_harness
-from tests.test_whatsapp_resident_flows import approve_all_templates
-from tests.test_whatsapp_resident_flows_more import close_window
+from tests.auxil.whatsapp_e2e import approve_all_templates, close_window
 
 
 async def queue(wa: WaHarness, person, texts: list[str], kind: str = "announcement") -> None:

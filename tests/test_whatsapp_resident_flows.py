@@ -12,17 +12,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.channels.whatsapp import templates
 from tests.auxil.checkins import ANSWERS, MONDAY_10
 from tests.auxil.meals import first_meal, set_cap
 from tests.auxil.whatsapp import WaHarness
+from tests.auxil.whatsapp_e2e import approve_all_templates, close_window, texts
 
 JPEG = b"\xff\xd8\xff\xe0" + b"a letter from the gemeente " * 40
 OGG = b"OggS\x00\x02" + b"a voice note " * 60
-
-
-def texts(person) -> list[str]:
-    return [m.text or "" for m in person.drain()]
 
 
 async def signup_row(wa: WaHarness, person, meal_id: int):
@@ -30,14 +26,6 @@ async def signup_row(wa: WaHarness, person, meal_id: int):
     return await wa.db.fetchone(
         "SELECT status, diet, diet_note, position FROM meal_signups"
         " WHERE meal_id = ? AND user_id = ?", (meal_id, me.id))
-
-
-async def approve_all_templates(wa: WaHarness) -> None:
-    """Create every shipped template on the stand-in, approve them, let the bot sync."""
-    await templates.create_missing(wa.app)
-    for definition in templates.definitions():
-        wa.standin.approve(definition.name)
-    await templates.sync(wa.app)
 
 
 # --- eettafel -------------------------------------------------------------------------------
@@ -160,10 +148,7 @@ async def test_an_offer_outside_the_window_is_a_template_with_quick_replies(wa: 
     await wa.settle()
     await approve_all_templates(wa)
     anna.drain()
-    anna.close_window()  # as if her last message was a day ago (for the stand-in)
-    me = await wa.wa_person(anna)
-    await wa.db.execute("UPDATE addresses SET window_until = ? WHERE person_id = ?",
-                        (wa.clock.now().isoformat(), me.id))
+    await close_window(wa, anna)  # as if her last message was days ago
     await henk.tap("❌ Aanmelding afzeggen")
     await wa.settle()
     await henk.tap("Ja, afzeggen")

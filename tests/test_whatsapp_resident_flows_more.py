@@ -13,21 +13,9 @@ from bot.channels.whatsapp import ids
 from bot.clock import FrozenClock
 from tests.auxil.announcements import compose, report
 from tests.auxil.whatsapp import WaHarness, make_wa_harness
-from tests.test_whatsapp_resident_flows import approve_all_templates
+from tests.auxil.whatsapp_e2e import approve_all_templates, close_window, texts
 
 FSI, PDI, RLM = "\u2068", "\u2069", "\u200f"
-
-
-def texts(person) -> list[str]:
-    return [m.text or "" for m in person.drain()]
-
-
-async def close_window(wa: WaHarness, person) -> None:
-    """As if ``person`` last wrote more than 24 hours ago (the stand-in and the bot)."""
-    person.close_window()
-    me = await wa.wa_person(person)
-    await wa.db.execute("UPDATE addresses SET window_until = ? WHERE person_id = ?",
-                        (wa.clock.now().isoformat(), me.id))
 
 
 # --- announcements -------------------------------------------------------------------------
@@ -88,10 +76,6 @@ async def test_my_data_on_whatsapp_shows_the_summary(wa: WaHarness) -> None:
     assert "Nederlands" in summary
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "wa-send: bot/channels/whatsapp/channel.py::_mime sends the export's "
-    "'mijn-gegevens.json' as application/json, a type WhatsApp refuses (131053); "
-    "a JSON/other text document should go as text/plain"))
 async def test_my_data_on_whatsapp_sends_the_file_too(wa: WaHarness) -> None:
     henk = await wa.resident("Henk")
     await henk.send("/mijngegevens")
