@@ -304,11 +304,15 @@ async def test_belronde_not_good_escalates_to_a_volunteer_on_telegram(wa: WaHarn
     assert "Een vrijwilliger belt u" in answer.text
     assert answer.buttons == ["📞 Mijn nummer delen"]  # WhatsApp: no phone given yet
     alert = await vera.next_message()
-    assert "📱 WhatsApp" in alert.text or "WhatsApp" in alert.text or alert.inline_keyboard
+    me = await wa.wa_person(henk)
+    assert "niet zo goed" in alert.text and f"bewoner {me.id}" in alert.text
+    # no phone number given: the WhatsApp number is the way to reach him
+    assert f"WhatsApp-nummer: +{henk.wa_id}" in alert.text
+    assert alert.inline_keyboard[0][0]["callback_data"].startswith("chk:take:")
     await vera.send("/belronde")
     listing = await vera.next_message()
-    me = await wa.wa_person(henk)
-    assert f"{me.id}" in listing.text or "anoniem" in listing.text, listing.text
+    assert f"niet zo goed met bewoner {me.id}" in listing.text
+    assert f"+{henk.wa_id}" in listing.text
     assert await wa.db.fetchval("SELECT answer FROM checkins WHERE user_id = ?",
                                 (me.id,)) == "bad"
 
