@@ -136,11 +136,6 @@ async def test_131026_undeliverable_makes_the_person_unreachable(wa: WaHarness) 
     await undeliverable_belronde(wa)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "checkins.settle only handles check-ins still 'sending': the WhatsApp row was 'sent' "
-    "first, the failed status (131026) ends it 'unreachable' later and on_final "
-    "(handlers/checkins/notices.py::_question_ended) finds nothing to settle, so no "
-    "'to call' entry"))
 async def test_131026_undeliverable_puts_the_person_on_the_to_call_list(wa: WaHarness
                                                                        ) -> None:
     vera, _henk, me = await undeliverable_belronde(wa)
