@@ -4,7 +4,12 @@ Meta no longer has."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.channels.whatsapp import ids
+from bot.i18n import translator
+from tests.auxil.announcements import compose
+from tests.auxil.checkins import MONDAY_10
 
 
 def wa_texts(person) -> list[str]:
@@ -76,3 +81,58 @@ async def test_outbox_set_speed_gives_each_channel_its_own_default(wa) -> None:
     outbox.set_speed(200.0, 1.0)  # explicit: every channel exactly that
     assert telegram.pacer.per_second == 200.0
     assert whatsapp.pacer.per_second == 199.0
+
+
+async def test_the_preview_says_tigrinya_readers_get_the_english_template(wa, clock) -> None:
+    from bot.channels.whatsapp import templates
+
+    await wa.resident("Tesfay", room="top", language="ti")
+    await wa.resident("Henk", room="top")
+    carla = await wa.coordinator()
+    await templates.create_missing(wa.app)
+    wa.standin.approve("buurtbot_announcement", "*")
+    await templates.sync(wa.app)
+    clock.advance(timedelta(hours=25))  # both windows closed
+    question = await compose(carla, "Zaterdag is er open huis. Welkom!")
+    assert "📱 Tigrinya-lezers krijgen het in het Engels" in question.text, question.text
+    english = translator("en")._(
+        "📱 Tigrinya readers get it in English: WhatsApp has no Tigrinya templates.")
+    assert english.count("\n") == 0
+
+
+async def test_the_preview_says_nothing_of_tigrinya_for_dutch_readers(wa, clock) -> None:
+    from bot.channels.whatsapp import templates
+
+    await wa.resident("Henk", room="top")
+    carla = await wa.coordinator()
+    await templates.create_missing(wa.app)
+    wa.standin.approve("buurtbot_announcement", "*")
+    await templates.sync(wa.app)
+    clock.advance(timedelta(hours=25))
+    question = await compose(carla, "Zaterdag is er open huis. Welkom!")
+    assert "sjabloonbericht" in question.text and "Tigrinya" not in question.text
+
+
+def test_the_report_line_names_no_channel() -> None:
+    for language in ("nl", "en", "ar", "tr", "ti", "uk", "pl"):
+        line = translator(language)._("📵 Not reachable (left the app or unreachable before): {n}")
+        assert "Telegram" not in line and "{n}" in line, (language, line)
+        if language != "en":
+            assert line != "📵 Not reachable (left the app or unreachable before): {n}"
+
+
+async def test_the_belronde_list_separates_language_and_whatsapp_number(wa) -> None:
+    vera = await wa.volunteer("Vera")
+    henk = await wa.resident("Henk")
+    await wa.services.checkins.opt_in(await wa.wa_person(henk))
+    await wa.tick(at=MONDAY_10)
+    await wa.settle()
+    henk.drain()
+    vera.chat.skip_pending()
+    await henk.tap("Niet zo goed 😟")
+    await wa.settle()
+    vera.chat.skip_pending()
+    await vera.send("/belronde")
+    listing = await vera.next_message()
+    assert "Spreekt Nederlands · WhatsApp-nummer: " in listing.text, listing.text
+    assert "NederlandsWhatsApp" not in listing.text and "Nederlands WhatsApp" not in listing.text
