@@ -136,3 +136,21 @@ async def test_the_belronde_list_separates_language_and_whatsapp_number(wa) -> N
     listing = await vera.next_message()
     assert "Spreekt Nederlands · WhatsApp-nummer: " in listing.text, listing.text
     assert "NederlandsWhatsApp" not in listing.text and "Nederlands WhatsApp" not in listing.text
+
+
+async def test_a_photo_whatsapp_no_longer_has_is_named_to_the_volunteer(wa) -> None:
+    from tests.test_whatsapp_resident_flows import ask_help_with, telegram_uploads
+
+    vera = await wa.volunteer("Vera")
+    henk = await wa.resident("Henk")
+    request_id = await ask_help_with(wa, henk, "photo")
+    await wa.settle()
+    wa.standin.media.clear()  # Meta no longer has it (30 days, or deleted)
+    await vera.press_data(f"help:take:{request_id}")
+    await wa.settle()
+    assert not telegram_uploads(wa, vera.id, "sendPhoto")
+    line = "De foto kon niet meer worden opgehaald"
+    told = [m for m in vera.bot_messages if line in (m.text or "")]
+    assert len(told) == 1, [m.text for m in vera.bot_messages][-5:]
+    assert await wa.db.fetchval("SELECT status FROM help_requests WHERE id = ?",
+                                (request_id,)) == "taken"
