@@ -28,8 +28,8 @@ from bot.handlers.people_labels import channel_mark
 from bot.i18n import Translator
 from bot.messaging.message import Attachment, OutMessage, keyboard
 from bot.services import help_requests as kinds
-from bot.store.help_requests import RequestRow
 from bot.store import outbox as outbox_store
+from bot.store.help_requests import RequestRow
 from bot.store.outbox import OutboxRow
 
 
