@@ -41,7 +41,10 @@ check-locales: $(STAMP)
 	$(BIN)/python -m bot.i18n_tools check
 
 bench: $(STAMP)  ## performance figures (see README)
-	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@failed=""; for script in bench/bench_*.py; do echo "== $$script"; \
+		$(BIN)/python $$script || failed="$$failed $$script"; done; \
+	if [ -n "$$failed" ]; then echo "== missed a target:$$failed"; exit 1; fi; \
+	echo "== every bench met its targets"
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache demo-data

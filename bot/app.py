@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import warnings
+from typing import Any
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -163,11 +164,20 @@ def setup_whatsapp(app: BuurtApplication) -> None:
     bridge.channel = channel
     bridge.before_answer = functools.partial(_drafts_first, app)
     channel.register(app)  # app.whatsapp, the outbox's "whatsapp" channel, its tick
+    app.services.privacy.register_forgetter(_forget_whatsapp_address)
     telegram = app.port if config.telegram else None  # type: ignore[attr-defined]
     if not config.telegram:
         app.services.outbox.channels.pop("telegram", None)
     app.port = PortRouter(telegram, WhatsAppPort(wa_bot, channel))  # type: ignore[attr-defined]
     whatsapp_inbox.register(app)
+
+
+async def _forget_whatsapp_address(conn: Any, channel: str, address: str) -> None:
+    """After an erasure's goodbye: the message map's rows of the number (the goodbye's)."""
+    from bot.store import whatsapp_messages
+
+    if channel == "whatsapp":
+        await whatsapp_messages.erase_address(conn, address)
 
 
 async def _drafts_first(app: BuurtApplication, activity: Activity) -> None:

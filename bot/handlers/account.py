@@ -185,6 +185,10 @@ async def erase(update: Update, context: BotContext, _act: act.EraseYes) -> None
         t._("All your data is erased. Goodbye! Tap /start if you ever want to come back."),
     )
     await context.services.outbox.deliver()
+    # A channel may remember the goodbye it just sent (WhatsApp maps its wamid to the
+    # number): now that it is out, nothing keeps the erased person's addresses.
+    await context.services.privacy.forget_addresses(
+        [(address.channel, address.address) for address in person.addresses])
 
 
 def register(app: Application) -> None:

@@ -129,12 +129,19 @@ class AnnouncementService:
 
     async def whatsapp_outside_window(self, audience: Audience, author: Person
                                       ) -> tuple[int, int] | None:
+        """(paid, waiting): see :meth:`whatsapp_closed_windows`."""
+        counts = await self.whatsapp_closed_windows(audience, author)
+        return None if counts is None else (counts[0], counts[1])
+
+    async def whatsapp_closed_windows(self, audience: Audience, author: Person
+                                      ) -> tuple[int, int, int] | None:
         """(paid, waiting) among the recipients whose WhatsApp window is closed: *paid* get
         a template now (the announcement's, or the general "new message" one, approved in
         their language or a fallback); *waiting* have no approved template yet, so their
         message waits in the outbox (and, past its use-by time, they are on the "to call"
         list). A coordinator must not read "they get a template" for people who get nothing.
-        None when WhatsApp is off."""
+        The third number: the paid ones who read Tigrinya and get the English template (Meta
+        has no Tigrinya). None when WhatsApp is off."""
         if getattr(self.services.config, "whatsapp", None) is None:
             return None
         from bot.channels.whatsapp import templates
@@ -154,16 +161,18 @@ class AnnouncementService:
                     and not window_open(until_of(best), now):
                 person = await self.services.users.by_id(user_id)
                 closed.append(person.language if person is not None else None)
-        paid = waiting = 0
+        paid = waiting = english = 0
         async with self.services.db.reading() as conn:
             for language in closed:
                 for defn in candidates:
-                    if await templates.choose(conn, defn, language) is not None:
+                    code = await templates.choose(conn, defn, language)
+                    if code is not None:
                         paid += 1
+                        english += language == "ti" and code == "en"
                         break
                 else:
                     waiting += 1
-        return paid, waiting
+        return paid, waiting, english
 
     def groups(self, audience: Audience) -> list[tuple[str, int]]:
         """(room id, group chat id) of the groups this audience may also be posted in.

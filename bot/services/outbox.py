@@ -220,9 +220,13 @@ class OutboxService:
         if not _held.get():
             self._wake.set()
 
-    def set_speed(self, per_second: float = 29.0, scale: float = 1.0) -> None:
-        """Every channel paces at ``per_second`` (``scale`` speeds Telegram's limits up for
-        benchmarks and tests against a scaled sandbox)."""
+    def set_speed(self, per_second: float | None = None, scale: float = 1.0) -> None:
+        """A fresh pacer for every channel (``scale`` speeds the limits up for benchmarks and
+        tests against a scaled sandbox or stand-in).
+
+        ``per_second`` None: each channel its own default (Telegram 29/s, WhatsApp its
+        settings' ``messages_per_second``); a number: every channel exactly that (a bench or
+        test that wants one rate for all)."""
         for channel in self.channels.values():
             setter = getattr(channel, "set_speed", None)
             if setter is not None:

@@ -27,6 +27,9 @@ Exporter = Callable[[aiosqlite.Connection, int], Awaitable[dict[str, Any] | list
 
 #: ``eraser(conn, user_id)``: remove what the feature holds, in the erasure's transaction.
 Eraser = Callable[[aiosqlite.Connection, int], Awaitable[object]]
+#: ``forgetter(conn, channel, address)``: what a channel itself keeps about an address it
+#: sent to (WhatsApp's message map: wamid and number), run after the goodbye went out.
+Forgetter = Callable[[aiosqlite.Connection, str, str], Awaitable[object]]
 
 
 @dataclass
@@ -35,6 +38,20 @@ class PrivacyService:
     clock: Clock
     exporters: dict[str, Exporter] = field(default_factory=dict)
     erasers: dict[str, Eraser] = field(default_factory=dict)
+    forgetters: list[Forgetter] = field(default_factory=list)
+
+    def register_forgetter(self, forgetter: Forgetter) -> None:
+        self.forgetters.append(forgetter)
+
+    async def forget_addresses(self, addresses: list[tuple[str, str]]) -> None:
+        """After the erasure's goodbye (which a channel may remember like any message it
+        sends): the channels forget the erased person's addresses, so no row keeps them."""
+        if not addresses or not self.forgetters:
+            return
+        async with self.db.transaction() as conn:
+            for channel, address in addresses:
+                for forgetter in self.forgetters:
+                    await forgetter(conn, channel, address)
 
     def register(self, name: str, exporter: Exporter | None, eraser: Eraser | None) -> None:
         if exporter is not None:

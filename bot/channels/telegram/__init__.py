@@ -81,9 +81,10 @@ class TelegramChannel:
         #: updates (:class:`bot.channels.telegram.port.TelegramPort`) count against it.
         self.pacer = pacer or Pacer(29.0)
 
-    def set_speed(self, per_second: float = 29.0, scale: float = 1.0) -> None:
-        """A fresh pacer (``scale``: a sandbox whose limits are sped up by that factor)."""
-        self.pacer = Pacer(per_second, scale)
+    def set_speed(self, per_second: float | None = None, scale: float = 1.0) -> None:
+        """A fresh pacer (``per_second`` None: Telegram's 29/s; ``scale``: a sandbox whose
+        limits are sped up by that factor)."""
+        self.pacer = Pacer(29.0 if per_second is None else per_second, scale)
 
     async def pace(self, address: str) -> int:
         return await self.pacer.acquire(int(address))

@@ -248,13 +248,16 @@ async def _paid(context: BotContext, audience: Audience, person: Person) -> str 
     """The WhatsApp lines of the preview: who gets it as a paid template, and who cannot get
     it yet (no approved template; None: WhatsApp off, or all go free)."""
     services = context.services
-    counts = await services.announcements.whatsapp_outside_window(audience, person)
+    counts = await services.announcements.whatsapp_closed_windows(audience, person)
     if counts is None:
         return None
-    paid, waiting = counts
+    paid, waiting, english = counts
     lines = []
     if paid:
         lines.append(whatsapp_cost(context.t, paid, services.config.whatsapp))
+    if english:
+        lines.append(context.t._("📱 Tigrinya readers get it in English: WhatsApp has no "
+                                 "Tigrinya templates."))
     if waiting:
         lines.append(whatsapp_waiting(context.t, waiting))
     return "\n".join(lines) or None

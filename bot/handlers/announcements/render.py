@@ -116,7 +116,7 @@ def render_report(t: Translator, broadcast: BroadcastRow, counts: dict[str, int]
         "<b>" + t._("Report of your announcement") + "</b>",
         t._("✅ Delivered: {n}").format(n=t.number(counts["sent"])),
         t._("🚫 Blocked the bot: {n}").format(n=t.number(counts["blocked"])),
-        t._("📵 Not on Telegram or unreachable before: {n}").format(
+        t._("📵 Left the app or unreachable before: {n}").format(
             n=t.number(counts["unreachable"])),
         t._("⚠️ Failed for another reason: {n}").format(n=t.number(counts["failed"])),
     ]

@@ -69,7 +69,7 @@ def _followup_entry(t: Translator, view: FollowupView, me: Person) -> str:
     elif view.followup.taken_by is not None:
         about.append(t._("{name} is calling them.").format(
             name=escape(view.taken_by_name or t._("A volunteer"))))
-    lines.append("   " + " ".join(about))
+    lines.append("   " + " · ".join(about))
     return "\n".join(lines)
 
 

@@ -28,6 +28,7 @@ from bot.handlers.people_labels import channel_mark
 from bot.i18n import Translator
 from bot.messaging.message import Attachment, OutMessage, keyboard
 from bot.services import help_requests as kinds
+from bot.store import outbox as outbox_store
 from bot.store.help_requests import RequestRow
 from bot.store.outbox import OutboxRow
 
@@ -173,6 +174,8 @@ async def render_notice(app: Any, row: OutboxRow, t: Translator) -> OutMessage |
                               "anything more for it."),
         "cancelled": lambda: t._("The resident has cancelled request {n}. You do not need to "
                                  "do anything more."),
+        "media_gone": lambda: t._("The photo could not be fetched any more; ask the resident "
+                                  "to send it again."),
     }
     if variant not in texts:
         return None
@@ -196,6 +199,28 @@ async def render_media(app: Any, row: OutboxRow, t: Translator) -> OutMessage | 
     return OutMessage("", attachment=Attachment(kind, media_id=item.file_id))
 
 
+#: The error the Telegram channel gives an attachment the other channel no longer has
+#: (:mod:`bot.channels.telegram.media_bridge`: WhatsApp keeps a resident's media 30 days).
+MEDIA_GONE = "no longer available"
+
+
+async def media_failed(app: Any, row: OutboxRow, state: str) -> None:
+    """An attachment that could not be passed on because its channel no longer has it: the
+    volunteer hears so (once per batch of photos) instead of missing it without a word."""
+    if state != "failed" or row.person_id is None:
+        return
+    outbox = app.services.outbox
+    async with app.services.db.transaction() as conn:
+        ended = await outbox_store.get(conn, row.id)
+        if ended is None or MEDIA_GONE not in (ended.error or ""):
+            return
+        batch = row.dedupe.rsplit(":", 1)[0]
+        await outbox.enqueue(conn, to=row.person_id, kind=kinds.NOTICE, ref=row.ref,
+                             dedupe=f"media_gone:{batch}", params={"variant": "media_gone"},
+                             expires_at=row.expires_at)
+    outbox.wake()
+
+
 def register(app: Any) -> None:
     """One renderer per kind (the outbox calls them at send time)."""
     outbox = app.services.outbox
@@ -206,3 +231,4 @@ def register(app: Any) -> None:
     outbox.renderer(kinds.PARTNER_FOLLOWUP)(render_partner_followup)
     outbox.renderer(kinds.NOTICE)(render_notice)
     outbox.renderer(kinds.MEDIA)(render_media)
+    outbox.on_final(kinds.MEDIA)(media_failed)
