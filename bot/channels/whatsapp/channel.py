@@ -180,7 +180,23 @@ class WhatsAppChannel:
                 await asyncio.sleep(wait)
             self._pair_holds.pop(address, None)
         token = await self.pacer.acquire(int(address))
+        assert token is not None
         self._token_address[token] = address
+        return token
+
+    async def try_pace(self, address: str) -> int | None:
+        """A slot for an outbox row only if it is ``address``'s turn now (Meta's pair rate:
+        6 s since the last message to them, no 131056 hold); None: not yet. The outbox
+        calls this on behalf of a person's tap, which must never wait for someone else's
+        pacing: the row then waits in the outbox for the background sender."""
+        hold = self._pair_holds.get(address)
+        if hold is not None:
+            if hold > time.monotonic():
+                return None
+            self._pair_holds.pop(address, None)
+        token = await self.pacer.acquire(int(address), wait_turn=False)
+        if token is not None:
+            self._token_address[token] = address
         return token
 
     def paced(self, token: int, *, counted: bool, retry_after: float | None = None) -> None:

@@ -144,6 +144,7 @@ class WhatsAppStandIn:
     def setup(self, app: web.Application) -> None:
         """Add the routes to an aiohttp app (``Sandbox.mount`` calls this)."""
         app.add_routes(self.routes())
+        app.on_startup.append(self._on_startup)
         app.on_cleanup.append(self._on_cleanup)
 
     def attach(self, sandbox: Sandbox) -> WhatsAppStandIn:
@@ -159,6 +160,9 @@ class WhatsAppStandIn:
         if self.sandbox is None:
             raise RuntimeError("attach the stand-in to a sandbox first")
         return self.sandbox.base + PREFIX
+
+    async def _on_startup(self, _app: web.Application) -> None:
+        self.webhooks.open()  # a sandbox started again delivers again
 
     async def _on_cleanup(self, _app: web.Application) -> None:
         await self.webhooks.close()
