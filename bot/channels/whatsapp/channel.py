@@ -270,6 +270,19 @@ class WhatsAppChannel:
         await self._record(wamid, address)
         return Receipt(CHANNEL, address, wamid)
 
+    async def mark_read(self, wamid: str) -> bool:
+        """The person's message ``wamid`` has been read by the bot: their blue ticks
+        (Meta's ``POST /messages {"status": "read"}``; not a message, not paced). A courtesy:
+        a failure is logged (no content) and nothing else happens. True when Meta took it."""
+        if self.token_refused:
+            return False
+        try:
+            await self.client.mark_read(wamid)
+        except Exception as exc:
+            log.info("WhatsApp: could not mark a message read (%s)", type(exc).__name__)
+            return False
+        return True
+
     async def _send_one(self, address: str, payload: WaPayload) -> str:
         media_id = None
         if payload.attachment is not None:

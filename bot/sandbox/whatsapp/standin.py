@@ -113,6 +113,8 @@ class WhatsAppStandIn:
         #: Which statuses are posted as webhooks (a bench may keep only "failed").
         self.status_webhooks: set[str] = {"sent", "delivered", "read", "failed"}
         self.received: dict[str, InMessage] = {}
+        #: The wamids of people's messages the bot marked read, in that order.
+        self.marked_read: list[str] = []
         #: While a send is handled: its status webhooks, held until the answer is out.
         self._holding: list[Delivery] | None = None
         self._faults: dict[str | None, deque[tuple[int, str | None]]] = defaultdict(deque)
@@ -454,11 +456,21 @@ class WhatsAppStandIn:
             self.webhooks.release(held)
 
     def _mark_read(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The business marks a message the person sent as read: their blue ticks (the
+        first time counts; marking again changes nothing). Recorded on the message
+        (``InMessage.read_at``) and in :attr:`marked_read`."""
         if body.get("messaging_product") != "whatsapp":
             raise invalid("The parameter messaging_product is required.")
         wamid = body.get("message_id")
         if not isinstance(wamid, str) or wamid not in self.received:
             raise invalid(f"Invalid parameter: message_id {wamid!r} is not a received message")
+        received = self.received[wamid]
+        if received.read_at is None:
+            received.read_at = self.clock()
+            self.marked_read.append(wamid)
+            self.counts["marked_read"] += 1
+            wa_id = str(received.payload.get("from", ""))
+            self._emit({"type": "wa_read", "wa_id": wa_id, "wamid": wamid})
         return {"success": True}
 
     def _send(self, body: Any) -> dict[str, Any]:

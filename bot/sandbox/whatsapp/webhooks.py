@@ -161,6 +161,12 @@ class WebhookSender:
         self.changed.notify()
 
     @property
+    def active(self) -> bool:
+        """A posting task runs or an HTTP session is open."""
+        return any(not t.done() for t in self._tasks) or (
+            self._http is not None and not self._http.closed)
+
+    @property
     def closed(self) -> bool:
         """Closed: nothing is posted until :meth:`open` (no task, no HTTP session)."""
         return self._stopping
