@@ -43,6 +43,7 @@ from bot.channels.whatsapp.errors import (
 from bot.channels.whatsapp.render import MEDIA_PREFIX, WaPayload, render
 from bot.messaging.message import Address, Attachment, OutMessage, Receipt
 from bot.services.pacing import Pacer
+from bot.store import outbox as outbox_store
 from bot.store import whatsapp_messages as store
 
 if TYPE_CHECKING:
@@ -158,6 +159,13 @@ class WhatsAppChannel:
 
     async def _prune_tick(self, app: Any, now: Any) -> None:
         await self.prune()
+        await self.forget_undelivered()
+
+    async def forget_undelivered(self) -> int:
+        """What sent rows kept for a late "window closed" status, once that cannot come any
+        more (:data:`bot.store.outbox.UNDELIVERED_KEPT`): dropped."""
+        return await self.services.db.run(outbox_store.drop_undelivered,
+                                          self.services.clock.now())
 
     async def prune(self) -> int:
         before = self.services.clock.now() - timedelta(days=store.KEEP_DAYS)
