@@ -44,6 +44,9 @@ class OutboxRow:
     #: person (migration 022; see :mod:`bot.channels.whatsapp.window`).
     template: str | None = None
     held: str | None = None
+    #: The parts of a several-part message already accepted (migration 025): ``{"key": the
+    #: message's key, "wamids": [...]}``; None: none.
+    parts: dict[str, Any] | None = None
 
 
 def _row(row: aiosqlite.Row) -> OutboxRow:
@@ -53,7 +56,8 @@ def _row(row: aiosqlite.Row) -> OutboxRow:
         json.loads(row["message"]) if row["message"] else None, row["priority"], row["state"],
         row["attempts"], from_db(row["next_at"]),
         from_db(row["expires_at"]) if row["expires_at"] else None, row["error"],
-        row["provider_ref"], row["template"], row["held"])
+        row["provider_ref"], row["template"], row["held"],
+        json.loads(row["parts"]) if row["parts"] else None)
 
 
 async def enqueue(conn: aiosqlite.Connection, *, person_id: int | None, channel: str,
@@ -162,7 +166,7 @@ async def mark_sent(conn: aiosqlite.Connection, row_id: int, now: datetime,
     :data:`_KEEP_UNTIL_DELIVERED`)."""
     await conn.execute(
         "UPDATE outbox SET state = 'sent', sent_at = ?, provider_ref = ?, lease_until = NULL,"
-        " held = NULL, attempts = attempts + 1 WHERE id = ?",
+        " held = NULL, parts = NULL, attempts = attempts + 1 WHERE id = ?",
         (to_db(now), provider_ref, row_id))
     await conn.execute(
         f"UPDATE outbox SET message = NULL, params = {_KEPT}"
@@ -187,9 +191,17 @@ async def mark_final(conn: aiosqlite.Connection, row_id: int, state: str,
     assert state in FINAL and state != SENT
     await conn.execute(
         "UPDATE outbox SET state = ?, error = COALESCE(?, error), lease_until = NULL, held = NULL,"
-        f" message = NULL, params = {_KEPT},"
+        f" parts = NULL, message = NULL, params = {_KEPT},"
         " attempts = attempts + (CASE WHEN ? IN ('unreachable', 'failed') THEN 1 ELSE 0 END)"
         " WHERE id = ?", (state, error[:200] if error else None, state, row_id))
+
+
+async def note_parts(conn: aiosqlite.Connection, row_id: int, key: str,
+                     wamids: list[str]) -> None:
+    """The parts of the row's message accepted so far (its key and their wamids): the next
+    attempt, also after a restart, sends only the rest."""
+    await conn.execute("UPDATE outbox SET parts = ? WHERE id = ?",
+                       (json.dumps({"key": key, "wamids": wamids}), row_id))
 
 
 async def later(conn: aiosqlite.Connection, row_id: int, next_at: datetime, error: str,

@@ -12,8 +12,10 @@ throughput (``messages_per_second``, 80 by default; one slot of it kept for answ
 outbox message per person every 6 seconds (Meta's pair rate), answers take a slot at once.
 A 130429 pauses the channel; a 131056 holds only that person's next message.
 
-A message in several parts that fails half-way remembers the parts that went (in memory):
-the outbox's next attempt sends only the rest, so nobody gets the first part twice.
+A message in several parts that fails half-way remembers the parts that went: an outbox
+row on the row itself (``outbox.parts``, written as each part is accepted, so also after a
+kill -9), an answer in memory. The next attempt sends only the rest, so nobody gets the
+first part twice.
 """
 
 from __future__ import annotations
@@ -222,17 +224,25 @@ class WhatsAppChannel:
 
     # --- sending -------------------------------------------------------------------------
 
-    async def send(self, address: str, message: OutMessage) -> Receipt:
+    async def send(self, address: str, message: OutMessage, *,
+                   row: OutboxRow | None = None) -> Receipt:
         """Send one neutral message to ``address`` (a wa_id); raises
         :class:`bot.messaging.port.DeliveryError` (a :class:`WhatsAppDeliveryError`).
 
         The caller paced the first part (the outbox's :meth:`pace`, or the answer port);
-        every further part takes an answer slot of the pacer."""
+        every further part takes an answer slot of the pacer. The parts already accepted in
+        an earlier attempt are not sent again: an outbox ``row``'s are written on the row as
+        each is accepted (a restart goes on where it stopped), an answer's are remembered
+        in memory."""
         payloads = render(message, wa_id=address)
         if not payloads:
             raise WhatsAppDeliveryError("failed", None, "nothing to send")
         key = _key(address, message)
-        wamids = list(self._partial.get(key, ()))
+        if row is not None:
+            done = row.parts or {}
+            wamids = list(done.get("wamids") or ()) if done.get("key") == key else []
+        else:
+            wamids = list(self._partial.get(key, ()))
         for index, payload in enumerate(payloads):
             if index < len(wamids):
                 continue  # went in an earlier attempt
@@ -241,7 +251,7 @@ class WhatsAppChannel:
                 wamid = await self._send_one(address, payload)
             except Exception as exc:
                 error = await self._failure(address, exc)
-                if wamids:
+                if wamids and row is None:
                     self._partial[key] = wamids
                     if len(self._partial) > 1000:
                         self._partial.pop(next(iter(self._partial)))
@@ -250,7 +260,9 @@ class WhatsAppChannel:
                 if token is not None:
                     self.pacer.done(token)
             wamids.append(wamid)
-            await self._record(wamid, address)
+            more = index < len(payloads) - 1
+            await self._record(wamid, address,
+                               (row.id, key, wamids) if row is not None and more else None)
         self._partial.pop(key, None)
         return Receipt(CHANNEL, address, wamids[-1])
 
@@ -335,15 +347,27 @@ class WhatsAppChannel:
                 ops.alert(ALERT_TOKEN, day, {"what": "whatsapp_token"}))
             task.add_done_callback(_log_failure)
 
-    async def _record(self, wamid: str, address: str) -> int:
+    async def _record(self, wamid: str, address: str,
+                      part_of: tuple[int, str, list[str]] | None = None) -> int:
+        """The message map's row for ``wamid``; with ``part_of`` (outbox row id, message
+        key, the wamids accepted so far) the row's parts too, in the same transaction."""
         now = self.services.clock.now()
         db = self.services.db
         if db.held_here():
             # A handler answering inside its own transaction: the row is written in it (the
             # lock is not re-entrant; waiting for another transaction would wait for ever).
-            return await store.record(db.conn, wamid, address, now)
+            return await self._write(db.conn, wamid, address, now, part_of)
         async with db.transaction() as conn:
-            return await store.record(conn, wamid, address, now)
+            return await self._write(conn, wamid, address, now, part_of)
+
+    @staticmethod
+    async def _write(conn: Any, wamid: str, address: str, now: Any,
+                     part_of: tuple[int, str, list[str]] | None) -> int:
+        found = await store.record(conn, wamid, address, now)
+        if part_of is not None:
+            row_id, key, wamids = part_of
+            await outbox_store.note_parts(conn, row_id, key, list(wamids))
+        return found
 
     async def message_id(self, wamid: str) -> int:
         """The Telegram-shaped message_id of a wamid (recorded when it was sent)."""

@@ -133,7 +133,7 @@ async def send_row(channel: Any, row: OutboxRow, message: OutMessage) -> Receipt
     now = services.clock.now().astimezone(UTC)
     if await is_open(services, row.address, now):
         try:
-            return await channel.send(row.address, message)
+            return await channel.send(row.address, message, row=row)
         except DeliveryError as exc:
             if error_code(exc) != WINDOW_CLOSED:
                 raise

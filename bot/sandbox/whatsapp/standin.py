@@ -52,6 +52,9 @@ MEDIA_TYPES: dict[str, int] = {
     "application/vnd.openxmlformats-officedocument.presentationml.presentation": 100 << 20,
 }
 _seq = itertools.count(1)
+#: The sandbox's kill hook names a send to the messages endpoint so:
+#: ``sandbox.faults.kill_at(KILL_SEND, n)`` (``BotHarness.kill_at(method=KILL_SEND)``).
+KILL_SEND = "wa:messages"
 
 
 def _wamid(wa_id: str) -> str:
@@ -430,6 +433,9 @@ class WhatsAppStandIn:
 
     async def _messages(self, request: web.Request) -> web.Response:
         held: list[Delivery] = []
+        faults = self.sandbox.faults if self.sandbox is not None else None
+        if faults is not None and faults.dead:  # the bot was killed: nothing is heard
+            return await self._dead(request)
         try:
             try:
                 if not self._authorized(request):
@@ -439,6 +445,12 @@ class WhatsAppStandIn:
                 body = await self._body(request)
                 if isinstance(body, dict) and body.get("status") == "read":
                     return self._json(self._mark_read(body))
+                # The sandbox's kill hook (``faults.kill_at(KILL_SEND)``): this send is the
+                # moment the bot dies, before Meta takes it or after.
+                kill = faults.kill_moment(KILL_SEND) if faults is not None else None
+                if kill is not None and not kill.delivered:
+                    faults.die()  # type: ignore[union-attr]
+                    return await self._dead(request)
                 # The statuses of this send are posted once its answer is out, as at Meta
                 # (the bot knows the wamid before it hears of it).
                 self._holding = held
@@ -446,6 +458,9 @@ class WhatsAppStandIn:
                     answer = self._send(body)
                 finally:
                     self._holding = None
+                if kill is not None:  # taken, then the bot died waiting for the answer
+                    faults.die()  # type: ignore[union-attr]
+                    return await self._dead(request)
             except WaError as err:
                 return self._error(request, err)
             response = self._json(answer)
@@ -454,6 +469,15 @@ class WhatsAppStandIn:
             return response
         finally:
             self.webhooks.release(held)
+
+    async def _dead(self, request: web.Request) -> web.Response:
+        """A call of a killed bot: unanswered until the sandbox's faults are released,
+        then the connection is dropped (nobody listens any more)."""
+        assert self.sandbox is not None
+        await self.sandbox.faults.hang()
+        if request.transport is not None:
+            request.transport.abort()
+        return web.Response(status=500)
 
     def _mark_read(self, body: dict[str, Any]) -> dict[str, Any]:
         """The business marks a message the person sent as read: their blue ticks (the
