@@ -215,7 +215,8 @@ class BotHarness:
         assert self.app is not None
         await self.sandbox.settle()
         await self.app.update_queue.join()
-        await self.services.outbox.deliver(broadcasts=False, wait_turns=True)
+        if not self.killed:  # a killed bot sends nothing more (its database is frozen)
+            await self.services.outbox.deliver(broadcasts=False, wait_turns=True)
 
     async def tick(self, at: datetime | None = None, only: str | None = None) -> None:
         """Move the clock (optionally) and run every feature's scheduled work once."""
