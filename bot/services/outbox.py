@@ -395,7 +395,7 @@ class OutboxService:
                 # can never go, so it ends now instead of waiting in the queue until expiry.
                 log.info("%s %s skipped: %s is not set up", row.kind, row.ref, row.channel)
                 await self._final(row, store.SKIPPED, f"no {row.channel} channel: not set up")
-                return
+                return True
             await self._later(row, f"no {row.channel} channel")
             return True
         token = await self._pace(channel, row.address, patient)
