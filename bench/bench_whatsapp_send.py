@@ -17,6 +17,13 @@ GAP, the shortest time between two messages to the same person as a ratio of the
 interval (target >= 0.95: a few milliseconds of arrival jitter). The machine's load average
 is printed too.
 
+Then the daily messaging limit (``--daily-size`` residents whose window is closed, an
+approved announcement template, ``daily_limit`` = ``--daily-limit``): the broadcast goes as
+templates, at most the limit per rolling 24 hours, the rest waiting in the outbox for the next
+free moment (the test clock is moved on a day at a time). DAILY prints the share of the limit
+used on each day (target 1.00 on every full day), the days taken against the fewest possible
+(target 1.00), and Meta's refusals met (target 0): spread over the days, not failed.
+
 Not a test: run it by hand, ``.venv/bin/python bench/bench_whatsapp_send.py``.
 """
 
@@ -30,13 +37,15 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from datetime import timedelta
 from itertools import pairwise
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.channels.whatsapp import window
+from bot.channels.whatsapp import templates, window
 from bot.channels.whatsapp.channel import WhatsAppChannel
 from bot.clock import FrozenClock
 from bot.config import WhatsAppSettings, load_config
@@ -46,6 +55,7 @@ from bot.sandbox.whatsapp import WaLimits, WhatsAppStandIn
 from bot.services import Services
 from bot.store import addresses as address_store
 from bot.store import users as user_store
+from bot.store import whatsapp_templates as template_store
 from bot.store.db import Database
 from tests.auxil.harness import START
 
@@ -121,8 +131,61 @@ async def run_one(size: int, scale: float, second_every: int, workdir: Path) -> 
         await box.stop()
 
 
-async def populate(services: Services, standin: WhatsAppStandIn, n: int) -> list[dict]:
-    """``n`` residents with a WhatsApp address whose window is open; the outbox rows."""
+async def run_daily(size: int, limit: int, scale: float, workdir: Path) -> dict[str, Any]:
+    """A broadcast to ``size`` residents outside their window with a daily limit of
+    ``limit``: templates sent per (test-clock) day until every row went."""
+    box = Sandbox(limits=Limits.off())
+    standin = WhatsAppStandIn(limits=WaLimits(throughput=THROUGHPUT,
+                                              pair_interval=PAIR_INTERVAL, scale=scale))
+    standin.attach(box)
+    await box.start(host="127.0.0.1", port=0)
+    clock = FrozenClock(START)
+    services = Services(load_config(ROOT / "buurtbot.example.toml", env={}),
+                        Database(str(workdir / f"bench-wa-daily-{size}.db")), clock)
+    await services.start()
+    settings = WhatsAppSettings(
+        access_token=standin.token, phone_number_id=standin.phone_number_id,
+        app_secret=standin.app_secret, verify_token=standin.verify_token,
+        business_account_id=standin.business_account_id, api_url=standin.api_url,
+        messages_per_second=THROUGHPUT, daily_limit=limit)
+    channel = WhatsAppChannel(settings, services)
+    channel.set_speed(THROUGHPUT, scale)
+    services.outbox.channels.pop("telegram", None)
+    services.outbox.channels["whatsapp"] = channel
+    services.outbox.app = SimpleNamespace(services=services, whatsapp=channel)
+    services.outbox.renderer("announcement")(
+        lambda app, row, t: OutMessage(BROADCAST, lang="nl"))
+    try:
+        await templates.create_missing(settings)
+        standin.approve("buurtbot_announcement", "nl")
+        async with services.db.transaction() as conn:
+            await template_store.put(conn, "buurtbot_announcement", "nl",
+                                     template_store.APPROVED, "MARKETING", None, clock.now())
+        rows = await populate(services, standin, size, open_window=False)
+        async with services.db.transaction() as conn:
+            await services.outbox.enqueue_many(conn, rows, kind="announcement", ref="0")
+        per_day: list[int] = []
+        started = time.monotonic()
+        fewest = -(-size // limit)
+        while sum(per_day) < size and len(per_day) < fewest + 2:
+            before = len(standin.sent)
+            await services.outbox.deliver(broadcasts=True)
+            per_day.append(len(standin.sent) - before)
+            clock.advance(timedelta(hours=24, minutes=1))
+        refusals = Counter(code for _path, code, _d in standin.errors)
+        return {"per_day": per_day, "fewest": fewest, "limit": limit, "size": size,
+                "templates": sum(1 for m in standin.sent if m.kind == "template"),
+                "refused": sum(refusals.values()), "elapsed": time.monotonic() - started}
+    finally:
+        await channel.close()
+        await services.stop()
+        await box.stop()
+
+
+async def populate(services: Services, standin: WhatsAppStandIn, n: int, *,
+                   open_window: bool = True) -> list[dict]:
+    """``n`` residents with a WhatsApp address (whose window is open, unless
+    ``open_window`` is false: they last wrote long ago); the outbox rows."""
     rooms = list(services.config.rooms)
     now = services.clock.now()
     rows = []
@@ -131,9 +194,12 @@ async def populate(services: Services, standin: WhatsAppStandIn, n: int) -> list
             wa_id = str(FIRST_NUMBER + i)
             person = await user_store.create(conn, telegram_id=None, language="nl",
                                              room=rooms[i % len(rooms)], now=now)
-            await address_store.add(conn, person.id, "whatsapp", wa_id, now)
-            await window.open_until(conn, wa_id, now)
-            standin.person(wa_id).last_inbound = standin.clock()
+            # a closed window: the address was made when they last wrote, a month ago
+            made = now if open_window else now - timedelta(days=30)
+            await address_store.add(conn, person.id, "whatsapp", wa_id, made)
+            if open_window:
+                await window.open_until(conn, wa_id, now)
+                standin.person(wa_id).last_inbound = standin.clock()
             rows.append({"person_id": person.id, "channel": "whatsapp", "address": wa_id,
                          "params": {}})
     return rows
@@ -148,6 +214,10 @@ def main() -> None:
                              " scale measures the machine)")
     parser.add_argument("--second", type=int, default=10,
                         help="every n-th recipient gets a second message (0: none)")
+    parser.add_argument("--daily-size", type=int, default=1_000,
+                        help="recipients outside their window for the daily-limit run (0: skip)")
+    parser.add_argument("--daily-limit", type=int, default=250,
+                        help="the number's daily messaging limit in that run")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("bot.services.outbox").setLevel(logging.ERROR)
@@ -169,6 +239,21 @@ def main() -> None:
             failed |= (ratio < TARGET_RATIO or gap < TARGET_GAP
                        or result["accepted"] < result["expected"]
                        or result["throughput_refused"] or result["pair_refused"])
+        if args.daily_size:
+            daily = asyncio.run(run_daily(args.daily_size, args.daily_limit, args.scale,
+                                          Path(tmp)))
+            days = daily["per_day"]
+            full = [n / daily["limit"] for n in days[:-1]]  # every day but the last is full
+            used = min(full) if full else 1.0
+            spread = daily["fewest"] / len(days) if days else 0.0
+            print(f"{daily['size']:>6} recipients outside the window, daily limit "
+                  f"{daily['limit']}: per day {days} ({daily['templates']} templates, "
+                  f"{daily['elapsed']:.1f} s); refused by Meta: {daily['refused']}")
+            print(f"  DAILY {used:.2f} of the limit used on each full day (target 1.00), "
+                  f"{spread:.2f} of the fewest days ({daily['fewest']}; target 1.00)")
+            failed |= (used < 1.0 or spread < 1.0 or daily["refused"] > 0
+                       or sum(days) != daily["size"] or daily["templates"] != daily["size"]
+                       or any(n > daily["limit"] for n in days))
     sys.exit(1 if failed else 0)
 
 

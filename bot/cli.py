@@ -130,10 +130,11 @@ def config_notes(config: Config) -> list[str]:
     if not config.telegram and config.whatsapp is None:
         notes.append("no channel yet: set bot.token (or BUURTBOT_TOKEN) for Telegram, or a "
                      "[whatsapp] table for WhatsApp, before `run`")
-    if not config.telegram and config.whatsapp is not None and config.coordinators:
+    if not config.telegram and config.whatsapp is not None \
+            and any(c < 1 << 53 for c in config.coordinators):
         notes.append("bot.coordinators are Telegram user ids and Telegram is off: they "
-                     "cannot reach the bot (add bot.token to run both; a coordinator then links "
-                     "WhatsApp with /koppel)")
+                     "cannot reach the bot (name them by their WhatsApp number, "
+                     "\"+31612345678\", or add bot.token to run both)")
     if config.whatsapp is None and (present := whatsapp_env_present()):
         notes.append(f"{', '.join(present)} set, but there is no [whatsapp] table: WhatsApp "
                      "stays off (add an empty [whatsapp] table to use them)")

@@ -2,7 +2,9 @@
 
     buurtbot qr --room top [--format png|svg|pdf] [--out FILE] [--username NAME]
 
-The bot's username comes from ``--username``, ``bot.username`` or Telegram (getMe).
+The bot's username comes from ``--username``, ``bot.username`` or Telegram (getMe). With
+``whatsapp.display_number`` the sign has the WhatsApp code too (WhatsApp alone: only that one,
+and no username is needed).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from bot.cli_exit import fail
 from bot.config import BOT_USERNAME_RULE, Config, ConfigError, is_bot_username, load_config
 from bot.fonts import GEEZ_PACKAGE
 from bot.i18n import LANGUAGES
-from bot.services.ops_door_sign import FORMATS, SignError, deep_link, render, undrawable
+from bot.services.ops_door_sign import FORMATS, SignError, render, sign_links, undrawable
 
 HELP = "make the printable A4 sign for a room's door, with a QR code that opens the bot"
 
@@ -52,13 +54,23 @@ def run(args: argparse.Namespace) -> int:
     room = config.room(args.room)
     if room is None:
         raise ConfigError(f"unknown room {args.room!r} (known: {', '.join(config.rooms)})")
-    username = (args.username or config.bot_username or
-                asyncio.run(_username_from_telegram(config))).lstrip("@")
-    if not is_bot_username(username):
-        raise ConfigError(f"--username {username!r} is not {BOT_USERNAME_RULE}")
-    link = deep_link(username, room.id)
+    number = config.whatsapp.display_number if config.whatsapp is not None else ""
+    username = None
+    if not config.telegram and config.whatsapp is not None and not number:
+        raise ConfigError(f"{config.source}: whatsapp.display_number is not set: the sign needs "
+                          "it for the WhatsApp QR code (the number as residents see it, "
+                          '"+31 6 1234 5678")')
+    if config.telegram or not number:  # WhatsApp alone: a Telegram code would not answer
+        username = (args.username or config.bot_username or
+                    asyncio.run(_username_from_telegram(config))).lstrip("@")
+        if not is_bot_username(username):
+            raise ConfigError(f"--username {username!r} is not {BOT_USERNAME_RULE}")
+    if config.whatsapp is not None and not number:
+        print("buurtbot qr: note: set whatsapp.display_number to put the WhatsApp QR code on "
+              "the sign too", file=sys.stderr)
+    links = sign_links(config, room, username)
     try:
-        data = render(room, link, args.format)
+        data = render(room, links, args.format)
     except SignError as exc:
         return fail(f"buurtbot qr: {exc}")
     out = Path(args.out or f"qr-{room.id}.{args.format}")
@@ -66,7 +78,11 @@ def run(args: argparse.Namespace) -> int:
         out.write_bytes(data)
     except OSError as exc:
         return fail(f"buurtbot qr: cannot write {out}: {exc.strerror}")
-    print(f"written: {out} (A4; the QR code opens {link})")
+    if len(links) == 1:
+        print(f"written: {out} (A4; the QR code opens {links[0].url})")
+    else:
+        opens = "; ".join(f"{link.channel} {link.url}" for link in links)
+        print(f"written: {out} (A4; two QR codes: {opens})")
     missing = undrawable() if args.format != "svg" else []
     if missing:
         names = ", ".join(f"{LANGUAGES[lang]} ({lang})" for lang in missing)

@@ -166,6 +166,7 @@ class Config:
     api_url: str
     file_url: str
     database: str
+    #: Telegram user ids, and WhatsApp numbers as their chat ids (:func:`coordinator_id`)
     coordinators: frozenset[int]
     rooms: dict[str, Room]
     partners: dict[str, Partner]
@@ -189,6 +190,45 @@ class Config:
 
     def room(self, room_id: str | None) -> Room | None:
         return self.rooms.get(room_id or "")
+
+
+COORDINATORS_RULE = ('expected Telegram user ids as numbers (123456789) and WhatsApp numbers '
+                     'as text with + and the country code ("+31612345678")')
+_WA_NUMBER = re.compile(r"^\+[1-9][0-9 ]{6,20}$")
+#: The chat ids of WhatsApp people start here (bot.channels.whatsapp.ids.BASE, not imported:
+#: the settings come before the channels); a Telegram id stays far below it.
+_WA_BASE = 1 << 53
+
+
+def coordinator_id(value: Any, where: str, from_env: bool = False) -> int:
+    """A coordinator as the application's user id: a Telegram id as it is, a WhatsApp number
+    ("+31 6 1234 5678") as its chat id (2**53 + the digits, as ``ids.chat_id``), so "is a
+    coordinator" is one set for both channels.
+
+    Refused, with one line: a number in quotes without "+" (a phone number or an id?), a
+    number with a leading 0 ("0612345678": a Dutch phone number without the country code),
+    anything else."""
+    if isinstance(value, str) and value.startswith("+"):
+        digits = value.replace(" ", "")[1:]
+        if _WA_NUMBER.match(value) and 7 <= len(digits) <= 15:
+            return _WA_BASE + int(digits)
+        raise ConfigError(f"{where}: {value!r} is not a WhatsApp number (+ and the country "
+                          "code, then 7 to 15 digits in all, such as \"+31612345678\")")
+    if from_env and isinstance(value, str) and value.isascii() and value.isdigit():
+        if value.startswith("0"):
+            raise ConfigError(f"{where}: {value!r} is ambiguous: a Telegram user id does not "
+                              "start with 0; write a WhatsApp number with + and the country "
+                              "code (+31612345678)")
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 1 << 52:
+        return value
+    if isinstance(value, str):
+        problem = (f"{value!r} is ambiguous: write a Telegram user id as a number without "
+                   'quotes, a WhatsApp number with + and the country code ("+31612345678")'
+                   if value.replace(" ", "").isdigit() else
+                   f"{value!r} is neither a Telegram user id nor a WhatsApp number")
+        raise ConfigError(f"{where}: {problem}")
+    raise ConfigError(f"{where}: {COORDINATORS_RULE} (got {value!r})")
 
 
 def _err(source: str, path: str, problem: str) -> ConfigError:
@@ -434,18 +474,14 @@ def parse_config(raw: dict[str, Any], source: str, env: dict[str, str] | None = 
                         "buurtbot.db")
     coordinators_raw: Any = bot.get("coordinators", [])
     if env.get("BUURTBOT_COORDINATORS"):
-        try:
-            coordinators_raw = [
-                int(part) for part in env["BUURTBOT_COORDINATORS"].split(",") if part.strip()
-            ]
-        except ValueError as exc:
-            raise ConfigError(
-                f"BUURTBOT_COORDINATORS: expected comma-separated Telegram user ids ({exc})"
-            ) from None
-    if not isinstance(coordinators_raw, list) or not all(
-        isinstance(c, int) and not isinstance(c, bool) for c in coordinators_raw
-    ):
-        raise _err(source, "bot.coordinators", "expected a list of Telegram user ids")
+        coordinators = frozenset(
+            coordinator_id(part.strip(), "BUURTBOT_COORDINATORS", from_env=True)
+            for part in env["BUURTBOT_COORDINATORS"].split(",") if part.strip())
+    elif not isinstance(coordinators_raw, list):
+        raise _err(source, "bot.coordinators", COORDINATORS_RULE)
+    else:
+        coordinators = frozenset(coordinator_id(c, f"{source}: bot.coordinators")
+                                 for c in coordinators_raw)
 
     partners: dict[str, Partner] = {}
     for i, item in enumerate(_list(source, "partners", raw.get("partners", []))):
@@ -503,7 +539,7 @@ def parse_config(raw: dict[str, Any], source: str, env: dict[str, str] | None = 
         api_url=api_url,
         file_url=file_url,
         database=database,
-        coordinators=frozenset(coordinators_raw),
+        coordinators=coordinators,
         rooms=rooms,
         partners=partners,
         help_retention_days=_int(

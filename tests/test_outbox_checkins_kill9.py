@@ -38,7 +38,7 @@ async def test_kill_9_then_sigterm_during_the_belronde(bot: BotHarness, tmp_path
     asked = lambda: sum(count(r, QUESTION) for r in residents)  # noqa: E731
     processes: list[asyncio.subprocess.Process] = []
     try:
-        sandbox.faults.slow(0.2, methods=["sendMessage"])
+        sandbox.faults.slow(0.5, methods=["sendMessage"])  # slow enough to stop mid-run under load
         first = await _spawn(settings, MONDAY_10 + timedelta(seconds=20))
         processes.append(first)
         await _until(bot, lambda: asked() >= 8)

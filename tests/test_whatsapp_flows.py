@@ -176,12 +176,12 @@ async def test_text_where_a_choice_is_expected(wa: WaHarness) -> None:
     els = await wa.resident("Els")
     await els.send("ik weet het niet")
     await wa.settle()
-    assert texts(els) == ["Dat begreep ik niet. Gebruik de knoppen. Tik op /menu om ze te zien."]
+    assert texts(els) == ["Dat begreep ik niet. Gebruik de knoppen, of typ menu."]
 
 
 async def test_a_sticker_a_location_and_a_reaction(wa: WaHarness) -> None:
     henk = await wa.resident("Henk")
-    cannot = "Hier kan ik niets mee. Tik op /menu om te zien wat ik kan doen."
+    cannot = "Dit kan ik hier niet lezen. Typ menu, of gebruik de knoppen."
     await henk.send_sticker()
     await wa.settle()
     assert texts(henk) == [cannot]

@@ -38,6 +38,12 @@ class SetRoom(RoomAction):
     """The person's new home room."""
 
 
+@action("acc:keeproom")
+@dataclass(frozen=True)
+class KeepRoom(Action):
+    """"No, stay": the answer to another room's QR code or deep link (nothing changes)."""
+
+
 @action("acc:privacy")
 @dataclass(frozen=True)
 class ShowPrivacy(Action):

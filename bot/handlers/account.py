@@ -110,6 +110,16 @@ async def set_room(update: Update, context: BotContext, chosen: act.SetRoom) -> 
     await show_menu(update, context, edit=False)
 
 
+async def keep_room(update: Update, context: BotContext, _act: act.KeepRoom) -> None:
+    person = context.person
+    assert person is not None
+    room = context.services.config.room(person.room)
+    await reply(update, context, context.t._(
+        "Fine. Nothing has changed. Your BuurtWerkKamer is still {room}.").format(
+            room=room.name if room else "-"))
+    await show_menu(update, context, edit=False)
+
+
 @requires(RESIDENT)
 async def show_privacy(update: Update, context: BotContext) -> None:
     t = context.t
@@ -185,6 +195,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("kamer", ask_room))
     app.add_handler(on(act.AskRoom, lambda u, c, _a: ask_room(u, c)))
     app.add_handler(on(act.SetRoom, set_room, role=RESIDENT))
+    app.add_handler(on(act.KeepRoom, keep_room, role=RESIDENT))
     app.add_handler(CommandHandler("privacy", show_privacy))
     app.add_handler(on(act.ShowPrivacy, lambda u, c, _a: show_privacy(u, c)))
     app.add_handler(CommandHandler("mijngegevens", my_data))

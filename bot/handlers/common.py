@@ -194,11 +194,12 @@ async def stale_button(update: Update, context: BotContext) -> None:
     button pressed mid-conversation must not end the step the person is on.
     """
     if update.callback_query is not None:
-        await safe_answer(
-            update.callback_query,
-            context.t._("This button no longer works. Tap /menu to start again."),
-            alert=True,
-        )
+        chat = update.effective_chat
+        if chat is not None and ids.is_whatsapp(chat.id):  # no /menu link on WhatsApp
+            text = context.t._("This button no longer works. Type menu to start again.")
+        else:
+            text = context.t._("This button no longer works. Tap /menu to start again.")
+        await safe_answer(update.callback_query, text, alert=True)
 
 
 def too_long(text: str, limit: int = MAX_TEXT) -> bool:

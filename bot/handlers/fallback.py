@@ -15,6 +15,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.channels.whatsapp import ids
 from bot.context import BotContext
 from bot.handlers.common import reply, stale_button
 from bot.handlers.help_requests import media_offer_handler
@@ -22,10 +23,21 @@ from bot.handlers.help_requests import media_offer_handler
 log = logging.getLogger(__name__)
 
 
+def on_whatsapp(update: Update) -> bool:
+    """WhatsApp has no command menu and a "/menu" there is no link: say "type menu"."""
+    chat = update.effective_chat
+    return chat is not None and ids.is_whatsapp(chat.id)
+
+
 async def unknown_command(update: Update, context: BotContext) -> None:
     assert update.message is not None
     t = context.t
-    hint = t._("Tap /menu to see what I can do.") if context.person else t._("Tap /start to begin.")
+    if on_whatsapp(update):
+        hint = t._("Type menu to see what I can do.")
+    elif context.person:
+        hint = t._("Tap /menu to see what I can do.")
+    else:
+        hint = t._("Tap /start to begin.")
     await reply(update, context, t._("I do not know that command.") + " " + hint, edit=False)
 
 
@@ -34,6 +46,8 @@ async def unexpected_text(update: Update, context: BotContext) -> None:
     t = context.t
     if context.person is None:
         text = t._("Hello! Tap /start to begin.")
+    elif on_whatsapp(update):
+        text = t._("I did not understand that. Please use the buttons, or type menu.")
     else:
         text = t._("I did not understand that. Please use the buttons. Tap /menu to see them.")
     await reply(update, context, text, edit=False)
@@ -42,9 +56,11 @@ async def unexpected_text(update: Update, context: BotContext) -> None:
 async def unexpected_media(update: Update, context: BotContext) -> None:
     assert update.message is not None
     t = context.t
-    await reply(update, context,
-                t._("I cannot do anything with this here. Tap /menu to see what I can do."),
-                edit=False)
+    if on_whatsapp(update):
+        text = t._("I can't read this here. Type menu, or use the buttons.")
+    else:
+        text = t._("I cannot do anything with this here. Tap /menu to see what I can do.")
+    await reply(update, context, text, edit=False)
 
 
 async def ignore(update: Update, context: BotContext) -> None:

@@ -24,6 +24,7 @@ from telegram.ext import (
 )
 
 from bot.actions import Action
+from bot.actions.account import KeepRoom, SetRoom
 from bot.actions.onboarding import (
     ONBOARDING_ACTIONS,
     OnboardingAgree,
@@ -49,7 +50,7 @@ from bot.handlers.menu import menu_markup, show_menu
 from bot.handlers.routing import on
 from bot.i18n import LANGUAGES, own_direction, translator
 from bot.messaging.message import OutMessage
-from bot.services.users import MAX_NAME, VOLUNTEER, InviteResult
+from bot.services.users import COORDINATOR, MAX_NAME, VOLUNTEER, InviteResult
 
 LANGUAGE, ROOM, PRIVACY, NAME = "language", "room", "privacy", "name"
 INVITE_PREFIX = "inv_"
@@ -139,6 +140,9 @@ async def start(update: Update, context: BotContext) -> str | int:
     if payload.startswith(INVITE_PREFIX) and person is not None:
         return await _redeem(update, context, payload[len(INVITE_PREFIX) :])
     if person is not None:
+        if payload in context.services.config.rooms and payload != person.room:
+            await _other_room(update, context, payload)
+            return END
         await show_menu(update, context, edit=False)
         return END
     draft = _draft(context)
@@ -171,6 +175,29 @@ async def choose_language(update: Update, context: BotContext, act: OnboardingLa
         await reply(update, context, privacy_for(update, context), _privacy_markup(t))
         return PRIVACY
     return await _ask_room(update, context)
+
+
+async def _other_room(update: Update, context: BotContext, room_id: str) -> None:
+    """A registered person scanned another room's QR code (a phone that writes to two
+    rooms): ask before anything changes. Switch is the settings' own "my room" button, so
+    the same rules apply (a volunteer's room is the coordinator's to change)."""
+    person, t, rooms = context.person, context.t, context.services.config.rooms
+    assert person is not None
+    current = rooms.get(person.room or "")
+    if person.has_role(COORDINATOR):  # coordinators work for every room: nothing to ask
+        await show_menu(update, context, edit=False)
+        return
+    if person.has_role(VOLUNTEER):
+        await reply(update, context, t._("You are a volunteer of your room. Ask your "
+                                         "coordinator to change your room."), edit=False)
+        await show_menu(update, context, edit=False)
+        return
+    await reply(update, context,
+                t._("You are registered at {current}. Do you want to switch to {room}?").format(
+                    current=escape(current.name if current else "-"),
+                    room=escape(rooms[room_id].name)),
+                kb([[(t._("✅ Yes, switch"), SetRoom(room_id))],
+                    [(t._("No, stay"), KeepRoom())]]), edit=False)
 
 
 def invite_problem(t, state: InviteResult) -> str:

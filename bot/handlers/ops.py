@@ -35,7 +35,7 @@ from bot.handlers.common import (
 from bot.i18n import Translator
 from bot.messaging.message import Attachment, OutMessage
 from bot.services.ops import ALERT_BACKUP, ALERT_DISK, OPS_ALERT, WEBHOOK_PROBE
-from bot.services.ops_door_sign import SignError, deep_link, render, undrawable
+from bot.services.ops_door_sign import SignError, render, sign_links, undrawable
 from bot.services.users import COORDINATOR
 from bot.store.outbox import OutboxRow
 
@@ -71,9 +71,11 @@ async def _send_sign(update: Update, context: BotContext, room_id: str) -> None:
     assert update.effective_chat is not None
     t = context.t
     room = context.services.config.rooms[room_id]
-    link = deep_link(context.services.config.bot_username or context.bot.username, room_id)
+    config = context.services.config
+    username = (config.bot_username or context.bot.username) if config.telegram else None
+    links = sign_links(config, room, username)
     try:
-        pdf = render(room, link, "pdf")
+        pdf = render(room, links, "pdf")
         if missing := undrawable():
             log.warning("door sign: no font for %s on this server, that line is left off "
                         "(buurtbot qr says what to install)", ", ".join(missing))
@@ -82,8 +84,15 @@ async def _send_sign(update: Update, context: BotContext, room_id: str) -> None:
         await reply(update, context, t._("Sorry, I cannot make the sign on this server. "
                                          "Ask the person who manages the bot."), edit=False)
         return
-    caption = t._("The sign for the door of {room}. Print it on A4. The QR code opens this "
-                  "chat and chooses {room}: {link}").format(room=escape(room.name), link=link)
+    if len(links) == 1:
+        caption = t._("The sign for the door of {room}. Print it on A4. The QR code opens this "
+                      "chat and chooses {room}: {link}").format(room=escape(room.name),
+                                                                link=links[0].url)
+    else:
+        caption = t._("The sign for the door of {room}. Print it on A4. One QR code opens "
+                      "WhatsApp, the other Telegram. Both choose {room}:\n{links}").format(
+                          room=escape(room.name),
+                          links="\n".join(f"{link.channel}: {link.url}" for link in links))
     await reply_file(update, context, Attachment("document", data=pdf,
                                                  filename=f"qr-{room_id}.pdf"), caption)
 

@@ -43,10 +43,11 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import CommandHandler, ConversationHandler
 
-from bot.channels.whatsapp import CHANNEL, ids, inbound, signature, window
+from bot.channels.whatsapp import CHANNEL, door, ids, inbound, signature, window
 from bot.clock import TZ
 from bot.handlers import ptb_compat
 from bot.inbox import InboxClosed, Key
+from bot.log_safe import without_data
 from bot.messaging.message import OutMessage
 
 if TYPE_CHECKING:
@@ -217,8 +218,8 @@ async def dispatch(app: BuurtApplication, key: str, payload: dict[str, Any]) -> 
             await _status(app, (CHANNEL, key), payload["status"])
         else:
             await handle(app, inbound.Incoming.from_json(payload))
-    except Exception:
-        log.exception("WhatsApp: handling a webhook item failed")
+    except Exception as exc:  # the message's text may be in exc: file and line only
+        log.error("WhatsApp: handling a webhook item failed: %s", without_data(exc))
         app.services.inbox.note_failure((CHANNEL, key))
         with contextlib.suppress(Exception):
             await app.services.inbox.finish((CHANNEL, key))
@@ -304,8 +305,8 @@ async def _open_window(app: BuurtApplication, wa_id: str, when: datetime) -> Non
         async with app.services.db.transaction() as conn:
             await window.open_until(conn, wa_id, when)
         await window.opened(app, wa_id)
-    except Exception:
-        log.exception("WhatsApp: could not note the 24-hour window")
+    except Exception as exc:
+        log.error("WhatsApp: could not note the 24-hour window: %s", without_data(exc))
 
 
 async def _update(app: BuurtApplication, incoming: inbound.Incoming, person: Any
@@ -317,18 +318,28 @@ async def _update(app: BuurtApplication, incoming: inbound.Incoming, person: Any
     situation = inbound.Situation(
         known=True, replied_to=replied_to,
         stop=wa_bot.request.stop_of(incoming.wa_id),
-        language=person.language if person is not None else None)
+        language=person.language if person is not None else None, rooms=_rooms(app))
     data = inbound.to_update(incoming, situation)
     if data is None:
         return None
     update = Update.de_json(data, wa_bot)
     if person is None and not _in_conversation(app, update):
         situation = inbound.Situation(known=False, replied_to=replied_to, stop=None,
-                                      commands=_commands(app))
+                                      commands=_commands(app), rooms=_rooms(app))
         data = inbound.to_update(incoming, situation)
         assert data is not None
         update = Update.de_json(data, wa_bot)
     return update
+
+
+def _rooms(app: BuurtApplication) -> tuple[tuple[str, str], ...]:
+    """The rooms' ids and names as the door's greeting names them, once per application."""
+    forms = getattr(app, "_buurtbot_wa_rooms", None)
+    if forms is None:
+        forms = door.room_forms((room.id, room.name)
+                                for room in app.services.config.rooms.values())
+        app._buurtbot_wa_rooms = forms  # type: ignore[attr-defined]
+    return forms
 
 
 def _commands(app: BuurtApplication) -> frozenset[str]:
@@ -370,7 +381,7 @@ async def _cannot_read(app: BuurtApplication, wa_id: str, person: Any) -> None:
 
     language = person.language if person is not None else inbound.language_of_number(wa_id)
     t = translator(language)
-    text = t._("I cannot do anything with this here. Tap /menu to see what I can do.")
+    text = t._("I can't read this here. Type menu, or use the buttons.")
     port = getattr(app, "port", None)
     if port is None or getattr(app, "whatsapp", None) is None:
         return

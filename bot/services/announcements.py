@@ -124,22 +124,46 @@ class AnnouncementService:
         """How many of the recipients would get it as a paid WhatsApp template if it went
         now: their preferred address is WhatsApp and they have not written in the last 24
         hours. None when WhatsApp is off (the preview says nothing about it)."""
+        counts = await self.whatsapp_outside_window(audience, author)
+        return None if counts is None else counts[0]
+
+    async def whatsapp_outside_window(self, audience: Audience, author: Person
+                                      ) -> tuple[int, int] | None:
+        """(paid, waiting) among the recipients whose WhatsApp window is closed: *paid* get
+        a template now (the announcement's, or the general "new message" one, approved in
+        their language or a fallback); *waiting* have no approved template yet, so their
+        message waits in the outbox (and, past its use-by time, they are on the "to call"
+        list). A coordinator must not read "they get a template" for people who get nothing.
+        None when WhatsApp is off."""
         if getattr(self.services.config, "whatsapp", None) is None:
             return None
+        from bot.channels.whatsapp import templates
         from bot.channels.whatsapp.window import until_of, window_open
 
         members = await self._resolve(audience, author)
         now = self.services.clock.now()
+        candidates = [d for d in (templates.for_kind("announcement"),
+                                  templates.by_name(templates.GENERIC)) if d is not None]
         async with self.services.db.reading() as conn:
             found = await address_store.of_people(conn, [m.user_id for m in members
                                                          if m.reachable])
-        paid = 0
-        for rows in found.values():
+        closed = []
+        for user_id, rows in found.items():
             best = next((row for row in rows if row.reachable), None)
             if best is not None and best.channel == "whatsapp" \
                     and not window_open(until_of(best), now):
-                paid += 1
-        return paid
+                person = await self.services.users.by_id(user_id)
+                closed.append(person.language if person is not None else None)
+        paid = waiting = 0
+        async with self.services.db.reading() as conn:
+            for language in closed:
+                for defn in candidates:
+                    if await templates.choose(conn, defn, language) is not None:
+                        paid += 1
+                        break
+                else:
+                    waiting += 1
+        return paid, waiting
 
     def groups(self, audience: Audience) -> list[tuple[str, int]]:
         """(room id, group chat id) of the groups this audience may also be posted in.

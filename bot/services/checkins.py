@@ -377,7 +377,8 @@ class CheckinService:
         """Bring check-ins still ``sending`` in line with their outbox rows (all, or one).
 
         Sent → ``sent`` (from then on it counts: summary, "extra aandacht" escalation). The
-        address is gone (blocked, chat deleted) → ``unreachable`` and the resident goes on the
+        address is gone (blocked, chat deleted), also when a channel says so only after the
+        send (WhatsApp's failed status) → ``unreachable`` and the resident goes on the
         "to call" list. Failed or expired (the evening came first) → queued again on the next
         day the tick runs in daytime, the same week only. Called by the outbox right after a
         row ends, and by every tick (a kill may come between the outbox and that call).
@@ -397,6 +398,11 @@ class CheckinService:
                     sub = await store.subscription(conn, checkin.user_id)
                     if sub is not None and sub.active:
                         await self._queue_question(conn, checkin.id, checkin.user_id, now)
+            # Sent, then undeliverable after all (a WhatsApp failed status, 131026): the
+            # same as unreachable at once, on the "to call" list.
+            for checkin in await store.undelivered(conn, QUESTION, checkin_id):
+                await store.set_status(conn, checkin.id, "unreachable")
+                await self._to_call(conn, checkin.user_id, checkin.id, checkin.room, now)
 
     async def _to_call(self, conn: aiosqlite.Connection, user_id: int, checkin_id: int,
                        room: str, now: datetime) -> int | None:

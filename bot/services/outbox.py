@@ -390,6 +390,12 @@ class OutboxService:
             return True
         channel = self.channels.get(row.channel)
         if channel is None:
+            if not self._configured(row.channel):
+                # WhatsApp alone and a Telegram group's weekly post (or the other way): it
+                # can never go, so it ends now instead of waiting in the queue until expiry.
+                log.info("%s %s skipped: %s is not set up", row.kind, row.ref, row.channel)
+                await self._final(row, store.SKIPPED, f"no {row.channel} channel: not set up")
+                return True
             await self._later(row, f"no {row.channel} channel")
             return True
         token = await self._pace(channel, row.address, patient)
@@ -515,6 +521,16 @@ class OutboxService:
         else:
             log.warning("%s %s refused: %s", row.kind, row.ref, exc.detail)
             await self._final(row, store.FAILED, exc.detail or "failed")
+
+    def _configured(self, channel: str) -> bool:
+        """Is ``channel`` in the settings (it may not be registered yet at start)? Channels
+        other than the two of the settings are registered by tests and count as set up."""
+        config = self.services.config
+        if channel == "telegram":
+            return config.telegram
+        if channel == "whatsapp":
+            return config.whatsapp is not None
+        return True
 
     async def _later(self, row: OutboxRow, error: str, retry_after: float | None = None) -> None:
         self._unstarted.discard(row.id)

@@ -219,7 +219,7 @@ ALL = "all"
 async def staff_ids(conn, config) -> list[int]:
     """``users.id`` of the coordinators (the settings name their Telegram ids): staff, whom
     the counts of residents leave out."""
-    return [row.id for row in await user_store.by_telegram_ids(conn, sorted(config.coordinators))]
+    return [row.id for row in await user_store.by_user_ids(conn, sorted(config.coordinators))]
 
 
 async def compute_report(

@@ -117,8 +117,10 @@ class UserService:
 
     def _make(self, row: UserRow, addresses: Iterable[AddressRow]) -> Person:
         own = tuple(addresses)
-        telegram = {int(a.address) for a in own if a.channel == TELEGRAM}
-        role = COORDINATOR if telegram & self.config.coordinators else row.role
+        mine = {int(a.address) if a.channel == TELEGRAM else wa_ids.chat_id(a.address)
+                for a in own if a.channel == TELEGRAM
+                or (a.channel == WHATSAPP and wa_ids.valid_wa_id(a.address))}
+        role = COORDINATOR if mine & self.config.coordinators else row.role
         return Person(row, role, own)
 
     async def _person(self, conn: aiosqlite.Connection, row: UserRow | None) -> Person | None:
@@ -164,8 +166,8 @@ class UserService:
         return await self.from_rows(conn, [row for row in rows if row is not None])
 
     def is_coordinator_id(self, telegram_id: int) -> bool:
-        """Coordinators are Telegram ids in the config (a WhatsApp chat id never is one)."""
-        return not wa_ids.is_whatsapp(telegram_id) and telegram_id in self.config.coordinators
+        """Coordinators are the config's Telegram ids and WhatsApp numbers (as chat ids)."""
+        return telegram_id in self.config.coordinators
 
     async def get(self, telegram_id: int) -> Person | None:
         """The person with this Telegram id (their Telegram address), or with this WhatsApp
@@ -255,8 +257,9 @@ class UserService:
         return own or people
 
     async def coordinators_in(self, conn: aiosqlite.Connection) -> list[Person]:
-        """Every coordinator who has talked to the bot (config Telegram ids → addresses)."""
-        rows = await user_store.by_telegram_ids(conn, sorted(self.config.coordinators))
+        """Every coordinator who has talked to the bot (the config's Telegram ids and
+        WhatsApp numbers → addresses)."""
+        rows = await user_store.by_user_ids(conn, sorted(self.config.coordinators))
         return await self.from_rows(conn, rows)
 
     async def residents(self, room: str | None = None) -> list[Person]:

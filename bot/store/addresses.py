@@ -18,6 +18,27 @@ from bot.messaging.message import Address
 from bot.store.rows import all_rows, maybe_row
 
 TELEGRAM = "telegram"
+WHATSAPP = "whatsapp"
+#: Application user ids from here up are WhatsApp addresses (bot.channels.whatsapp.ids.BASE).
+_WA_BASE = 1 << 53
+
+
+def of_user_ids(user_ids: Iterable[int]) -> list[tuple[str, str]]:
+    """(channel, address) of application user ids such as the config's coordinators: a
+    Telegram id as it is, a WhatsApp chat id (2**53 + the number) as its number."""
+    return sorted({(WHATSAPP, str(uid - _WA_BASE)) if uid >= _WA_BASE else (TELEGRAM, str(uid))
+                   for uid in user_ids})
+
+
+def having_sql(person_column: str, user_ids: Iterable[int]) -> tuple[str, list[object]]:
+    """SQL "this person has one of these addresses" (config coordinators on either channel)
+    and its parameters; never true for no ids."""
+    pairs = of_user_ids(user_ids)
+    if not pairs:
+        return " 0", []
+    tests = " OR ".join("(a.channel = ? AND a.address = ?)" for _ in pairs)
+    return (f" EXISTS (SELECT 1 FROM addresses a WHERE a.person_id = {person_column} AND"
+            f" ({tests}))", [value for pair in pairs for value in pair])
 
 
 @dataclass(frozen=True)

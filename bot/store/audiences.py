@@ -16,6 +16,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.clock import to_db
+from bot.store import addresses
 from bot.store.clauses import and_given
 
 
@@ -48,10 +49,8 @@ async def _members(conn: aiosqlite.Connection, where: str, params: Sequence[obje
 
 
 def _staff(coordinators: Sequence[int]) -> tuple[str, list[object]]:
-    """"Is a coordinator": the config names them by their Telegram address."""
-    staff = [str(c) for c in coordinators] or ["-"]
-    return (" EXISTS (SELECT 1 FROM addresses a WHERE a.person_id = users.id AND"
-            f" a.channel = 'telegram' AND a.address IN ({_marks(staff)}))", list(staff))
+    """"Is a coordinator": the config names them by their Telegram id or WhatsApp number."""
+    return addresses.having_sql("users.id", coordinators)
 
 
 async def announcement(conn: aiosqlite.Connection, *, author_id: int,

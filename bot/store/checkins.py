@@ -185,6 +185,24 @@ async def sending(conn: aiosqlite.Connection, kind: str, checkin_id: int | None 
     return [Sending(checkin, tuple(attempts)) for checkin, attempts in found.values()]
 
 
+async def undelivered(conn: aiosqlite.Connection, kind: str, checkin_id: int | None = None
+                      ) -> list[Checkin]:
+    """Check-ins counted as sent whose message turned out undeliverable afterwards (WhatsApp
+    accepts a message, then a failed status webhook says 131026): a row of ``kind`` for it
+    ended ``unreachable`` and none ended ``sent``. Not yet answered."""
+    sql = ("SELECT c.* FROM checkins c WHERE c.status = 'sent'"
+           " AND EXISTS (SELECT 1 FROM outbox o WHERE o.kind = ? AND o.state = 'unreachable'"
+           " AND o.ref = CAST(c.id AS TEXT))"
+           " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.kind = ? AND o.state = 'sent'"
+           " AND o.ref = CAST(c.id AS TEXT))")
+    params: list[object] = [kind, kind]
+    if checkin_id is not None:
+        sql += " AND c.id = ?"
+        params.append(checkin_id)
+    cursor = await conn.execute(sql + " ORDER BY c.id", params)
+    return all_rows(Checkin, await cursor.fetchall())
+
+
 async def get(conn: aiosqlite.Connection, checkin_id: int) -> Checkin | None:
     cursor = await conn.execute("SELECT * FROM checkins WHERE id = ?", (checkin_id,))
     return maybe_row(Checkin, await cursor.fetchone())

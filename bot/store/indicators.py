@@ -12,6 +12,7 @@ from datetime import date
 
 import aiosqlite
 
+from bot.store import addresses
 from bot.store.db import inserted_id
 from bot.store.tally import ACTIVITY_SQL
 
@@ -103,14 +104,13 @@ async def erase_marks(conn: aiosqlite.Connection, user_id: int) -> None:
     await conn.execute("DELETE FROM person_marks WHERE user_id = ?", (user_id,))
 
 
-def _not_staff(telegram_ids: Sequence[int]) -> str:
-    """SQL that leaves out the coordinators (the config names them by Telegram id): people
-    with one of these Telegram addresses. Parameters: the ids as text."""
-    if not telegram_ids:
-        return ""
-    marks = ",".join("?" for _ in telegram_ids)
-    return (" AND u.id NOT IN (SELECT person_id FROM addresses WHERE channel = 'telegram'"
-            f" AND address IN ({marks}))")
+def _not_staff(user_ids: Sequence[int]) -> tuple[str, list[object]]:
+    """SQL that leaves out the coordinators (the config names them by Telegram id or WhatsApp
+    number: :func:`bot.store.addresses.having_sql`) and its parameters."""
+    if not user_ids:
+        return "", []
+    sql, params = addresses.having_sql("u.id", user_ids)
+    return f" AND NOT{sql}", params
 
 
 async def marked_taking_part(
@@ -121,7 +121,7 @@ async def marked_taking_part(
     room is one of ``rooms``. Taking part: any record in the period, as participant or
     volunteer (belronde calls and referrals alone do not count as taking part)."""
     marks = ",".join("?" for _ in rooms)
-    not_staff = _not_staff(exclude_telegram_ids)
+    not_staff, staff = _not_staff(exclude_telegram_ids)
     cursor = await conn.execute(
         "SELECT COUNT(*), COALESCE(SUM(EXISTS (SELECT 1 FROM participation p"
         "  WHERE p.person_key = u.anon_key AND p.occurred_on BETWEEN ? AND ?"
@@ -130,7 +130,7 @@ async def marked_taking_part(
         f" WHERE m.mark = ? AND m.marked_on <= ? AND u.erased_at IS NULL AND u.room IN ({marks})"
         f"{not_staff}",
         [start.isoformat(), end.isoformat(), mark, end.isoformat(), *rooms,
-         *map(str, exclude_telegram_ids)],
+         *staff],
     )
     row = await cursor.fetchone()
     return (int(row[1]), int(row[0])) if row else (0, 0)
@@ -197,7 +197,7 @@ async def referred_taking_part(conn: aiosqlite.Connection, rooms: Sequence[str],
     residents who came via an agency: a partner's referral (help requests) or a 'referred'
     mark at intake. Taking part = any record in the period but contacts and referrals."""
     clause, params = _in_rooms(rooms)
-    not_staff = _not_staff(exclude_telegram_ids)
+    not_staff, staff = _not_staff(exclude_telegram_ids)
     cursor = await conn.execute(
         "WITH people AS ("
         " SELECT person_id AS id FROM help_referrals WHERE direction = 'from_partner'"
@@ -209,7 +209,7 @@ async def referred_taking_part(conn: aiosqlite.Connection, rooms: Sequence[str],
         "  AND p.category NOT IN ('contact', 'referral'))), 0)"
         f" FROM people JOIN users u ON u.id = people.id WHERE u.erased_at IS NULL{not_staff}",
         [registered_before, *params, end.isoformat(), *params, start.isoformat(),
-         end.isoformat(), *map(str, exclude_telegram_ids)],
+         end.isoformat(), *staff],
     )
     row = await cursor.fetchone()
     return (int(row[1]), int(row[0])) if row else (0, 0)

@@ -145,6 +145,18 @@ async def by_telegram_ids(conn: aiosqlite.Connection, telegram_ids: list[int]) -
     return await by_addresses(conn, addresses.TELEGRAM, [str(i) for i in telegram_ids])
 
 
+async def by_user_ids(conn: aiosqlite.Connection, user_ids: list[int]) -> list[UserRow]:
+    """The people behind application user ids (the config's coordinators: Telegram ids and
+    WhatsApp numbers as chat ids), by id."""
+    pairs = addresses.of_user_ids(user_ids)
+    found: dict[int, UserRow] = {}
+    for channel in {channel for channel, _ in pairs}:
+        values = [address for c, address in pairs if c == channel]
+        for row in await by_addresses(conn, channel, values):
+            found[row.id] = row
+    return [found[key] for key in sorted(found)]
+
+
 async def active(conn: aiosqlite.Connection) -> list[UserRow]:
     """Everyone not erased, by id."""
     cursor = await conn.execute("SELECT * FROM users WHERE erased_at IS NULL ORDER BY id")

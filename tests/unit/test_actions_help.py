@@ -58,6 +58,7 @@ WIRE: list[tuple[str, Action]] = [
     ("acc:setlang:ar", acc.SetLanguage("ar")),
     ("acc:room", acc.AskRoom()),
     ("acc:setroom:hart", acc.SetRoom("hart")),
+    ("acc:keeproom", acc.KeepRoom()),
     ("acc:privacy", acc.ShowPrivacy()),
     ("acc:data", acc.MyData()),
     ("acc:erase", acc.AskErase()),

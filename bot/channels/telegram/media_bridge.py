@@ -38,18 +38,23 @@ class MediaGone(Exception):
     """Raised by a fetch: that channel does not have this media (any more)."""
 
 
-_by_bot: weakref.WeakKeyDictionary[Any, _Sources] = weakref.WeakKeyDictionary()
+# Keyed by id(bot), not by the bot: PTB's Bot.__hash__ changes once initialize() has
+# fetched getMe, so a WeakKeyDictionary filled at build time never found the bot again.
+_by_bot: dict[int, _Sources] = {}
 
 
 def serve_from(bot: Any, prefix: str, fetch: Fetch) -> None:
     """Media ids starting with ``prefix`` are fetched with ``fetch`` when ``bot`` sends them."""
-    _by_bot.setdefault(bot, _Sources()).fetch[prefix] = fetch
+    if id(bot) not in _by_bot:
+        _by_bot[id(bot)] = _Sources()
+        weakref.finalize(bot, _by_bot.pop, id(bot), None)
+    _by_bot[id(bot)].fetch[prefix] = fetch
 
 
 def foreign(bot: Any, message: OutMessage) -> str | None:
     """The attachment's media id when another channel must provide it, else None."""
     attachment = message.attachment
-    sources = _by_bot.get(bot)
+    sources = _by_bot.get(id(bot))
     if attachment is None or attachment.media_id is None or sources is None:
         return None
     media_id = attachment.media_id
@@ -64,7 +69,7 @@ async def resolved(bot: Any, message: OutMessage) -> OutMessage:
         return message
     attachment = message.attachment
     assert attachment is not None
-    sources = _by_bot[bot]
+    sources = _by_bot[id(bot)]
     known = sources.uploaded.get(media_id)
     if known is not None:
         return dataclasses.replace(message, attachment=Attachment(
@@ -94,7 +99,7 @@ def uploaded(bot: Any, media_id: str, sent: Any) -> None:
         file_id = sent.voice.file_id
     elif sent.audio is not None:
         file_id = sent.audio.file_id
-    sources = _by_bot.get(bot)
+    sources = _by_bot.get(id(bot))
     if file_id is None or sources is None:
         return
     sources.uploaded[media_id] = file_id

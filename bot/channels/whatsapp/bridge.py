@@ -28,6 +28,7 @@ so a button press names the message it sat on, also after a restart.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import logging
@@ -245,6 +246,7 @@ class WhatsAppBridge(ObservedRequest):
         if self.channel is None:
             raise DeliveryError("retry", detail="WhatsApp is not started")
         wa_id = ids.wa_id(chat_id)
+        message = await self._with_language(chat_id, message)
         receipt = await self.channel.send(wa_id, message)
         ref = getattr(receipt, "message_ref", "") or ""
         message_id = (await self.message_id(ref) or 0) if ref else 0
@@ -264,6 +266,21 @@ class WhatsAppBridge(ObservedRequest):
                  else {"text": b.label, "url": b.url} for b in row]
                 for row in message.buttons]}
         return sent
+
+    async def _with_language(self, chat_id: int, message: OutMessage) -> OutMessage:
+        """A Bot API call names no language, but a key asking for the phone number becomes
+        text the adapter adds itself ("Your WhatsApp number is …", "📞 Use this number"):
+        that text must be in the person's language, not the default's."""
+        if message.lang is not None or not any(k.asks_phone for row in message.keys
+                                                for k in row):
+            return message
+        users = getattr(getattr(self.channel, "services", None), "users", None)
+        if users is None:
+            return message
+        person = await users.get(chat_id)
+        if person is None or not person.language:
+            return message
+        return dataclasses.replace(message, lang=person.language)
 
     def _delivery_error(self, exc: DeliveryError) -> tuple[int, bytes]:
         """A WhatsApp failure the way Telegram would have said it (see the module docstring)."""

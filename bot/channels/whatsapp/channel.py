@@ -43,6 +43,7 @@ from bot.channels.whatsapp.errors import (
     classify,
 )
 from bot.channels.whatsapp.render import MEDIA_PREFIX, WaPayload, render
+from bot.log_safe import without_data
 from bot.messaging.message import Address, Attachment, OutMessage, Receipt
 from bot.services.pacing import Pacer
 from bot.store import outbox as outbox_store
@@ -463,4 +464,5 @@ def _default_name(attachment: Attachment) -> str:
 
 def _log_failure(task: asyncio.Task[Any]) -> None:
     if not task.cancelled() and task.exception() is not None:
-        log.warning("WhatsApp bookkeeping after a failed send failed: %s", task.exception())
+        log.warning("WhatsApp bookkeeping after a failed send failed: %s",
+                    without_data(task.exception()))

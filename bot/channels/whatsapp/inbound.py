@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from bot.channels.whatsapp import CHANNEL, ids, keywords
+from bot.channels.whatsapp import CHANNEL, door, ids, keywords
 
 #: The reply id of a typed-answer key (OutMessage.keys): ``k:`` + the label it stands for.
 KEY_PREFIX = "k:"
@@ -97,6 +97,8 @@ class Situation:
     #: the bot's command names: a stranger's text that starts with one (typed without the
     #: slash, e.g. "koppel AB3 K9X" to link an app) is theirs to answer, not a /start
     commands: frozenset[str] = frozenset()
+    #: the rooms a "Hoi TOP" from the door's QR code may name (:func:`door.room_forms`)
+    rooms: tuple[tuple[str, str], ...] = ()
 
 
 class BadBody(ValueError):
@@ -282,6 +284,11 @@ def to_update(incoming: Incoming, situation: Situation) -> dict[str, Any] | None
 def _text(body: str, situation: Situation) -> dict[str, Any]:
     """A text, or the command a keyword stands for (with its bot_command entity)."""
     stripped = body.strip()
+    room = door.room_of(stripped, situation.rooms)
+    if room is not None:  # "Hoi TOP 👋" from the QR code on the door: that room preselected
+        text = "/start " + room
+        return {"text": text, "entities": [{"type": "bot_command", "offset": 0,
+                                            "length": 6}]}
     command = keywords.command_of(stripped)
     if command == keywords.GREETING:
         command = "menu" if situation.known else "start"

@@ -30,6 +30,7 @@ from bot.handlers.announcements.render import (
     render_announcement,
     snippet,
     whatsapp_cost,
+    whatsapp_waiting,
 )
 from bot.handlers.common import (
     END,
@@ -244,12 +245,19 @@ async def show_preview(update: Update, context: BotContext) -> int:
 
 
 async def _paid(context: BotContext, audience: Audience, person: Person) -> str | None:
-    """The WhatsApp cost line of the preview (None: WhatsApp off, or nobody pays)."""
+    """The WhatsApp lines of the preview: who gets it as a paid template, and who cannot get
+    it yet (no approved template; None: WhatsApp off, or all go free)."""
     services = context.services
-    paid = await services.announcements.paid_templates(audience, person)
-    if not paid:
+    counts = await services.announcements.whatsapp_outside_window(audience, person)
+    if counts is None:
         return None
-    return whatsapp_cost(context.t, paid, services.config.whatsapp)
+    paid, waiting = counts
+    lines = []
+    if paid:
+        lines.append(whatsapp_cost(context.t, paid, services.config.whatsapp))
+    if waiting:
+        lines.append(whatsapp_waiting(context.t, waiting))
+    return "\n".join(lines) or None
 
 
 def _question(t: Translator, draft: dict[str, Any], rooms: dict[str, Any],

@@ -79,6 +79,18 @@ def whatsapp_cost(t: Translator, n: int, settings: Any) -> str:
         n).format(n=t.number(n), cost=money(t, n * price, settings))
 
 
+def whatsapp_waiting(t: Translator, n: int) -> str:
+    """The preview's line about WhatsApp residents no approved template can reach now."""
+    return t.ngettext(
+        "📱 {n} person is on WhatsApp and has not written to the bot in the last 24 hours. "
+        "WhatsApp has not approved a template for it yet: the message waits until then, or "
+        "until they write.",
+        "📱 {n} people are on WhatsApp and have not written to the bot in the last 24 hours. "
+        "WhatsApp has not approved a template for it yet: the message waits until then, or "
+        "until they write.",
+        n).format(n=t.number(n))
+
+
 def money(t: Translator, amount: float, settings: Any) -> str:
     """An amount in the setting's currency, as the coordinator's locale writes it."""
     from babel.numbers import format_currency
