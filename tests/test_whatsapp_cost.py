@@ -66,7 +66,11 @@ async def test_preview_counts_closed_windows_and_the_report_counts_paid(priced, 
     assert "📱 Verstuurd als betaald WhatsApp-sjabloonbericht: 1 (ongeveer €\xa00,01)" \
         in done.text, done.text
     assert henk.last.kind == "template" and "open huis" in henk.last.text
-    assert anna.last.kind == "text" and "open huis" in anna.last.text
+    # the summary names the word to type, not a command that cannot be tapped there
+    assert "/berichten" not in henk.last.text and "Tik op berichten" in henk.last.text
+    # free-form: the text, with the "/berichten" hint's button (no template)
+    assert anna.last.kind == "interactive" and "open huis" in anna.last.text
+    assert anna.last.buttons == ["🔔 Berichten"]
 
 
 async def test_no_whatsapp_line_when_everyone_may_get_it_free(priced) -> None:

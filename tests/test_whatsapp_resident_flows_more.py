@@ -38,8 +38,10 @@ async def test_an_announcement_reaches_telegram_and_whatsapp_in_their_language(
     assert "Afgeleverd: 3" in final.text  # Henk, Sara, Fatima
     assert "Verstuurd als WhatsApp-sjabloonbericht: 1" in final.text  # Sara
     [news] = henk.drain()
-    assert news.kind == "text" and "📣 Nieuws van TOP" in news.text
-    assert "Zaterdag is er een buurtfeest!" in news.text and "/berichten" in news.text
+    assert news.kind == "interactive" and "📣 Nieuws van TOP" in news.text
+    # "/berichten" is the word to type on WhatsApp, and a button (command_hints.py)
+    assert "Zaterdag is er een buurtfeest!" in news.text and "*berichten*" in news.text
+    assert "/berichten" not in news.text and news.buttons == ["🔔 Berichten"]
     [tpl] = sara.drain()
     assert tpl.kind == "template" and tpl.template.language == "ar"
     assert "Zaterdag is er een buurtfeest!" in tpl.text  # the coordinator's own words
@@ -61,7 +63,7 @@ async def test_an_announcement_in_arabic_is_isolated_right_to_left(wa: WaHarness
     [news] = sara.drain()
     assert news.text.startswith(RLM)
     assert f"{FSI}TOP{PDI}" in news.text  # the room's name isolated in the Arabic line
-    assert "\u2068/berichten\u2069" in news.text  # the command isolated
+    assert "\u2068*الإعلانات*\u2069" in news.text  # the command's word isolated
 
 
 # --- /mijngegevens and /vergeetmij ---------------------------------------------------------
@@ -105,7 +107,7 @@ async def test_forget_me_on_whatsapp_erases_the_address_and_the_message_map(
     await henk.tap(question.buttons[0])  # "Yes, erase everything"
     await wa.settle()
     goodbye = texts(henk)
-    assert goodbye and "/start" in goodbye[-1]
+    assert goodbye and "*start*" in goodbye[-1] and "/start" not in goodbye[-1]
     assert await wa.wa_person(henk) is None
     row = await wa.db.fetchone("SELECT * FROM users WHERE id = ?", (me.id,))
     assert row["erased_at"] is not None and row["display_name"] is None  # anonymised

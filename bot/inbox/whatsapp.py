@@ -43,12 +43,12 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import CommandHandler, ConversationHandler
 
-from bot.channels.whatsapp import CHANNEL, door, ids, inbound, signature, window
+from bot.channels.whatsapp import CHANNEL, command_hints, door, ids, inbound, signature, window
 from bot.clock import TZ
 from bot.handlers import ptb_compat
 from bot.inbox import InboxClosed, Key
 from bot.log_safe import without_data
-from bot.messaging.message import OutMessage
+from bot.messaging.message import Button, OutMessage
 
 if TYPE_CHECKING:
     from bot.context import BuurtApplication
@@ -376,7 +376,8 @@ def _in_conversation(app: BuurtApplication, update: Update) -> bool:
 
 
 async def _cannot_read(app: BuurtApplication, wa_id: str, person: Any) -> None:
-    """One friendly answer to a location, a sticker, a video…"""
+    """One friendly answer to a location, a sticker, a video… with a 📋 Menu button (a tap
+    is "menu" typed, :mod:`bot.channels.whatsapp.command_hints`)."""
     from bot.i18n import translator
 
     language = person.language if person is not None else inbound.language_of_number(wa_id)
@@ -386,6 +387,8 @@ async def _cannot_read(app: BuurtApplication, wa_id: str, person: Any) -> None:
     if port is None or getattr(app, "whatsapp", None) is None:
         return
     try:  # paced like any answer (the WhatsApp port of the router)
-        await port.send(str(ids.chat_id(wa_id)), OutMessage(str(t.bidi(text))))
+        menu = Button(t._(command_hints.LABELS["menu"]), action=command_hints.PREFIX + "menu")
+        await port.send(str(ids.chat_id(wa_id)),
+                        OutMessage(str(t.bidi(text)), buttons=((menu,),)))
     except Exception as exc:
         log.info("WhatsApp: could not answer an unsupported message (%s)", type(exc).__name__)

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 from pywa.errors import WhatsAppError
 
 from bot.channels.telegram import media_bridge
-from bot.channels.whatsapp import CHANNEL
+from bot.channels.whatsapp import CHANNEL, command_hints, inbound
 from bot.channels.whatsapp.client import CloudClient, MediaTooLarge
 from bot.channels.whatsapp.errors import (
     TOKEN,
@@ -47,6 +47,7 @@ from bot.log_safe import without_data
 from bot.messaging.message import Address, Attachment, OutMessage, Receipt
 from bot.services.pacing import Pacer
 from bot.store import outbox as outbox_store
+from bot.store import users as user_store
 from bot.store import whatsapp_messages as store
 
 if TYPE_CHECKING:
@@ -225,6 +226,23 @@ class WhatsAppChannel:
 
     # --- sending -------------------------------------------------------------------------
 
+    async def _language(self, address: str, message: OutMessage) -> str | None:
+        """The recipient's language for the words of commands in ``message`` (the answers
+        of handlers carry none): the message's own, else the person's, else what the
+        text's script says (a goodbye after /vergeetmij), else the number's guess. Only
+        looked up when the text names a command."""
+        if message.lang or not command_hints.mentions(message.text):
+            return message.lang
+        try:
+            row = await self.services.db.run(user_store.by_address, CHANNEL, address)
+        except Exception as exc:  # never let a lookup stop a message
+            log.info("WhatsApp: no language for a command word (%s)", type(exc).__name__)
+            row = None
+        if row is not None and getattr(row, "language", None):
+            return str(row.language)
+        return (command_hints.language_of_text(message.text)
+                or inbound.language_of_number(address))
+
     async def send(self, address: str, message: OutMessage, *,
                    row: OutboxRow | None = None) -> Receipt:
         """Send one neutral message to ``address`` (a wa_id); raises
@@ -235,7 +253,8 @@ class WhatsAppChannel:
         an earlier attempt are not sent again: an outbox ``row``'s are written on the row as
         each is accepted (a restart goes on where it stopped), an answer's are remembered
         in memory."""
-        payloads = render(message, wa_id=address)
+        language = await self._language(address, message)
+        payloads = render(message, wa_id=address, language=language)
         if not payloads:
             raise WhatsAppDeliveryError("failed", None, "nothing to send")
         key = _key(address, message)

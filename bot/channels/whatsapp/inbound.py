@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from bot.channels.whatsapp import CHANNEL, door, ids, keywords
+from bot.channels.whatsapp import CHANNEL, command_hints, door, ids, keywords
 
 #: The reply id of a typed-answer key (OutMessage.keys): ``k:`` + the label it stands for.
 KEY_PREFIX = "k:"
@@ -231,6 +231,10 @@ def to_update(incoming: Incoming, situation: Situation) -> dict[str, Any] | None
         reply_id, _title = reply
         if reply_id.startswith(KEY_PREFIX):  # a typed-answer key: their own words
             update["message"] = {**base, "text": reply_id[len(KEY_PREFIX):]}
+            return update
+        command = command_hints.command_of_reply(reply_id)
+        if command is not None:  # a command's button under a hint: the command, typed
+            update["message"] = {**base, **_text("/" + command, situation)}
             return update
         shown = situation.replied_to if situation.replied_to is not None else 0
         update["callback_query"] = {

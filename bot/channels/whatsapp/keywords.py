@@ -118,6 +118,26 @@ KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "uk": ("забудь мене", "видали мене"),
         "pl": ("zapomnij mnie", "usuń mnie"),
     },
+    # The first word is the one the texts show (bot/channels/whatsapp/command_hints.py): the
+    # glossary's name of the room where it has one; the everyday words work too.
+    "kamer": {
+        "nl": ("kamer", "mijn kamer", "buurtwerkkamer"),
+        "en": ("BuurtWerkKamer", "room", "my room"),
+        "ar": ("مركز الحي", "الغرفة", "غرفتي"),
+        "tr": ("BuurtWerkKamer", "oda", "odam"),
+        "ti": ("BuurtWerkKamer", "ክፍሊ"),
+        "uk": ("BuurtWerkKamer", "кімната", "моя кімната"),
+        "pl": ("BuurtWerkKamer", "pokój", "mój pokój"),
+    },
+    "berichten": {
+        "nl": ("berichten", "aankondigingen"),
+        "en": ("announcements", "news"),
+        "ar": ("الإعلانات", "إعلانات"),
+        "tr": ("duyurular", "duyuru"),
+        "ti": ("ምልክታታት", "መልእኽትታት", "ምልክታ"),
+        "uk": ("оголошення",),
+        "pl": ("ogłoszenia",),
+    },
     "privacy": {
         "nl": ("privacy",),
         "en": ("privacy",),

@@ -25,6 +25,9 @@ WhatsApp is not Telegram with other limits; it has other shapes:
 * **Attachments**: photo → image, document → document (with its file name), voice → audio.
   A caption holds 1,024 characters and an audio message none: a longer or audio caption, and
   any caption with choices, follows as its own message.
+* **Commands** in a text ("Tap /menu"): the word a person types on WhatsApp, in bold, and a
+  reply button per command when the message has no choices of its own
+  (:mod:`bot.channels.whatsapp.command_hints`).
 * **Right to left** (Arabic): the same marks as the Telegram adapter (``Translator.bidi`` at
   each line of the body, ``mark_rtl`` on each title), counted in the limits.
 
@@ -39,6 +42,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
+from bot.channels.whatsapp import command_hints
 from bot.i18n import N_, mark_rtl, translator
 from bot.messaging.message import Attachment, OutMessage
 
@@ -412,12 +416,19 @@ def choice_payloads(text: str, choices: list[Choice], lang: str | None) -> list[
     return payloads
 
 
-def render(message: OutMessage, wa_id: str | None = None) -> list[WaPayload]:
+def render(message: OutMessage, wa_id: str | None = None,
+           language: str | None = None) -> list[WaPayload]:
     """The WhatsApp messages that say ``message``, in order (see the module docstring).
-    ``wa_id``: the recipient (a key asking for the phone number offers theirs)."""
+    ``wa_id``: the recipient (a key asking for the phone number offers theirs);
+    ``language``: theirs, when ``message.lang`` is not set (the words for commands)."""
     t = translator(message.lang)
-    text = formatted(message.text).strip()
+    words_in = message.lang or language
+    html_text, mentioned = command_hints.rewrite(message.text, words_in)
+    text = formatted(html_text).strip()
     choices, links = choices_of(message, wa_id)
+    if mentioned and not message.buttons and not message.keys:
+        choices = [Choice(reply_id, label)
+                   for reply_id, label in command_hints.buttons(mentioned, words_in)]
     if wa_id and any(k.asks_phone for row in message.keys for k in row):
         number = t.isolate("+" + wa_id) if t.rtl else "+" + wa_id
         text = "\n\n".join(p for p in (text, t._(YOUR_NUMBER).format(number=number)) if p)

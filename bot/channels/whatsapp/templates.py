@@ -30,7 +30,9 @@ from typing import Any
 
 import httpx
 
+from bot.clock import TZ
 from bot.i18n import N_, translator
+from bot.store import job_runs
 from bot.store import outbox as outbox_store
 from bot.store import whatsapp_templates as store
 
@@ -405,3 +407,36 @@ async def create_missing(source: Any, client: httpx.AsyncClient | None = None
     if services is not None:
         await sync(source, client)
     return results
+
+
+#: The daily sync's job name in ``job_runs`` (one template sync per local day).
+SYNC_JOB = "whatsapp.templates"
+
+
+async def sync_due(app: Any, now: Any) -> bool:
+    """Meta's view of our templates (approved, paused, rejected) and a prune of old
+    conversation counts, when due: once a local day once Meta has answered for every
+    template, every hour while one is still in review (an approval is then used within the
+    hour). The period is claimed in ``job_runs`` only after a sync that worked, so Meta being
+    unreachable means another try at the next tick. Without ``[whatsapp]`` or a business
+    account nothing happens. True when a sync ran."""
+    from bot.channels.whatsapp import limits  # limits reads this module's store too
+
+    settings = getattr(app.services.config, "whatsapp", None)
+    if settings is None or not settings.business_account_id:
+        return False
+    async with app.services.db.reading() as conn:
+        daily = settled(await store.all_statuses(conn))
+        local = now.astimezone(TZ)
+        period = local.date().isoformat() if daily else local.strftime("%Y-%m-%dT%H")
+        if await job_runs.done(conn, SYNC_JOB, period):
+            return False
+    try:
+        await sync(app)
+    except Exception as exc:  # Meta unreachable: try again at the next tick
+        log.warning("could not read the WhatsApp templates' status: %s", type(exc).__name__)
+        return False
+    await limits.prune(app.services)
+    async with app.services.db.transaction() as conn:
+        await job_runs.claim(conn, SYNC_JOB, period, now)
+    return True

@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from bot.actions.whatsapp import WhatsAppShow
-from bot.channels.whatsapp import CHANNEL, limits, templates
+from bot.channels.whatsapp import CHANNEL, command_hints, limits, templates
 from bot.messaging.message import OutMessage, Receipt
 from bot.messaging.port import Deferred, DeliveryError
 from bot.store import addresses as address_store
@@ -211,7 +211,8 @@ async def plan_for(services: Any, row: OutboxRow, message: OutMessage) -> Plan |
         if own is not None and fits(own, message):
             code = await templates.choose(conn, own, language)
             if code is not None:
-                return Plan(own, code, templates.body_params(own, room_name, message.text),
+                summary = command_hints.rewrite(message.text, language)[0]  # "Tik op berichten"
+                return Plan(own, code, templates.body_params(own, room_name, summary),
                             _payloads(own, row, message))
         generic = templates.by_name(templates.GENERIC)
         assert generic is not None
@@ -242,3 +243,19 @@ def _payloads(defn: templates.Definition, row: OutboxRow, message: OutMessage) -
     if not defn.buttons:
         return []
     return [str(b.data) for line in message.buttons for b in line if b.data is not None]
+
+
+#: The states of a row the "Show" tap may still bring up (not expired, erased or failed).
+_SHOWABLE = (outbox_store.QUEUED, outbox_store.SENDING, outbox_store.SENT)
+
+
+async def show(services: Any, app: Any, wa_id: str, row_id: int) -> bool:
+    """The "Show" tap under a "you have a new message" template: the person's window is open
+    (their tap opened it), so what was held for them is released and delivered now, as the
+    answer to the tap. True when ``row_id`` is a message of theirs that is (being) delivered;
+    False when it is gone (expired, erased) or not theirs — then nothing about it is shown."""
+    await opened(app, wa_id)
+    await services.outbox.deliver()
+    row = await services.db.run(outbox_store.get, row_id)
+    return (row is not None and row.channel == CHANNEL and row.address == wa_id
+            and row.state in _SHOWABLE)
