@@ -4,7 +4,8 @@
 ``locales/<lang>/LC_MESSAGES/<domain>.po`` for each shipped language: new msgids are added
 (empty, so the completeness test fails until someone translates them; English is filled with the
 msgid itself), obsolete ones are dropped, existing translations are kept.
-``python -m bot.i18n_tools check`` lists what is missing, fuzzy or has wrong placeholders.
+``python -m bot.i18n_tools check`` lists what is missing, fuzzy, stale (kept in a domain whose
+code no longer uses it) or has wrong placeholders.
 ``python -m bot.i18n_tools fill LANG DOMAIN FILE.json`` sets translations from a JSON mapping
 msgid → msgstr (a list of strings for plural forms).
 
@@ -414,10 +415,18 @@ def problems() -> list[str]:
         translated: dict[str, object] = {}
         for po_path in sorted(folder.glob("*.po")):
             catalog = _read(po_path, language)
+            own = {k if isinstance(k, str) else k[0] for k in extracted.get(po_path.stem, {})}
             for message in catalog or []:
                 if not message.id:
                     continue
                 key = message.id if isinstance(message.id, str) else message.id[0]
+                if key not in own:
+                    # A copy left behind when the code moved to another domain: translators
+                    # would keep two copies in step, and the stale one may win at run time.
+                    found.append(f"{language}: stale: {key!r} ({po_path.name}: its domain no "
+                                 f"longer uses it; python -m bot.i18n_tools update "
+                                 f"{po_path.stem})")
+                    continue
                 if message.fuzzy:
                     found.append(f"{language}: fuzzy: {key!r} ({po_path.name})")
                     continue

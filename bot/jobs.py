@@ -87,8 +87,8 @@ async def run_ticks(app: BuurtApplication, only: str | None = None) -> None:
                 await tick(app, now)
             except Exception as exc:
                 log.error("tick %s failed: %s", name, without_data(exc))
-    try:
-        await app.services.outbox.deliver()
+    try:  # nobody is waiting for an answer: the run waits for each person's turn too
+        await app.services.outbox.deliver(wait_turns=True)
     except Exception as exc:
         log.error("delivering the outbox failed: %s", without_data(exc))
     if only is None:

@@ -116,3 +116,24 @@ def test_volunteer_hours_take_the_plural_form_of_the_whole_number() -> None:
         "1 godzina", "2 godziny", "5 godzin", "12 godzin", "22 godziny", "25 godzin",
         "2,5 godziny"]
     assert _hours(translator("en"), 1) == "1 hour" and _hours(translator("en"), 0.5) == "0.5 hours"
+
+
+def test_the_whatsapp_adapters_texts_live_in_one_domain_only() -> None:
+    """A msgid moved to another domain (wa-tpl's whatsapp.po) leaves no stale copy behind
+    (translators would keep two in step); `check` reports one as stale."""
+    from babel.messages.pofile import read_po
+
+    from bot.i18n import LANGUAGES, locales_dir
+
+    moved = ("Choose", "More choices", "Choose one of these.", "📞 Use this number")
+    for language in LANGUAGES:
+        folder = locales_dir() / language / "LC_MESSAGES"
+        with (folder / "core.po").open("rb") as handle:
+            core = read_po(handle)
+        with (folder / "whatsapp.po").open("rb") as handle:
+            whatsapp = read_po(handle)
+        for msgid in moved:
+            assert core.get(msgid) is None, (language, msgid)
+            assert whatsapp.get(msgid) is not None and whatsapp.get(msgid).string, (
+                language, msgid)
+    assert not [p for p in problems() if ": stale: " in p]

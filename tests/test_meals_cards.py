@@ -142,6 +142,7 @@ async def test_reminder_says_where_each_person_stands(bot: BotHarness) -> None:
     await vera.next_message()
     await vera.press("✅ Anna")
     await vera.next_edit()
+    await bot.settle()  # Anna's notice (it follows Vera's card)
     counts = {u.id: len(u.bot_messages) for u in (anna, bram, cem, ahmed)}
     await bot.tick(at=datetime(2026, 12, 1, 9, 0, tzinfo=TZ))
     await bot.settle()

@@ -47,9 +47,11 @@ async def test_volunteer_takes_a_confirmed_diner_off_with_a_reason(bot: BotHarne
     reasons = await vera.next_edit()
     assert "Ahmed afmelden" in reasons.text and "reden" in reasons.text
     assert _labels(reasons)[:3] == ["📞 Heeft afgebeld", "🤒 Ziek", "❔ Andere reden"]
+    await bot.settle()  # the confirmation's notice (it follows Vera's card)
     ahmed_before = len(ahmed.bot_messages)
     await vera.press("🤒 Ziek")
     back = await vera.next_edit()
+    await bot.settle()
     assert "Ahmed" not in back.text.split("Wachtlijst")[0]
     assert await status(bot, ahmed, meal.id) == "cancelled"
     assert await bot.db.fetchval(

@@ -86,7 +86,7 @@ async def test_a_reminder_says_how_things_stand_when_it_is_sent(bot: BotHarness)
     async with bot.services.outbox.hold():  # queued, not yet sent
         await bot.services.meals.tick(MORNING)
         await bot.services.meals.cancel(await bot.person(people[2]), meal_id)
-    await bot.services.outbox.deliver()
+    await bot.services.outbox.deliver(wait_turns=True)
     assert [count(p, REMINDER) for p in people] == [1, 1, 0]
     assert await bot.services.outbox.counts("meal.reminder") == {"sent": 2, "skipped": 1}
 
@@ -207,7 +207,7 @@ async def test_an_offer_answered_before_it_went_out_is_not_sent(bot: BotHarness)
     async with bot.services.outbox.hold():
         await bot.services.meals.cancel(await bot.person(anna), meal.id)
         await bot.services.meals.answer_offer(await bot.person(bram), meal.id, False)
-    await bot.services.outbox.deliver()
+    await bot.services.outbox.deliver(wait_turns=True)
     assert count(bram, "Goed nieuws") == 0
     assert await bot.services.outbox.counts("meal.notice") == {"skipped": 1}
 

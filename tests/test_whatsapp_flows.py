@@ -515,3 +515,19 @@ async def test_a_telegram_volunteer_links_whatsapp_by_typing_the_code(wa: WaHarn
     assert person is not None and person.role == "volunteer"
     assert {a.channel for a in person.addresses} == {"telegram", "whatsapp"}
     assert phone.drain(), "WhatsApp answers"
+
+
+async def test_what_the_bot_handled_shows_blue_ticks(wa: WaHarness) -> None:
+    """The bot marks each message it handled as read (Meta's "status": "read"): the person
+    sees blue ticks, in the stand-in and on the practice chat; a reaction is not a message
+    to read."""
+    henk = await wa.resident("Henk")
+    assert henk.unread == []  # onboarding: every message read
+    await henk.send("eten")
+    await henk.send_sticker()  # not handed on, answered kindly: read too
+    await wa.settle()
+    assert henk.unread == []
+    assert [m.wamid for m in henk.sent][-2:] == wa.standin.marked_read[-2:]
+    await henk.react("👍", henk.drain()[-1].wamid)
+    await wa.settle()
+    assert henk.unread == [henk.sent[-1]] and henk.sent[-1].kind == "reaction"

@@ -407,15 +407,52 @@ async def test_window_closed_status_puts_the_row_back_for_the_window_logic(
     assert await world.apply_statuses(sent.provider_ref) == [None]  # once
 
 
+async def test_window_closed_status_of_a_row_with_its_own_message_goes_back_too(
+        world: World) -> None:
+    """A row queued rendered (its message, no params) keeps the message until delivered,
+    so a late 131047 can still send it (as a template or held); the window is closed in
+    the bot's books too."""
+    world.person(window=False)
+    world.standin.window_failure = "status"
+    row_id = await enqueue(world, message=OutMessage("Hoi"))
+    await world.services.outbox.deliver()
+    sent = await row(world, row_id)
+    assert sent.state == "sent" and sent.message is not None  # kept until delivered
+    assert await world.apply_statuses(sent.provider_ref) == ["queued"]
+    again = await row(world, row_id)
+    assert again.state == "queued" and again.message == sent.message
+    assert not await window.is_open(world.services, HENK)
+
+
 async def test_window_closed_status_of_a_row_that_cannot_be_rendered_again_is_failed(
         world: World) -> None:
+    """Three days without a status: what the row kept is dropped (privacy), and a failed
+    status after that cannot send it again."""
     world.person(window=False)
     world.standin.window_failure = "status"
     row_id = await enqueue(world, message=OutMessage("Hoi"))
     await world.services.outbox.deliver()
     wamid = (await row(world, row_id)).provider_ref
+    clock = world.services.clock
+    assert isinstance(clock, FrozenClock)
+    assert await world.channel.forget_undelivered() == 0  # not yet
+    from datetime import timedelta
+    clock.advance(timedelta(days=3))
+    assert await world.channel.forget_undelivered() == 1
+    assert (await row(world, row_id)).message is None
     assert await world.apply_statuses(wamid) == ["failed"]
     assert (await row(world, row_id)).state == "failed"
+
+
+async def test_a_delivered_free_form_row_keeps_nothing(world: World) -> None:
+    henk = world.person()
+    henk.reads = True
+    row_id = await enqueue(world, message=OutMessage("Uw plek is bevestigd"))
+    await world.services.outbox.deliver()
+    sent = await row(world, row_id)
+    assert sent.message is not None  # until Meta says it arrived
+    assert await world.apply_statuses(sent.provider_ref) == [None, "delivered", "read"]
+    assert (await row(world, row_id)).message is None
 
 
 async def test_the_map_is_pruned_after_30_days_and_erased_with_the_person(

@@ -363,3 +363,46 @@ async def test_a_person_who_just_registered_by_writing_has_an_open_window(wa_uni
     assert await window.is_open(services, WA)
     advance(services, timedelta(hours=24))
     assert not await window.is_open(services, WA)
+
+
+async def test_a_late_window_closed_status_sends_the_notice_as_a_template(wa) -> None:
+    """Meta accepts a free-form notice, then reports it failed with 131047 (the window had
+    closed after all: its clock and ours differ). The row kept what it is rendered from
+    until delivered, so it goes again — as the kind's template — and Henk gets it; once
+    delivered, nothing of it is kept."""
+    from tests.auxil.meals import first_meal
+
+    vera = await wa.volunteer("Vera")
+    henk = await wa.resident("Henk")
+    await templates.create_missing(wa.app)
+    wa.standin.approve("buurtbot_meal_confirmed", "nl")
+    wa.standin.approve(templates.GENERIC, "nl")
+    await templates.sync(wa.app)
+    meal = (await first_meal(wa)).meal
+    await henk.send("eten")
+    await wa.settle()
+    await henk.tap("✍️ Aanmelden di 1 dec")
+    await wa.settle()
+    henk.drain()
+    await vera.send("/tafel")
+    await vera.next_message()
+    # Meta's clock: his window closed a moment ago; ours still says open
+    wa.standin.window_failure = "status"
+    henk.close_window()
+    signup = await wa.db.fetchval("SELECT id FROM meal_signups WHERE meal_id = ?", (meal.id,))
+    await vera.press_data(f"meal:ok:{signup}")
+    await wa.settle()
+    refused = [m for m in wa.standin.sent if m.wa_id == henk.wa_id and m.status == "failed"]
+    assert refused and refused[-1].error_code == window.WINDOW_CLOSED
+    got = henk.drain()
+    if got and got[-1].template is not None and got[-1].template.name == templates.GENERIC:
+        await henk.tap("Tonen")  # the teaser: the notice follows the tap
+        await wa.settle()
+        got += henk.drain()
+    assert [m for m in got if "bevestigd" in (m.text or "")], got
+    [row] = [r for r in await wa.services.outbox.rows("meal.notice")
+             if r.address == henk.wa_id]
+    assert row.state == "sent" and row.template is not None
+    assert row.params is None and row.message is None  # delivered: nothing kept
+    # and his window is closed for the bot too: nothing free-form goes to him now
+    assert not await window.is_open(wa.services, henk.wa_id)

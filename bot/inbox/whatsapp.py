@@ -20,6 +20,8 @@ Handling a message (:func:`handle`): the person's 24-hour window opens
 ``process_update`` marks the inbox row handled once the conversation step is written. One
 person's messages are handled one after the other, in the order they were taken in.
 A location, sticker, video and the like get one friendly answer; a reaction nothing.
+Every message the bot handles is marked read (the person's blue ticks), alongside the
+handling.
 
 Bad input: a body that is not JSON → 400 (nothing kept); JSON that is not a WhatsApp Business
 Account notification → 200 and ignored (Meta must not retry it); a message without a valid
@@ -245,22 +247,48 @@ async def handle(app: BuurtApplication, incoming: inbound.Incoming) -> None:
         if verdict == "ignored":
             await app.services.inbox.finish(key)
             return
-        person = await app.services.users.get(ids.chat_id(wa_id))
-        if verdict == "unsupported":
-            await _cannot_read(app, wa_id, person)
-            await app.services.inbox.finish(key)
-            return
-        update = await _update(app, incoming, person)
-        if update is None:
-            await app.services.inbox.finish(key)
-            return
-        if update.callback_query is not None:
-            app.wa_bot.request.note_query(update.callback_query.id,  # type: ignore[attr-defined]
-                                          ids.chat_id(wa_id))
-        # A task of its own, as PTB handles every update (bot.request's record of answers).
-        await asyncio.create_task(app.process_update(update), name="buurtbot:whatsapp-update")
-        if person is None:  # they may exist now (onboarding): their window is open too
-            await _open_window(app, wa_id, when)
+        # The blue ticks: the bot has read it (alongside the handling, never holding the
+        # answer up; done before this returns).
+        read = _mark_read(app, incoming.wamid)
+        try:
+            await _hand_on(app, incoming, verdict, when)
+        except BaseException:
+            if read is not None:
+                read.cancel()
+            raise
+        if read is not None:
+            await read
+
+
+async def _hand_on(app: BuurtApplication, incoming: inbound.Incoming, verdict: str,
+                   when: datetime) -> None:
+    """The message to the handlers (or the friendly answer to what they cannot read)."""
+    key: Key = (CHANNEL, incoming.wamid)
+    wa_id = incoming.wa_id
+    person = await app.services.users.get(ids.chat_id(wa_id))
+    if verdict == "unsupported":
+        await _cannot_read(app, wa_id, person)
+        await app.services.inbox.finish(key)
+        return
+    update = await _update(app, incoming, person)
+    if update is None:
+        await app.services.inbox.finish(key)
+        return
+    if update.callback_query is not None:
+        app.wa_bot.request.note_query(update.callback_query.id,  # type: ignore[attr-defined]
+                                      ids.chat_id(wa_id))
+    # A task of its own, as PTB handles every update (bot.request's record of answers).
+    await asyncio.create_task(app.process_update(update), name="buurtbot:whatsapp-update")
+    if person is None:  # they may exist now (onboarding): their window is open too
+        await _open_window(app, wa_id, when)
+
+
+def _mark_read(app: BuurtApplication, wamid: str) -> asyncio.Task[bool] | None:
+    channel = getattr(app, "whatsapp", None)
+    if channel is None or not hasattr(channel, "mark_read"):
+        return None
+    return asyncio.get_running_loop().create_task(channel.mark_read(wamid),
+                                                  name="buurtbot:whatsapp-read")
 
 
 def _moment(app: BuurtApplication, incoming: inbound.Incoming) -> datetime:

@@ -273,14 +273,13 @@ class WhatsAppChats:
     def chat(self, person: Any) -> list[dict[str, Any]]:
         """Both sides of the chat, oldest first, as the page draws them. A reply (a tapped
         button or row) shows the start of the message it answers, as WhatsApp quotes it."""
-        bot_times = [float(getattr(m, "timestamp", 0) or 0) for m in person.messages]
         theirs = {id(m) for m in person.sent}
         quoted = {m.wamid: _snippet(getattr(m, "plain_text", None) or "")
                   for m in person.messages}
         views = []
         for msg in person.history():
             if id(msg) in theirs:
-                view = person_message_view(msg, self._ticks(msg, bot_times))
+                view = person_message_view(msg, self._ticks(msg))
                 view["quote"] = quoted.get(view["reply_to"] or "")
                 views.append(view)
             else:
@@ -296,10 +295,10 @@ class WhatsAppChats:
                 "until": datetime.fromtimestamp(int(until), TZ).isoformat()
                 if is_open and until is not None else None}
 
-    def _ticks(self, msg: Any, bot_times: list[float]) -> str:
+    def _ticks(self, msg: Any) -> str:
         """✓ sent (the stand-in took it), ✓✓ delivered (the bot's webhook said 200), blue
-        ✓✓ read (the bot marked it read, or has answered since)."""
-        if getattr(msg, "read", False) or any(t >= float(msg.timestamp) for t in bot_times):
+        ✓✓ read (the bot marked it read: the stand-in records it)."""
+        if getattr(msg, "read", False):
             return "read"
         delivery = self._delivery_of(msg.wamid)
         if delivery is not None and getattr(delivery, "ok", False):

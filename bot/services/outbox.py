@@ -80,6 +80,9 @@ class Channel(Protocol):
 
     async def pace(self, address: str) -> Any: ...
 
+    # Optional: ``async def try_pace(address) -> token | None`` — a slot only if it is the
+    # recipient's turn now (their own gap since their last message is over), else None.
+
     def paced(self, token: Any, *, counted: bool, retry_after: float | None = None) -> None: ...
 
 
@@ -110,7 +113,11 @@ class OutboxService:
         self._slots = asyncio.Semaphore(self.broadcast_in_flight)
         self._channel_slots: dict[str, asyncio.Semaphore] = {}
         self._channel_slots_size: dict[str, int] = {}
-        self._in_flight: dict[asyncio.Task[None], int] = {}
+        #: Sends under way: task -> (highest priority, waits for each person's turn).
+        self._in_flight: dict[asyncio.Task[int], tuple[int, bool]] = {}
+        #: Sends waiting for their recipient's turn (set when one starts to wait).
+        self._turn_waits: set[asyncio.Task[Any]] = set()
+        self._turn_wait_began = asyncio.Event()
         #: Rows taken for an attempt whose send has not begun (given back on a clean stop).
         self._unstarted: set[int] = set()
         self._stopping = False
@@ -232,17 +239,25 @@ class OutboxService:
             if setter is not None:
                 setter(per_second, scale)
 
-    async def deliver(self, *, broadcasts: bool | None = None) -> None:
+    async def deliver(self, *, broadcasts: bool | None = None,
+                      wait_turns: bool | None = None) -> None:
         """Send everything due now (paced), then return.
 
         Broadcast rows (thousands, minutes of sending) are the background sender's: a handler
         or a tick that calls this after its commit only waits for its own notices, which go
         ahead of a broadcast in progress. ``broadcasts=True`` sends those too (the sender task
         itself; or when no sender runs).
+
+        A person's tap must never wait for someone else's pacing (WhatsApp's 6 s between two
+        messages to one person, Telegram's second per chat): unless ``wait_turns`` (default:
+        as ``broadcasts``), a notice whose recipient's turn has not come stays queued and the
+        background sender sends it when it has; this call does not wait for it.
         """
         if broadcasts is None:
             broadcasts = self._task is None or self._task.done()
+        patient = broadcasts if wait_turns is None else wait_turns
         floor = None if broadcasts else BROADCAST + 1
+        left = 0
         while True:
             now = self.services.clock.now()
             async with self._lock, self.services.db.transaction() as conn:
@@ -260,24 +275,44 @@ class OutboxService:
             self._unstarted.update(r.id for r in rows)
             if self._stopping:
                 break
-            await self._send_batch(rows)
+            left = await self._send_batch(rows, patient)
             await self._progress({(r.kind, r.ref) for r in rows})
-        # Rows another deliver() took meanwhile (the sender task woke first): wait for them,
-        # so that "deliver() returned" still means "what was due has gone".
-        waiting = [t for t, p in self._in_flight.items() if p > BROADCAST or broadcasts]
-        if waiting:
-            await asyncio.gather(*(asyncio.shield(t) for t in waiting),
-                                 return_exceptions=True)
+            if left:
+                break  # what is still due is the sender's (it would be taken again here)
+        if left:
+            self._wake.set()  # the background sender waits for their turn
+        await self._in_flight_done(broadcasts, patient)
 
-    async def _send_batch(self, rows: list[OutboxRow]) -> None:
+    async def _in_flight_done(self, broadcasts: bool, patient: bool) -> None:
+        """Rows another deliver() took meanwhile (the sender task woke first): wait for them,
+        so that "deliver() returned" still means "what was due has gone" — except, for a
+        caller that must not wait for people's turns, a send that waits for one."""
+        while True:
+            began = self._turn_wait_began
+            busy = [t for t, (p, _waits) in self._in_flight.items()
+                    if (p > BROADCAST or broadcasts) and (patient or t not in self._turn_waits)]
+            if not busy:
+                return
+            if patient:
+                await asyncio.gather(*(asyncio.shield(t) for t in busy),
+                                     return_exceptions=True)
+                return
+            waiter = asyncio.ensure_future(began.wait())
+            try:
+                await asyncio.wait([*busy, waiter], return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                waiter.cancel()
+
+    async def _send_batch(self, rows: list[OutboxRow], patient: bool = True) -> int:
         """Notices one at a time, in order (so a kill repeats at most the one in flight).
         A broadcast's rows to several chats at once (:attr:`broadcast_in_flight`: a round
         trip to Telegram takes a while, one at a time would stay well under its limit), each
-        chat's rows in order; all through the channel's one pacer."""
+        chat's rows in order; all through the channel's one pacer. Returns how many rows
+        were left queued because their recipient's turn had not come (not ``patient``)."""
         notices = [r for r in rows if r.priority > BROADCAST]
         tasks = []
         if notices:
-            tasks.append(self._spawn(notices, None))
+            tasks.append(self._spawn(notices, None, patient))
         by_address: dict[tuple[str, str], list[OutboxRow]] = {}
         for row in rows:
             if row.priority <= BROADCAST:
@@ -285,8 +320,8 @@ class OutboxService:
         for (channel, _address), chat_rows in by_address.items():
             slots = self._slots_of(channel)
             await slots.acquire()
-            tasks.append(self._spawn(chat_rows, slots))
-        await asyncio.gather(*tasks)
+            tasks.append(self._spawn(chat_rows, slots, patient))
+        return sum(await asyncio.gather(*tasks))
 
     def _slots_of(self, channel: str) -> asyncio.Semaphore:
         """A broadcast's sends under way at once on ``channel``: the channel's own
@@ -301,39 +336,62 @@ class OutboxService:
             self._channel_slots_size[channel] = wanted
         return slots
 
-    def _spawn(self, rows: list[OutboxRow], slots: asyncio.Semaphore | None
-               ) -> asyncio.Task[None]:
-        task = asyncio.get_running_loop().create_task(self._send_in_order(rows), name="outbox")
-        self._in_flight[task] = max(r.priority for r in rows)
+    def _spawn(self, rows: list[OutboxRow], slots: asyncio.Semaphore | None,
+               patient: bool = True) -> asyncio.Task[int]:
+        task = asyncio.get_running_loop().create_task(self._send_in_order(rows, patient),
+                                                      name="outbox")
+        self._in_flight[task] = (max(r.priority for r in rows), patient)
         task.add_done_callback(lambda done: self._finished(done, slots))
         return task
 
-    def _finished(self, task: asyncio.Task[None], slots: asyncio.Semaphore | None) -> None:
+    def _finished(self, task: asyncio.Task[int], slots: asyncio.Semaphore | None) -> None:
         self._in_flight.pop(task, None)
         if slots is not None:
             slots.release()
 
-    async def _send_in_order(self, rows: list[OutboxRow]) -> None:
+    async def _send_in_order(self, rows: list[OutboxRow], patient: bool = True) -> int:
+        """Each row in order; not ``patient``: a row whose recipient's turn has not come
+        stays queued, and so does every later row to them (their order is kept). Returns
+        how many stayed."""
+        waiting: set[tuple[str, str]] = set()
+        left: list[int] = []
         for row in rows:
             if self._stopping:
-                return  # given back by stop_sender
+                break  # given back by stop_sender (with those left here)
+            if (row.channel, row.address) in waiting:
+                left.append(row.id)
+                continue
             try:
-                await self._send(row)
+                if not await self._send(row, patient):
+                    waiting.add((row.channel, row.address))
+                    left.append(row.id)
             except asyncio.CancelledError:
                 raise
             except Exception:  # a bug must not stop the others; the lease sends it again
                 log.exception("sending %s %s failed", row.kind, row.ref)
+        if left and not self._stopping:
+            await self._not_yet(left)
+        return len(left)
 
-    async def _send(self, row: OutboxRow) -> None:
+    async def _not_yet(self, row_ids: list[int]) -> None:
+        """Rows whose recipient's turn had not come: queued again as they were (due now,
+        no attempt lost) for the background sender."""
+        self._unstarted.difference_update(row_ids)
+        async with self.services.db.transaction() as conn:
+            await store.give_back(conn, row_ids)
+
+    async def _send(self, row: OutboxRow, patient: bool = True) -> bool:
+        """One attempt at ``row``; False when it was not sent because its recipient's turn
+        has not come (not ``patient``; the row is the caller's to give back)."""
         try:
             message = await self._render(row)
         except Exception:
             log.exception("rendering %s %s failed", row.kind, row.ref)
             await self._final(row, store.FAILED, "render failed")
-            return
+            return True
         if message is None:
             await self._final(row, store.SKIPPED)
-            return
+            return True
         channel = self.channels.get(row.channel)
         if channel is None:
             if not self._configured(row.channel):
@@ -341,13 +399,15 @@ class OutboxService:
                 # can never go, so it ends now instead of waiting in the queue until expiry.
                 log.info("%s %s skipped: %s is not set up", row.kind, row.ref, row.channel)
                 await self._final(row, store.SKIPPED, f"no {row.channel} channel: not set up")
-                return
+                return True
             await self._later(row, f"no {row.channel} channel")
-            return
-        token = await channel.pace(row.address)
+            return True
+        token = await self._pace(channel, row.address, patient)
+        if token is None:
+            return False  # not their turn yet: the background sender waits for it
         if self._stopping:
             channel.paced(token, counted=False)
-            return  # stopping while it waited for its turn: given back untouched
+            return True  # stopping while it waited for its turn: given back untouched
         self._unstarted.discard(row.id)
         # A channel with rules of its own for messages the bot starts (WhatsApp's 24-hour
         # window, templates, daily limit) takes the whole row.
@@ -362,17 +422,39 @@ class OutboxService:
             async with self.services.db.transaction() as conn:
                 await store.defer(conn, row.id, wait.until, wait.reason, wait.held,
                                   wait.template)
-            return
+            return True
         except DeliveryError as exc:
             channel.paced(token, counted=exc.verdict not in ("gone", "retry"),
                           retry_after=exc.retry_after)
             await self._failed(row, exc)
-            return
+            return True
         except BaseException:
             channel.paced(token, counted=True)
             raise
         channel.paced(token, counted=True)
         await self._sent(row, receipt)
+        return True
+
+    async def _pace(self, channel: Channel, address: str, patient: bool) -> Any | None:
+        """The channel's slot for a row to ``address``; None (not ``patient``) when it is
+        not their turn yet. A patient send that must wait for the turn says so, so that a
+        caller who must not wait for it (a person's tap) stops waiting for this send."""
+        try_pace = getattr(channel, "try_pace", None)
+        if try_pace is None:
+            return await channel.pace(address)
+        token = await try_pace(address)
+        if token is not None or not patient:
+            return token
+        task = asyncio.current_task()
+        if task is None:
+            return await channel.pace(address)
+        self._turn_waits.add(task)
+        began, self._turn_wait_began = self._turn_wait_began, asyncio.Event()
+        began.set()
+        try:
+            return await channel.pace(address)
+        finally:
+            self._turn_waits.discard(task)
 
     # --- progress of a broadcast ---------------------------------------------------------
 

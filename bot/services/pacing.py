@@ -64,7 +64,8 @@ class Pacer:
         """Messages per second this pacer aims for."""
         return self.per_second * self.scale
 
-    def _wait(self, chat_id: int | None, now: float) -> float:
+    def _wait(self, now: float) -> float:
+        """Seconds until the overall limits allow the next send (any chat)."""
         waits = [self._paused_until - now, self._next - now]
         while self._done and self._done[0] <= now - self.window:
             self._done.popleft()
@@ -82,43 +83,64 @@ class Pacer:
             # Someone must finish or age out first; look again shortly.
             oldest = [q[0] + self.window - now for q in (self._done, self._replies) if q]
             waits.append(min(oldest) if oldest else self.interval)
-        if chat_id is not None:
-            if chat_id > 0:
-                last = self._chat_last.get(chat_id)
-                if last is not None:
-                    waits.append(last + self.private_gap - now)
-            else:
-                group = self._groups.setdefault(chat_id, deque())
-                while group and group[0] <= now - self.group_window:
-                    group.popleft()
-                if len(group) >= self.group_per_window:
-                    waits.append(group[0] + self.group_window - now)
         return max(waits)
 
-    async def acquire(self, chat_id: int | None) -> int:
-        """Wait for a slot for ``chat_id``; returns a token for :meth:`done` or :meth:`refund`."""
-        async with self._lock:
-            while True:
-                now = self.clock()
-                wait = self._wait(chat_id, now)
-                if wait <= 0:
-                    break
-                await asyncio.sleep(max(wait, 0.0005))
-            token = next(self._tokens)
-            self._hold_until = None
-            self._in_flight.add(token)
-            # Keep to the ideal schedule: a late wake-up (a busy event loop) is made up by the
-            # next send instead of slowing everything down, never more than two at once.
-            self._next = max(self._next, now - self.window / 4) + self.interval
-            if chat_id is not None:
-                if chat_id > 0:
-                    self._chat_last[chat_id] = now
-                    if len(self._chat_last) > 50_000:  # keep memory bounded on huge runs
-                        cutoff = now - self.private_gap
-                        self._chat_last = {c: t for c, t in self._chat_last.items() if t > cutoff}
-                else:
-                    self._groups[chat_id].append(now)
-            return token
+    def turn_in(self, chat_id: int | None) -> float:
+        """Seconds until ``chat_id``'s own turn (a private chat's gap since its last message,
+        a group's per-minute count); 0 or less: now."""
+        if chat_id is None:
+            return 0.0
+        now = self.clock()
+        if chat_id > 0:
+            last = self._chat_last.get(chat_id)
+            return last + self.private_gap - now if last is not None else 0.0
+        group = self._groups.setdefault(chat_id, deque())
+        while group and group[0] <= now - self.group_window:
+            group.popleft()
+        if len(group) >= self.group_per_window:
+            return group[0] + self.group_window - now
+        return 0.0
+
+    async def acquire(self, chat_id: int | None, *, wait_turn: bool = True) -> int | None:
+        """Wait for a slot for ``chat_id``; returns a token for :meth:`done` or :meth:`refund`.
+
+        A chat's own gap is waited out *outside* the lock: a message to one person that must
+        wait for that person's turn holds nobody else's up. ``wait_turn=False``: None at once
+        when it is not this chat's turn yet (the caller leaves the message to a sender that
+        may wait; only the overall limits, a short wait, are waited for)."""
+        while True:
+            turn = self.turn_in(chat_id)
+            if turn > 0:
+                if not wait_turn:
+                    return None
+                await asyncio.sleep(max(turn, 0.0005))
+                continue
+            async with self._lock:
+                while True:
+                    now = self.clock()
+                    if self.turn_in(chat_id) > 0:
+                        break  # another message to this chat went meanwhile: look again
+                    wait = self._wait(now)
+                    if wait <= 0:
+                        return self._take(chat_id, now)
+                    await asyncio.sleep(max(wait, 0.0005))
+
+    def _take(self, chat_id: int | None, now: float) -> int:
+        token = next(self._tokens)
+        self._hold_until = None
+        self._in_flight.add(token)
+        # Keep to the ideal schedule: a late wake-up (a busy event loop) is made up by the
+        # next send instead of slowing everything down, never more than two at once.
+        self._next = max(self._next, now - self.window / 4) + self.interval
+        if chat_id is not None:
+            if chat_id > 0:
+                self._chat_last[chat_id] = now
+                if len(self._chat_last) > 50_000:  # keep memory bounded on huge runs
+                    cutoff = now - self.private_gap
+                    self._chat_last = {c: t for c, t in self._chat_last.items() if t > cutoff}
+            else:
+                self._groups.setdefault(chat_id, deque()).append(now)
+        return token
 
     async def acquire_answer(self, chat_id: int | None) -> int:
         """A slot for an answer to a person's own update: at once, ahead of every broadcast

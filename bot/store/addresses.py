@@ -228,4 +228,5 @@ async def close_window(conn: aiosqlite.Connection, channel: str, address: str,
     """The channel says the window is closed after all (WhatsApp 131047, clock skew)."""
     await conn.execute(
         "UPDATE addresses SET window_until = ? WHERE channel = ? AND address = ?"
-        " AND window_until > ?", (to_db(now), channel, address, to_db(now)))
+        " AND (window_until IS NULL OR window_until > ?)",
+        (to_db(now), channel, address, to_db(now)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiosqlite
@@ -44,6 +44,9 @@ class OutboxRow:
     #: person (migration 022; see :mod:`bot.channels.whatsapp.window`).
     template: str | None = None
     held: str | None = None
+    #: The parts of a several-part message already accepted (migration 025): ``{"key": the
+    #: message's key, "wamids": [...]}``; None: none.
+    parts: dict[str, Any] | None = None
 
 
 def _row(row: aiosqlite.Row) -> OutboxRow:
@@ -53,7 +56,8 @@ def _row(row: aiosqlite.Row) -> OutboxRow:
         json.loads(row["message"]) if row["message"] else None, row["priority"], row["state"],
         row["attempts"], from_db(row["next_at"]),
         from_db(row["expires_at"]) if row["expires_at"] else None, row["error"],
-        row["provider_ref"], row["template"], row["held"])
+        row["provider_ref"], row["template"], row["held"],
+        json.loads(row["parts"]) if row["parts"] else None)
 
 
 async def enqueue(conn: aiosqlite.Connection, *, person_id: int | None, channel: str,
@@ -145,15 +149,40 @@ async def requeue_stale_leases(conn: aiosqlite.Connection, now: datetime) -> int
     return cursor.rowcount
 
 
+#: A free-form WhatsApp message Meta accepted may still come back as a failed status (131047:
+#: the 24-hour window had closed after all); it must then go again as a template, so its
+#: params / message stay until Meta says it was delivered (or read, or failed for good), or
+#: :data:`UNDELIVERED_KEPT` after it was sent (``drop_undelivered``), whichever is first.
+_KEEP_UNTIL_DELIVERED = ("channel = 'whatsapp' AND template IS NULL"
+                         " AND provider_ref IS NOT NULL")
+UNDELIVERED_KEPT = timedelta(days=3)
+
+
 async def mark_sent(conn: aiosqlite.Connection, row_id: int, now: datetime,
                     provider_ref: str | None) -> None:
     """Sent: what it said and what it was rendered from (names, food wishes, an allergy note)
-    are dropped, as in mark_final; only its state, kind, ref, dedupe and receipt stay."""
+    are dropped, as in mark_final; only its state, kind, ref, dedupe and receipt stay.
+    A free-form WhatsApp row keeps them until it is delivered (see
+    :data:`_KEEP_UNTIL_DELIVERED`)."""
     await conn.execute(
         "UPDATE outbox SET state = 'sent', sent_at = ?, provider_ref = ?, lease_until = NULL,"
-        " held = NULL,"
-        f" message = NULL, params = {_KEPT}, attempts = attempts + 1 WHERE id = ?",
+        " held = NULL, parts = NULL, attempts = attempts + 1 WHERE id = ?",
         (to_db(now), provider_ref, row_id))
+    await conn.execute(
+        f"UPDATE outbox SET message = NULL, params = {_KEPT}"
+        f" WHERE id = ? AND NOT ({_KEEP_UNTIL_DELIVERED})", (row_id,))
+
+
+async def drop_undelivered(conn: aiosqlite.Connection, now: datetime) -> int:
+    """Sent rows that kept their content for a late failed status and heard nothing for
+    :data:`UNDELIVERED_KEPT`: the content goes (privacy: never kept longer than needed)."""
+    cursor = await conn.execute(
+        f"UPDATE outbox SET message = NULL, params = {_KEPT} WHERE state = 'sent'"
+        f" AND {_KEEP_UNTIL_DELIVERED} AND sent_at <= ?"
+        " AND (message IS NOT NULL OR params IS NOT NULL)"
+        " AND kind NOT IN ('announcement', 'survey', 'hours')",
+        (to_db(now - UNDELIVERED_KEPT),))
+    return cursor.rowcount
 
 
 async def mark_final(conn: aiosqlite.Connection, row_id: int, state: str,
@@ -162,9 +191,17 @@ async def mark_final(conn: aiosqlite.Connection, row_id: int, state: str,
     assert state in FINAL and state != SENT
     await conn.execute(
         "UPDATE outbox SET state = ?, error = COALESCE(?, error), lease_until = NULL, held = NULL,"
-        f" message = NULL, params = {_KEPT},"
+        f" parts = NULL, message = NULL, params = {_KEPT},"
         " attempts = attempts + (CASE WHEN ? IN ('unreachable', 'failed') THEN 1 ELSE 0 END)"
         " WHERE id = ?", (state, error[:200] if error else None, state, row_id))
+
+
+async def note_parts(conn: aiosqlite.Connection, row_id: int, key: str,
+                     wamids: list[str]) -> None:
+    """The parts of the row's message accepted so far (its key and their wamids): the next
+    attempt, also after a restart, sends only the rest."""
+    await conn.execute("UPDATE outbox SET parts = ? WHERE id = ?",
+                       (json.dumps({"key": key, "wamids": wamids}), row_id))
 
 
 async def later(conn: aiosqlite.Connection, row_id: int, next_at: datetime, error: str,

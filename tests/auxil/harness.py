@@ -209,10 +209,14 @@ class BotHarness:
             setattr(persistence, name, dropped)
 
     async def settle(self) -> None:
-        """Every update so far fetched by the bot and fully handled."""
+        """Every update so far fetched by the bot and fully handled, and the notices they
+        queued sent (a notice to someone who just got a message waits for their turn — a
+        second on Telegram — in the outbox, not in the handler that queued it)."""
         assert self.app is not None
         await self.sandbox.settle()
         await self.app.update_queue.join()
+        if not self.killed:  # a killed bot sends nothing more (its database is frozen)
+            await self.services.outbox.deliver(broadcasts=False, wait_turns=True)
 
     async def tick(self, at: datetime | None = None, only: str | None = None) -> None:
         """Move the clock (optionally) and run every feature's scheduled work once."""

@@ -36,9 +36,10 @@ async def until_killed(bot: BotHarness, seconds: float = 10) -> None:
 
 
 async def resume(bot: BotHarness) -> None:
-    """Restart after the kill and wait until the new sender has sent what was left."""
+    """Restart after the kill and wait until the new sender has sent what was left (also
+    what waits for a person's turn: the pacing's gap of a second per chat)."""
     await bot.crash()
-    await bot.services.outbox.deliver()
+    await bot.services.outbox.deliver(wait_turns=True)
 
 
 async def final_states(bot: BotHarness, kind: str) -> dict[str, int]:

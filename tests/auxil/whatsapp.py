@@ -25,6 +25,7 @@ the outbox idle — and again, until nothing moves (a send posts status webhooks
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 from pathlib import Path
@@ -105,9 +106,17 @@ class WaHarness(BotHarness):
         await super().stop()
 
     async def restart_after_kill(self) -> BuurtApplication:
+        """After ``kill_at`` (a Telegram method, or the stand-in's
+        ``bot.sandbox.whatsapp.standin.KILL_SEND``): the dead bot's webhook and WhatsApp
+        client go, a fresh bot starts on the same database."""
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
+        old = getattr(self.app, "whatsapp", None)
+        if old is not None:
+            self.sandbox.faults.release()  # its hanging calls are dropped first
+            with contextlib.suppress(Exception):
+                await old.close()
         return await super().restart_after_kill()
 
     async def settle(self) -> None:

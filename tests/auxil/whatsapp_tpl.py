@@ -80,7 +80,8 @@ class FakeWhatsApp:
             return self.meta_window[address]
         return await window.is_open(self.services, address)
 
-    async def send(self, address: str, message: OutMessage) -> Receipt:
+    async def send(self, address: str, message: OutMessage, *,
+                   row: OutboxRow | None = None) -> Receipt:
         if not await self._open(address):
             raise DeliveryError("failed", detail="(#131047) Re-engagement message")
         self.sent.append(Sent(address, message))

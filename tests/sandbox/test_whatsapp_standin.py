@@ -1052,3 +1052,50 @@ async def test_a_sandbox_started_again_delivers_again(clock: Clock) -> None:
     finally:
         await sandbox.stop()
         await runner.cleanup()
+
+
+async def test_close_leaves_no_session_open_for_a_post_still_queued(clock: Clock) -> None:
+    """A webhook still queued at close() (no webhook URL, or the bot already gone) must not
+    make the stand-in open a new HTTP session afterwards ("Unclosed client session")."""
+    sandbox = Sandbox(limits=Limits.off())
+    standin = WhatsAppStandIn(app_secret=SECRET, clock=clock, limits=WaLimits.off())
+    standin.attach(sandbox)
+    await sandbox.start()
+    try:
+        await standin.person(HENK).send("een")  # queued: no webhook URL yet
+        await standin.close()
+        webhooks = standin.webhooks
+        assert webhooks.closed and not webhooks.active
+        await standin.person(HENK).send("twee")  # queued after the close: kept, not posted
+        standin.webhook_url = "http://127.0.0.1:9/whatsapp"
+        assert not webhooks.active
+        assert [d.done for d in standin.deliveries] == [False, False]
+    finally:
+        await sandbox.stop()
+    assert not standin.webhooks.active
+
+
+async def test_the_bots_mark_as_read_is_recorded_as_blue_ticks(
+        standin: WhatsAppStandIn, fake_bot: FakeBot, api: httpx.AsyncClient) -> None:
+    henk = standin.person(HENK)
+    sent = await henk.send("Hoi")
+    await standin.settle()
+    [message] = henk.sent
+    assert not message.read and henk.unread == [message]
+    resp = await post(api, {"messaging_product": "whatsapp", "status": "read",
+                            "message_id": sent["id"]})
+    assert resp.status_code == 200 and resp.json() == {"success": True}
+    assert message.read and message.read_at == clock_now(standin)
+    assert standin.marked_read == [sent["id"]] and henk.unread == []
+    assert message.view()["read"] is True
+    # again: nothing changes; an unknown wamid is refused like Meta does
+    await post(api, {"messaging_product": "whatsapp", "status": "read",
+                     "message_id": sent["id"]})
+    assert standin.marked_read == [sent["id"]]
+    resp = await post(api, {"messaging_product": "whatsapp", "status": "read",
+                            "message_id": "wamid.unknown"})
+    assert resp.status_code == 400
+
+
+def clock_now(standin: WhatsAppStandIn) -> float:
+    return standin.clock()

@@ -87,7 +87,13 @@ class TelegramChannel:
         self.pacer = Pacer(29.0 if per_second is None else per_second, scale)
 
     async def pace(self, address: str) -> int:
-        return await self.pacer.acquire(int(address))
+        token = await self.pacer.acquire(int(address))
+        assert token is not None
+        return token
+
+    async def try_pace(self, address: str) -> int | None:
+        """A slot only if the chat's own second has passed (None: not its turn yet)."""
+        return await self.pacer.acquire(int(address), wait_turn=False)
 
     def paced(self, token: int, *, counted: bool, retry_after: float | None = None) -> None:
         if retry_after:

@@ -12,8 +12,10 @@ throughput (``messages_per_second``, 80 by default; one slot of it kept for answ
 outbox message per person every 6 seconds (Meta's pair rate), answers take a slot at once.
 A 130429 pauses the channel; a 131056 holds only that person's next message.
 
-A message in several parts that fails half-way remembers the parts that went (in memory):
-the outbox's next attempt sends only the rest, so nobody gets the first part twice.
+A message in several parts that fails half-way remembers the parts that went: an outbox
+row on the row itself (``outbox.parts``, written as each part is accepted, so also after a
+kill -9), an answer in memory. The next attempt sends only the rest, so nobody gets the
+first part twice.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from bot.channels.whatsapp.render import MEDIA_PREFIX, WaPayload, render
 from bot.log_safe import without_data
 from bot.messaging.message import Address, Attachment, OutMessage, Receipt
 from bot.services.pacing import Pacer
+from bot.store import outbox as outbox_store
 from bot.store import users as user_store
 from bot.store import whatsapp_messages as store
 
@@ -160,6 +163,13 @@ class WhatsAppChannel:
 
     async def _prune_tick(self, app: Any, now: Any) -> None:
         await self.prune()
+        await self.forget_undelivered()
+
+    async def forget_undelivered(self) -> int:
+        """What sent rows kept for a late "window closed" status, once that cannot come any
+        more (:data:`bot.store.outbox.UNDELIVERED_KEPT`): dropped."""
+        return await self.services.db.run(outbox_store.drop_undelivered,
+                                          self.services.clock.now())
 
     async def prune(self) -> int:
         before = self.services.clock.now() - timedelta(days=store.KEEP_DAYS)
@@ -182,7 +192,23 @@ class WhatsAppChannel:
                 await asyncio.sleep(wait)
             self._pair_holds.pop(address, None)
         token = await self.pacer.acquire(int(address))
+        assert token is not None
         self._token_address[token] = address
+        return token
+
+    async def try_pace(self, address: str) -> int | None:
+        """A slot for an outbox row only if it is ``address``'s turn now (Meta's pair rate:
+        6 s since the last message to them, no 131056 hold); None: not yet. The outbox
+        calls this on behalf of a person's tap, which must never wait for someone else's
+        pacing: the row then waits in the outbox for the background sender."""
+        hold = self._pair_holds.get(address)
+        if hold is not None:
+            if hold > time.monotonic():
+                return None
+            self._pair_holds.pop(address, None)
+        token = await self.pacer.acquire(int(address), wait_turn=False)
+        if token is not None:
+            self._token_address[token] = address
         return token
 
     def paced(self, token: int, *, counted: bool, retry_after: float | None = None) -> None:
@@ -217,18 +243,26 @@ class WhatsAppChannel:
         return (command_hints.language_of_text(message.text)
                 or inbound.language_of_number(address))
 
-    async def send(self, address: str, message: OutMessage) -> Receipt:
+    async def send(self, address: str, message: OutMessage, *,
+                   row: OutboxRow | None = None) -> Receipt:
         """Send one neutral message to ``address`` (a wa_id); raises
         :class:`bot.messaging.port.DeliveryError` (a :class:`WhatsAppDeliveryError`).
 
         The caller paced the first part (the outbox's :meth:`pace`, or the answer port);
-        every further part takes an answer slot of the pacer."""
+        every further part takes an answer slot of the pacer. The parts already accepted in
+        an earlier attempt are not sent again: an outbox ``row``'s are written on the row as
+        each is accepted (a restart goes on where it stopped), an answer's are remembered
+        in memory."""
         language = await self._language(address, message)
         payloads = render(message, wa_id=address, language=language)
         if not payloads:
             raise WhatsAppDeliveryError("failed", None, "nothing to send")
         key = _key(address, message)
-        wamids = list(self._partial.get(key, ()))
+        if row is not None:
+            done = row.parts or {}
+            wamids = list(done.get("wamids") or ()) if done.get("key") == key else []
+        else:
+            wamids = list(self._partial.get(key, ()))
         for index, payload in enumerate(payloads):
             if index < len(wamids):
                 continue  # went in an earlier attempt
@@ -237,7 +271,7 @@ class WhatsAppChannel:
                 wamid = await self._send_one(address, payload)
             except Exception as exc:
                 error = await self._failure(address, exc)
-                if wamids:
+                if wamids and row is None:
                     self._partial[key] = wamids
                     if len(self._partial) > 1000:
                         self._partial.pop(next(iter(self._partial)))
@@ -246,7 +280,9 @@ class WhatsAppChannel:
                 if token is not None:
                     self.pacer.done(token)
             wamids.append(wamid)
-            await self._record(wamid, address)
+            more = index < len(payloads) - 1
+            await self._record(wamid, address,
+                               (row.id, key, wamids) if row is not None and more else None)
         self._partial.pop(key, None)
         return Receipt(CHANNEL, address, wamids[-1])
 
@@ -273,6 +309,19 @@ class WhatsAppChannel:
             raise await self._failure(address, exc) from exc
         await self._record(wamid, address)
         return Receipt(CHANNEL, address, wamid)
+
+    async def mark_read(self, wamid: str) -> bool:
+        """The person's message ``wamid`` has been read by the bot: their blue ticks
+        (Meta's ``POST /messages {"status": "read"}``; not a message, not paced). A courtesy:
+        a failure is logged (no content) and nothing else happens. True when Meta took it."""
+        if self.token_refused:
+            return False
+        try:
+            await self.client.mark_read(wamid)
+        except Exception as exc:
+            log.info("WhatsApp: could not mark a message read (%s)", type(exc).__name__)
+            return False
+        return True
 
     async def _send_one(self, address: str, payload: WaPayload) -> str:
         media_id = None
@@ -318,15 +367,27 @@ class WhatsAppChannel:
                 ops.alert(ALERT_TOKEN, day, {"what": "whatsapp_token"}))
             task.add_done_callback(_log_failure)
 
-    async def _record(self, wamid: str, address: str) -> int:
+    async def _record(self, wamid: str, address: str,
+                      part_of: tuple[int, str, list[str]] | None = None) -> int:
+        """The message map's row for ``wamid``; with ``part_of`` (outbox row id, message
+        key, the wamids accepted so far) the row's parts too, in the same transaction."""
         now = self.services.clock.now()
         db = self.services.db
         if db.held_here():
             # A handler answering inside its own transaction: the row is written in it (the
             # lock is not re-entrant; waiting for another transaction would wait for ever).
-            return await store.record(db.conn, wamid, address, now)
+            return await self._write(db.conn, wamid, address, now, part_of)
         async with db.transaction() as conn:
-            return await store.record(conn, wamid, address, now)
+            return await self._write(conn, wamid, address, now, part_of)
+
+    @staticmethod
+    async def _write(conn: Any, wamid: str, address: str, now: Any,
+                     part_of: tuple[int, str, list[str]] | None) -> int:
+        found = await store.record(conn, wamid, address, now)
+        if part_of is not None:
+            row_id, key, wamids = part_of
+            await outbox_store.note_parts(conn, row_id, key, list(wamids))
+        return found
 
     async def message_id(self, wamid: str) -> int:
         """The Telegram-shaped message_id of a wamid (recorded when it was sent)."""

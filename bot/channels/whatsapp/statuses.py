@@ -10,9 +10,11 @@ status changes a row at most once, and never backwards:
 * ``failed`` with an undeliverable code (131026 …): the person's WhatsApp address is
   unreachable and the row, still undelivered, becomes 'unreachable' — it lands on the "to
   call" lists through the kind's ``on_final`` hook, as Telegram's blocked people do;
-* ``failed`` 131047 (the 24-hour window had closed): the row goes back to 'queued' for the
-  window logic, which sends a template or holds it; other short-lived failures (Meta holds it
-  back, 131049 …) are queued again for later; anything else makes the row 'failed'.
+* ``failed`` 131047 (the 24-hour window had closed): the person's window is closed and the
+  row goes back to 'queued' for the window logic, which sends a template or holds it (a
+  free-form row keeps what it is rendered from until it is delivered, for this); other
+  short-lived failures (Meta holds it back, 131049 …) are queued again for later; anything
+  else makes the row 'failed'.
 
 A failure after a "delivered" for the same message changes nothing (out of order).
 """
@@ -27,6 +29,7 @@ from bot.channels.whatsapp import CHANNEL
 from bot.channels.whatsapp import errors as wa_errors
 from bot.messaging.message import Address
 from bot.services.outbox import MAX_ATTEMPTS
+from bot.store import addresses as address_store
 from bot.store import outbox as outbox_store
 from bot.store import whatsapp_messages as store
 
@@ -89,6 +92,9 @@ async def _failed(conn: Any, row: Any, code: int, gone: bool, now: Any) -> str |
         return "unreachable" if await store.sent_but_unreachable(conn, row.id, detail) else None
     if code == wa_errors.WINDOW:
         if await store.back_to_queued(conn, row.id, now, "window"):
+            # Meta's clock says the window had closed: closed for the window logic too,
+            # or it would send the same free-form message again.
+            await address_store.close_window(conn, CHANNEL, row.address, now)
             return "queued"
     elif code in wa_errors.LATER and row.attempts < MAX_ATTEMPTS:
         if await store.back_to_queued(conn, row.id, now + LATER, detail):

@@ -93,14 +93,14 @@ def until_of(address: Any) -> datetime | None:
     """When this WhatsApp address's window closes. An address made while the person wrote
     (onboarding, a link code typed in WhatsApp) and not written from since counts from its
     creation: the message that made it opened the window, though no address was there yet
-    to keep it."""
+    to keep it. Once a moment is recorded (a message since, or Meta saying the window is
+    closed: :func:`bot.store.addresses.close_window`), that moment is the rule."""
     if address is None:
         return None
     until = address.window_until
-    made = address.created_at.astimezone(UTC) + WINDOW if address.created_at else None
-    if until is None:
-        return made
-    return max(until.astimezone(UTC), made) if made is not None else until
+    if until is not None:
+        return until.astimezone(UTC)
+    return address.created_at.astimezone(UTC) + WINDOW if address.created_at else None
 
 
 def window_open(until: datetime | None, now: datetime) -> bool:
@@ -133,7 +133,7 @@ async def send_row(channel: Any, row: OutboxRow, message: OutMessage) -> Receipt
     now = services.clock.now().astimezone(UTC)
     if await is_open(services, row.address, now):
         try:
-            return await channel.send(row.address, message)
+            return await channel.send(row.address, message, row=row)
         except DeliveryError as exc:
             if error_code(exc) != WINDOW_CLOSED:
                 raise

@@ -87,6 +87,11 @@ class WaPerson:
         """Both sides of the chat in order (for the practice-chat page)."""
         return list(self.timeline)
 
+    @property
+    def unread(self) -> list[InMessage]:
+        """What this person sent that the bot has not marked read (no blue ticks yet)."""
+        return [m for m in self.sent if not m.read]
+
     # -- actions -----------------------------------------------------------
     async def send(self, text: str, *, reply_to: str | None = None) -> dict[str, Any]:
         """Type and send ``text`` (``reply_to``: the wamid it quotes). Writing to the

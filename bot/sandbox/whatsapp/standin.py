@@ -52,6 +52,9 @@ MEDIA_TYPES: dict[str, int] = {
     "application/vnd.openxmlformats-officedocument.presentationml.presentation": 100 << 20,
 }
 _seq = itertools.count(1)
+#: The sandbox's kill hook names a send to the messages endpoint so:
+#: ``sandbox.faults.kill_at(KILL_SEND, n)`` (``BotHarness.kill_at(method=KILL_SEND)``).
+KILL_SEND = "wa:messages"
 
 
 def _wamid(wa_id: str) -> str:
@@ -113,6 +116,8 @@ class WhatsAppStandIn:
         #: Which statuses are posted as webhooks (a bench may keep only "failed").
         self.status_webhooks: set[str] = {"sent", "delivered", "read", "failed"}
         self.received: dict[str, InMessage] = {}
+        #: The wamids of people's messages the bot marked read, in that order.
+        self.marked_read: list[str] = []
         #: While a send is handled: its status webhooks, held until the answer is out.
         self._holding: list[Delivery] | None = None
         self._faults: dict[str | None, deque[tuple[int, str | None]]] = defaultdict(deque)
@@ -144,6 +149,7 @@ class WhatsAppStandIn:
     def setup(self, app: web.Application) -> None:
         """Add the routes to an aiohttp app (``Sandbox.mount`` calls this)."""
         app.add_routes(self.routes())
+        app.on_startup.append(self._on_startup)
         app.on_cleanup.append(self._on_cleanup)
 
     def attach(self, sandbox: Sandbox) -> WhatsAppStandIn:
@@ -159,6 +165,9 @@ class WhatsAppStandIn:
         if self.sandbox is None:
             raise RuntimeError("attach the stand-in to a sandbox first")
         return self.sandbox.base + PREFIX
+
+    async def _on_startup(self, _app: web.Application) -> None:
+        self.webhooks.open()  # a sandbox started again delivers again
 
     async def _on_cleanup(self, _app: web.Application) -> None:
         await self.webhooks.close()
@@ -424,6 +433,9 @@ class WhatsAppStandIn:
 
     async def _messages(self, request: web.Request) -> web.Response:
         held: list[Delivery] = []
+        faults = self.sandbox.faults if self.sandbox is not None else None
+        if faults is not None and faults.dead:  # the bot was killed: nothing is heard
+            return await self._dead(request)
         try:
             try:
                 if not self._authorized(request):
@@ -433,6 +445,12 @@ class WhatsAppStandIn:
                 body = await self._body(request)
                 if isinstance(body, dict) and body.get("status") == "read":
                     return self._json(self._mark_read(body))
+                # The sandbox's kill hook (``faults.kill_at(KILL_SEND)``): this send is the
+                # moment the bot dies, before Meta takes it or after.
+                kill = faults.kill_moment(KILL_SEND) if faults is not None else None
+                if kill is not None and not kill.delivered:
+                    faults.die()  # type: ignore[union-attr]
+                    return await self._dead(request)
                 # The statuses of this send are posted once its answer is out, as at Meta
                 # (the bot knows the wamid before it hears of it).
                 self._holding = held
@@ -440,6 +458,9 @@ class WhatsAppStandIn:
                     answer = self._send(body)
                 finally:
                     self._holding = None
+                if kill is not None:  # taken, then the bot died waiting for the answer
+                    faults.die()  # type: ignore[union-attr]
+                    return await self._dead(request)
             except WaError as err:
                 return self._error(request, err)
             response = self._json(answer)
@@ -449,12 +470,31 @@ class WhatsAppStandIn:
         finally:
             self.webhooks.release(held)
 
+    async def _dead(self, request: web.Request) -> web.Response:
+        """A call of a killed bot: unanswered until the sandbox's faults are released,
+        then the connection is dropped (nobody listens any more)."""
+        assert self.sandbox is not None
+        await self.sandbox.faults.hang()
+        if request.transport is not None:
+            request.transport.abort()
+        return web.Response(status=500)
+
     def _mark_read(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The business marks a message the person sent as read: their blue ticks (the
+        first time counts; marking again changes nothing). Recorded on the message
+        (``InMessage.read_at``) and in :attr:`marked_read`."""
         if body.get("messaging_product") != "whatsapp":
             raise invalid("The parameter messaging_product is required.")
         wamid = body.get("message_id")
         if not isinstance(wamid, str) or wamid not in self.received:
             raise invalid(f"Invalid parameter: message_id {wamid!r} is not a received message")
+        received = self.received[wamid]
+        if received.read_at is None:
+            received.read_at = self.clock()
+            self.marked_read.append(wamid)
+            self.counts["marked_read"] += 1
+            wa_id = str(received.payload.get("from", ""))
+            self._emit({"type": "wa_read", "wa_id": wa_id, "wamid": wamid})
         return {"success": True}
 
     def _send(self, body: Any) -> dict[str, Any]:

@@ -187,10 +187,19 @@ class InMessage:
     payload: dict[str, Any]
     timestamp: float
     text: str | None = None
+    #: When the business marked it read (``POST /messages {"status": "read"}``): the
+    #: person's blue ticks. None: not (yet).
+    read_at: float | None = None
+
+    @property
+    def read(self) -> bool:
+        """The business has marked it read (blue ticks on the person's phone)."""
+        return self.read_at is not None
 
     def view(self) -> dict[str, Any]:
         out: dict[str, Any] = {"wamid": self.wamid, "from": "person", "kind": self.kind,
-                               "timestamp": int(self.timestamp), "text": self.text}
+                               "timestamp": int(self.timestamp), "text": self.text,
+                               "read": self.read}
         context = self.payload.get("context")
         if context:
             out["context_id"] = context.get("id")

@@ -154,7 +154,27 @@ class WebhookSender:
                 await asyncio.sleep(pause)  # Meta's back-off, shortened
                 pause *= 2
 
+    def open(self) -> None:
+        """Deliver (again): the sandbox started (again); what was queued meanwhile goes."""
+        self._stopping = False
+        self._start()
+        self.changed.notify()
+
+    @property
+    def active(self) -> bool:
+        """A posting task runs or an HTTP session is open."""
+        return any(not t.done() for t in self._tasks) or (
+            self._http is not None and not self._http.closed)
+
+    @property
+    def closed(self) -> bool:
+        """Closed: nothing is posted until :meth:`open` (no task, no HTTP session)."""
+        return self._stopping
+
     async def close(self) -> None:
+        """Stop posting: the tasks end, the HTTP session is closed, and it stays closed
+        until :meth:`open` (what is still queued waits for that: it must not reopen a
+        session nobody closes any more)."""
         self._stopping = True
         self.changed.notify()
         tasks, self._tasks = self._tasks, []
@@ -164,8 +184,5 @@ class WebhookSender:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         if self._http is not None:
-            await self._http.close()
-            self._http = None
-        self._stopping = False  # a sandbox started again delivers again
-        if self._pending:
-            self._start()
+            http, self._http = self._http, None
+            await http.close()
