@@ -44,7 +44,7 @@ class OutboxRow:
     #: person (migration 022; see :mod:`bot.channels.whatsapp.window`).
     template: str | None = None
     held: str | None = None
-    #: The parts of a several-part message already accepted (migration 025): ``{"key": the
+    #: The parts of a several-part message already accepted (migration 024): ``{"key": the
     #: message's key, "wamids": [...]}``; None: none.
     parts: dict[str, Any] | None = None
 
