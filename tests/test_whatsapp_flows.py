@@ -14,6 +14,7 @@ import aiohttp
 from bot.channels.whatsapp import ids, signature
 from tests.auxil.meals import first_meal
 from tests.auxil.whatsapp import WaHarness
+from tests.auxil.whatsapp_e2e import diet_note_asked, dinner_tap, letter_help
 
 
 def texts(person) -> list[str]:
@@ -111,10 +112,7 @@ async def test_a_telegram_volunteer_confirms_a_whatsapp_residents_sign_up(wa: Wa
                                                                           ) -> None:
     vera = await wa.volunteer("Vera")
     henk = await wa.resident("Henk")
-    await henk.send("eten")
-    await wa.settle()
-    await henk.tap("✍️ Aanmelden di 1 dec")
-    await wa.settle()
+    await dinner_tap(wa, henk)
     henk.drain()
     await vera.send("/tafel")
     table = await vera.next_message()
@@ -208,16 +206,7 @@ async def test_a_sticker_a_location_and_a_reaction(wa: WaHarness) -> None:
 
 async def test_a_5000_character_text_gets_the_too_long_answer(wa: WaHarness) -> None:
     henk = await wa.resident("Henk")
-    await henk.send("eten")
-    await wa.settle()
-    await henk.tap("✍️ Aanmelden di 1 dec")
-    await wa.settle()
-    await henk.tap("allergie")
-    await wa.settle()
-    henk.drain()
-    await henk.tap("✏️ Schrijf waar u…")  # the label, shortened to WhatsApp's 20
-    await wa.settle()
-    henk.drain()
+    await diet_note_asked(wa, henk)
     await henk.send("x" * 5000)
     await wa.settle()
     assert any("te lang" in t for t in texts(henk))
@@ -354,10 +343,7 @@ async def test_whatsapp_alone(wa_alone: WaHarness) -> None:
 async def test_a_help_request_with_a_photo_and_a_voice_note(wa: WaHarness) -> None:
     vera = await wa.volunteer("Vera")
     henk = await wa.resident("Henk")
-    await henk.send("hulp")
-    await wa.settle()
-    await henk.tap("📄 Een brief of formulier")
-    await wa.settle()
+    await letter_help(wa, henk)
     await henk.send_photo(b"\x89PNG\r\n\x1a\nletter", caption="deze brief")
     await wa.settle()
     assert "foto ontvangen" in henk.drain()[-1].text
@@ -381,10 +367,7 @@ async def test_a_help_request_with_a_photo_and_a_voice_note(wa: WaHarness) -> No
 async def test_a_failed_status_webhook_marks_the_person_unreachable(wa: WaHarness) -> None:
     vera = await wa.volunteer("Vera")
     henk = await wa.resident("Henk")
-    await henk.send("eten")
-    await wa.settle()
-    await henk.tap("✍️ Aanmelden di 1 dec")
-    await wa.settle()
+    await dinner_tap(wa, henk)
     henk.drain()
     wa.standin.undeliverable.add(henk.wa_id)  # accepted, then a failed status (131026)
     signup = await wa.db.fetchval("SELECT id FROM meal_signups")

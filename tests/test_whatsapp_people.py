@@ -23,6 +23,7 @@ from tests.auxil.checkins import worried
 from tests.auxil.harness import make_config
 from tests.auxil.linking import WA, WA_ADDRESS, code_shown, whatsapp_person, with_whatsapp
 from tests.auxil.meals import first_meal, sign_up
+from tests.auxil.whatsapp_e2e import dinner_tap
 
 NUMBER = "+" + WA
 
@@ -197,10 +198,7 @@ def wa_texts(person) -> list[str]:
 async def test_e2e_a_whatsapp_sign_up_on_the_telegram_dinner_list(wa) -> None:
     vera = await wa.volunteer("Vera")
     henk = await wa.resident("Henk")
-    await henk.send("eten")
-    await wa.settle()
-    await henk.tap("✍️ Aanmelden di 1 dec")
-    await wa.settle()
+    await dinner_tap(wa, henk)
     await vera.send("/tafel")
     table = (await vera.next_message()).text
     person = await wa.wa_person(henk)

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from tests.auxil.announcements import compose
+from tests.auxil.whatsapp_e2e import letter_help
 
 # (language, the word for the menu, the word for the eettafel, a word of the menu's answer)
 WORDS = [
@@ -146,10 +147,7 @@ async def test_a_whatsapp_residents_photo_reaches_the_telegram_volunteer(wa, gon
     nothing is retried for ever."""
     vera = await wa.volunteer("Vera")
     henk = await wa.resident("Henk")
-    await henk.send("hulp")
-    await wa.settle()
-    await henk.tap("📄 Een brief of formulier")
-    await wa.settle()
+    await letter_help(wa, henk)
     await henk.send_photo(b"\x89PNG\r\n\x1a\nletter", caption="deze brief")
     await wa.settle()
     if gone:

@@ -15,7 +15,14 @@ from datetime import timedelta
 from tests.auxil.checkins import ANSWERS, MONDAY_10
 from tests.auxil.meals import first_meal, set_cap
 from tests.auxil.whatsapp import WaHarness
-from tests.auxil.whatsapp_e2e import approve_all_templates, close_window, texts
+from tests.auxil.whatsapp_e2e import (
+    WAITING_LIST,
+    approve_all_templates,
+    close_window,
+    dinner_tap,
+    letter_help,
+    texts,
+)
 
 JPEG = b"\xff\xd8\xff\xe0" + b"a letter from the gemeente " * 40
 OGG = b"OggS\x00\x02" + b"a voice note " * 60
@@ -33,10 +40,7 @@ async def signup_row(wa: WaHarness, person, meal_id: int):
 async def test_eettafel_with_a_diet_and_an_allergy_note(wa: WaHarness) -> None:
     henk = await wa.resident("Henk")
     meal = (await first_meal(wa)).meal
-    await henk.send("eten")
-    await wa.settle()
-    await henk.tap("✍️ Aanmelden di 1 dec")
-    await wa.settle()
+    await dinner_tap(wa, henk)
     card = henk.drain()[-1]
     assert "Geen wensen voor het eten" in card.text
     assert {"halal", "vegetarisch", "geen varkensvlees", "allergie"} <= set(card.rows)
@@ -72,10 +76,7 @@ async def full_dinner_and_a_waiter(wa: WaHarness):
     henk, anna = await wa.resident("Henk"), await wa.resident("Anna")
     meal = (await first_meal(wa)).meal
     await set_cap(wa, meal.id, 1)
-    await henk.send("eten")
-    await wa.settle()
-    await henk.tap("✍️ Aanmelden di 1 dec")
-    await wa.settle()
+    await dinner_tap(wa, henk)
     await anna.send("eten")
     await wa.settle()
     listing = anna.drain()[-1]
@@ -118,10 +119,7 @@ async def test_full_dinner_waiting_list_offer_accepted_by_a_tap(wa: WaHarness) -
 async def test_full_dinner_waiting_list_offer_declined_moves_on(wa: WaHarness) -> None:
     meal, _henk, anna = await full_dinner_and_a_waiter(wa)
     cem = await wa.resident("Cem")  # joins the waiting list after Anna's offer
-    await cem.send("eten")
-    await wa.settle()
-    await cem.tap("⏳ Wachtlijst di 1 dec")
-    await wa.settle()
+    await dinner_tap(wa, cem, WAITING_LIST)
     cem.drain()
     await anna.tap("Nee, geef door")
     await wa.settle()
@@ -142,10 +140,7 @@ async def test_an_offer_outside_the_window_is_a_template_with_quick_replies(wa: 
     await henk.send("eten")
     await wa.settle()
     await henk.tap("✍️ Aanmelden di 1 dec")
-    await anna.send("eten")
-    await wa.settle()
-    await anna.tap("⏳ Wachtlijst di 1 dec")
-    await wa.settle()
+    await dinner_tap(wa, anna, WAITING_LIST)
     await approve_all_templates(wa)
     anna.drain()
     await close_window(wa, anna)  # as if her last message was days ago
@@ -167,10 +162,7 @@ async def test_an_offer_outside_the_window_is_a_template_with_quick_replies(wa: 
 
 async def ask_help_with(wa: WaHarness, henk, media: str) -> int:
     """/hulp through the buttons with a photo of the letter or a voice note; the id."""
-    await henk.send("hulp")
-    await wa.settle()
-    await henk.tap("📄 Een brief of formulier")
-    await wa.settle()
+    await letter_help(wa, henk)
     henk.drain()
     if media == "photo":
         await henk.send_photo(JPEG, caption="Brief van de gemeente")

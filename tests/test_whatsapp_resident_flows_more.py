@@ -13,7 +13,7 @@ from bot.channels.whatsapp import ids
 from bot.clock import FrozenClock
 from tests.auxil.announcements import compose, report
 from tests.auxil.whatsapp import WaHarness, make_wa_harness
-from tests.auxil.whatsapp_e2e import approve_all_templates, close_window, texts
+from tests.auxil.whatsapp_e2e import approve_all_templates, close_window, dinner_tap, texts
 
 FSI, PDI, RLM = "\u2068", "\u2069", "\u200f"
 
@@ -91,10 +91,7 @@ async def test_my_data_on_whatsapp_sends_the_file_too(wa: WaHarness) -> None:
 async def test_forget_me_on_whatsapp_erases_the_address_and_the_message_map(
         wa: WaHarness) -> None:
     henk = await wa.resident("Henk")
-    await henk.send("eten")
-    await wa.settle()
-    await henk.tap("✍️ Aanmelden di 1 dec")
-    await wa.settle()
+    await dinner_tap(wa, henk)
     me = await wa.wa_person(henk)
     before = {r[0] for r in await wa.db.fetchall(
         "SELECT wamid FROM whatsapp_messages WHERE wa_id = ?", (henk.wa_id,))}

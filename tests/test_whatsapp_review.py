@@ -18,6 +18,7 @@ from bot.channels.whatsapp.render import MEDIA_PREFIX
 from bot.messaging.message import Attachment, OutMessage
 from tests.auxil.meals import first_meal, set_cap
 from tests.auxil.whatsapp import WaHarness, make_wa_harness
+from tests.auxil.whatsapp_e2e import diet_note_asked, dinner_tap
 from tests.conftest import assert_meta_refused_no_payload
 from tests.test_whatsapp_send import HENK, PHOTO, world
 
@@ -33,10 +34,7 @@ async def test_waiting_list_then_the_offer_is_taken_with_one_tap(wa: WaHarness) 
     await set_cap(wa, meal.id, 1)
     anna, bram = await wa.resident("Anna"), await wa.resident("Bram")
     for person, button in ((anna, "✍️ Aanmelden di 1 dec"), (bram, "⏳ Wachtlijst di 1 dec")):
-        await person.send("eten")
-        await wa.settle()
-        await person.tap(button)
-        await wa.settle()
+        await dinner_tap(wa, person, button)
     assert any("wachtlijst" in t and "nummer 1" in t for t in texts(bram))
     anna.drain()
     await anna.tap("❌ Aanmelding afzeggen")
@@ -57,16 +55,7 @@ async def test_waiting_list_then_the_offer_is_taken_with_one_tap(wa: WaHarness) 
 
 async def test_a_diet_note_is_typed_and_kept(wa: WaHarness) -> None:
     henk = await wa.resident("Henk")
-    await henk.send("eten")
-    await wa.settle()
-    await henk.tap("✍️ Aanmelden di 1 dec")
-    await wa.settle()
-    await henk.tap("allergie")
-    await wa.settle()
-    henk.drain()
-    await henk.tap("✏️ Schrijf waar u…")
-    await wa.settle()
-    henk.drain()
+    await diet_note_asked(wa, henk)
     await henk.send("noten")
     await wa.settle()
     assert texts(henk), "the note is answered"

@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.services.pacing import Pacer
 from tests.auxil.whatsapp import WaHarness
+from tests.auxil.whatsapp_e2e import dinner_tap
 
 #: Long enough for a handler that does not wait; far shorter than a turn an hour away.
 HANDLED = 10.0
@@ -42,10 +43,7 @@ async def handled(wa: WaHarness) -> None:
 
 
 async def signed_up(wa: WaHarness, henk: Any) -> int:
-    await henk.send("eten")
-    await wa.settle()
-    await henk.tap("✍️ Aanmelden di 1 dec")
-    await wa.settle()
+    await dinner_tap(wa, henk)
     henk.drain()
     return await wa.db.fetchval("SELECT id FROM meal_signups")
 

@@ -13,6 +13,7 @@ from bot.actions.whatsapp import WhatsAppShow
 from bot.channels.whatsapp import templates, window
 from bot.messaging.message import Attachment, Button, OutMessage
 from bot.store import whatsapp_templates as template_store
+from tests.auxil.whatsapp_e2e import dinner_tap
 from tests.auxil.whatsapp_tpl import (
     advance,
     approve,
@@ -379,10 +380,7 @@ async def test_a_late_window_closed_status_sends_the_notice_as_a_template(wa) ->
     wa.standin.approve(templates.GENERIC, "nl")
     await templates.sync(wa.app)
     meal = (await first_meal(wa)).meal
-    await henk.send("eten")
-    await wa.settle()
-    await henk.tap("✍️ Aanmelden di 1 dec")
-    await wa.settle()
+    await dinner_tap(wa, henk)
     henk.drain()
     await vera.send("/tafel")
     await vera.next_message()

@@ -31,3 +31,36 @@ async def close_window(wa: WaHarness, person: Any) -> None:
     long_ago = (wa.clock.now() - timedelta(days=2)).isoformat()
     await wa.db.execute("UPDATE addresses SET window_until = ?, created_at = ?"
                         " WHERE person_id = ?", (long_ago, long_ago, me.id))
+
+
+#: The first dinner's buttons on the "eten" list (the frozen clock's Tuesday 1 December).
+SIGN_UP = "✍️ Aanmelden di 1 dec"
+WAITING_LIST = "⏳ Wachtlijst di 1 dec"
+
+
+async def dinner_tap(wa: WaHarness, person: Any, button: str = SIGN_UP) -> None:
+    """``person`` asks for the dinners ("eten") and taps ``button`` (sign up by default)."""
+    await person.send("eten")
+    await wa.settle()
+    await person.tap(button)
+    await wa.settle()
+
+
+async def letter_help(wa: WaHarness, person: Any) -> None:
+    """``person`` asks for help ("hulp") with a letter or form; the bot asks for it."""
+    await person.send("hulp")
+    await wa.settle()
+    await person.tap("📄 Een brief of formulier")
+    await wa.settle()
+
+
+async def diet_note_asked(wa: WaHarness, person: Any) -> None:
+    """``person`` signs up for the first dinner, taps "allergie" and "write it": the bot
+    now waits for the typed note (what it said so far is drained)."""
+    await dinner_tap(wa, person)
+    await person.tap("allergie")
+    await wa.settle()
+    person.drain()
+    await person.tap("✏️ Schrijf waar u…")  # the label, shortened to WhatsApp's 20
+    await wa.settle()
+    person.drain()
