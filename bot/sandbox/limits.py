@@ -32,9 +32,17 @@ class Limits:
 
 
 @dataclass
-class _Bucket:
+class Bucket:
+    """A token bucket (a burst, then a steady rate); shared with the WhatsApp stand-in."""
+
     tokens: float
     updated: float
+
+    def refill(self, now: float, capacity: float, rate: float) -> float:
+        """Add what ``rate`` (tokens a second) gave since the last look, up to ``capacity``."""
+        self.tokens = min(capacity, self.tokens + (now - self.updated) * rate)
+        self.updated = now
+        return self.tokens
 
 
 @dataclass
@@ -45,7 +53,7 @@ class FloodControl:
     clock: Callable[[], float] = time.monotonic
     _global: deque[float] = field(default_factory=deque)
     _groups: dict[int, deque[float]] = field(default_factory=dict)
-    _private: dict[int, _Bucket] = field(default_factory=dict)
+    _private: dict[int, Bucket] = field(default_factory=dict)
 
     def check(self, chat_id: int, is_private: bool) -> int | None:
         """Register a send to ``chat_id``; return None if allowed, else retry_after seconds."""
@@ -57,22 +65,20 @@ class FloodControl:
         waits: list[float] = []
 
         gwin = 1.0 / scale
-        _expire(self._global, now - gwin)
+        expire(self._global, now - gwin)
         if len(self._global) >= lim.global_per_second:
             waits.append(self._global[0] + gwin - now)
 
         group_q: deque[float] | None = None
         if is_private:
-            bucket = self._private.setdefault(chat_id, _Bucket(lim.private_burst, now))
+            bucket = self._private.setdefault(chat_id, Bucket(lim.private_burst, now))
             rate = lim.private_refill_per_second * scale
-            bucket.tokens = min(lim.private_burst, bucket.tokens + (now - bucket.updated) * rate)
-            bucket.updated = now
-            if bucket.tokens < 1:
+            if bucket.refill(now, lim.private_burst, rate) < 1:
                 waits.append((1 - bucket.tokens) / rate)
         else:
             cwin = 60.0 / scale
             group_q = self._groups.setdefault(chat_id, deque())
-            _expire(group_q, now - cwin)
+            expire(group_q, now - cwin)
             if len(group_q) >= lim.group_per_minute:
                 waits.append(group_q[0] + cwin - now)
 
@@ -86,6 +92,7 @@ class FloodControl:
         return None
 
 
-def _expire(q: deque[float], before: float) -> None:
+def expire(q: deque[float], before: float) -> None:
+    """Drop the times at or before ``before`` from the front of ``q`` (a sliding window)."""
     while q and q[0] <= before:
         q.popleft()

@@ -132,14 +132,7 @@ def outgoing_view(payload: dict[str, Any]) -> dict[str, Any]:
                 ],
             }
     elif kind in ("image", "document", "audio", "video", "sticker"):
-        media = payload.get(kind) or {}
-        view["html"] = format_text(str(media.get("caption") or ""))
-        media_id = str(media.get("id") or "")
-        if kind == "image" and media_id:
-            view["photo"] = _media_url(media_id)
-        elif media_id:
-            view["file"] = {"kind": kind, "name": str(media.get("filename") or kind),
-                            "url": _media_url(media_id) + "?download=1"}
+        _media_view(view, kind, payload.get(kind) or {})
     elif kind == "template":
         template = payload.get("template") or {}
         language = template.get("language") or {}
@@ -154,6 +147,17 @@ def outgoing_view(payload: dict[str, Any]) -> dict[str, Any]:
                           if p.get("type", "text") == "text"]
         view["params"] = params
     return view
+
+
+def _media_view(view: dict[str, Any], kind: str, media: dict[str, Any]) -> None:
+    """A photo, file or voice note (sent or received): its caption, and where to see it."""
+    view["html"] = format_text(str(media.get("caption") or ""))
+    media_id = str(media.get("id") or "")
+    if kind == "image" and media_id:
+        view["photo"] = _media_url(media_id)
+    elif media_id:
+        view["file"] = {"kind": kind, "name": str(media.get("filename") or kind),
+                        "url": _media_url(media_id) + "?download=1"}
 
 
 def incoming_view(message: dict[str, Any]) -> dict[str, Any]:
@@ -173,14 +177,7 @@ def incoming_view(message: dict[str, Any]) -> dict[str, Any]:
         view["html"] = html.escape(str((message.get("button") or {}).get("text") or ""),
                                    quote=False)
     elif kind in ("image", "document", "audio", "voice", "video", "sticker"):
-        media = message.get(kind) or {}
-        view["html"] = format_text(str(media.get("caption") or ""))
-        media_id = str(media.get("id") or "")
-        if kind == "image" and media_id:
-            view["photo"] = _media_url(media_id)
-        elif media_id:
-            view["file"] = {"kind": kind, "name": str(media.get("filename") or kind),
-                            "url": _media_url(media_id) + "?download=1"}
+        _media_view(view, kind, message.get(kind) or {})
     elif kind == "location":
         view["html"] = "📍"
     elif kind == "reaction":

@@ -25,7 +25,7 @@ from bot.sandbox.files import FileStore
 from bot.sandbox.limits import FloodControl, Limits
 from bot.sandbox.methods import MethodsMixin, Upload
 from bot.sandbox.spec import MethodSpec, method_spec
-from bot.sandbox.state import ApiError, SandboxChat, SandboxMessage, Signal
+from bot.sandbox.state import ApiError, SandboxChat, SandboxMessage, Signal, Subscribers
 
 if TYPE_CHECKING:
     from bot.sandbox.whatsapp import WhatsAppStandIn
@@ -84,7 +84,7 @@ class Sandbox(MethodsMixin):
         self._next_group_seq = 1
         self._queries: dict[str, dict[str, Any]] = {}
         self._query_seq = 0
-        self._subscribers: list[Callable[[dict[str, Any]], None]] = []
+        self._subscribers = Subscribers(_LOG, "sandbox")
         self._mounts: list[Callable[[web.Application], None]] = []
         #: The WhatsApp Cloud API stand-in under ``/wa``, once attached
         #: (``WhatsAppStandIn(...).attach(sandbox)``).
@@ -212,15 +212,10 @@ class Sandbox(MethodsMixin):
     # -- observers --------------------------------------------------------
     def subscribe(self, callback: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
         """Call ``callback(event)`` on every change; returns an unsubscribe function."""
-        self._subscribers.append(callback)
-        return lambda: self._subscribers.remove(callback)
+        return self._subscribers.subscribe(callback)
 
     def _emit(self, event: dict[str, Any]) -> None:
-        for cb in list(self._subscribers):
-            try:
-                cb(event)
-            except Exception:
-                _LOG.exception("sandbox observer failed")
+        self._subscribers.emit(event)
         self.changed.notify()
 
     # -- users and chats ---------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -278,3 +279,25 @@ class SandboxChat:
         """Mark all bot messages/edits so far as seen by next_message/next_edit."""
         self._msg_cursor = len(self.bot_log)
         self._edit_cursor = len(self.edit_log)
+
+
+class Subscribers:
+    """The observers of a sandbox (or stand-in): callbacks called with every change event.
+    One that raises is logged on ``log`` as "``what`` observer failed", never passed on."""
+
+    def __init__(self, log: logging.Logger, what: str) -> None:
+        self._callbacks: list[Callable[[dict[str, Any]], None]] = []
+        self._log = log
+        self._what = what
+
+    def subscribe(self, callback: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
+        """Call ``callback(event)`` on every change; returns an unsubscribe function."""
+        self._callbacks.append(callback)
+        return lambda: self._callbacks.remove(callback)
+
+    def emit(self, event: dict[str, Any]) -> None:
+        for cb in list(self._callbacks):
+            try:
+                cb(event)
+            except Exception:
+                self._log.exception("%s observer failed", self._what)

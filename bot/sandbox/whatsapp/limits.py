@@ -12,6 +12,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bot.sandbox.limits import Bucket, expire
+
 
 @dataclass
 class WaLimits:
@@ -29,19 +31,13 @@ class WaLimits:
 
 
 @dataclass
-class _Bucket:
-    tokens: float
-    updated: float
-
-
-@dataclass
 class RateControl:
     """Decides whether the next send is refused, and with which code."""
 
     limits: WaLimits
     clock: Callable[[], float]
     _window: deque[float] = field(default_factory=deque)
-    _pairs: dict[str, _Bucket] = field(default_factory=dict)
+    _pairs: dict[str, Bucket] = field(default_factory=dict)
 
     def check(self, wa_id: str) -> int | None:
         """None when a send to ``wa_id`` may go now (and count it); else 130429 / 131056."""
@@ -51,15 +47,12 @@ class RateControl:
         now = self.clock()
         scale = lim.scale if lim.scale > 0 else 1.0
         span = 1.0 / scale
-        while self._window and self._window[0] <= now - span:
-            self._window.popleft()
+        expire(self._window, now - span)
         if len(self._window) >= lim.throughput:
             return 130429
         rate = scale / lim.pair_interval
-        bucket = self._pairs.setdefault(wa_id, _Bucket(float(lim.pair_burst), now))
-        bucket.tokens = min(float(lim.pair_burst), bucket.tokens + (now - bucket.updated) * rate)
-        bucket.updated = now
-        if bucket.tokens < 1:
+        bucket = self._pairs.setdefault(wa_id, Bucket(float(lim.pair_burst), now))
+        if bucket.refill(now, float(lim.pair_burst), rate) < 1:
             return 131056
         bucket.tokens -= 1
         self._window.append(now)

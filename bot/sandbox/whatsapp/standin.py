@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from aiohttp import web
 
-from bot.sandbox.state import Signal
+from bot.sandbox.state import Signal, Subscribers
 from bot.sandbox.whatsapp import validate
 from bot.sandbox.whatsapp.driver import WaPerson
 from bot.sandbox.whatsapp.errors import ASYNC_CODES, WaError, invalid
@@ -121,7 +121,7 @@ class WhatsAppStandIn:
         #: While a send is handled: its status webhooks, held until the answer is out.
         self._holding: list[Delivery] | None = None
         self._faults: dict[str | None, deque[tuple[int, str | None]]] = defaultdict(deque)
-        self._subscribers: list[Callable[[dict[str, Any]], None]] = []
+        self._subscribers = Subscribers(_LOG, "whatsapp stand-in")
         self.sandbox: Sandbox | None = None
 
     # -- mounting ------------------------------------------------------------
@@ -387,15 +387,10 @@ class WhatsAppStandIn:
     # -- observers ---------------------------------------------------------------
     def subscribe(self, callback: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
         """Call ``callback(event)`` on every change; returns an unsubscribe function."""
-        self._subscribers.append(callback)
-        return lambda: self._subscribers.remove(callback)
+        return self._subscribers.subscribe(callback)
 
     def _emit(self, event: dict[str, Any]) -> None:
-        for cb in list(self._subscribers):
-            try:
-                cb(event)
-            except Exception:
-                _LOG.exception("whatsapp stand-in observer failed")
+        self._subscribers.emit(event)
         if self.sandbox is not None:
             self.sandbox._emit(event)
         self.changed.notify()

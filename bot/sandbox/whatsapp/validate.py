@@ -117,6 +117,12 @@ def check_interactive(inter: dict[str, Any]) -> None:
         _check_cta(action)
 
 
+def _check_length(value: Any, maximum: int, what: str) -> None:
+    """Meta's answer to a title, id or label that is no string of 1 to ``maximum`` characters."""
+    if not isinstance(value, str) or not 1 <= len(value) <= maximum:
+        raise not_valid(f"{what} length invalid. Min length: 1, Max length: {maximum}")
+
+
 def _check_buttons(action: dict[str, Any]) -> None:
     buttons = action.get("buttons")
     if not isinstance(buttons, list) or not buttons:
@@ -133,12 +139,8 @@ def _check_buttons(action: dict[str, Any]) -> None:
                           "{REPLY}.")
         reply = button["reply"]
         title, bid = reply.get("title"), reply.get("id")
-        if not isinstance(title, str) or not 1 <= len(title) <= BUTTON_TITLE_MAX:
-            raise not_valid(f"Button title length invalid. Min length: 1, Max length: "
-                            f"{BUTTON_TITLE_MAX}")
-        if not isinstance(bid, str) or not 1 <= len(bid) <= BUTTON_ID_MAX:
-            raise not_valid(f"Button id length invalid. Min length: 1, Max length: "
-                            f"{BUTTON_ID_MAX}")
+        _check_length(title, BUTTON_TITLE_MAX, "Button title")
+        _check_length(bid, BUTTON_ID_MAX, "Button id")
         if title in titles:
             raise not_valid("Button title is not unique")
         if bid in ids:
@@ -149,9 +151,7 @@ def _check_buttons(action: dict[str, Any]) -> None:
 
 def _check_list(action: dict[str, Any]) -> None:
     label = action.get("button")
-    if not isinstance(label, str) or not 1 <= len(label) <= LIST_BUTTON_MAX:
-        raise not_valid(f"Button label length invalid. Min length: 1, Max length: "
-                        f"{LIST_BUTTON_MAX}")
+    _check_length(label, LIST_BUTTON_MAX, "Button label")
     sections = action.get("sections")
     if not isinstance(sections, list) or not sections:
         raise missing("The parameter interactive['action']['sections'] is required.")
@@ -181,12 +181,8 @@ def _check_list(action: dict[str, Any]) -> None:
                 raise invalid("Param interactive['action']['sections'][]['rows'][] must be an "
                               "object.")
             rtitle, rid, desc = row.get("title"), row.get("id"), row.get("description")
-            if not isinstance(rtitle, str) or not 1 <= len(rtitle) <= ROW_TITLE_MAX:
-                raise not_valid(f"Row title length invalid. Min length: 1, Max length: "
-                                f"{ROW_TITLE_MAX}")
-            if not isinstance(rid, str) or not 1 <= len(rid) <= ROW_ID_MAX:
-                raise not_valid(f"Row id length invalid. Min length: 1, Max length: "
-                                f"{ROW_ID_MAX}")
+            _check_length(rtitle, ROW_TITLE_MAX, "Row title")
+            _check_length(rid, ROW_ID_MAX, "Row id")
             if desc is not None and (not isinstance(desc, str)
                                      or len(desc) > ROW_DESCRIPTION_MAX):
                 raise not_valid(f"Row description length invalid. Max length: "
