@@ -50,11 +50,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from aiohttp import web
 
-from bench.common_broadcast import COORDINATOR_ID, TOKEN
-from bot.app import build_application
+from bench.common_broadcast import COORDINATOR_ID, TOKEN, start_app
 from bot.channels.whatsapp import templates
 from bot.clock import TZ, FrozenClock, to_db
-from bot.config import WhatsAppSettings, load_config
+from bot.config import load_config
 from bot.context import BuurtApplication
 from bot.handlers.announcements import ensure_sender
 from bot.messaging.message import OutMessage
@@ -65,6 +64,7 @@ from bot.services.announcements import Audience
 from bot.services.outbox import BROADCAST
 from bot.store import addresses as address_store
 from bot.store import users as user_store
+from tests.auxil.whatsapp import whatsapp_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = 0.95
@@ -98,25 +98,12 @@ class Bench:
         self.standin.status_webhooks = {"failed"}
         await self.sandbox.start(host="127.0.0.1", port=0)
         config = load_config(ROOT / "buurtbot.example.toml", env={})
-        s = self.standin
         config = dataclasses.replace(
             config, token=TOKEN, api_url=self.sandbox.api_url, file_url=self.sandbox.file_url,
             database=str(self.workdir / f"{self.name}.db"),
             coordinators=frozenset({COORDINATOR_ID}),
-            whatsapp=WhatsAppSettings(
-                access_token=s.token, phone_number_id=s.phone_number_id,
-                app_secret=s.app_secret, verify_token=s.verify_token,
-                business_account_id=s.business_account_id, api_url=s.api_url,
-                webhook_host="127.0.0.1", webhook_port=0, daily_limit=self.daily_limit))
-        app = build_application(config, clock=self.clock)
-        await app.initialize()
-        if app.post_init:
-            await app.post_init(app)
-        assert app.job_queue is not None
-        for job in app.job_queue.get_jobs_by_name("tick"):
-            job.schedule_removal()
-        await app.start()
-        self.app = app
+            whatsapp=whatsapp_settings(self.standin, daily_limit=self.daily_limit))
+        app = self.app = await start_app(config, clock=self.clock)
         from bot.inbox.whatsapp import make_web_app
 
         self.runner = web.AppRunner(make_web_app(app), access_log=None)

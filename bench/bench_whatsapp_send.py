@@ -58,6 +58,7 @@ from bot.store import users as user_store
 from bot.store import whatsapp_templates as template_store
 from bot.store.db import Database
 from tests.auxil.harness import START
+from tests.auxil.whatsapp import whatsapp_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_RATIO = 0.95
@@ -69,25 +70,32 @@ FIRST_NUMBER = 31_600_000_000
 BROADCAST = "De BuurtWerkKamer is morgen dicht. Tot overmorgen!"
 
 
-async def run_one(size: int, scale: float, second_every: int, workdir: Path) -> dict[str, float]:
+async def _start(scale: float, db: Path, clock: FrozenClock, **settings: Any
+                 ) -> tuple[Sandbox, WhatsAppStandIn, Services, WhatsAppSettings,
+                            WhatsAppChannel]:
+    """The stand-in (Meta's limits, sped up ``scale`` times) on a sandbox, the services on a
+    fresh database ``db`` and their outbox sending to it through the real WhatsApp channel
+    alone (``settings``: more of its ``[whatsapp]`` settings)."""
     box = Sandbox(limits=Limits.off())
     standin = WhatsAppStandIn(limits=WaLimits(throughput=THROUGHPUT,
                                               pair_interval=PAIR_INTERVAL, scale=scale))
     standin.attach(box)
     await box.start(host="127.0.0.1", port=0)
     services = Services(load_config(ROOT / "buurtbot.example.toml", env={}),
-                        Database(str(workdir / f"bench-wa-{size}.db")), FrozenClock(START))
+                        Database(str(db)), clock)
     await services.start()
-    settings = WhatsAppSettings(
-        access_token=standin.token, phone_number_id=standin.phone_number_id,
-        app_secret=standin.app_secret, verify_token=standin.verify_token,
-        business_account_id=standin.business_account_id, api_url=standin.api_url,
-        messages_per_second=THROUGHPUT)
-    channel = WhatsAppChannel(settings, services)
+    wa_settings = whatsapp_settings(standin, messages_per_second=THROUGHPUT, **settings)
+    channel = WhatsAppChannel(wa_settings, services)
     channel.set_speed(THROUGHPUT, scale)
     services.outbox.channels.pop("telegram", None)
     services.outbox.channels["whatsapp"] = channel
     services.outbox.app = SimpleNamespace(services=services, whatsapp=channel)
+    return box, standin, services, wa_settings, channel
+
+
+async def run_one(size: int, scale: float, second_every: int, workdir: Path) -> dict[str, float]:
+    box, standin, services, _settings, channel = await _start(
+        scale, workdir / f"bench-wa-{size}.db", FrozenClock(START))
     services.outbox.renderer("bench.broadcast")(
         lambda app, row, t: OutMessage(BROADCAST))
     services.outbox.renderer("bench.followup")(
@@ -134,25 +142,9 @@ async def run_one(size: int, scale: float, second_every: int, workdir: Path) -> 
 async def run_daily(size: int, limit: int, scale: float, workdir: Path) -> dict[str, Any]:
     """A broadcast to ``size`` residents outside their window with a daily limit of
     ``limit``: templates sent per (test-clock) day until every row went."""
-    box = Sandbox(limits=Limits.off())
-    standin = WhatsAppStandIn(limits=WaLimits(throughput=THROUGHPUT,
-                                              pair_interval=PAIR_INTERVAL, scale=scale))
-    standin.attach(box)
-    await box.start(host="127.0.0.1", port=0)
     clock = FrozenClock(START)
-    services = Services(load_config(ROOT / "buurtbot.example.toml", env={}),
-                        Database(str(workdir / f"bench-wa-daily-{size}.db")), clock)
-    await services.start()
-    settings = WhatsAppSettings(
-        access_token=standin.token, phone_number_id=standin.phone_number_id,
-        app_secret=standin.app_secret, verify_token=standin.verify_token,
-        business_account_id=standin.business_account_id, api_url=standin.api_url,
-        messages_per_second=THROUGHPUT, daily_limit=limit)
-    channel = WhatsAppChannel(settings, services)
-    channel.set_speed(THROUGHPUT, scale)
-    services.outbox.channels.pop("telegram", None)
-    services.outbox.channels["whatsapp"] = channel
-    services.outbox.app = SimpleNamespace(services=services, whatsapp=channel)
+    box, standin, services, settings, channel = await _start(
+        scale, workdir / f"bench-wa-daily-{size}.db", clock, daily_limit=limit)
     services.outbox.renderer("announcement")(
         lambda app, row, t: OutMessage(BROADCAST, lang="nl"))
     try:

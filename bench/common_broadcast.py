@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.app import build_application
-from bot.config import load_config
+from bot.clock import Clock
+from bot.config import Config, load_config
 from bot.context import BuurtApplication
 from bot.inbox.telegram import Polling
 from bot.sandbox import Limits, Sandbox, SandboxUser
@@ -33,14 +34,10 @@ async def start_sandbox(scale: float) -> Sandbox:
     return sandbox
 
 
-async def start_bot(sandbox: Sandbox, db_path: Path) -> BuurtApplication:
-    """Build and start the real Application, long polling the sandbox (as in production)."""
-    config = load_config(ROOT / "buurtbot.example.toml", env={})
-    config = dataclasses.replace(
-        config, token=TOKEN, api_url=sandbox.api_url, file_url=sandbox.file_url,
-        database=str(db_path), coordinators=frozenset({COORDINATOR_ID}),
-    )
-    app = build_application(config)
+async def start_app(config: Config, clock: Clock | None = None) -> BuurtApplication:
+    """Build, initialise and start the real Application, without its minute tick (a bench
+    runs what it measures itself); no updates are fetched yet."""
+    app = build_application(config, clock=clock)
     await app.initialize()
     if app.post_init:
         await app.post_init(app)
@@ -48,6 +45,17 @@ async def start_bot(sandbox: Sandbox, db_path: Path) -> BuurtApplication:
     for job in app.job_queue.get_jobs_by_name("tick"):
         job.schedule_removal()
     await app.start()
+    return app
+
+
+async def start_bot(sandbox: Sandbox, db_path: Path) -> BuurtApplication:
+    """Build and start the real Application, long polling the sandbox (as in production)."""
+    config = load_config(ROOT / "buurtbot.example.toml", env={})
+    config = dataclasses.replace(
+        config, token=TOKEN, api_url=sandbox.api_url, file_url=sandbox.file_url,
+        database=str(db_path), coordinators=frozenset({COORDINATOR_ID}),
+    )
+    app = await start_app(config)
     polling = Polling(app, timeout=1)
     await polling.start()
     app.bot_data["bench_polling"] = polling
