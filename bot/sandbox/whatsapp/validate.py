@@ -123,13 +123,21 @@ def _check_length(value: Any, maximum: int, what: str) -> None:
         raise not_valid(f"{what} length invalid. Min length: 1, Max length: {maximum}")
 
 
+def _items(action: dict[str, Any], key: str, maximum: int, too_many: str) -> list[Any]:
+    """``action[key]``, a list of 1 to ``maximum`` items; else Meta's answer (``too_many``
+    past the maximum)."""
+    items = action.get(key)
+    if not isinstance(items, list) or not items:
+        raise missing(f"The parameter interactive['action']['{key}'] is required.")
+    if len(items) > maximum:
+        raise not_valid(too_many)
+    return items
+
+
 def _check_buttons(action: dict[str, Any]) -> None:
-    buttons = action.get("buttons")
-    if not isinstance(buttons, list) or not buttons:
-        raise missing("The parameter interactive['action']['buttons'] is required.")
-    if len(buttons) > BUTTONS_MAX:
-        raise not_valid(f"Invalid buttons count. Min allowed buttons: 1, Max allowed buttons: "
-                        f"{BUTTONS_MAX}")
+    buttons = _items(action, "buttons", BUTTONS_MAX,
+                     f"Invalid buttons count. Min allowed buttons: 1, Max allowed buttons: "
+                     f"{BUTTONS_MAX}")
     titles: set[str] = set()
     ids: set[str] = set()
     for button in buttons:
@@ -152,12 +160,9 @@ def _check_buttons(action: dict[str, Any]) -> None:
 def _check_list(action: dict[str, Any]) -> None:
     label = action.get("button")
     _check_length(label, LIST_BUTTON_MAX, "Button label")
-    sections = action.get("sections")
-    if not isinstance(sections, list) or not sections:
-        raise missing("The parameter interactive['action']['sections'] is required.")
-    if len(sections) > SECTIONS_MAX:
-        raise not_valid(f"Too many sections. Min allowed sections: 1, Max allowed sections: "
-                        f"{SECTIONS_MAX}")
+    sections = _items(action, "sections", SECTIONS_MAX,
+                      f"Too many sections. Min allowed sections: 1, Max allowed sections: "
+                      f"{SECTIONS_MAX}")
     ids: set[str] = set()
     total = 0
     for section in sections:
