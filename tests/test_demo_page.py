@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 from typing import Any
 
@@ -12,27 +11,9 @@ import pytest
 
 from bot.i18n import LANGUAGES, RTL_LANGUAGES
 from bot.sandbox.page import entities_to_html
-from tests.auxil.demo import demo_session
-
-#: A 1x1 transparent PNG.
-TINY_PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
-)
-
-
-async def _events(session: aiohttp.ClientSession, url: str, out: asyncio.Queue) -> None:
-    async with session.get(url + "demo/api/events") as response:
-        async for line in response.content:
-            if line.startswith(b"data: "):
-                await out.put(json.loads(line[6:]))
-
-
-async def _wait_event(queue: asyncio.Queue, predicate) -> dict[str, Any]:
-    while True:
-        event = await asyncio.wait_for(queue.get(), 5)
-        if predicate(event):
-            return event
+from tests.auxil.demo import TINY_PNG, demo_session
+from tests.auxil.demo import events as _events
+from tests.auxil.demo import wait_event as _wait_event
 
 
 async def test_page_and_api_drive_the_real_bot(tmp_path: Path) -> None:

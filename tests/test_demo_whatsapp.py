@@ -9,7 +9,6 @@ messages, reply buttons, templates, ticks) and drives it through the stand-in's 
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,8 @@ import pytest
 
 from bot.demo import HENK, SAMIRA, whatsapp_available
 from bot.sandbox.page_whatsapp import format_text, outgoing_view
-from tests.auxil.demo import demo_session
+from tests.auxil.demo import TINY_PNG, demo_session, wait_event
+from tests.auxil.demo import events as _events
 
 pytestmark = pytest.mark.skipif(not whatsapp_available(),
                                 reason="this build has no WhatsApp channel")
@@ -26,25 +26,8 @@ pytestmark = pytest.mark.skipif(not whatsapp_available(),
 HENK_KEY, SAMIRA_KEY = f"wa:{HENK}", f"wa:{SAMIRA}"
 VERA = 7002
 WAIT = 10.0
-#: A 1x1 transparent PNG.
-TINY_PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
-)
-
-
-async def _events(session: aiohttp.ClientSession, url: str, out: asyncio.Queue) -> None:
-    async with session.get(url + "demo/api/events") as response:
-        async for line in response.content:
-            if line.startswith(b"data: "):
-                await out.put(json.loads(line[6:]))
-
-
 async def _wait_event(queue: asyncio.Queue, predicate) -> dict[str, Any]:
-    while True:
-        event = await asyncio.wait_for(queue.get(), WAIT)
-        if predicate(event):
-            return event
+    return await wait_event(queue, predicate, WAIT)
 
 
 def _bot_message(user_id: str):
