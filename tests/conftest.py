@@ -59,45 +59,20 @@ async def hooked(sandbox: Sandbox, webhook_config, clock: FrozenClock
     await harness.stop()
 
 
-#: The stand-in's codes for a message object Meta would refuse as built (a length, a shape,
-#: an interactive value; a template's parameters): the bot must never send one (issue 14:
-#: "never sends something WhatsApp will refuse"). Refusals a test provokes on purpose
-#: (window, limits, fail_next, unknown templates) have other codes; a media object that is
-#: gone at Meta (a GET, code 100) is not a message the bot built.
-PAYLOAD_REFUSALS = frozenset({100, 131008, 131009, 132000, 132012})
-
-
-def assert_meta_refused_no_payload(standin) -> None:
-    """After every test through the stand-in: nothing the bot built was refused."""
-    refused = [error for error in standin.errors
-               if error[1] in PAYLOAD_REFUSALS and str(error[0]).endswith("/messages")]
-    assert not refused, f"the stand-in refused what the bot sent: {refused}"
-
-
 @pytest.fixture
 async def wa(tmp_path, clock: FrozenClock):
     """The bot with WhatsApp on the stand-in (tests/auxil/whatsapp.py): ``wa.person()``,
     ``await wa.resident("Henk")``, ``await wa.settle()``; Telegram users as with ``bot``."""
-    from tests.auxil.whatsapp import make_wa_harness
+    from tests.auxil.whatsapp import make_wa_harness, running
 
-    harness, box = await make_wa_harness(tmp_path, clock)
-    await harness.start()
-    yield harness
-    await harness.stop()
-    await harness.standin.close()
-    await box.stop()
-    assert_meta_refused_no_payload(harness.standin)
+    async with running(*await make_wa_harness(tmp_path, clock)) as harness:
+        yield harness
 
 
 @pytest.fixture
 async def wa_alone(tmp_path, clock: FrozenClock):
     """The bot on WhatsApp alone (no Telegram token): ``app.bot`` is the bridge bot."""
-    from tests.auxil.whatsapp import make_wa_harness
+    from tests.auxil.whatsapp import make_wa_harness, running
 
-    harness, box = await make_wa_harness(tmp_path, clock, telegram=False)
-    await harness.start()
-    yield harness
-    await harness.stop()
-    await harness.standin.close()
-    await box.stop()
-    assert_meta_refused_no_payload(harness.standin)
+    async with running(*await make_wa_harness(tmp_path, clock, telegram=False)) as harness:
+        yield harness

@@ -16,19 +16,15 @@ from bot.i18n import translator
 from bot.services.announcements import Audience
 from tests.auxil.announcements import compose, report
 from tests.auxil.harness import BotHarness
-from tests.auxil.whatsapp import WaHarness, make_wa_harness
+from tests.auxil.whatsapp import WaHarness, make_wa_harness, running
 from tests.auxil.whatsapp_tpl import settings
 
 
 @pytest.fixture
 async def priced(tmp_path, clock) -> AsyncIterator[WaHarness]:  # type: ignore[no-untyped-def]
-    harness, box = await make_wa_harness(tmp_path, clock, template_price=0.0143,
-                                         currency="EUR")
-    await harness.start()
-    yield harness
-    await harness.stop()
-    await harness.standin.close()
-    await box.stop()
+    async with running(*await make_wa_harness(tmp_path, clock, template_price=0.0143,
+                                              currency="EUR"), check=False) as harness:
+        yield harness
 
 
 def test_cost_line_in_the_coordinators_locale() -> None:

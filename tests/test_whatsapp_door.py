@@ -23,7 +23,7 @@ from bot.services.ops_door_sign import render, sign_links
 from bot.store import outbox as outbox_store
 from tests.auxil.harness import BOT_USERNAME, ROOT, TOKEN, BotHarness
 from tests.auxil.server import write_settings
-from tests.auxil.whatsapp import WaHarness, make_wa_harness
+from tests.auxil.whatsapp import WaHarness, make_wa_harness, running
 
 NUMBER = "+31 6 1234 5678"
 FORMS = door.room_forms([("top", "TOP"), ("hart", "Hart voor Leidsche Rijn"),
@@ -42,24 +42,20 @@ def _greeting_of(link: str) -> str:
 @pytest.fixture
 async def wa_door(tmp_path, clock):
     """Both channels, and the room's WhatsApp number set (the sign carries both codes)."""
-    harness, _box = await make_wa_harness(tmp_path, clock, display_number=NUMBER)
-    await harness.start()
-    yield harness
-    await harness.stop()
-    await harness.standin.close()
+    async with running(*await make_wa_harness(tmp_path, clock, display_number=NUMBER),
+                       check=False) as harness:
+        yield harness
 
 
 @pytest.fixture
 async def wa_door_alone(tmp_path, clock):
     """WhatsApp alone, with the number set and a coordinator on WhatsApp."""
-    harness, _box = await make_wa_harness(tmp_path, clock, telegram=False,
-                                          display_number=NUMBER)
+    harness, box = await make_wa_harness(tmp_path, clock, telegram=False,
+                                         display_number=NUMBER)
     harness.config = dataclasses.replace(
         harness.config, coordinators=frozenset({ids.chat_id("31699990001")}))
-    await harness.start()
-    yield harness
-    await harness.stop()
-    await harness.standin.close()
+    async with running(harness, box, check=False):
+        yield harness
 
 
 # --- units: the link and the greeting ---------------------------------------------------------

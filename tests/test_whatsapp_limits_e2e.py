@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from bot.messaging.message import OutMessage
 from tests.auxil.checkins import MONDAY_10
-from tests.auxil.whatsapp import WaHarness, make_wa_harness
+from tests.auxil.whatsapp import WaHarness, make_wa_harness, running
 from tests.auxil.whatsapp_e2e import approve_all_templates, close_window
 
 
@@ -50,13 +51,20 @@ def fast(wa: WaHarness) -> None:
     wa.app.whatsapp.set_speed(80, scale=100.0)
 
 
-async def test_a_burst_to_one_person_loses_nothing_after_131056(wa: WaHarness) -> None:
+async def burst_after_131056(wa: WaHarness) -> tuple[Any, list[str]]:
+    """Henk, and five messages queued to him at once, the first refused by Meta with 131056
+    (the pair rate): delivered until the outbox has nothing left to do."""
     henk = await wa.resident("Henk")
     fast(wa)
     wa.standin.fail_next(henk.wa_id, 131056)
     burst = [f"Bericht {n}" for n in range(1, 6)]
     await queue(wa, henk, burst)
     await deliver_until_done(wa)
+    return henk, burst
+
+
+async def test_a_burst_to_one_person_loses_nothing_after_131056(wa: WaHarness) -> None:
+    henk, burst = await burst_after_131056(wa)
     got = [m.text for m in henk.drain()]
     assert sorted(got) == sorted(burst), got  # every one, once
     assert refused(wa, 131056) == 1
@@ -70,12 +78,7 @@ async def test_a_burst_to_one_person_loses_nothing_after_131056(wa: WaHarness) -
     "later rows to the same person in the batch go on (OutboxService._send_in_order), so "
     "the person gets message 1 last"))
 async def test_a_burst_to_one_person_keeps_its_order_after_131056(wa: WaHarness) -> None:
-    henk = await wa.resident("Henk")
-    fast(wa)
-    wa.standin.fail_next(henk.wa_id, 131056)
-    burst = [f"Bericht {n}" for n in range(1, 6)]
-    await queue(wa, henk, burst)
-    await deliver_until_done(wa)
+    henk, burst = await burst_after_131056(wa)
     assert [m.text for m in henk.drain()] == burst
 
 
@@ -150,12 +153,9 @@ async def test_131026_undeliverable_puts_the_person_on_the_to_call_list(wa: WaHa
 @pytest.fixture
 async def wa_limit_2(tmp_path, clock):
     """The bot on WhatsApp with a daily limit of 2 business-initiated conversations."""
-    harness, box = await make_wa_harness(tmp_path, clock, daily_limit=2)
-    await harness.start()
-    yield harness
-    await harness.stop()
-    await harness.standin.close()
-    await box.stop()
+    async with running(*await make_wa_harness(tmp_path, clock, daily_limit=2),
+                       check=False) as harness:
+        yield harness
 
 
 async def test_the_daily_limit_spreads_an_announcement_over_days(wa_limit_2) -> None:

@@ -12,7 +12,7 @@ import pytest
 from bot.channels.whatsapp import ids
 from bot.clock import FrozenClock
 from tests.auxil.announcements import compose, report
-from tests.auxil.whatsapp import WaHarness, make_wa_harness
+from tests.auxil.whatsapp import WaHarness, make_wa_harness, running
 from tests.auxil.whatsapp_e2e import approve_all_templates, close_window, dinner_tap, texts
 
 FSI, PDI, RLM = "\u2068", "\u2069", "\u200f"
@@ -179,11 +179,8 @@ async def wa_many_rooms(tmp_path, clock: FrozenClock):
             top, id=f"extra{n}", name=f"Kamer {n:02d}", area=f"Wijk {n}", meals=(),
             chat_id=None)
     harness.config = dataclasses.replace(harness.config, rooms=rooms)
-    await harness.start()
-    yield harness
-    await harness.stop()
-    await harness.standin.close()
-    await box.stop()
+    async with running(harness, box, check=False):
+        yield harness
 
 
 async def test_a_choice_of_more_than_10_rooms_can_be_used_completely(wa_many_rooms) -> None:

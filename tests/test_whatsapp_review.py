@@ -17,9 +17,8 @@ from bot.channels import telegram as telegram_channel
 from bot.channels.whatsapp.render import MEDIA_PREFIX
 from bot.messaging.message import Attachment, OutMessage
 from tests.auxil.meals import first_meal, set_cap
-from tests.auxil.whatsapp import WaHarness, make_wa_harness
+from tests.auxil.whatsapp import WaHarness, make_wa_harness, running
 from tests.auxil.whatsapp_e2e import diet_note_asked, dinner_tap
-from tests.conftest import assert_meta_refused_no_payload
 from tests.test_whatsapp_send import HENK, PHOTO, world
 
 __all__ = ["world"]  # the fixture of tests/test_whatsapp_send.py
@@ -115,13 +114,8 @@ async def test_an_undeliverable_belronde_question_puts_them_on_the_to_call_list(
 @pytest.fixture
 async def limited(tmp_path, clock) -> AsyncIterator[WaHarness]:  # type: ignore[no-untyped-def]
     """The bot on the stand-in with a daily messaging limit of 1 conversation."""
-    harness, box = await make_wa_harness(tmp_path, clock, daily_limit=1)
-    await harness.start()
-    yield harness
-    await harness.stop()
-    await harness.standin.close()
-    await box.stop()
-    assert_meta_refused_no_payload(harness.standin)
+    async with running(*await make_wa_harness(tmp_path, clock, daily_limit=1)) as harness:
+        yield harness
 
 
 async def test_a_belronde_beyond_the_daily_limit_goes_on_the_next_day(limited, clock

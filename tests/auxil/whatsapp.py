@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import itertools
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,21 @@ from tests.auxil.harness import BOT_USERNAME, TOKEN, BotHarness, make_config
 _NUMBERS = itertools.count(31612340001)
 #: Rounds of "wait for everything" before settle() gives up (a loop that never ends).
 _ROUNDS = 50
+
+
+#: The stand-in's codes for a message object Meta would refuse as built (a length, a shape,
+#: an interactive value; a template's parameters): the bot must never send one (issue 14:
+#: "never sends something WhatsApp will refuse"). Refusals a test provokes on purpose
+#: (window, limits, fail_next, unknown templates) have other codes; a media object that is
+#: gone at Meta (a GET, code 100) is not a message the bot built.
+PAYLOAD_REFUSALS = frozenset({100, 131008, 131009, 132000, 132012})
+
+
+def assert_meta_refused_no_payload(standin: Any) -> None:
+    """After every test through the stand-in: nothing the bot built was refused."""
+    refused = [error for error in standin.errors
+               if error[1] in PAYLOAD_REFUSALS and str(error[0]).endswith("/messages")]
+    assert not refused, f"the stand-in refused what the bot sent: {refused}"
 
 
 def whatsapp_settings(standin: Any, **overrides: Any) -> WhatsAppSettings:
@@ -165,14 +181,6 @@ class WaHarness(BotHarness):
         """A registered resident on Telegram (a sandbox user), made through the service."""
         return await BotHarness.resident(self, first_name, room, language, name)
 
-    async def volunteer(self, first_name: str = "Vera", room: str = "top",
-                        language: str = "nl", name: str | None = "Vera") -> Any:
-        """A volunteer on Telegram (the sandbox), in the same bot as the WhatsApp people."""
-        user = await self.telegram_resident(first_name, room, language, name)
-        person = await self.services.users.get(user.id)
-        await self.services.users.update(person, role="volunteer")
-        return user
-
     async def wa_person(self, person: Any) -> Any:
         """The bot's Person behind a stand-in person (None: not registered)."""
         from bot.channels.whatsapp import ids
@@ -216,3 +224,17 @@ async def make_wa_harness(tmp_path: Path, clock: FrozenClock, *, telegram: bool 
     if not telegram:
         config = dataclasses.replace(config, token="")
     return WaHarness(sandbox, config, clock, standin), sandbox
+
+
+@contextlib.asynccontextmanager
+async def running(harness: WaHarness, box: Sandbox, *, check: bool = True
+                  ) -> AsyncIterator[WaHarness]:
+    """``harness`` (of :func:`make_wa_harness`) started; afterwards stopped, with its stand-in
+    and sandbox ``box``, and (``check``) nothing the bot built refused by the stand-in."""
+    await harness.start()
+    yield harness
+    await harness.stop()
+    await harness.standin.close()
+    await box.stop()
+    if check:
+        assert_meta_refused_no_payload(harness.standin)
