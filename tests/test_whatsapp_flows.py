@@ -14,7 +14,7 @@ import aiohttp
 from bot.channels.whatsapp import ids, signature
 from tests.auxil.meals import first_meal
 from tests.auxil.whatsapp import WaHarness
-from tests.auxil.whatsapp_e2e import diet_note_asked, dinner_tap, letter_help
+from tests.auxil.whatsapp_e2e import diet_note_asked, dinner_tap, letter_help, send_letter_help
 
 
 def texts(person) -> list[str]:
@@ -350,14 +350,7 @@ async def test_a_help_request_with_a_photo_and_a_voice_note(wa: WaHarness) -> No
     await henk.send_voice(b"OggS voice")
     await wa.settle()
     assert "spraakbericht ontvangen" in henk.drain()[-1].text
-    await henk.tap("Verder ➡️")
-    await wa.settle()
-    await henk.tap("Vandaag")
-    await wa.settle()
-    await henk.tap(henk.drain()[-1].rows[0])  # "I come by"
-    await wa.settle()
-    await henk.tap("✅ Versturen")
-    await wa.settle()
+    await send_letter_help(wa, henk)
     assert "Uw vraag heeft nummer" in texts(henk)[-1]
     media = await wa.db.fetchall("SELECT kind, file_id FROM help_media ORDER BY id")
     assert [row[1][:3] for row in media] == ["wa:", "wa:"]

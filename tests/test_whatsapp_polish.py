@@ -9,7 +9,7 @@ from datetime import timedelta
 from bot.channels.whatsapp import ids
 from bot.i18n import translator
 from tests.auxil.announcements import compose
-from tests.auxil.checkins import MONDAY_10
+from tests.auxil.whatsapp_e2e import approve_template, not_so_good
 
 
 def wa_texts(person) -> list[str]:
@@ -84,14 +84,10 @@ async def test_outbox_set_speed_gives_each_channel_its_own_default(wa) -> None:
 
 
 async def test_the_preview_says_tigrinya_readers_get_the_english_template(wa, clock) -> None:
-    from bot.channels.whatsapp import templates
-
     await wa.resident("Tesfay", room="top", language="ti")
     await wa.resident("Henk", room="top")
     carla = await wa.coordinator()
-    await templates.create_missing(wa.app)
-    wa.standin.approve("buurtbot_announcement", "*")
-    await templates.sync(wa.app)
+    await approve_template(wa, "buurtbot_announcement")
     clock.advance(timedelta(hours=25))  # both windows closed
     question = await compose(carla, "Zaterdag is er open huis. Welkom!")
     assert "📱 Tigrinya-lezers krijgen het in het Engels" in question.text, question.text
@@ -101,13 +97,9 @@ async def test_the_preview_says_tigrinya_readers_get_the_english_template(wa, cl
 
 
 async def test_the_preview_says_nothing_of_tigrinya_for_dutch_readers(wa, clock) -> None:
-    from bot.channels.whatsapp import templates
-
     await wa.resident("Henk", room="top")
     carla = await wa.coordinator()
-    await templates.create_missing(wa.app)
-    wa.standin.approve("buurtbot_announcement", "*")
-    await templates.sync(wa.app)
+    await approve_template(wa, "buurtbot_announcement")
     clock.advance(timedelta(hours=25))
     question = await compose(carla, "Zaterdag is er open huis. Welkom!")
     assert "sjabloonbericht" in question.text and "Tigrinya" not in question.text
@@ -124,13 +116,7 @@ def test_the_report_line_names_no_channel() -> None:
 async def test_the_belronde_list_separates_language_and_whatsapp_number(wa) -> None:
     vera = await wa.volunteer("Vera")
     henk = await wa.resident("Henk")
-    await wa.services.checkins.opt_in(await wa.wa_person(henk))
-    await wa.tick(at=MONDAY_10)
-    await wa.settle()
-    henk.drain()
-    vera.chat.skip_pending()
-    await henk.tap("Niet zo goed 😟")
-    await wa.settle()
+    await not_so_good(wa, vera, henk)
     vera.chat.skip_pending()
     await vera.send("/belronde")
     listing = await vera.next_message()

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from tests.auxil.announcements import compose
-from tests.auxil.whatsapp_e2e import letter_help
+from tests.auxil.whatsapp_e2e import approve_template, letter_help, send_letter_help
 
 # (language, the word for the menu, the word for the eettafel, a word of the menu's answer)
 WORDS = [
@@ -90,13 +90,9 @@ async def test_with_the_general_template_approved_the_preview_says_template(wa, 
 
 async def test_a_tigrinya_resident_outside_the_window_gets_the_english_template(wa, clock
                                                                               ) -> None:
-    from bot.channels.whatsapp import templates
-
     tesfay = await wa.resident("Tesfay", room="top", language="ti")
     carla = await wa.coordinator()
-    await templates.create_missing(wa.app)
-    wa.standin.approve("buurtbot_announcement", "*")
-    await templates.sync(wa.app)
+    await approve_template(wa, "buurtbot_announcement")
     clock.advance(timedelta(hours=25))
     question = await compose(carla, "Zaterdag is er open huis. Welkom!")
     assert "📱 1 persoon gebruikt WhatsApp" in question.text  # (English: not said here)
@@ -152,14 +148,7 @@ async def test_a_whatsapp_residents_photo_reaches_the_telegram_volunteer(wa, gon
     await wa.settle()
     if gone:
         wa.standin.media.clear()  # Meta no longer has it
-    await henk.tap("Verder ➡️")
-    await wa.settle()
-    await henk.tap("Vandaag")
-    await wa.settle()
-    await henk.tap(henk.drain()[-1].rows[0])  # "I come by"
-    await wa.settle()
-    await henk.tap("✅ Versturen")
-    await wa.settle()
+    await send_letter_help(wa, henk)
     assert "Uw vraag heeft nummer" in (henk.drain()[-1].text or "")
     notices = [m for m in vera.bot_messages if "hulpvraag" in (m.text or "")]
     assert notices, [m.text for m in vera.bot_messages]

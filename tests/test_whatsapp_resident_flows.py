@@ -21,6 +21,7 @@ from tests.auxil.whatsapp_e2e import (
     close_window,
     dinner_tap,
     letter_help,
+    not_so_good,
     texts,
 )
 
@@ -285,13 +286,7 @@ async def test_belronde_outside_the_window_is_the_template_and_a_quick_reply_is_
 async def test_belronde_not_good_escalates_to_a_volunteer_on_telegram(wa: WaHarness) -> None:
     vera = await wa.volunteer("Vera")
     henk = await wa.resident("Henk")
-    await opt_in(wa, henk)
-    await wa.tick(at=MONDAY_10)
-    await wa.settle()
-    henk.drain()
-    vera.chat.skip_pending()
-    await henk.tap("Niet zo goed 😟")
-    await wa.settle()
+    await not_so_good(wa, vera, henk)
     [answer] = henk.drain()
     assert "Een vrijwilliger belt u" in answer.text
     assert answer.buttons == ["📞 Mijn nummer delen"]  # WhatsApp: no phone given yet

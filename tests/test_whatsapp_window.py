@@ -37,6 +37,16 @@ def offer_message() -> OutMessage:
          (Button("No, give it on", MealOfferReject(7)),)), lang="nl")
 
 
+async def announce_to_a_closed_window(services, channel, message: OutMessage) -> None:
+    """An announcement ``message`` to a person whose window is closed, with the
+    announcement template and the general one approved in Dutch; delivered."""
+    pid = await person(services, WA)
+    await approve(services, channel, "buurtbot_announcement", "nl")
+    await approve(services, channel, templates.GENERIC, "nl")
+    await enqueue(services, pid, message, kind="announcement", priority=0)
+    await services.outbox.deliver()
+
+
 async def test_window_open_sends_free_form_and_no_template(wa_unit) -> None:
     services, channel = wa_unit
     pid = await person(services, WA)
@@ -135,12 +145,8 @@ async def test_no_kind_template_sends_the_generic_one_and_holds_until_show(wa_un
 
 async def test_a_photo_announcement_goes_as_the_generic_template(wa_unit) -> None:
     services, channel = wa_unit
-    pid = await person(services, WA)
-    await approve(services, channel, "buurtbot_announcement", "nl")
-    await approve(services, channel, templates.GENERIC, "nl")
-    await enqueue(services, pid, OutMessage("Feest!", attachment=Attachment(
-        "photo", media_id="abc")), kind="announcement", priority=0)
-    await services.outbox.deliver()
+    photo = Attachment("photo", media_id="abc")
+    await announce_to_a_closed_window(services, channel, OutMessage("Feest!", attachment=photo))
     assert channel.to(WA)[0].template[0] == templates.GENERIC
 
 
@@ -250,12 +256,8 @@ async def test_a_teaser_nobody_taps_ends_unreachable_at_expiry(wa_unit) -> None:
 
 async def test_a_free_form_text_too_long_for_a_template_is_not_cut(wa_unit) -> None:
     services, channel = wa_unit
-    pid = await person(services, WA)
-    await approve(services, channel, "buurtbot_announcement", "nl")
-    await approve(services, channel, templates.GENERIC, "nl")
     long_text = "Beste buren, " + "dit is een lang bericht. " * 60
-    await enqueue(services, pid, OutMessage(long_text), kind="announcement", priority=0)
-    await services.outbox.deliver()
+    await announce_to_a_closed_window(services, channel, OutMessage(long_text))
     assert channel.to(WA)[0].template[0] == templates.GENERIC
 
 

@@ -271,7 +271,9 @@ class BotHarness:
 
     async def volunteer(self, first_name: str = "Vera", room: str = "top",
                         language: str = "nl", name: str | None = "Vera") -> SandboxUser:
-        user = await self.resident(first_name, room, language, name)
+        """A volunteer on Telegram (the sandbox); a Telegram resident made a volunteer, also
+        in a harness whose ``resident`` is on another channel (WhatsApp)."""
+        user = await BotHarness.resident(self, first_name, room, language, name)
         person = await self.services.users.get(user.id)
         await self.services.users.update(person, role="volunteer")
         return user

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.channels.whatsapp import templates
+from tests.auxil.checkins import MONDAY_10
 from tests.auxil.whatsapp import WaHarness
 
 
@@ -64,3 +65,35 @@ async def diet_note_asked(wa: WaHarness, person: Any) -> None:
     await person.tap("✏️ Schrijf waar u…")  # the label, shortened to WhatsApp's 20
     await wa.settle()
     person.drain()
+
+
+async def send_letter_help(wa: WaHarness, person: Any) -> None:
+    """After :func:`letter_help` and the photos: "next", "today", "I come by", "send"."""
+    await person.tap("Verder ➡️")
+    await wa.settle()
+    await person.tap("Vandaag")
+    await wa.settle()
+    await person.tap(person.drain()[-1].rows[0])  # "I come by"
+    await wa.settle()
+    await person.tap("✅ Versturen")
+    await wa.settle()
+
+
+async def approve_template(wa: WaHarness, name: str, language: str = "*") -> None:
+    """Create the shipped templates on the stand-in, approve ``name`` (in every language by
+    default) and let the bot sync."""
+    await templates.create_missing(wa.app)
+    wa.standin.approve(name, language)
+    await templates.sync(wa.app)
+
+
+async def not_so_good(wa: WaHarness, volunteer: Any, person: Any) -> None:
+    """``person`` (opted in to the belronde) gets Monday's question at 10:00 and answers
+    "not so good"; what came before is skipped for both."""
+    await wa.services.checkins.opt_in(await wa.wa_person(person))
+    await wa.tick(at=MONDAY_10)
+    await wa.settle()
+    person.drain()
+    volunteer.chat.skip_pending()
+    await person.tap("Niet zo goed 😟")
+    await wa.settle()
