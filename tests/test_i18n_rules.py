@@ -276,6 +276,6 @@ def test_an_empty_entry_is_reported_even_when_another_domain_translates_it(
     monkeypatch.setattr(tools, "locales_dir", lambda: tmp_path)
     monkeypatch.setattr(tools, "LANGUAGES", {"tr": "Türkçe"})
     monkeypatch.setattr(tools, "LANGUAGES_FIRST", "tr")
-    monkeypatch.setattr(tools, "extract", lambda: {"core": {"⬅️ Back": []}})
+    monkeypatch.setattr(tools, "extract", lambda: {"core": {"⬅️ Back": []}, "meals": {"⬅️ Back": []}})
     monkeypatch.setattr(tools, "plural_problems", lambda language: [])
     assert tools.problems() == ["tr: untranslated: '⬅️ Back' (meals.po)"]

@@ -657,6 +657,16 @@ class OutboxService:
             return None
         return Receipt(row.channel, row.address, row.provider_ref or "")
 
+    async def told(self, row_ids: list[int]) -> int:
+        """How many of these rows reached their person or are on their way: sent, or still
+        queued for the recipient's turn (a notice waits in the outbox for a person who just
+        got a message — WhatsApp's 6 s, Telegram's second — and goes then); not the ones
+        that ended unreachable, failed, skipped or expired."""
+        async with self.services.db.transaction() as conn:
+            rows = [await store.get(conn, row_id) for row_id in row_ids]
+        return sum(1 for row in rows if row is not None
+                   and row.state in (store.SENT, store.QUEUED, store.SENDING))
+
     async def template_counts(self, kind: str, ref: str | int) -> dict[str, int]:
         """Sent rows of one broadcast per WhatsApp template (paid messages)."""
         return await self.services.db.run(store.template_counts, kind, str(ref))

@@ -144,11 +144,21 @@ class WaHarness(BotHarness):
             assert self.app is not None
             await self.sandbox.settle()
             await self.app.update_queue.join()
-            await self.services.outbox.deliver(broadcasts=True)
+            await self.services.outbox.deliver(broadcasts=True, wait_turns=True)
             if self.standin.webhooks.idle and (self._runner is None
-                                               or not self.webhook.tasks):
+                                               or not self.webhook.tasks) \
+                    and not await self._outbox_due():
                 return
         raise AssertionError("the bot and the stand-in did not settle")
+
+    async def _outbox_due(self) -> int:
+        """Rows due now or being sent (a final hook may queue a notice after a send ended:
+        the next round sends it)."""
+        from bot.clock import to_db
+
+        return await self.db.fetchval(
+            "SELECT COUNT(*) FROM outbox WHERE state = 'sending'"
+            " OR (state = 'queued' AND next_at <= ?)", (to_db(self.services.clock.now()),))
 
     # --- people ---------------------------------------------------------------------------
     def person(self, name: str | None = "Henk", wa_id: str | None = None) -> Any:

@@ -202,11 +202,11 @@ async def ask_cancel(update: Update, context: BotContext, act: CancelDate) -> No
 
 
 async def _tell_signed_up(context: BotContext, change: Change) -> int:
-    """Send the change's notices (queued with it) now; how many went out."""
+    """Send the change's notices (queued with it) now; how many went out or wait for
+    their recipient's turn (they go within seconds)."""
     outbox = context.services.outbox
     await outbox.deliver()
-    return len([row_id for row_id in change.notices
-                if await outbox.receipt(row_id) is not None])
+    return await outbox.told(list(change.notices))
 
 
 def _changed_text(t: Translator, variant: str, title: str, when: datetime,
