@@ -65,6 +65,12 @@ class Activity:
     #: the update is handled again after a restart (bot.inbox): the person saw its answer
     #: already, so an edit that now changes nothing still counts as that answer
     replay: bool = False
+    #: the inbox key of the update, (channel, update id): a WhatsApp answer is recorded with
+    #: it, so a replay of the update sends an identical answer only once (WhatsApp has no
+    #: edits to repeat invisibly; see bot.channels.whatsapp.channel)
+    key: tuple[str, str] | None = None
+    #: message-map ids a replay took as an answer already sent (each is taken once)
+    reused: set[int] = field(default_factory=set)
     #: open conversations (handler, key) this update may end; see bot.handlers.flows
     open_elsewhere: list[tuple[Any, Any]] = field(default_factory=list)
     #: the task handling the update; a task it starts (the announcement sender) inherits the
@@ -83,9 +89,10 @@ def is_visible(method: str) -> bool:
     return method not in _INVISIBLE and method.startswith(_VISIBLE_PREFIXES)
 
 
-def watch(user_id: int | None = None, press: bool = False, replay: bool = False) -> Activity:
+def watch(user_id: int | None = None, press: bool = False, replay: bool = False,
+          key: tuple[str, str] | None = None) -> Activity:
     """Start recording the API calls of the current task (one update); returns the record."""
-    activity = Activity(user_id=user_id, press=press, replay=replay)
+    activity = Activity(user_id=user_id, press=press, replay=replay, key=key)
     _current.set(activity)
     return activity
 

@@ -48,9 +48,10 @@ def _starts_something(update: Update) -> bool:
 async def note_other_conversations(update: Update, context: BotContext) -> None:
     """Group -7: which open conversations will not handle this command or button."""
     user = update.effective_user
+    inbox_key = key_of(update)
     activity = request.watch(user.id if user is not None else None,
                              press=update.callback_query is not None,
-                             replay=context.services.inbox.is_replay(key_of(update)))
+                             replay=context.services.inbox.is_replay(inbox_key), key=inbox_key)
     if not _starts_something(update):
         return
     for handler in context.application.handlers.get(0, []):

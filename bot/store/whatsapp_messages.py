@@ -20,11 +20,16 @@ from bot.store.outbox import OutboxRow
 KEEP_DAYS = 30
 
 
-async def record(conn: aiosqlite.Connection, wamid: str, wa_id: str, now: datetime) -> int:
-    """The message_id of ``wamid`` (a new one, or the one it has: recording twice is safe)."""
+async def record(conn: aiosqlite.Connection, wamid: str, wa_id: str, now: datetime, *,
+                 answer_to: str | None = None, digest: str | None = None) -> int:
+    """The message_id of ``wamid`` (a new one, or the one it has: recording twice is safe).
+
+    An answer to a person's update also keeps that update (``answer_to``, its inbox key) and
+    the ``digest`` of the part it showed, so a replay of the update finds it (migration 025)."""
     cursor = await conn.execute(
-        "INSERT INTO whatsapp_messages (wamid, wa_id, created_at) VALUES (?, ?, ?)"
-        " ON CONFLICT (wamid) DO NOTHING RETURNING id", (wamid, wa_id, to_db(now)))
+        "INSERT INTO whatsapp_messages (wamid, wa_id, created_at, answer_to, digest)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (wamid) DO NOTHING RETURNING id",
+        (wamid, wa_id, to_db(now), answer_to, digest))
     row = await cursor.fetchone()
     await cursor.close()
     if row is not None:
@@ -38,6 +43,17 @@ async def id_of(conn: aiosqlite.Connection, wamid: str) -> int | None:
     cursor = await conn.execute("SELECT id FROM whatsapp_messages WHERE wamid = ?", (wamid,))
     row = await cursor.fetchone()
     return int(row[0]) if row else None
+
+
+async def answered(conn: aiosqlite.Connection, wa_id: str, answer_to: str, digest: str
+                   ) -> list[tuple[int, str]]:
+    """(message_id, wamid) of the answers with this digest sent to ``wa_id`` for the update
+    ``answer_to``, oldest first: what a replay of that update showed the person already."""
+    cursor = await conn.execute(
+        "SELECT id, wamid FROM whatsapp_messages WHERE answer_to = ? AND wa_id = ?"
+        " AND digest = ? ORDER BY id", (answer_to, wa_id, digest))
+    rows = await cursor.fetchall()
+    return [(int(row[0]), str(row[1])) for row in rows]
 
 
 async def wamid_of(conn: aiosqlite.Connection, message_id: int) -> tuple[str, str] | None:

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from pywa.errors import WhatsAppError
 
+from bot import request
 from bot.channels.telegram import media_bridge
 from bot.channels.whatsapp import CHANNEL, command_hints, inbound
 from bot.channels.whatsapp.client import CloudClient, MediaTooLarge
@@ -263,9 +264,21 @@ class WhatsAppChannel:
             wamids = list(done.get("wamids") or ()) if done.get("key") == key else []
         else:
             wamids = list(self._partial.get(key, ()))
+        activity = request.current() if row is None else None
+        answer_to = (f"{activity.key[0]}:{activity.key[1]}"
+                     if activity is not None and activity.key is not None else None)
         for index, payload in enumerate(payloads):
             if index < len(wamids):
                 continue  # went in an earlier attempt
+            digest = _digest(key, index) if answer_to is not None else None
+            if activity is not None and activity.replay and answer_to and digest:
+                earlier = await self._answered(address, answer_to, digest, activity.reused)
+                if earlier is not None:
+                    # the update is handled again after a restart, and this very part went
+                    # to the person for it before the kill: it counts as sent, not again
+                    activity.reused.add(earlier[0])
+                    wamids.append(earlier[1])
+                    continue
             token = await self.pacer.acquire_answer(int(address)) if index else None
             try:
                 wamid = await self._send_one(address, payload)
@@ -282,7 +295,8 @@ class WhatsAppChannel:
             wamids.append(wamid)
             more = index < len(payloads) - 1
             await self._record(wamid, address,
-                               (row.id, key, wamids) if row is not None and more else None)
+                               (row.id, key, wamids) if row is not None and more else None,
+                               answer=(answer_to, digest) if answer_to else None)
         self._partial.pop(key, None)
         return Receipt(CHANNEL, address, wamids[-1])
 
@@ -368,22 +382,41 @@ class WhatsAppChannel:
             task.add_done_callback(_log_failure)
 
     async def _record(self, wamid: str, address: str,
-                      part_of: tuple[int, str, list[str]] | None = None) -> int:
+                      part_of: tuple[int, str, list[str]] | None = None, *,
+                      answer: tuple[str, str | None] | None = None) -> int:
         """The message map's row for ``wamid``; with ``part_of`` (outbox row id, message
-        key, the wamids accepted so far) the row's parts too, in the same transaction."""
+        key, the wamids accepted so far) the row's parts too, in the same transaction; with
+        ``answer`` (the inbox key of the update answered, the part's digest) those on the
+        row, so a replay of that update finds what went."""
         now = self.services.clock.now()
         db = self.services.db
         if db.held_here():
             # A handler answering inside its own transaction: the row is written in it (the
             # lock is not re-entrant; waiting for another transaction would wait for ever).
-            return await self._write(db.conn, wamid, address, now, part_of)
+            return await self._write(db.conn, wamid, address, now, part_of, answer)
         async with db.transaction() as conn:
-            return await self._write(conn, wamid, address, now, part_of)
+            return await self._write(conn, wamid, address, now, part_of, answer)
+
+    async def _answered(self, address: str, answer_to: str, digest: str,
+                        taken: set[int]) -> tuple[int, str] | None:
+        """The oldest answer with this digest sent to ``address`` for the update
+        ``answer_to`` that this replay has not taken yet (an update that sent the same text
+        twice gets both)."""
+        db = self.services.db
+        if db.held_here():
+            found = await store.answered(db.conn, address, answer_to, digest)
+        else:
+            async with db.reading() as conn:
+                found = await store.answered(conn, address, answer_to, digest)
+        return next((item for item in found if item[0] not in taken), None)
 
     @staticmethod
     async def _write(conn: Any, wamid: str, address: str, now: Any,
-                     part_of: tuple[int, str, list[str]] | None) -> int:
-        found = await store.record(conn, wamid, address, now)
+                     part_of: tuple[int, str, list[str]] | None,
+                     answer: tuple[str, str | None] | None = None) -> int:
+        answer_to, digest = answer if answer is not None else (None, None)
+        found = await store.record(conn, wamid, address, now, answer_to=answer_to,
+                                   digest=digest)
         if part_of is not None:
             row_id, key, wamids = part_of
             await outbox_store.note_parts(conn, row_id, key, list(wamids))
@@ -475,6 +508,12 @@ class WhatsAppChannel:
 def _key(address: str, message: OutMessage) -> str:
     text = json.dumps(message.to_json(), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(f"{address}\n{text}".encode()).hexdigest()
+
+
+def _digest(key: str, index: int) -> str:
+    """What one part of an answer showed (the message's key: address, text, buttons; and
+    the part's number), without its content: a replay compares it to what went."""
+    return hashlib.sha256(f"{key}\n{index}".encode()).hexdigest()
 
 
 def _default_name(attachment: Attachment) -> str:
