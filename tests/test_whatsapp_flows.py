@@ -298,24 +298,11 @@ async def test_stop_in_a_step_presses_its_stop(wa: WaHarness) -> None:
 
 
 async def test_every_keyword_command_is_a_command_of_the_bot(wa: WaHarness) -> None:
-    from telegram.ext import CommandHandler, ConversationHandler
-
     from bot.channels.whatsapp import keywords
+    from bot.inbox.whatsapp import known_commands
 
     assert wa.app is not None
-
-    def flat(handlers):
-        for h in handlers:
-            if isinstance(h, ConversationHandler):
-                yield from flat(h.entry_points)
-                yield from flat(h.fallbacks)
-                for step in h.states.values():
-                    yield from flat(step)
-            else:
-                yield h
-
-    commands = {c for handlers in wa.app.handlers.values() for h in flat(handlers)
-                if isinstance(h, CommandHandler) for c in h.commands}
+    commands = known_commands(wa.app)
     wanted = set(keywords.KEYWORDS) - {keywords.STOP, keywords.GREETING}
     assert wanted <= commands, wanted - commands
 

@@ -325,7 +325,7 @@ async def _update(app: BuurtApplication, incoming: inbound.Incoming, person: Any
     update = Update.de_json(data, wa_bot)
     if person is None and not _in_conversation(app, update):
         situation = inbound.Situation(known=False, replied_to=replied_to, stop=None,
-                                      commands=_commands(app), rooms=_rooms(app))
+                                      commands=known_commands(app), rooms=_rooms(app))
         data = inbound.to_update(incoming, situation)
         assert data is not None
         update = Update.de_json(data, wa_bot)
@@ -342,8 +342,10 @@ def _rooms(app: BuurtApplication) -> tuple[tuple[str, str], ...]:
     return forms
 
 
-def _commands(app: BuurtApplication) -> frozenset[str]:
-    """Every command name the handlers know (in conversations too), once per application."""
+def known_commands(app: BuurtApplication) -> frozenset[str]:
+    """Every command name the handlers know (in conversations too), once per application
+    (the inbound side keeps a stranger's "koppel CODE" text; the keyword table's test checks
+    every keyword names one of these)."""
     known = getattr(app, "_buurtbot_wa_commands", None)
     if known is None:
         def flat(handlers: Any) -> Any:
